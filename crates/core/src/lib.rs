@@ -1,0 +1,25 @@
+//! Shared vocabulary of the embgeo crates.
+//!
+//! - [`MatRef`]: a borrowed, row-major `rows × cols` matrix of `f32` or `f64` ([`Element`]);
+//! - [`Error`] / [`Result`]: the one error enum, each variant carrying the numbers a user needs
+//!   and a stable [`Error::code`] matching the public API's error codes;
+//! - [`Ctl`]: how a caller steers a long computation: parallelism ([`Par`]), cancellation
+//!   ([`Cancel`]) and progress reporting ([`Progress`]);
+//! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses.
+//!
+//! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
+//! [`Progress`] on top of it.
+
+mod ctl;
+mod element;
+mod error;
+mod matrix;
+mod neighbors;
+
+pub mod chunks;
+
+pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
+pub use element::Element;
+pub use error::{Error, Result};
+pub use matrix::MatRef;
+pub use neighbors::Neighbors;

@@ -1,0 +1,173 @@
+//! A borrowed row-major matrix view.
+
+use crate::{Element, Error, Result};
+
+/// A borrowed `rows × cols` row-major matrix (rows are samples, columns features).
+///
+/// Construction checks only the shape; [`MatRef::check_finite`] scans the values.
+#[derive(Debug, Clone, Copy)]
+pub struct MatRef<'a, T: Element> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+}
+
+impl<'a, T: Element> MatRef<'a, T> {
+    /// View `data` as `rows × cols`.
+    ///
+    /// # Errors
+    /// `Shape` if `data.len() != rows * cols` (or the product overflows).
+    pub fn new(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        let expected = rows.checked_mul(cols).ok_or_else(|| Error::OutOfRange {
+            name: "rows * cols",
+            expected: "representable in memory".into(),
+            actual: format!("{rows} * {cols}"),
+        })?;
+        if data.len() != expected {
+            return Err(Error::Shape {
+                what: format!("data.length vs rows * cols = {rows} * {cols}"),
+                expected,
+                actual: data.len(),
+                fix: "pass rows and cols that match the data",
+            });
+        }
+        Ok(Self { data, rows, cols })
+    }
+
+    /// View a flat buffer as rows of `cols` values.
+    ///
+    /// # Errors
+    /// `OutOfRange` if `cols == 0`; `Shape` if `data.len()` is not a multiple of `cols`.
+    pub fn from_flat(data: &'a [T], cols: usize) -> Result<Self> {
+        if cols == 0 {
+            return Err(Error::OutOfRange {
+                name: "cols",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        if data.len() % cols != 0 {
+            return Err(Error::Shape {
+                what: format!("data.length {} is not a multiple of cols = {cols}", data.len()),
+                expected: data.len() / cols * cols + cols,
+                actual: data.len(),
+                fix: "check the number of columns",
+            });
+        }
+        Self::new(data, data.len() / cols, cols)
+    }
+
+    /// Number of rows (samples).
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns (features).
+    #[must_use]
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The whole buffer, row-major.
+    #[must_use]
+    pub fn as_slice(&self) -> &'a [T] {
+        self.data
+    }
+
+    /// Row `i` (`cols` values). Panics if `i >= rows` (an indexing bug, never input-reachable).
+    #[must_use]
+    #[inline]
+    pub fn row(&self, i: usize) -> &'a [T] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Rows `start..end` as a smaller view.
+    #[must_use]
+    pub fn row_block(&self, start: usize, end: usize) -> MatRef<'a, T> {
+        MatRef { data: &self.data[start * self.cols..end * self.cols], rows: end - start, cols: self.cols }
+    }
+
+    /// Require at least `needed` rows.
+    ///
+    /// # Errors
+    /// `Empty` naming `what` and `method`.
+    pub fn require_rows(&self, what: &'static str, needed: usize, method: &'static str) -> Result<()> {
+        if self.rows < needed {
+            return Err(Error::Empty { what, actual: self.rows, needed, unit: "rows", method });
+        }
+        Ok(())
+    }
+
+    /// Scan for NaN and ±infinity; O(rows·cols) time, no extra memory.
+    ///
+    /// # Errors
+    /// `NonFinite` with the row and column of the first one and the total count.
+    pub fn check_finite(&self, what: &'static str) -> Result<()> {
+        let mut first = None;
+        let mut count = 0usize;
+        for (i, v) in self.data.iter().enumerate() {
+            if !v.is_finite() {
+                count += 1;
+                if first.is_none() {
+                    first = Some((i, v.to_f64()));
+                }
+            }
+        }
+        match first {
+            None => Ok(()),
+            Some((i, v)) => Err(Error::NonFinite {
+                what,
+                kind: if v.is_nan() {
+                    "NaN"
+                } else if v > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                },
+                row: i / self.cols,
+                col: i % self.cols,
+                count,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_rejects_length_mismatch_with_both_numbers() {
+        let d = [0.0f32; 7];
+        let e = MatRef::new(&d, 2, 4).unwrap_err();
+        assert_eq!(e.code(), "ERR_SHAPE");
+        assert!(e.to_string().contains("expected 8, got 7"), "{e}");
+    }
+
+    #[test]
+    fn from_flat_infers_rows() {
+        let d = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let m = MatRef::from_flat(&d, 3).unwrap();
+        assert_eq!((m.rows(), m.cols()), (2, 3));
+        assert_eq!(m.row(1), &[4.0, 5.0, 6.0]);
+        assert_eq!(MatRef::from_flat(&d, 4).unwrap_err().code(), "ERR_SHAPE");
+        assert_eq!(MatRef::from_flat(&d, 0).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn check_finite_reports_first_position_and_count() {
+        let mut d = vec![0.0f32; 12];
+        d[7] = f32::NAN;
+        d[9] = f32::NEG_INFINITY;
+        let m = MatRef::new(&d, 3, 4).unwrap();
+        match m.check_finite("X").unwrap_err() {
+            Error::NonFinite { row, col, count, kind, .. } => {
+                assert_eq!((row, col, count, kind), (1, 3, 2, "NaN"));
+            }
+            e => panic!("unexpected {e:?}"),
+        }
+        let ok = [1.0f64, f64::MAX];
+        assert!(MatRef::new(&ok, 1, 2).unwrap().check_finite("X").is_ok());
+    }
+}
