@@ -80,13 +80,21 @@ impl<'a> Ctl<'a> {
     /// Steer a computation with the given parts.
     #[must_use]
     pub fn new(par: Par, cancel: &'a dyn Cancel, progress: &'a dyn Progress) -> Self {
-        Self { par, cancel, progress }
+        Self {
+            par,
+            cancel,
+            progress,
+        }
     }
 
     /// Parallel, never cancelled, no progress: what Rust callers and tests use.
     #[must_use]
     pub fn detached() -> Ctl<'static> {
-        Ctl { par: Par::Rayon, cancel: &Never, progress: &NoProgress }
+        Ctl {
+            par: Par::Rayon,
+            cancel: &Never,
+            progress: &NoProgress,
+        }
     }
 
     /// The same controls with another parallelism.

@@ -157,10 +157,23 @@ mod tests {
 
     #[test]
     fn messages_carry_the_numbers_and_a_fix() {
-        let e = Error::NonFinite { what: "X", kind: "NaN", row: 3, col: 12, count: 5 };
+        let e = Error::NonFinite {
+            what: "X",
+            kind: "NaN",
+            row: 3,
+            col: 12,
+            count: 5,
+        };
         let m = e.to_string();
-        assert!(m.contains("row 3") && m.contains("column 12") && m.contains("5 non-finite"), "{m}");
-        let e = Error::KTooLarge { k: 10, available: 6, why: "corpus has 7 rows".into() };
+        assert!(
+            m.contains("row 3") && m.contains("column 12") && m.contains("5 non-finite"),
+            "{m}"
+        );
+        let e = Error::KTooLarge {
+            k: 10,
+            available: 6,
+            why: "corpus has 7 rows".into(),
+        };
         assert!(e.to_string().contains("k = 10") && e.to_string().contains("lower k"));
     }
 }

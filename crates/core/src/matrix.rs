@@ -85,7 +85,11 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// Rows `start..end` as a smaller view.
     #[must_use]
     pub fn row_block(&self, start: usize, end: usize) -> MatRef<'a, T> {
-        MatRef { data: &self.data[start * self.cols..end * self.cols], rows: end - start, cols: self.cols }
+        MatRef {
+            data: &self.data[start * self.cols..end * self.cols],
+            rows: end - start,
+            cols: self.cols,
+        }
     }
 
     /// Require at least `needed` rows.
@@ -94,7 +98,13 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// `Empty` naming `what` and `method`.
     pub fn require_rows(&self, what: &'static str, needed: usize, method: &'static str) -> Result<()> {
         if self.rows < needed {
-            return Err(Error::Empty { what, actual: self.rows, needed, unit: "rows", method });
+            return Err(Error::Empty {
+                what,
+                actual: self.rows,
+                needed,
+                unit: "rows",
+                method,
+            });
         }
         Ok(())
     }
@@ -162,7 +172,13 @@ mod tests {
         d[9] = f32::NEG_INFINITY;
         let m = MatRef::new(&d, 3, 4).unwrap();
         match m.check_finite("X").unwrap_err() {
-            Error::NonFinite { row, col, count, kind, .. } => {
+            Error::NonFinite {
+                row,
+                col,
+                count,
+                kind,
+                ..
+            } => {
                 assert_eq!((row, col, count, kind), (1, 3, 2, "NaN"));
             }
             e => panic!("unexpected {e:?}"),

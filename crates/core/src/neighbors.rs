@@ -27,7 +27,10 @@ impl Neighbors {
     /// `Shape` if a buffer is not `rows × k`; `OutOfRange` if a row is unsorted, negative or
     /// non-finite (naming the row).
     pub fn new(k: usize, rows: usize, indices: Vec<u32>, distances: Vec<f64>) -> Result<Self> {
-        for (what, len) in [("neighbors.indices", indices.len()), ("neighbors.distances", distances.len())] {
+        for (what, len) in [
+            ("neighbors.indices", indices.len()),
+            ("neighbors.distances", distances.len()),
+        ] {
             if len != rows * k {
                 return Err(Error::Shape {
                     what: format!("{what}.length vs rows * k = {rows} * {k}"),
@@ -39,7 +42,8 @@ impl Neighbors {
         }
         if k > 0 {
             for (i, row) in distances.chunks_exact(k).enumerate() {
-                let bad = row.iter().any(|d| !d.is_finite() || *d < 0.0) || row.windows(2).any(|w| w[1] < w[0]);
+                let bad =
+                    row.iter().any(|d| !d.is_finite() || *d < 0.0) || row.windows(2).any(|w| w[1] < w[0]);
                 if bad {
                     return Err(Error::OutOfRange {
                         name: "neighbors.distances",
@@ -49,7 +53,12 @@ impl Neighbors {
                 }
             }
         }
-        Ok(Self { k, rows, indices, distances })
+        Ok(Self {
+            k,
+            rows,
+            indices,
+            distances,
+        })
     }
 
     /// Distances of row `i` (length `k`).
@@ -74,6 +83,9 @@ mod tests {
         let e = Neighbors::new(2, 2, vec![1, 2, 0, 2], vec![0.5, 1.0, 2.0, 1.0]).unwrap_err();
         assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
         assert!(e.to_string().contains("row 1"), "{e}");
-        assert_eq!(Neighbors::new(2, 2, vec![1], vec![0.0; 4]).unwrap_err().code(), "ERR_SHAPE");
+        assert_eq!(
+            Neighbors::new(2, 2, vec![1], vec![0.0; 4]).unwrap_err().code(),
+            "ERR_SHAPE"
+        );
     }
 }

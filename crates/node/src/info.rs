@@ -1,0 +1,66 @@
+//! `versions()` and `setThreads()`.
+
+use napi::Env;
+use napi_derive::napi;
+
+use crate::{error::to_napi, pool};
+
+/// What this native addon is and runs with.
+#[napi(object)]
+pub struct NativeInfo {
+    /// Version of the Rust crates (equals the npm package version in a release).
+    pub native: String,
+    /// Target triple the addon was compiled for.
+    pub target: String,
+    /// SIMD features detected at run time on this CPU.
+    pub simd: Vec<String>,
+    /// Threads of the embgeo pool.
+    pub threads: u32,
+}
+
+fn simd_features() -> Vec<String> {
+    let mut out = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! probe {
+            ($($f:tt),*) => { $( if std::arch::is_x86_feature_detected!($f) { out.push($f.to_string()); } )* };
+        }
+        probe!(
+            "sse4.2",
+            "avx",
+            "avx2",
+            "fma",
+            "avx512f",
+            "avx512bw",
+            "avx512vl",
+            "avx512vnni",
+            "avx512bf16"
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        macro_rules! probe {
+            ($($f:tt),*) => { $( if std::arch::is_aarch64_feature_detected!($f) { out.push($f.to_string()); } )* };
+        }
+        probe!("neon", "fp16", "dotprod", "sve");
+    }
+    out
+}
+
+/// Versions, target, SIMD features and thread count of the native addon.
+#[napi]
+pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
+    let threads = pool::threads().map_err(|e| to_napi(&env, &e))?;
+    Ok(NativeInfo {
+        native: env!("CARGO_PKG_VERSION").to_string(),
+        target: env!("EMBGEO_TARGET").to_string(),
+        simd: simd_features(),
+        threads: threads as u32,
+    })
+}
+
+/// Resize the embgeo thread pool (running jobs finish on the old pool).
+#[napi]
+pub fn set_threads(env: Env, threads: u32) -> napi::Result<()> {
+    pool::set_threads(threads as usize).map_err(|e| to_napi(&env, &e))
+}

@@ -1,0 +1,165 @@
+//! Running one job: on the dedicated pool, cancellable, reporting progress, panics captured.
+//!
+//! A [`Job`] is the single call into the numeric crates shared by a function's sync and async
+//! twins (node-rs argon2 style): `fooSync` calls [`run_sync`] on the JS thread; `foo` returns
+//! [`run_async`]'s `AsyncTask`, whose `compute` runs on a libuv thread that waits while the
+//! work runs on the pool. Either way a panic anywhere in the job (including inside pool
+//! workers, which rayon re-raises in `install`) becomes `ERR_INTERNAL`, never an abort.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use embgeo_core::{Cancel, CancelFlag, Ctl, Error as CoreError, Par, Progress};
+use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::{error::to_napi, pool};
+
+/// One unit of work for the numeric crates.
+pub trait Job: Send + Sync {
+    /// What the job produces; converted to JS on the JS thread.
+    type Output: Send;
+    /// The only call into numerics.
+    fn run(&self, ctl: &Ctl<'_>) -> Result<Self::Output, CoreError>;
+}
+
+/// Shared state between a running job and its JS-side `JobControl`.
+#[derive(Default)]
+pub struct ControlState {
+    cancel: CancelFlag,
+    progress: Mutex<Option<(&'static str, u64, u64)>>,
+}
+
+impl Cancel for ControlState {
+    fn cancelled(&self) -> bool {
+        self.cancel.cancelled()
+    }
+}
+
+impl Progress for ControlState {
+    fn advance(&self, phase: &'static str, done: u64, total: u64) {
+        *self.progress.lock().unwrap_or_else(PoisonError::into_inner) = Some((phase, done, total));
+    }
+}
+
+/// Progress of a running job, as last reported by the numeric code.
+#[napi(object)]
+pub struct ProgressSnapshot {
+    /// What the job is doing, e.g. "distances".
+    pub phase: String,
+    /// Units finished.
+    pub completed: f64,
+    /// Units in this phase.
+    pub total: f64,
+}
+
+/// Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
+/// which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
+#[napi]
+pub struct JobControl {
+    state: Arc<ControlState>,
+}
+
+#[napi]
+impl JobControl {
+    /// A fresh control: not cancelled, no progress yet.
+    #[napi(constructor)]
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            state: Arc::new(ControlState::default()),
+        }
+    }
+
+    /// Ask the job to stop at its next checkpoint (it then rejects with `ABORT_ERR`).
+    #[napi]
+    pub fn cancel(&self) {
+        self.state.cancel.cancel();
+    }
+
+    /// The latest progress report, or `null` before the first one.
+    #[napi]
+    #[must_use]
+    pub fn progress(&self) -> Option<ProgressSnapshot> {
+        let p = *self.state.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        p.map(|(phase, done, total)| ProgressSnapshot {
+            phase: phase.to_string(),
+            completed: done as f64,
+            total: total as f64,
+        })
+    }
+}
+
+impl Default for JobControl {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JobControl {
+    /// The shared state, for moving into a task.
+    pub fn state(&self) -> Arc<ControlState> {
+        Arc::clone(&self.state)
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
+
+/// Run `job` on the pool with `state` steering it; a panic becomes `Internal`.
+fn execute<J: Job>(job: &J, state: &ControlState) -> Result<J::Output, CoreError> {
+    let pool = pool::get()?;
+    let ctl = Ctl::new(Par::Rayon, state, state);
+    catch_unwind(AssertUnwindSafe(|| pool.install(|| job.run(&ctl)))).unwrap_or_else(|payload| {
+        Err(CoreError::Internal(format!(
+            "panic: {}",
+            panic_message(&*payload)
+        )))
+    })
+}
+
+/// Run `job` on the calling (JS) thread's behalf: blocks until the pool finishes.
+pub fn run_sync<J: Job>(env: &Env, job: &J) -> napi::Result<J::Output> {
+    execute(job, &ControlState::default()).map_err(|e| to_napi(env, &e))
+}
+
+/// The `AsyncTask` of one job.
+pub struct JobTask<J> {
+    job: J,
+    state: Arc<ControlState>,
+}
+
+impl<J> Task for JobTask<J>
+where
+    J: Job + 'static,
+    J::Output: ToNapiValue + TypeName + 'static,
+{
+    type Output = Result<J::Output, CoreError>;
+    type JsValue = J::Output;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(execute(&self.job, &self.state))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        output.map_err(|e| to_napi(&env, &e))
+    }
+}
+
+/// Queue `job` on libuv's pool; `control` (if any) cancels it and receives its progress.
+pub fn run_async<J>(job: J, control: Option<&JobControl>) -> AsyncTask<JobTask<J>>
+where
+    J: Job + 'static,
+    J::Output: ToNapiValue + TypeName + 'static,
+{
+    let state = control.map_or_else(|| Arc::new(ControlState::default()), JobControl::state);
+    AsyncTask::new(JobTask { job, state })
+}

@@ -1,0 +1,98 @@
+//! Fault injection for the test suite: functions that panic on purpose.
+//!
+//! Callable only when the environment variable `EMBGEO_TEST_HOOKS=1` is set in the process
+//! (the test suite sets it); otherwise they fail with `ERR_INTERNAL` without panicking, so the
+//! hooks are inert in production even though they ship in the binary.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use embgeo_core::{chunks::map_chunks, Ctl, Error as CoreError};
+use napi::bindgen_prelude::AsyncTask;
+use napi::Env;
+use napi_derive::napi;
+
+use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+
+/// Panics in the calling thread (`"caller"`) or inside a pool worker (`"worker"`).
+pub struct PanicJob {
+    place: String,
+}
+
+impl Job for PanicJob {
+    type Output = u32;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<u32, CoreError> {
+        if std::env::var("EMBGEO_TEST_HOOKS").as_deref() != Ok("1") {
+            return Err(CoreError::Internal(
+                "test hooks are disabled (set EMBGEO_TEST_HOOKS=1)".into(),
+            ));
+        }
+        match self.place.as_str() {
+            "caller" => panic!("injected panic in the caller"),
+            "worker" => {
+                let parts = map_chunks(ctl, "panic", 64, 1, |r| {
+                    assert!(r.start != 37, "injected panic in a pool worker");
+                    Ok(1u32)
+                })?;
+                Ok(parts.iter().sum())
+            }
+            other => Err(CoreError::OutOfRange {
+                name: "place",
+                expected: "'caller' or 'worker'".into(),
+                actual: other.into(),
+            }),
+        }
+    }
+}
+
+/// Test hook: panic synchronously (see module docs).
+#[napi]
+pub fn test_panic_sync(env: Env, place: String) -> napi::Result<u32> {
+    run_sync(&env, &PanicJob { place })
+}
+
+/// Test hook: panic in an async job (see module docs).
+#[napi(ts_return_type = "Promise<number>")]
+pub fn test_panic(place: String, control: Option<&JobControl>) -> AsyncTask<JobTask<PanicJob>> {
+    run_async(PanicJob { place }, control)
+}
+
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Sleeps `steps` × `ms` milliseconds in checkpointed steps, reporting progress per step; returns
+/// the largest number of such jobs that were running at once while it ran (to test the queue).
+pub struct SleepJob {
+    steps: u32,
+    ms: u32,
+}
+
+impl Job for SleepJob {
+    type Output = u32;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<u32, CoreError> {
+        if std::env::var("EMBGEO_TEST_HOOKS").as_deref() != Ok("1") {
+            return Err(CoreError::Internal(
+                "test hooks are disabled (set EMBGEO_TEST_HOOKS=1)".into(),
+            ));
+        }
+        let mut peak = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = (|| {
+            for step in 0..self.steps {
+                ctl.checkpoint()?;
+                std::thread::sleep(Duration::from_millis(u64::from(self.ms)));
+                peak = peak.max(RUNNING.load(Ordering::SeqCst));
+                ctl.advance("sleep", u64::from(step) + 1, u64::from(self.steps));
+            }
+            Ok(())
+        })();
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+        result.map(|()| peak as u32)
+    }
+}
+
+/// Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]).
+#[napi(ts_return_type = "Promise<number>")]
+pub fn test_sleep(steps: u32, ms: u32, control: Option<&JobControl>) -> AsyncTask<JobTask<SleepJob>> {
+    run_async(SleepJob { steps, ms }, control)
+}

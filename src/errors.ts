@@ -1,0 +1,122 @@
+/**
+ * Errors raised by embgeo: one family with stable `code`s (api.md "Errors").
+ *
+ * Every error is `instanceof EmbgeoError`; input errors are also `instanceof RangeError`, type
+ * errors `instanceof TypeError`, so code written for Node's built-in errors keeps working.
+ */
+
+/** The stable error codes. */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_SHAPE'
+  | 'ERR_EMPTY'
+  | 'ERR_NON_FINITE'
+  | 'ERR_K_TOO_LARGE'
+  | 'ERR_DUPLICATES'
+  | 'ERR_DEGENERATE'
+  | 'ERR_NOT_FITTED'
+  | 'ERR_BAD_MODEL'
+  | 'ERR_BUSY'
+  | 'ABORT_ERR'
+  | 'ERR_INTERNAL'
+  | 'ERR_NATIVE_LOAD'
+
+const RANGE_CODES: ReadonlySet<string> = new Set([
+  'ERR_OUT_OF_RANGE',
+  'ERR_SHAPE',
+  'ERR_EMPTY',
+  'ERR_NON_FINITE',
+  'ERR_K_TOO_LARGE',
+  'ERR_DUPLICATES',
+  'ERR_DEGENERATE',
+])
+
+const BRAND = Symbol.for('embgeo.error')
+
+/** Fields every embgeo error carries. */
+export interface EmbgeoErrorFields {
+  readonly code: ErrorCode
+  /** Structured numbers behind the message (row, column, expected, actual, …) where known. */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+function brand<E extends Error>(e: E, code: ErrorCode, details?: Record<string, unknown>): E & EmbgeoErrorFields {
+  Object.defineProperty(e, BRAND, { value: true })
+  Object.defineProperty(e, 'code', { value: code, enumerable: true })
+  if (details !== undefined) Object.defineProperty(e, 'details', { value: Object.freeze(details), enumerable: true })
+  return e as E & EmbgeoErrorFields
+}
+
+/**
+ * Base class of all embgeo errors. `err instanceof EmbgeoError` is true for every error embgeo
+ * raises, including the `TypeError`/`RangeError` kinds and `AbortError`.
+ */
+export class EmbgeoError extends Error implements EmbgeoErrorFields {
+  declare readonly code: ErrorCode
+  declare readonly details?: Readonly<Record<string, unknown>>
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'EmbgeoError'
+    brand(this, code, options?.details)
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  }
+}
+
+/** An embgeo error that is also a `TypeError` (`ERR_INVALID_ARG_TYPE`). */
+export class EmbgeoTypeError extends TypeError implements EmbgeoErrorFields {
+  declare readonly code: ErrorCode
+  declare readonly details?: Readonly<Record<string, unknown>>
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'TypeError'
+    brand(this, code, details)
+  }
+}
+
+/** An embgeo error that is also a `RangeError` (shape, range, non-finite, k, duplicates, degenerate). */
+export class EmbgeoRangeError extends RangeError implements EmbgeoErrorFields {
+  declare readonly code: ErrorCode
+  declare readonly details?: Readonly<Record<string, unknown>>
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'RangeError'
+    brand(this, code, details)
+  }
+}
+
+/** Build the error of the natural kind for `code`. */
+export function embgeoError(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): EmbgeoError | EmbgeoTypeError | EmbgeoRangeError {
+  if (code === 'ERR_INVALID_ARG_TYPE') return new EmbgeoTypeError(code, message, details)
+  if (RANGE_CODES.has(code)) return new EmbgeoRangeError(code, message, details)
+  return new EmbgeoError(code, message, details === undefined ? undefined : { details })
+}
+
+/** Node's `AbortError` convention: name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`. */
+export function abortError(reason?: unknown): EmbgeoError {
+  const e = new EmbgeoError('ABORT_ERR', 'The operation was aborted', reason === undefined ? undefined : { cause: reason })
+  e.name = 'AbortError'
+  return e
+}
+
+const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
+
+/**
+ * Convert what the native addon threw into an embgeo error (native errors carry `code`).
+ * Anything without a known code is a bug and becomes `ERR_INTERNAL` with the original as `cause`.
+ */
+export function fromNative(err: unknown, signal?: AbortSignal): Error {
+  if (err instanceof EmbgeoError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (code === 'ABORT_ERR') return abortError(signal?.reason)
+  if (typeof code === 'string' && KNOWN.has(code)) return embgeoError(code as ErrorCode, message)
+  const e = new EmbgeoError('ERR_INTERNAL', `internal error: ${message}. This is a bug in embgeo; please report it.`, { cause: err })
+  return e
+}

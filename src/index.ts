@@ -1,0 +1,9 @@
+/**
+ * embgeo: embedding geometry for JavaScript on a multithreaded Rust core.
+ * This file only re-exports; each capability lives in its own module.
+ */
+export { EmbgeoError, EmbgeoRangeError, EmbgeoTypeError, type ErrorCode } from './errors.js'
+export { matrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+export { setConcurrency, setThreads, versions, type Progress, type RunOptions, type Versions } from './run.js'
+export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
+export { VERSION } from './version.js'

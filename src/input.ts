@@ -1,0 +1,179 @@
+/**
+ * Input normalisation and validation (api.md "Data in"): the one place where arguments are
+ * checked. Numeric crates re-check their own preconditions (including finiteness, which is a
+ * scan over every element and therefore belongs in Rust) and return the same error codes.
+ */
+import { embgeoError } from './errors.js'
+
+/** A typed array of floats: the fast path. */
+export type FloatArray = Float32Array | Float64Array
+
+/** A row-major matrix: `rows` samples of `cols` features. */
+export interface DenseMatrix {
+  data: FloatArray
+  rows: number
+  cols: number
+}
+
+/** Anything embgeo accepts as a matrix: a DenseMatrix (no copy), or rows (copied). */
+export type MatrixLike = DenseMatrix | readonly (readonly number[])[] | readonly FloatArray[]
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `an array of length ${value.length}`
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as { length?: number }).length ?? value.byteLength}`
+  if (typeof value === 'object') return `an object with keys [${Object.keys(value as object).slice(0, 5).join(', ')}]`
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  return `${typeof value} ${String(value)}`
+}
+
+function isFloatArray(v: unknown): v is FloatArray {
+  return v instanceof Float32Array || v instanceof Float64Array
+}
+
+function isDetached(a: ArrayBufferView): boolean {
+  const buf = a.buffer as ArrayBuffer & { detached?: boolean }
+  return buf.detached === true
+}
+
+/** `name` must be an integer in [min, max]; returns it. */
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a number; got ${describe(value)}`, { name })
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`
+    throw embgeoError('ERR_OUT_OF_RANGE', `${name} must be ${range}; got ${value}`, { name, value, min, max })
+  }
+  return value
+}
+
+/** `options` must be undefined or a plain object; returns it (or `{}`). */
+export function checkOptions<T extends object>(name: string, options: T | undefined): T {
+  if (options === undefined) return {} as T
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be an object or undefined; got ${describe(options)}`, { name })
+  }
+  return options
+}
+
+/**
+ * View a flat typed array as a matrix of `cols` columns, without copying.
+ * @throws ERR_INVALID_ARG_TYPE if `data` is not a Float32Array/Float64Array or `cols` not a number.
+ * @throws ERR_OUT_OF_RANGE if `cols` is not an integer >= 1.
+ * @throws ERR_SHAPE if `data.length` is not a multiple of `cols`.
+ */
+export function matrix(data: FloatArray, cols: number): DenseMatrix {
+  if (!isFloatArray(data)) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `data must be a Float32Array or Float64Array; got ${describe(data)}. Convert with Float32Array.from(data).`,
+    )
+  }
+  checkInteger('cols', cols, 1)
+  if (data.length % cols !== 0) {
+    throw embgeoError(
+      'ERR_SHAPE',
+      `data.length is ${data.length}, which is not a multiple of cols = ${cols} (${Math.floor(data.length / cols)} full rows and ${data.length % cols} values left over)`,
+      { length: data.length, cols },
+    )
+  }
+  return { data, rows: data.length / cols, cols }
+}
+
+/**
+ * Normalise a MatrixLike argument to a DenseMatrix (typed arrays are not copied; rows are).
+ * `name` is the argument's name in messages.
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (see api.md)
+ */
+export function toMatrix(name: string, x: unknown): DenseMatrix {
+  if (Array.isArray(x)) return fromRows(name, x)
+  if (isFloatArray(x)) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name} is a flat ${x.constructor.name} without a column count; wrap it as matrix(data, cols) or { data, rows, cols }`,
+    )
+  }
+  if (x === null || typeof x !== 'object' || !('data' in x)) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name} must be { data, rows, cols } with a Float32Array/Float64Array, number[][] or an array of Float32Array/Float64Array rows; got ${describe(x)}`,
+    )
+  }
+  const m = x as { data: unknown; rows: unknown; cols: unknown }
+  if (!isFloatArray(m.data)) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name}.data must be a Float32Array or Float64Array; got ${describe(m.data)}. Convert with Float32Array.from(${name}.data).`,
+    )
+  }
+  if (isDetached(m.data)) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name}.data is backed by a detached ArrayBuffer (it was transferred); pass a live array`)
+  }
+  const rows = checkInteger(`${name}.rows`, m.rows, 0)
+  const cols = checkInteger(`${name}.cols`, m.cols, 1)
+  if (m.data.length !== rows * cols) {
+    throw embgeoError(
+      'ERR_SHAPE',
+      `${name}.data.length is ${m.data.length} but rows * cols = ${rows} * ${cols} = ${rows * cols}; fix rows/cols or the data`,
+      { length: m.data.length, rows, cols },
+    )
+  }
+  return { data: m.data, rows, cols }
+}
+
+function fromRows(name: string, x: readonly unknown[]): DenseMatrix {
+  if (x.length === 0) {
+    throw embgeoError('ERR_EMPTY', `${name} has 0 rows; at least 1 is needed`, { rows: 0 })
+  }
+  const first = x[0]
+  if (!Array.isArray(first) && !isFloatArray(first)) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name}[0] must be an array of numbers or a Float32Array/Float64Array; got ${describe(first)}`,
+      { row: 0 },
+    )
+  }
+  const cols = first.length
+  if (cols === 0) {
+    throw embgeoError('ERR_EMPTY', `${name} has 0 columns; at least 1 is needed`, { cols: 0 })
+  }
+  const allF32 = x.every((r) => r instanceof Float32Array)
+  const out = allF32 ? new Float32Array(x.length * cols) : new Float64Array(x.length * cols)
+  for (let i = 0; i < x.length; i++) {
+    const row = x[i]
+    if (isFloatArray(row)) {
+      if (row.length !== cols) throw ragged(name, i, row.length, cols)
+      out.set(row, i * cols)
+      continue
+    }
+    if (!Array.isArray(row)) {
+      throw embgeoError(
+        'ERR_INVALID_ARG_TYPE',
+        `${name}[${i}] must be an array of numbers or a Float32Array/Float64Array; got ${describe(row)}`,
+        { row: i },
+      )
+    }
+    if (row.length !== cols) throw ragged(name, i, row.length, cols)
+    for (let j = 0; j < cols; j++) {
+      const v: unknown = row[j]
+      if (typeof v !== 'number') {
+        throw embgeoError(
+          'ERR_INVALID_ARG_TYPE',
+          `${name}[${i}][${j}] must be a number; got ${describe(v)}`,
+          { row: i, col: j },
+        )
+      }
+      out[i * cols + j] = v
+    }
+  }
+  return { data: out, rows: x.length, cols }
+}
+
+function ragged(name: string, row: number, actual: number, expected: number): Error {
+  return embgeoError(
+    'ERR_SHAPE',
+    `${name} row ${row} has ${actual} values; expected ${expected} (from row 0). All rows must have the same length.`,
+    { row, expected, actual },
+  )
+}

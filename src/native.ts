@@ -1,0 +1,51 @@
+/**
+ * The only module that touches the generated loader (`binding.cjs`, written by `napi build`).
+ * A missing or broken platform binary becomes `ERR_NATIVE_LOAD` naming the package to install.
+ */
+import { embgeoError } from './errors.js'
+import loader from '../native-loader.cjs'
+
+type Binding = ReturnType<typeof loader.loadBinding>
+
+function platformPackage(): string {
+  const { platform, arch } = process
+  let abi = ''
+  if (platform === 'linux') {
+    const report = (process.report?.getReport?.() ?? {}) as { header?: { glibcVersionRuntime?: string } }
+    abi = report.header?.glibcVersionRuntime ? '-gnu' : '-musl'
+  } else if (platform === 'win32') abi = '-msvc'
+  return `@embgeo/binding-${platform}-${arch}${abi}`
+}
+
+function load(): Binding {
+  return loader.loadBinding()
+}
+
+let cached: Binding | undefined
+
+/** The raw binding; throws `ERR_NATIVE_LOAD` if it could not be loaded. */
+export function native(): Binding {
+  if (cached === undefined) {
+    try {
+      cached = load()
+    } catch (err) {
+      throw nativeLoadError(err)
+    }
+  }
+  return cached
+}
+
+/** The error users see when no binary matches this platform. */
+export function nativeLoadError(err: unknown): Error {
+  const pkg = platformPackage()
+  const e = embgeoError(
+    'ERR_NATIVE_LOAD',
+    `embgeo could not load its native addon for ${process.platform}-${process.arch} (package ${pkg}). ` +
+      `Fix: reinstall so npm fetches the optional dependency ${pkg} (delete node_modules and package-lock.json, ` +
+      `then npm install; do not use --omit=optional or --no-optional), or build from source with a Rust toolchain ` +
+      `(npm run build:native). Cause: ${err instanceof Error ? err.message : String(err)}`,
+    { package: pkg },
+  )
+  Object.defineProperty(e, 'cause', { value: err })
+  return e
+}

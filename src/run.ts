@@ -1,0 +1,194 @@
+/**
+ * Running heavy work: the job queue, cancellation, progress, threads and error conversion.
+ *
+ * Every async call holds one libuv thread while its job runs on embgeo's own pool, so jobs are
+ * queued here (default: one at a time) and fs/dns/crypto never starve. Sync twins bypass the
+ * queue and block the calling thread by design.
+ */
+import { abortError, embgeoError, fromNative } from './errors.js'
+import { checkInteger, type FloatArray } from './input.js'
+import { native } from './native.js'
+import { VERSION } from './version.js'
+
+/** Options every async function takes. */
+export interface RunOptions {
+  /** Abort the job; the promise rejects with an AbortError (`code: 'ABORT_ERR'`). */
+  signal?: AbortSignal
+  /** Progress reports, at most 10 per second, on the JS thread. */
+  onProgress?: (progress: Progress) => void
+}
+
+/** A progress report: `completed` of `total` units of `phase`. */
+export interface Progress {
+  phase: string
+  completed: number
+  total: number
+}
+
+type JobControl = InstanceType<ReturnType<typeof native>['JobControl']>
+
+const PROGRESS_INTERVAL_MS = 100
+
+let concurrency = 1
+let active = 0
+const waiting: Array<() => void> = []
+
+/**
+ * How many heavy async jobs may run at once (default 1). Each running job uses every pool thread
+ * and holds one libuv thread; keep this below `UV_THREADPOOL_SIZE` (default 4).
+ * @throws ERR_OUT_OF_RANGE unless an integer from 1 to 64.
+ */
+export function setConcurrency(n: number): void {
+  concurrency = checkInteger('concurrency', n, 1, 64)
+  drain()
+}
+
+function drain(): void {
+  while (active < concurrency && waiting.length > 0) {
+    active++
+    waiting.shift()?.()
+  }
+}
+
+function acquire(signal: AbortSignal | undefined): Promise<void> {
+  if (active < concurrency) {
+    active++
+    return Promise.resolve()
+  }
+  return new Promise((resolve, reject) => {
+    const start = (): void => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }
+    const onAbort = (): void => {
+      const i = waiting.indexOf(start)
+      if (i >= 0) waiting.splice(i, 1)
+      reject(abortError(signal?.reason))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    waiting.push(start)
+  })
+}
+
+function release(): void {
+  active--
+  drain()
+}
+
+function checkRunOptions(o: RunOptions): void {
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `options.signal must be an AbortSignal; got ${typeof o.signal}`)
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `options.onProgress must be a function; got ${typeof o.onProgress}`)
+  }
+}
+
+/**
+ * Run one native async job under the queue with `run`'s signal and progress.
+ *
+ * `inputs` are the typed arrays the job reads. When a pool slot is free the native call starts in
+ * this same tick and copies them once, on this thread; when the job has to wait in the queue they
+ * are copied here first (`slice`), so callers may reuse their arrays as soon as this returns.
+ * `start` receives the job's control object and the arrays to pass on.
+ */
+export function runAsync<T, A extends readonly FloatArray[]>(
+  run: RunOptions,
+  inputs: A,
+  start: (control: JobControl, inputs: A) => Promise<T>,
+): Promise<T> {
+  try {
+    checkRunOptions(run)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  const { signal } = run
+  if (signal?.aborted) return Promise.reject(abortError(signal.reason))
+  if (active < concurrency) {
+    active++
+    return execute(run, inputs, start)
+  }
+  const copies = inputs.map((a) => a.slice()) as unknown as A
+  return acquire(signal).then(() => execute(run, copies, start))
+}
+
+async function execute<T, A extends readonly FloatArray[]>(
+  run: RunOptions,
+  inputs: A,
+  start: (control: JobControl, inputs: A) => Promise<T>,
+): Promise<T> {
+  const { signal, onProgress } = run
+  let control: JobControl | undefined
+  let timer: ReturnType<typeof setInterval> | undefined
+  const onAbort = (): void => control?.cancel()
+  let last = ''
+  let callbackError: { error: unknown } | undefined
+  const poll = (): void => {
+    const p = control?.progress() ?? null
+    if (p === null || onProgress === undefined) return
+    const key = `${p.phase}:${p.completed}:${p.total}`
+    if (key === last) return
+    last = key
+    try {
+      onProgress({ phase: p.phase, completed: p.completed, total: p.total })
+    } catch (error) {
+      callbackError ??= { error }
+    }
+  }
+  try {
+    control = new (native().JobControl)()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (onProgress !== undefined) {
+      timer = setInterval(poll, PROGRESS_INTERVAL_MS)
+      timer.unref()
+    }
+    const pending = start(control, inputs)
+    if (signal?.aborted) control.cancel()
+    const out = await pending
+    poll()
+    if (callbackError !== undefined) throw callbackError
+    return out
+  } catch (err) {
+    if (callbackError !== undefined && err === callbackError) throw callbackError.error
+    throw fromNative(err, signal)
+  } finally {
+    if (timer !== undefined) clearInterval(timer)
+    signal?.removeEventListener('abort', onAbort)
+    release()
+  }
+}
+
+/** Run a native sync call, converting what it throws into embgeo errors. */
+export function runSync<T>(call: () => T): T {
+  try {
+    return call()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+/**
+ * Size embgeo's thread pool (process-wide, shared by worker threads). Jobs already running finish
+ * on the previous pool. The default is the `EMBGEO_THREADS` environment variable, else the number
+ * of available cores.
+ * @throws ERR_OUT_OF_RANGE unless an integer from 1 to 1024.
+ */
+export function setThreads(n: number): void {
+  checkInteger('threads', n, 1, 1024)
+  runSync(() => native().setThreads(n))
+}
+
+/** What is running: package and native versions, target triple, CPU SIMD features, pool threads. */
+export interface Versions {
+  package: string
+  native: string
+  target: string
+  simd: string[]
+  threads: number
+}
+
+/** Versions and runtime facts of this installation. */
+export function versions(): Versions {
+  const info = runSync(() => native().nativeInfo())
+  return { package: VERSION, native: info.native, target: info.target, simd: info.simd, threads: info.threads }
+}
