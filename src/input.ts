@@ -107,11 +107,13 @@ export function toMatrix(name: string, x: unknown): DenseMatrix {
       `${name}.data must be a Float32Array or Float64Array; got ${describe(m.data)}. Convert with Float32Array.from(${name}.data).`,
     )
   }
-  if (isDetached(m.data)) {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name}.data is backed by a detached ArrayBuffer (it was transferred); pass a live array`)
-  }
   const rows = checkInteger(`${name}.rows`, m.rows, 0)
   const cols = checkInteger(`${name}.cols`, m.cols, 1)
+  // Node 20 has no ArrayBuffer.prototype.detached; a detached view reads as length 0 over a
+  // buffer of byteLength 0, which only a genuinely empty matrix may have.
+  if (isDetached(m.data) || (m.data.length === 0 && m.data.buffer.byteLength === 0 && rows * cols > 0)) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name}.data is backed by a detached ArrayBuffer (it was transferred); pass a live array`)
+  }
   if (m.data.length !== rows * cols) {
     throw embgeoError(
       'ERR_SHAPE',
