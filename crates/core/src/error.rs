@@ -84,6 +84,9 @@ pub enum Error {
     /// A model used before it was fitted.
     #[error("this {0} instance is not fitted yet; call fit() before using it")]
     NotFitted(&'static str),
+    /// An object is in use by a running job (e.g. `fit` while fitting, `add` while searching).
+    #[error("{0}")]
+    Busy(&'static str),
     /// Bytes or JSON that are not a model of the expected kind or version.
     #[error("{0}")]
     BadModel(String),
@@ -116,6 +119,7 @@ impl Error {
             Error::Duplicates { .. } => "ERR_DUPLICATES",
             Error::Degenerate(_) => "ERR_DEGENERATE",
             Error::NotFitted(_) => "ERR_NOT_FITTED",
+            Error::Busy(_) => "ERR_BUSY",
             Error::BadModel(_) => "ERR_BAD_MODEL",
             Error::Cancelled => "ABORT_ERR",
             Error::Internal(_) => "ERR_INTERNAL",

@@ -46,7 +46,7 @@ impl<'a, T: Element> MatRef<'a, T> {
                 actual: "0".into(),
             });
         }
-        if data.len() % cols != 0 {
+        if !data.len().is_multiple_of(cols) {
             return Err(Error::Shape {
                 what: format!("data.length {} is not a multiple of cols = {cols}", data.len()),
                 expected: data.len() / cols * cols + cols,

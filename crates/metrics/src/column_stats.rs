@@ -101,7 +101,7 @@ fn merge(a: &mut Block, b: &Block) {
 /// `x`: n × d, row-major, f32 or f64, n ≥ 1 (n > ddof). Returns four length-d `f64` vectors.
 /// # Cost
 /// Time O(n·d), two passes over each block. Extra memory: 5·d f64 per block of
-/// `params.block_rows` rows, i.e. 40·d·⌈n / block_rows⌉ bytes plus the output.
+/// `params.block_rows` rows, i.e. `40·d·⌈n / block_rows⌉` bytes plus the output.
 /// # Determinism
 /// Bit-identical for every `ctl.par` and thread count (fixed blocks, merged in order).
 /// # Errors
