@@ -157,14 +157,18 @@ mod tests {
                 mean[j] += x[i * cols + j];
             }
         }
-        mean.iter_mut().for_each(|m| *m /= rows as f64);
+        for m in &mut mean {
+            *m /= rows as f64;
+        }
         let mut var = vec![0.0; cols];
         for i in 0..rows {
             for j in 0..cols {
                 var[j] += (x[i * cols + j] - mean[j]).powi(2);
             }
         }
-        var.iter_mut().for_each(|v| *v /= rows as f64 - f64::from(ddof));
+        for v in &mut var {
+            *v /= rows as f64 - f64::from(ddof);
+        }
         (mean, var)
     }
 

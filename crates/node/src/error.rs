@@ -15,12 +15,12 @@ impl AsRef<str> for Code {
 
 /// Build the JS error for `e` (a `RangeError` for input errors, an `Error` otherwise) with
 /// `error.code = e.code()`, and wrap it so napi throws (or rejects with) exactly that object.
-pub fn to_napi(env: &Env, e: &CoreError) -> napi::Error {
+pub fn to_napi(env: Env, e: &CoreError) -> napi::Error {
     let inner = napi::Error::new(Code(e.code()), e.to_string());
     let value = if e.is_range_error() {
-        JsRangeError::from(inner).into_unknown(*env)
+        JsRangeError::from(inner).into_unknown(env)
     } else {
-        JsError::from(inner).into_unknown(*env)
+        JsError::from(inner).into_unknown(env)
     };
     napi::Error::from(value)
 }

@@ -50,7 +50,7 @@ fn simd_features() -> Vec<String> {
 /// Versions, target, SIMD features and thread count of the native addon.
 #[napi]
 pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
-    let threads = pool::threads().map_err(|e| to_napi(&env, &e))?;
+    let threads = pool::threads().map_err(|e| to_napi(env, &e))?;
     Ok(NativeInfo {
         native: env!("CARGO_PKG_VERSION").to_string(),
         target: env!("EMBGEO_TARGET").to_string(),
@@ -62,5 +62,5 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
 /// Resize the embgeo thread pool (running jobs finish on the old pool).
 #[napi]
 pub fn set_threads(env: Env, threads: u32) -> napi::Result<()> {
-    pool::set_threads(threads as usize).map_err(|e| to_napi(&env, &e))
+    pool::set_threads(threads as usize).map_err(|e| to_napi(env, &e))
 }

@@ -65,7 +65,7 @@ pub fn column_stats_sync(
     ddof: u32,
 ) -> napi::Result<ColumnStatsOut> {
     run_sync(
-        &env,
+        env,
         &ColumnStatsJob {
             data: Data::borrowed(data),
             cols,

@@ -127,7 +127,7 @@ fn execute<J: Job>(job: &J, state: &ControlState) -> Result<J::Output, CoreError
 }
 
 /// Run `job` on the calling (JS) thread's behalf: blocks until the pool finishes.
-pub fn run_sync<J: Job>(env: &Env, job: &J) -> napi::Result<J::Output> {
+pub fn run_sync<J: Job>(env: Env, job: &J) -> napi::Result<J::Output> {
     execute(job, &ControlState::default()).map_err(|e| to_napi(env, &e))
 }
 
@@ -150,7 +150,7 @@ where
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        output.map_err(|e| to_napi(&env, &e))
+        output.map_err(|e| to_napi(env, &e))
     }
 }
 

@@ -49,7 +49,7 @@ impl Job for PanicJob {
 /// Test hook: panic synchronously (see module docs).
 #[napi]
 pub fn test_panic_sync(env: Env, place: String) -> napi::Result<u32> {
-    run_sync(&env, &PanicJob { place })
+    run_sync(env, &PanicJob { place })
 }
 
 /// Test hook: panic in an async job (see module docs).
