@@ -1,0 +1,156 @@
+//! Release-mode timings of the PCA crate (no Node): covariance fit, eigendecomposition and the
+//! whitening transform, on the same generated data as `bench/peers/pca_peers.py`.
+//!
+//! Data: `x[i, j] = s_j · (2u − 1)`, `u = splitmix64(i·d + j + seed) / 2^64` (53-bit), with
+//! `s_j = 1 / sqrt(j + 1)` (power-law spectrum), generated as f32; the Python script builds the
+//! identical array, so results can be compared (printed: top explained variances).
+//!
+//! Run: `cargo run --release -p embgeo-pca --example bench_pca [-- --threads 2 --runs 5]`
+//! Prints one JSON object per measurement.
+
+use std::time::Instant;
+
+use embgeo_core::{Ctl, MatRef};
+use embgeo_pca::pca::Params;
+use embgeo_pca::whiten::Params as WParams;
+use embgeo_pca::{moments, NComponents, Pca, Solver, Whitener};
+
+const SEED: u64 = 12345;
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn generate(n: usize, d: usize) -> Vec<f32> {
+    use rayon::prelude::*;
+    let scales: Vec<f64> = (0..d).map(|j| 1.0 / ((j + 1) as f64).sqrt()).collect();
+    let mut x = vec![0.0f32; n * d];
+    x.par_chunks_mut(d).enumerate().for_each(|(i, row)| {
+        for (j, v) in row.iter_mut().enumerate() {
+            let u = (splitmix64((i * d + j) as u64 + SEED) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            *v = (scales[j] * (2.0 * u - 1.0)) as f32;
+        }
+    });
+    x
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+thread_local! {
+    /// Fastest run of the last `time` call (robust to a machine shared with other jobs).
+    static BEST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+fn time<R>(runs: usize, mut f: impl FnMut() -> R) -> (f64, R) {
+    let mut out = f(); // warm-up
+    let mut ts = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        out = f();
+        ts.push(t.elapsed().as_secs_f64());
+    }
+    BEST.with(|b| b.set(ts.iter().copied().fold(f64::INFINITY, f64::min)));
+    (median(ts), out)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let threads = arg("--threads", 2);
+    let runs = arg("--runs", 5);
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
+    for (n, d) in [(200_000usize, 384usize), (100_000, 1536)] {
+        if only.as_deref().is_some_and(|o| o != format!("{n}x{d}")) {
+            continue;
+        }
+        let x = pool.install(|| generate(n, d));
+        let xm = MatRef::new(&x, n, d).expect("shape");
+        let report = |what: &str, secs: f64, extra: String| {
+            println!(
+                "{{\"impl\":\"embgeo\",\"op\":\"{what}\",\"n\":{n},\"d\":{d},\"threads\":{threads},\"runs\":{runs},\"seconds\":{secs:.4},\"best\":{:.4}{extra}}}",
+                BEST.with(std::cell::Cell::get)
+            );
+        };
+        pool.install(|| {
+            let ctl = Ctl::detached();
+            let (t, m) = time(runs, || {
+                moments::accumulate(xm, None, &moments::Params::default(), &ctl).expect("moments")
+            });
+            report("moments (covariance, SYRK)", t, String::new());
+            for (label, nc) in [
+                ("fit k=32", NComponents::Count(32)),
+                ("fit full", NComponents::All),
+            ] {
+                let (t, p) = time(runs, || {
+                    let mut p = Pca::new(Params {
+                        n_components: nc,
+                        solver: Solver::Covariance,
+                        ..Params::default()
+                    })
+                    .expect("params");
+                    p.fit(xm, &ctl).expect("fit");
+                    p
+                });
+                let ev = &p.fitted().expect("fitted").explained_variance;
+                report(label, t, format!(",\"top_explained_variance\":{:?}", &ev[..5]));
+            }
+            // Answer check before trusting the timings: the default f32 block kernel against the
+            // all-f64 kernel on the same data (top 32 explained variances).
+            let fit_with = |kernel| {
+                let mut p = Pca::new(Params {
+                    n_components: NComponents::Count(32),
+                    solver: Solver::Covariance,
+                    kernel,
+                    ..Params::default()
+                })
+                .expect("params");
+                p.fit(xm, &ctl).expect("fit");
+                p.fitted().expect("fitted").explained_variance.clone()
+            };
+            let (a, b) = (fit_with(moments::Kernel::Auto), fit_with(moments::Kernel::F64));
+            let dev = a
+                .iter()
+                .zip(&b)
+                .map(|(u, v)| ((u - v) / v).abs())
+                .fold(0.0, f64::max);
+            report(
+                "check: f32 kernel vs f64 kernel, top-32 variances",
+                0.0,
+                format!(",\"max_rel_dev\":{dev:.3e}"),
+            );
+            let (t, ()) = time(runs, || {
+                let mut p = Pca::new(Params::default()).expect("params");
+                p.fit_moments(m.clone(), &ctl).expect("eigh");
+            });
+            report("eigh from moments", t, String::new());
+            let mut w = Whitener::new(WParams::default()).expect("params");
+            w.fit(xm, None, &ctl).expect("whitener");
+            let (t, y) = time(runs, || w.transform(xm, &ctl).expect("transform"));
+            report(
+                "whitening transform (k = d)",
+                t,
+                format!(",\"out_cols\":{}", y.len() / n),
+            );
+        });
+    }
+}

@@ -1,0 +1,146 @@
+//! Covariance + symmetric eigendecomposition: the PCA solver for n ≫ d (scikit-learn's
+//! `svd_solver="covariance_eigh"`).
+//!
+//! `C = M / (W − ddof)` from the streaming [`Moments`] (co-moment `M`, weight sum `W`), then
+//! `C = V Λ Vᵀ` by faer's self-adjoint eigensolver. Eigenvalues are returned in decreasing
+//! order with negative rounding noise clipped to 0, as scikit-learn does; singular values are
+//! `sqrt(λ·(W − ddof))`. All `d` eigenpairs are returned, also when n < d (the trailing ones are
+//! then 0 and their axes are an arbitrary basis of the null space).
+
+use embgeo_core::{Ctl, Error, Result};
+
+use crate::{linalg, Moments, Spectrum};
+
+/// Tunables of [`solve`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Delta degrees of freedom: the divisor is `W − ddof`. Default 1 (scikit-learn PCA).
+    pub ddof: f64,
+    /// Use the co-moment about the mean (`true`) or the raw second moment (`false`).
+    pub center: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            ddof: 1.0,
+            center: true,
+        }
+    }
+}
+
+/// Eigendecomposition of the covariance held by `m`.
+///
+/// # Shapes and types
+/// `m`: moments over d features. Returns a [`Spectrum`] with d eigenpairs (f64), components
+/// `d × d` row-major, signs not normalised.
+/// # Cost
+/// O(d²) to form `C`, ≈ 4d³ flops for the eigendecomposition; extra memory ≈ 3d² f64.
+/// # Determinism
+/// The eigensolver runs sequentially (≈ 4d³ flops; faer's parallel variant is not guaranteed
+/// bit-identical across thread counts), so results are bit-identical for every `ctl.par`;
+/// last-ulp drift across SIMD levels.
+/// # Errors
+/// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
+/// `Internal` if the eigensolver does not converge, `Cancelled`.
+/// # Panics
+/// Never on any input.
+/// # Reference
+/// scikit-learn `PCA(svd_solver="covariance_eigh")`; fixtures `pca/*covariance*` at rtol 1e-10.
+pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
+    let divisor = m.weight_sum() - params.ddof;
+    if m.n_samples() < 2 || divisor <= 0.0 {
+        return Err(Error::Empty {
+            what: "X",
+            actual: m.n_samples() as usize,
+            needed: 2,
+            unit: "rows",
+            method: "a covariance estimate",
+        });
+    }
+    ctl.checkpoint()?;
+    let d = m.n_features();
+    let c = m.scatter(params.center, divisor);
+    // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
+    let (mut values, components) = linalg::sym_eigh_desc(&c, d, faer::Par::Seq)?;
+    for v in &mut values {
+        if *v < 0.0 {
+            *v = 0.0;
+        }
+    }
+    let singular_values = values.iter().map(|v| (v * divisor).sqrt()).collect();
+    let total_variance = values.iter().sum();
+    Ok(Spectrum {
+        explained_variance: values,
+        singular_values,
+        components,
+        total_variance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embgeo_core::{MatRef, Par};
+
+    #[test]
+    fn diagonal_covariance_gives_sorted_axes() {
+        // Rows ±e1, ±2e2, ±3e3: mean 0, covariance diag(2, 8, 18)/5 (ddof 1, n = 6).
+        let x = [
+            1.0f64, 0., 0., -1., 0., 0., 0., 2., 0., 0., -2., 0., 0., 0., 3., 0., 0., -3.,
+        ];
+        let m = crate::moments::accumulate(
+            MatRef::new(&x, 6, 3).unwrap(),
+            None,
+            &crate::moments::Params::default(),
+            &Ctl::detached(),
+        )
+        .unwrap();
+        let s = solve(&m, &Params::default(), &Ctl::detached()).unwrap();
+        for (a, b) in s
+            .explained_variance
+            .iter()
+            .zip([18.0 / 5.0, 8.0 / 5.0, 2.0 / 5.0])
+        {
+            assert!((a - b).abs() < 1e-14, "{a} vs {b}");
+        }
+        assert!((s.components[2].abs() - 1.0).abs() < 1e-14);
+        assert!((s.components[4].abs() - 1.0).abs() < 1e-14);
+        assert!((s.total_variance - 28.0 / 5.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn one_row_is_empty() {
+        let m = Moments::new(3).unwrap();
+        assert_eq!(
+            solve(&m, &Params::default(), &Ctl::detached())
+                .unwrap_err()
+                .code(),
+            "ERR_EMPTY"
+        );
+    }
+
+    #[test]
+    fn eigh_is_bit_identical_across_thread_counts() {
+        let d = 200;
+        let mut a = vec![0.0f64; d * d];
+        for i in 0..d {
+            for j in 0..=i {
+                let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { d as f64 } else { 0.0 };
+                a[i * d + j] = v;
+                a[j * d + i] = v;
+            }
+        }
+        let seq = linalg::sym_eigh_desc(&a, d, faer::Par::Seq).unwrap();
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let par = pool.install(|| {
+                linalg::sym_eigh_desc(&a, d, linalg::par(&Ctl::detached().with_par(Par::Rayon))).unwrap()
+            });
+            assert_eq!(seq, par, "threads = {threads}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Thin wrappers over faer's low-level routines with an explicit `Par` (never faer's global
+//! parallelism), on row-major `f64` buffers.
+
+use embgeo_core::{Ctl, Error, Par, Result};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::matmul::triangular::BlockStructure;
+use faer::{Accum, Mat, MatRef};
+
+/// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread.
+pub(crate) fn par(ctl: &Ctl<'_>) -> faer::Par {
+    match ctl.par {
+        Par::Seq => faer::Par::Seq,
+        Par::Rayon => faer::Par::rayon(0),
+    }
+}
+
+/// Eigendecomposition of a symmetric `d × d` matrix (row-major, both triangles filled).
+///
+/// Returns eigenvalues in decreasing order and eigenvectors as the rows of a `d × d`
+/// row-major buffer (row `i` belongs to value `i`).
+pub(crate) fn sym_eigh_desc(a: &[f64], d: usize, par: faer::Par) -> Result<(Vec<f64>, Vec<f64>)> {
+    let am = MatRef::from_row_major_slice(a, d, d);
+    let mut s = faer::diag::Diag::<f64>::zeros(d);
+    let mut u = Mat::<f64>::zeros(d, d);
+    let scratch = faer::linalg::evd::self_adjoint_evd_scratch::<f64>(
+        d,
+        faer::linalg::evd::ComputeEigenvectors::Yes,
+        par,
+        faer::Spec::default(),
+    );
+    let mut mem = MemBuffer::new(scratch);
+    faer::linalg::evd::self_adjoint_evd(
+        am,
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut mem),
+        faer::Spec::default(),
+    )
+    .map_err(|e| Error::Internal(format!("symmetric eigendecomposition did not converge ({e:?})")))?;
+    // faer: ascending; we want descending.
+    let mut values = Vec::with_capacity(d);
+    let mut vectors = Vec::with_capacity(d * d);
+    for j in (0..d).rev() {
+        values.push(s.column_vector()[j]);
+        vectors.extend(u.col(j).iter().copied());
+    }
+    Ok((values, vectors))
+}
+
+/// Thin SVD of a row-major `n × d` matrix: singular values (decreasing) and the right singular
+/// vectors as rows of a `min(n, d) × d` row-major buffer.
+pub(crate) fn thin_svd_vt(a: &[f64], n: usize, d: usize, par: faer::Par) -> Result<(Vec<f64>, Vec<f64>)> {
+    let am = MatRef::from_row_major_slice(a, n, d);
+    let r = n.min(d);
+    let mut s = faer::diag::Diag::<f64>::zeros(r);
+    let mut v = Mat::<f64>::zeros(d, r);
+    let scratch = faer::linalg::svd::svd_scratch::<f64>(
+        n,
+        d,
+        faer::linalg::svd::ComputeSvdVectors::No,
+        faer::linalg::svd::ComputeSvdVectors::Thin,
+        par,
+        faer::Spec::default(),
+    );
+    let mut mem = MemBuffer::new(scratch);
+    faer::linalg::svd::svd(
+        am,
+        s.as_mut(),
+        None,
+        Some(v.as_mut()),
+        par,
+        MemStack::new(&mut mem),
+        faer::Spec::default(),
+    )
+    .map_err(|e| Error::Internal(format!("SVD did not converge ({e:?})")))?;
+    let values = s.column_vector().iter().copied().collect();
+    let mut vt = Vec::with_capacity(r * d);
+    for j in 0..r {
+        vt.extend(v.col(j).iter().copied());
+    }
+    Ok((values, vt))
+}
+
+/// Orthonormal basis (thin Q, `m × c`, column-major `Mat`) of the columns of `a` (`m × c`, m ≥ c).
+pub(crate) fn thin_q(a: &Mat<f64>, par: faer::Par) -> Mat<f64> {
+    let (m, c) = a.shape();
+    let size = m.min(c);
+    let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(m, c);
+    let mut qr = a.clone();
+    let mut coeff = Mat::<f64>::zeros(bs, size);
+    let mut mem = MemBuffer::new(faer::linalg::qr::no_pivoting::factor::qr_in_place_scratch::<f64>(
+        m,
+        c,
+        bs,
+        par,
+        faer::Spec::default(),
+    ));
+    faer::linalg::qr::no_pivoting::factor::qr_in_place(
+        qr.as_mut(),
+        coeff.as_mut(),
+        par,
+        MemStack::new(&mut mem),
+        faer::Spec::default(),
+    );
+    let mut q = Mat::<f64>::identity(m, size);
+    let mut mem2 = MemBuffer::new(
+        faer::linalg::householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+            m, bs, size,
+        ),
+    );
+    faer::linalg::householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+        qr.as_ref().subcols(0, size),
+        coeff.as_ref(),
+        faer::Conj::No,
+        q.as_mut(),
+        par,
+        MemStack::new(&mut mem2),
+    );
+    q
+}
+
+/// `dst (d × d, lower triangle) = a · aᵀ` for a column-major `d × b` view `a` (the transpose
+/// of a row-major `b × d` block): a SYRK through faer's triangular matmul.
+pub(crate) fn syrk_lower(dst: &mut Mat<f64>, a: MatRef<'_, f64>, par: faer::Par) {
+    faer::linalg::matmul::triangular::matmul(
+        dst.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        a,
+        BlockStructure::Rectangular,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        1.0,
+        par,
+    );
+}
+
+/// f32 variant of [`syrk_lower`].
+pub(crate) fn syrk_lower_f32(dst: &mut Mat<f32>, a: MatRef<'_, f32>, par: faer::Par) {
+    faer::linalg::matmul::triangular::matmul(
+        dst.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        a,
+        BlockStructure::Rectangular,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        1.0f32,
+        par,
+    );
+}
+
+/// `out (n × k, row-major) = x (n × d, row-major) · wᵀ` with `w` `k × d` row-major.
+pub(crate) fn matmul_rows_bt(
+    out: &mut [f64],
+    x: &[f64],
+    n: usize,
+    d: usize,
+    w: &[f64],
+    k: usize,
+    par: faer::Par,
+) {
+    let xm = MatRef::from_row_major_slice(x, n, d);
+    let wm = MatRef::from_row_major_slice(w, k, d);
+    let om = faer::MatMut::from_row_major_slice_mut(out, n, k);
+    faer::linalg::matmul::matmul(om, Accum::Replace, xm, wm.transpose(), 1.0, par);
+}
+
+/// `out (n × d, row-major) = y (n × k, row-major) · w` with `w` `k × d` row-major.
+pub(crate) fn matmul_rows_b(
+    out: &mut [f64],
+    y: &[f64],
+    n: usize,
+    k: usize,
+    w: &[f64],
+    d: usize,
+    par: faer::Par,
+) {
+    let ym = MatRef::from_row_major_slice(y, n, k);
+    let wm = MatRef::from_row_major_slice(w, k, d);
+    let om = faer::MatMut::from_row_major_slice_mut(out, n, d);
+    faer::linalg::matmul::matmul(om, Accum::Replace, ym, wm, 1.0, par);
+}

@@ -1,0 +1,540 @@
+//! Model files: the safetensors layout (binary) and a JSON form, for [`Pca`] and [`Whitener`].
+//!
+//! Binary (`*_to_bytes`): a safetensors file (8-byte little-endian header length, JSON header,
+//! raw little-endian tensors) readable by Python's `safetensors` package. All tensors are F64:
+//!
+//! | model | tensors |
+//! |---|---|
+//! | PCA (fitted) | `components` (k × d), `explained_variance`, `explained_variance_ratio`, `singular_values` (k), `mean` (d) |
+//! | PCA (with moments) | `moments.mean` (d), `moments.comoment` (d × d) |
+//! | Whitener (fitted) | `mean` (d), `eigenvalues` (k), `axes` (k × d), `matrix` (d × out) |
+//!
+//! `__metadata__` (all strings): `format` (`"embgeo.PCA"` / `"embgeo.Whitener"`), `version`
+//! (`"1"`), `createdBy`, `params` (JSON of the options), `state` (JSON of the scalars), and for
+//! PCA with moments `moments` (JSON: `nFeatures`, `nSamples`, `weightSum`). The header is
+//! written with sorted keys, so the bytes are deterministic. Readers check `format` and
+//! `version` and every tensor's dtype and shape (`BadModel` otherwise).
+//!
+//! JSON (`*_to_json`): `{ format, version, createdBy, params, state, moments }` with every
+//! number written in shortest round-trip form (exact).
+
+use std::collections::{BTreeMap, HashMap};
+
+use embgeo_core::{Error, Result};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::pca::{Fitted, Params as PcaParams};
+use crate::whiten::{Params as WhitenParams, WhitenState};
+use crate::{Moments, Pca, Solver, Whitener};
+
+/// `format` of a serialised [`Pca`].
+pub const PCA_FORMAT: &str = "embgeo.PCA";
+/// `format` of a serialised [`Whitener`].
+pub const WHITENER_FORMAT: &str = "embgeo.Whitener";
+/// The one model version this crate writes and reads.
+pub const VERSION: u32 = 1;
+
+fn created_by() -> String {
+    format!("embgeo-pca {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::BadModel(msg.into())
+}
+
+fn json_err(what: &str, e: &serde_json::Error) -> Error {
+    bad(format!("{what}: invalid JSON ({e})"))
+}
+
+fn to_le(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Scalars of a fitted PCA stored in the `state` metadata entry.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PcaScalars {
+    fitted: bool,
+    solver: Option<Solver>,
+    n_components: usize,
+    noise_variance: f64,
+    n_features_in: usize,
+    n_samples_seen: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MomentScalars {
+    n_features: usize,
+    n_samples: u64,
+    weight_sum: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WhitenScalars {
+    fitted: bool,
+    n_features: usize,
+    n_components: usize,
+    n_samples_seen: u64,
+    weighted: bool,
+}
+
+/// Write tensors and metadata as safetensors with a canonical (sorted-key) header.
+fn write(tensors: &[(&str, Vec<usize>, Vec<u8>)], meta: BTreeMap<String, String>) -> Result<Vec<u8>> {
+    let views = tensors
+        .iter()
+        .map(|(name, shape, data)| {
+            TensorView::new(Dtype::F64, shape.clone(), data)
+                .map(|v| (name.to_string(), v))
+                .map_err(|e| Error::Internal(format!("safetensors view: {e:?}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let info: HashMap<String, String> = meta.into_iter().collect();
+    let raw = safetensors::serialize(views.iter().map(|(n, v)| (n.clone(), v)), &Some(info))
+        .map_err(|e| Error::Internal(format!("safetensors serialize: {e:?}")))?;
+    canonicalize(&raw)
+}
+
+/// Re-emit the header with sorted keys (the crate writes `__metadata__` from a `HashMap`).
+fn canonicalize(raw: &[u8]) -> Result<Vec<u8>> {
+    let internal = |m: &str| Error::Internal(format!("safetensors header: {m}"));
+    let len_bytes: [u8; 8] = raw
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| internal("short"))?;
+    let n = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| internal("length"))?;
+    let header = raw.get(8..8 + n).ok_or_else(|| internal("truncated"))?;
+    let value: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(header).map_err(|e| internal(&e.to_string()))?;
+    let mut out = serde_json::to_vec(&sorted(serde_json::Value::Object(value.into_iter().collect())))
+        .map_err(|e| internal(&e.to_string()))?;
+    while out.len() % 8 != 0 {
+        out.push(b' ');
+    }
+    let mut bytes = Vec::with_capacity(8 + out.len() + raw.len() - 8 - n);
+    bytes.extend_from_slice(&(out.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&out);
+    bytes.extend_from_slice(&raw[8 + n..]);
+    SafeTensors::deserialize(&bytes).map_err(|e| internal(&format!("{e:?}")))?;
+    Ok(bytes)
+}
+
+/// Recursively rebuild objects through `BTreeMap` (sorted keys whatever serde_json's features).
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let b: BTreeMap<String, serde_json::Value> = m.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            serde_json::to_value(b).unwrap_or(serde_json::Value::Null)
+        }
+        other => other,
+    }
+}
+
+/// Parse safetensors bytes and check `format` and `version`; returns the reader and metadata.
+fn read<'a>(bytes: &'a [u8], format: &str) -> Result<(SafeTensors<'a>, HashMap<String, String>)> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| {
+        bad(format!(
+            "not a safetensors file ({e:?}); expected an {format} model"
+        ))
+    })?;
+    let (_, md) =
+        SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e:?})")))?;
+    let meta = md.metadata().clone().unwrap_or_default();
+    match meta.get("format") {
+        Some(f) if f == format => {}
+        Some(f) => return Err(bad(format!("this is a '{f}' model, not an '{format}' model"))),
+        None => {
+            return Err(bad(format!(
+                "no 'format' in the safetensors metadata; expected '{format}'"
+            )))
+        }
+    }
+    check_version(meta.get("version").map(String::as_str), format)?;
+    Ok((st, meta))
+}
+
+fn check_version(v: Option<&str>, format: &str) -> Result<()> {
+    match v {
+        Some(v) if v == VERSION.to_string() => Ok(()),
+        Some(v) => Err(bad(format!(
+            "{format} model version {v} is not supported (this build reads version {VERSION}); \
+             upgrade embgeo or re-create the model"
+        ))),
+        None => Err(bad(format!("no 'version' in the {format} model"))),
+    }
+}
+
+fn meta_json<T: for<'de> Deserialize<'de>>(meta: &HashMap<String, String>, key: &str) -> Result<T> {
+    let s = meta
+        .get(key)
+        .ok_or_else(|| bad(format!("missing metadata entry '{key}'")))?;
+    serde_json::from_str(s).map_err(|e| json_err(key, &e))
+}
+
+fn tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<f64>> {
+    let t = st
+        .tensor(name)
+        .map_err(|_| bad(format!("missing tensor '{name}'")))?;
+    if t.dtype() != Dtype::F64 || t.shape() != shape {
+        return Err(bad(format!(
+            "tensor '{name}' is {:?} {:?}; expected F64 {shape:?}",
+            t.dtype(),
+            t.shape()
+        )));
+    }
+    Ok(t.data()
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect())
+}
+
+/// Serialise a [`Pca`] (fitted or not) to safetensors bytes.
+///
+/// # Errors
+/// `Internal` if the safetensors writer fails (a bug).
+pub fn pca_to_bytes(p: &Pca) -> Result<Vec<u8>> {
+    pca_to_bytes_with_metadata(p, &BTreeMap::new())
+}
+
+/// As [`pca_to_bytes`], with extra user metadata entries (reserved keys are rejected).
+///
+/// # Errors
+/// `OutOfRange` if `extra` uses a reserved key; `Internal` on a writer failure.
+pub fn pca_to_bytes_with_metadata(p: &Pca, extra: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+    let mut meta = base_meta(PCA_FORMAT, extra)?;
+    meta.insert("params".into(), to_json_string(p.params())?);
+    let mut tensors = Vec::new();
+    let scalars = match p.fitted() {
+        Ok(f) => {
+            let (k, d) = (f.n_components, f.n_features_in);
+            tensors.push(("components", vec![k, d], to_le(&f.components)));
+            tensors.push(("explained_variance", vec![k], to_le(&f.explained_variance)));
+            tensors.push((
+                "explained_variance_ratio",
+                vec![k],
+                to_le(&f.explained_variance_ratio),
+            ));
+            tensors.push(("singular_values", vec![k], to_le(&f.singular_values)));
+            tensors.push(("mean", vec![d], to_le(&f.mean)));
+            PcaScalars {
+                fitted: true,
+                solver: Some(f.solver),
+                n_components: k,
+                noise_variance: f.noise_variance,
+                n_features_in: d,
+                n_samples_seen: f.n_samples_seen,
+            }
+        }
+        Err(_) => PcaScalars {
+            fitted: false,
+            solver: None,
+            n_components: 0,
+            noise_variance: 0.0,
+            n_features_in: 0,
+            n_samples_seen: 0,
+        },
+    };
+    meta.insert("state".into(), to_json_string(&scalars)?);
+    if let Some(m) = p.moments() {
+        let d = m.n_features();
+        tensors.push(("moments.mean", vec![d], to_le(m.mean())));
+        tensors.push(("moments.comoment", vec![d, d], to_le(m.comoment())));
+        meta.insert(
+            "moments".into(),
+            to_json_string(&MomentScalars {
+                n_features: d,
+                n_samples: m.n_samples(),
+                weight_sum: m.weight_sum(),
+            })?,
+        );
+    }
+    write(&tensors, meta)
+}
+
+fn base_meta(format: &str, extra: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    const RESERVED: [&str; 6] = ["format", "version", "createdBy", "params", "state", "moments"];
+    if let Some(k) = extra.keys().find(|k| RESERVED.contains(&k.as_str())) {
+        return Err(Error::OutOfRange {
+            name: "metadata",
+            expected: format!("keys other than {RESERVED:?}"),
+            actual: k.clone(),
+        });
+    }
+    let mut meta = extra.clone();
+    meta.insert("format".into(), format.into());
+    meta.insert("version".into(), VERSION.to_string());
+    meta.insert("createdBy".into(), created_by());
+    Ok(meta)
+}
+
+fn to_json_string<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(format!("JSON encoding: {e}")))
+}
+
+/// Read a [`Pca`] from safetensors bytes written by [`pca_to_bytes`].
+///
+/// # Errors
+/// `BadModel` if the bytes are not safetensors, not an `embgeo.PCA` model, of another
+/// version, or their tensors disagree in dtype or shape.
+pub fn pca_from_bytes(bytes: &[u8]) -> Result<Pca> {
+    let (st, meta) = read(bytes, PCA_FORMAT)?;
+    let params: PcaParams = meta_json(&meta, "params")?;
+    let s: PcaScalars = meta_json(&meta, "state")?;
+    let fitted = if s.fitted {
+        let (k, d) = (s.n_components, s.n_features_in);
+        Some(Fitted {
+            solver: s.solver.ok_or_else(|| bad("fitted PCA without a solver"))?,
+            n_components: k,
+            components: tensor(&st, "components", &[k, d])?,
+            explained_variance: tensor(&st, "explained_variance", &[k])?,
+            explained_variance_ratio: tensor(&st, "explained_variance_ratio", &[k])?,
+            singular_values: tensor(&st, "singular_values", &[k])?,
+            mean: tensor(&st, "mean", &[d])?,
+            noise_variance: s.noise_variance,
+            n_features_in: d,
+            n_samples_seen: s.n_samples_seen,
+        })
+    } else {
+        None
+    };
+    let moments = if meta.contains_key("moments") {
+        let m: MomentScalars = meta_json(&meta, "moments")?;
+        let d = m.n_features;
+        Some(Moments::from_parts(
+            d,
+            m.n_samples,
+            m.weight_sum,
+            tensor(&st, "moments.mean", &[d])?,
+            tensor(&st, "moments.comoment", &[d, d])?,
+        )?)
+    } else {
+        None
+    };
+    Pca::from_parts(params, fitted, moments)
+}
+
+/// Serialise a [`Whitener`] (fitted or not) to safetensors bytes.
+///
+/// # Errors
+/// `Internal` if the safetensors writer fails (a bug).
+pub fn whitener_to_bytes(w: &Whitener) -> Result<Vec<u8>> {
+    let mut meta = base_meta(WHITENER_FORMAT, &BTreeMap::new())?;
+    meta.insert("params".into(), to_json_string(w.params())?);
+    let mut tensors = Vec::new();
+    let scalars = match w.state() {
+        Ok(s) => {
+            let (d, k, out) = (s.n_features, s.eigenvalues.len(), s.out_dim());
+            tensors.push(("mean", vec![d], to_le(&s.mean)));
+            tensors.push(("eigenvalues", vec![k], to_le(&s.eigenvalues)));
+            tensors.push(("axes", vec![k, d], to_le(&s.axes)));
+            tensors.push(("matrix", vec![d, out], to_le(&s.matrix)));
+            WhitenScalars {
+                fitted: true,
+                n_features: d,
+                n_components: k,
+                n_samples_seen: s.n_samples_seen,
+                weighted: s.weighted,
+            }
+        }
+        Err(_) => WhitenScalars {
+            fitted: false,
+            n_features: 0,
+            n_components: 0,
+            n_samples_seen: 0,
+            weighted: false,
+        },
+    };
+    meta.insert("state".into(), to_json_string(&scalars)?);
+    write(&tensors, meta)
+}
+
+/// Read a [`Whitener`] from safetensors bytes written by [`whitener_to_bytes`].
+///
+/// # Errors
+/// `BadModel` as [`pca_from_bytes`].
+pub fn whitener_from_bytes(bytes: &[u8]) -> Result<Whitener> {
+    let (st, meta) = read(bytes, WHITENER_FORMAT)?;
+    let params: WhitenParams = meta_json(&meta, "params")?;
+    let s: WhitenScalars = meta_json(&meta, "state")?;
+    let state = if s.fitted {
+        let (d, k) = (s.n_features, s.n_components);
+        let out = match params.method {
+            crate::Method::Pca => k,
+            crate::Method::Zca => d,
+        };
+        Some(WhitenState {
+            mean: tensor(&st, "mean", &[d])?,
+            eigenvalues: tensor(&st, "eigenvalues", &[k])?,
+            axes: tensor(&st, "axes", &[k, d])?,
+            matrix: tensor(&st, "matrix", &[d, out])?,
+            n_features: d,
+            n_samples_seen: s.n_samples_seen,
+            weighted: s.weighted,
+        })
+    } else {
+        None
+    };
+    Whitener::from_parts(params, state)
+}
+
+/// The JSON form of a [`Pca`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PcaJson {
+    format: String,
+    version: u32,
+    created_by: String,
+    params: PcaParams,
+    state: Option<Fitted>,
+    moments: Option<Moments>,
+}
+
+/// The JSON form of a [`Whitener`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WhitenerJson {
+    format: String,
+    version: u32,
+    created_by: String,
+    params: WhitenParams,
+    state: Option<WhitenState>,
+}
+
+/// `{ format: "embgeo.PCA", version: 1, createdBy, params, state, moments }` as a JSON string.
+///
+/// # Errors
+/// `Internal` on an encoding failure (a bug).
+pub fn pca_to_json(p: &Pca) -> Result<String> {
+    to_json_string(&PcaJson {
+        format: PCA_FORMAT.into(),
+        version: VERSION,
+        created_by: created_by(),
+        params: *p.params(),
+        state: p.fitted().ok().cloned(),
+        moments: p.moments().cloned(),
+    })
+}
+
+/// Read the JSON form written by [`pca_to_json`].
+///
+/// # Errors
+/// `BadModel` for invalid JSON, another `format`, another `version`, or inconsistent shapes.
+pub fn pca_from_json(s: &str) -> Result<Pca> {
+    let head: serde_json::Value = serde_json::from_str(s).map_err(|e| json_err("PCA JSON", &e))?;
+    check_json_head(&head, PCA_FORMAT)?;
+    let j: PcaJson = serde_json::from_value(head).map_err(|e| json_err("PCA JSON", &e))?;
+    let moments = match j.moments {
+        Some(m) => Some(Moments::from_parts(
+            m.n_features(),
+            m.n_samples(),
+            m.weight_sum(),
+            m.mean().to_vec(),
+            m.comoment().to_vec(),
+        )?),
+        None => None,
+    };
+    Pca::from_parts(j.params, j.state, moments)
+}
+
+/// `{ format: "embgeo.Whitener", version: 1, createdBy, params, state }` as a JSON string.
+///
+/// # Errors
+/// `Internal` on an encoding failure (a bug).
+pub fn whitener_to_json(w: &Whitener) -> Result<String> {
+    to_json_string(&WhitenerJson {
+        format: WHITENER_FORMAT.into(),
+        version: VERSION,
+        created_by: created_by(),
+        params: *w.params(),
+        state: w.state().ok().cloned(),
+    })
+}
+
+/// Read the JSON form written by [`whitener_to_json`].
+///
+/// # Errors
+/// `BadModel` as [`pca_from_json`].
+pub fn whitener_from_json(s: &str) -> Result<Whitener> {
+    let head: serde_json::Value = serde_json::from_str(s).map_err(|e| json_err("Whitener JSON", &e))?;
+    check_json_head(&head, WHITENER_FORMAT)?;
+    let j: WhitenerJson = serde_json::from_value(head).map_err(|e| json_err("Whitener JSON", &e))?;
+    Whitener::from_parts(j.params, j.state)
+}
+
+fn check_json_head(v: &serde_json::Value, format: &str) -> Result<()> {
+    match v.get("format").and_then(serde_json::Value::as_str) {
+        Some(f) if f == format => {}
+        Some(f) => return Err(bad(format!("this is a '{f}' model, not an '{format}' model"))),
+        None => return Err(bad(format!("no 'format' field; expected '{format}'"))),
+    }
+    let ver = v.get("version").map(ToString::to_string);
+    check_version(ver.as_deref(), format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embgeo_core::{Ctl, MatRef};
+
+    fn fitted_pca() -> Pca {
+        let x: Vec<f64> = (0..120u32).map(|i| f64::from((i * 7919) % 101) / 10.0).collect();
+        let mut p = Pca::new(PcaParams::default()).unwrap();
+        p.partial_fit(MatRef::new(&x, 30, 4).unwrap(), &Ctl::detached())
+            .unwrap();
+        p
+    }
+
+    #[test]
+    fn pca_bytes_and_json_round_trip_exactly_and_deterministically() {
+        let p = fitted_pca();
+        let b = pca_to_bytes(&p).unwrap();
+        assert_eq!(b, pca_to_bytes(&p).unwrap());
+        assert_eq!(pca_from_bytes(&b).unwrap(), p);
+        assert_eq!(pca_from_json(&pca_to_json(&p).unwrap()).unwrap(), p);
+        let empty = Pca::new(PcaParams::default()).unwrap();
+        assert_eq!(pca_from_bytes(&pca_to_bytes(&empty).unwrap()).unwrap(), empty);
+    }
+
+    #[test]
+    fn wrong_format_version_or_garbage_is_bad_model() {
+        let p = fitted_pca();
+        let b = pca_to_bytes(&p).unwrap();
+        assert_eq!(whitener_from_bytes(&b).unwrap_err().code(), "ERR_BAD_MODEL");
+        assert_eq!(
+            pca_from_bytes(b"not a model").unwrap_err().code(),
+            "ERR_BAD_MODEL"
+        );
+        let j = pca_to_json(&p).unwrap().replace("\"version\":1", "\"version\":2");
+        let e = pca_from_json(&j).unwrap_err();
+        assert_eq!(e.code(), "ERR_BAD_MODEL");
+        assert!(e.to_string().contains("version 2"), "{e}");
+        let j = pca_to_json(&p).unwrap().replace("embgeo.PCA", "embgeo.Whitener");
+        assert_eq!(pca_from_json(&j).unwrap_err().code(), "ERR_BAD_MODEL");
+        let mut extra = BTreeMap::new();
+        extra.insert("format".to_string(), "x".to_string());
+        assert_eq!(
+            pca_to_bytes_with_metadata(&p, &extra).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+    }
+
+    #[test]
+    fn whitener_round_trips() {
+        let x: Vec<f32> = (0..120).map(|i| ((i * 7919) % 101) as f32 / 10.0).collect();
+        for params in [WhitenParams::default(), WhitenParams::zca(1e-6)] {
+            let mut w = Whitener::new(params).unwrap();
+            w.fit(MatRef::new(&x, 30, 4).unwrap(), None, &Ctl::detached())
+                .unwrap();
+            assert_eq!(whitener_from_bytes(&whitener_to_bytes(&w).unwrap()).unwrap(), w);
+            assert_eq!(whitener_from_json(&whitener_to_json(&w).unwrap()).unwrap(), w);
+            assert_eq!(
+                pca_from_bytes(&whitener_to_bytes(&w).unwrap())
+                    .unwrap_err()
+                    .code(),
+                "ERR_BAD_MODEL"
+            );
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! Mergeable first and second moments: count, (weighted) mean and co-moment matrix.
+//!
+//! The state `(n, W, μ, M)` with `W = Σ wᵢ`, `μ = Σ wᵢ xᵢ / W` and
+//! `M = Σ wᵢ (xᵢ − μ)(xᵢ − μ)ᵀ` is updated one block at a time: each block is centred by its
+//! own mean, its co-moment is one SYRK (`YᵀY`, lower triangle through faer), and the block is
+//! merged with the pairwise update of Chan, Golub and LeVeque (1979), extended to covariance
+//! (Schubert and Gertz, SSDBM 2018):
+//!
+//! `W = W_A + W_B, δ = μ_B − μ_A, μ = μ_A + δ·W_B/W, M = M_A + M_B + δδᵀ·W_A·W_B/W`.
+//!
+//! This avoids the cancellation of the `Σxxᵀ − n μμᵀ` formula, so a fit over blocks (streaming,
+//! `partial_fit`) or over shards (`merge`) equals a batch fit up to rounding. With weights the
+//! same formulas hold with `wᵢ` in place of 1 (Zipfian whitening); `n` still counts rows.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Par, Result};
+use faer::Mat;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::linalg;
+
+/// Arithmetic of the per-block SYRK (the merges and the running moments are always f64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kernel {
+    /// f32 blocks for f32 input, f64 blocks for f64 input. Default.
+    #[default]
+    Auto,
+    /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
+    /// co-moment carries a relative error of order sqrt(block_rows)·2⁻²⁴, merged in f64).
+    F32,
+    /// Everything in f64 (exact widening of f32 input).
+    F64,
+}
+
+/// Tunables of [`accumulate`] / [`Moments::update`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// Rows per block (one SYRK and one merge per block). Default 2048.
+    pub block_rows: usize,
+    /// Fixed number of lanes (contiguous runs of blocks accumulated independently, then merged
+    /// in order): the parallelism available, independent of the thread count. Default 4.
+    pub lanes: usize,
+    /// Block SYRK arithmetic. Default [`Kernel::Auto`].
+    pub kernel: Kernel,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            block_rows: 2048,
+            lanes: 4,
+            kernel: Kernel::Auto,
+        }
+    }
+}
+
+/// Rows per partial sum of a block mean (fixed, combined in order).
+const MEAN_CHUNK: usize = 256;
+
+/// Exact streaming moments of a set of rows: count, weight sum, mean and co-moment matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Moments {
+    n_features: usize,
+    n_samples: u64,
+    weight_sum: f64,
+    mean: Vec<f64>,
+    /// `d × d`, row-major, symmetric (both triangles stored).
+    comoment: Vec<f64>,
+}
+
+impl Moments {
+    /// Empty moments over `n_features` columns.
+    ///
+    /// # Errors
+    /// `OutOfRange` if `n_features == 0`.
+    pub fn new(n_features: usize) -> Result<Self> {
+        if n_features == 0 {
+            return Err(Error::OutOfRange {
+                name: "nFeatures",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        Ok(Self {
+            n_features,
+            n_samples: 0,
+            weight_sum: 0.0,
+            mean: vec![0.0; n_features],
+            comoment: vec![0.0; n_features * n_features],
+        })
+    }
+
+    /// Rebuild moments from their parts (deserialisation), checking shapes and values.
+    ///
+    /// # Errors
+    /// `BadModel` if a length disagrees with `n_features`, a value is not finite, the weight
+    /// sum is negative, or the co-moment matrix is not symmetric.
+    pub fn from_parts(
+        n_features: usize,
+        n_samples: u64,
+        weight_sum: f64,
+        mean: Vec<f64>,
+        comoment: Vec<f64>,
+    ) -> Result<Self> {
+        let bad = |m: String| Err(Error::BadModel(format!("invalid moments: {m}")));
+        if n_features == 0
+            || mean.len() != n_features
+            || n_features.checked_mul(n_features) != Some(comoment.len())
+        {
+            return bad(format!(
+                "nFeatures {n_features}, mean has {} values, comoment has {}",
+                mean.len(),
+                comoment.len()
+            ));
+        }
+        if !weight_sum.is_finite() || weight_sum < 0.0 {
+            return bad(format!("weight sum {weight_sum}"));
+        }
+        if mean.iter().chain(&comoment).any(|v| !v.is_finite()) {
+            return bad("non-finite values".into());
+        }
+        let d = n_features;
+        for i in 0..d {
+            for j in 0..i {
+                if comoment[i * d + j].to_bits() != comoment[j * d + i].to_bits() {
+                    return bad(format!("comoment not symmetric at ({i}, {j})"));
+                }
+            }
+        }
+        Ok(Self {
+            n_features,
+            n_samples,
+            weight_sum,
+            mean,
+            comoment,
+        })
+    }
+
+    /// Number of columns.
+    #[must_use]
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// Rows seen (weighted or not).
+    #[must_use]
+    pub fn n_samples(&self) -> u64 {
+        self.n_samples
+    }
+    /// `Σ wᵢ` (equals `n_samples` without weights).
+    #[must_use]
+    pub fn weight_sum(&self) -> f64 {
+        self.weight_sum
+    }
+    /// The (weighted) mean, `n_features` values.
+    #[must_use]
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+    /// The co-moment matrix `Σ wᵢ (xᵢ − μ)(xᵢ − μ)ᵀ`, `d × d` row-major, symmetric.
+    #[must_use]
+    pub fn comoment(&self) -> &[f64] {
+        &self.comoment
+    }
+
+    /// Add the rows of `x` (with optional per-row `weights`) to the moments.
+    ///
+    /// # Shapes and types
+    /// `x`: n × d row-major f32/f64 with `d == self.n_features()`; `weights`: n values ≥ 0.
+    /// # Cost
+    /// Time n·d²/2 multiply-adds (lower-triangle SYRK per block) + O(d²) per block.
+    /// Extra memory: each lane's result (`d × d` f64, at most `params.lanes` of them) plus, per
+    /// running worker, one `block_rows × d` block (f64, or f32 under [`Kernel::F32`]) and 1.5
+    /// `d × d` f64 scratch. E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 40 MB.
+    /// # Determinism
+    /// The rows are cut into `params.lanes` fixed lanes of whole blocks (from n, never from the
+    /// thread count); each lane runs its blocks in order with a single-threaded SYRK and the
+    /// lanes are merged in order, so results are bit-identical for every `ctl.par` and pool size
+    /// (tested: `moments_are_bit_identical_across_thread_counts`).
+    /// # Errors
+    /// `Shape` (column count or weights length), `NonFinite`, `OutOfRange` (negative or
+    /// non-finite weight), `Cancelled` (checked before every block). On error `self` is unchanged.
+    /// # Panics
+    /// Never on any input.
+    /// # Reference
+    /// Chan, Golub and LeVeque (1979) pairwise update; parity with numpy mean / covariance in
+    /// `tests/parity.rs` and `partial_fit_over_10_blocks_equals_batch`.
+    pub fn update<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        params: &Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        let d = self.n_features;
+        if x.cols() != d {
+            return Err(Error::Shape {
+                what: "X.cols vs nFeatures of the fitted moments".into(),
+                expected: d,
+                actual: x.cols(),
+                fix: "pass rows with as many features as the earlier ones",
+            });
+        }
+        x.check_finite("X")?;
+        if let Some(w) = weights {
+            check_weights(w, x.rows())?;
+        }
+        let n = x.rows();
+        if n == 0 {
+            return Ok(());
+        }
+        let b = params.block_rows.max(1).min(n);
+        let n_blocks = n.div_ceil(b);
+        let lanes = params.lanes.clamp(1, n_blocks);
+        let per_lane = n_blocks.div_ceil(lanes);
+        let use_f32 = match params.kernel {
+            Kernel::Auto => T::DTYPE == "f32",
+            Kernel::F32 => true,
+            Kernel::F64 => false,
+        };
+        let done = AtomicU64::new(0);
+        let parts = map_chunks(ctl, "moments-lanes", n_blocks, per_lane, |blocks| {
+            let mut lane = Moments::new(d)?;
+            let mut buf64 = Vec::new();
+            let mut buf32 = Vec::new();
+            let mut blk = Mat::<f64>::zeros(d, d);
+            let mut blk32 = if use_f32 {
+                Mat::<f32>::zeros(d, d)
+            } else {
+                Mat::<f32>::zeros(0, 0)
+            };
+            for bi in blocks {
+                ctl.checkpoint()?;
+                let (start, end) = (bi * b, ((bi + 1) * b).min(n));
+                let rows = end - start;
+                let xb = x.row_block(start, end);
+                let wb = weights.map(|w| &w[start..end]);
+                let (wsum, mean_b) = block_mean(xb, wb, Par::Seq);
+                if wsum > 0.0 {
+                    if use_f32 {
+                        buf32.resize(rows * d, 0.0f32);
+                        centre_block(&mut buf32, xb, wb, &mean_b, |v| v as f32);
+                        let a = faer::MatRef::from_column_major_slice(&buf32, d, rows);
+                        linalg::syrk_lower_f32(&mut blk32, a, faer::Par::Seq);
+                        for j in 0..d {
+                            for i in j..d {
+                                blk[(i, j)] = f64::from(blk32[(i, j)]);
+                            }
+                        }
+                    } else {
+                        buf64.resize(rows * d, 0.0f64);
+                        centre_block(&mut buf64, xb, wb, &mean_b, |v| v);
+                        let a = faer::MatRef::from_column_major_slice(&buf64, d, rows);
+                        linalg::syrk_lower(&mut blk, a, faer::Par::Seq);
+                    }
+                    lane.merge_lower(wsum, &mean_b, &blk);
+                }
+                lane.n_samples += rows as u64;
+                let now = done.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
+                ctl.advance("moments", now, n as u64);
+            }
+            Ok(lane)
+        })?;
+        let mut out = self.clone();
+        for lane in &parts {
+            out.merge(lane)?;
+        }
+        *self = out;
+        Ok(())
+    }
+
+    /// Merge another set of moments (rows seen elsewhere) into these.
+    ///
+    /// # Cost
+    /// O(d²) time, no extra memory.
+    /// # Determinism
+    /// Deterministic; merging A into B and B into A agree up to rounding.
+    /// # Errors
+    /// `Shape` if the feature counts differ.
+    /// # Panics
+    /// Never.
+    /// # Reference
+    /// Chan, Golub and LeVeque (1979); Schubert and Gertz (2018).
+    pub fn merge(&mut self, other: &Moments) -> Result<()> {
+        if other.n_features != self.n_features {
+            return Err(Error::Shape {
+                what: "nFeatures of the merged model".into(),
+                expected: self.n_features,
+                actual: other.n_features,
+                fix: "merge models fitted on the same features",
+            });
+        }
+        let d = self.n_features;
+        if other.weight_sum > 0.0 {
+            if self.weight_sum > 0.0 {
+                let (wa, wb) = (self.weight_sum, other.weight_sum);
+                let w = wa + wb;
+                let f = wa * wb / w;
+                let delta: Vec<f64> = other.mean.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
+                for i in 0..d {
+                    for j in 0..=i {
+                        let v =
+                            self.comoment[i * d + j] + other.comoment[i * d + j] + f * delta[i] * delta[j];
+                        self.comoment[i * d + j] = v;
+                        self.comoment[j * d + i] = v;
+                    }
+                }
+                for (m, dl) in self.mean.iter_mut().zip(&delta) {
+                    *m += dl * (wb / w);
+                }
+                self.weight_sum = w;
+            } else {
+                self.mean.clone_from(&other.mean);
+                self.comoment.clone_from(&other.comoment);
+                self.weight_sum = other.weight_sum;
+            }
+        }
+        self.n_samples += other.n_samples;
+        Ok(())
+    }
+
+    /// Merge a block given by its weight sum, mean and lower-triangle co-moment (faer `Mat`).
+    fn merge_lower(&mut self, wb: f64, mean_b: &[f64], blk: &Mat<f64>) {
+        let d = self.n_features;
+        let wa = self.weight_sum;
+        let w = wa + wb;
+        let f = if wa > 0.0 { wa * wb / w } else { 0.0 };
+        let delta: Vec<f64> = mean_b.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
+        for j in 0..d {
+            let col = blk.col(j);
+            for i in j..d {
+                let v = self.comoment[i * d + j] + col[i] + f * delta[i] * delta[j];
+                self.comoment[i * d + j] = v;
+                self.comoment[j * d + i] = v;
+            }
+        }
+        if wa > 0.0 {
+            for (m, dl) in self.mean.iter_mut().zip(&delta) {
+                *m += dl * (wb / w);
+            }
+        } else {
+            self.mean.copy_from_slice(mean_b);
+        }
+        self.weight_sum = w;
+    }
+
+    /// Covariance-like matrix `S / divisor`, `d × d` row-major, where `S` is the co-moment
+    /// (`center`) or the raw second moment `Σ wᵢ xᵢxᵢᵀ = M + W μμᵀ` (not `center`).
+    #[must_use]
+    pub fn scatter(&self, center: bool, divisor: f64) -> Vec<f64> {
+        let d = self.n_features;
+        let mut c = self.comoment.clone();
+        if !center {
+            for i in 0..d {
+                for j in 0..=i {
+                    let v = c[i * d + j] + self.weight_sum * self.mean[i] * self.mean[j];
+                    c[i * d + j] = v;
+                    c[j * d + i] = v;
+                }
+            }
+        }
+        for v in &mut c {
+            *v /= divisor;
+        }
+        c
+    }
+}
+
+/// Moments of the rows of `x` (optional per-row weights): the entry point of this module.
+///
+/// # Shapes and types
+/// `x`: n × d row-major f32/f64, d ≥ 1; `weights`: n finite values ≥ 0. Returns [`Moments`]
+/// (f64).
+/// # Cost
+/// See [`Moments::update`]: n·d²/2 multiply-adds; extra memory `lanes·d²` f64 plus, per
+/// worker, `block_rows·d` values and 1.5·d² f64.
+/// # Determinism
+/// Bit-identical for every `ctl.par`.
+/// # Errors
+/// `OutOfRange` (d = 0 or a bad weight), `Shape`, `NonFinite`, `Cancelled`.
+/// # Panics
+/// Never on any input.
+/// # Reference
+/// Chan, Golub and LeVeque (1979); fixtures `pca/*` (mean, covariance spectrum) at rtol 1e-10.
+pub fn accumulate<T: Element>(
+    x: MatRef<'_, T>,
+    weights: Option<&[f64]>,
+    params: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Moments> {
+    let mut m = Moments::new(x.cols())?;
+    m.update(x, weights, params, ctl)?;
+    Ok(m)
+}
+
+fn check_weights(w: &[f64], rows: usize) -> Result<()> {
+    if w.len() != rows {
+        return Err(Error::Shape {
+            what: "weights.length vs X.rows".into(),
+            expected: rows,
+            actual: w.len(),
+            fix: "pass one weight per row",
+        });
+    }
+    if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !v.is_finite() || **v < 0.0) {
+        return Err(Error::OutOfRange {
+            name: "weights",
+            expected: "finite values >= 0".into(),
+            actual: format!("{v} at index {i}"),
+        });
+    }
+    Ok(())
+}
+
+/// Weighted sum and mean of a block; partial sums over fixed `MEAN_CHUNK`-row pieces combined
+/// in order (deterministic for every `par`).
+pub(crate) fn block_mean<T: Element>(x: MatRef<'_, T>, w: Option<&[f64]>, par: Par) -> (f64, Vec<f64>) {
+    let d = x.cols();
+    let n = x.rows();
+    let piece = |c: usize| -> (f64, Vec<f64>) {
+        let mut acc = vec![0.0f64; d];
+        let mut ws = 0.0f64;
+        for i in c * MEAN_CHUNK..((c + 1) * MEAN_CHUNK).min(n) {
+            let wi = w.map_or(1.0, |w| w[i]);
+            ws += wi;
+            for (a, v) in acc.iter_mut().zip(x.row(i)) {
+                *a += wi * v.to_f64();
+            }
+        }
+        (ws, acc)
+    };
+    let pieces: Vec<(f64, Vec<f64>)> = match par {
+        Par::Seq => (0..n.div_ceil(MEAN_CHUNK)).map(piece).collect(),
+        Par::Rayon => (0..n.div_ceil(MEAN_CHUNK)).into_par_iter().map(piece).collect(),
+    };
+    let mut ws = 0.0;
+    let mut acc = vec![0.0f64; d];
+    for (pw, pa) in &pieces {
+        ws += pw;
+        for (a, v) in acc.iter_mut().zip(pa) {
+            *a += v;
+        }
+    }
+    if ws > 0.0 {
+        for a in &mut acc {
+            *a /= ws;
+        }
+    }
+    (ws, acc)
+}
+
+/// `buf[i] = sqrt(wᵢ)·(xᵢ − mean)` row by row, computed in f64 and stored through `cast`.
+fn centre_block<T: Element, U: Copy>(
+    buf: &mut [U],
+    x: MatRef<'_, T>,
+    w: Option<&[f64]>,
+    mean: &[f64],
+    cast: impl Fn(f64) -> U,
+) {
+    let d = x.cols();
+    for (i, out) in buf.chunks_mut(d).enumerate() {
+        let s = w.map_or(1.0, |w| w[i].sqrt());
+        for ((o, v), m) in out.iter_mut().zip(x.row(i)).zip(mean) {
+            *o = cast(s * (v.to_f64() - m));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(x: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut mean = vec![0.0; d];
+        for i in 0..n {
+            for j in 0..d {
+                mean[j] += x[i * d + j] / n as f64;
+            }
+        }
+        let mut m = vec![0.0; d * d];
+        for i in 0..n {
+            for a in 0..d {
+                for b in 0..d {
+                    m[a * d + b] += (x[i * d + a] - mean[a]) * (x[i * d + b] - mean[b]);
+                }
+            }
+        }
+        (mean, m)
+    }
+
+    fn data(n: usize, d: usize) -> Vec<f64> {
+        // Deterministic awkward values with a large offset (tests cancellation).
+        (0..n * d)
+            .map(|i| 1000.0 + ((i * 7919) % 113) as f64 / 7.0 - (i % 5) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn blocks_equal_naive_two_pass() {
+        let (n, d) = (37, 5);
+        let x = data(n, d);
+        let p = Params {
+            block_rows: 4,
+            ..Params::default()
+        };
+        let m = accumulate(MatRef::new(&x, n, d).unwrap(), None, &p, &Ctl::detached()).unwrap();
+        let (mean, cm) = naive(&x, n, d);
+        for (a, b) in m.mean().iter().zip(&mean) {
+            assert!((a - b).abs() <= 1e-12 * b.abs());
+        }
+        let scale = cm.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        for (a, b) in m.comoment().iter().zip(&cm) {
+            assert!((a - b).abs() <= 1e-10 * scale, "{a} vs {b}");
+        }
+        assert_eq!(m.n_samples(), 37);
+    }
+
+    #[test]
+    fn integer_weights_equal_repeated_rows() {
+        let (n, d) = (9, 3);
+        let x = data(n, d);
+        let w: Vec<f64> = (0..n).map(|i| (i % 3) as f64).collect();
+        let mut rep = Vec::new();
+        for i in 0..n {
+            for _ in 0..(i % 3) {
+                rep.extend_from_slice(&x[i * d..(i + 1) * d]);
+            }
+        }
+        let p = Params {
+            block_rows: 2,
+            ..Params::default()
+        };
+        let ctl = Ctl::detached();
+        let a = accumulate(MatRef::new(&x, n, d).unwrap(), Some(&w), &p, &ctl).unwrap();
+        let b = accumulate(MatRef::from_flat(&rep, d).unwrap(), None, &p, &ctl).unwrap();
+        assert_eq!(a.weight_sum().to_bits(), b.weight_sum().to_bits());
+        for (u, v) in a.comoment().iter().zip(b.comoment()) {
+            assert!((u - v).abs() <= 1e-10 * v.abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn merge_equals_one_pass_and_rejects_other_width() {
+        let (n, d) = (50, 4);
+        let x = data(n, d);
+        let p = Params::default();
+        let ctl = Ctl::detached();
+        let all = accumulate(MatRef::new(&x, n, d).unwrap(), None, &p, &ctl).unwrap();
+        let mut a = accumulate(MatRef::new(&x[..20 * d], 20, d).unwrap(), None, &p, &ctl).unwrap();
+        let b = accumulate(MatRef::new(&x[20 * d..], 30, d).unwrap(), None, &p, &ctl).unwrap();
+        a.merge(&b).unwrap();
+        for (u, v) in a.comoment().iter().zip(all.comoment()) {
+            assert!((u - v).abs() <= 1e-12 * v.abs().max(1.0));
+        }
+        let c = Moments::new(3).unwrap();
+        assert_eq!(a.merge(&c).unwrap_err().code(), "ERR_SHAPE");
+    }
+
+    #[test]
+    fn bad_weights_are_rejected() {
+        let x = [1.0f64, 2.0, 3.0, 4.0];
+        let m = MatRef::new(&x, 2, 2).unwrap();
+        let ctl = Ctl::detached();
+        let p = Params::default();
+        assert_eq!(
+            accumulate(m, Some(&[1.0]), &p, &ctl).unwrap_err().code(),
+            "ERR_SHAPE"
+        );
+        assert_eq!(
+            accumulate(m, Some(&[1.0, -1.0]), &p, &ctl).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+    }
+
+    #[test]
+    fn moments_are_bit_identical_across_thread_counts() {
+        let (n, d) = (3000, 70);
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 2_654_435_761usize) % 1000) as f32 / 100.0)
+            .collect();
+        let p = Params {
+            block_rows: 512,
+            ..Params::default()
+        };
+        let mat = MatRef::new(&x, n, d).unwrap();
+        let seq = accumulate(mat, None, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let par = pool.install(|| accumulate(mat, None, &p, &Ctl::detached()).unwrap());
+            assert_eq!(seq, par, "threads = {threads}");
+        }
+    }
+}

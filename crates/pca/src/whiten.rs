@@ -1,0 +1,482 @@
+//! Whitening: PCA whitening (BERT-whitening / WhiteningBERT with top-k), ZCA whitening and
+//! Zipfian whitening (frequency-weighted mean and covariance).
+//!
+//! Fit: mean μ and covariance C from [`crate::moments`]; without weights `C = M / (n − 1)`
+//! (`np.cov`, as BERT-whitening's reference code); with weights p (normalised internally)
+//! `μ = Σ pᵢxᵢ`, `C = Σ pᵢ(xᵢ − μ)(xᵢ − μ)ᵀ` (Yokoi et al. 2024). Then `C = V Λ Vᵀ`, keep the
+//! top k axes (rows of `Vᵀ`, sign rule of [`crate::sign`]), and
+//! - PCA: `W = V_k (Λ_k + ε)^(−1/2)` (d × k),
+//! - ZCA: `W = V_k (Λ_k + ε)^(−1/2) V_kᵀ` (d × d; with k = d, `(C + εI)^(−1/2)`).
+//!
+//! Transform: `Y = (X − μ) W`, then optionally each row scaled to unit L2 norm (not invertible;
+//! `inverse_transform` undoes the whitening only).
+
+use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::pca::{back_project_rows, check_features, project_rows};
+use crate::{covariance, moments, sign};
+
+/// Whitening method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Method {
+    /// Rotate onto the principal axes and scale: output has k columns.
+    Pca,
+    /// Rotate, scale and rotate back (Mahalanobis / ZCA): output has d columns.
+    Zca,
+}
+
+/// Options of [`Whitener`]. `Default`: PCA whitening of all axes, ε = 1e-8, centred, no L2.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Params {
+    /// PCA or ZCA. Default PCA.
+    pub method: Method,
+    /// Keep the top k axes (`None` = all d). Default `None`.
+    pub n_components: Option<usize>,
+    /// Added to every eigenvalue before the inverse square root (shrinkage). Default 1e-8.
+    pub epsilon: f64,
+    /// Subtract the (weighted) mean. Default `true`.
+    pub center: bool,
+    /// Scale each output row to unit L2 norm (for cosine search). Default `false`.
+    pub normalize: bool,
+    /// Rows per block of the moments and the transform. Default 2048.
+    pub block_rows: usize,
+    /// Arithmetic of the per-block SYRK. Default [`moments::Kernel::Auto`].
+    #[serde(default)]
+    pub kernel: moments::Kernel,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            method: Method::Pca,
+            n_components: None,
+            epsilon: 1e-8,
+            center: true,
+            normalize: false,
+            block_rows: 2048,
+            kernel: moments::Kernel::Auto,
+        }
+    }
+}
+
+impl Params {
+    /// BERT-whitening / WhiteningBERT (Su et al. 2021; Huang et al. 2021): PCA whitening of the
+    /// top `n_components` axes, ε = 0 as in their code.
+    #[must_use]
+    pub fn bert(n_components: Option<usize>) -> Self {
+        Self {
+            n_components,
+            epsilon: 0.0,
+            ..Self::default()
+        }
+    }
+
+    /// ZCA whitening of all axes with shrinkage `epsilon`.
+    #[must_use]
+    pub fn zca(epsilon: f64) -> Self {
+        Self {
+            method: Method::Zca,
+            epsilon,
+            ..Self::default()
+        }
+    }
+
+    /// Zipfian whitening (Yokoi et al., NeurIPS 2024): PCA whitening with the weighted mean and
+    /// covariance; pass the word / item frequencies as `weights` to [`Whitener::fit`]; ε = 0.
+    #[must_use]
+    pub fn zipfian(n_components: Option<usize>) -> Self {
+        Self::bert(n_components)
+    }
+
+    /// Check ranges that do not depend on the data.
+    ///
+    /// # Errors
+    /// `OutOfRange` for `n_components == Some(0)`, a negative or non-finite ε, `block_rows == 0`.
+    pub fn validate(&self) -> Result<()> {
+        if self.n_components == Some(0) {
+            return Err(Error::OutOfRange {
+                name: "nComponents",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
+            return Err(Error::OutOfRange {
+                name: "epsilon",
+                expected: "a finite number >= 0".into(),
+                actual: self.epsilon.to_string(),
+            });
+        }
+        if self.block_rows == 0 {
+            return Err(Error::OutOfRange {
+                name: "blockRows",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The learned state of a [`Whitener`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhitenState {
+    /// (Weighted) mean, d values (zeros when not centring).
+    pub mean: Vec<f64>,
+    /// Kept eigenvalues of the covariance (without ε), k values, decreasing.
+    pub eigenvalues: Vec<f64>,
+    /// Kept axes, `k × d` row-major, sign rule applied.
+    pub axes: Vec<f64>,
+    /// `W`, `d × out` row-major (out = k for PCA, d for ZCA), so that `Y = (X − μ) W`.
+    pub matrix: Vec<f64>,
+    /// Number of features d.
+    pub n_features: usize,
+    /// Rows seen by the fit.
+    pub n_samples_seen: u64,
+    /// Whether the fit used per-row weights.
+    pub weighted: bool,
+}
+
+impl WhitenState {
+    /// Output width (`k` for PCA, `d` for ZCA).
+    #[must_use]
+    pub fn out_dim(&self) -> usize {
+        self.matrix.len().checked_div(self.n_features).unwrap_or(0)
+    }
+}
+
+/// A whitening transform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Whitener {
+    params: Params,
+    state: Option<WhitenState>,
+}
+
+/// Relative eigenvalue floor below which a kept direction counts as singular.
+const SINGULAR_REL: f64 = 1e-12;
+
+impl Whitener {
+    /// An unfitted whitener.
+    ///
+    /// # Errors
+    /// `OutOfRange` from [`Params::validate`].
+    pub fn new(params: Params) -> Result<Self> {
+        params.validate()?;
+        Ok(Self { params, state: None })
+    }
+
+    /// Rebuild from parts (deserialisation).
+    ///
+    /// # Errors
+    /// `BadModel` if shapes disagree or the params are invalid.
+    pub fn from_parts(params: Params, state: Option<WhitenState>) -> Result<Self> {
+        params
+            .validate()
+            .map_err(|e| Error::BadModel(format!("invalid Whitener params: {e}")))?;
+        if let Some(s) = &state {
+            let (d, k) = (s.n_features, s.eigenvalues.len());
+            let out = match params.method {
+                Method::Pca => k,
+                Method::Zca => d,
+            };
+            if d == 0
+                || s.mean.len() != d
+                || k.checked_mul(d) != Some(s.axes.len())
+                || d.checked_mul(out) != Some(s.matrix.len())
+            {
+                return Err(Error::BadModel(format!(
+                    "Whitener state shapes disagree (nFeatures {d}, nComponents {k})"
+                )));
+            }
+        }
+        Ok(Self { params, state })
+    }
+
+    /// The options.
+    #[must_use]
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The learned state.
+    ///
+    /// # Errors
+    /// `NotFitted` before a successful fit.
+    pub fn state(&self) -> Result<&WhitenState> {
+        self.state.as_ref().ok_or(Error::NotFitted("Whitener"))
+    }
+
+    /// Fit on the rows of `x`, optionally weighted (Zipfian whitening).
+    ///
+    /// # Shapes and types
+    /// `x`: n × d row-major f32/f64, n ≥ 2; `weights`: n finite values ≥ 0 (frequencies or
+    /// probabilities; normalised internally), not all 0.
+    /// # Cost
+    /// n·d²/2 multiply-adds + ≈ 4d³ flops; extra memory O(d²) as in [`moments::Moments::update`] + ≈ 3d² f64.
+    /// # Determinism
+    /// Bit-identical for every thread count.
+    /// # Errors
+    /// `Empty` (n < 2), `Shape`, `NonFinite`, `OutOfRange` (k > d, bad weights),
+    /// `Degenerate` (all rows identical, or a kept eigenvalue + ε below 1e-12 × the largest:
+    /// the message gives the numerical rank and a workable `nComponents` and `epsilon`),
+    /// `Internal`, `Cancelled`. On error the whitener is unchanged.
+    /// # Panics
+    /// Never on any input.
+    /// # Reference
+    /// numpy definitions in `scripts/reference/pca.py` (BERT-whitening, Zipfian whitening of
+    /// Yokoi et al. 2024, ZCA closed form by `scipy.linalg.sqrtm`); fixtures `pca/whiten-*`,
+    /// `pca/zca-closed-form` at rtol 1e-10.
+    pub fn fit<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        let p = self.params;
+        x.require_rows("X", 2, "whitening")?;
+        let d = x.cols();
+        let k = p.n_components.unwrap_or(d);
+        if k > d {
+            return Err(Error::OutOfRange {
+                name: "nComponents",
+                expected: format!("at most the number of features, {d}"),
+                actual: k.to_string(),
+            });
+        }
+        let m = moments::accumulate(
+            x,
+            weights,
+            &moments::Params {
+                block_rows: p.block_rows,
+                kernel: p.kernel,
+                ..moments::Params::default()
+            },
+            ctl,
+        )?;
+        if weights.is_some() && m.weight_sum() <= 0.0 {
+            return Err(Error::OutOfRange {
+                name: "weights",
+                expected: "at least one positive weight".into(),
+                actual: "all 0".into(),
+            });
+        }
+        let cp = covariance::Params {
+            ddof: if weights.is_some() { 0.0 } else { 1.0 },
+            center: p.center,
+        };
+        let s = covariance::solve(&m, &cp, ctl)?;
+        let lmax = s.explained_variance.first().copied().unwrap_or(0.0);
+        if lmax <= 0.0 {
+            return Err(Error::Degenerate(format!(
+                "all {} rows are identical (covariance is 0); whitening needs at least two distinct rows",
+                x.rows()
+            )));
+        }
+        let rank = s
+            .explained_variance
+            .iter()
+            .filter(|v| **v > lmax * d as f64 * f64::EPSILON)
+            .count();
+        let lk = s.explained_variance[k - 1];
+        if lk + p.epsilon <= lmax * SINGULAR_REL {
+            return Err(Error::Degenerate(format!(
+                "the covariance is singular: numerical rank {rank} of {d} features (eigenvalue {k} is {lk:.3e}, \
+                 the largest {lmax:.3e}), so whitening {k} directions would divide by ~0; \
+                 pass nComponents <= {rank}, or epsilon >= {:.1e} to shrink the eigenvalues",
+                lmax * 1e-6
+            )));
+        }
+        let mut axes = s.components[..k * d].to_vec();
+        sign::flip_rows(&mut axes, d);
+        let eigenvalues = s.explained_variance[..k].to_vec();
+        let inv_sqrt: Vec<f64> = eigenvalues.iter().map(|l| 1.0 / (l + p.epsilon).sqrt()).collect();
+        let matrix = match p.method {
+            Method::Pca => {
+                let mut w = vec![0.0; d * k];
+                for (i, row) in axes.chunks_exact(d).enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        w[j * k + i] = v * inv_sqrt[i];
+                    }
+                }
+                w
+            }
+            Method::Zca => sandwich(&axes, &inv_sqrt, d),
+        };
+        self.state = Some(WhitenState {
+            mean: if p.center { m.mean().to_vec() } else { vec![0.0; d] },
+            eigenvalues,
+            axes,
+            matrix,
+            n_features: d,
+            n_samples_seen: m.n_samples(),
+            weighted: weights.is_some(),
+        });
+        Ok(())
+    }
+
+    /// Whiten rows: `Y = (X − μ) W`, rows L2-normalised if `normalize`.
+    ///
+    /// # Shapes and types
+    /// `x`: n × d row-major f32/f64; returns n × out (k for PCA, d for ZCA) in the input type.
+    /// # Cost
+    /// 2·n·d·out flops; extra memory 2·`block_rows`·(d + out) f64 per worker.
+    /// # Determinism
+    /// Bit-identical for every thread count.
+    /// # Errors
+    /// `NotFitted`, `Shape`, `NonFinite`, `Cancelled`.
+    /// # Panics
+    /// Never on any input.
+    /// # Reference
+    /// Fixtures `pca/whiten-*` at rtol 1e-10.
+    pub fn transform<T: Element>(&self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>> {
+        let s = self.state()?;
+        check_features(x.cols(), s.n_features, "Whitener")?;
+        x.check_finite("X")?;
+        let (d, out) = (s.n_features, s.out_dim());
+        let wt = transpose(&s.matrix, d, out);
+        let ones = vec![1.0; out];
+        project_rows(
+            x,
+            &s.mean,
+            &wt,
+            out,
+            &ones,
+            self.params.normalize,
+            self.params.block_rows,
+            ctl,
+        )
+    }
+
+    /// Fit, then whiten the same rows.
+    ///
+    /// # Errors
+    /// As [`Whitener::fit`] and [`Whitener::transform`].
+    pub fn fit_transform<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<Vec<T>> {
+        self.fit(x, weights, ctl)?;
+        self.transform(x, ctl)
+    }
+
+    /// Undo the whitening: `X = Y W⁺ + μ` (PCA: `W⁺ = (Λ_k + ε)^(1/2) V_kᵀ`; ZCA:
+    /// `V_k (Λ_k + ε)^(1/2) V_kᵀ`). L2 normalisation, if any, is not undone.
+    ///
+    /// # Shapes and types
+    /// `y`: n × out row-major f32/f64; returns n × d in the input type.
+    /// # Cost
+    /// 2·n·out·d flops.
+    /// # Determinism
+    /// Bit-identical for every thread count.
+    /// # Errors
+    /// `NotFitted`, `Shape`, `NonFinite`, `Cancelled`.
+    /// # Panics
+    /// Never on any input.
+    /// # Reference
+    /// Round trip tested in `tests/parity.rs`.
+    pub fn inverse_transform<T: Element>(&self, y: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>> {
+        let s = self.state()?;
+        let (d, out) = (s.n_features, s.out_dim());
+        check_features(y.cols(), out, "Whitener.inverse_transform (output width)")?;
+        y.check_finite("Y")?;
+        let sqrt: Vec<f64> = s
+            .eigenvalues
+            .iter()
+            .map(|l| (l + self.params.epsilon).sqrt())
+            .collect();
+        let back = match self.params.method {
+            Method::Pca => {
+                let mut w = s.axes.clone();
+                for (row, f) in w.chunks_exact_mut(d).zip(&sqrt) {
+                    for v in row {
+                        *v *= f;
+                    }
+                }
+                w
+            }
+            Method::Zca => sandwich(&s.axes, &sqrt, d),
+        };
+        back_project_rows(y, &back, out, d, &s.mean, self.params.block_rows, ctl)
+    }
+}
+
+/// `Σᵢ fᵢ aᵢᵀaᵢ` over the rows aᵢ of `axes` (k × d): a d × d symmetric matrix, row-major.
+fn sandwich(axes: &[f64], f: &[f64], d: usize) -> Vec<f64> {
+    let mut w = vec![0.0; d * d];
+    for (row, fi) in axes.chunks_exact(d).zip(f) {
+        for a in 0..d {
+            let s = row[a] * fi;
+            for b in 0..d {
+                w[a * d + b] += s * row[b];
+            }
+        }
+    }
+    // Exact symmetry (the sums above are symmetric up to rounding order of the product).
+    for a in 0..d {
+        for b in 0..a {
+            w[b * d + a] = w[a * d + b];
+        }
+    }
+    w
+}
+
+fn transpose(m: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut t = vec![0.0; rows * cols];
+    for i in 0..rows {
+        for j in 0..cols {
+            t[j * rows + i] = m[i * cols + j];
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singular_covariance_is_degenerate_with_rank_and_hints() {
+        // Third column = first + second: rank 2 of 3.
+        let x: Vec<f64> = (0..30u32)
+            .flat_map(|i| {
+                let a = (f64::from(i) * 0.37).sin();
+                let b = (f64::from(i) * 1.3).cos();
+                [a, b, a + b]
+            })
+            .collect();
+        let xm = MatRef::new(&x, 30, 3).unwrap();
+        let mut w = Whitener::new(Params::bert(None)).unwrap();
+        let e = w.fit(xm, None, &Ctl::detached()).unwrap_err();
+        let msg = e.to_string();
+        assert_eq!(e.code(), "ERR_DEGENERATE");
+        assert!(
+            msg.contains("rank 2 of 3") && msg.contains("nComponents <= 2") && msg.contains("epsilon >="),
+            "{msg}"
+        );
+        Whitener::new(Params::bert(Some(2)))
+            .unwrap()
+            .fit(xm, None, &Ctl::detached())
+            .unwrap();
+        Whitener::new(Params::zca(1e-3))
+            .unwrap()
+            .fit(xm, None, &Ctl::detached())
+            .unwrap();
+    }
+
+    #[test]
+    fn identical_rows_are_degenerate() {
+        let x = vec![2.0f32; 12];
+        let mut w = Whitener::new(Params::default()).unwrap();
+        let e = w
+            .fit(MatRef::new(&x, 4, 3).unwrap(), None, &Ctl::detached())
+            .unwrap_err();
+        assert_eq!(e.code(), "ERR_DEGENERATE");
+        assert!(e.to_string().contains("identical"));
+    }
+}

@@ -1,0 +1,136 @@
+//! Cancellation, progress and input errors of the public entry points.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use embgeo_core::{CancelFlag, Ctl, MatRef, NoProgress, Par, Progress};
+use embgeo_pca::pca::Params;
+use embgeo_pca::whiten::Params as WParams;
+use embgeo_pca::{all_but_the_top, Pca, Whitener};
+
+fn data(n: usize, d: usize) -> Vec<f32> {
+    (0..n * d)
+        .map(|i| ((i * 2_654_435_761usize) % 997) as f32 / 97.0)
+        .collect()
+}
+
+#[test]
+fn a_fired_cancel_flag_stops_every_entry_point_with_abort_err() {
+    let x = data(500, 6);
+    let xm = MatRef::new(&x, 500, 6).unwrap();
+    let flag = CancelFlag::new();
+    flag.cancel();
+    let ctl = Ctl::new(Par::Rayon, &flag, &NoProgress);
+    let mut p = Pca::new(Params::default()).unwrap();
+    assert_eq!(p.fit(xm, &ctl).unwrap_err().code(), "ABORT_ERR");
+    assert!(p.fitted().is_err());
+    assert_eq!(p.partial_fit(xm, &ctl).unwrap_err().code(), "ABORT_ERR");
+    assert!(
+        p.moments().is_none(),
+        "a cancelled partial fit leaves the model unchanged"
+    );
+    let mut w = Whitener::new(WParams::default()).unwrap();
+    assert_eq!(w.fit(xm, None, &ctl).unwrap_err().code(), "ABORT_ERR");
+    let e = all_but_the_top::apply(xm, &all_but_the_top::Params::new(1), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ABORT_ERR");
+    // A fitted model's transform is cancellable too.
+    p.fit(xm, &Ctl::detached()).unwrap();
+    assert_eq!(p.transform(xm, &ctl).unwrap_err().code(), "ABORT_ERR");
+}
+
+struct MaxDone(AtomicU64, AtomicU64);
+impl Progress for MaxDone {
+    fn advance(&self, phase: &'static str, done: u64, total: u64) {
+        if phase == "moments" {
+            self.0.fetch_max(done, Ordering::Relaxed);
+            self.1.store(total, Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+fn progress_reaches_the_row_count() {
+    let x = data(5000, 4);
+    let flag = CancelFlag::new();
+    let prog = MaxDone(AtomicU64::new(0), AtomicU64::new(0));
+    let ctl = Ctl::new(Par::Rayon, &flag, &prog);
+    let mut p = Pca::new(Params {
+        block_rows: 128,
+        ..Params::default()
+    })
+    .unwrap();
+    p.fit(MatRef::new(&x, 5000, 4).unwrap(), &ctl).unwrap();
+    assert_eq!(prog.0.load(Ordering::Relaxed), 5000);
+    assert_eq!(prog.1.load(Ordering::Relaxed), 5000);
+}
+
+#[test]
+fn feature_mismatch_uses_scikit_learn_wording() {
+    let x = data(50, 5);
+    let ctl = Ctl::detached();
+    let mut p = Pca::new(Params::default()).unwrap();
+    p.fit(MatRef::new(&x, 50, 5).unwrap(), &ctl).unwrap();
+    let e = p
+        .transform(MatRef::new(&x[..40], 10, 4).unwrap(), &ctl)
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_SHAPE");
+    assert!(
+        e.to_string()
+            .contains("X has 4 features, but PCA is expecting 5 features as input"),
+        "{e}"
+    );
+    let mut bad = x.clone();
+    bad[7] = f32::NAN;
+    let e = p.transform(MatRef::new(&bad, 50, 5).unwrap(), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_NON_FINITE");
+    let mut q = Pca::new(Params::default()).unwrap();
+    assert_eq!(
+        q.fit(MatRef::new(&bad, 50, 5).unwrap(), &ctl).unwrap_err().code(),
+        "ERR_NON_FINITE"
+    );
+    assert_eq!(
+        Pca::new(Params {
+            n_components: embgeo_pca::NComponents::VarianceRatio(1.5),
+            ..Params::default()
+        })
+        .unwrap_err()
+        .code(),
+        "ERR_OUT_OF_RANGE"
+    );
+    let mut r = Pca::new(Params {
+        n_components: embgeo_pca::NComponents::Count(6),
+        ..Params::default()
+    })
+    .unwrap();
+    let e = r.fit(MatRef::new(&x, 50, 5).unwrap(), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+    assert!(e.to_string().contains("min(50, 5) = 5"), "{e}");
+}
+
+#[test]
+fn svd_and_randomized_solvers_across_thread_counts() {
+    // Reports whether faer's SVD / QR / GEMM give bit-identical results for every pool size.
+    let (n, d) = (3000, 120);
+    let x: Vec<f64> = data(n, d).iter().map(|v| f64::from(*v)).collect();
+    let xm = MatRef::new(&x, n, d).unwrap();
+    for solver in [embgeo_pca::Solver::Svd, embgeo_pca::Solver::Randomized] {
+        let run = |ctl: &Ctl<'_>| {
+            let mut p = Pca::new(Params {
+                solver,
+                n_components: embgeo_pca::NComponents::Count(5),
+                ..Params::default()
+            })
+            .unwrap();
+            p.fit(xm, ctl).unwrap();
+            p.fitted().unwrap().clone()
+        };
+        let seq = run(&Ctl::detached().with_par(Par::Seq));
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let par = pool.install(|| run(&Ctl::detached()));
+            assert_eq!(seq, par, "{solver:?}, threads = {threads}");
+        }
+    }
+}
