@@ -22,6 +22,88 @@ export declare class JobControl {
   progress(): ProgressSnapshot | null
 }
 
+/** A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`). */
+export declare class NativeKnnIndex {
+  /** Copy `corpus` (`cols` columns) into a new index for `metric`. */
+  constructor(corpus: Float32Array | Float64Array, cols: number, metric: string)
+  /** Load an index written by `serialize`. */
+  static deserialize(bytes: Uint8Array): NativeKnnIndex
+  /** Append rows (same element type and width as the index). */
+  add(rows: Float32Array | Float64Array, cols: number): void
+  /** `[rows, dim, metric, dtype]` of the index. */
+  info(): [number, number, string, string]
+  /** Bytes of native memory held (reported to V8 as external memory). */
+  memoryBytes(): number
+  /** The versioned binary form of the index. */
+  serialize(): Uint8Array
+  /** Free the native memory now (later calls fail with `ERR_NOT_FITTED`). */
+  dispose(): void
+  /** Search synchronously (blocks the calling thread). */
+  searchSync(queries: Float32Array | Float64Array, cols: number, k: number): KnnOut
+  /** Search on the embgeo pool; `queries` are copied once before this returns. */
+  search(queries: Float32Array | Float64Array, cols: number, k: number, control?: JobControl | undefined | null): Promise<KnnOut>
+}
+
+/** The raw binding of `PCA`. */
+export declare class NativePca {
+  /** An unfitted PCA. */
+  constructor(options: PcaOptions)
+  /** Run `op` ('fit' | 'fitTransform' | 'transform' | 'inverseTransform') on the calling thread. */
+  runSync(op: string, data: Float32Array | Float64Array, cols: number): Float32Array | Float64Array | null
+  /** Run `op` on the embgeo pool; `data` is copied once before this returns. */
+  run(op: string, data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
+  /** Accumulate the exact moments of more rows and refit from them (blocks; no data kept). */
+  partialFit(data: Float32Array | Float64Array, cols: number): void
+  /** Combine the moments of another PCA's partial fits into this one. */
+  merge(other: NativePca): void
+  /** The learned state, or `null` before a fit. */
+  state(): PcaState | null
+  /** The JSON form (`toJSON`). */
+  toJson(): string
+  /** Load the JSON form. */
+  static fromJson(json: string): NativePca
+  /** The safetensors form (`serialize`). */
+  serialize(): Uint8Array
+  /** Load the safetensors form. */
+  static deserialize(bytes: Uint8Array): NativePca
+}
+
+/** The raw binding of `Whitener`. */
+export declare class NativeWhitener {
+  /** An unfitted whitener. */
+  constructor(options: WhitenerOptions)
+  /** Run `op` on the calling thread; `weights` (one per row) only for fits. */
+  runSync(op: string, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
+  /** Run `op` on the embgeo pool; inputs are copied once before this returns. */
+  run(op: string, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
+  /** The learned state, or `null` before a fit. */
+  state(): WhitenerState | null
+  /** The JSON form (`toJSON`). */
+  toJson(): string
+  /** Load the JSON form. */
+  static fromJson(json: string): NativeWhitener
+  /** The safetensors form (`serialize`). */
+  serialize(): Uint8Array
+  /** Load the safetensors form. */
+  static deserialize(bytes: Uint8Array): NativeWhitener
+}
+
+/** All-but-the-top output: the post-processed rows, the mean and the removed directions. */
+export interface AbttOut {
+  /** `n × d` rows in the input's element type. */
+  data: Float32Array | Float64Array
+  /** The subtracted mean. */
+  mean: Float64Array
+  /** `remove × d` removed directions, row-major. */
+  directions: Float64Array
+}
+
+/** All-but-the-top on the embgeo pool; `data` is copied once before this returns. */
+export declare function allButTheTop(data: Float32Array | Float64Array, cols: number, remove: number, control?: JobControl | undefined | null): Promise<AbttOut>
+
+/** All-but-the-top (Mu and Viswanath 2018) on the calling thread. */
+export declare function allButTheTopSync(data: Float32Array | Float64Array, cols: number, remove: number): AbttOut
+
 /** Column statistics on the embgeo pool; `data` is copied once before this returns. */
 export declare function columnStats(data: Float32Array | Float64Array, cols: number, ddof: number, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
 
@@ -42,6 +124,94 @@ export interface ColumnStatsOut {
 /** Column statistics of a row-major matrix with `cols` columns; blocks the calling thread. */
 export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, ddof: number): ColumnStatsOut
 
+/** One ID-versus-scale curve. */
+export interface CurveOut {
+  /** "twonn" or "gride". */
+  method: string
+  /** Mean neighbour distance of each scale. */
+  scales: Float64Array
+  /** ID per scale. */
+  dimensions: Float64Array
+  /** Error bar per scale. */
+  stderr: Float64Array
+  /** Subset size (`TwoNN` decimation) or neighbour order n₂ (GRIDE) per scale. */
+  sizes: Float64Array
+}
+
+/** One intrinsic-dimension estimate, as the raw binding returns it. */
+export interface IdOut {
+  /** Estimator name (crate spelling, e.g. "twonn"). */
+  method: string
+  /** The estimate, in dimensions. */
+  dimension: number
+  /** Standard error where the method defines one. */
+  stderr?: number
+  /** One value per used row (local estimators). */
+  pointwise?: Float64Array
+  /** Rows given. */
+  nSamples: number
+  /** Rows that entered the estimate. */
+  nUsed: number
+  /** Rows removed as duplicates. */
+  droppedDuplicates: number
+  /** Rows discarded by the method itself. */
+  discarded: number
+  /** Every effective parameter, as a JSON object. */
+  params: string
+  /** Names of the diagnostic arrays. */
+  diagnosticNames: Array<string>
+  /** The diagnostic arrays, in the order of `diagnostic_names`. */
+  diagnosticValues: Array<Float64Array>
+}
+
+/** One of scikit-dimension's 24 benchmark manifolds (`ChaCha8` stream seeded with `seed`). */
+export declare function intdimBenchmarkManifold(name: string, n: number, noise: number, seed: number): ManifoldOut
+
+/** `[name, intrinsic dimension, ambient dimension]` of every benchmark manifold. */
+export declare function intdimManifolds(): Array<[string, number, number]>
+
+/** [`intdim_run_sync`] on the embgeo pool; `data` is copied once before this returns. */
+export declare function intdimRun(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
+
+/**
+ * Run an intrinsic-dimension job (`method`: an estimator, `local:<m>` or `scaling:<m>`) on the
+ * calling thread; `options` is a JSON object of validated options.
+ */
+export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
+
+/** Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns. */
+export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, k: number, metric: string, control?: JobControl | undefined | null): Promise<KnnOut>
+
+/** Neighbours of each query row, best first (row-major `rows × k`). */
+export interface KnnOut {
+  /** Neighbours per row. */
+  k: number
+  /** Query rows. */
+  rows: number
+  /** Corpus row of each neighbour. */
+  indices: Uint32Array
+  /** Distances in the metric's units, in the input's element type. */
+  distances: Float32Array | Float64Array
+}
+
+/**
+ * Exact k nearest neighbours; blocks the calling thread. Without `queries`, every corpus row
+ * against the others (itself excluded by index).
+ */
+export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, k: number, metric: string): KnnOut
+
+/** A generated benchmark manifold. */
+export interface ManifoldOut {
+  /** Row-major `rows × cols` values. */
+  data: Float64Array
+  /** Points. */
+  rows: number
+  /** Ambient dimension. */
+  cols: number
+  /** True intrinsic dimension. */
+  intrinsicDimension: number
+}
+
 /** Versions, target, SIMD features and thread count of the native addon. */
 export declare function nativeInfo(): NativeInfo
 
@@ -57,6 +227,58 @@ export interface NativeInfo {
   threads: number
 }
 
+/** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */
+export interface NeighborsArg {
+  /** Neighbours per row. */
+  k: number
+  /** Rows. */
+  rows: number
+  /** `rows * k` row indices. */
+  indices: Uint32Array
+  /** `rows * k` distances. */
+  distances: Float64Array
+}
+
+/** Options of the native PCA (validated in TypeScript). */
+export interface PcaOptions {
+  /** A component count; absent with `varianceRatio` absent = all. */
+  nComponents?: number
+  /** Keep the fewest components explaining more than this fraction of the variance. */
+  varianceRatio?: number
+  /** Subtract the mean. */
+  center: boolean
+  /** Scale outputs to unit variance. */
+  whiten: boolean
+  /** 'auto' | 'covariance' | 'svd' | 'randomized'. */
+  solver: string
+  /** Seed of the randomized solver (an integer below 2^53). */
+  seed: number
+}
+
+/** The learned state of a PCA (scikit-learn's trailing-underscore attributes). */
+export interface PcaState {
+  /** The solver that ran. */
+  solver: string
+  /** Components kept, k. */
+  nComponents: number
+  /** `k × d` principal axes, row-major. */
+  components: Float64Array
+  /** Variance along each axis (ddof 1). */
+  explainedVariance: Float64Array
+  /** Fraction of the total variance along each axis. */
+  explainedVarianceRatio: Float64Array
+  /** Singular values of the centred data. */
+  singularValues: Float64Array
+  /** Feature means. */
+  mean: Float64Array
+  /** Probabilistic-PCA noise variance. */
+  noiseVariance: number
+  /** Features d. */
+  nFeaturesIn: number
+  /** Rows seen. */
+  nSamplesSeen: number
+}
+
 /** Progress of a running job, as last reported by the numeric code. */
 export interface ProgressSnapshot {
   /** What the job is doing, e.g. "distances". */
@@ -66,6 +288,9 @@ export interface ProgressSnapshot {
   /** Units in this phase. */
   total: number
 }
+
+/** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
+export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
 
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
 export declare function setThreads(threads: number): void
@@ -78,3 +303,35 @@ export declare function testPanicSync(place: string): number
 
 /** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */
 export declare function testSleep(steps: number, ms: number, control?: JobControl | undefined | null): Promise<number>
+
+/** Options of the native Whitener (validated in TypeScript). */
+export interface WhitenerOptions {
+  /** 'pca' | 'zca'. */
+  method: string
+  /** Keep the top k axes (absent = all). */
+  nComponents?: number
+  /** Added to every eigenvalue before the inverse square root. */
+  epsilon: number
+  /** Subtract the (weighted) mean. */
+  center: boolean
+  /** L2-normalise output rows. */
+  normalize: boolean
+}
+
+/** The learned state of a Whitener. */
+export interface WhitenerState {
+  /** (Weighted) mean, d values. */
+  mean: Float64Array
+  /** Kept eigenvalues (without ε), decreasing. */
+  eigenvalues: Float64Array
+  /** `d × out` whitening matrix, row-major (`Y = (X − μ) W`). */
+  matrix: Float64Array
+  /** Output width. */
+  outDim: number
+  /** Features d. */
+  nFeatures: number
+  /** Rows seen by the fit. */
+  nSamplesSeen: number
+  /** Whether the fit used weights. */
+  weighted: boolean
+}

@@ -2,7 +2,7 @@
 // Per-call overhead of the binding on a tiny input (2 × 2): sync vs async (queue, JobControl,
 // libuv hop, promise) vs a plain-JS loop doing the same arithmetic. Writes
 // bench/results/overhead.md. Not a test: nothing is asserted.
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 
 import { columnStats, columnStatsSync, matrix, versions } from '../dist/index.js'
@@ -48,5 +48,6 @@ const md = [
   'The async figure includes the job queue, the JobControl object, the libuv thread hop and promise resolution; sync includes input validation, the f64 copy-free call and the result objects.',
   '',
 ].join('\n')
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
 writeFileSync(new URL('./results/overhead.md', import.meta.url), md)
 console.log(md)

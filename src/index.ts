@@ -5,5 +5,17 @@
 export { EmbgeoError, EmbgeoRangeError, EmbgeoTypeError, type ErrorCode } from './errors.js'
 export { matrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 export { setConcurrency, setThreads, versions, type Progress, type RunOptions, type Versions } from './run.js'
+export { KnnIndex, knn, knnSync, recall, type KnnOptions, type KnnResult, type Metric } from './knn.js'
+export * from './intdim.js'
+export { PCA, type PCAOptions } from './pca.js'
+export {
+  allButTheTop,
+  allButTheTopSync,
+  whitening,
+  Whitener,
+  type AllButTheTopResult,
+  type WhitenerFitOptions,
+  type WhitenerOptions,
+} from './whitening.js'
 export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
 export { VERSION } from './version.js'

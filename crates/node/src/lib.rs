@@ -7,11 +7,18 @@
 // `cargo clippy --all-targets` compiles this crate in test mode, where napi-derive registers no
 // exports and every glue item looks unused; the crate has no unit tests (`test = false`).
 #![cfg_attr(test, allow(dead_code))]
+// napi-derive hands JS strings and objects over as owned values (`String`, option structs);
+// taking them by reference is not supported, so passing by value is the binding's convention.
+#![allow(clippy::needless_pass_by_value)]
 
 mod error;
 mod info;
 mod input;
+mod intdim;
+mod knn;
 mod metrics;
+mod model;
+mod pca;
 mod pool;
 mod task;
 mod testing;

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Exact kNN, embgeo vs faiss-cpu, scikit-learn (PyPI, .venv-ref) and usearch, hnswlib-node
+// (npm, bench/peers/node), in one run, sequentially, each implementation in its own process.
+// Writes bench/results/knn.md and knn.json. Not a test: nothing is asserted.
+//
+// Setup once: bash scripts/reference/setup.sh && .venv-ref/bin/pip install faiss-cpu==1.15.1
+//             (cd bench/peers/node && npm ci) && npm run build
+// Run: npm run bench:knn [-- --quick]
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+
+import { dataset } from './lib/data.mjs'
+import { machine, probe, python, quiet, root, stats, work } from './lib/env.mjs'
+
+const quick = process.argv.includes('--quick')
+const THREADS = 2
+const scale = quick ? 0.1 : 1
+
+const cases = [
+  { id: 'g2-20k-384-k10', title: 'all-pairs, G2 20 000 × 384, k = 10, euclidean', data: ['G2', 20000, 384], k: 10, metric: 'euclidean' },
+  { id: 'g2-20k-384-k100', title: 'all-pairs, G2 20 000 × 384, k = 100, euclidean', data: ['G2', 20000, 384], k: 100, metric: 'euclidean' },
+  { id: 'g2-100k-32-k10', title: 'all-pairs, G2 100 000 × 32, k = 10, euclidean', data: ['G2', 100000, 32], k: 10, metric: 'euclidean' },
+  { id: 'g3-50k-768-cos', title: 'all-pairs, G3 50 000 × 768, k = 10, cosine', data: ['G3', 50000, 768], k: 10, metric: 'cosine' },
+  { id: 'g3-50k-768-dot', title: 'all-pairs, G3 50 000 × 768, k = 10, dot', data: ['G3', 50000, 768], k: 10, metric: 'dot' },
+  { id: 'g1-1m-128-q100', title: '100 queries vs G1 1 000 000 × 128, k = 10, euclidean', data: ['G1', 1000000, 128], queries: ['G1', 100, 128], k: 10, metric: 'euclidean' },
+]
+
+function run(cmd, argv, env = {}) {
+  const out = execFileSync(cmd, argv, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS), OMP_WAIT_POLICY: 'PASSIVE', ...env },
+    timeout: 60 * 60 * 1000,
+  })
+  return JSON.parse(out.trim().split('\n').pop())
+}
+
+function readU32(path) {
+  const b = readFileSync(path)
+  return new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4)
+}
+
+/** Fraction of the reference's neighbour sets found (recall@k), over the rows both have. */
+function agreement(ref, got, k) {
+  const rows = Math.min(ref.length, got.length) / k
+  let hit = 0
+  for (let i = 0; i < rows; i++) {
+    const s = new Set(ref.subarray(i * k, (i + 1) * k))
+    for (let t = 0; t < k; t++) if (s.has(got[i * k + t])) hit++
+  }
+  return hit / (rows * k)
+}
+
+const env = machine()
+const load0 = await quiet(0.5, quick ? 5 : 180)
+const peak = probe(THREADS)
+console.log(`machine: ${env.cpu}, probe ${JSON.stringify(peak)}, load ${load0.toFixed(2)}`)
+const results = []
+for (const c of cases) {
+  const [kind, n0, d] = c.data
+  const n = Math.max(200, Math.round(n0 * scale))
+  const X = dataset(kind, n, d)
+  const Q = c.queries ? dataset(c.queries[0], c.queries[1], c.queries[2], 7) : undefined
+  const nq = Q ? Q.rows : n
+  const flop = 2 * nq * n * d
+  const bytes = n * d * 4
+  const memoryBound = Q !== undefined && nq < 20
+  const runs = flop > 2e12 ? 3 : 5
+  const common = ['--cols', String(d), '--k', String(c.k), '--metric', c.metric, '--threads', String(THREADS)]
+  const data = ['--data', X.f32, ...(Q ? ['--queries', Q.f32] : [])]
+  const rows = []
+  const load = loadavg()[0]
+  console.log(`\n${c.title} (n = ${n}${quick ? ', quick' : ''})`)
+
+  const ours = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--runs', String(runs), '--out', `${work}${c.id}.embgeo.u32`])
+  const ref = readU32(`${work}${c.id}.embgeo.u32`)
+  rows.push({ impl: 'embgeo', ...stats(ours.times), rss: ours.maxRssMiB, recall: 1 })
+
+  if (existsSync(python)) {
+    for (const peer of ['faiss', 'sklearn']) {
+      // scikit-learn's cosine path (argpartition over dense chunks) needs minutes per run on
+      // the 50k × 768 cases; it is measured once there.
+      const peerRuns = peer === 'sklearn' && flop > 2e12 ? 1 : runs
+      const npz = `${work}${c.id}.${peer}.npz`
+      const qa = Q ? ['--queries', Q.npy] : []
+      try {
+        const r = run(python, [`${root}bench/peers/knn_peers.py`, X.npy, ...qa, '--k', String(c.k), '--metric', c.metric, '--threads', String(THREADS), '--runs', String(peerRuns), '--peers', peer, '--indices-out', npz])
+        const p = r.peers[peer]
+        const version = r.env.versions[peer === 'faiss' ? 'faiss' : 'sklearn'] ?? ''
+        if (!p || p.skipped) {
+          rows.push({ impl: `${peer} ${version}`, skipped: p?.skipped ?? 'no result' })
+          continue
+        }
+        execFileSync(python, ['-c', `import numpy as np; z = np.load('${npz}'); z['${peer}_indices'].astype('<u4').tofile('${work}${c.id}.${peer}.u32')`])
+        const got = readU32(`${work}${c.id}.${peer}.u32`)
+        rows.push({ impl: `${peer} ${version}`, median: p.median_s, min: p.min_s, runs: peerRuns, rss: r.env.max_rss_mb, recall: agreement(ref, got, c.k) })
+      } catch (err) {
+        rows.push({ impl: peer, skipped: `failed: ${String(err.message).split('\n')[0]}` })
+      }
+    }
+  }
+  if (existsSync(`${root}bench/peers/node/node_modules/usearch`)) {
+    const maxQ = Math.min(nq, flop > 2e12 ? 2000 : 5000)
+    const r = run(process.execPath, [`${root}bench/runners/usearch-knn.mjs`, ...data, ...common, '--runs', '1', '--maxQueries', String(maxQ), '--out', `${work}${c.id}.usearch.u32`])
+    const f = nq / r.queriesTimed
+    rows.push({ impl: `usearch exactSearch${f > 1 ? ` (${r.queriesTimed} queries, ×${f.toFixed(1)})` : ''}`, ...scaled(stats(r.times), f), rss: r.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.usearch.u32`), c.k) })
+    const maxH = Math.min(nq, 500)
+    const h = run(process.execPath, [`${root}bench/runners/hnswlib-knn.mjs`, ...data, ...common, '--runs', '1', '--maxQueries', String(maxH), '--out', `${work}${c.id}.hnswlib.u32`])
+    const fh = nq / h.queriesTimed
+    rows.push({ impl: `hnswlib-node BruteforceSearch (1 thread${fh > 1 ? `, ${h.queriesTimed} queries, ×${fh.toFixed(1)}` : ''})`, ...scaled(stats(h.times), fh), rss: h.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.hnswlib.u32`), c.k) })
+  }
+  for (const r of rows) if (r.median) r.rate = memoryBound ? bytes / r.median / 1e9 : flop / r.median / 1e9
+  const entry = { ...c, n, nq, d, flop, memoryBound, load, loadAfter: loadavg()[0], rows }
+  results.push(entry)
+  for (const r of rows) console.log(`  ${r.impl}: ${r.skipped ?? `${r.median.toFixed(3)} s`}`)
+}
+
+function scaled(s, f) {
+  return { median: s.median * f, min: s.min * f, runs: s.runs }
+}
+
+const peakG = peak.fma_gflops
+const bw = peak.bandwidth_gbs
+const lines = [
+  `# Exact kNN — commit ${env.commit}, ${env.date.slice(0, 10)}, ${env.cpu}, ${THREADS} threads`,
+  '',
+  `Node ${env.node}, ${env.rustc}; peers: faiss-cpu and scikit-learn from PyPI (.venv-ref), usearch 2.26.2 and hnswlib-node 3.0.0 from npm. ` +
+    `Measured in this run: FP32 FMA peak ${peakG} GFLOP/s, DRAM read ${bw} GB/s (bench/probe/peak.c). ` +
+    `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +
+    `OMP_WAIT_POLICY=PASSIVE for the Python peers. Data: performance.md §9.1 generators (bench/lib/data.mjs), seed 42.` +
+    (quick ? ' **Quick mode: sizes scaled by 0.1, not comparable.**' : ''),
+  '',
+]
+for (const e of results) {
+  const ours = e.rows[0]
+  lines.push(`## ${e.title}`, '', `n = ${e.n}, queries = ${e.nq}; load average ${e.load.toFixed(2)} before, ${e.loadAfter.toFixed(2)} after.`, '')
+  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of FP32 peak'} | peak RSS MiB | recall@k vs embgeo |`)
+  lines.push('|---|---|---|---|---|---|---|---|')
+  for (const r of e.rows) {
+    if (r.skipped) {
+      lines.push(`| ${r.impl} | ${r.skipped} | | | | | | |`)
+      continue
+    }
+    const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / peakG
+    lines.push(
+      `| ${r.impl} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${(r.median / ours.median).toFixed(2)}× | ${r.rate.toFixed(1)} | ${pct.toFixed(0)} % | ${r.rss ? Math.round(r.rss) : ''} | ${r.recall.toFixed(4)} |`,
+    )
+  }
+  lines.push('')
+}
+lines.push('"vs embgeo" > 1 means slower than embgeo. Recall below 1 for a peer means it returned other neighbours than the exact ones (ties, rounding of the norms identity, or approximation).', '')
+if (!quick) {
+  writeFileSync(`${root}bench/results/knn.md`, lines.join('\n'))
+  writeFileSync(`${root}bench/results/knn.json`, JSON.stringify({ env, peak, results }, null, 2))
+}
+console.log(lines.join('\n'))

@@ -1,0 +1,57 @@
+/**
+ * Benchmark environment: machine facts, load average, and the FMA / bandwidth probes whose
+ * results every report uses as "percent of peak".
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+export const root = fileURLToPath(new URL('../../', import.meta.url))
+export const work = `${root}.tmp/bench/`
+mkdirSync(work, { recursive: true })
+
+/** Python of the pinned reference environment (bash scripts/reference/setup.sh creates it). */
+export const python = `${root}.venv-ref/bin/python`
+
+export function machine() {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    rustc: safe(() => execFileSync('rustc', ['--version'], { encoding: 'utf8' }).trim()),
+    commit: safe(() => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()),
+    date: new Date().toISOString(),
+  }
+}
+
+function safe(f) {
+  try {
+    return f()
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** Wait (up to `maxSeconds`) for the 1-minute load average to drop below `limit`; return it. */
+export async function quiet(limit = 0.5, maxSeconds = 120) {
+  const start = Date.now()
+  while (loadavg()[0] > limit && Date.now() - start < maxSeconds * 1000) await new Promise((r) => setTimeout(r, 5000))
+  return loadavg()[0]
+}
+
+/** Build (once) and run the C probe: { fma_gflops, bandwidth_gbs, threads }. */
+export function probe(threads) {
+  const bin = `${work}peak`
+  if (!existsSync(bin)) {
+    execFileSync('cc', ['-O2', '-march=native', '-fopenmp', '-o', bin, `${root}bench/probe/peak.c`], { stdio: 'inherit' })
+  }
+  return JSON.parse(execFileSync(bin, [String(threads)], { encoding: 'utf8' }))
+}
+
+/** Median and min of numbers. */
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return { median: s[Math.floor((s.length - 1) / 2)], min: s[0], runs: s.length }
+}

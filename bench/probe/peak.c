@@ -1,0 +1,60 @@
+/* Machine limits for the benchmark reports: FP32 FMA peak and DRAM read bandwidth.
+ * Built by bench/lib/env.mjs with: cc -O2 -march=native -fopenmp probe/peak.c
+ * FMA: 12 independent chains of 16-lane FMAs per thread (GCC vector extensions), one thread per
+ * core. Bandwidth: OpenMP sum over a 1 GiB float array with 4 accumulators per thread.
+ * Prints one JSON line: {"fma_gflops":…, "bandwidth_gbs":…, "threads":…}. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  int threads = argc > 1 ? atoi(argv[1]) : omp_get_max_threads();
+  long iters = 200000000L / 4;
+  double sink = 0;
+  double t0 = now();
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+  {
+    v16 a[12], b, c;
+    for (int i = 0; i < 12; i++) a[i] = (v16){0} + 1.0f + i * 1e-3f;
+    b = (v16){0} + 0.999999f;
+    c = (v16){0} + 1e-7f;
+    for (long it = 0; it < iters; it++)
+      for (int i = 0; i < 12; i++) a[i] = a[i] * b + c;
+    for (int i = 0; i < 12; i++) for (int l = 0; l < 16; l++) sink += a[i][l];
+  }
+  double t = now() - t0;
+  double gflops = 2.0 * 16 * 12 * (double)iters * threads / t / 1e9;
+
+  size_t n = (size_t)1 << 28; /* 1 GiB of floats */
+  float *x = malloc(n * sizeof(float));
+#pragma omp parallel for num_threads(threads)
+  for (size_t i = 0; i < n; i++) x[i] = (float)(i & 1023);
+  double best = 1e30;
+  for (int r = 0; r < 3; r++) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    double t1 = now();
+#pragma omp parallel for num_threads(threads) reduction(+ : s0, s1, s2, s3)
+    for (size_t i = 0; i < n; i += 4) {
+      s0 += x[i];
+      s1 += x[i + 1];
+      s2 += x[i + 2];
+      s3 += x[i + 3];
+    }
+    double dt = now() - t1;
+    if (dt < best) best = dt;
+    sink += s0 + s1 + s2 + s3;
+  }
+  free(x);
+  printf("{\"fma_gflops\": %.1f, \"bandwidth_gbs\": %.1f, \"threads\": %d, \"sink\": %g}\n", gflops,
+         n * sizeof(float) / best / 1e9, threads, sink > 0 ? 1.0 : 0.0);
+  return 0;
+}

@@ -1,0 +1,27 @@
+// embgeo PCA and whitening on one saved matrix, in its own process. Prints one JSON line per op.
+import { matrix, PCA, setThreads, Whitener } from '../../dist/index.js'
+import { args, loadF32, timeRuns } from './common.mjs'
+
+const o = args()
+setThreads(Number(o.threads))
+const d = Number(o.cols)
+const all = loadF32(o.data)
+const rows = o.rows ? Math.min(Number(o.rows), all.length / d) : all.length / d
+const X = matrix(all.subarray(0, rows * d), d)
+const runs = Number(o.runs)
+const out = (op, times, extra = {}) => {
+  const s = [...times].sort((a, b) => a - b)
+  console.log(JSON.stringify({ impl: 'embgeo', op, n: rows, d, seconds: s[Math.floor((s.length - 1) / 2)], best: s[0], runs: s.length, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...extra }))
+}
+for (const k of [32, undefined]) {
+  let p
+  const t = await timeRuns(async () => {
+    p = await new PCA({ nComponents: k, solver: 'covariance' }).fit(X)
+  }, runs)
+  out(`PCA(nComponents=${k ?? 'all'}) fit`, t, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
+}
+if (o.whiten === '1') {
+  const w = new Whitener({ method: 'pca' }).fitSync(X)
+  const t = await timeRuns(() => w.transform(X), runs)
+  out('whitening transform, k = d', t)
+}

@@ -1,0 +1,379 @@
+//! A native-owned corpus for repeated exact searches, with a versioned binary format.
+
+use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
+
+use crate::brute::{cast, check_k, run_f32, run_f64, Params};
+use crate::metric::Metric;
+use crate::stats::Stats;
+
+/// Magic bytes of the serialised index.
+const MAGIC: &[u8; 8] = b"EMBGKNN\0";
+/// Current format version.
+const VERSION: u32 = 1;
+/// magic + version + dtype + metric + reserved + dim + rows
+const HEADER: usize = 8 + 4 + 1 + 1 + 2 + 8 + 8;
+
+#[derive(Debug, Clone)]
+enum AnyStats {
+    F32(Stats<f32>),
+    F64(Stats<f64>),
+}
+
+/// An exact kNN index: an owned copy of the corpus rows plus the per-row statistics the search
+/// needs (norms; the normalised copy under cosine), computed once when rows are added.
+///
+/// # Memory
+/// `rows·dim·size_of::<T>()` for the data, `rows·(16 + size_of::<T>())` statistics, and under
+/// cosine another `rows·dim·size_of::<T>()` normalised copy; [`Index::memory_bytes`] reports it.
+#[derive(Debug, Clone)]
+pub struct Index<T: Element> {
+    metric: Metric,
+    dim: usize,
+    data: Vec<T>,
+    stats: AnyStats,
+}
+
+impl<T: Element> Index<T> {
+    /// An empty index of `dim`-dimensional rows.
+    ///
+    /// # Errors
+    /// `OutOfRange` if `dim` is 0.
+    pub fn new(metric: Metric, dim: usize) -> Result<Self> {
+        if dim == 0 {
+            return Err(Error::OutOfRange {
+                name: "dim",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        let stats = if cast::<T, f32>(&[] as &[T]).is_some() {
+            AnyStats::F32(Stats::default())
+        } else {
+            AnyStats::F64(Stats::default())
+        };
+        Ok(Self {
+            metric,
+            dim,
+            data: Vec::new(),
+            stats,
+        })
+    }
+
+    /// Append rows (copied). All-or-nothing: on error the index is unchanged.
+    ///
+    /// # Shapes and types
+    /// `rows`: m × dim, the index's element type.
+    /// # Cost
+    /// O(m·dim) time; memory grows by the figures of the type's `# Memory` section.
+    /// # Errors
+    /// `Shape` if the width differs; `NonFinite`; `Degenerate` for a zero row under cosine
+    /// (numbered as the row it would have become); `OutOfRange` past u32 indices.
+    pub fn add(&mut self, rows: MatRef<'_, T>) -> Result<()> {
+        if rows.cols() != self.dim {
+            return Err(Error::Shape {
+                what: "rows columns vs index dim".into(),
+                expected: self.dim,
+                actual: rows.cols(),
+                fix: "add rows with the index's number of features",
+            });
+        }
+        crate::brute::check_finite(rows, "rows", &Ctl::detached())?;
+        let first = self.len();
+        if first + rows.rows() > u32::MAX as usize {
+            return Err(Error::OutOfRange {
+                name: "index rows",
+                expected: format!("at most {} (u32 indices)", u32::MAX),
+                actual: (first + rows.rows()).to_string(),
+            });
+        }
+        let r = rows.as_slice();
+        match &mut self.stats {
+            AnyStats::F32(s) => {
+                let v = cast::<T, f32>(r).ok_or_else(|| Error::Internal("dtype mismatch".into()))?;
+                let mut next = s.clone();
+                next.extend(self.metric, v, self.dim, "the index", first)?;
+                *s = next;
+            }
+            AnyStats::F64(s) => {
+                let v = cast::<T, f64>(r).ok_or_else(|| Error::Internal("dtype mismatch".into()))?;
+                let mut next = s.clone();
+                next.extend(self.metric, v, self.dim, "the index", first)?;
+                *s = next;
+            }
+        }
+        self.data.extend_from_slice(r);
+        Ok(())
+    }
+
+    /// The `k` nearest indexed rows of every query row (see [`crate::search`]; default tiles).
+    ///
+    /// # Errors
+    /// `Shape`, `NonFinite`, `OutOfRange` (k = 0), `KTooLarge` (k > len), `Degenerate` (zero
+    /// query under cosine), `Cancelled`.
+    pub fn search(&self, queries: MatRef<'_, T>, k: usize, ctl: &Ctl<'_>) -> Result<Neighbors> {
+        self.search_with(queries, &Params::new(k, self.metric), ctl)
+    }
+
+    /// [`Index::search`] with explicit tile parameters (`p.metric` must equal the index's).
+    ///
+    /// # Errors
+    /// As [`Index::search`]; `OutOfRange` if `p.metric` differs from the index metric.
+    pub fn search_with(&self, queries: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
+        if p.metric != self.metric {
+            return Err(Error::OutOfRange {
+                name: "metric",
+                expected: format!("the index metric '{}'", self.metric.name()),
+                actual: format!("'{}'", p.metric.name()),
+            });
+        }
+        if queries.cols() != self.dim {
+            return Err(Error::Shape {
+                what: "queries columns vs index dim".into(),
+                expected: self.dim,
+                actual: queries.cols(),
+                fix: "queries must have the index's number of features",
+            });
+        }
+        crate::brute::check_finite(queries, "queries", ctl)?;
+        if p.k == 0 {
+            return Err(Error::OutOfRange {
+                name: "k",
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        if p.k > self.len() {
+            return Err(Error::KTooLarge {
+                k: p.k,
+                available: self.len(),
+                why: format!("the index holds {} rows", self.len()),
+            });
+        }
+        check_k(p.k, self.len(), false)?;
+        // reuse the tile checks of the free function
+        let q = queries.as_slice();
+        match &self.stats {
+            AnyStats::F32(s) => {
+                let c = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
+                let q = cast::<T, f32>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
+                crate::brute::check_params(p)?;
+                run_f32(c, s, Some(q), self.dim, p, ctl)
+            }
+            AnyStats::F64(s) => {
+                let c = cast::<T, f64>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
+                let q = cast::<T, f64>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
+                crate::brute::check_params(p)?;
+                run_f64(c, s, Some(q), self.dim, p, ctl)
+            }
+        }
+    }
+
+    /// Number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.data.len() / self.dim
+    }
+
+    /// `true` when no row was added.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Features per row.
+    #[must_use]
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The metric searches use.
+    #[must_use]
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// Bytes owned (data, statistics, normalised copy), for external-memory accounting.
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        let s = match &self.stats {
+            AnyStats::F32(s) => s.bytes(),
+            AnyStats::F64(s) => s.bytes(),
+        };
+        self.data.len() * std::mem::size_of::<T>() + s + std::mem::size_of::<Self>()
+    }
+
+    /// Serialise: format v1, little-endian:
+    /// `"EMBGKNN\0"`, u32 version = 1, u8 dtype (0 = f32, 1 = f64), u8 metric (0 euclidean,
+    /// 1 sqeuclidean, 2 cosine, 3 dot), u16 reserved = 0, u64 dim, u64 rows, rows·dim values,
+    /// u64 FNV-1a checksum of everything before it. Statistics are recomputed on load.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let size = std::mem::size_of::<T>();
+        let mut out = Vec::with_capacity(HEADER + self.data.len() * size + 8);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.push(u8::from(size == 8));
+        out.push(self.metric.code());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&(self.dim as u64).to_le_bytes());
+        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        if let Some(v) = cast::<T, f32>(&self.data) {
+            for x in v {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        } else if let Some(v) = cast::<T, f64>(&self.data) {
+            for x in v {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        let h = fnv1a(&out);
+        out.extend_from_slice(&h.to_le_bytes());
+        out
+    }
+
+    /// Load what [`Index::to_bytes`] wrote.
+    ///
+    /// # Errors
+    /// `BadModel` for anything else: wrong magic, unknown version, another dtype than `T`,
+    /// unknown metric, a length that disagrees with the header, a checksum mismatch, or rows
+    /// that could not have been added (non-finite, zero under cosine).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let bad = |why: String| Error::BadModel(format!("not an embgeo kNN index: {why}"));
+        if bytes.len() < HEADER + 8 || &bytes[..8] != MAGIC {
+            return Err(bad("missing the EMBGKNN header".into()));
+        }
+        let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        let u64_at = |o: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[o..o + 8]);
+            u64::from_le_bytes(b)
+        };
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(bad(format!(
+                "format version {version}, this build reads version {VERSION}"
+            )));
+        }
+        let size = std::mem::size_of::<T>();
+        let dtype = bytes[12];
+        if dtype > 1 || (dtype == 1) != (size == 8) {
+            let found = match dtype {
+                0 => "f32",
+                1 => "f64",
+                _ => "unknown",
+            };
+            return Err(bad(format!("element type {found}, expected {}", T::DTYPE)));
+        }
+        let metric =
+            Metric::from_code(bytes[13]).ok_or_else(|| bad(format!("unknown metric code {}", bytes[13])))?;
+        if bytes[14] != 0 || bytes[15] != 0 {
+            return Err(bad("reserved bytes are not zero".into()));
+        }
+        let dim = usize::try_from(u64_at(16)).map_err(|_| bad("dim too large".into()))?;
+        let rows = usize::try_from(u64_at(24)).map_err(|_| bad("rows too large".into()))?;
+        let payload = rows
+            .checked_mul(dim)
+            .and_then(|n| n.checked_mul(size))
+            .ok_or_else(|| bad("rows * dim overflows".into()))?;
+        if HEADER.checked_add(payload).and_then(|n| n.checked_add(8)) != Some(bytes.len()) {
+            return Err(bad(format!(
+                "{} bytes, the header announces {rows} rows x {dim} = {} bytes",
+                bytes.len(),
+                HEADER + payload + 8
+            )));
+        }
+        let body_end = HEADER + payload;
+        if fnv1a(&bytes[..body_end]) != u64_at(body_end) {
+            return Err(bad("checksum mismatch (truncated or corrupted)".into()));
+        }
+        let mut idx = Self::new(metric, dim).map_err(|e| bad(e.to_string()))?;
+        let body = &bytes[HEADER..body_end];
+        let values: Vec<T> = if size == 4 {
+            body.chunks_exact(4)
+                .map(|c| T::from_f64(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
+                .collect()
+        } else {
+            body.chunks_exact(8)
+                .map(|c| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(c);
+                    T::from_f64(f64::from_le_bytes(b))
+                })
+                .collect()
+        };
+        if rows > 0 {
+            let m = MatRef::new(&values, rows, dim).map_err(|e| bad(e.to_string()))?;
+            idx.add(m).map_err(|e| bad(e.to_string()))?;
+        }
+        Ok(idx)
+    }
+}
+
+/// FNV-1a, 64 bit.
+fn fnv1a(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in b {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact equality is what these tests check
+mod tests {
+    use super::*;
+
+    fn small() -> Index<f32> {
+        let mut idx = Index::<f32>::new(Metric::Euclidean, 2).unwrap();
+        idx.add(MatRef::new(&[0.0, 0.0, 1.0, 0.0, 5.0, 5.0], 3, 2).unwrap())
+            .unwrap();
+        idx
+    }
+
+    #[test]
+    fn round_trips_through_bytes() {
+        let idx = small();
+        let b = idx.to_bytes();
+        let back = Index::<f32>::from_bytes(&b).unwrap();
+        assert_eq!(back.data, idx.data);
+        assert_eq!((back.len(), back.dim(), back.metric()), (3, 2, Metric::Euclidean));
+        assert!(back.memory_bytes() >= 24);
+    }
+
+    #[test]
+    fn rejects_foreign_or_damaged_bytes_with_bad_model() {
+        let b = small().to_bytes();
+        let mut flipped = b.clone();
+        flipped[HEADER + 1] ^= 1;
+        let mut version = b.clone();
+        version[8] = 9;
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            b"hello world, not an index at all....".to_vec(),
+            b[..b.len() - 1].to_vec(),
+            flipped,
+            version,
+        ];
+        for c in cases {
+            assert_eq!(Index::<f32>::from_bytes(&c).unwrap_err().code(), "ERR_BAD_MODEL");
+        }
+        assert_eq!(Index::<f64>::from_bytes(&b).unwrap_err().code(), "ERR_BAD_MODEL");
+    }
+
+    #[test]
+    fn add_is_all_or_nothing() {
+        let mut idx = Index::<f64>::new(Metric::Cosine, 2).unwrap();
+        idx.add(MatRef::new(&[1.0, 0.0], 1, 2).unwrap()).unwrap();
+        let e = idx
+            .add(MatRef::new(&[1.0, 1.0, 0.0, 0.0], 2, 2).unwrap())
+            .unwrap_err();
+        assert_eq!(e.code(), "ERR_DEGENERATE");
+        assert!(e.to_string().contains("row 2"), "{e}");
+        assert_eq!(idx.len(), 1);
+        assert_eq!(
+            Index::<f32>::new(Metric::Dot, 0).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Exact k-nearest neighbours for embgeo.
+//!
+//! - [`all_points`]: the kNN graph of a matrix (self excluded by index);
+//! - [`search`]: queries against a corpus; [`Index`]: a native-owned corpus for repeated
+//!   searches, with a versioned binary format;
+//! - [`recall`]: recall@k of an approximate search against exact neighbours;
+//! - [`simd_level`]: which kernel level the runtime dispatch picked.
+//!
+//! # Exactness and the tie rule
+//! A fast pass in the input precision (faer GEMM tiles; SIMD dot products for ≤ 16 queries)
+//! produces a key per pair together with a rigorous bound on its rounding error (the
+//! `γ_d = d·u/(1 − d·u)` bound of any dot-product summation order, plus the rounding of norms
+//! and of the normalised copy under cosine). A pair is handed to the top-k selection only if its
+//! key, lowered by that bound, can still beat the row's current k-th exact key; every pair
+//! handed over is recomputed exactly in f64 ([`metric::exact_key`]: fixed 16-lane summation
+//! order, independent of CPU and thread count). The final k are the smallest by
+//! `(exact key, index)`: ties (equal f64 keys) go to the lower index. The answer therefore equals
+//! a naive f64 brute force with the same summation order bit for bit, also for exact
+//! duplicates (distance exactly 0, `√(s·s) = s` under cosine) and near-duplicates closer than
+//! f32 rounding. The Euclidean order is that of the squared distance.
+//!
+//! # Memory
+//! No n × n buffer. Peak extra memory = output (`rows·k·12` bytes) + [`search_scratch`]:
+//! row statistics (`n·(16 + size_of::<T>())`, plus a normalised copy `n·d·size_of::<T>()`
+//! under cosine); for the symmetric all-points pass one selection state per row
+//! (`≤ max(2k, k+32)·16 + 8k + 80` bytes, used only while all states fit in
+//! [`SYMMETRIC_STATE_BUDGET`]); otherwise unit results before the ordered merge
+//! (`rows·k·16·slices`); and per worker a key tile (`query_block × corpus_block` values,
+//! 1.5 MiB for f32 at the defaults), k-selection buffers and GEMM packing. Not counted: the per-thread packing cache of faer's GEMM kernels,
+//! allocated once per thread and sized from the CPU's cache sizes (virtual; only the touched
+//! part becomes resident). Example: all-points N = 1e6, d = 128, k = 10, f32, 2 threads:
+//! ≈ 40 MB statistics (while assembled) + 0.87 GB selection states (symmetric pass) +
+//! 120 MB output + 2 × ~1 MB tiles ≈ 1.05 GB besides the 512 MB input (the non-symmetric
+//! pass: ≈ 0.33 GB). `search_scratch` gives the exact figure.
+//!
+//! # Parallelism, determinism, cancellation
+//! Work units (query block × corpus slice, shape-dependent only) run on the current rayon pool
+//! under `Par::Rayon` (nothing nested: each GEMM runs with `Par::Seq` inside its worker, and
+//! the top-k pass runs in the worker that produced the tile). Results are bit-identical for
+//! any thread count. `ctl.checkpoint()` is polled before every tile (≈ 1–5 ms of work).
+//! Progress phases, in order: `"check"` (finiteness scan, in elements), `"norms"` (row
+//! statistics, in rows; only for n > 16384) and `"distances"` (finished units: query block ×
+//! corpus slice, or block pairs in the symmetric all-points pass).
+//!
+//! # SIMD
+//! [`simd_level`] reports the runtime-dispatched level of this crate's kernels (threshold scan,
+//! few-query dot products, exact f64 sums): `"avx512"`, `"avx2+fma"`, `"neon"` (detected; uses
+//! the portable code) or `"scalar"`. faer's GEMM dispatches on its own (AVX-512 where present).
+
+mod brute;
+mod index;
+pub mod metric;
+mod real;
+mod recall;
+mod select;
+mod stats;
+
+pub use brute::{all_points, search, search_scratch, Params, SYMMETRIC_STATE_BUDGET};
+pub use index::Index;
+pub use metric::Metric;
+pub use recall::{recall, ApproxIndex};
+
+/// The kernel level the runtime dispatch uses on this CPU: `"avx512"`, `"avx2+fma"`, `"neon"`
+/// or `"scalar"` (the GEMM kernels inside faer dispatch on their own). Setting the environment
+/// variable `EMBGEO_FORCE_SCALAR` before the first call forces `"scalar"`.
+#[must_use]
+pub fn simd_level() -> &'static str {
+    real::level_name(real::level())
+}

@@ -1,0 +1,417 @@
+//! Distance metrics and their exact (f64, sequential) definitions.
+//!
+//! The candidate pass ranks pairs with a fast GEMM or SIMD key in the input precision; the
+//! values reported (and the final order) come from the functions here, evaluated in `f64`
+//! with a fixed 16-lane summation order ([`EXACT_LANES`]), so results equal a naive f64 brute
+//! force using the same order bit for bit (and a left-to-right f64 sum to ~1e-16 relative).
+
+use embgeo_core::{Element, Error, Result};
+
+use crate::real::cast;
+
+/// A dissimilarity; smaller is closer.
+///
+/// | metric | reported distance | ordering key |
+/// |---|---|---|
+/// | `Euclidean` | `‖x − y‖` | `‖x − y‖²` |
+/// | `SqEuclidean` | `‖x − y‖²` | `‖x − y‖²` |
+/// | `Cosine` | `1 − ⟨x, y⟩ / (‖x‖·‖y‖)`, clamped at 0 | the same |
+/// | `Dot` | `−⟨x, y⟩` (may be negative) | the same |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Metric {
+    /// `‖x − y‖` (the default, as in scikit-learn).
+    #[default]
+    Euclidean,
+    /// `‖x − y‖²` (faiss `IndexFlatL2` reports this).
+    SqEuclidean,
+    /// `1 − cos(x, y)`; rows are normalised once; zero rows are rejected.
+    Cosine,
+    /// `−⟨x, y⟩` (maximum inner product; faiss `IndexFlatIP` reports `+⟨x, y⟩`).
+    Dot,
+}
+
+impl Metric {
+    /// The public name: `"euclidean"`, `"sqeuclidean"`, `"cosine"` or `"dot"`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Euclidean => "euclidean",
+            Metric::SqEuclidean => "sqeuclidean",
+            Metric::Cosine => "cosine",
+            Metric::Dot => "dot",
+        }
+    }
+
+    /// Parse a public name (see [`Metric::name`]).
+    ///
+    /// # Errors
+    /// `OutOfRange` naming the accepted values.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "euclidean" => Ok(Metric::Euclidean),
+            "sqeuclidean" => Ok(Metric::SqEuclidean),
+            "cosine" => Ok(Metric::Cosine),
+            "dot" => Ok(Metric::Dot),
+            other => Err(Error::OutOfRange {
+                name: "metric",
+                expected: "one of 'euclidean', 'sqeuclidean', 'cosine', 'dot'".into(),
+                actual: format!("'{other}'"),
+            }),
+        }
+    }
+
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Metric::Euclidean => 0,
+            Metric::SqEuclidean => 1,
+            Metric::Cosine => 2,
+            Metric::Dot => 3,
+        }
+    }
+
+    pub(crate) fn from_code(c: u8) -> Option<Self> {
+        match c {
+            0 => Some(Metric::Euclidean),
+            1 => Some(Metric::SqEuclidean),
+            2 => Some(Metric::Cosine),
+            3 => Some(Metric::Dot),
+            _ => None,
+        }
+    }
+
+    /// Ordering key to reported distance.
+    #[inline]
+    pub(crate) fn report(self, key: f64) -> f64 {
+        match self {
+            Metric::Euclidean => key.sqrt(),
+            _ => key,
+        }
+    }
+}
+
+/// Lanes of the exact f64 sums: element `t` goes to partial sum `t mod 16`; the partial sums
+/// are combined pairwise, `s[l] + s[l+8]`, then `s[l] + s[l+4]`, `s[l] + s[l+2]`, `s[0] + s[1]`.
+/// This fixed order is the definition (independent of the SIMD level, so results are
+/// identical on every CPU); its dependency chain is 16× shorter than a left-to-right sum.
+pub const EXACT_LANES: usize = 16;
+
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn combine(a: [f64; EXACT_LANES]) -> f64 {
+    let mut h = [0.0f64; 8];
+    for l in 0..8 {
+        h[l] = a[l] + a[l + 8];
+    }
+    let q = [h[0] + h[4], h[1] + h[5], h[2] + h[6], h[3] + h[7]];
+    let p = [q[0] + q[2], q[1] + q[3]];
+    p[0] + p[1]
+}
+
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn sq_body<T: Element>(x: &[T], y: &[T]) -> f64 {
+    let n = x.len().min(y.len());
+    let full = n / EXACT_LANES * EXACT_LANES;
+    let mut acc = [0.0f64; EXACT_LANES];
+    for (xc, yc) in x[..full]
+        .chunks_exact(EXACT_LANES)
+        .zip(y[..full].chunks_exact(EXACT_LANES))
+    {
+        for l in 0..EXACT_LANES {
+            let t = xc[l].to_f64() - yc[l].to_f64();
+            acc[l] += t * t;
+        }
+    }
+    for t in full..n {
+        let e = x[t].to_f64() - y[t].to_f64();
+        acc[t - full] += e * e;
+    }
+    combine(acc)
+}
+
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn dot_body<T: Element>(x: &[T], y: &[T]) -> f64 {
+    let n = x.len().min(y.len());
+    let full = n / EXACT_LANES * EXACT_LANES;
+    let mut acc = [0.0f64; EXACT_LANES];
+    for (xc, yc) in x[..full]
+        .chunks_exact(EXACT_LANES)
+        .zip(y[..full].chunks_exact(EXACT_LANES))
+    {
+        for l in 0..EXACT_LANES {
+            acc[l] += xc[l].to_f64() * yc[l].to_f64();
+        }
+    }
+    for t in full..n {
+        acc[t - full] += x[t].to_f64() * y[t].to_f64();
+    }
+    combine(acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn sq_avx2<T: Element>(x: &[T], y: &[T]) -> f64 {
+    sq_body(x, y)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_avx2<T: Element>(x: &[T], y: &[T]) -> f64 {
+    dot_body(x, y)
+}
+
+/// Explicit AVX-512 kernels of the 16-lane sums: `acc0` holds lanes 0–7, `acc1` lanes 8–15,
+/// each lane updated with a separate multiply and add (no FMA), so the result equals
+/// `sq_body` / `dot_body` bit for bit.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::{
+        __m512d, _mm256_loadu_ps, _mm512_add_pd, _mm512_cvtps_pd, _mm512_loadu_pd, _mm512_mul_pd,
+        _mm512_setzero_pd, _mm512_storeu_pd, _mm512_sub_pd,
+    };
+
+    use super::{combine, EXACT_LANES};
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn finish(acc0: __m512d, acc1: __m512d, tail: impl Iterator<Item = f64>) -> f64 {
+        let mut a = [0.0f64; EXACT_LANES];
+        let (lo, hi) = a.split_at_mut(8);
+        // SAFETY: `lo` and `hi` are 8 writable f64 each.
+        unsafe {
+            _mm512_storeu_pd(lo.as_mut_ptr(), acc0);
+            _mm512_storeu_pd(hi.as_mut_ptr(), acc1);
+        }
+        for (l, v) in tail.enumerate() {
+            a[l] += v;
+        }
+        combine(a)
+    }
+
+    /// Loads 16 f32 from `p` as two vectors of 8 f64.
+    ///
+    /// # Safety
+    /// `p` must be valid for reading 16 `f32`, and avx512f available.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load16_f32(p: *const f32) -> (__m512d, __m512d) {
+        // SAFETY: the caller guarantees 16 readable f32 at `p`.
+        unsafe {
+            (
+                _mm512_cvtps_pd(_mm256_loadu_ps(p)),
+                _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
+            )
+        }
+    }
+
+    /// Loads 16 f64 from `p` as two vectors of 8.
+    ///
+    /// # Safety
+    /// `p` must be valid for reading 16 `f64`, and avx512f available.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load16_f64(p: *const f64) -> (__m512d, __m512d) {
+        // SAFETY: the caller guarantees 16 readable f64 at `p`.
+        unsafe { (_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))) }
+    }
+
+    macro_rules! kernels {
+        ($sq:ident, $dot:ident, $t:ty, $load:ident) => {
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn $sq(x: &[$t], y: &[$t]) -> f64 {
+                let n = x.len().min(y.len());
+                let full = n / EXACT_LANES * EXACT_LANES;
+                let (mut a0, mut a1) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+                let mut t = 0;
+                while t < full {
+                    // SAFETY: t + 16 <= full <= len of both slices.
+                    let ((x0, x1), (y0, y1)) =
+                        unsafe { ($load(x.as_ptr().add(t)), $load(y.as_ptr().add(t))) };
+                    let (d0, d1) = (_mm512_sub_pd(x0, y0), _mm512_sub_pd(x1, y1));
+                    a0 = _mm512_add_pd(a0, _mm512_mul_pd(d0, d0));
+                    a1 = _mm512_add_pd(a1, _mm512_mul_pd(d1, d1));
+                    t += EXACT_LANES;
+                }
+                finish(
+                    a0,
+                    a1,
+                    (full..n).map(|t| {
+                        let e = f64::from(x[t]) - f64::from(y[t]);
+                        e * e
+                    }),
+                )
+            }
+
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn $dot(x: &[$t], y: &[$t]) -> f64 {
+                let n = x.len().min(y.len());
+                let full = n / EXACT_LANES * EXACT_LANES;
+                let (mut a0, mut a1) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+                let mut t = 0;
+                while t < full {
+                    // SAFETY: t + 16 <= full <= len of both slices.
+                    let ((x0, x1), (y0, y1)) =
+                        unsafe { ($load(x.as_ptr().add(t)), $load(y.as_ptr().add(t))) };
+                    a0 = _mm512_add_pd(a0, _mm512_mul_pd(x0, y0));
+                    a1 = _mm512_add_pd(a1, _mm512_mul_pd(x1, y1));
+                    t += EXACT_LANES;
+                }
+                finish(a0, a1, (full..n).map(|t| f64::from(x[t]) * f64::from(y[t])))
+            }
+        };
+    }
+    kernels!(sq_f32, dot_f32, f32, load16_f32);
+    kernels!(sq_f64, dot_f64, f64, load16_f64);
+}
+
+/// `Σ (xᵢ − yᵢ)²` in f64 in the [`EXACT_LANES`] order (exactly 0 for identical rows).
+#[inline]
+#[must_use]
+pub fn sq_euclidean<T: Element>(x: &[T], y: &[T]) -> f64 {
+    // Results equal `sq_body` exactly on every level: lanes are independent IEEE operations
+    // and Rust never contracts `a * b + c` into an FMA.
+    match crate::real::level() {
+        #[cfg(target_arch = "x86_64")]
+        crate::real::Level::Avx512 => {
+            if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
+                // SAFETY: `Avx512` is only produced after avx512f was detected.
+                unsafe { avx512::sq_f32(a, b) }
+            } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
+                // SAFETY: as above.
+                unsafe { avx512::sq_f64(a, b) }
+            } else {
+                sq_body(x, y)
+            }
+        }
+        // SAFETY: `Avx2Fma` is only produced after avx2 and fma were detected.
+        #[cfg(target_arch = "x86_64")]
+        crate::real::Level::Avx2Fma => unsafe { sq_avx2(x, y) },
+        _ => sq_body(x, y),
+    }
+}
+
+/// `Σ xᵢ·yᵢ` in f64 in the [`EXACT_LANES`] order.
+#[inline]
+#[must_use]
+pub fn dot<T: Element>(x: &[T], y: &[T]) -> f64 {
+    match crate::real::level() {
+        #[cfg(target_arch = "x86_64")]
+        crate::real::Level::Avx512 => {
+            if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
+                // SAFETY: `Avx512` is only produced after avx512f was detected.
+                unsafe { avx512::dot_f32(a, b) }
+            } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
+                // SAFETY: as above.
+                unsafe { avx512::dot_f64(a, b) }
+            } else {
+                dot_body(x, y)
+            }
+        }
+        // SAFETY: `Avx2Fma` is only produced after avx2 and fma were detected.
+        #[cfg(target_arch = "x86_64")]
+        crate::real::Level::Avx2Fma => unsafe { dot_avx2(x, y) },
+        _ => dot_body(x, y),
+    }
+}
+
+/// `1 − ⟨x, y⟩ / √(‖x‖²·‖y‖²)` clamped at 0, from the f64 squared norms `nx2`, `ny2`
+/// ([`dot`] of a row with itself). Identical rows give exactly 0 (`√(s·s) = s` in IEEE
+/// arithmetic).
+#[inline]
+#[must_use]
+pub fn cosine_from_norms<T: Element>(x: &[T], y: &[T], nx2: f64, ny2: f64) -> f64 {
+    let c = dot(x, y) / (nx2 * ny2).sqrt();
+    (1.0 - c).max(0.0)
+}
+
+/// The exact ordering key of `metric` between two rows (for `Euclidean` the squared distance;
+/// take its square root to get the reported value). This is the definition the engine's
+/// results are checked against.
+#[must_use]
+pub fn exact_key<T: Element>(metric: Metric, x: &[T], y: &[T]) -> f64 {
+    match metric {
+        Metric::Euclidean | Metric::SqEuclidean => sq_euclidean(x, y),
+        Metric::Dot => -dot(x, y),
+        Metric::Cosine => cosine_from_norms(x, y, dot(x, x), dot(y, y)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact equality is what these tests check
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_rows_are_at_distance_zero() {
+        let x = [0.1f32, -3.7, 1e-3, 12.5];
+        assert_eq!(exact_key(Metric::SqEuclidean, &x, &x), 0.0);
+        assert_eq!(exact_key(Metric::Cosine, &x, &x), 0.0);
+        let y = [1.0f64 / 3.0, 7.0e10, -2.0];
+        assert_eq!(exact_key(Metric::Cosine, &y, &y), 0.0);
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_is_out_of_range() {
+        for m in [
+            Metric::Euclidean,
+            Metric::SqEuclidean,
+            Metric::Cosine,
+            Metric::Dot,
+        ] {
+            assert_eq!(Metric::parse(m.name()).unwrap(), m);
+            assert_eq!(Metric::from_code(m.code()), Some(m));
+        }
+        assert_eq!(Metric::parse("l2").unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn dot_is_negated_inner_product() {
+        // <(1,2),(3,4)> = 11
+        assert_eq!(exact_key(Metric::Dot, &[1.0f32, 2.0], &[3.0, 4.0]), -11.0);
+        assert_eq!(Metric::Euclidean.report(9.0), 3.0);
+    }
+
+    #[test]
+    fn lane_order_is_the_documented_one_on_every_level() {
+        let x: Vec<f64> = (0..41).map(|i| 1.0 / f64::from(i + 1)).collect();
+        let y: Vec<f64> = (0..41).map(|i| f64::from(i).sin()).collect();
+        let mut acc = [0.0f64; 16];
+        let mut accd = [0.0f64; 16];
+        for t in 0..41 {
+            acc[t % 16] += (x[t] - y[t]) * (x[t] - y[t]);
+            accd[t % 16] += x[t] * y[t];
+        }
+        #[cfg(target_arch = "x86_64")]
+        if crate::real::level() == crate::real::Level::Avx512 {
+            // SAFETY: the level was detected on this CPU.
+            unsafe {
+                assert_eq!(sq_avx2(&x, &y), combine(acc));
+                assert_eq!(avx512::sq_f64(&x, &y), combine(acc));
+                assert_eq!(avx512::dot_f64(&x, &y), combine(accd));
+            }
+        }
+        // f32 inputs through every level
+        let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let yf: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        for len in [0usize, 1, 15, 16, 17, 41] {
+            let mut a = [0.0f64; 16];
+            let mut b = [0.0f64; 16];
+            for t in 0..len {
+                let e = f64::from(xf[t]) - f64::from(yf[t]);
+                a[t % 16] += e * e;
+                b[t % 16] += f64::from(xf[t]) * f64::from(yf[t]);
+            }
+            assert_eq!(sq_euclidean(&xf[..len], &yf[..len]), combine(a), "len {len}");
+            assert_eq!(dot(&xf[..len], &yf[..len]), combine(b), "len {len}");
+            assert_eq!(sq_body(&xf[..len], &yf[..len]), combine(a));
+        }
+        assert_eq!(sq_euclidean(&x, &y), combine(acc));
+        assert_eq!(sq_body(&x, &y), combine(acc));
+        assert_eq!(dot(&x, &y), combine(accd));
+        assert_eq!(dot_body(&x, &y), combine(accd));
+    }
+}

@@ -1,0 +1,299 @@
+/**
+ * Exact k nearest neighbours (api.md "Exact nearest neighbours"): `knn`/`knnSync` and `KnnIndex`.
+ */
+import { embgeoError } from './errors.js'
+import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { native } from './native.js'
+import { runAsync, runSync, type RunOptions } from './run.js'
+
+/** Distances are "smaller is closer": euclidean ‖x−y‖, sqeuclidean ‖x−y‖², cosine 1−cos(x,y), dot −⟨x,y⟩. */
+export type Metric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'dot'
+
+const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine', 'dot']
+
+/** Options of {@link knn}. */
+export interface KnnOptions extends RunOptions {
+  /** Neighbours per row, 1 ≤ k ≤ available (corpus rows, minus 1 without `queries`). */
+  k: number
+  /** Default 'euclidean'. */
+  metric?: Metric
+  /** Rows to find neighbours for; omitted: every corpus row against the others (itself excluded by index). */
+  queries?: MatrixLike
+}
+
+/** The k nearest neighbours of each query row, best first; ties go to the lower index. */
+export interface KnnResult {
+  k: number
+  rows: number
+  metric: Metric
+  /** `rows * k` corpus row indices, row-major. */
+  indices: Uint32Array
+  /** `rows * k` distances, row-major, in the input's element type. */
+  distances: Float32Array | Float64Array
+  /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
+  neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
+}
+
+interface NativeKnn {
+  k: number
+  rows: number
+  indices: Uint32Array
+  distances: Float32Array | Float64Array
+}
+
+/** Validate a metric option (default 'euclidean'). */
+export function checkMetric(metric: unknown, allowed: readonly string[] = METRICS): Metric {
+  if (metric === undefined) return 'euclidean'
+  if (typeof metric !== 'string') {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `options.metric must be a string; got ${typeof metric}`)
+  }
+  if (!allowed.includes(metric)) {
+    throw embgeoError('ERR_OUT_OF_RANGE', `options.metric must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got '${metric}'`)
+  }
+  return metric as Metric
+}
+
+/** Validate k against the neighbours available; `why` explains where the limit comes from. */
+export function checkK(k: unknown, available: number, why: string): number {
+  if (k === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.k is required (the number of neighbours per row)')
+  const v = checkInteger('options.k', k, 1)
+  if (v > available) {
+    throw embgeoError('ERR_K_TOO_LARGE', `k = ${v} but only ${available} neighbours are available (${why}); lower k`, { k: v, available })
+  }
+  return v
+}
+
+/** Queries in the corpus's element type and width (copied only when the type differs). */
+function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix {
+  const q = toMatrix('queries', queries)
+  if (q.cols !== corpus.cols) {
+    throw embgeoError('ERR_SHAPE', `queries have ${q.cols} features, but the corpus has ${corpus.cols}; use vectors from the same model`, {
+      expected: corpus.cols,
+      actual: q.cols,
+    })
+  }
+  if (q.data.constructor === corpus.data.constructor) return q
+  const data = corpus.data instanceof Float32Array ? Float32Array.from(q.data) : Float64Array.from(q.data)
+  return { data, rows: q.rows, cols: q.cols }
+}
+
+/** Wrap native output as a KnnResult. */
+export function knnResult(r: NativeKnn, metric: Metric): KnnResult {
+  const { k, rows, indices, distances } = r
+  return {
+    k,
+    rows,
+    metric,
+    indices,
+    distances,
+    neighbors(i: number) {
+      checkInteger('i', i, 0, rows - 1)
+      return { indices: indices.subarray(i * k, (i + 1) * k), distances: distances.subarray(i * k, (i + 1) * k) }
+    },
+  }
+}
+
+function prepare(corpus: MatrixLike, options: KnnOptions) {
+  const o = checkOptions('options', options)
+  if (options === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options is required: { k }')
+  const c = toMatrix('corpus', corpus)
+  const metric = checkMetric(o.metric)
+  const q = o.queries === undefined ? undefined : alignQueries(c, o.queries)
+  const k =
+    q === undefined
+      ? checkK(o.k, c.rows - 1, `corpus has ${c.rows} rows and each row's own index is excluded`)
+      : checkK(o.k, c.rows, `corpus has ${c.rows} rows`)
+  return { c, q, k, metric }
+}
+
+/**
+ * Exact k nearest neighbours of every query row (or of every corpus row, itself excluded by
+ * index, so exact duplicates are each other's neighbours at distance 0). Tiled distance blocks
+ * with the top-k pass fused; the k final distances are recomputed from the vectors in f64.
+ * Runs on embgeo's pool; typed-array inputs are copied once before this returns.
+ *
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE (queries width), ERR_EMPTY, ERR_NON_FINITE,
+ *   ERR_OUT_OF_RANGE (k not an integer ≥ 1, unknown metric), ERR_K_TOO_LARGE,
+ *   ERR_DEGENERATE (zero vector under cosine), ABORT_ERR
+ */
+export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult> {
+  try {
+    const { c, q, k, metric } = prepare(corpus, options)
+    const inputs = q === undefined ? ([c.data] as const) : ([c.data, q.data] as const)
+    return runAsync(options, inputs, (control, [cd, qd]) => native().knn(cd, c.cols, qd, k, metric, control)).then((r) =>
+      knnResult(r, metric),
+    )
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/** {@link knn} on the calling thread (blocks it; typed-array input is read in place). */
+export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
+  const { c, q, k, metric } = prepare(corpus, options)
+  return knnResult(
+    runSync(() => native().knnSync(c.data, c.cols, q?.data, k, metric)),
+    metric,
+  )
+}
+
+type NativeIndex = InstanceType<ReturnType<typeof native>['NativeKnnIndex']>
+
+const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')
+
+/**
+ * A native-owned copy of a corpus, searched many times (no copy of the corpus per search).
+ * Its memory is reported to V8 and freed by {@link KnnIndex.dispose} (also `using`) or by GC.
+ */
+const FROM_NATIVE: unique symbol = Symbol('KnnIndex.fromNative')
+
+export class KnnIndex {
+  readonly #native: NativeIndex
+  readonly #dtype: 'f32' | 'f64'
+
+  /**
+   * Copy `corpus` into a new index.
+   * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY, ERR_NON_FINITE, ERR_OUT_OF_RANGE (metric), ERR_DEGENERATE (zero row under cosine)
+   */
+  constructor(corpus: MatrixLike, options?: { metric?: Metric }) {
+    const loaded = (corpus as { [FROM_NATIVE]?: NativeIndex } | null)?.[FROM_NATIVE]
+    if (loaded !== undefined) {
+      this.#native = loaded
+    } else {
+      const o = checkOptions('options', options)
+      const metric = checkMetric(o.metric)
+      const c = toMatrix('corpus', corpus)
+      this.#native = runSync(() => new (native().NativeKnnIndex)(c.data, c.cols, metric))
+    }
+    this.#dtype = runSync(() => this.#native.info())[3] as 'f32' | 'f64'
+  }
+
+  static #wrap(n: NativeIndex): KnnIndex {
+    return new KnnIndex({ [FROM_NATIVE]: n } as unknown as MatrixLike)
+  }
+
+  /** Load an index written by {@link KnnIndex.serialize}. @throws ERR_BAD_MODEL for anything else. */
+  static deserialize(bytes: Uint8Array): KnnIndex {
+    if (!(bytes instanceof Uint8Array)) {
+      throw embgeoError('ERR_INVALID_ARG_TYPE', `bytes must be a Uint8Array; got ${typeof bytes}`)
+    }
+    return KnnIndex.#wrap(runSync(() => native().NativeKnnIndex.deserialize(bytes)))
+  }
+
+  #info(): [number, number, string, string] {
+    return runSync(() => this.#native.info())
+  }
+
+  /** Rows in the index. */
+  get size(): number {
+    return this.#info()[0]
+  }
+
+  /** Features per row. */
+  get dim(): number {
+    return this.#info()[1]
+  }
+
+  /** The metric searches use. */
+  get metric(): Metric {
+    return this.#info()[2] as Metric
+  }
+
+  /** Native bytes held (also reported to V8 as external memory). */
+  get memoryBytes(): number {
+    return this.#native.memoryBytes()
+  }
+
+  #rows(name: string, x: MatrixLike): DenseMatrix {
+    const m = toMatrix(name, x)
+    const dim = this.dim
+    if (m.cols !== dim) {
+      throw embgeoError('ERR_SHAPE', `${name} have ${m.cols} features, but the index has ${dim}`, { expected: dim, actual: m.cols })
+    }
+    const want = this.#dtype === 'f32' ? Float32Array : Float64Array
+    return m.data instanceof want ? m : { data: want.from(m.data), rows: m.rows, cols: m.cols }
+  }
+
+  /** Append rows. @throws ERR_SHAPE, ERR_NON_FINITE, ERR_DEGENERATE, ERR_BUSY (a search is running), ERR_NOT_FITTED (disposed) */
+  add(rows: MatrixLike): void {
+    const m = this.#rows('rows', rows)
+    runSync(() => this.#native.add(m.data, m.cols))
+  }
+
+  #k(options: { k: number } | undefined): number {
+    const o = checkOptions('options', options)
+    return checkK(o.k, this.size, `the index holds ${this.size} rows`)
+  }
+
+  /** The k nearest indexed rows of each query row, on embgeo's pool (queries copied once). */
+  search(queries: MatrixLike, options: { k: number } & RunOptions): Promise<KnnResult> {
+    try {
+      const q = this.#rows('queries', queries)
+      const k = this.#k(options)
+      const metric = this.metric
+      return runAsync(options, [q.data] as const, (control, [qd]) => this.#native.search(qd, q.cols, k, control)).then((r) =>
+        knnResult(r, metric),
+      )
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** {@link KnnIndex.search} on the calling thread (blocks it). */
+  searchSync(queries: MatrixLike, options: { k: number }): KnnResult {
+    const q = this.#rows('queries', queries)
+    const k = this.#k(options)
+    return knnResult(
+      runSync(() => this.#native.searchSync(q.data, q.cols, k)),
+      this.metric,
+    )
+  }
+
+  /** The index as bytes (versioned binary format; transferable to workers). */
+  serialize(): Uint8Array {
+    return runSync(() => this.#native.serialize())
+  }
+
+  /** Free the native memory now; later calls throw ERR_NOT_FITTED. */
+  dispose(): void {
+    runSync(() => this.#native.dispose())
+  }
+
+  /** `using index = new KnnIndex(...)` disposes at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose()
+  }
+}
+
+Object.defineProperty(KnnIndex.prototype, disposeSymbol, { value: KnnIndex.prototype.dispose })
+
+/**
+ * Recall@k of an approximate search (HNSW, IVF, …) against exact neighbours: with
+ * k = min(approx.k, exact.k), the fraction of each query's exact k nearest found among its first
+ * k approximate ones. Negative indices (padding) never count.
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE (lengths), ERR_OUT_OF_RANGE (k), ERR_EMPTY
+ */
+export function recall(
+  approx: { indices: Uint32Array | Int32Array | BigUint64Array | BigInt64Array; k: number },
+  exact: KnnResult,
+): { recall: number; perQuery: Float64Array } {
+  const a = checkOptions('approx', approx)
+  const ok =
+    a.indices instanceof Uint32Array || a.indices instanceof Int32Array || a.indices instanceof BigUint64Array || a.indices instanceof BigInt64Array
+  if (!ok) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', 'approx.indices must be a Uint32Array, Int32Array, BigUint64Array or BigInt64Array')
+  }
+  const k = checkInteger('approx.k', a.k, 1)
+  if (exact === null || typeof exact !== 'object' || !(exact.indices instanceof Uint32Array)) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', 'exact must be a KnnResult from knn() or KnnIndex.search()')
+  }
+  if (a.indices.length !== exact.rows * k) {
+    throw embgeoError(
+      'ERR_SHAPE',
+      `approx.indices.length is ${a.indices.length} but exact.rows * approx.k = ${exact.rows} * ${k} = ${exact.rows * k}`,
+    )
+  }
+  const [value, perQuery] = runSync(() => native().recall(a.indices, k, exact.indices, exact.k))
+  return { recall: value, perQuery }
+}
+
