@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 
 import { dataset } from './lib/data.mjs'
-import { machine, probe, python, quiet, root, stats, work } from './lib/env.mjs'
+import { machine, probe, python, pythonEnv, quiet, root, stats, work } from './lib/env.mjs'
 
 const quick = process.argv.includes('--quick')
 const THREADS = 2
@@ -31,7 +31,7 @@ function run(cmd, argv, env = {}) {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
-    env: { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS), OMP_WAIT_POLICY: 'PASSIVE', ...env },
+    env: { ...process.env, ...pythonEnv(THREADS), ...env },
     timeout: 60 * 60 * 1000,
   })
   return JSON.parse(out.trim().split('\n').pop())
@@ -129,7 +129,7 @@ const lines = [
   `Node ${env.node}, ${env.rustc}; peers: faiss-cpu and scikit-learn from PyPI (.venv-ref), usearch 2.26.2 and hnswlib-node 3.0.0 from npm. ` +
     `Measured in this run: FP32 FMA peak ${peakG} GFLOP/s, DRAM read ${bw} GB/s (bench/probe/peak.c). ` +
     `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +
-    `OMP_WAIT_POLICY=PASSIVE for the Python peers. Data: performance.md §9.1 generators (bench/lib/data.mjs), seed 42.` +
+    `OMP_WAIT_POLICY=PASSIVE for the Python peers, and OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs (the wheels' OpenBLAS does not recognise this CPU and otherwise runs a generic kernel several times slower). Data: performance.md §9.1 generators (bench/lib/data.mjs), seed 42.` +
     (quick ? ' **Quick mode: sizes scaled by 0.1, not comparable.**' : ''),
   '',
 ]

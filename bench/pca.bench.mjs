@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 
-import { machine, probe, python, quiet, root, work } from './lib/env.mjs'
+import { machine, probe, python, pythonEnv, quiet, root, work } from './lib/env.mjs'
 
 const THREADS = 2
 const RUNS = 5
@@ -22,7 +22,7 @@ const lines = (cmd, argv) =>
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 26,
-    env: { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS) },
+    env: { ...process.env, ...pythonEnv(THREADS) },
   })
     .trim()
     .split('\n')
@@ -53,7 +53,7 @@ const md = [
   `Node ${env.node}, ${env.rustc}; scikit-learn and numpy from .venv-ref (versions in each row's JSON), ml-pca 4.1.1 from npm. ` +
     `FP32 FMA peak measured in this run: ${peak.fma_gflops} GFLOP/s (bench/probe/peak.c). Median of ${RUNS} runs after a warm-up ` +
     `(ml-pca: 1 run). Data: bench/peers/pca_peers.py's splitmix64 generator (anisotropic, variance 1/(j+1) per column), f32, identical bytes for every implementation. ` +
-    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end.`,
+    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run with OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs (see bench/lib/env.mjs).`,
   '',
   'Covariance FLOPs are counted as n·d² (what a SYRK does); "% of peak" = that rate over the measured FMA peak.',
   '',
