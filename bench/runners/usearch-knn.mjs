@@ -16,7 +16,8 @@ const indices = new Uint32Array(limit * k)
 const run = () => {
   for (let s = 0; s < limit; s += 1000) {
     const e = Math.min(limit, s + 1000)
-    const m = usearch.default.exactSearch(X, Q.subarray(s * cols, e * cols), cols, self ? k + 1 : k, metric, Number(o.threads))
+    // slice (a copy), not subarray: exactSearch ignores a view's byteOffset (performance.md §2.2).
+    const m = usearch.default.exactSearch(X, Q.slice(s * cols, e * cols), cols, self ? k + 1 : k, metric, Number(o.threads))
     const kk = self ? k + 1 : k
     for (let i = s; i < e; i++) {
       let t = 0
