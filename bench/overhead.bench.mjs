@@ -45,7 +45,7 @@ const md = [
   '|---|---|---|',
   ...rows.map((r) => `| ${r.label} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)}–${r.max.toFixed(2)} |`),
   '',
-  'The async figure includes the job queue, the JobControl object, the libuv thread hop and promise resolution; sync includes input validation, the f64 copy-free call and the result objects.',
+  'The async figure includes the job queue, the JobControl object, the libuv thread hop and promise resolution; sync includes input validation, the zero-copy hand-off to the pool and the result objects.',
   '',
 ].join('\n')
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
