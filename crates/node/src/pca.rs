@@ -129,39 +129,125 @@ enum PcaOp {
     Inverse,
 }
 
-/// A fit, transform or inverse transform of a PCA.
-pub struct PcaJob<'a> {
-    model: Arc<Model<Pca>>,
-    _ticket: Option<FitTicket<Pca>>,
+/// What a model job needs from the model: an unfitted copy with the same options, a fit
+/// (weights only for whiteners), and the two transforms. Shared by `PCA` and `Whitener`.
+pub trait Fittable: Sized + Send + Sync + 'static {
+    /// A new, unfitted model with the same options (fits are built aside and swapped in).
+    fn unfitted(&self) -> Result<Self, CoreError>;
+    /// Fit on `x` (`weights`: one per row, or `None`).
+    fn fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<(), CoreError>;
+    /// The forward transform.
+    fn forward<T: Element>(&self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError>;
+    /// The inverse transform.
+    fn inverse<T: Element>(&self, y: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError>;
+}
+
+impl Fittable for Pca {
+    fn unfitted(&self) -> Result<Self, CoreError> {
+        Pca::new(*self.params())
+    }
+    fn fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        _: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<(), CoreError> {
+        self.fit(x, ctl)
+    }
+    fn forward<T: Element>(&self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError> {
+        self.transform(x, ctl)
+    }
+    fn inverse<T: Element>(&self, y: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError> {
+        self.inverse_transform(y, ctl)
+    }
+}
+
+impl Fittable for Whitener {
+    fn unfitted(&self) -> Result<Self, CoreError> {
+        Whitener::new(*self.params())
+    }
+    fn fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<(), CoreError> {
+        self.fit(x, weights, ctl)
+    }
+    fn forward<T: Element>(&self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError> {
+        self.transform(x, ctl)
+    }
+    fn inverse<T: Element>(&self, y: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>, CoreError> {
+        self.inverse_transform(y, ctl)
+    }
+}
+
+/// Fit `model` on `x`, then (for `fitTransform`) transform the same rows.
+fn fit_then<M: Fittable, T: Element>(
+    model: &mut M,
+    x: MatRef<'_, T>,
+    weights: Option<&[f64]>,
+    transform: bool,
+    ctl: &Ctl<'_>,
+) -> Result<Option<Rows>, CoreError> {
+    model.fit_rows(x, weights, ctl)?;
+    Ok(if transform {
+        Some(rows_out(model.forward(x, ctl)?))
+    } else {
+        None
+    })
+}
+
+/// A fit, transform or inverse transform of a `PCA` or `Whitener`.
+pub struct ModelJob<'a, M: Fittable> {
+    model: Arc<Model<M>>,
+    _ticket: Option<FitTicket<M>>,
     data: Data<'a>,
+    weights: Option<Vec<f64>>,
     cols: u32,
     op: PcaOp,
 }
 
-impl Job for PcaJob<'_> {
+impl<'a, M: Fittable> ModelJob<'a, M> {
+    /// A job on `model`; fits claim it (`ERR_BUSY` while another fit is pending).
+    fn new(
+        model: &Arc<Model<M>>,
+        data: Data<'a>,
+        cols: u32,
+        op: PcaOp,
+        weights: Option<&[f64]>,
+    ) -> Result<Self, CoreError> {
+        let ticket = matches!(op, PcaOp::Fit | PcaOp::FitTransform)
+            .then(|| FitTicket::claim(model))
+            .transpose()?;
+        Ok(Self {
+            model: Arc::clone(model),
+            _ticket: ticket,
+            data,
+            weights: weights.map(<[f64]>::to_vec),
+            cols,
+            op,
+        })
+    }
+}
+
+impl<M: Fittable> Job for ModelJob<'_, M> {
     type Output = Option<Rows>;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<Option<Rows>, CoreError> {
+        let w = self.weights.as_deref();
         match self.op {
             PcaOp::Fit | PcaOp::FitTransform => {
-                let mut fresh = Pca::new(*self.model.read().params())?;
+                let mut fresh = self.model.read().unfitted()?;
+                let t = self.op == PcaOp::FitTransform;
                 let out = with_matrix(&self.data, self.cols, |m| match m {
-                    Either::A(m) => {
-                        fresh.fit(m, ctl)?;
-                        Ok(if self.op == PcaOp::FitTransform {
-                            Some(rows_out(fresh.transform(m, ctl)?))
-                        } else {
-                            None
-                        })
-                    }
-                    Either::B(m) => {
-                        fresh.fit(m, ctl)?;
-                        Ok(if self.op == PcaOp::FitTransform {
-                            Some(rows_out(fresh.transform(m, ctl)?))
-                        } else {
-                            None
-                        })
-                    }
+                    Either::A(m) => fit_then(&mut fresh, m, w, t, ctl),
+                    Either::B(m) => fit_then(&mut fresh, m, w, t, ctl),
                 })?;
                 self.model.replace(fresh);
                 Ok(out)
@@ -171,8 +257,8 @@ impl Job for PcaJob<'_> {
                 map_rows(
                     &self.data,
                     self.cols,
-                    |m| p.transform(m, ctl),
-                    |m| p.transform(m, ctl),
+                    |m| p.forward(m, ctl),
+                    |m| p.forward(m, ctl),
                 )
                 .map(Some)
             }
@@ -181,8 +267,8 @@ impl Job for PcaJob<'_> {
                 map_rows(
                     &self.data,
                     self.cols,
-                    |m| p.inverse_transform(m, ctl),
-                    |m| p.inverse_transform(m, ctl),
+                    |m| p.inverse(m, ctl),
+                    |m| p.inverse(m, ctl),
                 )
                 .map(Some)
             }
@@ -197,17 +283,8 @@ pub struct NativePca {
 }
 
 impl NativePca {
-    fn job<'a>(&self, data: Data<'a>, cols: u32, op: PcaOp) -> Result<PcaJob<'a>, CoreError> {
-        let ticket = matches!(op, PcaOp::Fit | PcaOp::FitTransform)
-            .then(|| FitTicket::claim(&self.model))
-            .transpose()?;
-        Ok(PcaJob {
-            model: Arc::clone(&self.model),
-            _ticket: ticket,
-            data,
-            cols,
-            op,
-        })
+    fn job<'a>(&self, data: Data<'a>, cols: u32, op: PcaOp) -> Result<ModelJob<'a, Pca>, CoreError> {
+        ModelJob::new(&self.model, data, cols, op, None)
     }
 
     fn wrap(p: Pca) -> Self {
@@ -262,7 +339,7 @@ impl NativePca {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
         cols: u32,
         control: Option<&JobControl>,
-    ) -> napi::Result<AsyncTask<JobTask<PcaJob<'static>>>> {
+    ) -> napi::Result<AsyncTask<JobTask<ModelJob<'static, Pca>>>> {
         let job = op_of(&op)
             .and_then(|op| self.job(Data::copied(data), cols, op))
             .map_err(|e| to_napi(env, &e))?;
@@ -405,69 +482,6 @@ pub struct WhitenerState {
     pub weighted: bool,
 }
 
-/// A fit, transform or inverse transform of a Whitener.
-pub struct WhitenJob<'a> {
-    model: Arc<Model<Whitener>>,
-    _ticket: Option<FitTicket<Whitener>>,
-    data: Data<'a>,
-    weights: Option<Vec<f64>>,
-    cols: u32,
-    op: PcaOp,
-}
-
-impl Job for WhitenJob<'_> {
-    type Output = Option<Rows>;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<Option<Rows>, CoreError> {
-        let w = self.weights.as_deref();
-        match self.op {
-            PcaOp::Fit | PcaOp::FitTransform => {
-                let mut fresh = Whitener::new(*self.model.read().params())?;
-                let out = with_matrix(&self.data, self.cols, |m| match m {
-                    Either::A(m) => {
-                        fresh.fit(m, w, ctl)?;
-                        Ok(if self.op == PcaOp::FitTransform {
-                            Some(rows_out(fresh.transform(m, ctl)?))
-                        } else {
-                            None
-                        })
-                    }
-                    Either::B(m) => {
-                        fresh.fit(m, w, ctl)?;
-                        Ok(if self.op == PcaOp::FitTransform {
-                            Some(rows_out(fresh.transform(m, ctl)?))
-                        } else {
-                            None
-                        })
-                    }
-                })?;
-                self.model.replace(fresh);
-                Ok(out)
-            }
-            PcaOp::Transform => {
-                let p = self.model.read();
-                map_rows(
-                    &self.data,
-                    self.cols,
-                    |m| p.transform(m, ctl),
-                    |m| p.transform(m, ctl),
-                )
-                .map(Some)
-            }
-            PcaOp::Inverse => {
-                let p = self.model.read();
-                map_rows(
-                    &self.data,
-                    self.cols,
-                    |m| p.inverse_transform(m, ctl),
-                    |m| p.inverse_transform(m, ctl),
-                )
-                .map(Some)
-            }
-        }
-    }
-}
-
 /// The raw binding of `Whitener`.
 #[napi]
 pub struct NativeWhitener {
@@ -481,18 +495,8 @@ impl NativeWhitener {
         cols: u32,
         op: PcaOp,
         weights: Option<&[f64]>,
-    ) -> Result<WhitenJob<'a>, CoreError> {
-        let ticket = matches!(op, PcaOp::Fit | PcaOp::FitTransform)
-            .then(|| FitTicket::claim(&self.model))
-            .transpose()?;
-        Ok(WhitenJob {
-            model: Arc::clone(&self.model),
-            _ticket: ticket,
-            data,
-            weights: weights.map(<[f64]>::to_vec),
-            cols,
-            op,
-        })
+    ) -> Result<ModelJob<'a, Whitener>, CoreError> {
+        ModelJob::new(&self.model, data, cols, op, weights)
     }
 
     fn wrap(w: Whitener) -> Self {
@@ -539,7 +543,7 @@ impl NativeWhitener {
         cols: u32,
         weights: Option<&[f64]>,
         control: Option<&JobControl>,
-    ) -> napi::Result<AsyncTask<JobTask<WhitenJob<'static>>>> {
+    ) -> napi::Result<AsyncTask<JobTask<ModelJob<'static, Whitener>>>> {
         let job = op_of(&op)
             .and_then(|op| self.job(Data::copied(data), cols, op, weights))
             .map_err(|e| to_napi(env, &e))?;
