@@ -104,6 +104,30 @@ export declare function allButTheTop(data: Float32Array | Float64Array, cols: nu
 /** All-but-the-top (Mu and Viswanath 2018) on the calling thread. */
 export declare function allButTheTopSync(data: Float32Array | Float64Array, cols: number, remove: number): AbttOut
 
+/** Anisotropy on the embgeo pool; `data` is copied once before this returns. */
+export declare function anisotropy(data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<AnisotropyOut>
+
+/** Anisotropy measures (`embgeo_metrics::anisotropy`). */
+export interface AnisotropyOut {
+  /** Rows of X. */
+  rows: number
+  /** All-zero rows (left out of the cosines). */
+  zeroRows: number
+  /** Norm of the mean row. */
+  meanNorm: number
+  /** Mean row norm. */
+  meanRowNorm: number
+  /** `meanNorm / meanRowNorm`. */
+  meanNormRatio: number
+  /** Mean pairwise cosine (ordered pairs of distinct non-zero rows). */
+  averageCosine: number
+  /** Population standard deviation of the pairwise cosines. */
+  cosineStd: number
+}
+
+/** Anisotropy of a row-major matrix with `cols` columns; blocks the calling thread. */
+export declare function anisotropySync(data: Float32Array | Float64Array, cols: number): AnisotropyOut
+
 /** Column statistics on the embgeo pool; `data` is copied once before this returns. */
 export declare function columnStats(data: Float32Array | Float64Array, cols: number, ddof: number, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
 
@@ -137,6 +161,67 @@ export interface CurveOut {
   /** Subset size (`TwoNN` decimation) or neighbour order n₂ (GRIDE) per scale. */
   sizes: Float64Array
 }
+
+/** Duplicate rows on the embgeo pool; `data` is copied once before this returns. */
+export declare function duplicates(data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<DuplicatesOut>
+
+/** Exact duplicate rows (`embgeo_metrics::duplicates`). */
+export interface DuplicatesOut {
+  /** Rows equal to an earlier row. */
+  count: number
+  /** Distinct rows that occur more than once. */
+  groups: number
+  /** Distinct rows. */
+  unique: number
+  /** Per row, the index of the first row equal to it. */
+  firstOf: Uint32Array
+}
+
+/** Duplicate rows of a row-major matrix; blocks the calling thread. */
+export declare function duplicatesSync(data: Float32Array | Float64Array, cols: number): DuplicatesOut
+
+/** Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`). */
+export declare function effectiveRank(eigenvalues: Float64Array): [number, number]
+
+/** A matrix read from a file. */
+export interface EmbeddingFileOut {
+  /** `rows * cols` values, row-major. */
+  data: Float32Array | Float64Array
+  /** Rows read. */
+  rows: number
+  /** Values per row. */
+  cols: number
+  /** Element type in the file ('f16', 'f32', 'u8', 'text', …). */
+  dtype: string
+  /** Format read ('npy', 'fvecs', …). */
+  format: string
+}
+
+/** Hubness on the embgeo pool; `indices` are copied once before this returns. */
+export declare function hubness(indices: Uint32Array, rows: number, k: number, n: number, hubSize: number, control?: JobControl | undefined | null): Promise<HubnessOut>
+
+/** Hubness measures of a kNN graph (`embgeo_metrics::hubness`). */
+export interface HubnessOut {
+  /** Neighbours per row. */
+  k: number
+  /** k-occurrence of each point. */
+  occurrences: Uint32Array
+  /** Fisher–Pearson skewness of the occurrences (biased, scipy's default). */
+  skewness: number
+  /** Robin Hood index. */
+  robinhood: number
+  /** Largest occurrence. */
+  maxOccurrence: number
+  /** Points that occur in no list. */
+  antiHubs: number
+  /** Points with occurrence ≥ hubSize · k. */
+  hubs: number
+  /** Share of neighbour slots taken by hubs. */
+  hubOccurrence: number
+}
+
+/** Hubness of `rows × k` neighbour indices into `n` points; blocks the calling thread. */
+export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, n: number, hubSize: number): HubnessOut
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
 export interface IdOut {
@@ -225,6 +310,8 @@ export interface NativeInfo {
   simd: Array<string>
   /** Threads of the embgeo pool. */
   threads: number
+  /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
+  knnKernel: string
 }
 
 /** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */
@@ -289,11 +376,63 @@ export interface ProgressSnapshot {
   total: number
 }
 
+/** Read an embedding matrix from `path` on the embgeo pool. */
+export declare function readEmbeddings(path: string, options?: ReadOptions | undefined | null, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
+
+/** Read an embedding matrix from `path`; blocks the calling thread. */
+export declare function readEmbeddingsSync(path: string, options?: ReadOptions | undefined | null): EmbeddingFileOut
+
+/** Options of `readEmbeddings` (validated in TypeScript). */
+export interface ReadOptions {
+  /** 'npy' | 'fvecs' | 'bvecs' | 'ivecs' | 'safetensors' | 'raw' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'txt'. */
+  format?: string
+  /** Values per row of a raw file. */
+  dim?: number
+  /** safetensors tensor name. */
+  tensor?: string
+  /** 'f32' | 'f64'. */
+  dtype?: string
+  /** Read only the first rows. */
+  limitRows?: number
+  /** JSON(L) object key holding the vector. */
+  field?: string
+  /** One ASCII character separating delimited fields. */
+  delimiter?: string
+  /** Whether delimited text has a header row. */
+  header?: boolean
+}
+
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
 
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
 export declare function setThreads(threads: number): void
+
+/** Covariance spectrum on the embgeo pool; `data` is copied once before this returns. */
+export declare function spectrum(data: Float32Array | Float64Array, cols: number, rankRtol?: number | undefined | null, control?: JobControl | undefined | null): Promise<SpectrumOut>
+
+/** Covariance spectrum and its summaries (`embgeo_metrics::spectrum`). */
+export interface SpectrumOut {
+  /** Rows of X. */
+  rows: number
+  /** The `cols` covariance eigenvalues (ddof 1), decreasing; rounding noise reported as 0. */
+  eigenvalues: Float64Array
+  /** Eigenvalues over their sum. */
+  explainedVarianceRatio: Float64Array
+  /** Sum of the eigenvalues. */
+  totalVariance: number
+  /** Roy–Vetterli effective rank. */
+  effectiveRank: number
+  /** `(Σλ)² / Σλ²`. */
+  participationRatio: number
+  /** Eigenvalues above the tolerance. */
+  rank: number
+  /** The absolute eigenvalue tolerance used. */
+  rankTolerance: number
+}
+
+/** Covariance spectrum of a row-major matrix; blocks the calling thread. */
+export declare function spectrumSync(data: Float32Array | Float64Array, cols: number, rankRtol?: number | undefined | null): SpectrumOut
 
 /** Test hook: panic in an async job (see module docs). */
 export declare function testPanic(place: string, control?: JobControl | undefined | null): Promise<number>
@@ -335,3 +474,12 @@ export interface WhitenerState {
   /** Whether the fit used weights. */
   weighted: boolean
 }
+
+/** [`write_matrix_sync`] on the embgeo pool; `data` is copied once before this returns. */
+export declare function writeMatrix(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean, control?: JobControl | undefined | null): Promise<void>
+
+/**
+ * Write `rows × cols` values to `path` as `.npy` (`vecs = false`) or `.fvecs`/`.ivecs`
+ * (`vecs = true`, f32 or i32 data), atomically; blocks the calling thread.
+ */
+export declare function writeMatrixSync(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean): void

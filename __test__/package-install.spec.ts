@@ -1,10 +1,11 @@
 /**
  * The packed tarball installs into an empty project together with the platform package built
  * here, and works from require() and import, with types resolving under node16 and bundler.
- * Without a platform binary it fails with ERR_NATIVE_LOAD naming the package to install.
+ * Without a platform binary it fails with ERR_NATIVE_LOAD naming the package to install. The
+ * `embgeo` command runs its demo from the installed package.
  */
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 let work: string
 
@@ -91,6 +93,16 @@ describe('installed tarball', () => {
     const types = ['--types', 'node', '--typeRoots', join(root, 'node_modules', '@types')]
     sh(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', ...types, ...args, file], dir)
   })
+
+  it('runs `npx embgeo analyze --demo --html report.html` (the bundled demo data ships in the package)', () => {
+    const dir = join(work, 'with-binary')
+    const out = sh(npx, ['--offline', '--no-install', 'embgeo', 'analyze', '--demo', '--html', 'report.html', '--max-rows', '1500'], dir)
+    expect(out).toContain('demo: MiniLM sentence embeddings')
+    expect(out).toMatch(/true ID 10/)
+    const page = readFileSync(join(dir, 'report.html'), 'utf8')
+    expect(page).toMatch(/^<!doctype html>/i)
+    expect(page).not.toMatch(/(src|href)="https?:/)
+  }, 180_000)
 
   it('fails with ERR_NATIVE_LOAD naming the platform package when no binary is installed', () => {
     const out = sh(

@@ -101,6 +101,8 @@ describe('setThreads and versions', () => {
     expect(v.package).toBe(v.native)
     expect(v.target).toMatch(/^(x86_64|aarch64)-/)
     expect(Array.isArray(v.simd)).toBe(true)
+    expect(['avx512', 'avx2+fma', 'neon', 'scalar']).toContain(v.knnKernel)
+    if (v.simd.includes('avx512f')) expect(v.knnKernel).toBe('avx512')
     expect(v.threads).toBeGreaterThanOrEqual(1)
   })
 

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ERR_NOT_FITTED'
   | 'ERR_BAD_MODEL'
   | 'ERR_BUSY'
+  | 'ERR_BAD_FILE'
+  | 'ERR_IO'
   | 'ABORT_ERR'
   | 'ERR_INTERNAL'
   | 'ERR_NATIVE_LOAD'
@@ -105,7 +107,7 @@ export function abortError(reason?: unknown): EmbgeoError {
   return e
 }
 
-const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
+const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ERR_BAD_FILE', 'ERR_IO', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
 
 /**
  * Convert what the native addon threw into an embgeo error (native errors carry `code`).

@@ -18,4 +18,9 @@ export {
   type WhitenerOptions,
 } from './whitening.js'
 export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
+export * from './metrics.js'
+export { analyze, type AnalyzeOptions } from './analyze.js'
+export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
+export { renderReport, type ReportOptions } from './report/index.js'
+export * from './io.js'
 export { VERSION } from './version.js'

@@ -99,6 +99,9 @@ function prepare(corpus: MatrixLike, options: KnnOptions) {
   const c = toMatrix('corpus', corpus)
   const metric = checkMetric(o.metric)
   const q = o.queries === undefined ? undefined : alignQueries(c, o.queries)
+  if (c.rows === 0) {
+    throw embgeoError('ERR_EMPTY', `corpus has 0 rows; knn needs at least ${q === undefined ? 2 : 1}`, { rows: 0, needed: q === undefined ? 2 : 1 })
+  }
   const k =
     q === undefined
       ? checkK(o.k, c.rows - 1, `corpus has ${c.rows} rows and each row's own index is excluded`)

@@ -156,6 +156,9 @@ export class PCA {
   /** Combine another PCA's partial fits (other shards or workers) into this one. */
   merge(other: PCA): this {
     if (!(other instanceof PCA)) throw embgeoError('ERR_INVALID_ARG_TYPE', 'merge expects another PCA')
+    if (runSync(() => other.#native.state()) === null) {
+      throw embgeoError('ERR_NOT_FITTED', 'the PCA passed to merge() is not fitted yet; call its partialFit() (or fit() with the covariance solver) first')
+    }
     runSync(() => this.#native.merge(other.#native))
     this.#state = undefined
     return this

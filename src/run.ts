@@ -178,17 +178,19 @@ export function setThreads(n: number): void {
   runSync(() => native().setThreads(n))
 }
 
-/** What is running: package and native versions, target triple, CPU SIMD features, pool threads. */
+/** What is running: package and native versions, target triple, CPU SIMD features, pool threads, kNN kernel. */
 export interface Versions {
   package: string
   native: string
   target: string
   simd: string[]
   threads: number
+  /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon' or 'scalar'. */
+  knnKernel: string
 }
 
 /** Versions and runtime facts of this installation. */
 export function versions(): Versions {
   const info = runSync(() => native().nativeInfo())
-  return { package: VERSION, native: info.native, target: info.target, simd: info.simd, threads: info.threads }
+  return { package: VERSION, native: info.native, target: info.target, simd: info.simd, threads: info.threads, knnKernel: info.knnKernel }
 }

@@ -90,6 +90,25 @@ pub enum Error {
     /// Bytes or JSON that are not a model of the expected kind or version.
     #[error("{0}")]
     BadModel(String),
+    /// A file whose content is not what its format requires (truncated, corrupt, a header that
+    /// disagrees with the size, an unsupported dtype).
+    #[error("{path}: {reason} (at {location})")]
+    BadFile {
+        /// The file as the caller named it.
+        path: String,
+        /// Where the problem is: "byte 128", "line 3, column 7", "header".
+        location: String,
+        /// What is wrong and, where possible, how to fix it.
+        reason: String,
+    },
+    /// The operating system refused a file operation (not found, permission, disk full).
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file as the caller named it.
+        path: String,
+        /// The system's message (e.g. "No such file or directory (os error 2)").
+        reason: String,
+    },
     /// The caller cancelled the computation.
     #[error("the operation was aborted")]
     Cancelled,
@@ -121,6 +140,8 @@ impl Error {
             Error::NotFitted(_) => "ERR_NOT_FITTED",
             Error::Busy(_) => "ERR_BUSY",
             Error::BadModel(_) => "ERR_BAD_MODEL",
+            Error::BadFile { .. } => "ERR_BAD_FILE",
+            Error::Io { .. } => "ERR_IO",
             Error::Cancelled => "ABORT_ERR",
             Error::Internal(_) => "ERR_INTERNAL",
         }
@@ -153,6 +174,21 @@ mod tests {
             (Error::Duplicates { count: 3 }, "ERR_DUPLICATES"),
             (Error::Internal("x".into()), "ERR_INTERNAL"),
             (Error::NotFitted("PCA"), "ERR_NOT_FITTED"),
+            (
+                Error::BadFile {
+                    path: "x.npy".into(),
+                    location: "byte 10".into(),
+                    reason: "bad magic".into(),
+                },
+                "ERR_BAD_FILE",
+            ),
+            (
+                Error::Io {
+                    path: "x.npy".into(),
+                    reason: "not found".into(),
+                },
+                "ERR_IO",
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);

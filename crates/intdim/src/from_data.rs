@@ -35,6 +35,20 @@ pub fn neighbors<T: Element>(x: MatRef<'_, T>, k: usize, ctl: &Ctl<'_>) -> Resul
     embgeo_knn::all_points(x, &p, ctl)
 }
 
+/// TwoNN versus scale by decimation ([`crate::scaling::twonn_decimation`]) with each subset's
+/// neighbours from the kNN engine (GEMM tiles, exact f64 re-rank) instead of the scalar brute
+/// force: about 2·N²·D flops in blocked products rather than scalar loops.
+///
+/// # Errors
+/// As [`crate::scaling::twonn_decimation`] and `embgeo_knn::all_points`.
+pub fn twonn_scaling<T: Element>(
+    x: MatRef<'_, T>,
+    p: &crate::scaling::DecimationParams,
+    ctl: &Ctl<'_>,
+) -> Result<crate::scaling::Curve> {
+    crate::scaling::twonn_decimation_with(x, p, ctl, |sub, ctl| neighbors(sub, 2, ctl))
+}
+
 /// Run `f` on neighbours with at least `k` columns, widening them while `f` reports
 /// `KTooLarge` for lack of columns.
 fn with_neighbors<T: Element, R>(

@@ -68,6 +68,24 @@ impl Default for DecimationParams {
 /// # Reference
 /// DADApy 0.3.4 `IdEstimation.return_id_scaling_2NN`.
 pub fn twonn_decimation<T: Element>(x: MatRef<'_, T>, p: &DecimationParams, ctl: &Ctl<'_>) -> Result<Curve> {
+    twonn_decimation_with(x, p, ctl, |sub, ctl| {
+        exact_knn(sub.as_slice(), sub.rows(), sub.cols(), 2, ctl)
+    })
+}
+
+/// [`twonn_decimation`] with the two nearest neighbours of each subset computed by `knn2`
+/// (row-major f64 subset → its 2-NN, self excluded, ties to the lower index). The `from_data`
+/// module passes the GEMM-tiled engine of `embgeo_knn`, which turns the O(N²·D) scalar work
+/// into blocked matrix products; the curve is the same up to the last bits of the distances.
+///
+/// # Errors
+/// As [`twonn_decimation`], plus those of `knn2`.
+pub fn twonn_decimation_with<T: Element>(
+    x: MatRef<'_, T>,
+    p: &DecimationParams,
+    ctl: &Ctl<'_>,
+    knn2: impl Fn(MatRef<'_, f64>, &Ctl<'_>) -> Result<Neighbors>,
+) -> Result<Curve> {
     let n = x.rows();
     if n < 3 {
         return Err(Error::Empty {
@@ -115,7 +133,7 @@ pub fn twonn_decimation<T: Element>(x: MatRef<'_, T>, p: &DecimationParams, ctl:
                     .flat_map(|&r| all[r * d..(r + 1) * d].iter().copied())
                     .collect()
             };
-            let nb = exact_knn(&sub, size, d, 2, ctl)?;
+            let nb = knn2(MatRef::new(&sub, size, d)?, ctl)?;
             let e = twonn::estimate(&nb, &p.twonn)?;
             ids.push(e.dimension);
             rs.push(e.diagnostic("scale").map_or(f64::NAN, |s| s[0]));

@@ -70,3 +70,28 @@ fn knn_engine_neighbours_reproduce_the_fixtures() {
         fx.tol("twonn"),
     );
 }
+
+#[test]
+fn twonn_scaling_on_the_engine_equals_the_scalar_decimation() {
+    let ctl = Ctl::detached();
+    for name in ALL {
+        let fx = load(name);
+        let x = MatRef::new(&fx.data, fx.rows, fx.cols).unwrap();
+        let p = embgeo_intdim::scaling::DecimationParams::default();
+        let fast = from_data::twonn_scaling(x, &p, &ctl).unwrap();
+        let slow = embgeo_intdim::scaling::twonn_decimation(x, &p, &ctl).unwrap();
+        assert_eq!(fast.sizes, slow.sizes, "{name}");
+        for (what, a, b) in [
+            ("dimensions", &fast.dimensions, &slow.dimensions),
+            ("scales", &fast.scales, &slow.scales),
+            ("stderr", &fast.stderr, &slow.stderr),
+        ] {
+            for (u, v) in a.iter().zip(b.iter()) {
+                assert!(
+                    (u - v).abs() <= 1e-9 * v.abs().max(1.0),
+                    "{name} {what}: {u} vs {v}"
+                );
+            }
+        }
+    }
+}

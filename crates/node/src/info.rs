@@ -16,6 +16,8 @@ pub struct NativeInfo {
     pub simd: Vec<String>,
     /// Threads of the embgeo pool.
     pub threads: u32,
+    /// Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar".
+    pub knn_kernel: String,
 }
 
 fn simd_features() -> Vec<String> {
@@ -56,6 +58,7 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
         target: env!("EMBGEO_TARGET").to_string(),
         simd: simd_features(),
         threads: threads as u32,
+        knn_kernel: embgeo_knn::simd_level().to_string(),
     })
 }
 

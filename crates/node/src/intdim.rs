@@ -558,7 +558,7 @@ impl IdJob<'_> {
                 };
                 set!(p.n_min = o.usize("nMin"));
                 set!(p.seed = o.u64("seed"));
-                Ok(Produced::Curve(scaling::twonn_decimation(x, &p, ctl)?))
+                Ok(Produced::Curve(from_data::twonn_scaling(x, &p, ctl)?))
             }
             "scaling:gride" => {
                 let p = gride_scaling_params(&o)?;

@@ -15,6 +15,7 @@ mod error;
 mod info;
 mod input;
 mod intdim;
+mod io;
 mod knn;
 mod metrics;
 mod model;

@@ -1,0 +1,392 @@
+//! Writers: `.npy` (v1.0, C order, little-endian) and `.fvecs`/`.ivecs`/`.bvecs`, atomically
+//! (a temporary file in the same directory, flushed and synced, then renamed over `path`).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use embgeo_core::{Ctl, Error, Result};
+
+use crate::common::BLOCK;
+
+/// A borrowed row-major matrix to write (`rows · cols` values).
+#[derive(Debug, Clone, Copy)]
+pub enum WriteData<'a> {
+    /// 32-bit floats (`.npy` `<f4`, `.fvecs`).
+    F32(&'a [f32]),
+    /// 64-bit floats (`.npy` `<f8`).
+    F64(&'a [f64]),
+    /// 32-bit signed integers (`.npy` `<i4`, `.ivecs`).
+    I32(&'a [i32]),
+    /// 32-bit unsigned integers (`.npy` `<u4`).
+    U32(&'a [u32]),
+    /// 64-bit signed integers (`.npy` `<i8`).
+    I64(&'a [i64]),
+    /// Bytes (`.npy` `|u1`, `.bvecs`).
+    U8(&'a [u8]),
+}
+
+impl WriteData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            WriteData::F32(v) => v.len(),
+            WriteData::F64(v) => v.len(),
+            WriteData::I32(v) => v.len(),
+            WriteData::U32(v) => v.len(),
+            WriteData::I64(v) => v.len(),
+            WriteData::U8(v) => v.len(),
+        }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            WriteData::U8(_) => 1,
+            WriteData::F32(_) | WriteData::I32(_) | WriteData::U32(_) => 4,
+            WriteData::F64(_) | WriteData::I64(_) => 8,
+        }
+    }
+
+    fn descr(&self) -> &'static str {
+        match self {
+            WriteData::F32(_) => "<f4",
+            WriteData::F64(_) => "<f8",
+            WriteData::I32(_) => "<i4",
+            WriteData::U32(_) => "<u4",
+            WriteData::I64(_) => "<i8",
+            WriteData::U8(_) => "|u1",
+        }
+    }
+
+    /// Append the little-endian bytes of elements `range` to `buf`.
+    fn bytes(&self, range: std::ops::Range<usize>, buf: &mut Vec<u8>) {
+        match self {
+            WriteData::F32(v) => v[range]
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::F64(v) => v[range]
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::I32(v) => v[range]
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::U32(v) => v[range]
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::I64(v) => v[range]
+                .iter()
+                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::U8(v) => buf.extend_from_slice(&v[range]),
+        }
+    }
+}
+
+/// Shape and finiteness checks shared by the writers.
+fn check(data: &WriteData<'_>, rows: usize, cols: usize) -> Result<()> {
+    if cols == 0 {
+        return Err(Error::OutOfRange {
+            name: "cols",
+            expected: "an integer >= 1".into(),
+            actual: "0".into(),
+        });
+    }
+    let expected = rows.checked_mul(cols).ok_or_else(|| Error::OutOfRange {
+        name: "rows * cols",
+        expected: "representable in memory".into(),
+        actual: format!("{rows} * {cols}"),
+    })?;
+    if data.len() != expected {
+        return Err(Error::Shape {
+            what: format!("data.length vs rows * cols = {rows} * {cols}"),
+            expected,
+            actual: data.len(),
+            fix: "pass rows and cols that match the data",
+        });
+    }
+    let bad = match data {
+        WriteData::F32(v) => v
+            .iter()
+            .position(|x| !x.is_finite())
+            .map(|i| (i, f64::from(v[i]), v.iter().filter(|x| !x.is_finite()).count())),
+        WriteData::F64(v) => v
+            .iter()
+            .position(|x| !x.is_finite())
+            .map(|i| (i, v[i], v.iter().filter(|x| !x.is_finite()).count())),
+        _ => None,
+    };
+    if let Some((i, x, count)) = bad {
+        return Err(Error::NonFinite {
+            what: "data",
+            kind: if x.is_nan() {
+                "NaN"
+            } else if x > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            },
+            row: i / cols,
+            col: i % cols,
+            count,
+        });
+    }
+    Ok(())
+}
+
+/// Stream `rows` rows to `w`, each appended to the block by `row(i, buf)` (`row_bytes` each),
+/// checking `ctl` per block of about 1 MiB.
+fn stream<W: Write>(
+    w: &mut W,
+    rows: usize,
+    row_bytes: usize,
+    ctl: &Ctl<'_>,
+    mut row: impl FnMut(usize, &mut Vec<u8>),
+) -> std::io::Result<std::result::Result<(), Error>> {
+    let per_block = (BLOCK / row_bytes.max(1)).max(1);
+    let mut buf = Vec::with_capacity(per_block.min(rows.max(1)) * row_bytes);
+    let mut r = 0;
+    while r < rows {
+        if ctl.checkpoint().is_err() {
+            return Ok(Err(Error::Cancelled));
+        }
+        let n = per_block.min(rows - r);
+        buf.clear();
+        for i in r..r + n {
+            row(i, &mut buf);
+        }
+        w.write_all(&buf)?;
+        r += n;
+        ctl.advance("write", r as u64, rows as u64);
+    }
+    Ok(Ok(()))
+}
+
+/// The `.npy` v1.0 header for `data` of shape `rows × cols` (padded so the data starts at a
+/// multiple of 64 bytes, as numpy writes it).
+fn npy_header(descr: &str, rows: usize, cols: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    let unpadded = 10 + dict.len() + 1;
+    let total = unpadded.div_ceil(64) * 64;
+    let mut h = Vec::with_capacity(total);
+    h.extend_from_slice(b"\x93NUMPY\x01\x00");
+    h.extend_from_slice(&((total - 10) as u16).to_le_bytes());
+    h.extend_from_slice(dict.as_bytes());
+    h.resize(total - 1, b' ');
+    h.push(b'\n');
+    h
+}
+
+/// Write `data` (`rows × cols`, row-major) as `.npy` v1.0 to `w`.
+///
+/// # Shapes and types
+/// `data.len() == rows · cols`, `cols ≥ 1`; the dtype follows `data` (`<f4`, `<f8`, `<i4`,
+/// `<u4`, `<i8`, `|u1`).
+/// # Cost
+/// Time O(rows · cols); extra memory one 1 MiB block.
+/// # Errors
+/// `Shape`, `OutOfRange` (cols = 0), `NonFinite` (NaN/±∞ in float data), `Io`, `Cancelled`.
+pub fn write_npy_to<W: Write>(
+    w: &mut W,
+    data: WriteData<'_>,
+    rows: usize,
+    cols: usize,
+    ctl: &Ctl<'_>,
+) -> Result<()> {
+    check(&data, rows, cols)?;
+    let io = |e: std::io::Error| Error::Io {
+        path: "<writer>".into(),
+        reason: e.to_string(),
+    };
+    w.write_all(&npy_header(data.descr(), rows, cols)).map_err(io)?;
+    stream(w, rows, cols * data.size(), ctl, |i, buf| {
+        data.bytes(i * cols..(i + 1) * cols, buf);
+    })
+    .map_err(io)?
+}
+
+/// Write `data` as `.fvecs` (f32), `.ivecs` (i32) or `.bvecs` (u8) records to `w`: per row a
+/// little-endian i32 `cols`, then the row.
+///
+/// # Shapes and types
+/// `data.len() == rows · cols`, `1 ≤ cols ≤ 2³¹ − 1`; `data` must be `F32` or `F64` (`.fvecs`;
+/// f64 is rounded to the nearest f32), `I32` or `U32` ≤ 2³¹ − 1 (`.ivecs`) or `U8` (`.bvecs`).
+/// # Cost
+/// Time O(rows · cols); extra memory one 1 MiB block.
+/// # Errors
+/// `OutOfRange` (another element type, f64 beyond f32's range, u32 beyond i32's, cols = 0 or
+/// too large), `Shape`, `NonFinite`, `Io`,
+/// `Cancelled`.
+pub fn write_vecs_to<W: Write>(
+    w: &mut W,
+    data: WriteData<'_>,
+    rows: usize,
+    cols: usize,
+    ctl: &Ctl<'_>,
+) -> Result<()> {
+    check(&data, rows, cols)?;
+    vecs_type(&data, cols)?;
+    let d = i32::try_from(cols).map_err(|_| Error::OutOfRange {
+        name: "cols",
+        expected: "at most 2147483647 for .fvecs/.ivecs/.bvecs".into(),
+        actual: cols.to_string(),
+    })?;
+    let io = |e: std::io::Error| Error::Io {
+        path: "<writer>".into(),
+        reason: e.to_string(),
+    };
+    let head = d.to_le_bytes();
+    if let WriteData::F64(v) = data {
+        // .fvecs from f64: round to nearest f32 (range checked above)
+        return stream(w, rows, 4 + cols * 4, ctl, |i, buf| {
+            buf.extend_from_slice(&head);
+            v[i * cols..(i + 1) * cols]
+                .iter()
+                .for_each(|&x| buf.extend_from_slice(&(x as f32).to_le_bytes()));
+        })
+        .map_err(io)?;
+    }
+    stream(w, rows, 4 + cols * data.size(), ctl, |i, buf| {
+        buf.extend_from_slice(&head);
+        data.bytes(i * cols..(i + 1) * cols, buf);
+    })
+    .map_err(io)?
+}
+
+/// `.fvecs`/`.ivecs`/`.bvecs` hold f32 (f64 is rounded, within f32's range), i32 (u32 up to
+/// 2³¹ − 1) or u8 only.
+fn vecs_type(data: &WriteData<'_>, cols: usize) -> Result<()> {
+    if let WriteData::F64(v) = data {
+        let big = v
+            .iter()
+            .position(|x| x.is_finite() && x.abs() > f64::from(f32::MAX));
+        return match big {
+            Some(i) => Err(Error::OutOfRange {
+                name: "data",
+                expected: format!("values within f32's range (|x| <= {:e}) for .fvecs", f32::MAX),
+                actual: format!(
+                    "{:e} at row {}, column {}",
+                    v[i],
+                    i / cols.max(1),
+                    i % cols.max(1)
+                ),
+            }),
+            None => Ok(()),
+        };
+    }
+    if let WriteData::U32(v) = data {
+        // .ivecs from u32 (e.g. neighbour indices): the same bytes while values fit in i32
+        return match v.iter().position(|&x| i32::try_from(x).is_err()) {
+            Some(i) => Err(Error::OutOfRange {
+                name: "data",
+                expected: "values <= 2147483647 for .ivecs (it stores i32)".into(),
+                actual: format!("{} at row {}, column {}", v[i], i / cols.max(1), i % cols.max(1)),
+            }),
+            None => Ok(()),
+        };
+    }
+    if matches!(data, WriteData::F32(_) | WriteData::I32(_) | WriteData::U8(_)) {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            name: "data",
+            expected: "f32 or f64 (.fvecs), i32 or u32 (.ivecs) or u8 (.bvecs) values".into(),
+            actual: format!("{} values", &data.descr()[1..]),
+        })
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Write through a temporary sibling of `path`, then rename it over `path`.
+fn atomically(path: &Path, body: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<()> {
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Error::Io {
+        path: name.clone(),
+        reason: e.to_string(),
+    };
+    let file_name = path.file_name().ok_or_else(|| Error::Io {
+        path: name.clone(),
+        reason: "the path names no file".into(),
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let tmp: PathBuf = path.with_file_name(tmp_name);
+    let result = (|| {
+        let file = File::create(&tmp).map_err(io)?;
+        let mut w = BufWriter::with_capacity(BLOCK, &file);
+        body(&mut w).map_err(|e| match e {
+            Error::Io { reason, .. } => Error::Io {
+                path: name.clone(),
+                reason,
+            },
+            other => other,
+        })?;
+        w.flush().map_err(io)?;
+        drop(w);
+        file.sync_all().map_err(io)?;
+        fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Write `data` (`rows × cols`, row-major) to `path` as `.npy` v1.0, atomically: readers see
+/// the old file or the complete new one, never a partial file.
+///
+/// # Shapes and types, Cost, Errors
+/// As [`write_npy_to`]; `Io` names `path`.
+pub fn write_npy(path: &Path, data: WriteData<'_>, rows: usize, cols: usize, ctl: &Ctl<'_>) -> Result<()> {
+    check(&data, rows, cols)?;
+    atomically(path, |w| write_npy_to(w, data, rows, cols, ctl))
+}
+
+/// Write `data` to `path` as `.fvecs`/`.ivecs`/`.bvecs` (by element type), atomically.
+///
+/// # Shapes and types, Cost, Errors
+/// As [`write_vecs_to`]; `Io` names `path`.
+pub fn write_vecs(path: &Path, data: WriteData<'_>, rows: usize, cols: usize, ctl: &Ctl<'_>) -> Result<()> {
+    // validate before creating anything on disk
+    check(&data, rows, cols)?;
+    vecs_type(&data, cols)?;
+    atomically(path, |w| write_vecs_to(w, data, rows, cols, ctl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_header_is_64_aligned_and_numpy_shaped() {
+        let h = npy_header("<f4", 3, 5);
+        assert_eq!(h.len() % 64, 0);
+        assert!(h.ends_with(b"\n"));
+        let text = String::from_utf8_lossy(&h[10..]);
+        assert!(
+            text.starts_with("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 5), }"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn writers_reject_shape_and_non_finite_before_writing() {
+        let ctl = Ctl::detached();
+        let mut out = Vec::new();
+        let e = write_npy_to(&mut out, WriteData::F32(&[1.0, 2.0, 3.0]), 2, 2, &ctl).unwrap_err();
+        assert_eq!(e.code(), "ERR_SHAPE");
+        let e = write_npy_to(&mut out, WriteData::F64(&[1.0, f64::NAN]), 1, 2, &ctl).unwrap_err();
+        assert_eq!(e.code(), "ERR_NON_FINITE");
+        let e = write_vecs_to(&mut out, WriteData::I64(&[1]), 1, 1, &ctl).unwrap_err();
+        assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+        let e = write_vecs_to(&mut out, WriteData::U32(&[1, 1 << 31]), 2, 1, &ctl).unwrap_err();
+        assert!(e.to_string().contains("2147483648 at row 1, column 0"), "{e}");
+        let e = write_vecs_to(&mut out, WriteData::F64(&[1.0, 1e39]), 1, 2, &ctl).unwrap_err();
+        assert!(e.to_string().contains("1e39 at row 0, column 1"), "{e}");
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,261 @@
+/**
+ * `analyze(X)`: everything embgeo measures about one embedding set in one call — norms,
+ * anisotropy, covariance spectrum and effective rank, TwoNN / MLE / GRIDE intrinsic dimension with
+ * error bars and ID-versus-scale curves, local-ID distribution, kNN hubness, exact duplicates and a
+ * 2-D PCA projection — as plain JSON ({@link Analysis}) for `embgeo analyze` and its HTML report.
+ */
+import type { Analysis, IdEstimate, ScalingCurve } from './analysis.js'
+import { embgeoError } from './errors.js'
+import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { gride, idScaling, localId, mle, twoNN, type IdResult, type IdScalingResult } from './intdim.js'
+import { knn } from './knn.js'
+import { anisotropy, duplicates, hubness, spectrum } from './metrics.js'
+import { PCA } from './pca.js'
+import type { RunOptions } from './run.js'
+import { versions } from './run.js'
+import { sampleIndices, takeRows } from './sample.js'
+import { histogram, integerHistogram, summarize } from './summary.js'
+
+/** Options of {@link analyze}. */
+export interface AnalyzeOptions extends RunOptions {
+  /**
+   * Distance of the neighbour-based measures; default 'euclidean'. 'cosine' normalises the rows to
+   * unit length and then uses the Euclidean (chord) distance, which orders neighbours exactly as
+   * cosine distance does but, unlike `1 − cos`, is a metric, so ID estimates keep their meaning.
+   */
+  metric?: 'euclidean' | 'cosine'
+  /** Neighbours per point for hubness; default 10. */
+  k?: number
+  /** Neighbours per point for local ID (MLE) and the global MLE; default 20. */
+  localK?: number
+  /** Rows used by neighbour-based measures (seeded subsample beyond it); default 20000. */
+  maxRows?: number
+  /** Points in the PCA scatter; default 2000. */
+  scatterPoints?: number
+  /** Seed of every subsample and randomised estimator; default 0. */
+  seed?: number
+  /** Label of the input in the report (e.g. the file name); default 'array'. */
+  name?: string
+  /** Input format and element type as read from a file (reported only). */
+  format?: string
+  dtype?: string
+  /** The true intrinsic dimension when known (synthetic data); shown beside the estimates. */
+  intrinsicDimension?: number
+  /** Where the data comes from, in words; shown in the report header. */
+  description?: string
+  /** One label per input row, shown as tooltips in the scatter (e.g. the sentences). */
+  labels?: readonly string[]
+}
+
+const STAGES = ['duplicates', 'anisotropy', 'spectrum', 'projection', 'neighbours', 'intrinsic dimension', 'ID vs scale', 'local ID', 'hubness']
+
+function unitRows(X: DenseMatrix): DenseMatrix {
+  const { rows, cols } = X
+  const out = new Float64Array(rows * cols)
+  for (let r = 0; r < rows; r++) {
+    const row = X.data.subarray(r * cols, (r + 1) * cols)
+    let s = 0
+    for (let j = 0; j < cols; j++) s += row[j]! * row[j]!
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0
+    for (let j = 0; j < cols; j++) out[r * cols + j] = row[j]! * inv
+  }
+  return { data: out, rows, cols }
+}
+
+function rowNorms(X: DenseMatrix): Float64Array {
+  const { rows, cols, data } = X
+  const out = new Float64Array(rows)
+  for (let r = 0; r < rows; r++) {
+    let s = 0
+    for (let j = r * cols; j < (r + 1) * cols; j++) s += data[j]! * data[j]!
+    out[r] = Math.sqrt(s)
+  }
+  return out
+}
+
+function estimate(r: IdResult): IdEstimate {
+  return {
+    method: r.method,
+    dimension: r.dimension,
+    ...(r.stderr === undefined ? {} : { stderr: r.stderr }),
+    params: r.params,
+    nUsed: r.nUsed,
+    duplicatesDropped: r.dropped.duplicates,
+  }
+}
+
+function curve(r: IdScalingResult): ScalingCurve {
+  return {
+    method: r.method,
+    scales: Array.from(r.scales),
+    dimensions: Array.from(r.dimensions),
+    stderr: Array.from(r.stderr),
+    sizes: Array.from(r.sizes),
+  }
+}
+
+/** Components needed to reach `share` of the variance (1-based), from the cumulative ratios. */
+function componentsFor(cumulative: ArrayLike<number>, share: number): number {
+  for (let i = 0; i < cumulative.length; i++) if (cumulative[i]! >= share - 1e-12) return i + 1
+  return cumulative.length
+}
+
+/** At most `m` evenly spaced entries of x and y (the TwoNN fit can hold N points; the plot needs fewer). */
+function thin(x: ArrayLike<number>, y: ArrayLike<number>, m: number): { x: number[]; y: number[] } {
+  const n = Math.min(x.length, y.length)
+  const step = Math.max(1, n / m)
+  const ox: number[] = []
+  const oy: number[] = []
+  for (let t = 0; t < n; t += step) {
+    const i = Math.floor(t)
+    ox.push(x[i]!)
+    oy.push(y[i]!)
+  }
+  return { x: ox, y: oy }
+}
+
+/**
+ * Analyse an embedding set. Spectrum, norms, anisotropy and duplicates use every row; the
+ * neighbour-based measures (ID, local ID, hubness, scaling) use all rows up to `maxRows`, else a
+ * seeded uniform subsample of `maxRows` rows. Time: one covariance pass O(N d²) plus one exact
+ * all-points kNN of the sample O(m² d) and a GRIDE scaling kNN (k = 64); memory O(d² + m·64).
+ * Stages run one after the other on embgeo's pool; `onProgress` receives `{ phase, completed, total }`
+ * with the stage name and the stage count.
+ *
+ * @param X n × d, n ≥ 8 rows.
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (n < 8), ERR_NON_FINITE, ERR_OUT_OF_RANGE,
+ *   ERR_DEGENERATE (e.g. all rows identical), ABORT_ERR
+ */
+export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<Analysis> {
+  const m = toMatrix('X', X)
+  const o = checkOptions('options', options)
+  const metric = o.metric ?? 'euclidean'
+  if (metric !== 'euclidean' && metric !== 'cosine') {
+    throw embgeoError('ERR_OUT_OF_RANGE', `options.metric must be 'euclidean' or 'cosine'; got ${JSON.stringify(metric)}`)
+  }
+  if (m.rows < 8) throw embgeoError('ERR_EMPTY', `X has ${m.rows} rows; analyze needs at least 8`)
+  const k = o.k === undefined ? 10 : checkInteger('options.k', o.k, 1, 1000)
+  const localK = o.localK === undefined ? 20 : checkInteger('options.localK', o.localK, 3, 1000)
+  const maxRows = o.maxRows === undefined ? 20_000 : checkInteger('options.maxRows', o.maxRows, 8)
+  const scatterPoints = o.scatterPoints === undefined ? 2000 : checkInteger('options.scatterPoints', o.scatterPoints, 1)
+  const seed = o.seed === undefined ? 0 : checkInteger('options.seed', o.seed, 0, 2 ** 32 - 1)
+  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length !== m.rows)) {
+    throw embgeoError('ERR_SHAPE', `options.labels must be an array of ${m.rows} strings (one per row)`)
+  }
+  if (o.intrinsicDimension !== undefined && !(typeof o.intrinsicDimension === 'number' && o.intrinsicDimension > 0)) {
+    throw embgeoError('ERR_OUT_OF_RANGE', `options.intrinsicDimension must be a positive number; got ${String(o.intrinsicDimension)}`)
+  }
+  for (const [key, v] of [['name', o.name], ['format', o.format], ['dtype', o.dtype], ['description', o.description]] as const) {
+    if (v !== undefined && typeof v !== 'string') throw embgeoError('ERR_INVALID_ARG_TYPE', `options.${key} must be a string; got ${typeof v}`)
+  }
+
+  const run = { signal: o.signal }
+  const timings: Record<string, number> = {}
+  let stage = 0
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    o.onProgress?.({ phase: name, completed: stage, total: STAGES.length })
+    const t0 = performance.now()
+    const out = await work()
+    timings[name] = (performance.now() - t0) / 1000
+    stage++
+    return out
+  }
+
+  // Duplicates first: its native pass also rejects NaN/Infinity before any JS arithmetic.
+  const dup = await step('duplicates', () => duplicates(m, run))
+  const norms = rowNorms(m)
+  let zeroRows = 0
+  for (const v of norms) if (v === 0) zeroRows++
+  const aniso = await step('anisotropy', () => anisotropy(m, run))
+  const spec = await step('spectrum', () => spectrum(m, run))
+
+  const scatterRows = sampleIndices(m.rows, scatterPoints, seed)
+  const projection = await step('projection', async () => {
+    const pca = await new PCA({ nComponents: Math.min(2, m.cols, m.rows) }).fit(m, run)
+    const Y = await pca.transform(takeRows(m, scatterRows), run)
+    return { Y, ratio: pca.explainedVarianceRatio }
+  })
+
+  const sampleRows = sampleIndices(m.rows, maxRows, seed)
+  const sampled = sampleRows.length < m.rows
+  const base = sampled ? takeRows(m, sampleRows) : m
+  const S = metric === 'cosine' ? unitRows(base) : base
+  const K = Math.min(Math.max(k, localK), S.rows - 1)
+  const nb = await step('neighbours', () => knn(S, { k: K, metric: 'euclidean', ...run }))
+
+  const ids = await step('intrinsic dimension', async () => {
+    const t = await twoNN(S, { neighbors: nb, ...run })
+    const l = await mle(S, { neighbors: nb, k: Math.min(localK, K), ...run })
+    const g = await gride(S, { neighbors: nb, ...run })
+    return { t, l, g }
+  })
+  const scaling = await step('ID vs scale', async () => {
+    const tw = await idScaling(S, { method: 'twonn', seed, ...run })
+    const gr = await idScaling(S, { method: 'gride', rangeMax: Math.min(64, S.rows - 1), ...run })
+    return { tw, gr }
+  })
+  const local = await step('local ID', () => localId(S, { method: 'mle', k: Math.min(localK, K), neighbors: nb, ...run }))
+  const kh = Math.min(k, K)
+  const hub = await step('hubness', () => {
+    const indices = new Uint32Array(nb.rows * kh)
+    for (let r = 0; r < nb.rows; r++) indices.set(nb.indices.subarray(r * K, r * K + kh), r * kh)
+    return hubness({ indices, rows: nb.rows, k: kh }, run)
+  })
+  o.onProgress?.({ phase: 'done', completed: STAGES.length, total: STAGES.length })
+
+  const fitX = ids.t.diagnostics?.log_mu ?? new Float64Array(0)
+  const fitY = ids.t.diagnostics?.neg_log_1m_f ?? new Float64Array(0)
+  const localFinite = local.filter((v) => Number.isFinite(v))
+  const occurrences = Array.from(hub.occurrences)
+  const cumulative: number[] = []
+  let acc = 0
+  for (const r of spec.explainedVarianceRatio) cumulative.push((acc += r))
+  const listed = Math.min(512, spec.eigenvalues.length)
+  const v = versions()
+  const Y = projection.Y
+
+  return {
+    schema: 'embgeo.analysis/1',
+    source: { name: o.name ?? 'array', format: o.format ?? 'array', rows: m.rows, cols: m.cols, dtype: o.dtype ?? (m.data instanceof Float32Array ? 'f32' : 'f64'),
+      ...(o.intrinsicDimension === undefined ? {} : { intrinsicDimension: o.intrinsicDimension }),
+      ...(o.description === undefined ? {} : { description: o.description }),
+    },
+    sample: { rows: S.rows, seed, subsampled: sampled },
+    metric,
+    norms: { ...summarize(norms), zeroRows, histogram: histogram(norms, 40) },
+    anisotropy: { meanNormRatio: aniso.meanNormRatio, averageCosine: aniso.averageCosine, cosineStd: aniso.cosineStd, zeroRows: aniso.zeroRows },
+    spectrum: {
+      eigenvalues: Array.from(spec.eigenvalues.subarray(0, listed)),
+      explainedVarianceRatio: Array.from(spec.explainedVarianceRatio.subarray(0, listed)),
+      cumulative: cumulative.slice(0, listed),
+      effectiveRank: spec.effectiveRank,
+      participationRatio: spec.participationRatio,
+      components90: componentsFor(cumulative, 0.9),
+      components95: componentsFor(cumulative, 0.95),
+      components99: componentsFor(cumulative, 0.99),
+    },
+    id: { twoNN: estimate(ids.t), mle: estimate(ids.l), gride: estimate(ids.g) },
+    twoNNFit: { ...thin(fitX, fitY, 2000), slope: ids.t.dimension },
+    scaling: { twonn: curve(scaling.tw), gride: curve(scaling.gr) },
+    localId: { ...summarize(localFinite), method: 'mle', k: Math.min(localK, K), histogram: histogram(localFinite, 40) },
+    hubness: {
+      k: kh,
+      skewness: hub.skewness,
+      maxOccurrence: hub.maxOccurrence,
+      antiHubs: hub.antiHubs,
+      hubs: hub.hubs,
+      histogram: integerHistogram(occurrences, 60),
+    },
+    duplicates: { count: dup.count, groups: dup.groups },
+    scatter: {
+      x: Array.from({ length: Y.rows }, (_, i) => Y.data[i * Y.cols]!),
+      y: Array.from({ length: Y.rows }, (_, i) => (Y.cols > 1 ? Y.data[i * Y.cols + 1]! : 0)),
+      rows: Array.from(scatterRows),
+      explained: [projection.ratio[0] ?? 0, projection.ratio[1] ?? 0],
+      ...(o.labels === undefined ? {} : { labels: Array.from(scatterRows, (r) => String(o.labels![r])) }),
+    },
+    timings,
+    versions: { package: v.package, native: v.native, knnKernel: v.knnKernel, threads: v.threads },
+    createdAt: new Date().toISOString(),
+  }
+}
