@@ -15,6 +15,16 @@ import { describe, expect, it } from 'vitest'
 import {
   allButTheTop,
   allButTheTopSync,
+  analyze,
+  anisotropy,
+  anisotropySync,
+  duplicates,
+  duplicatesSync,
+  effectiveRank,
+  hubness,
+  hubnessSync,
+  spectrum,
+  spectrumSync,
   columnStats,
   columnStatsSync,
   corrInt,
@@ -289,6 +299,10 @@ const TARGETS: Target[] = [
   { name: 'whitening.zca', sync: (x) => whitening.zca().fitSync(x as never), async: (x) => whitening.zca().fit(x as never), special: { oneRow: 'ERR_EMPTY' } },
   { name: 'whitening.zipfian', sync: (x) => whitening.zipfian().fitSync(x as never), async: (x) => whitening.zipfian().fit(x as never), special: { oneRow: 'ERR_EMPTY' } },
   { name: 'allButTheTop', sync: (x) => allButTheTopSync(x as never, { remove: 1 }), async: (x) => allButTheTop(x as never, { remove: 1 }), special: { oneRow: 'ERR_EMPTY' } },
+  { name: 'anisotropy', sync: (x) => anisotropySync(x as never), async: (x) => anisotropy(x as never), special: { oneRow: 'ERR_EMPTY' } },
+  { name: 'spectrum', sync: (x) => spectrumSync(x as never), async: (x) => spectrum(x as never), special: { oneRow: 'ERR_EMPTY' } },
+  { name: 'duplicates', sync: (x) => duplicatesSync(x as never), async: (x) => duplicates(x as never) },
+  { name: 'analyze', async: (x) => analyze(x as never, { maxRows: 60 }), special: { oneRow: 'ERR_EMPTY' } },
 ]
 
 /**
@@ -331,6 +345,8 @@ const OVERRIDES: Record<string, Record<string, string>> = {
   'whitening.bert': { 'all rows identical': 'ERR_DEGENERATE' },
   'whitening.zca': { 'all rows identical': 'ERR_DEGENERATE' },
   'whitening.zipfian': { 'all rows identical': 'ERR_DEGENERATE' },
+  spectrum: { 'all rows identical': 'ERR_DEGENERATE' },
+  analyze: { 'all rows identical': 'ERR_DEGENERATE' },
 }
 
 /**
@@ -342,17 +358,21 @@ const F32_OVERFLOW = 'ERR_INTERNAL' // f32 covariance overflows: "symmetric eige
 const F32_UNDERFLOW = 'ERR_DEGENERATE' // f32 covariance underflows to 0: "all 60 rows are identical" (they are not)
 const KNOWN_BUGS: Record<string, { observed: string; should: string }> = {
   ...Object.fromEntries(
-    ['PCA.fit', 'PCA.fitTransform', 'PCA.partialFit', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian', 'allButTheTop'].map((t) => [
+    ['PCA.fit', 'PCA.fitTransform', 'PCA.partialFit', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian', 'allButTheTop', 'analyze'].map((t) => [
       `${t} × values whose squares overflow f32`,
       { observed: F32_OVERFLOW, should: 'valid (README: reductions accumulate in f64 even for f32 input; f64 input of the same values works)' },
     ]),
   ),
   ...Object.fromEntries(
-    ['PCA.fit', 'PCA.fitTransform', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian'].map((t) => [
+    ['PCA.fit', 'PCA.fitTransform', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian', 'analyze'].map((t) => [
       `${t} × values whose squares underflow f32`,
       { observed: F32_UNDERFLOW, should: 'valid (variance ~1e-51 is representable in f64; f64 input of the same values works)' },
     ]),
   ),
+  'analyze × exact duplicates': {
+    observed: 'ERR_DUPLICATES',
+    should: "valid: a report on embeddings (which it counts duplicates in) must not fail on 2 duplicated pairs; analyze's @throws has no ERR_DUPLICATES",
+  },
   'mada × all rows identical': { observed: 'ERR_K_TOO_LARGE', should: "ERR_DEGENERATE (message speaks of 'k = 69', a k the caller never passed)" },
   'knn huge values, sqeuclidean (distances overflow f32)': {
     observed: 'VALID_WITH_NON_FINITE(result.distances[0] = Infinity)',
@@ -627,6 +647,20 @@ const OPTION_CASES: OptionCase[] = [
   pair('allButTheTop remove 0 (legal)', 'valid', () => allButTheTopSync(X(), { remove: 0 }), () => allButTheTop(X(), { remove: 0 })),
   pair('columnStats ddof = n', 'ERR_EMPTY', () => columnStatsSync(X(), { ddof: N }), () => columnStats(X(), { ddof: N })),
   pair('columnStats options an array', 'ERR_INVALID_ARG_TYPE', () => columnStatsSync(X(), [] as never), () => columnStats(X(), [] as never)),
+  // Summary measures that take no matrix.
+  pair('hubness of knn (legal)', 'valid', () => hubnessSync(knnSync(X(), { k: 3 })), () => hubness(knnSync(X(), { k: 3 }))),
+  pair('hubness null', 'ERR_INVALID_ARG_TYPE', () => hubnessSync(null as never), () => hubness(null as never)),
+  pair('hubness indices too short', 'ERR_SHAPE', () => hubnessSync({ indices: new Uint32Array(5), rows: 2, k: 3 } as never), () => hubness({ indices: new Uint32Array(5), rows: 2, k: 3 } as never)),
+  pair('hubness negative index', 'ERR_OUT_OF_RANGE', () => hubnessSync({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never), () => hubness({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never)),
+  pair('effectiveRank empty', 'ERR_EMPTY', () => effectiveRank([])),
+  pair('effectiveRank NaN', 'ERR_OUT_OF_RANGE', () => effectiveRank([1, NaN])),
+  pair('effectiveRank all zero', 'ERR_DEGENERATE', () => effectiveRank([0, 0])),
+  pair('effectiveRank a string', 'ERR_INVALID_ARG_TYPE', () => effectiveRank('1,2' as never)),
+  pair('spectrum rankRtol negative', 'ERR_OUT_OF_RANGE', () => spectrumSync(X(), { rankRtol: -1 } as never), () => spectrum(X(), { rankRtol: -1 } as never)),
+  pair('anisotropy unknown option', 'ERR_OUT_OF_RANGE', undefined, () => anisotropy(X(), { k: 3 } as never)),
+  pair('analyze 7 rows', 'ERR_EMPTY', undefined, () => analyze(matrix(base.slice(0, 7 * D), D))),
+  pair('analyze metric unknown', 'ERR_OUT_OF_RANGE', undefined, () => analyze(X(), { metric: 'dot' } as never)),
+  pair('analyze k 0', 'ERR_OUT_OF_RANGE', undefined, () => analyze(X(), { k: 0 })),
   // Datasets.
   pair('benchmarkManifold unknown name', 'ERR_OUT_OF_RANGE', () => datasets.benchmarkManifold('M99' as never, { n: 10 })),
   pair('benchmarkManifold name a number', 'ERR_INVALID_ARG_TYPE', () => datasets.benchmarkManifold(7 as never, { n: 10 })),

@@ -109,6 +109,23 @@ impl<'a, T: Element> MatRef<'a, T> {
         Ok(())
     }
 
+    /// At least one column.
+    ///
+    /// # Errors
+    /// `Empty` (unit "columns") naming `what` and the `method` that needs a column.
+    pub fn require_cols(&self, what: &'static str, method: &'static str) -> Result<()> {
+        if self.cols == 0 {
+            return Err(Error::Empty {
+                what,
+                actual: 0,
+                needed: 1,
+                unit: "columns",
+                method,
+            });
+        }
+        Ok(())
+    }
+
     /// Scan for NaN and ±infinity; O(rows·cols) time, no extra memory.
     ///
     /// # Errors

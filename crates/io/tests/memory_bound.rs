@@ -4,43 +4,12 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use common::{f32_bytes, npy, npy_raw, read_bytes, vecs};
 use embgeo_io::{Options, WriteData};
-
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(p, l) };
-        CURRENT.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-}
+use embgeo_testkit::CountingAllocator;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn peak_of<F: FnOnce()>(f: F) -> usize {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    f();
-    PEAK.load(Ordering::SeqCst) - base
-}
+static ALLOC: CountingAllocator = CountingAllocator::new();
 
 #[test]
 fn lying_headers_allocate_nothing_and_real_reads_stay_within_output_plus_a_block() {
@@ -82,7 +51,7 @@ fn lying_headers_allocate_nothing_and_real_reads_stay_within_output_plus_a_block
         ),
     ];
     for (name, bytes, o) in &lies {
-        let peak = peak_of(|| {
+        let (peak, ()) = ALLOC.peak_during(|| {
             let e = read_bytes(name, bytes, o).unwrap_err();
             assert_eq!(e.code(), "ERR_BAD_FILE", "{name}: {e}");
         });
@@ -97,7 +66,7 @@ fn lying_headers_allocate_nothing_and_real_reads_stay_within_output_plus_a_block
         ("b.fvecs", vecs(WriteData::F32(&x), n / 16, 16)),
     ] {
         let out = n * 4;
-        let peak = peak_of(|| {
+        let (peak, ()) = ALLOC.peak_during(|| {
             let e = read_bytes(name, &bytes, &Options::default()).unwrap();
             assert_eq!(e.rows, n / 16);
         });

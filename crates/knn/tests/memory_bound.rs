@@ -3,44 +3,13 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use common::{gaussian, to_f32};
 use embgeo_core::{Ctl, MatRef, Par};
 use embgeo_knn::{all_points, search, search_scratch, Metric, Params};
-
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(p, l) };
-        CURRENT.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-}
+use embgeo_testkit::CountingAllocator;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn measure<F: FnOnce() -> usize>(f: F) -> (usize, usize) {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    let kept = f();
-    (PEAK.load(Ordering::SeqCst) - base, kept)
-}
+static ALLOC: CountingAllocator = CountingAllocator::new();
 
 #[test]
 fn peak_extra_memory_is_within_the_documented_budget() {
@@ -60,7 +29,7 @@ fn peak_extra_memory_is_within_the_documented_budget() {
                 symmetric,
                 ..Params::new(k, metric)
             };
-            let (peak, out) = measure(|| {
+            let (peak, out) = ALLOC.peak_during(|| {
                 let r = all_points(MatRef::new(&x, n, d).unwrap(), &p, &ctl).unwrap();
                 r.indices.capacity() * 4 + r.distances.capacity() * 8
             });
@@ -69,7 +38,7 @@ fn peak_extra_memory_is_within_the_documented_budget() {
                 peak <= budget,
                 "all_points {metric:?} k={k}: peak {peak} > budget {budget}"
             );
-            let (peak, out) = measure(|| {
+            let (peak, out) = ALLOC.peak_during(|| {
                 let r = search(
                     MatRef::new(&x, n, d).unwrap(),
                     MatRef::new(&q, 60, d).unwrap(),

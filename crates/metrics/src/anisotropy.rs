@@ -22,6 +22,8 @@ use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
 
+use crate::gram::lower_tile;
+
 /// Tunables of [`compute`]; the defaults suit every size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
@@ -195,17 +197,7 @@ fn pair_squares_tiles<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'
     let tile = params.tile_rows.max(1);
     let parts = map_chunks(ctl, "anisotropy-pairs", m, tile, |r| {
         let (a, b) = (r.start, r.end);
-        let left = faer::MatRef::from_row_major_slice(&u[a * d..b * d], b - a, d);
-        let right = faer::MatRef::from_row_major_slice(&u[..b * d], b, d);
-        let mut g = Mat::<f64>::zeros(b - a, b);
-        faer::linalg::matmul::matmul(
-            g.as_mut(),
-            Accum::Replace,
-            left,
-            right.transpose(),
-            1.0,
-            faer::Par::Seq,
-        );
+        let g = lower_tile(&u, d, r);
         let mut s = 0.0f64;
         for i in 0..b - a {
             for j in 0..a + i {
@@ -245,15 +237,7 @@ fn pair_squares_tiles<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'
 /// (`scripts/reference/metrics.py`) at rtol 1e-10.
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Anisotropy> {
     x.require_rows("X", 2, "anisotropy")?;
-    if x.cols() == 0 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: 0,
-            needed: 1,
-            unit: "columns",
-            method: "anisotropy",
-        });
-    }
+    x.require_cols("X", "anisotropy")?;
     x.check_finite("X")?;
     let (n, d) = (x.rows(), x.cols());
     let blocks = map_chunks(ctl, "anisotropy", n, params.block_rows, |r| {

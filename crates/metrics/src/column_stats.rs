@@ -114,15 +114,7 @@ fn merge(a: &mut Block, b: &Block) {
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<ColumnStats> {
     let needed = params.ddof as usize + 1;
     x.require_rows("X", needed, "columnStats")?;
-    if x.cols() == 0 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: 0,
-            needed: 1,
-            unit: "columns",
-            method: "columnStats",
-        });
-    }
+    x.require_cols("X", "columnStats")?;
     x.check_finite("X")?;
     let blocks = map_chunks(ctl, "columnStats", x.rows(), params.block_rows, |r| {
         Ok(reduce_block(x.row_block(r.start, r.end)))

@@ -75,15 +75,7 @@ fn rows_equal<T: Element>(a: &[T], b: &[T]) -> bool {
 /// `np.unique(X, axis=0, return_index=True, return_inverse=True)`: fixtures `metrics/*`, exact.
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Duplicates> {
     x.require_rows("X", 1, "duplicates")?;
-    if x.cols() == 0 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: 0,
-            needed: 1,
-            unit: "columns",
-            method: "duplicates",
-        });
-    }
+    x.require_cols("X", "duplicates")?;
     let n = x.rows();
     if n > u32::MAX as usize + 1 {
         return Err(Error::OutOfRange {

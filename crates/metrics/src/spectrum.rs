@@ -18,9 +18,9 @@
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use embgeo_pca::moments::{self, Kernel};
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::{Accum, Mat};
 
 use crate::column_stats;
+use crate::gram::lower_tile;
 
 /// Tunables of [`compute`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -236,18 +236,7 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
     let tile = params.tile_rows.max(1);
     // Row tiles of the lower triangle, each one sequential product: deterministic.
     let tiles = map_chunks(ctl, "spectrum-gram", n, tile, |r| {
-        let (a, b) = (r.start, r.end);
-        let left = faer::MatRef::from_row_major_slice(&xc[a * d..b * d], b - a, d);
-        let right = faer::MatRef::from_row_major_slice(&xc[..b * d], b, d);
-        let mut g = Mat::<f64>::zeros(b - a, b);
-        faer::linalg::matmul::matmul(
-            g.as_mut(),
-            Accum::Replace,
-            left,
-            right.transpose(),
-            1.0,
-            faer::Par::Seq,
-        );
+        let g = lower_tile(&xc, d, r);
         Ok(g)
     })?;
     drop(xc);
@@ -296,16 +285,8 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 /// `metrics/*` at rtol 1e-10 (relative to `λ_max`; `wide-f32` takes the Gram route).
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     x.require_rows("X", 2, "spectrum")?;
+    x.require_cols("X", "spectrum")?;
     let (n, d) = (x.rows(), x.cols());
-    if d == 0 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: 0,
-            needed: 1,
-            unit: "columns",
-            method: "spectrum",
-        });
-    }
     let eps = if T::DTYPE == "f32" {
         f64::from(f32::EPSILON)
     } else {

@@ -1,43 +1,12 @@
 //! The documented memory bound of `anisotropy::compute` holds: peak heap growth during a call
 //! stays within `anisotropy::compute_scratch` (a counting global allocator measures it).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use embgeo_core::{Ctl, MatRef, Par};
 use embgeo_metrics::anisotropy;
-
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(p, l) };
-        CURRENT.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-}
+use embgeo_testkit::CountingAllocator;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn peak_of<F: FnOnce()>(f: F) -> usize {
-    let base = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    f();
-    PEAK.load(Ordering::SeqCst) - base
-}
+static ALLOC: CountingAllocator = CountingAllocator::new();
 
 #[test]
 fn anisotropy_peak_memory_is_within_compute_scratch() {
@@ -84,7 +53,7 @@ fn anisotropy_peak_memory_is_within_compute_scratch() {
         let m = MatRef::new(&x, n, d).unwrap();
         // The packing cache may grow with the product shape: warm it on this one too.
         anisotropy::compute(m, &p, &ctl).unwrap();
-        let peak = peak_of(|| {
+        let (peak, ()) = ALLOC.peak_during(|| {
             anisotropy::compute(m, &p, &ctl).unwrap();
         });
         let budget = anisotropy::compute_scratch(n, n, d, 1, &p);
