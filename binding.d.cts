@@ -46,6 +46,18 @@ export declare class NativeKnnIndex {
 
 /** The raw binding of `PCA`. */
 export declare class NativePca {
+  /**
+   * Report the native memory the model holds now to V8 (the JS layer calls it after every
+   * async fit; sync mutations report by themselves).
+   */
+  syncMemory(): void
+  /** Native bytes held (as last reported to V8). */
+  get memory(): number
+  /**
+   * Free the fitted state now: the instance becomes unfitted (its options are kept) and its
+   * memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
+   */
+  dispose(): void
   /** An unfitted PCA. */
   constructor(options: PcaOptions)
   /** Run `op` ('fit' | 'fitTransform' | 'transform' | 'inverseTransform') on the calling thread. */
@@ -70,6 +82,18 @@ export declare class NativePca {
 
 /** The raw binding of `Whitener`. */
 export declare class NativeWhitener {
+  /**
+   * Report the native memory the model holds now to V8 (the JS layer calls it after every
+   * async fit; sync mutations report by themselves).
+   */
+  syncMemory(): void
+  /** Native bytes held (as last reported to V8). */
+  get memory(): number
+  /**
+   * Free the fitted state now: the instance becomes unfitted (its options are kept) and its
+   * memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
+   */
+  dispose(): void
   /** An unfitted whitener. */
   constructor(options: WhitenerOptions)
   /** Run `op` on the calling thread; `weights` (one per row) only for fits. */

@@ -337,6 +337,7 @@ const OVERRIDES: Record<string, Record<string, string>> = {
   corrInt: { 'all rows identical': 'ERR_DEGENERATE' },
   mom: { 'all rows identical': 'ERR_DEGENERATE' },
   tle: { 'all rows identical': 'ERR_DEGENERATE' },
+  mada: { 'all rows identical': 'ERR_DEGENERATE' },
   ess: { 'all rows identical': 'ERR_DEGENERATE' },
   fisherS: { 'all rows identical': 'ERR_DEGENERATE' },
   'PCA.fit': { 'all rows identical': 'ERR_DEGENERATE' },
@@ -354,33 +355,14 @@ const OVERRIDES: Record<string, Record<string, string>> = {
  * (wrong) outcome so the suite passes, and says what it should be. When a fix lands, the row
  * fails: delete its entry here.
  */
-const F32_OVERFLOW = 'ERR_INTERNAL' // f32 covariance overflows: "symmetric eigendecomposition did not converge"
-const F32_UNDERFLOW = 'ERR_DEGENERATE' // f32 covariance underflows to 0: "all 60 rows are identical" (they are not)
 const KNOWN_BUGS: Record<string, { observed: string; should: string }> = {
-  ...Object.fromEntries(
-    ['PCA.fit', 'PCA.fitTransform', 'PCA.partialFit', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian', 'allButTheTop', 'analyze'].map((t) => [
-      `${t} × values whose squares overflow f32`,
-      { observed: F32_OVERFLOW, should: 'valid (README: reductions accumulate in f64 even for f32 input; f64 input of the same values works)' },
-    ]),
-  ),
-  ...Object.fromEntries(
-    ['PCA.fit', 'PCA.fitTransform', 'Whitener.fit', 'whitening.bert', 'whitening.zca', 'whitening.zipfian', 'analyze'].map((t) => [
-      `${t} × values whose squares underflow f32`,
-      { observed: F32_UNDERFLOW, should: 'valid (variance ~1e-51 is representable in f64; f64 input of the same values works)' },
-    ]),
-  ),
-  'analyze × exact duplicates': {
-    observed: 'ERR_DUPLICATES',
-    should: "valid: a report on embeddings (which it counts duplicates in) must not fail on 2 duplicated pairs; analyze's @throws has no ERR_DUPLICATES",
-  },
-  'mada × all rows identical': { observed: 'ERR_K_TOO_LARGE', should: "ERR_DEGENERATE (message speaks of 'k = 69', a k the caller never passed)" },
   'knn huge values, sqeuclidean (distances overflow f32)': {
     observed: 'VALID_WITH_NON_FINITE(result.distances[0] = Infinity)',
-    should: 'documented: f32 distances beyond f32 range saturate to ±Infinity (or f64 distances / an error code)',
+    should: 'documented (README "Exact nearest neighbours"): f32 distances beyond the f32 range saturate to ±Infinity; the neighbours are still exact',
   },
   'knn huge values, dot': {
     observed: 'VALID_WITH_NON_FINITE(result.distances[0] = -Infinity)',
-    should: 'documented: f32 distances beyond f32 range saturate to ±Infinity (or f64 distances / an error code)',
+    should: 'documented (README "Exact nearest neighbours"): f32 distances beyond the f32 range saturate to ±Infinity; the neighbours are still exact',
   },
 }
 

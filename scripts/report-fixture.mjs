@@ -165,7 +165,7 @@ const analysis = {
   },
   schema: 'embgeo.analysis/1',
   source: { name: 'synthetic-sentences-384.npy', format: 'npy', rows: ROWS, cols: COLS, dtype: 'f32' },
-  sample: { rows: SAMPLE, seed: 42, subsampled: true },
+  sample: { rows: SAMPLE, seed: 42, subsampled: true, duplicatesRemoved: 3 },
   metric: 'cosine',
   norms: { ...summarize(norms), zeroRows: 0, histogram: histogram(norms, 40) },
   anisotropy: { meanNormRatio: 0.4213, averageCosine: 0.1794, cosineStd: 0.1127, zeroRows: 0 },

@@ -87,9 +87,16 @@ export interface Analysis {
   }
   /**
    * Rows the neighbour-based measures used: all rows, or a seeded uniform subsample when the set is
-   * larger than `maxRows` (spectrum, norms, anisotropy and duplicates always use every row).
+   * larger than `maxRows`, without repeated rows (spectrum, norms, anisotropy and duplicates
+   * always use every row).
    */
-  sample: { rows: number; seed: number; subsampled: boolean }
+  sample: {
+    rows: number
+    seed: number
+    subsampled: boolean
+    /** Exact duplicates (after normalisation under cosine) left out of the sample: one row of each group is kept. */
+    duplicatesRemoved: number
+  }
   /** Distance used by the neighbour-based measures. */
   metric: 'euclidean' | 'cosine'
   /** Row L2 norms. */

@@ -94,6 +94,13 @@ function curve(r: IdScalingResult): ScalingCurve {
   }
 }
 
+/** Indices i with firstOf[i] === i (the first row of each group of equal rows), ascending. */
+function firstOccurrences(firstOf: Uint32Array): Uint32Array {
+  const out: number[] = []
+  for (let i = 0; i < firstOf.length; i++) if (firstOf[i] === i) out.push(i)
+  return Uint32Array.from(out)
+}
+
 /** Components needed to reach `share` of the variance (1-based), from the cumulative ratios. */
 function componentsFor(cumulative: ArrayLike<number>, share: number): number {
   for (let i = 0; i < cumulative.length; i++) if (cumulative[i]! >= share - 1e-12) return i + 1
@@ -117,14 +124,16 @@ function thin(x: ArrayLike<number>, y: ArrayLike<number>, m: number): { x: numbe
 /**
  * Analyse an embedding set. Spectrum, norms, anisotropy and duplicates use every row; the
  * neighbour-based measures (ID, local ID, hubness, scaling) use all rows up to `maxRows`, else a
- * seeded uniform subsample of `maxRows` rows. Time: one covariance pass O(N d²) plus one exact
+ * seeded uniform subsample of `maxRows` rows, keeping one row of each group of exact duplicates
+ * (zero distances would make the ratio estimators undefined). Time: one covariance pass O(N d²) plus one exact
  * all-points kNN of the sample O(m² d) and a GRIDE scaling kNN (k = 64); memory O(d² + m·64).
  * Stages run one after the other on embgeo's pool; `onProgress` receives `{ phase, completed, total }`
  * with the stage name and the stage count.
  *
  * @param X n × d, n ≥ 8 rows.
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (n < 8), ERR_NON_FINITE, ERR_OUT_OF_RANGE,
- *   ERR_DEGENERATE (e.g. all rows identical), ABORT_ERR
+ *   ERR_DEGENERATE (fewer than 8 distinct rows, all rows identical, fewer than 2 non-zero rows,
+ *   covariance overflow), ABORT_ERR
  */
 export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<Analysis> {
   const m = toMatrix('X', X)
@@ -179,7 +188,12 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const sampleRows = sampleIndices(m.rows, maxRows, seed)
   const sampled = sampleRows.length < m.rows
   const base = sampled ? takeRows(m, sampleRows) : m
-  const S = metric === 'cosine' ? unitRows(base) : base
+  const cand = metric === 'cosine' ? unitRows(base) : base
+  // Zero-distance neighbours break the ratio estimators (ERR_DUPLICATES): keep the first of each
+  // group of equal rows (equal after normalisation under cosine) for the neighbour measures.
+  const dupS = await duplicates(cand, run)
+  const S = dupS.count === 0 ? cand : takeRows(cand, firstOccurrences(dupS.firstOf))
+  if (S.rows < 8) throw embgeoError('ERR_DEGENERATE', `X has only ${S.rows} distinct rows${metric === 'cosine' ? ' (directions)' : ''}; analyze needs at least 8`)
   const K = Math.min(Math.max(k, localK), S.rows - 1)
   const nb = await step('neighbours', () => knn(S, { k: K, metric: 'euclidean', ...run }))
 
@@ -220,7 +234,7 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
       ...(o.intrinsicDimension === undefined ? {} : { intrinsicDimension: o.intrinsicDimension }),
       ...(o.description === undefined ? {} : { description: o.description }),
     },
-    sample: { rows: S.rows, seed, subsampled: sampled },
+    sample: { rows: S.rows, seed, subsampled: sampled, duplicatesRemoved: dupS.count },
     metric,
     norms: { ...summarize(norms), zeroRows, histogram: histogram(norms, 40) },
     anisotropy: { meanNormRatio: aniso.meanNormRatio, averageCosine: aniso.averageCosine, cosineStd: aniso.cosineStd, zeroRows: aniso.zeroRows },

@@ -3,6 +3,7 @@
  */
 import { embgeoError } from './errors.js'
 import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { disposeSymbol } from './model.js'
 import { native } from './native.js'
 import { runAsync, runSync, type RunOptions } from './run.js'
 
@@ -142,7 +143,6 @@ export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
 
 type NativeIndex = InstanceType<ReturnType<typeof native>['NativeKnnIndex']>
 
-const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')
 
 /**
  * A native-owned copy of a corpus, searched many times (no copy of the corpus per search).

@@ -61,3 +61,6 @@ export function bytesArg(bytes: unknown, kind: string): Uint8Array {
   }
   return bytes
 }
+
+/** `Symbol.dispose` where the runtime defines it (for TypeScript's `using`), else Node's registered `nodejs.dispose` symbol. */
+export const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose')

@@ -5,7 +5,7 @@
  */
 import { embgeoError } from './errors.js'
 import { checkInteger, checkOptions, type DenseMatrix, type MatrixLike } from './input.js'
-import { asMatrix, bytesArg, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
+import { asMatrix, bytesArg, disposeSymbol, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
 import { native } from './native.js'
 import { runSync, type RunOptions } from './run.js'
 
@@ -114,6 +114,7 @@ export class PCA {
       out = await runModel(runOptions(run), m.data, (c, d) => this.#native.run(op, d, m.cols, c as never))
     } finally {
       if (claimed) this.#fitting = false
+      if (claimed) this.#native.syncMemory()
     }
     if (op === 'fit' || op === 'fitTransform') this.#state = undefined
     return out === null ? null : asMatrix(out, op === 'fitTransform' ? this.#fitted().nComponents : this.#width(op))
@@ -229,6 +230,21 @@ export class PCA {
   }
 
   /** The model as a plain object (`JSON.stringify(pca)` works); {@link PCA.fromJSON} reads it back. */
+  /** Native bytes this model holds (reported to V8 as external memory, so GC pressure accounts for it). */
+  get memory(): number {
+    return this.#native.memory
+  }
+
+  /**
+   * Free the fitted state now instead of at garbage collection: the instance becomes unfitted
+   * (options kept; fit again to reuse it). Also `using m = new PCA(…)`.
+   * @throws ERR_BUSY while a fit is running
+   */
+  dispose(): void {
+    runSync(() => this.#native.dispose())
+    this.#state = undefined
+  }
+
   toJSON(): Record<string, unknown> {
     return JSON.parse(runSync(() => this.#native.toJson())) as Record<string, unknown>
   }
@@ -250,3 +266,5 @@ export class PCA {
     return new PCA({ [FROM_NATIVE]: runSync(() => native().NativePca.deserialize(b)) } as PCAOptions)
   }
 }
+
+Object.defineProperty(PCA.prototype, disposeSymbol, { value: PCA.prototype.dispose })

@@ -5,7 +5,7 @@
  */
 import { embgeoError } from './errors.js'
 import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
-import { asMatrix, bytesArg, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
+import { asMatrix, bytesArg, disposeSymbol, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
 import { native } from './native.js'
 import { runAsync, runSync, type RunOptions } from './run.js'
 
@@ -113,6 +113,7 @@ export class Whitener {
       out = await runModel(run, m.data, (c, d) => this.#native.run(op, d, m.cols, w, c as never))
     } finally {
       if (claimed) this.#fitting = false
+      if (claimed) this.#native.syncMemory()
     }
     if (op === 'fit' || op === 'fitTransform') this.#state = undefined
     return out === null ? null : asMatrix(out, this.#width(op))
@@ -192,6 +193,21 @@ export class Whitener {
   }
 
   /** The model as a plain object; {@link Whitener.fromJSON} reads it back. */
+  /** Native bytes this model holds (reported to V8 as external memory, so GC pressure accounts for it). */
+  get memory(): number {
+    return this.#native.memory
+  }
+
+  /**
+   * Free the fitted state now instead of at garbage collection: the instance becomes unfitted
+   * (options kept; fit again to reuse it). Also `using m = new Whitener(…)`.
+   * @throws ERR_BUSY while a fit is running
+   */
+  dispose(): void {
+    runSync(() => this.#native.dispose())
+    this.#state = undefined
+  }
+
   toJSON(): Record<string, unknown> {
     return JSON.parse(runSync(() => this.#native.toJson())) as Record<string, unknown>
   }
@@ -274,3 +290,5 @@ export function allButTheTopSync(X: MatrixLike, options: { remove: number }): Al
   const { m, remove } = abttArgs(X, options)
   return abttResult(runSync(() => native().allButTheTopSync(m.data, m.cols, remove)), m.cols, remove)
 }
+
+Object.defineProperty(Whitener.prototype, disposeSymbol, { value: Whitener.prototype.dispose })

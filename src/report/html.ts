@@ -94,7 +94,11 @@ export function summaryHtml(a: Analysis): string {
     card('Data', [
       ['rows × columns', `${int(a.source.rows)} × ${int(a.source.cols)}`],
       ['format, dtype', esc(`${a.source.format}, ${a.source.dtype}`)],
-      ['rows for neighbour measures', `${int(a.sample.rows)}${a.sample.subsampled ? ` <small>seeded sample, seed ${esc(a.sample.seed)}</small>` : ''}`],
+      [
+        'rows for neighbour measures',
+        `${int(a.sample.rows)}${a.sample.subsampled ? ` <small>seeded sample, seed ${esc(a.sample.seed)}</small>` : ''}` +
+          (a.sample.duplicatesRemoved ? ` <small>${int(a.sample.duplicatesRemoved)} duplicates left out</small>` : ''),
+      ],
       ['metric', esc(a.metric)],
       ['exact duplicate rows', `${int(a.duplicates.count)} <small>in ${int(a.duplicates.groups)} groups</small>`],
       ['zero rows', int(a.norms.zeroRows)],

@@ -42,7 +42,8 @@ impl Default for Params {
 /// # Determinism
 /// Bit-identical for every `ctl.par`.
 /// # Errors
-/// `OutOfRange` (k < 2), `KTooLarge` (not enough non-zero distances), `Duplicates` (policy
+/// `OutOfRange` (k < 2), `KTooLarge` (not enough non-zero distances in the given columns),
+/// `Degenerate` (not enough distinct points at all, e.g. identical rows), `Duplicates` (policy
 /// `Error`), `Degenerate` (r_k = r_⌊k/2⌋: infinite estimate), `Cancelled`.
 /// # Panics
 /// Never.
@@ -60,6 +61,14 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
     let pw = map_rows(ctl, "mada", use_nb.rows, |i| {
         let d = use_nb.distances_of(i);
         let zeros = d.iter().take_while(|v| **v == 0.0).count();
+        if zeros + k > d.len() && d.len() + 1 >= use_nb.rows {
+            // Every other point is already a neighbour: more columns cannot help.
+            return Err(Error::Degenerate(format!(
+                "MADA: row {i} has {zeros} zero-distance neighbours of {}, too few distinct points \
+                 for k = {k} (are the rows identical?); deduplicate the data or lower k",
+                d.len()
+            )));
+        }
         if zeros + k > d.len() {
             return Err(Error::KTooLarge {
                 k: k + zeros,

@@ -4,16 +4,37 @@
 //! aborted fit leaves the old state; `busy` makes a second fit (or a mutation) while one is
 //! pending fail with `ERR_BUSY`, deterministically, from the moment the fit is queued.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use embgeo_core::Error as CoreError;
+use napi::Env;
+
+/// Native heap held by a model, reported to V8 as external memory.
+pub trait HeapBytes {
+    /// Bytes of heap the model holds now.
+    fn heap_bytes(&self) -> usize;
+}
+
+impl HeapBytes for embgeo_pca::Pca {
+    fn heap_bytes(&self) -> usize {
+        self.heap_bytes()
+    }
+}
+
+impl HeapBytes for embgeo_pca::Whitener {
+    fn heap_bytes(&self) -> usize {
+        self.heap_bytes()
+    }
+}
 
 /// A model behind a lock, with a flag for a pending fit.
 pub struct Model<M> {
     value: RwLock<M>,
     busy: AtomicBool,
     kind: &'static str,
+    /// Bytes last reported to V8 with `adjust_external_memory`.
+    reported: AtomicI64,
 }
 
 impl<M> Model<M> {
@@ -23,6 +44,7 @@ impl<M> Model<M> {
             value: RwLock::new(value),
             busy: AtomicBool::new(false),
             kind,
+            reported: AtomicI64::new(0),
         })
     }
 
@@ -49,6 +71,33 @@ impl<M> Model<M> {
             "PCA" => "this PCA is already fitting; await the running fit() first",
             _ => "this Whitener is already fitting; await the running fit() first",
         })
+    }
+}
+
+impl<M: HeapBytes> Model<M> {
+    /// Report the model's current heap to V8 (the change since the last report). Call on the JS
+    /// thread after anything that may change it: fits, partial fits, merges, dispose.
+    pub fn report(&self, env: Env) -> napi::Result<()> {
+        let now = i64::try_from(self.read().heap_bytes()).unwrap_or(i64::MAX);
+        let before = self.reported.swap(now, Ordering::Relaxed);
+        if now != before {
+            env.adjust_external_memory(now - before)?;
+        }
+        Ok(())
+    }
+
+    /// Withdraw everything reported (the JS object's finalizer).
+    pub fn unreport(&self, env: Env) -> napi::Result<()> {
+        let before = self.reported.swap(0, Ordering::Relaxed);
+        if before != 0 {
+            env.adjust_external_memory(-before)?;
+        }
+        Ok(())
+    }
+
+    /// Bytes last reported.
+    pub fn reported(&self) -> i64 {
+        self.reported.load(Ordering::Relaxed)
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef};
 use embgeo_pca::{all_but_the_top, model_io, pca, whiten, NComponents, Pca, Solver, Whitener};
-use napi::bindgen_prelude::{AsyncTask, Either, Float32Array, Float64Array, Uint8Array};
+use napi::bindgen_prelude::{AsyncTask, Either, Float32Array, Float64Array, ObjectFinalize, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -277,7 +277,7 @@ impl<M: Fittable> Job for ModelJob<'_, M> {
 }
 
 /// The raw binding of `PCA`.
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativePca {
     model: Arc<Model<Pca>>,
 }
@@ -304,8 +304,41 @@ fn op_of(name: &str) -> Result<PcaOp, CoreError> {
     }
 }
 
+impl ObjectFinalize for NativePca {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        self.model.unreport(env)
+    }
+}
+
 #[napi]
 impl NativePca {
+    /// Report the native memory the model holds now to V8 (the JS layer calls it after every
+    /// async fit; sync mutations report by themselves).
+    #[napi]
+    pub fn sync_memory(&self, env: Env) -> napi::Result<()> {
+        self.model.report(env)
+    }
+
+    /// Native bytes held (as last reported to V8).
+    #[napi(getter)]
+    pub fn memory(&self) -> f64 {
+        self.model.reported() as f64
+    }
+
+    /// Free the fitted state now: the instance becomes unfitted (its options are kept) and its
+    /// memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
+    #[napi]
+    pub fn dispose(&self, env: Env) -> napi::Result<()> {
+        let go = || -> Result<(), CoreError> {
+            let mut m = self.model.write()?;
+            let fresh = m.unfitted()?;
+            *m = fresh;
+            Ok(())
+        };
+        go().map_err(|e| to_napi(env, &e))?;
+        self.model.report(env)
+    }
+
     /// An unfitted PCA.
     #[napi(constructor)]
     pub fn new(env: Env, options: PcaOptions) -> napi::Result<Self> {
@@ -327,7 +360,9 @@ impl NativePca {
         let job = op_of(&op)
             .and_then(|op| self.job(Data::borrowed(data), cols, op))
             .map_err(|e| to_napi(env, &e))?;
-        run_sync(env, &job)
+        let out = run_sync(env, &job);
+        self.model.report(env)?;
+        out
     }
 
     /// Run `op` on the embgeo pool; `data` is copied once before this returns.
@@ -362,7 +397,8 @@ impl NativePca {
                 Either::B(m) => p.partial_fit(m, &ctl),
             })
         };
-        go().map_err(|e| to_napi(env, &e))
+        go().map_err(|e| to_napi(env, &e))?;
+        self.model.report(env)
     }
 
     /// Combine the moments of another PCA's partial fits into this one.
@@ -373,7 +409,8 @@ impl NativePca {
             let mut mine = self.model.write()?;
             mine.merge(&theirs, &Ctl::detached())
         };
-        go().map_err(|e| to_napi(env, &e))
+        go().map_err(|e| to_napi(env, &e))?;
+        self.model.report(env)
     }
 
     /// The learned state, or `null` before a fit.
@@ -404,9 +441,11 @@ impl NativePca {
     /// Load the JSON form.
     #[napi(factory)]
     pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-        model_io::pca_from_json(&json)
+        let this = model_io::pca_from_json(&json)
             .map(Self::wrap)
-            .map_err(|e| to_napi(env, &e))
+            .map_err(|e| to_napi(env, &e))?;
+        this.model.report(env)?;
+        Ok(this)
     }
 
     /// The safetensors form (`serialize`).
@@ -420,9 +459,11 @@ impl NativePca {
     /// Load the safetensors form.
     #[napi(factory)]
     pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-        model_io::pca_from_bytes(bytes)
+        let this = model_io::pca_from_bytes(bytes)
             .map(Self::wrap)
-            .map_err(|e| to_napi(env, &e))
+            .map_err(|e| to_napi(env, &e))?;
+        this.model.report(env)?;
+        Ok(this)
     }
 }
 
@@ -483,7 +524,7 @@ pub struct WhitenerState {
 }
 
 /// The raw binding of `Whitener`.
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeWhitener {
     model: Arc<Model<Whitener>>,
 }
@@ -506,8 +547,41 @@ impl NativeWhitener {
     }
 }
 
+impl ObjectFinalize for NativeWhitener {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        self.model.unreport(env)
+    }
+}
+
 #[napi]
 impl NativeWhitener {
+    /// Report the native memory the model holds now to V8 (the JS layer calls it after every
+    /// async fit; sync mutations report by themselves).
+    #[napi]
+    pub fn sync_memory(&self, env: Env) -> napi::Result<()> {
+        self.model.report(env)
+    }
+
+    /// Native bytes held (as last reported to V8).
+    #[napi(getter)]
+    pub fn memory(&self) -> f64 {
+        self.model.reported() as f64
+    }
+
+    /// Free the fitted state now: the instance becomes unfitted (its options are kept) and its
+    /// memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
+    #[napi]
+    pub fn dispose(&self, env: Env) -> napi::Result<()> {
+        let go = || -> Result<(), CoreError> {
+            let mut m = self.model.write()?;
+            let fresh = m.unfitted()?;
+            *m = fresh;
+            Ok(())
+        };
+        go().map_err(|e| to_napi(env, &e))?;
+        self.model.report(env)
+    }
+
     /// An unfitted whitener.
     #[napi(constructor)]
     pub fn new(env: Env, options: WhitenerOptions) -> napi::Result<Self> {
@@ -530,7 +604,9 @@ impl NativeWhitener {
         let job = op_of(&op)
             .and_then(|op| self.job(Data::borrowed(data), cols, op, weights))
             .map_err(|e| to_napi(env, &e))?;
-        run_sync(env, &job)
+        let out = run_sync(env, &job);
+        self.model.report(env)?;
+        out
     }
 
     /// Run `op` on the embgeo pool; inputs are copied once before this returns.
@@ -575,9 +651,11 @@ impl NativeWhitener {
     /// Load the JSON form.
     #[napi(factory)]
     pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-        model_io::whitener_from_json(&json)
+        let this = model_io::whitener_from_json(&json)
             .map(Self::wrap)
-            .map_err(|e| to_napi(env, &e))
+            .map_err(|e| to_napi(env, &e))?;
+        this.model.report(env)?;
+        Ok(this)
     }
 
     /// The safetensors form (`serialize`).
@@ -591,9 +669,11 @@ impl NativeWhitener {
     /// Load the safetensors form.
     #[napi(factory)]
     pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-        model_io::whitener_from_bytes(bytes)
+        let this = model_io::whitener_from_bytes(bytes)
             .map(Self::wrap)
-            .map_err(|e| to_napi(env, &e))
+            .map_err(|e| to_napi(env, &e))?;
+        this.model.report(env)?;
+        Ok(this)
     }
 }
 

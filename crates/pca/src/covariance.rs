@@ -42,7 +42,8 @@ impl Default for Params {
 /// last-ulp drift across SIMD levels.
 /// # Errors
 /// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
-/// `Internal` if the eigensolver does not converge, `Cancelled`.
+/// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `Internal` if the
+/// eigensolver does not converge, `Cancelled` (also checked after the eigendecomposition).
 /// # Panics
 /// Never on any input.
 /// # Reference
@@ -61,8 +62,17 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     ctl.checkpoint()?;
     let d = m.n_features();
     let c = m.scatter(params.center, divisor);
+    if let Some(v) = c.iter().find(|v| !v.is_finite()) {
+        return Err(Error::Degenerate(format!(
+            "the covariance overflows f64 ({v}): the data's values are too large (around 1e154 or more); \
+             rescale them (e.g. divide by their largest absolute value) before fitting"
+        )));
+    }
     // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
     let (mut values, components) = linalg::sym_eigh_desc(&c, d, faer::Par::Seq)?;
+    // The eigensolver cannot be interrupted (≈ 0.6 s at d = 1536): an abort during it is
+    // honoured here, so an aborted fit never resolves.
+    ctl.checkpoint()?;
     for v in &mut values {
         if *v < 0.0 {
             *v = 0.0;

@@ -30,15 +30,46 @@ pub enum Kernel {
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
     /// co-moment carries a relative error of order sqrt(block_rows)·2⁻²⁴, merged in f64).
+    /// A block whose centred values leave f32's safe range (see [`F32_SAFE`]) is computed in
+    /// f64 instead, so huge or tiny values never overflow or underflow.
     F32,
     /// Everything in f64 (exact widening of f32 input).
     F64,
 }
 
+/// Centred values `c` of a block must satisfy `c == 0` or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1` for
+/// the block to use the f32 kernel: products then stay far from f32's overflow (3.4·10³⁸, also
+/// after summing `block_rows` of them) and underflow (1.2·10⁻³⁸) limits.
+pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
+
+/// Work per block is capped at about this many multiply-adds (`rows·d²/2`), so that a
+/// cancellation checkpoint (one per block) comes every few tens of milliseconds at any width.
+const BLOCK_MACS: usize = 1 << 30;
+
+/// Rows per block: `params.block_rows`, lowered for wide inputs to keep [`BLOCK_MACS`].
+fn block_rows_for(params: &Params, d: usize) -> usize {
+    params
+        .block_rows
+        .min((2 * BLOCK_MACS / (d * d).max(1)).max(64))
+        .max(1)
+}
+
+/// `true` if every centred value of the block is 0 or inside [`F32_SAFE`].
+fn f32_safe<T: Element>(x: MatRef<'_, T>, w: Option<&[f64]>, mean: &[f64]) -> bool {
+    (0..x.rows()).all(|i| {
+        let s = w.map_or(1.0, |w| w[i].sqrt());
+        x.row(i).iter().zip(mean).all(|(v, m)| {
+            let c = (s * (v.to_f64() - m)).abs();
+            c == 0.0 || (F32_SAFE.0..=F32_SAFE.1).contains(&c)
+        })
+    })
+}
+
 /// Tunables of [`accumulate`] / [`Moments::update`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
-    /// Rows per block (one SYRK and one merge per block). Default 2048.
+    /// Rows per block (one SYRK and one merge per block). Default 2048; wide inputs use fewer
+    /// (at most 2³¹/d² rows, at least 64) so that cancellation is checked every ~10⁹ multiply-adds.
     pub block_rows: usize,
     /// Fixed number of lanes (contiguous runs of blocks accumulated independently, then merged
     /// in order): the parallelism available, independent of the thread count. Default 4.
@@ -166,6 +197,12 @@ impl Moments {
         &self.comoment
     }
 
+    /// Heap bytes held (mean and co-moment buffers), for reporting to a garbage collector.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        8 * (self.mean.capacity() + self.comoment.capacity())
+    }
+
     /// Add the rows of `x` (with optional per-row `weights`) to the moments.
     ///
     /// # Shapes and types
@@ -212,7 +249,7 @@ impl Moments {
         if n == 0 {
             return Ok(());
         }
-        let b = params.block_rows.max(1).min(n);
+        let b = block_rows_for(params, d).min(n);
         let n_blocks = n.div_ceil(b);
         let lanes = params.lanes.clamp(1, n_blocks);
         let per_lane = n_blocks.div_ceil(lanes);
@@ -240,7 +277,7 @@ impl Moments {
                 let wb = weights.map(|w| &w[start..end]);
                 let (wsum, mean_b) = block_mean(xb, wb, Par::Seq);
                 if wsum > 0.0 {
-                    if use_f32 {
+                    if use_f32 && f32_safe(xb, wb, &mean_b) {
                         buf32.resize(rows * d, 0.0f32);
                         centre_block(&mut buf32, xb, wb, &mean_b, |v| v as f32);
                         let a = faer::MatRef::from_column_major_slice(&buf32, d, rows);

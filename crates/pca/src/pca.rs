@@ -233,6 +233,20 @@ impl Pca {
         self.moments.as_ref()
     }
 
+    /// Heap bytes held by the fitted state and the streaming moments (0 when unfitted), for
+    /// reporting to a garbage collector.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let f = self.fitted.as_ref().map_or(0, |f| {
+            8 * (f.components.capacity()
+                + f.explained_variance.capacity()
+                + f.explained_variance_ratio.capacity()
+                + f.singular_values.capacity()
+                + f.mean.capacity())
+        });
+        f + self.moments.as_ref().map_or(0, Moments::heap_bytes)
+    }
+
     /// Fit on all rows of `x`, replacing any earlier state.
     ///
     /// # Shapes and types

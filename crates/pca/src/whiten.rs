@@ -160,6 +160,14 @@ pub struct Whitener {
 const SINGULAR_REL: f64 = 1e-12;
 
 impl Whitener {
+    /// Heap bytes held by the fitted state (0 when unfitted), for reporting to a garbage collector.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.state.as_ref().map_or(0, |s| {
+            8 * (s.mean.capacity() + s.eigenvalues.capacity() + s.axes.capacity() + s.matrix.capacity())
+        })
+    }
+
     /// An unfitted whitener.
     ///
     /// # Errors

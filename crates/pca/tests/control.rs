@@ -134,3 +134,36 @@ fn svd_and_randomized_solvers_across_thread_counts() {
         }
     }
 }
+
+#[test]
+fn extreme_f32_values_fit_like_their_f64_copies_and_f64_overflow_is_a_clear_error() {
+    let ctl = Ctl::detached();
+    let fit_ev = |x: MatRef<'_, f32>| {
+        let mut p = Pca::new(Params::default()).unwrap();
+        p.fit(x, &ctl).unwrap();
+        p.fitted().unwrap().explained_variance.clone()
+    };
+    for scale in [1e20f64, 1e-25] {
+        let x64: Vec<f64> = (0..60 * 4)
+            .map(|i| scale * (((i * 37) % 101) as f64 / 101.0 - 0.5))
+            .collect();
+        let x32: Vec<f32> = x64.iter().map(|&v| v as f32).collect();
+        let back: Vec<f64> = x32.iter().map(|&v| f64::from(v)).collect();
+        let a = fit_ev(MatRef::new(&x32, 60, 4).unwrap());
+        let mut p = Pca::new(Params::default()).unwrap();
+        p.fit(MatRef::new(&back, 60, 4).unwrap(), &ctl).unwrap();
+        let b = p.fitted().unwrap().explained_variance.clone();
+        assert!(b.iter().all(|v| *v > 0.0), "scale {scale:e}: {b:?}");
+        for (u, v) in a.iter().zip(&b) {
+            assert!(
+                (u - v).abs() <= 1e-12 * v.abs(),
+                "scale {scale:e}: {u:e} vs {v:e}"
+            );
+        }
+    }
+    let huge: Vec<f64> = (0..40).map(|i| 1e200 * f64::from(i % 7)).collect();
+    let mut p = Pca::new(Params::default()).unwrap();
+    let e = p.fit(MatRef::new(&huge, 20, 2).unwrap(), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_DEGENERATE", "{e}");
+    assert!(e.to_string().contains("rescale"), "{e}");
+}
