@@ -145,7 +145,7 @@ fn extreme_f32_values_fit_like_their_f64_copies_and_f64_overflow_is_a_clear_erro
     };
     for scale in [1e20f64, 1e-25] {
         let x64: Vec<f64> = (0..60 * 4)
-            .map(|i| scale * (((i * 37) % 101) as f64 / 101.0 - 0.5))
+            .map(|i: u32| scale * (f64::from((i * 37) % 101) / 101.0 - 0.5))
             .collect();
         let x32: Vec<f32> = x64.iter().map(|&v| v as f32).collect();
         let back: Vec<f64> = x32.iter().map(|&v| f64::from(v)).collect();
