@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 use crate::error::to_napi;
 use crate::input::{with_matrix, Data, FloatArg};
-use crate::model::{FitTicket, Model};
+use crate::model::{FitTicket, HeapBytes, Model};
 use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
 
 type Rows = Either<Float32Array, Float64Array>;
@@ -187,6 +187,19 @@ impl Fittable for Whitener {
     }
 }
 
+/// Replace the fitted state by an unfitted model with the same options and withdraw its memory
+/// from V8 (`dispose()` of both classes); `Busy` while a fit is pending.
+fn dispose_model<M: Fittable + HeapBytes>(model: &Model<M>, env: Env) -> napi::Result<()> {
+    let go = || -> Result<(), CoreError> {
+        let mut m = model.write()?;
+        let fresh = m.unfitted()?;
+        *m = fresh;
+        Ok(())
+    };
+    go().map_err(|e| to_napi(env, &e))?;
+    model.report(env)
+}
+
 /// Fit `model` on `x`, then (for `fitTransform`) transform the same rows.
 fn fit_then<M: Fittable, T: Element>(
     model: &mut M,
@@ -329,14 +342,7 @@ impl NativePca {
     /// memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
     #[napi]
     pub fn dispose(&self, env: Env) -> napi::Result<()> {
-        let go = || -> Result<(), CoreError> {
-            let mut m = self.model.write()?;
-            let fresh = m.unfitted()?;
-            *m = fresh;
-            Ok(())
-        };
-        go().map_err(|e| to_napi(env, &e))?;
-        self.model.report(env)
+        dispose_model(&self.model, env)
     }
 
     /// An unfitted PCA.
@@ -572,14 +578,7 @@ impl NativeWhitener {
     /// memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
     #[napi]
     pub fn dispose(&self, env: Env) -> napi::Result<()> {
-        let go = || -> Result<(), CoreError> {
-            let mut m = self.model.write()?;
-            let fresh = m.unfitted()?;
-            *m = fresh;
-            Ok(())
-        };
-        go().map_err(|e| to_napi(env, &e))?;
-        self.model.report(env)
+        dispose_model(&self.model, env)
     }
 
     /// An unfitted whitener.
