@@ -4,9 +4,10 @@
 // its own child process, on the same seeded G2 data (bench/lib/data.mjs). Writes
 // bench/results/intdim.md and intdim.json. Not a test: nothing is asserted.
 //
-// embgeo path: the Node API for intrinsic dimension (src/intdim.ts) is not exported yet, so
-// embgeo is timed through the Rust crate: crates/intdim/examples/bench_id.rs
-// (`embgeo_intdim::from_data::*`, neighbours from embgeo-knn, rayon pool of 2 threads).
+// embgeo path: the public Node API (dist/, async functions, pool of 2 threads) through
+// bench/runners/embgeo-id.mjs — the cost a JavaScript user pays, input copy included. (Earlier
+// results were timed through the Rust crate, crates/intdim/examples/bench_id.rs, which remains
+// for profiling.) Requires `npm run build:ts` and the release addon.
 //
 // Setup once: bash scripts/reference/setup.sh (scikit-dimension, dadapy in .venv-ref)
 // Run: node bench/intdim.bench.mjs [--quick] [--budget-min 36]
@@ -26,8 +27,7 @@ const budgetArg = process.argv.indexOf('--budget-min')
 const budgetS = 60 * (budgetArg > 0 ? Number(process.argv[budgetArg + 1]) : quick ? 4 : 36)
 const LIMIT_S = 600 // a peer projected above 10 minutes per run at a size is skipped there
 const D = 384
-const targetDir = `${root}target-idbench`
-const bin = `${targetDir}/release/examples/bench_id`
+const runner = `${root}bench/runners/embgeo-id.mjs`
 
 const IMPLS = ['embgeo', 'skdim', 'dadapy']
 const NAMES = { embgeo: 'embgeo', skdim: 'scikit-dimension', dadapy: 'DADApy' }
@@ -83,8 +83,6 @@ function runChild(cmd, argv, timeoutS) {
 const env = machine()
 const t0 = Date.now()
 const left = () => budgetS - (Date.now() - t0) / 1000
-console.log(`building ${bin}`)
-execFileSync('cargo', ['build', '--release', '-p', 'embgeo-intdim', '--features', 'knn', '--example', 'bench_id'], { cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } })
 let pyVersions = {}
 try {
   pyVersions = JSON.parse(execFileSync(python, ['-c', 'import json, numpy, importlib.metadata as m; print(json.dumps({"numpy": numpy.__version__, **{p: m.version(p) for p in ["scikit-dimension", "dadapy", "scikit-learn", "scipy"]}}))'], { encoding: 'utf8' }))
@@ -133,7 +131,7 @@ function runCase(impl, est, n, cap = 300) {
   const tStart = Date.now()
   const r =
     impl === 'embgeo'
-      ? runChild(bin, ['--data', X.f32, '--cols', String(D), '--estimators', est, '--runs', '3', '--threads', String(THREADS), '--budget', String(rep)], timeoutS)
+      ? runChild(process.execPath, [runner, '--data', X.f32, '--cols', String(D), '--estimators', est, '--runs', '3', '--threads', String(THREADS), '--budget', String(rep)], timeoutS)
       : runChild(python, [`${root}bench/peers/id_peers.py`, X.npy, '--peer', impl, '--estimator', est, '--runs', '3', '--budget', String(rep)], timeoutS)
   const la = loadavg()[0]
   const wall = (Date.now() - tStart) / 1000
@@ -175,8 +173,7 @@ function write(done) {
       (done ? '' : ' **Run in progress: partial results.**') +
       (quick ? ' **Quick mode: small sizes, not comparable.**' : ''),
     '',
-    'embgeo path: **Rust crate** `embgeo-intdim` (`from_data::*`, neighbours from `embgeo-knn`) via `crates/intdim/examples/bench_id.rs`, ' +
-      'because the Node API for intrinsic dimension (`twoNN`, … in src/intdim.ts) was not exported from dist/index.js at the time of the run; Node binding overhead is therefore not included. ' +
+    'embgeo path: the **public Node API** (`twoNN`, `mle`, … from dist/index.js, async, input copy included) via `bench/runners/embgeo-id.mjs`; ' +
       `embgeo at ${THREADS} threads (rayon pool); peers at their default n_jobs (scikit-dimension estimators n_jobs = 1, its kNN via scikit-learn; DADApy Data n_jobs = 2), ` +
       `OMP/OpenBLAS threads = ${THREADS}. Every (implementation, estimator, size) runs in its own child process, one after another, never concurrently; loading the data is not timed.`,
     '',
@@ -225,6 +222,6 @@ function write(done) {
   lines.push('"ratio" > 1 means the peer is slower than embgeo. Times in seconds, wall clock, per estimator call from raw coordinates to the estimate.', '')
   const dir = quick ? work : `${root}bench/results/`
   writeFileSync(`${dir}intdim.md`, lines.join('\n'))
-  writeFileSync(`${dir}intdim.json`, JSON.stringify({ complete: done, quick, env, pyVersions, threads: THREADS, embgeoPath: 'rust-crate: crates/intdim/examples/bench_id.rs (from_data::*)', budgetS, limitS: LIMIT_S, load0, loadStart, loadEnd, pilot: PILOT, results }, null, 2))
+  writeFileSync(`${dir}intdim.json`, JSON.stringify({ complete: done, quick, env, pyVersions, threads: THREADS, embgeoPath: 'node-api: bench/runners/embgeo-id.mjs (dist/index.js)', budgetS, limitS: LIMIT_S, load0, loadStart, loadEnd, pilot: PILOT, results }, null, 2))
   if (done) console.log(lines.join('\n'))
 }
