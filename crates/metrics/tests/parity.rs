@@ -4,39 +4,13 @@
 //! Arrays are compared norm-wise (`|ours − ref| ≤ rtol · max|ref|`), scalars as
 //! `|ours − ref| ≤ rtol · max(|ref|, 1)` (cosines and skewness can be near 0), integers exactly.
 
-use std::path::PathBuf;
-
 use embgeo_core::{Ctl, Element, MatRef};
 use embgeo_metrics::{anisotropy, duplicates, hubness, spectrum};
+use embgeo_testkit::fixtures::{assert_close_normwise, load_all, nums};
 use serde_json::Value;
 
 fn fixtures() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures/metrics");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            (p.extension()? == "json").then(|| {
-                let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-                (p.file_stem().unwrap().to_string_lossy().into_owned(), v)
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(
-        out.len() >= 6,
-        "expected the committed fixtures, found {}",
-        out.len()
-    );
-    out
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    load_all("metrics", 6)
 }
 
 fn ints(v: &Value) -> Vec<u64> {
@@ -58,19 +32,7 @@ fn scalar(name: &str, what: &str, ours: f64, theirs: &Value, rtol: f64) -> f64 {
 }
 
 fn array(name: &str, what: &str, ours: &[f64], theirs: &Value, rtol: f64) -> f64 {
-    let t = nums(theirs);
-    assert_eq!(ours.len(), t.len(), "{name}: {what} length");
-    let scale = t
-        .iter()
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(f64::MIN_POSITIVE);
-    let err = ours
-        .iter()
-        .zip(&t)
-        .map(|(a, b)| (a - b).abs() / scale)
-        .fold(0.0, f64::max);
-    assert!(err <= rtol, "{name}: {what} differs by {err:.3e} > {rtol:e}");
-    err
+    assert_close_normwise(name, what, ours, &nums(theirs), rtol)
 }
 
 fn run<T: Element>(name: &str, fx: &Value, data: &[T]) -> f64 {

@@ -5,61 +5,22 @@
 //! (components: per row; each row has unit norm). Components beyond `compare_components` (the
 //! rank of the centred data) are an arbitrary null-space basis and are not compared.
 
-use std::path::PathBuf;
-
 use embgeo_core::{Ctl, Element, MatRef, Par};
 use embgeo_pca::moments::Kernel;
 use embgeo_pca::pca::Params;
 use embgeo_pca::whiten::Params as WParams;
 use embgeo_pca::{all_but_the_top, Method, NComponents, Pca, Solver, Whitener};
+use embgeo_testkit::fixtures::{assert_close_normwise, load_all, nums};
 use serde_json::Value;
+use std::path::PathBuf;
 
 fn fixtures() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures/pca");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            (p.extension()? == "json").then(|| {
-                let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-                (p.file_stem().unwrap().to_string_lossy().into_owned(), v)
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(
-        out.len() >= 16,
-        "expected the committed fixtures, found {}",
-        out.len()
-    );
-    out
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    load_all("pca", 16)
 }
 
 /// `|a − b| ≤ rtol · max|b|` entrywise; returns the worst relative error seen.
 fn close(name: &str, what: &str, ours: &[f64], theirs: &[f64], rtol: f64) -> f64 {
-    assert_eq!(ours.len(), theirs.len(), "{name}: {what} length");
-    let scale = theirs
-        .iter()
-        .fold(0.0f64, |m, v| m.max(v.abs()))
-        .max(f64::MIN_POSITIVE);
-    let worst = ours
-        .iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs() / scale)
-        .fold(0.0, f64::max);
-    assert!(
-        worst <= rtol,
-        "{name}: {what} differs by {worst:.3e} (relative to max) > rtol {rtol:e}"
-    );
-    worst
+    assert_close_normwise(name, what, ours, theirs, rtol)
 }
 
 fn as_f64<T: Element>(v: &[T]) -> Vec<f64> {

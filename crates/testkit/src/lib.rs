@@ -1,7 +1,9 @@
 //! Test-only helpers shared by the embgeo crates (a dev-dependency, never shipped).
 //!
-//! [`CountingAllocator`]: a global allocator that forwards to the system allocator and counts
-//! live bytes and their peak, so tests can prove a routine's documented memory bound:
+//! - [`fixtures`]: the committed reference fixtures (`__test__/fixtures/<kind>/*.json`, written by
+//!   `scripts/reference/`) and the norm-wise comparison the parity tests use.
+//! - [`CountingAllocator`]: a global allocator that forwards to the system allocator and counts
+//!   live bytes and their peak, so tests can prove a routine's documented memory bound:
 //!
 //! ```text
 //! #[global_allocator]
@@ -12,6 +14,8 @@
 //!
 //! The counters are process-wide: put all measurements of one test binary in one `#[test]`
 //! function (the harness runs tests on several threads).
+
+pub mod fixtures;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,27 +76,5 @@ unsafe impl GlobalAlloc for CountingAllocator {
         // SAFETY: `p` was returned by `alloc` above (i.e. by `System`) with layout `l`.
         unsafe { System.dealloc(p, l) };
         self.current.fetch_sub(l.size(), Ordering::SeqCst);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::CountingAllocator;
-
-    #[global_allocator]
-    static ALLOC: CountingAllocator = CountingAllocator::new();
-
-    #[test]
-    fn counts_a_known_allocation_and_its_release() {
-        let (peak, v) = ALLOC.peak_during(|| vec![0u8; 1 << 20]);
-        assert!(peak >= 1 << 20, "peak {peak}");
-        let before = ALLOC.current();
-        drop(v);
-        assert!(before - ALLOC.current() >= 1 << 20);
-        let (peak, ()) = ALLOC.peak_during(|| {
-            let w = vec![1u64; 1000];
-            assert_eq!(w.len(), 1000);
-        });
-        assert!((8000..8000 + 4096).contains(&peak), "peak {peak}");
     }
 }
