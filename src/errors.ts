@@ -8,6 +8,7 @@
 /** The stable error codes. */
 export type ErrorCode =
   | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_SHAPE'
   | 'ERR_EMPTY'
@@ -67,7 +68,7 @@ export class EmbgeoError extends Error implements EmbgeoErrorFields {
   }
 }
 
-/** An embgeo error that is also a `TypeError` (`ERR_INVALID_ARG_TYPE`). */
+/** An embgeo error that is also a `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, as in Node). */
 export class EmbgeoTypeError extends TypeError implements EmbgeoErrorFields {
   declare readonly code: ErrorCode
   declare readonly details?: Readonly<Record<string, unknown>>
@@ -95,7 +96,7 @@ export function embgeoError(
   message: string,
   details?: Record<string, unknown>,
 ): EmbgeoError | EmbgeoTypeError | EmbgeoRangeError {
-  if (code === 'ERR_INVALID_ARG_TYPE') return new EmbgeoTypeError(code, message, details)
+  if (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE') return new EmbgeoTypeError(code, message, details)
   if (RANGE_CODES.has(code)) return new EmbgeoRangeError(code, message, details)
   return new EmbgeoError(code, message, details === undefined ? undefined : { details })
 }
@@ -107,7 +108,7 @@ export function abortError(reason?: unknown): EmbgeoError {
   return e
 }
 
-const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ERR_BAD_FILE', 'ERR_IO', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
+const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ERR_BAD_FILE', 'ERR_IO', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
 
 /**
  * Convert what the native addon threw into an embgeo error (native errors carry `code`).

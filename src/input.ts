@@ -4,6 +4,9 @@
  * scan over every element and therefore belongs in Rust) and return the same error codes.
  */
 import { embgeoError } from './errors.js'
+import { checkInteger, checkObject, describe } from './validate.js'
+
+export { checkInteger } from './validate.js'
 
 /** A typed array of floats: the fast path. */
 export type FloatArray = Float32Array | Float64Array
@@ -18,15 +21,6 @@ export interface DenseMatrix {
 /** Anything embgeo accepts as a matrix: a DenseMatrix (no copy), or rows (copied). */
 export type MatrixLike = DenseMatrix | readonly (readonly number[])[] | readonly FloatArray[]
 
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return `an array of length ${value.length}`
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as { length?: number }).length ?? value.byteLength}`
-  if (typeof value === 'object') return `an object with keys [${Object.keys(value as object).slice(0, 5).join(', ')}]`
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
-  return `${typeof value} ${String(value)}`
-}
-
 function isFloatArray(v: unknown): v is FloatArray {
   return v instanceof Float32Array || v instanceof Float64Array
 }
@@ -36,26 +30,8 @@ function isDetached(a: ArrayBufferView): boolean {
   return buf.detached === true
 }
 
-/** `name` must be an integer in [min, max]; returns it. */
-export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number') {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a number; got ${describe(value)}`, { name })
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`
-    throw embgeoError('ERR_OUT_OF_RANGE', `${name} must be ${range}; got ${value}`, { name, value, min, max })
-  }
-  return value
-}
-
-/** `options` must be undefined or a plain object; returns it (or `{}`). */
-export function checkOptions<T extends object>(name: string, options: T | undefined): T {
-  if (options === undefined) return {} as T
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be an object or undefined; got ${describe(options)}`, { name })
-  }
-  return options
-}
+/** `options` must be undefined or a plain object; returns it (or `{}`). Prefer `validateOptions` (validate.ts). */
+export const checkOptions = checkObject
 
 /**
  * View a flat typed array as a matrix of `cols` columns, without copying.

@@ -158,6 +158,18 @@ async function execute<T, A extends readonly FloatArray[]>(
   }
 }
 
+/**
+ * The one idiom that turns a throw into a rejection: async twins validate synchronously (the
+ * same `prepare` as their Sync twin) inside `rejecting`, so bad input rejects instead of throwing.
+ */
+export function rejecting<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body()
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 /** Run a native sync call, converting what it throws into embgeo errors. */
 export function runSync<T>(call: () => T): T {
   try {

@@ -61,6 +61,16 @@ pub enum Error {
         /// The value received.
         actual: String,
     },
+    /// A string parameter outside its set of values (an unknown metric, method or version).
+    #[error("{name} must be {expected}; got '{actual}'")]
+    InvalidValue {
+        /// Parameter name as the public API spells it.
+        name: &'static str,
+        /// The valid values in words, e.g. "one of 'euclidean', 'cosine'".
+        expected: String,
+        /// The value received.
+        actual: String,
+    },
     /// More neighbours asked for than exist.
     #[error("k = {k} but only {available} neighbours are available ({why}); lower k")]
     KTooLarge {
@@ -134,6 +144,7 @@ impl Error {
             Error::Empty { .. } => "ERR_EMPTY",
             Error::NonFinite { .. } => "ERR_NON_FINITE",
             Error::OutOfRange { .. } => "ERR_OUT_OF_RANGE",
+            Error::InvalidValue { .. } => "ERR_INVALID_ARG_VALUE",
             Error::KTooLarge { .. } => "ERR_K_TOO_LARGE",
             Error::Duplicates { .. } => "ERR_DUPLICATES",
             Error::Degenerate(_) => "ERR_DEGENERATE",
@@ -145,6 +156,12 @@ impl Error {
             Error::Cancelled => "ABORT_ERR",
             Error::Internal(_) => "ERR_INTERNAL",
         }
+    }
+
+    /// `true` for errors the JS layer raises as `TypeError` (`ERR_INVALID_ARG_VALUE`, as in Node).
+    #[must_use]
+    pub fn is_type_error(&self) -> bool {
+        matches!(self, Error::InvalidValue { .. })
     }
 
     /// `true` for errors of the caller's input (the JS layer raises them as `RangeError`).
@@ -174,6 +191,14 @@ mod tests {
             (Error::Duplicates { count: 3 }, "ERR_DUPLICATES"),
             (Error::Internal("x".into()), "ERR_INTERNAL"),
             (Error::NotFitted("PCA"), "ERR_NOT_FITTED"),
+            (
+                Error::InvalidValue {
+                    name: "metric",
+                    expected: "one of 'euclidean', 'cosine'".into(),
+                    actual: "manhattan".into(),
+                },
+                "ERR_INVALID_ARG_VALUE",
+            ),
             (
                 Error::BadFile {
                     path: "x.npy".into(),

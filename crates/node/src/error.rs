@@ -1,7 +1,7 @@
 //! Core errors → JavaScript errors carrying the public `code`.
 
 use embgeo_core::Error as CoreError;
-use napi::{Env, JsError, JsRangeError};
+use napi::{Env, JsError, JsRangeError, JsTypeError};
 
 /// A status that is the public error code string (`ERR_SHAPE`, `ABORT_ERR`, …).
 #[derive(Debug, Clone, Copy)]
@@ -13,12 +13,15 @@ impl AsRef<str> for Code {
     }
 }
 
-/// Build the JS error for `e` (a `RangeError` for input errors, an `Error` otherwise) with
+/// Build the JS error for `e` (a `RangeError` for input errors, a `TypeError` for unknown
+/// string values, an `Error` otherwise) with
 /// `error.code = e.code()`, and wrap it so napi throws (or rejects with) exactly that object.
 pub fn to_napi(env: Env, e: &CoreError) -> napi::Error {
     let inner = napi::Error::new(Code(e.code()), e.to_string());
     let value = if e.is_range_error() {
         JsRangeError::from(inner).into_unknown(env)
+    } else if e.is_type_error() {
+        JsTypeError::from(inner).into_unknown(env)
     } else {
         JsError::from(inner).into_unknown(env)
     };
