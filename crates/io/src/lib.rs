@@ -40,6 +40,7 @@
 mod common;
 mod delimited;
 mod detect;
+mod fsx;
 mod json;
 mod npy;
 mod raw;
@@ -47,11 +48,11 @@ mod safetensors;
 mod vecs;
 mod write;
 
-use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
 pub use embgeo_core::{Ctl, Error, Result};
+pub use fsx::{file_type_name, open_regular, remove_pending_temporaries, write_atomic, write_file_atomic};
 pub use write::{write_npy, write_npy_to, write_vecs, write_vecs_to, WriteData};
 
 /// A file format [`read`] understands.
@@ -239,26 +240,15 @@ pub struct Embeddings {
 /// # Cancellation and progress
 /// `ctl` is checked about every MiB; progress is phase `"read"`, bytes read of the file size.
 /// # Errors
-/// `Io` (cannot open or read, a directory, out of memory for the output), `BadFile` (content
+/// `Io` (cannot open or read; not a regular file — a directory, FIFO, socket or device, see
+/// [`open_regular`]; out of memory for the output), `BadFile` (content
 /// not valid for the format, with its location; also an unknown safetensors tensor name),
 /// `NonFinite` (NaN/±∞ in the data), `OutOfRange` (`dim` missing for a raw file), `Cancelled`.
 /// # Panics
 /// Never on any input.
 pub fn read(path: &Path, options: &Options, ctl: &Ctl<'_>) -> Result<Embeddings> {
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone(),
-        reason: e.to_string(),
-    };
-    let file = File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::Io {
-            path: name,
-            reason: "is a directory, not a file".into(),
-        });
-    }
-    read_from(file, meta.len(), &name, options, ctl)
+    let (file, len) = open_regular(path)?;
+    read_from(file, len, &path.display().to_string(), options, ctl)
 }
 
 /// [`read`] from any seekable reader of `len` bytes; `name` is used in messages and for the
