@@ -55,8 +55,9 @@ pub use embgeo_core::{Ctl, Error, Result};
 pub use fsx::{file_type_name, open_regular, remove_pending_temporaries, write_atomic, write_file_atomic};
 pub use write::{write_npy, write_npy_to, write_vecs, write_vecs_to, WriteData};
 
-/// A file format [`read`] understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A file format [`read`] understands (serde: its [`Format::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// numpy `.npy`.
     Npy,
@@ -120,24 +121,25 @@ impl Format {
     /// The format named `name` (see [`Format::name`]).
     ///
     /// # Errors
-    /// `OutOfRange` naming the valid formats.
+    /// `InvalidValue` naming the valid formats.
     pub fn parse(name: &str) -> Result<Self> {
         Format::ALL
             .into_iter()
             .find(|f| f.name() == name)
-            .ok_or_else(|| Error::OutOfRange {
+            .ok_or_else(|| Error::InvalidValue {
                 name: "format",
                 expected: format!(
                     "one of {}",
                     Format::ALL.map(|f| format!("'{}'", f.name())).join(", ")
                 ),
-                actual: format!("'{name}'"),
+                actual: name.to_string(),
             })
     }
 }
 
-/// The element type of the returned matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The element type of the returned matrix (serde: `"f32"` or `"f64"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OutType {
     /// 32-bit floats.
     F32,
@@ -149,22 +151,26 @@ impl OutType {
     /// `f32` or `f64`.
     ///
     /// # Errors
-    /// `OutOfRange` for any other name.
+    /// `InvalidValue` for any other name.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "f32" => Ok(OutType::F32),
             "f64" => Ok(OutType::F64),
-            _ => Err(Error::OutOfRange {
+            _ => Err(Error::InvalidValue {
                 name: "dtype",
                 expected: "'f32' or 'f64'".into(),
-                actual: format!("'{name}'"),
+                actual: name.to_string(),
             }),
         }
     }
 }
 
 /// How to read a file; `Options::default()` detects everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Deserialises (serde) from the camelCase object `readEmbeddings` takes (`limitRows`, a
+/// one-character `delimiter` string); unknown fields are an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Options {
     /// The format; `None` = from the extension, else from the first bytes.
     pub format: Option<Format>,
@@ -181,10 +187,21 @@ pub struct Options {
     pub field: Option<String>,
     /// CSV/TSV/TXT field separator (one ASCII byte; `b' '` = any run of spaces and tabs);
     /// `None` = from the format, else sniffed from the first line.
+    #[serde(deserialize_with = "one_ascii_byte")]
     pub delimiter: Option<u8>,
     /// Whether delimited text starts with a header row; `None` = yes if the first row is not
     /// all numbers.
     pub header: Option<bool>,
+}
+
+/// A delimiter given as a one-character ASCII string.
+fn one_ascii_byte<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u8>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::as_bytes) {
+        None => Ok(None),
+        Some(&[b]) if b.is_ascii() => Ok(Some(b)),
+        Some(_) => Err(serde::de::Error::custom("delimiter must be one ASCII character")),
+    }
 }
 
 /// The values of a matrix read from a file.
