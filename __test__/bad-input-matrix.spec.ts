@@ -10,7 +10,11 @@
  * resized, transferred during an async call). `MATRIX_PROBE=1` prints the observed outcome of
  * every case instead of asserting (used to review the table).
  */
-import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 
 import {
   allButTheTop,
@@ -62,6 +66,8 @@ import {
   mom,
   momSync,
   PCA,
+  readEmbeddings,
+  readEmbeddingsSync,
   recall,
   tle,
   tleSync,
@@ -69,6 +75,10 @@ import {
   twoNNSync,
   Whitener,
   whitening,
+  writeFvecs,
+  writeFvecsSync,
+  writeNpy,
+  writeNpySync,
 } from '../src/index.js'
 import { randomData } from './helpers.js'
 
@@ -661,6 +671,44 @@ const OPTION_CASES: OptionCase[] = [
   ...datasets.manifolds.map((m) => pair(`benchmarkManifold ${m.name} n 3 (legal)`, 'valid', () => datasets.benchmarkManifold(m.name, { n: 3, noise: 0.01, seed: 2 }))),
 ]
 
+// File classes (issue 17): what cannot be read boundedly (FIFOs, devices, directories), planted
+// temporary links and read-only destinations, for every reader and writer.
+const UNIX = process.platform !== 'win32'
+const FILES = mkdtempSync(join(tmpdir(), 'embgeo-matrix-io-'))
+const fileOf = (name: string, content?: string): string => {
+  const p = join(FILES, name)
+  if (content !== undefined) writeFileSync(p, content)
+  return p
+}
+afterAll(() => rmSync(FILES, { recursive: true, force: true }))
+const FIFO = fileOf('pipe.npy')
+const READ_ONLY = fileOf('read-only.npy', 'keep')
+const VICTIM = fileOf('victim', 'precious')
+if (UNIX) {
+  execFileSync('mkfifo', [FIFO])
+  chmodSync(READ_ONLY, 0o444)
+  // the temporary names the writer used to pick (.NAME.<pid>.<counter>.tmp), planted as links
+  for (let i = 0; i < 8; i++) symlinkSync(VICTIM, join(FILES, `.planted.npy.${process.pid}.${i}.tmp`))
+}
+const M = (): ReturnType<typeof matrix> => matrix(new Float32Array([1, 2, 3, 4]), 2)
+const victimIntact = (): void => expect(readFileSync(VICTIM, 'utf8')).toBe('precious')
+const IO_CASES: OptionCase[] = UNIX
+  ? [
+      pair('readEmbeddings a FIFO', 'ERR_IO', () => readEmbeddingsSync(FIFO), () => readEmbeddings(FIFO)),
+      pair('readEmbeddings a FIFO with a format', 'ERR_IO', () => readEmbeddingsSync(FIFO, { format: 'csv' }), () => readEmbeddings(FIFO, { format: 'csv' })),
+      pair('readEmbeddings a character device', 'ERR_IO', () => readEmbeddingsSync('/dev/zero', { format: 'raw', dim: 4 }), () => readEmbeddings('/dev/zero', { format: 'raw', dim: 4 })),
+      pair('readEmbeddings a directory', 'ERR_IO', () => readEmbeddingsSync(FILES, { format: 'npy' }), () => readEmbeddings(FILES, { format: 'npy' })),
+      pair('writeNpy to a FIFO', 'ERR_IO', () => writeNpySync(FIFO, M()), () => writeNpy(FIFO, M())),
+      pair('writeFvecs to a character device', 'ERR_IO', () => writeFvecsSync('/dev/null', M()), () => writeFvecs('/dev/null', M())),
+      pair('writeNpy to a directory', 'ERR_IO', () => writeNpySync(FILES, M()), () => writeNpy(FILES, M())),
+      pair('writeNpy to a read-only file', 'ERR_IO', () => writeNpySync(READ_ONLY, M()), () => writeNpy(READ_ONLY, M())),
+      pair('writeNpy beside planted temporary links (legal)', 'valid', () => (writeNpySync(fileOf('planted.npy'), M()), victimIntact()), async () => {
+        await writeNpy(fileOf('planted.npy'), M())
+        victimIntact()
+      }),
+    ]
+  : []
+
 // ---------------------------------------------------------------------------------------------
 // Running a case
 
@@ -699,6 +747,7 @@ for (const t of TARGETS) {
   }
 }
 for (const c of OPTION_CASES) rows.push({ label: c.label, expected: c.code, sync: c.sync, async: c.async })
+for (const c of IO_CASES) rows.push({ label: c.label, expected: c.code, sync: c.sync, async: c.async })
 for (const row of rows) {
   const bug = KNOWN_BUGS[row.label]
   if (bug !== undefined) {
