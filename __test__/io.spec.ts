@@ -353,6 +353,23 @@ describe('file rules (README "Files")', () => {
     expect(warnings.map((w) => w.name)).toContain('EmbgeoWarning')
   })
 
+  it('settles an aborted write with what really happened: rejected means nothing written', async () => {
+    const big = matrix(new Float32Array(6_000_000), 1000)
+    for (const delay of [0, 5, 30]) {
+      const p = file('aborted.npy')
+      const ac = new AbortController()
+      const pending = writeNpy(p, big, { signal: ac.signal })
+      setTimeout(() => ac.abort(), delay)
+      const outcome = await pending.then(
+        () => 'written',
+        (e: EmbgeoError) => e.code,
+      )
+      if (outcome === 'written') expect(readEmbeddingsSync(p).rows).toBe(6000)
+      else expect([outcome, existsSync(p)]).toEqual(['ABORT_ERR', false])
+      expect(readdirSync(dir).filter((f) => f.startsWith('.') && f.endsWith('.tmp') && !/\.\d+\.\d+\.tmp$/.test(f))).toEqual([])
+    }
+  })
+
   it('rejects unknown option names and unknown strings of the writers and reader', async () => {
     expect((await rejection(writeNpy(file('o.npy'), matrix(new Float32Array(4), 2), { mode: 0o600 } as never))).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => readEmbeddingsSync(file('x.csv', '1,2\n'), { format: 'CSV' as never })).code).toBe('ERR_INVALID_ARG_VALUE')

@@ -87,10 +87,12 @@ function checkRunOptions(o: RunOptions): void {
 /** How {@link runAsync} treats a job. */
 export interface JobKind {
   /**
-   * The job changes the file system and commits at its end (the writers' rename). Once it has
-   * committed the promise resolves: an error thrown by `onProgress` after the commit cannot
-   * undo it, so it is emitted as a process warning (`EmbgeoWarning`) instead of rejecting, and
-   * a rejection always means nothing was written.
+   * The job changes the file system and commits at its end (the writers' rename), and its
+   * promise settles with what really happened: a rejection always means nothing was written.
+   * An abort asks the job to stop and the promise waits for its answer (AbortError if it
+   * stopped before the commit, success if the commit had already happened); an error thrown by
+   * `onProgress` after the commit cannot undo it, so it is emitted as a process warning
+   * (`EmbgeoWarning`) instead of rejecting.
    */
   commits?: boolean
 }
@@ -104,7 +106,8 @@ export interface JobKind {
  * `start` receives the job's control object and the arrays to pass on.
  *
  * Abort: the promise rejects with an AbortError as soon as the signal fires, even if the native
- * job has not returned (it may be stuck in a system call); the job is told to stop at its next
+ * job has not returned (it may be stuck in a system call) — except for a job that `commits`
+ * (see {@link JobKind}); the job is told to stop at its next
  * checkpoint, and its queue slot is freed only when it really ends, so `setConcurrency` always
  * bounds the jobs actually running (a later job waits for the slot, and can itself be aborted
  * while it waits).
@@ -203,7 +206,8 @@ function execute<T, A extends readonly FloatArray[]>(
       throw callbackError ?? { native: err }
     },
   )
-  return Promise.race([finished, aborted])
+  // a job that commits settles with its real outcome: a rejection must mean nothing was written
+  return (kind.commits === true ? finished : Promise.race([finished, aborted]))
     .catch((err: unknown) => {
       if (callbackError !== undefined && err === callbackError) throw callbackError.error
       if (err !== null && typeof err === 'object' && 'native' in err) throw fromNative(err.native, signal)
