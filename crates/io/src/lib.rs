@@ -298,3 +298,45 @@ pub fn read_from<R: Read + Seek>(
     };
     src.finish(out, format)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_deserialise_from_the_camel_case_object_and_reject_unknowns() {
+        let o: Options = serde_json::from_str(
+            r#"{"format":"csv","dim":4,"dtype":"f32","limitRows":10,"delimiter":";","header":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o,
+            Options {
+                format: Some(Format::Csv),
+                dim: Some(4),
+                dtype: Some(OutType::F32),
+                limit_rows: Some(10),
+                delimiter: Some(b';'),
+                header: Some(false),
+                ..Options::default()
+            }
+        );
+        assert_eq!(serde_json::from_str::<Options>("{}").unwrap(), Options::default());
+        for bad in [
+            r#"{"limit":1}"#,
+            r#"{"format":"parquet"}"#,
+            r#"{"delimiter":";;"}"#,
+            r#"{"delimiter":"é"}"#,
+        ] {
+            assert!(serde_json::from_str::<Options>(bad).is_err(), "{bad}");
+        }
+        for f in Format::ALL {
+            let json = format!("\"{}\"", f.name());
+            assert_eq!(serde_json::from_str::<Format>(&json).unwrap(), f);
+        }
+        assert_eq!(
+            Format::parse("parquet").unwrap_err().code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
+    }
+}
