@@ -123,10 +123,12 @@ function finishRead(r: { data: FloatArray; rows: number; cols: number; dtype: st
  * @param path a file path or `file:` URL.
  * @returns `{ data, rows, cols, dtype, format }`: `rows × cols` row-major values
  *   (`Float32Array` or `Float64Array`, see `options.dtype`), the file's element type and format.
- * @throws ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (options; `dim` missing for raw files)
+ * @throws ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (options out of range or unknown; `dim` missing
+ *   for raw files), ERR_INVALID_ARG_VALUE (an unknown `format` or `dtype`)
  * @throws ERR_BAD_FILE the content is not a valid file of the format (the message gives the byte
  *   offset or the line and column, what was expected and what was found)
- * @throws ERR_IO the file cannot be opened or read (missing, a directory, no permission)
+ * @throws ERR_IO the file cannot be opened or read (missing, no permission), or is not a regular
+ *   file (a directory, FIFO, socket or device: refused before anything can block)
  * @throws ERR_NON_FINITE the file holds NaN or ±Infinity (row and column given)
  * @throws ABORT_ERR `options.signal` fired
  */
@@ -204,7 +206,9 @@ const IVECS_TYPES = ['Int32Array', 'Uint32Array'] as const
  * copied once before this returns.
  *
  * @param X `rows × cols` (a DenseMatrix, rows, or an {@link IntMatrix}); cols >= 1, rows >= 0.
- * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_NON_FINITE (NaN/±Infinity), ERR_IO, ABORT_ERR
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_NON_FINITE (NaN/±Infinity), ERR_OUT_OF_RANGE (an
+ *   unknown option), ERR_IO (also a destination that is read-only or not a regular file; see
+ *   README "Files": the destination keeps its mode), ABORT_ERR (nothing was written)
  */
 export function writeNpy(path: string | URL, X: MatrixLike | NumericMatrix, options?: RunOptions): Promise<void> {
   return writeAsync('writeNpy', path, X, NPY_TYPES, false, options)
