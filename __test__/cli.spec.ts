@@ -219,14 +219,24 @@ describe('files the CLI touches besides the input (README "Command line")', () =
 
   it.runIf(process.platform !== 'win32')('the first Ctrl-C aborts the job and exits 130, leaving no file behind', async () => {
     const big = join(dir, 'big.npy')
-    writeNpySync(big, matrix(Float32Array.from(randomData(60_000, 32, 5)), 32))
+    // ~30 s of kNN unaborted: the signals land well inside the job, whatever the start-up time
+    writeNpySync(big, matrix(Float32Array.from(randomData(150_000, 32, 5)), 32))
     const sub = join(dir, 'sigint')
     mkdirSync(sub)
     const child = spawn(process.execPath, [BIN, 'knn', big, '-k', '10', '--out', join(sub, 'nn.npy')], { stdio: 'ignore' })
-    setTimeout(() => child.kill('SIGINT'), 700)
+    const t0 = Date.now()
+    setTimeout(() => child.kill('SIGINT'), 3000)
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
     expect(code).toBe(130)
+    expect(Date.now() - t0).toBeLessThan(15_000)
     expect(existsSync(join(sub, 'nn.npy'))).toBe(false)
+    expect(readdirSync(sub)).toEqual([])
+    // a second Ctrl-C exits at once (130, not killed by the signal), leaving no temporary
+    const again = spawn(process.execPath, [BIN, 'knn', big, '-k', '10', '--out', join(sub, 'nn.npy')], { stdio: 'ignore' })
+    setTimeout(() => again.kill('SIGINT'), 3000)
+    setTimeout(() => again.kill('SIGINT'), 3020)
+    const [code2, signal2] = await new Promise<[number | null, string | null]>((resolve) => again.on('exit', (c, s) => resolve([c, s])))
+    expect([code2, signal2]).toEqual([130, null])
     expect(readdirSync(sub)).toEqual([])
   }, 60_000)
 })

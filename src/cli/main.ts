@@ -103,8 +103,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError && !jsonWanted) process.stderr.write(`usage: ${command.spec.usage}\n       embgeo ${name} --help\n`)
     return exitCode(err)
   } finally {
-    process.removeListener('SIGINT', onSigint)
+    // after an interrupt the handler stays: a further Ctrl-C while the process winds down
+    // still exits 130 and removes temporaries, instead of killing it by the signal
     if (controller.signal.aborted) exitSoon()
+    else process.removeListener('SIGINT', onSigint)
   }
 }
 
