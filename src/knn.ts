@@ -6,7 +6,7 @@ import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike
 import { disposeSymbol, holding, JobGuard } from './model.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, validateOptions, type Constraints } from './validate.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Distances are "smaller is closer": euclidean ‖x−y‖, sqeuclidean ‖x−y‖², cosine 1−cos(x,y), dot −⟨x,y⟩. */
 export type Metric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'dot'
@@ -48,9 +48,6 @@ const METRIC: Constraints = { metric: is.oneOf(...METRICS) }
 
 /** The options of knn: `k` (checked against the data by {@link checkK}), metric, queries. */
 const KNN_OPTIONS: Constraints = { k: is.custom, ...METRIC, queries: is.custom }
-
-/** The sync twin takes no run options and ignores them (api.md). */
-const IGNORED_RUN: Constraints = { signal: is.custom, onProgress: is.custom }
 
 /** Validate k against the neighbours available; `why` explains where the limit comes from. */
 export function checkK(k: unknown, available: number, why: string): number {
@@ -130,7 +127,7 @@ export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult>
 
 /** {@link knn} on the calling thread (blocks it; typed-array input is read in place). */
 export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
-  const p = prepare('knnSync', corpus, options, IGNORED_RUN)
+  const p = prepare('knn', corpus, options, SYNC_RUN)
   return knnResult(
     runSync(() => native().knnSync(p.c.data, p.c.cols, p.q?.data, p.native)),
     p.metric,
@@ -249,7 +246,7 @@ export class KnnIndex {
   /** {@link KnnIndex.search} on the calling thread (blocks it). */
   searchSync(queries: MatrixLike, options: { k: number }): KnnResult {
     const q = this.#rows('queries', queries)
-    const { k } = this.#k('KnnIndex.searchSync', options, IGNORED_RUN)
+    const { k } = this.#k('KnnIndex.search', options, SYNC_RUN)
     const release = this.#guard.read('searchSync()')
     try {
       return knnResult(

@@ -7,11 +7,11 @@ import { embgeoError } from './errors.js'
 import { checkInteger, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, validateOptions, type Constraints } from './validate.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Validate `options` of `fn` against `table` (plus signal/onProgress for the async twin). */
 function options<T extends object>(fn: string, o: unknown, table: Constraints, async: boolean): T & RunOptions {
-  return validateOptions<T & RunOptions>(fn, o, async ? { ...table, ...RUN } : table)
+  return validateOptions<T & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
 }
 
 // ------------------------------------------------------------------------------------ anisotropy

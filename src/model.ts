@@ -12,7 +12,7 @@
 import { embgeoError } from './errors.js'
 import { toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { RUN, validateOptions, type Constraints } from './validate.js'
+import { RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** The operations a native model job performs. */
 export type ModelOp = 'fit' | 'fitTransform' | 'transform' | 'inverseTransform'
@@ -157,8 +157,9 @@ export abstract class FittedModel<S> {
 
   #prepare(method: string, op: ModelOp, X: MatrixLike, options: unknown, run: boolean): Prepared & { o: Record<string, unknown> } {
     const fit = op === 'fit' || op === 'fitTransform'
-    const table: Constraints = { ...(run ? RUN : {}), ...(fit ? this.fitOptions() : {}) }
-    const o = validateOptions<Record<string, unknown>>(`${this.guard.kind}.${method}`, options, table)
+    // Both twins accept the same names (sync twins ignore run options), so messages agree.
+    const table: Constraints = { ...(run ? RUN : SYNC_RUN), ...(fit ? this.fitOptions() : {}) }
+    const o = validateOptions<Record<string, unknown>>(`${this.guard.kind}.${method.replace(/Sync$/, '')}`, options, table)
     const m = toMatrix(op === 'inverseTransform' ? 'Y' : 'X', X)
     let width = 0
     if (!fit) {

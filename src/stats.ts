@@ -4,7 +4,7 @@
 import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, validateOptions, type Constraints } from './validate.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 const COLUMN_STATS_OPTIONS: Constraints = { ddof: is.int(0, 1_000_000) }
 
@@ -53,6 +53,6 @@ export function columnStats(X: MatrixLike, options?: ColumnStatsOptions & RunOpt
 
 /** {@link columnStats} on the calling thread (blocks it; no copy of typed-array input). */
 export function columnStatsSync(X: MatrixLike, options?: ColumnStatsOptions): ColumnStats {
-  const p = prepare('columnStatsSync', X, options, {})
+  const p = prepare('columnStats', X, options, SYNC_RUN)
   return finish(p.m, runSync(() => native().columnStatsSync(p.m.data, p.m.cols, p.native)))
 }

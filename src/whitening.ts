@@ -8,7 +8,7 @@ import { toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './
 import { bytesArg, FittedModel, jsonText, type ModelOp, type NativeModel } from './model.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, validateOptions, type Constraints } from './validate.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Options of {@link Whitener}. */
 export interface WhitenerOptions {
@@ -226,6 +226,6 @@ export function allButTheTop(X: MatrixLike, options: { remove: number } & RunOpt
 
 /** {@link allButTheTop} on the calling thread. */
 export function allButTheTopSync(X: MatrixLike, options: { remove: number }): AllButTheTopResult {
-  const p = prepareAbtt('allButTheTopSync', X, options, {})
+  const p = prepareAbtt('allButTheTop', X, options, SYNC_RUN)
   return finishAbtt(runSync(() => native().allButTheTopSync(p.m.data, p.m.cols, p.native)), p.m.cols, p.native.remove)
 }
