@@ -60,7 +60,7 @@ mod tests {
         assert_eq!(row_norms(x, &Ctl::detached()).unwrap(), vec![5.0, 0.0]);
         assert_eq!(
             unit_rows(x, &Ctl::detached()).unwrap(),
-            vec![0.6000000000000001, 0.8, 0.0, 0.0]
+            vec![0.600_000_000_000_000_1, 0.8, 0.0, 0.0]
         );
     }
 

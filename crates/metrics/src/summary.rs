@@ -95,8 +95,9 @@ pub fn histogram(values: &[f64], bins: usize) -> Histogram {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
             (lo.min(v), hi.max(v))
         });
-    if !(hi - lo > 1e-9 * lo.abs().max(hi.abs())) {
-        let mid = (lo + hi) / 2.0;
+    let spread = hi - lo;
+    if spread.is_nan() || spread <= 1e-9 * lo.abs().max(hi.abs()) {
+        let mid = f64::midpoint(lo, hi);
         let half = if mid == 0.0 { 0.5 } else { mid.abs() * 0.05 };
         return Histogram {
             edges: vec![mid - half, mid + half],

@@ -91,7 +91,7 @@ pub fn to_u32(n: usize) -> Result<u32> {
 /// Deserialise a JS options object into `P` (camelCase, unknown names rejected, defaults for
 /// missing ones). TypeScript validated it already; a failure here is an unknown string value
 /// (`ERR_INVALID_ARG_VALUE`) or, for anything else, `ERR_OUT_OF_RANGE`.
-pub fn params<P: DeserializeOwned>(env: &Env, options: Object<'_>) -> Result<P> {
+pub fn params<P: DeserializeOwned>(env: Env, options: Object<'_>) -> Result<P> {
     env.from_js_value::<P, _>(options).map_err(|e| {
         // serde's message: "unknown variant `x`, expected one of `a`, `b`".
         match e.reason.strip_prefix("unknown variant `") {

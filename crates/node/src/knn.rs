@@ -95,7 +95,7 @@ pub fn knn_sync(
     #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
     #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
 ) -> napi::Result<KnnOut> {
-    let params = params(&env, options).map_err(|e| to_napi(env, &e))?;
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
     run_sync(
         env,
         &KnnJob {
@@ -117,7 +117,7 @@ pub fn knn(
     #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
     control: Option<&JobControl>,
 ) -> napi::Result<AsyncTask<JobTask<KnnJob<'static>>>> {
-    let params = params(&env, options).map_err(|e| to_napi(env, &e))?;
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
     Ok(run_async(
         KnnJob {
             corpus: Data::copied(corpus),
@@ -202,7 +202,7 @@ impl NativeKnnIndex {
         #[napi(ts_arg_type = "{ metric?: string }")] options: Object,
     ) -> napi::Result<Self> {
         let build = || -> Result<AnyIndex> {
-            let metric = params::<Params>(&env, options)?.metric;
+            let metric = params::<Params>(env, options)?.metric;
             let data = Data::borrowed(corpus);
             let mut index = match data {
                 Data::F32(_) => AnyIndex::F32(Index::new(metric, cols as usize)?),
@@ -286,7 +286,7 @@ impl NativeKnnIndex {
         #[napi(ts_arg_type = "{ k: number }")] options: Object,
     ) -> napi::Result<KnnOut> {
         let job = self
-            .job(&env, Data::borrowed(queries), cols, options)
+            .job(env, Data::borrowed(queries), cols, options)
             .map_err(|e| to_napi(env, &e))?;
         run_sync(env, &job)
     }
@@ -302,14 +302,14 @@ impl NativeKnnIndex {
         control: Option<&JobControl>,
     ) -> napi::Result<AsyncTask<JobTask<SearchJob<'static>>>> {
         let job = self
-            .job(&env, Data::copied(queries), cols, options)
+            .job(env, Data::copied(queries), cols, options)
             .map_err(|e| to_napi(env, &e))?;
         Ok(run_async(job, control))
     }
 }
 
 impl NativeKnnIndex {
-    fn job<'a>(&self, env: &Env, queries: Data<'a>, cols: u32, options: Object) -> Result<SearchJob<'a>> {
+    fn job<'a>(&self, env: Env, queries: Data<'a>, cols: u32, options: Object) -> Result<SearchJob<'a>> {
         let k = params::<Params>(env, options)?.k;
         Ok(SearchJob {
             ticket: Ticket::claim(&self.model, false)?,

@@ -274,7 +274,7 @@ pub fn hubness_sync(
     n: u32,
     #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object,
 ) -> napi::Result<HubnessOut> {
-    let params = params(&env, options).map_err(|e| to_napi(env, &e))?;
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
     run_sync(
         env,
         &HubnessJob {
@@ -296,7 +296,7 @@ pub fn hubness(
     #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object,
     control: Option<&JobControl>,
 ) -> napi::Result<AsyncTask<JobTask<HubnessJob<'static>>>> {
-    let params = params(&env, options).map_err(|e| to_napi(env, &e))?;
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
     Ok(run_async(
         HubnessJob {
             indices: indices.to_vec().into(),
@@ -371,7 +371,7 @@ pub fn integer_histogram(values: &[u32], max_bins: u32) -> HistogramOut {
     }
 }
 
-/// `m` distinct indices of `0..n` drawn uniformly with `seed` (ChaCha8), ascending.
+/// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.
 #[napi]
 pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint32Array> {
     let s = sample::sample_indices(n as usize, m as usize, seed as u64).map_err(|e| to_napi(env, &e))?;

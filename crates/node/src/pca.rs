@@ -311,7 +311,7 @@ macro_rules! model_class {
             /// An unfitted model.
             #[napi(constructor)]
             pub fn new(env: Env, #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object) -> napi::Result<Self> {
-                Self::wrap(env, crate::input::params(&env, options).and_then(<$model as Fittable>::create))
+                Self::wrap(env, crate::input::params(env, options).and_then(<$model as Fittable>::create))
             }
 
             /// Report the native memory held now to V8 (after async fits).

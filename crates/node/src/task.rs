@@ -215,7 +215,7 @@ macro_rules! matrix_twins {
             cols: u32,
             #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object,
         ) -> napi::Result<$out> {
-            let params = $crate::input::params(&env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
+            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
             let job = $crate::task::MatrixJob::<$f> {
                 data: $crate::input::Data::borrowed(data),
                 cols,
@@ -235,7 +235,7 @@ macro_rules! matrix_twins {
         ) -> napi::Result<
             napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$crate::task::MatrixJob<'static, $f>>>,
         > {
-            let params = $crate::input::params(&env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
+            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
             let job = $crate::task::MatrixJob::<$f> {
                 data: $crate::input::Data::copied(data),
                 cols,
