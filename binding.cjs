@@ -854,6 +854,7 @@ module.exports.intdimBenchmarkManifold = nativeBinding.intdimBenchmarkManifold
 module.exports.intdimManifolds = nativeBinding.intdimManifolds
 module.exports.intdimRun = nativeBinding.intdimRun
 module.exports.intdimRunSync = nativeBinding.intdimRunSync
+module.exports.intdimSchema = nativeBinding.intdimSchema
 module.exports.knn = nativeBinding.knn
 module.exports.knnSync = nativeBinding.knnSync
 module.exports.nativeInfo = nativeBinding.nativeInfo

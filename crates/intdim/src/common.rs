@@ -7,7 +7,8 @@ use serde_json::Value;
 pub(crate) const ROW_CHUNK: usize = 256;
 
 /// What an estimator does with zero-distance neighbours (exact duplicates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Duplicates {
     /// Fail with [`Error::Duplicates`] if any row used has a zero-distance neighbour.
     Error,
@@ -33,7 +34,8 @@ impl Duplicates {
 }
 
 /// How pointwise estimates are combined into one global value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Aggregate {
     /// `1 / mean(1 / m_i)` (MacKay & Ghahramani 2005; scikit-dimension `comb='mle'`).
     Harmonic,
@@ -408,15 +410,14 @@ pub(crate) fn check_cols<T: embgeo_core::Element>(
 }
 
 /// Exact Euclidean kNN of `x` (self excluded by index, ties to the lower index, distances
-/// sqrt(Σ(a − b)²) in f64) — a small brute-force fallback for callers without `embgeo-knn`
-/// and for the internally generated calibration data.
+/// sqrt(Σ(a − b)²) in f64, f32 values widened first) by the `embgeo-knn` engine.
 ///
 /// # Shapes and types
 /// `x`: n × d (f32/f64); returns n × k neighbours.
 /// # Cost
-/// O(n²·d) time, O(n) scratch per worker, output O(n·k).
+/// That of `embgeo_knn::all_points` (GEMM-tiled O(n²·d)); output O(n·k).
 /// # Determinism
-/// Bit-identical for every `ctl.par` (fixed chunks).
+/// Bit-identical for every `ctl.par`.
 /// # Errors
 /// `NonFinite`, `OutOfRange` (k = 0), `KTooLarge` (k ≥ n), `Cancelled`.
 /// # Panics
@@ -433,12 +434,9 @@ pub fn knn_exact<T: embgeo_core::Element>(
     exact_knn(&v, x.rows(), x.cols(), k, ctl)
 }
 
-/// Rows per chunk of the internal exact kNN.
-const KNN_CHUNK: usize = 32;
-
 /// Exact Euclidean kNN of a row-major f64 matrix (self excluded by index, ties to the lower
-/// index), used for the internally generated calibration/benchmark data. O(n²·d) time, O(n)
-/// scratch per row.
+/// index) by the `embgeo-knn` engine (GEMM-tiled candidate pass, exact f64 re-ranking: equal to
+/// a naive f64 brute force), used for the internally generated calibration/benchmark data.
 pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) -> Result<Neighbors> {
     if k == 0 {
         return Err(out_of_range("k", "an integer >= 1", 0));
@@ -450,36 +448,12 @@ pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) 
             why: format!("{n} rows, the point itself is excluded"),
         });
     }
-    let parts = map_chunks(ctl, "knn", n, KNN_CHUNK, |range| {
-        let mut idx = Vec::with_capacity(range.len() * k);
-        let mut dst = Vec::with_capacity(range.len() * k);
-        let mut buf: Vec<(f64, u32)> = Vec::with_capacity(n);
-        for i in range {
-            buf.clear();
-            let xi = &x[i * d..(i + 1) * d];
-            for j in 0..n {
-                if j != i {
-                    buf.push((dist(xi, &x[j * d..(j + 1) * d]), j as u32));
-                }
-            }
-            let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-            buf.select_nth_unstable_by(k - 1, cmp);
-            let top = &mut buf[..k];
-            top.sort_unstable_by(cmp);
-            for &(dd, j) in top.iter() {
-                idx.push(j);
-                dst.push(dd);
-            }
-        }
-        Ok((idx, dst))
-    })?;
-    let mut indices = Vec::with_capacity(n * k);
-    let mut distances = Vec::with_capacity(n * k);
-    for (a, b) in parts {
-        indices.extend(a);
-        distances.extend(b);
-    }
-    Neighbors::new(k, n, indices, distances)
+    let p = embgeo_knn::Params {
+        k,
+        metric: embgeo_knn::Metric::Euclidean,
+        ..Default::default()
+    };
+    embgeo_knn::all_points(embgeo_core::MatRef::new(x, n, d)?, &p, ctl)
 }
 
 #[cfg(test)]
