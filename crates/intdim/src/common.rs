@@ -410,14 +410,17 @@ pub(crate) fn check_cols<T: embgeo_core::Element>(
 }
 
 /// Exact Euclidean kNN of `x` (self excluded by index, ties to the lower index, distances
-/// sqrt(Σ(a − b)²) in f64, f32 values widened first) by the `embgeo-knn` engine.
+/// sqrt(Σ(a − b)²) in f64, summed left to right) — the small brute force used for the
+/// internally generated calibration data and in tests. The registry's neighbours come from
+/// `embgeo-knn` instead; this one stays because its sequential sums are what the fixtures and
+/// the calibration were generated with (the engine's 16-lane sums differ in the last bits).
 ///
 /// # Shapes and types
 /// `x`: n × d (f32/f64); returns n × k neighbours.
 /// # Cost
-/// That of `embgeo_knn::all_points` (GEMM-tiled O(n²·d)); output O(n·k).
+/// O(n²·d) time, O(n) scratch per worker, output O(n·k).
 /// # Determinism
-/// Bit-identical for every `ctl.par`.
+/// Bit-identical for every `ctl.par` (fixed chunks).
 /// # Errors
 /// `NonFinite`, `OutOfRange` (k = 0), `KTooLarge` (k ≥ n), `Cancelled`.
 /// # Panics
@@ -434,9 +437,12 @@ pub fn knn_exact<T: embgeo_core::Element>(
     exact_knn(&v, x.rows(), x.cols(), k, ctl)
 }
 
+/// Rows per chunk of the internal exact kNN.
+const KNN_CHUNK: usize = 32;
+
 /// Exact Euclidean kNN of a row-major f64 matrix (self excluded by index, ties to the lower
-/// index) by the `embgeo-knn` engine (GEMM-tiled candidate pass, exact f64 re-ranking: equal to
-/// a naive f64 brute force), used for the internally generated calibration/benchmark data.
+/// index), used for the internally generated calibration/benchmark data. O(n²·d) time, O(n)
+/// scratch per row.
 pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) -> Result<Neighbors> {
     if k == 0 {
         return Err(out_of_range("k", "an integer >= 1", 0));
@@ -448,12 +454,36 @@ pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) 
             why: format!("{n} rows, the point itself is excluded"),
         });
     }
-    let p = embgeo_knn::Params {
-        k,
-        metric: embgeo_knn::Metric::Euclidean,
-        ..Default::default()
-    };
-    embgeo_knn::all_points(embgeo_core::MatRef::new(x, n, d)?, &p, ctl)
+    let parts = map_chunks(ctl, "knn", n, KNN_CHUNK, |range| {
+        let mut idx = Vec::with_capacity(range.len() * k);
+        let mut dst = Vec::with_capacity(range.len() * k);
+        let mut buf: Vec<(f64, u32)> = Vec::with_capacity(n);
+        for i in range {
+            buf.clear();
+            let xi = &x[i * d..(i + 1) * d];
+            for j in 0..n {
+                if j != i {
+                    buf.push((dist(xi, &x[j * d..(j + 1) * d]), j as u32));
+                }
+            }
+            let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            buf.select_nth_unstable_by(k - 1, cmp);
+            let top = &mut buf[..k];
+            top.sort_unstable_by(cmp);
+            for &(dd, j) in top.iter() {
+                idx.push(j);
+                dst.push(dd);
+            }
+        }
+        Ok((idx, dst))
+    })?;
+    let mut indices = Vec::with_capacity(n * k);
+    let mut distances = Vec::with_capacity(n * k);
+    for (a, b) in parts {
+        indices.extend(a);
+        distances.extend(b);
+    }
+    Neighbors::new(k, n, indices, distances)
 }
 
 #[cfg(test)]

@@ -30,8 +30,9 @@
 //! | [`registry`] | `run(name, x, options, neighbours, ctl)`, `schema()`: every estimator by name, one k rule | coordinates |
 //! | [`from_data`] | typed shortcuts through the registry (neighbours from `embgeo-knn`) | coordinates |
 //!
-//! [`knn_exact`] is the exact euclidean kNN of the `embgeo-knn` engine (f32 input widened),
-//! used for generated calibration data and in tests.
+//! [`knn_exact`] is a small brute-force exact kNN (sequential f64 sums) used for generated
+//! calibration data and in tests; every estimator run through the [`registry`] gets its
+//! neighbours from the `embgeo-knn` engine.
 
 // Estimator and library names (DADApy, FisherS, CorrInt) are prose in the docs, not code.
 #![allow(clippy::doc_markdown)]

@@ -135,7 +135,14 @@ fn job(
     neighbors: Option<NeighborsArg>,
 ) -> Result<IdJob<'_>, CoreError> {
     let neighbors = neighbors
-        .map(|nb| Neighbors::new(nb.k as usize, nb.rows as usize, nb.indices.to_vec(), nb.distances.to_vec()))
+        .map(|nb| {
+            Neighbors::new(
+                nb.k as usize,
+                nb.rows as usize,
+                nb.indices.to_vec(),
+                nb.distances.to_vec(),
+            )
+        })
         .transpose()?;
     Ok(IdJob {
         data,

@@ -8,8 +8,8 @@ use serde_json::{json, Map, Value};
 use super::spec::{flag, int, num, one_of, positive, unit, OptionSpec, AGGREGATE, DUPLICATES, SEED};
 use super::{serde_defaults, serde_parse, Estimator, Input, KRule, Needs, Output, Source, Traits, Uses};
 use crate::{
-    corrint, danco, ess, fishers, gride, knn_carter, local, lpca, mada, mind_ml, mle, mom, scaling, tle, twonn,
-    IdEstimate,
+    corrint, danco, ess, fishers, gride, knn_carter, local, lpca, mada, mind_ml, mle, mom, scaling, tle,
+    twonn, IdEstimate,
 };
 
 const NEIGHBOURS: Traits = Traits {
@@ -194,7 +194,13 @@ impl Estimator for Lpca {
     fn estimate<T: Element>(i: &Input<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<Output> {
         match p.1 {
             None => Ok(Output::Estimate(lpca::estimate(i.x, &p.0)?)),
-            Some(k) => Ok(Output::Estimate(lpca::pointwise(i.x, i.neighbors()?, k, &p.0, ctl)?)),
+            Some(k) => Ok(Output::Estimate(lpca::pointwise(
+                i.x,
+                i.neighbors()?,
+                k,
+                &p.0,
+                ctl,
+            )?)),
         }
     }
 }
@@ -256,7 +262,13 @@ impl Estimator for Tle {
     const DOC: &'static str = "{@link tle} options (tight local estimator).";
     const OPTIONS: &'static [OptionSpec] = &[
         int("k", 2, "Neighbours per point."),
-        num("epsilon", Some(0.0), None, (false, false), "Absolute distance threshold ε."),
+        num(
+            "epsilon",
+            Some(0.0),
+            None,
+            (false, false),
+            "Absolute distance threshold ε.",
+        ),
         one_of("aggregate", AGGREGATE, "How pointwise values are combined."),
         flag("legacyEpsilonQuirk", "scikit-dimension 0.3.x ε handling."),
         DUPLICATES,
@@ -299,8 +311,15 @@ impl Estimator for MindMl {
     const OPTIONS: &'static [OptionSpec] = &[
         int("k", 1, "k of the likelihood (ρ uses the (k+1)-th neighbour)."),
         int("maxDim", 1, "Largest dimension considered."),
-        one_of("version", &["MLk", "MLi"], "'MLk' (continuous) or 'MLi' (integer)."),
-        flag("exactMaximiser", "Return the exact maximiser instead of the reference optimizer's value."),
+        one_of(
+            "version",
+            &["MLk", "MLi"],
+            "'MLk' (continuous) or 'MLi' (integer).",
+        ),
+        flag(
+            "exactMaximiser",
+            "Return the exact maximiser instead of the reference optimizer's value.",
+        ),
         DUPLICATES,
     ];
     const TRAITS: Traits = NEIGHBOURS;
@@ -321,7 +340,11 @@ impl Estimator for Danco {
     const DOC: &'static str = "{@link danco} options (DANCo).";
     const OPTIONS: &'static [OptionSpec] = &[
         int("k", 1, "Neighbourhood size."),
-        int("maxDim", 1, "Largest candidate dimension; default the number of columns."),
+        int(
+            "maxDim",
+            1,
+            "Largest candidate dimension; default the number of columns.",
+        ),
         flag("fractal", "Refine on a spline of the KL curve."),
         SEED,
         flag(
@@ -347,7 +370,11 @@ impl Estimator for Ess {
     const NAME: &'static str = "ess";
     const DOC: &'static str = "{@link ess} options (expected simplex skewness).";
     const OPTIONS: &'static [OptionSpec] = &[
-        one_of("version", &["a", "b"], "'a' (volume) or 'b' (projection, d = 1 only)."),
+        one_of(
+            "version",
+            &["a", "b"],
+            "'a' (volume) or 'b' (projection, d = 1 only).",
+        ),
         int("d", 1, "Simplex dimension."),
         int("k", 2, "Neighbours per point."),
         one_of("aggregate", AGGREGATE, "How pointwise values are combined."),
@@ -373,7 +400,10 @@ impl Estimator for FisherS {
             "conditionalNumber",
             "Keep principal components with λⱼ/λ₁ > 1/conditionalNumber.",
         ),
-        flag("projectOnSphere", "Project the whitened points onto the unit sphere."),
+        flag(
+            "projectOnSphere",
+            "Project the whitened points onto the unit sphere.",
+        ),
         OptionSpec {
             name: "alphas",
             kind: super::spec::Kind::Numbers {
@@ -456,7 +486,11 @@ impl Estimator for LocalId {
             &["mle", "lid", "mom", "tle", "mada", "lpca", "ess"],
             "The local estimator: 'mle', 'lid' (Hill/Amsaleg), 'mom', 'tle', 'mada', 'lpca' (FO) or 'ess'.",
         ),
-        int("k", 2, "Neighbours per point (a k larger than N − 1 is ERR_K_TOO_LARGE, default included)."),
+        int(
+            "k",
+            2,
+            "Neighbours per point (a k larger than N − 1 is ERR_K_TOO_LARGE, default included).",
+        ),
     ];
     const TRAITS: Traits = NEIGHBOURS;
     serde_params!(LocalParams);

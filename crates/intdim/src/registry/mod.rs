@@ -23,8 +23,8 @@ use serde_json::{json, Map, Value};
 use crate::scaling::Curve;
 use crate::IdEstimate;
 use entries::{
-    CorrInt, Danco, Ess, FisherS, GrideEst, GrideScaling, KnnId, LocalId, Lpca, Mada, MindMl, Mle, Mom, Tle, TwoNN,
-    TwoNNScaling,
+    CorrInt, Danco, Ess, FisherS, GrideEst, GrideScaling, KnnId, LocalId, Lpca, Mada, MindMl, Mle, Mom, Tle,
+    TwoNN, TwoNNScaling,
 };
 use spec::OptionSpec;
 
@@ -236,7 +236,8 @@ pub trait Estimator {
 /// # Errors
 /// `Internal` when the descriptors and the struct disagree.
 pub fn serde_parse<P: serde::de::DeserializeOwned>(options: Map<String, Value>) -> Result<P> {
-    serde_json::from_value(Value::Object(options)).map_err(|e| Error::Internal(format!("options do not match Params: {e}")))
+    serde_json::from_value(Value::Object(options))
+        .map_err(|e| Error::Internal(format!("options do not match Params: {e}")))
 }
 
 /// `P::default()` as JSON.
@@ -345,7 +346,12 @@ pub fn run_typed<E: Estimator, T: Element>(
 }
 
 /// Parameter keys of the crate's `IdEstimate::params` renamed to the option names.
-const PARAM_NAMES: &[(&str, &str)] = &[("D", "maxDim"), ("PFan", "pFan"), ("alphaFO", "alphaFo"), ("M", "m")];
+const PARAM_NAMES: &[(&str, &str)] = &[
+    ("D", "maxDim"),
+    ("PFan", "pFan"),
+    ("alphaFO", "alphaFo"),
+    ("M", "m"),
+];
 
 fn run_named<E: Estimator, T: Element>(
     x: MatRef<'_, T>,

@@ -113,7 +113,13 @@ pub const DUPLICATES: OptionSpec = one_of(
 /// The seed of randomised estimators.
 pub const SEED: OptionSpec = int("seed", 0, "Seed of the random sampling (ChaCha8).");
 
-fn check_number(spec: &OptionSpec, v: &Value, min: Option<f64>, max: Option<f64>, open: (bool, bool)) -> Result<f64> {
+fn check_number(
+    spec: &OptionSpec,
+    v: &Value,
+    min: Option<f64>,
+    max: Option<f64>,
+    open: (bool, bool),
+) -> Result<f64> {
     let x = v.as_f64().ok_or_else(|| Error::OutOfRange {
         name: spec.name,
         expected: "a number".into(),
@@ -133,7 +139,9 @@ fn check_number(spec: &OptionSpec, v: &Value, min: Option<f64>, max: Option<f64>
     }
     Err(Error::OutOfRange {
         name: spec.name,
-        expected: format!("a finite number {}", parts.join(" and ")).trim_end().into(),
+        expected: format!("a finite number {}", parts.join(" and "))
+            .trim_end()
+            .into(),
         actual: v.to_string(),
     })
 }
@@ -149,7 +157,10 @@ fn check_int(spec: &OptionSpec, v: &Value, min: u64, max: Option<u64>) -> Result
     });
     ok.ok_or_else(|| Error::OutOfRange {
         name: spec.name,
-        expected: max.map_or_else(|| format!("an integer >= {min}"), |m| format!("an integer from {min} to {m}")),
+        expected: max.map_or_else(
+            || format!("an integer >= {min}"),
+            |m| format!("an integer from {min} to {m}"),
+        ),
         actual: v.to_string(),
     })
 }

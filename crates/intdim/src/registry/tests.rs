@@ -13,7 +13,12 @@ fn every_params_field_has_one_option_descriptor() {
 #[test]
 fn schema_lists_every_estimator_with_defaults() {
     let s = schema();
-    let names: Vec<&str> = s.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, NAMES);
     let mle = &s[1];
     assert_eq!(mle["options"][0]["name"], "k");
@@ -25,7 +30,10 @@ fn run_by_name_equals_the_typed_estimator() {
     let m = roll(200);
     let x = MatRef::new(&m.data, m.rows, m.cols).unwrap();
     let ctl = Ctl::detached();
-    let by_name = run("mle", x, &json!({ "k": 10 }), None, &ctl).unwrap().estimate().unwrap();
+    let by_name = run("mle", x, &json!({ "k": 10 }), None, &ctl)
+        .unwrap()
+        .estimate()
+        .unwrap();
     let nb = Source::default().compute(x, 10, &ctl).unwrap();
     let p = crate::mle::Params {
         k: 10,
@@ -43,12 +51,25 @@ fn k_rule_given_is_an_error_default_is_clamped_and_reported() {
     let ctl = Ctl::detached();
     for name in ["mle", "mom", "tle", "mada", "ess"] {
         let err = run(name, x, &json!({ "k": 20 }), None, &ctl).unwrap_err();
-        assert!(matches!(err, Error::KTooLarge { k: 20, available: 14, .. }), "{name}: {err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::KTooLarge {
+                    k: 20,
+                    available: 14,
+                    ..
+                }
+            ),
+            "{name}: {err:?}"
+        );
         let e = run(name, x, &json!({}), None, &ctl).unwrap().estimate().unwrap();
         assert_eq!(e.params["k"], 14, "{name}");
         assert_eq!(e.params["kClamped"], true, "{name}");
     }
-    let e = run("mle", x, &json!({ "k": 14 }), None, &ctl).unwrap().estimate().unwrap();
+    let e = run("mle", x, &json!({ "k": 14 }), None, &ctl)
+        .unwrap()
+        .estimate()
+        .unwrap();
     assert!(e.params.get("kClamped").is_none());
     let err = run("mindMl", x, &json!({ "k": 14 }), None, &ctl).unwrap_err();
     assert!(matches!(err, Error::KTooLarge { available: 13, .. }), "{err:?}");
@@ -61,12 +82,30 @@ fn options_are_checked_with_coded_errors() {
     let ctl = Ctl::detached();
     let bad = |name: &str, o: Value| run(name, x, &o, None, &ctl).unwrap_err();
     assert!(matches!(bad("mle", json!({ "kk": 3 })), Error::OutOfRange { .. }));
-    assert!(matches!(bad("mle", json!({ "k": 1 })), Error::OutOfRange { name: "k", .. }));
-    assert!(matches!(bad("mle", json!({ "aggregate": "mode" })), Error::InvalidValue { .. }));
-    assert!(matches!(bad("lpca", json!({ "version": "MP" })), Error::InvalidValue { .. }));
-    assert!(matches!(bad("pca", json!({})), Error::InvalidValue { name: "method", .. }));
-    assert!(matches!(bad("twoNN", json!({ "metric": "dot" })), Error::InvalidValue { .. }));
-    assert!(matches!(bad("gride", json!({ "n1": 3, "n2": 3 })), Error::OutOfRange { name: "n2", .. }));
+    assert!(matches!(
+        bad("mle", json!({ "k": 1 })),
+        Error::OutOfRange { name: "k", .. }
+    ));
+    assert!(matches!(
+        bad("mle", json!({ "aggregate": "mode" })),
+        Error::InvalidValue { .. }
+    ));
+    assert!(matches!(
+        bad("lpca", json!({ "version": "MP" })),
+        Error::InvalidValue { .. }
+    ));
+    assert!(matches!(
+        bad("pca", json!({})),
+        Error::InvalidValue { name: "method", .. }
+    ));
+    assert!(matches!(
+        bad("twoNN", json!({ "metric": "dot" })),
+        Error::InvalidValue { .. }
+    ));
+    assert!(matches!(
+        bad("gride", json!({ "n1": 3, "n2": 3 })),
+        Error::OutOfRange { name: "n2", .. }
+    ));
 }
 
 #[test]
@@ -79,7 +118,10 @@ fn enum_spellings_round_trip_through_serde() {
         ("lpca", json!({ "version": "participationRatio" })),
         ("mindMl", json!({ "version": "MLi", "k": 5 })),
         ("ess", json!({ "version": "b" })),
-        ("mle", json!({ "normalization": "levinaBickel", "aggregate": "median", "duplicates": "drop" })),
+        (
+            "mle",
+            json!({ "normalization": "levinaBickel", "aggregate": "median", "duplicates": "drop" }),
+        ),
         ("localId", json!({ "method": "lid", "k": 10 })),
     ] {
         run(name, x, &o, None, &ctl).unwrap_or_else(|e| panic!("{name} {o}: {e}"));
@@ -91,9 +133,15 @@ fn scaling_curves_run_by_name() {
     let m = roll(100);
     let x = MatRef::new(&m.data, m.rows, m.cols).unwrap();
     let ctl = Ctl::detached();
-    let c = run("idScaling:twonn", x, &json!({ "seed": 1 }), None, &ctl).unwrap().curve().unwrap();
+    let c = run("idScaling:twonn", x, &json!({ "seed": 1 }), None, &ctl)
+        .unwrap()
+        .curve()
+        .unwrap();
     assert_eq!(c.sizes[0], 100);
-    let g = run("idScaling:gride", x, &json!({ "rangeMax": 16 }), None, &ctl).unwrap().curve().unwrap();
+    let g = run("idScaling:gride", x, &json!({ "rangeMax": 16 }), None, &ctl)
+        .unwrap()
+        .curve()
+        .unwrap();
     assert_eq!(g.method, "gride");
 }
 
@@ -104,7 +152,10 @@ fn twonn_scaling_on_8_to_10_rows_keeps_the_full_set() {
     for n in [8, 9, 10] {
         let m = roll(n);
         let x = MatRef::new(&m.data, m.rows, m.cols).unwrap();
-        let c = run("idScaling:twonn", x, &json!({}), None, &ctl).unwrap().curve().unwrap();
+        let c = run("idScaling:twonn", x, &json!({}), None, &ctl)
+            .unwrap()
+            .curve()
+            .unwrap();
         assert_eq!(c.sizes, vec![n]);
         let err = run("idScaling:twonn", x, &json!({ "nMin": n }), None, &ctl).unwrap_err();
         assert!(matches!(err, Error::OutOfRange { name: "nMin", .. }), "{err:?}");
