@@ -225,7 +225,7 @@ export declare function hubnessSync(indices: Uint32Array, rows: number, k: numbe
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
 export interface IdOut {
-  /** Estimator name (crate spelling, e.g. "twonn"). */
+  /** Estimator name (public spelling, e.g. "twoNN"). */
   method: string
   /** The estimate, in dimensions. */
   dimension: number
@@ -241,8 +241,8 @@ export interface IdOut {
   droppedDuplicates: number
   /** Rows discarded by the method itself. */
   discarded: number
-  /** Every effective parameter, as a JSON object. */
-  params: string
+  /** Every effective parameter (option names). */
+  params: any
   /** Names of the diagnostic arrays. */
   diagnosticNames: Array<string>
   /** The diagnostic arrays, in the order of `diagnostic_names`. */
@@ -256,13 +256,19 @@ export declare function intdimBenchmarkManifold(name: string, n: number, noise: 
 export declare function intdimManifolds(): Array<[string, number, number]>
 
 /** [`intdim_run_sync`] on the embgeo pool; `data` is copied once before this returns. */
-export declare function intdimRun(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
+export declare function intdimRun(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
 
 /**
- * Run an intrinsic-dimension job (`method`: an estimator, `local:<m>` or `scaling:<m>`) on the
- * calling thread; `options` is a JSON object of validated options.
+ * Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride") on the
+ * calling thread; `options` is the options object as JavaScript validated it (plus `metric`).
  */
-export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
+export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
+
+/**
+ * The registry's description of every estimator and option (`registry::schema()`), from
+ * which `src/generated/intdim-options.ts` is generated.
+ */
+export declare function intdimSchema(): any
 
 /** Histogram of integer counts, one bin per integer up to `maxBins` bins. */
 export declare function integerHistogram(values: Uint32Array, maxBins: number): HistogramOut

@@ -191,7 +191,11 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const S = dupS.count === 0 ? cand : takeRows(cand, firstOccurrences(dupS.firstOf))
   if (S.rows < 8) throw embgeoError('ERR_DEGENERATE', `X has only ${S.rows} distinct rows${metric === 'cosine' ? ' (directions)' : ''}; analyze needs at least 8`)
   const K = Math.min(Math.max(k, localK), S.rows - 1)
-  const nb = await step('neighbours', () => knn(S, { k: K, metric: 'euclidean', ...run }))
+  // The ID estimators must see the exact f64 distances they compute standalone: a KnnResult of
+  // f32 data holds f32-rounded distances, so the search runs on a widened copy (lossless; the
+  // neighbours are the same, exact f64 ranking either way).
+  const S64 = S.data instanceof Float32Array ? { data: Float64Array.from(S.data), rows: S.rows, cols: S.cols } : S
+  const nb = await step('neighbours', () => knn(S64, { k: K, metric: 'euclidean', ...run }))
 
   const ids = await step('intrinsic dimension', async () => {
     const t = await twoNN(S, { neighbors: nb, ...run })

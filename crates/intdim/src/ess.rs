@@ -17,7 +17,8 @@ use serde_json::json;
 use crate::common::{check_cols, check_x, map_rows, out_of_range, require_k, Aggregate, IdEstimate};
 
 /// Skewness measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Version {
     /// Volume-based (any d).
     A,
@@ -26,7 +27,8 @@ pub enum Version {
 }
 
 /// ESS parameters; `Default` = scikit-dimension 0.5.0 `ESS().fit(X)` (ver 'a', d = 1, k = 100).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Version ('a').
     pub version: Version,
