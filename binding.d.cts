@@ -365,33 +365,19 @@ export interface ProgressSnapshot {
 }
 
 /** Read an embedding matrix from `path` on the embgeo pool. */
-export declare function readEmbeddings(path: string, options?: ReadOptions | undefined | null, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
+export declare function readEmbeddings(path: string, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
 
 /** Read an embedding matrix from `path`; blocks the calling thread. */
-export declare function readEmbeddingsSync(path: string, options?: ReadOptions | undefined | null): EmbeddingFileOut
-
-/** Options of `readEmbeddings` (validated in TypeScript). */
-export interface ReadOptions {
-  /** 'npy' | 'fvecs' | 'bvecs' | 'ivecs' | 'safetensors' | 'raw' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'txt'. */
-  format?: string
-  /** Values per row of a raw file. */
-  dim?: number
-  /** safetensors tensor name. */
-  tensor?: string
-  /** 'f32' | 'f64'. */
-  dtype?: string
-  /** Read only the first rows. */
-  limitRows?: number
-  /** JSON(L) object key holding the vector. */
-  field?: string
-  /** One ASCII character separating delimited fields. */
-  delimiter?: string
-  /** Whether delimited text has a header row. */
-  header?: boolean
-}
+export declare function readEmbeddingsSync(path: string, options?: Record<string, unknown>): EmbeddingFileOut
 
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
+
+/**
+ * Remove the temporaries of atomic writes still in flight (for a process about to exit);
+ * returns how many were removed.
+ */
+export declare function removePendingTemporaries(): number
 
 /** Runs on the embgeo pool; `data` is copied once before this returns. */
 export declare function rowNorms(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
@@ -399,7 +385,7 @@ export declare function rowNorms(data: Float32Array | Float64Array, cols: number
 /** Blocks the calling thread; `data` is read in place. */
 export declare function rowNormsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
 
-/** `m` distinct indices of `0..n` drawn uniformly with `seed` (ChaCha8), ascending. */
+/** `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending. */
 export declare function sampleIndices(n: number, m: number, seed: number): Uint32Array
 
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
@@ -468,6 +454,13 @@ export interface WhitenerState {
   nSamplesSeen: number
   weighted: boolean
 }
+
+/**
+ * Write `data` to `path` atomically by embgeo's file rules (exclusive random temporary, the
+ * destination's mode kept, read-only and non-regular destinations refused); blocks the
+ * calling thread.
+ */
+export declare function writeFileAtomicSync(path: string, data: Uint8Array): void
 
 /** [`write_matrix_sync`] on the embgeo pool; `data` is copied once before this returns. */
 export declare function writeMatrix(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean, control?: JobControl | undefined | null): Promise<void>
