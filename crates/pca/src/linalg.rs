@@ -67,8 +67,8 @@ pub(crate) fn thin_q(a: &Mat<f64>, par: faer::Par) -> Mat<f64> {
 }
 
 /// `dst (d × d, lower triangle) = a · aᵀ` for a column-major `d × b` view `a` (the transpose
-/// of a row-major `b × d` block): a SYRK through faer's triangular matmul.
-pub(crate) fn syrk_lower(dst: &mut Mat<f64>, a: MatRef<'_, f64>, par: faer::Par) {
+/// of a row-major `b × d` block): a SYRK through faer's triangular matmul, in f64 or f32.
+pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(dst: &mut Mat<T>, a: MatRef<'_, T>, par: faer::Par) {
     faer::linalg::matmul::triangular::matmul(
         dst.as_mut(),
         BlockStructure::TriangularLower,
@@ -77,22 +77,7 @@ pub(crate) fn syrk_lower(dst: &mut Mat<f64>, a: MatRef<'_, f64>, par: faer::Par)
         BlockStructure::Rectangular,
         a.transpose(),
         BlockStructure::Rectangular,
-        1.0,
-        par,
-    );
-}
-
-/// f32 variant of [`syrk_lower`].
-pub(crate) fn syrk_lower_f32(dst: &mut Mat<f32>, a: MatRef<'_, f32>, par: faer::Par) {
-    faer::linalg::matmul::triangular::matmul(
-        dst.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        a,
-        BlockStructure::Rectangular,
-        a.transpose(),
-        BlockStructure::Rectangular,
-        1.0f32,
+        T::one_impl(),
         par,
     );
 }

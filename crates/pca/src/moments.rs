@@ -299,7 +299,7 @@ impl Moments {
                         buf32.resize(rows * d, 0.0f32);
                         centre_block(&mut buf32, xb, wb, &mean_b, |v| v as f32);
                         let a = faer::MatRef::from_column_major_slice(&buf32, d, rows);
-                        linalg::syrk_lower_f32(&mut blk32, a, faer::Par::Seq);
+                        linalg::syrk_lower(&mut blk32, a, faer::Par::Seq);
                         for j in 0..d {
                             for i in j..d {
                                 blk[(i, j)] = f64::from(blk32[(i, j)]);
