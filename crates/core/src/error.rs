@@ -158,6 +158,22 @@ impl Error {
         }
     }
 
+    /// `Ok` if the count `value` is at least 1, else `OutOfRange` ("{name} must be an integer
+    /// >= 1; got 0"): the one check of every block size, tile size and count parameter.
+    ///
+    /// # Errors
+    /// `OutOfRange` when `value == 0`.
+    pub fn require_at_least_one(name: &'static str, value: usize) -> Result<()> {
+        if value == 0 {
+            return Err(Error::OutOfRange {
+                name,
+                expected: "an integer >= 1".into(),
+                actual: "0".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// `true` for errors the JS layer raises as `TypeError` (`ERR_INVALID_ARG_VALUE`, as in Node).
     #[must_use]
     pub fn is_type_error(&self) -> bool {

@@ -5,7 +5,9 @@
 //!   and a stable [`Error::code`] matching the public API's error codes;
 //! - [`Ctl`]: how a caller steers a long computation: parallelism ([`Par`]), cancellation
 //!   ([`Cancel`]) and progress reporting ([`Progress`]);
-//! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses.
+//! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses;
+//! - [`linalg`]: the one wrapper of faer's eigendecomposition and SVD, under the memory rule of
+//!   [`dense`] (every `d × d` path checks its size first and allocates fallibly).
 //!
 //! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
 //! [`Progress`] on top of it.
@@ -17,6 +19,8 @@ mod matrix;
 mod neighbors;
 
 pub mod chunks;
+pub mod dense;
+pub mod linalg;
 
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;

@@ -270,55 +270,45 @@ mod avx512 {
     kernels!(sq_f64, dot_f64, f64, load16_f64);
 }
 
-/// `Σ (xᵢ − yᵢ)²` in f64 in the [`EXACT_LANES`] order (exactly 0 for identical rows).
-#[inline]
-#[must_use]
-pub fn sq_euclidean<T: Element>(x: &[T], y: &[T]) -> f64 {
-    // Results equal `sq_body` exactly on every level: lanes are independent IEEE operations
-    // and Rust never contracts `a * b + c` into an FMA.
-    match crate::real::level() {
-        #[cfg(target_arch = "x86_64")]
-        crate::real::Level::Avx512 => {
-            if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
-                // SAFETY: `Avx512` is only produced after avx512f was detected.
-                unsafe { avx512::sq_f32(a, b) }
-            } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
-                // SAFETY: as above.
-                unsafe { avx512::sq_f64(a, b) }
-            } else {
-                sq_body(x, y)
+/// A runtime-dispatched exact f64 reduction over two rows: the AVX-512 kernels for f32/f64
+/// rows, the AVX2 kernel, or the portable body. Results equal the body exactly on every level:
+/// lanes are independent IEEE operations and Rust never contracts `a * b + c` into an FMA.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* $name:ident, $k32:ident, $k64:ident, $avx2:ident, $body:ident) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub fn $name<T: Element>(x: &[T], y: &[T]) -> f64 {
+            match crate::real::level() {
+                #[cfg(target_arch = "x86_64")]
+                crate::real::Level::Avx512 => {
+                    if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
+                        // SAFETY: `Avx512` is only produced after avx512f was detected.
+                        unsafe { avx512::$k32(a, b) }
+                    } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
+                        // SAFETY: as above.
+                        unsafe { avx512::$k64(a, b) }
+                    } else {
+                        $body(x, y)
+                    }
+                }
+                // SAFETY: `Avx2Fma` is only produced after avx2 and fma were detected.
+                #[cfg(target_arch = "x86_64")]
+                crate::real::Level::Avx2Fma => unsafe { $avx2(x, y) },
+                _ => $body(x, y),
             }
         }
-        // SAFETY: `Avx2Fma` is only produced after avx2 and fma were detected.
-        #[cfg(target_arch = "x86_64")]
-        crate::real::Level::Avx2Fma => unsafe { sq_avx2(x, y) },
-        _ => sq_body(x, y),
-    }
+    };
 }
 
-/// `Σ xᵢ·yᵢ` in f64 in the [`EXACT_LANES`] order.
-#[inline]
-#[must_use]
-pub fn dot<T: Element>(x: &[T], y: &[T]) -> f64 {
-    match crate::real::level() {
-        #[cfg(target_arch = "x86_64")]
-        crate::real::Level::Avx512 => {
-            if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
-                // SAFETY: `Avx512` is only produced after avx512f was detected.
-                unsafe { avx512::dot_f32(a, b) }
-            } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
-                // SAFETY: as above.
-                unsafe { avx512::dot_f64(a, b) }
-            } else {
-                dot_body(x, y)
-            }
-        }
-        // SAFETY: `Avx2Fma` is only produced after avx2 and fma were detected.
-        #[cfg(target_arch = "x86_64")]
-        crate::real::Level::Avx2Fma => unsafe { dot_avx2(x, y) },
-        _ => dot_body(x, y),
-    }
-}
+dispatched!(
+    /// `Σ (xᵢ − yᵢ)²` in f64 in the [`EXACT_LANES`] order (exactly 0 for identical rows).
+    sq_euclidean, sq_f32, sq_f64, sq_avx2, sq_body
+);
+dispatched!(
+    /// `Σ xᵢ·yᵢ` in f64 in the [`EXACT_LANES`] order.
+    dot, dot_f32, dot_f64, dot_avx2, dot_body
+);
 
 /// `1 − ⟨x, y⟩ / √(‖x‖²·‖y‖²)` clamped at 0, from the f64 squared norms `nx2`, `ny2`
 /// ([`dot`] of a row with itself). Identical rows give exactly 0 (`√(s·s) = s` in IEEE
@@ -335,10 +325,24 @@ pub fn cosine_from_norms<T: Element>(x: &[T], y: &[T], nx2: f64, ny2: f64) -> f6
 /// results are checked against.
 #[must_use]
 pub fn exact_key<T: Element>(metric: Metric, x: &[T], y: &[T]) -> f64 {
+    exact_key_with_norms(metric, x, y, || (dot(x, x), dot(y, y)))
+}
+
+/// [`exact_key`] with the f64 squared norms (needed by cosine only) from `norms`.
+#[inline]
+pub(crate) fn exact_key_with_norms<T: Element>(
+    metric: Metric,
+    x: &[T],
+    y: &[T],
+    norms: impl FnOnce() -> (f64, f64),
+) -> f64 {
     match metric {
         Metric::Euclidean | Metric::SqEuclidean => sq_euclidean(x, y),
         Metric::Dot => -dot(x, y),
-        Metric::Cosine => cosine_from_norms(x, y, dot(x, x), dot(y, y)),
+        Metric::Cosine => {
+            let (nx2, ny2) = norms();
+            cosine_from_norms(x, y, nx2, ny2)
+        }
     }
 }
 

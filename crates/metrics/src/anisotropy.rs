@@ -20,7 +20,7 @@
 
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
-use faer::{Accum, Mat};
+use faer::Accum;
 
 use crate::gram::lower_tile;
 
@@ -136,8 +136,12 @@ fn pair_squares_gram<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_
     let lanes = params.lanes.clamp(1, n_blocks.max(1));
     let per_lane = n_blocks.div_ceil(lanes);
     let done = std::sync::atomic::AtomicU64::new(0);
+    // Memory rule of the d × d paths (embgeo_core::dense): checked before allocating, fallible.
+    let (what, fix) = ("the d × d Gram route of anisotropy", "pass a sample of the rows");
+    embgeo_core::dense::check_square("X.cols", d, what, fix)?;
     let grams = map_chunks(ctl, "anisotropy-lanes", n_blocks, per_lane, |blocks| {
-        let mut gram = Mat::<f64>::zeros(d, d);
+        let mut gram = embgeo_core::linalg::try_mat_zeros::<f64>(d, d)
+            .ok_or_else(|| embgeo_core::dense::too_large("X.cols", d, what, fix, true))?;
         let mut buf = Vec::new();
         let mut m = 0usize;
         for bi in blocks {

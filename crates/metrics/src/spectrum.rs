@@ -15,9 +15,8 @@
 //! - **Participation ratio** `(Σλ)² / Σλ²` (e.g. Gao et al. 2017; Recanatesi et al. 2019),
 //!   also in `[1, rank]`, dominated by the leading eigenvalues.
 
-use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Result};
 use embgeo_pca::moments::{self, Kernel};
-use faer::dyn_stack::{MemBuffer, MemStack};
 
 use crate::column_stats;
 use crate::gram::lower_tile;
@@ -183,27 +182,8 @@ fn pr_of_clean(v: &[f64]) -> f64 {
 
 /// Eigenvalues (decreasing) of a symmetric `d × d` row-major matrix, no eigenvectors.
 fn eigvalsh_desc(a: &[f64], d: usize) -> Result<Vec<f64>> {
-    let am = faer::MatRef::from_row_major_slice(a, d, d);
-    let mut s = faer::diag::Diag::<f64>::zeros(d);
     // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
-    let par = faer::Par::Seq;
-    let scratch = faer::linalg::evd::self_adjoint_evd_scratch::<f64>(
-        d,
-        faer::linalg::evd::ComputeEigenvectors::No,
-        par,
-        faer::Spec::default(),
-    );
-    let mut mem = MemBuffer::new(scratch);
-    faer::linalg::evd::self_adjoint_evd(
-        am,
-        s.as_mut(),
-        None,
-        par,
-        MemStack::new(&mut mem),
-        faer::Spec::default(),
-    )
-    .map_err(|e| Error::Internal(format!("symmetric eigendecomposition did not converge ({e:?})")))?;
-    let mut v: Vec<f64> = s.column_vector().iter().copied().collect();
+    let (mut v, _) = embgeo_core::linalg::eigh_desc(a, d, false, faer::Par::Seq)?;
     v.sort_by(|a, b| b.total_cmp(a));
     Ok(v)
 }
@@ -217,14 +197,19 @@ fn covariance_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &C
     };
     let m = moments::accumulate(x, None, &mp, ctl)?;
     ctl.checkpoint()?;
-    let cov = m.scatter(true, x.rows() as f64 - 1.0);
+    let cov = m.scatter(true, x.rows() as f64 - 1.0)?;
     eigvalsh_desc(&cov, x.cols())
 }
+
+/// Who needs the `n × n` buffer of the Gram route, and the way out, for the dense-size errors.
+const GRAM: &str = "the n × n Gram route of spectrum";
+const GRAM_FIX: &str = "pass a sample of the rows";
 
 /// Covariance eigenvalues through the `n × n` Gram of the centred rows (n < d): its n
 /// eigenvalues over `n − 1`, then `d − n` zeros.
 fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Vec<f64>> {
     let (n, d) = (x.rows(), x.cols());
+    dense::check_square("X.rows", n, GRAM, GRAM_FIX)?;
     let cp = column_stats::Params {
         ddof: 0,
         block_rows: params.block_rows,
@@ -242,7 +227,7 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
     })?;
     drop(xc);
     let divisor = n as f64 - 1.0;
-    let mut gram = vec![0.0f64; n * n];
+    let mut gram = dense::square_zeros("X.rows", n, GRAM, GRAM_FIX)?;
     for (t, g) in tiles.iter().enumerate() {
         let a = t * tile;
         for i in 0..g.nrows() {
@@ -272,12 +257,15 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 /// 1.5·d² f64, then ≈ 2·d² f64 for the eigensolver (d = 1024: ≈ 48 MiB with 4 lanes).
 /// n < d: time `n²·d/2` + ≈ `4n³/3`; extra memory `n·d` f64 (centred rows) + ≈ `n²/2` f64
 /// (tiles) + ≈ 2·n² f64 (Gram and eigensolver).
+/// Dense rule ([`embgeo_core::dense`]): the `min(n, d)`-sided square must fit in 2 GiB
+/// (`min(n, d) ≤ 16,384`), checked before any allocation; every square buffer is allocated
+/// fallibly, so too little memory is an `OutOfRange` error, never an abort.
 /// # Determinism
 /// Fixed blocks and lanes merged in order, sequential eigensolver: bit-identical for every
 /// `ctl.par` and pool size; last-ulp drift across SIMD levels.
 /// # Errors
 /// `Empty` if n < 2 or d = 0; `NonFinite`; `OutOfRange` if `rank_rtol` is negative or not
-/// finite; `Degenerate` if every row is the same (zero covariance); `Internal` if the
+/// finite, or under the dense rule above; `Degenerate` if every row is the same (zero covariance); `Internal` if the
 /// eigensolver does not converge; `Cancelled`.
 /// # Panics
 /// Never on any input; a panic is a bug.

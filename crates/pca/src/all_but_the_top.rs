@@ -54,10 +54,13 @@ pub struct Output<T> {
 /// # Cost
 /// n·d²/2 multiply-adds (moments) + ≈ 4d³ (eigendecomposition) + 2·n·d² (projection by
 /// `I − UUᵀ`); extra memory O(d²) as in [`moments::Moments::update`] + ≈ 4d² f64, plus the output.
+/// Memory rule (crate docs): d ≤ 16,384, checked before any `d × d` allocation; square buffers
+/// are allocated fallibly.
 /// # Determinism
 /// Bit-identical for every thread count.
 /// # Errors
-/// `Empty` (n < 2), `NonFinite`, `OutOfRange` (D > d or a zero `block_rows`), `Internal`, `Cancelled`.
+/// `Empty` (n < 2), `NonFinite`, `OutOfRange` (D > d, a zero `block_rows`, or d over the memory
+/// rule / refused by the allocator), `Internal`, `Cancelled`.
 /// # Panics
 /// Never on any input.
 /// # Reference
@@ -94,7 +97,12 @@ pub fn apply<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Re
     };
     sign::flip_rows(&mut directions, d);
     // P = I − UUᵀ (symmetric, so it is its own transpose for `project_rows`).
-    let mut p = vec![0.0; d * d];
+    let mut p = embgeo_core::dense::square_zeros(
+        "X.cols",
+        d,
+        "allButTheTop",
+        "transpose X if it is stored features × rows",
+    )?;
     for a in 0..d {
         p[a * d + a] = 1.0;
     }

@@ -9,7 +9,7 @@
 
 use embgeo_core::{Ctl, Error, Result};
 
-use crate::{linalg, Moments, Spectrum};
+use crate::{Moments, Spectrum};
 
 /// Tunables of [`solve`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +61,7 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     }
     ctl.checkpoint()?;
     let d = m.n_features();
-    let c = m.scatter(params.center, divisor);
+    let c = m.scatter(params.center, divisor)?;
     if let Some(v) = c.iter().find(|v| !v.is_finite()) {
         return Err(Error::Degenerate(format!(
             "the covariance overflows f64 ({v}): the data's values are too large (around 1e154 or more); \
@@ -69,7 +69,7 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
         )));
     }
     // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
-    let (mut values, components) = linalg::sym_eigh_desc(&c, d, faer::Par::Seq)?;
+    let (mut values, components) = embgeo_core::linalg::eigh_desc(&c, d, true, faer::Par::Seq)?;
     // The eigensolver cannot be interrupted (≈ 0.6 s at d = 1536): an abort during it is
     // honoured here, so an aborted fit never resolves.
     ctl.checkpoint()?;
@@ -141,14 +141,20 @@ mod tests {
                 a[j * d + i] = v;
             }
         }
-        let seq = linalg::sym_eigh_desc(&a, d, faer::Par::Seq).unwrap();
+        let seq = embgeo_core::linalg::eigh_desc(&a, d, true, faer::Par::Seq).unwrap();
         for threads in [2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
             let par = pool.install(|| {
-                linalg::sym_eigh_desc(&a, d, linalg::par(&Ctl::detached().with_par(Par::Rayon))).unwrap()
+                embgeo_core::linalg::eigh_desc(
+                    &a,
+                    d,
+                    true,
+                    crate::linalg::par(&Ctl::detached().with_par(Par::Rayon)),
+                )
+                .unwrap()
             });
             assert_eq!(seq, par, "threads = {threads}");
         }

@@ -12,6 +12,15 @@
 //! - [`all_but_the_top`]: Mu and Viswanath's post-processing;
 //! - [`model_io`]: safetensors and JSON forms of the models.
 //!
+//! **Memory rule** (every `d × d` path: the covariance solver, `partial_fit`, `merge`, whitening,
+//! all-but-the-top; and the SVD solvers' `min(n, d)`-sided workspace): the side is checked
+//! against [`embgeo_core::dense::MAX_DENSE_BYTES`] (2 GiB per square f64 matrix, side ≤ 16,384)
+//! before the first allocation, and every square buffer is allocated fallibly, so an input too
+//! wide for the method (e.g. a matrix saved transposed) or for the machine is an `OutOfRange`
+//! error naming the size and the way out (`solver: 'svd'` / `'randomized'`, which work on the
+//! `n × d` data; or transposing X), never an abort. A path holds at most about
+//! `3 + 2.5·lanes` such matrices at once (moments, lanes, eigensolver), see each doc comment.
+//!
 //! All accumulation is in `f64`; inputs may be `f32` or `f64` ([`embgeo_core::Element`]).
 //!
 //! Progress phases reported through `Ctl::advance`: `"moments"` (rows done of n),

@@ -1,82 +1,28 @@
-//! Thin wrappers over faer's low-level routines with an explicit `Par` (never faer's global
+//! Thin wrappers over faer's low-level products (eigendecomposition and SVD live in
+//! `embgeo_core::linalg`) with an explicit `Par` (never faer's global
 //! parallelism), on row-major `f64` buffers.
 
-use embgeo_core::{Ctl, Error, Par, Result};
+use embgeo_core::{Ctl, Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatRef};
 
 /// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread.
 pub(crate) fn par(ctl: &Ctl<'_>) -> faer::Par {
-    match ctl.par {
-        Par::Seq => faer::Par::Seq,
-        Par::Rayon => faer::Par::rayon(0),
-    }
+    embgeo_core::linalg::faer_par(ctl.par)
 }
 
-/// Eigendecomposition of a symmetric `d × d` matrix (row-major, both triangles filled).
-///
-/// Returns eigenvalues in decreasing order and eigenvectors as the rows of a `d × d`
-/// row-major buffer (row `i` belongs to value `i`).
-pub(crate) fn sym_eigh_desc(a: &[f64], d: usize, par: faer::Par) -> Result<(Vec<f64>, Vec<f64>)> {
-    let am = MatRef::from_row_major_slice(a, d, d);
-    let mut s = faer::diag::Diag::<f64>::zeros(d);
-    let mut u = Mat::<f64>::zeros(d, d);
-    let scratch = faer::linalg::evd::self_adjoint_evd_scratch::<f64>(
-        d,
-        faer::linalg::evd::ComputeEigenvectors::Yes,
-        par,
-        faer::Spec::default(),
-    );
-    let mut mem = MemBuffer::new(scratch);
-    faer::linalg::evd::self_adjoint_evd(
-        am,
-        s.as_mut(),
-        Some(u.as_mut()),
-        par,
-        MemStack::new(&mut mem),
-        faer::Spec::default(),
-    )
-    .map_err(|e| Error::Internal(format!("symmetric eigendecomposition did not converge ({e:?})")))?;
-    // faer: ascending; we want descending.
-    let mut values = Vec::with_capacity(d);
-    let mut vectors = Vec::with_capacity(d * d);
-    for j in (0..d).rev() {
-        values.push(s.column_vector()[j]);
-        vectors.extend(u.col(j).iter().copied());
-    }
-    Ok((values, vectors))
-}
-
-/// Thin SVD of a row-major `n × d` matrix: singular values (decreasing) and the right singular
-/// vectors as rows of a `min(n, d) × d` row-major buffer.
+/// Thin SVD of a row-major `n × d` matrix through [`embgeo_core::linalg::thin_svd`]: singular
+/// values (decreasing) and the right singular vectors as rows of a `min(n, d) × d` row-major
+/// buffer.
 pub(crate) fn thin_svd_vt(a: &[f64], n: usize, d: usize, par: faer::Par) -> Result<(Vec<f64>, Vec<f64>)> {
-    let am = MatRef::from_row_major_slice(a, n, d);
-    let r = n.min(d);
-    let mut s = faer::diag::Diag::<f64>::zeros(r);
-    let mut v = Mat::<f64>::zeros(d, r);
-    let scratch = faer::linalg::svd::svd_scratch::<f64>(
-        n,
-        d,
-        faer::linalg::svd::ComputeSvdVectors::No,
-        faer::linalg::svd::ComputeSvdVectors::Thin,
-        par,
-        faer::Spec::default(),
-    );
-    let mut mem = MemBuffer::new(scratch);
-    faer::linalg::svd::svd(
-        am,
-        s.as_mut(),
-        None,
-        Some(v.as_mut()),
-        par,
-        MemStack::new(&mut mem),
-        faer::Spec::default(),
-    )
-    .map_err(|e| Error::Internal(format!("SVD did not converge ({e:?})")))?;
-    let values = s.column_vector().iter().copied().collect();
-    let mut vt = Vec::with_capacity(r * d);
-    for j in 0..r {
+    let (values, v) = embgeo_core::linalg::thin_svd(MatRef::from_row_major_slice(a, n, d), true, par)?;
+    let v = v.ok_or_else(|| Error::Internal("thin SVD returned no vectors".into()))?;
+    let mut vt = Vec::new();
+    vt.try_reserve_exact(v.ncols() * d).map_err(|_| {
+        embgeo_core::dense::too_large("X", n.min(d), "the SVD", "use fewer rows or features", true)
+    })?;
+    for j in 0..v.ncols() {
         vt.extend(v.col(j).iter().copied());
     }
     Ok((values, vt))
@@ -121,8 +67,8 @@ pub(crate) fn thin_q(a: &Mat<f64>, par: faer::Par) -> Mat<f64> {
 }
 
 /// `dst (d × d, lower triangle) = a · aᵀ` for a column-major `d × b` view `a` (the transpose
-/// of a row-major `b × d` block): a SYRK through faer's triangular matmul.
-pub(crate) fn syrk_lower(dst: &mut Mat<f64>, a: MatRef<'_, f64>, par: faer::Par) {
+/// of a row-major `b × d` block): a SYRK through faer's triangular matmul, in f64 or f32.
+pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(dst: &mut Mat<T>, a: MatRef<'_, T>, par: faer::Par) {
     faer::linalg::matmul::triangular::matmul(
         dst.as_mut(),
         BlockStructure::TriangularLower,
@@ -131,22 +77,7 @@ pub(crate) fn syrk_lower(dst: &mut Mat<f64>, a: MatRef<'_, f64>, par: faer::Par)
         BlockStructure::Rectangular,
         a.transpose(),
         BlockStructure::Rectangular,
-        1.0,
-        par,
-    );
-}
-
-/// f32 variant of [`syrk_lower`].
-pub(crate) fn syrk_lower_f32(dst: &mut Mat<f32>, a: MatRef<'_, f32>, par: faer::Par) {
-    faer::linalg::matmul::triangular::matmul(
-        dst.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        a,
-        BlockStructure::Rectangular,
-        a.transpose(),
-        BlockStructure::Rectangular,
-        1.0f32,
+        T::one_impl(),
         par,
     );
 }

@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Par, Result};
+use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Par, Result};
 use faer::Mat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,17 @@ impl Default for Params {
     }
 }
 
+/// Who needs the `d × d` buffers of this module, and the way out, for the dense-size errors.
+const METHOD: &str = "the covariance of the features (d × d co-moments)";
+const FIX: &str = "for PCA pass solver: 'svd' or 'randomized' (they work on the n × d data); \
+    if X is stored transposed (features as rows), transpose it";
+
+/// A zero-filled `rows × cols` faer matrix (`rows` = d), allocated fallibly.
+fn square_mat<T: Copy + Default>(rows: usize, cols: usize) -> Result<Mat<T>> {
+    embgeo_core::linalg::try_mat_zeros(rows, cols)
+        .ok_or_else(|| dense::too_large("X.cols", rows, METHOD, FIX, true))
+}
+
 /// Rows per partial sum of a block mean (fixed, combined in order).
 const MEAN_CHUNK: usize = 256;
 
@@ -106,22 +117,32 @@ pub struct Moments {
 impl Moments {
     /// Empty moments over `n_features` columns.
     ///
+    /// # Cost
+    /// One `d × d` f64 buffer, checked against the dense rule first (`d ≤ 16,384`, see
+    /// [`embgeo_core::dense`]) and allocated fallibly.
     /// # Errors
-    /// `OutOfRange` if `n_features == 0`.
+    /// `OutOfRange` if `n_features == 0`, if the `d × d` co-moment is over
+    /// [`embgeo_core::dense::MAX_DENSE_BYTES`] or if the allocator refuses it.
     pub fn new(n_features: usize) -> Result<Self> {
-        if n_features == 0 {
-            return Err(Error::OutOfRange {
-                name: "nFeatures",
-                expected: "an integer >= 1".into(),
-                actual: "0".into(),
-            });
-        }
+        Error::require_at_least_one("nFeatures", n_features)?;
         Ok(Self {
             n_features,
             n_samples: 0,
             weight_sum: 0.0,
             mean: vec![0.0; n_features],
-            comoment: vec![0.0; n_features * n_features],
+            comoment: dense::square_zeros("X.cols", n_features, METHOD, FIX)?,
+        })
+    }
+
+    /// A copy whose `d × d` buffer is allocated fallibly.
+    ///
+    /// # Errors
+    /// `OutOfRange` ([`embgeo_core::dense`]) if the allocator refuses.
+    pub fn try_clone(&self) -> Result<Self> {
+        Ok(Self {
+            comoment: dense::try_copy(&self.comoment, "X.cols", self.n_features, METHOD, FIX)?,
+            mean: self.mean.clone(),
+            ..*self
         })
     }
 
@@ -263,12 +284,9 @@ impl Moments {
             let mut lane = Moments::new(d)?;
             let mut buf64 = Vec::new();
             let mut buf32 = Vec::new();
-            let mut blk = Mat::<f64>::zeros(d, d);
-            let mut blk32 = if use_f32 {
-                Mat::<f32>::zeros(d, d)
-            } else {
-                Mat::<f32>::zeros(0, 0)
-            };
+            let mut blk = square_mat::<f64>(d, d)?;
+            let s32 = if use_f32 { d } else { 0 };
+            let mut blk32 = square_mat::<f32>(s32, s32)?;
             for bi in blocks {
                 ctl.checkpoint()?;
                 let (start, end) = (bi * b, ((bi + 1) * b).min(n));
@@ -281,7 +299,7 @@ impl Moments {
                         buf32.resize(rows * d, 0.0f32);
                         centre_block(&mut buf32, xb, wb, &mean_b, |v| v as f32);
                         let a = faer::MatRef::from_column_major_slice(&buf32, d, rows);
-                        linalg::syrk_lower_f32(&mut blk32, a, faer::Par::Seq);
+                        linalg::syrk_lower(&mut blk32, a, faer::Par::Seq);
                         for j in 0..d {
                             for i in j..d {
                                 blk[(i, j)] = f64::from(blk32[(i, j)]);
@@ -301,7 +319,7 @@ impl Moments {
             }
             Ok(lane)
         })?;
-        let mut out = self.clone();
+        let mut out = self.try_clone()?;
         for lane in &parts {
             out.merge(lane)?;
         }
@@ -386,10 +404,12 @@ impl Moments {
 
     /// Covariance-like matrix `S / divisor`, `d × d` row-major, where `S` is the co-moment
     /// (`center`) or the raw second moment `Σ wᵢ xᵢxᵢᵀ = M + W μμᵀ` (not `center`).
-    #[must_use]
-    pub fn scatter(&self, center: bool, divisor: f64) -> Vec<f64> {
+    ///
+    /// # Errors
+    /// `OutOfRange` ([`embgeo_core::dense`]) if the allocator refuses the `d × d` copy.
+    pub fn scatter(&self, center: bool, divisor: f64) -> Result<Vec<f64>> {
         let d = self.n_features;
-        let mut c = self.comoment.clone();
+        let mut c = dense::try_copy(&self.comoment, "X.cols", d, METHOD, FIX)?;
         if !center {
             for i in 0..d {
                 for j in 0..=i {
@@ -402,7 +422,7 @@ impl Moments {
         for v in &mut c {
             *v /= divisor;
         }
-        c
+        Ok(c)
     }
 }
 

@@ -110,13 +110,7 @@ impl Params {
                 actual: self.epsilon.to_string(),
             });
         }
-        if self.block_rows == 0 {
-            return Err(Error::OutOfRange {
-                name: "blockRows",
-                expected: "an integer >= 1".into(),
-                actual: "0".into(),
-            });
-        }
+        Error::require_at_least_one("blockRows", self.block_rows)?;
         Ok(())
     }
 }
@@ -155,6 +149,10 @@ pub struct Whitener {
     params: Params,
     state: Option<WhitenState>,
 }
+
+/// The way out of the dense-size error of ZCA (its model is a `d × d` matrix).
+const ZCA_FIX: &str = "use method 'pca' with nComponents (a d × k matrix), or transpose X if it is stored \
+    features × rows";
 
 /// Relative eigenvalue floor below which a kept direction counts as singular.
 const SINGULAR_REL: f64 = 1e-12;
@@ -225,10 +223,13 @@ impl Whitener {
     /// probabilities; normalised internally), not all 0.
     /// # Cost
     /// n·d²/2 multiply-adds + ≈ 4d³ flops; extra memory O(d²) as in [`moments::Moments::update`] + ≈ 3d² f64.
+    /// Memory rule (crate docs): d ≤ 16,384, checked before any `d × d` allocation; every
+    /// square buffer (moments, eigensolver, the ZCA matrix) is allocated fallibly.
     /// # Determinism
     /// Bit-identical for every thread count.
     /// # Errors
-    /// `Empty` (n < 2), `Shape`, `NonFinite`, `OutOfRange` (k > d, bad weights),
+    /// `Empty` (n < 2), `Shape`, `NonFinite`, `OutOfRange` (k > d, bad weights, d over the
+    /// memory rule or a square buffer refused by the allocator),
     /// `Degenerate` (all rows identical, or a kept eigenvalue + ε below 1e-12 × the largest:
     /// the message gives the numerical rank and a workable `nComponents` and `epsilon`),
     /// `Internal`, `Cancelled`. On error the whitener is unchanged.
@@ -312,7 +313,7 @@ impl Whitener {
                 }
                 w
             }
-            Method::Zca => sandwich(&axes, &inv_sqrt, d),
+            Method::Zca => sandwich(&axes, &inv_sqrt, d)?,
         };
         self.state = Some(WhitenState {
             mean: if p.center { m.mean().to_vec() } else { vec![0.0; d] },
@@ -408,15 +409,15 @@ impl Whitener {
                 }
                 w
             }
-            Method::Zca => sandwich(&s.axes, &sqrt, d),
+            Method::Zca => sandwich(&s.axes, &sqrt, d)?,
         };
         back_project_rows(y, &back, out, d, &s.mean, self.params.block_rows, ctl)
     }
 }
 
 /// `Σᵢ fᵢ aᵢᵀaᵢ` over the rows aᵢ of `axes` (k × d): a d × d symmetric matrix, row-major.
-fn sandwich(axes: &[f64], f: &[f64], d: usize) -> Vec<f64> {
-    let mut w = vec![0.0; d * d];
+fn sandwich(axes: &[f64], f: &[f64], d: usize) -> Result<Vec<f64>> {
+    let mut w = embgeo_core::dense::square_zeros("X.cols", d, "ZCA whitening", ZCA_FIX)?;
     for (row, fi) in axes.chunks_exact(d).zip(f) {
         for a in 0..d {
             let s = row[a] * fi;
@@ -431,7 +432,7 @@ fn sandwich(axes: &[f64], f: &[f64], d: usize) -> Vec<f64> {
             w[b * d + a] = w[a * d + b];
         }
     }
-    w
+    Ok(w)
 }
 
 fn transpose(m: &[f64], rows: usize, cols: usize) -> Vec<f64> {

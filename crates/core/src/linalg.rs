@@ -1,0 +1,179 @@
+//! The one wrapper of faer's dense decompositions for the workspace: symmetric
+//! eigendecomposition and thin SVD, on `f64`, with an explicit `faer::Par` (never faer's global
+//! parallelism), fallible allocation of every output and workspace, and the dense-size rule of
+//! [`crate::dense`] checked first.
+//!
+//! Callers pass `faer::Par::Seq` wherever results must be bit-identical across thread counts
+//! (faer's parallel eigensolver and SVD are not).
+
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
+use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
+use faer::{Mat, MatRef};
+
+use crate::dense::{check_square, too_large};
+use crate::{Error, Par, Result};
+
+/// faer's parallelism for a [`Par`]: the current rayon pool, or the calling thread.
+#[must_use]
+pub fn faer_par(par: Par) -> faer::Par {
+    match par {
+        Par::Seq => faer::Par::Seq,
+        Par::Rayon => faer::Par::rayon(0),
+    }
+}
+
+/// What an eigen/SVD call says when its dense buffers are over the limit or refused.
+const METHOD: &str = "the eigendecomposition / SVD";
+const FIX: &str = "use fewer features (or rows), or a method that works on the n × d data";
+
+/// A zero-filled `rows × cols` faer matrix, allocated fallibly (same layout as `Mat::zeros`).
+#[must_use]
+pub fn try_mat_zeros<T: Copy + Default>(rows: usize, cols: usize) -> Option<Mat<T>> {
+    let mut m = Mat::<T>::new();
+    m.try_reserve(rows, cols).ok()?;
+    m.resize_with(rows, cols, |_, _| T::default());
+    Some(m)
+}
+
+fn mat(rows: usize, cols: usize, side: usize) -> Result<Mat<f64>> {
+    try_mat_zeros(rows, cols).ok_or_else(|| too_large("X", side, METHOD, FIX, true))
+}
+
+fn workspace(req: faer::dyn_stack::StackReq, side: usize) -> Result<MemBuffer> {
+    MemBuffer::try_new(req).map_err(|_| too_large("X", side, METHOD, FIX, true))
+}
+
+/// Eigendecomposition of a symmetric `d × d` matrix (row-major, both triangles filled; faer
+/// reads the lower one).
+///
+/// # Shapes and types
+/// `a`: `d·d` f64. Returns the eigenvalues in decreasing order (faer's ascending order
+/// reversed) and, if `vectors`, the eigenvectors as the rows of a `d × d` row-major buffer (row
+/// `i` belongs to value `i`; empty otherwise).
+/// # Cost
+/// ≈ 4d³ flops with vectors (≈ (4/3)d³ without); extra memory d² f64 (vectors) + faer's
+/// workspace (≈ d² f64) + the returned d² f64.
+/// # Errors
+/// `OutOfRange` ([`crate::dense`]) when d² f64 is over the limit or an allocation is refused;
+/// `Internal` if the eigensolver does not converge.
+/// # Panics
+/// Never (`a.len()` must be `d·d`; a mismatch is an `Internal` error).
+pub fn eigh_desc(a: &[f64], d: usize, vectors: bool, par: faer::Par) -> Result<(Vec<f64>, Vec<f64>)> {
+    check_square("X.cols", d, METHOD, FIX)?;
+    if a.len() != d * d {
+        return Err(Error::Internal(format!(
+            "eigh_desc: {} values for a {d} × {d} matrix",
+            a.len()
+        )));
+    }
+    let am = MatRef::from_row_major_slice(a, d, d);
+    let mut s = faer::diag::Diag::<f64>::zeros(d);
+    let mut u = if vectors { Some(mat(d, d, d)?) } else { None };
+    let cv = if vectors {
+        ComputeEigenvectors::Yes
+    } else {
+        ComputeEigenvectors::No
+    };
+    let mut mem = workspace(
+        self_adjoint_evd_scratch::<f64>(d, cv, par, faer::Spec::default()),
+        d,
+    )?;
+    self_adjoint_evd(
+        am,
+        s.as_mut(),
+        u.as_mut().map(Mat::as_mut),
+        par,
+        MemStack::new(&mut mem),
+        faer::Spec::default(),
+    )
+    .map_err(|e| Error::Internal(format!("symmetric eigendecomposition did not converge ({e:?})")))?;
+    drop(mem);
+    let values: Vec<f64> = s.column_vector().iter().rev().copied().collect();
+    let mut rows = Vec::new();
+    if let Some(u) = u {
+        rows.try_reserve_exact(d * d)
+            .map_err(|_| too_large("X", d, METHOD, FIX, true))?;
+        for j in (0..d).rev() {
+            rows.extend(u.col(j).iter().copied());
+        }
+    }
+    Ok((values, rows))
+}
+
+/// Thin SVD of an `m × n` matrix: singular values (decreasing) and, if `vectors`, the thin
+/// right singular vectors `V` (`n × min(m, n)`, column j belongs to value j).
+///
+/// # Shapes and types
+/// `a`: any faer view of f64 (row- or column-major).
+/// # Cost
+/// O(m·n·min(m, n)) flops; extra memory faer's workspace (O((m + n)·min(m, n)) plus
+/// min(m, n)² f64) and the returned `n × min(m, n)` f64.
+/// # Errors
+/// `OutOfRange` ([`crate::dense`]) when min(m, n)² f64 is over the limit or an allocation is
+/// refused; `Internal` if the SVD does not converge.
+/// # Panics
+/// Never.
+pub fn thin_svd(a: MatRef<'_, f64>, vectors: bool, par: faer::Par) -> Result<(Vec<f64>, Option<Mat<f64>>)> {
+    let (m, n) = (a.nrows(), a.ncols());
+    let r = m.min(n);
+    check_square("X", r, METHOD, FIX)?;
+    let mut s = faer::diag::Diag::<f64>::zeros(r);
+    let mut v = if vectors { Some(mat(n, r, r)?) } else { None };
+    let cv = if vectors {
+        ComputeSvdVectors::Thin
+    } else {
+        ComputeSvdVectors::No
+    };
+    let req = svd_scratch::<f64>(m, n, ComputeSvdVectors::No, cv, par, faer::Spec::default());
+    let mut mem = workspace(req, r)?;
+    svd(
+        a,
+        s.as_mut(),
+        None,
+        v.as_mut().map(Mat::as_mut),
+        par,
+        MemStack::new(&mut mem),
+        faer::Spec::default(),
+    )
+    .map_err(|e| Error::Internal(format!("SVD did not converge ({e:?})")))?;
+    Ok((s.column_vector().iter().copied().collect(), v))
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values of diagonal inputs are what these tests check
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigh_of_a_diagonal_is_sorted_down() {
+        let a = [1.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 2.0];
+        let (v, u) = eigh_desc(&a, 3, true, faer::Par::Seq).unwrap();
+        assert_eq!(v, vec![3.0, 2.0, 1.0]);
+        assert_eq!(u[1].abs(), 1.0);
+        let (w, none) = eigh_desc(&a, 3, false, faer::Par::Seq).unwrap();
+        assert_eq!(w, v);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn oversized_inputs_are_coded_errors_before_any_allocation() {
+        // 20,000² f64 = 3.2 GB: refused by the rule without touching `a`.
+        let e = eigh_desc(&[], 20_000, false, faer::Par::Seq).unwrap_err();
+        assert_eq!(e.code(), "ERR_OUT_OF_RANGE", "{e}");
+        assert!(e.to_string().contains("20,000 × 20,000"), "{e}");
+        let e = eigh_desc(&[1.0; 3], 2, false, faer::Par::Seq).unwrap_err();
+        assert_eq!(e.code(), "ERR_INTERNAL");
+    }
+
+    #[test]
+    fn svd_values_and_vectors() {
+        let a = Mat::from_fn(3, 2, |i, j| if i == j { (2 - j) as f64 } else { 0.0 });
+        let (s, v) = thin_svd(a.as_ref(), true, faer::Par::Seq).unwrap();
+        assert_eq!(s, vec![2.0, 1.0]);
+        let v = v.unwrap();
+        assert_eq!((v.nrows(), v.ncols()), (2, 2));
+        assert_eq!(v[(0, 0)].abs(), 1.0);
+        assert!(try_mat_zeros::<f64>(1 << 40, 1 << 30).is_none());
+    }
+}

@@ -1,0 +1,132 @@
+//! Rigorous rounding-error bounds of the fast (f32/f64 GEMM or SIMD) keys of a tile, and the
+//! per-unit result type of the tile driver.
+
+use crate::metric::Metric;
+use crate::real::Real;
+
+/// Per query of a unit: its best `(key, index)` pairs, concatenated, and the count per query.
+pub(super) type UnitResult = (Vec<(f64, u32)>, Vec<u32>);
+
+/// Up to this k, the first tile of a unit announces a threshold (see `run`).
+pub(super) const PREBOUND_MAX_K: usize = 256;
+
+/// Error-bound coefficients for one metric and dimension.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bounds {
+    metric: Metric,
+    /// multiplies ‖x‖·‖y‖
+    cxy: f64,
+    /// multiplies ‖y‖² (euclidean)
+    cyy: f64,
+    /// multiplies (‖x‖ + ‖y‖)² (reference rounding)
+    cref: f64,
+    /// absolute slack (underflow)
+    abs: f64,
+}
+
+fn gamma(n: usize, u: f64) -> f64 {
+    let nu = n as f64 * u;
+    nu / (1.0 - nu)
+}
+
+impl Bounds {
+    pub(super) fn new<R: Real>(metric: Metric, d: usize) -> Self {
+        let u = R::U;
+        let g = gamma(d + 2, u);
+        let g64 = gamma(d + 4, f64::EPSILON / 2.0);
+        let abs = (d as f64 + 4.0) * 4.0 * R::MIN_NORMAL + 4.0 * f64::MIN_POSITIVE;
+        match metric {
+            Metric::Euclidean | Metric::SqEuclidean => Self {
+                metric,
+                cxy: 1.01 * (2.0 * g + 2.01 * u),
+                cyy: 1.01 * 2.01 * u,
+                cref: 1.01 * 2.0 * g64,
+                abs,
+            },
+            Metric::Dot => Self {
+                metric,
+                cxy: 1.01 * (g + u + 2.0 * g64),
+                cyy: 0.0,
+                cref: 0.0,
+                abs,
+            },
+            // unit rows: ‖x̂‖ = ‖ŷ‖ = 1, bound is a constant
+            Metric::Cosine => Self {
+                metric,
+                cxy: 0.0,
+                cyy: 0.0,
+                cref: 1.01 * (g + 3.01 * u + 4.0 * g64),
+                abs,
+            },
+        }
+    }
+
+    /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.
+    #[inline]
+    pub(super) fn margin(&self, nx: f64, ny: f64) -> f64 {
+        match self.metric {
+            Metric::Cosine => self.cref + self.abs,
+            _ => self.cxy * nx * ny + self.cyy * ny * ny + self.cref * (nx + ny) * (nx + ny) + self.abs,
+        }
+    }
+}
+
+/// The f64 part of a row's key that the fast tile leaves out: `‖x‖²` (euclidean, from the
+/// row's squared norm `sq`), 1 (cosine), 0 (dot).
+pub(super) fn key_base(metric: Metric, sq: f64) -> f64 {
+    match metric {
+        Metric::Euclidean | Metric::SqEuclidean => sq,
+        Metric::Cosine => 1.0,
+        Metric::Dot => 0.0,
+    }
+}
+
+/// The fast-precision threshold of a row (key `base`, error `margin`) for the exact f64 key
+/// threshold `t`: no fast key above it can belong to a pair with exact key ≤ `t`.
+#[inline]
+pub(super) fn fast_threshold<R: Real>(t: f64, base: f64, margin: f64) -> R {
+    if t.is_finite() {
+        let v = t - base + margin;
+        let slack = 4.0 * f64::EPSILON * (t.abs() + base.abs() + margin);
+        R::round_up(v + slack)
+    } else {
+        R::INF
+    }
+}
+
+/// An upper bound on the k-th exact key of a row from the k-th smallest fast key `kth` of a
+/// tile (fast key + base + margin, plus the rounding of this sum).
+#[inline]
+pub(super) fn prebound(base: f64, kth: f64, margin: f64) -> f64 {
+    let v = base + kth + margin;
+    let slack = 4.0 * f64::EPSILON * (base.abs() + kth.abs() + margin);
+    v + slack
+}
+
+/// The k-th smallest (1-based `k`) of `keys`, which it reorders.
+pub(super) fn kth_smallest(keys: &mut [f64], k: usize) -> f64 {
+    let (_, kth, _) = keys.select_nth_unstable_by(k - 1, f64::total_cmp);
+    *kth
+}
+
+/// Row `li` of a column-major `m × n` key tile `t` (keys of row `li` at stride `m`), with the
+/// per-column offsets `off` the fast keys leave out (euclidean).
+#[derive(Clone, Copy)]
+pub(super) struct TileRow<'a, R> {
+    pub t: &'a [R],
+    pub m: usize,
+    pub li: usize,
+    pub n: usize,
+    pub off: Option<&'a [R]>,
+}
+
+/// The k-th smallest fast key (tile value + offset, in f64) of a tile row, through `scratch`.
+pub(super) fn tile_row_kth<R: Real>(scratch: &mut Vec<f64>, r: TileRow<'_, R>, k: usize) -> f64 {
+    let TileRow { t, m, li, n, off } = r;
+    scratch.clear();
+    match off {
+        Some(o) => scratch.extend((0..n).map(|j| (t[j * m + li] + o[j]).to_f64())),
+        None => scratch.extend((0..n).map(|j| t[j * m + li].to_f64())),
+    }
+    kth_smallest(scratch, k)
+}

@@ -1,0 +1,266 @@
+//! Exact brute-force k-nearest neighbours: GEMM-tiled candidate pass with a fused, error-bounded
+//! top-k selection, then exact f64 re-ranking of the survivors.
+//!
+//! Work is a grid of units (query block × corpus slice). A unit walks its corpus slice in tiles
+//! of `corpus_block` rows: one GEMM (faer, on the worker's thread) or, for few queries, SIMD dot
+//! products fill a `query_block × corpus_block` key tile, and the same worker immediately scans
+//! it against each row's cached threshold ([`crate::select`]). The grid depends only on the
+//! shapes and `Params`, never on the thread count, and every reported value is an exact f64
+//! recomputation, so outputs are bit-identical for any pool size.
+//!
+//! Modules: `plan` (parameters and the work grid), `bounds` (error bounds of fast keys),
+//! `query` (the tile driver of the general pass), `symmetric` (the symmetric all-points pass).
+
+mod bounds;
+mod plan;
+mod query;
+mod symmetric;
+
+use embgeo_core::chunks::map_chunks;
+use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
+
+use crate::metric::Metric;
+pub(crate) use crate::real::cast;
+use crate::real::{self, Real};
+use crate::select::TopK;
+use crate::stats::Stats;
+use plan::{use_symmetric, Plan};
+pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
+use query::run;
+
+/// All points against each other: the `k` nearest other rows of every row of `x`.
+///
+/// The point itself is excluded **by index**; exact duplicates of it remain neighbours at
+/// distance exactly 0. Rows are best first; ties (equal f64 keys) go to the lower index.
+///
+/// # Shapes and types
+/// `x`: n × d, row-major, f32 or f64, n ≥ 2, d ≥ 1. Returns `Neighbors` with `rows = n`,
+/// `indices` (u32) and `distances` (f64, see [`Metric`]; `Dot` distances may be negative).
+/// # Cost
+/// Time 2·n²·d FLOPs in the input precision (GEMM tiles) + O(n·k·d) f64 re-ranking.
+/// Extra memory: see [`search_scratch`] (with `n_queries = n_corpus = n`, no query copy) plus the
+/// output n·k·12 bytes; never an n × n buffer.
+/// # Determinism
+/// Bit-identical for every `ctl.par` and pool size, and across SIMD levels: every reported
+/// distance is recomputed in f64 left to right, and the selection is exact (below).
+/// # Exactness
+/// The fast pass produces a key per pair and a rigorous bound on its rounding error; a pair is
+/// discarded only when its lower bound exceeds the k-th smallest upper bound. The survivors are
+/// ranked by the exact f64 key, ties by index. The result therefore equals a naive f64 brute
+/// force (`metric::exact_key` for every pair, sorted by `(key, index)`), including ties and
+/// near-ties closer than f32 rounding.
+/// # Errors
+/// `Empty` if n < 2; `OutOfRange` if k = 0, a tile parameter is 0, n exceeds u32 indices, or
+/// values are so large that squared norms overflow f64; `KTooLarge` if k > n − 1;
+/// `NonFinite`; `Degenerate` for a zero row under cosine (naming the row); `Cancelled`.
+/// # Panics
+/// Never on any input; a panic is a bug.
+/// # Reference
+/// faiss `IndexFlatL2`/`IndexFlatIP` (`knn_L2sqr`, `knn_inner_product`), scikit-learn
+/// `NearestNeighbors(algorithm="brute")`; tests compare with a naive f64 brute force.
+pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
+    p.check()?;
+    x.require_rows("corpus", 2, "all-points kNN")?;
+    check_finite(x, "corpus", ctl)?;
+    check_k(p.k, x.rows(), true)?;
+    dispatch(x, None, p, ctl)
+}
+
+/// Queries against a corpus: the `k` nearest corpus rows of every query row.
+///
+/// # Shapes and types
+/// `corpus`: n × d, `queries`: q × d (same d, same dtype), n ≥ 1, q ≥ 0. Returns `Neighbors`
+/// with `rows = q`.
+/// # Cost
+/// Time 2·q·n·d FLOPs (GEMM tiles; SIMD dot products when q ≤ `few_queries`, then bound by
+/// reading the corpus once: `n·d·size_of::<T>()` bytes) + O(q·k·d) f64 re-ranking. Extra
+/// memory: [`search_scratch`] plus the output q·k·12 bytes.
+/// # Determinism
+/// As [`all_points`].
+/// # Errors
+/// `Empty` if n = 0; `Shape` if the widths differ; `OutOfRange` (k = 0, tile parameter 0);
+/// `KTooLarge` if k > n; `NonFinite`; `Degenerate` (zero row under cosine, in either matrix);
+/// `Cancelled`.
+/// # Panics
+/// Never on any input; a panic is a bug.
+/// # Reference
+/// As [`all_points`].
+pub fn search<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: MatRef<'_, T>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
+    p.check()?;
+    corpus.require_rows("corpus", 1, "kNN search")?;
+    check_width(corpus.cols(), queries.cols())?;
+    check_finite(corpus, "corpus", ctl)?;
+    check_finite(queries, "queries", ctl)?;
+    check_k(p.k, corpus.rows(), false)?;
+    dispatch(corpus, Some(queries), p, ctl)
+}
+
+/// Extra memory of [`search`] / [`all_points`] in bytes, beyond the inputs and the returned
+/// `Neighbors` (rows·k·12 bytes), with `threads` workers running units at once.
+///
+/// Formula (`R` = element size, `m` = `min(query_block, q)`, `b` = `corpus_block`,
+/// `S(k)` = one selection state, at most `max(2k, k+32)·16 + 8k + 80` bytes):
+/// `n·(16 + R)` corpus row statistics (+ `n·d·R` normalised copy under cosine; twice that
+/// while parallel chunks are concatenated when n > 16384), then
+/// - symmetric all-points ([`Params::symmetric`]): `n·(S(k) + R + 16)` per-row states,
+///   thresholds and bounds + `threads·(m·m·R` tile `+ 2m·d·R` GEMM packing `+ 8m)`;
+/// - otherwise: `q·16` query statistics (+ `q·d·R` under cosine, unless all-points) +
+///   `q·k·16·slices` unit results before the ordered merge + `threads·(m·b·R` key tile
+///   `+ m·(S(k) + R + 16) + (m + b)·d·R` GEMM packing `+ 8b)`.
+///
+/// Not included: faer's per-thread GEMM packing cache (allocated once per thread, sized from the
+/// CPU's caches; see the crate docs).
+#[must_use]
+pub fn search_scratch<T: Element>(
+    n_corpus: usize,
+    n_queries: usize,
+    dim: usize,
+    threads: usize,
+    all_points: bool,
+    p: &Params,
+) -> usize {
+    let r = std::mem::size_of::<T>();
+    let cos = p.metric == Metric::Cosine;
+    let threads = threads.max(1);
+    let state = TopK::bytes(p.k);
+    // row statistics; assembled from parallel chunks (twice the size while concatenating)
+    let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
+    let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
+    if all_points && use_symmetric(n_corpus, p) {
+        let m = p.query_block.min(n_corpus.max(1));
+        return bytes + n_corpus * (state + r + 16) + threads * (m * m * r + 2 * m * dim * r + 8 * m);
+    }
+    let plan = Plan::new(n_queries, n_corpus, p);
+    let m = plan.qb.min(n_queries.max(1));
+    let b = p.corpus_block.min(n_corpus.max(1));
+    if !all_points {
+        bytes += n_queries * 16 + if cos { n_queries * dim * r } else { 0 };
+    }
+    bytes += n_queries * p.k * 16 * plan.slices + plan.q_blocks * plan.slices * 64;
+    let per_worker = m * b * r + m * (state + r + 16) + (m + b) * dim * r + 8 * b;
+    bytes + threads * per_worker
+}
+
+fn check_width(a: usize, b: usize) -> Result<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(Error::Shape {
+            what: "queries columns vs corpus columns".into(),
+            expected: a,
+            actual: b,
+            fix: "queries must have the corpus's number of features",
+        })
+    }
+}
+
+pub(crate) fn check_k(k: usize, n: usize, self_excluded: bool) -> Result<()> {
+    Error::require_at_least_one("k", k)?;
+    let available = if self_excluded { n - 1 } else { n };
+    if k > available {
+        let why = if self_excluded {
+            format!("the corpus has {n} rows and each point itself is excluded")
+        } else {
+            format!("the corpus has {n} rows")
+        };
+        return Err(Error::KTooLarge { k, available, why });
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::OutOfRange {
+            name: "corpus rows",
+            expected: format!("at most {} (u32 indices)", u32::MAX),
+            actual: n.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `MatRef::check_finite`, with a parallel vectorised pre-pass: the detailed (sequential)
+/// scan runs only when a non-finite value exists.
+pub(crate) fn check_finite<T: Element>(m: MatRef<'_, T>, what: &'static str, ctl: &Ctl<'_>) -> Result<()> {
+    let data = m.as_slice();
+    let lv = real::level();
+    let ok = |r: std::ops::Range<usize>| -> Result<bool> {
+        if let Some(v) = cast::<T, f32>(&data[r.clone()]) {
+            Ok(real::all_finite(lv, v))
+        } else if let Some(v) = cast::<T, f64>(&data[r]) {
+            Ok(real::all_finite(lv, v))
+        } else {
+            Err(Error::Internal("element type is neither f32 nor f64".into()))
+        }
+    };
+    let parts = map_chunks(ctl, "check", data.len(), 1 << 20, ok)?;
+    if parts.iter().all(|&b| b) {
+        Ok(())
+    } else {
+        m.check_finite(what)
+    }
+}
+
+pub(crate) fn check_params(p: &Params) -> Result<()> {
+    p.check()
+}
+
+fn dispatch<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: Option<MatRef<'_, T>>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
+    let d = corpus.cols();
+    let c = corpus.as_slice();
+    let q = queries.map(|q| q.as_slice());
+    if let Some(c32) = cast::<T, f32>(c) {
+        let cs = Stats::compute(p.metric, c32, d, "corpus", ctl)?;
+        return run_f32(c32, &cs, q.and_then(cast::<T, f32>), d, p, ctl);
+    }
+    if let Some(c64) = cast::<T, f64>(c) {
+        let cs = Stats::compute(p.metric, c64, d, "corpus", ctl)?;
+        return run_f64(c64, &cs, q.and_then(cast::<T, f64>), d, p, ctl);
+    }
+    Err(Error::Internal("element type is neither f32 nor f64".into()))
+}
+
+/// f64 input with precomputed corpus statistics (`q = None`: all points).
+pub(crate) fn run_f64(
+    c: &[f64],
+    cs: &Stats<f64>,
+    q: Option<&[f64]>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
+    let qs = q
+        .map(|q| Stats::compute(p.metric, q, d, "queries", ctl))
+        .transpose()?;
+    run(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+}
+
+/// f32 input: f32 candidate pass unless squared norms could overflow f32, then the f64 engine
+/// on a widened copy (exact: widening is lossless and re-ranking is f64 either way).
+pub(crate) fn run_f32(
+    c: &[f32],
+    cs: &Stats<f32>,
+    q: Option<&[f32]>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
+    let qs = q
+        .map(|q| Stats::<f32>::compute(p.metric, q, d, "queries", ctl))
+        .transpose()?;
+    let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
+    let big = (cs.max_norm + qmax).powi(2) >= <f32 as Real>::MAX / 8.0;
+    if big && p.metric != Metric::Cosine {
+        let c64: Vec<f64> = c.iter().map(|&v| f64::from(v)).collect();
+        let q64: Option<Vec<f64>> = q.map(|q| q.iter().map(|&v| f64::from(v)).collect());
+        let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
+        return run_f64(&c64, &cs64, q64.as_deref(), d, p, ctl);
+    }
+    run(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+}

@@ -1,0 +1,123 @@
+//! Parameters of the exact search and how its work is cut (query blocks × corpus slices, the
+//! symmetric all-points choice): everything here depends on shapes and `Params` only, never on
+//! the thread count.
+
+use embgeo_core::{Error, Result};
+
+use crate::metric::Metric;
+use crate::select::TopK;
+
+/// Parameters of the exact search.
+///
+/// `Default` = scikit-learn `NearestNeighbors()` defaults (`n_neighbors = 5`, euclidean) plus
+/// the tile sizes below; tile sizes change speed and memory, never results.
+/// Deserialised from the camelCase options object of the bindings (`{ k, metric }`; unknown
+/// names are rejected, missing ones take the defaults).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Params {
+    /// Neighbours per query (`>= 1`). Default 5.
+    pub k: usize,
+    /// Distance. Default [`Metric::Euclidean`].
+    pub metric: Metric,
+    /// Query rows per tile (rows of one GEMM). Default 384 (a multiple of faer's 96-row f32
+    /// micro-kernel on AVX-512).
+    pub query_block: usize,
+    /// Corpus rows per tile (columns of one GEMM). Default 1024: the 384 × 1024 f32 key tile
+    /// is 1.5 MiB and stays in a 2 MiB L2 (measured best of 192–576 × 512–2048 on the
+    /// benchmark machine).
+    pub corpus_block: usize,
+    /// At most this many queries use SIMD dot products instead of GEMM (memory-bound scan).
+    /// Default 16.
+    pub few_queries: usize,
+    /// When there are fewer query blocks than this, the corpus is also split into slices so
+    /// that there are about this many independent units of work. Default 8.
+    pub min_units: usize,
+    /// Smallest corpus slice when splitting the corpus. Default 8192 rows.
+    pub min_slice_rows: usize,
+    /// All-points only: compute each pair of `query_block`-row blocks once and scan the tile for
+    /// both blocks (half the GEMM work), when the per-row selection states of all n rows fit
+    /// in [`SYMMETRIC_STATE_BUDGET`] bytes. Default `true`; results are identical either way.
+    pub symmetric: bool,
+}
+
+/// Largest memory (bytes) the symmetric all-points pass may hold in per-row selection states.
+pub const SYMMETRIC_STATE_BUDGET: usize = 2 << 30;
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            k: 5,
+            metric: Metric::Euclidean,
+            query_block: 384,
+            corpus_block: 1024,
+            few_queries: 16,
+            min_units: 8,
+            min_slice_rows: 8192,
+            symmetric: true,
+        }
+    }
+}
+
+impl Params {
+    /// Defaults with the given `k` and metric.
+    #[must_use]
+    pub fn new(k: usize, metric: Metric) -> Self {
+        Self {
+            k,
+            metric,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        for (name, v) in [
+            ("query_block", self.query_block),
+            ("corpus_block", self.corpus_block),
+            ("min_units", self.min_units),
+            ("min_slice_rows", self.min_slice_rows),
+        ] {
+            Error::require_at_least_one(name, v)?;
+        }
+        Error::require_at_least_one("k", self.k)?;
+        Ok(())
+    }
+}
+
+/// How the work is cut: query blocks × corpus slices (shape-dependent only).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan {
+    pub qb: usize,
+    pub q_blocks: usize,
+    pub slices: usize,
+    pub slice_len: usize,
+    pub few: bool,
+}
+
+impl Plan {
+    pub(crate) fn new(nq: usize, nc: usize, p: &Params) -> Self {
+        let few = nq <= p.few_queries;
+        let qb = if few { nq.max(1) } else { p.query_block };
+        let q_blocks = nq.div_ceil(qb).max(1);
+        let mut slices = 1;
+        if q_blocks < p.min_units {
+            let want = p.min_units.div_ceil(q_blocks);
+            let max_by_size = (nc / p.min_slice_rows).max(1);
+            slices = want.min(max_by_size);
+        }
+        let slice_len = nc.div_ceil(slices).max(1);
+        let slices = nc.div_ceil(slice_len).max(1);
+        Self {
+            qb,
+            q_blocks,
+            slices,
+            slice_len,
+            few,
+        }
+    }
+}
+
+/// Does all-points on `n` rows take the symmetric pass?
+pub(crate) fn use_symmetric(n: usize, p: &Params) -> bool {
+    p.symmetric && n > p.few_queries && n.saturating_mul(TopK::bytes(p.k) + 32) <= SYMMETRIC_STATE_BUDGET
+}

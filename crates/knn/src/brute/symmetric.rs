@@ -1,0 +1,176 @@
+//! The symmetric all-points pass: every pair of row blocks computed once, its tile scanned for
+//! both blocks.
+
+use embgeo_core::chunks::map_chunks;
+use embgeo_core::{Ctl, Error, Neighbors, Result};
+
+use super::bounds::{
+    fast_threshold, key_base, kth_smallest, prebound, tile_row_kth, Bounds, TileRow, PREBOUND_MAX_K,
+};
+use super::plan::Params;
+use crate::metric::{exact_key_with_norms, Metric};
+use crate::real::{self, Real};
+use crate::select::TopK;
+use crate::stats::Stats;
+
+/// Selection states and cached thresholds of one block of rows.
+struct Block<R> {
+    states: Vec<TopK>,
+    thr: Vec<R>,
+}
+
+/// Symmetric all-points: blocks of `b = query_block` rows; every block pair `I <= J` is one
+/// task computing the `b × b` key tile once; its columns feed block I's rows and (for
+/// `I < J`) its rows feed block J's rows. Per-row states live behind one mutex per block, held
+/// only while a tile side is scanned. The selection is exact whatever the arrival order of
+/// candidates, so the output does not depend on scheduling.
+#[allow(clippy::too_many_lines)]
+pub(super) fn run_symmetric<R: Real>(
+    c: &[R],
+    cs: &Stats<R>,
+    cwork: &[R],
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
+    use std::sync::Mutex;
+
+    let metric = p.metric;
+    let k = p.k;
+    let n = c.len() / d;
+    let b = p.query_block;
+    let nb = n.div_ceil(b);
+    let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);
+    let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
+    let bounds = Bounds::new::<R>(metric, d);
+    let lv = real::level();
+    let base: Vec<f64> = (0..n).map(|i| key_base(metric, cs.sq[i])).collect();
+    let row_margin: Vec<f64> = (0..n).map(|i| bounds.margin(cs.norm[i], cs.max_norm)).collect();
+    let to_thr = |i: usize, t: f64| -> R { fast_threshold(t, base[i], row_margin[i]) };
+    let exact = |i: usize, j: usize| -> f64 {
+        let (x, y) = (&c[i * d..(i + 1) * d], &c[j * d..(j + 1) * d]);
+        exact_key_with_norms(metric, x, y, || (cs.sq[i], cs.sq[j]))
+    };
+    let blocks: Vec<Mutex<Block<R>>> = (0..nb)
+        .map(|bi| {
+            let m = ((bi + 1) * b).min(n) - bi * b;
+            Mutex::new(Block {
+                states: (0..m).map(|_| TopK::new(k)).collect(),
+                thr: vec![R::INF; m],
+            })
+        })
+        .collect();
+    let poisoned = || Error::Internal("a kNN worker panicked".into());
+    // tasks in a fixed order: (I, J) for I <= J, longest rows of work first
+    let tasks: Vec<(usize, usize)> = (0..nb).flat_map(|i| (i..nb).map(move |j| (i, j))).collect();
+
+    let task = |ti: usize| -> Result<()> {
+        let (bi, bj) = tasks[ti];
+        let (i0, i1) = (bi * b, ((bi + 1) * b).min(n));
+        let (j0, j1) = (bj * b, ((bj + 1) * b).min(n));
+        let (m, nn) = (i1 - i0, j1 - j0);
+        let mut t = vec![R::default(); m * nn];
+        R::gemm_nt(
+            &mut t,
+            &cwork[i0 * d..i1 * d],
+            &cwork[j0 * d..j1 * d],
+            m,
+            nn,
+            d,
+            alpha,
+        );
+        if bi == bj {
+            for l in 0..m {
+                t[l * m + l] = R::INF;
+            }
+        }
+        // side I: columns j of the tile, rows i of block I
+        {
+            let mut blk = blocks[bi].lock().map_err(|_| poisoned())?;
+            let Block { states, thr } = &mut *blk;
+            let off = if l2 { Some(&cs.off[j0..j1]) } else { None };
+            if nn > k && k <= PREBOUND_MAX_K {
+                let mut scratch: Vec<f64> = Vec::with_capacity(nn);
+                for li in 0..m {
+                    if states[li].threshold().is_finite() {
+                        continue;
+                    }
+                    let row = TileRow {
+                        t: &t,
+                        m,
+                        li,
+                        n: nn,
+                        off,
+                    };
+                    let kth = tile_row_kth(&mut scratch, row, k);
+                    if kth.is_finite() {
+                        let i = i0 + li;
+                        states[li].bound(prebound(base[i], kth, row_margin[i]));
+                        thr[li] = to_thr(i, states[li].threshold());
+                    }
+                }
+            }
+            let mut hit = |li: usize, jl: usize| -> R {
+                let (i, j) = (i0 + li, j0 + jl);
+                to_thr(i, states[li].push(exact(i, j), j as u32))
+            };
+            real::scan(lv, &t, m, off, thr, &mut hit);
+        }
+        // side J: row jl of the tile is query j0 + jl against corpus rows of block I
+        if bi != bj {
+            let mut blk = blocks[bj].lock().map_err(|_| poisoned())?;
+            let Block { states, thr } = &mut *blk;
+            let off = if l2 { Some(&cs.off[i0..i1]) } else { None };
+            let mut scratch: Vec<f64> = Vec::new();
+            for jl in 0..nn {
+                let j = j0 + jl;
+                let st = &mut states[jl];
+                let row = &t[jl * m..(jl + 1) * m];
+                if m > k && k <= PREBOUND_MAX_K && !st.threshold().is_finite() {
+                    scratch.clear();
+                    match off {
+                        Some(o) => scratch.extend(row.iter().zip(o).map(|(&a, &b)| (a + b).to_f64())),
+                        None => scratch.extend(row.iter().map(|&a| a.to_f64())),
+                    }
+                    let kth = kth_smallest(&mut scratch, k);
+                    if kth.is_finite() {
+                        st.bound(prebound(base[j], kth, row_margin[j]));
+                        thr[jl] = to_thr(j, st.threshold());
+                    }
+                }
+                let mut hit = |li: usize| -> R { to_thr(j, st.push(exact(j, i0 + li), (i0 + li) as u32)) };
+                real::scan_row(lv, row, off, thr[jl], &mut hit);
+                thr[jl] = to_thr(j, st.threshold());
+            }
+        }
+        Ok(())
+    };
+    map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
+
+    let mut indices = Vec::with_capacity(n * k);
+    let mut distances = Vec::with_capacity(n * k);
+    let mut buf = Vec::with_capacity(k);
+    for (bi, blk) in blocks.into_iter().enumerate() {
+        let mut blk = blk.into_inner().map_err(|_| poisoned())?;
+        for (li, st) in blk.states.iter_mut().enumerate() {
+            st.finish(&mut buf);
+            if buf.len() < k {
+                return Err(Error::Internal(format!(
+                    "row {} got {} of {k} neighbours",
+                    bi * b + li,
+                    buf.len()
+                )));
+            }
+            for &(key, j) in &buf {
+                indices.push(j);
+                distances.push(metric.report(key));
+            }
+        }
+    }
+    Ok(Neighbors {
+        k,
+        rows: n,
+        indices,
+        distances,
+    })
+}

@@ -1,0 +1,107 @@
+use super::*;
+
+fn gen(n: usize, d: usize, seed: u64) -> Vec<f64> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n * d)
+        .map(|i| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z * (1.0 + (i % d) as f64) + 3.0
+        })
+        .collect()
+}
+
+#[test]
+fn solvers_agree_and_round_trip() {
+    let (n, d) = (300, 8);
+    let x = gen(n, d, 1);
+    let xm = MatRef::new(&x, n, d).unwrap();
+    let ctl = Ctl::detached();
+    let mut fits = Vec::new();
+    for solver in [Solver::Covariance, Solver::Svd] {
+        let mut p = Pca::new(Params {
+            solver,
+            ..Params::default()
+        })
+        .unwrap();
+        p.fit(xm, &ctl).unwrap();
+        fits.push(p);
+    }
+    let (a, b) = (fits[0].fitted().unwrap(), fits[1].fitted().unwrap());
+    for (u, v) in a.components.iter().zip(&b.components) {
+        assert!((u - v).abs() < 1e-9, "{u} vs {v}");
+    }
+    let y = fits[0].transform(xm, &ctl).unwrap();
+    let back = fits[0]
+        .inverse_transform(MatRef::new(&y, n, d).unwrap(), &ctl)
+        .unwrap();
+    for (u, v) in back.iter().zip(&x) {
+        assert!((u - v).abs() < 1e-9 * v.abs().max(1.0));
+    }
+}
+
+#[test]
+fn randomized_matches_exact_on_decaying_spectrum() {
+    let (n, d) = (400, 30);
+    // Column j has standard deviation 10·0.5^j: a fast-decaying spectrum.
+    let x: Vec<f64> = gen(n, d, 2)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v - 3.0) / (1.0 + (i % d) as f64) * 10.0 * 0.5f64.powi((i % d) as i32))
+        .collect();
+    let xm = MatRef::new(&x, n, d).unwrap();
+    let ctl = Ctl::detached();
+    let fit = |solver| {
+        let mut p = Pca::new(Params {
+            solver,
+            n_components: NComponents::Count(3),
+            ..Params::default()
+        })
+        .unwrap();
+        p.fit(xm, &ctl).unwrap();
+        p.fitted().unwrap().clone()
+    };
+    let (r, e) = (fit(Solver::Randomized), fit(Solver::Svd));
+    for (u, v) in r.explained_variance.iter().zip(&e.explained_variance) {
+        assert!((u - v).abs() < 1e-6 * v, "{u} vs {v}");
+    }
+    assert!((r.noise_variance - e.noise_variance).abs() < 1e-6 * e.noise_variance);
+}
+
+#[test]
+fn identical_rows_are_degenerate_and_one_row_is_empty() {
+    let x = vec![1.5f64; 40];
+    let mut p = Pca::new(Params::default()).unwrap();
+    let e = p
+        .fit(MatRef::new(&x, 10, 4).unwrap(), &Ctl::detached())
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_DEGENERATE", "{e}");
+    let e = p
+        .fit(MatRef::new(&x[..4], 1, 4).unwrap(), &Ctl::detached())
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_EMPTY");
+    assert_eq!(
+        p.transform(MatRef::new(&x, 10, 4).unwrap(), &Ctl::detached())
+            .unwrap_err()
+            .code(),
+        "ERR_NOT_FITTED"
+    );
+}
+
+#[test]
+fn merge_after_svd_fit_is_rejected() {
+    let x = gen(50, 3, 3);
+    let xm = MatRef::new(&x, 50, 3).unwrap();
+    let ctl = Ctl::detached();
+    let mut a = Pca::new(Params {
+        solver: Solver::Svd,
+        ..Params::default()
+    })
+    .unwrap();
+    a.fit(xm, &ctl).unwrap();
+    let mut b = Pca::new(Params::default()).unwrap();
+    b.partial_fit(xm, &ctl).unwrap();
+    assert_eq!(b.merge(&a, &ctl).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    assert_eq!(a.partial_fit(xm, &ctl).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+}
