@@ -5,7 +5,8 @@
 //!   and a stable [`Error::code`] matching the public API's error codes;
 //! - [`Ctl`]: how a caller steers a long computation: parallelism ([`Par`]), cancellation
 //!   ([`Cancel`]) and progress reporting ([`Progress`]);
-//! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses.
+//! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses;
+//! - [`scale`]: the power-of-two rescaling of data at extreme magnitudes ([`Scale`]).
 //!
 //! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
 //! [`Progress`] on top of it.
@@ -17,9 +18,11 @@ mod matrix;
 mod neighbors;
 
 pub mod chunks;
+pub mod scale;
 
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use matrix::MatRef;
 pub use neighbors::Neighbors;
+pub use scale::Scale;
