@@ -106,7 +106,9 @@ impl Scale {
     /// A copy of `x` multiplied by `2^e` (exact for every value that stays normal).
     #[must_use]
     pub fn apply<T: Element>(self, x: &[T]) -> Vec<T> {
-        x.iter().map(|&v| T::from_f64(ldexp(v.to_f64(), self.exp))).collect()
+        x.iter()
+            .map(|&v| T::from_f64(ldexp(v.to_f64(), self.exp)))
+            .collect()
     }
 
     /// Scale a result computed on scaled data back: `v · 2^(-e·power)`, where `power` is the
@@ -167,7 +169,17 @@ mod tests {
 
     #[test]
     fn extreme_data_are_scaled_to_between_one_and_two() {
-        for m in [1e-170, 1e-165, 1e-150, 1e150, 1e154, 1e300, f64::MAX, 5e-324, 2.2e-308] {
+        for m in [
+            1e-170,
+            1e-165,
+            1e-150,
+            1e150,
+            1e154,
+            1e300,
+            f64::MAX,
+            5e-324,
+            2.2e-308,
+        ] {
             let s = Scale::for_max_abs(m);
             assert!(!s.is_identity(), "{m}");
             let y = ldexp(m, s.exp());
@@ -184,7 +196,10 @@ mod tests {
             assert_eq!(s.unscale(*b, 1, "value").unwrap(), *a);
         }
         // distances (power 1) and squared distances (power 2)
-        assert_eq!(s.unscale(ldexp(1.5, 0), 1, "distance").unwrap(), ldexp(1.5, -s.exp()));
+        assert_eq!(
+            s.unscale(ldexp(1.5, 0), 1, "distance").unwrap(),
+            ldexp(1.5, -s.exp())
+        );
         assert_eq!(ldexp(f64::MAX, -1023), ldexp(1.0, 1) * (1.0 - f64::EPSILON / 2.0));
     }
 
@@ -197,7 +212,10 @@ mod tests {
         assert!(e.to_string().contains("squared distance"), "{e}");
         // squared distances of data at 1e300 overflow
         let s = Scale::for_max_abs(1e300);
-        assert_eq!(s.unscale(1.0, 2, "squared distance").unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        assert_eq!(
+            s.unscale(1.0, 2, "squared distance").unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
         assert_eq!(s.unscale(0.0, 2, "squared distance").unwrap(), 0.0);
         assert!(s.unscale(1.0, 1, "distance").unwrap().is_finite());
     }
