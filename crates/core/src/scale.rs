@@ -13,7 +13,7 @@
 //! Inside the safe range nothing is scaled, so ordinary data give bit-identical results. f32
 //! data never need it (their range, `[2^-149, 2^128)`, lies inside the safe range).
 
-use crate::{Element, Error, Result};
+use crate::{Element, Error, MatRef, Result};
 
 /// Data with `max |x|` in `[2^-SAFE_LOG2, 2^SAFE_LOG2]` are used as they are: squares and
 /// products of two values stay far inside the normal f64 range (`2^±800`), and sums of up to
@@ -138,19 +138,44 @@ impl Scale {
         }
     }
 
-    /// [`Scale::unscale`] on every value of `vs`, in place.
+    /// [`Scale::unscale`] on the values of one result vector `vs`, in place, judged together:
+    /// an error when the largest magnitude does not fit; smaller values may round in the
+    /// subnormal range (absolute error at most 2^-1075, far below the rounding of the
+    /// largest), so a spectrum or a row of distances is not refused for its tail.
     ///
     /// # Errors
-    /// As [`Scale::unscale`] (the first value that does not fit).
+    /// As [`Scale::unscale`] for the largest magnitude.
     pub fn unscale_all(self, vs: &mut [f64], power: i32, what: &'static str) -> Result<()> {
         if self.exp == 0 {
             return Ok(());
         }
+        let big = vs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        self.unscale(big, power, what)?;
+        let e = -self.exp * power;
         for v in vs {
-            *v = self.unscale(*v, power, what)?;
+            *v = ldexp(*v, e);
         }
         Ok(())
     }
+}
+
+/// Run `f` on `x`, or on a copy of `x` scaled by [`Scale::of`] when its magnitude is extreme;
+/// `f` receives the scale so it can scale its results back ([`Scale::unscale`]).
+///
+/// Extra memory: the copy, `rows·cols·size_of::<T>()`, only for extreme magnitudes.
+///
+/// # Errors
+/// Those of `f`.
+pub fn with_scaled<T: Element, R>(
+    x: MatRef<'_, T>,
+    f: impl FnOnce(MatRef<'_, T>, Scale) -> Result<R>,
+) -> Result<R> {
+    let s = Scale::of(&[x.as_slice()]);
+    if s.is_identity() {
+        return f(x, s);
+    }
+    let copy = s.apply(x.as_slice());
+    f(MatRef::new(&copy, x.rows(), x.cols())?, s)
 }
 
 #[cfg(test)]
@@ -218,6 +243,16 @@ mod tests {
         );
         assert_eq!(s.unscale(0.0, 2, "squared distance").unwrap(), 0.0);
         assert!(s.unscale(1.0, 1, "distance").unwrap().is_finite());
+        // a vector is judged by its largest value; its tail may round below the normal range
+        let s = Scale::for_max_abs(1e-150);
+        let mut v = [1.0, 1e-20, 0.0];
+        s.unscale_all(&mut v, 2, "eigenvalue").unwrap();
+        assert!(v[0] > 1e-301 && v[1] > 0.0 && v[2] == 0.0, "{v:?}");
+        let mut v = [1e-10, 1e-20];
+        assert_eq!(
+            s.unscale_all(&mut v, 2, "eigenvalue").unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
     }
 
     #[test]
