@@ -1,6 +1,6 @@
 //! Issue 17 items 6 and 13: PCA and whitening of f64 data at extreme but finite magnitudes
 //! give the unscaled answer (components identical up to rounding, variances scaled by c²) or
-//! a coded error, never NaN or ERR_INTERNAL; Zipfian weights that overflow blame the weights.
+//! a coded error, never NaN or `ERR_INTERNAL`; Zipfian weights that overflow blame the weights.
 
 use embgeo_core::{Ctl, MatRef};
 use embgeo_pca::pca::Params as PcaParams;
@@ -28,12 +28,12 @@ fn pca_is_scaled_back_or_out_of_range_for_every_solver() {
             solver,
             ..PcaParams::default()
         };
-        let mut want = Pca::new(params.clone()).unwrap();
+        let mut want = Pca::new(params).unwrap();
         want.fit(MatRef::from_flat(&x, 5).unwrap(), &ctl).unwrap();
         let want = want.fitted().unwrap().clone();
         for c in [1e-170, 1e-165, 1e-150, 1e150, 1e154, 1e300] {
             let xs: Vec<f64> = x.iter().map(|v| v * c).collect();
-            let mut p = Pca::new(params.clone()).unwrap();
+            let mut p = Pca::new(params).unwrap();
             match p.fit(MatRef::from_flat(&xs, 5).unwrap(), &ctl) {
                 Ok(()) => {
                     let f = p.fitted().unwrap();
