@@ -24,11 +24,11 @@ export declare class JobControl {
 
 /** A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`). */
 export declare class NativeKnnIndex {
-  /** Copy `corpus` (`cols` columns) into a new index for `metric`. */
-  constructor(corpus: Float32Array | Float64Array, cols: number, metric: string)
+  /** Copy `corpus` (`cols` columns) into a new index (`options`: `{ metric }`). */
+  constructor(corpus: Float32Array | Float64Array, cols: number, options: { metric?: string })
   /** Load an index written by `serialize`. */
   static deserialize(bytes: Uint8Array): NativeKnnIndex
-  /** Append rows (same element type and width as the index). */
+  /** Append rows (same element type and width as the index); `ERR_BUSY` while a search is pending. */
   add(rows: Float32Array | Float64Array, cols: number): void
   /** `[rows, dim, metric, dtype]` of the index. */
   info(): [number, number, string, string]
@@ -36,38 +36,31 @@ export declare class NativeKnnIndex {
   memoryBytes(): number
   /** The versioned binary form of the index. */
   serialize(): Uint8Array
-  /** Free the native memory now (later calls fail with `ERR_NOT_FITTED`). */
+  /**
+   * Free the native memory now (later calls fail with `ERR_NOT_FITTED`); `ERR_BUSY` while a
+   * search is pending.
+   */
   dispose(): void
-  /** Search synchronously (blocks the calling thread). */
-  searchSync(queries: Float32Array | Float64Array, cols: number, k: number): KnnOut
+  /** Search synchronously (`options`: `{ k }`; blocks the calling thread). */
+  searchSync(queries: Float32Array | Float64Array, cols: number, options: { k: number }): KnnOut
   /** Search on the embgeo pool; `queries` are copied once before this returns. */
-  search(queries: Float32Array | Float64Array, cols: number, k: number, control?: JobControl | undefined | null): Promise<KnnOut>
+  search(queries: Float32Array | Float64Array, cols: number, options: { k: number }, control?: JobControl | undefined | null): Promise<KnnOut>
 }
 
-/** The raw binding of `PCA`. */
+/** The raw binding of a model class. */
 export declare class NativePca {
-  /**
-   * Report the native memory the model holds now to V8 (the JS layer calls it after every
-   * async fit; sync mutations report by themselves).
-   */
+  /** An unfitted model. */
+  constructor(options: { nComponents?: { count: number } | { varianceRatio: number } | 'all'; center?: boolean; whiten?: boolean; solver?: string; seed?: number })
+  /** Report the native memory held now to V8 (after async fits). */
   syncMemory(): void
   /** Native bytes held (as last reported to V8). */
   get memory(): number
-  /**
-   * Free the fitted state now: the instance becomes unfitted (its options are kept) and its
-   * memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
-   */
+  /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
-  /** An unfitted PCA. */
-  constructor(options: PcaOptions)
-  /** Run `op` ('fit' | 'fitTransform' | 'transform' | 'inverseTransform') on the calling thread. */
-  runSync(op: string, data: Float32Array | Float64Array, cols: number): Float32Array | Float64Array | null
-  /** Run `op` on the embgeo pool; `data` is copied once before this returns. */
-  run(op: string, data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
-  /** Accumulate the exact moments of more rows and refit from them (blocks; no data kept). */
-  partialFit(data: Float32Array | Float64Array, cols: number): void
-  /** Combine the moments of another PCA's partial fits into this one. */
-  merge(other: NativePca): void
+  /** Run `op` on the calling thread; `weights` (one per row) only for whitener fits. */
+  runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
+  /** Run `op` on the embgeo pool; inputs are copied once before this returns. */
+  run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): PcaState | null
   /** The JSON form (`toJSON`). */
@@ -78,28 +71,26 @@ export declare class NativePca {
   serialize(): Uint8Array
   /** Load the safetensors form. */
   static deserialize(bytes: Uint8Array): NativePca
+  /** Accumulate the exact moments of more rows and refit from them (blocks; no data kept). */
+  partialFit(data: Float32Array | Float64Array, cols: number): void
+  /** Combine the moments of another PCA's partial fits into this one. */
+  merge(other: NativePca): void
 }
 
-/** The raw binding of `Whitener`. */
+/** The raw binding of a model class. */
 export declare class NativeWhitener {
-  /**
-   * Report the native memory the model holds now to V8 (the JS layer calls it after every
-   * async fit; sync mutations report by themselves).
-   */
+  /** An unfitted model. */
+  constructor(options: { method?: string; nComponents?: number; epsilon?: number; center?: boolean; normalize?: boolean })
+  /** Report the native memory held now to V8 (after async fits). */
   syncMemory(): void
   /** Native bytes held (as last reported to V8). */
   get memory(): number
-  /**
-   * Free the fitted state now: the instance becomes unfitted (its options are kept) and its
-   * memory is withdrawn from V8. `ERR_BUSY` while a fit is pending.
-   */
+  /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
-  /** An unfitted whitener. */
-  constructor(options: WhitenerOptions)
-  /** Run `op` on the calling thread; `weights` (one per row) only for fits. */
-  runSync(op: string, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
+  /** Run `op` on the calling thread; `weights` (one per row) only for whitener fits. */
+  runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
   /** Run `op` on the embgeo pool; inputs are copied once before this returns. */
-  run(op: string, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
+  run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): WhitenerState | null
   /** The JSON form (`toJSON`). */
@@ -116,61 +107,48 @@ export declare class NativeWhitener {
 export interface AbttOut {
   /** `n × d` rows in the input's element type. */
   data: Float32Array | Float64Array
-  /** The subtracted mean. */
   mean: Float64Array
   /** `remove × d` removed directions, row-major. */
   directions: Float64Array
 }
 
-/** All-but-the-top on the embgeo pool; `data` is copied once before this returns. */
-export declare function allButTheTop(data: Float32Array | Float64Array, cols: number, remove: number, control?: JobControl | undefined | null): Promise<AbttOut>
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function allButTheTop(data: Float32Array | Float64Array, cols: number, options: { remove: number }, control?: JobControl | undefined | null): Promise<AbttOut>
 
-/** All-but-the-top (Mu and Viswanath 2018) on the calling thread. */
-export declare function allButTheTopSync(data: Float32Array | Float64Array, cols: number, remove: number): AbttOut
+/** Blocks the calling thread; `data` is read in place. */
+export declare function allButTheTopSync(data: Float32Array | Float64Array, cols: number, options: { remove: number }): AbttOut
 
-/** Anisotropy on the embgeo pool; `data` is copied once before this returns. */
-export declare function anisotropy(data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<AnisotropyOut>
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function anisotropy(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<AnisotropyOut>
 
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export interface AnisotropyOut {
-  /** Rows of X. */
   rows: number
-  /** All-zero rows (left out of the cosines). */
   zeroRows: number
-  /** Norm of the mean row. */
   meanNorm: number
-  /** Mean row norm. */
   meanRowNorm: number
-  /** `meanNorm / meanRowNorm`. */
   meanNormRatio: number
-  /** Mean pairwise cosine (ordered pairs of distinct non-zero rows). */
   averageCosine: number
-  /** Population standard deviation of the pairwise cosines. */
   cosineStd: number
 }
 
-/** Anisotropy of a row-major matrix with `cols` columns; blocks the calling thread. */
-export declare function anisotropySync(data: Float32Array | Float64Array, cols: number): AnisotropyOut
+/** Blocks the calling thread; `data` is read in place. */
+export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
 
-/** Column statistics on the embgeo pool; `data` is copied once before this returns. */
-export declare function columnStats(data: Float32Array | Float64Array, cols: number, ddof: number, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function columnStats(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
 
-/** Per-column statistics (all `Float64Array` of length `cols`). */
+/** Per-column statistics (`Float64Array`s of length `cols`). */
 export interface ColumnStatsOut {
-  /** Rows reduced. */
   rows: number
-  /** Column means. */
   mean: Float64Array
-  /** Column variances (`ddof` as numpy). */
   variance: Float64Array
-  /** Column minima. */
   min: Float64Array
-  /** Column maxima. */
   max: Float64Array
 }
 
-/** Column statistics of a row-major matrix with `cols` columns; blocks the calling thread. */
-export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, ddof: number): ColumnStatsOut
+/** Blocks the calling thread; `data` is read in place. */
+export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }): ColumnStatsOut
 
 /** One ID-versus-scale curve. */
 export interface CurveOut {
@@ -186,23 +164,20 @@ export interface CurveOut {
   sizes: Float64Array
 }
 
-/** Duplicate rows on the embgeo pool; `data` is copied once before this returns. */
-export declare function duplicates(data: Float32Array | Float64Array, cols: number, control?: JobControl | undefined | null): Promise<DuplicatesOut>
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function duplicates(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<DuplicatesOut>
 
 /** Exact duplicate rows (`embgeo_metrics::duplicates`). */
 export interface DuplicatesOut {
-  /** Rows equal to an earlier row. */
   count: number
-  /** Distinct rows that occur more than once. */
   groups: number
-  /** Distinct rows. */
   unique: number
   /** Per row, the index of the first row equal to it. */
   firstOf: Uint32Array
 }
 
-/** Duplicate rows of a row-major matrix; blocks the calling thread. */
-export declare function duplicatesSync(data: Float32Array | Float64Array, cols: number): DuplicatesOut
+/** Blocks the calling thread; `data` is read in place. */
+export declare function duplicatesSync(data: Float32Array | Float64Array, cols: number, options: {}): DuplicatesOut
 
 /** Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`). */
 export declare function effectiveRank(eigenvalues: Float64Array): [number, number]
@@ -221,35 +196,36 @@ export interface EmbeddingFileOut {
   format: string
 }
 
+/** Equal-width histogram of `values` with `bins` bins. */
+export declare function histogram(values: Float64Array, bins: number): HistogramOut
+
+/** A histogram: `edges.length === counts.length + 1`. */
+export interface HistogramOut {
+  edges: Array<number>
+  counts: Array<number>
+}
+
 /** Hubness on the embgeo pool; `indices` are copied once before this returns. */
-export declare function hubness(indices: Uint32Array, rows: number, k: number, n: number, hubSize: number, control?: JobControl | undefined | null): Promise<HubnessOut>
+export declare function hubness(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
 
 /** Hubness measures of a kNN graph (`embgeo_metrics::hubness`). */
 export interface HubnessOut {
-  /** Neighbours per row. */
   k: number
-  /** k-occurrence of each point. */
   occurrences: Uint32Array
-  /** Fisher–Pearson skewness of the occurrences (biased, scipy's default). */
   skewness: number
-  /** Robin Hood index. */
   robinhood: number
-  /** Largest occurrence. */
   maxOccurrence: number
-  /** Points that occur in no list. */
   antiHubs: number
-  /** Points with occurrence ≥ hubSize · k. */
   hubs: number
-  /** Share of neighbour slots taken by hubs. */
   hubOccurrence: number
 }
 
-/** Hubness of `rows × k` neighbour indices into `n` points; blocks the calling thread. */
-export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, n: number, hubSize: number): HubnessOut
+/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`); blocks. */
+export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }): HubnessOut
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
 export interface IdOut {
-  /** Estimator name (crate spelling, e.g. "twonn"). */
+  /** Estimator name (public spelling, e.g. "twoNN"). */
   method: string
   /** The estimate, in dimensions. */
   dimension: number
@@ -265,8 +241,8 @@ export interface IdOut {
   droppedDuplicates: number
   /** Rows discarded by the method itself. */
   discarded: number
-  /** Every effective parameter, as a JSON object. */
-  params: string
+  /** Every effective parameter (option names). */
+  params: any
   /** Names of the diagnostic arrays. */
   diagnosticNames: Array<string>
   /** The diagnostic arrays, in the order of `diagnostic_names`. */
@@ -280,22 +256,29 @@ export declare function intdimBenchmarkManifold(name: string, n: number, noise: 
 export declare function intdimManifolds(): Array<[string, number, number]>
 
 /** [`intdim_run_sync`] on the embgeo pool; `data` is copied once before this returns. */
-export declare function intdimRun(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
+export declare function intdimRun(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
 
 /**
- * Run an intrinsic-dimension job (`method`: an estimator, `local:<m>` or `scaling:<m>`) on the
- * calling thread; `options` is a JSON object of validated options.
+ * Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride") on the
+ * calling thread; `options` is the options object as JavaScript validated it (plus `metric`).
  */
-export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, method: string, options: string, metric: string, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
+export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
+
+/**
+ * The registry's description of every estimator and option (`registry::schema()`), from
+ * which `src/generated/intdim-options.ts` is generated.
+ */
+export declare function intdimSchema(): any
+
+/** Histogram of integer counts, one bin per integer up to `maxBins` bins. */
+export declare function integerHistogram(values: Uint32Array, maxBins: number): HistogramOut
 
 /** Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns. */
-export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, k: number, metric: string, control?: JobControl | undefined | null): Promise<KnnOut>
+export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }, control?: JobControl | undefined | null): Promise<KnnOut>
 
 /** Neighbours of each query row, best first (row-major `rows × k`). */
 export interface KnnOut {
-  /** Neighbours per row. */
   k: number
-  /** Query rows. */
   rows: number
   /** Corpus row of each neighbour. */
   indices: Uint32Array
@@ -304,10 +287,10 @@ export interface KnnOut {
 }
 
 /**
- * Exact k nearest neighbours; blocks the calling thread. Without `queries`, every corpus row
- * against the others (itself excluded by index).
+ * Exact k nearest neighbours (`options`: `{ k, metric }`); blocks the calling thread. Without
+ * `queries`, every corpus row against the others (itself excluded by index).
  */
-export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, k: number, metric: string): KnnOut
+export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }): KnnOut
 
 /** A generated benchmark manifold. */
 export interface ManifoldOut {
@@ -320,6 +303,9 @@ export interface ManifoldOut {
   /** True intrinsic dimension. */
   intrinsicDimension: number
 }
+
+/** What a model job does with its rows. */
+export type ModelOp = 'fit' | 'fitTransform' | 'transform' | 'inverseTransform'
 
 /** Versions, target, SIMD features and thread count of the native addon. */
 export declare function nativeInfo(): NativeInfo
@@ -350,45 +336,23 @@ export interface NeighborsArg {
   distances: Float64Array
 }
 
-/** Options of the native PCA (validated in TypeScript). */
-export interface PcaOptions {
-  /** A component count; absent with `varianceRatio` absent = all. */
-  nComponents?: number
-  /** Keep the fewest components explaining more than this fraction of the variance. */
-  varianceRatio?: number
-  /** Subtract the mean. */
-  center: boolean
-  /** Scale outputs to unit variance. */
-  whiten: boolean
-  /** 'auto' | 'covariance' | 'svd' | 'randomized'. */
-  solver: string
-  /** Seed of the randomized solver (an integer below 2^53). */
-  seed: number
-}
-
 /** The learned state of a PCA (scikit-learn's trailing-underscore attributes). */
 export interface PcaState {
-  /** The solver that ran. */
   solver: string
-  /** Components kept, k. */
   nComponents: number
   /** `k × d` principal axes, row-major. */
   components: Float64Array
-  /** Variance along each axis (ddof 1). */
   explainedVariance: Float64Array
-  /** Fraction of the total variance along each axis. */
   explainedVarianceRatio: Float64Array
-  /** Singular values of the centred data. */
   singularValues: Float64Array
-  /** Feature means. */
   mean: Float64Array
-  /** Probabilistic-PCA noise variance. */
   noiseVariance: number
-  /** Features d. */
   nFeaturesIn: number
-  /** Rows seen. */
   nSamplesSeen: number
 }
+
+/** Percentile `q` of ascending `sorted` (numpy's linear interpolation). */
+export declare function percentile(sorted: Float64Array, q: number): number
 
 /** Progress of a running job, as last reported by the numeric code. */
 export interface ProgressSnapshot {
@@ -401,62 +365,67 @@ export interface ProgressSnapshot {
 }
 
 /** Read an embedding matrix from `path` on the embgeo pool. */
-export declare function readEmbeddings(path: string, options?: ReadOptions | undefined | null, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
+export declare function readEmbeddings(path: string, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
 
 /** Read an embedding matrix from `path`; blocks the calling thread. */
-export declare function readEmbeddingsSync(path: string, options?: ReadOptions | undefined | null): EmbeddingFileOut
-
-/** Options of `readEmbeddings` (validated in TypeScript). */
-export interface ReadOptions {
-  /** 'npy' | 'fvecs' | 'bvecs' | 'ivecs' | 'safetensors' | 'raw' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'txt'. */
-  format?: string
-  /** Values per row of a raw file. */
-  dim?: number
-  /** safetensors tensor name. */
-  tensor?: string
-  /** 'f32' | 'f64'. */
-  dtype?: string
-  /** Read only the first rows. */
-  limitRows?: number
-  /** JSON(L) object key holding the vector. */
-  field?: string
-  /** One ASCII character separating delimited fields. */
-  delimiter?: string
-  /** Whether delimited text has a header row. */
-  header?: boolean
-}
+export declare function readEmbeddingsSync(path: string, options?: Record<string, unknown>): EmbeddingFileOut
 
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
 
+/**
+ * Remove the temporaries of atomic writes still in flight (for a process about to exit);
+ * returns how many were removed.
+ */
+export declare function removePendingTemporaries(): number
+
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function rowNorms(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
+
+/** Blocks the calling thread; `data` is read in place. */
+export declare function rowNormsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
+
+/** `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending. */
+export declare function sampleIndices(n: number, m: number, seed: number): Uint32Array
+
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
 export declare function setThreads(threads: number): void
 
-/** Covariance spectrum on the embgeo pool; `data` is copied once before this returns. */
-export declare function spectrum(data: Float32Array | Float64Array, cols: number, rankRtol?: number | undefined | null, control?: JobControl | undefined | null): Promise<SpectrumOut>
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function spectrum(data: Float32Array | Float64Array, cols: number, options: { rankRtol?: number }, control?: JobControl | undefined | null): Promise<SpectrumOut>
 
 /** Covariance spectrum and its summaries (`embgeo_metrics::spectrum`). */
 export interface SpectrumOut {
-  /** Rows of X. */
   rows: number
   /** The `cols` covariance eigenvalues (ddof 1), decreasing; rounding noise reported as 0. */
   eigenvalues: Float64Array
-  /** Eigenvalues over their sum. */
   explainedVarianceRatio: Float64Array
-  /** Sum of the eigenvalues. */
   totalVariance: number
-  /** Roy–Vetterli effective rank. */
   effectiveRank: number
-  /** `(Σλ)² / Σλ²`. */
   participationRatio: number
-  /** Eigenvalues above the tolerance. */
   rank: number
-  /** The absolute eigenvalue tolerance used. */
   rankTolerance: number
 }
 
-/** Covariance spectrum of a row-major matrix; blocks the calling thread. */
-export declare function spectrumSync(data: Float32Array | Float64Array, cols: number, rankRtol?: number | undefined | null): SpectrumOut
+/** Blocks the calling thread; `data` is read in place. */
+export declare function spectrumSync(data: Float32Array | Float64Array, cols: number, options: { rankRtol?: number }): SpectrumOut
+
+/** min, max, mean, median, population std, 10th and 90th percentiles. */
+export declare function summarize(values: Float64Array): SummaryOut
+
+/** Summary numbers of a set of values (`embgeo_metrics::summary`). */
+export interface SummaryOut {
+  min: number
+  max: number
+  mean: number
+  median: number
+  std: number
+  p10: number
+  p90: number
+}
+
+/** The rows `indices` of a matrix, copied, in its element type. */
+export declare function takeRows(data: Float32Array | Float64Array, cols: number, indices: Uint32Array): Float32Array | Float64Array
 
 /** Test hook: panic in an async job (see module docs). */
 export declare function testPanic(place: string, control?: JobControl | undefined | null): Promise<number>
@@ -467,37 +436,31 @@ export declare function testPanicSync(place: string): number
 /** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */
 export declare function testSleep(steps: number, ms: number, control?: JobControl | undefined | null): Promise<number>
 
-/** Options of the native Whitener (validated in TypeScript). */
-export interface WhitenerOptions {
-  /** 'pca' | 'zca'. */
-  method: string
-  /** Keep the top k axes (absent = all). */
-  nComponents?: number
-  /** Added to every eigenvalue before the inverse square root. */
-  epsilon: number
-  /** Subtract the (weighted) mean. */
-  center: boolean
-  /** L2-normalise output rows. */
-  normalize: boolean
-}
+/** Runs on the embgeo pool; `data` is copied once before this returns. */
+export declare function unitRows(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
+
+/** Blocks the calling thread; `data` is read in place. */
+export declare function unitRowsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
 
 /** The learned state of a Whitener. */
 export interface WhitenerState {
-  /** (Weighted) mean, d values. */
   mean: Float64Array
   /** Kept eigenvalues (without ε), decreasing. */
   eigenvalues: Float64Array
   /** `d × out` whitening matrix, row-major (`Y = (X − μ) W`). */
   matrix: Float64Array
-  /** Output width. */
   outDim: number
-  /** Features d. */
   nFeatures: number
-  /** Rows seen by the fit. */
   nSamplesSeen: number
-  /** Whether the fit used weights. */
   weighted: boolean
 }
+
+/**
+ * Write `data` to `path` atomically by embgeo's file rules (exclusive random temporary, the
+ * destination's mode kept, read-only and non-regular destinations refused); blocks the
+ * calling thread.
+ */
+export declare function writeFileAtomicSync(path: string, data: Uint8Array): void
 
 /** [`write_matrix_sync`] on the embgeo pool; `data` is copied once before this returns. */
 export declare function writeMatrix(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean, control?: JobControl | undefined | null): Promise<void>

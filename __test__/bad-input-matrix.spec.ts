@@ -10,7 +10,11 @@
  * resized, transferred during an async call). `MATRIX_PROBE=1` prints the observed outcome of
  * every case instead of asserting (used to review the table).
  */
-import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 
 import {
   allButTheTop,
@@ -62,6 +66,8 @@ import {
   mom,
   momSync,
   PCA,
+  readEmbeddings,
+  readEmbeddingsSync,
   recall,
   tle,
   tleSync,
@@ -69,6 +75,10 @@ import {
   twoNNSync,
   Whitener,
   whitening,
+  writeFvecs,
+  writeFvecsSync,
+  writeNpy,
+  writeNpySync,
 } from '../src/index.js'
 import { randomData } from './helpers.js'
 
@@ -414,7 +424,8 @@ const OPTION_CASES: OptionCase[] = [
   knnCase('k = N - 1 (all others)', { k: N - 1 }, 'valid'),
   knnCase('k = N with queries', { k: N, queries: X() }, 'valid'),
   knnCase('k = N + 1 with queries', { k: N + 1, queries: X() }, 'ERR_K_TOO_LARGE'),
-  knnCase('metric unknown', { k: 1, metric: 'manhattan' }, 'ERR_OUT_OF_RANGE'),
+  knnCase('metric unknown', { k: 1, metric: 'manhattan' }, 'ERR_INVALID_ARG_VALUE'),
+  knnCase('option name misspelt (metirc)', { k: 1, metirc: 'cosine' }, 'ERR_OUT_OF_RANGE'),
   knnCase('metric a number', { k: 1, metric: 2 }, 'ERR_INVALID_ARG_TYPE'),
   knnCase('queries of another width', { k: 1, queries: [[1, 2, 3]] }, 'ERR_SHAPE'),
   knnCase('queries f32 for an f64 corpus', { k: 1, queries: X32() }, 'valid'),
@@ -434,7 +445,9 @@ const OPTION_CASES: OptionCase[] = [
   knnCase('huge values, cosine', { k: 2, metric: 'cosine' }, 'valid', huge),
   knnCase('huge values, dot', { k: 2, metric: 'dot' }, 'valid', huge),
   pair('KnnIndex options a string', 'ERR_INVALID_ARG_TYPE', () => new KnnIndex(X(), 'cosine' as never)),
-  pair('KnnIndex metric unknown', 'ERR_OUT_OF_RANGE', () => new KnnIndex(X(), { metric: 'l1' as never })),
+  pair('KnnIndex metric unknown', 'ERR_INVALID_ARG_VALUE', () => new KnnIndex(X(), { metric: 'l1' as never })),
+  pair('KnnIndex option name misspelt', 'ERR_OUT_OF_RANGE', () => new KnnIndex(X(), { metirc: 'cosine' } as never)),
+  pair('KnnIndex.search option name misspelt', 'ERR_OUT_OF_RANGE', () => index().searchSync(X(), { k: 1, kk: 2 } as never), () => index().search(X(), { k: 1, kk: 2 } as never)),
   pair('KnnIndex zero row under cosine', 'ERR_DEGENERATE', () => new KnnIndex(withZeroRow(), { metric: 'cosine' })),
   pair('KnnIndex.add zero row under cosine', 'ERR_DEGENERATE', () => index('cosine').add([[0, 0, 0, 0]])),
   pair('KnnIndex.add another width', 'ERR_SHAPE', () => index().add([[1, 2]])),
@@ -512,23 +525,23 @@ const OPTION_CASES: OptionCase[] = [
   pair('mle k 1', 'ERR_OUT_OF_RANGE', () => mleSync(X(), { k: 1 }), () => mle(X(), { k: 1 })),
   pair('mle k -3', 'ERR_OUT_OF_RANGE', () => mleSync(X(), { k: -3 }), () => mle(X(), { k: -3 })),
   pair('mle k 2.5', 'ERR_OUT_OF_RANGE', () => mleSync(X(), { k: 2.5 }), () => mle(X(), { k: 2.5 })),
-  pair('mle k = N (clamped to N - 1)', 'valid', () => mleSync(X(), { k: N }), () => mle(X(), { k: N })),
-  pair('mle k 1e9 (clamped to N - 1)', 'valid', () => mleSync(X(), { k: 1e9 }), () => mle(X(), { k: 1e9 })),
+  pair('mle k = N (given k > N - 1)', 'ERR_K_TOO_LARGE', () => mleSync(X(), { k: N }), () => mle(X(), { k: N })),
+  pair('mle k 1e9 (given k > N - 1)', 'ERR_K_TOO_LARGE', () => mleSync(X(), { k: 1e9 }), () => mle(X(), { k: 1e9 })),
   pair('mle k a string', 'ERR_INVALID_ARG_TYPE', () => mleSync(X(), { k: '5' as never }), () => mle(X(), { k: '5' as never })),
-  pair('mle aggregate unknown', 'ERR_OUT_OF_RANGE', () => mleSync(X(), { aggregate: 'mode' as never }), () => mle(X(), { aggregate: 'mode' as never })),
+  pair('mle aggregate unknown', 'ERR_INVALID_ARG_VALUE', () => mleSync(X(), { aggregate: 'mode' as never }), () => mle(X(), { aggregate: 'mode' as never })),
   pair('mle neighbors with k < options.k', 'ERR_K_TOO_LARGE', () => mleSync(X(), { k: 10, neighbors: knnSync(X(), { k: 3 }) }), () => mle(X(), { k: 10, neighbors: knnSync(X(), { k: 3 }) })),
   pair('gride n2 <= n1', 'ERR_OUT_OF_RANGE', () => grideSync(X(), { n1: 4, n2: 4 }), () => gride(X(), { n1: 4, n2: 4 })),
   pair('gride n2 >= N', 'ERR_K_TOO_LARGE', () => grideSync(X(), { n1: 1, n2: N }), () => gride(X(), { n1: 1, n2: N })),
   pair('gride d0 negative', 'ERR_OUT_OF_RANGE', () => grideSync(X(), { d0: -1 }), () => gride(X(), { d0: -1 })),
-  pair('lpca version unknown', 'ERR_OUT_OF_RANGE', () => lpcaSync(X(), { version: 'MP' as never }), () => lpca(X(), { version: 'MP' as never })),
+  pair('lpca version unknown', 'ERR_INVALID_ARG_VALUE', () => lpcaSync(X(), { version: 'MP' as never }), () => lpca(X(), { version: 'MP' as never })),
   pair('lpca k = N', 'ERR_K_TOO_LARGE', () => lpcaSync(X(), { k: N }), () => lpca(X(), { k: N })),
   pair('lpca cosine without k', 'ERR_OUT_OF_RANGE', () => lpcaSync(X(), { metric: 'cosine' }), () => lpca(X(), { metric: 'cosine' })),
-  pair('corrInt k2 >= N (clamped to N - 1)', 'valid', () => corrIntSync(X(), { k1: 2, k2: N }), () => corrInt(X(), { k1: 2, k2: N })),
+  pair('corrInt k2 >= N (given k2 > N - 1)', 'ERR_K_TOO_LARGE', () => corrIntSync(X(), { k1: 2, k2: N }), () => corrInt(X(), { k1: 2, k2: N })),
   pair('corrInt k1 0', 'ERR_OUT_OF_RANGE', () => corrIntSync(X(), { k1: 0 }), () => corrInt(X(), { k1: 0 })),
-  pair('mom k 1e6 (clamped)', 'valid', () => momSync(X(), { k: 1e6 }), () => mom(X(), { k: 1e6 })),
+  pair('mom k 1e6 (given k > N - 1)', 'ERR_K_TOO_LARGE', () => momSync(X(), { k: 1e6 }), () => mom(X(), { k: 1e6 })),
   pair('tle epsilon negative', 'ERR_OUT_OF_RANGE', () => tleSync(X(), { epsilon: -1 }), () => tle(X(), { epsilon: -1 })),
   pair('mindMl maxDim 0', 'ERR_OUT_OF_RANGE', () => mindMlSync(X(), { maxDim: 0 }), () => mindMl(X(), { maxDim: 0 })),
-  pair('danco k = N (clamped)', 'valid', () => dancoSync(X(), { k: N }), () => danco(X(), { k: N })),
+  pair('danco k = N (given k > N - 2)', 'ERR_K_TOO_LARGE', () => dancoSync(X(), { k: N }), () => danco(X(), { k: N })),
   pair('ess duplicates (no policy)', 'ERR_OUT_OF_RANGE', () => essSync(X(), { duplicates: 'keep' } as never), () => ess(X(), { duplicates: 'keep' } as never)),
   pair("ess version 'b' with d 2", 'ERR_OUT_OF_RANGE', () => essSync(X(), { version: 'b', d: 2 }), () => ess(X(), { version: 'b', d: 2 })),
   pair('fisherS metric cosine', 'ERR_OUT_OF_RANGE', () => fisherSSync(X(), { metric: 'cosine' }), () => fisherS(X(), { metric: 'cosine' })),
@@ -540,20 +553,20 @@ const OPTION_CASES: OptionCase[] = [
   pair('knnId seed fractional', 'ERR_OUT_OF_RANGE', () => knnIdSync(X(), { seed: 0.5 }), () => knnId(X(), { seed: 0.5 })),
   pair('estimateId options undefined', 'ERR_INVALID_ARG_TYPE', () => estimateIdSync(X(), undefined as never), () => estimateId(X(), undefined as never)),
   pair('estimateId method missing', 'ERR_INVALID_ARG_TYPE', () => estimateIdSync(X(), {} as never), () => estimateId(X(), {} as never)),
-  pair('estimateId method unknown', 'ERR_OUT_OF_RANGE', () => estimateIdSync(X(), { method: 'pca' } as never), () => estimateId(X(), { method: 'pca' } as never)),
+  pair('estimateId method unknown', 'ERR_INVALID_ARG_VALUE', () => estimateIdSync(X(), { method: 'pca' } as never), () => estimateId(X(), { method: 'pca' } as never)),
   pair('estimateId method a number', 'ERR_INVALID_ARG_TYPE', () => estimateIdSync(X(), { method: 3 } as never), () => estimateId(X(), { method: 3 } as never)),
   pair("estimateId 'mind_ml' spelling (legal)", 'valid', () => estimateIdSync(X(), { method: 'mind_ml', k: 10 } as never), () => estimateId(X(), { method: 'mind_ml', k: 10 } as never)),
   pair('localId options undefined', 'ERR_INVALID_ARG_TYPE', () => localIdSync(X(), undefined as never), () => localId(X(), undefined as never)),
-  pair('localId method unknown', 'ERR_OUT_OF_RANGE', () => localIdSync(X(), { method: 'twoNN' as never }), () => localId(X(), { method: 'twoNN' as never })),
+  pair('localId method unknown', 'ERR_INVALID_ARG_VALUE', () => localIdSync(X(), { method: 'twoNN' as never }), () => localId(X(), { method: 'twoNN' as never })),
   pair('localId k = N', 'ERR_K_TOO_LARGE', () => localIdSync(X(), { method: 'mle', k: N }), () => localId(X(), { method: 'mle', k: N })),
   pair('localId k 1', 'ERR_OUT_OF_RANGE', () => localIdSync(X(), { method: 'mle', k: 1 }), () => localId(X(), { method: 'mle', k: 1 })),
   pair('localId seed (not an option)', 'ERR_OUT_OF_RANGE', () => localIdSync(X(), { method: 'mle', seed: 1 } as never), () => localId(X(), { method: 'mle', seed: 1 } as never)),
   pair('localId mle with duplicates', 'ERR_DUPLICATES', () => localIdSync(duplicated(), { method: 'mle', k: 5 }), () => localId(duplicated(), { method: 'mle', k: 5 })),
   pair('idScaling options undefined', 'ERR_INVALID_ARG_TYPE', () => idScalingSync(X(), undefined as never), () => idScaling(X(), undefined as never)),
-  pair('idScaling method unknown', 'ERR_OUT_OF_RANGE', () => idScalingSync(X(), { method: 'mle' } as never), () => idScaling(X(), { method: 'mle' } as never)),
+  pair('idScaling method unknown', 'ERR_INVALID_ARG_VALUE', () => idScalingSync(X(), { method: 'mle' } as never), () => idScaling(X(), { method: 'mle' } as never)),
   pair('idScaling twonn cosine', 'ERR_OUT_OF_RANGE', () => idScalingSync(X(), { method: 'twonn', metric: 'cosine' } as never), () => idScaling(X(), { method: 'twonn', metric: 'cosine' } as never)),
   pair('idScaling gride rangeMax 1', 'ERR_OUT_OF_RANGE', () => idScalingSync(X(), { method: 'gride', rangeMax: 1 }), () => idScaling(X(), { method: 'gride', rangeMax: 1 })),
-  pair('idScaling gride rangeMax huge (clamped)', 'valid', () => idScalingSync(X(), { method: 'gride', rangeMax: 1e6 }), () => idScaling(X(), { method: 'gride', rangeMax: 1e6 })),
+  pair('idScaling gride rangeMax huge (given rangeMax > N - 1)', 'ERR_K_TOO_LARGE', () => idScalingSync(X(), { method: 'gride', rangeMax: 1e6 }), () => idScaling(X(), { method: 'gride', rangeMax: 1e6 })),
   pair('idScaling twonn nMin >= N', 'ERR_OUT_OF_RANGE', () => idScalingSync(X(), { method: 'twonn', nMin: N }), () => idScaling(X(), { method: 'twonn', nMin: N })),
   // PCA and whitening.
   pair('PCA options a string', 'ERR_INVALID_ARG_TYPE', () => new PCA('all' as never)),
@@ -565,7 +578,9 @@ const OPTION_CASES: OptionCase[] = [
   pair('PCA nComponents huge at fit', 'ERR_OUT_OF_RANGE', () => new PCA({ nComponents: 2 ** 31 }).fitSync(X()), () => new PCA({ nComponents: 2 ** 31 }).fit(X())),
   pair('PCA varianceRatio 1', 'ERR_OUT_OF_RANGE', () => new PCA({ nComponents: { varianceRatio: 1 } })),
   pair('PCA varianceRatio NaN', 'ERR_OUT_OF_RANGE', () => new PCA({ nComponents: { varianceRatio: NaN } })),
-  pair('PCA solver unknown', 'ERR_OUT_OF_RANGE', () => new PCA({ solver: 'arpack' as never })),
+  pair('PCA solver unknown', 'ERR_INVALID_ARG_VALUE', () => new PCA({ solver: 'arpack' as never })),
+  pair('PCA option name misspelt', 'ERR_OUT_OF_RANGE', () => new PCA({ nComponent: 2 } as never)),
+  pair('PCA.fit option name misspelt', 'ERR_OUT_OF_RANGE', undefined, () => new PCA().fit(X(), { sginal: undefined, onProgres: () => {} } as never)),
   pair('PCA whiten a string', 'ERR_INVALID_ARG_TYPE', () => new PCA({ whiten: 'yes' as never })),
   pair('PCA seed negative', 'ERR_OUT_OF_RANGE', () => new PCA({ seed: -1 })),
   pair('PCA transform before fit', 'ERR_NOT_FITTED', () => new PCA().transformSync(X()), () => new PCA().transform(X())),
@@ -604,13 +619,15 @@ const OPTION_CASES: OptionCase[] = [
   pair('KnnIndex.deserialize of a PCA', 'ERR_BAD_MODEL', () => KnnIndex.deserialize(fitted().serialize())),
   pair('PCA fit all-zero data', 'ERR_DEGENERATE', () => new PCA().fitSync(matrix(f64(N * D), D)).explainedVarianceRatio, async () => (await new PCA().fit(matrix(f64(N * D), D))).explainedVarianceRatio),
   pair('Whitener options a number', 'ERR_INVALID_ARG_TYPE', () => new Whitener(3 as never)),
-  pair('Whitener method unknown', 'ERR_OUT_OF_RANGE', () => new Whitener({ method: 'pcaa' as never })),
+  pair('Whitener method unknown', 'ERR_INVALID_ARG_VALUE', () => new Whitener({ method: 'pcaa' as never })),
+  pair('Whitener option name misspelt', 'ERR_OUT_OF_RANGE', () => new Whitener({ epsilion: 1e-3 } as never)),
+  pair('Whitener.fit option name misspelt', 'ERR_OUT_OF_RANGE', () => new Whitener().fitSync(X(), { weight: [1] } as never), () => new Whitener().fit(X(), { weight: [1] } as never)),
   pair('Whitener epsilon negative', 'ERR_OUT_OF_RANGE', () => new Whitener({ epsilon: -1 })),
   pair('Whitener epsilon NaN', 'ERR_OUT_OF_RANGE', () => new Whitener({ epsilon: NaN })),
   pair('Whitener epsilon Infinity', 'ERR_OUT_OF_RANGE', () => new Whitener({ epsilon: Infinity })),
   pair('Whitener nComponents 0', 'ERR_OUT_OF_RANGE', () => new Whitener({ nComponents: 0 })),
   pair('Whitener nComponents > d at fit', 'ERR_OUT_OF_RANGE', () => new Whitener({ nComponents: D + 1 }).fitSync(X()), () => new Whitener({ nComponents: D + 1 }).fit(X())),
-  pair('Whitener normalize unknown', 'ERR_OUT_OF_RANGE', () => new Whitener({ normalize: 'l1' as never })),
+  pair('Whitener normalize unknown', 'ERR_INVALID_ARG_VALUE', () => new Whitener({ normalize: 'l1' as never })),
   pair('Whitener transform before fit', 'ERR_NOT_FITTED', () => new Whitener().transformSync(X()), () => new Whitener().transform(X())),
   pair('Whitener transform another width', 'ERR_SHAPE', () => fittedWhitener().transformSync([[1, 2]]), () => fittedWhitener().transform([[1, 2]])),
   pair('Whitener singular covariance, epsilon 0', 'ERR_DEGENERATE', () => new Whitener({ epsilon: 0 }).fitSync(matrix(Float64Array.from(base, (v, i) => (i % D === 3 ? 0 : v)), D)), () =>
@@ -627,12 +644,17 @@ const OPTION_CASES: OptionCase[] = [
   pair('whitening.bert options a string', 'ERR_INVALID_ARG_TYPE', () => whitening.bert('x' as never)),
   pair('whitening.zca epsilon a string', 'ERR_INVALID_ARG_TYPE', () => whitening.zca({ epsilon: '1' as never })),
   pair('whitening.zipfian nComponents -2', 'ERR_OUT_OF_RANGE', () => whitening.zipfian({ nComponents: -2 })),
+  pair('whitening.bert option name misspelt', 'ERR_OUT_OF_RANGE', () => whitening.bert({ ncomponents: 2 } as never)),
+  pair('whitening.zca option name misspelt', 'ERR_OUT_OF_RANGE', () => whitening.zca({ eps: 0.1 } as never)),
+  pair('whitening.zipfian option name misspelt', 'ERR_OUT_OF_RANGE', () => whitening.zipfian({ method: 'zca' } as never)),
   pair('allButTheTop options undefined', 'ERR_INVALID_ARG_TYPE', () => allButTheTopSync(X(), undefined as never), () => allButTheTop(X(), undefined as never)),
   pair('allButTheTop remove > d', 'ERR_OUT_OF_RANGE', () => allButTheTopSync(X(), { remove: D + 1 }), () => allButTheTop(X(), { remove: D + 1 })),
   pair('allButTheTop remove -1', 'ERR_OUT_OF_RANGE', () => allButTheTopSync(X(), { remove: -1 }), () => allButTheTop(X(), { remove: -1 })),
   pair('allButTheTop remove 0 (legal)', 'valid', () => allButTheTopSync(X(), { remove: 0 }), () => allButTheTop(X(), { remove: 0 })),
+  pair('allButTheTop option name misspelt', 'ERR_OUT_OF_RANGE', () => allButTheTopSync(X(), { remove: 1, remvoe: 2 } as never), () => allButTheTop(X(), { remove: 1, remvoe: 2 } as never)),
   pair('columnStats ddof = n', 'ERR_EMPTY', () => columnStatsSync(X(), { ddof: N }), () => columnStats(X(), { ddof: N })),
   pair('columnStats options an array', 'ERR_INVALID_ARG_TYPE', () => columnStatsSync(X(), [] as never), () => columnStats(X(), [] as never)),
+  pair('columnStats option name misspelt', 'ERR_OUT_OF_RANGE', () => columnStatsSync(X(), { dof: 1 } as never), () => columnStats(X(), { dof: 1 } as never)),
   // Summary measures that take no matrix.
   pair('hubness of knn (legal)', 'valid', () => hubnessSync(knnSync(X(), { k: 3 })), () => hubness(knnSync(X(), { k: 3 }))),
   pair('hubness null', 'ERR_INVALID_ARG_TYPE', () => hubnessSync(null as never), () => hubness(null as never)),
@@ -644,8 +666,12 @@ const OPTION_CASES: OptionCase[] = [
   pair('effectiveRank a string', 'ERR_INVALID_ARG_TYPE', () => effectiveRank('1,2' as never)),
   pair('spectrum rankRtol negative', 'ERR_OUT_OF_RANGE', () => spectrumSync(X(), { rankRtol: -1 } as never), () => spectrum(X(), { rankRtol: -1 } as never)),
   pair('anisotropy unknown option', 'ERR_OUT_OF_RANGE', undefined, () => anisotropy(X(), { k: 3 } as never)),
+  pair('spectrum option name misspelt', 'ERR_OUT_OF_RANGE', () => spectrumSync(X(), { rankTol: 1e-9 } as never), () => spectrum(X(), { rankTol: 1e-9 } as never)),
+  pair('hubness option name misspelt', 'ERR_OUT_OF_RANGE', () => hubnessSync(knnSync(X(), { k: 3 }), { hubsize: 3 } as never), () => hubness(knnSync(X(), { k: 3 }), { hubsize: 3 } as never)),
+  pair('duplicates option name misspelt', 'ERR_OUT_OF_RANGE', undefined, () => duplicates(X(), { exact: true } as never)),
   pair('analyze 7 rows', 'ERR_EMPTY', undefined, () => analyze(matrix(base.slice(0, 7 * D), D))),
-  pair('analyze metric unknown', 'ERR_OUT_OF_RANGE', undefined, () => analyze(X(), { metric: 'dot' } as never)),
+  pair('analyze metric unknown', 'ERR_INVALID_ARG_VALUE', undefined, () => analyze(X(), { metric: 'dot' } as never)),
+  pair('analyze option name misspelt', 'ERR_OUT_OF_RANGE', undefined, () => analyze(X(), { localk: 5 } as never)),
   pair('analyze k 0', 'ERR_OUT_OF_RANGE', undefined, () => analyze(X(), { k: 0 })),
   // Datasets.
   pair('benchmarkManifold unknown name', 'ERR_OUT_OF_RANGE', () => datasets.benchmarkManifold('M99' as never, { n: 10 })),
@@ -664,6 +690,44 @@ const OPTION_CASES: OptionCase[] = [
   pair('benchmarkManifold n 1 (legal)', 'valid', () => datasets.benchmarkManifold('M7_Roll', { n: 1 })),
   ...datasets.manifolds.map((m) => pair(`benchmarkManifold ${m.name} n 3 (legal)`, 'valid', () => datasets.benchmarkManifold(m.name, { n: 3, noise: 0.01, seed: 2 }))),
 ]
+
+// File classes (issue 17): what cannot be read boundedly (FIFOs, devices, directories), planted
+// temporary links and read-only destinations, for every reader and writer.
+const UNIX = process.platform !== 'win32'
+const FILES = mkdtempSync(join(tmpdir(), 'embgeo-matrix-io-'))
+const fileOf = (name: string, content?: string): string => {
+  const p = join(FILES, name)
+  if (content !== undefined) writeFileSync(p, content)
+  return p
+}
+afterAll(() => rmSync(FILES, { recursive: true, force: true }))
+const FIFO = fileOf('pipe.npy')
+const READ_ONLY = fileOf('read-only.npy', 'keep')
+const VICTIM = fileOf('victim', 'precious')
+if (UNIX) {
+  execFileSync('mkfifo', [FIFO])
+  chmodSync(READ_ONLY, 0o444)
+  // the temporary names the writer used to pick (.NAME.<pid>.<counter>.tmp), planted as links
+  for (let i = 0; i < 8; i++) symlinkSync(VICTIM, join(FILES, `.planted.npy.${process.pid}.${i}.tmp`))
+}
+const M = (): ReturnType<typeof matrix> => matrix(new Float32Array([1, 2, 3, 4]), 2)
+const victimIntact = (): void => expect(readFileSync(VICTIM, 'utf8')).toBe('precious')
+const IO_CASES: OptionCase[] = UNIX
+  ? [
+      pair('readEmbeddings a FIFO', 'ERR_IO', () => readEmbeddingsSync(FIFO), () => readEmbeddings(FIFO)),
+      pair('readEmbeddings a FIFO with a format', 'ERR_IO', () => readEmbeddingsSync(FIFO, { format: 'csv' }), () => readEmbeddings(FIFO, { format: 'csv' })),
+      pair('readEmbeddings a character device', 'ERR_IO', () => readEmbeddingsSync('/dev/zero', { format: 'raw', dim: 4 }), () => readEmbeddings('/dev/zero', { format: 'raw', dim: 4 })),
+      pair('readEmbeddings a directory', 'ERR_IO', () => readEmbeddingsSync(FILES, { format: 'npy' }), () => readEmbeddings(FILES, { format: 'npy' })),
+      pair('writeNpy to a FIFO', 'ERR_IO', () => writeNpySync(FIFO, M()), () => writeNpy(FIFO, M())),
+      pair('writeFvecs to a character device', 'ERR_IO', () => writeFvecsSync('/dev/null', M()), () => writeFvecs('/dev/null', M())),
+      pair('writeNpy to a directory', 'ERR_IO', () => writeNpySync(FILES, M()), () => writeNpy(FILES, M())),
+      pair('writeNpy to a read-only file', 'ERR_IO', () => writeNpySync(READ_ONLY, M()), () => writeNpy(READ_ONLY, M())),
+      pair('writeNpy beside planted temporary links (legal)', 'valid', () => (writeNpySync(fileOf('planted.npy'), M()), victimIntact()), async () => {
+        await writeNpy(fileOf('planted.npy'), M())
+        victimIntact()
+      }),
+    ]
+  : []
 
 // ---------------------------------------------------------------------------------------------
 // Running a case
@@ -703,6 +767,7 @@ for (const t of TARGETS) {
   }
 }
 for (const c of OPTION_CASES) rows.push({ label: c.label, expected: c.code, sync: c.sync, async: c.async })
+for (const c of IO_CASES) rows.push({ label: c.label, expected: c.code, sync: c.sync, async: c.async })
 for (const row of rows) {
   const bug = KNOWN_BUGS[row.label]
   if (bug !== undefined) {

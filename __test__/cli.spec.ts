@@ -2,8 +2,8 @@
  * The `embgeo` command line, run as users run it (`node bin/embgeo.mjs …`, which needs `dist/`,
  * built by `npm test` before vitest): every command on fixture files, exit codes, `--json` output.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -179,4 +179,64 @@ describe('exit codes', () => {
     expect(big.code).toBe(4)
     expect(big.stderr).toContain('[ERR_K_TOO_LARGE]')
   })
+})
+
+describe('files the CLI touches besides the input (README "Command line")', () => {
+  it('exits 3 with ERR_IO for --labels, --weights, --html and --model problems', () => {
+    const x = join(dir, 'x.npy')
+    const cases: string[][] = [
+      ['analyze', x, '--labels', join(dir, 'no-labels.txt'), '--json'],
+      ['analyze', x, '--html', dir, '--json'],
+      ['analyze', x, '--html', join(dir, 'no', 'such', 'r.html'), '--json'],
+      ['pca', x, '--components', '2', '--out', join(dir, 'p.npy'), '--model', join(dir, 'no', 'm.safetensors'), '--json'],
+      ['whiten', x, '--method', 'zipfian', '--weights', join(dir, 'no-weights.txt'), '--out', join(dir, 'w.npy'), '--json'],
+    ]
+    for (const args of cases) {
+      const r = cli(...args)
+      expect(r.code, args.join(' ')).toBe(3)
+      expect(JSON.parse(r.stdout).error.code, args.join(' ')).toBe('ERR_IO')
+    }
+  })
+
+  it.runIf(process.platform !== 'win32')('refuses a FIFO as input or --labels at once (exit 3), keeps an output mode', () => {
+    const fifo = join(dir, 'pipe.npy')
+    execFileSync('mkfifo', [fifo])
+    const t = Date.now()
+    const r = cli('id', fifo, '--json')
+    expect([r.code, JSON.parse(r.stdout).error.code]).toEqual([3, 'ERR_IO'])
+    const l = cli('analyze', join(dir, 'x.npy'), '--labels', fifo, '--json')
+    expect([l.code, JSON.parse(l.stdout).error.code]).toEqual([3, 'ERR_IO'])
+    expect(Date.now() - t).toBeLessThan(60_000)
+    // --html and --out go through the same atomic writer: a 0600 report stays 0600
+    mkdirSync(join(dir, 'modes'))
+    const out = join(dir, 'modes', 'nn.npy')
+    writeFileSync(out, 'old')
+    chmodSync(out, 0o600)
+    expect(cli('knn', join(dir, 'x.npy'), '-k', '2', '--out', out).code).toBe(0)
+    expect(statSync(out).mode & 0o777).toBe(0o600)
+    expect(readdirSync(join(dir, 'modes'))).toEqual(['nn.npy'])
+  })
+
+  it.runIf(process.platform !== 'win32')('the first Ctrl-C aborts the job and exits 130, leaving no file behind', async () => {
+    const big = join(dir, 'big.npy')
+    // ~30 s of kNN unaborted: the signals land well inside the job, whatever the start-up time
+    writeNpySync(big, matrix(Float32Array.from(randomData(150_000, 32, 5)), 32))
+    const sub = join(dir, 'sigint')
+    mkdirSync(sub)
+    const child = spawn(process.execPath, [BIN, 'knn', big, '-k', '10', '--out', join(sub, 'nn.npy')], { stdio: 'ignore' })
+    const t0 = Date.now()
+    setTimeout(() => child.kill('SIGINT'), 3000)
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    expect(code).toBe(130)
+    expect(Date.now() - t0).toBeLessThan(15_000)
+    expect(existsSync(join(sub, 'nn.npy'))).toBe(false)
+    expect(readdirSync(sub)).toEqual([])
+    // a second Ctrl-C exits at once (130, not killed by the signal), leaving no temporary
+    const again = spawn(process.execPath, [BIN, 'knn', big, '-k', '10', '--out', join(sub, 'nn.npy')], { stdio: 'ignore' })
+    setTimeout(() => again.kill('SIGINT'), 3000)
+    setTimeout(() => again.kill('SIGINT'), 3020)
+    const [code2, signal2] = await new Promise<[number | null, string | null]>((resolve) => again.on('exit', (c, s) => resolve([c, s])))
+    expect([code2, signal2]).toEqual([130, null])
+    expect(readdirSync(sub)).toEqual([])
+  }, 60_000)
 })

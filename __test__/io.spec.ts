@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -141,13 +142,13 @@ describe('readEmbeddingsSync', () => {
     [undefined, {}, 'ERR_INVALID_ARG_TYPE'],
     ['', {}, 'ERR_INVALID_ARG_TYPE'],
     ['x.npy', 'opts', 'ERR_INVALID_ARG_TYPE'],
-    ['x.npy', { format: 'parquet' }, 'ERR_OUT_OF_RANGE'],
+    ['x.npy', { format: 'parquet' }, 'ERR_INVALID_ARG_VALUE'],
     ['x.npy', { format: 3 }, 'ERR_INVALID_ARG_TYPE'],
     ['x.npy', { dim: 0 }, 'ERR_OUT_OF_RANGE'],
     ['x.npy', { dim: 1.5 }, 'ERR_OUT_OF_RANGE'],
     ['x.npy', { dim: '4' }, 'ERR_INVALID_ARG_TYPE'],
     ['x.npy', { limitRows: -1 }, 'ERR_OUT_OF_RANGE'],
-    ['x.npy', { dtype: 'f16' }, 'ERR_OUT_OF_RANGE'],
+    ['x.npy', { dtype: 'f16' }, 'ERR_INVALID_ARG_VALUE'],
     ['x.npy', { tensor: 1 }, 'ERR_INVALID_ARG_TYPE'],
     ['x.csv', { delimiter: ',,' }, 'ERR_OUT_OF_RANGE'],
     ['x.csv', { header: 'yes' }, 'ERR_INVALID_ARG_TYPE'],
@@ -289,5 +290,95 @@ describe('writeNpy / writeFvecs / writeIvecs', () => {
     expect((await rejection(writeNpy(file('n.npy'), matrix(new Float64Array([Infinity]), 1)))).code).toBe('ERR_NON_FINITE')
     expect((await rejection(writeFvecs(42 as unknown as string, matrix(new Float32Array(1), 1)))).code).toBe('ERR_INVALID_ARG_TYPE')
     expect((await rejection(writeIvecs(file('i.ivecs'), { data: new Float32Array(1), rows: 1, cols: 1 } as never))).code).toBe('ERR_INVALID_ARG_TYPE')
+  })
+})
+
+describe('file rules (README "Files")', () => {
+  const unix = process.platform !== 'win32'
+
+  it.runIf(unix)('refuses a FIFO at once (sync and async) instead of blocking in open()', async () => {
+    const fifo = file('pipe.npy')
+    execFileSync('mkfifo', [fifo])
+    const t = Date.now()
+    const e = thrown(() => readEmbeddingsSync(fifo))
+    expect([e.code, e.message]).toEqual(['ERR_IO', expect.stringContaining('a FIFO (named pipe)')])
+    const a = await rejection(readEmbeddings(fifo))
+    expect(a.code).toBe('ERR_IO')
+    expect(thrown(() => readEmbeddingsSync('/dev/null', { format: 'npy' })).message).toContain('a character device')
+    // a FIFO is not a destination either (renaming over it would replace the pipe)
+    expect((await rejection(writeNpy(fifo, matrix(new Float32Array(4), 2)))).message).toContain('a FIFO')
+    expect(Date.now() - t).toBeLessThan(3000)
+    // and the queue is free: the next job runs
+    expect((await readEmbeddings(join(FIXTURES, 'f32.npy'))).rows).toBeGreaterThan(0)
+  })
+
+  it.runIf(unix)('keeps the mode of an existing file and refuses a read-only one', async () => {
+    const p = file('private.npy')
+    writeNpySync(p, matrix(new Float32Array([1, 2, 3, 4]), 2))
+    chmodSync(p, 0o600)
+    await writeNpy(p, matrix(new Float32Array([5, 6, 7, 8]), 2))
+    expect(statSync(p).mode & 0o777).toBe(0o600)
+    const ro = file('ro.npy', 'keep')
+    chmodSync(ro, 0o444)
+    const e = thrown(() => writeNpySync(ro, matrix(new Float32Array(4), 2)))
+    expect([e.code, e.message]).toEqual(['ERR_IO', expect.stringContaining('read-only')])
+    expect(readFileSync(ro, 'utf8')).toBe('keep')
+  })
+
+  it.runIf(unix)('never follows a link planted at a temporary name (the old predictable one included)', async () => {
+    const victim = file('victim', 'precious')
+    const out = file('out.npy')
+    const base = out.slice(out.lastIndexOf('/') + 1)
+    for (let i = 0; i < 4; i++) symlinkSync(victim, join(dir, `.${base}.${process.pid}.${i}.tmp`))
+    writeNpySync(out, matrix(new Float32Array(4), 2))
+    await writeNpy(out, matrix(new Float32Array(4), 2))
+    expect(readFileSync(victim, 'utf8')).toBe('precious')
+    expect(readEmbeddingsSync(out).rows).toBe(2)
+    const temps = readdirSync(dir).filter((f) => f.startsWith(`.${base}.`) && !/\.\d+\.\d+\.tmp$/.test(f))
+    expect(temps).toEqual([])
+  })
+
+  it('resolves a committed write even if onProgress throws (a warning, not a rejection)', async () => {
+    const p = file('progress.npy')
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      await writeNpy(p, matrix(new Float32Array(8), 2), { onProgress: () => { throw new Error('callback failed') } })
+      await new Promise((r) => setTimeout(r, 20))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(existsSync(p)).toBe(true)
+    expect(warnings.map((w) => w.name)).toContain('EmbgeoWarning')
+  })
+
+  it('settles an aborted write with what really happened: rejected means nothing written', async () => {
+    const big = matrix(new Float32Array(6_000_000), 1000)
+    for (const delay of [0, 5, 30]) {
+      const p = file('aborted.npy')
+      const ac = new AbortController()
+      const pending = writeNpy(p, big, { signal: ac.signal })
+      setTimeout(() => ac.abort(), delay)
+      const outcome = await pending.then(
+        () => 'written',
+        (e: EmbgeoError) => e.code,
+      )
+      if (outcome === 'written') expect(readEmbeddingsSync(p).rows).toBe(6000)
+      else expect([outcome, existsSync(p)]).toEqual(['ABORT_ERR', false])
+      expect(readdirSync(dir).filter((f) => f.startsWith('.') && f.endsWith('.tmp') && !/\.\d+\.\d+\.tmp$/.test(f))).toEqual([])
+    }
+  })
+
+  it('rejects unknown option names and unknown strings of the writers and reader', async () => {
+    expect((await rejection(writeNpy(file('o.npy'), matrix(new Float32Array(4), 2), { mode: 0o600 } as never))).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => readEmbeddingsSync(file('x.csv', '1,2\n'), { format: 'CSV' as never })).code).toBe('ERR_INVALID_ARG_VALUE')
+  })
+
+  it('reads quoted CSV fields and never drops a first row with a number as a header', () => {
+    const r = readEmbeddingsSync(file('q.csv', '"x, y",z\r\n"1","2.5"\r\n3,4\r\n'))
+    expect([r.rows, r.cols, [...r.data]]).toEqual([2, 2, [1, 2.5, 3, 4]])
+    const e = thrown(() => readEmbeddingsSync(file('h.csv', '1,,3\n4,5,6\n')))
+    expect([e.code, e.message]).toEqual(['ERR_BAD_FILE', expect.stringContaining('line 1, column 3')])
   })
 })

@@ -2,9 +2,9 @@
  * Exact kNN against a plain f64 brute force written here (the reference), on random, clustered
  * and duplicate-heavy data, every metric, f32 and f64, sync and async.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 
-import { KnnIndex, knn, knnSync, matrix, recall, setThreads, type KnnResult, type Metric } from '../src/index.js'
+import { KnnIndex, knn, knnSync, matrix, recall, setConcurrency, setThreads, type KnnResult, type Metric } from '../src/index.js'
 import { randomData, rejection, rng, thrown } from './helpers.js'
 
 type Arr = Float32Array | Float64Array
@@ -199,7 +199,8 @@ describe('knn bad input', () => {
     { label: 'k = N (self excluded)', o: { k: 10 }, code: 'ERR_K_TOO_LARGE' },
     { label: 'k > N with queries', o: { k: 11, queries: [[1, 2, 3]] }, code: 'ERR_K_TOO_LARGE' },
     { label: 'queries of another width', o: { k: 1, queries: [[1, 2]] }, code: 'ERR_SHAPE' },
-    { label: 'unknown metric', o: { k: 1, metric: 'manhattan' }, code: 'ERR_OUT_OF_RANGE' },
+    { label: 'unknown metric', o: { k: 1, metric: 'manhattan' }, code: 'ERR_INVALID_ARG_VALUE' },
+    { label: 'misspelt option name (metirc)', o: { k: 1, metirc: 'cosine' }, code: 'ERR_OUT_OF_RANGE' },
     { label: 'NaN in queries', o: { k: 1, queries: [[1, NaN, 3]] }, code: 'ERR_NON_FINITE' },
   ])('$label -> $code', async ({ o, code }) => {
     expect(thrown(() => knnSync(X, o as never)).code).toBe(code)
@@ -271,5 +272,38 @@ describe('recall', () => {
     const big = recall({ indices: BigUint64Array.from(Array.from(exact.indices, BigInt)), k: 3 }, exact)
     expect(big.recall).toBe(1)
     expect(thrown(() => recall({ indices: new Uint32Array(5), k: 3 }, exact)).code).toBe('ERR_SHAPE')
+  })
+})
+
+describe('KnnIndex busy rule (issue 17 item 5)', () => {
+  afterEach(() => setConcurrency(1))
+
+  it('refuses add() and dispose() with ERR_BUSY while a search is queued, and the search sees the rows of its call', async () => {
+    setConcurrency(1)
+    const corpus = matrix(Float64Array.from(randomData(500, 8, 11)), 8)
+    const index = new KnnIndex(corpus)
+    // A job in front holds the only slot, so the search below waits in the queue.
+    const front = knn(matrix(randomData(3000, 16, 12), 16), { k: 5 })
+    const queued = index.search(corpus, { k: 1 })
+    expect(thrown(() => index.add([new Array(8).fill(0)])).code).toBe('ERR_BUSY')
+    expect(thrown(() => index.dispose()).code).toBe('ERR_BUSY')
+    await front
+    const r = await queued
+    expect(r.rows).toBe(500)
+    expect(index.size).toBe(500)
+    // Each row's nearest indexed row is itself (distance 0), never a row added later.
+    expect(Array.from(r.indices)).toEqual(Array.from({ length: 500 }, (_, i) => i))
+    index.add([new Array(8).fill(0)])
+    expect(index.size).toBe(501)
+    index.dispose()
+  })
+
+  it('keeps the rule after a rejected search (released on rejection)', async () => {
+    const index = new KnnIndex(matrix(randomData(20, 4, 13), 4))
+    expect((await rejection(index.search(matrix(randomData(2, 4, 14), 4), { k: 21 }))).code).toBe('ERR_K_TOO_LARGE')
+    const aborted = index.search(matrix(randomData(2, 4, 14), 4), { k: 1, signal: AbortSignal.abort() })
+    expect((await rejection(aborted)).code).toBe('ABORT_ERR')
+    index.add([[0, 0, 0, 0]])
+    expect(index.size).toBe(21)
   })
 })

@@ -5,9 +5,9 @@
  * crates/pca/tests/parity.rs: |ours − ref| ≤ rtol · max|ref|.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 
-import { allButTheTop, allButTheTopSync, matrix, PCA, Whitener, whitening, type DenseMatrix } from '../src/index.js'
+import { allButTheTop, allButTheTopSync, knn, matrix, PCA, setConcurrency, Whitener, whitening, type DenseMatrix } from '../src/index.js'
 import { randomData, rejection, thrown } from './helpers.js'
 
 interface Fixture {
@@ -161,11 +161,66 @@ describe('PCA streaming, models and errors', () => {
     expect(thrown(() => PCA.fromJSON({ format: 'nope' })).code).toBe('ERR_BAD_MODEL')
     expect(thrown(() => new PCA({ nComponents: 0 })).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => new PCA({ nComponents: { varianceRatio: 1.5 } })).code).toBe('ERR_OUT_OF_RANGE')
-    expect(thrown(() => new PCA({ solver: 'lapack' as never })).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => new PCA({ solver: 'lapack' as never })).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => new PCA({ nComponent: 3 } as never)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => new Whitener({ methd: 'zca' } as never)).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => new PCA({ nComponents: 20 }).fitSync(m)).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => new PCA().fitSync([[1, 2]])).code).toBe('ERR_EMPTY')
     expect(thrown(() => whitening.zca().fitSync([[1, 2], [1, 2], [1, 2]])).code).toBe('ERR_DEGENERATE')
     expect(thrown(() => new Whitener().fitSync(m, { weights: [1, 2] })).code).toBe('ERR_SHAPE')
     expect(thrown(() => allButTheTopSync(m, { remove: 13 })).code).toBe('ERR_OUT_OF_RANGE')
+  })
+})
+
+describe('model busy rule (issue 17 item 5)', () => {
+  afterEach(() => setConcurrency(1))
+  const X = matrix(randomData(400, 6, 21), 6)
+  const more = matrix(randomData(300, 6, 22), 6)
+  /** A job in front holding the only slot, so later async jobs wait in the queue. */
+  const front = () => {
+    setConcurrency(1)
+    return knn(matrix(randomData(3000, 16, 23), 16), { k: 5 })
+  }
+
+  it('PCA: partialFit, merge, dispose and fit are ERR_BUSY while a transform is queued; the transform keeps its shape', async () => {
+    const pca = new PCA({ nComponents: 3 }).partialFit(X)
+    const other = new PCA({ nComponents: 3 }).partialFit(more)
+    const f = front()
+    const t = pca.transform(X)
+    expect(thrown(() => pca.partialFit(more)).code).toBe('ERR_BUSY')
+    expect(thrown(() => pca.merge(other)).code).toBe('ERR_BUSY')
+    expect(thrown(() => pca.dispose()).code).toBe('ERR_BUSY')
+    expect(thrown(() => pca.fitSync(more)).code).toBe('ERR_BUSY')
+    expect((await rejection(pca.fit(more))).code).toBe('ERR_BUSY')
+    await f
+    const y = await t
+    expect([y.rows, y.cols]).toEqual([400, 3])
+    expect(pca.nSamplesSeen).toBe(400)
+    pca.partialFit(more)
+    expect(pca.nSamplesSeen).toBe(700)
+  })
+
+  it('PCA: transforms are ERR_BUSY while a fit is queued, and free again after it settles', async () => {
+    const pca = new PCA({ nComponents: 2 }).fitSync(X)
+    const f = front()
+    const fit = pca.fit(more)
+    expect(thrown(() => pca.transformSync(X)).code).toBe('ERR_BUSY')
+    expect((await rejection(pca.transform(X))).code).toBe('ERR_BUSY')
+    await f
+    await fit
+    expect(pca.nSamplesSeen).toBe(300)
+    expect(pca.transformSync(X).cols).toBe(2)
+  })
+
+  it('Whitener: fit and dispose are ERR_BUSY while a transform is queued', async () => {
+    const w = new Whitener({ nComponents: 2 }).fitSync(X)
+    const f = front()
+    const t = w.transform(X)
+    expect(thrown(() => w.dispose()).code).toBe('ERR_BUSY')
+    expect((await rejection(w.fit(more))).code).toBe('ERR_BUSY')
+    await f
+    expect((await t).cols).toBe(2)
+    w.dispose()
+    expect(thrown(() => w.mean).code).toBe('ERR_NOT_FITTED')
   })
 })

@@ -211,6 +211,26 @@ describe('renderReport', () => {
     expect(() => renderReport([{ schema: 'x' } as unknown as typeof a])).toThrow(/schema 'embgeo.analysis\/1'/)
   })
 
+  it('gives a coded error, never a bare TypeError/RangeError, for a hand-made document', () => {
+    const broken = [
+      { schema: 'embgeo.analysis/1' },
+      { ...fixture(), spectrum: null },
+      { ...fixture(), localId: { ...fixture().localId, histogram: { edges: [0], counts: [1, 2, 3] } } },
+      { ...fixture(), hubness: 'none' },
+    ]
+    for (const [i, doc] of broken.entries()) {
+      let err: unknown
+      try {
+        renderReport(doc as unknown as typeof a)
+      } catch (e) {
+        err = e
+      }
+      if (err === undefined && i > 0) continue // a document the renderer copes with is fine too
+      expect((err as { code?: string }).code, `case ${i}: ${String(err)}`).toBe('ERR_INVALID_ARG_TYPE')
+    }
+    expect(() => renderReport(a, { titel: 'x' } as never)).toThrow(/no option 'titel'/)
+  })
+
   it('is one HTML document with every plot in a figure, each with one accessible svg and a caption', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true)
     for (const id of PLOT_IDS) {

@@ -38,6 +38,33 @@ describe('abort', () => {
   })
 })
 
+describe('abort of a stuck job', () => {
+  it('settles the promise at once, and keeps the slot until the native job really ends', async () => {
+    // one step of 1.5 s: the job cannot see the cancellation until the step ends (like a read
+    // blocked in the kernel)
+    const ac = new AbortController()
+    const started = Date.now()
+    const stuck = sleep(1, 1500, { signal: ac.signal })
+    const next = sleep(1, 10)
+    setTimeout(() => ac.abort(), 50)
+    const e = await rejection(stuck)
+    expect(e.code).toBe('ABORT_ERR')
+    expect(Date.now() - started).toBeLessThan(700)
+    // the next job could not start before the stuck one ended: never two at once
+    expect(await next).toBe(1)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400)
+  })
+
+  it('lets a job waiting behind a stuck one be aborted too', async () => {
+    const stuck = sleep(1, 800)
+    const ac = new AbortController()
+    const waiting = sleep(1, 10, { signal: ac.signal })
+    ac.abort()
+    expect((await rejection(waiting)).code).toBe('ABORT_ERR')
+    expect(await stuck).toBe(1)
+  })
+})
+
 describe('job queue', () => {
   it('runs one heavy job at a time by default', async () => {
     const peaks = await Promise.all([sleep(3, 10), sleep(3, 10), sleep(3, 10)])

@@ -82,7 +82,7 @@ describe('examples/server', () => {
       ['k 0', post('/knn', { queries: [new Array(64).fill(0)], k: 0 }), 400, 'ERR_OUT_OF_RANGE'],
       ['NaN sent as null', post('/knn', { queries: [[null, ...new Array(63).fill(0)]], k: 2 }), 400, 'ERR_INVALID_ARG_TYPE'],
       ['ID of 2 points', post('/id', { data: [[1, 2], [3, 4]], method: 'twoNN' }), 400, 'ERR_EMPTY'],
-      ['unknown estimator', post('/id', { data: [[1, 2], [3, 4], [5, 7]], method: 'pca' }), 400, 'ERR_OUT_OF_RANGE'],
+      ['unknown estimator', post('/id', { data: [[1, 2], [3, 4], [5, 7]], method: 'pca' }), 400, 'ERR_INVALID_ARG_VALUE'],
       ['duplicates under mle', post('/id', { data: [[1, 2], [1, 2], [3, 4], [5, 7], [6, 1]], method: 'mle', options: { k: 2 } }), 400, 'ERR_DUPLICATES'],
       ['malformed JSON', post('/knn', '{"queries": [[1, 2'), 400, 'ERR_BAD_JSON'],
       ['body over 1 MiB', post('/knn', JSON.stringify({ pad: 'x'.repeat((1 << 20) + 10) })), 413, 'ERR_BODY_TOO_LARGE'],

@@ -6,15 +6,17 @@
  */
 import type { Analysis, IdEstimate, ScalingCurve } from './analysis.js'
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
 import { gride, idScaling, localId, mle, twoNN, type IdResult, type IdScalingResult } from './intdim.js'
 import { knn } from './knn.js'
 import { anisotropy, duplicates, hubness, spectrum } from './metrics.js'
 import { PCA } from './pca.js'
+import { native } from './native.js'
 import type { RunOptions } from './run.js'
-import { versions } from './run.js'
+import { runSync, versions } from './run.js'
 import { sampleIndices, takeRows } from './sample.js'
 import { histogram, integerHistogram, summarize } from './summary.js'
+import { is, RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions extends RunOptions {
@@ -49,28 +51,31 @@ export interface AnalyzeOptions extends RunOptions {
 
 const STAGES = ['duplicates', 'anisotropy', 'spectrum', 'projection', 'neighbours', 'intrinsic dimension', 'ID vs scale', 'local ID', 'hubness']
 
-function unitRows(X: DenseMatrix): DenseMatrix {
-  const { rows, cols } = X
-  const out = new Float64Array(rows * cols)
-  for (let r = 0; r < rows; r++) {
-    const row = X.data.subarray(r * cols, (r + 1) * cols)
-    let s = 0
-    for (let j = 0; j < cols; j++) s += row[j]! * row[j]!
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0
-    for (let j = 0; j < cols; j++) out[r * cols + j] = row[j]! * inv
-  }
-  return { data: out, rows, cols }
+/** The constraints of {@link AnalyzeOptions}. */
+const ANALYZE_OPTIONS: Constraints = {
+  ...RUN,
+  metric: is.oneOf('euclidean', 'cosine'),
+  k: is.int(1, 1000),
+  localK: is.int(3, 1000),
+  maxRows: is.int(8),
+  scatterPoints: is.int(1),
+  seed: is.int(0, 2 ** 32 - 1),
+  name: is.string,
+  format: is.string,
+  dtype: is.string,
+  intrinsicDimension: is.positive,
+  description: is.string,
+  labels: is.custom,
 }
 
+/** Rows scaled to unit length, in f64 (Rust: `embgeo_metrics::norms::unit_rows`). */
+function unitRows(X: DenseMatrix): DenseMatrix {
+  return { data: runSync(() => native().unitRowsSync(X.data, X.cols, {})), rows: X.rows, cols: X.cols }
+}
+
+/** Euclidean norm of every row (Rust: `embgeo_metrics::norms::row_norms`). */
 function rowNorms(X: DenseMatrix): Float64Array {
-  const { rows, cols, data } = X
-  const out = new Float64Array(rows)
-  for (let r = 0; r < rows; r++) {
-    let s = 0
-    for (let j = r * cols; j < (r + 1) * cols; j++) s += data[j]! * data[j]!
-    out[r] = Math.sqrt(s)
-  }
-  return out
+  return runSync(() => native().rowNormsSync(X.data, X.cols, {}))
 }
 
 function estimate(r: IdResult): IdEstimate {
@@ -137,25 +142,16 @@ function thin(x: ArrayLike<number>, y: ArrayLike<number>, m: number): { x: numbe
  */
 export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<Analysis> {
   const m = toMatrix('X', X)
-  const o = checkOptions('options', options)
+  const o = validateOptions<AnalyzeOptions>('analyze', options, ANALYZE_OPTIONS)
   const metric = o.metric ?? 'euclidean'
-  if (metric !== 'euclidean' && metric !== 'cosine') {
-    throw embgeoError('ERR_OUT_OF_RANGE', `options.metric must be 'euclidean' or 'cosine'; got ${JSON.stringify(metric)}`)
-  }
   if (m.rows < 8) throw embgeoError('ERR_EMPTY', `X has ${m.rows} rows; analyze needs at least 8`)
-  const k = o.k === undefined ? 10 : checkInteger('options.k', o.k, 1, 1000)
-  const localK = o.localK === undefined ? 20 : checkInteger('options.localK', o.localK, 3, 1000)
-  const maxRows = o.maxRows === undefined ? 20_000 : checkInteger('options.maxRows', o.maxRows, 8)
-  const scatterPoints = o.scatterPoints === undefined ? 2000 : checkInteger('options.scatterPoints', o.scatterPoints, 1)
-  const seed = o.seed === undefined ? 0 : checkInteger('options.seed', o.seed, 0, 2 ** 32 - 1)
+  const k = o.k ?? 10
+  const localK = o.localK ?? 20
+  const maxRows = o.maxRows ?? 20_000
+  const scatterPoints = o.scatterPoints ?? 2000
+  const seed = o.seed ?? 0
   if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length !== m.rows)) {
     throw embgeoError('ERR_SHAPE', `options.labels must be an array of ${m.rows} strings (one per row)`)
-  }
-  if (o.intrinsicDimension !== undefined && !(typeof o.intrinsicDimension === 'number' && o.intrinsicDimension > 0)) {
-    throw embgeoError('ERR_OUT_OF_RANGE', `options.intrinsicDimension must be a positive number; got ${String(o.intrinsicDimension)}`)
-  }
-  for (const [key, v] of [['name', o.name], ['format', o.format], ['dtype', o.dtype], ['description', o.description]] as const) {
-    if (v !== undefined && typeof v !== 'string') throw embgeoError('ERR_INVALID_ARG_TYPE', `options.${key} must be a string; got ${typeof v}`)
   }
 
   const run = { signal: o.signal }
@@ -195,7 +191,11 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const S = dupS.count === 0 ? cand : takeRows(cand, firstOccurrences(dupS.firstOf))
   if (S.rows < 8) throw embgeoError('ERR_DEGENERATE', `X has only ${S.rows} distinct rows${metric === 'cosine' ? ' (directions)' : ''}; analyze needs at least 8`)
   const K = Math.min(Math.max(k, localK), S.rows - 1)
-  const nb = await step('neighbours', () => knn(S, { k: K, metric: 'euclidean', ...run }))
+  // The ID estimators must see the exact f64 distances they compute standalone: a KnnResult of
+  // f32 data holds f32-rounded distances, so the search runs on a widened copy (lossless; the
+  // neighbours are the same, exact f64 ranking either way).
+  const S64 = S.data instanceof Float32Array ? { data: Float64Array.from(S.data), rows: S.rows, cols: S.cols } : S
+  const nb = await step('neighbours', () => knn(S64, { k: K, metric: 'euclidean', ...run }))
 
   const ids = await step('intrinsic dimension', async () => {
     const t = await twoNN(S, { neighbors: nb, ...run })

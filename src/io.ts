@@ -5,9 +5,10 @@
  */
 import { fileURLToPath } from 'node:url'
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { checkInteger, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, validateOptions, type Constraints } from './validate.js'
 
 /** A file format `readEmbeddings` understands. */
 export type EmbeddingFormat = 'npy' | 'fvecs' | 'bvecs' | 'ivecs' | 'safetensors' | 'raw' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'txt'
@@ -69,7 +70,18 @@ export interface NumericMatrix {
 /** Short name of {@link ReadEmbeddingsOptions}. */
 export type ReadOptions = ReadEmbeddingsOptions
 
-const READ_KEYS = new Set(['format', 'dim', 'tensor', 'dtype', 'limitRows', 'field', 'delimiter', 'header', 'signal', 'onProgress'])
+/** The options of `readEmbeddings` (src/validate.ts rules: unknown names ERR_OUT_OF_RANGE, unknown strings ERR_INVALID_ARG_VALUE). */
+const READ: Constraints = {
+  format: is.oneOf(...FORMATS),
+  dim: is.int(1, 0xffff_ffff),
+  tensor: is.string,
+  dtype: is.oneOf('f32', 'f64'),
+  limitRows: is.int(1, 0xffff_ffff),
+  field: is.string,
+  delimiter: is.string,
+  header: is.bool,
+  ...RUN,
+}
 
 function checkPath(path: unknown): string {
   if (path instanceof URL) {
@@ -84,59 +96,15 @@ function checkPath(path: unknown): string {
   return path
 }
 
-function checkString(name: string, value: unknown): string {
-  if (typeof value !== 'string') {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a string; got ${value === null ? 'null' : typeof value}`, { name })
-  }
-  return value
-}
+/** The options as the native reader takes them (serde: camelCase, unknown fields rejected). */
+type NativeReadOptions = Omit<ReadEmbeddingsOptions, never>
 
-function checkChoice<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
-  const s = checkString(name, value)
-  if (!(choices as readonly string[]).includes(s)) {
-    throw embgeoError('ERR_OUT_OF_RANGE', `${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}; got '${s}'`, { name, value: s })
-  }
-  return s as T
-}
-
-interface NativeReadOptions {
-  format?: string
-  dim?: number
-  tensor?: string
-  dtype?: string
-  limitRows?: number
-  field?: string
-  delimiter?: string
-  header?: boolean
-}
-
-function prepareRead(path: unknown, options: ReadEmbeddingsOptions | undefined): { path: string; opts: NativeReadOptions } {
+function prepareRead(path: unknown, options: unknown, table: Constraints): { path: string; opts: NativeReadOptions } {
   const p = checkPath(path)
-  const o = checkOptions('options', options)
-  for (const key of Object.keys(o)) {
-    if (!READ_KEYS.has(key)) {
-      throw embgeoError('ERR_OUT_OF_RANGE', `options.${key} is not an option of readEmbeddings; known: ${[...READ_KEYS].join(', ')}`, { name: key })
-    }
-  }
-  const opts: NativeReadOptions = {}
-  if (o.format !== undefined) opts.format = checkChoice('options.format', o.format, FORMATS)
-  if (o.dim !== undefined) opts.dim = checkInteger('options.dim', o.dim, 1, 0xffff_ffff)
-  if (o.tensor !== undefined) opts.tensor = checkString('options.tensor', o.tensor)
-  if (o.dtype !== undefined) opts.dtype = checkChoice('options.dtype', o.dtype, ['f32', 'f64'] as const)
-  if (o.limitRows !== undefined) opts.limitRows = checkInteger('options.limitRows', o.limitRows, 1, 0xffff_ffff)
-  if (o.field !== undefined) opts.field = checkString('options.field', o.field)
-  if (o.delimiter !== undefined) {
-    const d = checkString('options.delimiter', o.delimiter)
-    if (d.length !== 1 || d.charCodeAt(0) > 127 || d === '\n' || d === '\r' || d === '"') {
-      throw embgeoError('ERR_OUT_OF_RANGE', `options.delimiter must be one ASCII character other than a newline or '"'; got ${JSON.stringify(d)}`, { name: 'delimiter' })
-    }
-    opts.delimiter = d
-  }
-  if (o.header !== undefined) {
-    if (typeof o.header !== 'boolean') {
-      throw embgeoError('ERR_INVALID_ARG_TYPE', `options.header must be a boolean; got ${typeof o.header}`, { name: 'header' })
-    }
-    opts.header = o.header
+  const { signal: _signal, onProgress: _onProgress, ...opts } = validateOptions<ReadEmbeddingsOptions & RunOptions>('readEmbeddings', options, table)
+  const d = opts.delimiter
+  if (d !== undefined && (d.length !== 1 || d.charCodeAt(0) > 127 || d === '\n' || d === '\r' || d === '"')) {
+    throw embgeoError('ERR_OUT_OF_RANGE', `options.delimiter must be one ASCII character other than a newline or '"'; got ${JSON.stringify(d)}`, { name: 'delimiter' })
   }
   if (opts.format === 'raw' && opts.dim === undefined) {
     throw embgeoError('ERR_OUT_OF_RANGE', 'options.dim must be an integer >= 1 for raw files (they have no header saying the row length); got undefined', { name: 'dim' })
@@ -155,25 +123,25 @@ function finishRead(r: { data: FloatArray; rows: number; cols: number; dtype: st
  * @param path a file path or `file:` URL.
  * @returns `{ data, rows, cols, dtype, format }`: `rows × cols` row-major values
  *   (`Float32Array` or `Float64Array`, see `options.dtype`), the file's element type and format.
- * @throws ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (options; `dim` missing for raw files)
+ * @throws ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (options out of range or unknown; `dim` missing
+ *   for raw files), ERR_INVALID_ARG_VALUE (an unknown `format` or `dtype`)
  * @throws ERR_BAD_FILE the content is not a valid file of the format (the message gives the byte
  *   offset or the line and column, what was expected and what was found)
- * @throws ERR_IO the file cannot be opened or read (missing, a directory, no permission)
+ * @throws ERR_IO the file cannot be opened or read (missing, no permission), or is not a regular
+ *   file (a directory, FIFO, socket or device: refused before anything can block)
  * @throws ERR_NON_FINITE the file holds NaN or ±Infinity (row and column given)
  * @throws ABORT_ERR `options.signal` fired
  */
 export function readEmbeddings(path: string | URL, options?: ReadEmbeddingsOptions & RunOptions): Promise<EmbeddingFile> {
-  try {
-    const p = prepareRead(path, options)
+  return rejecting(() => {
+    const p = prepareRead(path, options, READ)
     return runAsync(options ?? {}, [] as const, (control) => native().readEmbeddings(p.path, p.opts, control)).then(finishRead)
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  })
 }
 
 /** {@link readEmbeddings} on the calling thread (blocks it). */
 export function readEmbeddingsSync(path: string | URL, options?: ReadEmbeddingsOptions): EmbeddingFile {
-  const p = prepareRead(path, options)
+  const p = prepareRead(path, options, READ)
   return finishRead(runSync(() => native().readEmbeddingsSync(p.path, p.opts)))
 }
 
@@ -211,18 +179,21 @@ function prepareWrite(path: unknown, X: unknown, allowed: readonly string[]): { 
   return { path: p, m }
 }
 
-function writeAsync(path: unknown, X: unknown, allowed: readonly string[], vecs: boolean, options: RunOptions | undefined): Promise<void> {
-  try {
+function writeAsync(fn: string, path: unknown, X: unknown, allowed: readonly string[], vecs: boolean, options: RunOptions | undefined): Promise<void> {
+  return rejecting(() => {
     const { path: p, m } = prepareWrite(path, X, allowed)
+    const run = validateOptions<RunOptions>(fn, options, RUN)
     // runAsync copies its inputs with `.slice()` when the job must wait in the queue; integer
-    // arrays have the same method, so they ride along as inputs.
+    // arrays have the same method, so they ride along as inputs. A write commits (the rename):
+    // once it has, the promise resolves whatever onProgress throws (see runAsync).
     const inputs = [m.data] as unknown as readonly [FloatArray]
-    return runAsync(checkOptions('options', options), inputs, (control, [data]) =>
-      native().writeMatrix(p, data as WriteArray, m.rows, m.cols, vecs, control),
+    return runAsync(
+      run,
+      inputs,
+      (control, [data]) => native().writeMatrix(p, data as WriteArray, m.rows, m.cols, vecs, control),
+      { commits: true },
     )
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  })
 }
 
 const NPY_TYPES = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array'] as const
@@ -235,10 +206,12 @@ const IVECS_TYPES = ['Int32Array', 'Uint32Array'] as const
  * copied once before this returns.
  *
  * @param X `rows × cols` (a DenseMatrix, rows, or an {@link IntMatrix}); cols >= 1, rows >= 0.
- * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_NON_FINITE (NaN/±Infinity), ERR_IO, ABORT_ERR
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_NON_FINITE (NaN/±Infinity), ERR_OUT_OF_RANGE (an
+ *   unknown option), ERR_IO (also a destination that is read-only or not a regular file; see
+ *   README "Files": the destination keeps its mode), ABORT_ERR (nothing was written)
  */
 export function writeNpy(path: string | URL, X: MatrixLike | NumericMatrix, options?: RunOptions): Promise<void> {
-  return writeAsync(path, X, NPY_TYPES, false, options)
+  return writeAsync('writeNpy', path, X, NPY_TYPES, false, options)
 }
 
 /** {@link writeNpy} on the calling thread (blocks it; no copy). */
@@ -255,7 +228,7 @@ export function writeNpySync(path: string | URL, X: MatrixLike | NumericMatrix):
  *   range), ERR_IO, ABORT_ERR
  */
 export function writeFvecs(path: string | URL, X: MatrixLike, options?: RunOptions): Promise<void> {
-  return writeAsync(path, X, [], true, options)
+  return writeAsync('writeFvecs', path, X, [], true, options)
 }
 
 /** {@link writeFvecs} on the calling thread (blocks it; no copy). */
@@ -272,12 +245,10 @@ export function writeFvecsSync(path: string | URL, X: MatrixLike): void {
  *   2^31 - 1), ERR_IO, ABORT_ERR
  */
 export function writeIvecs(path: string | URL, X: IntMatrix, options?: RunOptions): Promise<void> {
-  try {
+  return rejecting(() => {
     requireInt(X)
-  } catch (err) {
-    return Promise.reject(err)
-  }
-  return writeAsync(path, X, IVECS_TYPES, true, options)
+    return writeAsync('writeIvecs', path, X, IVECS_TYPES, true, options)
+  })
 }
 
 /** {@link writeIvecs} on the calling thread (blocks it; no copy). */

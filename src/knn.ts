@@ -3,9 +3,10 @@
  */
 import { embgeoError } from './errors.js'
 import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
-import { disposeSymbol } from './model.js'
+import { disposeSymbol, holding, JobGuard } from './model.js'
 import { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Distances are "smaller is closer": euclidean ‖x−y‖, sqeuclidean ‖x−y‖², cosine 1−cos(x,y), dot −⟨x,y⟩. */
 export type Metric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'dot'
@@ -42,17 +43,11 @@ interface NativeKnn {
   distances: Float32Array | Float64Array
 }
 
-/** Validate a metric option (default 'euclidean'). */
-export function checkMetric(metric: unknown, allowed: readonly string[] = METRICS): Metric {
-  if (metric === undefined) return 'euclidean'
-  if (typeof metric !== 'string') {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `options.metric must be a string; got ${typeof metric}`)
-  }
-  if (!allowed.includes(metric)) {
-    throw embgeoError('ERR_OUT_OF_RANGE', `options.metric must be one of ${allowed.map((m) => `'${m}'`).join(', ')}; got '${metric}'`)
-  }
-  return metric as Metric
-}
+/** The metric option of knn and KnnIndex. */
+const METRIC: Constraints = { metric: is.oneOf(...METRICS) }
+
+/** The options of knn: `k` (checked against the data by {@link checkK}), metric, queries. */
+const KNN_OPTIONS: Constraints = { k: is.custom, ...METRIC, queries: is.custom }
 
 /** Validate k against the neighbours available; `why` explains where the limit comes from. */
 export function checkK(k: unknown, available: number, why: string): number {
@@ -94,11 +89,11 @@ export function knnResult(r: NativeKnn, metric: Metric): KnnResult {
   }
 }
 
-function prepare(corpus: MatrixLike, options: KnnOptions) {
-  const o = checkOptions('options', options)
+function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Constraints) {
   if (options === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options is required: { k }')
+  const o = validateOptions<KnnOptions>(fn, options, { ...KNN_OPTIONS, ...run })
   const c = toMatrix('corpus', corpus)
-  const metric = checkMetric(o.metric)
+  const metric = o.metric ?? 'euclidean'
   const q = o.queries === undefined ? undefined : alignQueries(c, o.queries)
   if (c.rows === 0) {
     throw embgeoError('ERR_EMPTY', `corpus has 0 rows; knn needs at least ${q === undefined ? 2 : 1}`, { rows: 0, needed: q === undefined ? 2 : 1 })
@@ -107,7 +102,7 @@ function prepare(corpus: MatrixLike, options: KnnOptions) {
     q === undefined
       ? checkK(o.k, c.rows - 1, `corpus has ${c.rows} rows and each row's own index is excluded`)
       : checkK(o.k, c.rows, `corpus has ${c.rows} rows`)
-  return { c, q, k, metric }
+  return { c, q, metric, native: { k, metric }, run: o as RunOptions }
 }
 
 /**
@@ -117,27 +112,25 @@ function prepare(corpus: MatrixLike, options: KnnOptions) {
  * Runs on embgeo's pool; typed-array inputs are copied once before this returns.
  *
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE (queries width), ERR_EMPTY, ERR_NON_FINITE,
- *   ERR_OUT_OF_RANGE (k not an integer ≥ 1, unknown metric), ERR_K_TOO_LARGE,
- *   ERR_DEGENERATE (zero vector under cosine), ABORT_ERR
+ *   ERR_OUT_OF_RANGE (k not an integer ≥ 1, unknown option name), ERR_INVALID_ARG_VALUE
+ *   (unknown metric), ERR_K_TOO_LARGE, ERR_DEGENERATE (zero vector under cosine), ABORT_ERR
  */
 export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult> {
-  try {
-    const { c, q, k, metric } = prepare(corpus, options)
-    const inputs = q === undefined ? ([c.data] as const) : ([c.data, q.data] as const)
-    return runAsync(options, inputs, (control, [cd, qd]) => native().knn(cd, c.cols, qd, k, metric, control)).then((r) =>
-      knnResult(r, metric),
+  return rejecting(() => {
+    const p = prepare('knn', corpus, options, RUN)
+    const inputs = p.q === undefined ? ([p.c.data] as const) : ([p.c.data, p.q.data] as const)
+    return runAsync(p.run, inputs, (control, [cd, qd]) => native().knn(cd, p.c.cols, qd, p.native, control)).then((r) =>
+      knnResult(r, p.metric),
     )
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  })
 }
 
 /** {@link knn} on the calling thread (blocks it; typed-array input is read in place). */
 export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
-  const { c, q, k, metric } = prepare(corpus, options)
+  const p = prepare('knn', corpus, options, SYNC_RUN)
   return knnResult(
-    runSync(() => native().knnSync(c.data, c.cols, q?.data, k, metric)),
-    metric,
+    runSync(() => native().knnSync(p.c.data, p.c.cols, p.q?.data, p.native)),
+    p.metric,
   )
 }
 
@@ -153,20 +146,21 @@ const FROM_NATIVE: unique symbol = Symbol('KnnIndex.fromNative')
 export class KnnIndex {
   readonly #native: NativeIndex
   readonly #dtype: 'f32' | 'f64'
+  readonly #guard = new JobGuard('KnnIndex')
 
   /**
    * Copy `corpus` into a new index.
-   * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY, ERR_NON_FINITE, ERR_OUT_OF_RANGE (metric), ERR_DEGENERATE (zero row under cosine)
+   * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY, ERR_NON_FINITE, ERR_OUT_OF_RANGE (unknown
+   *   option name), ERR_INVALID_ARG_VALUE (unknown metric), ERR_DEGENERATE (zero row under cosine)
    */
   constructor(corpus: MatrixLike, options?: { metric?: Metric }) {
     const loaded = (corpus as { [FROM_NATIVE]?: NativeIndex } | null)?.[FROM_NATIVE]
     if (loaded !== undefined) {
       this.#native = loaded
     } else {
-      const o = checkOptions('options', options)
-      const metric = checkMetric(o.metric)
+      const o = validateOptions<{ metric?: Metric }>('KnnIndex', options, METRIC)
       const c = toMatrix('corpus', corpus)
-      this.#native = runSync(() => new (native().NativeKnnIndex)(c.data, c.cols, metric))
+      this.#native = runSync(() => new (native().NativeKnnIndex)(c.data, c.cols, o))
     }
     this.#dtype = runSync(() => this.#native.info())[3] as 'f32' | 'f64'
   }
@@ -217,39 +211,51 @@ export class KnnIndex {
     return m.data instanceof want ? m : { data: want.from(m.data), rows: m.rows, cols: m.cols }
   }
 
-  /** Append rows. @throws ERR_SHAPE, ERR_NON_FINITE, ERR_DEGENERATE, ERR_BUSY (a search is running), ERR_NOT_FITTED (disposed) */
+  /**
+   * Append rows.
+   * @throws ERR_SHAPE, ERR_NON_FINITE, ERR_DEGENERATE, ERR_BUSY (a search is pending: queued or
+   *   running), ERR_NOT_FITTED (disposed)
+   */
   add(rows: MatrixLike): void {
     const m = this.#rows('rows', rows)
-    runSync(() => this.#native.add(m.data, m.cols))
+    this.#guard.mutate('add()', () => runSync(() => this.#native.add(m.data, m.cols)))
   }
 
-  #k(options: { k: number } | undefined): number {
-    const o = checkOptions('options', options)
-    return checkK(o.k, this.size, `the index holds ${this.size} rows`)
+  #k(fn: string, options: { k: number } | undefined, run: Constraints): { k: number; run: RunOptions } {
+    if (options === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options is required: { k }')
+    const o = validateOptions<{ k: number } & RunOptions>(fn, options, { k: is.custom, ...run })
+    return { k: checkK(o.k, this.size, `the index holds ${this.size} rows`), run: o }
   }
 
-  /** The k nearest indexed rows of each query row, on embgeo's pool (queries copied once). */
+  /**
+   * The k nearest indexed rows of each query row, on embgeo's pool (queries copied once). The
+   * index cannot change while the search is pending: `add()` and `dispose()` throw `ERR_BUSY`
+   * from this call until the promise settles.
+   */
   search(queries: MatrixLike, options: { k: number } & RunOptions): Promise<KnnResult> {
-    try {
+    return rejecting(() => {
       const q = this.#rows('queries', queries)
-      const k = this.#k(options)
+      const { k, run } = this.#k('KnnIndex.search', options, RUN)
       const metric = this.metric
-      return runAsync(options, [q.data] as const, (control, [qd]) => this.#native.search(qd, q.cols, k, control)).then((r) =>
-        knnResult(r, metric),
-      )
-    } catch (err) {
-      return Promise.reject(err)
-    }
+      return holding(this.#guard.read('search()'), () =>
+        runAsync(run, [q.data] as const, (control, [qd]) => this.#native.search(qd, q.cols, { k }, control)),
+      ).then((r) => knnResult(r, metric))
+    })
   }
 
   /** {@link KnnIndex.search} on the calling thread (blocks it). */
   searchSync(queries: MatrixLike, options: { k: number }): KnnResult {
     const q = this.#rows('queries', queries)
-    const k = this.#k(options)
-    return knnResult(
-      runSync(() => this.#native.searchSync(q.data, q.cols, k)),
-      this.metric,
-    )
+    const { k } = this.#k('KnnIndex.search', options, SYNC_RUN)
+    const release = this.#guard.read('searchSync()')
+    try {
+      return knnResult(
+        runSync(() => this.#native.searchSync(q.data, q.cols, { k })),
+        this.metric,
+      )
+    } finally {
+      release()
+    }
   }
 
   /** The index as bytes (versioned binary format; transferable to workers). */
@@ -257,9 +263,9 @@ export class KnnIndex {
     return runSync(() => this.#native.serialize())
   }
 
-  /** Free the native memory now; later calls throw ERR_NOT_FITTED. */
+  /** Free the native memory now; later calls throw ERR_NOT_FITTED. @throws ERR_BUSY while a search is pending */
   dispose(): void {
-    runSync(() => this.#native.dispose())
+    this.#guard.mutate('dispose()', () => runSync(() => this.#native.dispose()))
   }
 
   /** `using index = new KnnIndex(...)` disposes at the end of the scope. */

@@ -4,41 +4,14 @@
  * pool, cancellable, with progress) and a Sync twin; `effectiveRank` is a pure function.
  */
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { checkInteger, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
-const RUN_KEYS = ['signal', 'onProgress']
-
-/** `options` must be an object whose keys are all in `allowed` (plus signal/onProgress). */
-function checkKeys<T extends object>(fn: string, options: T | undefined, allowed: readonly string[]): T {
-  const o = checkOptions('options', options)
-  for (const key of Object.keys(o)) {
-    if (!allowed.includes(key) && !RUN_KEYS.includes(key)) {
-      const known = allowed.length === 0 ? 'it takes only signal and onProgress' : `known: ${allowed.join(', ')}`
-      throw embgeoError('ERR_OUT_OF_RANGE', `${fn} has no option '${key}' (${known})`, { name: key })
-    }
-  }
-  return o
-}
-
-function checkPositive(name: string, value: unknown, allowZero: boolean): number {
-  if (typeof value !== 'number') {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a number; got ${typeof value}`, { name })
-  }
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw embgeoError('ERR_OUT_OF_RANGE', `${name} must be a finite number ${allowZero ? '>= 0' : '> 0'}; got ${value}`, { name, value })
-  }
-  return value
-}
-
-/** Reject before any work; the promise twins turn throws into rejections. */
-function rejecting<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return f()
-  } catch (err) {
-    return Promise.reject(err)
-  }
+/** Validate `options` of `fn` against `table` (plus signal/onProgress for the async twin). */
+function options<T extends object>(fn: string, o: unknown, table: Constraints, async: boolean): T & RunOptions {
+  return validateOptions<T & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
 }
 
 // ------------------------------------------------------------------------------------ anisotropy
@@ -61,10 +34,9 @@ export interface Anisotropy {
   cosineStd: number
 }
 
-function prepareMatrix(fn: string, X: MatrixLike, options: object | undefined, allowed: readonly string[] = []) {
-  const o = checkKeys(fn, options, allowed) as Record<string, unknown>
-  const m = toMatrix('X', X)
-  return { m, o }
+function prepareMatrix(fn: string, X: MatrixLike, o: unknown, async: boolean) {
+  const run = options<object>(fn, o, {}, async)
+  return { m: toMatrix('X', X), run }
 }
 
 /**
@@ -80,8 +52,8 @@ function prepareMatrix(fn: string, X: MatrixLike, options: object | undefined, a
  */
 export function anisotropy(X: MatrixLike, options?: RunOptions): Promise<Anisotropy> {
   return rejecting(() => {
-    const { m } = prepareMatrix('anisotropy', X, options)
-    return runAsync(options ?? {}, [m.data] as const, (control, [data]) => native().anisotropy(data, m.cols, control)).then((r) =>
+    const { m, run } = prepareMatrix('anisotropy', X, options, true)
+    return runAsync(run, [m.data] as const, (control, [data]) => native().anisotropy(data, m.cols, {}, control)).then((r) =>
       finishAnisotropy(m, r),
     )
   })
@@ -89,8 +61,8 @@ export function anisotropy(X: MatrixLike, options?: RunOptions): Promise<Anisotr
 
 /** {@link anisotropy} on the calling thread (blocks it; typed-array input is read in place). */
 export function anisotropySync(X: MatrixLike): Anisotropy {
-  const { m } = prepareMatrix('anisotropySync', X, undefined)
-  return finishAnisotropy(m, runSync(() => native().anisotropySync(m.data, m.cols)))
+  const { m } = prepareMatrix('anisotropySync', X, undefined, false)
+  return finishAnisotropy(m, runSync(() => native().anisotropySync(m.data, m.cols, {})))
 }
 
 function finishAnisotropy(m: DenseMatrix, r: Omit<Anisotropy, 'cols'>): Anisotropy {
@@ -138,10 +110,9 @@ export interface Spectrum {
   rankTolerance: number
 }
 
-function prepareSpectrum(fn: string, X: MatrixLike, options: SpectrumOptions | undefined) {
-  const { m, o } = prepareMatrix(fn, X, options, ['rankRtol'])
-  const rankRtol = o.rankRtol === undefined ? undefined : checkPositive('options.rankRtol', o.rankRtol, true)
-  return { m, rankRtol }
+function prepareSpectrum(fn: string, X: MatrixLike, o: unknown, async: boolean) {
+  const { rankRtol, ...run } = options<SpectrumOptions>(fn, o, { rankRtol: is.num({ min: 0 }) }, async)
+  return { m: toMatrix('X', X), run, native: rankRtol === undefined ? {} : { rankRtol } }
 }
 
 function finishSpectrum(m: DenseMatrix, r: Omit<Spectrum, 'cols'>): Spectrum {
@@ -169,17 +140,17 @@ function finishSpectrum(m: DenseMatrix, r: Omit<Spectrum, 'cols'>): Spectrum {
  */
 export function spectrum(X: MatrixLike, options?: SpectrumOptions & RunOptions): Promise<Spectrum> {
   return rejecting(() => {
-    const { m, rankRtol } = prepareSpectrum('spectrum', X, options)
-    return runAsync(options ?? {}, [m.data] as const, (control, [data]) => native().spectrum(data, m.cols, rankRtol, control)).then((r) =>
-      finishSpectrum(m, r),
+    const p = prepareSpectrum('spectrum', X, options, true)
+    return runAsync(p.run, [p.m.data] as const, (control, [data]) => native().spectrum(data, p.m.cols, p.native, control)).then((r) =>
+      finishSpectrum(p.m, r),
     )
   })
 }
 
 /** {@link spectrum} on the calling thread (blocks it; typed-array input is read in place). */
 export function spectrumSync(X: MatrixLike, options?: SpectrumOptions): Spectrum {
-  const { m, rankRtol } = prepareSpectrum('spectrumSync', X, options)
-  return finishSpectrum(m, runSync(() => native().spectrumSync(m.data, m.cols, rankRtol)))
+  const p = prepareSpectrum('spectrumSync', X, options, false)
+  return finishSpectrum(p.m, runSync(() => native().spectrumSync(p.m.data, p.m.cols, p.native)))
 }
 
 /**
@@ -256,8 +227,8 @@ export interface Hubness {
   hubOccurrence: number
 }
 
-function prepareHubness(fn: string, neighbors: NeighborIndices, options: HubnessOptions | undefined) {
-  const o = checkKeys(fn, options, ['hubSize', 'points']) as Record<string, unknown>
+function prepareHubness(fn: string, neighbors: NeighborIndices, opts: unknown, async: boolean) {
+  const o = options<HubnessOptions>(fn, opts, { hubSize: is.positive, points: is.int(1, 2 ** 32 - 1) }, async)
   if (neighbors === null || typeof neighbors !== 'object') {
     throw embgeoError('ERR_INVALID_ARG_TYPE', `neighbors must be a KnnResult or { indices, rows, k }; got ${String(neighbors)}`)
   }
@@ -273,8 +244,7 @@ function prepareHubness(fn: string, neighbors: NeighborIndices, options: Hubness
       actual: indices.length,
     })
   }
-  const hubSize = o.hubSize === undefined ? 2 : checkPositive('options.hubSize', o.hubSize, false)
-  const points = o.points === undefined ? rows : checkInteger('options.points', o.points, 1, 2 ** 32 - 1)
+  const points = o.points ?? rows
   let u32: Uint32Array
   if (indices instanceof Int32Array) {
     const bad = indices.findIndex((v) => v < 0)
@@ -289,7 +259,7 @@ function prepareHubness(fn: string, neighbors: NeighborIndices, options: Hubness
   } else {
     u32 = indices
   }
-  return { u32, rows, k, points, hubSize }
+  return { u32, rows, k, points, run: o, native: o.hubSize === undefined ? {} : { hubSize: o.hubSize } }
 }
 
 function finishHubness(r: Hubness): Hubness {
@@ -316,20 +286,20 @@ function finishHubness(r: Hubness): Hubness {
  */
 export function hubness(neighbors: NeighborIndices, options?: HubnessOptions & RunOptions): Promise<Hubness> {
   return rejecting(() => {
-    const p = prepareHubness('hubness', neighbors, options)
+    const p = prepareHubness('hubness', neighbors, options, true)
     // runAsync copies its inputs with `.slice()` when the job must queue; that works for any
     // typed array, the FloatArray type notwithstanding.
     const inputs = [p.u32] as unknown as readonly [FloatArray]
-    return runAsync(options ?? {}, inputs, (control, [idx]) =>
-      native().hubness(idx as unknown as Uint32Array, p.rows, p.k, p.points, p.hubSize, control),
+    return runAsync(p.run, inputs, (control, [idx]) =>
+      native().hubness(idx as unknown as Uint32Array, p.rows, p.k, p.points, p.native, control),
     ).then(finishHubness)
   })
 }
 
 /** {@link hubness} on the calling thread (blocks it; the indices are read in place). */
 export function hubnessSync(neighbors: NeighborIndices, options?: HubnessOptions): Hubness {
-  const p = prepareHubness('hubnessSync', neighbors, options)
-  return finishHubness(runSync(() => native().hubnessSync(p.u32, p.rows, p.k, p.points, p.hubSize)))
+  const p = prepareHubness('hubnessSync', neighbors, options, false)
+  return finishHubness(runSync(() => native().hubnessSync(p.u32, p.rows, p.k, p.points, p.native)))
 }
 
 // ------------------------------------------------------------------------------------ duplicates
@@ -360,8 +330,8 @@ function finishDuplicates(r: Duplicates): Duplicates {
  */
 export function duplicates(X: MatrixLike, options?: RunOptions): Promise<Duplicates> {
   return rejecting(() => {
-    const { m } = prepareMatrix('duplicates', X, options)
-    return runAsync(options ?? {}, [m.data] as const, (control, [data]) => native().duplicates(data, m.cols, control)).then(
+    const { m, run } = prepareMatrix('duplicates', X, options, true)
+    return runAsync(run, [m.data] as const, (control, [data]) => native().duplicates(data, m.cols, {}, control)).then(
       finishDuplicates,
     )
   })
@@ -369,6 +339,6 @@ export function duplicates(X: MatrixLike, options?: RunOptions): Promise<Duplica
 
 /** {@link duplicates} on the calling thread (blocks it; typed-array input is read in place). */
 export function duplicatesSync(X: MatrixLike): Duplicates {
-  const { m } = prepareMatrix('duplicatesSync', X, undefined)
-  return finishDuplicates(runSync(() => native().duplicatesSync(m.data, m.cols)))
+  const { m } = prepareMatrix('duplicatesSync', X, undefined, false)
+  return finishDuplicates(runSync(() => native().duplicatesSync(m.data, m.cols, {})))
 }

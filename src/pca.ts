@@ -4,10 +4,11 @@
  * partialFit and merge; JSON and safetensors model files.
  */
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, type DenseMatrix, type MatrixLike } from './input.js'
-import { asMatrix, bytesArg, disposeSymbol, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
+import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { bytesArg, FittedModel, jsonText, type ModelOp, type NativeModel } from './model.js'
 import { native } from './native.js'
 import { runSync, type RunOptions } from './run.js'
+import { checkInteger, is, validateOptions, type Constraints } from './validate.js'
 
 /** Options of {@link PCA} (scikit-learn's, in camelCase). */
 export interface PCAOptions {
@@ -26,227 +27,153 @@ export interface PCAOptions {
 type NativePca = InstanceType<ReturnType<typeof native>['NativePca']>
 type State = NonNullable<ReturnType<NativePca['state']>>
 
-const SOLVERS = ['auto', 'covariance', 'svd', 'randomized']
 const FROM_NATIVE: unique symbol = Symbol('PCA.fromNative')
 
-function checkBoolean(name: string, v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback
-  if (typeof v !== 'boolean') throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a boolean; got ${typeof v}`)
-  return v
+/** The constraints of {@link PCAOptions}. */
+const PCA_OPTIONS: Constraints = {
+  nComponents: is.custom,
+  center: is.bool,
+  whiten: is.bool,
+  solver: is.oneOf('auto', 'covariance', 'svd', 'randomized'),
+  seed: is.int(0, Number.MAX_SAFE_INTEGER),
 }
 
-function nativeOptions(options: PCAOptions | undefined) {
-  const o = checkOptions('options', options)
-  let nComponents: number | undefined
-  let varianceRatio: number | undefined
-  if (typeof o.nComponents === 'number') nComponents = checkInteger('options.nComponents', o.nComponents, 1, 2 ** 31)
-  else if (o.nComponents !== undefined) {
-    const r = checkOptions('options.nComponents', o.nComponents as { varianceRatio: number }).varianceRatio
-    if (typeof r !== 'number') throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.nComponents must be a number or { varianceRatio: number }')
-    if (!(r > 0 && r < 1)) throw embgeoError('ERR_OUT_OF_RANGE', `options.nComponents.varianceRatio must be in (0, 1); got ${r}`)
-    varianceRatio = r
+/** Validated options in the native form (`nComponents` as the crate's `{ count }` or `{ varianceRatio }`). */
+function nativeOptions(options: PCAOptions | undefined): object {
+  const o = validateOptions<PCAOptions>('PCA', options, PCA_OPTIONS)
+  const n = o.nComponents
+  if (n === undefined) return o
+  if (typeof n === 'number') return { ...o, nComponents: { count: checkInteger('options.nComponents', n, 1, 2 ** 31) } }
+  if (n === null || typeof n !== 'object') {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.nComponents must be a number or { varianceRatio: number }')
   }
-  const solver = o.solver ?? 'auto'
-  if (typeof solver !== 'string') throw embgeoError('ERR_INVALID_ARG_TYPE', `options.solver must be a string; got ${typeof solver}`)
-  if (!SOLVERS.includes(solver)) throw embgeoError('ERR_OUT_OF_RANGE', `options.solver must be one of 'auto', 'covariance', 'svd', 'randomized'; got '${solver}'`)
-  const seed = o.seed === undefined ? 0 : checkInteger('options.seed', o.seed, 0, Number.MAX_SAFE_INTEGER)
-  return {
-    nComponents,
-    varianceRatio,
-    center: checkBoolean('options.center', o.center, true),
-    whiten: checkBoolean('options.whiten', o.whiten, false),
-    solver,
-    seed,
-  }
+  const r = validateOptions<{ varianceRatio?: number }>('PCA options.nComponents', n, { varianceRatio: is.unitOpen })
+  if (r.varianceRatio === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.nComponents must be a number or { varianceRatio: number }')
+  return { ...o, nComponents: { varianceRatio: r.varianceRatio } }
 }
 
 /**
  * PCA of the rows of a matrix. Learned attributes are available after `fit`/`partialFit`
  * (reading them earlier throws `ERR_NOT_FITTED`). A fit replaces the state only when it
- * succeeds; a second fit while one runs throws `ERR_BUSY`.
+ * succeeds. While a job on the model is pending (queued or running), every fit or change
+ * (`fit`, `partialFit`, `merge`, `dispose`) throws `ERR_BUSY`, and so does a transform while a
+ * fit is pending.
  */
-export class PCA {
-  readonly #native: NativePca
-  #state: State | null | undefined
-  #fitting = false
-
+export class PCA extends FittedModel<State> {
   constructor(options?: PCAOptions) {
     const loaded = (options as { [FROM_NATIVE]?: NativePca } | undefined)?.[FROM_NATIVE]
-    this.#native = loaded ?? runSync(() => new (native().NativePca)(nativeOptions(options)))
+    super((loaded ?? runSync(() => new (native().NativePca)(nativeOptions(options)))) as NativeModel<State>, 'PCA')
   }
 
-  #fitted(): State {
-    this.#state ??= this.#native.state()
-    if (this.#state === null) {
-      throw embgeoError('ERR_NOT_FITTED', 'This PCA instance is not fitted yet. Call fit() or partialFit() before using it.')
-    }
-    return this.#state
+  protected inputWidth(s: State, op: 'transform' | 'inverseTransform'): number {
+    return op === 'transform' ? s.nFeaturesIn : s.nComponents
   }
 
-  #width(op: ModelOp): number {
-    const s = op === 'fit' || op === 'fitTransform' ? undefined : this.#fitted()
-    return op === 'inverseTransform' ? s!.nFeaturesIn : op === 'transform' ? s!.nComponents : 0
+  protected outputWidth(s: State, op: ModelOp): number {
+    return op === 'inverseTransform' ? s.nFeaturesIn : s.nComponents
   }
 
-  #checkFeatures(X: DenseMatrix, op: ModelOp): void {
-    if (op !== 'transform' && op !== 'inverseTransform') return
-    const s = this.#fitted()
-    const want = op === 'transform' ? s.nFeaturesIn : s.nComponents
-    if (X.cols !== want) {
-      const what = op === 'transform' ? 'features' : 'components'
-      throw embgeoError('ERR_SHAPE', `X has ${X.cols} ${what}, but PCA is expecting ${want} ${what} as input`, { expected: want, actual: X.cols })
-    }
-  }
-
-  #claim(op: ModelOp): boolean {
-    if (op !== 'fit' && op !== 'fitTransform') return false
-    if (this.#fitting) throw embgeoError('ERR_BUSY', 'this PCA is already fitting; await the running fit() first')
-    this.#fitting = true
-    return true
-  }
-
-  async #run(op: ModelOp, X: MatrixLike, run?: RunOptions): Promise<DenseMatrix | null> {
-    const m = input('X', X)
-    this.#checkFeatures(m, op)
-    const claimed = this.#claim(op)
-    let out
-    try {
-      out = await runModel(runOptions(run), m.data, (c, d) => this.#native.run(op, d, m.cols, c as never))
-    } finally {
-      if (claimed) this.#fitting = false
-      if (claimed) this.#native.syncMemory()
-    }
-    if (op === 'fit' || op === 'fitTransform') this.#state = undefined
-    return out === null ? null : asMatrix(out, op === 'fitTransform' ? this.#fitted().nComponents : this.#width(op))
-  }
-
-  #runSync(op: ModelOp, X: MatrixLike): DenseMatrix | null {
-    const m = input('X', X)
-    this.#checkFeatures(m, op)
-    if ((op === 'fit' || op === 'fitTransform') && this.#fitting) throw embgeoError('ERR_BUSY', 'a fit() of this model is running; await it first')
-    const out = runModelSync(() => this.#native.runSync(op, m.data, m.cols))
-    if (op === 'fit' || op === 'fitTransform') this.#state = undefined
-    return out === null ? null : asMatrix(out, op === 'fitTransform' ? this.#fitted().nComponents : this.#width(op))
+  get #pca(): NativePca {
+    return this.native as unknown as NativePca
   }
 
   /** Fit on all rows of X (n ≥ 2), on embgeo's pool. @throws ERR_EMPTY, ERR_NON_FINITE, ERR_SHAPE, ERR_OUT_OF_RANGE (nComponents > min(n, d)), ERR_BUSY, ABORT_ERR */
   async fit(X: MatrixLike, run?: RunOptions): Promise<this> {
-    await this.#run('fit', X, run)
+    await this.job('fit', 'fit', X, run)
     return this
   }
 
   /** {@link PCA.fit} on the calling thread (blocks it). */
   fitSync(X: MatrixLike): this {
-    this.#runSync('fit', X)
+    this.jobSync('fitSync', 'fit', X)
     return this
   }
 
   /**
    * Add rows to the exact streaming moments (f64 mean and co-moment matrix, Chan merge) and
    * refit from them: after any sequence of partialFit calls the model equals a batch fit of all
-   * rows (covariance solver). No data is kept. Blocks the calling thread.
+   * rows (covariance solver). No data is kept. Blocks the calling thread. @throws ERR_BUSY
    */
   partialFit(X: MatrixLike): this {
-    const m = input('X', X)
-    if (this.#fitting) throw embgeoError('ERR_BUSY', 'a fit() of this PCA is running; await it first')
-    runSync(() => this.#native.partialFit(m.data, m.cols))
-    this.#state = undefined
+    const m = toMatrix('X', X)
+    this.guard.mutate('partialFit()', () => runSync(() => this.#pca.partialFit(m.data, m.cols)))
+    this.changed()
     return this
   }
 
-  /** Combine another PCA's partial fits (other shards or workers) into this one. */
+  /** Combine another PCA's partial fits (other shards or workers) into this one. @throws ERR_BUSY */
   merge(other: PCA): this {
     if (!(other instanceof PCA)) throw embgeoError('ERR_INVALID_ARG_TYPE', 'merge expects another PCA')
-    if (runSync(() => other.#native.state()) === null) {
+    if (runSync(() => other.#pca.state()) === null) {
       throw embgeoError('ERR_NOT_FITTED', 'the PCA passed to merge() is not fitted yet; call its partialFit() (or fit() with the covariance solver) first')
     }
-    runSync(() => this.#native.merge(other.#native))
-    this.#state = undefined
+    this.guard.mutate('merge()', () => runSync(() => this.#pca.merge(other.#pca)))
+    this.changed()
     return this
   }
 
   /** Project rows onto the components: n × nComponents, in X's element type. */
   async transform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.#run('transform', X, run))!
+    return (await this.job('transform', 'transform', X, run))!
   }
 
   /** {@link PCA.transform} on the calling thread. */
   transformSync(X: MatrixLike): DenseMatrix {
-    return this.#runSync('transform', X)!
+    return this.jobSync('transformSync', 'transform', X)!
   }
 
   /** Fit, then transform the same rows. */
   async fitTransform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.#run('fitTransform', X, run))!
+    return (await this.job('fitTransform', 'fitTransform', X, run))!
   }
 
   /** {@link PCA.fitTransform} on the calling thread. */
   fitTransformSync(X: MatrixLike): DenseMatrix {
-    return this.#runSync('fitTransform', X)!
+    return this.jobSync('fitTransformSync', 'fitTransform', X)!
   }
 
   /** Map projected rows (n × nComponents) back to feature space (n × nFeaturesIn). */
   async inverseTransform(Y: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.#run('inverseTransform', Y, run))!
+    return (await this.job('inverseTransform', 'inverseTransform', Y, run))!
   }
 
   /** {@link PCA.inverseTransform} on the calling thread. */
   inverseTransformSync(Y: MatrixLike): DenseMatrix {
-    return this.#runSync('inverseTransform', Y)!
+    return this.jobSync('inverseTransformSync', 'inverseTransform', Y)!
   }
 
   /** nComponents × nFeatures principal axes (scikit-learn ≥ 1.5 sign rule). */
   get components(): DenseMatrix {
-    const s = this.#fitted()
+    const s = this.fitted()
     return { data: s.components, rows: s.nComponents, cols: s.nFeaturesIn }
   }
   get explainedVariance(): Float64Array {
-    return this.#fitted().explainedVariance
+    return this.fitted().explainedVariance
   }
   get explainedVarianceRatio(): Float64Array {
-    return this.#fitted().explainedVarianceRatio
+    return this.fitted().explainedVarianceRatio
   }
   get singularValues(): Float64Array {
-    return this.#fitted().singularValues
+    return this.fitted().singularValues
   }
   get mean(): Float64Array {
-    return this.#fitted().mean
+    return this.fitted().mean
   }
   get noiseVariance(): number {
-    return this.#fitted().noiseVariance
+    return this.fitted().noiseVariance
   }
   get nComponents(): number {
-    return this.#fitted().nComponents
+    return this.fitted().nComponents
   }
   get nFeaturesIn(): number {
-    return this.#fitted().nFeaturesIn
+    return this.fitted().nFeaturesIn
   }
   get nSamplesSeen(): number {
-    return this.#fitted().nSamplesSeen
+    return this.fitted().nSamplesSeen
   }
   /** The solver that ran ('covariance', 'svd' or 'randomized'). */
   get solver(): string {
-    return this.#fitted().solver
-  }
-
-  /** The model as a plain object (`JSON.stringify(pca)` works); {@link PCA.fromJSON} reads it back. */
-  /** Native bytes this model holds (reported to V8 as external memory, so GC pressure accounts for it). */
-  get memory(): number {
-    return this.#native.memory
-  }
-
-  /**
-   * Free the fitted state now instead of at garbage collection: the instance becomes unfitted
-   * (options kept; fit again to reuse it). Also `using m = new PCA(…)`.
-   * @throws ERR_BUSY while a fit is running
-   */
-  dispose(): void {
-    runSync(() => this.#native.dispose())
-    this.#state = undefined
-  }
-
-  toJSON(): Record<string, unknown> {
-    return JSON.parse(runSync(() => this.#native.toJson())) as Record<string, unknown>
+    return this.fitted().solver
   }
 
   /** Load a model from {@link PCA.toJSON}'s object or its JSON text. @throws ERR_BAD_MODEL */
@@ -255,16 +182,9 @@ export class PCA {
     return new PCA({ [FROM_NATIVE]: runSync(() => native().NativePca.fromJson(text)) } as PCAOptions)
   }
 
-  /** The model in the safetensors layout (readable by Python's `safetensors`). */
-  serialize(): Uint8Array {
-    return runSync(() => this.#native.serialize())
-  }
-
   /** Load a model written by {@link PCA.serialize}. @throws ERR_BAD_MODEL */
   static deserialize(bytes: Uint8Array): PCA {
     const b = bytesArg(bytes, 'PCA')
     return new PCA({ [FROM_NATIVE]: runSync(() => native().NativePca.deserialize(b)) } as PCAOptions)
   }
 }
-
-Object.defineProperty(PCA.prototype, disposeSymbol, { value: PCA.prototype.dispose })

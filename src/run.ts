@@ -84,6 +84,19 @@ function checkRunOptions(o: RunOptions): void {
   }
 }
 
+/** How {@link runAsync} treats a job. */
+export interface JobKind {
+  /**
+   * The job changes the file system and commits at its end (the writers' rename), and its
+   * promise settles with what really happened: a rejection always means nothing was written.
+   * An abort asks the job to stop and the promise waits for its answer (AbortError if it
+   * stopped before the commit, success if the commit had already happened); an error thrown by
+   * `onProgress` after the commit cannot undo it, so it is emitted as a process warning
+   * (`EmbgeoWarning`) instead of rejecting.
+   */
+  commits?: boolean
+}
+
 /**
  * Run one native async job under the queue with `run`'s signal and progress.
  *
@@ -91,11 +104,22 @@ function checkRunOptions(o: RunOptions): void {
  * this same tick and copies them once, on this thread; when the job has to wait in the queue they
  * are copied here first (`slice`), so callers may reuse their arrays as soon as this returns.
  * `start` receives the job's control object and the arrays to pass on.
+ *
+ * Abort: the promise rejects with an AbortError as soon as the signal fires, even if the native
+ * job has not returned (it may be stuck in a system call) — except for a job that `commits`
+ * (see {@link JobKind}); the job is told to stop at its next
+ * checkpoint, and its queue slot is freed only when it really ends, so `setConcurrency` always
+ * bounds the jobs actually running (a later job waits for the slot, and can itself be aborted
+ * while it waits).
+ *
+ * onProgress: an exception thrown by the callback cancels the job and becomes the rejection;
+ * for a job that `commits` (see {@link JobKind}) and has committed, it is a warning instead.
  */
 export function runAsync<T, A extends readonly FloatArray[]>(
   run: RunOptions,
   inputs: A,
   start: (control: JobControl, inputs: A) => Promise<T>,
+  kind: JobKind = {},
 ): Promise<T> {
   try {
     checkRunOptions(run)
@@ -106,23 +130,25 @@ export function runAsync<T, A extends readonly FloatArray[]>(
   if (signal?.aborted) return Promise.reject(abortError(signal.reason))
   if (active < concurrency) {
     active++
-    return execute(run, inputs, start)
+    return execute(run, inputs, start, kind)
   }
   const copies = inputs.map((a) => a.slice()) as unknown as A
-  return acquire(signal).then(() => execute(run, copies, start))
+  return acquire(signal).then(() => execute(run, copies, start, kind))
 }
 
-async function execute<T, A extends readonly FloatArray[]>(
+function execute<T, A extends readonly FloatArray[]>(
   run: RunOptions,
   inputs: A,
   start: (control: JobControl, inputs: A) => Promise<T>,
+  kind: JobKind,
 ): Promise<T> {
   const { signal, onProgress } = run
   let control: JobControl | undefined
   let timer: ReturnType<typeof setInterval> | undefined
-  const onAbort = (): void => control?.cancel()
   let last = ''
   let callbackError: { error: unknown } | undefined
+  let pending: Promise<T>
+  let onAbort: () => void = () => undefined
   const poll = (): void => {
     const p = control?.progress() ?? null
     if (p === null || onProgress === undefined) return
@@ -133,29 +159,61 @@ async function execute<T, A extends readonly FloatArray[]>(
       onProgress({ phase: p.phase, completed: p.completed, total: p.total })
     } catch (error) {
       callbackError ??= { error }
+      control?.cancel()
     }
+  }
+  const cleanup = (): void => {
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+    signal?.removeEventListener('abort', onAbort)
   }
   try {
     control = new (native().JobControl)()
-    signal?.addEventListener('abort', onAbort, { once: true })
     if (onProgress !== undefined) {
       timer = setInterval(poll, PROGRESS_INTERVAL_MS)
       timer.unref()
     }
-    const pending = start(control, inputs)
-    if (signal?.aborted) control.cancel()
-    const out = await pending
-    poll()
-    if (callbackError !== undefined) throw callbackError
-    return out
+    pending = start(control, inputs)
   } catch (err) {
-    if (callbackError !== undefined && err === callbackError) throw callbackError.error
-    throw fromNative(err, signal)
-  } finally {
-    if (timer !== undefined) clearInterval(timer)
-    signal?.removeEventListener('abort', onAbort)
+    cleanup()
     release()
+    return Promise.reject(fromNative(err, signal))
   }
+  // the slot is held until the native job really ends, whatever the caller sees
+  pending.then(release, release)
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = (): void => {
+      control?.cancel()
+      reject(abortError(signal?.reason))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  if (signal?.aborted) onAbort()
+  aborted.catch(() => undefined)
+  const finished = pending.then(
+    (out) => {
+      poll()
+      if (callbackError !== undefined) {
+        if (kind.commits !== true) throw callbackError
+        const e = callbackError.error
+        process.emitWarning(`onProgress threw after the job committed (the result stands): ${e instanceof Error ? e.message : String(e)}`, {
+          type: 'EmbgeoWarning',
+        })
+      }
+      return out
+    },
+    (err: unknown) => {
+      throw callbackError ?? { native: err }
+    },
+  )
+  // a job that commits settles with its real outcome: a rejection must mean nothing was written
+  return (kind.commits === true ? finished : Promise.race([finished, aborted]))
+    .catch((err: unknown) => {
+      if (callbackError !== undefined && err === callbackError) throw callbackError.error
+      if (err !== null && typeof err === 'object' && 'native' in err) throw fromNative(err.native, signal)
+      throw err
+    })
+    .finally(cleanup)
 }
 
 /**

@@ -1,9 +1,12 @@
 /**
  * Column statistics: per-feature mean, variance, minimum and maximum (f64 accumulation).
  */
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
 import { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
+
+const COLUMN_STATS_OPTIONS: Constraints = { ddof: is.int(0, 1_000_000) }
 
 /** Options of {@link columnStats}. */
 export interface ColumnStatsOptions {
@@ -21,11 +24,10 @@ export interface ColumnStats {
   max: Float64Array
 }
 
-function prepare(X: MatrixLike, options: ColumnStatsOptions | undefined): { m: DenseMatrix; ddof: number } {
+function prepare(fn: string, X: MatrixLike, options: unknown, run: Constraints) {
   const m = toMatrix('X', X)
-  const o = checkOptions('options', options)
-  const ddof = o.ddof === undefined ? 0 : checkInteger('options.ddof', o.ddof, 0, 1_000_000)
-  return { m, ddof }
+  const { ddof, ...rest } = validateOptions<ColumnStatsOptions & RunOptions>(fn, options, { ...COLUMN_STATS_OPTIONS, ...run })
+  return { m, run: rest, native: ddof === undefined ? {} : { ddof } }
 }
 
 function finish(m: DenseMatrix, r: { rows: number; mean: Float64Array; variance: Float64Array; min: Float64Array; max: Float64Array }): ColumnStats {
@@ -41,18 +43,16 @@ function finish(m: DenseMatrix, r: { rows: number; mean: Float64Array; variance:
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (n <= ddof), ERR_NON_FINITE, ERR_OUT_OF_RANGE, ABORT_ERR
  */
 export function columnStats(X: MatrixLike, options?: ColumnStatsOptions & RunOptions): Promise<ColumnStats> {
-  try {
-    const { m, ddof } = prepare(X, options)
-    return runAsync(options ?? {}, [m.data] as const, (control, [data]) => native().columnStats(data, m.cols, ddof, control)).then((r) =>
-      finish(m, r),
+  return rejecting(() => {
+    const p = prepare('columnStats', X, options, RUN)
+    return runAsync(p.run, [p.m.data] as const, (control, [data]) => native().columnStats(data, p.m.cols, p.native, control)).then((r) =>
+      finish(p.m, r),
     )
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  })
 }
 
 /** {@link columnStats} on the calling thread (blocks it; no copy of typed-array input). */
 export function columnStatsSync(X: MatrixLike, options?: ColumnStatsOptions): ColumnStats {
-  const { m, ddof } = prepare(X, options)
-  return finish(m, runSync(() => native().columnStatsSync(m.data, m.cols, ddof)))
+  const p = prepare('columnStats', X, options, SYNC_RUN)
+  return finish(p.m, runSync(() => native().columnStatsSync(p.m.data, p.m.cols, p.native)))
 }

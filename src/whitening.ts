@@ -4,10 +4,11 @@
  * `whitening`, and `allButTheTop`.
  */
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
-import { asMatrix, bytesArg, disposeSymbol, input, jsonText, runModel, runModelSync, runOptions, type ModelOp } from './model.js'
+import { toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { bytesArg, FittedModel, jsonText, type ModelOp, type NativeModel } from './model.js'
 import { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Options of {@link Whitener}. */
 export interface WhitenerOptions {
@@ -34,19 +35,23 @@ type State = NonNullable<ReturnType<NativeWhitener['state']>>
 
 const FROM_NATIVE: unique symbol = Symbol('Whitener.fromNative')
 
-function nativeOptions(options: WhitenerOptions | undefined) {
-  const o = checkOptions('options', options)
-  const method = o.method ?? 'pca'
-  if (method !== 'pca' && method !== 'zca') throw embgeoError('ERR_OUT_OF_RANGE', `options.method must be 'pca' or 'zca'; got '${String(method)}'`)
-  const nComponents = o.nComponents === undefined ? undefined : checkInteger('options.nComponents', o.nComponents, 1, 2 ** 31)
-  const epsilon = o.epsilon ?? 1e-8
-  if (typeof epsilon !== 'number') throw embgeoError('ERR_INVALID_ARG_TYPE', `options.epsilon must be a number; got ${typeof epsilon}`)
-  if (!(epsilon >= 0 && Number.isFinite(epsilon))) throw embgeoError('ERR_OUT_OF_RANGE', `options.epsilon must be a finite number >= 0; got ${epsilon}`)
-  const center = o.center ?? true
-  if (typeof center !== 'boolean') throw embgeoError('ERR_INVALID_ARG_TYPE', `options.center must be a boolean; got ${typeof center}`)
-  const normalize = o.normalize ?? false
-  if (normalize !== false && normalize !== 'l2') throw embgeoError('ERR_OUT_OF_RANGE', `options.normalize must be false or 'l2'; got ${String(normalize)}`)
-  return { method, nComponents, epsilon, center, normalize: normalize === 'l2' }
+/** The constraints of {@link WhitenerOptions}. */
+const WHITENER_OPTIONS: Constraints = {
+  method: is.oneOf('pca', 'zca'),
+  nComponents: is.int(1, 2 ** 31),
+  epsilon: is.num({ min: 0 }),
+  center: is.bool,
+  normalize: is.custom,
+}
+
+function nativeOptions(options: WhitenerOptions | undefined): object {
+  const o = validateOptions<WhitenerOptions>('Whitener', options, WHITENER_OPTIONS)
+  if (o.normalize === undefined) return o
+  if (o.normalize !== false && o.normalize !== 'l2') {
+    const code = typeof o.normalize === 'string' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE'
+    throw embgeoError(code, `options.normalize must be false or 'l2'; got ${String(o.normalize)}`, { name: 'options.normalize' })
+  }
+  return { ...o, normalize: o.normalize === 'l2' }
 }
 
 function weightsArg(weights: unknown, rows: number): Float64Array | undefined {
@@ -56,171 +61,103 @@ function weightsArg(weights: unknown, rows: number): Float64Array | undefined {
   else if (weights instanceof Float32Array || Array.isArray(weights)) w = Float64Array.from(weights as ArrayLike<number>)
   else throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.weights must be a Float64Array, Float32Array or number[] with one weight per row')
   if (w.length !== rows) throw embgeoError('ERR_SHAPE', `options.weights has ${w.length} values but X has ${rows} rows`, { expected: rows, actual: w.length })
-  for (let i = 0; i < w.length; i++) {
-    if (!(Number.isFinite(w[i]!) && w[i]! >= 0)) throw embgeoError('ERR_OUT_OF_RANGE', `options.weights[${i}] must be a finite number >= 0; got ${w[i]}`)
-  }
   return w
 }
 
 /**
  * A whitening transform fitted to a set of rows: `Y = (X − μ) W`. PCA whitening keeps the top
  * `nComponents` axes; ZCA rotates back to feature space; weights at fit time give Zipfian
- * whitening. Learned state: `mean`, `matrix` (d × out), `eigenvalues`.
+ * whitening. Learned state: `mean`, `matrix` (d × out), `eigenvalues`. The busy rule of
+ * {@link PCA} applies (`ERR_BUSY` for a fit or dispose while a job is pending).
  */
-export class Whitener {
-  readonly #native: NativeWhitener
-  #state: State | null | undefined
-  #fitting = false
-
+export class Whitener extends FittedModel<State> {
   constructor(options?: WhitenerOptions) {
     const loaded = (options as { [FROM_NATIVE]?: NativeWhitener } | undefined)?.[FROM_NATIVE]
-    this.#native = loaded ?? runSync(() => new (native().NativeWhitener)(nativeOptions(options)))
+    super((loaded ?? runSync(() => new (native().NativeWhitener)(nativeOptions(options)))) as NativeModel<State>, 'Whitener')
   }
 
-  #fitted(): State {
-    this.#state ??= this.#native.state()
-    if (this.#state === null) throw embgeoError('ERR_NOT_FITTED', 'This Whitener instance is not fitted yet. Call fit() before using it.')
-    return this.#state
+  protected inputWidth(s: State, op: 'transform' | 'inverseTransform'): number {
+    return op === 'transform' ? s.nFeatures : s.outDim
   }
 
-  #check(X: DenseMatrix, op: ModelOp): void {
-    if (op !== 'transform' && op !== 'inverseTransform') return
-    const s = this.#fitted()
-    const want = op === 'transform' ? s.nFeatures : s.outDim
-    if (X.cols !== want) throw embgeoError('ERR_SHAPE', `X has ${X.cols} columns, but the Whitener expects ${want}`, { expected: want, actual: X.cols })
-  }
-
-  #width(op: ModelOp): number {
-    const s = this.#fitted()
+  protected outputWidth(s: State, op: ModelOp): number {
     return op === 'inverseTransform' ? s.nFeatures : s.outDim
   }
 
-  #claim(op: ModelOp): boolean {
-    if (op !== 'fit' && op !== 'fitTransform') return false
-    if (this.#fitting) throw embgeoError('ERR_BUSY', 'this Whitener is already fitting; await the running fit() first')
-    this.#fitting = true
-    return true
+  protected override fitOptions(): Constraints {
+    return { weights: is.custom }
   }
 
-  async #run(op: ModelOp, X: MatrixLike, o: WhitenerFitOptions | undefined): Promise<DenseMatrix | null> {
-    const run: WhitenerFitOptions = runOptions(o)
-    const m = input('X', X)
-    this.#check(m, op)
-    const w = op === 'fit' || op === 'fitTransform' ? weightsArg(run.weights, m.rows) : undefined
-    const claimed = this.#claim(op)
-    let out
-    try {
-      out = await runModel(run, m.data, (c, d) => this.#native.run(op, d, m.cols, w, c as never))
-    } finally {
-      if (claimed) this.#fitting = false
-      if (claimed) this.#native.syncMemory()
-    }
-    if (op === 'fit' || op === 'fitTransform') this.#state = undefined
-    return out === null ? null : asMatrix(out, this.#width(op))
+  protected override weights(o: Record<string, unknown>, rows: number): Float64Array | undefined {
+    return weightsArg(o.weights, rows)
   }
 
-  #runSync(op: ModelOp, X: MatrixLike, o?: { weights?: FloatArray | readonly number[] }): DenseMatrix | null {
-    const opts = checkOptions('options', o)
-    const m = input('X', X)
-    this.#check(m, op)
-    const w = op === 'fit' || op === 'fitTransform' ? weightsArg(opts.weights, m.rows) : undefined
-    if ((op === 'fit' || op === 'fitTransform') && this.#fitting) throw embgeoError('ERR_BUSY', 'a fit() of this model is running; await it first')
-    const out = runModelSync(() => this.#native.runSync(op, m.data, m.cols, w))
-    if (op === 'fit' || op === 'fitTransform') this.#state = undefined
-    return out === null ? null : asMatrix(out, this.#width(op))
-  }
-
-  /** Fit mean and covariance (weighted when `weights` is given), on embgeo's pool. @throws ERR_EMPTY, ERR_NON_FINITE, ERR_SHAPE, ERR_DEGENERATE (singular covariance: message gives the rank and a workable epsilon/nComponents), ERR_BUSY, ABORT_ERR */
+  /** Fit mean and covariance (weighted when `weights` is given), on embgeo's pool. @throws ERR_EMPTY, ERR_NON_FINITE, ERR_SHAPE, ERR_DEGENERATE (singular covariance: message gives the rank and a workable epsilon/nComponents), ERR_OUT_OF_RANGE (weights), ERR_BUSY, ABORT_ERR */
   async fit(X: MatrixLike, options?: WhitenerFitOptions): Promise<this> {
-    await this.#run('fit', X, options)
+    await this.job('fit', 'fit', X, options)
     return this
   }
 
   /** {@link Whitener.fit} on the calling thread. */
   fitSync(X: MatrixLike, options?: { weights?: FloatArray | readonly number[] }): this {
-    this.#runSync('fit', X, options)
+    this.jobSync('fitSync', 'fit', X, options)
     return this
   }
 
   /** Whiten rows: n × out (k for PCA, d for ZCA), in X's element type. */
   async transform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.#run('transform', X, run))!
+    return (await this.job('transform', 'transform', X, run))!
   }
 
   /** {@link Whitener.transform} on the calling thread. */
   transformSync(X: MatrixLike): DenseMatrix {
-    return this.#runSync('transform', X)!
+    return this.jobSync('transformSync', 'transform', X)!
   }
 
   /** Fit, then whiten the same rows. */
   async fitTransform(X: MatrixLike, options?: WhitenerFitOptions): Promise<DenseMatrix> {
-    return (await this.#run('fitTransform', X, options))!
+    return (await this.job('fitTransform', 'fitTransform', X, options))!
   }
 
   /** {@link Whitener.fitTransform} on the calling thread. */
   fitTransformSync(X: MatrixLike, options?: { weights?: FloatArray | readonly number[] }): DenseMatrix {
-    return this.#runSync('fitTransform', X, options)!
+    return this.jobSync('fitTransformSync', 'fitTransform', X, options)!
   }
 
   /** Undo the whitening (L2 normalisation, if any, is not undone). */
   async inverseTransform(Y: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.#run('inverseTransform', Y, run))!
+    return (await this.job('inverseTransform', 'inverseTransform', Y, run))!
   }
 
   /** {@link Whitener.inverseTransform} on the calling thread. */
   inverseTransformSync(Y: MatrixLike): DenseMatrix {
-    return this.#runSync('inverseTransform', Y)!
+    return this.jobSync('inverseTransformSync', 'inverseTransform', Y)!
   }
 
   /** The (weighted) mean, d values. */
   get mean(): Float64Array {
-    return this.#fitted().mean
+    return this.fitted().mean
   }
   /** The whitening matrix W, d × out, so that Y = (X − mean) W. */
   get matrix(): DenseMatrix {
-    const s = this.#fitted()
+    const s = this.fitted()
     return { data: s.matrix, rows: s.nFeatures, cols: s.outDim }
   }
   /** Kept covariance eigenvalues (without epsilon), decreasing. */
   get eigenvalues(): Float64Array {
-    return this.#fitted().eigenvalues
+    return this.fitted().eigenvalues
   }
   get nFeaturesIn(): number {
-    return this.#fitted().nFeatures
+    return this.fitted().nFeatures
   }
   get nSamplesSeen(): number {
-    return this.#fitted().nSamplesSeen
-  }
-
-  /** The model as a plain object; {@link Whitener.fromJSON} reads it back. */
-  /** Native bytes this model holds (reported to V8 as external memory, so GC pressure accounts for it). */
-  get memory(): number {
-    return this.#native.memory
-  }
-
-  /**
-   * Free the fitted state now instead of at garbage collection: the instance becomes unfitted
-   * (options kept; fit again to reuse it). Also `using m = new Whitener(…)`.
-   * @throws ERR_BUSY while a fit is running
-   */
-  dispose(): void {
-    runSync(() => this.#native.dispose())
-    this.#state = undefined
-  }
-
-  toJSON(): Record<string, unknown> {
-    return JSON.parse(runSync(() => this.#native.toJson())) as Record<string, unknown>
+    return this.fitted().nSamplesSeen
   }
 
   /** Load a model from {@link Whitener.toJSON}'s object or JSON text. @throws ERR_BAD_MODEL */
   static fromJSON(json: unknown): Whitener {
     const text = jsonText(json, 'Whitener')
     return new Whitener({ [FROM_NATIVE]: runSync(() => native().NativeWhitener.fromJson(text)) } as WhitenerOptions)
-  }
-
-  /** The model in the safetensors layout. */
-  serialize(): Uint8Array {
-    return runSync(() => this.#native.serialize())
   }
 
   /** Load a model written by {@link Whitener.serialize}. @throws ERR_BAD_MODEL */
@@ -234,17 +171,17 @@ export class Whitener {
 export const whitening = {
   /** WhiteningBERT / BERT-whitening (Huang et al. 2021; Su et al. 2021): PCA whitening of the top `nComponents` axes, epsilon 0. */
   bert(options?: { nComponents?: number }): Whitener {
-    const o = checkOptions('options', options)
+    const o = validateOptions<{ nComponents?: number }>('whitening.bert', options, { nComponents: WHITENER_OPTIONS.nComponents! })
     return new Whitener({ method: 'pca', nComponents: o.nComponents, epsilon: 0 })
   },
   /** ZCA (Mahalanobis) whitening: rotate, scale, rotate back; `epsilon` default 1e-8. */
   zca(options?: { epsilon?: number }): Whitener {
-    const o = checkOptions('options', options)
+    const o = validateOptions<{ epsilon?: number }>('whitening.zca', options, { epsilon: WHITENER_OPTIONS.epsilon! })
     return new Whitener({ method: 'zca', epsilon: o.epsilon ?? 1e-8 })
   },
   /** Zipfian whitening (Yokoi et al. 2024): pass word/item frequencies as `weights` to `fit`. */
   zipfian(options?: { nComponents?: number }): Whitener {
-    const o = checkOptions('options', options)
+    const o = validateOptions<{ nComponents?: number }>('whitening.zipfian', options, { nComponents: WHITENER_OPTIONS.nComponents! })
     return new Whitener({ method: 'pca', nComponents: o.nComponents, epsilon: 0 })
   },
 }
@@ -257,38 +194,38 @@ export interface AllButTheTopResult extends DenseMatrix {
   directions: DenseMatrix
 }
 
-function abttArgs(X: MatrixLike, options: { remove: number } | undefined) {
+const ABTT_OPTIONS: Constraints = { remove: is.int(0) }
+
+/** Validate the input and options of both twins (`remove` ≤ d). */
+function prepareAbtt(fn: string, X: MatrixLike, options: unknown, table: Constraints) {
   const m = toMatrix('X', X)
-  const o = checkOptions('options', options)
   if (options === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options is required: { remove }')
-  const remove = checkInteger('options.remove', o.remove, 0, m.cols)
-  return { m, remove }
+  const o = validateOptions<{ remove?: number } & RunOptions>(fn, options, { ...ABTT_OPTIONS, ...table })
+  if (o.remove === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options.remove is required')
+  if (o.remove > m.cols) throw embgeoError('ERR_OUT_OF_RANGE', `options.remove must be an integer from 0 to ${m.cols}; got ${o.remove}`, { name: 'options.remove' })
+  return { m, o, native: { remove: o.remove } }
 }
 
-function abttResult(r: { data: FloatArray; mean: Float64Array; directions: Float64Array }, cols: number, remove: number): AllButTheTopResult {
+function finishAbtt(r: { data: FloatArray; mean: Float64Array; directions: Float64Array }, cols: number, remove: number): AllButTheTopResult {
   return { data: r.data, rows: r.data.length / cols, cols, mean: r.mean, directions: { data: r.directions, rows: remove, cols } }
 }
 
 /**
  * All-but-the-top (Mu & Viswanath, ICLR 2018): subtract the mean, then remove the projections
  * on the top `remove` principal directions (the paper suggests about d / 100).
- * @throws ERR_EMPTY (n < 2), ERR_NON_FINITE, ERR_OUT_OF_RANGE (remove > d), ABORT_ERR
+ * @throws ERR_EMPTY (n < 2), ERR_NON_FINITE, ERR_OUT_OF_RANGE (remove > d, unknown option), ABORT_ERR
  */
 export function allButTheTop(X: MatrixLike, options: { remove: number } & RunOptions): Promise<AllButTheTopResult> {
-  try {
-    const { m, remove } = abttArgs(X, options)
-    return runAsync(options, [m.data] as const, (c, [d]) => native().allButTheTop(d, m.cols, remove, c)).then((r) =>
-      abttResult(r, m.cols, remove),
+  return rejecting(() => {
+    const p = prepareAbtt('allButTheTop', X, options, RUN)
+    return runAsync(p.o, [p.m.data] as const, (c, [d]) => native().allButTheTop(d, p.m.cols, p.native, c)).then((r) =>
+      finishAbtt(r, p.m.cols, p.native.remove),
     )
-  } catch (err) {
-    return Promise.reject(err)
-  }
+  })
 }
 
 /** {@link allButTheTop} on the calling thread. */
 export function allButTheTopSync(X: MatrixLike, options: { remove: number }): AllButTheTopResult {
-  const { m, remove } = abttArgs(X, options)
-  return abttResult(runSync(() => native().allButTheTopSync(m.data, m.cols, remove)), m.cols, remove)
+  const p = prepareAbtt('allButTheTop', X, options, SYNC_RUN)
+  return finishAbtt(runSync(() => native().allButTheTopSync(p.m.data, p.m.cols, p.native)), p.m.cols, p.native.remove)
 }
-
-Object.defineProperty(Whitener.prototype, disposeSymbol, { value: Whitener.prototype.dispose })

@@ -2,6 +2,7 @@
  * The `embgeo` command line: `embgeo <command> [options]`. Dispatches to one module per command,
  * wires SIGINT to an AbortSignal, maps errors to documented exit codes (see output.ts `EXIT`).
  */
+import { abortError } from '../errors.js'
 import { setThreads } from '../run.js'
 import { VERSION } from '../version.js'
 import { helpText, intOption, parse, UsageError, type CommandSpec, type Parsed } from './args.js'
@@ -11,6 +12,7 @@ import * as id from './commands/id.js'
 import * as knn from './commands/knn.js'
 import * as pca from './commands/pca.js'
 import * as whiten from './commands/whiten.js'
+import { removePendingTemporaries } from './files.js'
 import { EXIT, exitCode, reportError } from './output.js'
 import { ProgressBar } from './progress.js'
 
@@ -59,9 +61,19 @@ export async function main(argv: string[]): Promise<number> {
     reportError(new UsageError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (embgeo --help)`), jsonWanted)
     return EXIT.usage
   }
+  // The first Ctrl-C aborts the running job (reads, computations and writes all take the
+  // signal; the promise settles at once even if a native call is stuck) and the command exits
+  // 130. A second one exits at once, after removing the temporaries of writes in flight.
   const controller = new AbortController()
-  const onSigint = (): void => controller.abort(new Error('interrupted (SIGINT)'))
-  process.once('SIGINT', onSigint)
+  const onSigint = (): void => {
+    if (!controller.signal.aborted) {
+      controller.abort(new Error('interrupted (SIGINT)'))
+      return
+    }
+    removePendingTemporaries()
+    process.exit(EXIT.interrupted)
+  }
+  process.on('SIGINT', onSigint)
   const progress = new ProgressBar(false)
   try {
     const p = parse(command.spec, rest)
@@ -81,6 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       ctx.progress.done()
     }
+    // interrupted during a step that cannot be cancelled: the command finished, but the user
+    // asked to stop, so the exit code says so
+    if (controller.signal.aborted) throw abortError(controller.signal.reason)
     return EXIT.ok
   } catch (err) {
     progress.done()
@@ -88,6 +103,17 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError && !jsonWanted) process.stderr.write(`usage: ${command.spec.usage}\n       embgeo ${name} --help\n`)
     return exitCode(err)
   } finally {
-    process.removeListener('SIGINT', onSigint)
+    // after an interrupt the handler stays: a further Ctrl-C while the process winds down
+    // still exits 130 and removes temporaries, instead of killing it by the signal
+    if (controller.signal.aborted) exitSoon()
+    else process.removeListener('SIGINT', onSigint)
   }
+}
+
+/**
+ * After an interrupt, a native call stuck in the kernel (the job was abandoned, not finished)
+ * would keep the process alive: exit anyway once the event loop had a moment to flush output.
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(EXIT.interrupted), 500).unref()
 }

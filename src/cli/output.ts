@@ -16,7 +16,7 @@ export const EXIT = {
   internal: 1,
   /** Bad command line: unknown command or option, missing argument, invalid option value. */
   usage: 2,
-  /** The input file cannot be read (ERR_IO) or is not valid (ERR_BAD_FILE). */
+  /** A file cannot be read or written (ERR_IO: input, output, --labels, --weights, --html, --model) or is not valid (ERR_BAD_FILE). */
   file: 3,
   /** The data cannot be processed as asked (ERR_NON_FINITE, ERR_EMPTY, ERR_DEGENERATE, ERR_K_TOO_LARGE, …). */
   data: 4,
@@ -33,6 +33,7 @@ export function exitCode(err: unknown): number {
     case 'ERR_BAD_FILE':
       return EXIT.file
     case 'ERR_INVALID_ARG_TYPE':
+    case 'ERR_INVALID_ARG_VALUE':
     case 'ERR_OUT_OF_RANGE':
       return EXIT.usage
     case 'ABORT_ERR':
@@ -60,16 +61,21 @@ export interface OutMatrix {
   cols: number
 }
 
-/** Write `m` to `path`; the format follows the extension (.npy any dtype, .fvecs floats, .ivecs integers). */
-export async function writeMatrix(path: string, m: OutMatrix): Promise<void> {
+/**
+ * Write `m` to `path`; the format follows the extension (.npy any dtype, .fvecs floats, .ivecs
+ * integers). `signal` (the CLI's SIGINT) aborts the write: the temporary is removed and the
+ * destination is left as it was.
+ */
+export async function writeMatrix(path: string, m: OutMatrix, signal?: AbortSignal): Promise<void> {
   const ext = extname(path).toLowerCase()
-  if (ext === '.npy') return writeNpy(path, m)
+  const run = signal === undefined ? {} : { signal }
+  if (ext === '.npy') return writeNpy(path, m, run)
   if (ext === '.fvecs' || ext === '.ivecs') {
     const integer = m.data instanceof Uint32Array || m.data instanceof Int32Array
     if (integer !== (ext === '.ivecs')) throw new UsageError(`${path}: ${integer ? 'integer output needs .ivecs or .npy' : 'float output needs .fvecs or .npy'}`)
     return m.data instanceof Uint32Array || m.data instanceof Int32Array
-      ? writeIvecs(path, { data: m.data, rows: m.rows, cols: m.cols })
-      : writeFvecs(path, { data: m.data, rows: m.rows, cols: m.cols })
+      ? writeIvecs(path, { data: m.data, rows: m.rows, cols: m.cols }, run)
+      : writeFvecs(path, { data: m.data, rows: m.rows, cols: m.cols }, run)
   }
   throw new UsageError(`${path}: unsupported output extension '${ext}'; use .npy, .fvecs or .ivecs`)
 }

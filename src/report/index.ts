@@ -10,7 +10,8 @@ import { scalingFigure } from './plots/scaling.js'
 import { scatterFigure } from './plots/scatter.js'
 import { spectrumFigure } from './plots/spectrum.js'
 import { twoNNFigure } from './plots/twonn.js'
-import { embgeoError } from '../errors.js'
+import { embgeoError, EmbgeoError } from '../errors.js'
+import { is, validateOptions } from '../validate.js'
 import { fmt } from './svg.js'
 
 /** Options of {@link renderReport}. */
@@ -94,11 +95,31 @@ export function renderReport(analysis: Analysis | readonly Analysis[], options: 
       throw embgeoError('ERR_INVALID_ARG_TYPE', `analysis${Array.isArray(analysis) ? `[${i}]` : ''} must be what analyze() returns (schema 'embgeo.analysis/1')`)
     }
   }
-  const title = options.title ?? (sets.length === 1 ? `embgeo report: ${sets[0]!.source.name}` : 'embgeo report')
-  return pageHtml(
-    sets.map((a) => ({ analysis: a, figures: reportFigures(a) })),
-    title,
-  )
+  const o = validateOptions<ReportOptions>('renderReport', options, { title: is.string })
+  // A document with the right schema but missing or mistyped fields (hand-made, or edited JSON)
+  // makes the renderer fail somewhere inside; whatever fails is reported as the coded input
+  // error it is, never as a bare TypeError/RangeError.
+  const where = (i: number): string => `analysis${Array.isArray(analysis) ? `[${i}]` : ''}`
+  const coded = (what: string, err: unknown): Error =>
+    err instanceof EmbgeoError
+      ? err
+      : embgeoError('ERR_INVALID_ARG_TYPE', `${what} is not a complete 'embgeo.analysis/1' document (as analyze() returns it): ${err instanceof Error ? err.message : String(err)}`, {
+          name: what,
+          cause: err,
+        })
+  const figures = sets.map((a, i) => {
+    try {
+      return { analysis: a, figures: reportFigures(a) }
+    } catch (err) {
+      throw coded(where(i), err)
+    }
+  })
+  try {
+    const title = o.title ?? (sets.length === 1 ? `embgeo report: ${String(sets[0]!.source?.name)}` : 'embgeo report')
+    return pageHtml(figures, title)
+  } catch (err) {
+    throw coded(Array.isArray(analysis) ? 'an analysis' : 'analysis', err)
+  }
 }
 
 export type { Figure } from './plots/figure.js'

@@ -15,10 +15,7 @@ fn main() {
         .collect();
     let x = MatRef::new(&data, n, d).unwrap();
     let t = Instant::now();
-    #[cfg(feature = "knn")]
     let nb = embgeo_intdim::from_data::neighbors(x, 100, &ctl).unwrap();
-    #[cfg(not(feature = "knn"))]
-    let nb = embgeo_intdim::knn_exact(x, 100, &ctl).unwrap();
     println!("kNN k=100: {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let e = twonn::estimate(&nb, &twonn::Params::default()).unwrap();

@@ -8,7 +8,8 @@ use serde_json::Value;
 pub(crate) const ROW_CHUNK: usize = 256;
 
 /// What an estimator does with zero-distance neighbours (exact duplicates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Duplicates {
     /// Fail with [`Error::Duplicates`] if any row used has a zero-distance neighbour.
     Error,
@@ -34,7 +35,8 @@ impl Duplicates {
 }
 
 /// How pointwise estimates are combined into one global value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Aggregate {
     /// `1 / mean(1 / m_i)` (MacKay & Ghahramani 2005; scikit-dimension `comb='mle'`).
     Harmonic,
@@ -430,8 +432,10 @@ pub(crate) fn check_cols<T: embgeo_core::Element>(
 }
 
 /// Exact Euclidean kNN of `x` (self excluded by index, ties to the lower index, distances
-/// sqrt(Σ(a − b)²) in f64) — a small brute-force fallback for callers without `embgeo-knn`
-/// and for the internally generated calibration data.
+/// sqrt(Σ(a − b)²) in f64, summed left to right) — the small brute force used for the
+/// internally generated calibration data and in tests. The registry's neighbours come from
+/// `embgeo-knn` instead; this one stays because its sequential sums are what the fixtures and
+/// the calibration were generated with (the engine's 16-lane sums differ in the last bits).
 ///
 /// # Shapes and types
 /// `x`: n × d (f32/f64); returns n × k neighbours.

@@ -11,7 +11,8 @@ use crate::common::{check_x, dist, median, out_of_range, with_scaled_nb, IdEstim
 const PAIR_CHUNK: usize = 64;
 
 /// CorrInt parameters; `Default` = scikit-dimension 0.5.0 `CorrInt()` (k₁ = 10, k₂ = 20).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbour order of the small radius (10).
     pub k1: usize,

@@ -46,7 +46,8 @@ pub struct Calibration {
 
 /// DANCo parameters; `Default` = scikit-dimension 0.5.0 `DANCo()` (k = 10, D = ambient,
 /// fractal) with seed 0.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbourhood size (10); k ≥ N becomes N − 2 as in the reference.
     pub k: usize,
@@ -57,6 +58,7 @@ pub struct Params {
     /// Seed of the calibration sampler (0).
     pub seed: u64,
     /// Reuse calibration statistics (must match k and N; extended if shorter than D).
+    #[serde(skip)]
     pub calibration: Option<Calibration>,
     /// Compute calibration d̂ with D = 2m + 5 (R original) instead of the reference's k (false).
     pub fix_calibration_dmax: bool,

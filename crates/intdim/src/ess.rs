@@ -19,7 +19,8 @@ use crate::common::{
 };
 
 /// Skewness measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Version {
     /// Volume-based (any d).
     A,
@@ -28,7 +29,8 @@ pub enum Version {
 }
 
 /// ESS parameters; `Default` = scikit-dimension 0.5.0 `ESS().fit(X)` (ver 'a', d = 1, k = 100).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Version ('a').
     pub version: Version,

@@ -14,7 +14,8 @@ use crate::special::lambert_w0;
 const GRAM_CHUNK: usize = 64;
 
 /// FisherS parameters; `Default` = scikit-dimension 0.5.0 `FisherS()`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Keep principal components with λ_j/λ₁ > 1/conditional_number (10).
     pub conditional_number: f64,

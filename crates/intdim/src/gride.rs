@@ -14,7 +14,8 @@ use crate::common::{dedup_neighbors, out_of_range, percentile_sorted, Duplicates
 const EPS64: f64 = f64::EPSILON;
 
 /// Single-scale GRIDE parameters; `Default` = n₁ = 1, n₂ = 2 and DADApy's bisection settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Lower neighbour order n₁ ≥ 1 (1).
     pub n1: usize,
@@ -44,7 +45,8 @@ impl Default for Params {
 }
 
 /// Multiscale GRIDE parameters; `Default` = DADApy `return_id_scaling_gride()`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ScalingParams {
     /// Largest neighbour order (64); orders 1, 2, 4, … up to ⌊log₂ min(N, range_max)⌋.
     pub range_max: usize,
@@ -358,7 +360,8 @@ pub fn scaling(nb: &Neighbors, p: &ScalingParams) -> Result<Scaling> {
 }
 
 /// Parameters of the adaptive k*-GRIDE; `Default` = DADApy `Data.return_ids_kstar_gride()`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct KstarParams {
     /// Starting ID (None → TwoNN regression with discard 0.1 = DADApy `compute_id_2NN()`).
     pub initial_id: Option<f64>,

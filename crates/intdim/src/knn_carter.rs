@@ -13,7 +13,8 @@ use serde_json::json;
 use crate::common::{check_cols, dist, out_of_range, IdEstimate};
 
 /// KNN (Carter) parameters; `Default` = scikit-dimension 0.5.0 `KNN()` with seed 0.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbours in the graph (2).
     pub k: usize,

@@ -27,10 +27,12 @@
 //! | [`local`] | `local_id(method, x, nb, k, ctl)` | pointwise ID of any local estimator |
 //! | [`scaling`] | `twonn_decimation(x, p, ctl)`, `gride(nb, p)` | ID versus scale with error bars |
 //! | [`datasets`] | `benchmark_manifold(name, n, noise, seed)`, `manifold`, `uniform_ball` | — |
-//! | `from_data` (feature `knn`) | every estimator on raw data, neighbours from `embgeo-knn` | coordinates |
+//! | [`registry`] | `run(name, x, options, neighbours, ctl)`, `schema()`: every estimator by name, one k rule | coordinates |
+//! | [`from_data`] | typed shortcuts through the registry (neighbours from `embgeo-knn`) | coordinates |
 //!
-//! [`knn_exact`] is a small brute-force exact kNN used for generated calibration data and as a
-//! fallback without the `knn` feature.
+//! [`knn_exact`] is a small brute-force exact kNN (sequential f64 sums) used for generated
+//! calibration data and in tests; every estimator run through the [`registry`] gets its
+//! neighbours from the `embgeo-knn` engine.
 
 // Estimator and library names (DADApy, FisherS, CorrInt) are prose in the docs, not code.
 #![allow(clippy::doc_markdown)]
@@ -48,7 +50,6 @@ pub mod danco;
 pub mod datasets;
 pub mod ess;
 pub mod fishers;
-#[cfg(feature = "knn")]
 pub mod from_data;
 pub mod gride;
 pub mod knn_carter;
@@ -58,6 +59,7 @@ pub mod mada;
 pub mod mind_ml;
 pub mod mle;
 pub mod mom;
+pub mod registry;
 pub mod scaling;
 pub mod tle;
 pub mod twonn;

@@ -6,7 +6,8 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use crate::{ess, lpca, mada, mle, mom, tle, Aggregate, Duplicates};
 
 /// Which local estimator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Method {
     /// Levina–Bickel MLE, (k − 1)/Σ ln(r_k/r_j).
     Mle,

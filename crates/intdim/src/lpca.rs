@@ -15,9 +15,11 @@ use crate::common::{check_cols, check_x, map_rows, mean, out_of_range, require_k
 use crate::linalg::{centered, svd_seq};
 
 /// Which rule turns the spectrum into a dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Version {
     /// Fukunaga–Olsen: #{j : λ_j > α_FO·λ₁}.
+    #[serde(rename = "FO")]
     Fo,
     /// Fan, Gu, Qiao, Zhang (2010).
     Fan,
@@ -50,7 +52,8 @@ impl Version {
 }
 
 /// lPCA parameters; `Default` = scikit-dimension 0.5.0 `lPCA()`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Version (FO).
     pub version: Version,

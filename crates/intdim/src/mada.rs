@@ -12,7 +12,8 @@ use serde_json::json;
 use crate::common::{apply_policy, map_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
 
 /// MADA parameters; `Default` = scikit-dimension 0.5.0 `MADA().fit(X)` (k = 20, mean).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbour order k (20); the half order is ⌊k/2⌋.
     pub k: usize,

@@ -13,16 +13,20 @@ use serde_json::json;
 use crate::common::{apply_policy, out_of_range, Duplicates, IdEstimate};
 
 /// Integer or continuous maximiser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Version {
     /// argmax over d ∈ {1..D}.
+    #[serde(rename = "MLi")]
     MLi,
     /// maximiser over \[0, D] (reference optimizer behaviour, see the module docs).
+    #[serde(rename = "MLk")]
     MLk,
 }
 
 /// MiND_ML parameters; `Default` = scikit-dimension 0.5.0 `MiND_ML()` (k = 20, D = 10, MLk).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// k of the likelihood; ρ uses the (k+1)-th neighbour (20).
     pub k: usize,

@@ -13,7 +13,8 @@ use serde_json::json;
 use crate::common::{apply_policy, ensure_finite, map_rows, require_k, Aggregate, Duplicates, IdEstimate};
 
 /// Normalisation constant c of the pointwise estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Normalization {
     /// c = k − 1 (Levina–Bickel; scikit-dimension default).
     LevinaBickel,
@@ -41,7 +42,8 @@ impl Normalization {
 }
 
 /// MLE parameters; `Default` = scikit-dimension 0.5.0 `MLE().fit(X)` (k = 20, harmonic).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbours per point (20); ≥ 2 (≥ 3 for `Unbiased`).
     pub k: usize,

@@ -7,7 +7,8 @@ use serde_json::json;
 use crate::common::{apply_policy, map_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
 
 /// MOM parameters; `Default` = scikit-dimension 0.5.0 `MOM().fit(X)` (k = 100, mean).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbours per point (100; the caller clamps to N − 1 like the reference).
     pub k: usize,

@@ -17,7 +17,8 @@ use crate::common::{
 };
 
 /// TLE parameters; `Default` = scikit-dimension 0.5.0 `TLE().fit(X)` (k = 20, ε = 1e-4, mean).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbours per point (20).
     pub k: usize,

@@ -17,7 +17,8 @@ use serde_json::json;
 use crate::common::{apply_policy, ensure_finite, out_of_range, Duplicates, IdEstimate};
 
 /// Which estimator of d from the ratios.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Estimator {
     /// Least-squares line through the origin (Facco et al.).
     Regression,
@@ -40,7 +41,8 @@ impl Estimator {
 }
 
 /// TwoNN parameters; `Default` = scikit-dimension 0.5.0 `TwoNN()`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Fraction of the largest ratios discarded (0.1). Must be in \[0, 1); 0 is an error for
     /// the regression (the last empirical CDF value would be 1 and −ln 0 = ∞).

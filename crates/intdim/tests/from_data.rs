@@ -1,6 +1,5 @@
-//! Raw-data entry points (feature `knn`): neighbours from embgeo-knn must reproduce the
+//! Raw-data entry points (through the registry): neighbours from embgeo-knn must reproduce the
 //! reference values of the fixtures, f64 and f32 input alike.
-#![cfg(feature = "knn")]
 
 mod common;
 

@@ -1,6 +1,18 @@
 //! Delimited text: CSV, TSV and whitespace-separated (numpy `savetxt`) numbers, one row per
-//! line, an optional header row. Every column must be numeric; fields may be wrapped in double
-//! quotes; blank lines are skipped.
+//! record, an optional header row. Every column must be numeric; blank lines are skipped.
+//!
+//! CSV and TSV (any one-byte delimiter) are read with the `csv` crate: RFC 4180 quoting (a
+//! quoted field may hold the delimiter, doubled quotes or a line break), CRLF or LF, streamed
+//! one record at a time. Whitespace-separated text (delimiter `' '`: any run of spaces and
+//! tabs, as numpy `savetxt` writes) has no quoting and is split per line. A UTF-8 BOM is
+//! skipped. Memory: the output plus one 1 MiB buffer and the longest record.
+//!
+//! The first row is a header when `Options::header` says so, or, by default, when **none** of
+//! its fields parses as a number (`x,y,z`); a first row with some numbers (`1,,3`, `a,1`) is
+//! data, so its bad fields are reported as on any other line.
+//!
+//! Errors name `line L, column C` (1-based; the column counts bytes from the record's start,
+//! the quotes of quoted fields not included).
 
 use std::io::{BufRead, BufReader, Read, Seek};
 
@@ -10,32 +22,21 @@ use crate::common::{buffer_size, io_error, Decoded, Source};
 use crate::json::skip_bom;
 use crate::{Format, Options, OutType, Values};
 
-/// Split `line` into (1-based column, field) pairs.
-fn fields(line: &[u8], delim: u8) -> Vec<(usize, &[u8])> {
+/// Split `line` at runs of spaces and tabs into (1-based column, field) pairs.
+fn fields(line: &[u8]) -> Vec<(usize, &[u8])> {
     let mut out = Vec::new();
-    if delim == b' ' {
-        let mut i = 0;
-        while i < line.len() {
-            while i < line.len() && matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            let start = i;
-            while i < line.len() && !matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            if i > start {
-                out.push((start + 1, &line[start..i]));
-            }
+    let mut i = 0;
+    while i < line.len() {
+        while i < line.len() && matches!(line[i], b' ' | b'\t') {
+            i += 1;
         }
-    } else {
-        let mut start = 0;
-        for (i, &b) in line.iter().enumerate() {
-            if b == delim {
-                out.push((start + 1, &line[start..i]));
-                start = i + 1;
-            }
+        let start = i;
+        while i < line.len() && !matches!(line[i], b' ' | b'\t') {
+            i += 1;
         }
-        out.push((start + 1, &line[start..]));
+        if i > start {
+            out.push((start + 1, &line[start..i]));
+        }
     }
     out
 }
@@ -90,81 +91,182 @@ fn parse_row(
     Ok(())
 }
 
-/// Read a delimited text file.
-pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &Options) -> Result<Decoded> {
-    let name = src.name.clone();
-    let bad = |line: usize, col: usize, why: String| Error::BadFile {
-        path: name.clone(),
-        location: format!("line {line}, column {col}"),
-        reason: why,
-    };
-    let limit = o.limit_rows.unwrap_or(usize::MAX);
-    let mut out = match o.dtype.unwrap_or(OutType::F64) {
-        OutType::F32 => Values::F32(Vec::new()),
-        OutType::F64 => Values::F64(Vec::new()),
-    };
-    let mut delim = o.delimiter.or(match format {
-        Format::Csv => Some(b','),
-        Format::Tsv => Some(b'\t'),
-        _ => None,
-    });
-    src.seek_to(0)?;
-    let mut reader = BufReader::with_capacity(buffer_size(src.len), &mut *src);
-    skip_bom(&mut reader).map_err(|e| io_error(&name, &e, 0))?;
-    let mut buf = Vec::new();
-    let (mut number_of_line, mut rows, mut cols) = (0usize, 0usize, None::<usize>);
-    let mut first = true;
-    while rows < limit {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| io_error(&name, &e, 0))?;
-        if n == 0 {
-            break;
-        }
-        number_of_line += 1;
-        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let d = *delim.get_or_insert_with(|| {
-            if line.contains(&b'\t') {
-                b'\t'
-            } else if line.contains(&b',') {
-                b','
-            } else {
-                b' '
-            }
-        });
-        let fs = fields(line, d);
-        if first {
-            first = false;
-            let is_header = match o.header {
-                Some(h) => h,
-                None => fs.iter().any(|(_, f)| number(f).is_none()),
-            };
-            if is_header {
-                continue;
+/// The rows read so far and the rules every row must follow.
+struct Rows<'o> {
+    out: Values,
+    count: usize,
+    cols: Option<usize>,
+    first: bool,
+    o: &'o Options,
+}
+
+impl Rows<'_> {
+    /// Add one non-blank row of `(column, field)` pairs found on line `line`; the first row may
+    /// be a header (skipped). On error the 1-based line, column and the reason.
+    fn push(
+        &mut self,
+        line: usize,
+        fs: &[(usize, &[u8])],
+    ) -> std::result::Result<(), (usize, usize, String)> {
+        if std::mem::take(&mut self.first) {
+            let header = self
+                .o
+                .header
+                .unwrap_or_else(|| fs.iter().all(|(_, f)| number(f).is_none()));
+            if header {
+                return Ok(());
             }
         }
-        let start = out.len();
-        parse_row(&fs, &mut out, o.header).map_err(|(col, why)| bad(number_of_line, col, why))?;
-        let got = out.len() - start;
-        match cols {
-            None => cols = Some(got),
+        let start = self.out.len();
+        parse_row(fs, &mut self.out, self.o.header).map_err(|(col, why)| (line, col, why))?;
+        let got = self.out.len() - start;
+        match self.cols {
+            None => self.cols = Some(got),
             Some(c) if c != got => {
-                return Err(bad(
-                    number_of_line,
+                return Err((
+                    line,
                     1,
                     format!("this row has {got} fields; expected {c} (from the first data row); all rows must have the same length"),
                 ))
             }
             Some(_) => {}
         }
-        rows += 1;
+        self.count += 1;
+        Ok(())
     }
-    drop(reader);
+}
+
+/// The delimiter of the first non-blank line among `head`'s: tab, else comma, else whitespace.
+fn sniff(head: &[u8]) -> u8 {
+    let line = head
+        .split(|&b| b == b'\n')
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default();
+    if line.contains(&b'\t') {
+        b'\t'
+    } else if line.contains(&b',') {
+        b','
+    } else {
+        b' '
+    }
+}
+
+/// The delimiter: the option, else the format's, else sniffed from the first line.
+fn delimiter<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &Options) -> Result<u8> {
+    let fixed = o.delimiter.or(match format {
+        Format::Csv => Some(b','),
+        Format::Tsv => Some(b'\t'),
+        _ => None,
+    });
+    if let Some(d) = fixed {
+        return Ok(d);
+    }
+    let mut head = [0u8; 4096];
+    let n = src.peek(&mut head)?;
+    let head = &head[..n];
+    Ok(sniff(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)))
+}
+
+/// A row's error as `BadFile` naming `name`.
+fn bad(name: &str) -> impl Fn((usize, usize, String)) -> Error + '_ {
+    move |(line, col, why)| Error::BadFile {
+        path: name.to_string(),
+        location: format!("line {line}, column {col}"),
+        reason: why,
+    }
+}
+
+/// Whitespace-separated text: split per line.
+fn read_whitespace<B: BufRead>(mut reader: B, name: &str, acc: &mut Rows<'_>, limit: usize) -> Result<()> {
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    while acc.count < limit {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| io_error(name, &e, 0))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        acc.push(line_no, &fields(line)).map_err(bad(name))?;
+    }
+    Ok(())
+}
+
+/// CSV/TSV records through the `csv` crate.
+fn read_csv<B: BufRead>(reader: B, delim: u8, name: &str, acc: &mut Rows<'_>, limit: usize) -> Result<()> {
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(64 << 10)
+        .from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    while acc.count < limit {
+        let more = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(e) => io_error(name, &e, 0),
+                other => Error::BadFile {
+                    path: name.to_string(),
+                    location: "record".into(),
+                    reason: format!("{other:?}"),
+                },
+            })?;
+        if !more {
+            break;
+        }
+        if record.len() <= 1 && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let mut col = 1;
+        let fs: Vec<(usize, &[u8])> = record
+            .iter()
+            .map(|f| {
+                let c = col;
+                col += f.len() + 1;
+                (c, f)
+            })
+            .collect();
+        acc.push(line, &fs).map_err(bad(name))?;
+    }
+    Ok(())
+}
+
+/// Read a delimited text file.
+pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &Options) -> Result<Decoded> {
+    let name = src.name.clone();
+    let limit = o.limit_rows.unwrap_or(usize::MAX);
+    let out = match o.dtype.unwrap_or(OutType::F64) {
+        OutType::F32 => Values::F32(Vec::new()),
+        OutType::F64 => Values::F64(Vec::new()),
+    };
+    let delim = delimiter(src, format, o)?;
+    let mut acc = Rows {
+        out,
+        count: 0,
+        cols: None,
+        first: true,
+        o,
+    };
+    src.seek_to(0)?;
+    let mut reader = BufReader::with_capacity(buffer_size(src.len), &mut *src);
+    skip_bom(&mut reader).map_err(|e| io_error(&name, &e, 0))?;
+    if delim == b' ' {
+        read_whitespace(reader, &name, &mut acc, limit)?;
+    } else {
+        read_csv(reader, delim, &name, &mut acc, limit)?;
+    }
+    let Rows {
+        mut out, count, cols, ..
+    } = acc;
     let Some(cols) = cols else {
         return Err(src.bad("line 1, column 1", "the file holds no data rows"));
     };
@@ -173,7 +275,7 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &
         Values::F64(v) => v.shrink_to_fit(),
     }
     Ok(Decoded {
-        rows,
+        rows: count,
         cols,
         data: out,
         source: "text",

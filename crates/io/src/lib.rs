@@ -40,6 +40,7 @@
 mod common;
 mod delimited;
 mod detect;
+mod fsx;
 mod json;
 mod npy;
 mod raw;
@@ -47,15 +48,16 @@ mod safetensors;
 mod vecs;
 mod write;
 
-use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
 pub use embgeo_core::{Ctl, Error, Result};
+pub use fsx::{file_type_name, open_regular, remove_pending_temporaries, write_atomic, write_file_atomic};
 pub use write::{write_npy, write_npy_to, write_vecs, write_vecs_to, WriteData};
 
-/// A file format [`read`] understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A file format [`read`] understands (serde: its [`Format::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// numpy `.npy`.
     Npy,
@@ -119,24 +121,25 @@ impl Format {
     /// The format named `name` (see [`Format::name`]).
     ///
     /// # Errors
-    /// `OutOfRange` naming the valid formats.
+    /// `InvalidValue` naming the valid formats.
     pub fn parse(name: &str) -> Result<Self> {
         Format::ALL
             .into_iter()
             .find(|f| f.name() == name)
-            .ok_or_else(|| Error::OutOfRange {
+            .ok_or_else(|| Error::InvalidValue {
                 name: "format",
                 expected: format!(
                     "one of {}",
                     Format::ALL.map(|f| format!("'{}'", f.name())).join(", ")
                 ),
-                actual: format!("'{name}'"),
+                actual: name.to_string(),
             })
     }
 }
 
-/// The element type of the returned matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The element type of the returned matrix (serde: `"f32"` or `"f64"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OutType {
     /// 32-bit floats.
     F32,
@@ -148,22 +151,26 @@ impl OutType {
     /// `f32` or `f64`.
     ///
     /// # Errors
-    /// `OutOfRange` for any other name.
+    /// `InvalidValue` for any other name.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "f32" => Ok(OutType::F32),
             "f64" => Ok(OutType::F64),
-            _ => Err(Error::OutOfRange {
+            _ => Err(Error::InvalidValue {
                 name: "dtype",
                 expected: "'f32' or 'f64'".into(),
-                actual: format!("'{name}'"),
+                actual: name.to_string(),
             }),
         }
     }
 }
 
 /// How to read a file; `Options::default()` detects everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Deserialises (serde) from the camelCase object `readEmbeddings` takes (`limitRows`, a
+/// one-character `delimiter` string); unknown fields are an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Options {
     /// The format; `None` = from the extension, else from the first bytes.
     pub format: Option<Format>,
@@ -180,10 +187,21 @@ pub struct Options {
     pub field: Option<String>,
     /// CSV/TSV/TXT field separator (one ASCII byte; `b' '` = any run of spaces and tabs);
     /// `None` = from the format, else sniffed from the first line.
+    #[serde(deserialize_with = "one_ascii_byte")]
     pub delimiter: Option<u8>,
     /// Whether delimited text starts with a header row; `None` = yes if the first row is not
     /// all numbers.
     pub header: Option<bool>,
+}
+
+/// A delimiter given as a one-character ASCII string.
+fn one_ascii_byte<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u8>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::as_bytes) {
+        None => Ok(None),
+        Some(&[b]) if b.is_ascii() => Ok(Some(b)),
+        Some(_) => Err(serde::de::Error::custom("delimiter must be one ASCII character")),
+    }
 }
 
 /// The values of a matrix read from a file.
@@ -239,26 +257,15 @@ pub struct Embeddings {
 /// # Cancellation and progress
 /// `ctl` is checked about every MiB; progress is phase `"read"`, bytes read of the file size.
 /// # Errors
-/// `Io` (cannot open or read, a directory, out of memory for the output), `BadFile` (content
+/// `Io` (cannot open or read; not a regular file — a directory, FIFO, socket or device, see
+/// [`open_regular`]; out of memory for the output), `BadFile` (content
 /// not valid for the format, with its location; also an unknown safetensors tensor name),
 /// `NonFinite` (NaN/±∞ in the data), `OutOfRange` (`dim` missing for a raw file), `Cancelled`.
 /// # Panics
 /// Never on any input.
 pub fn read(path: &Path, options: &Options, ctl: &Ctl<'_>) -> Result<Embeddings> {
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone(),
-        reason: e.to_string(),
-    };
-    let file = File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::Io {
-            path: name,
-            reason: "is a directory, not a file".into(),
-        });
-    }
-    read_from(file, meta.len(), &name, options, ctl)
+    let (file, len) = open_regular(path)?;
+    read_from(file, len, &path.display().to_string(), options, ctl)
 }
 
 /// [`read`] from any seekable reader of `len` bytes; `name` is used in messages and for the
@@ -290,4 +297,46 @@ pub fn read_from<R: Read + Seek>(
         Format::Csv | Format::Tsv | Format::Txt => delimited::read(&mut src, format, options)?,
     };
     src.finish(out, format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_deserialise_from_the_camel_case_object_and_reject_unknowns() {
+        let o: Options = serde_json::from_str(
+            r#"{"format":"csv","dim":4,"dtype":"f32","limitRows":10,"delimiter":";","header":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o,
+            Options {
+                format: Some(Format::Csv),
+                dim: Some(4),
+                dtype: Some(OutType::F32),
+                limit_rows: Some(10),
+                delimiter: Some(b';'),
+                header: Some(false),
+                ..Options::default()
+            }
+        );
+        assert_eq!(serde_json::from_str::<Options>("{}").unwrap(), Options::default());
+        for bad in [
+            r#"{"limit":1}"#,
+            r#"{"format":"parquet"}"#,
+            r#"{"delimiter":";;"}"#,
+            r#"{"delimiter":"é"}"#,
+        ] {
+            assert!(serde_json::from_str::<Options>(bad).is_err(), "{bad}");
+        }
+        for f in Format::ALL {
+            let json = format!("\"{}\"", f.name());
+            assert_eq!(serde_json::from_str::<Format>(&json).unwrap(), f);
+        }
+        assert_eq!(
+            Format::parse("parquet").unwrap_err().code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
+    }
 }

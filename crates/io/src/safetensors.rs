@@ -2,28 +2,78 @@
 //!
 //! Layout: a little-endian u64 header length `N`, an `N`-byte JSON object mapping tensor names
 //! to `{ "dtype", "shape", "data_offsets": [begin, end] }` (plus an optional `__metadata__`),
-//! then the data; offsets are relative to the data's start. Only the header is parsed in
-//! memory (the `safetensors` crate's own reader wants the whole file as one buffer); the chosen
-//! tensor is then streamed.
+//! then the data; offsets are relative to the data's start. The header is parsed as it streams
+//! in (the `safetensors` crate's own reader wants the whole file as one buffer) and only what
+//! is needed is kept: the chosen tensor's entry and at most 20 entries for messages;
+//! `__metadata__` is skipped without being stored. Memory: one 8 KiB buffer plus the longest
+//! tensor name, whatever the header's size; the chosen tensor is then streamed.
 
-use std::io::{Read, Seek};
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{BufReader, Read, Seek};
 
 use embgeo_core::Result;
-use serde_json::Value;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
-use crate::common::{limited, product, read_elements, zeros, Decoded, Dtype, Source};
+use crate::common::{io_error, limited, product, read_elements, zeros, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Largest header accepted (the `safetensors` crate's limit).
 const MAX_HEADER: u64 = 100_000_000;
 
+/// Entries kept for error messages.
+const SHOWN: usize = 20;
+
+/// Dimensions of a shape kept (the rank is always counted).
+const KEPT_DIMS: usize = 8;
+
 /// One tensor's entry in the header.
+#[derive(Clone)]
 struct Entry {
     name: String,
     dtype: Result<Dtype, String>,
-    shape: Vec<u64>,
+    shape: Shape,
     begin: u64,
     end: u64,
+}
+
+/// A tensor's shape: its rank and its first [`KEPT_DIMS`] dimensions.
+#[derive(Clone, Default)]
+struct Shape {
+    rank: usize,
+    dims: Vec<u64>,
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of non-negative integers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Shape, A::Error> {
+                let mut s = Shape::default();
+                while let Some(d) = seq.next_element::<u64>()? {
+                    if s.rank < KEPT_DIMS {
+                        s.dims.push(d);
+                    }
+                    s.rank += 1;
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// A tensor entry as written in the header.
+#[derive(Deserialize)]
+struct RawEntry {
+    dtype: String,
+    shape: Shape,
+    data_offsets: (u64, u64),
 }
 
 fn describe(e: &Entry) -> String {
@@ -31,8 +81,83 @@ fn describe(e: &Entry) -> String {
         Ok(d) => d.name().to_string(),
         Err(s) => s.clone(),
     };
-    let dims: Vec<String> = e.shape.iter().map(u64::to_string).collect();
+    let mut dims: Vec<String> = e.shape.dims.iter().map(u64::to_string).collect();
+    if e.shape.rank > e.shape.dims.len() {
+        dims.push("…".into());
+    }
     format!("'{}' ({dt}, [{}])", e.name, dims.join(", "))
+}
+
+/// What the header scan keeps.
+#[derive(Default)]
+struct Scan {
+    /// The tensor asked for by name, or the first 2-D tensor.
+    chosen: Option<Entry>,
+    /// Number of tensors, and of 2-D tensors.
+    total: usize,
+    two_d: usize,
+    /// The first [`SHOWN`] tensors, and the first [`SHOWN`] 2-D tensors (for messages).
+    shown: Vec<Entry>,
+    shown_2d: Vec<Entry>,
+}
+
+/// Scans the header's top-level object for tensor `want` (or the 2-D tensors).
+struct Scanner<'o> {
+    want: Option<&'o str>,
+    /// The tensor whose entry is being parsed (for messages).
+    current: &'o RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Scanner<'_> {
+    type Value = Scan;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Scan, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scanner<'_> {
+    type Value = Scan;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of tensors")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Scan, A::Error> {
+        let mut scan = Scan::default();
+        while let Some(name) = map.next_key::<String>()? {
+            if name == "__metadata__" {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            self.current.replace(Some(name.clone()));
+            let raw: RawEntry = map.next_value()?;
+            self.current.replace(None);
+            let e = Entry {
+                dtype: dtype(&raw.dtype),
+                shape: raw.shape,
+                begin: raw.data_offsets.0,
+                end: raw.data_offsets.1,
+                name,
+            };
+            scan.total += 1;
+            let is_2d = e.shape.rank == 2;
+            if is_2d {
+                scan.two_d += 1;
+            }
+            let wanted = match self.want {
+                Some(w) => e.name == w,
+                None => is_2d,
+            };
+            if wanted && scan.chosen.is_none() {
+                scan.chosen = Some(e.clone());
+            }
+            if is_2d && scan.shown_2d.len() < SHOWN {
+                scan.shown_2d.push(e.clone());
+            }
+            if scan.shown.len() < SHOWN {
+                scan.shown.push(e);
+            }
+        }
+        Ok(scan)
+    }
 }
 
 /// Read the tensor `o.tensor` (or the only 2-D tensor) as a matrix.
@@ -59,13 +184,11 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
             ),
         ));
     }
-    let mut text = vec![0u8; n as usize];
-    src.read_at(8, &mut text)?;
-    let entries = parse_header(&text).map_err(|(at, why)| src.bad_at(8 + at, why))?;
+    let scan = parse_header(src, n, o.tensor.as_deref())?;
     let data_start = 8 + n;
     let data_len = src.len - data_start;
 
-    let chosen = choose(src, &entries, o.tensor.as_deref())?;
+    let chosen = &choose(src, scan, o.tensor.as_deref())?;
     let dtype = chosen.dtype.clone().map_err(|d| {
         src.bad(
             "header",
@@ -75,13 +198,13 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
             ),
         )
     })?;
-    let [rows, cols] = chosen.shape[..] else {
+    let (&[rows, cols], 2) = (&chosen.shape.dims[..], chosen.shape.rank) else {
         return Err(src.bad(
             "header",
             format!(
                 "tensor {} is {}-D; embeddings need a 2-D tensor (rows, cols)",
                 describe(chosen),
-                chosen.shape.len()
+                chosen.shape.rank
             ),
         ));
     };
@@ -129,46 +252,42 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
 }
 
 /// The tensor named `name`, or the only 2-D tensor.
-fn choose<'e, R: Read + Seek>(
-    src: &Source<'_, R>,
-    entries: &'e [Entry],
-    name: Option<&str>,
-) -> Result<&'e Entry> {
-    let all = || list(&entries.iter().collect::<Vec<_>>());
+fn choose<R: Read + Seek>(src: &Source<'_, R>, scan: Scan, name: Option<&str>) -> Result<Entry> {
+    let all = || list(&scan.shown, scan.total);
     if let Some(name) = name {
-        return entries.iter().find(|e| e.name == name).ok_or_else(|| {
-            src.bad(
+        return match scan.chosen {
+            Some(e) => Ok(e),
+            None => Err(src.bad(
                 "header",
                 format!("there is no tensor named '{name}'; the file has {}", all()),
-            )
-        });
+            )),
+        };
     }
-    let two_d: Vec<&Entry> = entries.iter().filter(|e| e.shape.len() == 2).collect();
-    match two_d[..] {
-        [one] => Ok(one),
-        [] => Err(src.bad("header", format!("no 2-D tensor in the file; it has {}", all()))),
-        _ => Err(src.bad(
+    match (scan.two_d, scan.chosen) {
+        (1, Some(one)) => Ok(one),
+        (0, _) | (_, None) => Err(src.bad("header", format!("no 2-D tensor in the file; it has {}", all()))),
+        (n, Some(_)) => Err(src.bad(
             "header",
             format!(
-                "{} 2-D tensors; pick one with options.tensor: {}",
-                two_d.len(),
-                list(&two_d)
+                "{n} 2-D tensors; pick one with options.tensor: {}",
+                list(&scan.shown_2d, n)
             ),
         )),
     }
 }
 
-fn list(entries: &[&Entry]) -> String {
-    if entries.is_empty() {
+/// `shown` (the first of `total` entries) in words.
+fn list(shown: &[Entry], total: usize) -> String {
+    if total == 0 {
         return "no tensors".into();
     }
-    let shown: Vec<String> = entries.iter().take(20).map(|e| describe(e)).collect();
-    let more = if entries.len() > 20 {
-        format!(" and {} more", entries.len() - 20)
+    let names: Vec<String> = shown.iter().map(describe).collect();
+    let more = if total > shown.len() {
+        format!(" and {} more", total - shown.len())
     } else {
         String::new()
     };
-    format!("tensors {}{more}", shown.join(", "))
+    format!("tensors {}{more}", names.join(", "))
 }
 
 fn dtype(name: &str) -> Result<Dtype, String> {
@@ -189,52 +308,39 @@ fn dtype(name: &str) -> Result<Dtype, String> {
     })
 }
 
-/// Parse the JSON header; errors carry the byte offset inside it.
-fn parse_header(text: &[u8]) -> std::result::Result<Vec<Entry>, (u64, String)> {
-    let v: Value = serde_json::from_slice(text).map_err(|e| {
+/// Parse the `n`-byte JSON header that starts at byte 8, streaming; errors carry the byte
+/// offset (for one-line headers, as safetensors writes them).
+fn parse_header<R: Read + Seek>(src: &mut Source<'_, R>, n: u64, want: Option<&str>) -> Result<Scan> {
+    src.seek_to(8)?;
+    let name = src.name.clone();
+    let reader = BufReader::with_capacity(n.clamp(64, 8 << 10) as usize, Read::take(&mut *src, n));
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let current = RefCell::new(None);
+    let scan = Scanner {
+        want,
+        current: &current,
+    }
+    .deserialize(&mut de)
+    .and_then(|s| de.end().map(|()| s));
+    scan.map_err(|e| {
+        if e.is_io() {
+            return io_error(&name, &std::io::Error::from(e), 8);
+        }
         // serde_json counts 1-based lines and columns; headers are usually one line
         let at = if e.line() <= 1 {
             e.column().saturating_sub(1) as u64
         } else {
             0
         };
-        (
-            at,
-            format!("the JSON header is invalid: {}", crate::json::strip_position(&e)),
-        )
-    })?;
-    let Value::Object(map) = v else {
-        return Err((0, "the JSON header is not an object".into()));
-    };
-    let mut out = Vec::new();
-    for (name, t) in map {
-        if name == "__metadata__" {
-            continue;
+        let why = crate::json::strip_position(&e);
+        let why = match current.take() {
+            Some(t) if e.is_data() => format!("tensor '{t}' in the header: {why}"),
+            _ => format!("the JSON header is invalid: {why}"),
+        };
+        embgeo_core::Error::BadFile {
+            path: name.clone(),
+            location: format!("byte {}", 8 + at),
+            reason: why,
         }
-        let bad = |what: &str| (0, format!("tensor '{name}' in the header: {what}"));
-        let obj = t.as_object().ok_or_else(|| bad("not an object"))?;
-        let dt = obj
-            .get("dtype")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("no string 'dtype'"))?;
-        let shape = obj
-            .get("shape")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
-            .ok_or_else(|| bad("'shape' is not an array of non-negative integers"))?;
-        let offs = obj
-            .get("data_offsets")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
-            .filter(|a| a.len() == 2)
-            .ok_or_else(|| bad("'data_offsets' is not [begin, end]"))?;
-        out.push(Entry {
-            dtype: dtype(dt),
-            shape,
-            begin: offs[0],
-            end: offs[1],
-            name,
-        });
-    }
-    Ok(out)
+    })
 }

@@ -1,14 +1,14 @@
 //! Writers: `.npy` (v1.0, C order, little-endian) and `.fvecs`/`.ivecs`/`.bvecs`, atomically
-//! (a temporary file in the same directory, flushed and synced, then renamed over `path`).
+//! by the rules of [`crate::fsx`] (an exclusively created temporary in the same directory,
+//! flushed, synced and given the destination's mode, then renamed over `path`).
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::Write;
+use std::path::Path;
 
 use embgeo_core::{Ctl, Error, Result};
 
 use crate::common::BLOCK;
+use crate::fsx::write_atomic as atomically;
 
 /// A borrowed row-major matrix to write (`rows · cols` values).
 #[derive(Debug, Clone, Copy)]
@@ -292,48 +292,6 @@ fn vecs_type(data: &WriteData<'_>, cols: usize) -> Result<()> {
             actual: format!("{} values", &data.descr()[1..]),
         })
     }
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Write through a temporary sibling of `path`, then rename it over `path`.
-fn atomically(path: &Path, body: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<()> {
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone(),
-        reason: e.to_string(),
-    };
-    let file_name = path.file_name().ok_or_else(|| Error::Io {
-        path: name.clone(),
-        reason: "the path names no file".into(),
-    })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let tmp: PathBuf = path.with_file_name(tmp_name);
-    let result = (|| {
-        let file = File::create(&tmp).map_err(io)?;
-        let mut w = BufWriter::with_capacity(BLOCK, &file);
-        body(&mut w).map_err(|e| match e {
-            Error::Io { reason, .. } => Error::Io {
-                path: name.clone(),
-                reason,
-            },
-            other => other,
-        })?;
-        w.flush().map_err(io)?;
-        drop(w);
-        file.sync_all().map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Write `data` (`rows × cols`, row-major) to `path` as `.npy` v1.0, atomically: readers see

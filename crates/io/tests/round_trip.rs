@@ -406,3 +406,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn csv_quoting_and_the_header_rule() {
+    // quoted fields, a quoted header holding the delimiter, CRLF, a BOM
+    let e = read_bytes(
+        "q.csv",
+        b"\xEF\xBB\xBF\"x, y\",z\r\n\"1\",\"2.5\"\r\n3,4\r\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (e.rows, e.cols, e.data),
+        (2, 2, Values::F64(vec![1.0, 2.5, 3.0, 4.0]))
+    );
+    // a first row with one empty field is data (an error), not a header dropped silently
+    let e = read_bytes("h.csv", b"1,,3\n4,5,6\n", &Options::default()).unwrap_err();
+    assert_eq!(e.code(), "ERR_BAD_FILE");
+    assert!(
+        e.to_string().contains("line 1, column 3") && e.to_string().contains("empty field"),
+        "{e}"
+    );
+    // the same line elsewhere gives the same error
+    let e = read_bytes("h.csv", b"4,5,6\n1,,3\n", &Options::default()).unwrap_err();
+    assert!(e.to_string().contains("line 2, column 3"), "{e}");
+    // a first row with any number is data
+    let e = read_bytes("h.csv", b"id,1\n2,3\n", &Options::default()).unwrap_err();
+    assert!(e.to_string().contains("line 1, column 1"), "{e}");
+    // a quoted line break stays inside its field (the record still counts as one row)
+    let e = read_bytes("n.csv", b"a,b\n1,\" 2\n\"\n", &Options::default()).unwrap();
+    assert_eq!((e.rows, e.data), (1, Values::F64(vec![1.0, 2.0])));
+}

@@ -21,7 +21,10 @@ use crate::stats::Stats;
 ///
 /// `Default` = scikit-learn `NearestNeighbors()` defaults (`n_neighbors = 5`, euclidean) plus
 /// the tile sizes below; tile sizes change speed and memory, never results.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Deserialised from the camelCase options object of the bindings (`{ k, metric }`; unknown
+/// names are rejected, missing ones take the defaults).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Neighbours per query (`>= 1`). Default 5.
     pub k: usize,

@@ -19,6 +19,36 @@ enum AnyStats {
     F64(Stats<f64>),
 }
 
+/// Element type of a serialised index, read from its header without loading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredType {
+    /// `Index<f32>` wrote the bytes.
+    F32,
+    /// `Index<f64>` wrote the bytes.
+    F64,
+}
+
+/// The element type recorded in the header of bytes written by [`Index::to_bytes`], so a caller
+/// holding either `Index<f32>` or `Index<f64>` knows which [`Index::from_bytes`] to call.
+/// O(1); reads 13 bytes.
+///
+/// # Errors
+/// `BadModel` if the bytes do not start with the index header or name an unknown type.
+pub fn peek_header(bytes: &[u8]) -> Result<StoredType> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return Err(Error::BadModel(
+            "not an embgeo kNN index: missing the EMBGKNN header".into(),
+        ));
+    }
+    match bytes[12] {
+        0 => Ok(StoredType::F32),
+        1 => Ok(StoredType::F64),
+        other => Err(Error::BadModel(format!(
+            "not an embgeo kNN index: unknown element type code {other}"
+        ))),
+    }
+}
+
 /// An exact kNN index: an owned copy of the corpus rows plus the per-row statistics the search
 /// needs (norms; the normalised copy under cosine), computed once when rows are added.
 ///
@@ -353,6 +383,15 @@ mod tests {
         assert_eq!(back.data, idx.data);
         assert_eq!((back.len(), back.dim(), back.metric()), (3, 2, Metric::Euclidean));
         assert!(back.memory_bytes() >= 24);
+    }
+
+    #[test]
+    fn peek_header_reads_the_element_type() {
+        assert_eq!(peek_header(&small().to_bytes()).unwrap(), StoredType::F32);
+        let mut f64_index = Index::<f64>::new(Metric::Dot, 1).unwrap();
+        f64_index.add(MatRef::from_flat(&[1.0, 2.0], 1).unwrap()).unwrap();
+        assert_eq!(peek_header(&f64_index.to_bytes()).unwrap(), StoredType::F64);
+        assert_eq!(peek_header(b"not an index").unwrap_err().code(), "ERR_BAD_MODEL");
     }
 
     #[test]

@@ -63,7 +63,7 @@ mod select;
 mod stats;
 
 pub use brute::{search_scratch, Params, SYMMETRIC_STATE_BUDGET};
-pub use index::Index;
+pub use index::{peek_header, Index, StoredType};
 pub use metric::Metric;
 pub use recall::{recall, ApproxIndex};
 pub use scaled::{all_points, search};

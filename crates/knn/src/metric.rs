@@ -17,7 +17,9 @@ use crate::real::cast;
 /// | `SqEuclidean` | `‖x − y‖²` | `‖x − y‖²` |
 /// | `Cosine` | `1 − ⟨x, y⟩ / (‖x‖·‖y‖)`, clamped at 0 | the same |
 /// | `Dot` | `−⟨x, y⟩` (may be negative) | the same |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Deserialised from its public name (`"euclidean"`, …; see [`Metric::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// `‖x − y‖` (the default, as in scikit-learn).
     #[default]
@@ -366,6 +368,16 @@ mod tests {
             assert_eq!(Metric::from_code(m.code()), Some(m));
         }
         assert_eq!(Metric::parse("l2").unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn params_deserialise_from_camel_case_options_and_reject_unknown_names() {
+        let p: crate::Params = serde_json::from_str(r#"{"k":3,"metric":"sqeuclidean"}"#).unwrap();
+        assert_eq!((p.k, p.metric), (3, Metric::SqEuclidean));
+        assert_eq!(p.query_block, crate::Params::default().query_block);
+        assert!(serde_json::from_str::<crate::Params>(r#"{"k":3,"metirc":"cosine"}"#).is_err());
+        let e = serde_json::from_str::<Metric>(r#""manhattan""#).unwrap_err();
+        assert!(e.to_string().starts_with("unknown variant"), "{e}");
     }
 
     #[test]

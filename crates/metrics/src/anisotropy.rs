@@ -26,7 +26,8 @@ use faer::{Accum, Mat};
 use crate::gram::lower_tile;
 
 /// Tunables of [`compute`]; the defaults suit every size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Rows per block of the O(n·d) pass and of the Gram route (the unit of parallel work,
     /// cancellation and progress). Default 1024.

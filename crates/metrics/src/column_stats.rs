@@ -9,7 +9,8 @@ use embgeo_core::scale::with_scaled;
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 
 /// Parameters of [`compute`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Delta degrees of freedom: variance = M2 / (n − ddof). numpy's default is 0.
     pub ddof: u32,

@@ -12,7 +12,8 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 
 /// Tunables of [`compute`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Rows per parallel hashing block. Default 4096.
     pub block_rows: usize,

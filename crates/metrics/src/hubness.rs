@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use embgeo_core::{chunks::map_chunks, Ctl, Error, Result};
 
 /// Tunables of [`compute`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Hubs are points with `N_k ≥ hub_size · k`. Default 2 (scikit-hubness).
     pub hub_size: f64,

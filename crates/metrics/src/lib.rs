@@ -7,7 +7,9 @@
 //! - [`spectrum`]: covariance eigenvalues, explained-variance ratios, Roy–Vetterli effective rank
 //!   and participation ratio (also [`spectrum::effective_rank`] on any spectrum);
 //! - [`hubness`]: k-occurrence of a kNN graph, its skewness, Robin Hood index, hubs, anti-hubs;
-//! - [`duplicates`]: exact duplicate rows.
+//! - [`duplicates`]: exact duplicate rows;
+//! - [`norms`]: row norms and unit rows; [`summary`]: percentiles, summaries, histograms;
+//!   [`sample`]: seeded uniform row subsampling.
 //!
 //! All accumulation is in f64 over fixed blocks combined in index order, so every result is
 //! bit-identical for any thread count. Progress phases reported through `Ctl::advance`:
@@ -23,4 +25,7 @@ pub mod column_stats;
 pub mod duplicates;
 mod gram;
 pub mod hubness;
+pub mod norms;
+pub mod sample;
 pub mod spectrum;
+pub mod summary;

@@ -24,7 +24,8 @@ use crate::column_stats;
 use crate::gram::lower_tile;
 
 /// Tunables of [`compute`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Rows per block of the moment pass (see `embgeo_pca::moments::Params`). Default 2048.
     pub block_rows: usize,

@@ -1,51 +1,28 @@
-//! Glue for `embgeo_io`: `readEmbeddings` and the `.npy` / `.fvecs` writers.
+//! Glue for `embgeo_io`: `readEmbeddings`, the `.npy` / `.fvecs` writers and the atomic file
+//! writer the CLI uses for reports and models (one implementation of the file rules).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 use embgeo_core::{Ctl, Error as CoreError};
-use embgeo_io::{Format, Options, OutType, Values, WriteData};
-use napi::bindgen_prelude::{AsyncTask, Either, Either4, Float32Array, Float64Array};
+use embgeo_io::{Options, Values, WriteData};
+use napi::bindgen_prelude::{AsyncTask, Either, Either4, Float32Array, Float64Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
 
-/// Options of `readEmbeddings` (validated in TypeScript).
-#[napi(object)]
-pub struct ReadOptions {
-    /// 'npy' | 'fvecs' | 'bvecs' | 'ivecs' | 'safetensors' | 'raw' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'txt'.
-    pub format: Option<String>,
-    /// Values per row of a raw file.
-    pub dim: Option<u32>,
-    /// safetensors tensor name.
-    pub tensor: Option<String>,
-    /// 'f32' | 'f64'.
-    pub dtype: Option<String>,
-    /// Read only the first rows.
-    pub limit_rows: Option<u32>,
-    /// JSON(L) object key holding the vector.
-    pub field: Option<String>,
-    /// One ASCII character separating delimited fields.
-    pub delimiter: Option<String>,
-    /// Whether delimited text has a header row.
-    pub header: Option<bool>,
-}
-
-fn options(o: Option<ReadOptions>) -> Result<Options, CoreError> {
-    let Some(o) = o else {
-        return Ok(Options::default());
-    };
-    Ok(Options {
-        format: o.format.as_deref().map(Format::parse).transpose()?,
-        dim: o.dim.map(|d| d as usize),
-        tensor: o.tensor,
-        dtype: o.dtype.as_deref().map(OutType::parse).transpose()?,
-        limit_rows: o.limit_rows.map(|l| l as usize),
-        field: o.field,
-        delimiter: o.delimiter.and_then(|d| d.bytes().next()),
-        header: o.header,
-    })
+/// The read options: the object `readEmbeddings` validated, deserialised by serde into
+/// [`Options`] (camelCase, unknown fields rejected).
+fn options(o: Option<serde_json::Value>) -> Result<Options, CoreError> {
+    match o {
+        None | Some(serde_json::Value::Null) => Ok(Options::default()),
+        Some(v) => serde_json::from_value(v).map_err(|e| CoreError::InvalidValue {
+            name: "options",
+            expected: "the options readEmbeddings documents".into(),
+            actual: e.to_string(),
+        }),
+    }
 }
 
 /// A matrix read from a file.
@@ -94,7 +71,7 @@ impl Job for ReadJob {
 pub fn read_embeddings_sync(
     env: Env,
     path: String,
-    options: Option<ReadOptions>,
+    #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>,
 ) -> napi::Result<EmbeddingFileOut> {
     run_sync(
         env,
@@ -109,7 +86,7 @@ pub fn read_embeddings_sync(
 #[napi(ts_return_type = "Promise<EmbeddingFileOut>")]
 pub fn read_embeddings(
     path: String,
-    options: Option<ReadOptions>,
+    #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>,
     control: Option<&JobControl>,
 ) -> AsyncTask<JobTask<ReadJob>> {
     run_async(
@@ -246,4 +223,22 @@ pub fn write_matrix(
         },
         control,
     )
+}
+
+/// Write `data` to `path` atomically by embgeo's file rules (exclusive random temporary, the
+/// destination's mode kept, read-only and non-regular destinations refused); blocks the
+/// calling thread.
+#[napi]
+#[allow(clippy::needless_pass_by_value)] // napi hands JS strings over as owned `String`s
+pub fn write_file_atomic_sync(env: Env, path: String, data: Uint8Array) -> napi::Result<()> {
+    embgeo_io::write_file_atomic(std::path::Path::new(&path), &data)
+        .map_err(|e| crate::error::to_napi(env, &e))
+}
+
+/// Remove the temporaries of atomic writes still in flight (for a process about to exit);
+/// returns how many were removed.
+#[napi]
+#[must_use]
+pub fn remove_pending_temporaries() -> u32 {
+    embgeo_io::remove_pending_temporaries() as u32
 }

@@ -1,26 +1,24 @@
 //! Glue for `embgeo_knn`: exact kNN (`knn`/`knnSync`), `KnnIndex` and `recall`.
 
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
-use embgeo_core::{Ctl, Error as CoreError, MatRef, Neighbors};
-use embgeo_knn::{Index, Metric, Params};
+use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Neighbors, Result};
+use embgeo_knn::{peek_header, Index, Params, StoredType};
 use napi::bindgen_prelude::{
-    AsyncTask, Either, Float32Array, Float64Array, ObjectFinalize, Uint32Array, Uint8Array,
+    AsyncTask, Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
 use napi::Env;
 use napi_derive::napi;
 
 use crate::error::to_napi;
-use crate::input::{with_matrix, Data, FloatArg};
+use crate::input::{on_matrix, params, to_u32, Data, FloatArg, OnMatrix};
+use crate::model::{HeapBytes, Model, Ticket};
 use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
 
 /// Neighbours of each query row, best first (row-major `rows × k`).
 #[napi(object)]
 pub struct KnnOut {
-    /// Neighbours per row.
     pub k: u32,
-    /// Query rows.
     pub rows: u32,
     /// Corpus row of each neighbour.
     pub indices: Uint32Array,
@@ -28,20 +26,17 @@ pub struct KnnOut {
     pub distances: Either<Float32Array, Float64Array>,
 }
 
-fn to_u32(n: usize, what: &str) -> Result<u32, CoreError> {
-    u32::try_from(n).map_err(|_| CoreError::Internal(format!("{what} exceeds u32")))
-}
-
-/// Convert neighbours to JS arrays; distances narrowed to f32 for f32 input.
-fn out(n: Neighbors, f32_out: bool) -> Result<KnnOut, CoreError> {
+/// Neighbours as JS arrays; distances narrowed to f32 for f32 input.
+fn out<T: Element>(n: Neighbors) -> Result<KnnOut> {
+    let f32_out = std::mem::size_of::<T>() == 4;
     let distances = if f32_out {
         Either::A(n.distances.iter().map(|&d| d as f32).collect::<Vec<f32>>().into())
     } else {
         Either::B(n.distances.into())
     };
     Ok(KnnOut {
-        k: to_u32(n.k, "k")?,
-        rows: to_u32(n.rows, "rows")?,
+        k: to_u32(n.k)?,
+        rows: to_u32(n.rows)?,
         indices: n.indices.into(),
         distances,
     })
@@ -55,54 +50,61 @@ pub struct KnnJob<'a> {
     params: Params,
 }
 
-impl Job for KnnJob<'_> {
-    type Output = KnnOut;
+struct AllPoints<'p>(&'p Params, &'p Ctl<'p>);
 
-    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut, CoreError> {
-        let p = &self.params;
-        let cols = self.cols as usize;
-        let n = match (&self.corpus, &self.queries) {
-            (Data::F32(c), None) => embgeo_knn::all_points(MatRef::from_flat(c, cols)?, p, ctl)?,
-            (Data::F64(c), None) => embgeo_knn::all_points(MatRef::from_flat(c, cols)?, p, ctl)?,
-            (Data::F32(c), Some(Data::F32(q))) => {
-                embgeo_knn::search(MatRef::from_flat(c, cols)?, MatRef::from_flat(q, cols)?, p, ctl)?
-            }
-            (Data::F64(c), Some(Data::F64(q))) => {
-                embgeo_knn::search(MatRef::from_flat(c, cols)?, MatRef::from_flat(q, cols)?, p, ctl)?
-            }
-            _ => {
-                return Err(CoreError::Internal(
-                    "corpus and queries of different element types".into(),
-                ))
-            }
-        };
-        out(n, matches!(self.corpus, Data::F32(_)))
+impl OnMatrix for AllPoints<'_> {
+    type Output = KnnOut;
+    fn call<T: Element>(self, c: MatRef<'_, T>) -> Result<KnnOut> {
+        out::<T>(embgeo_knn::all_points(c, self.0, self.1)?)
     }
 }
 
-fn params(k: u32, metric: &str) -> Result<Params, CoreError> {
-    Ok(Params::new(k as usize, Metric::parse(metric)?))
+impl Job for KnnJob<'_> {
+    type Output = KnnOut;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
+        let (p, cols) = (&self.params, self.cols as usize);
+        match (&self.corpus, &self.queries) {
+            (c, None) => on_matrix(c, self.cols, AllPoints(p, ctl)),
+            (Data::F32(c), Some(Data::F32(q))) => out::<f32>(embgeo_knn::search(
+                MatRef::from_flat(c, cols)?,
+                MatRef::from_flat(q, cols)?,
+                p,
+                ctl,
+            )?),
+            (Data::F64(c), Some(Data::F64(q))) => out::<f64>(embgeo_knn::search(
+                MatRef::from_flat(c, cols)?,
+                MatRef::from_flat(q, cols)?,
+                p,
+                ctl,
+            )?),
+            _ => Err(CoreError::Internal(
+                "corpus and queries of different element types".into(),
+            )),
+        }
+    }
 }
 
-/// Exact k nearest neighbours; blocks the calling thread. Without `queries`, every corpus row
-/// against the others (itself excluded by index).
+/// Exact k nearest neighbours (`options`: `{ k, metric }`); blocks the calling thread. Without
+/// `queries`, every corpus row against the others (itself excluded by index).
 #[napi]
 pub fn knn_sync(
     env: Env,
     #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
     cols: u32,
     #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    k: u32,
-    metric: String,
+    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
 ) -> napi::Result<KnnOut> {
-    let params = params(k, &metric).map_err(|e| to_napi(env, &e))?;
-    let job = KnnJob {
-        corpus: Data::borrowed(corpus),
-        queries: queries.map(Data::borrowed),
-        cols,
-        params,
-    };
-    run_sync(env, &job)
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
+    run_sync(
+        env,
+        &KnnJob {
+            corpus: Data::borrowed(corpus),
+            queries: queries.map(Data::borrowed),
+            cols,
+            params,
+        },
+    )
 }
 
 /// Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns.
@@ -112,60 +114,40 @@ pub fn knn(
     #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
     cols: u32,
     #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    k: u32,
-    metric: String,
+    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
     control: Option<&JobControl>,
 ) -> napi::Result<AsyncTask<JobTask<KnnJob<'static>>>> {
-    let params = params(k, &metric).map_err(|e| to_napi(env, &e))?;
-    let job = KnnJob {
-        corpus: Data::copied(corpus),
-        queries: queries.map(Data::copied),
-        cols,
-        params,
-    };
-    Ok(run_async(job, control))
+    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
+    Ok(run_async(
+        KnnJob {
+            corpus: Data::copied(corpus),
+            queries: queries.map(Data::copied),
+            cols,
+            params,
+        },
+        control,
+    ))
 }
 
-/// An index of either element type.
-enum AnyIndex {
+/// An index of either element type (`None` once disposed).
+pub enum AnyIndex {
     F32(Index<f32>),
     F64(Index<f64>),
 }
 
-impl AnyIndex {
-    fn memory(&self) -> usize {
+impl HeapBytes for Option<AnyIndex> {
+    fn heap_bytes(&self) -> usize {
         match self {
-            AnyIndex::F32(i) => i.memory_bytes(),
-            AnyIndex::F64(i) => i.memory_bytes(),
+            Some(AnyIndex::F32(i)) => i.memory_bytes(),
+            Some(AnyIndex::F64(i)) => i.memory_bytes(),
+            None => 0,
         }
     }
 }
 
-/// The index and the number of searches that hold it (queued or running).
-#[derive(Default)]
-struct State {
-    index: RwLock<Option<AnyIndex>>,
-    searches: AtomicUsize,
-}
+type Shared = Arc<Model<Option<AnyIndex>>>;
 
-type Shared = Arc<State>;
-
-/// Counts one search from the moment it is created on the JS thread until the job is dropped,
-/// so `add`/`dispose` can refuse deterministically (`ERR_BUSY`) while any search is pending.
-pub struct SearchTicket(Shared);
-
-impl SearchTicket {
-    fn new(state: &Shared) -> Self {
-        state.searches.fetch_add(1, Ordering::SeqCst);
-        Self(Arc::clone(state))
-    }
-}
-
-impl Drop for SearchTicket {
-    fn drop(&mut self) {
-        self.0.searches.fetch_sub(1, Ordering::SeqCst);
-    }
-}
+const BUSY: &str = "this KnnIndex has a pending search; await it before add() or dispose()";
 
 fn disposed() -> CoreError {
     CoreError::NotFitted("KnnIndex (disposed)")
@@ -174,99 +156,75 @@ fn disposed() -> CoreError {
 /// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`).
 #[napi(custom_finalize)]
 pub struct NativeKnnIndex {
-    inner: Shared,
-    /// Bytes last reported to V8 with `adjust_external_memory` (methods take `&self`: napi-rs
-    /// refuses a `&mut self` call while an async search holds the instance).
-    reported: AtomicI64,
+    model: Shared,
 }
 
 impl NativeKnnIndex {
-    fn report(&self, env: Env) -> napi::Result<()> {
-        let now = self
-            .inner
-            .index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map_or(0, AnyIndex::memory);
-        let now = i64::try_from(now).unwrap_or(i64::MAX);
-        let before = self.reported.swap(now, Ordering::Relaxed);
-        env.adjust_external_memory(now - before)?;
-        Ok(())
-    }
-
-    fn create(env: Env, index: AnyIndex) -> napi::Result<Self> {
-        let state = State {
-            index: RwLock::new(Some(index)),
-            searches: AtomicUsize::new(0),
-        };
+    fn create(env: Env, index: Result<AnyIndex>) -> napi::Result<Self> {
         let this = Self {
-            inner: Arc::new(state),
-            reported: AtomicI64::new(0),
+            model: Model::new(Some(index.map_err(|e| to_napi(env, &e))?), BUSY),
         };
-        this.report(env)?;
+        this.model.report(env)?;
         Ok(this)
     }
 }
 
 impl ObjectFinalize for NativeKnnIndex {
     fn finalize(self, env: Env) -> napi::Result<()> {
-        env.adjust_external_memory(-self.reported.load(Ordering::Relaxed))?;
-        Ok(())
+        self.model.unreport(env)
     }
 }
 
-fn add_rows(index: &mut AnyIndex, rows: &Data<'_>, cols: u32) -> Result<(), CoreError> {
-    with_matrix(rows, cols, |m| match (index, m) {
-        (AnyIndex::F32(i), Either::A(m)) => i.add(m),
-        (AnyIndex::F64(i), Either::B(m)) => i.add(m),
-        _ => Err(CoreError::Internal(
-            "rows of another element type than the index".into(),
-        )),
-    })
+/// Append rows of the index's element type.
+struct AddRows<'i>(&'i mut AnyIndex);
+
+impl OnMatrix for AddRows<'_> {
+    type Output = ();
+    fn call<T: Element>(self, m: MatRef<'_, T>) -> Result<()> {
+        let any: &mut dyn std::any::Any = match self.0 {
+            AnyIndex::F32(i) => i,
+            AnyIndex::F64(i) => i,
+        };
+        any.downcast_mut::<Index<T>>()
+            .ok_or_else(|| CoreError::Internal("rows of another element type than the index".into()))?
+            .add(m)
+    }
 }
 
 #[napi]
 impl NativeKnnIndex {
-    /// Copy `corpus` (`cols` columns) into a new index for `metric`.
+    /// Copy `corpus` (`cols` columns) into a new index (`options`: `{ metric }`).
     #[napi(constructor)]
     pub fn new(
         env: Env,
         #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
         cols: u32,
-        metric: String,
+        #[napi(ts_arg_type = "{ metric?: string }")] options: Object,
     ) -> napi::Result<Self> {
-        let build = || -> Result<AnyIndex, CoreError> {
-            let metric = Metric::parse(&metric)?;
+        let build = || -> Result<AnyIndex> {
+            let metric = params::<Params>(env, options)?.metric;
             let data = Data::borrowed(corpus);
             let mut index = match data {
                 Data::F32(_) => AnyIndex::F32(Index::new(metric, cols as usize)?),
                 Data::F64(_) => AnyIndex::F64(Index::new(metric, cols as usize)?),
             };
-            add_rows(&mut index, &data, cols)?;
+            on_matrix(&data, cols, AddRows(&mut index))?;
             Ok(index)
         };
-        let index = build().map_err(|e| to_napi(env, &e))?;
-        Self::create(env, index)
+        Self::create(env, build())
     }
 
     /// Load an index written by `serialize`.
     #[napi(factory)]
     pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-        let load = || -> Result<AnyIndex, CoreError> {
-            match bytes.get(12) {
-                Some(0) => Ok(AnyIndex::F32(Index::from_bytes(bytes)?)),
-                Some(1) => Ok(AnyIndex::F64(Index::from_bytes(bytes)?)),
-                _ => Err(CoreError::BadModel(
-                    "not an embgeo kNN index: missing the EMBGKNN header".into(),
-                )),
-            }
-        };
-        let index = load().map_err(|e| to_napi(env, &e))?;
+        let index = peek_header(bytes).and_then(|t| match t {
+            StoredType::F32 => Index::from_bytes(bytes).map(AnyIndex::F32),
+            StoredType::F64 => Index::from_bytes(bytes).map(AnyIndex::F64),
+        });
         Self::create(env, index)
     }
 
-    /// Append rows (same element type and width as the index).
+    /// Append rows (same element type and width as the index); `ERR_BUSY` while a search is pending.
     #[napi]
     pub fn add(
         &self,
@@ -274,143 +232,113 @@ impl NativeKnnIndex {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] rows: FloatArg,
         cols: u32,
     ) -> napi::Result<()> {
-        let result = {
-            let guard = self
-                .inner
-                .index
-                .try_write()
-                .ok()
-                .filter(|_| self.inner.searches.load(Ordering::SeqCst) == 0);
-            let Some(mut guard) = guard else {
-                return Err(to_napi(env, &busy()));
-            };
-            match guard.as_mut() {
-                Some(index) => add_rows(index, &Data::borrowed(rows), cols),
-                None => Err(disposed()),
-            }
+        let go = || match self.model.write()?.as_mut() {
+            Some(index) => on_matrix(&Data::borrowed(rows), cols, AddRows(index)),
+            None => Err(disposed()),
         };
-        result.map_err(|e| to_napi(env, &e))?;
-        self.report(env)
+        go().map_err(|e| to_napi(env, &e))?;
+        self.model.report(env)
     }
 
     /// `[rows, dim, metric, dtype]` of the index.
     #[napi]
     pub fn info(&self, env: Env) -> napi::Result<(u32, u32, String, String)> {
-        let guard = self.inner.index.read().unwrap_or_else(PoisonError::into_inner);
-        let info = match guard.as_ref() {
+        let (rows, dim, metric, dtype) = match self.model.read().as_ref() {
             Some(AnyIndex::F32(i)) => (i.len(), i.dim(), i.metric().name(), "f32"),
             Some(AnyIndex::F64(i)) => (i.len(), i.dim(), i.metric().name(), "f64"),
             None => return Err(to_napi(env, &disposed())),
         };
-        let rows = to_u32(info.0, "rows").map_err(|e| to_napi(env, &e))?;
-        Ok((rows, info.1 as u32, info.2.to_string(), info.3.to_string()))
+        let rows = to_u32(rows).map_err(|e| to_napi(env, &e))?;
+        Ok((rows, dim as u32, metric.to_string(), dtype.to_string()))
     }
 
     /// Bytes of native memory held (reported to V8 as external memory).
     #[napi]
     pub fn memory_bytes(&self) -> f64 {
-        self.inner
-            .index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map_or(0.0, |i| i.memory() as f64)
+        self.model.read().heap_bytes() as f64
     }
 
     /// The versioned binary form of the index.
     #[napi]
     pub fn serialize(&self, env: Env) -> napi::Result<Uint8Array> {
-        let guard = self.inner.index.read().unwrap_or_else(PoisonError::into_inner);
-        match guard.as_ref() {
+        match self.model.read().as_ref() {
             Some(AnyIndex::F32(i)) => Ok(i.to_bytes().into()),
             Some(AnyIndex::F64(i)) => Ok(i.to_bytes().into()),
             None => Err(to_napi(env, &disposed())),
         }
     }
 
-    /// Free the native memory now (later calls fail with `ERR_NOT_FITTED`).
+    /// Free the native memory now (later calls fail with `ERR_NOT_FITTED`); `ERR_BUSY` while a
+    /// search is pending.
     #[napi]
     pub fn dispose(&self, env: Env) -> napi::Result<()> {
-        let guard = self
-            .inner
-            .index
-            .try_write()
-            .ok()
-            .filter(|_| self.inner.searches.load(Ordering::SeqCst) == 0);
-        let Some(mut guard) = guard else {
-            return Err(to_napi(env, &busy()));
-        };
-        *guard = None;
-        drop(guard);
-        self.report(env)
+        *self.model.write().map_err(|e| to_napi(env, &e))? = None;
+        self.model.report(env)
     }
 
-    /// Search synchronously (blocks the calling thread).
+    /// Search synchronously (`options`: `{ k }`; blocks the calling thread).
     #[napi]
     pub fn search_sync(
         &self,
         env: Env,
         #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
         cols: u32,
-        k: u32,
+        #[napi(ts_arg_type = "{ k: number }")] options: Object,
     ) -> napi::Result<KnnOut> {
-        run_sync(
-            env,
-            &SearchJob {
-                index: SearchTicket::new(&self.inner),
-                queries: Data::borrowed(queries),
-                cols,
-                k,
-            },
-        )
+        let job = self
+            .job(env, Data::borrowed(queries), cols, options)
+            .map_err(|e| to_napi(env, &e))?;
+        run_sync(env, &job)
     }
 
     /// Search on the embgeo pool; `queries` are copied once before this returns.
     #[napi(ts_return_type = "Promise<KnnOut>")]
     pub fn search(
         &self,
+        env: Env,
         #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
         cols: u32,
-        k: u32,
+        #[napi(ts_arg_type = "{ k: number }")] options: Object,
         control: Option<&JobControl>,
-    ) -> AsyncTask<JobTask<SearchJob<'static>>> {
-        run_async(
-            SearchJob {
-                index: SearchTicket::new(&self.inner),
-                queries: Data::copied(queries),
-                cols,
-                k,
-            },
-            control,
-        )
+    ) -> napi::Result<AsyncTask<JobTask<SearchJob<'static>>>> {
+        let job = self
+            .job(env, Data::copied(queries), cols, options)
+            .map_err(|e| to_napi(env, &e))?;
+        Ok(run_async(job, control))
     }
 }
 
-fn busy() -> CoreError {
-    CoreError::Busy("KnnIndex is being searched; wait for the search before add() or dispose()")
+impl NativeKnnIndex {
+    fn job<'a>(&self, env: Env, queries: Data<'a>, cols: u32, options: Object) -> Result<SearchJob<'a>> {
+        let k = params::<Params>(env, options)?.k;
+        Ok(SearchJob {
+            ticket: Ticket::claim(&self.model, false)?,
+            queries,
+            cols,
+            k,
+        })
+    }
 }
 
 /// A search of a `KnnIndex`.
 pub struct SearchJob<'a> {
-    index: SearchTicket,
+    ticket: Ticket<Option<AnyIndex>>,
     queries: Data<'a>,
     cols: u32,
-    k: u32,
+    k: usize,
 }
 
 impl Job for SearchJob<'_> {
     type Output = KnnOut;
 
-    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut, CoreError> {
-        let guard = self.index.0.index.read().unwrap_or_else(PoisonError::into_inner);
-        let k = self.k as usize;
+    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
         let cols = self.cols as usize;
-        match (guard.as_ref(), &self.queries) {
+        match (self.ticket.model.read().as_ref(), &self.queries) {
             (Some(AnyIndex::F32(i)), Data::F32(q)) => {
-                out(i.search(MatRef::from_flat(q, cols)?, k, ctl)?, true)
+                out::<f32>(i.search(MatRef::from_flat(q, cols)?, self.k, ctl)?)
             }
             (Some(AnyIndex::F64(i)), Data::F64(q)) => {
-                out(i.search(MatRef::from_flat(q, cols)?, k, ctl)?, false)
+                out::<f64>(i.search(MatRef::from_flat(q, cols)?, self.k, ctl)?)
             }
             (None, _) => Err(disposed()),
             _ => Err(CoreError::Internal(
@@ -432,24 +360,21 @@ pub fn recall(
     exact_indices: &[u32],
     exact_k: u32,
 ) -> napi::Result<(f64, Float64Array)> {
-    let compute = || -> Result<(f64, Vec<f64>), CoreError> {
-        let k = exact_k as usize;
-        let rows = exact_indices.len().checked_div(k).unwrap_or(0);
-        // Recall counts indices only; the distances are not consulted.
-        let exact = Neighbors {
-            k,
-            rows,
-            indices: exact_indices.to_vec(),
-            distances: vec![0.0; rows * k],
-        };
-        let ka = k_approx as usize;
-        match approx {
-            Either::A(a) => embgeo_knn::recall(a, ka, &exact),
-            Either::B(Either::A(a)) => embgeo_knn::recall(a, ka, &exact),
-            Either::B(Either::B(Either::A(a))) => embgeo_knn::recall(a, ka, &exact),
-            Either::B(Either::B(Either::B(a))) => embgeo_knn::recall(a, ka, &exact),
-        }
+    let (k, ka) = (exact_k as usize, k_approx as usize);
+    let rows = exact_indices.len().checked_div(k).unwrap_or(0);
+    // Recall counts indices only; the distances are not consulted.
+    let exact = Neighbors {
+        k,
+        rows,
+        indices: exact_indices.to_vec(),
+        distances: vec![0.0; rows * k],
     };
-    let (overall, per) = compute().map_err(|e| to_napi(env, &e))?;
+    let result = match approx {
+        Either::A(a) => embgeo_knn::recall(a, ka, &exact),
+        Either::B(Either::A(a)) => embgeo_knn::recall(a, ka, &exact),
+        Either::B(Either::B(Either::A(a))) => embgeo_knn::recall(a, ka, &exact),
+        Either::B(Either::B(Either::B(a))) => embgeo_knn::recall(a, ka, &exact),
+    };
+    let (overall, per) = result.map_err(|e| to_napi(env, &e))?;
     Ok((overall, per.into()))
 }

@@ -1,10 +1,15 @@
-//! A fitted model shared between the JS object and the jobs that read or refit it.
+//! A native model (`PCA`, `Whitener`, `KnnIndex`) shared between its JS object and its jobs.
 //!
-//! Fits build a new model off to the side and swap it in when they succeed, so a failed or
-//! aborted fit leaves the old state; `busy` makes a second fit (or a mutation) while one is
-//! pending fail with `ERR_BUSY`, deterministically, from the moment the fit is queued.
+//! One rule for every model: a model never changes under a pending job of its own. Each job
+//! holds a [`Ticket`] from its creation on the JS thread until it is dropped: a read ticket
+//! (transform, search) refuses while a fit is pending; a fit ticket refuses while any job is
+//! pending; mutations on the JS thread (`partialFit`, `merge`, `add`, `dispose`) refuse while
+//! any job is pending. Refusals are `ERR_BUSY`. (The TypeScript layer applies the same rule from
+//! the moment a job is queued; this is the native half, for jobs already handed over.)
+//! Fits build a new model aside and swap it in when they succeed, so a failed or aborted fit
+//! leaves the old state.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use embgeo_core::Error as CoreError;
@@ -28,22 +33,24 @@ impl HeapBytes for embgeo_pca::Whitener {
     }
 }
 
-/// A model behind a lock, with a flag for a pending fit.
+/// A model behind a lock, with its pending jobs counted.
 pub struct Model<M> {
     value: RwLock<M>,
-    busy: AtomicBool,
-    kind: &'static str,
+    jobs: AtomicUsize,
+    fitting: AtomicBool,
+    busy: &'static str,
     /// Bytes last reported to V8 with `adjust_external_memory`.
     reported: AtomicI64,
 }
 
 impl<M> Model<M> {
-    /// Share `value`; `kind` names it in messages ("PCA", "Whitener").
-    pub fn new(value: M, kind: &'static str) -> Arc<Self> {
+    /// Share `value`; `busy` is the `ERR_BUSY` message.
+    pub fn new(value: M, busy: &'static str) -> Arc<Self> {
         Arc::new(Self {
             value: RwLock::new(value),
-            busy: AtomicBool::new(false),
-            kind,
+            jobs: AtomicUsize::new(0),
+            fitting: AtomicBool::new(false),
+            busy,
             reported: AtomicI64::new(0),
         })
     }
@@ -53,10 +60,10 @@ impl<M> Model<M> {
         self.value.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Write access for a mutation on the JS thread; `Busy` while a fit is pending.
+    /// Write access for a mutation on the JS thread; `Busy` while any job is pending.
     pub fn write(&self) -> Result<RwLockWriteGuard<'_, M>, CoreError> {
-        if self.busy.load(Ordering::SeqCst) {
-            return Err(self.busy_error());
+        if self.jobs.load(Ordering::SeqCst) > 0 {
+            return Err(CoreError::Busy(self.busy));
         }
         Ok(self.value.write().unwrap_or_else(PoisonError::into_inner))
     }
@@ -65,18 +72,11 @@ impl<M> Model<M> {
     pub fn replace(&self, value: M) {
         *self.value.write().unwrap_or_else(PoisonError::into_inner) = value;
     }
-
-    fn busy_error(&self) -> CoreError {
-        CoreError::Busy(match self.kind {
-            "PCA" => "this PCA is already fitting; await the running fit() first",
-            _ => "this Whitener is already fitting; await the running fit() first",
-        })
-    }
 }
 
 impl<M: HeapBytes> Model<M> {
     /// Report the model's current heap to V8 (the change since the last report). Call on the JS
-    /// thread after anything that may change it: fits, partial fits, merges, dispose.
+    /// thread after anything that may change it.
     pub fn report(&self, env: Env) -> napi::Result<()> {
         let now = i64::try_from(self.read().heap_bytes()).unwrap_or(i64::MAX);
         let before = self.reported.swap(now, Ordering::Relaxed);
@@ -101,21 +101,34 @@ impl<M: HeapBytes> Model<M> {
     }
 }
 
-/// Marks a fit as pending from creation (on the JS thread) until the job is dropped.
-pub struct FitTicket<M>(pub Arc<Model<M>>);
+/// A pending job on a model, from creation (JS thread) until dropped.
+pub struct Ticket<M> {
+    /// The model the job works on.
+    pub model: Arc<Model<M>>,
+    fit: bool,
+}
 
-impl<M> FitTicket<M> {
-    /// Claim the model for a fit, or `Busy` if another fit is pending.
-    pub fn claim(model: &Arc<Model<M>>) -> Result<Self, CoreError> {
-        if model.busy.swap(true, Ordering::SeqCst) {
-            return Err(model.busy_error());
+impl<M> Ticket<M> {
+    /// Claim `model` for a read (`fit == false`) or a fit; `Busy` if the rule forbids it.
+    pub fn claim(model: &Arc<Model<M>>, fit: bool) -> Result<Self, CoreError> {
+        let fitting = model.fitting.load(Ordering::SeqCst);
+        if fitting || (fit && model.jobs.load(Ordering::SeqCst) > 0) {
+            return Err(CoreError::Busy(model.busy));
         }
-        Ok(Self(Arc::clone(model)))
+        model.jobs.fetch_add(1, Ordering::SeqCst);
+        model.fitting.store(fit, Ordering::SeqCst);
+        Ok(Self {
+            model: Arc::clone(model),
+            fit,
+        })
     }
 }
 
-impl<M> Drop for FitTicket<M> {
+impl<M> Drop for Ticket<M> {
     fn drop(&mut self) {
-        self.0.busy.store(false, Ordering::SeqCst);
+        if self.fit {
+            self.model.fitting.store(false, Ordering::SeqCst);
+        }
+        self.model.jobs.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -11,12 +11,18 @@ use crate::{covariance, moments, sign};
 
 /// Options of [`apply`]. There is no reference default for `remove` (the paper suggests
 /// d / 100), so `Params::new(remove)` is the constructor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Params {
     /// Number D of top principal directions to remove (0 ≤ D ≤ d).
     pub remove: usize,
     /// Rows per block of the moments and the projection. Default 2048.
+    #[serde(default = "default_block_rows")]
     pub block_rows: usize,
+}
+
+fn default_block_rows() -> usize {
+    Params::new(0).block_rows
 }
 
 impl Params {

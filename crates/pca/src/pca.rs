@@ -48,7 +48,7 @@ pub enum Solver {
 
 /// Options of [`Pca`]; `Default` equals scikit-learn's `PCA()` (plus `center = true`, seed 0).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Components to keep. Default [`NComponents::All`].
     pub n_components: NComponents,

@@ -29,7 +29,7 @@ pub enum Method {
 
 /// Options of [`Whitener`]. `Default`: PCA whitening of all axes, ε = 1e-8, centred, no L2.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// PCA or ZCA. Default PCA.
     pub method: Method,

@@ -2,7 +2,6 @@
  * `embgeo analyze FILE` / `embgeo analyze --demo`: the whole geometry summary of an embedding file,
  * printed as text or JSON, optionally as a self-contained HTML report.
  */
-import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 
 import type { Analysis } from '../../analysis.js'
@@ -11,6 +10,7 @@ import { benchmarkManifold } from '../../datasets.js'
 import { readEmbeddings } from '../../io.js'
 import { renderReport } from '../../report/index.js'
 import { choiceOption, intOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { readTextFile, writeOutputFile } from '../files.js'
 import { readInput } from '../input.js'
 import { fmt } from '../output.js'
 import type { Context } from './context.js'
@@ -59,7 +59,7 @@ function options(p: Parsed, ctx: Context): AnalyzeOptions {
 }
 
 async function readLabels(path: string): Promise<string[]> {
-  const text = await readFile(path, 'utf8')
+  const text = await readTextFile(path, '--labels file')
   const lines = text.split(/\r?\n/)
   if (lines.at(-1) === '') lines.pop()
   return lines
@@ -140,7 +140,7 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
   const all = await analyses(p, ctx)
   ctx.progress.done()
   const html = stringOption(p, 'html')
-  if (html !== undefined) await writeFile(html, renderReport(all))
+  if (html !== undefined) writeOutputFile(html, '--html report', renderReport(all))
   if (ctx.json) process.stdout.write(JSON.stringify(all.length === 1 ? all[0] : all) + '\n')
   else {
     process.stdout.write(all.map(summaryText).join('\n'))

@@ -64,7 +64,7 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
   const t0 = performance.now()
   const r = await estimateId(X, options)
   const seconds = (performance.now() - t0) / 1000
-  if (pointwise !== undefined && r.pointwise) await writeMatrix(pointwise, { data: r.pointwise, rows: r.pointwise.length, cols: 1 })
+  if (pointwise !== undefined && r.pointwise) await writeMatrix(pointwise, { data: r.pointwise, rows: r.pointwise.length, cols: 1 }, ctx.signal)
   ctx.progress.done()
   printResult(
     ctx.json,

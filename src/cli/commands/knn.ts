@@ -38,9 +38,9 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
   const r = await knn(corpus, { k, metric, ...(queries ? { queries } : {}), signal: ctx.signal, onProgress: ctx.progress.update })
   const seconds = (performance.now() - t0) / 1000
   ctx.progress.phase('writing')
-  await writeMatrix(out, { data: r.indices, rows: r.rows, cols: r.k })
+  await writeMatrix(out, { data: r.indices, rows: r.rows, cols: r.k }, ctx.signal)
   const distances = stringOption(p, 'distances')
-  if (distances !== undefined) await writeMatrix(distances, { data: r.distances, rows: r.rows, cols: r.k })
+  if (distances !== undefined) await writeMatrix(distances, { data: r.distances, rows: r.rows, cols: r.k }, ctx.signal)
   ctx.progress.done()
   printResult(
     ctx.json,

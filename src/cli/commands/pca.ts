@@ -1,8 +1,8 @@
 /** `embgeo pca FILE --components 64 --out reduced.npy`: project rows onto their top principal components. */
-import { writeFile } from 'node:fs/promises'
 
 import { PCA } from '../../pca.js'
 import { choiceOption, intOption, numberOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { writeOutputFile } from '../files.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
 import type { Context } from './context.js'
@@ -42,9 +42,9 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
   const Y = await pca.fitTransform(X, { signal: ctx.signal, onProgress: ctx.progress.update })
   const seconds = (performance.now() - t0) / 1000
   ctx.progress.phase('writing')
-  await writeMatrix(out, Y)
+  await writeMatrix(out, Y, ctx.signal)
   const model = stringOption(p, 'model')
-  if (model !== undefined) await writeFile(model, pca.serialize())
+  if (model !== undefined) writeOutputFile(model, '--model file', pca.serialize())
   ctx.progress.done()
   const ratio = pca.explainedVarianceRatio.reduce((a, b) => a + b, 0)
   printResult(

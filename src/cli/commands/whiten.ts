@@ -1,9 +1,9 @@
 /** `embgeo whiten FILE --method zca --out white.npy`: whitening and all-but-the-top post-processing. */
-import { readFile, writeFile } from 'node:fs/promises'
 
 import { readEmbeddings } from '../../io.js'
 import { allButTheTop, Whitener } from '../../whitening.js'
 import { choiceOption, intOption, numberOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { readTextFile, writeOutputFile } from '../files.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
 import type { Context } from './context.js'
@@ -34,7 +34,7 @@ export const spec: CommandSpec = {
 
 async function readWeights(path: string, signal: AbortSignal): Promise<Float64Array> {
   if (path.toLowerCase().endsWith('.npy')) return Float64Array.from((await readEmbeddings(path, { signal })).data)
-  const text = await readFile(path, 'utf8')
+  const text = await readTextFile(path, '--weights file')
   const out: number[] = []
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim()
@@ -82,9 +82,9 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000
   ctx.progress.phase('writing')
-  await writeMatrix(out, Y)
+  await writeMatrix(out, Y, ctx.signal)
   const modelPath = stringOption(p, 'model')
-  if (modelPath !== undefined && model !== undefined) await writeFile(modelPath, model)
+  if (modelPath !== undefined && model !== undefined) writeOutputFile(modelPath, '--model file', model)
   ctx.progress.done()
   printResult(
     ctx.json,
