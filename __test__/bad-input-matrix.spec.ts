@@ -350,6 +350,10 @@ const OVERRIDES: Record<string, Record<string, string>> = {
   mada: { 'all rows identical': 'ERR_DEGENERATE' },
   ess: { 'all rows identical': 'ERR_DEGENERATE' },
   fisherS: { 'all rows identical': 'ERR_DEGENERATE' },
+  // issue 17 item 13: lPCA on identical rows (a zero spectrum) is ERR_DEGENERATE in every version
+  lpca: { 'all rows identical': 'ERR_DEGENERATE' },
+  'lpca (k 10)': { 'all rows identical': 'ERR_DEGENERATE' },
+  'localId (lpca)': { 'all rows identical': 'ERR_DEGENERATE' },
   'PCA.fit': { 'all rows identical': 'ERR_DEGENERATE' },
   'PCA.fitTransform': { 'all rows identical': 'ERR_DEGENERATE' },
   'Whitener.fit': { 'all rows identical': 'ERR_DEGENERATE' },

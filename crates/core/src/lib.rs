@@ -7,7 +7,8 @@
 //!   ([`Cancel`]) and progress reporting ([`Progress`]);
 //! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses;
 //! - [`linalg`]: the one wrapper of faer's eigendecomposition and SVD, under the memory rule of
-//!   [`dense`] (every `d × d` path checks its size first and allocates fallibly).
+//!   [`dense`] (every `d × d` path checks its size first and allocates fallibly);
+//! - [`scale`]: the power-of-two rescaling of data at extreme magnitudes ([`Scale`]).
 //!
 //! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
 //! [`Progress`] on top of it.
@@ -21,9 +22,11 @@ mod neighbors;
 pub mod chunks;
 pub mod dense;
 pub mod linalg;
+pub mod scale;
 
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;
 pub use error::{Error, Result};
 pub use matrix::MatRef;
 pub use neighbors::Neighbors;
+pub use scale::Scale;

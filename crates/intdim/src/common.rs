@@ -1,6 +1,7 @@
 //! Shared result type, duplicate policy, aggregation and small numeric helpers.
 
-use embgeo_core::{chunks::map_chunks, Ctl, Error, Neighbors, Result};
+use embgeo_core::scale::ldexp;
+use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 use serde_json::Value;
 
 /// Rows per chunk of every pointwise loop (fixed, so results never depend on the thread count).
@@ -272,6 +273,27 @@ pub(crate) fn apply_policy<'a>(
 }
 
 /// Evaluate `f(i)` for every row in fixed chunks (ordered, deterministic).
+/// Run `f` on `x` and `nb`, or, for data at extreme magnitudes (`embgeo_core::scale`), on a
+/// power-of-two-scaled copy of `x` with the neighbour distances scaled alike (euclidean
+/// units). The estimators that read the data are scale-free, so their dimension is that of an
+/// unbounded exponent range. Extra memory: copies of `x` and `nb`, only for extreme magnitudes.
+pub(crate) fn with_scaled_nb<T: Element, R>(
+    x: MatRef<'_, T>,
+    nb: &Neighbors,
+    f: impl FnOnce(MatRef<'_, T>, &Neighbors) -> Result<R>,
+) -> Result<R> {
+    let s = Scale::of(&[x.as_slice()]);
+    if s.is_identity() {
+        return f(x, nb);
+    }
+    let copy = s.apply(x.as_slice());
+    let mut scaled = nb.clone();
+    for d in &mut scaled.distances {
+        *d = ldexp(*d, s.exp());
+    }
+    f(MatRef::new(&copy, x.rows(), x.cols())?, &scaled)
+}
+
 pub(crate) fn map_rows<R, F>(ctl: &Ctl<'_>, phase: &'static str, n: usize, f: F) -> Result<Vec<R>>
 where
     R: Send,

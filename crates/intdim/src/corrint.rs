@@ -5,7 +5,7 @@
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{check_x, dist, median, out_of_range, IdEstimate};
+use crate::common::{check_x, dist, median, out_of_range, with_scaled_nb, IdEstimate};
 
 /// Rows per chunk of the pair-counting loop.
 const PAIR_CHUNK: usize = 64;
@@ -61,6 +61,16 @@ pub fn effective_orders(n: usize, p: &Params) -> (usize, usize) {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.CorrInt`; fixtures `intdim/fx*.json` at rtol 1e-10.
 pub fn estimate<T: Element>(
+    x: MatRef<'_, T>,
+    nb: &Neighbors,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<IdEstimate> {
+    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+}
+
+/// [`estimate`] on data in the safe magnitude range.
+fn estimate_unscaled<T: Element>(
     x: MatRef<'_, T>,
     nb: &Neighbors,
     p: &Params,

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use statrs::function::gamma::digamma;
 
-use crate::common::{apply_policy, check_x, exact_knn, out_of_range, Duplicates, IdEstimate};
+use crate::common::{apply_policy, check_x, exact_knn, out_of_range, with_scaled_nb, Duplicates, IdEstimate};
 use crate::datasets::hyper_ball;
 use crate::mind_ml::mind;
 use crate::special::bessel_i;
@@ -326,6 +326,16 @@ pub fn estimate<T: Element>(
 
 /// [`estimate`] that also returns the calibration used (for reuse on data of the same size).
 pub fn estimate_full<T: Element>(
+    x: MatRef<'_, T>,
+    nb: &Neighbors,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(IdEstimate, Calibration)> {
+    with_scaled_nb(x, nb, |x, nb| estimate_full_unscaled(x, nb, p, ctl))
+}
+
+/// [`estimate_full`] on data in the safe magnitude range.
+fn estimate_full_unscaled<T: Element>(
     x: MatRef<'_, T>,
     nb: &Neighbors,
     p: &Params,

@@ -14,7 +14,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
-use crate::common::{check_cols, check_x, map_rows, out_of_range, require_k, Aggregate, IdEstimate};
+use crate::common::{
+    check_cols, check_x, map_rows, out_of_range, require_k, with_scaled_nb, Aggregate, IdEstimate,
+};
 
 /// Skewness measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -346,6 +348,16 @@ fn params_json(p: &Params) -> serde_json::Value {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.ESS`; fixtures `intdim/fx*.json` at 1e-9 (k = 20).
 pub fn estimate<T: Element>(
+    x: MatRef<'_, T>,
+    nb: &Neighbors,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<IdEstimate> {
+    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+}
+
+/// [`estimate`] on data in the safe magnitude range.
+fn estimate_unscaled<T: Element>(
     x: MatRef<'_, T>,
     nb: &Neighbors,
     p: &Params,

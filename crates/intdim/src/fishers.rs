@@ -62,6 +62,11 @@ pub fn default_alphas() -> Vec<f64> {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.FisherS`; fixtures `intdim/fx*.json` at 1e-8.
 pub fn estimate<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
+    embgeo_core::scale::with_scaled(x, |x, _| estimate_unscaled(x, p, ctl))
+}
+
+/// [`estimate`] on data in the safe magnitude range.
+fn estimate_unscaled<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
     x.require_rows("X", 2, "FisherS")?;
     check_cols(&x, "FisherS")?;
     x.check_finite("X")?;

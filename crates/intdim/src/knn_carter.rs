@@ -55,6 +55,11 @@ impl Default for Params {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.KNN` (statistical agreement).
 pub fn estimate<T: Element>(x: MatRef<'_, T>, p: &Params) -> Result<IdEstimate> {
+    embgeo_core::scale::with_scaled(x, |x, _| estimate_unscaled(x, p))
+}
+
+/// [`estimate`] on data in the safe magnitude range.
+fn estimate_unscaled<T: Element>(x: MatRef<'_, T>, p: &Params) -> Result<IdEstimate> {
     x.require_rows("X", p.k + 1, "KNN")?;
     check_cols(&x, "KNN")?;
     x.check_finite("X")?;

@@ -7,6 +7,7 @@
 //! variance ratio (`ratio`), participation ratio, Kaiser and broken stick (Cangelosi & Goriely
 //! 2007).
 
+use embgeo_core::scale::with_scaled;
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
@@ -115,8 +116,8 @@ fn count(it: impl Iterator<Item = bool>) -> f64 {
 /// # Determinism
 /// Pure function.
 /// # Errors
-/// `Empty` (no eigenvalues), `Degenerate` where the reference raises or returns NaN
-/// (zero spectrum, no defined gap, Fan without a qualifying index).
+/// `Empty` (no eigenvalues), `Degenerate` for an all-zero spectrum (every version) and where
+/// the reference raises or returns NaN (no defined gap, Fan without a qualifying index).
 /// # Panics
 /// Never.
 /// # Reference
@@ -134,6 +135,13 @@ pub fn from_eigenvalues(ev: &[f64], p: &Params) -> Result<f64> {
         });
     }
     let total: f64 = ev.iter().sum();
+    if ev.iter().all(|&l| l == 0.0) {
+        // every version alike (FO and Kaiser would count 0, ratio 1): no spectrum, no dimension
+        return Err(degenerate(
+            p.version,
+            "all eigenvalues are zero (the rows are identical)",
+        ));
+    }
     let v = match p.version {
         Version::Fo => count(ev.iter().map(|&l| l > p.alpha_fo * ev[0])),
         Version::Kaiser => {
@@ -276,8 +284,12 @@ fn spectrum<T: Element>(x: &MatRef<'_, T>, rows: Option<&[u32]>, center: bool) -
 /// O(n·D·min(n, D)) time (one thin SVD without vectors), O(n·D) extra memory.
 /// # Determinism
 /// Sequential SVD: identical for every thread count.
+/// # Magnitudes
+/// f64 data with `max |x|` outside `[2^-400, 2^400]` are decomposed on a power-of-two-scaled
+/// copy (`embgeo_core::scale`): the dimension is unchanged, `explained_variance` is scaled back.
 /// # Errors
-/// `Empty`, `NonFinite`, `Degenerate` (see [`from_eigenvalues`]).
+/// `Empty`, `NonFinite`, `Degenerate` (see [`from_eigenvalues`]; also for identical rows, in
+/// every version); `OutOfRange` if an explained variance does not fit in f64.
 /// # Panics
 /// Never.
 /// # Reference
@@ -286,13 +298,16 @@ pub fn estimate<T: Element>(x: MatRef<'_, T>, p: &Params) -> Result<IdEstimate> 
     x.require_rows("X", 2, "lPCA")?;
     check_cols(&x, "lPCA")?;
     x.check_finite("X")?;
-    let ev = spectrum(&x, None, p.center)?;
-    let d = from_eigenvalues(&ev, p)?;
-    let gaps: Vec<f64> = ev.windows(2).map(|w| w[0] / w[1]).collect();
-    let mut est = IdEstimate::new("lpca", d, x.rows(), p.to_json());
-    est.diagnostics.push(("explained_variance".into(), ev));
-    est.diagnostics.push(("gaps".into(), gaps));
-    Ok(est)
+    with_scaled(x, |x, s| {
+        let mut ev = spectrum(&x, None, p.center)?;
+        let d = from_eigenvalues(&ev, p)?;
+        let gaps: Vec<f64> = ev.windows(2).map(|w| w[0] / w[1]).collect();
+        s.unscale_all(&mut ev, 2, "explained variance")?;
+        let mut est = IdEstimate::new("lpca", d, x.rows(), p.to_json());
+        est.diagnostics.push(("explained_variance".into(), ev));
+        est.diagnostics.push(("gaps".into(), gaps));
+        Ok(est)
+    })
 }
 
 /// Local PCA: the version applied to each point's `k` nearest neighbours (the point itself
@@ -323,9 +338,12 @@ pub fn pointwise<T: Element>(
     }
     check_x(&x, nb, "lPCA")?;
     require_k(nb, k, 2, "lPCA")?;
-    let pw = map_rows(ctl, "lpca", nb.rows, |i| {
-        let ev = spectrum(&x, Some(&nb.indices_of(i)[..k]), p.center)?;
-        from_eigenvalues(&ev, p)
+    // the dimension is scale-free: extreme magnitudes are decomposed on a scaled copy
+    let pw = with_scaled(x, |x, _| {
+        map_rows(ctl, "lpca", nb.rows, |i| {
+            let ev = spectrum(&x, Some(&nb.indices_of(i)[..k]), p.center)?;
+            from_eigenvalues(&ev, p)
+        })
     })?;
     let mut params = p.to_json();
     params["k"] = json!(k);

@@ -12,7 +12,8 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
 use crate::common::{
-    apply_policy, check_x, dist, map_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate,
+    apply_policy, check_x, dist, map_rows, out_of_range, require_k, with_scaled_nb, Aggregate, Duplicates,
+    IdEstimate,
 };
 
 /// TLE parameters; `Default` = scikit-dimension 0.5.0 `TLE().fit(X)` (k = 20, ε = 1e-4, mean).
@@ -132,6 +133,16 @@ fn point<T: Element>(u: &[f64], y: &[&[T]], eps: f64, legacy: bool, row: usize) 
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.TLE`; fixtures `intdim/fx*.json` at rtol 1e-9.
 pub fn estimate<T: Element>(
+    x: MatRef<'_, T>,
+    nb: &Neighbors,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<IdEstimate> {
+    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+}
+
+/// [`estimate`] on data in the safe magnitude range.
+fn estimate_unscaled<T: Element>(
     x: MatRef<'_, T>,
     nb: &Neighbors,
     p: &Params,

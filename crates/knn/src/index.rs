@@ -1,6 +1,6 @@
 //! A native-owned corpus for repeated exact searches, with a versioned binary format.
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
+use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
 use crate::brute::{cast, check_k, run_f32, run_f64, Params};
 use crate::metric::Metric;
@@ -61,6 +61,8 @@ pub struct Index<T: Element> {
     dim: usize,
     data: Vec<T>,
     stats: AnyStats,
+    /// Largest `|x|` over the rows (the magnitude rule of `embgeo_core::scale`).
+    max_abs: f64,
 }
 
 impl<T: Element> Index<T> {
@@ -86,6 +88,7 @@ impl<T: Element> Index<T> {
             dim,
             data: Vec::new(),
             stats,
+            max_abs: 0.0,
         })
     }
 
@@ -132,6 +135,7 @@ impl<T: Element> Index<T> {
             }
         }
         self.data.extend_from_slice(r);
+        self.max_abs = self.max_abs.max(crate::scaled::magnitude(r));
         Ok(())
     }
 
@@ -180,6 +184,16 @@ impl<T: Element> Index<T> {
             });
         }
         check_k(p.k, self.len(), false)?;
+        // extreme magnitudes: the free function on scaled copies (statistics recomputed there)
+        let scale = Scale::for_max_abs(self.max_abs.max(crate::scaled::magnitude(queries.as_slice())));
+        if !scale.is_identity() {
+            let corpus = MatRef::new(&self.data, self.len(), self.dim)?;
+            return crate::scaled::search_scaled(corpus, queries, scale, p, ctl);
+        }
+        match &self.stats {
+            AnyStats::F32(s) => s.usable("the index")?,
+            AnyStats::F64(s) => s.usable("the index")?,
+        }
         // reuse the tile checks of the free function
         let q = queries.as_slice();
         match &self.stats {

@@ -19,6 +19,12 @@
 //! duplicates (distance exactly 0, `√(s·s) = s` under cosine) and near-duplicates closer than
 //! f32 rounding. The Euclidean order is that of the squared distance.
 //!
+//! # Extreme magnitudes
+//! f64 data with `max |x|` outside `[2^-400, 2^400]` are searched on a copy scaled by a power
+//! of two (exact) and the distances scaled back exactly (`embgeo_core::scale`): neighbours are
+//! those of an unbounded exponent range, and a distance that does not fit in f64 (squared
+//! euclidean or dot far from 1) is an `OutOfRange` error, never 0 or ∞.
+//!
 //! # Memory
 //! No n × n buffer. Peak extra memory = output (`rows·k·12` bytes) + [`search_scratch`]:
 //! row statistics (`n·(16 + size_of::<T>())`, plus a normalised copy `n·d·size_of::<T>()`
@@ -52,13 +58,15 @@ mod index;
 pub mod metric;
 mod real;
 mod recall;
+mod scaled;
 mod select;
 mod stats;
 
-pub use brute::{all_points, search, search_scratch, Params, SYMMETRIC_STATE_BUDGET};
+pub use brute::{search_scratch, Params, SYMMETRIC_STATE_BUDGET};
 pub use index::{peek_header, Index, StoredType};
 pub use metric::Metric;
 pub use recall::{recall, ApproxIndex};
+pub use scaled::{all_points, search};
 
 /// The kernel level the runtime dispatch uses on this CPU: `"avx512"`, `"avx2+fma"`, `"neon"`
 /// or `"scalar"` (the GEMM kernels inside faer dispatch on their own). Setting the environment

@@ -20,6 +20,10 @@ pub(crate) struct Stats<R> {
     pub unit: Vec<R>,
     /// Largest `‖row‖`.
     pub max_norm: f64,
+    /// Cosine only: the first non-zero row whose `‖row‖²` is below the normal f64 range
+    /// (values below ~1e-154; its unit row is left zero). Only an index keeps such rows, for a
+    /// search that rescales (`embgeo_core::scale`); [`Stats::compute`] rejects them.
+    pub tiny: Option<usize>,
 }
 
 impl<R: Real> Stats<R> {
@@ -45,6 +49,11 @@ impl<R: Real> Stats<R> {
             match metric {
                 Metric::Euclidean | Metric::SqEuclidean => self.off.push(R::from_f64(s)),
                 Metric::Cosine => {
+                    if s < f64::MIN_POSITIVE && r.iter().any(|v| v.to_f64() != 0.0) {
+                        self.tiny.get_or_insert(first_row + i);
+                        self.unit.extend(r.iter().map(|_| R::default()));
+                        continue;
+                    }
                     if s == 0.0 {
                         return Err(Error::Degenerate(format!(
                             "row {} of {what} is a zero vector; cosine distance is undefined for it \
@@ -68,6 +77,7 @@ impl<R: Real> Stats<R> {
         if n <= CHUNK {
             let mut s = Self::default();
             s.extend(metric, rows, dim, what, 0)?;
+            s.usable(what)?;
             return Ok(s);
         }
         let parts = map_chunks(ctl, "norms", n, CHUNK, |r| {
@@ -84,8 +94,21 @@ impl<R: Real> Stats<R> {
             s.off.extend_from_slice(&p.off);
             s.unit.extend_from_slice(&p.unit);
             s.max_norm = s.max_norm.max(p.max_norm);
+            s.tiny = s.tiny.or(p.tiny);
         }
+        s.usable(what)?;
         Ok(s)
+    }
+
+    /// `Degenerate` if a row's norm underflowed under cosine ([`Stats::tiny`]).
+    pub(crate) fn usable(&self, what: &str) -> Result<()> {
+        match self.tiny {
+            None => Ok(()),
+            Some(row) => Err(Error::Degenerate(format!(
+                "row {row} of {what} has a norm below 1e-154 while other rows are far larger; \
+                 cosine distance cannot be computed for it in f64 (normalise or rescale the rows first)"
+            ))),
+        }
     }
 
     /// Bytes held.

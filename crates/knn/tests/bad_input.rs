@@ -172,11 +172,27 @@ fn zero_tile_parameters_are_out_of_range() {
 }
 
 #[test]
-fn huge_f64_values_are_out_of_range_not_infinite() {
+fn huge_f64_values_are_rescaled_or_out_of_range_never_infinite() {
+    // behaviour change (issue 17 item 6): euclidean distances of rows at 1e200 are
+    // representable, so they are computed on a power-of-two-scaled copy; squared distances
+    // (about 4e400) are not, and stay an OutOfRange error
     let x = [1e200f64, 0.0, -1e200, 3.0];
-    let e = all_points(
+    let nb = all_points(
         MatRef::new(&x, 2, 2).unwrap(),
         &Params::new(1, Metric::Euclidean),
+        &Ctl::detached(),
+    )
+    .unwrap();
+    // ‖(2e200, −3)‖ = 2e200 to within 1e-16 relative
+    assert_eq!(nb.indices, vec![1, 0]);
+    assert!(
+        (nb.distances[0] / 2e200 - 1.0).abs() < 1e-15,
+        "{:?}",
+        nb.distances
+    );
+    let e = all_points(
+        MatRef::new(&x, 2, 2).unwrap(),
+        &Params::new(1, Metric::SqEuclidean),
         &Ctl::detached(),
     )
     .unwrap_err();

@@ -18,6 +18,7 @@
 //! (O(m²·d), used when m ≤ d; no subtraction of m, so no cancellation). Both are exact: no
 //! sampling.
 
+use embgeo_core::scale::with_scaled;
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::Accum;
@@ -232,6 +233,9 @@ fn pair_squares_tiles<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'
 /// # Precision
 /// Sums in f64. The standard deviation comes from `E[c²] − E[c]²`; its absolute error is about
 /// `1e-16 / cosine_std` (negligible unless the cosines are almost all equal).
+/// # Magnitudes
+/// f64 data with `max |x|` outside `[2^-400, 2^400]` are reduced on a power-of-two-scaled copy
+/// (`embgeo_core::scale`; cosines and the ratio are scale-free, the norms scaled back exactly).
 /// # Errors
 /// `Empty` if n < 2 or d = 0; `NonFinite`; `Degenerate` if fewer than 2 rows are non-zero
 /// (the message gives the count); `Cancelled`.
@@ -241,6 +245,16 @@ fn pair_squares_tiles<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'
 /// Definitions above, from the `m × m` cosine matrix in numpy: fixtures `metrics/*`
 /// (`scripts/reference/metrics.py`) at rtol 1e-10.
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Anisotropy> {
+    with_scaled(x, |x, s| {
+        let mut r = compute_unscaled(x, params, ctl)?;
+        r.mean_norm = s.unscale(r.mean_norm, 1, "mean vector norm")?;
+        r.mean_row_norm = s.unscale(r.mean_row_norm, 1, "mean row norm")?;
+        Ok(r)
+    })
+}
+
+/// [`compute`] on data in the safe magnitude range.
+fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Anisotropy> {
     x.require_rows("X", 2, "anisotropy")?;
     x.require_cols("X", "anisotropy")?;
     x.check_finite("X")?;

@@ -5,6 +5,7 @@
 //! Chan et al.'s pairwise update, so the result is bit-identical for every thread count and
 //! free of the cancellation of the one-pass `Σx² − n·mean²` formula.
 
+use embgeo_core::scale::with_scaled;
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 
 /// Parameters of [`compute`].
@@ -105,6 +106,9 @@ fn merge(a: &mut Block, b: &Block) {
 /// `params.block_rows` rows, i.e. `40·d·⌈n / block_rows⌉` bytes plus the output.
 /// # Determinism
 /// Bit-identical for every `ctl.par` and thread count (fixed blocks, merged in order).
+/// # Magnitudes
+/// f64 data with `max |x|` outside `[2^-400, 2^400]` are reduced on a power-of-two-scaled copy
+/// (`embgeo_core::scale`) and the results scaled back exactly: finite whenever representable.
 /// # Errors
 /// `Empty` if n ≤ ddof or d = 0; `NonFinite` for NaN/±inf; `Cancelled` when `ctl` fires.
 /// # Panics
@@ -113,6 +117,18 @@ fn merge(a: &mut Block, b: &Block) {
 /// numpy `mean(axis=0)`, `var(axis=0, ddof=ddof)`, `min`, `max` (tested against a plain
 /// f64 two-pass reference here and in `__test__/column-stats.spec.ts`).
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<ColumnStats> {
+    with_scaled(x, |x, s| {
+        let mut r = compute_unscaled(x, params, ctl)?;
+        for v in r.mean.iter_mut().chain(&mut r.min).chain(&mut r.max) {
+            *v = s.unscale(*v, 1, "column mean")?;
+        }
+        s.unscale_all(&mut r.variance, 2, "column variance")?;
+        Ok(r)
+    })
+}
+
+/// [`compute`] on data in the safe magnitude range.
+fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<ColumnStats> {
     let needed = params.ddof as usize + 1;
     x.require_rows("X", needed, "columnStats")?;
     x.require_cols("X", "columnStats")?;

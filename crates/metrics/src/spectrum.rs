@@ -15,6 +15,7 @@
 //! - **Participation ratio** `(Σλ)² / Σλ²` (e.g. Gao et al. 2017; Recanatesi et al. 2019),
 //!   also in `[1, rank]`, dominated by the leading eigenvalues.
 
+use embgeo_core::scale::with_scaled;
 use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Result};
 use embgeo_pca::moments::{self, Kernel};
 
@@ -263,6 +264,10 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 /// # Determinism
 /// Fixed blocks and lanes merged in order, sequential eigensolver: bit-identical for every
 /// `ctl.par` and pool size; last-ulp drift across SIMD levels.
+/// # Magnitudes
+/// f64 data with `max |x|` outside `[2^-400, 2^400]` are decomposed on a power-of-two-scaled
+/// copy (`embgeo_core::scale`); eigenvalues are scaled back exactly, or `OutOfRange` when one
+/// does not fit in f64 (data near 1e-160 or 1e160 and beyond).
 /// # Errors
 /// `Empty` if n < 2 or d = 0; `NonFinite`; `OutOfRange` if `rank_rtol` is negative or not
 /// finite, or under the dense rule above; `Degenerate` if every row is the same (zero covariance); `Internal` if the
@@ -273,6 +278,18 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 /// `np.linalg.eigvalsh(np.cov(X.T))` clipped at 0 and thresholded as above: fixtures
 /// `metrics/*` at rtol 1e-10 (relative to `λ_max`; `wide-f32` takes the Gram route).
 pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
+    with_scaled(x, |x, s| {
+        let mut r = compute_unscaled(x, params, ctl)?;
+        s.unscale_all(&mut r.eigenvalues, 2, "covariance eigenvalue")?;
+        r.total_variance = s.unscale(r.total_variance, 2, "total variance")?;
+        // a threshold, not a result: rounding in the subnormal range is harmless
+        r.rank_tolerance = embgeo_core::scale::ldexp(r.rank_tolerance, -2 * s.exp());
+        Ok(r)
+    })
+}
+
+/// [`compute`] on data in the safe magnitude range.
+fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     x.require_rows("X", 2, "spectrum")?;
     x.require_cols("X", "spectrum")?;
     let (n, d) = (x.rows(), x.cols());

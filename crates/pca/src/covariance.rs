@@ -7,7 +7,7 @@
 //! `sqrt(λ·(W − ddof))`. All `d` eigenpairs are returned, also when n < d (the trailing ones are
 //! then 0 and their axes are an arbitrary basis of the null space).
 
-use embgeo_core::{Ctl, Error, Result};
+use embgeo_core::{Ctl, Error, Result, Scale};
 
 use crate::{Moments, Spectrum};
 
@@ -42,7 +42,8 @@ impl Default for Params {
 /// last-ulp drift across SIMD levels.
 /// # Errors
 /// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
-/// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `Internal` if the
+/// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `OutOfRange` if an
+/// eigenvalue does not fit in f64, `Internal` if the
 /// eigensolver does not converge, `Cancelled` (also checked after the eigendecomposition).
 /// # Panics
 /// Never on any input.
@@ -68,8 +69,13 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
              rescale them (e.g. divide by their largest absolute value) before fitting"
         )));
     }
+    // Entries far from 1 (data near 1e±150) make the eigensolver's internal squares under- or
+    // overflow: decompose 2^e·C (exact) and scale the eigenvalues back (`embgeo_core::scale`).
+    let scale = Scale::of(&[&c[..]]);
+    let c = if scale.is_identity() { c } else { scale.apply(&c) };
     // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
     let (mut values, components) = embgeo_core::linalg::eigh_desc(&c, d, true, faer::Par::Seq)?;
+    scale.unscale_all(&mut values, 1, "covariance eigenvalue")?;
     // The eigensolver cannot be interrupted (≈ 0.6 s at d = 1536): an abort during it is
     // honoured here, so an aborted fit never resolves.
     ctl.checkpoint()?;

@@ -240,7 +240,9 @@ impl Moments {
     /// (tested: `moments_are_bit_identical_across_thread_counts`).
     /// # Errors
     /// `Shape` (column count or weights length), `NonFinite`, `OutOfRange` (negative or
-    /// non-finite weight), `Cancelled` (checked before every block). On error `self` is unchanged.
+    /// non-finite weight, weights whose sum overflows, or data whose largest magnitude is
+    /// below ~1.5e-154 so that squares leave the f64 range), `Cancelled` (checked before every
+    /// block). On error `self` is unchanged.
     /// # Panics
     /// Never on any input.
     /// # Reference
@@ -266,6 +268,7 @@ impl Moments {
         if let Some(w) = weights {
             check_weights(w, x.rows())?;
         }
+        check_magnitudes(x, weights)?;
         let n = x.rows();
         if n == 0 {
             return Ok(());
@@ -468,6 +471,39 @@ fn check_weights(w: &[f64], rows: usize) -> Result<()> {
             expected: "finite values >= 0".into(),
             actual: format!("{v} at index {i}"),
         });
+    }
+    Ok(())
+}
+
+/// Smallest `max |x|` whose squares (the co-moment's units) stay normal f64: 2^-511 ≈ 1.5e-154.
+const MIN_MAGNITUDE: f64 = 1.491_668_146_240_041_3e-154;
+
+/// The co-moment is in squared data units (times the weights): refuse, with the culprit
+/// named, magnitudes whose squares fall below the normal f64 range, and weights whose sum (or
+/// whose products with the squared data) overflow although the data alone would fit.
+fn check_magnitudes<T: Element>(x: MatRef<'_, T>, weights: Option<&[f64]>) -> Result<()> {
+    let xmax = embgeo_core::scale::max_abs(&[x.as_slice()]);
+    if xmax > 0.0 && xmax < MIN_MAGNITUDE {
+        return Err(Error::OutOfRange {
+            name: "X",
+            expected: "values whose squares fit in f64: a largest magnitude of at least about 1.5e-154 \
+                       (multiply the data by a constant first; PCA directions do not change)"
+                .into(),
+            actual: format!("a largest magnitude of {xmax:e}"),
+        });
+    }
+    if let Some(w) = weights {
+        let sum: f64 = w.iter().sum();
+        let sq = xmax * xmax;
+        if !sum.is_finite() || (sq.is_finite() && !(sum * sq.max(1.0)).is_finite()) {
+            return Err(Error::OutOfRange {
+                name: "weights",
+                expected: "weights whose sum (times the squared data) fits in f64; divide them by their \
+                           largest value (only their ratios matter)"
+                    .into(),
+                actual: format!("a weight sum of {sum:e}"),
+            });
+        }
     }
     Ok(())
 }

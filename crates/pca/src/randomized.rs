@@ -63,6 +63,19 @@ pub fn solve<T: Element>(
     params: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Spectrum, Vec<f64>)> {
+    embgeo_core::scale::with_scaled(x, |x, s| {
+        crate::svd::unscale(solve_unscaled(x, center, k, params, ctl)?, s)
+    })
+}
+
+/// [`solve`] on data in the safe magnitude range.
+fn solve_unscaled<T: Element>(
+    x: MatRef<'_, T>,
+    center: bool,
+    k: usize,
+    params: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Spectrum, Vec<f64>)> {
     x.require_rows("X", 2, "PCA with the randomized solver")?;
     x.check_finite("X")?;
     let (n, d) = (x.rows(), x.cols());

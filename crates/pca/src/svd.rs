@@ -4,7 +4,8 @@
 //! explained variances `s² / (n − 1)`. Accurate also when n < d or the data are
 //! rank-deficient, at ≈ 4·n·d² flops and an n × d f64 copy of the data.
 
-use embgeo_core::{Ctl, Element, MatRef, Result};
+use embgeo_core::scale::with_scaled;
+use embgeo_core::{Ctl, Element, MatRef, Result, Scale};
 use rayon::prelude::*;
 
 use crate::{linalg, moments, Spectrum};
@@ -51,7 +52,25 @@ pub(crate) fn centred_copy<T: Element>(
 /// Never on any input.
 /// # Reference
 /// scikit-learn `PCA(svd_solver="full")` (LAPACK gesdd); fixtures `pca/*full*` at rtol 1e-10.
+/// # Magnitudes
+/// f64 data with `max |x|` outside `[2^-400, 2^400]` are decomposed on a power-of-two-scaled
+/// copy and the results scaled back exactly, or `OutOfRange` when a variance does not fit.
 pub fn solve<T: Element>(x: MatRef<'_, T>, center: bool, ctl: &Ctl<'_>) -> Result<(Spectrum, Vec<f64>)> {
+    with_scaled(x, |x, s| unscale(solve_unscaled(x, center, ctl)?, s))
+}
+
+/// Scale a spectrum and mean computed on data scaled by `s` back to the data's units
+/// (`embgeo_core::scale`): variances by `2^-2e`, singular values and the mean by `2^-e`.
+pub(crate) fn unscale((mut sp, mut mean): (Spectrum, Vec<f64>), s: Scale) -> Result<(Spectrum, Vec<f64>)> {
+    s.unscale_all(&mut sp.explained_variance, 2, "explained variance")?;
+    s.unscale_all(&mut sp.singular_values, 1, "singular value")?;
+    sp.total_variance = s.unscale(sp.total_variance, 2, "total variance")?;
+    s.unscale_all(&mut mean, 1, "mean")?;
+    Ok((sp, mean))
+}
+
+/// [`solve`] on data in the safe magnitude range.
+fn solve_unscaled<T: Element>(x: MatRef<'_, T>, center: bool, ctl: &Ctl<'_>) -> Result<(Spectrum, Vec<f64>)> {
     x.require_rows("X", 2, "PCA with the svd solver")?;
     x.check_finite("X")?;
     ctl.checkpoint()?;
