@@ -14,6 +14,7 @@ use crate::error::to_napi;
 use crate::input::{on_matrix, params, to_u32, Data, FloatArg, OnMatrix};
 use crate::model::{HeapBytes, Model, Ticket};
 use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+use crate::twins;
 
 /// Neighbours of each query row, best first (row-major `rows × k`).
 #[napi(object)]
@@ -85,49 +86,20 @@ impl Job for KnnJob<'_> {
     }
 }
 
-/// Exact k nearest neighbours (`options`: `{ k, metric }`); blocks the calling thread. Without
-/// `queries`, every corpus row against the others (itself excluded by index).
-#[napi]
-pub fn knn_sync(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
-    cols: u32,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
-) -> napi::Result<KnnOut> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    run_sync(
-        env,
-        &KnnJob {
-            corpus: Data::borrowed(corpus),
-            queries: queries.map(Data::borrowed),
-            cols,
-            params,
-        },
-    )
-}
-
-/// Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns.
-#[napi(ts_return_type = "Promise<KnnOut>")]
-pub fn knn(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
-    cols: u32,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
-    control: Option<&JobControl>,
-) -> napi::Result<AsyncTask<JobTask<KnnJob<'static>>>> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    Ok(run_async(
-        KnnJob {
-            corpus: Data::copied(corpus),
-            queries: queries.map(Data::copied),
-            cols,
-            params,
-        },
-        control,
-    ))
-}
+twins!(
+    /// Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
+    /// row against the others (itself excluded by index).
+    knn_sync, knn -> KnnOut, "Promise<KnnOut>", KnnJob<'static>;
+    |env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
+        cols: u32,
+        #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
+        #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object
+    ) {
+        let params = params(env, options)?;
+        Ok(KnnJob { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
+    }
+);
 
 /// An index of either element type (`None` once disposed).
 pub enum AnyIndex {

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::to_napi;
 use crate::input::{on_matrix, rows_out, Data, OnMatrix, Rows};
-use crate::matrix_twins;
+use crate::matrix_fn;
 use crate::model::{HeapBytes, Model, Ticket};
-use crate::task::{Job, MatrixFn};
+use crate::task::Job;
 
 /// What a model job does with its rows.
 #[napi(string_enum = "camelCase")]
@@ -455,27 +455,11 @@ pub struct AbttOut {
     pub directions: Float64Array,
 }
 
-/// `embgeo_pca::all_but_the_top`.
-pub struct AllButTheTop;
-
-impl MatrixFn for AllButTheTop {
-    type Params = all_but_the_top::Params;
-    type Output = AbttOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<AbttOut> {
+matrix_fn!(
+    /// All-but-the-top post-processing (`embgeo_pca::all_but_the_top`).
+    all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
+    "Promise<AbttOut>", |x, p, ctl| {
         let o = all_but_the_top::apply(x, p, ctl)?;
-        Ok(AbttOut {
-            data: rows_out(o.data),
-            mean: o.mean.into(),
-            directions: o.directions.into(),
-        })
+        Ok(AbttOut { data: rows_out(o.data), mean: o.mean.into(), directions: o.directions.into() })
     }
-}
-
-matrix_twins!(
-    all_but_the_top_sync,
-    all_but_the_top,
-    AllButTheTop,
-    AbttOut,
-    "Promise<AbttOut>",
-    "{ remove: number }"
 );

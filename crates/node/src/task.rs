@@ -203,45 +203,81 @@ impl<F: MatrixFn> Job for MatrixJob<'_, F> {
     }
 }
 
-/// `fooSync(data, cols, options)` and `foo(data, cols, options, control)` for a [`MatrixFn`].
+/// Build a job on the JS thread: a failure (e.g. in the options) is thrown synchronously.
+pub fn build<J>(env: Env, job: impl FnOnce() -> Result<J, CoreError>) -> napi::Result<J> {
+    job().map_err(|e| to_napi(env, &e))
+}
+
+/// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
+/// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
+/// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
+/// from the arguments, `$env` and `$hold` (one of the two).
 #[macro_export]
-macro_rules! matrix_twins {
-    ($sync:ident, $async_:ident, $f:ty, $out:ty, $promise:literal, $opts:literal) => {
-        /// Blocks the calling thread; `data` is read in place.
+macro_rules! twins {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty, $promise:literal, $job_ty:ty;
+     |$env:ident, $hold:ident| ($($params:tt)*) $job:block) => {
+        $(#[doc = $doc])*
         #[napi_derive::napi]
-        pub fn $sync(
-            env: napi::Env,
-            #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-            cols: u32,
-            #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object,
-        ) -> napi::Result<$out> {
-            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
-            let job = $crate::task::MatrixJob::<$f> {
-                data: $crate::input::Data::borrowed(data),
-                cols,
-                params,
-            };
-            $crate::task::run_sync(env, &job)
+        pub fn $sync($env: napi::Env, $($params)*) -> napi::Result<$out> {
+            #[allow(unused_variables)]
+            let $hold = $crate::input::Borrowed;
+            let job = $crate::task::build($env, move || $job)?;
+            $crate::task::run_sync($env, &job)
         }
 
-        /// Runs on the embgeo pool; `data` is copied once before this returns.
+        $(#[doc = $doc])*
         #[napi_derive::napi(ts_return_type = $promise)]
         pub fn $async_(
-            env: napi::Env,
-            #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-            cols: u32,
-            #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object,
+            $env: napi::Env,
+            $($params)*,
             control: Option<&$crate::task::JobControl>,
-        ) -> napi::Result<
-            napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$crate::task::MatrixJob<'static, $f>>>,
-        > {
-            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
-            let job = $crate::task::MatrixJob::<$f> {
-                data: $crate::input::Data::copied(data),
-                cols,
-                params,
-            };
+        ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
+            #[allow(unused_variables)]
+            let $hold = $crate::input::Copied;
+            let job = $crate::task::build($env, move || $job)?;
             Ok($crate::task::run_async(job, control))
         }
+    };
+}
+
+/// [`twins!`] of a [`MatrixFn`] `$f` taking `(data, cols, options)`, options typed `$opts`.
+#[macro_export]
+macro_rules! matrix_twins {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ty, $out:ty, $promise:literal, $opts:literal) => {
+        $crate::twins!(
+            $(#[doc = $doc])*
+            $sync, $async_ -> $out, $promise, $crate::task::MatrixJob<'static, $f>;
+            |env, hold| (
+                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
+                cols: u32,
+                #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object
+            ) {
+                let params = $crate::input::params(env, options)?;
+                Ok($crate::task::MatrixJob::<$f> { data: hold.data(data), cols, params })
+            }
+        );
+    };
+}
+
+/// A [`MatrixFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
+/// call) and its [`matrix_twins!`].
+#[macro_export]
+macro_rules! matrix_fn {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
+     $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
+        /// The call of a matrix function.
+        pub struct $f;
+
+        impl $crate::task::MatrixFn for $f {
+            type Params = $params;
+            type Output = $out;
+            fn call<T: embgeo_core::Element>(
+                $x: embgeo_core::MatRef<'_, T>,
+                $p: &$params,
+                $ctl: &embgeo_core::Ctl<'_>,
+            ) -> embgeo_core::Result<$out> $body
+        }
+
+        $crate::matrix_twins!($(#[doc = $doc])* $sync, $async_, $f, $out, $promise, $opts);
     };
 }
