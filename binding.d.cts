@@ -433,10 +433,10 @@ export interface SummaryOut {
 /** The rows `indices` of a matrix, copied, in its element type. */
 export declare function takeRows(data: Float32Array | Float64Array, cols: number, indices: Uint32Array): Float32Array | Float64Array
 
-/** Test hook: panic in an async job (see module docs). */
+/** r" Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanic(place: string, control?: JobControl | undefined | null): Promise<number>
 
-/** Test hook: panic synchronously (see module docs). */
+/** r" Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanicSync(place: string): number
 
 /** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */

@@ -246,26 +246,27 @@ pub struct HistogramOut {
     pub counts: Vec<u32>,
 }
 
+impl From<summary::Histogram> for HistogramOut {
+    fn from(h: summary::Histogram) -> Self {
+        Self {
+            edges: h.edges,
+            counts: h.counts,
+        }
+    }
+}
+
 /// Equal-width histogram of `values` with `bins` bins.
 #[napi]
 #[must_use]
 pub fn histogram(values: &[f64], bins: u32) -> HistogramOut {
-    let h = summary::histogram(values, bins as usize);
-    HistogramOut {
-        edges: h.edges,
-        counts: h.counts,
-    }
+    summary::histogram(values, bins as usize).into()
 }
 
 /// Histogram of integer counts, one bin per integer up to `maxBins` bins.
 #[napi]
 #[must_use]
 pub fn integer_histogram(values: &[u32], max_bins: u32) -> HistogramOut {
-    let h = summary::integer_histogram(values, max_bins as usize);
-    HistogramOut {
-        edges: h.edges,
-        counts: h.counts,
-    }
+    summary::integer_histogram(values, max_bins as usize).into()
 }
 
 /// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.

@@ -59,6 +59,43 @@ pub trait Fittable: HeapBytes + Sized + Send + Sync + 'static {
     fn from_bytes(b: &[u8]) -> Result<Self>;
 }
 
+/// The [`Fittable`] items `Pca` and `Whitener` share: options, busy message, transforms, files.
+macro_rules! fittable_common {
+    ($m:ident, $module:ident, $what:literal, $to_json:ident, $from_json:ident, $to_bytes:ident, $from_bytes:ident) => {
+        type Params = $module::Params;
+        const BUSY: &'static str = concat!(
+            "this ",
+            $what,
+            " has a pending fit or transform; await it first"
+        );
+        fn create(p: $module::Params) -> Result<Self> {
+            $m::new(p)
+        }
+        fn unfitted(&self) -> Result<Self> {
+            $m::new(*self.params())
+        }
+        fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
+            if inverse {
+                self.inverse_transform(x, ctl)
+            } else {
+                self.transform(x, ctl)
+            }
+        }
+        fn to_json(&self) -> Result<String> {
+            model_io::$to_json(self)
+        }
+        fn from_json(s: &str) -> Result<Self> {
+            model_io::$from_json(s)
+        }
+        fn to_bytes(&self) -> Result<Vec<u8>> {
+            model_io::$to_bytes(self)
+        }
+        fn from_bytes(b: &[u8]) -> Result<Self> {
+            model_io::$from_bytes(b)
+        }
+    };
+}
+
 /// The learned state of a PCA (scikit-learn's trailing-underscore attributes).
 #[napi(object)]
 pub struct PcaState {
@@ -76,24 +113,18 @@ pub struct PcaState {
 }
 
 impl Fittable for Pca {
-    type Params = pca::Params;
     type State = PcaState;
-    const BUSY: &'static str = "this PCA has a pending fit or transform; await it first";
-    fn create(p: pca::Params) -> Result<Self> {
-        Pca::new(p)
-    }
-    fn unfitted(&self) -> Result<Self> {
-        Pca::new(*self.params())
-    }
+    fittable_common!(
+        Pca,
+        pca,
+        "PCA",
+        pca_to_json,
+        pca_from_json,
+        pca_to_bytes,
+        pca_from_bytes
+    );
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, _: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, ctl)
-    }
-    fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
-        if inverse {
-            self.inverse_transform(x, ctl)
-        } else {
-            self.transform(x, ctl)
-        }
     }
     fn state(&self) -> Option<PcaState> {
         let f = self.fitted().ok()?;
@@ -116,18 +147,6 @@ impl Fittable for Pca {
             n_samples_seen: f.n_samples_seen as f64,
         })
     }
-    fn to_json(&self) -> Result<String> {
-        model_io::pca_to_json(self)
-    }
-    fn from_json(s: &str) -> Result<Self> {
-        model_io::pca_from_json(s)
-    }
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        model_io::pca_to_bytes(self)
-    }
-    fn from_bytes(b: &[u8]) -> Result<Self> {
-        model_io::pca_from_bytes(b)
-    }
 }
 
 /// The learned state of a Whitener.
@@ -145,24 +164,18 @@ pub struct WhitenerState {
 }
 
 impl Fittable for Whitener {
-    type Params = whiten::Params;
     type State = WhitenerState;
-    const BUSY: &'static str = "this Whitener has a pending fit or transform; await it first";
-    fn create(p: whiten::Params) -> Result<Self> {
-        Whitener::new(p)
-    }
-    fn unfitted(&self) -> Result<Self> {
-        Whitener::new(*self.params())
-    }
+    fittable_common!(
+        Whitener,
+        whiten,
+        "Whitener",
+        whitener_to_json,
+        whitener_from_json,
+        whitener_to_bytes,
+        whitener_from_bytes
+    );
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, w: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, w, ctl)
-    }
-    fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
-        if inverse {
-            self.inverse_transform(x, ctl)
-        } else {
-            self.transform(x, ctl)
-        }
     }
     fn state(&self) -> Option<WhitenerState> {
         let s = Whitener::state(self).ok()?;
@@ -175,18 +188,6 @@ impl Fittable for Whitener {
             n_samples_seen: s.n_samples_seen as f64,
             weighted: s.weighted,
         })
-    }
-    fn to_json(&self) -> Result<String> {
-        model_io::whitener_to_json(self)
-    }
-    fn from_json(s: &str) -> Result<Self> {
-        model_io::whitener_from_json(s)
-    }
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        model_io::whitener_to_bytes(self)
-    }
-    fn from_bytes(b: &[u8]) -> Result<Self> {
-        model_io::whitener_from_bytes(b)
     }
 }
 
