@@ -129,8 +129,8 @@ impl Job for IdJob<'_> {
 }
 
 twins!(
-    /// Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride");
-    /// `options` is the options object as JavaScript validated it (plus `metric`).
+    #[doc = " Run the registry's estimator `name` (e.g. \"twoNN\", \"localId\", \"idScaling:gride\");"]
+    #[doc = " `options` is the options object as JavaScript validated it (plus `metric`)."]
     intdim_run_sync, intdim_run -> Either<IdOut, CurveOut>, "Promise<IdOut | CurveOut>", IdJob<'static>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,

@@ -69,7 +69,7 @@ impl Job for ReadJob {
 }
 
 twins!(
-    /// Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them).
+    #[doc = " Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them)."]
     read_embeddings_sync, read_embeddings -> EmbeddingFileOut, "Promise<EmbeddingFileOut>", ReadJob;
     |env, hold| (
         path: String,
@@ -162,8 +162,8 @@ impl Job for WriteJob<'_> {
 }
 
 twins!(
-    /// Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or
-    /// `.fvecs`/`.ivecs` (`vecs = true`, f32 or i32 data).
+    #[doc = " Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or"]
+    #[doc = " `.fvecs`/`.ivecs` (`vecs = true`, f32 or i32 data)."]
     write_matrix_sync, write_matrix -> (), "Promise<void>", WriteJob<'static>;
     |env, hold| (
         path: String,

@@ -22,7 +22,7 @@ pub struct ColumnStatsOut {
 }
 
 matrix_fn!(
-    /// Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory.
+    #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
     column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
     "Promise<ColumnStatsOut>", |x, p, ctl| {
         let s = column_stats::compute(x, p, ctl)?;
@@ -49,7 +49,7 @@ pub struct AnisotropyOut {
 }
 
 matrix_fn!(
-    /// Anisotropy measures (`embgeo_metrics::anisotropy`).
+    #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
     anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut,
     "Promise<AnisotropyOut>", |x, p, ctl| {
         let a = anisotropy::compute(x, p, ctl)?;
@@ -80,7 +80,7 @@ pub struct SpectrumOut {
 }
 
 matrix_fn!(
-    /// Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`).
+    #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
     spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
     "Promise<SpectrumOut>", |x, p, ctl| {
         let s = spectrum::compute(x, p, ctl)?;
@@ -108,7 +108,7 @@ pub struct DuplicatesOut {
 }
 
 matrix_fn!(
-    /// Exact duplicate rows (`embgeo_metrics::duplicates`).
+    #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
     duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
     "Promise<DuplicatesOut>", |x, p, ctl| {
         let d = duplicates::compute(x, p, ctl)?;
@@ -127,13 +127,13 @@ matrix_fn!(
 pub struct NoOptions {}
 
 matrix_fn!(
-    /// The n row norms, as f64 (`embgeo_metrics::norms::row_norms`).
+    #[doc = " The n row norms, as f64 (`embgeo_metrics::norms::row_norms`)."]
     row_norms_sync, row_norms, RowNorms(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
     |x, _, ctl| { Ok(norms::row_norms(x, ctl)?.into()) }
 );
 
 matrix_fn!(
-    /// The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`).
+    #[doc = " The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`)."]
     unit_rows_sync, unit_rows, UnitRows(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
     |x, _, ctl| { Ok(norms::unit_rows(x, ctl)?.into()) }
 );
@@ -190,7 +190,7 @@ impl Job for HubnessJob<'_> {
 }
 
 twins!(
-    /// Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`).
+    #[doc = " Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`)."]
     hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", HubnessJob<'static>;
     |env, hold| (
         indices: &[u32],

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::to_napi;
 use crate::input::{on_matrix, rows_out, Data, OnMatrix, Rows};
-use crate::matrix_fn;
 use crate::model::{HeapBytes, Model, Ticket};
 use crate::task::Job;
+use crate::{matrix_fn, method_twins};
 
 /// What a model job does with its rows.
 #[napi(string_enum = "camelCase")]
@@ -334,37 +334,25 @@ macro_rules! model_class {
                 self.model.report(env)
             }
 
-            /// Run `op` on the calling thread; `weights` (one per row) only for whitener fits.
-            #[napi(ts_return_type = "Float32Array | Float64Array | null")]
-            pub fn run_sync(
-                &self,
-                env: Env,
+        }
+
+        method_twins!(
+            #[doc = " Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs."]
+            $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>", ModelJob<'static, $model>;
+            |self, env, hold| (
                 op: ModelOp,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
-                weights: Option<&[f64]>,
-            ) -> napi::Result<Option<Rows>> {
-                let job = ModelJob::new(&self.model, op, Data::borrowed(data), cols, weights).map_err(|e| to_napi(env, &e))?;
-                let out = crate::task::run_sync(env, &job);
+                weights: Option<&[f64]>
+            ) {
+                ModelJob::new(&self.model, op, hold.data(data), cols, weights)
+            } then {
                 self.model.report(env)?;
-                out
             }
+        );
 
-            /// Run `op` on the embgeo pool; inputs are copied once before this returns.
-            #[napi(ts_return_type = "Promise<Float32Array | Float64Array | null>")]
-            pub fn run(
-                &self,
-                env: Env,
-                op: ModelOp,
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
-                cols: u32,
-                weights: Option<&[f64]>,
-                control: Option<&crate::task::JobControl>,
-            ) -> napi::Result<napi::bindgen_prelude::AsyncTask<crate::task::JobTask<ModelJob<'static, $model>>>> {
-                let job = ModelJob::new(&self.model, op, Data::copied(data), cols, weights).map_err(|e| to_napi(env, &e))?;
-                Ok(crate::task::run_async(job, control))
-            }
-
+        #[napi]
+        impl $class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self) -> Option<$state> {
@@ -395,6 +383,7 @@ macro_rules! model_class {
                 Self::wrap(env, <$model as Fittable>::from_bytes(bytes))
             }
         }
+
     };
 }
 
@@ -457,7 +446,7 @@ pub struct AbttOut {
 }
 
 matrix_fn!(
-    /// All-but-the-top post-processing (`embgeo_pca::all_but_the_top`).
+    #[doc = " All-but-the-top post-processing (`embgeo_pca::all_but_the_top`)."]
     all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
     "Promise<AbttOut>", |x, p, ctl| {
         let o = all_but_the_top::apply(x, p, ctl)?;

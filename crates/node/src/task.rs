@@ -211,7 +211,8 @@ pub fn build<J>(env: Env, job: impl FnOnce() -> Result<J, CoreError>) -> napi::R
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
-/// from the arguments, `$env` and `$hold` (one of the two).
+/// from the arguments, `$env` and `$hold` (one of the two). Docs of this macro family are written
+/// `#[doc = " ..."]`: napi would copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
 macro_rules! twins {
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty, $promise:literal, $job_ty:ty;
@@ -279,5 +280,43 @@ macro_rules! matrix_fn {
         }
 
         $crate::matrix_twins!($(#[doc = $doc])* $sync, $async_, $f, $out, $promise, $opts);
+    };
+}
+
+/// [`twins!`] as methods of the napi class `$class`, in an `#[napi] impl` block of their own;
+/// `$after` (if any) runs on the JS thread after the sync twin, whatever its outcome; `as "T"`
+/// gives the sync twin's TypeScript return type where napi's own would name a Rust alias.
+#[macro_export]
+macro_rules! method_twins {
+    ($(#[doc = $doc:literal])* $class:ident: $sync:ident, $async_:ident -> $out:ty $(as $sync_ts:literal)?, $promise:literal, $job_ty:ty;
+     |$self:ident, $env:ident, $hold:ident| ($($params:tt)*) $job:block $(then $after:block)?) => {
+        #[napi_derive::napi]
+        impl $class {
+            $(#[doc = $doc])*
+            #[napi$((ts_return_type = $sync_ts))?]
+            pub fn $sync(&$self, $env: napi::Env, $($params)*) -> napi::Result<$out> {
+                #[allow(unused_variables)]
+                let $hold = $crate::input::Borrowed;
+                let job = $crate::task::build($env, move || $job)?;
+                let out = $crate::task::run_sync($env, &job);
+                drop(job);
+                $($after;)?
+                out
+            }
+
+            $(#[doc = $doc])*
+            #[napi(ts_return_type = $promise)]
+            pub fn $async_(
+                &$self,
+                $env: napi::Env,
+                $($params)*,
+                control: Option<&$crate::task::JobControl>,
+            ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
+                #[allow(unused_variables)]
+                let $hold = $crate::input::Copied;
+                let job = $crate::task::build($env, move || $job)?;
+                Ok($crate::task::run_async(job, control))
+            }
+        }
     };
 }

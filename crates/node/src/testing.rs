@@ -47,7 +47,7 @@ impl Job for PanicJob {
 }
 
 twins!(
-    /// Test hook: panic in the caller or a pool worker (see module docs).
+    #[doc = " Test hook: panic in the caller or a pool worker (see module docs)."]
     test_panic_sync, test_panic -> u32, "Promise<number>", PanicJob;
     |env, hold| (place: String) { Ok(PanicJob { place }) }
 );
