@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::input::{on_matrix, Data, OnMatrix};
+use crate::input::{on_matrix, Borrowed, Copied, Data, OnMatrix};
 use crate::{error::to_napi, pool};
 
 /// One unit of work for the numeric crates.
@@ -208,6 +208,27 @@ pub fn build<J>(env: Env, job: impl FnOnce() -> Result<J, CoreError>) -> napi::R
     job().map_err(|e| to_napi(env, &e))
 }
 
+/// The sync twin: build the job (arrays borrowed), run it while the JS thread waits.
+pub fn sync_twin<J: Job>(
+    env: Env,
+    job: impl FnOnce(Borrowed) -> Result<J, CoreError>,
+) -> napi::Result<J::Output> {
+    run_sync(env, &build(env, || job(Borrowed))?)
+}
+
+/// The async twin: build the job (arrays copied) and queue it.
+pub fn async_twin<J>(
+    env: Env,
+    control: Option<&JobControl>,
+    job: impl FnOnce(Copied) -> Result<J, CoreError>,
+) -> napi::Result<AsyncTask<JobTask<J>>>
+where
+    J: Job + 'static,
+    J::Output: ToNapiValue + TypeName + 'static,
+{
+    Ok(run_async(build(env, || job(Copied))?, control))
+}
+
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
@@ -219,24 +240,20 @@ macro_rules! twins {
      |$env:ident, $hold:ident| ($($params:tt)*) $job:block) => {
         $(#[doc = $doc])*
         #[napi_derive::napi]
+        #[allow(unused_variables)]
         pub fn $sync($env: napi::Env, $($params)*) -> napi::Result<$out> {
-            #[allow(unused_variables)]
-            let $hold = $crate::input::Borrowed;
-            let job = $crate::task::build($env, move || $job)?;
-            $crate::task::run_sync($env, &job)
+            $crate::task::sync_twin($env, move |$hold| $job)
         }
 
         $(#[doc = $doc])*
         #[napi_derive::napi(ts_return_type = $promise)]
+        #[allow(unused_variables)]
         pub fn $async_(
             $env: napi::Env,
             $($params)*,
             control: Option<&$crate::task::JobControl>,
         ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
-            #[allow(unused_variables)]
-            let $hold = $crate::input::Copied;
-            let job = $crate::task::build($env, move || $job)?;
-            Ok($crate::task::run_async(job, control))
+            $crate::task::async_twin($env, control, move |$hold| $job)
         }
     };
 }
@@ -294,28 +311,23 @@ macro_rules! method_twins {
         impl $class {
             $(#[doc = $doc])*
             #[napi$((ts_return_type = $sync_ts))?]
+            #[allow(unused_variables)]
             pub fn $sync(&$self, $env: napi::Env, $($params)*) -> napi::Result<$out> {
-                #[allow(unused_variables)]
-                let $hold = $crate::input::Borrowed;
-                let job = $crate::task::build($env, move || $job)?;
-                let out = $crate::task::run_sync($env, &job);
-                drop(job);
+                let out = $crate::task::sync_twin($env, move |$hold| $job);
                 $($after;)?
                 out
             }
 
             $(#[doc = $doc])*
             #[napi(ts_return_type = $promise)]
+            #[allow(unused_variables)]
             pub fn $async_(
                 &$self,
                 $env: napi::Env,
                 $($params)*,
                 control: Option<&$crate::task::JobControl>,
             ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
-                #[allow(unused_variables)]
-                let $hold = $crate::input::Copied;
-                let job = $crate::task::build($env, move || $job)?;
-                Ok($crate::task::run_async(job, control))
+                $crate::task::async_twin($env, control, move |$hold| $job)
             }
         }
     };
