@@ -41,9 +41,9 @@ export declare class NativeKnnIndex {
    * search is pending.
    */
   dispose(): void
-  /** Search synchronously (`options`: `{ k }`; blocks the calling thread). */
+  /** Search the index (`options`: `{ k }`). */
   searchSync(queries: Float32Array | Float64Array, cols: number, options: { k: number }): KnnOut
-  /** Search on the embgeo pool; `queries` are copied once before this returns. */
+  /** Search the index (`options`: `{ k }`). */
   search(queries: Float32Array | Float64Array, cols: number, options: { k: number }, control?: JobControl | undefined | null): Promise<KnnOut>
 }
 
@@ -57,9 +57,9 @@ export declare class NativePca {
   get memory(): number
   /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
-  /** Run `op` on the calling thread; `weights` (one per row) only for whitener fits. */
+  /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
-  /** Run `op` on the embgeo pool; inputs are copied once before this returns. */
+  /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): PcaState | null
@@ -87,9 +87,9 @@ export declare class NativeWhitener {
   get memory(): number
   /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
-  /** Run `op` on the calling thread; `weights` (one per row) only for whitener fits. */
+  /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
-  /** Run `op` on the embgeo pool; inputs are copied once before this returns. */
+  /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): WhitenerState | null
@@ -112,13 +112,13 @@ export interface AbttOut {
   directions: Float64Array
 }
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** All-but-the-top post-processing (`embgeo_pca::all_but_the_top`). */
 export declare function allButTheTop(data: Float32Array | Float64Array, cols: number, options: { remove: number }, control?: JobControl | undefined | null): Promise<AbttOut>
 
-/** Blocks the calling thread; `data` is read in place. */
+/** All-but-the-top post-processing (`embgeo_pca::all_but_the_top`). */
 export declare function allButTheTopSync(data: Float32Array | Float64Array, cols: number, options: { remove: number }): AbttOut
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropy(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<AnisotropyOut>
 
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
@@ -132,10 +132,10 @@ export interface AnisotropyOut {
   cosineStd: number
 }
 
-/** Blocks the calling thread; `data` is read in place. */
+/** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory. */
 export declare function columnStats(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
 
 /** Per-column statistics (`Float64Array`s of length `cols`). */
@@ -147,7 +147,7 @@ export interface ColumnStatsOut {
   max: Float64Array
 }
 
-/** Blocks the calling thread; `data` is read in place. */
+/** Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory. */
 export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }): ColumnStatsOut
 
 /** One ID-versus-scale curve. */
@@ -164,7 +164,7 @@ export interface CurveOut {
   sizes: Float64Array
 }
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** Exact duplicate rows (`embgeo_metrics::duplicates`). */
 export declare function duplicates(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<DuplicatesOut>
 
 /** Exact duplicate rows (`embgeo_metrics::duplicates`). */
@@ -176,7 +176,7 @@ export interface DuplicatesOut {
   firstOf: Uint32Array
 }
 
-/** Blocks the calling thread; `data` is read in place. */
+/** Exact duplicate rows (`embgeo_metrics::duplicates`). */
 export declare function duplicatesSync(data: Float32Array | Float64Array, cols: number, options: {}): DuplicatesOut
 
 /** Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`). */
@@ -205,7 +205,7 @@ export interface HistogramOut {
   counts: Array<number>
 }
 
-/** Hubness on the embgeo pool; `indices` are copied once before this returns. */
+/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`). */
 export declare function hubness(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
 
 /** Hubness measures of a kNN graph (`embgeo_metrics::hubness`). */
@@ -220,7 +220,7 @@ export interface HubnessOut {
   hubOccurrence: number
 }
 
-/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`); blocks. */
+/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`). */
 export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }): HubnessOut
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
@@ -255,12 +255,15 @@ export declare function intdimBenchmarkManifold(name: string, n: number, noise: 
 /** `[name, intrinsic dimension, ambient dimension]` of every benchmark manifold. */
 export declare function intdimManifolds(): Array<[string, number, number]>
 
-/** [`intdim_run_sync`] on the embgeo pool; `data` is copied once before this returns. */
+/**
+ * Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride");
+ * `options` is the options object as JavaScript validated it (plus `metric`).
+ */
 export declare function intdimRun(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null, control?: JobControl | undefined | null): Promise<IdOut | CurveOut>
 
 /**
- * Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride") on the
- * calling thread; `options` is the options object as JavaScript validated it (plus `metric`).
+ * Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride");
+ * `options` is the options object as JavaScript validated it (plus `metric`).
  */
 export declare function intdimRunSync(data: Float32Array | Float64Array, cols: number, name: string, options: Record<string, unknown>, neighbors?: NeighborsArg | undefined | null): IdOut | CurveOut
 
@@ -273,7 +276,10 @@ export declare function intdimSchema(): any
 /** Histogram of integer counts, one bin per integer up to `maxBins` bins. */
 export declare function integerHistogram(values: Uint32Array, maxBins: number): HistogramOut
 
-/** Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns. */
+/**
+ * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
+ * row against the others (itself excluded by index).
+ */
 export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }, control?: JobControl | undefined | null): Promise<KnnOut>
 
 /** Neighbours of each query row, best first (row-major `rows × k`). */
@@ -287,8 +293,8 @@ export interface KnnOut {
 }
 
 /**
- * Exact k nearest neighbours (`options`: `{ k, metric }`); blocks the calling thread. Without
- * `queries`, every corpus row against the others (itself excluded by index).
+ * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
+ * row against the others (itself excluded by index).
  */
 export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }): KnnOut
 
@@ -364,10 +370,10 @@ export interface ProgressSnapshot {
   total: number
 }
 
-/** Read an embedding matrix from `path` on the embgeo pool. */
+/** Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them). */
 export declare function readEmbeddings(path: string, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
 
-/** Read an embedding matrix from `path`; blocks the calling thread. */
+/** Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them). */
 export declare function readEmbeddingsSync(path: string, options?: Record<string, unknown>): EmbeddingFileOut
 
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
@@ -379,10 +385,10 @@ export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array
  */
 export declare function removePendingTemporaries(): number
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** The n row norms, as f64 (`embgeo_metrics::norms::row_norms`). */
 export declare function rowNorms(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
 
-/** Blocks the calling thread; `data` is read in place. */
+/** The n row norms, as f64 (`embgeo_metrics::norms::row_norms`). */
 export declare function rowNormsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
 
 /** `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending. */
@@ -391,7 +397,7 @@ export declare function sampleIndices(n: number, m: number, seed: number): Uint3
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
 export declare function setThreads(threads: number): void
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`). */
 export declare function spectrum(data: Float32Array | Float64Array, cols: number, options: { rankRtol?: number }, control?: JobControl | undefined | null): Promise<SpectrumOut>
 
 /** Covariance spectrum and its summaries (`embgeo_metrics::spectrum`). */
@@ -407,7 +413,7 @@ export interface SpectrumOut {
   rankTolerance: number
 }
 
-/** Blocks the calling thread; `data` is read in place. */
+/** Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`). */
 export declare function spectrumSync(data: Float32Array | Float64Array, cols: number, options: { rankRtol?: number }): SpectrumOut
 
 /** min, max, mean, median, population std, 10th and 90th percentiles. */
@@ -427,19 +433,19 @@ export interface SummaryOut {
 /** The rows `indices` of a matrix, copied, in its element type. */
 export declare function takeRows(data: Float32Array | Float64Array, cols: number, indices: Uint32Array): Float32Array | Float64Array
 
-/** Test hook: panic in an async job (see module docs). */
+/** Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanic(place: string, control?: JobControl | undefined | null): Promise<number>
 
-/** Test hook: panic synchronously (see module docs). */
+/** Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanicSync(place: string): number
 
 /** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */
 export declare function testSleep(steps: number, ms: number, control?: JobControl | undefined | null): Promise<number>
 
-/** Runs on the embgeo pool; `data` is copied once before this returns. */
+/** The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`). */
 export declare function unitRows(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
 
-/** Blocks the calling thread; `data` is read in place. */
+/** The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`). */
 export declare function unitRowsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
 
 /** The learned state of a Whitener. */
@@ -462,11 +468,14 @@ export interface WhitenerState {
  */
 export declare function writeFileAtomicSync(path: string, data: Uint8Array): void
 
-/** [`write_matrix_sync`] on the embgeo pool; `data` is copied once before this returns. */
+/**
+ * Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or
+ * `.fvecs`/`.ivecs` (`vecs = true`, f32 or i32 data).
+ */
 export declare function writeMatrix(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean, control?: JobControl | undefined | null): Promise<void>
 
 /**
- * Write `rows × cols` values to `path` as `.npy` (`vecs = false`) or `.fvecs`/`.ivecs`
- * (`vecs = true`, f32 or i32 data), atomically; blocks the calling thread.
+ * Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or
+ * `.fvecs`/`.ivecs` (`vecs = true`, f32 or i32 data).
  */
 export declare function writeMatrixSync(path: string, data: Float32Array | Float64Array | Int32Array | Uint32Array, rows: number, cols: number, vecs: boolean): void

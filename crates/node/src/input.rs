@@ -42,6 +42,40 @@ impl<'a> Data<'a> {
     }
 }
 
+/// How a synchronous call keeps its JS arrays: borrowed in place.
+#[derive(Clone, Copy)]
+pub struct Borrowed;
+
+/// How an asynchronous call keeps its JS arrays: copied once on the JS thread.
+#[derive(Clone, Copy)]
+pub struct Copied;
+
+#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
+impl Borrowed {
+    /// The matrix, borrowed.
+    pub fn data(self, arg: FloatArg<'_>) -> Data<'_> {
+        Data::borrowed(arg)
+    }
+
+    /// A slice, borrowed.
+    pub fn slice<T: Clone>(self, s: &[T]) -> Cow<'_, [T]> {
+        Cow::Borrowed(s)
+    }
+}
+
+#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
+impl Copied {
+    /// The matrix, copied.
+    pub fn data(self, arg: FloatArg<'_>) -> Data<'static> {
+        Data::copied(arg)
+    }
+
+    /// A slice, copied.
+    pub fn slice<T: Clone>(self, s: &[T]) -> Cow<'static, [T]> {
+        Cow::Owned(s.to_vec())
+    }
+}
+
 /// A function generic over the element type, applied to a matrix of either type.
 pub trait OnMatrix {
     /// What it returns.

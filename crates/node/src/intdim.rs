@@ -7,14 +7,15 @@ use embgeo_core::{Ctl, Error as CoreError, Neighbors};
 use embgeo_intdim::registry::{self, Output};
 use embgeo_intdim::scaling::Curve;
 use embgeo_intdim::IdEstimate;
-use napi::bindgen_prelude::{AsyncTask, Either, Float64Array, Uint32Array};
+use napi::bindgen_prelude::{Either, Float64Array, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::error::to_napi;
 use crate::input::{with_matrix, Data, FloatArg};
-use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+use crate::task::Job;
+use crate::twins;
 
 /// One intrinsic-dimension estimate, as the raw binding returns it.
 #[napi(object)]
@@ -127,61 +128,23 @@ impl Job for IdJob<'_> {
     }
 }
 
-fn job(
-    data: Data<'_>,
-    cols: u32,
-    name: String,
-    options: Value,
-    neighbors: Option<NeighborsArg>,
-) -> Result<IdJob<'_>, CoreError> {
-    let neighbors = neighbors
-        .map(|nb| {
-            Neighbors::new(
-                nb.k as usize,
-                nb.rows as usize,
-                nb.indices.to_vec(),
-                nb.distances.to_vec(),
-            )
-        })
-        .transpose()?;
-    Ok(IdJob {
-        data,
-        cols,
-        name,
-        options,
-        neighbors,
-    })
-}
-
-/// Run the registry's estimator `name` (e.g. "twoNN", "localId", "idScaling:gride") on the
-/// calling thread; `options` is the options object as JavaScript validated it (plus `metric`).
-#[napi(ts_return_type = "IdOut | CurveOut")]
-pub fn intdim_run_sync(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
-    cols: u32,
-    name: String,
-    #[napi(ts_arg_type = "Record<string, unknown>")] options: Value,
-    neighbors: Option<NeighborsArg>,
-) -> napi::Result<Either<IdOut, CurveOut>> {
-    let job = job(Data::borrowed(data), cols, name, options, neighbors).map_err(|e| to_napi(env, &e))?;
-    run_sync(env, &job)
-}
-
-/// [`intdim_run_sync`] on the embgeo pool; `data` is copied once before this returns.
-#[napi(ts_return_type = "Promise<IdOut | CurveOut>")]
-pub fn intdim_run(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
-    cols: u32,
-    name: String,
-    #[napi(ts_arg_type = "Record<string, unknown>")] options: Value,
-    neighbors: Option<NeighborsArg>,
-    control: Option<&JobControl>,
-) -> napi::Result<AsyncTask<JobTask<IdJob<'static>>>> {
-    let job = job(Data::copied(data), cols, name, options, neighbors).map_err(|e| to_napi(env, &e))?;
-    Ok(run_async(job, control))
-}
+twins!(
+    #[doc = " Run the registry's estimator `name` (e.g. \"twoNN\", \"localId\", \"idScaling:gride\");"]
+    #[doc = " `options` is the options object as JavaScript validated it (plus `metric`)."]
+    intdim_run_sync, intdim_run -> Either<IdOut, CurveOut>, "Promise<IdOut | CurveOut>", IdJob<'static>;
+    |env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
+        cols: u32,
+        name: String,
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Value,
+        neighbors: Option<NeighborsArg>
+    ) {
+        let neighbors = neighbors
+            .map(|nb| Neighbors::new(nb.k as usize, nb.rows as usize, nb.indices.to_vec(), nb.distances.to_vec()))
+            .transpose()?;
+        Ok(IdJob { data: hold.data(data), cols, name, options, neighbors })
+    }
+);
 
 /// The registry's description of every estimator and option (`registry::schema()`), from
 /// which `src/generated/intdim-options.ts` is generated.

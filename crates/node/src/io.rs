@@ -6,11 +6,13 @@ use std::path::PathBuf;
 
 use embgeo_core::{Ctl, Error as CoreError};
 use embgeo_io::{Options, Values, WriteData};
-use napi::bindgen_prelude::{AsyncTask, Either, Either4, Float32Array, Float64Array, Uint8Array};
+use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+use crate::input::{Borrowed, Copied};
+use crate::task::Job;
+use crate::twins;
 
 /// The read options: the object `readEmbeddings` validated, deserialised by serde into
 /// [`Options`] (camelCase, unknown fields rejected).
@@ -66,37 +68,16 @@ impl Job for ReadJob {
     }
 }
 
-/// Read an embedding matrix from `path`; blocks the calling thread.
-#[napi]
-pub fn read_embeddings_sync(
-    env: Env,
-    path: String,
-    #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>,
-) -> napi::Result<EmbeddingFileOut> {
-    run_sync(
-        env,
-        &ReadJob {
-            path: path.into(),
-            options: self::options(options),
-        },
-    )
-}
-
-/// Read an embedding matrix from `path` on the embgeo pool.
-#[napi(ts_return_type = "Promise<EmbeddingFileOut>")]
-pub fn read_embeddings(
-    path: String,
-    #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>,
-    control: Option<&JobControl>,
-) -> AsyncTask<JobTask<ReadJob>> {
-    run_async(
-        ReadJob {
-            path: path.into(),
-            options: self::options(options),
-        },
-        control,
-    )
-}
+twins!(
+    #[doc = " Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them)."]
+    read_embeddings_sync, read_embeddings -> EmbeddingFileOut, "Promise<EmbeddingFileOut>", ReadJob;
+    |env, hold| (
+        path: String,
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>
+    ) {
+        Ok(ReadJob { path: path.into(), options: self::options(options) })
+    }
+);
 
 /// `Float32Array | Float64Array | Int32Array | Uint32Array` as the binding receives it.
 pub type WriteArg<'a> = Either4<&'a [f32], &'a [f64], &'a [i32], &'a [u32]>;
@@ -113,25 +94,33 @@ pub enum Buffer<'a> {
     U32(Cow<'a, [u32]>),
 }
 
-impl<'a> Buffer<'a> {
-    fn borrowed(a: WriteArg<'a>) -> Self {
+#[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
+impl Borrowed {
+    /// The data to write, borrowed.
+    fn buffer(self, a: WriteArg<'_>) -> Buffer<'_> {
         match a {
-            Either4::A(s) => Buffer::F32(s.into()),
-            Either4::B(s) => Buffer::F64(s.into()),
-            Either4::C(s) => Buffer::I32(s.into()),
-            Either4::D(s) => Buffer::U32(s.into()),
+            Either4::A(s) => Buffer::F32(self.slice(s)),
+            Either4::B(s) => Buffer::F64(self.slice(s)),
+            Either4::C(s) => Buffer::I32(self.slice(s)),
+            Either4::D(s) => Buffer::U32(self.slice(s)),
         }
     }
+}
 
-    fn copied(a: WriteArg<'_>) -> Buffer<'static> {
+#[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
+impl Copied {
+    /// The data to write, copied.
+    fn buffer(self, a: WriteArg<'_>) -> Buffer<'static> {
         match a {
-            Either4::A(s) => Buffer::F32(s.to_vec().into()),
-            Either4::B(s) => Buffer::F64(s.to_vec().into()),
-            Either4::C(s) => Buffer::I32(s.to_vec().into()),
-            Either4::D(s) => Buffer::U32(s.to_vec().into()),
+            Either4::A(s) => Buffer::F32(self.slice(s)),
+            Either4::B(s) => Buffer::F64(self.slice(s)),
+            Either4::C(s) => Buffer::I32(self.slice(s)),
+            Either4::D(s) => Buffer::U32(self.slice(s)),
         }
     }
+}
 
+impl Buffer<'_> {
     fn view(&self) -> WriteData<'_> {
         match self {
             Buffer::F32(v) => WriteData::F32(v),
@@ -172,58 +161,21 @@ impl Job for WriteJob<'_> {
     }
 }
 
-fn kind(vecs: bool) -> Kind {
-    if vecs {
-        Kind::Vecs
-    } else {
-        Kind::Npy
+twins!(
+    #[doc = " Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or"]
+    #[doc = " `.fvecs`/`.ivecs` (`vecs = true`, f32 or i32 data)."]
+    write_matrix_sync, write_matrix -> (), "Promise<void>", WriteJob<'static>;
+    |env, hold| (
+        path: String,
+        #[napi(ts_arg_type = "Float32Array | Float64Array | Int32Array | Uint32Array")] data: WriteArg,
+        rows: u32,
+        cols: u32,
+        vecs: bool
+    ) {
+        let kind = if vecs { Kind::Vecs } else { Kind::Npy };
+        Ok(WriteJob { path: path.into(), data: hold.buffer(data), rows, cols, kind })
     }
-}
-
-/// Write `rows × cols` values to `path` as `.npy` (`vecs = false`) or `.fvecs`/`.ivecs`
-/// (`vecs = true`, f32 or i32 data), atomically; blocks the calling thread.
-#[napi]
-pub fn write_matrix_sync(
-    env: Env,
-    path: String,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | Int32Array | Uint32Array")] data: WriteArg,
-    rows: u32,
-    cols: u32,
-    vecs: bool,
-) -> napi::Result<()> {
-    run_sync(
-        env,
-        &WriteJob {
-            path: path.into(),
-            data: Buffer::borrowed(data),
-            rows,
-            cols,
-            kind: kind(vecs),
-        },
-    )
-}
-
-/// [`write_matrix_sync`] on the embgeo pool; `data` is copied once before this returns.
-#[napi(ts_return_type = "Promise<void>")]
-pub fn write_matrix(
-    path: String,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | Int32Array | Uint32Array")] data: WriteArg,
-    rows: u32,
-    cols: u32,
-    vecs: bool,
-    control: Option<&JobControl>,
-) -> AsyncTask<JobTask<WriteJob<'static>>> {
-    run_async(
-        WriteJob {
-            path: path.into(),
-            data: Buffer::copied(data),
-            rows,
-            cols,
-            kind: kind(vecs),
-        },
-        control,
-    )
-}
+);
 
 /// Write `data` to `path` atomically by embgeo's file rules (exclusive random temporary, the
 /// destination's mode kept, read-only and non-regular destinations refused); blocks the

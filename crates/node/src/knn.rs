@@ -5,7 +5,7 @@ use std::sync::Arc;
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Neighbors, Result};
 use embgeo_knn::{peek_header, Index, Params, StoredType};
 use napi::bindgen_prelude::{
-    AsyncTask, Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
+    Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
 use napi::Env;
 use napi_derive::napi;
@@ -13,7 +13,8 @@ use napi_derive::napi;
 use crate::error::to_napi;
 use crate::input::{on_matrix, params, to_u32, Data, FloatArg, OnMatrix};
 use crate::model::{HeapBytes, Model, Ticket};
-use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+use crate::task::Job;
+use crate::{method_twins, twins};
 
 /// Neighbours of each query row, best first (row-major `rows × k`).
 #[napi(object)]
@@ -50,6 +51,15 @@ pub struct KnnJob<'a> {
     params: Params,
 }
 
+/// `queries` (`cols` wide) against `corpus`.
+fn search<T: Element>(corpus: &[T], queries: &[T], cols: usize, p: &Params, ctl: &Ctl<'_>) -> Result<KnnOut> {
+    let (c, q) = (
+        MatRef::from_flat(corpus, cols)?,
+        MatRef::from_flat(queries, cols)?,
+    );
+    out::<T>(embgeo_knn::search(c, q, p, ctl)?)
+}
+
 struct AllPoints<'p>(&'p Params, &'p Ctl<'p>);
 
 impl OnMatrix for AllPoints<'_> {
@@ -66,18 +76,8 @@ impl Job for KnnJob<'_> {
         let (p, cols) = (&self.params, self.cols as usize);
         match (&self.corpus, &self.queries) {
             (c, None) => on_matrix(c, self.cols, AllPoints(p, ctl)),
-            (Data::F32(c), Some(Data::F32(q))) => out::<f32>(embgeo_knn::search(
-                MatRef::from_flat(c, cols)?,
-                MatRef::from_flat(q, cols)?,
-                p,
-                ctl,
-            )?),
-            (Data::F64(c), Some(Data::F64(q))) => out::<f64>(embgeo_knn::search(
-                MatRef::from_flat(c, cols)?,
-                MatRef::from_flat(q, cols)?,
-                p,
-                ctl,
-            )?),
+            (Data::F32(c), Some(Data::F32(q))) => search(c, q, cols, p, ctl),
+            (Data::F64(c), Some(Data::F64(q))) => search(c, q, cols, p, ctl),
             _ => Err(CoreError::Internal(
                 "corpus and queries of different element types".into(),
             )),
@@ -85,49 +85,20 @@ impl Job for KnnJob<'_> {
     }
 }
 
-/// Exact k nearest neighbours (`options`: `{ k, metric }`); blocks the calling thread. Without
-/// `queries`, every corpus row against the others (itself excluded by index).
-#[napi]
-pub fn knn_sync(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
-    cols: u32,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
-) -> napi::Result<KnnOut> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    run_sync(
-        env,
-        &KnnJob {
-            corpus: Data::borrowed(corpus),
-            queries: queries.map(Data::borrowed),
-            cols,
-            params,
-        },
-    )
-}
-
-/// Exact k nearest neighbours on the embgeo pool; inputs are copied once before this returns.
-#[napi(ts_return_type = "Promise<KnnOut>")]
-pub fn knn(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
-    cols: u32,
-    #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-    #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object,
-    control: Option<&JobControl>,
-) -> napi::Result<AsyncTask<JobTask<KnnJob<'static>>>> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    Ok(run_async(
-        KnnJob {
-            corpus: Data::copied(corpus),
-            queries: queries.map(Data::copied),
-            cols,
-            params,
-        },
-        control,
-    ))
-}
+twins!(
+    #[doc = " Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus"]
+    #[doc = " row against the others (itself excluded by index)."]
+    knn_sync, knn -> KnnOut, "Promise<KnnOut>", KnnJob<'static>;
+    |env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
+        cols: u32,
+        #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
+        #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object
+    ) {
+        let params = params(env, options)?;
+        Ok(KnnJob { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
+    }
+);
 
 /// An index of either element type (`None` once disposed).
 pub enum AnyIndex {
@@ -275,38 +246,19 @@ impl NativeKnnIndex {
         *self.model.write().map_err(|e| to_napi(env, &e))? = None;
         self.model.report(env)
     }
-
-    /// Search synchronously (`options`: `{ k }`; blocks the calling thread).
-    #[napi]
-    pub fn search_sync(
-        &self,
-        env: Env,
-        #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
-        cols: u32,
-        #[napi(ts_arg_type = "{ k: number }")] options: Object,
-    ) -> napi::Result<KnnOut> {
-        let job = self
-            .job(env, Data::borrowed(queries), cols, options)
-            .map_err(|e| to_napi(env, &e))?;
-        run_sync(env, &job)
-    }
-
-    /// Search on the embgeo pool; `queries` are copied once before this returns.
-    #[napi(ts_return_type = "Promise<KnnOut>")]
-    pub fn search(
-        &self,
-        env: Env,
-        #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
-        cols: u32,
-        #[napi(ts_arg_type = "{ k: number }")] options: Object,
-        control: Option<&JobControl>,
-    ) -> napi::Result<AsyncTask<JobTask<SearchJob<'static>>>> {
-        let job = self
-            .job(env, Data::copied(queries), cols, options)
-            .map_err(|e| to_napi(env, &e))?;
-        Ok(run_async(job, control))
-    }
 }
+
+method_twins!(
+    #[doc = " Search the index (`options`: `{ k }`)."]
+    NativeKnnIndex: search_sync, search -> KnnOut, "Promise<KnnOut>", SearchJob<'static>;
+    |self, env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
+        cols: u32,
+        #[napi(ts_arg_type = "{ k: number }")] options: Object
+    ) {
+        self.job(env, hold.data(queries), cols, options)
+    }
+);
 
 impl NativeKnnIndex {
     fn job<'a>(&self, env: Env, queries: Data<'a>, cols: u32, options: Object) -> Result<SearchJob<'a>> {

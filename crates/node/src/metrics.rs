@@ -3,14 +3,13 @@
 
 use embgeo_core::{Ctl, Element, MatRef, Result};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
-use napi::bindgen_prelude::{AsyncTask, Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
 use crate::input::{on_matrix, params, rows_out, to_u32, Data, FloatArg, OnMatrix, Rows};
-use crate::matrix_twins;
-use crate::task::{run_async, run_sync, Job, JobControl, JobTask, MatrixFn};
+use crate::task::{build, Job};
+use crate::{matrix_fn, twins};
 
 /// Per-column statistics (`Float64Array`s of length `cols`).
 #[napi(object)]
@@ -22,32 +21,19 @@ pub struct ColumnStatsOut {
     pub max: Float64Array,
 }
 
-/// `embgeo_metrics::column_stats`.
-pub struct ColumnStats;
-
-impl MatrixFn for ColumnStats {
-    type Params = column_stats::Params;
-    type Output = ColumnStatsOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<ColumnStatsOut> {
+matrix_fn!(
+    #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
+    column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
+    "Promise<ColumnStatsOut>", |x, p, ctl| {
         let s = column_stats::compute(x, p, ctl)?;
-        let (mean, variance, min, max) = (s.mean.into(), s.variance.into(), s.min.into(), s.max.into());
         Ok(ColumnStatsOut {
             rows: to_u32(s.rows)?,
-            mean,
-            variance,
-            min,
-            max,
+            mean: s.mean.into(),
+            variance: s.variance.into(),
+            min: s.min.into(),
+            max: s.max.into(),
         })
     }
-}
-
-matrix_twins!(
-    column_stats_sync,
-    column_stats,
-    ColumnStats,
-    ColumnStatsOut,
-    "Promise<ColumnStatsOut>",
-    "{ ddof?: number }"
 );
 
 /// Anisotropy measures (`embgeo_metrics::anisotropy`).
@@ -62,13 +48,10 @@ pub struct AnisotropyOut {
     pub cosine_std: f64,
 }
 
-/// `embgeo_metrics::anisotropy`.
-pub struct Anisotropy;
-
-impl MatrixFn for Anisotropy {
-    type Params = anisotropy::Params;
-    type Output = AnisotropyOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<AnisotropyOut> {
+matrix_fn!(
+    #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
+    anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut,
+    "Promise<AnisotropyOut>", |x, p, ctl| {
         let a = anisotropy::compute(x, p, ctl)?;
         Ok(AnisotropyOut {
             rows: to_u32(a.rows)?,
@@ -80,15 +63,6 @@ impl MatrixFn for Anisotropy {
             cosine_std: a.cosine_std,
         })
     }
-}
-
-matrix_twins!(
-    anisotropy_sync,
-    anisotropy,
-    Anisotropy,
-    AnisotropyOut,
-    "Promise<AnisotropyOut>",
-    "{}"
 );
 
 /// Covariance spectrum and its summaries (`embgeo_metrics::spectrum`).
@@ -105,13 +79,10 @@ pub struct SpectrumOut {
     pub rank_tolerance: f64,
 }
 
-/// `embgeo_metrics::spectrum`.
-pub struct Spectrum;
-
-impl MatrixFn for Spectrum {
-    type Params = spectrum::Params;
-    type Output = SpectrumOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<SpectrumOut> {
+matrix_fn!(
+    #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
+    spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
+    "Promise<SpectrumOut>", |x, p, ctl| {
         let s = spectrum::compute(x, p, ctl)?;
         Ok(SpectrumOut {
             rows: to_u32(s.rows)?,
@@ -124,15 +95,6 @@ impl MatrixFn for Spectrum {
             rank_tolerance: s.rank_tolerance,
         })
     }
-}
-
-matrix_twins!(
-    spectrum_sync,
-    spectrum,
-    Spectrum,
-    SpectrumOut,
-    "Promise<SpectrumOut>",
-    "{ rankRtol?: number }"
 );
 
 /// Exact duplicate rows (`embgeo_metrics::duplicates`).
@@ -145,31 +107,18 @@ pub struct DuplicatesOut {
     pub first_of: Uint32Array,
 }
 
-/// `embgeo_metrics::duplicates`.
-pub struct Duplicates;
-
-impl MatrixFn for Duplicates {
-    type Params = duplicates::Params;
-    type Output = DuplicatesOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<DuplicatesOut> {
+matrix_fn!(
+    #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
+    duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
+    "Promise<DuplicatesOut>", |x, p, ctl| {
         let d = duplicates::compute(x, p, ctl)?;
-        let (count, groups, unique) = (to_u32(d.count)?, to_u32(d.groups)?, to_u32(d.unique)?);
         Ok(DuplicatesOut {
-            count,
-            groups,
-            unique,
+            count: to_u32(d.count)?,
+            groups: to_u32(d.groups)?,
+            unique: to_u32(d.unique)?,
             first_of: d.first_of.into(),
         })
     }
-}
-
-matrix_twins!(
-    duplicates_sync,
-    duplicates,
-    Duplicates,
-    DuplicatesOut,
-    "Promise<DuplicatesOut>",
-    "{}"
 );
 
 /// No options.
@@ -177,52 +126,28 @@ matrix_twins!(
 #[serde(deny_unknown_fields)]
 pub struct NoOptions {}
 
-/// `embgeo_metrics::norms::row_norms`: n f64 norms.
-pub struct RowNorms;
-
-impl MatrixFn for RowNorms {
-    type Params = NoOptions;
-    type Output = Float64Array;
-    fn call<T: Element>(x: MatRef<'_, T>, _: &NoOptions, ctl: &Ctl<'_>) -> Result<Float64Array> {
-        Ok(norms::row_norms(x, ctl)?.into())
-    }
-}
-
-matrix_twins!(
-    row_norms_sync,
-    row_norms,
-    RowNorms,
-    Float64Array,
-    "Promise<Float64Array>",
-    "{}"
+matrix_fn!(
+    #[doc = " The n row norms, as f64 (`embgeo_metrics::norms::row_norms`)."]
+    row_norms_sync, row_norms, RowNorms(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
+    |x, _, ctl| { Ok(norms::row_norms(x, ctl)?.into()) }
 );
 
-/// `embgeo_metrics::norms::unit_rows`: n × d f64 unit rows.
-pub struct UnitRows;
-
-impl MatrixFn for UnitRows {
-    type Params = NoOptions;
-    type Output = Float64Array;
-    fn call<T: Element>(x: MatRef<'_, T>, _: &NoOptions, ctl: &Ctl<'_>) -> Result<Float64Array> {
-        Ok(norms::unit_rows(x, ctl)?.into())
-    }
-}
-
-matrix_twins!(
-    unit_rows_sync,
-    unit_rows,
-    UnitRows,
-    Float64Array,
-    "Promise<Float64Array>",
-    "{}"
+matrix_fn!(
+    #[doc = " The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`)."]
+    unit_rows_sync, unit_rows, UnitRows(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
+    |x, _, ctl| { Ok(norms::unit_rows(x, ctl)?.into()) }
 );
 
 /// Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`).
 #[napi]
 pub fn effective_rank(env: Env, eigenvalues: &[f64]) -> napi::Result<(f64, f64)> {
-    let e = spectrum::effective_rank(eigenvalues).map_err(|e| to_napi(env, &e))?;
-    let p = spectrum::participation_ratio(eigenvalues).map_err(|e| to_napi(env, &e))?;
-    Ok((e, p))
+    let both = || {
+        Ok((
+            spectrum::effective_rank(eigenvalues)?,
+            spectrum::participation_ratio(eigenvalues)?,
+        ))
+    };
+    build(env, both)
 }
 
 /// Hubness measures of a kNN graph (`embgeo_metrics::hubness`).
@@ -264,48 +189,20 @@ impl Job for HubnessJob<'_> {
     }
 }
 
-/// Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`); blocks.
-#[napi]
-pub fn hubness_sync(
-    env: Env,
-    indices: &[u32],
-    rows: u32,
-    k: u32,
-    n: u32,
-    #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object,
-) -> napi::Result<HubnessOut> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    run_sync(
-        env,
-        &HubnessJob {
-            indices: indices.into(),
-            shape: [rows, k, n],
-            params,
-        },
-    )
-}
-
-/// Hubness on the embgeo pool; `indices` are copied once before this returns.
-#[napi(ts_return_type = "Promise<HubnessOut>")]
-pub fn hubness(
-    env: Env,
-    indices: &[u32],
-    rows: u32,
-    k: u32,
-    n: u32,
-    #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object,
-    control: Option<&JobControl>,
-) -> napi::Result<AsyncTask<JobTask<HubnessJob<'static>>>> {
-    let params = params(env, options).map_err(|e| to_napi(env, &e))?;
-    Ok(run_async(
-        HubnessJob {
-            indices: indices.to_vec().into(),
-            shape: [rows, k, n],
-            params,
-        },
-        control,
-    ))
-}
+twins!(
+    #[doc = " Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`)."]
+    hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", HubnessJob<'static>;
+    |env, hold| (
+        indices: &[u32],
+        rows: u32,
+        k: u32,
+        n: u32,
+        #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object
+    ) {
+        let params = params(env, options)?;
+        Ok(HubnessJob { indices: hold.slice(indices), shape: [rows, k, n], params })
+    }
+);
 
 /// Summary numbers of a set of values (`embgeo_metrics::summary`).
 #[napi(object)]
@@ -349,33 +246,35 @@ pub struct HistogramOut {
     pub counts: Vec<u32>,
 }
 
+impl From<summary::Histogram> for HistogramOut {
+    fn from(h: summary::Histogram) -> Self {
+        Self {
+            edges: h.edges,
+            counts: h.counts,
+        }
+    }
+}
+
 /// Equal-width histogram of `values` with `bins` bins.
 #[napi]
 #[must_use]
 pub fn histogram(values: &[f64], bins: u32) -> HistogramOut {
-    let h = summary::histogram(values, bins as usize);
-    HistogramOut {
-        edges: h.edges,
-        counts: h.counts,
-    }
+    summary::histogram(values, bins as usize).into()
 }
 
 /// Histogram of integer counts, one bin per integer up to `maxBins` bins.
 #[napi]
 #[must_use]
 pub fn integer_histogram(values: &[u32], max_bins: u32) -> HistogramOut {
-    let h = summary::integer_histogram(values, max_bins as usize);
-    HistogramOut {
-        edges: h.edges,
-        counts: h.counts,
-    }
+    summary::integer_histogram(values, max_bins as usize).into()
 }
 
 /// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.
 #[napi]
 pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint32Array> {
-    let s = sample::sample_indices(n as usize, m as usize, seed as u64).map_err(|e| to_napi(env, &e))?;
-    Ok(s.into())
+    build(env, || {
+        Ok(sample::sample_indices(n as usize, m as usize, seed as u64)?.into())
+    })
 }
 
 struct Take<'i>(&'i [u32]);
@@ -395,5 +294,5 @@ pub fn take_rows(
     cols: u32,
     indices: &[u32],
 ) -> napi::Result<Rows> {
-    on_matrix(&Data::borrowed(data), cols, Take(indices)).map_err(|e| to_napi(env, &e))
+    build(env, || on_matrix(&Data::borrowed(data), cols, Take(indices)))
 }

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::to_napi;
 use crate::input::{on_matrix, rows_out, Data, OnMatrix, Rows};
-use crate::matrix_twins;
 use crate::model::{HeapBytes, Model, Ticket};
-use crate::task::{Job, MatrixFn};
+use crate::task::Job;
+use crate::{matrix_fn, method_twins};
 
 /// What a model job does with its rows.
 #[napi(string_enum = "camelCase")]
@@ -59,6 +59,43 @@ pub trait Fittable: HeapBytes + Sized + Send + Sync + 'static {
     fn from_bytes(b: &[u8]) -> Result<Self>;
 }
 
+/// The [`Fittable`] items `Pca` and `Whitener` share: options, busy message, transforms, files.
+macro_rules! fittable_common {
+    ($m:ident, $module:ident, $what:literal, $to_json:ident, $from_json:ident, $to_bytes:ident, $from_bytes:ident) => {
+        type Params = $module::Params;
+        const BUSY: &'static str = concat!(
+            "this ",
+            $what,
+            " has a pending fit or transform; await it first"
+        );
+        fn create(p: $module::Params) -> Result<Self> {
+            $m::new(p)
+        }
+        fn unfitted(&self) -> Result<Self> {
+            $m::new(*self.params())
+        }
+        fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
+            if inverse {
+                self.inverse_transform(x, ctl)
+            } else {
+                self.transform(x, ctl)
+            }
+        }
+        fn to_json(&self) -> Result<String> {
+            model_io::$to_json(self)
+        }
+        fn from_json(s: &str) -> Result<Self> {
+            model_io::$from_json(s)
+        }
+        fn to_bytes(&self) -> Result<Vec<u8>> {
+            model_io::$to_bytes(self)
+        }
+        fn from_bytes(b: &[u8]) -> Result<Self> {
+            model_io::$from_bytes(b)
+        }
+    };
+}
+
 /// The learned state of a PCA (scikit-learn's trailing-underscore attributes).
 #[napi(object)]
 pub struct PcaState {
@@ -76,24 +113,18 @@ pub struct PcaState {
 }
 
 impl Fittable for Pca {
-    type Params = pca::Params;
     type State = PcaState;
-    const BUSY: &'static str = "this PCA has a pending fit or transform; await it first";
-    fn create(p: pca::Params) -> Result<Self> {
-        Pca::new(p)
-    }
-    fn unfitted(&self) -> Result<Self> {
-        Pca::new(*self.params())
-    }
+    fittable_common!(
+        Pca,
+        pca,
+        "PCA",
+        pca_to_json,
+        pca_from_json,
+        pca_to_bytes,
+        pca_from_bytes
+    );
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, _: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, ctl)
-    }
-    fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
-        if inverse {
-            self.inverse_transform(x, ctl)
-        } else {
-            self.transform(x, ctl)
-        }
     }
     fn state(&self) -> Option<PcaState> {
         let f = self.fitted().ok()?;
@@ -116,18 +147,6 @@ impl Fittable for Pca {
             n_samples_seen: f.n_samples_seen as f64,
         })
     }
-    fn to_json(&self) -> Result<String> {
-        model_io::pca_to_json(self)
-    }
-    fn from_json(s: &str) -> Result<Self> {
-        model_io::pca_from_json(s)
-    }
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        model_io::pca_to_bytes(self)
-    }
-    fn from_bytes(b: &[u8]) -> Result<Self> {
-        model_io::pca_from_bytes(b)
-    }
 }
 
 /// The learned state of a Whitener.
@@ -145,24 +164,18 @@ pub struct WhitenerState {
 }
 
 impl Fittable for Whitener {
-    type Params = whiten::Params;
     type State = WhitenerState;
-    const BUSY: &'static str = "this Whitener has a pending fit or transform; await it first";
-    fn create(p: whiten::Params) -> Result<Self> {
-        Whitener::new(p)
-    }
-    fn unfitted(&self) -> Result<Self> {
-        Whitener::new(*self.params())
-    }
+    fittable_common!(
+        Whitener,
+        whiten,
+        "Whitener",
+        whitener_to_json,
+        whitener_from_json,
+        whitener_to_bytes,
+        whitener_from_bytes
+    );
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, w: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, w, ctl)
-    }
-    fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
-        if inverse {
-            self.inverse_transform(x, ctl)
-        } else {
-            self.transform(x, ctl)
-        }
     }
     fn state(&self) -> Option<WhitenerState> {
         let s = Whitener::state(self).ok()?;
@@ -175,18 +188,6 @@ impl Fittable for Whitener {
             n_samples_seen: s.n_samples_seen as f64,
             weighted: s.weighted,
         })
-    }
-    fn to_json(&self) -> Result<String> {
-        model_io::whitener_to_json(self)
-    }
-    fn from_json(s: &str) -> Result<Self> {
-        model_io::whitener_from_json(s)
-    }
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        model_io::whitener_to_bytes(self)
-    }
-    fn from_bytes(b: &[u8]) -> Result<Self> {
-        model_io::whitener_from_bytes(b)
     }
 }
 
@@ -333,37 +334,25 @@ macro_rules! model_class {
                 self.model.report(env)
             }
 
-            /// Run `op` on the calling thread; `weights` (one per row) only for whitener fits.
-            #[napi(ts_return_type = "Float32Array | Float64Array | null")]
-            pub fn run_sync(
-                &self,
-                env: Env,
+        }
+
+        method_twins!(
+            #[doc = " Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs."]
+            $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>", ModelJob<'static, $model>;
+            |self, env, hold| (
                 op: ModelOp,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
-                weights: Option<&[f64]>,
-            ) -> napi::Result<Option<Rows>> {
-                let job = ModelJob::new(&self.model, op, Data::borrowed(data), cols, weights).map_err(|e| to_napi(env, &e))?;
-                let out = crate::task::run_sync(env, &job);
+                weights: Option<&[f64]>
+            ) {
+                ModelJob::new(&self.model, op, hold.data(data), cols, weights)
+            } then {
                 self.model.report(env)?;
-                out
             }
+        );
 
-            /// Run `op` on the embgeo pool; inputs are copied once before this returns.
-            #[napi(ts_return_type = "Promise<Float32Array | Float64Array | null>")]
-            pub fn run(
-                &self,
-                env: Env,
-                op: ModelOp,
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
-                cols: u32,
-                weights: Option<&[f64]>,
-                control: Option<&crate::task::JobControl>,
-            ) -> napi::Result<napi::bindgen_prelude::AsyncTask<crate::task::JobTask<ModelJob<'static, $model>>>> {
-                let job = ModelJob::new(&self.model, op, Data::copied(data), cols, weights).map_err(|e| to_napi(env, &e))?;
-                Ok(crate::task::run_async(job, control))
-            }
-
+        #[napi]
+        impl $class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self) -> Option<$state> {
@@ -394,6 +383,7 @@ macro_rules! model_class {
                 Self::wrap(env, <$model as Fittable>::from_bytes(bytes))
             }
         }
+
     };
 }
 
@@ -455,27 +445,11 @@ pub struct AbttOut {
     pub directions: Float64Array,
 }
 
-/// `embgeo_pca::all_but_the_top`.
-pub struct AllButTheTop;
-
-impl MatrixFn for AllButTheTop {
-    type Params = all_but_the_top::Params;
-    type Output = AbttOut;
-    fn call<T: Element>(x: MatRef<'_, T>, p: &Self::Params, ctl: &Ctl<'_>) -> Result<AbttOut> {
+matrix_fn!(
+    #[doc = " All-but-the-top post-processing (`embgeo_pca::all_but_the_top`)."]
+    all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
+    "Promise<AbttOut>", |x, p, ctl| {
         let o = all_but_the_top::apply(x, p, ctl)?;
-        Ok(AbttOut {
-            data: rows_out(o.data),
-            mean: o.mean.into(),
-            directions: o.directions.into(),
-        })
+        Ok(AbttOut { data: rows_out(o.data), mean: o.mean.into(), directions: o.directions.into() })
     }
-}
-
-matrix_twins!(
-    all_but_the_top_sync,
-    all_but_the_top,
-    AllButTheTop,
-    AbttOut,
-    "Promise<AbttOut>",
-    "{ remove: number }"
 );

@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::input::{on_matrix, Data, OnMatrix};
+use crate::input::{on_matrix, Borrowed, Copied, Data, OnMatrix};
 use crate::{error::to_napi, pool};
 
 /// One unit of work for the numeric crates.
@@ -203,45 +203,132 @@ impl<F: MatrixFn> Job for MatrixJob<'_, F> {
     }
 }
 
-/// `fooSync(data, cols, options)` and `foo(data, cols, options, control)` for a [`MatrixFn`].
+/// Build a job on the JS thread: a failure (e.g. in the options) is thrown synchronously.
+pub fn build<J>(env: Env, job: impl FnOnce() -> Result<J, CoreError>) -> napi::Result<J> {
+    job().map_err(|e| to_napi(env, &e))
+}
+
+/// The sync twin: build the job (arrays borrowed), run it while the JS thread waits.
+pub fn sync_twin<J: Job>(
+    env: Env,
+    job: impl FnOnce(Borrowed) -> Result<J, CoreError>,
+) -> napi::Result<J::Output> {
+    run_sync(env, &build(env, || job(Borrowed))?)
+}
+
+/// The async twin: build the job (arrays copied) and queue it.
+pub fn async_twin<J>(
+    env: Env,
+    control: Option<&JobControl>,
+    job: impl FnOnce(Copied) -> Result<J, CoreError>,
+) -> napi::Result<AsyncTask<JobTask<J>>>
+where
+    J: Job + 'static,
+    J::Output: ToNapiValue + TypeName + 'static,
+{
+    Ok(run_async(build(env, || job(Copied))?, control))
+}
+
+/// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
+/// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
+/// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
+/// from the arguments, `$env` and `$hold` (one of the two). Docs of this macro family are written
+/// `#[doc = " ..."]`: napi would copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
-macro_rules! matrix_twins {
-    ($sync:ident, $async_:ident, $f:ty, $out:ty, $promise:literal, $opts:literal) => {
-        /// Blocks the calling thread; `data` is read in place.
+macro_rules! twins {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty, $promise:literal, $job_ty:ty;
+     |$env:ident, $hold:ident| ($($params:tt)*) $job:block) => {
+        $(#[doc = $doc])*
         #[napi_derive::napi]
-        pub fn $sync(
-            env: napi::Env,
-            #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-            cols: u32,
-            #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object,
-        ) -> napi::Result<$out> {
-            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
-            let job = $crate::task::MatrixJob::<$f> {
-                data: $crate::input::Data::borrowed(data),
-                cols,
-                params,
-            };
-            $crate::task::run_sync(env, &job)
+        #[allow(unused_variables)]
+        pub fn $sync($env: napi::Env, $($params)*) -> napi::Result<$out> {
+            $crate::task::sync_twin($env, move |$hold| $job)
         }
 
-        /// Runs on the embgeo pool; `data` is copied once before this returns.
+        $(#[doc = $doc])*
         #[napi_derive::napi(ts_return_type = $promise)]
+        #[allow(unused_variables)]
         pub fn $async_(
-            env: napi::Env,
-            #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-            cols: u32,
-            #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object,
+            $env: napi::Env,
+            $($params)*,
             control: Option<&$crate::task::JobControl>,
-        ) -> napi::Result<
-            napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$crate::task::MatrixJob<'static, $f>>>,
-        > {
-            let params = $crate::input::params(env, options).map_err(|e| $crate::error::to_napi(env, &e))?;
-            let job = $crate::task::MatrixJob::<$f> {
-                data: $crate::input::Data::copied(data),
-                cols,
-                params,
-            };
-            Ok($crate::task::run_async(job, control))
+        ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
+            $crate::task::async_twin($env, control, move |$hold| $job)
+        }
+    };
+}
+
+/// [`twins!`] of a [`MatrixFn`] `$f` taking `(data, cols, options)`, options typed `$opts`.
+#[macro_export]
+macro_rules! matrix_twins {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ty, $out:ty, $promise:literal, $opts:literal) => {
+        $crate::twins!(
+            $(#[doc = $doc])*
+            $sync, $async_ -> $out, $promise, $crate::task::MatrixJob<'static, $f>;
+            |env, hold| (
+                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
+                cols: u32,
+                #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object
+            ) {
+                let params = $crate::input::params(env, options)?;
+                Ok($crate::task::MatrixJob::<$f> { data: hold.data(data), cols, params })
+            }
+        );
+    };
+}
+
+/// A [`MatrixFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
+/// call) and its [`matrix_twins!`].
+#[macro_export]
+macro_rules! matrix_fn {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
+     $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
+        /// The call of a matrix function.
+        pub struct $f;
+
+        impl $crate::task::MatrixFn for $f {
+            type Params = $params;
+            type Output = $out;
+            fn call<T: embgeo_core::Element>(
+                $x: embgeo_core::MatRef<'_, T>,
+                $p: &$params,
+                $ctl: &embgeo_core::Ctl<'_>,
+            ) -> embgeo_core::Result<$out> $body
+        }
+
+        $crate::matrix_twins!($(#[doc = $doc])* $sync, $async_, $f, $out, $promise, $opts);
+    };
+}
+
+/// [`twins!`] as methods of the napi class `$class`, in an `#[napi] impl` block of their own;
+/// `$after` (if any) runs on the JS thread after the sync twin, whatever its outcome; `as "T"`
+/// gives the sync twin's TypeScript return type where napi's own would name a Rust alias.
+#[macro_export]
+macro_rules! method_twins {
+    ($(#[doc = $doc:literal])* $class:ident: $sync:ident, $async_:ident -> $out:ty $(as $sync_ts:literal)?, $promise:literal, $job_ty:ty;
+     |$self:ident, $env:ident, $hold:ident| ($($params:tt)*) $job:block $(then $after:block)?) => {
+        #[napi_derive::napi]
+        impl $class {
+            $(#[doc = $doc])*
+            #[napi$((ts_return_type = $sync_ts))?]
+            #[allow(unused_variables)]
+            pub fn $sync(&$self, $env: napi::Env, $($params)*) -> napi::Result<$out> {
+                let out = $crate::task::sync_twin($env, move |$hold| $job);
+                $($after;)?
+                out
+            }
+
+            $(#[doc = $doc])*
+            #[napi(ts_return_type = $promise)]
+            #[allow(unused_variables)]
+            pub fn $async_(
+                &$self,
+                $env: napi::Env,
+                $($params)*,
+                control: Option<&$crate::task::JobControl>,
+            ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
+                $crate::task::async_twin($env, control, move |$hold| $job)
+            }
         }
     };
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use embgeo_core::{chunks::map_chunks, Ctl, Error as CoreError};
 use napi::bindgen_prelude::AsyncTask;
-use napi::Env;
 use napi_derive::napi;
 
-use crate::task::{run_async, run_sync, Job, JobControl, JobTask};
+use crate::task::{run_async, Job, JobControl, JobTask};
+use crate::twins;
 
 /// Panics in the calling thread (`"caller"`) or inside a pool worker (`"worker"`).
 pub struct PanicJob {
@@ -46,17 +46,11 @@ impl Job for PanicJob {
     }
 }
 
-/// Test hook: panic synchronously (see module docs).
-#[napi]
-pub fn test_panic_sync(env: Env, place: String) -> napi::Result<u32> {
-    run_sync(env, &PanicJob { place })
-}
-
-/// Test hook: panic in an async job (see module docs).
-#[napi(ts_return_type = "Promise<number>")]
-pub fn test_panic(place: String, control: Option<&JobControl>) -> AsyncTask<JobTask<PanicJob>> {
-    run_async(PanicJob { place }, control)
-}
+twins!(
+    #[doc = " Test hook: panic in the caller or a pool worker (see module docs)."]
+    test_panic_sync, test_panic -> u32, "Promise<number>", PanicJob;
+    |env, hold| (place: String) { Ok(PanicJob { place }) }
+);
 
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
