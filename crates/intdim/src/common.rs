@@ -365,6 +365,44 @@ pub(crate) fn out_of_range(name: &'static str, expected: &str, actual: impl std:
     }
 }
 
+/// `Err(Error::Empty)` naming `what`, `method` and the unit "rows" when `actual < needed`.
+pub(crate) fn require_rows(
+    what: &'static str,
+    actual: usize,
+    needed: usize,
+    method: &'static str,
+) -> Result<()> {
+    if actual < needed {
+        return Err(Error::Empty {
+            what,
+            actual,
+            needed,
+            unit: "rows",
+            method,
+        });
+    }
+    Ok(())
+}
+
+/// Defines a public estimator `fn $name<T: Element>(x, nb, p: &Params, ctl) -> Result<$out>` that
+/// runs `$inner` (same parameters) through [`with_scaled_nb`], i.e. on data in the safe magnitude
+/// range. The caller's module must have `Element`, `MatRef`, `Neighbors`, `Ctl`, `Result` and
+/// `Params` in scope. The doc comment and attributes given are put on the generated function.
+macro_rules! scaled_estimator {
+    ($(#[$m:meta])* $vis:vis fn $name:ident -> $out:ty = $inner:ident) => {
+        $(#[$m])*
+        $vis fn $name<T: Element>(
+            x: MatRef<'_, T>,
+            nb: &Neighbors,
+            p: &Params,
+            ctl: &Ctl<'_>,
+        ) -> Result<$out> {
+            crate::common::with_scaled_nb(x, nb, |x, nb| $inner(x, nb, p, ctl))
+        }
+    };
+}
+pub(crate) use scaled_estimator;
+
 /// Exact Euclidean distance sqrt(Σ(a − b)²) in f64 (f32 values widened first).
 #[inline]
 pub(crate) fn dist<T: embgeo_core::Element>(a: &[T], b: &[T]) -> f64 {
