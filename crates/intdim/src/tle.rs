@@ -12,7 +12,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
 use crate::common::{
-    apply_policy, check_x, dist, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, Duplicates,
+    check_x, dist, map_policy_rows, out_of_range, require_k, scaled_estimator, Aggregate, Duplicates,
     IdEstimate,
 };
 
@@ -146,10 +146,8 @@ fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<
     }
     check_x(&x, nb, "TLE")?;
     require_k(nb, p.k, 2, "TLE")?;
-    let mut owned = None;
-    let (use_nb, _, dropped) = apply_policy(nb, p.k, p.duplicates, &mut owned)?;
     let k = p.k;
-    let pw = map_rows(ctl, "tle", use_nb.rows, |i| {
+    let (pw, n_used, dropped) = map_policy_rows(nb, (p.k, p.duplicates), ctl, "tle", |use_nb, i| {
         let u = &use_nb.distances_of(i)[..k];
         let y: Vec<&[T]> = use_nb.indices_of(i)[..k]
             .iter()
@@ -161,9 +159,5 @@ fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<
         "k": k, "epsilon": p.epsilon, "aggregate": p.aggregate.as_str(),
         "legacyEpsilonQuirk": p.legacy_epsilon_quirk, "duplicates": p.duplicates.as_str()
     });
-    let mut est = IdEstimate::new("tle", p.aggregate.apply(&pw)?, nb.rows, params);
-    est.n_used = use_nb.rows;
-    est.dropped_duplicates = dropped;
-    est.pointwise = Some(pw);
-    Ok(est)
+    IdEstimate::from_pointwise("tle", p.aggregate, pw, (nb.rows, n_used, dropped), params)
 }
