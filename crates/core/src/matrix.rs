@@ -18,14 +18,7 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// # Errors
     /// `Shape` if `data.len() != rows * cols` (or the product overflows).
     pub fn new(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        check_len(
-            data.len(),
-            rows,
-            cols,
-            "rows * cols",
-            "data.length",
-            "pass rows and cols that match the data",
-        )?;
+        check_data_len(data.len(), rows, cols)?;
         Ok(Self { data, rows, cols })
     }
 
@@ -141,6 +134,21 @@ impl<'a, T: Element> MatRef<'a, T> {
             Some((i, v)) => Err(Error::non_finite(what, v, i, self.cols, count)),
         }
     }
+}
+
+/// [`check_len`] of the `data` array of a `rows × cols` matrix (the messages of [`MatRef::new`]).
+///
+/// # Errors
+/// As [`check_len`].
+pub fn check_data_len(len: usize, rows: usize, cols: usize) -> Result<usize> {
+    check_len(
+        len,
+        rows,
+        cols,
+        "rows * cols",
+        "data.length",
+        "pass rows and cols that match the data",
+    )
 }
 
 /// Check that a flat array of `len` elements (named `array`, e.g. "data.length") holds a

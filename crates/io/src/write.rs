@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use embgeo_core::{check_len, Ctl, Error, Result};
+use embgeo_core::{check_data_len, Ctl, Error, Result};
 
 use crate::common::{scan, BLOCK};
 use crate::fsx::write_atomic as atomically;
@@ -87,14 +87,7 @@ fn check(data: &WriteData<'_>, rows: usize, cols: usize) -> Result<()> {
             actual: "0".into(),
         });
     }
-    check_len(
-        data.len(),
-        rows,
-        cols,
-        "rows * cols",
-        "data.length",
-        "pass rows and cols that match the data",
-    )?;
+    check_data_len(data.len(), rows, cols)?;
     let bad = match data {
         WriteData::F32(v) => scan(v),
         WriteData::F64(v) => scan(v),
