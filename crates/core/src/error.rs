@@ -136,6 +136,25 @@ fn hint(fix: &str) -> String {
 }
 
 impl Error {
+    /// `NonFinite` for the first non-finite value `x` of `what`, at flat index `i` of a
+    /// row-major matrix of `cols` (≥ 1) columns, with `count` non-finite values in all.
+    #[must_use]
+    pub fn non_finite(what: &'static str, x: f64, i: usize, cols: usize, count: usize) -> Self {
+        Error::NonFinite {
+            what,
+            kind: if x.is_nan() {
+                "NaN"
+            } else if x > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            },
+            row: i / cols,
+            col: i % cols,
+            count,
+        }
+    }
+
     /// The stable public error code (api.md "Errors").
     #[must_use]
     pub fn code(&self) -> &'static str {

@@ -18,19 +18,7 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// # Errors
     /// `Shape` if `data.len() != rows * cols` (or the product overflows).
     pub fn new(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        let expected = rows.checked_mul(cols).ok_or_else(|| Error::OutOfRange {
-            name: "rows * cols",
-            expected: "representable in memory".into(),
-            actual: format!("{rows} * {cols}"),
-        })?;
-        if data.len() != expected {
-            return Err(Error::Shape {
-                what: format!("data.length vs rows * cols = {rows} * {cols}"),
-                expected,
-                actual: data.len(),
-                fix: "pass rows and cols that match the data",
-            });
-        }
+        check_data_len(data.len(), rows, cols)?;
         Ok(Self { data, rows, cols })
     }
 
@@ -143,21 +131,53 @@ impl<'a, T: Element> MatRef<'a, T> {
         }
         match first {
             None => Ok(()),
-            Some((i, v)) => Err(Error::NonFinite {
-                what,
-                kind: if v.is_nan() {
-                    "NaN"
-                } else if v > 0.0 {
-                    "Infinity"
-                } else {
-                    "-Infinity"
-                },
-                row: i / self.cols,
-                col: i % self.cols,
-                count,
-            }),
+            Some((i, v)) => Err(Error::non_finite(what, v, i, self.cols, count)),
         }
     }
+}
+
+/// [`check_len`] of the `data` array of a `rows × cols` matrix (the messages of [`MatRef::new`]).
+///
+/// # Errors
+/// As [`check_len`].
+pub fn check_data_len(len: usize, rows: usize, cols: usize) -> Result<usize> {
+    check_len(
+        len,
+        rows,
+        cols,
+        "rows * cols",
+        "data.length",
+        "pass rows and cols that match the data",
+    )
+}
+
+/// Check that a flat array of `len` elements (named `array`, e.g. "data.length") holds a
+/// `rows × cols` matrix (`label` names the product, e.g. "rows * cols"); returns `rows * cols`.
+///
+/// # Errors
+/// `OutOfRange` if the product overflows, `Shape` (with `fix`) if it differs from `len`.
+pub fn check_len(
+    len: usize,
+    rows: usize,
+    cols: usize,
+    label: &'static str,
+    array: &str,
+    fix: &'static str,
+) -> Result<usize> {
+    let expected = rows.checked_mul(cols).ok_or_else(|| Error::OutOfRange {
+        name: label,
+        expected: "representable in memory".into(),
+        actual: format!("{rows} * {cols}"),
+    })?;
+    if len != expected {
+        return Err(Error::Shape {
+            what: format!("{array} vs {label} = {rows} * {cols}"),
+            expected,
+            actual: len,
+            fix,
+        });
+    }
+    Ok(expected)
 }
 
 #[cfg(test)]

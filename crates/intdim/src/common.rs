@@ -62,15 +62,7 @@ impl Aggregate {
     /// # Errors
     /// `Empty` for no values; `Degenerate` if the harmonic mean meets a zero.
     pub fn apply(self, values: &[f64]) -> Result<f64> {
-        if values.is_empty() {
-            return Err(Error::Empty {
-                what: "pointwise estimates",
-                actual: 0,
-                needed: 1,
-                unit: "rows",
-                method: "aggregation",
-            });
-        }
+        require_rows("pointwise estimates", values.len(), 1, "aggregation")?;
         match self {
             Aggregate::Mean => Ok(mean(values)),
             Aggregate::Median => Ok(median(values)),
@@ -127,6 +119,25 @@ impl IdEstimate {
             params,
             diagnostics: Vec::new(),
         }
+    }
+
+    /// The estimate `aggregate(pointwise)` of `n_samples` rows of which `n_used` were used and
+    /// `dropped` removed as duplicates, keeping `pointwise`.
+    ///
+    /// # Errors
+    /// Those of [`Aggregate::apply`].
+    pub(crate) fn from_pointwise(
+        method: &str,
+        aggregate: Aggregate,
+        pointwise: Vec<f64>,
+        (n_samples, n_used, dropped): (usize, usize, usize),
+        params: Value,
+    ) -> Result<Self> {
+        let mut est = Self::new(method, aggregate.apply(&pointwise)?, n_samples, params);
+        est.n_used = n_used;
+        est.dropped_duplicates = dropped;
+        est.pointwise = Some(pointwise);
+        Ok(est)
     }
 
     /// The diagnostic array called `name`, if present.
@@ -305,6 +316,29 @@ where
     Ok(parts.into_iter().flatten().collect())
 }
 
+/// `f(used, i)` for every row `i` of the neighbours `used` that the duplicates `policy` leaves
+/// of `nb` (which must provide `k` columns), as [`map_rows`] (phase `phase`). Returns the values,
+/// the number of rows used and the number dropped as duplicates.
+///
+/// # Errors
+/// Those of [`apply_policy`], of `f` and `Cancelled`.
+pub(crate) fn map_policy_rows<R, F>(
+    nb: &Neighbors,
+    (k, policy): (usize, Duplicates),
+    ctl: &Ctl<'_>,
+    phase: &'static str,
+    f: F,
+) -> Result<(Vec<R>, usize, usize)>
+where
+    R: Send,
+    F: Fn(&Neighbors, usize) -> Result<R> + Sync,
+{
+    let mut owned = None;
+    let (used, _, dropped) = apply_policy(nb, k, policy, &mut owned)?;
+    let values = map_rows(ctl, phase, used.rows, |i| f(used, i))?;
+    Ok((values, used.rows, dropped))
+}
+
 /// Arithmetic mean (sequential sum).
 pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
@@ -364,6 +398,44 @@ pub(crate) fn out_of_range(name: &'static str, expected: &str, actual: impl std:
         actual: actual.to_string(),
     }
 }
+
+/// `Err(Error::Empty)` naming `what`, `method` and the unit "rows" when `actual < needed`.
+pub(crate) fn require_rows(
+    what: &'static str,
+    actual: usize,
+    needed: usize,
+    method: &'static str,
+) -> Result<()> {
+    if actual < needed {
+        return Err(Error::Empty {
+            what,
+            actual,
+            needed,
+            unit: "rows",
+            method,
+        });
+    }
+    Ok(())
+}
+
+/// Defines a public estimator `fn $name<T: Element>(x, nb, p: &Params, ctl) -> Result<$out>` that
+/// runs `$inner` (same parameters) through [`with_scaled_nb`], i.e. on data in the safe magnitude
+/// range. The caller's module must have `Element`, `MatRef`, `Neighbors`, `Ctl`, `Result` and
+/// `Params` in scope. The doc comment and attributes given are put on the generated function.
+macro_rules! scaled_estimator {
+    ($(#[$m:meta])* $vis:vis fn $name:ident -> $out:ty = $inner:ident) => {
+        $(#[$m])*
+        $vis fn $name<T: Element>(
+            x: MatRef<'_, T>,
+            nb: &Neighbors,
+            p: &Params,
+            ctl: &Ctl<'_>,
+        ) -> Result<$out> {
+            crate::common::with_scaled_nb(x, nb, |x, nb| $inner(x, nb, p, ctl))
+        }
+    };
+}
+pub(crate) use scaled_estimator;
 
 /// Exact Euclidean distance sqrt(Σ(a − b)²) in f64 (f32 values widened first).
 #[inline]

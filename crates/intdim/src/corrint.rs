@@ -5,7 +5,7 @@
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{check_x, dist, median, out_of_range, with_scaled_nb, IdEstimate};
+use crate::common::{check_x, dist, median, out_of_range, scaled_estimator, IdEstimate};
 
 /// Rows per chunk of the pair-counting loop.
 const PAIR_CHUNK: usize = 64;
@@ -41,41 +41,31 @@ pub fn effective_orders(n: usize, p: &Params) -> (usize, usize) {
     (k1, k2)
 }
 
-/// Correlation-integral dimension.
-///
-/// Duplicates contribute zero distances, which are counted (< r) as in the reference; pairs at
-/// exactly the median radius are excluded (strict "<"), computed with the same f64 distance as
-/// the neighbours, so the count is self-consistent.
-///
-/// # Shapes and types
-/// `x`: N × D (f32/f64, D ≥ 2); `nb`: its N × k₀ neighbours with k₀ ≥ effective k₂.
-/// # Cost
-/// O(N²·D/2) time (all pairs, streamed), O(N) memory.
-/// # Determinism
-/// Integer counts: identical for every `ctl.par`.
-/// # Errors
-/// `Shape`, `Empty`, `NonFinite`, `OutOfRange` (k₁ < 1 after clamping), `KTooLarge`,
-/// `Degenerate` (no pair below r₁, or r₁ = r₂), `Cancelled`.
-/// # Panics
-/// Never.
-/// # Reference
-/// scikit-dimension 0.5.0 `skdim.id.CorrInt`; fixtures `intdim/fx*.json` at rtol 1e-10.
-pub fn estimate<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
-    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+scaled_estimator! {
+    /// Correlation-integral dimension.
+    ///
+    /// Duplicates contribute zero distances, which are counted (< r) as in the reference; pairs at
+    /// exactly the median radius are excluded (strict "<"), computed with the same f64 distance as
+    /// the neighbours, so the count is self-consistent.
+    ///
+    /// # Shapes and types
+    /// `x`: N × D (f32/f64, D ≥ 2); `nb`: its N × k₀ neighbours with k₀ ≥ effective k₂.
+    /// # Cost
+    /// O(N²·D/2) time (all pairs, streamed), O(N) memory.
+    /// # Determinism
+    /// Integer counts: identical for every `ctl.par`.
+    /// # Errors
+    /// `Shape`, `Empty`, `NonFinite`, `OutOfRange` (k₁ < 1 after clamping), `KTooLarge`,
+    /// `Degenerate` (no pair below r₁, or r₁ = r₂), `Cancelled`.
+    /// # Panics
+    /// Never.
+    /// # Reference
+    /// scikit-dimension 0.5.0 `skdim.id.CorrInt`; fixtures `intdim/fx*.json` at rtol 1e-10.
+    pub fn estimate -> IdEstimate = unscaled
 }
 
 /// [`estimate`] on data in the safe magnitude range.
-fn estimate_unscaled<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
+fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
     check_x(&x, nb, "CorrInt")?;
     let n = x.rows();
     let (k1, k2) = effective_orders(n, p);

@@ -17,7 +17,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use statrs::function::gamma::digamma;
 
-use crate::common::{apply_policy, check_x, exact_knn, out_of_range, with_scaled_nb, Duplicates, IdEstimate};
+use crate::common::{
+    apply_policy, check_x, exact_knn, out_of_range, require_rows, scaled_estimator, Duplicates, IdEstimate,
+};
 use crate::datasets::hyper_ball;
 use crate::mind_ml::mind;
 use crate::special::bessel_i;
@@ -324,18 +326,13 @@ pub fn estimate<T: Element>(
     Ok(estimate_full(x, nb, p, ctl)?.0)
 }
 
-/// [`estimate`] that also returns the calibration used (for reuse on data of the same size).
-pub fn estimate_full<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(IdEstimate, Calibration)> {
-    with_scaled_nb(x, nb, |x, nb| estimate_full_unscaled(x, nb, p, ctl))
+scaled_estimator! {
+    /// [`estimate`] that also returns the calibration used (for reuse on data of the same size).
+    pub fn estimate_full -> (IdEstimate, Calibration) = full_unscaled
 }
 
 /// [`estimate_full`] on data in the safe magnitude range.
-fn estimate_full_unscaled<T: Element>(
+fn full_unscaled<T: Element>(
     x: MatRef<'_, T>,
     nb: &Neighbors,
     p: &Params,
@@ -343,15 +340,7 @@ fn estimate_full_unscaled<T: Element>(
 ) -> Result<(IdEstimate, Calibration)> {
     check_x(&x, nb, "DANCo")?;
     let n = x.rows();
-    if n < 3 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: n,
-            needed: 3,
-            unit: "rows",
-            method: "DANCo",
-        });
-    }
+    require_rows("X", n, 3, "DANCo")?;
     let k = if p.k >= n { n - 2 } else { p.k };
     if k < 2 {
         return Err(out_of_range("k", "an integer >= 2", k));

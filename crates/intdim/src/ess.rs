@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use crate::common::{
-    check_cols, check_x, map_rows, out_of_range, require_k, with_scaled_nb, Aggregate, IdEstimate,
+    check_cols, check_x, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
 };
 
 /// Skewness measure.
@@ -330,39 +330,29 @@ fn params_json(p: &Params) -> serde_json::Value {
            "aggregate": p.aggregate.as_str(), "seed": p.seed})
 }
 
-/// Pointwise ESS on each point's `k` nearest neighbours (the point itself excluded), aggregated.
-///
-/// Duplicates need no policy: zero vectors have zero length and weight, and a fully
-/// degenerate neighbourhood is an error.
-///
-/// # Shapes and types
-/// `x`: N × D; `nb`: N × k₀ with k₀ ≥ k ≥ d + 1. Diagnostic `essval` (N values).
-/// # Cost
-/// O(N·min(C(k, d+1), 5000)·(d+1)²·D) time, O(k·D) memory per worker.
-/// # Determinism
-/// Bit-identical for every `ctl.par` (per-row seeds derived from `p.seed`).
-/// # Errors
-/// `Shape`, `Empty`, `NonFinite`, `KTooLarge`, `OutOfRange`, `Degenerate`, `Cancelled`.
-/// # Panics
-/// Never.
-/// # Reference
-/// scikit-dimension 0.5.0 `skdim.id.ESS`; fixtures `intdim/fx*.json` at 1e-9 (k = 20).
-pub fn estimate<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
-    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+scaled_estimator! {
+    /// Pointwise ESS on each point's `k` nearest neighbours (the point itself excluded), aggregated.
+    ///
+    /// Duplicates need no policy: zero vectors have zero length and weight, and a fully
+    /// degenerate neighbourhood is an error.
+    ///
+    /// # Shapes and types
+    /// `x`: N × D; `nb`: N × k₀ with k₀ ≥ k ≥ d + 1. Diagnostic `essval` (N values).
+    /// # Cost
+    /// O(N·min(C(k, d+1), 5000)·(d+1)²·D) time, O(k·D) memory per worker.
+    /// # Determinism
+    /// Bit-identical for every `ctl.par` (per-row seeds derived from `p.seed`).
+    /// # Errors
+    /// `Shape`, `Empty`, `NonFinite`, `KTooLarge`, `OutOfRange`, `Degenerate`, `Cancelled`.
+    /// # Panics
+    /// Never.
+    /// # Reference
+    /// scikit-dimension 0.5.0 `skdim.id.ESS`; fixtures `intdim/fx*.json` at 1e-9 (k = 20).
+    pub fn estimate -> IdEstimate = unscaled
 }
 
 /// [`estimate`] on data in the safe magnitude range.
-fn estimate_unscaled<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
+fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
     check(p, x.cols())?;
     if p.k < p.d + 1 {
         return Err(out_of_range("k", "an integer >= d + 1", p.k));

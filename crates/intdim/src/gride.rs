@@ -9,7 +9,7 @@
 use embgeo_core::{Error, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{dedup_neighbors, out_of_range, percentile_sorted, Duplicates, IdEstimate};
+use crate::common::{dedup_neighbors, out_of_range, percentile_sorted, require_rows, Duplicates, IdEstimate};
 
 const EPS64: f64 = f64::EPSILON;
 
@@ -251,15 +251,7 @@ pub fn estimate(nb: &Neighbors, p: &Params) -> Result<IdEstimate> {
         ));
     }
     check_interval(p.d0, p.d1, p.eps)?;
-    if nb.rows < 3 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: nb.rows,
-            needed: 3,
-            unit: "rows",
-            method: "GRIDE",
-        });
-    }
+    require_rows("X", nb.rows, 3, "GRIDE")?;
     let (nb2, dropped) = prepare(nb, n2, p.duplicates)?;
     let mut mus = Vec::with_capacity(nb2.rows);
     let mut scale = 0.0;
@@ -316,15 +308,7 @@ pub fn scaling(nb: &Neighbors, p: &ScalingParams) -> Result<Scaling> {
         return Err(out_of_range("rangeMax", "an integer >= 2", p.range_max));
     }
     let n = nb.rows;
-    if n < 3 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: n,
-            needed: 3,
-            unit: "rows",
-            method: "GRIDE",
-        });
-    }
+    require_rows("X", n, 3, "GRIDE")?;
     let max_rank = n.min(p.range_max);
     let mut max_step = max_rank.ilog2() as usize;
     // rank 2^max_step must be a neighbour of every row: 2^max_step <= N - 1
@@ -493,15 +477,7 @@ pub fn kstar(nb: &Neighbors, p: &KstarParams) -> Result<Kstar> {
         return Err(out_of_range("alpha", "in (0, 1)", p.alpha));
     }
     let n0 = nb.rows;
-    if n0 < 6 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: n0,
-            needed: 6,
-            unit: "rows",
-            method: "k*-GRIDE",
-        });
-    }
+    require_rows("X", n0, 6, "k*-GRIDE")?;
     let maxk = p.maxk.unwrap_or(100.min(n0 - 1));
     if maxk < 5 {
         return Err(out_of_range("maxk", "an integer >= 5", maxk));

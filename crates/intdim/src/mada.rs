@@ -9,7 +9,7 @@
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{apply_policy, map_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
+use crate::common::{map_policy_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
 
 /// MADA parameters; `Default` = scikit-dimension 0.5.0 `MADA().fit(X)` (k = 20, mean).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,10 +56,8 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         return Err(out_of_range("k", "an integer >= 2", k));
     }
     require_k(nb, k, 2, "MADA")?;
-    let mut owned = None;
-    let (use_nb, _, dropped) = apply_policy(nb, k, p.duplicates, &mut owned)?;
     let h = k / 2;
-    let pw = map_rows(ctl, "mada", use_nb.rows, |i| {
+    let (pw, n_used, dropped) = map_policy_rows(nb, (k, p.duplicates), ctl, "mada", |use_nb, i| {
         let d = use_nb.distances_of(i);
         let zeros = d.iter().take_while(|v| **v == 0.0).count();
         if zeros + k > d.len() && d.len() + 1 >= use_nb.rows {
@@ -89,9 +87,5 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         }
     })?;
     let params = json!({"k": k, "aggregate": p.aggregate.as_str(), "duplicates": p.duplicates.as_str()});
-    let mut est = IdEstimate::new("mada", p.aggregate.apply(&pw)?, nb.rows, params);
-    est.n_used = use_nb.rows;
-    est.dropped_duplicates = dropped;
-    est.pointwise = Some(pw);
-    Ok(est)
+    IdEstimate::from_pointwise("mada", p.aggregate, pw, (nb.rows, n_used, dropped), params)
 }

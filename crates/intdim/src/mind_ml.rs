@@ -10,7 +10,7 @@
 use embgeo_core::{Error, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{apply_policy, out_of_range, Duplicates, IdEstimate};
+use crate::common::{apply_policy, out_of_range, require_rows, Duplicates, IdEstimate};
 
 /// Integer or continuous maximiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -138,15 +138,7 @@ pub fn estimate(nb: &Neighbors, p: &Params) -> Result<IdEstimate> {
     if p.max_dim < 1 {
         return Err(out_of_range("D", "an integer >= 1", p.max_dim));
     }
-    if nb.rows < 3 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: nb.rows,
-            needed: 3,
-            unit: "rows",
-            method: "MiND_ML",
-        });
-    }
+    require_rows("X", nb.rows, 3, "MiND_ML")?;
     let kp = (p.k + 1).min(nb.rows - 1);
     crate::common::require_k(nb, kp, 3, "MiND_ML")?;
     let mut owned = None;

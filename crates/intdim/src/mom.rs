@@ -4,7 +4,7 @@
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{apply_policy, map_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
+use crate::common::{map_policy_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
 
 /// MOM parameters; `Default` = scikit-dimension 0.5.0 `MOM().fit(X)` (k = 100, mean).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -48,10 +48,8 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         return Err(out_of_range("k", "an integer >= 2", p.k));
     }
     require_k(nb, p.k, 2, "MOM")?;
-    let mut owned = None;
-    let (use_nb, _, dropped) = apply_policy(nb, p.k, p.duplicates, &mut owned)?;
     let k = p.k;
-    let pw = map_rows(ctl, "mom", use_nb.rows, |i| {
+    let (pw, n_used, dropped) = map_policy_rows(nb, (p.k, p.duplicates), ctl, "mom", |use_nb, i| {
         let d = &use_nb.distances_of(i)[..k];
         let w = d[k - 1];
         let m1 = d.iter().sum::<f64>() / k as f64;
@@ -65,9 +63,5 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         }
     })?;
     let params = json!({"k": k, "aggregate": p.aggregate.as_str(), "duplicates": p.duplicates.as_str()});
-    let mut est = IdEstimate::new("mom", p.aggregate.apply(&pw)?, nb.rows, params);
-    est.n_used = use_nb.rows;
-    est.dropped_duplicates = dropped;
-    est.pointwise = Some(pw);
-    Ok(est)
+    IdEstimate::from_pointwise("mom", p.aggregate, pw, (nb.rows, n_used, dropped), params)
 }

@@ -6,11 +6,11 @@
 //! - [`gride`]: GRIDE at doubling neighbour orders (DADApy `return_id_scaling_gride`), with
 //!   the Fisher-information error bar, on the full data set (no decimation).
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
+use embgeo_core::{Ctl, Element, MatRef, Neighbors, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::common::{check_cols, exact_knn, out_of_range};
+use crate::common::{check_cols, exact_knn, out_of_range, require_rows};
 use crate::gride as gride_mod;
 use crate::twonn;
 
@@ -87,15 +87,7 @@ pub fn twonn_decimation_with<T: Element>(
     knn2: impl Fn(MatRef<'_, f64>, &Ctl<'_>) -> Result<Neighbors>,
 ) -> Result<Curve> {
     let n = x.rows();
-    if n < 3 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: n,
-            needed: 3,
-            unit: "rows",
-            method: "TwoNN scaling",
-        });
-    }
+    require_rows("X", n, 3, "TwoNN scaling")?;
     check_cols(&x, "TwoNN scaling")?;
     x.check_finite("X")?;
     let d = x.cols();

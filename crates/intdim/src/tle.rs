@@ -12,7 +12,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
 use crate::common::{
-    apply_policy, check_x, dist, map_rows, out_of_range, require_k, with_scaled_nb, Aggregate, Duplicates,
+    check_x, dist, map_policy_rows, out_of_range, require_k, scaled_estimator, Aggregate, Duplicates,
     IdEstimate,
 };
 
@@ -117,37 +117,27 @@ fn point<T: Element>(u: &[f64], y: &[&[T]], eps: f64, legacy: bool, row: usize) 
     }
 }
 
-/// TLE intrinsic dimension (pointwise values in `pointwise`).
-///
-/// # Shapes and types
-/// `x`: rows × D (f32 or f64, D ≥ 2); `nb`: its rows × k₀ neighbours, k₀ ≥ `p.k` ≥ 2.
-/// # Cost
-/// O(rows · k² · D) time, O(rows) memory.
-/// # Determinism
-/// Bit-identical for every `ctl.par`.
-/// # Errors
-/// `Shape`, `Empty`, `NonFinite`, `KTooLarge`, `OutOfRange`, `Duplicates` (policy `Error`),
-/// `Degenerate` (all k distances zero), `Cancelled`.
-/// # Panics
-/// Never.
-/// # Reference
-/// scikit-dimension 0.5.0 `skdim.id.TLE`; fixtures `intdim/fx*.json` at rtol 1e-9.
-pub fn estimate<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
-    with_scaled_nb(x, nb, |x, nb| estimate_unscaled(x, nb, p, ctl))
+scaled_estimator! {
+    /// TLE intrinsic dimension (pointwise values in `pointwise`).
+    ///
+    /// # Shapes and types
+    /// `x`: rows × D (f32 or f64, D ≥ 2); `nb`: its rows × k₀ neighbours, k₀ ≥ `p.k` ≥ 2.
+    /// # Cost
+    /// O(rows · k² · D) time, O(rows) memory.
+    /// # Determinism
+    /// Bit-identical for every `ctl.par`.
+    /// # Errors
+    /// `Shape`, `Empty`, `NonFinite`, `KTooLarge`, `OutOfRange`, `Duplicates` (policy `Error`),
+    /// `Degenerate` (all k distances zero), `Cancelled`.
+    /// # Panics
+    /// Never.
+    /// # Reference
+    /// scikit-dimension 0.5.0 `skdim.id.TLE`; fixtures `intdim/fx*.json` at rtol 1e-9.
+    pub fn estimate -> IdEstimate = unscaled
 }
 
 /// [`estimate`] on data in the safe magnitude range.
-fn estimate_unscaled<T: Element>(
-    x: MatRef<'_, T>,
-    nb: &Neighbors,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<IdEstimate> {
+fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
     if p.k < 2 {
         return Err(out_of_range("k", "an integer >= 2", p.k));
     }
@@ -156,10 +146,8 @@ fn estimate_unscaled<T: Element>(
     }
     check_x(&x, nb, "TLE")?;
     require_k(nb, p.k, 2, "TLE")?;
-    let mut owned = None;
-    let (use_nb, _, dropped) = apply_policy(nb, p.k, p.duplicates, &mut owned)?;
     let k = p.k;
-    let pw = map_rows(ctl, "tle", use_nb.rows, |i| {
+    let (pw, n_used, dropped) = map_policy_rows(nb, (p.k, p.duplicates), ctl, "tle", |use_nb, i| {
         let u = &use_nb.distances_of(i)[..k];
         let y: Vec<&[T]> = use_nb.indices_of(i)[..k]
             .iter()
@@ -171,9 +159,5 @@ fn estimate_unscaled<T: Element>(
         "k": k, "epsilon": p.epsilon, "aggregate": p.aggregate.as_str(),
         "legacyEpsilonQuirk": p.legacy_epsilon_quirk, "duplicates": p.duplicates.as_str()
     });
-    let mut est = IdEstimate::new("tle", p.aggregate.apply(&pw)?, nb.rows, params);
-    est.n_used = use_nb.rows;
-    est.dropped_duplicates = dropped;
-    est.pointwise = Some(pw);
-    Ok(est)
+    IdEstimate::from_pointwise("tle", p.aggregate, pw, (nb.rows, n_used, dropped), params)
 }

@@ -14,7 +14,7 @@
 use embgeo_core::{Error, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{apply_policy, ensure_finite, out_of_range, Duplicates, IdEstimate};
+use crate::common::{apply_policy, ensure_finite, out_of_range, require_rows, Duplicates, IdEstimate};
 
 /// Which estimator of d from the ratios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -110,15 +110,7 @@ pub fn estimate(nb: &Neighbors, p: &Params) -> Result<IdEstimate> {
             format!("({}, {})", p.prior_alpha, p.prior_beta),
         ));
     }
-    if nb.rows < 2 {
-        return Err(Error::Empty {
-            what: "X",
-            actual: nb.rows,
-            needed: 2,
-            unit: "rows",
-            method: "TwoNN",
-        });
-    }
+    require_rows("X", nb.rows, 2, "TwoNN")?;
     if nb.k < 2 {
         return Err(Error::KTooLarge {
             k: 2,
@@ -143,15 +135,7 @@ pub fn estimate(nb: &Neighbors, p: &Params) -> Result<IdEstimate> {
         scale_sum += (d[0] + d[1]) / 2.0;
     }
     let n = mu.len();
-    if n < 2 {
-        return Err(Error::Empty {
-            what: "rows with r1 > 0",
-            actual: n,
-            needed: 2,
-            unit: "rows",
-            method: "TwoNN",
-        });
-    }
+    require_rows("rows with r1 > 0", n, 2, "TwoNN")?;
     mu.sort_by(f64::total_cmp);
     let log_mu: Vec<f64> = mu.iter().map(|m| m.ln()).collect();
     let n_f = n as f64;
@@ -167,15 +151,7 @@ pub fn estimate(nb: &Neighbors, p: &Params) -> Result<IdEstimate> {
     let mut est;
     match p.estimator {
         Estimator::Regression | Estimator::Mle => {
-            if n_keep < 2 {
-                return Err(Error::Empty {
-                    what: "kept ratios",
-                    actual: n_keep,
-                    needed: 2,
-                    unit: "rows",
-                    method: "TwoNN",
-                });
-            }
+            require_rows("kept ratios", n_keep, 2, "TwoNN")?;
             let x = &log_mu[..n_keep];
             if p.estimator == Estimator::Regression {
                 let y: Vec<f64> = (1..=n_keep).map(|i| -(1.0 - i as f64 / n_f).ln()).collect();

@@ -324,32 +324,23 @@ pub(crate) fn read_elements<R: Read + Seek>(
     Ok(())
 }
 
+/// The first non-finite value of `v` as (index, value, how many non-finite values in all).
+/// O(len) time, no allocation.
+pub(crate) fn scan<T: Copy + Into<f64>>(v: &[T]) -> Option<(usize, f64, usize)> {
+    let first = v.iter().position(|x| !(*x).into().is_finite())?;
+    let count = v[first..].iter().filter(|x| !(**x).into().is_finite()).count();
+    Some((first, v[first].into(), count))
+}
+
 /// `NonFinite` for the first NaN/±∞ (0-based row and column) with the total count.
 fn check_finite(data: &Values, cols: usize) -> Result<()> {
-    fn scan<T: Copy + Into<f64>>(v: &[T]) -> Option<(usize, f64, usize)> {
-        let first = v.iter().position(|x| !(*x).into().is_finite())?;
-        let count = v[first..].iter().filter(|x| !(**x).into().is_finite()).count();
-        Some((first, v[first].into(), count))
-    }
     let found = match data {
         Values::F32(v) => scan(v),
         Values::F64(v) => scan(v),
     };
     match found {
         None => Ok(()),
-        Some((i, x, count)) => Err(Error::NonFinite {
-            what: "the file",
-            kind: if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            },
-            row: i / cols.max(1),
-            col: i % cols.max(1),
-            count,
-        }),
+        Some((i, x, count)) => Err(Error::non_finite("the file", x, i, cols.max(1), count)),
     }
 }
 

@@ -73,18 +73,23 @@ impl Acc<'_> {
     }
 }
 
+/// `DeserializeSeed` for each listed seed by its own `Visitor` (`deserialize_any`).
+macro_rules! seed_by_visitor {
+    ($($seed:ident),*) => {$(
+        impl<'de> DeserializeSeed<'de> for $seed<'_, '_> {
+            type Value = ();
+            fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+    )*};
+}
+
 /// Parses one row (an array of numbers, or an object with the field) into the accumulator.
 struct RowSeed<'a, 'o>(&'a RefCell<Acc<'o>>);
 
 /// Parses an array of numbers into the accumulator (the row's values).
 struct NumbersSeed<'a, 'o>(&'a RefCell<Acc<'o>>);
-
-impl<'de> DeserializeSeed<'de> for NumbersSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
 
 impl<'de> Visitor<'de> for NumbersSeed<'_, '_> {
     type Value = ();
@@ -99,13 +104,6 @@ impl<'de> Visitor<'de> for NumbersSeed<'_, '_> {
         let mut acc = self.0.borrow_mut();
         let n = acc.len() - start;
         acc.end_row(n)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -163,12 +161,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_> {
 /// The top-level array of a JSON file.
 struct TopSeed<'a, 'o>(&'a RefCell<Acc<'o>>);
 
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+seed_by_visitor!(NumbersSeed, RowSeed, TopSeed);
 
 impl<'de> Visitor<'de> for TopSeed<'_, '_> {
     type Value = ();

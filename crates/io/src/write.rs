@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use embgeo_core::{Ctl, Error, Result};
+use embgeo_core::{check_data_len, Ctl, Error, Result};
 
-use crate::common::BLOCK;
+use crate::common::{scan, BLOCK};
 use crate::fsx::write_atomic as atomically;
 
 /// A borrowed row-major matrix to write (`rows · cols` values).
@@ -61,23 +61,20 @@ impl WriteData<'_> {
     /// Append the little-endian bytes of elements `range` to `buf`.
     fn bytes(&self, range: std::ops::Range<usize>, buf: &mut Vec<u8>) {
         match self {
-            WriteData::F32(v) => v[range]
-                .iter()
-                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
-            WriteData::F64(v) => v[range]
-                .iter()
-                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
-            WriteData::I32(v) => v[range]
-                .iter()
-                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
-            WriteData::U32(v) => v[range]
-                .iter()
-                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
-            WriteData::I64(v) => v[range]
-                .iter()
-                .for_each(|x| buf.extend_from_slice(&x.to_le_bytes())),
+            WriteData::F32(v) => extend_le(buf, &v[range], f32::to_le_bytes),
+            WriteData::F64(v) => extend_le(buf, &v[range], f64::to_le_bytes),
+            WriteData::I32(v) => extend_le(buf, &v[range], i32::to_le_bytes),
+            WriteData::U32(v) => extend_le(buf, &v[range], u32::to_le_bytes),
+            WriteData::I64(v) => extend_le(buf, &v[range], i64::to_le_bytes),
             WriteData::U8(v) => buf.extend_from_slice(&v[range]),
         }
+    }
+}
+
+/// Append `le(x)` (the little-endian bytes of `x`) for every `x` of `v` to `buf`.
+fn extend_le<X: Copy, const N: usize>(buf: &mut Vec<u8>, v: &[X], le: fn(X) -> [u8; N]) {
+    for &x in v {
+        buf.extend_from_slice(&le(x));
     }
 }
 
@@ -90,44 +87,14 @@ fn check(data: &WriteData<'_>, rows: usize, cols: usize) -> Result<()> {
             actual: "0".into(),
         });
     }
-    let expected = rows.checked_mul(cols).ok_or_else(|| Error::OutOfRange {
-        name: "rows * cols",
-        expected: "representable in memory".into(),
-        actual: format!("{rows} * {cols}"),
-    })?;
-    if data.len() != expected {
-        return Err(Error::Shape {
-            what: format!("data.length vs rows * cols = {rows} * {cols}"),
-            expected,
-            actual: data.len(),
-            fix: "pass rows and cols that match the data",
-        });
-    }
+    check_data_len(data.len(), rows, cols)?;
     let bad = match data {
-        WriteData::F32(v) => v
-            .iter()
-            .position(|x| !x.is_finite())
-            .map(|i| (i, f64::from(v[i]), v.iter().filter(|x| !x.is_finite()).count())),
-        WriteData::F64(v) => v
-            .iter()
-            .position(|x| !x.is_finite())
-            .map(|i| (i, v[i], v.iter().filter(|x| !x.is_finite()).count())),
+        WriteData::F32(v) => scan(v),
+        WriteData::F64(v) => scan(v),
         _ => None,
     };
     if let Some((i, x, count)) = bad {
-        return Err(Error::NonFinite {
-            what: "data",
-            kind: if x.is_nan() {
-                "NaN"
-            } else if x > 0.0 {
-                "Infinity"
-            } else {
-                "-Infinity"
-            },
-            row: i / cols,
-            col: i % cols,
-            count,
-        });
+        return Err(Error::non_finite("data", x, i, cols, count));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use embgeo_core::{chunks::map_chunks, Ctl, Error, Result};
+use embgeo_core::{check_len, chunks::map_chunks, Ctl, Error, Result};
 
 /// Tunables of [`compute`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
@@ -105,19 +105,14 @@ pub fn compute(
             actual: params.hub_size.to_string(),
         });
     }
-    let expected = rows.checked_mul(k).ok_or_else(|| Error::OutOfRange {
-        name: "rows * k",
-        expected: "representable in memory".into(),
-        actual: format!("{rows} * {k}"),
-    })?;
-    if indices.len() != expected {
-        return Err(Error::Shape {
-            what: format!("neighbors.indices.length vs rows * k = {rows} * {k}"),
-            expected,
-            actual: indices.len(),
-            fix: "pass the indices of one kNN result with its rows and k",
-        });
-    }
+    let expected = check_len(
+        indices.len(),
+        rows,
+        k,
+        "rows * k",
+        "neighbors.indices.length",
+        "pass the indices of one kNN result with its rows and k",
+    )?;
     if n > u32::MAX as usize + 1 {
         return Err(Error::OutOfRange {
             name: "n",

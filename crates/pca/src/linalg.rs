@@ -82,34 +82,15 @@ pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(dst: &mut Mat<T>, a: Mat
     );
 }
 
-/// `out (n × k, row-major) = x (n × d, row-major) · wᵀ` with `w` `k × d` row-major.
-pub(crate) fn matmul_rows_bt(
-    out: &mut [f64],
-    x: &[f64],
-    n: usize,
-    d: usize,
-    w: &[f64],
-    k: usize,
-    par: faer::Par,
-) {
-    let xm = MatRef::from_row_major_slice(x, n, d);
-    let wm = MatRef::from_row_major_slice(w, k, d);
-    let om = faer::MatMut::from_row_major_slice_mut(out, n, k);
-    faer::linalg::matmul::matmul(om, Accum::Replace, xm, wm.transpose(), 1.0, par);
+/// The `rows × cols` row-major buffer `w` as a faer view (no copy).
+pub(crate) fn row_major(w: &[f64], rows: usize, cols: usize) -> MatRef<'_, f64> {
+    MatRef::from_row_major_slice(w, rows, cols)
 }
 
-/// `out (n × d, row-major) = y (n × k, row-major) · w` with `w` `k × d` row-major.
-pub(crate) fn matmul_rows_b(
-    out: &mut [f64],
-    y: &[f64],
-    n: usize,
-    k: usize,
-    w: &[f64],
-    d: usize,
-    par: faer::Par,
-) {
-    let ym = MatRef::from_row_major_slice(y, n, k);
-    let wm = MatRef::from_row_major_slice(w, k, d);
-    let om = faer::MatMut::from_row_major_slice_mut(out, n, d);
-    faer::linalg::matmul::matmul(om, Accum::Replace, ym, wm, 1.0, par);
+/// `out (n × w.ncols(), row-major) = a (n × w.nrows(), row-major) · w`; pass
+/// `row_major(w, k, d).transpose()` for `a · wᵀ`. O(n · w.nrows() · w.ncols()) time, no allocation.
+pub(crate) fn matmul_rows(out: &mut [f64], a: &[f64], n: usize, w: MatRef<'_, f64>, par: faer::Par) {
+    let am = MatRef::from_row_major_slice(a, n, w.nrows());
+    let om = faer::MatMut::from_row_major_slice_mut(out, n, w.ncols());
+    faer::linalg::matmul::matmul(om, Accum::Replace, am, w, 1.0, par);
 }

@@ -132,8 +132,13 @@ fn sorted(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// Parse safetensors bytes and check `format` and `version`; returns the reader and metadata.
-fn read<'a>(bytes: &'a [u8], format: &str) -> Result<(SafeTensors<'a>, HashMap<String, String>)> {
+/// Parse safetensors bytes and check `format` and `version`; returns the reader, the metadata
+/// and its `params` and `state` entries parsed as `P` and `S`.
+fn read<'a, P, S>(bytes: &'a [u8], format: &str) -> Result<(SafeTensors<'a>, HashMap<String, String>, P, S)>
+where
+    P: for<'de> Deserialize<'de>,
+    S: for<'de> Deserialize<'de>,
+{
     let st = SafeTensors::deserialize(bytes).map_err(|e| {
         bad(format!(
             "not a safetensors file ({e:?}); expected an {format} model"
@@ -152,7 +157,9 @@ fn read<'a>(bytes: &'a [u8], format: &str) -> Result<(SafeTensors<'a>, HashMap<S
         }
     }
     check_version(meta.get("version").map(String::as_str), format)?;
-    Ok((st, meta))
+    let params = meta_json(&meta, "params")?;
+    let state = meta_json(&meta, "state")?;
+    Ok((st, meta, params, state))
 }
 
 fn check_version(v: Option<&str>, format: &str) -> Result<()> {
@@ -279,9 +286,7 @@ fn to_json_string<T: Serialize>(v: &T) -> Result<String> {
 /// `BadModel` if the bytes are not safetensors, not an `embgeo.PCA` model, of another
 /// version, or their tensors disagree in dtype or shape.
 pub fn pca_from_bytes(bytes: &[u8]) -> Result<Pca> {
-    let (st, meta) = read(bytes, PCA_FORMAT)?;
-    let params: PcaParams = meta_json(&meta, "params")?;
-    let s: PcaScalars = meta_json(&meta, "state")?;
+    let (st, meta, params, s): (_, _, PcaParams, PcaScalars) = read(bytes, PCA_FORMAT)?;
     let fitted = if s.fitted {
         let (k, d) = (s.n_components, s.n_features_in);
         Some(Fitted {
@@ -355,9 +360,7 @@ pub fn whitener_to_bytes(w: &Whitener) -> Result<Vec<u8>> {
 /// # Errors
 /// `BadModel` as [`pca_from_bytes`].
 pub fn whitener_from_bytes(bytes: &[u8]) -> Result<Whitener> {
-    let (st, meta) = read(bytes, WHITENER_FORMAT)?;
-    let params: WhitenParams = meta_json(&meta, "params")?;
-    let s: WhitenScalars = meta_json(&meta, "state")?;
+    let (st, _, params, s): (_, _, WhitenParams, WhitenScalars) = read(bytes, WHITENER_FORMAT)?;
     let state = if s.fitted {
         let (d, k) = (s.n_features, s.n_components);
         let out = match params.method {

@@ -153,7 +153,13 @@ pub(crate) fn project_rows<T: Element>(
                 }
             }
             if k > 0 {
-                linalg::matmul_rows_bt(&mut out, &a, rows, d, w, k, faer::Par::Seq);
+                linalg::matmul_rows(
+                    &mut out,
+                    &a,
+                    rows,
+                    linalg::row_major(w, k, d).transpose(),
+                    faer::Par::Seq,
+                );
             }
         }
         let mut res = Vec::with_capacity(rows * k);
@@ -197,7 +203,7 @@ pub(crate) fn back_project_rows<T: Element>(
             .collect();
         let mut out = vec![0.0f64; rows * d];
         if k > 0 {
-            linalg::matmul_rows_b(&mut out, &a, rows, k, w, d, faer::Par::Seq);
+            linalg::matmul_rows(&mut out, &a, rows, linalg::row_major(w, k, d), faer::Par::Seq);
         }
         Ok(out
             .chunks_exact(d)
