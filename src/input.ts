@@ -155,3 +155,22 @@ function ragged(name: string, row: number, actual: number, expected: number): Er
     { row, expected, actual },
   )
 }
+
+/**
+ * Normalise two matrices that describe the same items (row i of `A` and row i of `B` are the
+ * same item; widths may differ), as the representation-comparison measures take them.
+ * Element types may differ (each side keeps its own). `names` are the arguments' names in messages.
+ * @throws ERR_INVALID_ARG_TYPE, ERR_EMPTY (see `toMatrix`), ERR_SHAPE if the row counts differ
+ */
+export function toPair(A: unknown, B: unknown, names: readonly [string, string] = ['A', 'B']): [DenseMatrix, DenseMatrix] {
+  const a = toMatrix(names[0], A)
+  const b = toMatrix(names[1], B)
+  if (a.rows !== b.rows) {
+    throw embgeoError(
+      'ERR_SHAPE',
+      `${names[0]} has ${a.rows} rows but ${names[1]} has ${b.rows}; the two representations must describe the same items, row by row`,
+      { rows: [a.rows, b.rows] },
+    )
+  }
+  return [a, b]
+}
