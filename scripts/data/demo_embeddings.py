@@ -200,13 +200,18 @@ class MiniLM:
     def _lin(self, x, name):
         return x @ self.w[name + ".weight"].T + self.w[name + ".bias"]
 
-    def _forward(self, ids):
-        """ids: (B, L) int array of sentences with equal length -> (B, 384) embeddings."""
+    def _forward(self, ids, taps=None):
+        """ids: (B, L) int array of sentences with equal length -> (B, 384) embeddings.
+
+        `taps`: an optional dict {layer: None} filled with the mean-pooled (not normalised) hidden
+        states after that layer (0 = the embedding LayerNorm, i = encoder layer i)."""
         w, B, L = self.w, ids.shape[0], ids.shape[1]
         x = (w["embeddings.word_embeddings.weight"][ids]
              + w["embeddings.position_embeddings.weight"][:L]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = self._ln(x, "embeddings.LayerNorm")
+        if taps is not None and 0 in taps:
+            taps[0] = x.mean(1)
         H = self.heads
         D = x.shape[-1] // H
         for i in range(self.layers):
@@ -226,12 +231,17 @@ class MiniLM:
             h = self._lin(x, p + "intermediate.dense")
             h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))  # exact GELU, as BERT's "gelu"
             x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
+            if taps is not None and i + 1 in taps:
+                taps[i + 1] = x.mean(1)
         e = x.mean(1)  # mean pooling: no padding, every token counts
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 
-    def encode(self, texts, batch=64):
+    def encode(self, texts, batch=64, layers=()):
+        """(N, 384) sentence embeddings; with `layers`, also {layer: (N, 384) mean-pooled hidden states}."""
         encs = self.tok.encode_batch(list(texts))
-        out = np.empty((len(texts), self.w["embeddings.word_embeddings.weight"].shape[1]))
+        width = self.w["embeddings.word_embeddings.weight"].shape[1]
+        out = np.empty((len(texts), width))
+        hidden = {layer: np.empty((len(texts), width)) for layer in layers}
         by_len = {}
         for i, e in enumerate(encs):
             by_len.setdefault(len(e.ids), []).append(i)
@@ -239,8 +249,11 @@ class MiniLM:
             idx = by_len[L]
             for j in range(0, len(idx), batch):
                 rows = idx[j:j + batch]
-                out[rows] = self._forward(np.array([encs[r].ids for r in rows], dtype=np.int64))
-        return out
+                taps = dict.fromkeys(layers)
+                out[rows] = self._forward(np.array([encs[r].ids for r in rows], dtype=np.int64), taps)
+                for layer in layers:
+                    hidden[layer][rows] = taps[layer]
+        return (out, hidden) if layers else out
 
 
 # --------------------------------------------------------------------------- main

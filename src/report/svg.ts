@@ -595,4 +595,9 @@ export const CHART_CSS = `
 .eg-legend text{fill:var(--eg-fg,#1f2328)}
 .eg-empty{fill:var(--eg-muted,#59636e);font-size:13px}
 .eg-panel-title{fill:var(--eg-fg,#1f2328);font-size:11.5px;font-weight:600}
+.eg-cell{fill:var(--c);stroke:var(--eg-bg,#fff);stroke-width:1}
+.eg-cell-empty{fill:none;stroke:var(--eg-grid,#d8dee4);stroke-dasharray:3 2}
+.eg-cell-text{fill:var(--eg-fg,#1f2328);font-size:11px;font-variant-numeric:tabular-nums}
+.eg-cell-text.eg-on-dark{fill:#fff}
+.eg-cell-label{fill:var(--eg-fg,#1f2328);font-size:11px}
 `
