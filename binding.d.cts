@@ -205,8 +205,8 @@ export interface HistogramOut {
   counts: Array<number>
 }
 
-/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`). */
-export declare function hubness(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
+/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points. */
+export declare function hubness(indices: Uint32Array, rows: number, k: number, stride: number, n: number, options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
 
 /** Hubness measures of a kNN graph (`embgeo_metrics::hubness`). */
 export interface HubnessOut {
@@ -220,8 +220,8 @@ export interface HubnessOut {
   hubOccurrence: number
 }
 
-/** Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`). */
-export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, n: number, options: { hubSize?: number }): HubnessOut
+/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points. */
+export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, stride: number, n: number, options: { hubSize?: number }): HubnessOut
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
 export interface IdOut {
@@ -416,22 +416,17 @@ export interface SpectrumOut {
 /** Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`). */
 export declare function spectrumSync(data: Float32Array | Float64Array, cols: number, options: { rankRtol?: number }): SpectrumOut
 
-/** min, max, mean, median, population std, 10th and 90th percentiles. */
-export declare function summarize(values: Float64Array): SummaryOut
-
-/** Summary numbers of a set of values (`embgeo_metrics::summary`). */
-export interface SummaryOut {
-  min: number
-  max: number
-  mean: number
-  median: number
-  std: number
-  p10: number
-  p90: number
-}
+/**
+ * `[min, max, mean, median, std, p10, p90]` of `values` (`embgeo_metrics::summary::summarize`:
+ * population std, numpy-interpolated percentiles).
+ */
+export declare function summarize(values: Float64Array): Array<number>
 
 /** The rows `indices` of a matrix, copied, in its element type. */
-export declare function takeRows(data: Float32Array | Float64Array, cols: number, indices: Uint32Array): Float32Array | Float64Array
+export declare function takeRows(data: Float32Array | Float64Array, cols: number, indices: Uint32Array, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
+
+/** The rows `indices` of a matrix, copied, in its element type. */
+export declare function takeRowsSync(data: Float32Array | Float64Array, cols: number, indices: Uint32Array): Float32Array | Float64Array
 
 /** Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanic(place: string, control?: JobControl | undefined | null): Promise<number>
@@ -460,6 +455,12 @@ export interface WhitenerState {
   nSamplesSeen: number
   weighted: boolean
 }
+
+/** The n × d rows widened to f64, exactly (`embgeo_metrics::norms::widen`). */
+export declare function widen(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<Float64Array>
+
+/** The n × d rows widened to f64, exactly (`embgeo_metrics::norms::widen`). */
+export declare function widenSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
 
 /**
  * Write `data` to `path` atomically by embgeo's file rules (exclusive random temporary, the

@@ -158,6 +158,19 @@ describe('hubness parity with scikit-hubness definitions on scikit-learn kNN gra
     expect(r.robinhood).toBeGreaterThanOrEqual(0)
     expect(r.robinhood).toBeLessThan(1)
   })
+
+  it('reads the first k of longer lists through stride (same result as a narrowed copy)', async () => {
+    const m = matrix(randomData(200, 8, 9), 8)
+    const wide = knnSync(m, { k: 9 })
+    const narrow = new Uint32Array(200 * 4)
+    for (let r = 0; r < 200; r++) narrow.set(wide.indices.subarray(r * 9, r * 9 + 4), r * 4)
+    const want = hubnessSync({ indices: narrow, rows: 200, k: 4 })
+    expect(hubnessSync({ indices: wide.indices, rows: 200, k: 4, stride: 9 })).toEqual(want)
+    expect(await hubness({ indices: wide.indices, rows: 200, k: 4, stride: 9 })).toEqual(want)
+    // stride below k, or a length that is not rows · stride: coded errors.
+    expect(thrown(() => hubnessSync({ indices: wide.indices, rows: 200, k: 4, stride: 3 })).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => hubnessSync({ indices: wide.indices, rows: 200, k: 4, stride: 8 })).code).toBe('ERR_SHAPE')
+  })
 })
 
 describe('duplicates parity with np.unique(X, axis=0)', () => {

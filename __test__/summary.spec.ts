@@ -1,7 +1,7 @@
 /** Descriptive statistics used by analyze (src/summary.ts) and the seeded row sampler (src/sample.ts). */
 import { describe, expect, it } from 'vitest'
 
-import { sampleIndices, takeRows } from '../src/sample.js'
+import { gatherRows, sampleIndices, takeRows } from '../src/sample.js'
 import { histogram, integerHistogram, percentile, summarize } from '../src/summary.js'
 
 describe('summary statistics', () => {
@@ -56,5 +56,13 @@ describe('seeded row sampling', () => {
     expect(Y.data).toBeInstanceOf(Float32Array)
     expect(Array.from(Y.data)).toEqual([0, 1, 4, 5])
     expect(Y.rows).toBe(2)
+  })
+
+  it('gatherRows (on the pool) equals takeRows, for both element types', async () => {
+    for (const data of [Float32Array.from([0, 1, 2, 3, 4, 5]), Float64Array.from([0.5, 1, 2, 3, 4, 5])]) {
+      const X = { data, rows: 3, cols: 2 }
+      const idx = Uint32Array.from([2, 0, 2])
+      expect(await gatherRows(X, idx)).toEqual(takeRows(X, idx))
+    }
   })
 })

@@ -13,8 +13,8 @@ import { anisotropy, duplicates, hubness, spectrum } from './metrics.js'
 import { PCA } from './pca.js'
 import { native } from './native.js'
 import type { RunOptions } from './run.js'
-import { runSync, versions } from './run.js'
-import { sampleIndices, takeRows } from './sample.js'
+import { runAsync, versions } from './run.js'
+import { gatherRows, sampleIndices } from './sample.js'
 import { histogram, integerHistogram, summarize } from './summary.js'
 import { is, RUN, validateOptions, type Constraints } from './validate.js'
 
@@ -68,14 +68,25 @@ const ANALYZE_OPTIONS: Constraints = {
   labels: is.custom,
 }
 
-/** Rows scaled to unit length, in f64 (Rust: `embgeo_metrics::norms::unit_rows`). */
-function unitRows(X: DenseMatrix): DenseMatrix {
-  return { data: runSync(() => native().unitRowsSync(X.data, X.cols, {})), rows: X.rows, cols: X.cols }
+/** Rows scaled to unit length, in f64, on embgeo's pool (Rust: `embgeo_metrics::norms::unit_rows`). */
+async function unitRows(X: DenseMatrix, run: RunOptions): Promise<DenseMatrix> {
+  const data = await runAsync(run, [X.data] as const, (control, [d]) => native().unitRows(d, X.cols, {}, control))
+  return { data, rows: X.rows, cols: X.cols }
 }
 
-/** Euclidean norm of every row (Rust: `embgeo_metrics::norms::row_norms`). */
-function rowNorms(X: DenseMatrix): Float64Array {
-  return runSync(() => native().rowNormsSync(X.data, X.cols, {}))
+/** Euclidean norm of every row, on embgeo's pool (Rust: `embgeo_metrics::norms::row_norms`). */
+function rowNorms(X: DenseMatrix, run: RunOptions): Promise<Float64Array> {
+  return runAsync(run, [X.data] as const, (control, [d]) => native().rowNorms(d, X.cols, {}, control))
+}
+
+/**
+ * `X` in f64 on embgeo's pool (exact widening of f32; Rust: `embgeo_metrics::norms::widen`);
+ * f64 input as it is.
+ */
+async function widen(X: DenseMatrix, run: RunOptions): Promise<DenseMatrix> {
+  if (X.data instanceof Float64Array) return X
+  const data = await runAsync(run, [X.data] as const, (control, [d]) => native().widen(d, X.cols, {}, control))
+  return { data, rows: X.rows, cols: X.cols }
 }
 
 function estimate(r: IdResult): IdEstimate {
@@ -168,7 +179,7 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
 
   // Duplicates first: its native pass also rejects NaN/Infinity before any JS arithmetic.
   const dup = await step('duplicates', () => duplicates(m, run))
-  const norms = rowNorms(m)
+  const norms = await rowNorms(m, run)
   let zeroRows = 0
   for (const v of norms) if (v === 0) zeroRows++
   const aniso = await step('anisotropy', () => anisotropy(m, run))
@@ -177,24 +188,24 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const scatterRows = sampleIndices(m.rows, scatterPoints, seed)
   const projection = await step('projection', async () => {
     const pca = await new PCA({ nComponents: Math.min(2, m.cols, m.rows) }).fit(m, run)
-    const Y = await pca.transform(takeRows(m, scatterRows), run)
+    const Y = await pca.transform(await gatherRows(m, scatterRows, run), run)
     return { Y, ratio: pca.explainedVarianceRatio }
   })
 
   const sampleRows = sampleIndices(m.rows, maxRows, seed)
   const sampled = sampleRows.length < m.rows
-  const base = sampled ? takeRows(m, sampleRows) : m
-  const cand = metric === 'cosine' ? unitRows(base) : base
+  const base = sampled ? await gatherRows(m, sampleRows, run) : m
+  const cand = metric === 'cosine' ? await unitRows(base, run) : base
   // Zero-distance neighbours break the ratio estimators (ERR_DUPLICATES): keep the first of each
   // group of equal rows (equal after normalisation under cosine) for the neighbour measures.
   const dupS = await duplicates(cand, run)
-  const S = dupS.count === 0 ? cand : takeRows(cand, firstOccurrences(dupS.firstOf))
+  const S = dupS.count === 0 ? cand : await gatherRows(cand, firstOccurrences(dupS.firstOf), run)
   if (S.rows < 8) throw embgeoError('ERR_DEGENERATE', `X has only ${S.rows} distinct rows${metric === 'cosine' ? ' (directions)' : ''}; analyze needs at least 8`)
   const K = Math.min(Math.max(k, localK), S.rows - 1)
   // The ID estimators must see the exact f64 distances they compute standalone: a KnnResult of
   // f32 data holds f32-rounded distances, so the search runs on a widened copy (lossless; the
   // neighbours are the same, exact f64 ranking either way).
-  const S64 = S.data instanceof Float32Array ? { data: Float64Array.from(S.data), rows: S.rows, cols: S.cols } : S
+  const S64 = await widen(S, run)
   const nb = await step('neighbours', () => knn(S64, { k: K, metric: 'euclidean', ...run }))
 
   const ids = await step('intrinsic dimension', async () => {
@@ -210,11 +221,8 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   })
   const local = await step('local ID', () => localId(S, { method: 'mle', k: Math.min(localK, K), neighbors: nb, ...run }))
   const kh = Math.min(k, K)
-  const hub = await step('hubness', () => {
-    const indices = new Uint32Array(nb.rows * kh)
-    for (let r = 0; r < nb.rows; r++) indices.set(nb.indices.subarray(r * K, r * K + kh), r * kh)
-    return hubness({ indices, rows: nb.rows, k: kh }, run)
-  })
+  // The first kh of each K-long neighbour list, read in place through the stride.
+  const hub = await step('hubness', () => hubness({ indices: nb.indices, rows: nb.rows, k: kh, stride: K }, run))
   o.onProgress?.({ phase: 'done', completed: STAGES.length, total: STAGES.length })
 
   const fitX = ids.t.diagnostics?.log_mu ?? new Float64Array(0)

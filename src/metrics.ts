@@ -54,7 +54,7 @@ export function anisotropy(X: MatrixLike, options?: RunOptions): Promise<Anisotr
   return rejecting(() => {
     const { m, run } = prepareMatrix('anisotropy', X, options, true)
     return runAsync(run, [m.data] as const, (control, [data]) => native().anisotropy(data, m.cols, {}, control)).then((r) =>
-      finishAnisotropy(m, r),
+      finishMatrix(m, r),
     )
   })
 }
@@ -62,20 +62,13 @@ export function anisotropy(X: MatrixLike, options?: RunOptions): Promise<Anisotr
 /** {@link anisotropy} on the calling thread (blocks it; typed-array input is read in place). */
 export function anisotropySync(X: MatrixLike): Anisotropy {
   const { m } = prepareMatrix('anisotropySync', X, undefined, false)
-  return finishAnisotropy(m, runSync(() => native().anisotropySync(m.data, m.cols, {})))
+  return finishMatrix(m, runSync(() => native().anisotropySync(m.data, m.cols, {})))
 }
 
-function finishAnisotropy(m: DenseMatrix, r: Omit<Anisotropy, 'cols'>): Anisotropy {
-  return {
-    rows: r.rows,
-    cols: m.cols,
-    zeroRows: r.zeroRows,
-    meanNorm: r.meanNorm,
-    meanRowNorm: r.meanRowNorm,
-    meanNormRatio: r.meanNormRatio,
-    averageCosine: r.averageCosine,
-    cosineStd: r.cosineStd,
-  }
+/** A native matrix result with the input's `cols` after its `rows` (the public result shape). */
+function finishMatrix<R extends { rows: number }>(m: DenseMatrix, r: R): { rows: number; cols: number } & Omit<R, 'rows'> {
+  const { rows, ...rest } = r
+  return { rows, cols: m.cols, ...rest }
 }
 
 // -------------------------------------------------------------------------------------- spectrum
@@ -115,20 +108,6 @@ function prepareSpectrum(fn: string, X: MatrixLike, o: unknown, async: boolean) 
   return { m: toMatrix('X', X), run, native: rankRtol === undefined ? {} : { rankRtol } }
 }
 
-function finishSpectrum(m: DenseMatrix, r: Omit<Spectrum, 'cols'>): Spectrum {
-  return {
-    rows: r.rows,
-    cols: m.cols,
-    eigenvalues: r.eigenvalues,
-    explainedVarianceRatio: r.explainedVarianceRatio,
-    totalVariance: r.totalVariance,
-    effectiveRank: r.effectiveRank,
-    participationRatio: r.participationRatio,
-    rank: r.rank,
-    rankTolerance: r.rankTolerance,
-  }
-}
-
 /**
  * Eigenvalues of the covariance of `X` (ddof 1, decreasing; exact f64 streaming moments, then a
  * symmetric eigensolver), with explained-variance ratios, the Roy–Vetterli effective rank and the
@@ -142,7 +121,7 @@ export function spectrum(X: MatrixLike, options?: SpectrumOptions & RunOptions):
   return rejecting(() => {
     const p = prepareSpectrum('spectrum', X, options, true)
     return runAsync(p.run, [p.m.data] as const, (control, [data]) => native().spectrum(data, p.m.cols, p.native, control)).then((r) =>
-      finishSpectrum(p.m, r),
+      finishMatrix(p.m, r),
     )
   })
 }
@@ -150,7 +129,7 @@ export function spectrum(X: MatrixLike, options?: SpectrumOptions & RunOptions):
 /** {@link spectrum} on the calling thread (blocks it; typed-array input is read in place). */
 export function spectrumSync(X: MatrixLike, options?: SpectrumOptions): Spectrum {
   const p = prepareSpectrum('spectrumSync', X, options, false)
-  return finishSpectrum(p.m, runSync(() => native().spectrumSync(p.m.data, p.m.cols, p.native)))
+  return finishMatrix(p.m, runSync(() => native().spectrumSync(p.m.data, p.m.cols, p.native)))
 }
 
 /**
@@ -194,6 +173,11 @@ export interface NeighborIndices {
   indices: Uint32Array | Int32Array
   rows: number
   k: number
+  /**
+   * Values per row of `indices` when the lists are longer than `k` (default `k`): the first `k`
+   * of each row are used, without a copy (e.g. hubness at k = 10 of a k = 20 KnnResult).
+   */
+  stride?: number
 }
 
 /** Options of {@link hubness}. */
@@ -238,9 +222,11 @@ function prepareHubness(fn: string, neighbors: NeighborIndices, opts: unknown, a
   }
   const rows = checkInteger('neighbors.rows', neighbors.rows, 1, 2 ** 32 - 1)
   const k = checkInteger('neighbors.k', neighbors.k, 1, 2 ** 32 - 1)
-  if (indices.length !== rows * k) {
-    throw embgeoError('ERR_SHAPE', `neighbors.indices has ${indices.length} values but rows * k = ${rows} * ${k} = ${rows * k}`, {
-      expected: rows * k,
+  const stride = neighbors.stride === undefined ? k : checkInteger('neighbors.stride', neighbors.stride, k, 2 ** 32 - 1)
+  if (indices.length !== rows * stride) {
+    const what = stride === k ? 'rows * k' : 'rows * stride'
+    throw embgeoError('ERR_SHAPE', `neighbors.indices has ${indices.length} values but ${what} = ${rows} * ${stride} = ${rows * stride}`, {
+      expected: rows * stride,
       actual: indices.length,
     })
   }
@@ -251,28 +237,15 @@ function prepareHubness(fn: string, neighbors: NeighborIndices, opts: unknown, a
     if (bad >= 0) {
       throw embgeoError(
         'ERR_OUT_OF_RANGE',
-        `neighbors.indices must be point indices >= 0; got ${indices[bad]} at row ${Math.floor(bad / k)}, column ${bad % k} (drop −1 padding first)`,
-        { row: Math.floor(bad / k), col: bad % k },
+        `neighbors.indices must be point indices >= 0; got ${indices[bad]} at row ${Math.floor(bad / stride)}, column ${bad % stride} (drop −1 padding first)`,
+        { row: Math.floor(bad / stride), col: bad % stride },
       )
     }
     u32 = new Uint32Array(indices.buffer, indices.byteOffset, indices.length)
   } else {
     u32 = indices
   }
-  return { u32, rows, k, points, run: o, native: o.hubSize === undefined ? {} : { hubSize: o.hubSize } }
-}
-
-function finishHubness(r: Hubness): Hubness {
-  return {
-    k: r.k,
-    occurrences: r.occurrences,
-    skewness: r.skewness,
-    robinhood: r.robinhood,
-    maxOccurrence: r.maxOccurrence,
-    antiHubs: r.antiHubs,
-    hubs: r.hubs,
-    hubOccurrence: r.hubOccurrence,
-  }
+  return { u32, rows, k, stride, points, run: o, native: o.hubSize === undefined ? {} : { hubSize: o.hubSize } }
 }
 
 /**
@@ -291,15 +264,15 @@ export function hubness(neighbors: NeighborIndices, options?: HubnessOptions & R
     // typed array, the FloatArray type notwithstanding.
     const inputs = [p.u32] as unknown as readonly [FloatArray]
     return runAsync(p.run, inputs, (control, [idx]) =>
-      native().hubness(idx as unknown as Uint32Array, p.rows, p.k, p.points, p.native, control),
-    ).then(finishHubness)
+      native().hubness(idx as unknown as Uint32Array, p.rows, p.k, p.stride, p.points, p.native, control),
+    )
   })
 }
 
 /** {@link hubness} on the calling thread (blocks it; the indices are read in place). */
 export function hubnessSync(neighbors: NeighborIndices, options?: HubnessOptions): Hubness {
   const p = prepareHubness('hubnessSync', neighbors, options, false)
-  return finishHubness(runSync(() => native().hubnessSync(p.u32, p.rows, p.k, p.points, p.native)))
+  return runSync(() => native().hubnessSync(p.u32, p.rows, p.k, p.stride, p.points, p.native))
 }
 
 // ------------------------------------------------------------------------------------ duplicates

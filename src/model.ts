@@ -146,6 +146,21 @@ export abstract class FittedModel<S> {
     return undefined
   }
 
+  /**
+   * Read-only accessors on `cls.prototype`, one per name, returning the fitted state's field of
+   * that name (`ERR_NOT_FITTED` before a fit); the class declares them `declare readonly`.
+   */
+  protected static stateAccessors<S>(cls: { prototype: FittedModel<S> }, names: readonly (keyof S & string)[]): void {
+    for (const name of names) {
+      Object.defineProperty(cls.prototype, name, {
+        configurable: true,
+        get(this: FittedModel<S>): S[keyof S & string] {
+          return this.fitted()[name]
+        },
+      })
+    }
+  }
+
   /** The learned state. @throws ERR_NOT_FITTED */
   protected fitted(): S {
     this.#state ??= this.native.state()

@@ -147,33 +147,28 @@ export class PCA extends FittedModel<State> {
     const s = this.fitted()
     return { data: s.components, rows: s.nComponents, cols: s.nFeaturesIn }
   }
-  get explainedVariance(): Float64Array {
-    return this.fitted().explainedVariance
-  }
-  get explainedVarianceRatio(): Float64Array {
-    return this.fitted().explainedVarianceRatio
-  }
-  get singularValues(): Float64Array {
-    return this.fitted().singularValues
-  }
-  get mean(): Float64Array {
-    return this.fitted().mean
-  }
-  get noiseVariance(): number {
-    return this.fitted().noiseVariance
-  }
-  get nComponents(): number {
-    return this.fitted().nComponents
-  }
-  get nFeaturesIn(): number {
-    return this.fitted().nFeaturesIn
-  }
-  get nSamplesSeen(): number {
-    return this.fitted().nSamplesSeen
-  }
+  declare readonly explainedVariance: Float64Array
+  declare readonly explainedVarianceRatio: Float64Array
+  declare readonly singularValues: Float64Array
+  declare readonly mean: Float64Array
+  declare readonly noiseVariance: number
+  declare readonly nComponents: number
+  declare readonly nFeaturesIn: number
+  declare readonly nSamplesSeen: number
   /** The solver that ran ('covariance', 'svd' or 'randomized'). */
-  get solver(): string {
-    return this.fitted().solver
+  declare readonly solver: string
+  static {
+    this.stateAccessors(PCA, [
+      'explainedVariance',
+      'explainedVarianceRatio',
+      'singularValues',
+      'mean',
+      'noiseVariance',
+      'nComponents',
+      'nFeaturesIn',
+      'nSamplesSeen',
+      'solver',
+    ])
   }
 
   /** Load a model from {@link PCA.toJSON}'s object or its JSON text. @throws ERR_BAD_MODEL */

@@ -18,8 +18,8 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 
 /** min, max, mean, median, population std, 10th and 90th percentiles of finite `values` (n ≥ 1). */
 export function summarize(values: ArrayLike<number>): Summary {
-  const s = runSync(() => native().summarize(f64(values)))
-  return { min: s.min, max: s.max, mean: s.mean, median: s.median, std: s.std, p10: s.p10, p90: s.p90 }
+  const [min, max, mean, median, std, p10, p90] = runSync(() => native().summarize(f64(values))) as [number, number, number, number, number, number, number]
+  return { min, max, mean, median, std, p10, p90 }
 }
 
 /**

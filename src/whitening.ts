@@ -135,23 +135,20 @@ export class Whitener extends FittedModel<State> {
   }
 
   /** The (weighted) mean, d values. */
-  get mean(): Float64Array {
-    return this.fitted().mean
+  declare readonly mean: Float64Array
+  /** Kept covariance eigenvalues (without epsilon), decreasing. */
+  declare readonly eigenvalues: Float64Array
+  declare readonly nSamplesSeen: number
+  static {
+    this.stateAccessors(Whitener, ['mean', 'eigenvalues', 'nSamplesSeen'])
   }
   /** The whitening matrix W, d × out, so that Y = (X − mean) W. */
   get matrix(): DenseMatrix {
     const s = this.fitted()
     return { data: s.matrix, rows: s.nFeatures, cols: s.outDim }
   }
-  /** Kept covariance eigenvalues (without epsilon), decreasing. */
-  get eigenvalues(): Float64Array {
-    return this.fitted().eigenvalues
-  }
   get nFeaturesIn(): number {
     return this.fitted().nFeatures
-  }
-  get nSamplesSeen(): number {
-    return this.fitted().nSamplesSeen
   }
 
   /** Load a model from {@link Whitener.toJSON}'s object or JSON text. @throws ERR_BAD_MODEL */

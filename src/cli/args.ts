@@ -56,6 +56,11 @@ export const READ_OPTIONS: Record<string, OptionSpec> = {
   'limit-rows': { type: 'string', value: 'N', help: 'read only the first N rows' },
 }
 
+/** The spec of a command that reads one embedding FILE: its options, then {@link READ_OPTIONS}; one positional. */
+export function fileCommand(spec: Omit<CommandSpec, 'positionals'>): CommandSpec {
+  return { ...spec, options: { ...spec.options, ...READ_OPTIONS }, positionals: [1, 1] }
+}
+
 /** Parsed command line: option values by name and the positional arguments. */
 export interface Parsed {
   values: Record<string, string | boolean | undefined>

@@ -34,6 +34,75 @@ impl Duplicates {
     }
 }
 
+/// The reference default of `k` of one pointwise estimator (a marker type per estimator).
+pub trait DefaultK {
+    /// The default neighbour count.
+    const K: usize;
+}
+
+/// Parameters of a pointwise k-neighbour estimator (MOM, MADA): `k` (default `D::K`, the
+/// reference's), mean aggregation and duplicates kept by default; each module documents how its
+/// estimator treats zero distances under `Keep`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default, bound = "")]
+pub struct KParams<D: DefaultK> {
+    /// Neighbours per point (default `D::K`).
+    pub k: usize,
+    /// Aggregation of the pointwise values (mean).
+    pub aggregate: Aggregate,
+    /// Duplicates policy (`Keep`).
+    pub duplicates: Duplicates,
+    /// Which estimator's default `k` applies (no data; build with `..Default::default()`).
+    #[serde(skip)]
+    pub default_k: std::marker::PhantomData<D>,
+}
+
+impl<D: DefaultK> KParams<D> {
+    /// The estimate of `method` from its pointwise values, reporting the `k` used, the
+    /// aggregation and the duplicates policy as its parameters.
+    ///
+    /// # Errors
+    /// As [`IdEstimate::from_pointwise`].
+    pub fn estimate(
+        &self,
+        method: &'static str,
+        k: usize,
+        pointwise: Vec<f64>,
+        counts: (usize, usize, usize),
+    ) -> Result<IdEstimate> {
+        let params = serde_json::json!({
+            "k": k,
+            "aggregate": self.aggregate.as_str(),
+            "duplicates": self.duplicates.as_str(),
+        });
+        IdEstimate::from_pointwise(method, self.aggregate, pointwise, counts, params)
+    }
+}
+
+/// `v` when finite, else `Degenerate(why())`: a pointwise estimate the data make infinite or
+/// undefined.
+///
+/// # Errors
+/// `Degenerate` for NaN or ±∞.
+pub fn finite_or(v: f64, why: impl FnOnce() -> String) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::Degenerate(why()))
+    }
+}
+
+impl<D: DefaultK> Default for KParams<D> {
+    fn default() -> Self {
+        Self {
+            k: D::K,
+            aggregate: Aggregate::Mean,
+            duplicates: Duplicates::Keep,
+            default_k: std::marker::PhantomData,
+        }
+    }
+}
+
 /// How pointwise estimates are combined into one global value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

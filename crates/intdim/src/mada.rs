@@ -7,30 +7,19 @@
 //! neighbour lists are long enough (memory O(rows · k) instead of O(rows²)).
 
 use embgeo_core::{Ctl, Error, Neighbors, Result};
-use serde_json::json;
 
-use crate::common::{map_policy_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
+use crate::common::{finite_or, map_policy_rows, out_of_range, require_k, DefaultK, IdEstimate, KParams};
 
-/// MADA parameters; `Default` = scikit-dimension 0.5.0 `MADA().fit(X)` (k = 20, mean).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Params {
-    /// Neighbour order k (20); the half order is ⌊k/2⌋.
-    pub k: usize,
-    /// Aggregation (mean).
-    pub aggregate: Aggregate,
-    /// Duplicates policy; default `Keep` = reference (zero distances skipped).
-    pub duplicates: Duplicates,
-}
+/// MADA parameters; `Default` = scikit-dimension 0.5.0 `MADA().fit(X)` (k = 20, mean). k is the
+/// neighbour order (the half order is ⌊k/2⌋); `Keep` = the reference (zero distances skipped).
+pub type Params = KParams<MadaK>;
 
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            k: 20,
-            aggregate: Aggregate::Mean,
-            duplicates: Duplicates::Keep,
-        }
-    }
+/// The reference's default k of MADA (20).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MadaK;
+
+impl DefaultK for MadaK {
+    const K: usize = 20;
 }
 
 /// MADA intrinsic dimension (pointwise values in `pointwise`).
@@ -77,15 +66,9 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         }
         let rk = d[zeros + k - 1];
         let rh = d[zeros + h - 1];
-        let v = 2f64.ln() / (rk / rh).ln();
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(Error::Degenerate(format!(
-                "MADA: r_k = r_k/2 at row {i} (infinite estimate)"
-            )))
-        }
+        finite_or(2f64.ln() / (rk / rh).ln(), || {
+            format!("MADA: r_k = r_k/2 at row {i} (infinite estimate)")
+        })
     })?;
-    let params = json!({"k": k, "aggregate": p.aggregate.as_str(), "duplicates": p.duplicates.as_str()});
-    IdEstimate::from_pointwise("mada", p.aggregate, pw, (nb.rows, n_used, dropped), params)
+    p.estimate("mada", k, pw, (nb.rows, n_used, dropped))
 }

@@ -1,31 +1,21 @@
 //! Method-of-moments local ID (Amsaleg et al. 2015/2018): with k neighbour distances of mean
 //! m₁ and maximum w, the pointwise ID is −m₁/(m₁ − w).
 
-use embgeo_core::{Ctl, Error, Neighbors, Result};
-use serde_json::json;
+use embgeo_core::{Ctl, Neighbors, Result};
 
-use crate::common::{map_policy_rows, out_of_range, require_k, Aggregate, Duplicates, IdEstimate};
+use crate::common::{finite_or, map_policy_rows, out_of_range, require_k, DefaultK, IdEstimate, KParams};
 
-/// MOM parameters; `Default` = scikit-dimension 0.5.0 `MOM().fit(X)` (k = 100, mean).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Params {
-    /// Neighbours per point (100; the caller clamps to N − 1 like the reference).
-    pub k: usize,
-    /// Aggregation of the pointwise values (mean).
-    pub aggregate: Aggregate,
-    /// Duplicates policy; default `Keep` (zero distances lower m₁, the value stays finite).
-    pub duplicates: Duplicates,
-}
+/// MOM parameters; `Default` = scikit-dimension 0.5.0 `MOM().fit(X)` (k = 100, mean). The caller
+/// clamps k to N − 1 like the reference; under `Keep`, zero distances lower m₁ and the value
+/// stays finite.
+pub type Params = KParams<MomK>;
 
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            k: 100,
-            aggregate: Aggregate::Mean,
-            duplicates: Duplicates::Keep,
-        }
-    }
+/// The reference's default k of MOM (100).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MomK;
+
+impl DefaultK for MomK {
+    const K: usize = 100;
 }
 
 /// MOM intrinsic dimension (pointwise values in `pointwise`).
@@ -53,15 +43,9 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         let d = &use_nb.distances_of(i)[..k];
         let w = d[k - 1];
         let m1 = d.iter().sum::<f64>() / k as f64;
-        let v = -m1 / (m1 - w);
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(Error::Degenerate(format!(
-                "MOM: the {k} neighbour distances of row {i} are all equal"
-            )))
-        }
+        finite_or(-m1 / (m1 - w), || {
+            format!("MOM: the {k} neighbour distances of row {i} are all equal")
+        })
     })?;
-    let params = json!({"k": k, "aggregate": p.aggregate.as_str(), "duplicates": p.duplicates.as_str()});
-    IdEstimate::from_pointwise("mom", p.aggregate, pw, (nb.rows, n_used, dropped), params)
+    p.estimate("mom", k, pw, (nb.rows, n_used, dropped))
 }

@@ -86,6 +86,40 @@ impl<'c, R: Read + Seek> Source<'c, R> {
         Ok(n)
     }
 
+    /// The first `N` bytes of the file; `BadFile` at byte 0 naming the file's length and `what`
+    /// (what the format starts with) when it is shorter.
+    pub fn leading<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
+        if self.len < N as u64 {
+            return Err(self.bad_at(0, format!("the file has {} bytes; {what}", self.len)));
+        }
+        let mut b = [0u8; N];
+        self.read_at(0, &mut b)?;
+        Ok(b)
+    }
+
+    /// Read `count` items of `size` bytes each from byte `offset` in [`BLOCK`]-sized pieces (at
+    /// least one item per piece), handing `f` this source, the index of the piece's first item
+    /// and its bytes. The caller has checked that the bytes exist. Memory: one piece.
+    pub fn read_blocks(
+        &mut self,
+        offset: u64,
+        count: usize,
+        size: usize,
+        mut f: impl FnMut(&Self, usize, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let per_block = (BLOCK / size).max(1);
+        let mut buf = vec![0u8; per_block.min(count) * size];
+        let mut done = 0;
+        while done < count {
+            let n = per_block.min(count - done);
+            let bytes = &mut buf[..n * size];
+            self.read_at(offset + (done * size) as u64, bytes)?;
+            f(self, done, bytes)?;
+            done += n;
+        }
+        Ok(())
+    }
+
     /// `BadFile` at `location` ("byte 12", "line 3, column 4", "header").
     pub fn bad(&self, location: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::BadFile {
@@ -310,18 +344,30 @@ pub(crate) fn read_elements<R: Read + Seek>(
     start: usize,
     stride: usize,
 ) -> Result<()> {
-    let size = dt.size();
-    let per_block = (BLOCK / size).max(1);
-    let mut buf = vec![0u8; per_block.min(count) * size];
-    let mut done = 0;
-    while done < count {
-        let n = per_block.min(count - done);
-        let bytes = &mut buf[..n * size];
-        src.read_at(offset + (done * size) as u64, bytes)?;
+    src.read_blocks(offset, count, dt.size(), |_, done, bytes| {
         decode_into(dt, big_endian, bytes, out, start + done * stride, stride);
-        done += n;
-    }
-    Ok(())
+        Ok(())
+    })
+}
+
+/// `take` rows of `cols` elements of `dt` stored row-major from byte `offset`, decoded into a
+/// new buffer of `out_type`. The caller has checked that the bytes exist.
+pub(crate) fn read_rows<R: Read + Seek>(
+    src: &mut Source<'_, R>,
+    offset: u64,
+    (take, cols): (usize, usize),
+    dt: Dtype,
+    big_endian: bool,
+    out_type: OutType,
+) -> Result<Decoded> {
+    let mut out = zeros(out_type, take * cols, &src.name)?;
+    read_elements(src, offset, take * cols, dt, big_endian, &mut out, 0, 1)?;
+    Ok(Decoded {
+        rows: take,
+        cols,
+        data: out,
+        source: dt.name(),
+    })
 }
 
 /// The first non-finite value of `v` as (index, value, how many non-finite values in all).

@@ -39,33 +39,26 @@ fn io_err(path: &Path, reason: impl Into<String>) -> Error {
 /// What kind of file `meta` describes, in words ("a directory", "a FIFO (named pipe)", …).
 #[must_use]
 pub fn file_type_name(meta: &Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_file() {
-        return "a regular file";
-    }
-    if t.is_dir() {
-        return "a directory";
-    }
-    if t.is_symlink() {
-        return "a symbolic link";
-    }
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-    }
-    "not a regular file"
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let kinds = [
+        (t.is_file(), "a regular file"),
+        (t.is_dir(), "a directory"),
+        (t.is_symlink(), "a symbolic link"),
+        #[cfg(unix)]
+        (t.is_fifo(), "a FIFO (named pipe)"),
+        #[cfg(unix)]
+        (t.is_socket(), "a socket"),
+        #[cfg(unix)]
+        (t.is_char_device(), "a character device"),
+        #[cfg(unix)]
+        (t.is_block_device(), "a block device"),
+    ];
+    kinds
+        .iter()
+        .find(|(is, _)| *is)
+        .map_or("not a regular file", |&(_, name)| name)
 }
 
 /// `Io` unless `meta` is a regular file.

@@ -5,7 +5,7 @@ use std::io::{Read, Seek};
 
 use embgeo_core::{Error, Result};
 
-use crate::common::{limited, read_elements, zeros, Decoded, Dtype, Source};
+use crate::common::{limited, read_rows, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Read `len / (4·dim)` rows of `dim` f32 values.
@@ -39,12 +39,6 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
     };
     let rows = (src.len / row_bytes) as usize;
     let take = limited(rows, o.limit_rows);
-    let mut out = zeros(o.dtype.unwrap_or(crate::OutType::F32), take * dim, &src.name)?;
-    read_elements(src, 0, take * dim, Dtype::F32, false, &mut out, 0, 1)?;
-    Ok(Decoded {
-        rows: take,
-        cols: dim,
-        data: out,
-        source: "f32",
-    })
+    let out_type = o.dtype.unwrap_or(crate::OutType::F32);
+    read_rows(src, 0, (take, dim), Dtype::F32, false, out_type)
 }

@@ -16,7 +16,7 @@ use embgeo_core::Result;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::common::{io_error, limited, product, read_elements, zeros, Decoded, Dtype, Source};
+use crate::common::{io_error, limited, product, read_rows, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Largest header accepted (the `safetensors` crate's limit).
@@ -162,18 +162,7 @@ impl<'de> Visitor<'de> for Scanner<'_> {
 
 /// Read the tensor `o.tensor` (or the only 2-D tensor) as a matrix.
 pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Result<Decoded> {
-    if src.len < 8 {
-        return Err(src.bad_at(
-            0,
-            format!(
-                "the file has {} bytes; a safetensors file starts with an 8-byte header length",
-                src.len
-            ),
-        ));
-    }
-    let mut b = [0u8; 8];
-    src.read_at(0, &mut b)?;
-    let n = u64::from_le_bytes(b);
+    let n = u64::from_le_bytes(src.leading("a safetensors file starts with an 8-byte header length")?);
     if n > MAX_HEADER || n > src.len - 8 {
         return Err(src.bad_at(
             0,
@@ -228,27 +217,15 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
     }
     let (rows, cols) = (rows as usize, cols as usize);
     let take = limited(rows, o.limit_rows);
-    let mut out = zeros(
-        o.dtype.unwrap_or_else(|| dtype.default_out()),
-        take * cols,
-        &src.name,
-    )?;
-    read_elements(
+    let out_type = o.dtype.unwrap_or_else(|| dtype.default_out());
+    read_rows(
         src,
         data_start + chosen.begin,
-        take * cols,
+        (take, cols),
         dtype,
         false,
-        &mut out,
-        0,
-        1,
-    )?;
-    Ok(Decoded {
-        rows: take,
-        cols,
-        data: out,
-        source: dtype.name(),
-    })
+        out_type,
+    )
 }
 
 /// The tensor named `name`, or the only 2-D tensor.

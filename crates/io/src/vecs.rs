@@ -7,7 +7,7 @@ use std::io::{Read, Seek};
 
 use embgeo_core::Result;
 
-use crate::common::{decode_into, limited, zeros, Decoded, Dtype, Source, BLOCK};
+use crate::common::{decode_into, limited, zeros, Decoded, Dtype, Source};
 use crate::{Format, Options};
 
 /// Read every record (or the first `limit_rows`) into a `rows × d` matrix.
@@ -24,18 +24,7 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &
             format!("the file is empty; a .{ext} file has at least one record"),
         ));
     }
-    if src.len < 4 {
-        return Err(src.bad_at(
-            0,
-            format!(
-                "the file has {} bytes; a .{ext} record starts with a 4-byte dimension",
-                src.len
-            ),
-        ));
-    }
-    let mut b = [0u8; 4];
-    src.read_at(0, &mut b)?;
-    let d = i32::from_le_bytes(b);
+    let d = i32::from_le_bytes(src.leading(&format!("a .{ext} record starts with a 4-byte dimension"))?);
     let size = dt.size() as u64;
     // A record is 4 + d·size bytes and must fit the file: checked before anything else.
     if d <= 0 {
@@ -77,13 +66,7 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &
     let out_type = o.dtype.unwrap_or_else(|| dt.default_out());
     let mut out = zeros(out_type, take * d, &src.name)?;
     let rec_usize = rec as usize;
-    let per_block = (BLOCK / rec_usize).max(1);
-    let mut buf = vec![0u8; per_block.min(take) * rec_usize];
-    let mut r = 0;
-    while r < take {
-        let n = per_block.min(take - r);
-        let bytes = &mut buf[..n * rec_usize];
-        src.read_at(r as u64 * rec, bytes)?;
+    src.read_blocks(0, take, rec_usize, |src, r, bytes| {
         for (i, record) in bytes.chunks_exact(rec_usize).enumerate() {
             let got = i32::from_le_bytes([record[0], record[1], record[2], record[3]]);
             if got != d as i32 {
@@ -98,8 +81,8 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &
             }
             decode_into(dt, false, &record[4..], &mut out, (r + i) * d, 1);
         }
-        r += n;
-    }
+        Ok(())
+    })?;
     Ok(Decoded {
         rows: take,
         cols: d,

@@ -2,7 +2,7 @@
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
-use crate::brute::{cast, check_k, run_f32, run_f64, Params};
+use crate::brute::{cast, check_k, run_typed, Params};
 use crate::metric::Metric;
 use crate::stats::Stats;
 
@@ -92,6 +92,19 @@ impl<T: Element> Index<T> {
         })
     }
 
+    /// `Shape` unless `x` has the index's width (`what`: "rows" or "queries").
+    fn check_width(&self, x: MatRef<'_, T>, what: &str, fix: &'static str) -> Result<()> {
+        if x.cols() == self.dim {
+            return Ok(());
+        }
+        Err(Error::Shape {
+            what: format!("{what} columns vs index dim"),
+            expected: self.dim,
+            actual: x.cols(),
+            fix,
+        })
+    }
+
     /// Append rows (copied). All-or-nothing: on error the index is unchanged.
     ///
     /// # Shapes and types
@@ -102,14 +115,7 @@ impl<T: Element> Index<T> {
     /// `Shape` if the width differs; `NonFinite`; `Degenerate` for a zero row under cosine
     /// (numbered as the row it would have become); `OutOfRange` past u32 indices.
     pub fn add(&mut self, rows: MatRef<'_, T>) -> Result<()> {
-        if rows.cols() != self.dim {
-            return Err(Error::Shape {
-                what: "rows columns vs index dim".into(),
-                expected: self.dim,
-                actual: rows.cols(),
-                fix: "add rows with the index's number of features",
-            });
-        }
+        self.check_width(rows, "rows", "add rows with the index's number of features")?;
         crate::brute::check_finite(rows, "rows", &Ctl::detached())?;
         let first = self.len();
         if first + rows.rows() > u32::MAX as usize {
@@ -160,14 +166,11 @@ impl<T: Element> Index<T> {
                 actual: format!("'{}'", p.metric.name()),
             });
         }
-        if queries.cols() != self.dim {
-            return Err(Error::Shape {
-                what: "queries columns vs index dim".into(),
-                expected: self.dim,
-                actual: queries.cols(),
-                fix: "queries must have the index's number of features",
-            });
-        }
+        self.check_width(
+            queries,
+            "queries",
+            "queries must have the index's number of features",
+        )?;
         crate::brute::check_finite(queries, "queries", ctl)?;
         if p.k == 0 {
             return Err(Error::OutOfRange {
@@ -201,13 +204,13 @@ impl<T: Element> Index<T> {
                 let c = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f32>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                run_f32(c, s, Some(q), self.dim, p, ctl)
+                run_typed(c, s, Some(q), self.dim, p, ctl)
             }
             AnyStats::F64(s) => {
                 let c = cast::<T, f64>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f64>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                run_f64(c, s, Some(q), self.dim, p, ctl)
+                run_typed(c, s, Some(q), self.dim, p, ctl)
             }
         }
     }

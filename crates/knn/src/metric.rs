@@ -110,10 +110,12 @@ fn combine(a: [f64; EXACT_LANES]) -> f64 {
     p[0] + p[1]
 }
 
+/// `Σ term(xₜ, yₜ)` over `min(len)` elements, in [`EXACT_LANES`] f64 lanes combined by
+/// [`combine`] (the fixed summation order of the exact kernels).
 // Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn sq_body<T: Element>(x: &[T], y: &[T]) -> f64 {
+fn lanes_body<T: Element>(x: &[T], y: &[T], term: impl Fn(f64, f64) -> f64) -> f64 {
     let n = x.len().min(y.len());
     let full = n / EXACT_LANES * EXACT_LANES;
     let mut acc = [0.0f64; EXACT_LANES];
@@ -122,13 +124,11 @@ fn sq_body<T: Element>(x: &[T], y: &[T]) -> f64 {
         .zip(y[..full].chunks_exact(EXACT_LANES))
     {
         for l in 0..EXACT_LANES {
-            let t = xc[l].to_f64() - yc[l].to_f64();
-            acc[l] += t * t;
+            acc[l] += term(xc[l].to_f64(), yc[l].to_f64());
         }
     }
     for t in full..n {
-        let e = x[t].to_f64() - y[t].to_f64();
-        acc[t - full] += e * e;
+        acc[t - full] += term(x[t].to_f64(), y[t].to_f64());
     }
     combine(acc)
 }
@@ -136,22 +136,18 @@ fn sq_body<T: Element>(x: &[T], y: &[T]) -> f64 {
 // Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
 #[allow(clippy::inline_always)]
 #[inline(always)]
+fn sq_body<T: Element>(x: &[T], y: &[T]) -> f64 {
+    lanes_body(x, y, |a, b| {
+        let t = a - b;
+        t * t
+    })
+}
+
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn dot_body<T: Element>(x: &[T], y: &[T]) -> f64 {
-    let n = x.len().min(y.len());
-    let full = n / EXACT_LANES * EXACT_LANES;
-    let mut acc = [0.0f64; EXACT_LANES];
-    for (xc, yc) in x[..full]
-        .chunks_exact(EXACT_LANES)
-        .zip(y[..full].chunks_exact(EXACT_LANES))
-    {
-        for l in 0..EXACT_LANES {
-            acc[l] += xc[l].to_f64() * yc[l].to_f64();
-        }
-    }
-    for t in full..n {
-        acc[t - full] += x[t].to_f64() * y[t].to_f64();
-    }
-    combine(acc)
+    lanes_body(x, y, |a, b| a * b)
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -119,6 +119,41 @@ pub(crate) fn level_name(l: Level) -> &'static str {
     }
 }
 
+/// `fn $name(lv: Level, args…)`: `$body(args…)` compiled for the SIMD level detected at run
+/// time (AVX-512 or AVX2 + FMA on x86_64, portable code otherwise). `$body` is
+/// `#[inline(always)]`, so each copy compiles under its own `target_feature` (multiversioning);
+/// every copy runs the same operations in the same order, so results never depend on the level.
+macro_rules! dispatched {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident[$($gen:tt)*]($($arg:ident: $ty:ty),* $(,)?)
+        $(-> $ret:ty)? = $body:ident) => {
+        $(#[$attr])*
+        $vis fn $name<$($gen)*>(lv: Level, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+            fn avx512<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
+                $body($($arg),*)
+            }
+
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
+                $body($($arg),*)
+            }
+
+            match lv {
+                // SAFETY: `Level::Avx512` is only produced after `is_x86_feature_detected!`
+                // confirmed avx512f, avx512vl, avx2 and fma on this CPU.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx2Fma => unsafe { avx2($($arg),*) },
+                _ => $body($($arg),*),
+            }
+        }
+    };
+}
+
 /// Queries per block of the threshold scan.
 const SCAN: usize = 16;
 
@@ -169,51 +204,13 @@ fn scan_body<R: Real, F: FnMut(usize, usize) -> R>(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-fn scan_avx512<R: Real, F: FnMut(usize, usize) -> R>(
-    tile: &[R],
-    m: usize,
-    off: Option<&[R]>,
-    thr: &mut [R],
-    hit: &mut F,
-) {
-    scan_body(tile, m, off, thr, hit);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn scan_avx2<R: Real, F: FnMut(usize, usize) -> R>(
-    tile: &[R],
-    m: usize,
-    off: Option<&[R]>,
-    thr: &mut [R],
-    hit: &mut F,
-) {
-    scan_body(tile, m, off, thr, hit);
-}
-
-/// Runtime-dispatched [`scan_body`].
-#[inline]
-pub(crate) fn scan<R: Real, F: FnMut(usize, usize) -> R>(
-    lv: Level,
-    tile: &[R],
-    m: usize,
-    off: Option<&[R]>,
-    thr: &mut [R],
-    hit: &mut F,
-) {
-    match lv {
-        // SAFETY: `Level::Avx512` is only produced after `is_x86_feature_detected!` confirmed
-        // avx512f, avx512vl, avx2 and fma on this CPU.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { scan_avx512(tile, m, off, thr, hit) },
-        // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2Fma => unsafe { scan_avx2(tile, m, off, thr, hit) },
-        _ => scan_body(tile, m, off, thr, hit),
-    }
-}
+dispatched!(
+    /// Runtime-dispatched [`scan_body`].
+    #[inline]
+    pub(crate) fn scan[R: Real, F: FnMut(usize, usize) -> R](
+        tile: &[R], m: usize, off: Option<&[R]>, thr: &mut [R], hit: &mut F
+    ) = scan_body
+);
 
 /// Scan one contiguous row of keys `row[j] + off[j]` against one threshold, calling
 /// `hit(j)` for every key `< thr`; `hit` returns the new threshold. Used for the transposed
@@ -250,38 +247,13 @@ fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mu
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-fn scan_row_avx512<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, thr: R, hit: &mut F) {
-    scan_row_body(row, off, thr, hit);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn scan_row_avx2<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, thr: R, hit: &mut F) {
-    scan_row_body(row, off, thr, hit);
-}
-
-/// Runtime-dispatched [`scan_row_body`].
-#[inline]
-pub(crate) fn scan_row<R: Real, F: FnMut(usize) -> R>(
-    lv: Level,
-    row: &[R],
-    off: Option<&[R]>,
-    thr: R,
-    hit: &mut F,
-) {
-    match lv {
-        // SAFETY: `Level::Avx512` is only produced after avx512f, avx512vl, avx2 and fma were
-        // detected on this CPU.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { scan_row_avx512(row, off, thr, hit) },
-        // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2Fma => unsafe { scan_row_avx2(row, off, thr, hit) },
-        _ => scan_row_body(row, off, thr, hit),
-    }
-}
+dispatched!(
+    /// Runtime-dispatched [`scan_row_body`].
+    #[inline]
+    pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
+        row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
+    ) = scan_row_body
+);
 
 /// `true` when every value is finite: `Σ x·0` stays 0 unless some `x` is NaN or ±∞ (then it
 /// is NaN). Branch-free and vectorised; the caller reports details through
@@ -304,31 +276,10 @@ fn all_finite_body<R: Real>(x: &[R]) -> bool {
     acc.iter().all(|a| a.to_f64() == 0.0)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-fn all_finite_avx512<R: Real>(x: &[R]) -> bool {
-    all_finite_body(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn all_finite_avx2<R: Real>(x: &[R]) -> bool {
-    all_finite_body(x)
-}
-
-/// Runtime-dispatched [`all_finite_body`].
-pub(crate) fn all_finite<R: Real>(lv: Level, x: &[R]) -> bool {
-    match lv {
-        // SAFETY: `Level::Avx512` is only produced after avx512f, avx512vl, avx2 and fma were
-        // detected on this CPU.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => unsafe { all_finite_avx512(x) },
-        // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2Fma => unsafe { all_finite_avx2(x) },
-        _ => all_finite_body(x),
-    }
-}
+dispatched!(
+    /// Runtime-dispatched [`all_finite_body`].
+    pub(crate) fn all_finite[R: Real](x: &[R]) -> bool = all_finite_body
+);
 
 /// Lanes of the dot-product accumulators.
 const DOT: usize = 16;
@@ -367,17 +318,11 @@ fn dots_body<R: Real>(queries: &[&[R]], c: &[R], alpha: R, out: &mut [R]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-fn dots_avx512<R: Real>(queries: &[&[R]], c: &[R], alpha: R, out: &mut [R]) {
-    dots_body(queries, c, alpha, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dots_avx2<R: Real>(queries: &[&[R]], c: &[R], alpha: R, out: &mut [R]) {
-    dots_body(queries, c, alpha, out);
-}
+dispatched!(
+    /// Runtime-dispatched [`dots_body`].
+    #[inline]
+    fn dots[R: Real](queries: &[&[R]], c: &[R], alpha: R, out: &mut [R]) = dots_body
+);
 
 /// Key tile by SIMD dot products: `dst[j·m + i] = alpha · ⟨a_i, b_j⟩` (`a`: `m × d`, `b`:
 /// `n × d`, row-major). Used instead of GEMM for few queries, where the scan is memory-bound.
@@ -403,15 +348,7 @@ pub(crate) fn dots_tile<R: Real>(
                 *slot = &a[(i0 + q) * d..(i0 + q + 1) * d];
             }
             let qv = &qs[..cnt];
-            match lv {
-                // SAFETY: avx512f/avx512vl/avx2/fma were detected before `Level::Avx512` was made.
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx512 => unsafe { dots_avx512(qv, c, alpha, &mut out) },
-                // SAFETY: avx2 and fma were detected before `Level::Avx2Fma` was made.
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx2Fma => unsafe { dots_avx2(qv, c, alpha, &mut out) },
-                _ => dots_body(qv, c, alpha, &mut out),
-            }
+            dots(lv, qv, c, alpha, &mut out);
             for q in 0..cnt {
                 dst[j * m + i0 + q] = out[q];
             }

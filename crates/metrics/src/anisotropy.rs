@@ -338,6 +338,7 @@ pub fn compute_scratch(n: usize, m: usize, d: usize, threads: usize, params: &Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{assert_same_for_threads, with_defaults};
     use embgeo_core::Par;
 
     /// The definition: every ordered pair's cosine, mean and population std.
@@ -427,23 +428,13 @@ mod tests {
     fn opposite_pair_and_identical_rows() {
         // Two opposite vectors: cosine −1 both ways, std 0, mean vector 0.
         let x = [1.0f32, 2.0, -1.0, -2.0];
-        let a = compute(
-            MatRef::new(&x, 2, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let a = with_defaults(compute, &x, 2, 2).unwrap();
         assert!((a.average_cosine + 1.0).abs() < 1e-15);
         assert!(a.cosine_std < 1e-7);
         assert!(a.mean_norm_ratio.abs() < 1e-15);
         // Identical rows: cosine 1, ratio 1.
         let y = [3.0f64, 4.0, 3.0, 4.0, 3.0, 4.0];
-        let b = compute(
-            MatRef::new(&y, 3, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let b = with_defaults(compute, &y, 3, 2).unwrap();
         assert!((b.average_cosine - 1.0).abs() < 1e-15);
         assert!((b.mean_norm_ratio - 1.0).abs() < 1e-15);
         assert!((b.mean_row_norm - 5.0).abs() < 1e-15);
@@ -459,44 +450,23 @@ mod tests {
                 tile_rows: 8,
                 ..Params::default()
             };
-            let seq = compute(m, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-            for threads in [1, 2, 3] {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                let par = pool.install(|| compute(m, &p, &Ctl::detached()).unwrap());
-                assert_eq!(seq, par, "{n}x{d}, threads = {threads}");
-            }
+            assert_same_for_threads(&format!("{n}x{d}"), &[1, 2, 3], |ctl| {
+                compute(m, &p, ctl).unwrap()
+            });
         }
     }
 
     #[test]
     fn too_few_non_zero_rows_is_degenerate() {
         let x = [0.0f64, 0.0, 1.0, 2.0, 0.0, 0.0];
-        let e = compute(
-            MatRef::new(&x, 3, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &x, 3, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_DEGENERATE");
         assert!(e.to_string().contains("1 non-zero rows of 3"), "{e}");
         let one = [1.0f32, 2.0];
-        let e = compute(
-            MatRef::new(&one, 1, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &one, 1, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_EMPTY");
         let nan = [1.0f32, f32::NAN, 0.0, 1.0];
-        let e = compute(
-            MatRef::new(&nan, 2, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &nan, 2, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_NON_FINITE");
     }
 

@@ -157,7 +157,7 @@ fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embgeo_core::Par;
+    use crate::testing::assert_same_for_threads;
 
     fn naive(x: &[f64], rows: usize, cols: usize, ddof: u32) -> (Vec<f64>, Vec<f64>) {
         let mut mean = vec![0.0; cols];
@@ -220,10 +220,7 @@ mod tests {
             ddof: 0,
             block_rows: 100,
         };
-        let a = compute(m, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let b = pool.install(|| compute(m, &p, &Ctl::detached()).unwrap());
-        assert_eq!(a, b);
+        assert_same_for_threads("columnStats", &[2], |ctl| compute(m, &p, ctl).unwrap());
     }
 
     #[test]

@@ -143,18 +143,14 @@ fn resolve<T: Element>(x: MatRef<'_, T>, blocks: &[Vec<u64>], ctl: &Ctl<'_>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::with_defaults;
     use embgeo_core::Par;
 
     #[test]
     fn finds_first_occurrences_and_groups() {
         // Rows: a b a c b a (c unique); -0.0 equals 0.0.
         let x = [1.0f32, 0.0, 2.0, 2.0, 1.0, -0.0, 3.0, 1.0, 2.0, 2.0, 1.0, 0.0];
-        let r = compute(
-            MatRef::new(&x, 6, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let r = with_defaults(compute, &x, 6, 2).unwrap();
         assert_eq!(r.first_of, vec![0, 1, 0, 3, 1, 0]);
         assert_eq!((r.count, r.groups, r.unique), (3, 2, 3));
     }
@@ -186,19 +182,9 @@ mod tests {
     #[test]
     fn rejects_nan_and_empty() {
         let x = [1.0f32, f32::NAN];
-        let e = compute(
-            MatRef::new(&x, 1, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &x, 1, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_NON_FINITE");
-        let e = compute(
-            MatRef::new(&x[..0], 0, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &x[..0], 0, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_EMPTY");
     }
 }

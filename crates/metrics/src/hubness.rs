@@ -87,6 +87,24 @@ pub fn compute(
     params: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Hubness> {
+    compute_strided(indices, [rows, k, k], n, params, ctl)
+}
+
+/// [`compute`] on neighbour lists longer than k: `indices` is `rows × stride` (`stride ≥ k`),
+/// and the first k of each row are read (e.g. hubness at k = 10 of a k = 20 graph, no copy).
+///
+/// # Cost, determinism, panics, reference
+/// As [`compute`]; time O(rows·k + n) whatever the stride.
+/// # Errors
+/// As [`compute`], with `Shape` if `indices.len() ≠ rows · stride` and `OutOfRange` if
+/// `stride < k`.
+pub fn compute_strided(
+    indices: &[u32],
+    [rows, k, stride]: [usize; 3],
+    n: usize,
+    params: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Hubness> {
     for (what, v) in [("neighbors", rows), ("k", k), ("points", n)] {
         if v == 0 {
             return Err(Error::Empty {
@@ -105,14 +123,22 @@ pub fn compute(
             actual: params.hub_size.to_string(),
         });
     }
-    let expected = check_len(
+    if stride < k {
+        return Err(Error::OutOfRange {
+            name: "neighbors.stride",
+            expected: format!("at least k = {k}"),
+            actual: stride.to_string(),
+        });
+    }
+    check_len(
         indices.len(),
         rows,
-        k,
-        "rows * k",
+        stride,
+        if stride == k { "rows * k" } else { "rows * stride" },
         "neighbors.indices.length",
         "pass the indices of one kNN result with its rows and k",
     )?;
+    let expected = rows * k;
     if n > u32::MAX as usize + 1 {
         return Err(Error::OutOfRange {
             name: "n",
@@ -123,11 +149,13 @@ pub fn compute(
     let counts: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     let bad = map_chunks(ctl, "hubness", rows, params.block_rows, |r| {
         let mut first = None;
-        for (off, &j) in indices[r.start * k..r.end * k].iter().enumerate() {
-            if (j as usize) < n {
-                counts[j as usize].fetch_add(1, Ordering::Relaxed);
-            } else if first.is_none() {
-                first = Some((r.start + off / k, off % k, j));
+        for row in r {
+            for (col, &j) in indices[row * stride..row * stride + k].iter().enumerate() {
+                if (j as usize) < n {
+                    counts[j as usize].fetch_add(1, Ordering::Relaxed);
+                } else if first.is_none() {
+                    first = Some((row, col, j));
+                }
             }
         }
         Ok(first)
@@ -185,7 +213,7 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embgeo_core::Par;
+    use crate::testing::assert_same_for_threads;
 
     #[test]
     fn star_graph_has_one_hub() {
@@ -200,6 +228,24 @@ mod tests {
         // Skewness of (4, 1, 0, 0, 0): mean 1, m2 = (9+0+1+1+1)/5, m3 = (27+0−3)/5.
         let (m2, m3) = (12.0f64 / 5.0, 24.0 / 5.0);
         assert!((h.skewness - m3 / m2.powf(1.5)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn stride_reads_the_first_k_of_longer_lists() {
+        // Rows of 3 values, k = 2: the third column (out of range) is never read.
+        let long = [1u32, 2, 99, 2, 0, 99, 0, 1, 99, 0, 1, 99];
+        let short = [1u32, 2, 2, 0, 0, 1, 0, 1];
+        let p = Params {
+            block_rows: 3,
+            ..Params::default()
+        };
+        let ctl = Ctl::detached();
+        let a = compute_strided(&long, [4, 2, 3], 4, &p, &ctl).unwrap();
+        assert_eq!(a, compute(&short, 4, 2, 4, &p, &ctl).unwrap());
+        let narrow = compute_strided(&short, [4, 2, 1], 4, &p, &ctl).unwrap_err();
+        assert_eq!(narrow.code(), "ERR_OUT_OF_RANGE");
+        let e = compute_strided(&long[..11], [4, 2, 3], 4, &p, &ctl).unwrap_err();
+        assert_eq!(e.code(), "ERR_SHAPE");
     }
 
     #[test]
@@ -264,9 +310,6 @@ mod tests {
             block_rows: 97,
             ..Params::default()
         };
-        let seq = compute(&idx, n, k, n, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-        let par = pool.install(|| compute(&idx, n, k, n, &p, &Ctl::detached()).unwrap());
-        assert_eq!(seq, par);
+        assert_same_for_threads("hubness", &[3], |ctl| compute(&idx, n, k, n, &p, ctl).unwrap());
     }
 }

@@ -29,3 +29,5 @@ pub mod norms;
 pub mod sample;
 pub mod spectrum;
 pub mod summary;
+#[cfg(test)]
+mod testing;

@@ -341,7 +341,7 @@ fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embgeo_core::Par;
+    use crate::testing::{assert_same_for_threads, with_defaults};
 
     #[test]
     fn effective_rank_of_flat_and_single_spectra() {
@@ -375,12 +375,7 @@ mod tests {
         let x = [
             1.0f64, 0., 0., -1., 0., 0., 0., 2., 0., 0., -2., 0., 0., 0., 3., 0., 0., -3.,
         ];
-        let s = compute(
-            MatRef::new(&x, 6, 3).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let s = with_defaults(compute, &x, 6, 3).unwrap();
         for (a, b) in s.eigenvalues.iter().zip([3.6, 1.6, 0.4]) {
             assert!((a - b).abs() < 1e-14, "{a} vs {b}");
         }
@@ -403,12 +398,7 @@ mod tests {
             let (a, b) = (f64::from(i * 37 % 11) / 3.0, f64::from(i * 53 % 7) - 2.5);
             x.extend_from_slice(&[a, b, a + b, 0.0]);
         }
-        let s = compute(
-            MatRef::new(&x, 10, 4).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let s = with_defaults(compute, &x, 10, 4).unwrap();
         assert_eq!(s.rank, 2);
         assert_eq!(&s.eigenvalues[2..], &[0.0, 0.0]);
         assert!(s.effective_rank > 1.0 && s.effective_rank < 2.0);
@@ -417,19 +407,9 @@ mod tests {
     #[test]
     fn identical_rows_are_degenerate_and_one_row_is_empty() {
         let x = [1.0f32, 2.0, 1.0, 2.0];
-        let e = compute(
-            MatRef::new(&x, 2, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &x, 2, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_DEGENERATE");
-        let e = compute(
-            MatRef::new(&x[..2], 1, 2).unwrap(),
-            &Params::default(),
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = with_defaults(compute, &x[..2], 1, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_EMPTY");
     }
 
@@ -466,22 +446,12 @@ mod tests {
     #[test]
     fn bit_identical_across_thread_counts() {
         let (n, d) = (900, 12);
-        let x: Vec<f32> = (0..n * d)
-            .map(|i| ((i * 2_654_435_761usize) % 1000) as f32 / 100.0)
-            .collect();
+        let x = embgeo_testkit::hashed_values(n * d);
         let m = MatRef::new(&x, n, d).unwrap();
         let p = Params {
             block_rows: 100,
             ..Params::default()
         };
-        let seq = compute(m, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-        for threads in [2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let par = pool.install(|| compute(m, &p, &Ctl::detached()).unwrap());
-            assert_eq!(seq, par, "threads = {threads}");
-        }
+        assert_same_for_threads("spectrum", &[2, 3], |ctl| compute(m, &p, ctl).unwrap());
     }
 }

@@ -94,31 +94,26 @@ pub enum Buffer<'a> {
     U32(Cow<'a, [u32]>),
 }
 
-#[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
-impl Borrowed {
-    /// The data to write, borrowed.
-    fn buffer(self, a: WriteArg<'_>) -> Buffer<'_> {
-        match a {
-            Either4::A(s) => Buffer::F32(self.slice(s)),
-            Either4::B(s) => Buffer::F64(self.slice(s)),
-            Either4::C(s) => Buffer::I32(self.slice(s)),
-            Either4::D(s) => Buffer::U32(self.slice(s)),
+/// `buffer`, the data to write held as `$hold` holds slices (borrowed or copied once).
+macro_rules! buffer_of {
+    ($hold:ident, $life:lifetime) => {
+        #[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
+        impl $hold {
+            /// The data to write, held as `$hold` holds slices.
+            fn buffer(self, a: WriteArg<'_>) -> Buffer<$life> {
+                match a {
+                    Either4::A(s) => Buffer::F32(self.slice(s)),
+                    Either4::B(s) => Buffer::F64(self.slice(s)),
+                    Either4::C(s) => Buffer::I32(self.slice(s)),
+                    Either4::D(s) => Buffer::U32(self.slice(s)),
+                }
+            }
         }
-    }
+    };
 }
 
-#[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
-impl Copied {
-    /// The data to write, copied.
-    fn buffer(self, a: WriteArg<'_>) -> Buffer<'static> {
-        match a {
-            Either4::A(s) => Buffer::F32(self.slice(s)),
-            Either4::B(s) => Buffer::F64(self.slice(s)),
-            Either4::C(s) => Buffer::I32(self.slice(s)),
-            Either4::D(s) => Buffer::U32(self.slice(s)),
-        }
-    }
-}
+buffer_of!(Borrowed, '_);
+buffer_of!(Copied, 'static);
 
 impl Buffer<'_> {
     fn view(&self) -> WriteData<'_> {

@@ -3,7 +3,7 @@
 
 use embgeo_core::{Ctl, Element, MatRef, Result};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
-use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -138,6 +138,12 @@ matrix_fn!(
     |x, _, ctl| { Ok(norms::unit_rows(x, ctl)?.into()) }
 );
 
+matrix_fn!(
+    #[doc = " The n × d rows widened to f64, exactly (`embgeo_metrics::norms::widen`)."]
+    widen_sync, widen, Widen(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
+    |x, _, ctl| { Ok(norms::widen(x, ctl)?.into()) }
+);
+
 /// Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`).
 #[napi]
 pub fn effective_rank(env: Env, eigenvalues: &[f64]) -> napi::Result<(f64, f64)> {
@@ -166,7 +172,7 @@ pub struct HubnessOut {
 /// The hubness job shared by both twins.
 pub struct HubnessJob<'a> {
     indices: std::borrow::Cow<'a, [u32]>,
-    shape: [u32; 3],
+    shape: [u32; 4],
     params: hubness::Params,
 }
 
@@ -174,8 +180,8 @@ impl Job for HubnessJob<'_> {
     type Output = HubnessOut;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<HubnessOut> {
-        let [rows, k, n] = self.shape.map(|v| v as usize);
-        let h = hubness::compute(&self.indices, rows, k, n, &self.params, ctl)?;
+        let [rows, k, stride, n] = self.shape.map(|v| v as usize);
+        let h = hubness::compute_strided(&self.indices, [rows, k, stride], n, &self.params, ctl)?;
         Ok(HubnessOut {
             k: self.shape[1],
             occurrences: h.occurrences.into(),
@@ -190,46 +196,28 @@ impl Job for HubnessJob<'_> {
 }
 
 twins!(
-    #[doc = " Hubness of `rows × k` neighbour indices into `n` points (`options`: `{ hubSize }`)."]
+    #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points."]
     hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", HubnessJob<'static>;
     |env, hold| (
         indices: &[u32],
         rows: u32,
         k: u32,
+        stride: u32,
         n: u32,
         #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(HubnessJob { indices: hold.slice(indices), shape: [rows, k, n], params })
+        Ok(HubnessJob { indices: hold.slice(indices), shape: [rows, k, stride, n], params })
     }
 );
 
-/// Summary numbers of a set of values (`embgeo_metrics::summary`).
-#[napi(object)]
-pub struct SummaryOut {
-    pub min: f64,
-    pub max: f64,
-    pub mean: f64,
-    pub median: f64,
-    pub std: f64,
-    pub p10: f64,
-    pub p90: f64,
-}
-
-/// min, max, mean, median, population std, 10th and 90th percentiles.
+/// `[min, max, mean, median, std, p10, p90]` of `values` (`embgeo_metrics::summary::summarize`:
+/// population std, numpy-interpolated percentiles).
 #[napi]
 #[must_use]
-pub fn summarize(values: &[f64]) -> SummaryOut {
+pub fn summarize(values: &[f64]) -> Vec<f64> {
     let s = summary::summarize(values);
-    SummaryOut {
-        min: s.min,
-        max: s.max,
-        mean: s.mean,
-        median: s.median,
-        std: s.std,
-        p10: s.p10,
-        p90: s.p90,
-    }
+    vec![s.min, s.max, s.mean, s.median, s.std, s.p10, s.p90]
 }
 
 /// Percentile `q` of ascending `sorted` (numpy's linear interpolation).
@@ -277,6 +265,13 @@ pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint3
     })
 }
 
+/// The take-rows job shared by both twins.
+pub struct TakeJob<'a> {
+    data: Data<'a>,
+    cols: u32,
+    indices: std::borrow::Cow<'a, [u32]>,
+}
+
 struct Take<'i>(&'i [u32]);
 
 impl OnMatrix for Take<'_> {
@@ -286,13 +281,22 @@ impl OnMatrix for Take<'_> {
     }
 }
 
-/// The rows `indices` of a matrix, copied, in its element type.
-#[napi(ts_return_type = "Float32Array | Float64Array")]
-pub fn take_rows(
-    env: Env,
-    #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
-    cols: u32,
-    indices: &[u32],
-) -> napi::Result<Rows> {
-    build(env, || on_matrix(&Data::borrowed(data), cols, Take(indices)))
+impl Job for TakeJob<'_> {
+    type Output = Rows;
+
+    fn run(&self, _ctl: &Ctl<'_>) -> Result<Rows> {
+        on_matrix(&self.data, self.cols, Take(&self.indices))
+    }
 }
+
+twins!(
+    #[doc = " The rows `indices` of a matrix, copied, in its element type."]
+    take_rows_sync, take_rows -> Either<Float32Array, Float64Array>, "Promise<Float32Array | Float64Array>", TakeJob<'static>;
+    |env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
+        cols: u32,
+        indices: &[u32]
+    ) {
+        Ok(TakeJob { data: hold.data(data), cols, indices: hold.slice(indices) })
+    }
+);

@@ -14,6 +14,17 @@ use napi_derive::napi;
 use crate::task::{run_async, Job, JobControl, JobTask};
 use crate::twins;
 
+/// `Ok` only when `EMBGEO_TEST_HOOKS=1` is set; otherwise `ERR_INTERNAL`, so hooks stay inert.
+fn hooks_enabled() -> Result<(), CoreError> {
+    if std::env::var("EMBGEO_TEST_HOOKS").as_deref() == Ok("1") {
+        Ok(())
+    } else {
+        Err(CoreError::Internal(
+            "test hooks are disabled (set EMBGEO_TEST_HOOKS=1)".into(),
+        ))
+    }
+}
+
 /// Panics in the calling thread (`"caller"`) or inside a pool worker (`"worker"`).
 pub struct PanicJob {
     place: String,
@@ -23,11 +34,7 @@ impl Job for PanicJob {
     type Output = u32;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<u32, CoreError> {
-        if std::env::var("EMBGEO_TEST_HOOKS").as_deref() != Ok("1") {
-            return Err(CoreError::Internal(
-                "test hooks are disabled (set EMBGEO_TEST_HOOKS=1)".into(),
-            ));
-        }
+        hooks_enabled()?;
         match self.place.as_str() {
             "caller" => panic!("injected panic in the caller"),
             "worker" => {
@@ -65,11 +72,7 @@ impl Job for SleepJob {
     type Output = u32;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<u32, CoreError> {
-        if std::env::var("EMBGEO_TEST_HOOKS").as_deref() != Ok("1") {
-            return Err(CoreError::Internal(
-                "test hooks are disabled (set EMBGEO_TEST_HOOKS=1)".into(),
-            ));
-        }
+        hooks_enabled()?;
         let mut peak = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
         let result = (|| {
             for step in 0..self.steps {

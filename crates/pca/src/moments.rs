@@ -671,9 +671,7 @@ mod tests {
     #[test]
     fn moments_are_bit_identical_across_thread_counts() {
         let (n, d) = (3000, 70);
-        let x: Vec<f32> = (0..n * d)
-            .map(|i| ((i * 2_654_435_761usize) % 1000) as f32 / 100.0)
-            .collect();
+        let x = embgeo_testkit::hashed_values(n * d);
         let p = Params {
             block_rows: 512,
             ..Params::default()

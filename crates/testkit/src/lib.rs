@@ -17,6 +17,15 @@
 
 pub mod fixtures;
 
+/// `len` deterministic awkward values in [0, 10) (a multiplicative hash of the index, steps of
+/// 0.01), for tests that compare runs across thread counts or paths.
+#[must_use]
+pub fn hashed_values(len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| ((i * 2_654_435_761usize) % 1000) as f32 / 100.0)
+        .collect()
+}
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,6 +1,6 @@
 /** `embgeo id FILE --method twonn`: one intrinsic-dimension estimate, optionally pointwise values. */
 import { estimateId, type EstimateIdOptions, type IdMethod } from '../../intdim.js'
-import { choiceOption, intOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { choiceOption, fileCommand, intOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
 import type { Context } from './context.js'
@@ -24,7 +24,7 @@ const METHODS: Record<string, IdMethod> = {
 const POINTWISE = new Set(['mle', 'lpca', 'mom', 'tle', 'mada', 'ess'])
 const WITH_K = new Set(['mle', 'lpca', 'mom', 'tle', 'mada', 'mindml', 'danco', 'ess', 'knn'])
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec = fileCommand({
   name: 'id',
   usage: 'embgeo id FILE [--method M] [options]',
   summary: 'Estimate the intrinsic dimension of the rows of FILE with one estimator (README "Intrinsic dimension" documents each).',
@@ -35,10 +35,8 @@ export const spec: CommandSpec = {
     metric: { type: 'string', value: 'M', help: 'euclidean or cosine', default: 'euclidean' },
     seed: { type: 'string', value: 'S', help: 'seed of randomised estimators', default: '0' },
     pointwise: { type: 'string', value: 'FILE', help: 'write pointwise (local) values to .npy (mle, lpca, mom, tle, mada, ess)' },
-    ...READ_OPTIONS,
   },
-  positionals: [1, 1],
-}
+})
 
 export async function run(p: Parsed, ctx: Context): Promise<void> {
   const name = choiceOption(p, 'method', Object.keys(METHODS), 'twonn')

@@ -1,11 +1,11 @@
 /** `embgeo knn FILE -k 10 --out neighbors.npy`: the exact k-nearest-neighbour graph of a file. */
 import { knn, type Metric } from '../../knn.js'
-import { choiceOption, intOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { choiceOption, fileCommand, intOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
 import type { Context } from './context.js'
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec = fileCommand({
   name: 'knn',
   usage: 'embgeo knn FILE -k K --out INDICES.npy [options]',
   summary:
@@ -18,10 +18,8 @@ export const spec: CommandSpec = {
     queries: { type: 'string', value: 'FILE', help: 'find neighbours of these rows instead (same reader options)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'indices output: .npy (uint32) or .ivecs (required)' },
     distances: { type: 'string', value: 'FILE', help: 'distances output: .npy or .fvecs' },
-    ...READ_OPTIONS,
   },
-  positionals: [1, 1],
-}
+})
 
 export async function run(p: Parsed, ctx: Context): Promise<void> {
   const k = intOption(p, 'k', undefined, 1)

@@ -1,13 +1,13 @@
 /** `embgeo pca FILE --components 64 --out reduced.npy`: project rows onto their top principal components. */
 
 import { PCA } from '../../pca.js'
-import { choiceOption, intOption, numberOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { choiceOption, fileCommand, intOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
 import { writeOutputFile } from '../files.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
 import type { Context } from './context.js'
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec = fileCommand({
   name: 'pca',
   usage: 'embgeo pca FILE (--components K | --variance R) --out REDUCED.npy [options]',
   summary: 'Fit PCA (scikit-learn semantics, f64 accumulation) on the rows of FILE and write the projected rows.',
@@ -20,10 +20,8 @@ export const spec: CommandSpec = {
     seed: { type: 'string', value: 'S', help: 'seed of the randomized solver', default: '0' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'projected rows: .npy or .fvecs (required)' },
     model: { type: 'string', value: 'FILE', help: 'also save the fitted model (safetensors layout; PCA.deserialize reads it)' },
-    ...READ_OPTIONS,
   },
-  positionals: [1, 1],
-}
+})
 
 export async function run(p: Parsed, ctx: Context): Promise<void> {
   const components = intOption(p, 'components', undefined, 1)

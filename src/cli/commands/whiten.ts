@@ -2,7 +2,7 @@
 
 import { readEmbeddings } from '../../io.js'
 import { allButTheTop, Whitener } from '../../whitening.js'
-import { choiceOption, intOption, numberOption, READ_OPTIONS, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
+import { choiceOption, fileCommand, intOption, numberOption, stringOption, UsageError, type CommandSpec, type Parsed } from '../args.js'
 import { readTextFile, writeOutputFile } from '../files.js'
 import { readInput } from '../input.js'
 import { fmt, printResult, writeMatrix } from '../output.js'
@@ -10,7 +10,7 @@ import type { Context } from './context.js'
 
 const METHODS = ['zca', 'pca', 'bert', 'zipfian', 'abtt'] as const
 
-export const spec: CommandSpec = {
+export const spec: CommandSpec = fileCommand({
   name: 'whiten',
   usage: 'embgeo whiten FILE --method M --out WHITE.npy [options]',
   summary:
@@ -27,10 +27,8 @@ export const spec: CommandSpec = {
     normalize: { type: 'boolean', help: 'L2-normalise the rows afterwards' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'whitened rows: .npy or .fvecs (required)' },
     model: { type: 'string', value: 'FILE', help: 'also save the fitted whitener (safetensors layout)' },
-    ...READ_OPTIONS,
   },
-  positionals: [1, 1],
-}
+})
 
 async function readWeights(path: string, signal: AbortSignal): Promise<Float64Array> {
   if (path.toLowerCase().endsWith('.npy')) return Float64Array.from((await readEmbeddings(path, { signal })).data)

@@ -217,50 +217,36 @@ fn dispatch<T: Element>(
     let q = queries.map(|q| q.as_slice());
     if let Some(c32) = cast::<T, f32>(c) {
         let cs = Stats::compute(p.metric, c32, d, "corpus", ctl)?;
-        return run_f32(c32, &cs, q.and_then(cast::<T, f32>), d, p, ctl);
+        return run_typed(c32, &cs, q.and_then(cast::<T, f32>), d, p, ctl);
     }
     if let Some(c64) = cast::<T, f64>(c) {
         let cs = Stats::compute(p.metric, c64, d, "corpus", ctl)?;
-        return run_f64(c64, &cs, q.and_then(cast::<T, f64>), d, p, ctl);
+        return run_typed(c64, &cs, q.and_then(cast::<T, f64>), d, p, ctl);
     }
     Err(Error::Internal("element type is neither f32 nor f64".into()))
 }
 
-/// f64 input with precomputed corpus statistics (`q = None`: all points).
-pub(crate) fn run_f64(
-    c: &[f64],
-    cs: &Stats<f64>,
-    q: Option<&[f64]>,
+/// Input of one working precision with precomputed corpus statistics (`q = None`: all points).
+/// f32 runs the f32 candidate pass unless squared norms could overflow f32; then the f64 engine
+/// runs on a widened copy (exact: widening is lossless and re-ranking is f64 either way).
+pub(crate) fn run_typed<R: Real>(
+    c: &[R],
+    cs: &Stats<R>,
+    q: Option<&[R]>,
     d: usize,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Neighbors> {
     let qs = q
-        .map(|q| Stats::compute(p.metric, q, d, "queries", ctl))
-        .transpose()?;
-    run(c, cs, q.zip(qs.as_ref()), d, p, ctl)
-}
-
-/// f32 input: f32 candidate pass unless squared norms could overflow f32, then the f64 engine
-/// on a widened copy (exact: widening is lossless and re-ranking is f64 either way).
-pub(crate) fn run_f32(
-    c: &[f32],
-    cs: &Stats<f32>,
-    q: Option<&[f32]>,
-    d: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
-    let qs = q
-        .map(|q| Stats::<f32>::compute(p.metric, q, d, "queries", ctl))
+        .map(|q| Stats::<R>::compute(p.metric, q, d, "queries", ctl))
         .transpose()?;
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
     let big = (cs.max_norm + qmax).powi(2) >= <f32 as Real>::MAX / 8.0;
-    if big && p.metric != Metric::Cosine {
-        let c64: Vec<f64> = c.iter().map(|&v| f64::from(v)).collect();
-        let q64: Option<Vec<f64>> = q.map(|q| q.iter().map(|&v| f64::from(v)).collect());
+    if cast::<R, f32>(c).is_some() && big && p.metric != Metric::Cosine {
+        let widen = |v: &[R]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let (c64, q64) = (widen(c), q.map(widen));
         let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
-        return run_f64(&c64, &cs64, q64.as_deref(), d, p, ctl);
+        return run_typed(&c64, &cs64, q64.as_deref(), d, p, ctl);
     }
     run(c, cs, q.zip(qs.as_ref()), d, p, ctl)
 }
