@@ -3,8 +3,8 @@
  * public API. Exact parity of the deterministic core (MST total persistence of fixed index sets,
  * the fit on the reference's own subsamples) is tested in crates/intdim/tests/ph.rs; here the
  * seeded end-to-end estimate is checked against the reference's sampling spread (fixture
- * intdim/ph.json "spread": mean and seed-to-seed standard deviation of `PH()` over 20
- * random_states; embgeo's subsamples come from ChaCha8, not numpy, so its estimate must lie
+ * intdim/ph.json "spread": mean and seed-to-seed standard deviation of `PH(nsteps=20,
+ * subsamples=5)` over 10 random_states; embgeo's subsamples come from ChaCha8, not numpy, so its estimate must lie
  * within `sds` = 4 such standard deviations of the reference mean), plus options, sync = async,
  * estimateId, AbortSignal and bad input.
  */
@@ -24,7 +24,7 @@ function data(name: string): DenseMatrix & { data: Float64Array } {
   return { data: Float64Array.from(j.input.data), rows: j.input.rows, cols: j.input.cols }
 }
 
-type Spread = { mean: number; sd: number; seeds: number }
+type Spread = { mean: number; sd: number; seeds: number; params: { nsteps: number; subsamples: number } }
 const PH = read('ph') as { rtol: { spread: { sds: number } }; cases: { fixture: string; metric: string; spread?: Spread }[] }
 const SPREAD = PH.cases.filter((c) => c.spread !== undefined)
 const small = (rows = 60, cols = 3, seed = 5) => ({ data: randomData(rows, cols, seed), rows, cols })
@@ -34,7 +34,7 @@ describe('phSync', () => {
   it.each(SPREAD.map((c) => [c.fixture, c.spread!] as const))('%s: the seeded estimate is within the reference sampling spread (fixture ph spread)', (name, s) => {
     const X = data(name)
     for (const seed of [0, 1]) {
-      const d = phSync(X, { seed }).dimension
+      const d = phSync(X, { ...s.params, seed }).dimension
       expect(Math.abs(d - s.mean), `${name} seed ${seed}: ${d} vs ${s.mean} ± ${s.sd}`).toBeLessThanOrEqual(PH.rtol.spread.sds * s.sd)
     }
   })

@@ -179,7 +179,7 @@ fn seeded_estimate_is_within_the_references_sampling_spread() {
         for seed in 0..3 {
             let p = Params {
                 seed,
-                ..Params::default()
+                ..params_of(&spread["params"], Metric::Euclidean)
             };
             let d = ph::estimate(x, &p, &Ctl::detached()).unwrap().dimension;
             assert!(

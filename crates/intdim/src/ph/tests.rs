@@ -8,6 +8,13 @@ fn mat(data: &[f64], cols: usize) -> MatRef<'_, f64> {
 
 /// Kruskal with a union-find on all pairs: the naive MST total.
 fn kruskal_total(x: MatRef<'_, f64>, alpha: f64) -> f64 {
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
     let n = x.rows();
     let mut edges = Vec::new();
     for i in 0..n {
@@ -23,13 +30,6 @@ fn kruskal_total(x: MatRef<'_, f64>, alpha: f64) -> f64 {
     }
     edges.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
     let mut total = 0.0;
     for (d, i, j) in edges {
         let (a, b) = (find(&mut parent, i), find(&mut parent, j));
