@@ -17,7 +17,7 @@ import { checkEnum, checkInteger, checkObject, checkValue, describe, is, RUN, va
 export * as datasets from './datasets.js'
 export type { BenchmarkManifold, BenchmarkManifoldOptions, ManifoldInfo, ManifoldName } from './datasets.js'
 export type { TwoNNOptions, MleOptions, GrideOptions, LpcaOptions, CorrIntOptions, MomOptions, TleOptions } from './generated/intdim-options.js'
-export type { MadaOptions, MindMlOptions, DancoOptions, EssOptions, FisherSOptions, KnnIdOptions } from './generated/intdim-options.js'
+export type { MadaOptions, MindMlOptions, DancoOptions, EssOptions, FisherSOptions, KnnIdOptions, PhOptions } from './generated/intdim-options.js'
 
 /** What to do with zero-distance neighbours (exact duplicates). */
 export type DuplicatesPolicy = 'error' | 'drop' | 'keep'
@@ -27,7 +27,7 @@ export type Aggregate = 'harmonic' | 'mean' | 'median'
 
 /** Options every estimator takes (each ignores those it has no use for, see each function). */
 export interface IdOptions extends RunOptions {
-  /** Distance of the neighbour search; default 'euclidean'. Only for estimators that use neighbours. */
+  /** Distance of the neighbour search; default 'euclidean'. Only for estimators that use neighbours, and PH's spanning tree. */
   metric?: 'euclidean' | 'cosine'
   /** Neighbours computed earlier by `knn(X, { k })` on this X (k large enough; f32 distances are widened). */
   neighbors?: KnnResult
@@ -37,7 +37,7 @@ export interface IdOptions extends RunOptions {
    * estimators with a policy accept it.
    */
   duplicates?: DuplicatesPolicy
-  /** Seed of randomised estimators (DANCo, ESS, KNN, TwoNN scaling); integer ≥ 0, default 0. Ignored elsewhere. */
+  /** Seed of randomised estimators (DANCo, ESS, KNN, PH, TwoNN scaling); integer ≥ 0, default 0. Ignored elsewhere. */
   seed?: number
 }
 
@@ -70,7 +70,7 @@ export interface IdResult {
 }
 
 /** Estimator names of {@link estimateId}. */
-export type IdMethod = 'twoNN' | 'mle' | 'gride' | 'lpca' | 'corrInt' | 'mom' | 'tle' | 'mada' | 'mindMl' | 'danco' | 'ess' | 'fisherS' | 'knnId'
+export type IdMethod = 'twoNN' | 'mle' | 'gride' | 'lpca' | 'corrInt' | 'mom' | 'tle' | 'mada' | 'mindMl' | 'danco' | 'ess' | 'fisherS' | 'knnId' | 'ph'
 
 /** The option interface of each estimator (generated). */
 type OptionsOf = G.IntdimOptions
@@ -175,7 +175,7 @@ function prepare(fn: string, name: string, X: MatrixLike, options: unknown, skip
   const o = validateOptions<Record<string, unknown>>(fn, given, table)
   const uses = info.neighbors === true || (typeof info.neighbors === 'string' && o[info.neighbors] !== undefined)
   let metric = (o.metric ?? 'euclidean') as 'euclidean' | 'cosine'
-  if (!uses && metric !== 'euclidean') throw embgeoError('ERR_OUT_OF_RANGE', `${fn} uses no neighbours here, so options.metric '${metric}' does not apply; remove it`)
+  if (!uses && !('metric' in info.options) && metric !== 'euclidean') throw embgeoError('ERR_OUT_OF_RANGE', `${fn} uses no neighbours here, so options.metric '${metric}' does not apply; remove it`)
   let nb: NativeNeighbors | undefined
   if (o.neighbors !== undefined) {
     if (!uses) throw embgeoError('ERR_OUT_OF_RANGE', `${fn} uses no neighbours here, so options.neighbors does not apply; remove it`)
@@ -295,6 +295,15 @@ export const [ess, essSync] = TWINS.ess
 export const [fisherS, fisherSSync] = TWINS.fisherS
 /** Carter's kNN-graph length estimator (scikit-dimension `KNN`), an integer in 1..d, on random samples drawn with `seed`. */
 export const [knnId, knnIdSync] = TWINS.knnId
+/**
+ * Persistent-homology dimension (Schweinhart 2020; scikit-dimension `PH`): the α-weighted length E
+ * of the exact minimum spanning tree of random subsamples grows like n^((d − α)/d); d = α / (1 − slope)
+ * of log E against log n. Defaults: α 1, nsteps 100 sizes from ⌈N/2⌉ to N, 10 subsamples each, drawn
+ * with `seed`; `metric` 'euclidean' or 'cosine'. Cost O(subsamples · Σ size² · d), memory O(N) per
+ * thread. Diagnostics `log_sizes`, `log_total_persistence` (the reference's `x_`, `y_`), `fit` =
+ * [slope, intercept], `n_range`. X: n × d, n ≥ 3.
+ */
+export const [ph, phSync] = TWINS.ph
 
 /** Resolve a method name: the function names, case-insensitively, underscores ignored ('twonn', 'mind_ml', 'knn'). */
 function resolve(options: unknown): { method: IdMethod; rest: Record<string, unknown> } {

@@ -187,6 +187,26 @@ export interface KnnIdOptions extends IdOptions {
   seed?: number
 }
 
+/** {@link ph} options (scikit-dimension `PH`, the PH₀ / minimum-spanning-tree dimension). */
+export interface PhOptions extends IdOptions {
+  /** Persistence power α: the MST edge lengths are raised to it. Default 1. */
+  alpha?: number
+  /** Smallest subsample size: a fraction of N in (0, 1) ('fraction', rounded up) or a number of points ≥ 2 ('num'). Default 0.5. */
+  nRangeMin?: number
+  /** Largest subsample size, same convention: ≤ 1 ('fraction') or ≤ N ('num'), above nRangeMin. Default 1. */
+  nRangeMax?: number
+  /** How nRangeMin and nRangeMax are read. Default 'fraction'. */
+  rangeType?: 'fraction' | 'num'
+  /** Number of subsample sizes, evenly spaced from the smallest to the largest. Default 100. */
+  nsteps?: number
+  /** Random subsamples per size. Default 10. */
+  subsamples?: number
+  /** Distance of the spanning tree: 'euclidean' or 'cosine' (1 − cos, scipy's 'cosine'). Default 'euclidean'. */
+  metric?: 'euclidean' | 'cosine'
+  /** Seed of the random sampling (ChaCha8). Default 0. */
+  seed?: number
+}
+
 /** The option interface of each estimator, by name. */
 export interface IntdimOptions {
   twoNN: TwoNNOptions
@@ -202,6 +222,7 @@ export interface IntdimOptions {
   ess: EssOptions
   fisherS: FisherSOptions
   knnId: KnnIdOptions
+  ph: PhOptions
 }
 
 /** What the registry says about one estimator: neighbour use (true, false or the option that turns it on), pointwise values, fewest rows, option constraints. */
@@ -368,6 +389,21 @@ export const INTDIM: Readonly<Record<string, IntdimInfo>> = {
       ps: { integer: true, min: 2, type: 'numbers' },
       m: { min: 1, type: 'integer' },
       gamma: { min: 0, minOpen: true, type: 'number' },
+      seed: { min: 0, type: 'integer' },
+    },
+  },
+  'ph': {
+    neighbors: false,
+    pointwise: false,
+    minRows: 3,
+    options: {
+      alpha: { min: 0, minOpen: true, type: 'number' },
+      nRangeMin: { min: 0, minOpen: true, type: 'number' },
+      nRangeMax: { min: 0, minOpen: true, type: 'number' },
+      rangeType: { type: 'enum', values: ['fraction', 'num'] },
+      nsteps: { min: 2, type: 'integer' },
+      subsamples: { min: 1, type: 'integer' },
+      metric: { type: 'enum', values: ['euclidean', 'cosine'] },
       seed: { min: 0, type: 'integer' },
     },
   },

@@ -24,6 +24,7 @@
 //! | [`lpca`] | `estimate(x, p)`, `pointwise(x, nb, k, p, ctl)`, `from_eigenvalues` | coordinates |
 //! | [`fishers`] | `estimate(x, p, ctl)` | coordinates |
 //! | [`knn_carter`] | `estimate(x, p)` | coordinates |
+//! | [`ph`] | `estimate(x, p, ctl)`, `estimate_with_subsets`, `mst_lengths` | coordinates |
 //! | [`local`] | `local_id(method, x, nb, k, ctl)` | pointwise ID of any local estimator |
 //! | [`scaling`] | `twonn_decimation(x, p, ctl)`, `gride(nb, p)` | ID versus scale with error bars |
 //! | [`datasets`] | `benchmark_manifold(name, n, noise, seed)`, `manifold`, `uniform_ball` | — |
@@ -59,6 +60,7 @@ pub mod mada;
 pub mod mind_ml;
 pub mod mle;
 pub mod mom;
+pub mod ph;
 pub mod registry;
 pub mod scaling;
 pub mod tle;

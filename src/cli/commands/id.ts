@@ -20,6 +20,7 @@ const METHODS: Record<string, IdMethod> = {
   ess: 'ess',
   fishers: 'fisherS',
   knn: 'knnId',
+  ph: 'ph',
 }
 const POINTWISE = new Set(['mle', 'lpca', 'mom', 'tle', 'mada', 'ess'])
 const WITH_K = new Set(['mle', 'lpca', 'mom', 'tle', 'mada', 'mindml', 'danco', 'ess', 'knn'])
@@ -54,7 +55,7 @@ export async function run(p: Parsed, ctx: Context): Promise<void> {
     method,
     ...(k === undefined ? {} : { k }),
     ...(metric === 'cosine' ? { metric } : {}),
-    ...(['danco', 'ess', 'knnId'].includes(method) ? { seed } : {}),
+    ...(['danco', 'ess', 'knnId', 'ph'].includes(method) ? { seed } : {}),
     ...(pointwise !== undefined ? { pointwise: true } : {}),
     signal: ctx.signal,
     onProgress: ctx.progress.update,

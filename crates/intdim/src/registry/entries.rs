@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::spec::{flag, int, num, one_of, positive, unit, OptionSpec, AGGREGATE, DUPLICATES, SEED};
 use super::{serde_defaults, serde_parse, Estimator, Input, KRule, Needs, Output, Source, Traits, Uses};
 use crate::{
-    corrint, danco, ess, fishers, gride, knn_carter, local, lpca, mada, mind_ml, mle, mom, scaling, tle,
+    corrint, danco, ess, fishers, gride, knn_carter, local, lpca, mada, mind_ml, mle, mom, ph, scaling, tle,
     twonn, IdEstimate,
 };
 
@@ -456,6 +456,46 @@ impl Estimator for KnnId {
     }
     fn estimate<T: Element>(i: &Input<'_, T>, p: &knn_carter::Params, _: &Ctl<'_>) -> Result<Output> {
         Ok(Output::Estimate(knn_carter::estimate(i.x, p)?))
+    }
+}
+
+/// Persistent-homology (PH₀) dimension.
+pub struct Ph;
+impl Estimator for Ph {
+    const NAME: &'static str = "ph";
+    const DOC: &'static str =
+        "{@link ph} options (scikit-dimension `PH`, the PH₀ / minimum-spanning-tree dimension).";
+    const OPTIONS: &'static [OptionSpec] = &[
+        positive("alpha", "Persistence power α: the MST edge lengths are raised to it."),
+        positive(
+            "nRangeMin",
+            "Smallest subsample size: a fraction of N in (0, 1) ('fraction', rounded up) or a number of points ≥ 2 ('num').",
+        ),
+        positive(
+            "nRangeMax",
+            "Largest subsample size, same convention: ≤ 1 ('fraction') or ≤ N ('num'), above nRangeMin.",
+        ),
+        one_of("rangeType", &["fraction", "num"], "How nRangeMin and nRangeMax are read."),
+        int("nsteps", 2, "Number of subsample sizes, evenly spaced from the smallest to the largest."),
+        int("subsamples", 1, "Random subsamples per size."),
+        one_of(
+            "metric",
+            &["euclidean", "cosine"],
+            "Distance of the spanning tree: 'euclidean' or 'cosine' (1 − cos, scipy's 'cosine').",
+        ),
+        SEED,
+    ];
+    const TRAITS: Traits = Traits {
+        neighbors: Uses::Never,
+        pointwise: false,
+        min_rows: 3,
+    };
+    serde_params!(ph::Params);
+    fn needs(_: &mut ph::Params, _: &mut KRule) -> Result<Needs> {
+        Ok(Needs::Coordinates)
+    }
+    fn estimate<T: Element>(i: &Input<'_, T>, p: &ph::Params, ctl: &Ctl<'_>) -> Result<Output> {
+        Ok(Output::Estimate(ph::estimate(i.x, p, ctl)?))
     }
 }
 

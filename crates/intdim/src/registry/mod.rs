@@ -23,8 +23,8 @@ use serde_json::{json, Map, Value};
 use crate::scaling::Curve;
 use crate::IdEstimate;
 use entries::{
-    CorrInt, Danco, Ess, FisherS, GrideEst, GrideScaling, KnnId, LocalId, Lpca, Mada, MindMl, Mle, Mom, Tle,
-    TwoNN, TwoNNScaling,
+    CorrInt, Danco, Ess, FisherS, GrideEst, GrideScaling, KnnId, LocalId, Lpca, Mada, MindMl, Mle, Mom, Ph,
+    Tle, TwoNN, TwoNNScaling,
 };
 use spec::OptionSpec;
 
@@ -360,7 +360,13 @@ fn run_named<E: Estimator, T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<Output> {
     let mut options = options.clone();
-    let metric = match options.remove("metric") {
+    // an estimator that declares `metric` among its options (PH) reads it from its Params
+    let own_metric = E::OPTIONS.iter().any(|s| s.name == "metric");
+    let metric = match if own_metric {
+        None
+    } else {
+        options.remove("metric")
+    } {
         None | Some(Value::Null) => Metric::Euclidean,
         Some(Value::String(s)) if s == "euclidean" => Metric::Euclidean,
         Some(Value::String(s)) if s == "cosine" => Metric::Cosine,
@@ -496,6 +502,7 @@ registry!(
     Ess,
     FisherS,
     KnnId,
+    Ph,
     LocalId,
     TwoNNScaling,
     GrideScaling,
