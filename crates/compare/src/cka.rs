@@ -25,7 +25,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Result};
 use embgeo_metrics::sample::{sample_indices, take_rows};
 use serde::{Deserialize, Serialize};
 
-use crate::cross::{self, frobenius_sq, Want};
+use crate::cross::{self, frobenius_sq, frobenius_sq_lower, Want};
 use crate::{gram, pair};
 
 /// The kernel of each representation.
@@ -164,7 +164,11 @@ fn linear_features<T: Element, U: Element>(
     if c.sq_y <= 0.0 {
         return Err(zero_variance("B"));
     }
-    let (mut xy, mut xx, mut yy) = (frobenius_sq(&c.xy), frobenius_sq(&c.xx), frobenius_sq(&c.yy));
+    let (mut xy, mut xx, mut yy) = (
+        frobenius_sq(&c.xy),
+        frobenius_sq_lower(&c.xx),
+        frobenius_sq_lower(&c.yy),
+    );
     if debiased {
         let n = c.rows as f64;
         // Σᵢ ‖xᵢ‖⁴ and Σᵢ ‖yᵢ‖⁴ are not accumulated by `cross`; recompute them in one O(n·d) pass.
@@ -235,7 +239,8 @@ fn through_kernels(
 /// `a`: n × d₁, `b`: n × d₂, f32 or f64 each (computed in f64); n ≥ 2 (≥ 4 when debiased).
 /// # Cost
 /// Linear: min(n·(d₁² + d₂² + d₁d₂), n²·(d₁ + d₂)) multiply-adds; extra memory
-/// `5·(d₁² + d₂² + d₁d₂)` f64 (feature route) or `2n²` f64 plus the centred copies (kernel route,
+/// `5·(d₁² + d₂² + d₁d₂)` f64 (feature route, whose products are
+/// n·(d₁²/2 + d₂²/2 + d₁d₂) multiply-adds) or `2n²` f64 plus the centred copies (kernel route,
 /// taken only when n·(d₁ + d₂) < d₁² + d₂² + d₁d₂, so n² ≤ (d₁ + d₂)²).
 /// RBF on m = min(n, maxRows) rows: O(m²·(d₁ + d₂)) time, `2m²` f64 plus `m(m − 1)/2` f64 and the
 /// sampled rows.

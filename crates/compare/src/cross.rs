@@ -8,6 +8,7 @@
 //! order, so the result is bit-identical for any thread count.
 
 use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, MatRef, Result};
+use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
 
 use crate::pair::{centred_block, column_means, BLOCK_ROWS};
@@ -29,9 +30,9 @@ pub struct Want {
 pub struct Cross {
     /// Rows, n.
     pub rows: usize,
-    /// `XcᵀXc` (d₁ × d₁) or 0 × 0 when not wanted.
+    /// `XcᵀXc` (d₁ × d₁, lower triangle only; the upper one is 0) or 0 × 0 when not wanted.
     pub xx: Mat<f64>,
-    /// `YcᵀYc` (d₂ × d₂) or 0 × 0 when not wanted.
+    /// `YcᵀYc` (d₂ × d₂, lower triangle only) or 0 × 0 when not wanted.
     pub yy: Mat<f64>,
     /// `XcᵀYc` (d₁ × d₂).
     pub xy: Mat<f64>,
@@ -74,6 +75,23 @@ impl Cross {
     }
 }
 
+/// `out (lower triangle) += aᵀa` for the row-major `rows × da` block `a` (a SYRK: half the
+/// multiply-adds of the full product).
+fn syrk(out: &mut Mat<f64>, a: &[f64], da: usize, rows: usize) {
+    let a = faer::MatRef::from_row_major_slice(a, rows, da);
+    faer::linalg::matmul::triangular::matmul(
+        out.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Add,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        a,
+        BlockStructure::Rectangular,
+        1.0,
+        faer::Par::Seq,
+    );
+}
+
 fn gemm(out: &mut Mat<f64>, a: &[f64], da: usize, b: &[f64], db: usize, rows: usize) {
     let a = faer::MatRef::from_row_major_slice(a, rows, da);
     let b = faer::MatRef::from_row_major_slice(b, rows, db);
@@ -85,8 +103,8 @@ fn gemm(out: &mut Mat<f64>, a: &[f64], da: usize, b: &[f64], db: usize, rows: us
 /// # Shapes and types
 /// `x`: n × d₁, `y`: n × d₂, f32 or f64 each (accumulated in f64).
 /// # Cost
-/// O(n·(d₁ + d₂)) for the means, O(n·(d₁² + d₂² + d₁d₂)) multiply-adds for the products (fewer
-/// when `want` drops `XᵀX` or `YᵀY`). Extra memory: `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus
+/// O(n·(d₁ + d₂)) for the means, O(n·(d₁²/2 + d₂²/2 + d₁d₂)) multiply-adds for the products
+/// (SYRKs for the symmetric ones; fewer when `want` drops `XᵀX` or `YᵀY`). Extra memory: `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus
 /// one centred block of `BLOCK_ROWS·(d₁ + d₂)` f64 per lane.
 /// # Determinism
 /// Bit-identical for every `ctl.par` (fixed blocks and lanes, ordered merge).
@@ -122,10 +140,10 @@ pub fn compute<T: Element, U: Element>(
                 acc.sq_xy += sx * sy;
             }
             if want.xx {
-                gemm(&mut acc.xx, &bx, d1, &bx, d1, e - s);
+                syrk(&mut acc.xx, &bx, d1, e - s);
             }
             if want.yy {
-                gemm(&mut acc.yy, &by, d2, &by, d2, e - s);
+                syrk(&mut acc.yy, &by, d2, e - s);
             }
             gemm(&mut acc.xy, &bx, d1, &by, d2, e - s);
         }
@@ -145,6 +163,20 @@ pub fn frobenius_sq(m: &Mat<f64>) -> f64 {
     for j in 0..m.ncols() {
         for v in m.col(j).iter() {
             s += v * v;
+        }
+    }
+    s
+}
+
+/// `‖M‖²_F` of the symmetric matrix whose lower triangle is stored in `m`.
+#[must_use]
+pub fn frobenius_sq_lower(m: &Mat<f64>) -> f64 {
+    let mut s = 0.0;
+    for j in 0..m.ncols() {
+        let col = m.col(j);
+        s += col[j] * col[j];
+        for i in j + 1..m.nrows() {
+            s += 2.0 * col[i] * col[i];
         }
     }
     s

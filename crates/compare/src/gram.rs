@@ -119,7 +119,7 @@ fn full_matrix_median(upper: &mut [f64], n: usize) -> f64 {
     } else {
         let lo = at(total / 2 - 1);
         let hi = at(total / 2);
-        0.5 * (lo + hi)
+        f64::midpoint(lo, hi)
     }
 }
 
@@ -138,18 +138,15 @@ pub fn centre(k: &mut [f64], n: usize, unbiased: bool) {
             *m += v;
         }
     }
-    let total: f64;
-    if unbiased {
-        for m in &mut means {
-            *m /= nf - 2.0;
-        }
-        total = means.iter().sum::<f64>() / (2.0 * (nf - 1.0));
-    } else {
-        for m in &mut means {
-            *m /= nf;
-        }
-        total = means.iter().sum::<f64>() / nf / 2.0;
+    let divisor = if unbiased { nf - 2.0 } else { nf };
+    for m in &mut means {
+        *m /= divisor;
     }
+    let total = if unbiased {
+        means.iter().sum::<f64>() / (2.0 * (nf - 1.0))
+    } else {
+        means.iter().sum::<f64>() / nf / 2.0
+    };
     for m in &mut means {
         *m -= total;
     }

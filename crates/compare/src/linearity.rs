@@ -22,7 +22,7 @@ use crate::cross::{self, Want};
 use crate::{gram, pair};
 
 /// Options of [`compute`] (none yet; unknown names are rejected).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {}
 

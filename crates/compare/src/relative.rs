@@ -24,7 +24,7 @@ pub enum Metric {
 }
 
 /// Options of [`compute`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
     /// Similarity. Default cosine.
@@ -148,6 +148,7 @@ mod tests {
     use crate::testdata::random;
 
     #[test]
+    #[allow(clippy::float_cmp)] // an exact 0 for an anchor's own row is the claim
     fn anchors_rows_see_themselves() {
         let x = random(10, 4, 1);
         let xm = MatRef::new(&x, 10, 4).unwrap();

@@ -81,3 +81,24 @@ pub fn parity(measure: &str, f: &impl PairFn) {
         );
     }
 }
+
+/// [`parity`] of a measure whose fixture `params` deserialise into its `Params` and whose
+/// `compute(a, b, &params, ctl)` returns a result with a `value`.
+macro_rules! parity_of {
+    ($measure:literal, $params:ty, $compute:path) => {{
+        struct Run;
+        impl $crate::testdata::PairFn for Run {
+            fn call<T: embgeo_core::Element>(
+                &self,
+                a: embgeo_core::MatRef<'_, T>,
+                b: embgeo_core::MatRef<'_, T>,
+                params: &serde_json::Value,
+            ) -> f64 {
+                let p: $params = serde_json::from_value(params.clone()).unwrap();
+                $compute(a, b, &p, &embgeo_core::Ctl::detached()).unwrap().value
+            }
+        }
+        $crate::testdata::parity($measure, &Run);
+    }};
+}
+pub(crate) use parity_of;

@@ -159,15 +159,7 @@ fn bit_identical_for_any_thread_count() {
     }
 }
 
-struct Run;
-impl crate::testdata::PairFn for Run {
-    fn call<T: Element>(&self, a: MatRef<'_, T>, b: MatRef<'_, T>, params: &serde_json::Value) -> f64 {
-        let p: Params = serde_json::from_value(params.clone()).unwrap();
-        compute(a, b, &p, &Ctl::detached()).unwrap().value
-    }
-}
-
 #[test]
 fn parity_with_the_reference_fixtures() {
-    crate::testdata::parity("cka", &Run);
+    crate::testdata::parity_of!("cka", Params, compute);
 }
