@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn biased_centring_zeroes_row_and_column_sums() {
         let n = 4;
-        let mut k: Vec<f64> = (0..16).map(|i| ((i * 7) % 5) as f64).collect();
+        let mut k: Vec<f64> = (0..16).map(|i| f64::from((i * 7) % 5)).collect();
         for i in 0..n {
             for j in 0..i {
                 k[i * n + j] = k[j * n + i];
