@@ -40,12 +40,25 @@ pub fn check_pair<TA: Element, TB: Element>(
 
 /// `x` minus its column means, as an f64 faer matrix (column-major `n × d`).
 ///
+/// A set whose rows are all equal is refused on the raw values (its centred copy could hold
+/// rounding residue of the mean instead of exact zeros).
+///
 /// # Cost
 /// O(n·d) time; extra memory the returned n·d f64 plus one d-vector per 4096-row chunk.
 /// # Errors
-/// `OutOfRange` if the copy cannot be allocated, `Cancelled`.
-pub fn centred<T: Element>(x: MatRef<'_, T>, what: &'static str, ctl: &Ctl<'_>) -> Result<Mat<f64>> {
+/// `Degenerate` for a constant set (naming `method`), `OutOfRange` if the copy cannot be
+/// allocated, `Cancelled`.
+pub fn centred<T: Element>(
+    x: MatRef<'_, T>,
+    what: &'static str,
+    method: &str,
+    ctl: &Ctl<'_>,
+) -> Result<Mat<f64>> {
     let (n, d) = (x.rows(), x.cols());
+    let first = x.row(0);
+    if (1..n).all(|i| x.row(i) == first) {
+        return Err(constant(what, method));
+    }
     let parts = map_chunks(ctl, "mean", n, MEAN_ROWS, |r| {
         let mut s = vec![0.0f64; d];
         for i in r {
@@ -157,7 +170,10 @@ mod tests {
     #[test]
     fn centred_subtracts_column_means() {
         let x = [1.0f32, 10.0, 3.0, 20.0, 5.0, 30.0];
-        let c = centred(MatRef::new(&x, 3, 2).unwrap(), "A", &Ctl::detached()).unwrap();
+        let c = centred(MatRef::new(&x, 3, 2).unwrap(), "A", "t", &Ctl::detached()).unwrap();
+        let tenths = [0.1f64; 14];
+        let e = centred(MatRef::new(&tenths, 7, 2).unwrap(), "A", "t", &Ctl::detached()).unwrap_err();
+        assert_eq!(e.code(), "ERR_DEGENERATE");
         assert_eq!(c[(0, 0)], -2.0);
         assert_eq!(c[(2, 1)], 10.0);
     }

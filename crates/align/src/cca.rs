@@ -25,6 +25,8 @@ use faer::Mat;
 use crate::blocks::{centred, check_pair, constant, cross, mul};
 
 const METHOD: &str = "CCA";
+/// What a constant side makes undefined.
+const UNDEFINED: &str = "canonical correlation";
 
 /// Which summary of the canonical correlations [`compute`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -131,8 +133,8 @@ pub fn compute<TA: Element, TB: Element>(
     }
     check_pair(a, b, METHOD)?;
     let n = a.rows();
-    let sa = side(centred(a, "A", ctl)?, "A", n, p, ctl)?;
-    let sb = side(centred(b, "B", ctl)?, "B", n, p, ctl)?;
+    let sa = side(centred(a, "A", UNDEFINED, ctl)?, "A", n, p, ctl)?;
+    let sb = side(centred(b, "B", UNDEFINED, ctl)?, "B", n, p, ctl)?;
     let (qa, qb) = (
         sa.u.as_ref().subcols(0, sa.kept),
         sb.u.as_ref().subcols(0, sb.kept),
@@ -190,7 +192,7 @@ fn side(x: Mat<f64>, what: &'static str, n: usize, p: &Params, ctl: &Ctl<'_>) ->
     let tol = s.first().copied().unwrap_or(0.0) * n.max(d) as f64 * f64::EPSILON;
     let rank = s.iter().take_while(|&&v| v > tol).count();
     if rank == 0 {
-        return Err(constant(what, "canonical correlation"));
+        return Err(constant(what, UNDEFINED));
     }
     let kept = if p.variant == Variant::Svcca {
         let total: f64 = s.iter().map(|v| v * v).sum();

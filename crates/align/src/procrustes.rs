@@ -25,6 +25,8 @@ use crate::blocks::{centred, check_pair, constant, cross, mul, sq_norm};
 pub const EIG_TOL: f64 = 1e-7;
 
 const METHOD: &str = "Procrustes alignment";
+/// What a constant side makes undefined.
+const ALIGNMENT: &str = "the Procrustes alignment";
 
 /// Options of [`compute`]; the default is netrep's `LinearMetric()` (α = 1, rotations only).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
@@ -106,8 +108,8 @@ pub fn compute<TA: Element, TB: Element>(
     }
     check_pair(a, b, METHOD)?;
     let d = a.cols().max(b.cols());
-    let sa = side(centred(a, "A", ctl)?, "A", d, p.alpha, ctl)?;
-    let sb = side(centred(b, "B", ctl)?, "B", d, p.alpha, ctl)?;
+    let sa = side(centred(a, "A", ALIGNMENT, ctl)?, "A", d, p.alpha, ctl)?;
+    let sb = side(centred(b, "B", ALIGNMENT, ctl)?, "B", d, p.alpha, ctl)?;
     ctl.checkpoint()?;
     let c = cross(sa.x.as_ref(), sb.x.as_ref(), "cross-product", ctl)?;
     let zc = match &sa.z {
@@ -154,7 +156,7 @@ fn too_large(d: usize) -> Error {
 fn side(x: Mat<f64>, what: &'static str, d: usize, alpha: f64, ctl: &Ctl<'_>) -> Result<Side> {
     let total = sq_norm(x.as_ref());
     if total == 0.0 {
-        return Err(constant(what, "the Procrustes alignment"));
+        return Err(constant(what, ALIGNMENT));
     }
     if alpha > 1.0 - EIG_TOL {
         return Ok(Side {
