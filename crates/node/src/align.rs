@@ -2,82 +2,11 @@
 //! matrices with the same rows (each `Float32Array | Float64Array`, element types may differ).
 
 use embgeo_align::{cca, procrustes};
-use embgeo_core::{Ctl, Element, MatRef, Result};
-use napi::bindgen_prelude::{Float64Array, Object};
+use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
-use crate::input::{params, to_u32, Data, FloatArg};
-use crate::task::Job;
-use crate::twins;
-
-/// A numeric function of a pair of matrices and its serde `Params`.
-pub trait PairFn: Send + Sync + 'static {
-    /// The crate's options type.
-    type Params: serde::de::DeserializeOwned + Send + Sync;
-    /// The JS result.
-    type Output: Send;
-    /// The one call into numerics.
-    fn call<TA: Element, TB: Element>(
-        a: MatRef<'_, TA>,
-        b: MatRef<'_, TB>,
-        p: &Self::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<Self::Output>;
-}
-
-/// The job of a [`PairFn`]: both matrices borrowed (sync) or copied (async).
-pub struct PairJob<'a, F: PairFn> {
-    a: Data<'a>,
-    a_cols: u32,
-    b: Data<'a>,
-    b_cols: u32,
-    params: F::Params,
-}
-
-/// `F` on `b` viewed in its element type, `a` already typed.
-fn with_b<F: PairFn, TA: Element>(
-    a: MatRef<'_, TA>,
-    b: &Data<'_>,
-    cols: u32,
-    p: &F::Params,
-    ctl: &Ctl<'_>,
-) -> Result<F::Output> {
-    match b {
-        Data::F32(d) => F::call(a, MatRef::from_flat(d, cols as usize)?, p, ctl),
-        Data::F64(d) => F::call(a, MatRef::from_flat(d, cols as usize)?, p, ctl),
-    }
-}
-
-impl<F: PairFn> Job for PairJob<'_, F> {
-    type Output = F::Output;
-    fn run(&self, ctl: &Ctl<'_>) -> Result<F::Output> {
-        let (b, bc, p) = (&self.b, self.b_cols, &self.params);
-        match &self.a {
-            Data::F32(d) => with_b::<F, f32>(MatRef::from_flat(d, self.a_cols as usize)?, b, bc, p, ctl),
-            Data::F64(d) => with_b::<F, f64>(MatRef::from_flat(d, self.a_cols as usize)?, b, bc, p, ctl),
-        }
-    }
-}
-
-/// The sync/async twins of a [`PairFn`] taking `(a, aCols, b, bCols, options)`.
-macro_rules! pair_twins {
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ty, $out:ty, $promise:literal, $opts:literal) => {
-        twins!(
-            $(#[doc = $doc])*
-            $sync, $async_ -> $out, $promise, PairJob<'static, $f>;
-            |env, hold| (
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] a: FloatArg,
-                a_cols: u32,
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] b: FloatArg,
-                b_cols: u32,
-                #[napi(ts_arg_type = $opts)] options: Object
-            ) {
-                let params = params(env, options)?;
-                Ok(PairJob::<$f> { a: hold.data(a), a_cols, b: hold.data(b), b_cols, params })
-            }
-        );
-    };
-}
+use crate::input::to_u32;
+use crate::pair_fn;
 
 /// Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`).
 #[napi(object)]
@@ -92,18 +21,10 @@ pub struct ProcrustesOut {
     pub alpha: f64,
 }
 
-/// `embgeo_align::procrustes::compute`.
-pub struct Procrustes;
-
-impl PairFn for Procrustes {
-    type Params = procrustes::Params;
-    type Output = ProcrustesOut;
-    fn call<TA: Element, TB: Element>(
-        a: MatRef<'_, TA>,
-        b: MatRef<'_, TB>,
-        p: &Self::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<ProcrustesOut> {
+pair_fn!(
+    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
+    procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
+    "Promise<ProcrustesOut>", |a, b, p, ctl| {
         let r = procrustes::compute(a, b, p, ctl)?;
         Ok(ProcrustesOut {
             distance: r.distance,
@@ -115,16 +36,6 @@ impl PairFn for Procrustes {
             alpha: r.alpha,
         })
     }
-}
-
-pair_twins!(
-    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
-    procrustes_sync,
-    procrustes,
-    Procrustes,
-    ProcrustesOut,
-    "Promise<ProcrustesOut>",
-    "{ alpha?: number }"
 );
 
 /// Canonical correlations and their summary (`embgeo_align::cca`).
@@ -142,18 +53,10 @@ pub struct CcaOut {
     pub variance_kept: f64,
 }
 
-/// `embgeo_align::cca::compute`.
-pub struct Cca;
-
-impl PairFn for Cca {
-    type Params = cca::Params;
-    type Output = CcaOut;
-    fn call<TA: Element, TB: Element>(
-        a: MatRef<'_, TA>,
-        b: MatRef<'_, TB>,
-        p: &Self::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<CcaOut> {
+pair_fn!(
+    #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
+    cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
+    "Promise<CcaOut>", |a, b, p, ctl| {
         let r = cca::compute(a, b, p, ctl)?;
         Ok(CcaOut {
             value: r.value,
@@ -167,14 +70,4 @@ impl PairFn for Cca {
             variance_kept: r.params.variance_kept,
         })
     }
-}
-
-pair_twins!(
-    #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
-    cca_sync,
-    cca,
-    Cca,
-    CcaOut,
-    "Promise<CcaOut>",
-    "{ variant?: string; varianceKept?: number }"
 );
