@@ -85,6 +85,7 @@ impl Default for Params {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
 fn metric_name<S: serde::Serializer>(m: &Metric, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(m.name())
 }
