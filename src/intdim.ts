@@ -5,6 +5,7 @@
  * interfaces and validation tables are generated from it (`src/generated/intdim-options.ts`). This file
  * validates with them, calls the one native entry `intdimRun[Sync]` and shapes the result.
  */
+import type { CurveOut as NativeCurve, IdOut as NativeId } from '../binding.cjs'
 import { embgeoError } from './errors.js'
 import { INTDIM, type IntdimInfo } from './generated/intdim-options.js'
 import type * as G from './generated/intdim-options.js'
@@ -69,14 +70,11 @@ export interface IdResult {
   diagnostics?: Record<string, Float64Array>
 }
 
-/** Estimator names of {@link estimateId}. */
-export type IdMethod = 'twoNN' | 'mle' | 'gride' | 'lpca' | 'corrInt' | 'mom' | 'tle' | 'mada' | 'mindMl' | 'danco' | 'ess' | 'fisherS' | 'knnId' | 'ph'
-
-/** The option interface of each estimator (generated). */
-type OptionsOf = G.IntdimOptions
+/** Estimator names of {@link estimateId} (the registry's, through the generated option interfaces). */
+export type IdMethod = keyof G.IntdimOptions
 
 /** {@link estimateId} options: `method` plus that estimator's options. */
-export type EstimateIdOptions = { [M in IdMethod]: { method: M } & OptionsOf[M] }[IdMethod]
+export type EstimateIdOptions = { [M in IdMethod]: { method: M } & G.IntdimOptions[M] }[IdMethod]
 
 /** {@link localId} options. */
 export interface LocalIdOptions extends Omit<IdOptions, 'duplicates' | 'seed'> {
@@ -195,16 +193,6 @@ function prepare(fn: string, name: string, X: MatrixLike, options: unknown, skip
   return { m, name, options: native, metric, uses, nb, pointwise: o.pointwise === true }
 }
 
-/** The binding's raw results (binding.d.cts `IdOut`, `CurveOut`). */
-type NativeId = { method: string; dimension: number; stderr?: number | null; pointwise?: Float64Array | null; nSamples: number; nUsed: number } & {
-  droppedDuplicates: number
-  discarded: number
-  params: Record<string, unknown>
-  diagnosticNames: string[]
-  diagnosticValues: Float64Array[]
-}
-type NativeCurve = { method: string; scales: Float64Array; dimensions: Float64Array; stderr: Float64Array; sizes: Float64Array }
-
 function asId(r: NativeId | NativeCurve): NativeId {
   if ('scales' in r) throw embgeoError('ERR_INTERNAL', 'internal error: an estimator returned a curve. This is a bug in embgeo; please report it.')
   return r
@@ -242,7 +230,7 @@ function callAsync(p: Prepared, options: unknown): Promise<NativeId | NativeCurv
 type Twin<O> = readonly [(X: MatrixLike, options?: O) => Promise<IdResult>, (X: MatrixLike, options?: O) => IdResult]
 
 /** The async and sync functions of registry estimator `name`. */
-function twin<M extends IdMethod>(name: M): Twin<OptionsOf[M]> {
+function twin<M extends IdMethod>(name: M): Twin<G.IntdimOptions[M]> {
   return [
     (X, options) => rejecting(() => {
       const p = prepare(name, name, X, options)
@@ -255,7 +243,7 @@ function twin<M extends IdMethod>(name: M): Twin<OptionsOf[M]> {
   ]
 }
 
-const TWINS = Object.fromEntries(METHODS.map((m) => [m, twin(m)])) as unknown as { readonly [M in IdMethod]: Twin<OptionsOf[M]> }
+const TWINS = Object.fromEntries(METHODS.map((m) => [m, twin(m)])) as unknown as { readonly [M in IdMethod]: Twin<G.IntdimOptions[M]> }
 
 // ---------------------------------------------------------------------------------------------
 // Estimators (each: async on embgeo's pool, `…Sync` on the calling thread). Errors of all:
@@ -296,12 +284,8 @@ export const [fisherS, fisherSSync] = TWINS.fisherS
 /** Carter's kNN-graph length estimator (scikit-dimension `KNN`), an integer in 1..d, on random samples drawn with `seed`. */
 export const [knnId, knnIdSync] = TWINS.knnId
 /**
- * Persistent-homology dimension (Schweinhart 2020; scikit-dimension `PH`): the α-weighted length E
- * of the exact minimum spanning tree of random subsamples grows like n^((d − α)/d); d = α / (1 − slope)
- * of log E against log n. Defaults: α 1, nsteps 100 sizes from ⌈N/2⌉ to N, 10 subsamples each, drawn
- * with `seed`; `metric` 'euclidean' or 'cosine'. Cost O(subsamples · Σ size² · d), memory O(N) per
- * thread. Diagnostics `log_sizes`, `log_total_persistence` (the reference's `x_`, `y_`), `fit` =
- * [slope, intercept], `n_range`. X: n × d, n ≥ 3.
+ * Persistent-homology dimension (Schweinhart 2020; scikit-dimension `PH`): d = α / (1 − slope) of the log
+ * α-weighted exact-MST length of seeded subsamples against log size. O(subsamples · Σ size² · d); memory O(N).
  */
 export const [ph, phSync] = TWINS.ph
 
