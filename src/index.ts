@@ -24,3 +24,17 @@ export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit }
 export { renderReport, type ReportOptions } from './report/index.js'
 export * from './io.js'
 export { VERSION } from './version.js'
+export {
+  informationImbalance,
+  informationImbalanceSync,
+  mutualKnn,
+  mutualKnnSync,
+  separabilityDimension,
+  separabilityDimensionSync,
+  type InformationImbalance,
+  type InformationImbalanceOptions,
+  type MutualKnn,
+  type MutualKnnOptions,
+  type SeparabilityDimension,
+  type SeparabilityDimensionOptions,
+} from './neighborhood.js'

@@ -93,12 +93,7 @@ impl<'a, TA: Element, TB: Element> Pair<'a, TA, TB> {
 }
 
 /// The `k` nearest other rows of every row (the exact engine: ties to the lower index).
-fn neighbours<T: Element>(
-    x: MatRef<'_, T>,
-    k: usize,
-    metric: Metric,
-    ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
+fn neighbours<T: Element>(x: MatRef<'_, T>, k: usize, metric: Metric, ctl: &Ctl<'_>) -> Result<Neighbors> {
     embgeo_knn::all_points(x, &embgeo_knn::Params::new(k, metric), ctl)
 }
 

@@ -6,11 +6,11 @@
 //! nearest). Δ ≈ 0: A's neighbourhoods are B's (A predicts B); Δ ≈ 1: unrelated. Comparing
 //! Δ(A→B) with Δ(B→A) tells which representation holds more of the other's information.
 //!
-//! Parity: DADApy 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords(coords_A,
-//! coords_B, k)` on `hstack(A, B)` with `maxk = N − 1` (with a smaller `maxk` DADApy draws a random
-//! rank for neighbours beyond it; here every rank is exact). DADApy's normalisation
+//! Parity: `DADApy` 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords` on
+//! `hstack(A, B)` with `maxk = N − 1` (with a smaller `maxk` `DADApy` draws a random
+//! rank for neighbours beyond it; here every rank is exact). `DADApy`'s normalisation
 //! `mean(ranks) / (N / 2)` is the formula above. Ties: embgeo ranks by the kNN engine's exact
-//! f64 keys, ties to the lower index (DADApy inherits scikit-learn's sort order).
+//! f64 keys, ties to the lower index (`DADApy` inherits scikit-learn's sort order).
 
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Element, MatRef, Neighbors, Result};
@@ -18,7 +18,7 @@ use embgeo_knn::Metric;
 
 use crate::common::{chunk_rows, Keyed, Pair};
 
-/// Options (camelCase from the binding; defaults = DADApy's `k = 1`, euclidean).
+/// Options (camelCase from the binding; defaults = `DADApy`'s `k = 1`, euclidean).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Params {
@@ -53,10 +53,10 @@ pub struct Imbalance {
 /// Information imbalance Δ(A→B) and Δ(B→A) of two representations of the same N items.
 ///
 /// # Shapes and types
-/// `a`: N × d_A, `b`: N × d_B (widths and element types may differ), N ≥ 2. Computed in f64.
+/// `a`: N × `d_A`, `b`: N × `d_B` (widths and element types may differ), N ≥ 2. Computed in f64.
 /// # Cost
 /// Time: two exact kNN graphs (2·N²·d FLOPs each, GEMM tiles) plus the ranks: for every row,
-/// its exact keys to all N rows in the other space, O(N²·(d_A + d_B)) f64 work in all, plus
+/// its exact keys to all N rows in the other space, `O(N²·(d_A + d_B))` f64 work in all, plus
 /// O(N²·log k) comparisons. Extra memory: the two kNN graphs (N·k·12 bytes each), N f64 of keys
 /// per worker, N f64 norms per side under cosine (a scaled copy only for f64 data beyond
 /// 2^±400); never an N × N buffer.
@@ -69,7 +69,7 @@ pub struct Imbalance {
 /// # Panics
 /// Never on any input; a panic is a bug.
 /// # Reference
-/// DADApy 0.3.4 (see the module docs); fixtures `neighborhood/imbalance-*` at rtol 1e-10.
+/// `DADApy` 0.3.4 (see the module docs); fixtures `neighborhood/imbalance-*` at rtol 1e-10.
 pub fn compute<TA: Element, TB: Element>(
     a: MatRef<'_, TA>,
     b: MatRef<'_, TB>,
@@ -110,6 +110,7 @@ fn rank_sum<T: Element>(nb: &Neighbors, other: &Keyed<'_, T>, d: usize, ctl: &Ct
 /// Σ of the ranks of `targets_of_i` among the keys of row `i` (itself excluded): the rank of `j`
 /// is 1 + #{t ≠ i : (key t, t) < (key j, j)}. One pass over the row: each `t` adds 1 to every
 /// target it precedes (a difference array over the sorted targets), O(N·log k).
+#[allow(clippy::float_cmp)] // equal keys are ties, broken by index: exact equality is meant
 fn row_rank_sum(
     i: usize,
     targets_of_i: &[u32],

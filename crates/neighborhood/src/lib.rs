@@ -2,7 +2,7 @@
 //! dimension of one set (issue 14).
 //!
 //! - [`imbalance`]: information imbalance Δ(A→B), Δ(B→A) (Glielmo et al. 2022), at parity
-//!   with DADApy 0.3.4;
+//!   with `DADApy` 0.3.4;
 //! - [`mutual`]: mutual k-nearest-neighbour alignment (Huh et al. 2024), CKNNA and the per-row
 //!   neighbour Jaccard index;
 //! - [`separability`]: the separability dimension n(δ) = −1 − log₂ p(δ) (Sutton et al. 2024).

@@ -2,9 +2,9 @@
 //! Representation Hypothesis", ICML; repository minyoungg/platonic-rep, `metrics.py`), CKNNA
 //! and the per-row neighbour Jaccard index.
 //!
-//! - mutual k-NN = (1/N) Σᵢ |N_A(i) ∩ N_B(i)| / k, with N(i) the k nearest other rows (self
+//! - mutual k-NN = (1/N) Σᵢ `|N_A(i) ∩ N_B(i)|` / k, with N(i) the k nearest other rows (self
 //!   excluded by index, ties to the lower index: the kNN engine's rule);
-//! - Jaccard(i) = |N_A(i) ∩ N_B(i)| / |N_A(i) ∪ N_B(i)| = c / (2k − c);
+//! - Jaccard(i) = `|N_A(i) ∩ N_B(i)| / |N_A(i) ∪ N_B(i)|` = c / (2k − c);
 //! - CKNNA (see [`crate::mutual::cknna`]): centred kernel alignment restricted to the pairs
 //!   (i, j) with j a neighbour of i in both spaces.
 //!
@@ -41,14 +41,14 @@ impl Default for Params {
 /// Mutual k-NN alignment, CKNNA and the per-row Jaccard indices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mutual {
-    /// Mean over rows of |N_A(i) ∩ N_B(i)| / k, in [0, 1]; 1 for identical neighbourhoods.
+    /// Mean over rows of `|N_A(i) ∩ N_B(i)|` / k, in [0, 1]; 1 for identical neighbourhoods.
     pub value: f64,
     /// CKNNA in [−1, 1] (1 for identical sets); NaN when undefined: k < 2, N < 4, or a
     /// self-similarity term that is not positive.
     pub cknna: f64,
-    /// Per row, |N_A(i) ∩ N_B(i)| / |N_A(i) ∪ N_B(i)| (N values).
+    /// Per row, `|N_A(i) ∩ N_B(i)| / |N_A(i) ∪ N_B(i)|` (N values).
     pub jaccard: Vec<f64>,
-    /// Per row, |N_A(i) ∩ N_B(i)| (N values, each ≤ k).
+    /// Per row, `|N_A(i) ∩ N_B(i)|` (N values, each ≤ k).
     pub intersections: Vec<u32>,
     /// N, the rows.
     pub rows: usize,
@@ -58,9 +58,9 @@ pub struct Mutual {
 /// per-row Jaccard index of the neighbour sets.
 ///
 /// # Shapes and types
-/// `a`: N × d_A, `b`: N × d_B (widths and element types may differ), N ≥ 2. Computed in f64.
+/// `a`: N × `d_A`, `b`: N × `d_B` (widths and element types may differ), N ≥ 2. Computed in f64.
 /// # Cost
-/// Time: two exact kNN graphs (2·N²·d FLOPs each, GEMM tiles) + O(N·k·(d_A + d_B + log k))
+/// Time: two exact kNN graphs (2·N²·d FLOPs each, GEMM tiles) + `O(N·k·(d_A + d_B + log k))`
 /// for the kernel values and intersections. Extra memory: the two graphs (N·k·12 bytes each)
 /// + N·k·(8 + 8) bytes of sorted sets and kernel values + 2N f64 sums; no N × N buffer.
 /// # Determinism
@@ -211,6 +211,20 @@ mod tests {
         assert_eq!(r.intersections, vec![1; 6]);
         assert!(r.cknna.is_nan(), "k = 1 leaves CKNNA undefined");
         assert_eq!(intersection(&[1, 3, 5, 7], &[2, 3, 7, 8]), 2);
+    }
+
+    #[test]
+    fn any_parallelism_gives_the_same_bits() {
+        let (a, b) = (data(300, 7, 0.0), data(300, 4, 5.0));
+        let (ma, mb) = (
+            MatRef::from_flat(&a, 7).unwrap(),
+            MatRef::from_flat(&b, 4).unwrap(),
+        );
+        let p = Params::default();
+        let par = compute(ma, mb, &p, &Ctl::detached()).unwrap();
+        let seq = compute(ma, mb, &p, &Ctl::detached().with_par(embgeo_core::Par::Seq)).unwrap();
+        assert_eq!(par, seq);
+        assert!(par.cknna.is_finite());
     }
 
     #[test]

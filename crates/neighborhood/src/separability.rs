@@ -1,5 +1,5 @@
 //! The separability dimension (Sutton, Zhou, Wang, Higham, Gorban, Bastounis, Tyukin 2024,
-//! "Stealth edits for provably fixing or attacking large language models", NeurIPS;
+//! "Stealth edits for provably fixing or attacking large language models", `NeurIPS` 2024;
 //! repository qinghua-zhou/stealth-edits, `util/measures.py` `calc_sep_intrinsic_dim`).
 //!
 //! A pair (x, y) is δ-separable when `⟨x − y, y⟩ ≥ δ` (x lies beyond the hyperplane through y
@@ -12,7 +12,7 @@
 //! p(δ) is estimated from the Gram matrix: `⟨xᵢ − xⱼ, xⱼ⟩ = Gᵢⱼ − Gⱼⱼ` over all N(N − 1) ordered
 //! pairs (the repository subtracts the N diagonal zeros from its count, which is the same for
 //! δ ≤ 0; here the diagonal is excluded by index for every δ), or over `maxPairs` ordered pairs
-//! drawn uniformly with replacement by a seeded ChaCha8 generator when N(N − 1) > `maxPairs`.
+//! drawn uniformly with replacement by a seeded `ChaCha8` generator when N(N − 1) > `maxPairs`.
 
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 const TILE_ROWS: usize = 128;
 /// Columns of the Gram tile (a 128 × 2048 f64 tile is 2 MiB).
 const TILE_COLS: usize = 2048;
-/// Sampled pairs per parallel chunk (chunk c draws from the ChaCha8 stream c).
+/// Sampled pairs per parallel chunk (chunk c draws from the `ChaCha8` stream c).
 const SAMPLE_CHUNK: usize = 1 << 16;
 
 /// Options (camelCase from the binding; defaults = the repository's: δ = 0, centred).
@@ -301,7 +301,7 @@ mod tests {
                 }
             }
         }
-        c as f64 / (n * (n - 1)) as f64
+        f64::from(c) / (n * (n - 1)) as f64
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Parity with the references: fixtures `__test__/fixtures/neighborhood/*.json`, written by
-//! `scripts/reference/neighborhood.py` (DADApy 0.3.4 for the information imbalance; numpy
+//! `scripts/reference/neighborhood.py` (`DADApy` 0.3.4 for the information imbalance; numpy
 //! transcriptions of platonic-rep and stealth-edits for the others; see each file's
 //! `_provenance`, `rtol` and `reason`). Scalars: `|ours − ref| ≤ rtol · max(|ref|, 1)`;
 //! per-row arrays element-wise the same; integers exactly.
