@@ -229,7 +229,8 @@ function finishSeparability(params: SeparabilityDimension['params'], r: NativeSe
  * p(δ) is the probability that an ordered pair (x, y) of distinct (centred, optionally
  * normalised) rows is δ-separable, ⟨x − y, y⟩ ≥ δ, counted from one Gram pass over all pairs
  * (N²·d multiply-adds in GEMM tiles), or over a seeded sample of `maxPairs` pairs (ChaCha8)
- * when N(N − 1) > maxPairs. For the uniform n-ball, n(0) ≈ n. Extra memory: an f64 copy of X
+ * when N(N − 1) > maxPairs (a sampled pair reads two random rows: about 20× the cost of a pair of
+ * the exact pass, so sample only with maxPairs ≪ N(N − 1)). For the uniform n-ball, n(0) ≈ n. Extra memory: an f64 copy of X
  * plus a 2 MiB tile per thread. `X` is copied once before this returns.
  *
  * @param X N × d matrix, N ≥ 2.
