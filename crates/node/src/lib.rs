@@ -21,6 +21,7 @@ mod io;
 mod knn;
 mod metrics;
 mod model;
+mod neighborhood;
 mod pair;
 mod pca;
 mod pool;

@@ -1,0 +1,90 @@
+//! Glue for `embgeo_neighborhood`: information imbalance, mutual k-NN alignment (CKNNA,
+//! Jaccard) of two representations, and the separability dimension of one set.
+
+use embgeo_neighborhood::{imbalance, mutual, separability};
+use napi::bindgen_prelude::{Float64Array, Uint32Array};
+use napi_derive::napi;
+
+use crate::input::to_u32;
+use crate::{matrix_fn, pair_fn};
+
+/// Information imbalance in both directions (`embgeo_neighborhood::imbalance`).
+#[napi(object)]
+pub struct ImbalanceOut {
+    pub a_to_b: f64,
+    pub b_to_a: f64,
+    pub rows: u32,
+    /// Exact pair keys evaluated for the ranks (2·N²).
+    pub key_evaluations: f64,
+}
+
+pair_fn!(
+    #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
+    information_imbalance_sync, information_imbalance,
+    Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
+    "Promise<ImbalanceOut>", |a, b, p, ctl| {
+        let r = imbalance::compute(a, b, p, ctl)?;
+        Ok(ImbalanceOut {
+            a_to_b: r.a_to_b,
+            b_to_a: r.b_to_a,
+            rows: to_u32(r.rows)?,
+            key_evaluations: r.key_evaluations as f64,
+        })
+    }
+);
+
+/// Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`).
+#[napi(object)]
+pub struct MutualKnnOut {
+    pub value: f64,
+    /// NaN when undefined (k < 2, N < 4, a non-positive self-term).
+    pub cknna: f64,
+    pub jaccard: Float64Array,
+    pub intersections: Uint32Array,
+    pub rows: u32,
+}
+
+pair_fn!(
+    #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
+    mutual_knn_sync, mutual_knn,
+    MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
+    "Promise<MutualKnnOut>", |a, b, p, ctl| {
+        let r = mutual::compute(a, b, p, ctl)?;
+        Ok(MutualKnnOut {
+            value: r.value,
+            cknna: r.cknna,
+            jaccard: r.jaccard.into(),
+            intersections: r.intersections.into(),
+            rows: to_u32(r.rows)?,
+        })
+    }
+);
+
+/// The separability curve (`embgeo_neighborhood::separability`).
+#[napi(object)]
+pub struct SeparabilityOut {
+    pub probability: Float64Array,
+    /// +Infinity where the probability is 0.
+    pub dimension: Float64Array,
+    pub pairs: f64,
+    pub sampled: bool,
+    pub rows: u32,
+}
+
+matrix_fn!(
+    #[doc = " The separability dimension curve n(δ) (`embgeo_neighborhood::separability`)."]
+    separability_dimension_sync, separability_dimension,
+    SeparabilityDimension(separability::Params,
+        "{ deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }")
+        -> SeparabilityOut,
+    "Promise<SeparabilityOut>", |x, p, ctl| {
+        let r = separability::compute(x, p, ctl)?;
+        Ok(SeparabilityOut {
+            probability: r.probability.into(),
+            dimension: r.dimension.into(),
+            pairs: r.pairs as f64,
+            sampled: r.sampled,
+            rows: to_u32(r.rows)?,
+        })
+    }
+);
