@@ -240,12 +240,66 @@ impl OnPair for Relative {
     }
 }
 
-pair_twins!(
-    #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]
-    relative_representation_sync,
-    relative_representation,
-    Relative,
-    Rows,
-    "Promise<Float32Array | Float64Array>",
-    "{ metric?: 'cosine' | 'dot' | 'euclidean' }"
-);
+/// Relative representation of X (n × m similarities to m anchors, X's element type).
+/// (Written out rather than through `pair_twins!`: napi would name the sync twin's return type
+/// after the Rust alias `Rows`.)
+#[napi(ts_return_type = "Float32Array | Float64Array")]
+pub fn relative_representation_sync(
+    env: napi::Env,
+    #[napi(ts_arg_type = "Float32Array | Float64Array")] x: FloatArg,
+    x_cols: u32,
+    #[napi(ts_arg_type = "Float32Array | Float64Array")] anchors: FloatArg,
+    anchors_cols: u32,
+    #[napi(ts_arg_type = "{ metric?: 'cosine' | 'dot' | 'euclidean' }")] options: Object,
+) -> napi::Result<Rows> {
+    crate::task::sync_twin(env, move |hold| {
+        relative_job(
+            env,
+            hold.data(x),
+            x_cols,
+            hold.data(anchors),
+            anchors_cols,
+            options,
+        )
+    })
+}
+
+/// Relative representation of X (n × m similarities to m anchors, X's element type).
+#[napi(ts_return_type = "Promise<Float32Array | Float64Array>")]
+pub fn relative_representation(
+    env: napi::Env,
+    #[napi(ts_arg_type = "Float32Array | Float64Array")] x: FloatArg,
+    x_cols: u32,
+    #[napi(ts_arg_type = "Float32Array | Float64Array")] anchors: FloatArg,
+    anchors_cols: u32,
+    #[napi(ts_arg_type = "{ metric?: 'cosine' | 'dot' | 'euclidean' }")] options: Object,
+    control: Option<&crate::task::JobControl>,
+) -> napi::Result<napi::bindgen_prelude::AsyncTask<crate::task::JobTask<PairJob<'static, Relative>>>> {
+    crate::task::async_twin(env, control, move |hold| {
+        relative_job(
+            env,
+            hold.data(x),
+            x_cols,
+            hold.data(anchors),
+            anchors_cols,
+            options,
+        )
+    })
+}
+
+fn relative_job<'a>(
+    env: napi::Env,
+    a: Data<'a>,
+    a_cols: u32,
+    b: Data<'a>,
+    b_cols: u32,
+    options: Object,
+) -> Result<PairJob<'a, Relative>> {
+    Ok(PairJob {
+        a,
+        a_cols,
+        b,
+        b_cols,
+        params: params(env, options)?,
+    })
+}
