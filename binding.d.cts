@@ -445,10 +445,14 @@ export declare function readEmbeddingsSync(path: string, options?: Record<string
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
 
 /** Relative representation of X (n × m similarities to m anchors, X's element type). */
-export declare function relativeRepresentation(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
+export declare function relativeRepresentation(x: Float32Array | Float64Array, xCols: number, anchors: Float32Array | Float64Array, anchorsCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
 
-/** Relative representation of X (n × m similarities to m anchors, X's element type). */
-export declare function relativeRepresentationSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Rows
+/**
+ * Relative representation of X (n × m similarities to m anchors, X's element type).
+ * (Written out rather than through `pair_twins!`: napi would name the sync twin's return type
+ * after the Rust alias `Rows`.)
+ */
+export declare function relativeRepresentationSync(x: Float32Array | Float64Array, xCols: number, anchors: Float32Array | Float64Array, anchorsCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Float32Array | Float64Array
 
 /**
  * Remove the temporaries of atomic writes still in flight (for a process about to exit);

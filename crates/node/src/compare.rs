@@ -93,7 +93,7 @@ pair_fn!(
 pair_fn!(
     #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]
     relative_representation_sync, relative_representation,
-    Relative(relative::Params, "{ metric?: 'cosine' | 'dot' | 'euclidean' }") -> Rows,
+    Relative(relative::Params, "{ metric?: 'cosine' | 'dot' | 'euclidean' }") -> Rows as "Float32Array | Float64Array",
     "Promise<Float32Array | Float64Array>", |x, anchors, p, ctl| {
         relative::compute(x, anchors, p, ctl).map(rows_out)
     }

@@ -60,10 +60,10 @@ impl<F: PairFn> Job for PairJob<'_, F> {
 }
 
 /// A [`PairFn`] named `$f` (`$params` options typed `$opts` in TS; `|a, b, p, ctl| body` its one
-/// call) and its sync/async twins taking `(a, aCols, b, bCols, options)`.
+/// call) and its sync/async twins taking `(a, aCols, b, bCols, options)`; `as "T"` as in [`crate::twins!`].
 #[macro_export]
 macro_rules! pair_fn {
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty $(as $sync_ts:literal)?,
      $promise:literal, |$a:ident, $b:ident, $p:pat, $ctl:ident| $body:block) => {
         /// The call of a pair function.
         pub struct $f;
@@ -81,7 +81,7 @@ macro_rules! pair_fn {
 
         $crate::twins!(
             $(#[doc = $doc])*
-            $sync, $async_ -> $out, $promise, $crate::pair::PairJob<'static, $f>;
+            $sync, $async_ -> $out $(as $sync_ts)?, $promise, $crate::pair::PairJob<'static, $f>;
             |env, hold| (
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] a: $crate::input::FloatArg,
                 a_cols: u32,

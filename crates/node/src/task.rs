@@ -232,14 +232,15 @@ where
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
-/// from the arguments, `$env` and `$hold` (one of the two). Docs of this macro family are written
+/// from the arguments, `$env` and `$hold` (one of the two); `as "T"` gives the sync twin's
+/// TypeScript return type where napi's own would name a Rust alias. Docs of this macro family are written
 /// `#[doc = " ..."]`: napi would copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
 macro_rules! twins {
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty, $promise:literal, $job_ty:ty;
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty $(as $sync_ts:literal)?, $promise:literal, $job_ty:ty;
      |$env:ident, $hold:ident| ($($params:tt)*) $job:block) => {
         $(#[doc = $doc])*
-        #[napi_derive::napi]
+        #[napi_derive::napi$((ts_return_type = $sync_ts))?]
         #[allow(unused_variables)]
         pub fn $sync($env: napi::Env, $($params)*) -> napi::Result<$out> {
             $crate::task::sync_twin($env, move |$hold| $job)
