@@ -19,6 +19,17 @@ export {
 } from './whitening.js'
 export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
 export * from './metrics.js'
+export {
+  queryDifficulty,
+  queryDifficultySync,
+  reduceHubness,
+  reduceHubnessSync,
+  type HubnessReductionMethod,
+  type QueryDifficulty,
+  type QueryDifficultyOptions,
+  type ReduceHubnessOptions,
+  type ReduceHubnessResult,
+} from './search.js'
 export { analyze, type AnalyzeOptions } from './analyze.js'
 export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
 export { renderReport, type ReportOptions } from './report/index.js'

@@ -21,5 +21,6 @@ mod metrics;
 mod model;
 mod pca;
 mod pool;
+mod search;
 mod task;
 mod testing;

@@ -126,14 +126,19 @@ pub fn compute<T: Element>(
     }
     let nb = embgeo_knn::search(corpus, queries, &embgeo_knn::Params::new(2 * k, p.metric), ctl)?;
     let q = nb.rows;
+    // `mle::pointwise` wants two rows or more (its global estimate does); pointwise values are
+    // per row, so a single query is passed twice and the copy dropped.
+    let rows: Vec<usize> = if q == 1 { vec![0, 0] } else { (0..q).collect() };
     let first_k = Neighbors {
         k,
-        rows: q,
-        indices: (0..q)
-            .flat_map(|i| nb.indices[i * 2 * k..i * 2 * k + k].iter().copied())
+        rows: rows.len(),
+        indices: rows
+            .iter()
+            .flat_map(|&i| nb.indices[i * 2 * k..i * 2 * k + k].iter().copied())
             .collect(),
-        distances: (0..q)
-            .flat_map(|i| nb.distances[i * 2 * k..i * 2 * k + k].iter().copied())
+        distances: rows
+            .iter()
+            .flat_map(|&i| nb.distances[i * 2 * k..i * 2 * k + k].iter().copied())
             .collect(),
     };
     let mle_params = mle::Params {
@@ -143,7 +148,8 @@ pub fn compute<T: Element>(
         aggregate: Aggregate::Mean,
         ..mle::Params::default()
     };
-    let lid = mle::pointwise(&first_k, &mle_params, ctl)?;
+    let mut lid = mle::pointwise(&first_k, &mle_params, ctl)?;
+    lid.truncate(q);
     let sq: Vec<f64> = if p.metric == Metric::Cosine {
         (0..n).map(|j| dot(corpus.row(j), corpus.row(j))).collect()
     } else {
@@ -199,6 +205,24 @@ mod tests {
             assert!((r.relative_contrast[i] - mean / d[2]).abs() < 1e-12 * mean / d[2]);
             assert!((r.expansion[i] - d[5] / d[2]).abs() < 1e-15);
         }
+    }
+
+    #[test]
+    fn a_single_query_works() {
+        let x = grid(40);
+        let c = MatRef::from_flat(&x, 2).unwrap();
+        let q = MatRef::from_flat(&x[6..8], 2).unwrap();
+        let r = compute(
+            c,
+            q,
+            &Params {
+                k: 3,
+                ..Params::default()
+            },
+            &Ctl::detached(),
+        )
+        .unwrap();
+        assert_eq!((r.lid.len(), r.expansion.len()), (1, 1));
     }
 
     #[test]

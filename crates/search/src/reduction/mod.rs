@@ -255,8 +255,9 @@ fn check(p: &Params, n: usize, rows_q: Option<usize>) -> Result<usize> {
 /// against the queries for CSLS with queries) and the queries' `max(k, neighbors)`-NN, then
 /// O(rows · c log c) re-ranking (empiric MP: O(rows · neighbors²) look-ups and at most that many
 /// exact distances). Rows that fail the exactness bound are searched again with 2c candidates
-/// (rarely more than a few; at worst the whole corpus for those rows). Extra memory: the kNN
-/// lists (`(n + rows) · c · 12` bytes) plus one block of `block_rows` results.
+/// (rarely more than a few; at worst the whole corpus for those rows, in groups of at most
+/// 2^22 candidate entries). Extra memory: the kNN lists (`(n + rows) · c · 12` bytes), the
+/// per-row answers (`rows · k · 12`) and one widening group (≤ 2^22 entries, ~50 MB).
 /// # Determinism
 /// Bit-identical for every `ctl.par` (per-row work in fixed blocks, kNN exact).
 /// # Errors
@@ -343,6 +344,10 @@ pub fn compute<T: Element>(
     })
 }
 
+/// Candidate entries (index + distance, 12 bytes each, plus the engine's selection state) one
+/// widening search may hold: 2^22, about 50 MB of lists.
+const WIDEN_BUDGET: usize = 1 << 22;
+
 /// Per-row answers, best first, and how much widening they needed.
 struct Ranked {
     rows: Vec<Vec<(f64, u32)>>,
@@ -427,14 +432,17 @@ impl<T: Element> Job<'_, '_, T> {
         while !pending.is_empty() {
             self.ctl.checkpoint()?;
             c = (2 * c).min(self.available);
-            let wide = candidates(self.corpus, self.queries, &pending, c, self.p.metric, self.ctl)?;
             let mut still = Vec::new();
-            for (t, &i) in pending.iter().enumerate() {
-                let s = t * c..(t + 1) * c;
-                let (row, ok) = rerank(&wide.indices[s.clone()], &wide.distances[s], query_stats[i]);
-                rows[i] = row;
-                if !ok {
-                    still.push(i);
+            // bounded memory: at most WIDEN_BUDGET candidate entries per search
+            for group in pending.chunks((WIDEN_BUDGET / c).max(1)) {
+                let wide = candidates(self.corpus, self.queries, group, c, self.p.metric, self.ctl)?;
+                for (t, &i) in group.iter().enumerate() {
+                    let s = t * c..(t + 1) * c;
+                    let (row, ok) = rerank(&wide.indices[s.clone()], &wide.distances[s], query_stats[i]);
+                    rows[i] = row;
+                    if !ok {
+                        still.push(i);
+                    }
                 }
             }
             pending = still;
