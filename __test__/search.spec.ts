@@ -159,7 +159,7 @@ describe('queryDifficultySync', () => {
   const C = matrix(randomData(100, 8, 3), 8)
   const Q = matrix(randomData(10, 8, 4), 8)
 
-  it('defaults to k = 20, euclidean; a query far away has a high relative contrast… of about 1', () => {
+  it('defaults to k = 20, euclidean; a query far from the corpus has a relative contrast of about 1', () => {
     const r = queryDifficultySync(C, Q)
     expect(r.params).toEqual({ k: 20, metric: 'euclidean' })
     expect(r.lid.length).toBe(10)

@@ -14,7 +14,7 @@ fn fixtures(prefix: &str) -> Vec<Value> {
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with(prefix) && n.ends_with(".json"))
+        .filter(|n| n.starts_with(prefix) && std::path::Path::new(n).extension().is_some_and(|e| e == "json"))
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no {prefix} fixtures in {}", dir.display());
