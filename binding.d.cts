@@ -185,6 +185,15 @@ export interface CurveOut {
   sizes: Float64Array
 }
 
+/** Per-query difficulty (`Float64Array`s of length `rows`). */
+export interface DifficultyOut {
+  rows: number
+  lid: Float64Array
+  relativeContrast: Float64Array
+  expansion: Float64Array
+  meanDistance: Float64Array
+}
+
 /** Exact duplicate rows (`embgeo_metrics::duplicates`). */
 export declare function duplicates(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<DuplicatesOut>
 
@@ -435,6 +444,12 @@ export interface ProgressSnapshot {
   total: number
 }
 
+/** Query LID, relative contrast and expansion of each query row (`options`: `{ k, metric }`). */
+export declare function queryDifficulty(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array, options: { k: number; metric?: string }, control?: JobControl | undefined | null): Promise<DifficultyOut>
+
+/** Query LID, relative contrast and expansion of each query row (`options`: `{ k, metric }`). */
+export declare function queryDifficultySync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array, options: { k: number; metric?: string }): DifficultyOut
+
 /** Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them). */
 export declare function readEmbeddings(path: string, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
 
@@ -453,6 +468,32 @@ export declare function relativeRepresentation(x: Float32Array | Float64Array, x
  * after the Rust alias `Rows`.)
  */
 export declare function relativeRepresentationSync(x: Float32Array | Float64Array, xCols: number, anchors: Float32Array | Float64Array, anchorsCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Float32Array | Float64Array
+
+/**
+ * Hubness reduction with exact re-ranked neighbours (`options`: `{ k, method, metric, neighbors }`);
+ * without `queries`, every corpus row against the others.
+ */
+export declare function reduceHubness(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; method?: string; metric?: string; neighbors?: number }, control?: JobControl | undefined | null): Promise<ReduceHubnessOut>
+
+/** Re-ranked neighbours (secondary distances, f64) and hubness before and after. */
+export interface ReduceHubnessOut {
+  k: number
+  rows: number
+  indices: Uint32Array
+  distances: Float64Array
+  before: HubnessOut
+  after: HubnessOut
+  /** The neighbourhood size used for the secondary statistics. */
+  neighbors: number
+  widenedRows: number
+  maxCandidates: number
+}
+
+/**
+ * Hubness reduction with exact re-ranked neighbours (`options`: `{ k, method, metric, neighbors }`);
+ * without `queries`, every corpus row against the others.
+ */
+export declare function reduceHubnessSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; method?: string; metric?: string; neighbors?: number }): ReduceHubnessOut
 
 /**
  * Remove the temporaries of atomic writes still in flight (for a process about to exit);

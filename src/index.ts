@@ -35,6 +35,17 @@ export {
   type RsaOptions,
   type RsaResult,
 } from './compare.js'
+export {
+  queryDifficulty,
+  queryDifficultySync,
+  reduceHubness,
+  reduceHubnessSync,
+  type HubnessReductionMethod,
+  type QueryDifficulty,
+  type QueryDifficultyOptions,
+  type ReduceHubnessOptions,
+  type ReduceHubnessResult,
+} from './search.js'
 export { analyze, type AnalyzeOptions } from './analyze.js'
 export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
 export { renderReport, type ReportOptions } from './report/index.js'

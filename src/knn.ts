@@ -60,7 +60,7 @@ export function checkK(k: unknown, available: number, why: string): number {
 }
 
 /** Queries in the corpus's element type and width (copied only when the type differs). */
-function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix {
+export function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix {
   const q = toMatrix('queries', queries)
   if (q.cols !== corpus.cols) {
     throw embgeoError('ERR_SHAPE', `queries have ${q.cols} features, but the corpus has ${corpus.cols}; use vectors from the same model`, {

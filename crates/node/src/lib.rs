@@ -25,5 +25,6 @@ mod neighborhood;
 mod pair;
 mod pca;
 mod pool;
+mod search;
 mod task;
 mod testing;

@@ -181,18 +181,28 @@ impl Job for HubnessJob<'_> {
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<HubnessOut> {
         let [rows, k, stride, n] = self.shape.map(|v| v as usize);
-        let h = hubness::compute_strided(&self.indices, [rows, k, stride], n, &self.params, ctl)?;
-        Ok(HubnessOut {
-            k: self.shape[1],
-            occurrences: h.occurrences.into(),
-            skewness: h.skewness,
-            robinhood: h.robinhood,
-            max_occurrence: h.max_occurrence,
-            anti_hubs: to_u32(h.anti_hubs)?,
-            hubs: to_u32(h.hubs)?,
-            hub_occurrence: h.hub_occurrence,
-        })
+        hubness_out(hubness::compute_strided(
+            &self.indices,
+            [rows, k, stride],
+            n,
+            &self.params,
+            ctl,
+        )?)
     }
+}
+
+/// Hubness measures as JS values (also part of `reduceHubness`'s result).
+pub fn hubness_out(h: hubness::Hubness) -> Result<HubnessOut> {
+    Ok(HubnessOut {
+        k: to_u32(h.k)?,
+        occurrences: h.occurrences.into(),
+        skewness: h.skewness,
+        robinhood: h.robinhood,
+        max_occurrence: h.max_occurrence,
+        anti_hubs: to_u32(h.anti_hubs)?,
+        hubs: to_u32(h.hubs)?,
+        hub_occurrence: h.hub_occurrence,
+    })
 }
 
 twins!(
