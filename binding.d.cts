@@ -135,6 +135,26 @@ export interface AnisotropyOut {
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
 
+/** Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`). */
+export declare function cca(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { variant?: string; varianceKept?: number }, control?: JobControl | undefined | null): Promise<CcaOut>
+
+/** Canonical correlations and their summary (`embgeo_align::cca`). */
+export interface CcaOut {
+  value: number
+  correlations: Float64Array
+  /** PWCCA weights (empty for other variants). */
+  weights: Float64Array
+  keptA: number
+  keptB: number
+  rankA: number
+  rankB: number
+  variant: string
+  varianceKept: number
+}
+
+/** Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`). */
+export declare function ccaSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { variant?: string; varianceKept?: number }): CcaOut
+
 /** CKA of two representations of the same items (`embgeo_compare::cka`). */
 export declare function cka(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }, control?: JobControl | undefined | null): Promise<CkaOut>
 
@@ -434,6 +454,24 @@ export interface PcaState {
 /** Percentile `q` of ascending `sorted` (numpy's linear interpolation). */
 export declare function percentile(sorted: Float64Array, q: number): number
 
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
+export declare function procrustes(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }, control?: JobControl | undefined | null): Promise<ProcrustesOut>
+
+/** Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`). */
+export interface ProcrustesOut {
+  distance: number
+  angular: number
+  /** `width × width`, row-major. */
+  rotation: Float64Array
+  width: number
+  normA: number
+  normB: number
+  alpha: number
+}
+
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
+export declare function procrustesSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }): ProcrustesOut
+
 /** Progress of a running job, as last reported by the numeric code. */
 export interface ProgressSnapshot {
   /** What the job is doing, e.g. "distances". */
@@ -458,16 +496,6 @@ export declare function readEmbeddingsSync(path: string, options?: Record<string
 
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
-
-/** Relative representation of X (n × m similarities to m anchors, X's element type). */
-export declare function relativeRepresentation(x: Float32Array | Float64Array, xCols: number, anchors: Float32Array | Float64Array, anchorsCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
-
-/**
- * Relative representation of X (n × m similarities to m anchors, X's element type).
- * (Written out rather than through `pair_twins!`: napi would name the sync twin's return type
- * after the Rust alias `Rows`.)
- */
-export declare function relativeRepresentationSync(x: Float32Array | Float64Array, xCols: number, anchors: Float32Array | Float64Array, anchorsCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Float32Array | Float64Array
 
 /**
  * Hubness reduction with exact re-ranked neighbours (`options`: `{ k, method, metric, neighbors }`);
@@ -494,6 +522,12 @@ export interface ReduceHubnessOut {
  * without `queries`, every corpus row against the others.
  */
 export declare function reduceHubnessSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; method?: string; metric?: string; neighbors?: number }): ReduceHubnessOut
+
+/** Relative representation of X (n × m similarities to m anchors, X's element type). */
+export declare function relativeRepresentation(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
+
+/** Relative representation of X (n × m similarities to m anchors, X's element type). */
+export declare function relativeRepresentationSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Float32Array | Float64Array
 
 /**
  * Remove the temporaries of atomic writes still in flight (for a process about to exit);
