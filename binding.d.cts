@@ -135,6 +135,27 @@ export interface AnisotropyOut {
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
 
+/** CKA of two representations of the same items (`embgeo_compare::cka`). */
+export declare function cka(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }, control?: JobControl | undefined | null): Promise<CkaOut>
+
+/** CKA (`embgeo_compare::cka`). */
+export interface CkaOut {
+  value: number
+  hsic: number
+  normA: number
+  normB: number
+  /** `"features"` or `"gram"`. */
+  route: string
+  rowsUsed: number
+  medianSqDistanceA: number
+  medianSqDistanceB: number
+  /** Every effective option (the crate's `Params`, defaults filled in). */
+  params: any
+}
+
+/** CKA of two representations of the same items (`embgeo_compare::cka`). */
+export declare function ckaSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }): CkaOut
+
 /** Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory. */
 export declare function columnStats(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }, control?: JobControl | undefined | null): Promise<ColumnStatsOut>
 
@@ -298,6 +319,19 @@ export interface KnnOut {
  */
 export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }): KnnOut
 
+/** Linearity score of B given A (`embgeo_compare::linearity`). */
+export declare function linearity(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: {}, control?: JobControl | undefined | null): Promise<LinearityOut>
+
+/** The linearity score (`embgeo_compare::linearity`). */
+export interface LinearityOut {
+  value: number
+  featureRoute: boolean
+  rank: number
+}
+
+/** Linearity score of B given A (`embgeo_compare::linearity`). */
+export declare function linearitySync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: {}): LinearityOut
+
 /** A generated benchmark manifold. */
 export interface ManifoldOut {
   /** Row-major `rows × cols` values. */
@@ -379,6 +413,12 @@ export declare function readEmbeddingsSync(path: string, options?: Record<string
 /** Recall@k of approximate neighbour lists against exact ones: `[overall, perQuery]`. */
 export declare function recall(approx: Uint32Array | Int32Array | BigUint64Array | BigInt64Array, kApprox: number, exactIndices: Uint32Array, exactK: number): [number, Float64Array]
 
+/** Relative representation of X (n × m similarities to m anchors, X's element type). */
+export declare function relativeRepresentation(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array>
+
+/** Relative representation of X (n × m similarities to m anchors, X's element type). */
+export declare function relativeRepresentationSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'cosine' | 'dot' | 'euclidean' }): Rows
+
 /**
  * Remove the temporaries of atomic writes still in flight (for a process about to exit);
  * returns how many were removed.
@@ -390,6 +430,21 @@ export declare function rowNorms(data: Float32Array | Float64Array, cols: number
 
 /** The n row norms, as f64 (`embgeo_metrics::norms::row_norms`). */
 export declare function rowNormsSync(data: Float32Array | Float64Array, cols: number, options: {}): Float64Array
+
+/** RSA of two representations of the same items (`embgeo_compare::rsa`). */
+export declare function rsa(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }, control?: JobControl | undefined | null): Promise<RsaOut>
+
+/** RSA (`embgeo_compare::rsa`). */
+export interface RsaOut {
+  value: number
+  pairs: number
+  sampled: boolean
+  /** Every effective option. */
+  params: any
+}
+
+/** RSA of two representations of the same items (`embgeo_compare::rsa`). */
+export declare function rsaSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }): RsaOut
 
 /** `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending. */
 export declare function sampleIndices(n: number, m: number, seed: number): Uint32Array

@@ -19,6 +19,22 @@ export {
 } from './whitening.js'
 export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
 export * from './metrics.js'
+export {
+  cka,
+  ckaSync,
+  linearity,
+  linearitySync,
+  relativeRepresentation,
+  relativeRepresentationSync,
+  rsa,
+  rsaSync,
+  type CkaOptions,
+  type CkaResult,
+  type LinearityResult,
+  type RelativeOptions,
+  type RsaOptions,
+  type RsaResult,
+} from './compare.js'
 export { analyze, type AnalyzeOptions } from './analyze.js'
 export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
 export { renderReport, type ReportOptions } from './report/index.js'
