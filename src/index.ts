@@ -40,3 +40,14 @@ export type { Analysis, Histogram, IdEstimate, ScalingCurve, Summary, TwoNNFit }
 export { renderReport, type ReportOptions } from './report/index.js'
 export * from './io.js'
 export { VERSION } from './version.js'
+export {
+  cca,
+  ccaSync,
+  procrustes,
+  procrustesSync,
+  type CcaOptions,
+  type CcaResult,
+  type CcaVariant,
+  type ProcrustesOptions,
+  type ProcrustesResult,
+} from './align.js'

@@ -12,6 +12,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod compare;
+mod align;
 mod error;
 mod info;
 mod input;

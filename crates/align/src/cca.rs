@@ -1,0 +1,214 @@
+//! Canonical correlation analysis between two representations and its summaries.
+//!
+//! Canonical correlations are the cosines of the principal angles between the column spaces of
+//! the centred blocks: with the thin SVDs `A = Ua Sa Vaᵀ`, `B = Ub Sb Vbᵀ` and the kept
+//! columns `Qa = Ua[:, :kA]`, `Qb = Ub[:, :kB]`, they are the singular values `ρ` of
+//! `QaᵀQb` (Björck & Golub 1973: no covariance inverse is ever formed). Kept columns:
+//!
+//! - `mean` and `pwcca`: the numerical rank, singular values above `smax · max(n, d) · ε`
+//!   (ε = 2⁻⁵², numpy `matrix_rank`'s rule), so rank-deficient inputs are handled;
+//! - `svcca` (Raghu et al. 2017, "SVCCA: Singular Vector Canonical Correlation Analysis"): the
+//!   fewest leading singular directions whose variance `Σ s²` reaches `varianceKept` of the
+//!   total (at most the rank), then CCA on them.
+//!
+//! `value` is the mean of the `min(kA, kB)` correlations, except for `pwcca` (Morcos, Raghu &
+//! Bengio 2018, "Insights on representational similarity in neural networks with canonical
+//! correlation", eq. in §2.2; google/svcca `pwcca.py`): `Σ wᵢρᵢ` with `wᵢ ∝ Σⱼ |⟨hᵢ, xⱼ⟩|`,
+//! `hᵢ` the i-th canonical variate (unit n-vector) and `xⱼ` the j-th centred column of the side
+//! with fewer kept dimensions (A on ties). Unlike pwcca.py we project the centred columns (it
+//! projects uncentred activations, and its B branch reads A's activations).
+
+use embgeo_core::linalg::thin_svd_uv;
+use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use faer::Mat;
+
+use crate::blocks::{centred, check_pair, constant, cross, mul};
+
+const METHOD: &str = "CCA";
+
+/// Which summary of the canonical correlations [`compute`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Variant {
+    /// Mean canonical correlation over the numerical ranks.
+    #[default]
+    Mean,
+    /// SVCCA: keep ``variance_kept`` of each side's variance, then mean CCA.
+    Svcca,
+    /// PWCCA: projection-weighted mean.
+    Pwcca,
+}
+
+impl Variant {
+    /// The name as the public API spells it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Mean => "mean",
+            Variant::Svcca => "svcca",
+            Variant::Pwcca => "pwcca",
+        }
+    }
+}
+
+/// Options of [`compute`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Params {
+    /// The summary; default `mean`.
+    pub variant: Variant,
+    /// SVCCA's fraction of variance kept on each side, in (0, 1]; default 0.99 (Raghu et al.).
+    /// Ignored by the other variants.
+    pub variance_kept: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            variant: Variant::Mean,
+            variance_kept: 0.99,
+        }
+    }
+}
+
+/// The result of [`compute`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cca {
+    /// The summary of `variant`, in [0, 1].
+    pub value: f64,
+    /// The `min(kA, kB)` canonical correlations, decreasing, in [0, 1].
+    pub correlations: Vec<f64>,
+    /// PWCCA's weights (summing to 1, aligned with `correlations`); empty for other variants.
+    pub weights: Vec<f64>,
+    /// Directions kept on each side (`kA`, `kB`).
+    pub kept: [usize; 2],
+    /// Numerical ranks of the centred sides.
+    pub rank: [usize; 2],
+    /// The options used.
+    pub params: Params,
+}
+
+/// One side: its thin SVD and the number of directions kept.
+struct Side {
+    s: Vec<f64>,
+    u: Mat<f64>,
+    v: Mat<f64>,
+    rank: usize,
+    kept: usize,
+}
+
+/// Canonical correlations between `a` and `b` and their mean / SVCCA / PWCCA summary.
+///
+/// # Shapes and types
+/// `a`: n × dA, `b`: n × dB (same n ≥ 2), f32 or f64 each; computed in f64.
+/// # Cost
+/// Two thin SVDs (O(n·dA²) + O(n·dB²) flops, sequential), one `kA × kB` cross product
+/// (2·n·kA·kB flops, parallel) and its SVD. Extra memory: the centred copies and the `U`
+/// factors, 2·n·(dA + dB) f64, plus O(d²).
+/// # Determinism
+/// Bit-identical for every `ctl.par`.
+/// # Errors
+/// `OutOfRange` for ``variance_kept`` outside (0, 1], `Shape` for different row counts, `Empty`
+/// below 2 rows, `NonFinite`, `Degenerate` for a constant side, `Internal` if an SVD does not
+/// converge, `Cancelled`.
+/// # Panics
+/// Never on any input.
+/// # Reference
+/// Björck & Golub 1973; Raghu et al. 2017; Morcos et al. 2018; fixtures `align/*` at rtol
+/// 1e-10 (numpy implementation in scripts/reference/align.py).
+pub fn compute<TA: Element, TB: Element>(
+    a: MatRef<'_, TA>,
+    b: MatRef<'_, TB>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Cca> {
+    if !(p.variance_kept > 0.0 && p.variance_kept <= 1.0) {
+        return Err(Error::OutOfRange {
+            name: "varianceKept",
+            expected: "a number in (0, 1]".into(),
+            actual: p.variance_kept.to_string(),
+        });
+    }
+    check_pair(a, b, METHOD)?;
+    let n = a.rows();
+    let sa = side(centred(a, "A", ctl)?, "A", n, p, ctl)?;
+    let sb = side(centred(b, "B", ctl)?, "B", n, p, ctl)?;
+    let (qa, qb) = (
+        sa.u.as_ref().subcols(0, sa.kept),
+        sb.u.as_ref().subcols(0, sb.kept),
+    );
+    let m = cross(qa, qb, "cross-product", ctl)?;
+    ctl.checkpoint()?;
+    let (rho, pl, pr) = thin_svd_uv(m.as_ref(), faer::Par::Seq)?;
+    let correlations: Vec<f64> = rho.iter().map(|r| r.clamp(0.0, 1.0)).collect();
+    let mean = correlations.iter().sum::<f64>() / correlations.len() as f64;
+    let (value, weights) = if p.variant == Variant::Pwcca {
+        // Weights on the side with fewer kept directions: |Pᵀ · (Q_Aᵀ A)| = |Pᵀ diag(s) Vᵀ|.
+        let (s, dirs, basis) = if sa.kept <= sb.kept {
+            (&sa, &pl, &sa.v)
+        } else {
+            (&sb, &pr, &sb.v)
+        };
+        let w = projection_weights(&s.s, dirs.as_ref(), basis.as_ref(), s.kept)?;
+        let value = w.iter().zip(&correlations).map(|(w, r)| w * r).sum();
+        (value, w)
+    } else {
+        (mean, Vec::new())
+    };
+    Ok(Cca {
+        value,
+        correlations,
+        weights,
+        kept: [sa.kept, sb.kept],
+        rank: [sa.rank, sb.rank],
+        params: *p,
+    })
+}
+
+/// `wᵢ = Σⱼ |(Pᵀ diag(s) Vᵀ)ᵢⱼ|` normalised to sum 1: the projections of the centred columns
+/// `X = Q diag(s) Vᵀ` on the canonical variates `Q P` (P: k × m).
+fn projection_weights(
+    s: &[f64],
+    p: faer::MatRef<'_, f64>,
+    v: faer::MatRef<'_, f64>,
+    k: usize,
+) -> Result<Vec<f64>> {
+    let sv = Mat::from_fn(k, v.nrows(), |t, j| s[t] * v[(j, t)]);
+    let w = mul(p.transpose(), sv.as_ref())?;
+    let raw: Vec<f64> = (0..w.nrows())
+        .map(|i| w.row(i).iter().map(|x| x.abs()).sum())
+        .collect();
+    let total: f64 = raw.iter().sum();
+    Ok(raw.iter().map(|w| w / total).collect())
+}
+
+fn side(x: Mat<f64>, what: &'static str, n: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Side> {
+    ctl.checkpoint()?;
+    let d = x.ncols();
+    let (s, u, v) = thin_svd_uv(x.as_ref(), faer::Par::Seq)?;
+    drop(x);
+    let tol = s.first().copied().unwrap_or(0.0) * n.max(d) as f64 * f64::EPSILON;
+    let rank = s.iter().take_while(|&&v| v > tol).count();
+    if rank == 0 {
+        return Err(constant(what, "canonical correlation"));
+    }
+    let kept = if p.variant == Variant::Svcca {
+        let total: f64 = s.iter().map(|v| v * v).sum();
+        let mut acc = 0.0;
+        let mut k = 0;
+        for v in &s[..rank] {
+            acc += v * v;
+            k += 1;
+            if acc >= p.variance_kept * total {
+                break;
+            }
+        }
+        k
+    } else {
+        rank
+    };
+    Ok(Side { s, u, v, rank, kept })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+use super::*;
+use crate::testdata::{times, uniform};
+use embgeo_core::Par;
+
+fn m(x: &[f64], d: usize) -> MatRef<'_, f64> {
+    MatRef::from_flat(x, d).unwrap()
+}
+
+fn run(a: &[f64], da: usize, b: &[f64], db: usize, variant: Variant) -> Cca {
+    let p = Params {
+        variant,
+        ..Params::default()
+    };
+    compute(m(a, da), m(b, db), &p, &Ctl::detached()).unwrap()
+}
+
+#[test]
+fn invertible_maps_have_all_correlations_one() {
+    let (n, d) = (60, 5);
+    let a = uniform(n, d, 1);
+    let b = times(&a, n, d, &uniform(d, d, 2), d);
+    for variant in [Variant::Mean, Variant::Svcca, Variant::Pwcca] {
+        let r = run(&a, d, &b, d, variant);
+        assert!((r.value - 1.0).abs() < 1e-12, "{variant:?}: {}", r.value);
+        assert!(r.correlations.iter().all(|c| (c - 1.0).abs() < 1e-12));
+    }
+}
+
+#[test]
+fn rank_deficient_sides_use_their_rank() {
+    let n = 40;
+    let base = uniform(n, 3, 3);
+    // 6 columns spanning 3 directions.
+    let a = times(&base, n, 3, &uniform(3, 6, 4), 6);
+    let b = uniform(n, 4, 5);
+    let r = run(&a, 6, &b, 4, Variant::Mean);
+    assert_eq!(r.rank, [3, 4]);
+    assert_eq!(r.correlations.len(), 3);
+    assert!(r.correlations.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn svcca_keeps_fewer_directions_and_pwcca_weights_sum_to_one() {
+    let n = 80;
+    let a = uniform(n, 10, 6);
+    let b = uniform(n, 8, 7);
+    let p = Params {
+        variant: Variant::Svcca,
+        variance_kept: 0.5,
+    };
+    let s = compute(m(&a, 10), m(&b, 8), &p, &Ctl::detached()).unwrap();
+    assert!(s.kept[0] < 10 && s.kept[1] < 8, "{:?}", s.kept);
+    let w = run(&a, 10, &b, 8, Variant::Pwcca);
+    assert_eq!(w.weights.len(), 8);
+    assert!((w.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    assert!(w.value > 0.0 && w.value < 1.0);
+}
+
+#[test]
+fn bit_identical_for_every_thread_count() {
+    let a = uniform(200, 30, 8);
+    let b = uniform(200, 50, 9);
+    let p = Params {
+        variant: Variant::Pwcca,
+        ..Params::default()
+    };
+    let seq = compute(m(&a, 30), m(&b, 50), &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
+    let par = compute(m(&a, 30), m(&b, 50), &p, &Ctl::detached()).unwrap();
+    assert_eq!(seq, par);
+}
+
+#[test]
+fn bad_input_gets_coded_errors() {
+    let a = uniform(10, 2, 1);
+    let ctl = Ctl::detached();
+    for variance_kept in [0.0, 1.5] {
+        let p = Params {
+            variance_kept,
+            ..Params::default()
+        };
+        assert_eq!(
+            compute(m(&a, 2), m(&a, 2), &p, &ctl).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+    }
+    let c = [2.0; 10];
+    let e = compute(m(&c, 1), m(&a, 2), &Params::default(), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_DEGENERATE");
+}

@@ -1,0 +1,205 @@
+//! Orthogonal Procrustes distance and the angular shape metric with partial whitening
+//! (Williams, Kunz, Kornblith & Linderman 2021, "Generalized shape metrics on neural
+//! representations", `NeurIPS`; the definitions of netrep's `LinearMetric` and `whiten`).
+//!
+//! For each side X (n × dₓ): centre the columns; zero-pad to the common width d = max(dA, dB);
+//! partially whiten with `Z = V diag(c) Vᵀ` from the eigendecomposition `XᵀX = V Λ Vᵀ`
+//! (eigenvalues clipped below at 1e-7), `cᵢ = s·(α + (1 − α)/√λᵢ)` and `s` chosen so that
+//! `‖X Z‖²_F` keeps the variance `Σλᵢ` (netrep's `preserve_variance`); α = 1 is no whitening
+//! (`Z = I`, also for α > 1 − 1e-7), α = 0 full whitening (CCA-like). With `Ã = A Za`,
+//! `B̃ = B Zb` and the SVD `ÃᵀB̃ = U S Vᵀ`, the rotation `Q = U Vᵀ` maximises `⟨ÃQ, B̃⟩ = ΣS`;
+//! then
+//!
+//! - `distance = ‖ÃQ − B̃‖_F = √(‖Ã‖² + ‖B̃‖² − 2ΣS)` (netrep `score_method="euclidean"`, in the
+//!   data's units: no further normalisation),
+//! - `angular = arccos(ΣS / (‖Ã‖·‖B̃‖))` in radians, in [0, π/2] (netrep's default score).
+
+use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
+use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use faer::Mat;
+
+use crate::blocks::{centred, check_pair, constant, cross, mul, sq_norm};
+
+/// netrep's `eigval_tol`: eigenvalues of `XᵀX` are clipped below at this value, and α above
+/// `1 − EIG_TOL` means no whitening.
+pub const EIG_TOL: f64 = 1e-7;
+
+const METHOD: &str = "Procrustes alignment";
+
+/// Options of [`compute`]; the default is netrep's `LinearMetric()` (α = 1, rotations only).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Params {
+    /// Partial whitening, in [0, 1]: 1 = none (orthogonal Procrustes), 0 = full whitening.
+    pub alpha: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self { alpha: 1.0 }
+    }
+}
+
+/// The result of [`compute`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Procrustes {
+    /// `‖ÃQ − B̃‖_F`, in the data's units (after partial whitening).
+    pub distance: f64,
+    /// `arccos(⟨ÃQ, B̃⟩ / (‖Ã‖‖B̃‖))`, radians in [0, π/2].
+    pub angular: f64,
+    /// The orthogonal `d × d` matrix `Q` (row-major) with `Ã Q ≈ B̃`, `Ã`, `B̃` the centred,
+    /// partially whitened sets zero-padded to the common width `d`. Unique only when `ÃᵀB̃` has
+    /// full rank (never when the widths differ).
+    pub rotation: Vec<f64>,
+    /// The common width `d = max(dA, dB)`.
+    pub width: usize,
+    /// `‖Ã‖_F`.
+    pub norm_a: f64,
+    /// `‖B̃‖_F`.
+    pub norm_b: f64,
+    /// The α used.
+    pub alpha: f64,
+}
+
+/// One side after centring and partial whitening.
+struct Side {
+    /// The centred data (n × dₓ).
+    x: Mat<f64>,
+    /// `Z` on the real columns (dₓ × dₓ), `None` for no whitening.
+    z: Option<Mat<f64>>,
+    /// `‖X Z‖²_F`.
+    sq_norm: f64,
+}
+
+/// Procrustes distance, angular shape metric and rotation between `a` and `b`.
+///
+/// # Shapes and types
+/// `a`: n × dA, `b`: n × dB (same n ≥ 2), f32 or f64 each; computed in f64.
+/// # Cost
+/// α = 1: one cross product (2·n·dA·dB flops) and one d × d SVD (≈ 20·d³ flops). α < 1 adds
+/// the two Gram matrices (2·n·dA² + 2·n·dB²), two eigendecompositions and four d × d
+/// products. Extra memory: the centred f64 copies (n·(dA + dB) f64) plus ≈ 6·d² f64.
+/// # Determinism
+/// Products in fixed column blocks, decompositions on the calling thread: bit-identical for
+/// every `ctl.par`.
+/// # Errors
+/// `OutOfRange` for α outside [0, 1] (or d too large for the d × d buffers), `Shape` for
+/// different row counts, `Empty` below 2 rows, `NonFinite`, `Degenerate` for a constant side,
+/// `Internal` if a decomposition does not converge, `Cancelled`.
+/// # Panics
+/// Never on any input.
+/// # Reference
+/// netrep `LinearMetric(alpha, center_columns=True, zero_pad=True)`; fixtures `align/*` at
+/// rtol 1e-10 (numpy implementation in scripts/reference/align.py).
+pub fn compute<TA: Element, TB: Element>(
+    a: MatRef<'_, TA>,
+    b: MatRef<'_, TB>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Procrustes> {
+    if !(0.0..=1.0).contains(&p.alpha) {
+        return Err(Error::OutOfRange {
+            name: "alpha",
+            expected: "a number from 0 to 1".into(),
+            actual: p.alpha.to_string(),
+        });
+    }
+    check_pair(a, b, METHOD)?;
+    let d = a.cols().max(b.cols());
+    let sa = side(centred(a, "A", ctl)?, "A", d, p.alpha, ctl)?;
+    let sb = side(centred(b, "B", ctl)?, "B", d, p.alpha, ctl)?;
+    ctl.checkpoint()?;
+    let c = cross(sa.x.as_ref(), sb.x.as_ref(), "cross-product", ctl)?;
+    let zc = match &sa.z {
+        Some(z) => mul(z.as_ref(), c.as_ref())?,
+        None => c,
+    };
+    let m = match &sb.z {
+        Some(z) => mul(zc.as_ref(), z.as_ref())?,
+        None => zc,
+    };
+    let mut padded = try_mat_zeros::<f64>(d, d).ok_or_else(|| too_large(d))?;
+    padded
+        .as_mut()
+        .submatrix_mut(0, 0, m.nrows(), m.ncols())
+        .copy_from(&m);
+    ctl.checkpoint()?;
+    let (s, u, v) = thin_svd_uv(padded.as_ref(), faer::Par::Seq)?;
+    let inner: f64 = s.iter().sum();
+    let q = mul(u.as_ref(), v.as_ref().transpose())?;
+    let mut rotation = Vec::new();
+    rotation.try_reserve_exact(d * d).map_err(|_| too_large(d))?;
+    for i in 0..d {
+        rotation.extend((0..d).map(|j| q[(i, j)]));
+    }
+    let (na, nb) = (sa.sq_norm.sqrt(), sb.sq_norm.sqrt());
+    Ok(Procrustes {
+        distance: (sa.sq_norm + sb.sq_norm - 2.0 * inner).max(0.0).sqrt(),
+        angular: (inner / (na * nb)).clamp(-1.0, 1.0).acos(),
+        rotation,
+        width: d,
+        norm_a: na,
+        norm_b: nb,
+        alpha: p.alpha,
+    })
+}
+
+fn too_large(d: usize) -> Error {
+    embgeo_core::dense::too_large("A, B", d, METHOD, "use narrower representations", true)
+}
+
+/// Centred side `x` (n × dₓ), whitened as netrep's `whiten(x, alpha)` on `x` zero-padded to
+/// `d` columns (the padded columns stay zero; they only enter through the clipped eigenvalues
+/// in the variance-preserving scale).
+fn side(x: Mat<f64>, what: &'static str, d: usize, alpha: f64, ctl: &Ctl<'_>) -> Result<Side> {
+    let total = sq_norm(x.as_ref());
+    if total == 0.0 {
+        return Err(constant(what, "the Procrustes alignment"));
+    }
+    if alpha > 1.0 - EIG_TOL {
+        return Ok(Side {
+            x,
+            z: None,
+            sq_norm: total,
+        });
+    }
+    let dx = x.ncols();
+    let g = cross(x.as_ref(), x.as_ref(), "gram", ctl)?;
+    let mut rows = Vec::new();
+    rows.try_reserve_exact(dx * dx).map_err(|_| too_large(d))?;
+    for i in 0..dx {
+        rows.extend((0..dx).map(|j| g[(i, j)]));
+    }
+    drop(g);
+    ctl.checkpoint()?;
+    let (lam, vecs) = eigh_desc(&rows, dx, true, faer::Par::Seq)?;
+    // The padded columns add d − dₓ zero eigenvalues, clipped like the others.
+    let clipped = lam
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(0.0, d - dx))
+        .map(|l| l.max(EIG_TOL));
+    let (mut sum, mut new_var) = (0.0, 0.0);
+    for l in clipped {
+        sum += l;
+        new_var += alpha * alpha * l + 2.0 * alpha * (1.0 - alpha) * l.sqrt() + (1.0 - alpha) * (1.0 - alpha);
+    }
+    let scale = (sum / new_var).sqrt();
+    let coef: Vec<f64> = lam
+        .iter()
+        .map(|&l| scale * (alpha + (1.0 - alpha) / l.max(EIG_TOL).sqrt()))
+        .collect();
+    // Z = V diag(c) Vᵀ; row i of `vecs` is eigenvector i.
+    let vm = faer::MatRef::from_row_major_slice(&vecs, dx, dx);
+    let scaled = Mat::from_fn(dx, dx, |i, j| coef[i] * vm[(i, j)]);
+    let z = mul(vm.transpose(), scaled.as_ref())?;
+    let sq = lam.iter().zip(&coef).map(|(l, c)| l * c * c).sum();
+    Ok(Side {
+        x,
+        z: Some(z),
+        sq_norm: sq,
+    })
+}
+
+#[cfg(test)]
+mod tests;
