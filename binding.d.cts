@@ -270,6 +270,21 @@ export interface IdOut {
   diagnosticValues: Array<Float64Array>
 }
 
+/** Information imbalance in both directions (`embgeo_neighborhood::imbalance`). */
+export interface ImbalanceOut {
+  aToB: number
+  bToA: number
+  rows: number
+  /** Exact pair keys evaluated for the ranks (2·N²). */
+  keyEvaluations: number
+}
+
+/** Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`). */
+export declare function informationImbalance(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }, control?: JobControl | undefined | null): Promise<ImbalanceOut>
+
+/** Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`). */
+export declare function informationImbalanceSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }): ImbalanceOut
+
 /** One of scikit-dimension's 24 benchmark manifolds (`ChaCha8` stream seeded with `seed`). */
 export declare function intdimBenchmarkManifold(name: string, n: number, noise: number, seed: number): ManifoldOut
 
@@ -346,6 +361,22 @@ export interface ManifoldOut {
 
 /** What a model job does with its rows. */
 export type ModelOp = 'fit' | 'fitTransform' | 'transform' | 'inverseTransform'
+
+/** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
+export declare function mutualKnn(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }, control?: JobControl | undefined | null): Promise<MutualKnnOut>
+
+/** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
+export interface MutualKnnOut {
+  value: number
+  /** NaN when undefined (k < 2, N < 4, a non-positive self-term). */
+  cknna: number
+  jaccard: Float64Array
+  intersections: Uint32Array
+  rows: number
+}
+
+/** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
+export declare function mutualKnnSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }): MutualKnnOut
 
 /** Versions, target, SIMD features and thread count of the native addon. */
 export declare function nativeInfo(): NativeInfo
@@ -448,6 +479,22 @@ export declare function rsaSync(a: Float32Array | Float64Array, aCols: number, b
 
 /** `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending. */
 export declare function sampleIndices(n: number, m: number, seed: number): Uint32Array
+
+/** The separability dimension curve n(δ) (`embgeo_neighborhood::separability`). */
+export declare function separabilityDimension(data: Float32Array | Float64Array, cols: number, options: { deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }, control?: JobControl | undefined | null): Promise<SeparabilityOut>
+
+/** The separability dimension curve n(δ) (`embgeo_neighborhood::separability`). */
+export declare function separabilityDimensionSync(data: Float32Array | Float64Array, cols: number, options: { deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }): SeparabilityOut
+
+/** The separability curve (`embgeo_neighborhood::separability`). */
+export interface SeparabilityOut {
+  probability: Float64Array
+  /** +Infinity where the probability is 0. */
+  dimension: Float64Array
+  pairs: number
+  sampled: boolean
+  rows: number
+}
 
 /** Resize the embgeo thread pool (running jobs finish on the old pool). */
 export declare function setThreads(threads: number): void

@@ -51,3 +51,17 @@ export {
   type ProcrustesOptions,
   type ProcrustesResult,
 } from './align.js'
+export {
+  informationImbalance,
+  informationImbalanceSync,
+  mutualKnn,
+  mutualKnnSync,
+  separabilityDimension,
+  separabilityDimensionSync,
+  type InformationImbalance,
+  type InformationImbalanceOptions,
+  type MutualKnn,
+  type MutualKnnOptions,
+  type SeparabilityDimension,
+  type SeparabilityDimensionOptions,
+} from './neighborhood.js'

@@ -11,7 +11,7 @@ import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate
 /** Distances are "smaller is closer": euclidean ‖x−y‖, sqeuclidean ‖x−y‖², cosine 1−cos(x,y), dot −⟨x,y⟩. */
 export type Metric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'dot'
 
-const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine', 'dot']
+export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine', 'dot']
 
 /** Options of {@link knn}. */
 export interface KnnOptions extends RunOptions {

@@ -21,6 +21,7 @@ mod io;
 mod knn;
 mod metrics;
 mod model;
+mod neighborhood;
 mod pca;
 mod pool;
 mod task;

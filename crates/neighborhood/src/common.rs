@@ -1,0 +1,179 @@
+//! What the measures share: the checks of a pair of matrices and of `k`, exact neighbours from
+//! the kNN engine, and exact ordering keys that rank exactly as that engine does.
+
+use std::borrow::Cow;
+
+use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
+use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
+use embgeo_knn::Metric;
+
+/// Rows × columns of key work per parallel chunk (≈ a few ms): chunks depend on shapes only.
+const CHUNK_WORK: usize = 1 << 22;
+
+/// Rows per chunk for row-wise work of `per_row` operations each (at least 1).
+pub(crate) fn chunk_rows(per_row: usize) -> usize {
+    (CHUNK_WORK / per_row.max(1)).max(1)
+}
+
+/// Two representations of the same items: same row count (≥ 2), ≥ 1 column each, finite.
+///
+/// # Errors
+/// `Empty` (no columns, fewer than 2 rows), `Shape` (row counts differ), `NonFinite`.
+fn check_pair<TA: Element, TB: Element>(
+    a: MatRef<'_, TA>,
+    b: MatRef<'_, TB>,
+    method: &'static str,
+) -> Result<()> {
+    a.require_cols("A", method)?;
+    b.require_cols("B", method)?;
+    if a.rows() != b.rows() {
+        return Err(Error::Shape {
+            what: "rows of B vs rows of A".into(),
+            expected: a.rows(),
+            actual: b.rows(),
+            fix: "the two representations must describe the same items, row by row",
+        });
+    }
+    a.require_rows("A", 2, method)?;
+    a.check_finite("A")?;
+    b.check_finite("B")
+}
+
+/// `1 ≤ k ≤ n − 1` (each row's own index is excluded).
+///
+/// # Errors
+/// `OutOfRange` for k = 0, `KTooLarge` for k ≥ n.
+fn check_k(k: usize, n: usize) -> Result<()> {
+    Error::require_at_least_one("k", k)?;
+    if k >= n {
+        return Err(Error::KTooLarge {
+            k,
+            available: n - 1,
+            why: format!("the sets have {n} rows and each row's own index is excluded"),
+        });
+    }
+    Ok(())
+}
+
+/// Two representations checked for a neighbourhood measure, with their exact keys and the
+/// `k` nearest neighbours of every row in each.
+pub(crate) struct Pair<'a, TA: Element, TB: Element> {
+    /// A, ready for exact keys.
+    pub(crate) a: Keyed<'a, TA>,
+    /// B, ready for exact keys.
+    pub(crate) b: Keyed<'a, TB>,
+    /// The k nearest other rows of each row in A.
+    pub(crate) knn_a: Neighbors,
+    /// The same in B.
+    pub(crate) knn_b: Neighbors,
+}
+
+impl<'a, TA: Element, TB: Element> Pair<'a, TA, TB> {
+    /// [`check_pair`], [`check_k`], [`Keyed::new`] and [`neighbours`] of both sides.
+    ///
+    /// # Errors
+    /// As those functions, and `Cancelled`.
+    pub(crate) fn new(
+        a: MatRef<'a, TA>,
+        b: MatRef<'a, TB>,
+        k: usize,
+        metric: Metric,
+        method: &'static str,
+        ctl: &Ctl<'_>,
+    ) -> Result<Self> {
+        check_pair(a, b, method)?;
+        check_k(k, a.rows())?;
+        Ok(Self {
+            a: Keyed::new(a, metric, "A")?,
+            b: Keyed::new(b, metric, "B")?,
+            knn_a: neighbours(a, k, metric, ctl)?,
+            knn_b: neighbours(b, k, metric, ctl)?,
+        })
+    }
+}
+
+/// The `k` nearest other rows of every row (the exact engine: ties to the lower index).
+fn neighbours<T: Element>(x: MatRef<'_, T>, k: usize, metric: Metric, ctl: &Ctl<'_>) -> Result<Neighbors> {
+    embgeo_knn::all_points(x, &embgeo_knn::Params::new(k, metric), ctl)
+}
+
+/// A matrix ready for exact ordering keys: the rows scaled by the power of two the kNN engine
+/// applies at extreme magnitudes (exact, so the order is that of the engine) and, under
+/// cosine, the squared row norms. Keys equal `embgeo_knn::metric::exact_key` bit for bit.
+pub(crate) struct Keyed<'a, T: Element> {
+    x: Cow<'a, [T]>,
+    d: usize,
+    n: usize,
+    metric: Metric,
+    norms2: Vec<f64>,
+}
+
+impl<'a, T: Element> Keyed<'a, T> {
+    /// Prepare `x` (`what` names it in errors). Extra memory: n f64 under cosine, plus a scaled
+    /// copy of `x` only for f64 data beyond `[2^-400, 2^400]`.
+    ///
+    /// # Errors
+    /// `Degenerate` for a zero row under cosine.
+    pub(crate) fn new(x: MatRef<'a, T>, metric: Metric, what: &'static str) -> Result<Self> {
+        let s = Scale::of(&[x.as_slice()]);
+        let data: Cow<'a, [T]> = if s.is_identity() {
+            Cow::Borrowed(x.as_slice())
+        } else {
+            Cow::Owned(s.apply(x.as_slice()))
+        };
+        let d = x.cols();
+        let n = x.rows();
+        let norms2 = if metric == Metric::Cosine {
+            let v: Vec<f64> = data.chunks_exact(d).map(|r| dot(r, r)).collect();
+            if let Some(i) = v.iter().position(|&q| q == 0.0) {
+                return Err(Error::Degenerate(format!(
+                    "row {i} of {what} is zero; the cosine metric needs non-zero rows (drop it or use another metric)"
+                )));
+            }
+            v
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            x: data,
+            d,
+            n,
+            metric,
+            norms2,
+        })
+    }
+
+    /// Row `i` (scaled).
+    pub(crate) fn row(&self, i: usize) -> &[T] {
+        &self.x[i * self.d..(i + 1) * self.d]
+    }
+
+    /// The exact ordering key of rows `i` and `j` (smaller is closer).
+    pub(crate) fn key(&self, i: usize, j: usize) -> f64 {
+        let (x, y) = (self.row(i), self.row(j));
+        match self.metric {
+            Metric::Euclidean | Metric::SqEuclidean => sq_euclidean(x, y),
+            Metric::Dot => -dot(x, y),
+            Metric::Cosine => cosine_from_norms(x, y, self.norms2[i], self.norms2[j]),
+        }
+    }
+
+    /// Keys of row `i` against every row (`out[i]` is the key of `i` with itself).
+    pub(crate) fn row_keys(&self, i: usize, out: &mut [f64]) {
+        for (j, o) in out.iter_mut().enumerate().take(self.n) {
+            *o = self.key(i, j);
+        }
+    }
+
+    /// The linear kernel `⟨xᵢ, xⱼ⟩` of the unit rows under cosine, else of the rows as
+    /// prepared (times `4^e` for data scaled by `2^e`: callers use it only in ratios that a
+    /// common factor of a kernel cancels from).
+    pub(crate) fn kernel(&self, i: usize, j: usize) -> f64 {
+        let g = dot(self.row(i), self.row(j));
+        if self.metric == Metric::Cosine {
+            g / (self.norms2[i] * self.norms2[j]).sqrt()
+        } else {
+            g
+        }
+    }
+}

@@ -1,0 +1,253 @@
+/**
+ * Neighbourhood alignment of two representations of the same items (issue 14): information
+ * imbalance, mutual k-NN alignment with CKNNA and per-row Jaccard; and the separability
+ * dimension of one set. Each has a Promise twin (embgeo's pool, cancellable, with progress) and a
+ * Sync twin. Neighbours come from the exact kNN engine: self excluded by index, ties to the lower
+ * index.
+ */
+import { toMatrix, toPair, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { checkK, METRICS, type Metric } from './knn.js'
+import { native } from './native.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
+
+/** Validate `options` of `fn` against `table` (plus signal/onProgress for the async twin). */
+function options<T extends object>(fn: string, o: unknown, table: Constraints, async: boolean): T & RunOptions {
+  return validateOptions<T & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
+}
+
+/** `{ k, metric }` of the two-representation measures (`k` checked against the rows later). */
+const K_METRIC: Constraints = { k: is.int(1), metric: is.oneOf(...METRICS) }
+
+interface PairPrep<P> {
+  a: DenseMatrix
+  b: DenseMatrix
+  params: P
+  run: RunOptions
+}
+
+function preparePair(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean, k0: number, metric0: Metric): PairPrep<{ k: number; metric: Metric }> {
+  const { k, metric, ...run } = options<{ k?: number; metric?: Metric }>(fn, o, K_METRIC, async)
+  const [a, b] = toPair(A, B)
+  const params = {
+    k: checkK(k ?? k0, a.rows - 1, `A and B have ${a.rows} rows and each row's own index is excluded`),
+    metric: metric ?? metric0,
+  }
+  return { a, b, params, run }
+}
+
+// ------------------------------------------------------------------------- information imbalance
+
+/** Options of {@link informationImbalance}. */
+export interface InformationImbalanceOptions {
+  /** Neighbours of each row in the source space, 1 ≤ k < N. Default 1 (DADApy's). */
+  k?: number
+  /** Distance in both spaces. Default 'euclidean' ('sqeuclidean' ranks the same). */
+  metric?: Metric
+}
+
+/** Information imbalance in both directions. */
+export interface InformationImbalance {
+  /** Δ(A→B) = 2/N · mean rank in B of A's k nearest neighbours: ≈ 0 when A predicts B's neighbourhoods, ≈ 1 when unrelated. */
+  aToB: number
+  /** Δ(B→A). */
+  bToA: number
+  /** Every effective option. */
+  params: { k: number; metric: Metric }
+  diagnostics: {
+    rows: number
+    /** Exact pair distances evaluated for the ranks (2·N²). */
+    keyEvaluations: number
+  }
+}
+
+type NativeImbalance = { aToB: number; bToA: number; rows: number; keyEvaluations: number }
+
+function finishImbalance(p: PairPrep<{ k: number; metric: Metric }>, r: NativeImbalance): InformationImbalance {
+  return { aToB: r.aToB, bToA: r.bToA, params: p.params, diagnostics: { rows: r.rows, keyEvaluations: r.keyEvaluations } }
+}
+
+/**
+ * Information imbalance Δ(A→B) and Δ(B→A) (Glielmo et al. 2022, PNAS Nexus), at parity with
+ * DADApy 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords` with every rank exact
+ * (`maxk = N − 1`). `Δ(A→B) = 2/N · ⟨r_B(i, j)⟩` over each row i and its k nearest neighbours j
+ * in A, `r_B` the rank (1 = nearest) of j among the other rows by distance from i in B; ties go
+ * to the lower index. Cost: two exact kNN graphs plus the exact distances of every pair in each
+ * space, O(N²·(d_A + d_B)) time, O(N) extra memory per worker (no N × N matrix). Both inputs
+ * are copied once before this returns.
+ *
+ * @param A N × d_A matrix; @param B N × d_B matrix (same items, row by row; widths and element
+ *   types may differ).
+ * @throws ERR_INVALID_ARG_TYPE, ERR_EMPTY, ERR_SHAPE (row counts differ), ERR_NON_FINITE,
+ *   ERR_K_TOO_LARGE (k ≥ N), ERR_OUT_OF_RANGE (k < 1, unknown option), ERR_INVALID_ARG_VALUE
+ *   (unknown metric), ERR_DEGENERATE (zero row under cosine), ABORT_ERR
+ */
+export function informationImbalance(
+  A: MatrixLike,
+  B: MatrixLike,
+  options?: InformationImbalanceOptions & RunOptions,
+): Promise<InformationImbalance> {
+  return rejecting(() => {
+    const p = preparePair('informationImbalance', A, B, options, true, 1, 'euclidean')
+    return runAsync(p.run, [p.a.data, p.b.data] as const, (control, [a, b]) =>
+      native().informationImbalance(a, p.a.cols, b, p.b.cols, p.params, control),
+    ).then((r) => finishImbalance(p, r))
+  })
+}
+
+/** {@link informationImbalance} on the calling thread (blocks it; typed arrays are read in place). */
+export function informationImbalanceSync(A: MatrixLike, B: MatrixLike, options?: InformationImbalanceOptions): InformationImbalance {
+  const p = preparePair('informationImbalanceSync', A, B, options, false, 1, 'euclidean')
+  return finishImbalance(p, runSync(() => native().informationImbalanceSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.params)))
+}
+
+// ------------------------------------------------------------------------------------ mutual kNN
+
+/** Options of {@link mutualKnn}. */
+export interface MutualKnnOptions {
+  /** Neighbours per row, 1 ≤ k < N (CKNNA needs k ≥ 2). Default 10. */
+  k?: number
+  /** Distance in both spaces. Default 'cosine' (the Platonic-representation code's normalised inner product). */
+  metric?: Metric
+}
+
+/** Mutual k-NN alignment of two representations. */
+export interface MutualKnn {
+  /** Mean over rows of |N_A(i) ∩ N_B(i)| / k, in [0, 1]; 1 for identical neighbourhoods. */
+  value: number
+  /**
+   * CKNNA (Huh et al. 2024): centred kernel alignment restricted to mutual-neighbour pairs, in
+   * [−1, 1]; NaN when undefined (k < 2, N < 4, or a non-positive self-alignment term).
+   */
+  cknna: number
+  /** Per row, |N_A(i) ∩ N_B(i)| / |N_A(i) ∪ N_B(i)|. */
+  jaccard: Float64Array
+  /** Every effective option. */
+  params: { k: number; metric: Metric }
+  diagnostics: {
+    rows: number
+    /** Per row, |N_A(i) ∩ N_B(i)|. */
+    intersections: Uint32Array
+  }
+}
+
+type NativeMutual = { value: number; cknna: number; jaccard: Float64Array; intersections: Uint32Array; rows: number }
+
+function finishMutual(p: PairPrep<{ k: number; metric: Metric }>, r: NativeMutual): MutualKnn {
+  return { value: r.value, cknna: r.cknna, jaccard: r.jaccard, params: p.params, diagnostics: { rows: r.rows, intersections: r.intersections } }
+}
+
+/**
+ * Mutual k-nearest-neighbour alignment (Huh et al. 2024, "The Platonic Representation
+ * Hypothesis"; platonic-rep `mutual_knn`): the mean fraction of each row's k nearest neighbours
+ * shared by both representations; with CKNNA (platonic-rep `cknna`, unbiased HSIC, without its
+ * `+1e-6` guard) and the per-row Jaccard index. Neighbours are exact (self excluded by index,
+ * ties to the lower index). Cost: two exact kNN graphs (2·N²·d FLOPs each) + O(N·k·d); memory
+ * O(N·k). Both inputs are copied once before this returns.
+ *
+ * @param A N × d_A matrix; @param B N × d_B matrix (same items, row by row).
+ * @throws ERR_INVALID_ARG_TYPE, ERR_EMPTY, ERR_SHAPE (row counts differ), ERR_NON_FINITE,
+ *   ERR_K_TOO_LARGE (k ≥ N), ERR_OUT_OF_RANGE (k < 1, unknown option), ERR_INVALID_ARG_VALUE
+ *   (unknown metric), ERR_DEGENERATE (zero row under cosine), ABORT_ERR
+ */
+export function mutualKnn(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions & RunOptions): Promise<MutualKnn> {
+  return rejecting(() => {
+    const p = preparePair('mutualKnn', A, B, options, true, 10, 'cosine')
+    return runAsync(p.run, [p.a.data, p.b.data] as const, (control, [a, b]) =>
+      native().mutualKnn(a, p.a.cols, b, p.b.cols, p.params, control),
+    ).then((r) => finishMutual(p, r))
+  })
+}
+
+/** {@link mutualKnn} on the calling thread (blocks it; typed arrays are read in place). */
+export function mutualKnnSync(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions): MutualKnn {
+  const p = preparePair('mutualKnnSync', A, B, options, false, 10, 'cosine')
+  return finishMutual(p, runSync(() => native().mutualKnnSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.params)))
+}
+
+// ------------------------------------------------------------------------- separability dimension
+
+/** Options of {@link separabilityDimension}. */
+export interface SeparabilityDimensionOptions {
+  /** Thresholds δ (finite numbers), in squared data units (of the unit rows under `normalize`). Default [0]. */
+  deltas?: readonly number[]
+  /** All N(N − 1) ordered pairs while that is ≤ maxPairs, else a seeded sample of maxPairs pairs. Default 10 000 000. */
+  maxPairs?: number
+  /** Seed of the pair sample (an integer ≥ 0). Default 0. */
+  seed?: number
+  /** Subtract the column means first. Default true. */
+  center?: boolean
+  /** Scale each (centred) row to unit norm. Default false. */
+  normalize?: boolean
+}
+
+/** The separability dimension curve over the thresholds. */
+export interface SeparabilityDimension {
+  /** n(δ) = −1 − log₂ p(δ) for each δ of `params.deltas` (+Infinity where p = 0), in dimensions. */
+  dimension: Float64Array
+  /** p(δ): the fraction of ordered pairs (x, y) of distinct rows with ⟨x − y, y⟩ ≥ δ. */
+  probability: Float64Array
+  /** Every effective option. */
+  params: { deltas: number[]; maxPairs: number; seed: number; center: boolean; normalize: boolean }
+  diagnostics: {
+    rows: number
+    /** Ordered pairs evaluated: N(N − 1), or maxPairs when sampled. */
+    pairs: number
+    sampled: boolean
+  }
+}
+
+const SEPARABILITY: Constraints = {
+  deltas: is.numbers(),
+  maxPairs: is.int(1),
+  seed: is.int(0),
+  center: is.bool,
+  normalize: is.bool,
+}
+
+type NativeSeparability = { probability: Float64Array; dimension: Float64Array; pairs: number; sampled: boolean; rows: number }
+
+function prepareSeparability(fn: string, X: MatrixLike, o: unknown, async: boolean) {
+  const { deltas, maxPairs, seed, center, normalize, ...run } = options<SeparabilityDimensionOptions>(fn, o, SEPARABILITY, async)
+  const params = {
+    deltas: deltas === undefined ? [0] : [...deltas],
+    maxPairs: maxPairs ?? 10_000_000,
+    seed: seed ?? 0,
+    center: center ?? true,
+    normalize: normalize ?? false,
+  }
+  return { m: toMatrix('X', X), params, run }
+}
+
+function finishSeparability(params: SeparabilityDimension['params'], r: NativeSeparability): SeparabilityDimension {
+  return { dimension: r.dimension, probability: r.probability, params, diagnostics: { rows: r.rows, pairs: r.pairs, sampled: r.sampled } }
+}
+
+/**
+ * The separability dimension n(δ) = −1 − log₂ p(δ) of "Stealth edits for provably fixing or
+ * attacking large language models" (Sutton et al. 2024; stealth-edits `calc_sep_intrinsic_dim`):
+ * p(δ) is the probability that an ordered pair (x, y) of distinct (centred, optionally
+ * normalised) rows is δ-separable, ⟨x − y, y⟩ ≥ δ, counted from one Gram pass over all pairs
+ * (N²·d multiply-adds in GEMM tiles), or over a seeded sample of `maxPairs` pairs (ChaCha8)
+ * when N(N − 1) > maxPairs. For the uniform n-ball, n(0) ≈ n. Extra memory: an f64 copy of X
+ * plus a 2 MiB tile per thread. `X` is copied once before this returns.
+ *
+ * @param X N × d matrix, N ≥ 2.
+ * @throws ERR_INVALID_ARG_TYPE, ERR_EMPTY (N < 2), ERR_NON_FINITE, ERR_OUT_OF_RANGE (empty or
+ *   non-finite deltas, maxPairs < 1, seed < 0, unknown option), ERR_DEGENERATE (all rows equal,
+ *   or a zero row under normalize), ABORT_ERR
+ */
+export function separabilityDimension(X: MatrixLike, options?: SeparabilityDimensionOptions & RunOptions): Promise<SeparabilityDimension> {
+  return rejecting(() => {
+    const { m, params, run } = prepareSeparability('separabilityDimension', X, options, true)
+    return runAsync(run, [m.data] as const, (control, [data]: readonly [FloatArray]) =>
+      native().separabilityDimension(data, m.cols, params, control),
+    ).then((r) => finishSeparability(params, r))
+  })
+}
+
+/** {@link separabilityDimension} on the calling thread (blocks it; typed-array input is read in place). */
+export function separabilityDimensionSync(X: MatrixLike, options?: SeparabilityDimensionOptions): SeparabilityDimension {
+  const { m, params } = prepareSeparability('separabilityDimensionSync', X, options, false)
+  return finishSeparability(params, runSync(() => native().separabilityDimensionSync(m.data, m.cols, params)))
+}
