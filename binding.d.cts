@@ -135,6 +135,26 @@ export interface AnisotropyOut {
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
 
+/** Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`). */
+export declare function cca(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { variant?: string; varianceKept?: number }, control?: JobControl | undefined | null): Promise<CcaOut>
+
+/** Canonical correlations and their summary (`embgeo_align::cca`). */
+export interface CcaOut {
+  value: number
+  correlations: Float64Array
+  /** PWCCA weights (empty for other variants). */
+  weights: Float64Array
+  keptA: number
+  keptB: number
+  rankA: number
+  rankB: number
+  variant: string
+  varianceKept: number
+}
+
+/** Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`). */
+export declare function ccaSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { variant?: string; varianceKept?: number }): CcaOut
+
 /** CKA of two representations of the same items (`embgeo_compare::cka`). */
 export declare function cka(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }, control?: JobControl | undefined | null): Promise<CkaOut>
 
@@ -424,6 +444,24 @@ export interface PcaState {
 
 /** Percentile `q` of ascending `sorted` (numpy's linear interpolation). */
 export declare function percentile(sorted: Float64Array, q: number): number
+
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
+export declare function procrustes(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }, control?: JobControl | undefined | null): Promise<ProcrustesOut>
+
+/** Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`). */
+export interface ProcrustesOut {
+  distance: number
+  angular: number
+  /** `width × width`, row-major. */
+  rotation: Float64Array
+  width: number
+  normA: number
+  normB: number
+  alpha: number
+}
+
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
+export declare function procrustesSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }): ProcrustesOut
 
 /** Progress of a running job, as last reported by the numeric code. */
 export interface ProgressSnapshot {
