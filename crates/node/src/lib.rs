@@ -11,8 +11,8 @@
 // taking them by reference is not supported, so passing by value is the binding's convention.
 #![allow(clippy::needless_pass_by_value)]
 
-mod compare;
 mod align;
+mod compare;
 mod error;
 mod info;
 mod input;
