@@ -76,3 +76,18 @@ export {
   type SeparabilityDimension,
   type SeparabilityDimensionOptions,
 } from './neighborhood.js'
+export {
+  compare,
+  compareMany,
+  compareManySync,
+  compareSync,
+  DEFAULT_MEASURES,
+  MEASURE_NAMES,
+  type CompareManyOptions,
+  type CompareOptions,
+  type CompareResult,
+  type Comparison,
+  type ComparisonMatrix,
+  type MeasureName,
+} from './comparison.js'
+export { renderCompareReport, type CompareReportOptions } from './report/compare.js'

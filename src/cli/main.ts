@@ -7,6 +7,7 @@ import { setThreads } from '../run.js'
 import { VERSION } from '../version.js'
 import { helpText, intOption, parse, UsageError, type CommandSpec, type Parsed } from './args.js'
 import * as analyze from './commands/analyze.js'
+import * as compare from './commands/compare.js'
 import type { Context } from './commands/context.js'
 import * as id from './commands/id.js'
 import * as knn from './commands/knn.js'
@@ -21,13 +22,13 @@ interface Command {
   run(p: Parsed, ctx: Context): Promise<void>
 }
 
-const COMMANDS: Record<string, Command> = { analyze, knn, id, pca, whiten }
+const COMMANDS: Record<string, Command> = { analyze, compare, knn, id, pca, whiten }
 
 /** `embgeo --help`. */
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2
   return [
-    `embgeo ${VERSION}: the geometry of embedding sets (exact kNN, intrinsic dimension, PCA, whitening)`,
+    `embgeo ${VERSION}: the geometry of embedding sets (exact kNN, intrinsic dimension, PCA, whitening, comparing representations)`,
     '',
     'Usage: embgeo <command> [options]        embgeo <command> --help',
     '',
