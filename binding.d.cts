@@ -255,8 +255,8 @@ export interface HistogramOut {
   counts: Array<number>
 }
 
-/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points. */
-export declare function hubness(indices: Uint32Array, rows: number, k: number, stride: number, n: number, options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
+/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`). */
+export declare function hubness(indices: Uint32Array, shape: [rows: number, k: number, stride: number, n: number], options: { hubSize?: number }, control?: JobControl | undefined | null): Promise<HubnessOut>
 
 /** Hubness measures of a kNN graph (`embgeo_metrics::hubness`). */
 export interface HubnessOut {
@@ -270,8 +270,8 @@ export interface HubnessOut {
   hubOccurrence: number
 }
 
-/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points. */
-export declare function hubnessSync(indices: Uint32Array, rows: number, k: number, stride: number, n: number, options: { hubSize?: number }): HubnessOut
+/** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`). */
+export declare function hubnessSync(indices: Uint32Array, shape: [rows: number, k: number, stride: number, n: number], options: { hubSize?: number }): HubnessOut
 
 /** One intrinsic-dimension estimate, as the raw binding returns it. */
 export interface IdOut {

@@ -264,7 +264,7 @@ export function hubness(neighbors: NeighborIndices, options?: HubnessOptions & R
     // typed array, the FloatArray type notwithstanding.
     const inputs = [p.u32] as unknown as readonly [FloatArray]
     return runAsync(p.run, inputs, (control, [idx]) =>
-      native().hubness(idx as unknown as Uint32Array, p.rows, p.k, p.stride, p.points, p.native, control),
+      native().hubness(idx as unknown as Uint32Array, [p.rows, p.k, p.stride, p.points], p.native, control),
     )
   })
 }
@@ -272,7 +272,7 @@ export function hubness(neighbors: NeighborIndices, options?: HubnessOptions & R
 /** {@link hubness} on the calling thread (blocks it; the indices are read in place). */
 export function hubnessSync(neighbors: NeighborIndices, options?: HubnessOptions): Hubness {
   const p = prepareHubness('hubnessSync', neighbors, options, false)
-  return runSync(() => native().hubnessSync(p.u32, p.rows, p.k, p.stride, p.points, p.native))
+  return runSync(() => native().hubnessSync(p.u32, [p.rows, p.k, p.stride, p.points], p.native))
 }
 
 // ------------------------------------------------------------------------------------ duplicates

@@ -120,7 +120,7 @@ pub(crate) fn level_name(l: Level) -> &'static str {
 }
 
 /// `fn $name(lv: Level, args…)`: `$body(args…)` compiled for the SIMD level detected at run
-/// time (AVX-512 or AVX2 + FMA on x86_64, portable code otherwise). `$body` is
+/// time (AVX-512 or AVX2 + FMA on `x86_64`, portable code otherwise). `$body` is
 /// `#[inline(always)]`, so each copy compiles under its own `target_feature` (multiversioning);
 /// every copy runs the same operations in the same order, so results never depend on the level.
 macro_rules! dispatched {

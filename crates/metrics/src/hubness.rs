@@ -123,21 +123,7 @@ pub fn compute_strided(
             actual: params.hub_size.to_string(),
         });
     }
-    if stride < k {
-        return Err(Error::OutOfRange {
-            name: "neighbors.stride",
-            expected: format!("at least k = {k}"),
-            actual: stride.to_string(),
-        });
-    }
-    check_len(
-        indices.len(),
-        rows,
-        stride,
-        if stride == k { "rows * k" } else { "rows * stride" },
-        "neighbors.indices.length",
-        "pass the indices of one kNN result with its rows and k",
-    )?;
+    check_layout(indices.len(), [rows, k, stride])?;
     let expected = rows * k;
     if n > u32::MAX as usize + 1 {
         return Err(Error::OutOfRange {
@@ -208,6 +194,26 @@ pub fn compute_strided(
         hub_occurrence: hub_slots as f64 / expected as f64,
         occurrences,
     })
+}
+
+/// `OutOfRange` if `stride < k`; `Shape` unless `len = rows · stride`.
+fn check_layout(len: usize, [rows, k, stride]: [usize; 3]) -> Result<()> {
+    if stride < k {
+        return Err(Error::OutOfRange {
+            name: "neighbors.stride",
+            expected: format!("at least k = {k}"),
+            actual: stride.to_string(),
+        });
+    }
+    check_len(
+        len,
+        rows,
+        stride,
+        if stride == k { "rows * k" } else { "rows * stride" },
+        "neighbors.indices.length",
+        "pass the indices of one kNN result with its rows and k",
+    )
+    .map(|_| ())
 }
 
 #[cfg(test)]

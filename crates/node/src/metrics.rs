@@ -206,18 +206,17 @@ pub fn hubness_out(h: hubness::Hubness) -> Result<HubnessOut> {
 }
 
 twins!(
-    #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points."]
+    #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`)."]
     hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", HubnessJob<'static>;
     |env, hold| (
         indices: &[u32],
-        rows: u32,
-        k: u32,
-        stride: u32,
-        n: u32,
+        #[napi(ts_arg_type = "[rows: number, k: number, stride: number, n: number]")] shape: Vec<u32>,
         #[napi(ts_arg_type = "{ hubSize?: number }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(HubnessJob { indices: hold.slice(indices), shape: [rows, k, stride, n], params })
+        let shape = <[u32; 4]>::try_from(shape.as_slice())
+            .map_err(|_| embgeo_core::Error::Internal("hubness shape must be [rows, k, stride, n]".into()))?;
+        Ok(HubnessJob { indices: hold.slice(indices), shape, params })
     }
 );
 
