@@ -12,32 +12,6 @@ const MEAN_ROWS: usize = 4096;
 /// Output columns per block of [`cross`] (each block one sequential GEMM).
 const CROSS_COLS: usize = 32;
 
-/// Check a pair of representations: the same number of rows (≥ 2), at least one column each,
-/// only finite values.
-///
-/// # Errors
-/// `Shape` when the row counts differ, `Empty` below 2 rows or without columns, `NonFinite`
-/// naming `A` or `B`.
-pub fn check_pair<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    method: &'static str,
-) -> Result<()> {
-    if a.rows() != b.rows() {
-        return Err(Error::Shape {
-            what: "B.rows vs A.rows".into(),
-            expected: a.rows(),
-            actual: b.rows(),
-            fix: "the two representations must describe the same items, row by row",
-        });
-    }
-    a.require_rows("A", 2, method)?;
-    a.require_cols("A", method)?;
-    b.require_cols("B", method)?;
-    a.check_finite("A")?;
-    b.check_finite("B")
-}
-
 /// `x` minus its column means, as an f64 faer matrix (column-major `n × d`).
 ///
 /// A set whose rows are all equal is refused on the raw values (its centred copy could hold
@@ -197,27 +171,5 @@ mod tests {
                 assert_eq!(c[(i, j)].to_bits(), s[(i, j)].to_bits());
             }
         }
-    }
-
-    #[test]
-    fn pair_checks_rows_and_finiteness() {
-        let a = [0.0f64; 6];
-        let b = [0.0f32; 4];
-        let e = check_pair(
-            MatRef::new(&a, 3, 2).unwrap(),
-            MatRef::new(&b, 2, 2).unwrap(),
-            "t",
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "ERR_SHAPE");
-        let nan = [0.0, f64::NAN, 0.0, 0.0, 0.0, 0.0];
-        let b3 = [0.0f32; 3];
-        let e = check_pair(
-            MatRef::new(&nan, 3, 2).unwrap(),
-            MatRef::new(&b3, 3, 1).unwrap(),
-            "t",
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "ERR_NON_FINITE");
     }
 }

@@ -22,7 +22,7 @@ use embgeo_core::linalg::thin_svd_uv;
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
 use faer::Mat;
 
-use crate::blocks::{centred, check_pair, constant, cross, mul};
+use crate::blocks::{centred, constant, cross, mul};
 
 const METHOD: &str = "CCA";
 /// What a constant side makes undefined.
@@ -131,7 +131,7 @@ pub fn compute<TA: Element, TB: Element>(
             actual: p.variance_kept.to_string(),
         });
     }
-    check_pair(a, b, METHOD)?;
+    embgeo_core::check_pair(a, b, 2, METHOD)?;
     let n = a.rows();
     let sa = side(centred(a, "A", UNDEFINED, ctl)?, "A", n, p, ctl)?;
     let sb = side(centred(b, "B", UNDEFINED, ctl)?, "B", n, p, ctl)?;

@@ -18,7 +18,7 @@ use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
 use faer::Mat;
 
-use crate::blocks::{centred, check_pair, constant, cross, mul, sq_norm};
+use crate::blocks::{centred, constant, cross, mul, sq_norm};
 
 /// netrep's `eigval_tol`: eigenvalues of `XᵀX` are clipped below at this value, and α above
 /// `1 − EIG_TOL` means no whitening.
@@ -106,7 +106,7 @@ pub fn compute<TA: Element, TB: Element>(
             actual: p.alpha.to_string(),
         });
     }
-    check_pair(a, b, METHOD)?;
+    embgeo_core::check_pair(a, b, 2, METHOD)?;
     let d = a.cols().max(b.cols());
     let sa = side(centred(a, "A", ALIGNMENT, ctl)?, "A", d, p.alpha, ctl)?;
     let sb = side(centred(b, "B", ALIGNMENT, ctl)?, "B", d, p.alpha, ctl)?;

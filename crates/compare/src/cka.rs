@@ -263,7 +263,7 @@ pub fn compute<T: Element, U: Element>(
 ) -> Result<Cka> {
     check_params(p)?;
     let needed = if p.debiased { 4 } else { 2 };
-    pair::check(a, b, needed, if p.debiased { "debiased CKA" } else { "CKA" })?;
+    embgeo_core::check_pair(a, b, needed, if p.debiased { "debiased CKA" } else { "CKA" })?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     match p.kernel {
         Kernel::Linear => {

@@ -98,7 +98,7 @@ pub fn compute<T: Element, U: Element>(
     _p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Linearity> {
-    pair::check(a, b, 2, "the linearity score")?;
+    embgeo_core::check_pair(a, b, 2, "the linearity score")?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     if n >= d1 {
         let c = cross::compute(a, b, Want { xx: true, yy: false }, "linearity", ctl)?;

@@ -1,36 +1,10 @@
-//! Two representations of the same items: the shared input checks, column means and centred f64
-//! row blocks.
+//! Two representations of the same items: column means and centred f64 row blocks (the input
+//! checks are `embgeo_core::check_pair`).
 
-use embgeo_core::{Element, Error, MatRef, Result};
+use embgeo_core::{Element, MatRef};
 
 /// Rows per block of every row pass (the unit of parallel work, cancellation and progress).
 pub const BLOCK_ROWS: usize = 512;
-
-/// Check a pair: equal row counts (`Shape`), at least `needed` rows (`Empty`, naming `method`),
-/// at least one column each, no NaN/±Inf (`NonFinite`, naming `A` or `B`).
-///
-/// # Errors
-/// `Shape`, `Empty`, `NonFinite` as above.
-pub fn check<T: Element, U: Element>(
-    a: MatRef<'_, T>,
-    b: MatRef<'_, U>,
-    needed: usize,
-    method: &'static str,
-) -> Result<()> {
-    if a.rows() != b.rows() {
-        return Err(Error::Shape {
-            what: "B.rows vs A.rows".into(),
-            expected: a.rows(),
-            actual: b.rows(),
-            fix: "the two representations must describe the same items, row by row",
-        });
-    }
-    a.require_rows("A", needed, method)?;
-    a.require_cols("A", method)?;
-    b.require_cols("B", method)?;
-    a.check_finite("A")?;
-    b.check_finite("B")
-}
 
 /// Column means of `x` in f64, summed in row order (deterministic). O(n·d) time, d f64 memory.
 #[must_use]
@@ -81,17 +55,6 @@ pub fn widened<T: Element>(x: MatRef<'_, T>) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn differing_row_counts_are_a_shape_error() {
-        let a = MatRef::new(&[1.0f64; 6], 3, 2).unwrap();
-        let b = MatRef::new(&[1.0f32; 4], 2, 2).unwrap();
-        assert_eq!(check(a, b, 2, "t").unwrap_err().code(), "ERR_SHAPE");
-        assert_eq!(check(a, a, 4, "t").unwrap_err().code(), "ERR_EMPTY");
-        let nan = [1.0, f64::NAN, 0.0, 0.0, 1.0, 2.0];
-        let bad = MatRef::new(&nan, 3, 2).unwrap();
-        assert_eq!(check(a, bad, 2, "t").unwrap_err().code(), "ERR_NON_FINITE");
-    }
 
     #[test]
     fn centring_removes_the_column_means() {

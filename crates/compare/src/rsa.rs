@@ -11,8 +11,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::pair;
-
 /// The dissimilarity between two rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -193,7 +191,7 @@ pub fn compute<T: Element, U: Element>(
             actual: p.max_pairs.to_string(),
         });
     }
-    pair::check(a, b, 3, "RSA")?;
+    embgeo_core::check_pair(a, b, 3, "RSA")?;
     let n = a.rows();
     let (na, nb) = (norms(a, p.metric, "A")?, norms(b, p.metric, "B")?);
     let all = n * (n - 1) / 2;

@@ -15,30 +15,6 @@ pub(crate) fn chunk_rows(per_row: usize) -> usize {
     (CHUNK_WORK / per_row.max(1)).max(1)
 }
 
-/// Two representations of the same items: same row count (≥ 2), ≥ 1 column each, finite.
-///
-/// # Errors
-/// `Empty` (no columns, fewer than 2 rows), `Shape` (row counts differ), `NonFinite`.
-fn check_pair<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    method: &'static str,
-) -> Result<()> {
-    a.require_cols("A", method)?;
-    b.require_cols("B", method)?;
-    if a.rows() != b.rows() {
-        return Err(Error::Shape {
-            what: "rows of B vs rows of A".into(),
-            expected: a.rows(),
-            actual: b.rows(),
-            fix: "the two representations must describe the same items, row by row",
-        });
-    }
-    a.require_rows("A", 2, method)?;
-    a.check_finite("A")?;
-    b.check_finite("B")
-}
-
 /// `1 ≤ k ≤ n − 1` (each row's own index is excluded).
 ///
 /// # Errors
@@ -81,7 +57,7 @@ impl<'a, TA: Element, TB: Element> Pair<'a, TA, TB> {
         method: &'static str,
         ctl: &Ctl<'_>,
     ) -> Result<Self> {
-        check_pair(a, b, method)?;
+        embgeo_core::check_pair(a, b, 2, method)?;
         check_k(k, a.rows())?;
         Ok(Self {
             a: Keyed::new(a, metric, "A")?,
