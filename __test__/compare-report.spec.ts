@@ -1,19 +1,17 @@
 // The comparison report (src/report/compare.ts): renderCompareReport's output as text, and the page
 // opened in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core, which never
 // downloads a browser of its own). Screenshots go to .tmp/artifacts/compare-report-{light,dark}.png.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 import type { Comparison, ComparisonMatrix } from '../src/comparison.js'
 import { renderCompareReport } from '../src/report/compare.js'
+import { openInChromium } from './browser.js'
 import { thrown } from './helpers.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ARTIFACTS = join(root, '.tmp', 'artifacts')
-const CHROMIUM = '/usr/bin/chromium'
 const LABELS = ['layer 0', 'layer 2', 'layer 4', 'layer 6 (output)']
 
 /** An n × n matrix from f(i, j). */
@@ -143,32 +141,8 @@ const THEME_COLOURS = `(() => {
 
 describe('renderCompareReport in headless Chromium', () => {
   it('loads with no console errors or requests, draws every heatmap, follows the colour scheme', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium). This test never downloads a browser.`)
-    }
-    const { chromium } = await import('playwright-core')
-    mkdirSync(ARTIFACTS, { recursive: true })
-    const file = join(ARTIFACTS, 'compare-report.html')
-    writeFileSync(file, renderCompareReport(synthetic()))
-    const url = pathToFileURL(file).href
-    const userDataDir = mkdtempSync(join(tmpdir(), 'embgeo-compare-report-'))
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    })
+    const { page, url, problems, requests, close } = await openInChromium(renderCompareReport(synthetic()), ARTIFACTS, 'compare-report.html')
     try {
-      const page = context.pages()[0] ?? (await context.newPage())
-      const problems: string[] = []
-      const requests: string[] = []
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
-      })
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-      page.on('request', (r) => requests.push(r.url()))
-      await page.emulateMedia({ colorScheme: 'light' })
-      await page.goto(url, { waitUntil: 'load' })
 
       for (const id of HEATMAPS) {
         const svg = page.locator(`#${id} svg[role="img"]`)
@@ -200,8 +174,7 @@ describe('renderCompareReport in headless Chromium', () => {
       expect(problems).toEqual([])
       expect(requests).toEqual([url])
     } finally {
-      await context.close()
-      rmSync(userDataDir, { recursive: true, force: true })
+      await close()
     }
   }, 60_000)
 })

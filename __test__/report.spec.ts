@@ -1,10 +1,9 @@
 // The HTML report (src/report/): the SVG toolkit, renderReport's output as text, and the page
 // opened in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core, which never
 // downloads a browser of its own). Screenshots go to .tmp/artifacts/report-{light,dark}.png.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 import type { Analysis } from '../src/analysis.js'
@@ -15,11 +14,12 @@ import {
   pointsFor, svgDocument,
 } from '../src/report/svg.js'
 
+import { openInChromium } from './browser.js'
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Synthetic renderer input written by scripts/report-fixture.mjs (not a measurement).
 const FIXTURE = join(root, '__test__', 'fixtures', 'report', 'analysis.json')
 const ARTIFACTS = join(root, '.tmp', 'artifacts')
-const CHROMIUM = '/usr/bin/chromium'
 const PLOT_IDS = ['plot-spectrum', 'plot-twonn', 'plot-scaling', 'plot-local-id', 'plot-hubness', 'plot-scatter', 'plot-norms']
 
 function fixture(): Analysis {
@@ -366,32 +366,8 @@ const THEME_COLOURS = `(() => {
 
 describe('renderReport in headless Chromium', () => {
   it('loads with no console errors or requests, draws every plot, follows the colour scheme', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium). This test never downloads a browser.`)
-    }
-    const { chromium } = await import('playwright-core')
-    mkdirSync(ARTIFACTS, { recursive: true })
-    const file = join(ARTIFACTS, 'report.html')
-    writeFileSync(file, renderReport(fixture()))
-    const url = pathToFileURL(file).href
-    const userDataDir = mkdtempSync(join(tmpdir(), 'embgeo-report-'))
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    })
+    const { page, url, problems, requests, close } = await openInChromium(renderReport(fixture()), ARTIFACTS, 'report.html')
     try {
-      const page = context.pages()[0] ?? (await context.newPage())
-      const problems: string[] = []
-      const requests: string[] = []
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`)
-      })
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-      page.on('request', (r) => requests.push(r.url()))
-      await page.emulateMedia({ colorScheme: 'light' })
-      await page.goto(url, { waitUntil: 'load' })
 
       // Every plot: a visible svg with drawn marks.
       const minMarks: Record<string, string[]> = {
@@ -434,8 +410,7 @@ describe('renderReport in headless Chromium', () => {
       expect(problems).toEqual([])
       expect(requests).toEqual([url])
     } finally {
-      await context.close()
-      rmSync(userDataDir, { recursive: true, force: true })
+      await close()
     }
   }, 60_000)
 })
