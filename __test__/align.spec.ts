@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 
 import { cca, ccaSync, matrix, procrustes, procrustesSync, type DenseMatrix } from '../src/index.js'
 import { randomData, rejection, thrown } from './helpers.js'
+import { closeToScale, fixtureMatrix, scalar } from './parity.js'
 
 interface Input {
   rows: number
@@ -42,23 +43,6 @@ const fixtures: Fixture[] = readdirSync(dir)
   .sort()
   .map((f) => ({ ...(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture), name: f.replace(/\.json$/, '') }))
 
-function M(i: Input): DenseMatrix {
-  return { data: i.dtype === 'f32' ? Float32Array.from(i.data) : Float64Array.from(i.data), rows: i.rows, cols: i.cols }
-}
-
-function scalar(what: string, ours: number, ref: number, rtol: number): void {
-  expect(Math.abs(ours - ref), `${what}: ${ours} vs ${ref}`).toBeLessThanOrEqual(rtol * Math.max(Math.abs(ref), 1))
-}
-
-function close(what: string, ours: ArrayLike<number>, ref: ArrayLike<number>, rtol: number): void {
-  expect(ours.length, what).toBe(ref.length)
-  let scale = 0
-  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!))
-  for (let i = 0; i < ref.length; i++) {
-    expect(Math.abs(ours[i]! - ref[i]!), `${what}[${i}]: ${ours[i]} vs ${ref[i]}`).toBeLessThanOrEqual(rtol * Math.max(scale, 1e-300))
-  }
-}
-
 /** `x` (n × d, row-major) times `r` (d × e, row-major). */
 function times(x: Float64Array, d: number, r: Float64Array, e: number): Float64Array {
   const n = x.length / d
@@ -77,7 +61,7 @@ function householder(d: number, seed: number): Float64Array {
 describe('procrustes parity with netrep LinearMetric', () => {
   for (const fx of fixtures) {
     it(`${fx.name} (rtol ${fx.rtol})`, async () => {
-      const [A, B] = [M(fx.input.A), M(fx.input.B)]
+      const [A, B] = [fixtureMatrix(fx.input.A), fixtureMatrix(fx.input.B)]
       for (const e of fx.expected.procrustes) {
         const r = await procrustes(A, B, { alpha: e.alpha })
         const what = `alpha ${e.alpha}`
@@ -90,7 +74,7 @@ describe('procrustes parity with netrep LinearMetric', () => {
         const width = Math.max(A.cols, B.cols)
         expect(r.diagnostics).toMatchObject({ rows: A.rows, colsA: A.cols, colsB: B.cols, width })
         expect(r.rotation.length).toBe(width * width)
-        if (e.rotation !== null) close(`${what} rotation`, r.rotation, e.rotation, fx.rtol)
+        if (e.rotation !== null) closeToScale(`${what} rotation`, r.rotation, e.rotation, fx.rtol)
         expect(procrustesSync(A, B, { alpha: e.alpha })).toEqual(r)
       }
     })
@@ -100,16 +84,16 @@ describe('procrustes parity with netrep LinearMetric', () => {
 describe('cca parity with the CCA / SVCCA / PWCCA definitions', () => {
   for (const fx of fixtures) {
     it(`${fx.name} (rtol ${fx.rtol})`, async () => {
-      const [A, B] = [M(fx.input.A), M(fx.input.B)]
+      const [A, B] = [fixtureMatrix(fx.input.A), fixtureMatrix(fx.input.B)]
       for (const e of fx.expected.cca) {
         const r = await cca(A, B, { variant: e.variant, varianceKept: e.varianceKept })
         const what = `${e.variant} ${e.varianceKept}`
         scalar(`${what} value`, r.value, e.value, fx.rtol)
-        close(`${what} correlations`, r.correlations, e.correlations, fx.rtol)
+        closeToScale(`${what} correlations`, r.correlations, e.correlations, fx.rtol)
         expect([r.diagnostics.keptA, r.diagnostics.keptB], what).toEqual(e.kept)
         expect([r.diagnostics.rankA, r.diagnostics.rankB], what).toEqual(e.rank)
         expect(r.params).toEqual({ variant: e.variant, varianceKept: e.varianceKept })
-        if (e.variant === 'pwcca') close(`${what} weights`, r.diagnostics.weights!, e.weights, fx.rtol)
+        if (e.variant === 'pwcca') closeToScale(`${what} weights`, r.diagnostics.weights!, e.weights, fx.rtol)
         else expect(r.diagnostics.weights).toBeUndefined()
         expect(ccaSync(A, B, { variant: e.variant, varianceKept: e.varianceKept })).toEqual(r)
       }

@@ -19,6 +19,7 @@ import {
   type DenseMatrix,
 } from '../src/index.js'
 import { randomData, rejection, thrown } from './helpers.js'
+import { fixtureMatrix, scalar } from './parity.js'
 
 interface Mat {
   dtype: 'f32' | 'f64'
@@ -41,26 +42,17 @@ const fixtures: Fixture[] = readdirSync(dir)
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture)
 const named = (prefix: string) => fixtures.filter((f) => f.name.startsWith(prefix))
 
-function M(m: Mat): DenseMatrix {
-  const data = m.dtype === 'f32' ? Float32Array.from(m.data) : Float64Array.from(m.data)
-  return { data, rows: m.rows, cols: m.cols }
-}
-
-function scalar(what: string, ours: number, ref: number, rtol: number): void {
-  expect(Math.abs(ours - ref), `${what}: ${ours} vs ${ref}`).toBeLessThanOrEqual(rtol * Math.max(Math.abs(ref), 1))
-}
-
 const num = (v: unknown) => v as number
 const nums = (v: unknown) => v as number[]
 
 describe('informationImbalance', () => {
   for (const fx of named('imbalance-')) {
     it(`matches DADApy 0.3.4 on ${fx.name} (rtol ${fx.rtol}), sync = async`, async () => {
-      const r = await informationImbalance(M(fx.input.a!), M(fx.input.b!), fx.input.options)
+      const r = await informationImbalance(fixtureMatrix(fx.input.a!), fixtureMatrix(fx.input.b!), fx.input.options)
       scalar('aToB', r.aToB, num(fx.expected.aToB), fx.rtol)
       scalar('bToA', r.bToA, num(fx.expected.bToA), fx.rtol)
       expect(r.params).toEqual(fx.input.options)
-      expect(informationImbalanceSync(M(fx.input.a!), M(fx.input.b!), fx.input.options)).toEqual(r)
+      expect(informationImbalanceSync(fixtureMatrix(fx.input.a!), fixtureMatrix(fx.input.b!), fx.input.options)).toEqual(r)
     })
   }
 
@@ -87,7 +79,7 @@ describe('informationImbalance', () => {
 describe('mutualKnn', () => {
   for (const fx of named('mutual-')) {
     it(`matches the platonic-rep definitions on ${fx.name} (rtol ${fx.rtol}), sync = async`, async () => {
-      const r = await mutualKnn(M(fx.input.a!), M(fx.input.b!), fx.input.options)
+      const r = await mutualKnn(fixtureMatrix(fx.input.a!), fixtureMatrix(fx.input.b!), fx.input.options)
       scalar('value', r.value, num(fx.expected.value), fx.rtol)
       scalar('cknna', r.cknna, num(fx.expected.cknna), fx.rtol)
       expect(Array.from(r.diagnostics.intersections)).toEqual(nums(fx.expected.intersections))
@@ -95,7 +87,7 @@ describe('mutualKnn', () => {
       expect(r.jaccard.length).toBe(jac.length)
       r.jaccard.forEach((v, i) => scalar(`jaccard[${i}]`, v, jac[i]!, fx.rtol))
       expect(r.params).toEqual(fx.input.options)
-      expect(mutualKnnSync(M(fx.input.a!), M(fx.input.b!), fx.input.options)).toEqual(r)
+      expect(mutualKnnSync(fixtureMatrix(fx.input.a!), fixtureMatrix(fx.input.b!), fx.input.options)).toEqual(r)
     })
   }
 
@@ -118,14 +110,14 @@ describe('mutualKnn', () => {
 describe('separabilityDimension', () => {
   for (const fx of named('separability-')) {
     it(`matches the stealth-edits definition on ${fx.name} (rtol ${fx.rtol}), sync = async`, async () => {
-      const r = await separabilityDimension(M(fx.input.x!), fx.input.options)
+      const r = await separabilityDimension(fixtureMatrix(fx.input.x!), fx.input.options)
       expect(r.diagnostics.pairs).toBe(fx.expected.pairs)
       expect(r.diagnostics.sampled).toBe(false)
       const p = nums(fx.expected.probability)
       const d = nums(fx.expected.dimension)
       r.probability.forEach((v, i) => scalar(`probability[${i}]`, v, p[i]!, fx.rtol))
       r.dimension.forEach((v, i) => scalar(`dimension[${i}]`, v, d[i]!, fx.rtol))
-      expect(separabilityDimensionSync(M(fx.input.x!), fx.input.options)).toEqual(r)
+      expect(separabilityDimensionSync(fixtureMatrix(fx.input.x!), fx.input.options)).toEqual(r)
     })
   }
 

@@ -19,6 +19,7 @@ import {
   type ReduceHubnessOptions,
 } from '../src/index.js'
 import { randomData, rejection, thrown } from './helpers.js'
+import { fixtureMatrix } from './parity.js'
 
 interface Mat {
   dtype: 'f32' | 'f64'
@@ -43,11 +44,6 @@ function load(prefix: string): Fixture[] {
     .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture)
 }
 
-function mat(m: Mat): DenseMatrix {
-  const data = m.dtype === 'f32' ? Float32Array.from(m.data) : Float64Array.from(m.data)
-  return { data, rows: m.rows, cols: m.cols }
-}
-
 function close(what: string, ours: ArrayLike<number>, ref: ArrayLike<number>, rtol: number): void {
   expect(ours.length, what).toBe(ref.length)
   for (let i = 0; i < ref.length; i++) {
@@ -67,8 +63,8 @@ describe('reduceHubnessSync', () => {
 
   for (const fx of reduceFixtures) {
     it(`matches the full secondary-distance ranking: ${fx.name}`, () => {
-      const q = fx.input.queries === null ? undefined : mat(fx.input.queries)
-      const r = reduceHubnessSync(mat(fx.input.corpus), { ...(fx.options as unknown as ReduceHubnessOptions), queries: q })
+      const q = fx.input.queries === null ? undefined : fixtureMatrix(fx.input.queries)
+      const r = reduceHubnessSync(fixtureMatrix(fx.input.corpus), { ...(fx.options as unknown as ReduceHubnessOptions), queries: q })
       expect(Array.from(r.indices)).toEqual(fx.expected.indices)
       close('distances', r.distances, fx.expected.distances as number[], fx.rtol)
       for (const side of ['before', 'after'] as const) {
@@ -148,7 +144,7 @@ describe('reduceHubness', () => {
 describe('queryDifficultySync', () => {
   for (const fx of difficultyFixtures) {
     it(`matches the reference: ${fx.name}`, () => {
-      const r = queryDifficultySync(mat(fx.input.corpus), mat(fx.input.queries!), fx.options as { k: number })
+      const r = queryDifficultySync(fixtureMatrix(fx.input.corpus), fixtureMatrix(fx.input.queries!), fx.options as { k: number })
       for (const key of ['lid', 'relativeContrast', 'expansion'] as const) {
         close(key, r[key], fx.expected[key] as number[], fx.rtol)
       }
