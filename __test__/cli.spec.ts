@@ -14,6 +14,7 @@ import {
   knnSync,
   matrix,
   PCA,
+  phSync,
   readEmbeddingsSync,
   twoNNSync,
   Whitener,
@@ -115,6 +116,14 @@ describe('commands', () => {
     expect(m.stdout).toMatch(/dimension\s+\d/)
     expect(readEmbeddingsSync(pw).rows).toBe(600)
     expect(cli('id', join(dir, 'sphere.npy'), '--method', 'twonn', '--pointwise', pw).code).toBe(2)
+  })
+
+  it('id --method ph gives the library PH estimate with the given seed', () => {
+    const r = cli('id', join(dir, 'sphere.npy'), '--method', 'ph', '--seed', '3', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.method).toBe('ph')
+    expect(out.dimension).toBe(phSync(sphere, { seed: 3 }).dimension)
   })
 
   it('pca writes the projection fitTransform gives, and a model that deserialises', () => {
