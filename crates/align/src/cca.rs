@@ -19,7 +19,7 @@
 //! projects uncentred activations, and its B branch reads A's activations).
 
 use embgeo_core::linalg::thin_svd_uv;
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::Mat;
 
 use crate::blocks::{centred, constant, cross, mul};
@@ -118,12 +118,8 @@ struct Side {
 /// # Reference
 /// Björck & Golub 1973; Raghu et al. 2017; Morcos et al. 2018; fixtures `align/*` at rtol
 /// 1e-10 (numpy implementation in scripts/reference/align.py).
-pub fn compute<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Cca> {
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
+    let Pair { a, b } = x;
     if !(p.variance_kept > 0.0 && p.variance_kept <= 1.0) {
         return Err(Error::OutOfRange {
             name: "varianceKept",
@@ -131,7 +127,7 @@ pub fn compute<TA: Element, TB: Element>(
             actual: p.variance_kept.to_string(),
         });
     }
-    embgeo_core::check_pair(a, b, 2, METHOD)?;
+    x.check(2, METHOD)?;
     let n = a.rows();
     let sa = side(centred(a, "A", UNDEFINED, ctl)?, "A", n, p, ctl)?;
     let sb = side(centred(b, "B", UNDEFINED, ctl)?, "B", n, p, ctl)?;

@@ -15,7 +15,7 @@
 //! - `angular = arccos(ΣS / (‖Ã‖·‖B̃‖))` in radians, in [0, π/2] (netrep's default score).
 
 use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::Mat;
 
 use crate::blocks::{centred, constant, cross, mul, sq_norm};
@@ -93,12 +93,8 @@ struct Side {
 /// # Reference
 /// netrep `LinearMetric(alpha, center_columns=True, zero_pad=True)`; fixtures `align/*` at
 /// rtol 1e-10 (numpy implementation in scripts/reference/align.py).
-pub fn compute<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Procrustes> {
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
+    let Pair { a, b } = x;
     if !(0.0..=1.0).contains(&p.alpha) {
         return Err(Error::OutOfRange {
             name: "alpha",
@@ -106,7 +102,7 @@ pub fn compute<TA: Element, TB: Element>(
             actual: p.alpha.to_string(),
         });
     }
-    embgeo_core::check_pair(a, b, 2, METHOD)?;
+    x.check(2, METHOD)?;
     let d = a.cols().max(b.cols());
     let sa = side(centred(a, "A", ALIGNMENT, ctl)?, "A", d, p.alpha, ctl)?;
     let sb = side(centred(b, "B", ALIGNMENT, ctl)?, "B", d, p.alpha, ctl)?;

@@ -3,7 +3,7 @@
 //! CCA / SVCCA / PWCCA), norm-wise at each fixture's rtol.
 
 use embgeo_align::{cca, procrustes};
-use embgeo_core::{Ctl, MatRef};
+use embgeo_core::{Ctl, MatRef, Pair};
 use embgeo_testkit::fixtures::{assert_close_normwise, load_all, nums};
 use serde_json::Value;
 
@@ -59,8 +59,12 @@ fn procrustes_matches_the_reference() {
             let p = procrustes::Params {
                 alpha: e["alpha"].as_f64().unwrap(),
             };
-            let r = on_pair!(a, b, |x, y| procrustes::compute(x, y, &p, &Ctl::detached())
-                .unwrap());
+            let r = on_pair!(a, b, |x, y| procrustes::compute(
+                Pair::new(x, y),
+                &p,
+                &Ctl::detached()
+            )
+            .unwrap());
             let what = format!("alpha {}", p.alpha);
             close(
                 &name,
@@ -96,7 +100,8 @@ fn cca_matches_the_reference() {
                 variant,
                 variance_kept: e["varianceKept"].as_f64().unwrap(),
             };
-            let r = on_pair!(a, b, |x, y| cca::compute(x, y, &p, &Ctl::detached()).unwrap());
+            let r = on_pair!(a, b, |x, y| cca::compute(Pair::new(x, y), &p, &Ctl::detached())
+                .unwrap());
             let what = format!("{} {}", e["variant"], p.variance_kept);
             let kept: Vec<usize> = nums(&e["kept"]).iter().map(|&k| k as usize).collect();
             let rank: Vec<usize> = nums(&e["rank"]).iter().map(|&k| k as usize).collect();

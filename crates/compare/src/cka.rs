@@ -21,7 +21,7 @@
 //! Identities (tested): CKA(X, XQ) = 1 for orthogonal Q, CKA(X, cX) = 1, linear and plain RBF
 //! values lie in [0, 1].
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use embgeo_metrics::sample::{sample_indices, take_rows};
 use serde::{Deserialize, Serialize};
 
@@ -255,15 +255,11 @@ fn through_kernels(
 /// # Reference
 /// Kornblith et al. 2019 (their CKA colab: `feature_space_linear_cka`, `cka`, `gram_rbf`,
 /// `center_gram`); parity fixtures `compare/cka-*` at rtol 1e-10 (f64) / 1e-5 (f32 input).
-pub fn compute<T: Element, U: Element>(
-    a: MatRef<'_, T>,
-    b: MatRef<'_, U>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Cka> {
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Cka> {
+    let Pair { a, b } = x;
     check_params(p)?;
     let needed = if p.debiased { 4 } else { 2 };
-    embgeo_core::check_pair(a, b, needed, if p.debiased { "debiased CKA" } else { "CKA" })?;
+    x.check(needed, if p.debiased { "debiased CKA" } else { "CKA" })?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     match p.kernel {
         Kernel::Linear => {

@@ -14,7 +14,7 @@
 //! Not symmetric: `linearity(A, B)` fits B from A.
 
 use embgeo_core::linalg::eigh_desc;
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::{Accum, Mat};
 use serde::{Deserialize, Serialize};
 
@@ -92,13 +92,9 @@ fn weighted_rows(
 /// # Reference
 /// Razzhigaev et al. 2024, `procrustes_similarity` of their LLM-Microscope notebook; parity
 /// fixtures `compare/linearity-*` at rtol 1e-10 (numpy `lstsq`).
-pub fn compute<T: Element, U: Element>(
-    a: MatRef<'_, T>,
-    b: MatRef<'_, U>,
-    _p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Linearity> {
-    embgeo_core::check_pair(a, b, 2, "the linearity score")?;
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, _p: &Params, ctl: &Ctl<'_>) -> Result<Linearity> {
+    let Pair { a, b } = x;
+    x.check(2, "the linearity score")?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     if n >= d1 {
         let c = cross::compute(a, b, Want { xx: true, yy: false }, "linearity", ctl)?;
@@ -145,12 +141,12 @@ pub fn compute<T: Element, U: Element>(
 mod tests {
     use super::*;
     use crate::testdata::{householder, random};
+    use embgeo_core::MatRef;
 
     fn score(a: &[f64], d1: usize, b: &[f64], d2: usize) -> Result<Linearity> {
         let n = a.len() / d1;
         compute(
-            MatRef::new(a, n, d1).unwrap(),
-            MatRef::new(b, n, d2).unwrap(),
+            Pair::new(MatRef::new(a, n, d1).unwrap(), MatRef::new(b, n, d2).unwrap()),
             &Params::default(),
             &Ctl::detached(),
         )
@@ -194,7 +190,9 @@ mod tests {
         fn call<T: Element>(&self, a: MatRef<'_, T>, b: MatRef<'_, T>, params: &serde_json::Value) -> f64 {
             // `reverse`: the fixture's B-from-A case swapped (fits A from B).
             let (a, b) = if params["reverse"] == true { (b, a) } else { (a, b) };
-            compute(a, b, &Params::default(), &Ctl::detached()).unwrap().value
+            compute(Pair::new(a, b), &Params::default(), &Ctl::detached())
+                .unwrap()
+                .value
         }
     }
 

@@ -1,5 +1,5 @@
 //! Two representations of the same items: column means and centred f64 row blocks (the input
-//! checks are `embgeo_core::check_pair`).
+//! checks are `embgeo_core::Pair::check`).
 
 use embgeo_core::{Element, MatRef};
 

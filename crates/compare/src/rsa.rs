@@ -6,7 +6,7 @@
 //! Exact when `n(n − 1)/2 ≤ maxPairs`; otherwise `maxPairs` pairs (i ≠ j, drawn uniformly with
 //! replacement from a seeded ChaCha8 stream) stand for all of them, the same pairs for A and B.
 
-use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Pair, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -178,12 +178,8 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
 /// Never on any input.
 /// # Reference
 /// scipy `pdist` + `pearsonr` / `spearmanr`; parity fixtures `compare/rsa-*` at rtol 1e-10.
-pub fn compute<T: Element, U: Element>(
-    a: MatRef<'_, T>,
-    b: MatRef<'_, U>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Rsa> {
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Rsa> {
+    let Pair { a, b } = x;
     if p.max_pairs < 2 {
         return Err(Error::OutOfRange {
             name: "maxPairs",
@@ -191,7 +187,7 @@ pub fn compute<T: Element, U: Element>(
             actual: p.max_pairs.to_string(),
         });
     }
-    embgeo_core::check_pair(a, b, 3, "RSA")?;
+    x.check(3, "RSA")?;
     let n = a.rows();
     let (na, nb) = (norms(a, p.metric, "A")?, norms(b, p.metric, "B")?);
     let all = n * (n - 1) / 2;
@@ -262,8 +258,7 @@ mod tests {
     fn rsa(a: &[f64], d1: usize, b: &[f64], d2: usize, p: &Params) -> Result<Rsa> {
         let n = a.len() / d1;
         compute(
-            MatRef::new(a, n, d1).unwrap(),
-            MatRef::new(b, n, d2).unwrap(),
+            Pair::new(MatRef::new(a, n, d1).unwrap(), MatRef::new(b, n, d2).unwrap()),
             p,
             &Ctl::detached(),
         )

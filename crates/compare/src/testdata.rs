@@ -83,7 +83,7 @@ pub fn parity(measure: &str, f: &impl PairFn) {
 }
 
 /// [`parity`] of a measure whose fixture `params` deserialise into its `Params` and whose
-/// `compute(a, b, &params, ctl)` returns a result with a `value`.
+/// `compute(Pair::new(a, b), &params, ctl)` returns a result with a `value`.
 macro_rules! parity_of {
     ($measure:literal, $params:ty, $compute:path) => {{
         struct Run;
@@ -95,7 +95,9 @@ macro_rules! parity_of {
                 params: &serde_json::Value,
             ) -> f64 {
                 let p: $params = serde_json::from_value(params.clone()).unwrap();
-                $compute(a, b, &p, &embgeo_core::Ctl::detached()).unwrap().value
+                $compute(embgeo_core::Pair::new(a, b), &p, &embgeo_core::Ctl::detached())
+                    .unwrap()
+                    .value
             }
         }
         $crate::testdata::parity($measure, &Run);

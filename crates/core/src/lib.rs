@@ -1,6 +1,7 @@
 //! Shared vocabulary of the embgeo crates.
 //!
 //! - [`MatRef`]: a borrowed, row-major `rows × cols` matrix of `f32` or `f64` ([`Element`]);
+//!   [`Pair`]: two of them describing the same items (the argument of comparison measures);
 //! - [`Error`] / [`Result`]: the one error enum, each variant carrying the numbers a user needs
 //!   and a stable [`Error::code`] matching the public API's error codes;
 //! - [`Ctl`]: how a caller steers a long computation: parallelism ([`Par`]), cancellation
@@ -18,6 +19,7 @@ mod element;
 mod error;
 mod matrix;
 mod neighbors;
+mod pair;
 
 pub mod chunks;
 pub mod dense;
@@ -27,6 +29,7 @@ pub mod scale;
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;
 pub use error::{Error, Result};
-pub use matrix::{check_data_len, check_len, check_pair, MatRef};
+pub use matrix::{check_data_len, check_len, MatRef};
 pub use neighbors::Neighbors;
+pub use pair::Pair;
 pub use scale::Scale;

@@ -136,34 +136,6 @@ impl<'a, T: Element> MatRef<'a, T> {
     }
 }
 
-/// Check two representations of the same items (`a` = `A`, `b` = `B` in messages): equal row
-/// counts, at least `needed` rows, at least one column each, no NaN/±Inf. O(n·(dA + dB)) time
-/// (the finiteness scan), no memory. The one pair check of every comparison measure.
-///
-/// # Errors
-/// `Shape` (row counts differ), `Empty` (too few rows or no columns, naming `method`),
-/// `NonFinite` (naming `A` or `B`).
-pub fn check_pair<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    needed: usize,
-    method: &'static str,
-) -> Result<()> {
-    if a.rows() != b.rows() {
-        return Err(Error::Shape {
-            what: "B.rows vs A.rows".into(),
-            expected: a.rows(),
-            actual: b.rows(),
-            fix: "the two representations must describe the same items, row by row",
-        });
-    }
-    a.require_rows("A", needed, method)?;
-    a.require_cols("A", method)?;
-    b.require_cols("B", method)?;
-    a.check_finite("A")?;
-    b.check_finite("B")
-}
-
 /// [`check_len`] of the `data` array of a `rows × cols` matrix (the messages of [`MatRef::new`]).
 ///
 /// # Errors
@@ -250,16 +222,5 @@ mod tests {
         }
         let ok = [1.0f64, f64::MAX];
         assert!(MatRef::new(&ok, 1, 2).unwrap().check_finite("X").is_ok());
-    }
-
-    #[test]
-    fn check_pair_rows_columns_finiteness() {
-        let a = MatRef::new(&[1.0f64; 6], 3, 2).unwrap();
-        let b = MatRef::new(&[1.0f32; 4], 2, 2).unwrap();
-        assert_eq!(check_pair(a, b, 2, "t").unwrap_err().code(), "ERR_SHAPE");
-        assert_eq!(check_pair(a, a, 4, "t").unwrap_err().code(), "ERR_EMPTY");
-        let nan = [1.0, f64::NAN, 0.0, 0.0, 1.0, 2.0];
-        let bad = MatRef::new(&nan, 3, 2).unwrap();
-        assert_eq!(check_pair(a, bad, 2, "t").unwrap_err().code(), "ERR_NON_FINITE");
     }
 }

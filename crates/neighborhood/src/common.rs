@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
+use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Pair, Result, Scale};
 use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
 use embgeo_knn::Metric;
 
@@ -33,7 +33,7 @@ fn check_k(k: usize, n: usize) -> Result<()> {
 
 /// Two representations checked for a neighbourhood measure, with their exact keys and the
 /// `k` nearest neighbours of every row in each.
-pub(crate) struct Pair<'a, TA: Element, TB: Element> {
+pub(crate) struct Graphs<'a, TA: Element, TB: Element> {
     /// A, ready for exact keys.
     pub(crate) a: Keyed<'a, TA>,
     /// B, ready for exact keys.
@@ -44,20 +44,20 @@ pub(crate) struct Pair<'a, TA: Element, TB: Element> {
     pub(crate) knn_b: Neighbors,
 }
 
-impl<'a, TA: Element, TB: Element> Pair<'a, TA, TB> {
-    /// [`check_pair`], [`check_k`], [`Keyed::new`] and [`neighbours`] of both sides.
+impl<'a, TA: Element, TB: Element> Graphs<'a, TA, TB> {
+    /// [`Pair::check`], [`check_k`], [`Keyed::new`] and [`neighbours`] of both sides.
     ///
     /// # Errors
     /// As those functions, and `Cancelled`.
     pub(crate) fn new(
-        a: MatRef<'a, TA>,
-        b: MatRef<'a, TB>,
+        x: Pair<'a, TA, TB>,
         k: usize,
         metric: Metric,
         method: &'static str,
         ctl: &Ctl<'_>,
     ) -> Result<Self> {
-        embgeo_core::check_pair(a, b, 2, method)?;
+        x.check(2, method)?;
+        let Pair { a, b } = x;
         check_k(k, a.rows())?;
         Ok(Self {
             a: Keyed::new(a, metric, "A")?,

@@ -13,10 +13,10 @@
 //! f64 keys, ties to the lower index (`DADApy` inherits scikit-learn's sort order).
 
 use embgeo_core::chunks::map_chunks;
-use embgeo_core::{Ctl, Element, MatRef, Neighbors, Result};
+use embgeo_core::{Ctl, Element, Neighbors, Pair, Result};
 use embgeo_knn::Metric;
 
-use crate::common::{chunk_rows, Keyed, Pair};
+use crate::common::{chunk_rows, Graphs, Keyed};
 
 /// Options (camelCase from the binding; defaults = `DADApy`'s `k = 1`, euclidean).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -70,13 +70,9 @@ pub struct Imbalance {
 /// Never on any input; a panic is a bug.
 /// # Reference
 /// `DADApy` 0.3.4 (see the module docs); fixtures `neighborhood/imbalance-*` at rtol 1e-10.
-pub fn compute<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Imbalance> {
-    let pair = Pair::new(a, b, p.k, p.metric, "information imbalance", ctl)?;
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Imbalance> {
+    let Pair { a, b } = x;
+    let pair = Graphs::new(x, p.k, p.metric, "information imbalance", ctl)?;
     let n = a.rows();
     let sum_ab = rank_sum(&pair.knn_a, &pair.b, b.cols(), ctl)?;
     let sum_ba = rank_sum(&pair.knn_b, &pair.a, a.cols(), ctl)?;
@@ -144,6 +140,7 @@ fn row_rank_sum(
 #[allow(clippy::float_cmp)] // exact values are what these tests check
 mod tests {
     use super::*;
+    use embgeo_core::MatRef;
 
     fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
         (0..n * d)
@@ -178,8 +175,10 @@ mod tests {
             let p = Params { k, metric };
             let ctl = Ctl::detached();
             let r = compute(
-                MatRef::from_flat(&a, 5).unwrap(),
-                MatRef::from_flat(&b, 3).unwrap(),
+                Pair::new(
+                    MatRef::from_flat(&a, 5).unwrap(),
+                    MatRef::from_flat(&b, 3).unwrap(),
+                ),
                 &p,
                 &ctl,
             )
@@ -195,8 +194,7 @@ mod tests {
         let a = data(30, 4, 1.0);
         let m = MatRef::from_flat(&a, 4).unwrap();
         let r = compute(
-            m,
-            m,
+            Pair::new(m, m),
             &Params {
                 k: 3,
                 metric: Metric::Euclidean,
@@ -215,8 +213,10 @@ mod tests {
         let b = [0.0, 0.0, 1.0, 0.0, -1.0, 0.0];
         let ctl = Ctl::detached();
         let r = compute(
-            MatRef::from_flat(&a, 2).unwrap(),
-            MatRef::from_flat(&b, 2).unwrap(),
+            Pair::new(
+                MatRef::from_flat(&a, 2).unwrap(),
+                MatRef::from_flat(&b, 2).unwrap(),
+            ),
             &Params::default(),
             &ctl,
         )
@@ -232,11 +232,15 @@ mod tests {
         let b = data(4, 2, 0.0);
         let ctl = Ctl::detached();
         let ma = MatRef::from_flat(&a, 2).unwrap();
-        let e = compute(ma, MatRef::from_flat(&b, 2).unwrap(), &Params::default(), &ctl).unwrap_err();
+        let e = compute(
+            Pair::new(ma, MatRef::from_flat(&b, 2).unwrap()),
+            &Params::default(),
+            &ctl,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_SHAPE");
         let e = compute(
-            ma,
-            ma,
+            Pair::new(ma, ma),
             &Params {
                 k: 5,
                 metric: Metric::Euclidean,
@@ -247,15 +251,19 @@ mod tests {
         assert_eq!(e.code(), "ERR_K_TOO_LARGE");
         let mut nan = a.clone();
         nan[3] = f64::NAN;
-        let e = compute(ma, MatRef::from_flat(&nan, 2).unwrap(), &Params::default(), &ctl).unwrap_err();
+        let e = compute(
+            Pair::new(ma, MatRef::from_flat(&nan, 2).unwrap()),
+            &Params::default(),
+            &ctl,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_NON_FINITE");
         assert!(e.to_string().contains("B contains NaN at row 1, column 1"), "{e}");
         let mut zero = a.clone();
         zero[2] = 0.0;
         zero[3] = 0.0;
         let e = compute(
-            MatRef::from_flat(&zero, 2).unwrap(),
-            ma,
+            Pair::new(MatRef::from_flat(&zero, 2).unwrap(), ma),
             &Params {
                 k: 1,
                 metric: Metric::Cosine,
@@ -290,7 +298,9 @@ mod tests {
         flag.cancel();
         let ctl = Ctl::new(embgeo_core::Par::Seq, &flag, &embgeo_core::NoProgress);
         assert_eq!(
-            compute(m, m, &Params::default(), &ctl).unwrap_err().code(),
+            compute(Pair::new(m, m), &Params::default(), &ctl)
+                .unwrap_err()
+                .code(),
             "ABORT_ERR"
         );
     }

@@ -14,10 +14,10 @@
 mod cknna;
 
 use embgeo_core::chunks::map_chunks;
-use embgeo_core::{Ctl, Element, MatRef, Result};
+use embgeo_core::{Ctl, Element, Pair, Result};
 use embgeo_knn::Metric;
 
-use crate::common::{chunk_rows, Keyed, Pair};
+use crate::common::{chunk_rows, Graphs, Keyed};
 
 /// Options (camelCase from the binding; defaults = the repository's usage: k = 10, cosine).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -73,13 +73,9 @@ pub struct Mutual {
 /// # Reference
 /// platonic-rep `mutual_knn` / `cknna` (numpy transcription in
 /// `scripts/reference/neighborhood.py`); fixtures `neighborhood/mutual-*` at rtol 1e-10.
-pub fn compute<TA: Element, TB: Element>(
-    a: MatRef<'_, TA>,
-    b: MatRef<'_, TB>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Mutual> {
-    let pair = Pair::new(a, b, p.k, p.metric, "mutual k-NN", ctl)?;
+pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Mutual> {
+    let Pair { a, b } = x;
+    let pair = Graphs::new(x, p.k, p.metric, "mutual k-NN", ctl)?;
     let (n, k) = (a.rows(), p.k);
     let sets_a = sorted_sets(&pair.knn_a.indices, k);
     let sets_b = sorted_sets(&pair.knn_b.indices, k);
@@ -156,6 +152,7 @@ fn kernel_values<T: Element>(
 #[allow(clippy::float_cmp)] // exact values are what these tests check
 mod tests {
     use super::*;
+    use embgeo_core::MatRef;
 
     fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
         (0..n * d)
@@ -168,7 +165,7 @@ mod tests {
         let a = data(50, 6, 0.0);
         let m = MatRef::from_flat(&a, 6).unwrap();
         for metric in [Metric::Cosine, Metric::Euclidean, Metric::Dot] {
-            let r = compute(m, m, &Params { k: 5, metric }, &Ctl::detached()).unwrap();
+            let r = compute(Pair::new(m, m), &Params { k: 5, metric }, &Ctl::detached()).unwrap();
             assert_eq!(r.value, 1.0, "{metric:?}");
             assert!(r.jaccard.iter().all(|&j| j == 1.0));
             assert!((r.cknna - 1.0).abs() < 1e-12, "{metric:?}: {}", r.cknna);
@@ -187,8 +184,8 @@ mod tests {
         };
         let ctl = Ctl::detached();
         let ma = MatRef::from_flat(&a, 5).unwrap();
-        let x = compute(ma, MatRef::from_flat(&bf, 3).unwrap(), &p, &ctl).unwrap();
-        let y = compute(ma, MatRef::from_flat(&b64, 3).unwrap(), &p, &ctl).unwrap();
+        let x = compute(Pair::new(ma, MatRef::from_flat(&bf, 3).unwrap()), &p, &ctl).unwrap();
+        let y = compute(Pair::new(ma, MatRef::from_flat(&b64, 3).unwrap()), &p, &ctl).unwrap();
         assert_eq!(x, y);
     }
 
@@ -199,8 +196,10 @@ mod tests {
         let b = [0.0, 1.0, 2.0, 3.0, 10.0, 11.0];
         let ctl = Ctl::detached();
         let r = compute(
-            MatRef::from_flat(&a, 1).unwrap(),
-            MatRef::from_flat(&b, 1).unwrap(),
+            Pair::new(
+                MatRef::from_flat(&a, 1).unwrap(),
+                MatRef::from_flat(&b, 1).unwrap(),
+            ),
             &Params {
                 k: 1,
                 metric: Metric::Euclidean,
@@ -221,8 +220,13 @@ mod tests {
             MatRef::from_flat(&b, 4).unwrap(),
         );
         let p = Params::default();
-        let par = compute(ma, mb, &p, &Ctl::detached()).unwrap();
-        let seq = compute(ma, mb, &p, &Ctl::detached().with_par(embgeo_core::Par::Seq)).unwrap();
+        let par = compute(Pair::new(ma, mb), &p, &Ctl::detached()).unwrap();
+        let seq = compute(
+            Pair::new(ma, mb),
+            &p,
+            &Ctl::detached().with_par(embgeo_core::Par::Seq),
+        )
+        .unwrap();
         assert_eq!(par, seq);
         assert!(par.cknna.is_finite());
     }
@@ -232,8 +236,7 @@ mod tests {
         let a = data(6, 2, 0.0);
         let m = MatRef::from_flat(&a, 2).unwrap();
         let e = compute(
-            m,
-            m,
+            Pair::new(m, m),
             &Params {
                 k: 6,
                 metric: Metric::Cosine,

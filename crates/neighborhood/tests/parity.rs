@@ -75,7 +75,7 @@ fn information_imbalance_matches_dadapy() {
         let rtol = fx["rtol"].as_f64().unwrap();
         let p: embgeo_neighborhood::imbalance::Params = options(&fx);
         let r = with_pair!(&fx["input"]["a"], &fx["input"]["b"], |a, b| {
-            embgeo_neighborhood::imbalance::compute(a, b, &p, &ctl).unwrap()
+            embgeo_neighborhood::imbalance::compute(embgeo_core::Pair::new(a, b), &p, &ctl).unwrap()
         });
         close(
             &name,
@@ -101,7 +101,7 @@ fn mutual_knn_and_cknna_match_the_platonic_definitions() {
         let rtol = fx["rtol"].as_f64().unwrap();
         let p: embgeo_neighborhood::mutual::Params = options(&fx);
         let r = with_pair!(&fx["input"]["a"], &fx["input"]["b"], |a, b| {
-            embgeo_neighborhood::mutual::compute(a, b, &p, &ctl).unwrap()
+            embgeo_neighborhood::mutual::compute(embgeo_core::Pair::new(a, b), &p, &ctl).unwrap()
         });
         let e = &fx["expected"];
         let want: Vec<u32> = nums(&e["intersections"]).iter().map(|&v| v as u32).collect();

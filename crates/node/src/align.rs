@@ -24,8 +24,8 @@ pub struct ProcrustesOut {
 pair_fn!(
     #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
     procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
-    "Promise<ProcrustesOut>", |a, b, p, ctl| {
-        let r = procrustes::compute(a, b, p, ctl)?;
+    "Promise<ProcrustesOut>", |x, p, ctl| {
+        let r = procrustes::compute(x, p, ctl)?;
         Ok(ProcrustesOut {
             distance: r.distance,
             angular: r.angular,
@@ -56,8 +56,8 @@ pub struct CcaOut {
 pair_fn!(
     #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
     cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
-    "Promise<CcaOut>", |a, b, p, ctl| {
-        let r = cca::compute(a, b, p, ctl)?;
+    "Promise<CcaOut>", |x, p, ctl| {
+        let r = cca::compute(x, p, ctl)?;
         Ok(CcaOut {
             value: r.value,
             correlations: r.correlations.into(),

@@ -33,8 +33,8 @@ pair_fn!(
     #[doc = " CKA of two representations of the same items (`embgeo_compare::cka`)."]
     cka_sync, cka, Cka(cka::Params,
     "{ kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }") -> CkaOut,
-    "Promise<CkaOut>", |a, b, p, ctl| {
-        let c = cka::compute(a, b, p, ctl)?;
+    "Promise<CkaOut>", |x, p, ctl| {
+        let c = cka::compute(x, p, ctl)?;
         let route = match c.route {
             cka::Route::Features => "features",
             cka::Route::Gram => "gram",
@@ -64,8 +64,8 @@ pub struct LinearityOut {
 pair_fn!(
     #[doc = " Linearity score of B given A (`embgeo_compare::linearity`)."]
     linearity_sync, linearity, Linearity(linearity::Params, "{}") -> LinearityOut,
-    "Promise<LinearityOut>", |a, b, p, ctl| {
-        let l = linearity::compute(a, b, p, ctl)?;
+    "Promise<LinearityOut>", |x, p, ctl| {
+        let l = linearity::compute(x, p, ctl)?;
         Ok(LinearityOut { value: l.value, feature_route: l.feature_route, rank: to_u32(l.rank)? })
     }
 );
@@ -84,8 +84,8 @@ pair_fn!(
     #[doc = " RSA of two representations of the same items (`embgeo_compare::rsa`)."]
     rsa_sync, rsa, Rsa(rsa::Params,
     "{ metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }") -> RsaOut,
-    "Promise<RsaOut>", |a, b, p, ctl| {
-        let r = rsa::compute(a, b, p, ctl)?;
+    "Promise<RsaOut>", |x, p, ctl| {
+        let r = rsa::compute(x, p, ctl)?;
         Ok(RsaOut { value: r.value, pairs: r.pairs as f64, sampled: r.sampled, params: effective(p)? })
     }
 );
@@ -94,7 +94,7 @@ pair_fn!(
     #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]
     relative_representation_sync, relative_representation,
     Relative(relative::Params, "{ metric?: 'cosine' | 'dot' | 'euclidean' }") -> Rows as "Float32Array | Float64Array",
-    "Promise<Float32Array | Float64Array>", |x, anchors, p, ctl| {
-        relative::compute(x, anchors, p, ctl).map(rows_out)
+    "Promise<Float32Array | Float64Array>", |x, p, ctl| {
+        relative::compute(x.a, x.b, p, ctl).map(rows_out)
     }
 );

@@ -22,8 +22,8 @@ pair_fn!(
     #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
     information_imbalance_sync, information_imbalance,
     Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
-    "Promise<ImbalanceOut>", |a, b, p, ctl| {
-        let r = imbalance::compute(a, b, p, ctl)?;
+    "Promise<ImbalanceOut>", |x, p, ctl| {
+        let r = imbalance::compute(x, p, ctl)?;
         Ok(ImbalanceOut {
             a_to_b: r.a_to_b,
             b_to_a: r.b_to_a,
@@ -48,8 +48,8 @@ pair_fn!(
     #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
     mutual_knn_sync, mutual_knn,
     MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
-    "Promise<MutualKnnOut>", |a, b, p, ctl| {
-        let r = mutual::compute(a, b, p, ctl)?;
+    "Promise<MutualKnnOut>", |x, p, ctl| {
+        let r = mutual::compute(x, p, ctl)?;
         Ok(MutualKnnOut {
             value: r.value,
             cknna: r.cknna,

@@ -1,7 +1,7 @@
 //! Functions of two matrices describing the same items (representation comparison): the job
 //! both twins share and [`pair_fn!`], the pair counterpart of [`crate::matrix_fn!`].
 
-use embgeo_core::{Ctl, Element, MatRef, Result};
+use embgeo_core::{Ctl, Element, MatRef, Pair, Result};
 
 use crate::input::{on_matrix, Data, OnMatrix};
 use crate::task::Job;
@@ -15,8 +15,7 @@ pub trait PairFn: Send + Sync + 'static {
     type Output: Send;
     /// The one call into numerics.
     fn call<TA: Element, TB: Element>(
-        a: MatRef<'_, TA>,
-        b: MatRef<'_, TB>,
+        x: Pair<'_, TA, TB>,
         p: &Self::Params,
         ctl: &Ctl<'_>,
     ) -> Result<Self::Output>;
@@ -38,7 +37,7 @@ struct WithA<'j, F: PairFn, TA: Element>(MatRef<'j, TA>, &'j F::Params, &'j Ctl<
 impl<F: PairFn, TA: Element> OnMatrix for WithA<'_, F, TA> {
     type Output = F::Output;
     fn call<TB: Element>(self, b: MatRef<'_, TB>) -> Result<F::Output> {
-        F::call(self.0, b, self.1, self.2)
+        F::call(Pair::new(self.0, b), self.1, self.2)
     }
 }
 
@@ -59,12 +58,12 @@ impl<F: PairFn> Job for PairJob<'_, F> {
     }
 }
 
-/// A [`PairFn`] named `$f` (`$params` options typed `$opts` in TS; `|a, b, p, ctl| body` its one
+/// A [`PairFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
 /// call) and its sync/async twins taking `(a, aCols, b, bCols, options)`; `as "T"` as in [`crate::twins!`].
 #[macro_export]
 macro_rules! pair_fn {
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty $(as $sync_ts:literal)?,
-     $promise:literal, |$a:ident, $b:ident, $p:pat, $ctl:ident| $body:block) => {
+     $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
         /// The call of a pair function.
         pub struct $f;
 
@@ -72,8 +71,7 @@ macro_rules! pair_fn {
             type Params = $params;
             type Output = $out;
             fn call<TA: embgeo_core::Element, TB: embgeo_core::Element>(
-                $a: embgeo_core::MatRef<'_, TA>,
-                $b: embgeo_core::MatRef<'_, TB>,
+                $x: embgeo_core::Pair<'_, TA, TB>,
                 $p: &$params,
                 $ctl: &embgeo_core::Ctl<'_>,
             ) -> embgeo_core::Result<$out> $body

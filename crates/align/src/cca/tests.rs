@@ -1,6 +1,6 @@
 use super::*;
 use crate::testdata::{times, uniform};
-use embgeo_core::Par;
+use embgeo_core::{MatRef, Par};
 
 fn m(x: &[f64], d: usize) -> MatRef<'_, f64> {
     MatRef::from_flat(x, d).unwrap()
@@ -11,7 +11,7 @@ fn run(a: &[f64], da: usize, b: &[f64], db: usize, variant: Variant) -> Cca {
         variant,
         ..Params::default()
     };
-    compute(m(a, da), m(b, db), &p, &Ctl::detached()).unwrap()
+    compute(Pair::new(m(a, da), m(b, db)), &p, &Ctl::detached()).unwrap()
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn svcca_keeps_fewer_directions_and_pwcca_weights_sum_to_one() {
         variant: Variant::Svcca,
         variance_kept: 0.5,
     };
-    let s = compute(m(&a, 10), m(&b, 8), &p, &Ctl::detached()).unwrap();
+    let s = compute(Pair::new(m(&a, 10), m(&b, 8)), &p, &Ctl::detached()).unwrap();
     assert!(s.kept[0] < 10 && s.kept[1] < 8, "{:?}", s.kept);
     let w = run(&a, 10, &b, 8, Variant::Pwcca);
     assert_eq!(w.weights.len(), 8);
@@ -64,8 +64,13 @@ fn bit_identical_for_every_thread_count() {
         variant: Variant::Pwcca,
         ..Params::default()
     };
-    let seq = compute(m(&a, 30), m(&b, 50), &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-    let par = compute(m(&a, 30), m(&b, 50), &p, &Ctl::detached()).unwrap();
+    let seq = compute(
+        Pair::new(m(&a, 30), m(&b, 50)),
+        &p,
+        &Ctl::detached().with_par(Par::Seq),
+    )
+    .unwrap();
+    let par = compute(Pair::new(m(&a, 30), m(&b, 50)), &p, &Ctl::detached()).unwrap();
     assert_eq!(seq, par);
 }
 
@@ -79,11 +84,13 @@ fn bad_input_gets_coded_errors() {
             ..Params::default()
         };
         assert_eq!(
-            compute(m(&a, 2), m(&a, 2), &p, &ctl).unwrap_err().code(),
+            compute(Pair::new(m(&a, 2), m(&a, 2)), &p, &ctl)
+                .unwrap_err()
+                .code(),
             "ERR_OUT_OF_RANGE"
         );
     }
     let c = [2.0; 10];
-    let e = compute(m(&c, 1), m(&a, 2), &Params::default(), &ctl).unwrap_err();
+    let e = compute(Pair::new(m(&c, 1), m(&a, 2)), &Params::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_DEGENERATE");
 }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::testdata::{times, uniform};
-use embgeo_core::Par;
+use embgeo_core::{MatRef, Par};
 
 fn m(x: &[f64], d: usize) -> MatRef<'_, f64> {
     MatRef::from_flat(x, d).unwrap()
@@ -16,7 +16,7 @@ fn householder(d: usize, seed: u64) -> Vec<f64> {
 }
 
 fn run(a: &[f64], da: usize, b: &[f64], db: usize, alpha: f64) -> Procrustes {
-    compute(m(a, da), m(b, db), &Params { alpha }, &Ctl::detached()).unwrap()
+    compute(Pair::new(m(a, da), m(b, db)), &Params { alpha }, &Ctl::detached()).unwrap()
 }
 
 #[test]
@@ -72,8 +72,13 @@ fn bit_identical_for_every_thread_count() {
     let a = uniform(n, 40, 7);
     let b = uniform(n, 70, 8);
     let p = Params { alpha: 0.25 };
-    let seq = compute(m(&a, 40), m(&b, 70), &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
-    let par = compute(m(&a, 40), m(&b, 70), &p, &Ctl::detached()).unwrap();
+    let seq = compute(
+        Pair::new(m(&a, 40), m(&b, 70)),
+        &p,
+        &Ctl::detached().with_par(Par::Seq),
+    )
+    .unwrap();
+    let par = compute(Pair::new(m(&a, 40), m(&b, 70)), &p, &Ctl::detached()).unwrap();
     assert_eq!(seq, par);
 }
 
@@ -85,8 +90,7 @@ fn f32_input_is_accumulated_in_f64() {
     let a64: Vec<f64> = a32.iter().map(|&v| f64::from(v)).collect();
     let p = Params::default();
     let r32 = compute(
-        MatRef::from_flat(&a32, 3).unwrap(),
-        m(&b, 3),
+        Pair::new(MatRef::from_flat(&a32, 3).unwrap(), m(&b, 3)),
         &p,
         &Ctl::detached(),
     )
@@ -100,13 +104,13 @@ fn bad_input_gets_coded_errors() {
     let a = uniform(10, 2, 1);
     let ctl = Ctl::detached();
     for alpha in [-0.1, 1.5, f64::NAN] {
-        let e = compute(m(&a, 2), m(&a, 2), &Params { alpha }, &ctl).unwrap_err();
+        let e = compute(Pair::new(m(&a, 2), m(&a, 2)), &Params { alpha }, &ctl).unwrap_err();
         assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
     }
     let c = [1.0; 20];
-    let e = compute(m(&a, 2), m(&c, 2), &Params::default(), &ctl).unwrap_err();
+    let e = compute(Pair::new(m(&a, 2), m(&c, 2)), &Params::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_DEGENERATE", "{e}");
     assert!(e.to_string().starts_with("B is constant"), "{e}");
-    let e = compute(m(&a, 2), m(&a[..18], 2), &Params::default(), &ctl).unwrap_err();
+    let e = compute(Pair::new(m(&a, 2), m(&a[..18], 2)), &Params::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_SHAPE");
 }

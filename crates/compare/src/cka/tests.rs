@@ -4,8 +4,7 @@ use crate::testdata::{householder, random};
 fn cka(a: &[f64], d1: usize, b: &[f64], d2: usize, p: &Params) -> Result<Cka> {
     let n = a.len() / d1;
     compute(
-        MatRef::new(a, n, d1).unwrap(),
-        MatRef::from_flat(b, d2).unwrap(),
+        Pair::new(MatRef::new(a, n, d1).unwrap(), MatRef::from_flat(b, d2).unwrap()),
         p,
         &Ctl::detached(),
     )
@@ -148,13 +147,18 @@ fn bit_identical_for_any_thread_count() {
     let xm = MatRef::new(&x, n, d1).unwrap();
     let ym = MatRef::new(&y, n, d2).unwrap();
     let p = params(Kernel::Linear, true);
-    let seq = compute(xm, ym, &p, &Ctl::detached().with_par(embgeo_core::Par::Seq)).unwrap();
+    let seq = compute(
+        Pair::new(xm, ym),
+        &p,
+        &Ctl::detached().with_par(embgeo_core::Par::Seq),
+    )
+    .unwrap();
     for threads in [2, 3] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        let par = pool.install(|| compute(xm, ym, &p, &Ctl::detached()).unwrap());
+        let par = pool.install(|| compute(Pair::new(xm, ym), &p, &Ctl::detached()).unwrap());
         assert_eq!(seq, par, "threads = {threads}");
     }
 }
