@@ -171,6 +171,22 @@ describe('commands', () => {
     expect(text.stdout).toMatch(/intrinsic dimension\s+TwoNN/)
     expect(text.stdout).toContain('seeded subsample')
   })
+
+  it('analyze --queries adds query difficulty and hubness reduction (JSON, text, report); not with --demo', () => {
+    const html = join(dir, 'queries.html')
+    const r = cli('analyze', join(dir, 'sphere.npy'), '--queries', join(dir, 'sphere.npy'), '--max-queries', '50', '--json', '--html', html)
+    expect(r.code, r.stderr).toBe(0)
+    const a = JSON.parse(r.stdout) as Analysis
+    expect(a.queries).toMatchObject({ name: join(dir, 'sphere.npy'), rows: 50, totalRows: 600, subsampled: true, k: 20 })
+    expect(a.queries!.hubnessReduction.methods).toHaveLength(5)
+    expect(leaves(a).filter(([, v]) => v === null)).toEqual([])
+    expect(readFileSync(html, 'utf8')).toContain('<figure id="plot-query-lid">')
+    const text = cli('analyze', join(dir, 'sphere.npy'), '--queries', join(dir, 'sphere.npy'), '--max-queries', '50')
+    expect(text.stdout).toMatch(/query difficulty \(k=20\)\s+LID median/)
+    expect(text.stdout).toMatch(/hubness reduction \(k=10\)\s+skewness .* plain → mutualProximity/)
+    expect(cli('analyze', join(dir, 'sphere.npy'), '--queries', join(dir, 'x.npy'), '--json').code).toBe(4)
+    expect(cli('analyze', '--demo', '--queries', join(dir, 'x.npy')).code).toBe(2)
+  })
 })
 
 describe('exit codes', () => {

@@ -6,15 +6,11 @@
  * differ. Each measure has a Promise twin (embgeo's pool, cancellable, with progress) and a Sync
  * twin.
  */
-import { toPair, type DenseMatrix, type MatrixLike } from './input.js'
+import type { DenseMatrix, MatrixLike } from './input.js'
 import { native } from './native.js'
-import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
-
-/** Validate `options` of `fn` against `table` (plus signal/onProgress for the async twin). */
-function options<T extends object>(fn: string, o: unknown, table: Constraints, async: boolean): T & RunOptions {
-  return validateOptions<T & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
-}
+import { pairAsync, pairSync, preparePair } from './pair.js'
+import { rejecting, type RunOptions } from './run.js'
+import { is, type Constraints } from './validate.js'
 
 /** Shapes of the pair, reported in every result's `diagnostics`. */
 interface PairShape {
@@ -60,12 +56,6 @@ export interface ProcrustesResult {
 
 const PROCRUSTES: Constraints = { alpha: is.num({ min: 0, max: 1 }) }
 
-function prepareProcrustes(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean) {
-  const { signal, onProgress, ...opts } = options<ProcrustesOptions>(fn, o, PROCRUSTES, async)
-  const [a, b] = toPair(A, B)
-  return { a, b, opts, run: { signal, onProgress } }
-}
-
 type NativeProcrustes = ReturnType<ReturnType<typeof native>['procrustesSync']>
 
 function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): ProcrustesResult {
@@ -96,17 +86,15 @@ function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): 
  */
 export function procrustes(A: MatrixLike, B: MatrixLike, options?: ProcrustesOptions & RunOptions): Promise<ProcrustesResult> {
   return rejecting(() => {
-    const { a, b, opts, run } = prepareProcrustes('procrustes', A, B, options, true)
-    return runAsync(run, [a.data, b.data] as const, (control, [da, db]) =>
-      native().procrustes(da, a.cols, db, b.cols, opts, control),
-    ).then((r) => finishProcrustes(a, b, r))
+    const p = preparePair<ProcrustesOptions>('procrustes', A, B, options, PROCRUSTES, true)
+    return pairAsync(p, native().procrustes).then((r) => finishProcrustes(p.a, p.b, r))
   })
 }
 
 /** {@link procrustes} on the calling thread (blocks it; typed-array input is read in place). */
 export function procrustesSync(A: MatrixLike, B: MatrixLike, options?: ProcrustesOptions): ProcrustesResult {
-  const { a, b, opts } = prepareProcrustes('procrustesSync', A, B, options, false)
-  return finishProcrustes(a, b, runSync(() => native().procrustesSync(a.data, a.cols, b.data, b.cols, opts)))
+  const p = preparePair<ProcrustesOptions>('procrustesSync', A, B, options, PROCRUSTES, false)
+  return finishProcrustes(p.a, p.b, pairSync(p, native().procrustesSync))
 }
 
 // ------------------------------------------------------------------------------------------- cca
@@ -146,12 +134,6 @@ const CCA: Constraints = {
   varianceKept: is.num({ min: 0, max: 1, minOpen: true }),
 }
 
-function prepareCca(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean) {
-  const { signal, onProgress, ...opts } = options<CcaOptions>(fn, o, CCA, async)
-  const [a, b] = toPair(A, B)
-  return { a, b, opts, run: { signal, onProgress } }
-}
-
 type NativeCca = ReturnType<ReturnType<typeof native>['ccaSync']>
 
 function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
@@ -177,15 +159,13 @@ function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
  */
 export function cca(A: MatrixLike, B: MatrixLike, options?: CcaOptions & RunOptions): Promise<CcaResult> {
   return rejecting(() => {
-    const { a, b, opts, run } = prepareCca('cca', A, B, options, true)
-    return runAsync(run, [a.data, b.data] as const, (control, [da, db]) => native().cca(da, a.cols, db, b.cols, opts, control)).then(
-      (r) => finishCca(a, b, r),
-    )
+    const p = preparePair<CcaOptions>('cca', A, B, options, CCA, true)
+    return pairAsync(p, native().cca).then((r) => finishCca(p.a, p.b, r))
   })
 }
 
 /** {@link cca} on the calling thread (blocks it; typed-array input is read in place). */
 export function ccaSync(A: MatrixLike, B: MatrixLike, options?: CcaOptions): CcaResult {
-  const { a, b, opts } = prepareCca('ccaSync', A, B, options, false)
-  return finishCca(a, b, runSync(() => native().ccaSync(a.data, a.cols, b.data, b.cols, opts)))
+  const p = preparePair<CcaOptions>('ccaSync', A, B, options, CCA, false)
+  return finishCca(p.a, p.b, pairSync(p, native().ccaSync))
 }

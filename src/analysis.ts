@@ -66,6 +66,55 @@ export interface ScalingCurve {
   sizes: number[]
 }
 
+/** Hubness of a set of k-NN lists, as the report shows it (see `Hubness` in the metrics API). */
+export interface HubnessSummary {
+  /** Fisher–Pearson skewness of the k-occurrences (biased). */
+  skewness: number
+  /** Robin Hood index in [0, 1): share of occurrences to move for an even graph. */
+  robinhood: number
+  /** Points with k-occurrence ≥ 2k, and points in no list. */
+  hubs: number
+  antiHubs: number
+  /** Largest k-occurrence. */
+  maxOccurrence: number
+  /** Share of the list slots taken by hubs. */
+  hubOccurrence: number
+}
+
+/** A distribution of per-query values: summary of the finite ones, their histogram, how many were not finite. */
+export type QueryValues = Summary & { histogram: Histogram; nonFinite: number }
+
+/**
+ * The search geometry of a query set against the analysed set (`analyze(X, { queries })`): the
+ * corpus is the neighbour sample of {@link Analysis.sample} (unit rows under cosine), the queries a
+ * seeded sample of at most `maxQueries` rows, treated the same way.
+ */
+export interface QueryGeometry {
+  /** Label of the query set (e.g. its file name). */
+  name: string
+  /** Query rows used, rows given, and whether a seeded sample was taken. */
+  rows: number
+  totalRows: number
+  subsampled: boolean
+  /** Neighbours of the difficulty measures (LID and contrast at k, expansion at 2k). */
+  k: number
+  /** Query LID (Levina–Bickel MLE of the k nearest corpus distances). */
+  lid: QueryValues
+  /** Relative contrast at k: mean distance to the corpus / k-th neighbour distance (He et al. 2012). */
+  relativeContrast: QueryValues
+  /** Expansion: 2k-th / k-th neighbour distance (Aumüller & Ceccarello 2019). */
+  expansion: QueryValues
+  /**
+   * Hubness of the queries' k-NN lists over the corpus sample, plain (`before`) and re-ranked by
+   * each hubness-reduction method of `reduceHubness` (exact over the whole corpus sample).
+   */
+  hubnessReduction: {
+    k: number
+    before: HubnessSummary
+    methods: Array<{ method: string; neighbors: number; after: HubnessSummary; seconds: number }>
+  }
+}
+
 /** Everything `analyze` measures. */
 export interface Analysis {
   schema: 'embgeo.analysis/1'
@@ -169,6 +218,8 @@ export interface Analysis {
     /** Optional per-row labels (e.g. text snippets or class ids), same length as x. */
     labels?: string[]
   }
+  /** Search geometry of the query set, when `analyze` was given `queries`. */
+  queries?: QueryGeometry
   /** Wall-clock seconds per stage, and the versions that produced this. */
   timings: Record<string, number>
   versions: { package: string; native: string; knnKernel?: string; threads: number }

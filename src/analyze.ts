@@ -5,6 +5,7 @@
  * 2-D PCA projection — as plain JSON ({@link Analysis}) for `embgeo analyze` and its HTML report.
  */
 import type { Analysis, IdEstimate, ScalingCurve } from './analysis.js'
+import { queryGeometry } from './analyze-queries.js'
 import { embgeoError } from './errors.js'
 import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
 import { gride, idScaling, localId, mle, twoNN, type IdResult, type IdScalingResult } from './intdim.js'
@@ -47,9 +48,21 @@ export interface AnalyzeOptions extends RunOptions {
   description?: string
   /** One label per input row, shown as tooltips in the scatter (e.g. the sentences). */
   labels?: readonly string[]
+  /**
+   * Queries to search the set with (same columns as X): adds {@link Analysis.queries}, their
+   * difficulty (query LID, relative contrast, expansion) and the hubness of their k-NN lists with
+   * and without each hubness-reduction method, against the neighbour sample of X.
+   */
+  queries?: MatrixLike
+  /** Query rows used (seeded subsample beyond it); default 2000. */
+  maxQueries?: number
+  /** Label of the query set in the report; default 'queries'. */
+  queriesName?: string
 }
 
 const STAGES = ['duplicates', 'anisotropy', 'spectrum', 'projection', 'neighbours', 'intrinsic dimension', 'ID vs scale', 'local ID', 'hubness']
+/** The stages added by `queries`. */
+const QUERY_STAGES = ['query difficulty', 'hubness reduction']
 
 /** The constraints of {@link AnalyzeOptions}. */
 const ANALYZE_OPTIONS: Constraints = {
@@ -66,6 +79,9 @@ const ANALYZE_OPTIONS: Constraints = {
   intrinsicDimension: is.positive,
   description: is.string,
   labels: is.custom,
+  queries: is.custom,
+  maxQueries: is.int(1),
+  queriesName: is.string,
 }
 
 /** Rows scaled to unit length, in f64, on embgeo's pool (Rust: `embgeo_metrics::norms::unit_rows`). */
@@ -146,8 +162,12 @@ function thin(x: ArrayLike<number>, y: ArrayLike<number>, m: number): { x: numbe
  * Stages run one after the other on embgeo's pool; `onProgress` receives `{ phase, completed, total }`
  * with the stage name and the stage count.
  *
+ * With `queries`, adds {@link Analysis.queries} (see `analyze-queries.ts`): two more stages, one
+ * O(q·n·d) difficulty pass and five exact hubness reductions against the neighbour sample.
+ *
  * @param X n × d, n ≥ 8 rows.
- * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (n < 8), ERR_NON_FINITE, ERR_OUT_OF_RANGE,
+ * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE (also queries of another width), ERR_EMPTY (n < 8, no
+ *   query rows), ERR_NON_FINITE, ERR_OUT_OF_RANGE,
  *   ERR_DEGENERATE (fewer than 8 distinct rows, all rows identical, fewer than 2 non-zero rows,
  *   covariance overflow), ABORT_ERR
  */
@@ -164,12 +184,18 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length !== m.rows)) {
     throw embgeoError('ERR_SHAPE', `options.labels must be an array of ${m.rows} strings (one per row)`)
   }
+  const queries = o.queries === undefined ? undefined : toMatrix('queries', o.queries)
+  if (queries !== undefined && queries.cols !== m.cols) {
+    throw embgeoError('ERR_SHAPE', `queries has ${queries.cols} columns but X has ${m.cols}; they must match`, { expected: m.cols, actual: queries.cols })
+  }
+  if (queries !== undefined && queries.rows === 0) throw embgeoError('ERR_EMPTY', 'queries has 0 rows; at least 1 is needed', { rows: 0, needed: 1 })
+  const stages = queries === undefined ? STAGES : [...STAGES, ...QUERY_STAGES]
 
   const run = { signal: o.signal }
   const timings: Record<string, number> = {}
   let stage = 0
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    o.onProgress?.({ phase: name, completed: stage, total: STAGES.length })
+    o.onProgress?.({ phase: name, completed: stage, total: stages.length })
     const t0 = performance.now()
     const out = await work()
     timings[name] = (performance.now() - t0) / 1000
@@ -223,7 +249,14 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const kh = Math.min(k, K)
   // The first kh of each K-long neighbour list, read in place through the stride.
   const hub = await step('hubness', () => hubness({ indices: nb.indices, rows: nb.rows, k: kh, stride: K }, run))
-  o.onProgress?.({ phase: 'done', completed: STAGES.length, total: STAGES.length })
+  let queryGeo: Analysis['queries']
+  if (queries !== undefined) {
+    const queryRows = sampleIndices(queries.rows, o.maxQueries ?? 2000, seed)
+    const qs = queryRows.length < queries.rows ? await gatherRows(queries, queryRows, run) : queries
+    const Q = await widen(metric === 'cosine' ? await unitRows(qs, run) : qs, run)
+    queryGeo = await queryGeometry(S64, Q, { k, localK, name: o.queriesName ?? 'queries', totalRows: queries.rows, subsampled: qs !== queries }, run, step)
+  }
+  o.onProgress?.({ phase: 'done', completed: stages.length, total: stages.length })
 
   const fitX = ids.t.diagnostics?.log_mu ?? new Float64Array(0)
   const fitY = ids.t.diagnostics?.neg_log_1m_f ?? new Float64Array(0)
@@ -269,6 +302,7 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
       histogram: integerHistogram(occurrences, 60),
     },
     duplicates: { count: dup.count, groups: dup.groups },
+    ...(queryGeo === undefined ? {} : { queries: queryGeo }),
     scatter: {
       x: Array.from({ length: Y.rows }, (_, i) => Y.data[i * Y.cols]!),
       y: Array.from({ length: Y.rows }, (_, i) => (Y.cols > 1 ? Y.data[i * Y.cols + 1]! : 0)),

@@ -6,35 +6,11 @@
  * and cross to Rust as one object (`embgeo_compare`'s serde `Params`).
  */
 import { embgeoError } from './errors.js'
-import { toMatrix, toPair, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { native } from './native.js'
-import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
-
-type Native = ReturnType<typeof native>
-type Control = InstanceType<Native['JobControl']>
-
-/** The two sets and their options, checked (shared by both twins). */
-interface Prepared<O> {
-  a: DenseMatrix
-  b: DenseMatrix
-  opts: O
-  run: RunOptions
-}
-
-function prepare<O extends object>(fn: string, A: unknown, B: unknown, o: unknown, table: Constraints, async: boolean, names?: [string, string]): Prepared<O> {
-  const { signal, onProgress, ...opts } = validateOptions<O & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
-  const [a, b] = toPair(A, B, names)
-  return { a, b, opts: opts as O, run: { signal, onProgress } }
-}
-
-/** Run the async twin of a two-matrix native function. */
-function pairAsync<R, O extends object>(
-  p: Prepared<O>,
-  call: (a: FloatArray, aCols: number, b: FloatArray, bCols: number, o: O, c: Control) => Promise<R>,
-): Promise<R> {
-  return runAsync(p.run, [p.a.data, p.b.data] as const, (c, [a, b]) => call(a, p.a.cols, b, p.b.cols, p.opts, c))
-}
+import { measureOptions, pairAsync, pairSync, preparePair as prepare, type Prepared } from './pair.js'
+import { rejecting, type RunOptions } from './run.js'
+import { is, type Constraints } from './validate.js'
 
 // ------------------------------------------------------------------------------------------- CKA
 
@@ -137,7 +113,7 @@ export function cka(A: MatrixLike, B: MatrixLike, options?: CkaOptions & RunOpti
 /** {@link cka} on the calling thread (blocks it; typed-array input is read in place). */
 export function ckaSync(A: MatrixLike, B: MatrixLike, options?: CkaOptions): CkaResult {
   const p = prepareCka('ckaSync', A, B, options, false)
-  return finishCka(runSync(() => native().ckaSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts)))
+  return finishCka(pairSync(p, native().ckaSync))
 }
 
 // ------------------------------------------------------------------------------------ linearity
@@ -183,7 +159,7 @@ export function linearity(A: MatrixLike, B: MatrixLike, options?: RunOptions): P
 /** {@link linearity} on the calling thread. */
 export function linearitySync(A: MatrixLike, B: MatrixLike): LinearityResult {
   const p = prepare<object>('linearitySync', A, B, undefined, {}, false)
-  return finishLinearity(runSync(() => native().linearitySync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts)))
+  return finishLinearity(pairSync(p, native().linearitySync))
 }
 
 // ------------------------------------------------------------------------------------------ RSA
@@ -243,7 +219,7 @@ export function rsa(A: MatrixLike, B: MatrixLike, options?: RsaOptions & RunOpti
 /** {@link rsa} on the calling thread. */
 export function rsaSync(A: MatrixLike, B: MatrixLike, options?: RsaOptions): RsaResult {
   const p = prepare<RsaOptions>('rsaSync', A, B, options, RSA_OPTIONS, false)
-  return finishRsa(runSync(() => native().rsaSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts)))
+  return finishRsa(pairSync(p, native().rsaSync))
 }
 
 // ------------------------------------------------------------------------ relative representation
@@ -257,13 +233,13 @@ export interface RelativeOptions {
 const RELATIVE_OPTIONS: Constraints = { metric: is.oneOf('cosine', 'dot', 'euclidean') }
 
 function prepareRelative(fn: string, X: unknown, anchors: unknown, o: unknown, async: boolean): Prepared<RelativeOptions> {
-  const { signal, onProgress, ...opts } = validateOptions<RelativeOptions & RunOptions>(fn.replace(/Sync$/, ''), o, { ...RELATIVE_OPTIONS, ...(async ? RUN : SYNC_RUN) })
+  const { opts, run } = measureOptions<RelativeOptions>(fn, o, RELATIVE_OPTIONS, async)
   const a = toMatrix('X', X)
   const b = toMatrix('anchors', anchors)
   if (a.cols !== b.cols) {
     throw embgeoError('ERR_SHAPE', `anchors have ${b.cols} columns but X has ${a.cols}; anchors must live in the same space as X`, { cols: [a.cols, b.cols] })
   }
-  return { a, b, opts, run: { signal, onProgress } }
+  return { a, b, opts, run }
 }
 
 function finishRelative(p: Prepared<RelativeOptions>, data: FloatArray): DenseMatrix {
@@ -290,5 +266,5 @@ export function relativeRepresentation(X: MatrixLike, anchors: MatrixLike, optio
 /** {@link relativeRepresentation} on the calling thread. */
 export function relativeRepresentationSync(X: MatrixLike, anchors: MatrixLike, options?: RelativeOptions): DenseMatrix {
   const p = prepareRelative('relativeRepresentationSync', X, anchors, options, false)
-  return finishRelative(p, runSync(() => native().relativeRepresentationSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts)))
+  return finishRelative(p, pairSync(p, native().relativeRepresentationSync))
 }

@@ -5,35 +5,24 @@
  * Sync twin. Neighbours come from the exact kNN engine: self excluded by index, ties to the lower
  * index.
  */
-import { toMatrix, toPair, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { toMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { checkK, METRICS, type Metric } from './knn.js'
 import { native } from './native.js'
+import { measureOptions, pairAsync, pairSync, preparePair, type Prepared } from './pair.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
-import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
-
-/** Validate `options` of `fn` against `table` (plus signal/onProgress for the async twin). */
-function options<T extends object>(fn: string, o: unknown, table: Constraints, async: boolean): T & RunOptions {
-  return validateOptions<T & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
-}
+import { is, type Constraints } from './validate.js'
 
 /** `{ k, metric }` of the two-representation measures (`k` checked against the rows later). */
 const K_METRIC: Constraints = { k: is.int(1), metric: is.oneOf(...METRICS) }
 
-interface PairPrep<P> {
-  a: DenseMatrix
-  b: DenseMatrix
-  params: P
-  run: RunOptions
-}
-
-function preparePair(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean, k0: number, metric0: Metric): PairPrep<{ k: number; metric: Metric }> {
-  const { k, metric, ...run } = options<{ k?: number; metric?: Metric }>(fn, o, K_METRIC, async)
-  const [a, b] = toPair(A, B)
-  const params = {
-    k: checkK(k ?? k0, a.rows - 1, `A and B have ${a.rows} rows and each row's own index is excluded`),
-    metric: metric ?? metric0,
+/** The pair and its effective `{ k, metric }` (defaults `k0`, `metric0`; k checked against the rows). */
+function prepareKMetric(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean, k0: number, metric0: Metric): Prepared<{ k: number; metric: Metric }> {
+  const p = preparePair<{ k?: number; metric?: Metric }>(fn, A, B, o, K_METRIC, async)
+  const opts = {
+    k: checkK(p.opts.k ?? k0, p.a.rows - 1, `A and B have ${p.a.rows} rows and each row's own index is excluded`),
+    metric: p.opts.metric ?? metric0,
   }
-  return { a, b, params, run }
+  return { ...p, opts }
 }
 
 // ------------------------------------------------------------------------- information imbalance
@@ -63,8 +52,8 @@ export interface InformationImbalance {
 
 type NativeImbalance = { aToB: number; bToA: number; rows: number; keyEvaluations: number }
 
-function finishImbalance(p: PairPrep<{ k: number; metric: Metric }>, r: NativeImbalance): InformationImbalance {
-  return { aToB: r.aToB, bToA: r.bToA, params: p.params, diagnostics: { rows: r.rows, keyEvaluations: r.keyEvaluations } }
+function finishImbalance(p: Prepared<{ k: number; metric: Metric }>, r: NativeImbalance): InformationImbalance {
+  return { aToB: r.aToB, bToA: r.bToA, params: p.opts, diagnostics: { rows: r.rows, keyEvaluations: r.keyEvaluations } }
 }
 
 /**
@@ -88,17 +77,15 @@ export function informationImbalance(
   options?: InformationImbalanceOptions & RunOptions,
 ): Promise<InformationImbalance> {
   return rejecting(() => {
-    const p = preparePair('informationImbalance', A, B, options, true, 1, 'euclidean')
-    return runAsync(p.run, [p.a.data, p.b.data] as const, (control, [a, b]) =>
-      native().informationImbalance(a, p.a.cols, b, p.b.cols, p.params, control),
-    ).then((r) => finishImbalance(p, r))
+    const p = prepareKMetric('informationImbalance', A, B, options, true, 1, 'euclidean')
+    return pairAsync(p, native().informationImbalance).then((r) => finishImbalance(p, r))
   })
 }
 
 /** {@link informationImbalance} on the calling thread (blocks it; typed arrays are read in place). */
 export function informationImbalanceSync(A: MatrixLike, B: MatrixLike, options?: InformationImbalanceOptions): InformationImbalance {
-  const p = preparePair('informationImbalanceSync', A, B, options, false, 1, 'euclidean')
-  return finishImbalance(p, runSync(() => native().informationImbalanceSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.params)))
+  const p = prepareKMetric('informationImbalanceSync', A, B, options, false, 1, 'euclidean')
+  return finishImbalance(p, pairSync(p, native().informationImbalanceSync))
 }
 
 // ------------------------------------------------------------------------------------ mutual kNN
@@ -133,8 +120,8 @@ export interface MutualKnn {
 
 type NativeMutual = { value: number; cknna: number; jaccard: Float64Array; intersections: Uint32Array; rows: number }
 
-function finishMutual(p: PairPrep<{ k: number; metric: Metric }>, r: NativeMutual): MutualKnn {
-  return { value: r.value, cknna: r.cknna, jaccard: r.jaccard, params: p.params, diagnostics: { rows: r.rows, intersections: r.intersections } }
+function finishMutual(p: Prepared<{ k: number; metric: Metric }>, r: NativeMutual): MutualKnn {
+  return { value: r.value, cknna: r.cknna, jaccard: r.jaccard, params: p.opts, diagnostics: { rows: r.rows, intersections: r.intersections } }
 }
 
 /**
@@ -152,17 +139,15 @@ function finishMutual(p: PairPrep<{ k: number; metric: Metric }>, r: NativeMutua
  */
 export function mutualKnn(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions & RunOptions): Promise<MutualKnn> {
   return rejecting(() => {
-    const p = preparePair('mutualKnn', A, B, options, true, 10, 'cosine')
-    return runAsync(p.run, [p.a.data, p.b.data] as const, (control, [a, b]) =>
-      native().mutualKnn(a, p.a.cols, b, p.b.cols, p.params, control),
-    ).then((r) => finishMutual(p, r))
+    const p = prepareKMetric('mutualKnn', A, B, options, true, 10, 'cosine')
+    return pairAsync(p, native().mutualKnn).then((r) => finishMutual(p, r))
   })
 }
 
 /** {@link mutualKnn} on the calling thread (blocks it; typed arrays are read in place). */
 export function mutualKnnSync(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions): MutualKnn {
-  const p = preparePair('mutualKnnSync', A, B, options, false, 10, 'cosine')
-  return finishMutual(p, runSync(() => native().mutualKnnSync(p.a.data, p.a.cols, p.b.data, p.b.cols, p.params)))
+  const p = prepareKMetric('mutualKnnSync', A, B, options, false, 10, 'cosine')
+  return finishMutual(p, pairSync(p, native().mutualKnnSync))
 }
 
 // ------------------------------------------------------------------------- separability dimension
@@ -208,7 +193,8 @@ const SEPARABILITY: Constraints = {
 type NativeSeparability = { probability: Float64Array; dimension: Float64Array; pairs: number; sampled: boolean; rows: number }
 
 function prepareSeparability(fn: string, X: MatrixLike, o: unknown, async: boolean) {
-  const { deltas, maxPairs, seed, center, normalize, ...run } = options<SeparabilityDimensionOptions>(fn, o, SEPARABILITY, async)
+  const { opts, run } = measureOptions<SeparabilityDimensionOptions>(fn, o, SEPARABILITY, async)
+  const { deltas, maxPairs, seed, center, normalize } = opts
   const params = {
     deltas: deltas === undefined ? [0] : [...deltas],
     maxPairs: maxPairs ?? 10_000_000,

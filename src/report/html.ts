@@ -83,7 +83,27 @@ function idRow(label: string, e: IdEstimate): Row {
   return [label, `${esc(pm(e.dimension, e.stderr))}${p ? ` <small>${esc(p)}</small>` : ''}`, `${int(e.nUsed)} rows used, ${int(e.duplicatesDropped)} duplicates dropped`]
 }
 
-/** The summary cards: data, geometry, intrinsic dimension, hubness, run. */
+/** The query cards: difficulty, and the hubness of the queries' lists before and after each reduction. */
+function queryCards(q: NonNullable<Analysis['queries']>): string[] {
+  const median = (v: { median: number; p10: number; p90: number; nonFinite: number }): string =>
+    `${esc(fmt(v.median))} <small>p10–p90 ${esc(fmt(v.p10))}–${esc(fmt(v.p90))}${v.nonFinite ? `, ${int(v.nonFinite)} not finite` : ''}</small>`
+  const h = q.hubnessReduction
+  const hub = (x: { skewness: number; robinhood: number }): string => `${esc(fmt(x.skewness))} <small>Robin Hood ${esc(fmt(x.robinhood))}</small>`
+  return [
+    card(`Queries: ${q.name}`, [
+      ['queries used', `${int(q.rows)}${q.subsampled ? ` <small>seeded sample of ${int(q.totalRows)}</small>` : ''}`],
+      ['query LID (median)', median(q.lid), `Levina–Bickel MLE, k = ${q.k}`],
+      ['relative contrast (median)', median(q.relativeContrast), `mean corpus distance / k-th neighbour distance, k = ${q.k}`],
+      ['expansion (median)', median(q.expansion), `2k-th / k-th neighbour distance, k = ${q.k}`],
+    ]),
+    card(`Hubness reduction (queries, k = ${h.k})`, [
+      ['plain kNN skewness', hub(h.before), 'k-occurrence of corpus points in the queries’ lists'],
+      ...h.methods.map((m): Row => [m.method, hub(m.after), `neighbours ${m.neighbors}, ${duration(m.seconds)}`]),
+    ]),
+  ]
+}
+
+/** The summary cards: data, geometry, intrinsic dimension, hubness, queries (when given), run. */
 export function summaryHtml(a: Analysis): string {
   const s = a.spectrum
   const totalTime = a.timings['total'] ?? Object.values(a.timings).reduce((t, v) => t + (Number.isFinite(v) ? v : 0), 0)
@@ -127,6 +147,7 @@ export function summaryHtml(a: Analysis): string {
       ['anti-hubs (occurrence 0)', int(a.hubness.antiHubs)],
       ['largest occurrence', int(a.hubness.maxOccurrence)],
     ]),
+    ...(a.queries === undefined ? [] : queryCards(a.queries)),
     card('Run', [
       ['total time', esc(duration(totalTime))],
       ...(stages ? [['', stages] as Row] : []),

@@ -20,6 +20,37 @@ export interface ReportOptions {
   title?: string
 }
 
+/** The figures of the query section (`analyze(X, { queries })`): query LID and relative contrast. */
+function queryFigures(q: NonNullable<Analysis['queries']>): Figure[] {
+  const specs = [
+    {
+      values: q.lid,
+      id: 'plot-query-lid',
+      title: `Query LID (${q.name}, k = ${q.k})`,
+      xLabel: 'local intrinsic dimension of the query’s k nearest distances',
+      series: 6 as const,
+      caption:
+        'Levina–Bickel MLE of each query’s k nearest corpus distances. High values mean the neighbour distances are nearly equal: ' +
+        'such queries are the hard ones for approximate search and their nearest neighbours are barely nearer than the rest.',
+    },
+    {
+      values: q.relativeContrast,
+      id: 'plot-query-contrast',
+      title: `Relative contrast (${q.name}, k = ${q.k})`,
+      xLabel: 'mean distance to the corpus / distance to the k-th neighbour',
+      series: 2 as const,
+      caption:
+        'He et al. (2012): how much nearer the k-th neighbour is than an average corpus point. Contrast near 1 means neighbours ' +
+        'hardly stand out from the crowd (hard queries); large contrast means easy ones.',
+    },
+  ]
+  return specs
+    .filter((f) => f.values.histogram.counts.length > 0)
+    .map(({ values, ...f }) =>
+      histogramFigure({ ...f, histogram: values.histogram, yLabel: 'queries', unit: 'queries', markers: [{ value: values.median, label: `median ${fmt(values.median)}` }] }),
+    )
+}
+
 /** Every figure of the report, in page order. */
 export function reportFigures(a: Analysis): Figure[] {
   const twoNN = a.id.twoNN
@@ -72,13 +103,15 @@ export function reportFigures(a: Analysis): Figure[] {
         'Distribution of the rows’ Euclidean lengths. Normalised embeddings give a spike at 1; a wide spread means the norm carries information ' +
         'that cosine similarity discards, and isolated bars near 0 are empty or degenerate rows.',
     }),
+    ...(a.queries === undefined ? [] : queryFigures(a.queries)),
   ]
 }
 
 /**
  * The analysis as one self-contained HTML document: header, summary tables, and seven figures
  * (`plot-spectrum`, `plot-scatter`, `plot-twonn`, `plot-scaling`, `plot-local-id`, `plot-hubness`,
- * `plot-norms`), readable in light and dark mode, with no scripts and no external URLs.
+ * `plot-norms`), plus `plot-query-lid` and `plot-query-contrast` and a query card when the analysis
+ * has `queries`; readable in light and dark mode, with no scripts and no external URLs.
  *
  * Several analyses (e.g. the demo's real and synthetic sets) become one section each; figure ids
  * of the second set onwards get a `-2`, `-3`, … suffix.

@@ -31,6 +31,7 @@ export const spec: CommandSpec = {
     '  embgeo analyze vectors.npy --metric cosine --html report.html',
     '  embgeo analyze --demo --html report.html     # bundled sentence embeddings + a sphere of known ID 10',
     '  embgeo analyze data.jsonl --field embedding --json > summary.json',
+    '  embgeo analyze corpus.npy --queries queries.npy --metric cosine   # + query difficulty and hubness reduction',
   ].join('\n'),
   options: {
     demo: { type: 'boolean', help: 'analyse the bundled sample: 384-d MiniLM sentence embeddings and a synthetic 10-sphere' },
@@ -40,6 +41,8 @@ export const spec: CommandSpec = {
     'max-rows': { type: 'string', value: 'N', help: 'rows used by the neighbour-based measures (seeded subsample beyond)', default: '20000' },
     seed: { type: 'string', value: 'S', help: 'seed of subsamples and randomised estimators', default: '0' },
     labels: { type: 'string', value: 'FILE', help: 'text file with one label per row, shown as scatter tooltips' },
+    queries: { type: 'string', value: 'FILE', help: 'queries (same columns, same reader options): adds query difficulty and hubness reduction' },
+    'max-queries': { type: 'string', value: 'N', help: 'query rows used (seeded subsample beyond)', default: '2000' },
     html: { type: 'string', value: 'FILE', help: 'also write a self-contained HTML report (no network needed to view it)' },
     ...READ_OPTIONS,
   },
@@ -53,6 +56,7 @@ function options(p: Parsed, ctx: Context): AnalyzeOptions {
     localK: intOption(p, 'local-k', 20, 3)!,
     maxRows: intOption(p, 'max-rows', 20_000, 8)!,
     seed: intOption(p, 'seed', 0)!,
+    maxQueries: intOption(p, 'max-queries', 2000, 1)!,
     signal: ctx.signal,
     onProgress: ctx.progress.update,
   }
@@ -70,6 +74,7 @@ async function analyses(p: Parsed, ctx: Context): Promise<Analysis[]> {
   const o = options(p, ctx)
   if (p.values.demo) {
     if (p.positionals.length > 0) throw new UsageError('--demo takes no FILE', 'analyze')
+    if (p.values.queries !== undefined) throw new UsageError('--queries needs a FILE to search; it does not apply to --demo', 'analyze')
     ctx.progress.phase('reading demo')
     const file = await readEmbeddings(DEMO_EMBEDDINGS, { signal: ctx.signal })
     const labels = (await readLabels(DEMO_TEXTS)).map((line) => {
@@ -105,11 +110,34 @@ async function analyses(p: Parsed, ctx: Context): Promise<Analysis[]> {
   if (labels !== undefined && labels.length !== file.rows) {
     throw new UsageError(`--labels ${labelsPath} has ${labels.length} lines but ${path} has ${file.rows} rows`, 'analyze')
   }
-  return [await analyze(file, { ...o, name: path, format: file.format, dtype: file.dtype, ...(labels ? { labels } : {}) })]
+  const queriesPath = stringOption(p, 'queries')
+  const queries = queriesPath === undefined ? undefined : await readInput(queriesPath, p, { signal: ctx.signal })
+  return [
+    await analyze(file, {
+      ...o,
+      name: path,
+      format: file.format,
+      dtype: file.dtype,
+      ...(labels ? { labels } : {}),
+      ...(queries ? { queries, queriesName: queriesPath } : {}),
+    }),
+  ]
 }
 
 function pm(x: number, e: number | undefined): string {
   return e === undefined ? fmt(x, 4) : `${fmt(x, 4)} ± ${fmt(e, 2)}`
+}
+
+/** The query lines of the text summary (none without --queries). */
+function queryLines(a: Analysis): Array<[string, string]> {
+  const q = a.queries
+  if (q === undefined) return []
+  const h = q.hubnessReduction
+  return [
+    ['queries', `${q.name}: ${q.rows} rows${q.subsampled ? ` (seeded subsample of ${q.totalRows})` : ''}`],
+    [`query difficulty (k=${q.k})`, `LID median ${fmt(q.lid.median, 3)}, relative contrast median ${fmt(q.relativeContrast.median, 3)}, expansion median ${fmt(q.expansion.median, 3)}`],
+    [`hubness reduction (k=${h.k})`, `skewness ${fmt(h.before.skewness, 3)} plain → ` + h.methods.map((m) => `${m.method} ${fmt(m.after.skewness, 3)}`).join(', ')],
+  ]
 }
 
 /** The text summary of one analysis. */
@@ -130,6 +158,7 @@ export function summaryText(a: Analysis): string {
     ['local ID (MLE, k=' + a.localId.k + ')', `median ${fmt(a.localId.median, 3)}, 10–90 % ${fmt(a.localId.p10, 3)}–${fmt(a.localId.p90, 3)}`],
     ['hubness (k=' + a.hubness.k + ')', `skewness ${fmt(a.hubness.skewness, 3)}, max k-occurrence ${a.hubness.maxOccurrence}, hubs ${a.hubness.hubs}, anti-hubs ${a.hubness.antiHubs}`],
     ['duplicates', `${a.duplicates.count} rows repeat an earlier row (${a.duplicates.groups} groups)`],
+    ...queryLines(a),
     ['time', `${fmt(Object.values(a.timings).reduce((x, y) => x + y, 0), 3)} s on ${a.versions.threads} threads (kNN kernel ${a.versions.knnKernel ?? '?'})`],
   ]
   const width = Math.max(...lines.map(([k]) => k.length)) + 2
