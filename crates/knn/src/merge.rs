@@ -86,13 +86,13 @@ pub fn merge(parts: &[KnnPart], k: usize, ctl: &Ctl<'_>) -> Result<KnnPart> {
             seen.clear();
             seen.extend(cand[..k].iter().map(|c| c.1));
             seen.sort_unstable();
-            if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+            if let Some(&[twice, _]) = seen.windows(2).find(|w| w[0] == w[1]) {
                 return Err(Error::OutOfRange {
                     name: "parts",
                     expected:
                         "parts of disjoint corpus shards (each global row id at most once per query row)"
                             .into(),
-                    actual: format!("row {i} lists global row {} twice", w[0]),
+                    actual: format!("row {i} lists global row {twice} twice"),
                 });
             }
             for &(key, j) in &cand[..k] {
@@ -154,11 +154,11 @@ mod tests {
         let a = part(2, vec![5, 9], vec![1.0, 2.0]);
         assert_eq!(merge(&[], 1, &ctl).unwrap_err().code(), "ERR_EMPTY");
         assert_eq!(
-            merge(&[a.clone()], 3, &ctl).unwrap_err().code(),
+            merge(std::slice::from_ref(&a), 3, &ctl).unwrap_err().code(),
             "ERR_K_TOO_LARGE"
         );
         assert_eq!(
-            merge(&[a.clone()], 0, &ctl).unwrap_err().code(),
+            merge(std::slice::from_ref(&a), 0, &ctl).unwrap_err().code(),
             "ERR_OUT_OF_RANGE"
         );
         assert_eq!(
