@@ -184,8 +184,11 @@ describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
     // wait until the victim computes, then kill it
     const victim = workers[0]
     const t0 = cpuSeconds(victim.pid)
-    for (let i = 0; i < 100 && cpuSeconds(victim.pid) - t0 < 0.3; i++) await new Promise((r) => setTimeout(r, 50))
+    for (let i = 0; i < 200 && cpuSeconds(victim.pid) - t0 < 0.3; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(cpuSeconds(victim.pid) - t0).toBeGreaterThanOrEqual(0.3)
     victim.kill('SIGKILL')
+    const finished = await Promise.race([pending.then(() => true), new Promise((r) => setTimeout(() => r(false), 0))])
+    expect(finished).toBe(false)
     const g = await pending
     const want = knnSync(matrix(big.x, BIG.cols), { k: BIG.k })
     const got = graphOf(store, g)
@@ -205,6 +208,7 @@ describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
       await new Promise((r) => setTimeout(r, 50))
       if (live.some((w, j) => cpuSeconds(w.pid) - before[j] > 0.3)) break
     }
+    expect(live.some((w, j) => cpuSeconds(w.pid) - before[j] > 0.3)).toBe(true)
     const t = Date.now()
     await handle.cancel()
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - t))))
