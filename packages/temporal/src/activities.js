@@ -65,15 +65,20 @@ export async function knnPart(input) {
   const store = openStore(input.store)
   const had = input.force ? undefined : await existing(store, input.key, deserializeKnnPart)
   if (had?.value !== undefined) return { key: input.key, reused: true, recomputed: false, bytes: 0 }
+  // a diagonal block of the all-points graph (the block is the shard) is the shard's own
+  // all-points graph: the symmetric pass computes each pair once (half the work), same answer
+  const q = input.queries
+  const diagonal =
+    q !== undefined && input.queryOffset === input.corpus.rows[0] && q.path === input.corpus.path && q.rows[0] === input.corpus.rows[0] && q.rows[1] === input.corpus.rows[1]
   return working(async (signal, onProgress) => {
     const shard = await readSource(input.corpus, signal)
-    const queries = input.queries === undefined ? undefined : await readSource(input.queries, signal)
+    const queries = q === undefined || diagonal ? undefined : await readSource(q, signal)
     const part = await knn(shard, {
       k: input.k,
       ...(input.metric === undefined ? {} : { metric: input.metric }),
       ...(queries === undefined ? {} : { queries }),
       rowOffset: input.corpus.rows[0],
-      ...(input.queryOffset === undefined ? {} : { queryOffset: input.queryOffset }),
+      ...(input.queryOffset === undefined || diagonal ? {} : { queryOffset: input.queryOffset }),
       signal,
       onProgress,
     })

@@ -146,6 +146,10 @@ describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
     const got = graphOf(store, g)
     expect(got.indices).toEqual(want.indices)
     expect(got.distances).toEqual(want.distances)
+    // blocks equal to the shards: diagonal parts take the symmetric all-points pass
+    const gd = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag')
+    expect(graphOf(store, gd).indices).toEqual(want.indices)
+    expect(graphOf(store, gd).distances).toEqual(want.distances)
 
     const q = await run('knnQuery', { store, prefix: 'q', corpus: { path: small.path }, shards, queries: { path: small.path, rows: [100, 160] }, k: 7, metric: 'cosine' }, 'query-a')
     const qp = deserializeKnnPart(new Uint8Array(readFileSync(join(store, q.key))))
