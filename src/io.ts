@@ -35,8 +35,15 @@ export interface ReadEmbeddingsOptions {
    * bf16, f32, 8- and 16-bit integers), else `'f64'` (f64, 32/64-bit integers, text).
    */
   dtype?: 'f32' | 'f64'
-  /** Read only the first `limitRows` rows (all if the file has fewer); an integer >= 1. */
+  /** Read only the first `limitRows` rows (all if the file has fewer; of `rows` when given); an integer >= 1. */
   limitRows?: number
+  /**
+   * Read only rows `start` to `end` (0-based, `end` exclusive) of a binary file (npy, fvecs,
+   * bvecs, ivecs, safetensors, raw) by positioned reads: only the header and those rows' bytes
+   * are read, so a worker reads its shard of a file larger than memory. ERR_OUT_OF_RANGE unless
+   * `0 ≤ start ≤ end ≤` the file's rows, and for text formats.
+   */
+  rows?: readonly [number, number]
   /** JSON/JSONL rows that are objects: the key holding the vector, e.g. `'embedding'`. */
   field?: string
   /** CSV/TSV/TXT field separator, one ASCII character (`' '` = any run of spaces/tabs); default from the format, else sniffed. */
@@ -77,6 +84,7 @@ const READ: Constraints = {
   tensor: is.string,
   dtype: is.oneOf('f32', 'f64'),
   limitRows: is.int(1, 0xffff_ffff),
+  rows: is.custom,
   field: is.string,
   delimiter: is.string,
   header: is.bool,
@@ -96,6 +104,17 @@ function checkPath(path: unknown): string {
   return path
 }
 
+/** `[start, end]`: two integers with 0 ≤ start ≤ end. */
+export function checkRowRange(rows: unknown): [number, number] {
+  if (!Array.isArray(rows) || rows.length !== 2) {
+    throw embgeoError('ERR_INVALID_ARG_TYPE', `options.rows must be [start, end] (two integers); got ${Array.isArray(rows) ? `an array of ${rows.length}` : typeof rows}`)
+  }
+  const start = checkInteger('options.rows[0]', rows[0], 0)
+  const end = checkInteger('options.rows[1]', rows[1], 0)
+  if (start > end) throw embgeoError('ERR_OUT_OF_RANGE', `options.rows must have start <= end; got [${start}, ${end}]`, { name: 'rows' })
+  return [start, end]
+}
+
 /** The options as the native reader takes them (serde: camelCase, unknown fields rejected). */
 type NativeReadOptions = Omit<ReadEmbeddingsOptions, never>
 
@@ -106,6 +125,7 @@ function prepareRead(path: unknown, options: unknown, table: Constraints): { pat
   if (d !== undefined && (d.length !== 1 || d.charCodeAt(0) > 127 || d === '\n' || d === '\r' || d === '"')) {
     throw embgeoError('ERR_OUT_OF_RANGE', `options.delimiter must be one ASCII character other than a newline or '"'; got ${JSON.stringify(d)}`, { name: 'delimiter' })
   }
+  if (opts.rows !== undefined) opts.rows = checkRowRange(opts.rows)
   if (opts.format === 'raw' && opts.dim === undefined) {
     throw embgeoError('ERR_OUT_OF_RANGE', 'options.dim must be an integer >= 1 for raw files (they have no header saying the row length); got undefined', { name: 'dim' })
   }

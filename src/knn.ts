@@ -21,7 +21,22 @@ export interface KnnOptions extends RunOptions {
   metric?: Metric
   /** Rows to find neighbours for; omitted: every corpus row against the others (itself excluded by index). */
   queries?: MatrixLike
+  /**
+   * Shard searches: the global row id of the corpus's first row (a non-negative safe integer,
+   * offset + rows ≤ 2^32). Reported indices are global, and the result is a {@link KnnPart}
+   * that {@link mergeKnn} merges exactly with the parts of the other shards.
+   */
+  rowOffset?: number
+  /**
+   * Shard searches of the all-points graph (with `queries` only): query row i is global row
+   * `queryOffset + i`, and the corpus row with that global id is excluded (the self-match).
+   * When the query block overlaps the shard, k ≤ shard rows − 1.
+   */
+  queryOffset?: number
 }
+
+/** {@link KnnOptions} of a shard search: `rowOffset` and/or `queryOffset` given. */
+export type KnnShardOptions = KnnOptions & ({ rowOffset: number } | { queryOffset: number })
 
 /** The k nearest neighbours of each query row, best first; ties go to the lower index. */
 export interface KnnResult {
@@ -36,18 +51,46 @@ export interface KnnResult {
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
 }
 
+/**
+ * A kNN result with global row ids that merges exactly: returned by a shard search
+ * (`knn(shard, { k, queries, rowOffset, queryOffset })`) and by {@link mergeKnn}.
+ * `keys` are the exact f64 ordering keys (squared distance for euclidean, the distance
+ * otherwise), so merges order exactly as a single-process run even where two distances round to
+ * the same f32. Holds `rows · k · 12` bytes besides `distances`.
+ */
+export interface KnnPart extends KnnResult {
+  /** `rows * k` exact f64 ordering keys, row-major. */
+  keys: Float64Array
+}
+
 interface NativeKnn {
   k: number
   rows: number
   indices: Uint32Array
   distances: Float32Array | Float64Array
+  keys?: Float64Array | null
 }
 
 /** The metric option of knn and KnnIndex. */
 const METRIC: Constraints = { metric: is.oneOf(...METRICS) }
 
-/** The options of knn: `k` (checked against the data by {@link checkK}), metric, queries. */
-const KNN_OPTIONS: Constraints = { k: is.custom, ...METRIC, queries: is.custom }
+/** The options of knn: `k` (checked against the data by {@link checkK}), metric, queries, shard offsets. */
+const KNN_OPTIONS: Constraints = {
+  k: is.custom,
+  ...METRIC,
+  queries: is.custom,
+  rowOffset: is.int(0, Number.MAX_SAFE_INTEGER),
+  queryOffset: is.int(0, Number.MAX_SAFE_INTEGER),
+}
+
+/** Global row ids are u32: offset + rows ≤ 2^32. */
+const MAX_GLOBAL_ROWS = 2 ** 32
+
+function checkGlobal(name: string, offset: number, rows: number): void {
+  if (offset + rows > MAX_GLOBAL_ROWS) {
+    throw embgeoError('ERR_OUT_OF_RANGE', `options.${name} + rows must be ≤ 2^32 (u32 global row ids); got ${offset} + ${rows}`)
+  }
+}
 
 /** Validate k against the neighbours available; `why` explains where the limit comes from. */
 export function checkK(k: unknown, available: number, why: string): number {
@@ -76,7 +119,7 @@ export function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix
 /** Wrap native output as a KnnResult. */
 export function knnResult(r: NativeKnn, metric: Metric): KnnResult {
   const { k, rows, indices, distances } = r
-  return {
+  const result: KnnResult = {
     k,
     rows,
     metric,
@@ -87,6 +130,8 @@ export function knnResult(r: NativeKnn, metric: Metric): KnnResult {
       return { indices: indices.subarray(i * k, (i + 1) * k), distances: distances.subarray(i * k, (i + 1) * k) }
     },
   }
+  if (r.keys !== undefined && r.keys !== null) (result as KnnPart).keys = r.keys
+  return result
 }
 
 function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Constraints) {
@@ -98,11 +143,23 @@ function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Const
   if (c.rows === 0) {
     throw embgeoError('ERR_EMPTY', `corpus has 0 rows; knn needs at least ${q === undefined ? 2 : 1}`, { rows: 0, needed: q === undefined ? 2 : 1 })
   }
+  const shard = o.rowOffset !== undefined || o.queryOffset !== undefined
+  const ro = o.rowOffset ?? 0
+  if (shard) checkGlobal('rowOffset', ro, c.rows)
+  if (o.queryOffset !== undefined) {
+    if (q === undefined) throw embgeoError('ERR_OUT_OF_RANGE', 'options.queryOffset is given only with options.queries (the global row of the first query)')
+    checkGlobal('queryOffset', o.queryOffset, q.rows)
+  }
+  // a query block overlapping the shard loses each overlapping query's own row
+  const overlap = q !== undefined && o.queryOffset !== undefined && o.queryOffset < ro + c.rows && ro < o.queryOffset + q.rows
   const k =
     q === undefined
       ? checkK(o.k, c.rows - 1, `corpus has ${c.rows} rows and each row's own index is excluded`)
-      : checkK(o.k, c.rows, `corpus has ${c.rows} rows`)
-  return { c, q, metric, native: { k, metric }, run: o as RunOptions }
+      : overlap
+        ? checkK(o.k, c.rows - 1, `the shard has ${c.rows} rows and each query's own global row is excluded`)
+        : checkK(o.k, c.rows, `corpus has ${c.rows} rows`)
+  const offsets = shard ? { rowOffset: ro, ...(o.queryOffset === undefined ? {} : { queryOffset: o.queryOffset }) } : {}
+  return { c, q, metric, native: { k, metric, ...offsets }, run: o as RunOptions }
 }
 
 /**
@@ -111,10 +168,16 @@ function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Const
  * with the top-k pass fused; the k final distances are recomputed from the vectors in f64.
  * Runs on embgeo's pool; typed-array inputs are copied once before this returns.
  *
+ * Shard searches: with `rowOffset` (and, for the all-points graph, `queries` + `queryOffset`)
+ * the indices are global row ids and the result is a {@link KnnPart}; {@link mergeKnn} of the
+ * parts of disjoint shards equals the single-process result bit for bit.
+ *
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE (queries width), ERR_EMPTY, ERR_NON_FINITE,
  *   ERR_OUT_OF_RANGE (k not an integer ≥ 1, unknown option name), ERR_INVALID_ARG_VALUE
  *   (unknown metric), ERR_K_TOO_LARGE, ERR_DEGENERATE (zero vector under cosine), ABORT_ERR
  */
+export function knn(corpus: MatrixLike, options: KnnShardOptions): Promise<KnnPart>
+export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult>
 export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult> {
   return rejecting(() => {
     const p = prepare('knn', corpus, options, RUN)
@@ -126,6 +189,8 @@ export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult>
 }
 
 /** {@link knn} on the calling thread (blocks it; typed-array input is read in place). */
+export function knnSync(corpus: MatrixLike, options: KnnShardOptions): KnnPart
+export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult
 export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
   const p = prepare('knn', corpus, options, SYNC_RUN)
   return knnResult(

@@ -54,6 +54,7 @@ export const READ_OPTIONS: Record<string, OptionSpec> = {
   tensor: { type: 'string', value: 'NAME', help: 'tensor to read from a safetensors file' },
   field: { type: 'string', value: 'NAME', help: 'JSONL objects: the field holding the vector (e.g. embedding)' },
   'limit-rows': { type: 'string', value: 'N', help: 'read only the first N rows' },
+  rows: { type: 'string', value: 'START:END', help: 'read only rows START to END (0-based, END exclusive) of a binary file, by positioned reads' },
 }
 
 /** The spec of a command that reads one embedding FILE: its options, then {@link READ_OPTIONS}; one positional. */

@@ -5,7 +5,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use embgeo_core::{Ctl, Error, Result};
 
-use crate::{Embeddings, Format, OutType, Values};
+use crate::{Embeddings, Format, Options, OutType, Values};
 
 /// Block size of binary reads and of the cancellation/progress cadence (1 MiB).
 pub(crate) const BLOCK: usize = 1 << 20;
@@ -398,6 +398,26 @@ pub(crate) fn product(dims: &[u64]) -> Option<u64> {
 /// The rows to read: all, or the first `limit`.
 pub(crate) fn limited(rows: usize, limit: Option<usize>) -> usize {
     limit.map_or(rows, |l| l.min(rows))
+}
+
+/// The rows to read of a file holding `rows`: `(first, count)` from [`Options::rows`] (default
+/// all), then at most [`Options::limit_rows`] of them.
+///
+/// # Errors
+/// `OutOfRange` unless `start ≤ end ≤ rows`.
+pub(crate) fn selected(rows: usize, o: &Options) -> Result<(usize, usize)> {
+    let (start, end) = match o.rows {
+        None => (0, rows),
+        Some([s, e]) if s <= e && e <= rows => (s, e),
+        Some([s, e]) => {
+            return Err(Error::OutOfRange {
+                name: "rows",
+                expected: format!("[start, end] with 0 <= start <= end <= {rows} (the rows in the file)"),
+                actual: format!("[{s}, {e}]"),
+            })
+        }
+    };
+    Ok((start, limited(end - start, o.limit_rows)))
 }
 
 #[cfg(test)]

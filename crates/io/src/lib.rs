@@ -181,8 +181,13 @@ pub struct Options {
     /// Output element type; `None` = f32 when exact, else f64 (see the crate docs).
     pub dtype: Option<OutType>,
     /// Read only the first `limit_rows` rows (all if the file has fewer); the rest of the file is
-    /// neither read nor checked.
+    /// neither read nor checked. With [`Options::rows`]: at most this many of that range.
     pub limit_rows: Option<usize>,
+    /// Read only rows `start..end` (`[start, end]`, 0-based, end exclusive) of a binary file
+    /// (.npy, .fvecs/.bvecs/.ivecs, safetensors, raw) by positioned reads: the header and those
+    /// rows' bytes are all that is read (a worker reads its shard of a file it cannot hold).
+    /// `OutOfRange` unless `start ≤ end ≤` the file's rows, or for text formats.
+    pub rows: Option<[usize; 2]>,
     /// JSON/JSONL rows that are objects: the key holding the vector, e.g. `"embedding"`.
     pub field: Option<String>,
     /// CSV/TSV/TXT field separator (one ASCII byte; `b' '` = any run of spaces and tabs);
@@ -252,7 +257,8 @@ pub struct Embeddings {
 /// Returns `rows × cols` row-major values, f32 or f64 (see the crate docs and
 /// [`Options::dtype`]).
 /// # Cost
-/// Time O(file size) (a Fortran-ordered `.npy` adds one strided scatter). Extra memory: one
+/// Time O(file size) (a Fortran-ordered `.npy` adds one strided scatter); with
+/// [`Options::rows`], O(header + the range's bytes) (positioned reads, nothing else touched). Extra memory: one
 /// 1 MiB block beyond the output (text: plus the longest line and growth slack).
 /// # Cancellation and progress
 /// `ctl` is checked about every MiB; progress is phase `"read"`, bytes read of the file size.
@@ -288,6 +294,18 @@ pub fn read_from<R: Read + Seek>(
         Some(f) => f,
         None => detect::detect(&mut src)?,
     };
+    if options.rows.is_some()
+        && matches!(
+            format,
+            Format::Json | Format::Jsonl | Format::Csv | Format::Tsv | Format::Txt
+        )
+    {
+        return Err(Error::OutOfRange {
+            name: "rows",
+            expected: "given only for binary files (npy, fvecs, bvecs, ivecs, safetensors, raw); text has no row offsets (use limitRows)".into(),
+            actual: format!("rows of a {} file", format.name()),
+        });
+    }
     let out = match format {
         Format::Npy => npy::read(&mut src, options)?,
         Format::Fvecs | Format::Bvecs | Format::Ivecs => vecs::read(&mut src, format, options)?,

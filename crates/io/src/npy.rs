@@ -8,7 +8,7 @@ use std::io::{Read, Seek};
 
 use embgeo_core::Result;
 
-use crate::common::{limited, product, read_elements, read_rows, zeros, Decoded, Dtype, Source};
+use crate::common::{product, read_elements, read_rows, selected, zeros, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Largest header accepted (numpy's own `max_header_size` default is 10 000 bytes).
@@ -77,15 +77,16 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
     }
     // rows·cols·size ≤ file length, so these fit in usize.
     let (rows, cols) = (rows as usize, cols as usize);
-    let take = limited(rows, o.limit_rows);
+    let (start, take) = selected(rows, o)?;
     let out_type = o.dtype.unwrap_or_else(|| h.dtype.default_out());
     if !h.fortran {
-        return read_rows(src, h.data_start, (take, cols), h.dtype, h.big_endian, out_type);
+        let offset = h.data_start + (start * cols) as u64 * size;
+        return read_rows(src, offset, (take, cols), h.dtype, h.big_endian, out_type);
     }
     let mut out = zeros(out_type, take * cols, &src.name)?;
-    // column j holds `rows` values starting at element j·rows; keep the first `take`
+    // column j holds `rows` values starting at element j·rows; keep rows start..start + take
     for j in 0..cols {
-        let offset = h.data_start + (j * rows) as u64 * size;
+        let offset = h.data_start + (j * rows + start) as u64 * size;
         read_elements(src, offset, take, h.dtype, h.big_endian, &mut out, j, cols)?;
     }
     Ok(Decoded {

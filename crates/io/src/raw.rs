@@ -5,7 +5,7 @@ use std::io::{Read, Seek};
 
 use embgeo_core::{Error, Result};
 
-use crate::common::{limited, read_rows, Decoded, Dtype, Source};
+use crate::common::{read_rows, selected, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Read `len / (4·dim)` rows of `dim` f32 values.
@@ -38,7 +38,14 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
         ));
     };
     let rows = (src.len / row_bytes) as usize;
-    let take = limited(rows, o.limit_rows);
+    let (start, take) = selected(rows, o)?;
     let out_type = o.dtype.unwrap_or(crate::OutType::F32);
-    read_rows(src, 0, (take, dim), Dtype::F32, false, out_type)
+    read_rows(
+        src,
+        start as u64 * row_bytes,
+        (take, dim),
+        Dtype::F32,
+        false,
+        out_type,
+    )
 }

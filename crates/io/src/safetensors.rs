@@ -16,7 +16,7 @@ use embgeo_core::Result;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::common::{io_error, limited, product, read_rows, Decoded, Dtype, Source};
+use crate::common::{io_error, product, read_rows, selected, Decoded, Dtype, Source};
 use crate::Options;
 
 /// Largest header accepted (the `safetensors` crate's limit).
@@ -216,11 +216,11 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, o: &Options) -> Resu
         return Err(src.bad("header", format!("tensor {} has no columns", describe(chosen))));
     }
     let (rows, cols) = (rows as usize, cols as usize);
-    let take = limited(rows, o.limit_rows);
+    let (start, take) = selected(rows, o)?;
     let out_type = o.dtype.unwrap_or_else(|| dtype.default_out());
     read_rows(
         src,
-        data_start + chosen.begin,
+        data_start + chosen.begin + (start * cols) as u64 * size,
         (take, cols),
         dtype,
         false,

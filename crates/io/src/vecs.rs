@@ -7,10 +7,10 @@ use std::io::{Read, Seek};
 
 use embgeo_core::Result;
 
-use crate::common::{decode_into, limited, zeros, Decoded, Dtype, Source};
+use crate::common::{decode_into, selected, zeros, Decoded, Dtype, Source};
 use crate::{Format, Options};
 
-/// Read every record (or the first `limit_rows`) into a `rows × d` matrix.
+/// Read every record (or the records of `rows`, at most `limit_rows`) into a `rows × d` matrix.
 pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &Options) -> Result<Decoded> {
     let dt = match format {
         Format::Bvecs => Dtype::U8,
@@ -62,15 +62,15 @@ pub(crate) fn read<R: Read + Seek>(src: &mut Source<'_, R>, format: Format, o: &
         ));
     }
     // rows·rec ≤ len, so rows fits in usize on 64-bit targets.
-    let take = limited(rows as usize, o.limit_rows);
+    let (start, take) = selected(rows as usize, o)?;
     let out_type = o.dtype.unwrap_or_else(|| dt.default_out());
     let mut out = zeros(out_type, take * d, &src.name)?;
     let rec_usize = rec as usize;
-    src.read_blocks(0, take, rec_usize, |src, r, bytes| {
+    src.read_blocks(start as u64 * rec, take, rec_usize, |src, r, bytes| {
         for (i, record) in bytes.chunks_exact(rec_usize).enumerate() {
             let got = i32::from_le_bytes([record[0], record[1], record[2], record[3]]);
             if got != d as i32 {
-                let row = r + i;
+                let row = start + r + i;
                 return Err(src.bad_at(
                     row as u64 * rec,
                     format!(

@@ -19,8 +19,10 @@ enum AnyStats {
     F64(Stats<f64>),
 }
 
-/// Element type of a serialised index, read from its header without loading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Element type of a serialised index (read from its header without loading it) or of the
+/// data a [`crate::KnnPart`] was computed from (serde: `"f32"`, `"f64"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StoredType {
     /// `Index<f32>` wrote the bytes.
     F32,

@@ -3,6 +3,9 @@
 //! - [`all_points`]: the kNN graph of a matrix (self excluded by index);
 //! - [`search`]: queries against a corpus; [`Index`]: a native-owned corpus for repeated
 //!   searches, with a versioned binary format;
+//! - [`search_part`] and [`merge`]: shard searches with global row ids ([`Params::row_offset`],
+//!   [`Params::query_offset`]) whose [`KnnPart`]s merge into the single-process answer bit for
+//!   bit (partial states for out-of-core and distributed runs; [`KnnPart::to_bytes`]);
 //! - [`recall`]: recall@k of an approximate search against exact neighbours;
 //! - [`simd_level`]: which kernel level the runtime dispatch picked.
 //!
@@ -55,18 +58,24 @@
 
 mod brute;
 mod index;
+mod merge;
 pub mod metric;
+mod part;
 mod real;
 mod recall;
 mod scaled;
 mod select;
+mod shard;
 mod stats;
 
 pub use brute::{search_scratch, Params, SYMMETRIC_STATE_BUDGET};
 pub use index::{peek_header, Index, StoredType};
+pub use merge::merge;
 pub use metric::Metric;
+pub use part::{KnnPart, PartShape};
 pub use recall::{recall, ApproxIndex};
 pub use scaled::{all_points, search};
+pub use shard::search_part;
 
 /// The kernel level the runtime dispatch uses on this CPU: `"avx512"`, `"avx2+fma"`, `"neon"`
 /// or `"scalar"` (the GEMM kernels inside faer dispatch on their own). Setting the environment

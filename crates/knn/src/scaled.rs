@@ -56,6 +56,9 @@ pub(crate) fn unscale(mut nb: Neighbors, metric: Metric, s: Scale) -> Result<Nei
 /// # Reference
 /// faiss `IndexFlatL2`/`IndexFlatIP`, scikit-learn `NearestNeighbors(algorithm="brute")`.
 pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
+    if p.is_shard() {
+        return crate::search_part(x, None, p, ctl).map(|part| part.to_neighbors());
+    }
     let s = Scale::of(&[x.as_slice()]);
     if s.is_identity() {
         return brute::all_points(x, p, ctl);
@@ -67,7 +70,9 @@ pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Re
 
 /// Queries against a corpus: the `k` nearest corpus rows of every query row.
 ///
-/// Magnitude rule as [`all_points`], with one scale for corpus and queries together.
+/// Magnitude rule as [`all_points`], with one scale for corpus and queries together. With
+/// [`Params::row_offset`] / [`Params::query_offset`] set, this is [`crate::search_part`]'s
+/// answer (global row ids, self-match excluded by global id) as plain neighbours.
 ///
 /// # Shapes and types
 /// `corpus`: n × d, `queries`: q × d (same d, same dtype), n ≥ 1, q ≥ 0. Returns `Neighbors`
@@ -91,6 +96,9 @@ pub fn search<T: Element>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Neighbors> {
+    if p.is_shard() {
+        return crate::search_part(corpus, Some(queries), p, ctl).map(|part| part.to_neighbors());
+    }
     let s = Scale::of(&[corpus.as_slice(), queries.as_slice()]);
     search_scaled(corpus, queries, s, p, ctl)
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Neighbors, Result};
-use embgeo_knn::{peek_header, Index, Params, StoredType};
+use embgeo_knn::{peek_header, Index, KnnPart, Params, PartShape, StoredType};
 use napi::bindgen_prelude::{
     Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
@@ -25,6 +25,8 @@ pub struct KnnOut {
     pub indices: Uint32Array,
     /// Distances in the metric's units, in the input's element type.
     pub distances: Either<Float32Array, Float64Array>,
+    /// Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`).
+    pub keys: Option<Float64Array>,
 }
 
 /// Neighbours as JS arrays; distances narrowed to f32 for f32 input.
@@ -40,7 +42,30 @@ fn out<T: Element>(n: Neighbors) -> Result<KnnOut> {
         rows: to_u32(n.rows)?,
         indices: n.indices.into(),
         distances,
+        keys: None,
     })
+}
+
+/// A part as JS arrays: reported distances in the part's element type, plus its keys.
+fn part_out(p: KnnPart) -> Result<KnnOut> {
+    let n = p.to_neighbors();
+    let mut o = match p.dtype {
+        StoredType::F32 => out::<f32>(n)?,
+        StoredType::F64 => out::<f64>(n)?,
+    };
+    o.keys = Some(p.keys.into());
+    Ok(o)
+}
+
+/// A part of a shard search (`rowOffset` / `queryOffset` given); `queries: None` is all points.
+struct ShardSearch<'p, 'q, T>(&'p Params, Option<&'q [T]>, &'p Ctl<'p>);
+
+impl<T: Element> ShardSearch<'_, '_, T> {
+    fn run(self, corpus: &[T], cols: usize) -> Result<KnnOut> {
+        let c = MatRef::from_flat(corpus, cols)?;
+        let q = self.1.map(|q| MatRef::from_flat(q, cols)).transpose()?;
+        part_out(embgeo_knn::search_part(c, q, self.0, self.2)?)
+    }
 }
 
 /// The kNN job shared by `knn` and `knnSync`.
@@ -74,6 +99,17 @@ impl Job for KnnJob<'_> {
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
         let (p, cols) = (&self.params, self.cols as usize);
+        if p.is_shard() {
+            return match (&self.corpus, &self.queries) {
+                (Data::F32(c), None) => ShardSearch::<f32>(p, None, ctl).run(c, cols),
+                (Data::F64(c), None) => ShardSearch::<f64>(p, None, ctl).run(c, cols),
+                (Data::F32(c), Some(Data::F32(q))) => ShardSearch(p, Some(&**q), ctl).run(c, cols),
+                (Data::F64(c), Some(Data::F64(q))) => ShardSearch(p, Some(&**q), ctl).run(c, cols),
+                _ => Err(CoreError::Internal(
+                    "corpus and queries of different element types".into(),
+                )),
+            };
+        }
         match (&self.corpus, &self.queries) {
             (c, None) => on_matrix(c, self.cols, AllPoints(p, ctl)),
             (Data::F32(c), Some(Data::F32(q))) => search(c, q, cols, p, ctl),
@@ -93,7 +129,7 @@ twins!(
         #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
         cols: u32,
         #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-        #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object
+        #[napi(ts_arg_type = "{ k: number; metric?: string; rowOffset?: number; queryOffset?: number }")] options: Object
     ) {
         let params = params(env, options)?;
         Ok(KnnJob { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
@@ -329,4 +365,87 @@ pub fn recall(
     };
     let (overall, per) = result.map_err(|e| to_napi(env, &e))?;
     Ok((overall, per.into()))
+}
+
+/// A kNN part as JS passes it: `{ shape: { k, rows, metric, dtype }, indices, keys }`.
+#[napi(object)]
+pub struct KnnPartIn {
+    #[napi(ts_type = "{ k: number; rows: number; metric: string; dtype: string }")]
+    pub shape: serde_json::Value,
+    pub indices: Uint32Array,
+    pub keys: Float64Array,
+}
+
+/// The crate's part from JS arrays (one copy: the job owns its parts in both twins).
+fn part_in(p: &KnnPartIn) -> Result<KnnPart> {
+    let shape: PartShape = serde_json::from_value(p.shape.clone()).map_err(|e| CoreError::InvalidValue {
+        name: "part",
+        expected: "a kNN part from knn({ rowOffset }) or mergeKnn".into(),
+        actual: e.to_string(),
+    })?;
+    KnnPart::new(shape, p.indices.to_vec(), p.keys.to_vec())
+}
+
+/// `mergeKnn`'s options.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MergeOptions {
+    k: usize,
+}
+
+/// The merge job shared by `mergeKnn` and `mergeKnnSync`.
+pub struct MergeJob {
+    parts: Vec<KnnPart>,
+    k: usize,
+}
+
+impl Job for MergeJob {
+    type Output = KnnOut;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
+        part_out(embgeo_knn::merge(&self.parts, self.k, ctl)?)
+    }
+}
+
+twins!(
+    #[doc = " Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`)."]
+    merge_knn_sync, merge_knn -> KnnOut, "Promise<KnnOut>", MergeJob;
+    |env, hold| (
+        parts: Vec<KnnPartIn>,
+        #[napi(ts_arg_type = "{ k: number }")] options: Object
+    ) {
+        let _ = hold;
+        let k = params::<MergeOptions>(env, options)?.k;
+        Ok(MergeJob { parts: parts.iter().map(part_in).collect::<Result<_>>()?, k })
+    }
+);
+
+/// A part's binary form (`KnnPart::to_bytes`).
+#[napi]
+#[allow(clippy::needless_pass_by_value)] // napi hands objects over by value
+pub fn knn_part_to_bytes(env: Env, part: KnnPartIn) -> napi::Result<Uint8Array> {
+    part_in(&part)
+        .map(|p| p.to_bytes().into())
+        .map_err(|e| to_napi(env, &e))
+}
+
+/// A part read from its binary form, and its metric's name.
+#[napi(object)]
+pub struct KnnPartOut {
+    pub part: KnnOut,
+    pub metric: String,
+}
+
+/// Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else).
+#[napi]
+pub fn knn_part_from_bytes(env: Env, bytes: &[u8]) -> napi::Result<KnnPartOut> {
+    let load = || -> Result<KnnPartOut> {
+        let p = KnnPart::from_bytes(bytes)?;
+        let metric = p.metric.name().to_string();
+        Ok(KnnPartOut {
+            part: part_out(p)?,
+            metric,
+        })
+    };
+    load().map_err(|e| to_napi(env, &e))
 }

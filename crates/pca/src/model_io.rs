@@ -10,8 +10,14 @@
 //! | Whitener (fitted) | `mean` (d), `eigenvalues` (k), `axes` (k × d), `matrix` (d × out) |
 //!
 //! `__metadata__` (all strings): `format` (`"embgeo.PCA"` / `"embgeo.Whitener"`), `version`
-//! (`"1"`), `createdBy`, `params` (JSON of the options), `state` (JSON of the scalars), and for
-//! PCA with moments `moments` (JSON: `nFeatures`, `nSamples`, `weightSum`). The header is
+//! (`"1"`), `createdBy`, `params` (JSON of the options), `state` (JSON of the scalars), for
+//! PCA with moments `moments` (JSON: `nFeatures`, `nSamples`, `weightSum`), and `crc32`: the
+//! CRC-32 (IEEE, 8 hex digits) of the canonical header without that entry followed by the data
+//! section, checked on load (a flipped bit anywhere is `BadModel`; files from before the
+//! checksum, without the entry, still load).
+//!
+//! Size, as a partial state: the moments of d features are `8·(d² + d)` bytes of tensors plus a
+//! header under 1 KiB (d = 768: 4.7 MB); a fitted PCA adds `8·(k·d + 3k + d)`. The header is
 //! written with sorted keys, so the bytes are deterministic. Readers check `format` and
 //! `version` and every tensor's dtype and shape (`BadModel` otherwise).
 //!
@@ -34,6 +40,8 @@ pub const PCA_FORMAT: &str = "embgeo.PCA";
 pub const WHITENER_FORMAT: &str = "embgeo.Whitener";
 /// The one model version this crate writes and reads.
 pub const VERSION: u32 = 1;
+/// Metadata entry holding the CRC-32 of the data section (see the module docs).
+const CRC_KEY: &str = "crc32";
 
 fn created_by() -> String {
     format!("embgeo-pca {}", env!("CARGO_PKG_VERSION"))
@@ -97,7 +105,19 @@ fn write(tensors: &[(&str, Vec<usize>, Vec<u8>)], meta: BTreeMap<String, String>
     canonicalize(&raw)
 }
 
-/// Re-emit the header with sorted keys (the crate writes `__metadata__` from a `HashMap`).
+/// CRC-32 (IEEE, 8 lowercase hex digits) of the canonical header without its `crc32` entry
+/// (sorted keys, compact JSON) followed by the data section.
+fn checksum(header: &serde_json::Value, data: &[u8]) -> Result<String> {
+    let head = serde_json::to_vec(&sorted(header.clone()))
+        .map_err(|e| Error::Internal(format!("safetensors header: {e}")))?;
+    let mut h = crc32fast::Hasher::new();
+    h.update(&head);
+    h.update(data);
+    Ok(format!("{:08x}", h.finalize()))
+}
+
+/// Re-emit the header with sorted keys (the crate writes `__metadata__` from a `HashMap`), with
+/// `__metadata__.crc32` ([`checksum`] of the header without it and the data section).
 fn canonicalize(raw: &[u8]) -> Result<Vec<u8>> {
     let internal = |m: &str| Error::Internal(format!("safetensors header: {m}"));
     let len_bytes: [u8; 8] = raw
@@ -106,8 +126,18 @@ fn canonicalize(raw: &[u8]) -> Result<Vec<u8>> {
         .ok_or_else(|| internal("short"))?;
     let n = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| internal("length"))?;
     let header = raw.get(8..8 + n).ok_or_else(|| internal("truncated"))?;
-    let value: BTreeMap<String, serde_json::Value> =
+    let mut value: BTreeMap<String, serde_json::Value> =
         serde_json::from_slice(header).map_err(|e| internal(&e.to_string()))?;
+    let crc = checksum(
+        &serde_json::to_value(&value).map_err(|e| internal(&e.to_string()))?,
+        &raw[8 + n..],
+    )?;
+    match value.get_mut("__metadata__") {
+        Some(serde_json::Value::Object(m)) => {
+            m.insert(CRC_KEY.into(), serde_json::Value::String(crc));
+        }
+        _ => return Err(internal("no __metadata__")),
+    }
     let mut out = serde_json::to_vec(&sorted(serde_json::Value::Object(value.into_iter().collect())))
         .map_err(|e| internal(&e.to_string()))?;
     while out.len() % 8 != 0 {
@@ -144,9 +174,26 @@ where
             "not a safetensors file ({e:?}); expected an {format} model"
         ))
     })?;
-    let (_, md) =
+    let (header_len, md) =
         SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("bad safetensors header ({e:?})")))?;
     let meta = md.metadata().clone().unwrap_or_default();
+    // files written before the checksum was added have none; every file written now has one
+    if let Some(want) = meta.get(CRC_KEY) {
+        let header = bytes.get(8..8 + header_len).unwrap_or_default();
+        let mut value: serde_json::Value =
+            serde_json::from_slice(header).map_err(|e| bad(format!("bad safetensors header ({e})")))?;
+        if let Some(m) = value
+            .get_mut("__metadata__")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            m.remove(CRC_KEY);
+        }
+        if checksum(&value, bytes.get(8 + header_len..).unwrap_or_default())? != *want {
+            return Err(bad(format!(
+                "checksum mismatch: the {format} model is corrupted (crc32 {want} in its header)"
+            )));
+        }
+    }
     match meta.get("format") {
         Some(f) if f == format => {}
         Some(f) => return Err(bad(format!("this is a '{f}' model, not an '{format}' model"))),
@@ -261,7 +308,15 @@ pub fn pca_to_bytes_with_metadata(p: &Pca, extra: &BTreeMap<String, String>) -> 
 }
 
 fn base_meta(format: &str, extra: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
-    const RESERVED: [&str; 6] = ["format", "version", "createdBy", "params", "state", "moments"];
+    const RESERVED: [&str; 7] = [
+        "format",
+        "version",
+        "createdBy",
+        "params",
+        "state",
+        "moments",
+        CRC_KEY,
+    ];
     if let Some(k) = extra.keys().find(|k| RESERVED.contains(&k.as_str())) {
         return Err(Error::OutOfRange {
             name: "metadata",
@@ -498,6 +553,32 @@ mod tests {
         assert_eq!(pca_from_json(&pca_to_json(&p).unwrap()).unwrap(), p);
         let empty = Pca::new(PcaParams::default()).unwrap();
         assert_eq!(pca_from_bytes(&pca_to_bytes(&empty).unwrap()).unwrap(), empty);
+    }
+
+    #[test]
+    fn a_flipped_or_missing_byte_anywhere_is_bad_model() {
+        let b = pca_to_bytes(&fitted_pca()).unwrap();
+        let (hlen, _) = SafeTensors::read_metadata(&b).unwrap();
+        // the header (a character of the createdBy value: valid JSON either way) and every data byte
+        let created = b.windows(9).position(|w| w == b"createdBy").unwrap() + 13;
+        for i in [0, 3, 8, created].into_iter().chain(8 + hlen..b.len()) {
+            let mut c = b.clone();
+            c[i] ^= 0x01;
+            assert_eq!(
+                pca_from_bytes(&c).unwrap_err().code(),
+                "ERR_BAD_MODEL",
+                "byte {i}"
+            );
+        }
+        for n in [0, 7, 8 + hlen, b.len() - 1] {
+            assert_eq!(
+                pca_from_bytes(&b[..n]).unwrap_err().code(),
+                "ERR_BAD_MODEL",
+                "length {n}"
+            );
+        }
+        let w = whitener_to_bytes(&Whitener::new(WhitenParams::bert(None)).unwrap()).unwrap();
+        assert!(std::str::from_utf8(&w[8..]).unwrap_or("").contains("\"crc32\""));
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub struct Params {
     /// both blocks (half the GEMM work), when the per-row selection states of all n rows fit
     /// in [`SYMMETRIC_STATE_BUDGET`] bytes. Default `true`; results are identical either way.
     pub symmetric: bool,
+    /// Shard searches ([`crate::shard`]): the global row id of the corpus's first row; reported
+    /// indices are `row_offset + local row`. `None` (the default): a plain search.
+    pub row_offset: Option<usize>,
+    /// Shard searches of the all-points graph: query row `i` is global row `query_offset + i`,
+    /// and the corpus row with the same global id is excluded (the self-match). Needs queries.
+    pub query_offset: Option<usize>,
 }
 
 /// Largest memory (bytes) the symmetric all-points pass may hold in per-row selection states.
@@ -55,6 +61,8 @@ impl Default for Params {
             min_units: 8,
             min_slice_rows: 8192,
             symmetric: true,
+            row_offset: None,
+            query_offset: None,
         }
     }
 }
@@ -81,6 +89,12 @@ impl Params {
         }
         Error::require_at_least_one("k", self.k)?;
         Ok(())
+    }
+
+    /// Is this a shard search (global row ids: `row_offset` or `query_offset` given)?
+    #[must_use]
+    pub fn is_shard(&self) -> bool {
+        self.row_offset.is_some() || self.query_offset.is_some()
     }
 }
 

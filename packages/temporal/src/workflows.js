@@ -1,0 +1,123 @@
+/**
+ * Workflows (deterministic: they only orchestrate; every computation is an activity):
+ *
+ * - {@link knnGraph}: the exact all-points kNN graph, query blocks × corpus shards, merged per
+ *   query block; the merged blocks, concatenated, equal `knn(corpus, { k })` bit for bit.
+ * - {@link knnQuery}: the exact kNN of a query set against a sharded corpus.
+ * - {@link pcaFit}: PCA from per-shard moments merged in shard order.
+ *
+ * Inputs and outputs are small (store URL, file paths, row ranges, keys); states are in the
+ * store. A part that fails to load at merge time (ERR_BAD_MODEL) is recomputed, then merged again.
+ */
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow'
+
+/** Activity options: a worker that dies is noticed within the heartbeat timeout, then retried elsewhere. */
+const acts = proxyActivities({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '3 seconds',
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 10 },
+})
+
+/** Is `err` the ERR_BAD_MODEL failure of a merge, and which key did it name? */
+function badKey(err) {
+  const cause = err && err.cause instanceof ApplicationFailure ? err.cause : err
+  if (cause instanceof ApplicationFailure && cause.type === 'ERR_BAD_MODEL') return cause.details?.[0]
+  return undefined
+}
+
+/** Merge, recomputing (once each) the parts a merge reports as corrupt. */
+async function mergeRepairing(merge, recompute, keys) {
+  const repaired = []
+  for (;;) {
+    try {
+      return { result: await merge(), repaired }
+    } catch (err) {
+      const key = badKey(err)
+      if (key === undefined || repaired.includes(key) || !keys.includes(key)) throw err
+      repaired.push(key)
+      await recompute(key)
+    }
+  }
+}
+
+function sources(corpus, ranges) {
+  return ranges.map((rows) => ({ path: corpus.path, options: corpus.options, rows }))
+}
+
+/**
+ * The all-points kNN graph of `corpus`.
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string }} input
+ *   `shards`: disjoint row ranges covering the corpus, each with more than k rows; `blocks`: the
+ *   query blocks (row ranges of the same corpus).
+ * @returns {Promise<{ blocks: string[], k: number, parts: object[], repaired: string[] }>}
+ *   the keys of the merged block parts (in block order).
+ */
+export async function knnGraph(input) {
+  const { store, prefix, k, metric } = input
+  const shardSrc = sources(input.corpus, input.shards)
+  const parts = []
+  const repaired = []
+  const blocks = await Promise.all(
+    input.blocks.map(async (block, b) => {
+      const query = { path: input.corpus.path, options: input.corpus.options, rows: block }
+      const partInput = (s, force) => ({ store, key: `${prefix}/part-b${b}-s${s}`, corpus: shardSrc[s], queries: query, k, metric, queryOffset: block[0], force })
+      const made = await Promise.all(shardSrc.map((_, s) => acts.knnPart(partInput(s, false))))
+      parts.push(...made)
+      const keys = made.map((m) => m.key)
+      const outKey = `${prefix}/graph-b${b}`
+      const m = await mergeRepairing(
+        () => acts.mergeParts({ store, keys, k, outKey }),
+        (key) => acts.knnPart(partInput(keys.indexOf(key), true)),
+        keys,
+      )
+      repaired.push(...m.repaired)
+      return outKey
+    }),
+  )
+  return { blocks, k, parts, repaired }
+}
+
+/**
+ * The kNN of a query set against a sharded corpus.
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], queries: { path: string, rows: [number, number], options?: object },
+ *   k: number, metric?: string }} input
+ * @returns {Promise<{ key: string, k: number, repaired: string[] }>}
+ */
+export async function knnQuery(input) {
+  const { store, prefix, k, metric } = input
+  const shardSrc = sources(input.corpus, input.shards)
+  const partInput = (s, force) => ({ store, key: `${prefix}/query-s${s}`, corpus: shardSrc[s], queries: input.queries, k, metric, force })
+  const made = await Promise.all(shardSrc.map((_, s) => acts.knnPart(partInput(s, false))))
+  const keys = made.map((m) => m.key)
+  const outKey = `${prefix}/query`
+  const m = await mergeRepairing(
+    () => acts.mergeParts({ store, keys, k, outKey }),
+    (key) => acts.knnPart(partInput(keys.indexOf(key), true)),
+    keys,
+  )
+  return { key: outKey, k, repaired: m.repaired }
+}
+
+/**
+ * PCA of a sharded corpus: moments per shard, merged in shard order (the model equals one
+ * PCA's `partialFit` of the shards in that order).
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], options?: object }} input  `options`: PCA options
+ * @returns {Promise<{ key: string, repaired: string[] }>} the key of the `PCA.serialize()` bytes
+ */
+export async function pcaFit(input) {
+  const { store, prefix } = input
+  const shardSrc = sources(input.corpus, input.shards)
+  const stateInput = (s, force) => ({ store, key: `${prefix}/moments-s${s}`, corpus: shardSrc[s], options: input.options, force })
+  const made = await Promise.all(shardSrc.map((_, s) => acts.pcaMoments(stateInput(s, false))))
+  const keys = made.map((m) => m.key)
+  const outKey = `${prefix}/pca`
+  const m = await mergeRepairing(
+    () => acts.pcaMerge({ store, keys, outKey }),
+    (key) => acts.pcaMoments(stateInput(keys.indexOf(key), true)),
+    keys,
+  )
+  return { key: outKey, repaired: m.repaired }
+}

@@ -1,0 +1,226 @@
+/**
+ * The workflows against a real `temporal server start-dev` (binary from
+ * scripts/temporal/ensure-cli.sh, or $TEMPORAL_CLI) with 3 worker processes: results equal the
+ * single-process API bit for bit; a worker SIGKILLed mid-run changes nothing; cancellation
+ * stops every worker's computing within a second; a corrupt partial state is recomputed.
+ */
+import { spawn, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { Client, Connection } from '@temporalio/client'
+import { bundleWorkflowCode } from '@temporalio/worker'
+import { deserializeKnnPart, knnSync, matrix, PCA, writeNpySync } from 'embgeo'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+const ROOT = join(HERE, '..', '..', '..')
+const WORKER = join(HERE, '..', 'src', 'worker.js')
+
+function temporalBin() {
+  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI
+  return execFileSync('bash', [join(ROOT, 'scripts', 'temporal', 'ensure-cli.sh')], { encoding: 'utf8' }).trim()
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+    s.on('error', rej)
+  })
+}
+
+/** Seeded uniform data (mulberry32). */
+function data(rows, cols, seed) {
+  let a = seed >>> 0
+  const out = new Float32Array(rows * cols)
+  for (let i = 0; i < out.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5
+  }
+  return out
+}
+
+/** CPU seconds (user + system) a process has used. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+
+let dir
+let server
+let client
+let connection
+let address
+let bundle
+const workers = []
+const TASK_QUEUE = 'embgeo-test'
+
+function startWorker() {
+  const w = spawn(process.execPath, [WORKER, '--address', address, '--task-queue', TASK_QUEUE, '--workflow-bundle', bundle], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, EMBGEO_THREADS: '1' },
+  })
+  const ready = new Promise((res, rej) => {
+    w.stdout.on('data', (b) => String(b).includes('worker ready') && res())
+    w.on('exit', (code) => rej(new Error(`worker exited ${code}`)))
+  })
+  workers.push(w)
+  return ready.then(() => w)
+}
+
+const SMALL = { rows: 2400, cols: 24, k: 10 }
+const BIG = { rows: 16000, cols: 64, k: 10 }
+let small
+let big
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'embgeo-temporal-'))
+  const bin = temporalBin()
+  const port = await freePort()
+  address = `127.0.0.1:${port}`
+  server = spawn(bin, ['server', 'start-dev', '--headless', '--port', String(port), '--http-port', String(await freePort()), '--metrics-port', String(await freePort()), '--log-level', 'error'], {
+    stdio: 'ignore',
+  })
+  for (let i = 0; ; i++) {
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 1000 })
+      client = new Client({ connection, namespace: 'default' })
+      await client.workflowService.getSystemInfo({})
+      break
+    } catch (err) {
+      if (i > 60) throw err
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
+  const { code } = await bundleWorkflowCode({ workflowsPath: join(HERE, '..', 'src', 'workflows.js') })
+  bundle = join(dir, 'workflows-bundle.js')
+  writeFileSync(bundle, code)
+  await Promise.all([startWorker(), startWorker(), startWorker()])
+  small = { path: join(dir, 'small.npy'), x: data(SMALL.rows, SMALL.cols, 1) }
+  writeNpySync(small.path, matrix(small.x, SMALL.cols))
+  big = { path: join(dir, 'big.npy'), x: data(BIG.rows, BIG.cols, 2) }
+  writeNpySync(big.path, matrix(big.x, BIG.cols))
+})
+
+afterAll(async () => {
+  for (const w of workers) w.kill('SIGKILL')
+  await connection?.close()
+  server?.kill('SIGTERM')
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+/** The merged blocks of a knnGraph result, concatenated. */
+function graphOf(store, result) {
+  const parts = result.blocks.map((key) => deserializeKnnPart(new Uint8Array(readFileSync(join(store, key)))))
+  const n = parts.reduce((s, p) => s + p.indices.length, 0)
+  const indices = new Uint32Array(n)
+  const distances = new Float32Array(n)
+  let o = 0
+  for (const p of parts) {
+    indices.set(p.indices, o)
+    distances.set(p.distances, o)
+    o += p.indices.length
+  }
+  return { indices, distances }
+}
+
+function run(workflow, args, id) {
+  return client.workflow.execute(workflow, { taskQueue: TASK_QUEUE, workflowId: id, args: [args] })
+}
+
+describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
+  it('the kNN graph, a query set and PCA equal the single-process API bit for bit', async () => {
+    const store = join(dir, 'store-a')
+    const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
+    const g = await run('knnGraph', { store, prefix: 'g', corpus: { path: small.path }, shards, blocks: [[0, 1000], [1000, SMALL.rows]], k: SMALL.k }, 'graph-a')
+    const want = knnSync(matrix(small.x, SMALL.cols), { k: SMALL.k })
+    const got = graphOf(store, g)
+    expect(got.indices).toEqual(want.indices)
+    expect(got.distances).toEqual(want.distances)
+    // blocks equal to the shards: diagonal parts take the symmetric all-points pass
+    const gd = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag')
+    expect(graphOf(store, gd).indices).toEqual(want.indices)
+    expect(graphOf(store, gd).distances).toEqual(want.distances)
+
+    const q = await run('knnQuery', { store, prefix: 'q', corpus: { path: small.path }, shards, queries: { path: small.path, rows: [100, 160] }, k: 7, metric: 'cosine' }, 'query-a')
+    const qp = deserializeKnnPart(new Uint8Array(readFileSync(join(store, q.key))))
+    const qw = knnSync(matrix(small.x, SMALL.cols), { k: 7, metric: 'cosine', queries: matrix(small.x.subarray(100 * SMALL.cols, 160 * SMALL.cols), SMALL.cols) })
+    expect(qp.indices).toEqual(qw.indices)
+    expect(qp.distances).toEqual(qw.distances)
+
+    const p = await run('pcaFit', { store, prefix: 'p', corpus: { path: small.path }, shards, options: { nComponents: 5 } }, 'pca-a')
+    const model = PCA.deserialize(new Uint8Array(readFileSync(join(store, p.key))))
+    const one = new PCA({ nComponents: 5 })
+    for (const [a, b] of shards) one.partialFit(matrix(small.x.subarray(a * SMALL.cols, b * SMALL.cols), SMALL.cols))
+    expect(model.components.data).toEqual(one.components.data)
+    expect(model.explainedVariance).toEqual(one.explainedVariance)
+  })
+
+  it('a corrupt partial state is ERR_BAD_MODEL and recomputed; the result is unchanged', async () => {
+    const store = join(dir, 'store-a')
+    const key = join(store, 'g', 'part-b0-s1')
+    const bytes = readFileSync(key)
+    bytes[bytes.length >> 1] ^= 0x10
+    writeFileSync(key, bytes)
+    rmSync(join(store, 'g', 'graph-b0'))
+    const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
+    const g = await run('knnGraph', { store, prefix: 'g', corpus: { path: small.path }, shards, blocks: [[0, 1000], [1000, SMALL.rows]], k: SMALL.k }, 'graph-a2')
+    const recomputed = g.parts.filter((p) => p.recomputed).map((p) => p.key)
+    expect(recomputed).toEqual(['g/part-b0-s1'])
+    const want = knnSync(matrix(small.x, SMALL.cols), { k: SMALL.k })
+    expect(graphOf(store, g).indices).toEqual(want.indices)
+  })
+
+  it('a worker SIGKILLed mid-run changes nothing', async () => {
+    const store = join(dir, 'store-kill')
+    const shards = [[0, 5000], [5000, 11000], [11000, BIG.rows]]
+    const blocks = [[0, 4000], [4000, 8000], [8000, 12000], [12000, BIG.rows]]
+    const pending = run('knnGraph', { store, prefix: 'g', corpus: { path: big.path }, shards, blocks, k: BIG.k }, 'graph-kill')
+    // wait until the victim computes, then kill it
+    const victim = workers[0]
+    const t0 = cpuSeconds(victim.pid)
+    for (let i = 0; i < 200 && cpuSeconds(victim.pid) - t0 < 0.3; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(cpuSeconds(victim.pid) - t0).toBeGreaterThanOrEqual(0.3)
+    victim.kill('SIGKILL')
+    const finished = await Promise.race([pending.then(() => true), new Promise((r) => setTimeout(() => r(false), 0))])
+    expect(finished).toBe(false)
+    const g = await pending
+    const want = knnSync(matrix(big.x, BIG.cols), { k: BIG.k })
+    const got = graphOf(store, g)
+    expect(got.indices).toEqual(want.indices)
+    expect(got.distances).toEqual(want.distances)
+    await startWorker()
+  })
+
+  it('cancelling a workflow stops every worker computing within a second', async () => {
+    const store = join(dir, 'store-cancel')
+    const shards = [[0, 8000], [8000, BIG.rows]]
+    const blocks = [[0, 8000], [8000, BIG.rows]]
+    const handle = await client.workflow.start('knnGraph', { taskQueue: TASK_QUEUE, workflowId: 'graph-cancel', args: [{ store, prefix: 'g', corpus: { path: big.path }, shards, blocks, k: BIG.k }] })
+    const live = workers.filter((w) => w.exitCode === null && w.signalCode === null)
+    const before = live.map((w) => cpuSeconds(w.pid))
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      if (live.some((w, j) => cpuSeconds(w.pid) - before[j] > 0.3)) break
+    }
+    expect(live.some((w, j) => cpuSeconds(w.pid) - before[j] > 0.3)).toBe(true)
+    const t = Date.now()
+    await handle.cancel()
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - t))))
+    const at1 = live.map((w) => cpuSeconds(w.pid))
+    await new Promise((r) => setTimeout(r, 1000))
+    const used = live.map((w, j) => cpuSeconds(w.pid) - at1[j])
+    // idle workers only poll: a few ms of CPU per second, not a computing core
+    for (const u of used) expect(u).toBeLessThan(0.15)
+    await expect(handle.result()).rejects.toThrow()
+  })
+})
