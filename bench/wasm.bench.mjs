@@ -81,7 +81,7 @@ async function main() {
     `${m.date}, ${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.rustc}, commit ${m.commit}.`,
     `Load average (1 min) at the start ${load0.map(fmt).join(' / ')}; other builds were running on this machine, so absolute times are noisy: compare the ratios (same run).`,
     `Median of ${REPS} run(s). kNN: ${KNN[1]} × ${KNN[2]} (${KNN[0]}), k = 10, euclidean. TwoNN: the same rows. PCA: fit of ${PCA[1]} × ${PCA[2]} (${PCA[0]}), 10 components.`,
-    `WebAssembly: wasm32-wasip1-threads + SIMD128 (simd: ${JSON.stringify(get('wasm', 1).simd)}), release build; native: ${get('native', 1).target} (simd: ${get('native', 1).simd.join(', ')}).`,
+    `WebAssembly: wasm32-wasip1-threads + SIMD128 (simd: ${JSON.stringify(get('wasm', 1).simd)}), cargo profile \`wasm\` (opt-level 3, no LTO); native: ${get('native', 1).target} (simd: ${get('native', 1).simd.join(', ')}) as built in this checkout.`,
     '',
     '| job | threads | native (s) | WASM (s) | WASM / native | load |',
     '|---|---|---|---|---|---|',
