@@ -518,6 +518,18 @@ export declare function queryDifficultySync(corpus: Float32Array | Float64Array,
 /** Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them). */
 export declare function readEmbeddings(path: string, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
 
+/**
+ * Read an embedding matrix from the bytes of a file (`options` as `readEmbeddings` validated
+ * them). The bytes are copied once (the job owns them).
+ */
+export declare function readEmbeddingsBytes(bytes: Uint8Array, options?: Record<string, unknown>, control?: JobControl | undefined | null): Promise<EmbeddingFileOut>
+
+/**
+ * Read an embedding matrix from the bytes of a file (`options` as `readEmbeddings` validated
+ * them). The bytes are copied once (the job owns them).
+ */
+export declare function readEmbeddingsBytesSync(bytes: Uint8Array, options?: Record<string, unknown>): EmbeddingFileOut
+
 /** Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them). */
 export declare function readEmbeddingsSync(path: string, options?: Record<string, unknown>): EmbeddingFileOut
 

@@ -1,2 +1,4 @@
-/** Load the generated napi-rs binding (throws if no binary matches this platform). */
+/** Load the generated napi-rs binding (throws if neither a native nor the WebAssembly binary loads). */
 export declare function loadBinding(): typeof import('./binding.cjs')
+/** Whether the environment variable EMBGEO_FORCE_WASM ('1' or 'true') forces the WebAssembly binding. */
+export declare function wasmForced(): boolean

@@ -19,14 +19,18 @@ export interface OpenPage {
 
 /** Write `html` to `dir/name` and open it in a fresh headless Chromium profile (light scheme). */
 export async function openInChromium(html: string, dir: string, name: string): Promise<OpenPage> {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, name)
+  writeFileSync(file, html)
+  return openUrlInChromium(pathToFileURL(file).href)
+}
+
+/** Open `url` in a fresh headless Chromium profile (light scheme). */
+export async function openUrlInChromium(url: string): Promise<OpenPage> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium). This test never downloads a browser.`)
   }
   const { chromium } = await import('playwright-core')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, name)
-  writeFileSync(file, html)
-  const url = pathToFileURL(file).href
   const userDataDir = mkdtempSync(join(tmpdir(), 'embgeo-browser-'))
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

@@ -22,7 +22,7 @@ describe('versions', () => {
 })
 
 describe('napi config', () => {
-  it('lists the 8 supported targets', () => {
+  it('lists the 8 native targets and wasm32-wasip1-threads', () => {
     expect([...pkg.napi.targets].sort()).toEqual(
       [
         'aarch64-apple-darwin',
@@ -33,6 +33,7 @@ describe('napi config', () => {
         'x86_64-pc-windows-msvc',
         'x86_64-unknown-linux-gnu',
         'x86_64-unknown-linux-musl',
+        'wasm32-wasip1-threads',
       ].sort(),
     )
   })
@@ -45,7 +46,7 @@ describe('.github/workflows/ci.yml', () => {
   }
 
   it('parses as YAML with the expected jobs, each with steps', () => {
-    expect(Object.keys(wf.jobs).sort()).toEqual(['build', 'lint-and-rust-test', 'publish', 'test', 'test-install', 'test-musl'].sort())
+    expect(Object.keys(wf.jobs).sort()).toEqual(['build', 'lint-and-rust-test', 'publish', 'publish-dry-run', 'test', 'test-install', 'test-musl', 'test-wasm'].sort())
     for (const [name, job] of Object.entries(wf.jobs)) {
       expect(Array.isArray(job.steps), name).toBe(true)
       for (const step of job.steps) expect(step.run !== undefined || step.uses !== undefined, name).toBe(true)
@@ -58,14 +59,16 @@ describe('.github/workflows/ci.yml', () => {
     const tested = [
       ...(wf.jobs.test!.strategy!.matrix.settings as { target: string }[]).map((s) => s.target),
       ...(wf.jobs['test-musl']!.strategy!.matrix.include as { target: string }[]).map((s) => s.target),
+      ...(wf.jobs['test-wasm'] ? ['wasm32-wasip1-threads'] : []),
     ]
     expect([...tested].sort()).toEqual([...pkg.napi.targets].sort())
     expect(wf.jobs.test!.strategy!.matrix.node).toEqual(['20', '22', '24'])
     expect(wf.jobs['test-musl']!.strategy!.matrix.node).toEqual(['20', '22', '24'])
+    expect(wf.jobs['test-wasm']!.strategy!.matrix.node).toEqual(['20', '22', '24'])
   })
 
   it('publishes only after every test job, with napi prepublish', () => {
-    expect(wf.jobs.publish!.needs).toEqual(['lint-and-rust-test', 'test', 'test-musl', 'test-install'])
+    expect(wf.jobs.publish!.needs).toEqual(['lint-and-rust-test', 'test', 'test-wasm', 'test-musl', 'test-install'])
     expect(pkg.scripts.prepublishOnly).toMatch(/napi prepublish/)
   })
 })

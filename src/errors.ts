@@ -110,14 +110,23 @@ export function abortError(reason?: unknown): EmbgeoError {
 
 const KNOWN: ReadonlySet<string> = new Set([...RANGE_CODES, 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_NOT_FITTED', 'ERR_BAD_MODEL', 'ERR_BUSY', 'ERR_BAD_FILE', 'ERR_IO', 'ABORT_ERR', 'ERR_INTERNAL', 'ERR_NATIVE_LOAD'])
 
+/** `[ERR_…] ` at the head of a message from the WebAssembly binding. */
+const WASM_CODE = /^\[((?:ERR|ABORT)_[A-Z_]+)\] /
+
 /**
  * Convert what the native addon threw into an embgeo error (native errors carry `code`).
  * Anything without a known code is a bug and becomes `ERR_INTERNAL` with the original as `cause`.
  */
 export function fromNative(err: unknown, signal?: AbortSignal): Error {
   if (err instanceof EmbgeoError) return err
-  const code = (err as { code?: unknown } | null)?.code
-  const message = err instanceof Error ? err.message : String(err)
+  let code = (err as { code?: unknown } | null)?.code
+  let message = err instanceof Error ? err.message : String(err)
+  // The WebAssembly binding carries the code at the head of the message (crates/node/src/error.rs).
+  const tagged = WASM_CODE.exec(message)
+  if (tagged !== null && (typeof code !== 'string' || !KNOWN.has(code))) {
+    code = tagged[1]
+    message = message.slice(tagged[0].length)
+  }
   if (code === 'ABORT_ERR') return abortError(signal?.reason)
   if (typeof code === 'string' && KNOWN.has(code)) return embgeoError(code as ErrorCode, message)
   const e = new EmbgeoError('ERR_INTERNAL', `internal error: ${message}. This is a bug in embgeo; please report it.`, { cause: err })

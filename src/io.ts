@@ -118,8 +118,8 @@ export function checkRowRange(rows: unknown): [number, number] {
 /** The options as the native reader takes them (serde: camelCase, unknown fields rejected). */
 type NativeReadOptions = Omit<ReadEmbeddingsOptions, never>
 
-function prepareRead(path: unknown, options: unknown, table: Constraints): { path: string; opts: NativeReadOptions } {
-  const p = checkPath(path)
+function prepareRead(path: unknown, options: unknown, table: Constraints): { path: string | Uint8Array; opts: NativeReadOptions } {
+  const p = path instanceof Uint8Array ? path : checkPath(path)
   const { signal: _signal, onProgress: _onProgress, ...opts } = validateOptions<ReadEmbeddingsOptions & RunOptions>('readEmbeddings', options, table)
   const d = opts.delimiter
   if (d !== undefined && (d.length !== 1 || d.charCodeAt(0) > 127 || d === '\n' || d === '\r' || d === '"')) {
@@ -140,7 +140,8 @@ function finishRead(r: { data: FloatArray; rows: number; cols: number; dtype: st
  * Read the embedding matrix stored in a file, streaming it on embgeo's pool (the event loop
  * stays free). Memory: the result plus a 1 MiB block (text: plus the longest line).
  *
- * @param path a file path or `file:` URL.
+ * @param path a file path or `file:` URL, or the bytes of a file (a `Uint8Array`, e.g. from a
+ *   browser `File`; copied once; pass `options.format` when the content alone is ambiguous).
  * @returns `{ data, rows, cols, dtype, format }`: `rows × cols` row-major values
  *   (`Float32Array` or `Float64Array`, see `options.dtype`), the file's element type and format.
  * @throws ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE (options out of range or unknown; `dim` missing
@@ -152,17 +153,19 @@ function finishRead(r: { data: FloatArray; rows: number; cols: number; dtype: st
  * @throws ERR_NON_FINITE the file holds NaN or ±Infinity (row and column given)
  * @throws ABORT_ERR `options.signal` fired
  */
-export function readEmbeddings(path: string | URL, options?: ReadEmbeddingsOptions & RunOptions): Promise<EmbeddingFile> {
+export function readEmbeddings(path: string | URL | Uint8Array, options?: ReadEmbeddingsOptions & RunOptions): Promise<EmbeddingFile> {
   return rejecting(() => {
-    const p = prepareRead(path, options, READ)
-    return runAsync(options ?? {}, [] as const, (control) => native().readEmbeddings(p.path, p.opts, control)).then(finishRead)
+    const { path: src, opts } = prepareRead(path, options, READ)
+    return runAsync(options ?? {}, [] as const, (control) =>
+      typeof src === 'string' ? native().readEmbeddings(src, opts, control) : native().readEmbeddingsBytes(src, opts, control),
+    ).then(finishRead)
   })
 }
 
 /** {@link readEmbeddings} on the calling thread (blocks it). */
-export function readEmbeddingsSync(path: string | URL, options?: ReadEmbeddingsOptions): EmbeddingFile {
-  const p = prepareRead(path, options, READ)
-  return finishRead(runSync(() => native().readEmbeddingsSync(p.path, p.opts)))
+export function readEmbeddingsSync(path: string | URL | Uint8Array, options?: ReadEmbeddingsOptions): EmbeddingFile {
+  const { path: src, opts } = prepareRead(path, options, READ)
+  return finishRead(runSync(() => (typeof src === 'string' ? native().readEmbeddingsSync(src, opts) : native().readEmbeddingsBytesSync(src, opts))))
 }
 
 type WriteArray = Float32Array | Float64Array | Int32Array | Uint32Array

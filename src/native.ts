@@ -1,13 +1,19 @@
 /**
  * The only module that touches the generated loader (`binding.cjs`, written by `napi build`).
  * A missing or broken platform binary becomes `ERR_NATIVE_LOAD` naming the package to install.
+ * Without a native binary the generated loader falls back to the WebAssembly binding;
+ * `EMBGEO_FORCE_WASM=1` forces it (native-loader.cjs).
  */
 import { embgeoError } from './errors.js'
 import loader from '../native-loader.cjs'
 
 type Binding = ReturnType<typeof loader.loadBinding>
 
+/** The package of the WebAssembly binding (any platform; `EMBGEO_FORCE_WASM=1` forces it). */
+export const WASM_PACKAGE = '@embgeo/binding-wasm32-wasi'
+
 function platformPackage(): string {
+  if (loader.wasmForced()) return WASM_PACKAGE
   const { platform, arch } = process
   let abi = ''
   if (platform === 'linux') {
@@ -43,7 +49,7 @@ export function nativeLoadError(err: unknown): Error {
     `embgeo could not load its native addon for ${process.platform}-${process.arch} (package ${pkg}). ` +
       `Fix: reinstall so npm fetches the optional dependency ${pkg} (delete node_modules and package-lock.json, ` +
       `then npm install; do not use --omit=optional or --no-optional), or build from source with a Rust toolchain ` +
-      `(npm run build:native). Cause: ${err instanceof Error ? err.message : String(err)}`,
+      `(npm run build:native), or install ${WASM_PACKAGE} (WebAssembly, slower, any platform). Cause: ${err instanceof Error ? err.message : String(err)}`,
     { package: pkg },
   )
   Object.defineProperty(e, 'cause', { value: err })

@@ -15,11 +15,18 @@ use crate::dense::{check_square, too_large};
 use crate::{Error, Par, Result};
 
 /// faer's parallelism for a [`Par`]: the current rayon pool, or the calling thread.
+///
+/// On WebAssembly faer is built without its `rayon` feature (its `spindle` pool does not build
+/// for `wasm32-wasip1-threads`), so faer's own kernels run on the calling thread there; embgeo's
+/// loops around them still use the rayon pool.
 #[must_use]
 pub fn faer_par(par: Par) -> faer::Par {
     match par {
         Par::Seq => faer::Par::Seq,
+        #[cfg(not(target_family = "wasm"))]
         Par::Rayon => faer::Par::rayon(0),
+        #[cfg(target_family = "wasm")]
+        Par::Rayon => faer::Par::Seq,
     }
 }
 

@@ -7,6 +7,7 @@
 
 use embgeo_core::{Element, Error, Result};
 
+#[cfg(target_arch = "x86_64")]
 use crate::real::cast;
 
 /// A dissimilarity; smaller is closer.

@@ -78,10 +78,10 @@ pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> 
     x.require_rows("X", 1, "duplicates")?;
     x.require_cols("X", "duplicates")?;
     let n = x.rows();
-    if n > u32::MAX as usize + 1 {
+    if n as u64 > u64::from(u32::MAX) + 1 {
         return Err(Error::OutOfRange {
             name: "X.rows",
-            expected: format!("at most {} for duplicates", u32::MAX as usize + 1),
+            expected: format!("at most {} for duplicates", u64::from(u32::MAX) + 1),
             actual: n.to_string(),
         });
     }

@@ -125,10 +125,10 @@ pub fn compute_strided(
     }
     check_layout(indices.len(), [rows, k, stride])?;
     let expected = rows * k;
-    if n > u32::MAX as usize + 1 {
+    if n as u64 > u64::from(u32::MAX) + 1 {
         return Err(Error::OutOfRange {
             name: "n",
-            expected: format!("at most {}", u32::MAX as usize + 1),
+            expected: format!("at most {}", u64::from(u32::MAX) + 1),
             actual: n.to_string(),
         });
     }

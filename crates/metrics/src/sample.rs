@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 /// # Errors
 /// `OutOfRange` if `n` exceeds `u32::MAX + 1`.
 pub fn sample_indices(n: usize, m: usize, seed: u64) -> Result<Vec<u32>> {
-    if n > u32::MAX as usize + 1 {
+    if n as u64 > u64::from(u32::MAX) + 1 {
         return Err(Error::OutOfRange {
             name: "n",
             expected: "at most 2^32 rows".into(),

@@ -1,12 +1,16 @@
 //! Core errors → JavaScript errors carrying the public `code`.
 
 use embgeo_core::Error as CoreError;
-use napi::{Env, JsError, JsRangeError, JsTypeError};
+use napi::Env;
+#[cfg(not(target_family = "wasm"))]
+use napi::{JsError, JsRangeError, JsTypeError};
 
 /// A status that is the public error code string (`ERR_SHAPE`, `ABORT_ERR`, …).
+#[cfg(not(target_family = "wasm"))]
 #[derive(Debug, Clone, Copy)]
 pub struct Code(pub &'static str);
 
+#[cfg(not(target_family = "wasm"))]
 impl AsRef<str> for Code {
     fn as_ref(&self) -> &str {
         self.0
@@ -16,6 +20,7 @@ impl AsRef<str> for Code {
 /// Build the JS error for `e` (a `RangeError` for input errors, a `TypeError` for unknown
 /// string values, an `Error` otherwise) with
 /// `error.code = e.code()`, and wrap it so napi throws (or rejects with) exactly that object.
+#[cfg(not(target_family = "wasm"))]
 pub fn to_napi(env: Env, e: &CoreError) -> napi::Error {
     let inner = napi::Error::new(Code(e.code()), e.to_string());
     let value = if e.is_range_error() {
@@ -26,4 +31,13 @@ pub fn to_napi(env: Env, e: &CoreError) -> napi::Error {
         JsError::from(inner).into_unknown(env)
     };
     napi::Error::from(value)
+}
+
+/// The WebAssembly form of [`to_napi`]: napi-rs keeps no reference to a JS error value on wasm
+/// (its `From<Unknown>` keeps the message only), so the code travels at the head of the message,
+/// `"[ERR_SHAPE] …"`, and the TypeScript layer (`fromNative` in src/errors.ts) turns it back into
+/// the same error class and `code` as the native addon throws.
+#[cfg(target_family = "wasm")]
+pub fn to_napi(_env: Env, e: &CoreError) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, format!("[{}] {e}", e.code()))
 }

@@ -46,6 +46,10 @@ fn simd_features() -> Vec<String> {
         }
         probe!("neon", "fp16", "dotprod", "sve");
     }
+    // WebAssembly has no run-time detection: SIMD128 is on when the module was built with it.
+    if cfg!(all(target_family = "wasm", target_feature = "simd128")) {
+        out.push("simd128".to_string());
+    }
     out
 }
 

@@ -2,6 +2,7 @@
 //! writer the CLI uses for reports and models (one implementation of the file rules).
 
 use std::borrow::Cow;
+use std::io::Cursor;
 use std::path::PathBuf;
 
 use embgeo_core::{Ctl, Error as CoreError};
@@ -43,9 +44,17 @@ pub struct EmbeddingFileOut {
     pub format: String,
 }
 
+/// Where a read job reads from.
+enum Source {
+    /// A file (the file-system rules of `embgeo_io::read`).
+    Path(PathBuf),
+    /// The bytes of a file already in memory (a browser `File`, a download): one copy of them.
+    Bytes(Vec<u8>),
+}
+
 /// The read job shared by both twins.
 pub struct ReadJob {
-    path: PathBuf,
+    source: Source,
     options: Result<Options, CoreError>,
 }
 
@@ -54,7 +63,12 @@ impl Job for ReadJob {
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<EmbeddingFileOut, CoreError> {
         let options = self.options.as_ref().map_err(Clone::clone)?;
-        let e = embgeo_io::read(&self.path, options, ctl)?;
+        let e = match &self.source {
+            Source::Path(path) => embgeo_io::read(path, options, ctl)?,
+            Source::Bytes(b) => {
+                embgeo_io::read_from(Cursor::new(b), b.len() as u64, "the bytes", options, ctl)?
+            }
+        };
         Ok(EmbeddingFileOut {
             data: match e.data {
                 Values::F32(v) => Either::A(v.into()),
@@ -75,7 +89,19 @@ twins!(
         path: String,
         #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>
     ) {
-        Ok(ReadJob { path: path.into(), options: self::options(options) })
+        Ok(ReadJob { source: Source::Path(path.into()), options: self::options(options) })
+    }
+);
+
+twins!(
+    #[doc = " Read an embedding matrix from the bytes of a file (`options` as `readEmbeddings` validated"]
+    #[doc = " them). The bytes are copied once (the job owns them)."]
+    read_embeddings_bytes_sync, read_embeddings_bytes -> EmbeddingFileOut, "Promise<EmbeddingFileOut>", ReadJob;
+    |env, hold| (
+        bytes: Uint8Array,
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>
+    ) {
+        Ok(ReadJob { source: Source::Bytes(bytes.to_vec()), options: self::options(options) })
     }
 );
 

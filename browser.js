@@ -1,0 +1,1 @@
+export * from '@embgeo/binding-wasm32-wasi'
