@@ -7,7 +7,7 @@
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
 //!
 //! # Algorithm
-//! GotoBLAS blocking (Goto and van de Geijn, ACM TOMS 2008): the reduction dimension is cut in
+//! Goto-style blocking (Goto and van de Geijn, ACM TOMS 2008): the reduction dimension is cut in
 //! chunks of [`KC`]; per chunk `B` is packed into `NR`-wide column panels (kept in L3, one
 //! panel in L1) and `A` into `MR`-tall row panels per block of [`MC`] rows (kept in L2); a
 //! 6 × 16 register-blocked micro-kernel (12 ymm accumulators, 2 loads and 6 broadcasts per
