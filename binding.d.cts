@@ -449,6 +449,11 @@ export interface NativeInfo {
   threads: number
   /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
   knnKernel: string
+  /**
+   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx2+fma" or "scalar"
+   * (`EMBGEO_KERNEL=scalar|avx2|auto` overrides, read once).
+   */
+  gemmKernel: string
 }
 
 /** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */

@@ -7,7 +7,7 @@
 // Setup once: bash scripts/reference/setup.sh; (cd bench/peers/node && npm ci); npm run build
 // Run: npm run bench:pca
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 
 import { machine, probe, python, pythonEnv, quiet, root, work } from './lib/env.mjs'
@@ -31,7 +31,29 @@ const lines = (cmd, argv) =>
 
 console.log(`machine: ${env.cpu}, probe ${JSON.stringify(peak)}, load ${load0.toFixed(2)}`)
 const rows = []
-const peers = lines(python, [`${root}bench/peers/pca_peers.py`, '--threads', String(THREADS), '--runs', String(RUNS), '--save-dir', work])
+// Python peers twice: OpenBLAS's default kernel choice and the forced best core type for this CPU
+// (SkylakeX with AVX-512, Haswell = AVX2+FMA without); the summary compares with the faster.
+const coretype = readFileSync('/proc/cpuinfo', 'utf8').includes(' avx512f') ? 'SkylakeX' : 'Haswell'
+const peerEnv = (core) => {
+  const e = { ...process.env, ...pythonEnv(THREADS) }
+  delete e.OPENBLAS_CORETYPE
+  return core ? { ...e, OPENBLAS_CORETYPE: core } : e
+}
+const peerRun = (core, save) =>
+  execFileSync(python, [`${root}bench/peers/pca_peers.py`, '--threads', String(THREADS), '--runs', String(RUNS), ...(save ? ['--save-dir', work] : [])], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: peerEnv(core),
+  })
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+const peers = [
+  ...peerRun(null, true).map((r) => ({ ...r, openblas_coretype: 'default' })),
+  ...peerRun(coretype, false).map((r) => ({ ...r, impl: `${r.impl} [${coretype}]`, openblas_coretype: coretype })),
+]
 for (const [n, d] of [
   [200000, 384],
   [100000, 1536],
@@ -50,13 +72,18 @@ const load1 = loadavg()[0]
 const probes = [peak, probe(THREADS), probe(THREADS)]
 const peakG = Math.max(...probes.map((p) => p.fma_gflops))
 
+function versionsKernel() {
+  const r = execFileSync(process.execPath, ['-e', "import('./dist/index.js').then((m) => console.log(m.versions().gemmKernel))"], { cwd: root, encoding: 'utf8' })
+  return r.trim()
+}
+
 const md = [
   `# PCA and whitening — commit ${env.commit}, ${env.date.slice(0, 10)}, ${env.cpu}, ${THREADS} threads`,
   '',
   `Node ${env.node}, ${env.rustc}; scikit-learn and numpy from .venv-ref (versions in each row's JSON), ml-pca 4.1.1 from npm. ` +
     `FP32 FMA peak: ${peakG} GFLOP/s, the best of ${probes.length} runs of bench/probe/peak.c around this run (${probes.map((p) => p.fma_gflops).join(', ')}). Median of ${RUNS} runs after a warm-up ` +
     `(ml-pca: 1 run). Data: bench/peers/pca_peers.py's splitmix64 generator (anisotropic, variance 1/(j+1) per column), f32, identical bytes for every implementation. ` +
-    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run with OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs (see bench/lib/env.mjs).`,
+    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run twice: OpenBLAS's default kernel and OPENBLAS_CORETYPE=${coretype} (rows marked [${coretype}]); the summary compares embgeo with the faster of the two. embgeo's covariance SYRK runs on the ${versionsKernel()} kernel of embgeo-kernels.`,
   '',
   'Covariance FLOPs are counted as n·d² (what a SYRK does); "% of peak" = that rate over the measured FMA peak.',
   '',
@@ -79,6 +106,32 @@ for (const [n, d] of [
   md.push('')
 }
 md.push('"vs embgeo" > 1 means slower than embgeo\'s k = 32 covariance fit on the same data.', '')
+// Summary: embgeo against the fastest peer of each operation (either OpenBLAS kernel).
+const best = (group, re) => group.filter((r) => r.impl !== 'embgeo' && re.test(r.op)).sort((a, b) => a.seconds - b.seconds)[0]
+const ourOp = (group, re) => group.find((r) => r.impl === 'embgeo' && re.test(r.op))
+md.push('## Summary: embgeo vs the fastest peer (ratio > 1 = embgeo faster)', '', '| shape | operation | embgeo s | fastest peer | peer s | ratio |', '|---|---|---|---|---|---|')
+for (const [n, d] of [
+  [200000, 384],
+  [100000, 1536],
+]) {
+  const group = rows.filter((r) => r.n === n && r.d === d)
+  const pairs = [
+    ['fit k = 32 (covariance)', /PCA\(nComponents=32\) fit/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
+    ['fit all (covariance)', /PCA\(nComponents=all\) fit/, /cov \(f32|covariance_eigh', n_components=None|svd_solver='auto', n_components=None/],
+    ['transform k = 32', /nComponents=32\) transform/, /n_components=32\)\.transform/],
+    ['whitening transform k = d', /whitening transform/, /whitening transform/],
+    ['randomized fit k = 32', /randomized\) fit/, /randomized', n_components=32/],
+  ]
+  for (const [label, oursRe, peerRe] of pairs) {
+    const o = ourOp(group, oursRe)
+    const p = best(group, peerRe)
+    if (!o || !p) continue
+    md.push(`| ${n.toLocaleString('en')} × ${d} | ${label} | ${o.seconds.toFixed(3)} | ${p.impl}: ${p.op} | ${p.seconds.toFixed(3)} | ${(p.seconds / o.seconds).toFixed(2)}× |`)
+  }
+  const pf = ourOp(group, /partialFit/)
+  if (pf) md.push(`| ${n.toLocaleString('en')} × ${d} | partialFit over 10 blocks | ${pf.seconds.toFixed(3)} | (${pf.gbs.toFixed(2)} GB/s of f32 input) | | |`)
+}
+md.push('')
 writeFileSync(`${root}bench/results/pca.md`, md.join('\n'))
 writeFileSync(`${root}bench/results/pca.json`, JSON.stringify({ env, probes, load0, load1, rows }, null, 2))
 console.log(md.join('\n'))

@@ -257,10 +257,12 @@ export interface Versions {
   threads: number
   /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon' or 'scalar'. */
   knnKernel: string
+  /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|auto overrides it (read once per process). */
+  gemmKernel: string
 }
 
 /** Versions and runtime facts of this installation. */
 export function versions(): Versions {
   const info = runSync(() => native().nativeInfo())
-  return { package: VERSION, native: info.native, target: info.target, simd: info.simd, threads: info.threads, knnKernel: info.knnKernel }
+  return { package: VERSION, native: info.native, target: info.target, simd: info.simd, threads: info.threads, knnKernel: info.knnKernel, gemmKernel: info.gemmKernel }
 }

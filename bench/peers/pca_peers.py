@@ -6,7 +6,9 @@ as float32 (bit-identical to the Rust generator). Times (median of `--runs` afte
   * scikit-learn PCA(n_components=32 | None), svd_solver 'auto' (default) and 'covariance_eigh'
     ('full' is skipped at these sizes: minutes per fit);
   * numpy "cov + eigh": center, X^T X in the input dtype (SYRK), eigh in f64;
+  * scikit-learn PCA(n_components=32, svd_solver='randomized') fit and PCA(32).transform;
   * whitening transform (X - mu) @ W with W d x d (f32 GEMM).
+The OpenBLAS kernel is whatever OPENBLAS_CORETYPE says (reported as "openblas_coretype").
 Threads pinned with threadpoolctl (default 2). Prints one JSON object per line, with the top
 explained variances so answers can be compared with embgeo's.
 
@@ -76,7 +78,7 @@ def main():
     ap.add_argument("--save-dir", default=None,
                     help="also write each generated matrix as raw little-endian f32 DIR/pca-NxD.f32 (for the Node side)")
     a = ap.parse_args()
-    meta = {"numpy": np.__version__, "scikit-learn": sklearn.__version__, "threads": a.threads, "runs": a.runs,
+    meta = {"openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "default"), "numpy": np.__version__, "scikit-learn": sklearn.__version__, "threads": a.threads, "runs": a.runs,
             "loadavg_before": os.getloadavg()[0]}
     with threadpool_limits(limits=a.threads):
         for n, d in [(200_000, 384), (100_000, 1536)]:
@@ -92,8 +94,10 @@ def main():
 
             t, (w, _) = timed(a.runs, lambda: numpy_cov_eigh(x))
             rep("numpy", "cov (f32 SYRK) + eigh (f64)", t, top_explained_variance=[float(v) for v in w[:5]])
-            for solver in ["auto", "covariance_eigh"]:
+            for solver in ["auto", "covariance_eigh", "randomized"]:
                 for k in [32, None]:
+                    if solver == "randomized" and k is None:
+                        continue
                     if solver == "auto" and k is None and d > 1000:
                         # scikit-learn's auto rule picks 'full' (LAPACK gesdd of the whole
                         # 100000 x 1536 matrix): minutes per fit; not timed.
@@ -107,6 +111,9 @@ def main():
             wm = (v / np.sqrt(wv + 1e-8)).astype(np.float32)
             t, _ = timed(a.runs, lambda: (x - mu) @ wm)
             rep("numpy", "whitening transform (x - mu) @ W, k = d, f32", t)
+            p32 = PCA(n_components=32, svd_solver="covariance_eigh").fit(x)
+            t, _ = timed(a.runs, lambda: p32.transform(x))
+            rep("scikit-learn", "PCA(n_components=32).transform", t)
 
 
 if __name__ == "__main__":

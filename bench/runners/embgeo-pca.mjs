@@ -21,6 +21,23 @@ for (const k of [32, undefined]) {
   out(`PCA(nComponents=${k ?? 'all'}) fit`, t, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
 }
 if (o.whiten === '1') {
+  // Transform onto k = 32 components, and partialFit over 10 blocks (streaming moments; GB/s of f32 input).
+  const p32 = await new PCA({ nComponents: 32, solver: 'covariance' }).fit(X)
+  out('PCA(nComponents=32) transform', await timeRuns(() => p32.transform(X), runs))
+  const blocks = 10
+  const per = Math.ceil(rows / blocks)
+  const parts = Array.from({ length: blocks }, (_, b) => matrix(all.subarray(b * per * d, Math.min(rows, (b + 1) * per) * d), d))
+  const tp = await timeRuns(() => {
+    const p = new PCA({ nComponents: 32 })
+    for (const part of parts) p.partialFit(part)
+  }, runs)
+  const s = [...tp].sort((a, b) => a - b)[Math.floor((tp.length - 1) / 2)]
+  out('PCA partialFit over 10 blocks (moments only)', tp, { gbs: (rows * d * 4) / s / 1e9 })
+  let r
+  const tr = await timeRuns(async () => {
+    r = await new PCA({ nComponents: 32, solver: 'randomized' }).fit(X)
+  }, runs)
+  out('PCA(nComponents=32, solver=randomized) fit', tr, { top: Array.from(r.explainedVariance.subarray(0, 5)) })
   const w = new Whitener({ method: 'pca' }).fitSync(X)
   const t = await timeRuns(() => w.transform(X), runs)
   out('whitening transform, k = d', t)

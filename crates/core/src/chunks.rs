@@ -44,10 +44,82 @@ where
     }
 }
 
+/// Like [`map_chunks`], but each chunk of `0..len` writes its own rows of `out` in place
+/// (`width` values per item: chunk `c` gets `out[c·chunk·width .. min((c+1)·chunk, len)·width]`),
+/// so no per-chunk result is allocated and nothing is concatenated afterwards.
+///
+/// # Cost
+/// `ceil(len / chunk)` calls of `f`; no extra memory.
+/// # Errors
+/// The first error returned by `f` (any chunk may have run), or `Cancelled`; `out` is then
+/// partly written.
+/// # Panics
+/// Never (`out` shorter than `len·width` gives fewer, shorter chunks: `f` sees the range it got).
+pub fn fill_chunks<T, F>(
+    ctl: &Ctl<'_>,
+    phase: &'static str,
+    out: &mut [T],
+    len: usize,
+    width: usize,
+    chunk: usize,
+    f: F,
+) -> Result<()>
+where
+    T: Send,
+    F: Fn(Range<usize>, &mut [T]) -> Result<()> + Sync,
+{
+    let chunk = chunk.max(1);
+    let done = AtomicU64::new(0);
+    let run = |(c, part): (usize, &mut [T])| -> Result<()> {
+        ctl.checkpoint()?;
+        let range = c * chunk..((c + 1) * chunk).min(len);
+        let items = (range.end - range.start) as u64;
+        f(range, part)?;
+        let now = done.fetch_add(items, Ordering::Relaxed) + items;
+        ctl.advance(phase, now, len as u64);
+        Ok(())
+    };
+    let step = (chunk * width).max(1);
+    let end = (len * width).min(out.len());
+    let out = &mut out[..end];
+    if width == 0 {
+        return (0..len.div_ceil(chunk)).try_for_each(|c| run((c, &mut [])));
+    }
+    match ctl.par {
+        Par::Seq => out.chunks_mut(step).enumerate().try_for_each(run),
+        Par::Rayon => out.par_chunks_mut(step).enumerate().try_for_each(run),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{CancelFlag, Error, NoProgress};
+
+    #[test]
+    fn fill_chunks_writes_each_chunk_in_place() {
+        for par in [Par::Seq, Par::Rayon] {
+            let ctl = Ctl::detached().with_par(par);
+            let mut out = vec![0usize; 20];
+            fill_chunks(&ctl, "t", &mut out, 10, 2, 3, |r, part| {
+                assert_eq!(part.len(), 2 * r.len());
+                for (i, v) in part.iter_mut().enumerate() {
+                    *v = 2 * r.start + i;
+                }
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(out, (0..20).collect::<Vec<_>>());
+        }
+        let mut calls = 0u8;
+        let cell = std::sync::Mutex::new(&mut calls);
+        fill_chunks::<f32, _>(&Ctl::detached(), "t", &mut [], 4, 0, 2, |_, _| {
+            **cell.lock().unwrap() += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(calls, 2);
+    }
 
     #[test]
     fn results_come_back_in_chunk_order() {

@@ -18,6 +18,9 @@ pub struct NativeInfo {
     pub threads: u32,
     /// Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar".
     pub knn_kernel: String,
+    /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx2+fma" or "scalar"
+    /// (`EMBGEO_KERNEL=scalar|avx2|auto` overrides, read once).
+    pub gemm_kernel: String,
 }
 
 fn simd_features() -> Vec<String> {
@@ -63,6 +66,7 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
         simd: simd_features(),
         threads: threads as u32,
         knn_kernel: embgeo_knn::simd_level().to_string(),
+        gemm_kernel: embgeo_kernels::path_name().to_string(),
     })
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The state `(n, W, μ, M)` with `W = Σ wᵢ`, `μ = Σ wᵢ xᵢ / W` and
 //! `M = Σ wᵢ (xᵢ − μ)(xᵢ − μ)ᵀ` is updated one block at a time: each block is centred by its
-//! own mean, its co-moment is one SYRK (`YᵀY`, lower triangle through faer), and the block is
+//! own mean, its co-moment is one SYRK (`YᵀY`, lower triangle: f32 blocks through
+//! `embgeo_kernels::syrk_lower_f32`, f64 blocks through faer), and the block is
 //! merged with the pairwise update of Chan, Golub and LeVeque (1979), extended to covariance
 //! (Schubert and Gertz, SSDBM 2018):
 //!
@@ -288,8 +289,9 @@ impl Moments {
             let mut buf64 = Vec::new();
             let mut buf32 = Vec::new();
             let mut blk = square_mat::<f64>(d, d)?;
-            let s32 = if use_f32 { d } else { 0 };
-            let mut blk32 = square_mat::<f32>(s32, s32)?;
+            let s32 = if use_f32 { d * d } else { 0 };
+            let mut blk32: Vec<f32> =
+                dense::try_zeros(s32).ok_or_else(|| dense::too_large("X.cols", d, METHOD, FIX, true))?;
             for bi in blocks {
                 ctl.checkpoint()?;
                 let (start, end) = (bi * b, ((bi + 1) * b).min(n));
@@ -301,11 +303,11 @@ impl Moments {
                     if use_f32 && f32_safe(xb, wb, &mean_b) {
                         buf32.resize(rows * d, 0.0f32);
                         centre_block(&mut buf32, xb, wb, &mean_b, |v| v as f32);
-                        let a = faer::MatRef::from_column_major_slice(&buf32, d, rows);
-                        linalg::syrk_lower(&mut blk32, a, faer::Par::Seq);
-                        for j in 0..d {
-                            for i in j..d {
-                                blk[(i, j)] = f64::from(blk32[(i, j)]);
+                        // The kernel layer's SYRK (single-threaded: the lanes are the parallelism).
+                        embgeo_kernels::syrk_lower_f32(&mut blk32, &buf32, rows, d, Par::Seq)?;
+                        for (i, row) in blk32.chunks_exact(d).enumerate() {
+                            for (j, v) in row[..=i].iter().enumerate() {
+                                blk[(i, j)] = f64::from(*v);
                             }
                         }
                     } else {

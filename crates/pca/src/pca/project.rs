@@ -1,7 +1,7 @@
 //! Projection: `transform`, `fit_transform`, `inverse_transform`, and the blocked row
 //! projections they share with whitening and all-but-the-top.
 
-use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{chunks::fill_chunks, Ctl, Element, Error, MatRef, Result};
 
 use super::Pca;
 use crate::linalg;
@@ -94,7 +94,8 @@ pub(crate) fn check_features(actual: usize, expected: usize, what: &'static str)
 }
 
 /// `out = ((x − mean) · Wᵀ) · diag(col_scale)` with `w` `k × d` row-major, then optionally each
-/// row L2-normalised; blocks of `block_rows` rows through `map_chunks` (ordered, deterministic).
+/// row L2-normalised; blocks of `block_rows` rows written in place through `fill_chunks`
+/// (fixed blocks, deterministic).
 ///
 /// f64 input: centring and GEMM in f64. f32 input: rows centred in f64 and rounded to f32,
 /// GEMM in f32 with `w` rounded to f32 (the output is f32 anyway; relative error of order
@@ -118,68 +119,79 @@ pub(crate) fn project_rows<T: Element>(
     } else {
         Vec::new()
     };
-    let parts = map_chunks(ctl, "transform", n, block_rows.max(1), |range| {
-        let rows = range.len();
-        let mut out = vec![0.0f64; rows * k];
-        if single {
-            let mut a = vec![0.0f32; rows * d];
-            for (r, i) in range.clone().enumerate() {
-                for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
-                    *o = (v.to_f64() - m) as f32;
-                }
-            }
-            let mut o32 = vec![0.0f32; rows * k];
-            if k > 0 {
-                let am = faer::MatRef::from_row_major_slice(&a, rows, d);
-                let wm = faer::MatRef::from_row_major_slice(&w32, k, d);
-                let om = faer::MatMut::from_row_major_slice_mut(&mut o32, rows, k);
-                faer::linalg::matmul::matmul(
-                    om,
-                    faer::Accum::Replace,
-                    am,
-                    wm.transpose(),
-                    1.0f32,
-                    faer::Par::Seq,
-                );
-            }
-            for (o, v) in out.iter_mut().zip(&o32) {
-                *o = f64::from(*v);
-            }
-        } else {
-            let mut a = vec![0.0f64; rows * d];
-            for (r, i) in range.clone().enumerate() {
-                for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
-                    *o = v.to_f64() - m;
-                }
-            }
-            if k > 0 {
-                linalg::matmul_rows(
-                    &mut out,
-                    &a,
-                    rows,
-                    linalg::row_major(w, k, d).transpose(),
-                    faer::Par::Seq,
-                );
-            }
-        }
-        let mut res = Vec::with_capacity(rows * k);
-        for row in out.chunks_exact_mut(k.max(1)).take(rows) {
-            for (v, s) in row.iter_mut().zip(col_scale) {
-                *v *= s;
-            }
-            if l2 {
-                let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-                if norm > 0.0 {
-                    for v in row.iter_mut() {
-                        *v /= norm;
+    let mut res = vec![T::from_f64(0.0); n * k];
+    // Each block writes its own rows of the output (no per-block result, no final concat).
+    fill_chunks(
+        ctl,
+        "transform",
+        &mut res,
+        n,
+        k,
+        block_rows.max(1),
+        |range, dst| {
+            let rows = range.len();
+            let mut out = vec![0.0f64; rows * k];
+            if single {
+                let mut a = vec![0.0f32; rows * d];
+                for (r, i) in range.clone().enumerate() {
+                    for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
+                        *o = (v.to_f64() - m) as f32;
                     }
                 }
+                let mut o32 = vec![0.0f32; rows * k];
+                if k > 0 {
+                    let am = faer::MatRef::from_row_major_slice(&a, rows, d);
+                    let wm = faer::MatRef::from_row_major_slice(&w32, k, d);
+                    let om = faer::MatMut::from_row_major_slice_mut(&mut o32, rows, k);
+                    faer::linalg::matmul::matmul(
+                        om,
+                        faer::Accum::Replace,
+                        am,
+                        wm.transpose(),
+                        1.0f32,
+                        faer::Par::Seq,
+                    );
+                }
+                for (o, v) in out.iter_mut().zip(&o32) {
+                    *o = f64::from(*v);
+                }
+            } else {
+                let mut a = vec![0.0f64; rows * d];
+                for (r, i) in range.clone().enumerate() {
+                    for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
+                        *o = v.to_f64() - m;
+                    }
+                }
+                if k > 0 {
+                    linalg::matmul_rows(
+                        &mut out,
+                        &a,
+                        rows,
+                        linalg::row_major(w, k, d).transpose(),
+                        faer::Par::Seq,
+                    );
+                }
             }
-            res.extend(row.iter().map(|v| T::from_f64(*v)));
-        }
-        Ok(res)
-    })?;
-    Ok(parts.concat())
+            for (row, dst) in out.chunks_exact_mut(k.max(1)).zip(dst.chunks_exact_mut(k.max(1))) {
+                for (v, s) in row.iter_mut().zip(col_scale) {
+                    *v *= s;
+                }
+                if l2 {
+                    let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    if norm > 0.0 {
+                        for v in row.iter_mut() {
+                            *v /= norm;
+                        }
+                    }
+                }
+                for (o, v) in dst.iter_mut().zip(row.iter()) {
+                    *o = T::from_f64(*v);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(res)
 }
 
 /// `out = y · w + mean` with `w` `k × d` row-major, in row blocks.
@@ -193,22 +205,33 @@ pub(crate) fn back_project_rows<T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<Vec<T>> {
     let n = y.rows();
-    let parts = map_chunks(ctl, "inverse_transform", n, block_rows.max(1), |range| {
-        let rows = range.len();
-        let a: Vec<f64> = y
-            .row_block(range.start, range.end)
-            .as_slice()
-            .iter()
-            .map(|v| v.to_f64())
-            .collect();
-        let mut out = vec![0.0f64; rows * d];
-        if k > 0 {
-            linalg::matmul_rows(&mut out, &a, rows, linalg::row_major(w, k, d), faer::Par::Seq);
-        }
-        Ok(out
-            .chunks_exact(d)
-            .flat_map(|row| row.iter().zip(mean).map(|(v, m)| T::from_f64(v + m)))
-            .collect::<Vec<T>>())
-    })?;
-    Ok(parts.concat())
+    let mut res = vec![T::from_f64(0.0); n * d];
+    fill_chunks(
+        ctl,
+        "inverse_transform",
+        &mut res,
+        n,
+        d,
+        block_rows.max(1),
+        |range, dst| {
+            let rows = range.len();
+            let a: Vec<f64> = y
+                .row_block(range.start, range.end)
+                .as_slice()
+                .iter()
+                .map(|v| v.to_f64())
+                .collect();
+            let mut out = vec![0.0f64; rows * d];
+            if k > 0 {
+                linalg::matmul_rows(&mut out, &a, rows, linalg::row_major(w, k, d), faer::Par::Seq);
+            }
+            for (row, dst) in out.chunks_exact(d).zip(dst.chunks_exact_mut(d)) {
+                for ((o, v), m) in dst.iter_mut().zip(row).zip(mean) {
+                    *o = T::from_f64(v + m);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(res)
 }

@@ -1,0 +1,55 @@
+//! The kernel layer: cache-blocked f32 matrix products with runtime-dispatched micro-kernels,
+//! for the covariance (SYRK) and projection (GEMM) passes of the numeric crates.
+//!
+//! - [`gemm_f32`]: `C = A·B` for strided f32 views (`A` m × k, `B` k × n, `C` m × n row-major).
+//! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
+//!   `d × d` row-major f32 buffer (callers merge it in f64).
+//! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
+//!
+//! # Algorithm
+//! Goto-style blocking (Goto and van de Geijn, ACM TOMS 2008): the reduction dimension is cut in
+//! chunks of [`KC`]; per chunk `B` is packed into `NR`-wide column panels (kept in L3, one
+//! panel in L1) and `A` into `MR`-tall row panels per block of [`MC`] rows (kept in L2); a
+//! 6 × 16 register-blocked micro-kernel (12 ymm accumulators, 2 loads and 6 broadcasts per
+//! step on AVX2+FMA) computes each tile. Edges are zero-padded in the packed panels and only
+//! the valid part of a tile is stored.
+//!
+//! # Dispatch
+//! [`path`] is decided once per process: `EMBGEO_KERNEL=scalar|avx2|auto` (read once; unset or
+//! unknown = `auto`), `auto` picks AVX2+FMA when `is_x86_feature_detected!` reports both, else
+//! the portable scalar kernel. Requesting `avx2` on a CPU without it falls back to scalar.
+//! Every function has a `*_with` twin taking the [`Path`] explicitly, so tests run every path
+//! the machine has.
+//!
+//! # Determinism
+//! Each entry of `C` is one dot product summed in a fixed order (chunk by chunk, in `t` order
+//! within a chunk, FMA on the AVX2 path): the result does not depend on the thread count or
+//! on [`Par`] (parallelism splits the output rows, never the reduction). The scalar and AVX2
+//! paths differ in the last bits (fused vs separate multiply-add).
+//!
+//! # Accuracy
+//! f32 accumulation: each entry carries the usual dot-product error bound
+//! `|ĉ − c| ≤ γ_k·(|A|·|B|)`, `γ_k = k·u/(1 − k·u)`, `u = 2⁻²⁴` (tested against an f64
+//! reference). NaN and ±∞ propagate as IEEE arithmetic does.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod driver;
+mod micro;
+mod pack;
+mod path;
+mod view;
+
+pub use driver::{gemm_f32, gemm_f32_with, syrk_lower_f32, syrk_lower_f32_with};
+pub use path::{available_paths, path, path_name, Path};
+pub use view::View;
+
+/// Reduction chunk (rows of the packed panels): 16·KC f32 of `B` (16 KB) + 6·KC of `A` stay in L1.
+pub const KC: usize = 256;
+/// Rows of `C` per packed block of `A` (MC·KC f32 = 120 KB, kept in L2); a multiple of [`micro::MR`].
+pub const MC: usize = 120;
+
+pub use embgeo_core::Par;
+
+#[cfg(test)]
+mod tests;

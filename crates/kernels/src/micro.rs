@@ -1,0 +1,100 @@
+//! The 6 × 16 micro-kernels: `acc = Σ_t a_t ⊗ b_t` over packed panels (see [`crate::pack`]).
+//!
+//! Cost 2·MR·NR·kc flops per call; no memory beyond the 96-value tile.
+
+use crate::Path;
+
+/// Rows of a register tile.
+pub(crate) const MR: usize = 6;
+/// Columns of a register tile (two 8-lane vectors).
+pub(crate) const NR: usize = 16;
+/// A register tile, row-major `MR × NR`.
+pub(crate) type Tile = [f32; MR * NR];
+
+/// `acc[r·NR + c] = Σ_t a[t·MR + r]·b[t·NR + c]`, `a`: kc·MR values, `b`: kc·NR values (extra
+/// values past the shorter of the two are ignored). Summation in increasing `t`.
+#[inline]
+pub(crate) fn tile(path: Path, a: &[f32], b: &[f32], acc: &mut Tile) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 if path.supported() => {
+            // SAFETY: `path.supported()` checked AVX2 and FMA at run time (cached by std).
+            unsafe { avx2::tile(a, b, acc) }
+        }
+        _ => scalar(a, b, acc),
+    }
+}
+
+/// Portable kernel (separate multiply and add, in f32).
+fn scalar(a: &[f32], b: &[f32], acc: &mut Tile) {
+    *acc = [0.0; MR * NR];
+    let (a, _) = a.as_chunks::<MR>();
+    let (b, _) = b.as_chunks::<NR>();
+    let (rows, _) = acc.as_chunks_mut::<NR>();
+    for (ap, bp) in a.iter().zip(b) {
+        for (row, x) in rows.iter_mut().zip(ap) {
+            for (o, y) in row.iter_mut().zip(bp) {
+                *o += x * y;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Tile, MR, NR};
+    use std::arch::x86_64::{
+        _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+
+    /// AVX2+FMA 6 × 16 kernel: 12 accumulators, per step 2 loads, 6 broadcasts, 12 FMAs.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile(a: &[f32], b: &[f32], acc: &mut Tile) {
+        let (a, _) = a.as_chunks::<MR>();
+        let (b, _) = b.as_chunks::<NR>();
+        // Twelve named accumulators (not an array) so that they stay in ymm registers.
+        let z = _mm256_setzero_ps();
+        let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) = (z, z, z, z, z, z);
+        let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) = (z, z, z, z, z, z);
+        for (ap, bp) in a.iter().zip(b) {
+            // SAFETY: `bp` is a `[f32; 16]`: the loads read elements 0..8 and 8..16 of it.
+            let (b0, b1) = unsafe { (_mm256_loadu_ps(bp.as_ptr()), _mm256_loadu_ps(bp.as_ptr().add(8))) };
+            let x = _mm256_set1_ps(ap[0]);
+            c00 = _mm256_fmadd_ps(x, b0, c00);
+            c01 = _mm256_fmadd_ps(x, b1, c01);
+            let x = _mm256_set1_ps(ap[1]);
+            c10 = _mm256_fmadd_ps(x, b0, c10);
+            c11 = _mm256_fmadd_ps(x, b1, c11);
+            let x = _mm256_set1_ps(ap[2]);
+            c20 = _mm256_fmadd_ps(x, b0, c20);
+            c21 = _mm256_fmadd_ps(x, b1, c21);
+            let x = _mm256_set1_ps(ap[3]);
+            c30 = _mm256_fmadd_ps(x, b0, c30);
+            c31 = _mm256_fmadd_ps(x, b1, c31);
+            let x = _mm256_set1_ps(ap[4]);
+            c40 = _mm256_fmadd_ps(x, b0, c40);
+            c41 = _mm256_fmadd_ps(x, b1, c41);
+            let x = _mm256_set1_ps(ap[5]);
+            c50 = _mm256_fmadd_ps(x, b0, c50);
+            c51 = _mm256_fmadd_ps(x, b1, c51);
+        }
+        let rows = [
+            [c00, c01],
+            [c10, c11],
+            [c20, c21],
+            [c30, c31],
+            [c40, c41],
+            [c50, c51],
+        ];
+        for (cr, out) in rows.iter().zip(acc.as_chunks_mut::<NR>().0) {
+            // SAFETY: `out` is a `[f32; 16]`: the stores write elements 0..8 and 8..16 of it.
+            unsafe {
+                _mm256_storeu_ps(out.as_mut_ptr(), cr[0]);
+                _mm256_storeu_ps(out.as_mut_ptr().add(8), cr[1]);
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Packing into the micro-kernel's panel layouts (zero-padded to whole panels).
+//!
+//! - `A` panels: `MR` rows of `A` (rows of `C`) × `kc` reduction steps, stored step-major
+//!   (`panel[t·MR + r]`), one panel after another.
+//! - `B` panels: `kc` steps × `NR` columns of `B` (columns of `C`), stored step-major
+//!   (`panel[t·NR + c]`).
+//!
+//! Cost O(rows·kc) per call, no allocation.
+
+use crate::micro::{MR, NR};
+use crate::View;
+
+/// Pack rows `i0..i0 + mc` of `a`, reduction steps `t0..t0 + kc`, into `out`
+/// (`mc.div_ceil(MR)·MR·kc` values; rows past `mc` are zero).
+pub(crate) fn pack_a(out: &mut [f32], a: View<'_>, i0: usize, mc: usize, t0: usize, kc: usize) {
+    let (rs, cs) = a.strides();
+    for (p, panel) in out.chunks_exact_mut(MR * kc).enumerate() {
+        let r0 = p * MR;
+        let mr = MR.min(mc.saturating_sub(r0));
+        if rs == 1 && mr == MR {
+            // Rows of A are adjacent in memory (A = Xᵀ of a row-major X): one slice per step.
+            let data = a.data();
+            for (t, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                let start = (i0 + r0) + (t0 + t) * cs;
+                dst.copy_from_slice(&data[start..start + MR]);
+            }
+        } else {
+            panel.fill(0.0);
+            for r in 0..mr {
+                if cs == 1 {
+                    // Row-major A (a projection's rows): read each row's run contiguously.
+                    let start = (i0 + r0 + r) * rs + t0;
+                    for (dst, v) in panel.chunks_exact_mut(MR).zip(&a.data()[start..start + kc]) {
+                        dst[r] = *v;
+                    }
+                } else {
+                    for t in 0..kc {
+                        panel[t * MR + r] = a.at(i0 + r0 + r, t0 + t);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pack columns `0..n` of `b`, reduction steps `t0..t0 + kc`, into `out`
+/// (`n.div_ceil(NR)·NR·kc` values; columns past `n` are zero).
+pub(crate) fn pack_b(out: &mut [f32], b: View<'_>, t0: usize, kc: usize) {
+    let n = b.cols();
+    let (rs, cs) = b.strides();
+    for (q, panel) in out.chunks_exact_mut(NR * kc).enumerate() {
+        let j0 = q * NR;
+        let nr = NR.min(n - j0);
+        if cs == 1 && nr == NR {
+            let data = b.data();
+            for (t, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                let start = (t0 + t) * rs + j0;
+                dst.copy_from_slice(&data[start..start + NR]);
+            }
+        } else {
+            panel.fill(0.0);
+            for c in 0..nr {
+                for t in 0..kc {
+                    panel[t * NR + c] = b.at(t0 + t, j0 + c);
+                }
+            }
+        }
+    }
+}
