@@ -318,6 +318,9 @@ fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
 /// tile is column-major).
 ///
 /// Not included: faer's per-thread GEMM packing cache (allocated once per thread, never freed).
+/// On targets other than x86-64 the GEMM packs its operand per call instead: add `n·d·8` there
+/// (measured on aarch64 under qemu by `tests/memory_bound.rs`: the pair route of 200 × 300 peaks
+/// at the x86-64 formula plus exactly one f64 copy of the input, less 80 bytes).
 #[must_use]
 pub fn compute_scratch(n: usize, m: usize, d: usize, threads: usize, params: &Params) -> usize {
     let threads = threads.max(1);
@@ -332,7 +335,12 @@ pub fn compute_scratch(n: usize, m: usize, d: usize, threads: usize, params: &Pa
         let t = params.tile_rows.max(1).min(m.max(1));
         n * d * 8 + threads * (up8(t) * m * 8 + 128) + m.div_ceil(t) * 24
     };
-    sums + second
+    let packing = if cfg!(target_arch = "x86_64") {
+        0
+    } else {
+        n * d * 8
+    };
+    sums + second + packing
 }
 
 #[cfg(test)]
