@@ -11,13 +11,13 @@ use crate::metric::Metric;
 use crate::part::{KnnPart, PartShape};
 use crate::scaled;
 
-/// Largest number of global row ids (u32 indices).
-const MAX_ROWS: usize = u32::MAX as usize + 1;
+/// Largest number of global row ids (u32 indices), in u64 so that it exists on 32-bit targets.
+const MAX_ROWS: u64 = u32::MAX as u64 + 1;
 
 fn global_end(name: &'static str, offset: usize, rows: usize) -> Result<usize> {
     offset
         .checked_add(rows)
-        .filter(|&e| e <= MAX_ROWS)
+        .filter(|&e| e as u64 <= MAX_ROWS)
         .ok_or_else(|| Error::OutOfRange {
             name,
             expected: format!("such that offset + rows <= {MAX_ROWS} (u32 global row ids)"),
