@@ -340,7 +340,7 @@ export declare function integerHistogram(values: Uint32Array, maxBins: number): 
  * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
  * row against the others (itself excluded by index).
  */
-export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }, control?: JobControl | undefined | null): Promise<KnnOut>
+export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }, control?: JobControl | undefined | null): Promise<KnnOut>
 
 /** Neighbours of each query row, best first (row-major `rows × k`). */
 export interface KnnOut {
@@ -350,13 +350,34 @@ export interface KnnOut {
   indices: Uint32Array
   /** Distances in the metric's units, in the input's element type. */
   distances: Float32Array | Float64Array
+  /** Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`). */
+  keys?: Float64Array
 }
+
+/** Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else). */
+export declare function knnPartFromBytes(bytes: Uint8Array): KnnPartOut
+
+/** A kNN part as JS passes it: `{ shape: { k, rows, metric, dtype }, indices, keys }`. */
+export interface KnnPartIn {
+  shape: { k: number; rows: number; metric: string; dtype: string }
+  indices: Uint32Array
+  keys: Float64Array
+}
+
+/** A part read from its binary form, and its metric's name. */
+export interface KnnPartOut {
+  part: KnnOut
+  metric: string
+}
+
+/** A part's binary form (`KnnPart::to_bytes`). */
+export declare function knnPartToBytes(part: KnnPartIn): Uint8Array
 
 /**
  * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
  * row against the others (itself excluded by index).
  */
-export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string }): KnnOut
+export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }): KnnOut
 
 /** Linearity score of B given A (`embgeo_compare::linearity`). */
 export declare function linearity(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: {}, control?: JobControl | undefined | null): Promise<LinearityOut>
@@ -382,6 +403,12 @@ export interface ManifoldOut {
   /** True intrinsic dimension. */
   intrinsicDimension: number
 }
+
+/** Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`). */
+export declare function mergeKnn(parts: Array<KnnPartIn>, options: { k: number }, control?: JobControl | undefined | null): Promise<KnnOut>
+
+/** Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`). */
+export declare function mergeKnnSync(parts: Array<KnnPartIn>, options: { k: number }): KnnOut
 
 /** What a model job does with its rows. */
 export type ModelOp = 'fit' | 'fitTransform' | 'transform' | 'inverseTransform'
@@ -417,6 +444,11 @@ export interface NativeInfo {
   threads: number
   /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
   knnKernel: string
+  /**
+   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx2+fma" or "scalar"
+   * (`EMBGEO_KERNEL=scalar|avx2|auto` overrides, read once).
+   */
+  gemmKernel: string
 }
 
 /** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */
