@@ -29,7 +29,7 @@ pub mod scale;
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;
 pub use error::{Error, Result};
-pub use matrix::{check_data_len, check_len, MatRef};
+pub use matrix::{check_data_len, check_len, rows_of, MatRef};
 pub use neighbors::Neighbors;
 pub use pair::Pair;
 pub use scale::Scale;

@@ -27,22 +27,7 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// # Errors
     /// `OutOfRange` if `cols == 0`; `Shape` if `data.len()` is not a multiple of `cols`.
     pub fn from_flat(data: &'a [T], cols: usize) -> Result<Self> {
-        if cols == 0 {
-            return Err(Error::OutOfRange {
-                name: "cols",
-                expected: "an integer >= 1".into(),
-                actual: "0".into(),
-            });
-        }
-        if !data.len().is_multiple_of(cols) {
-            return Err(Error::Shape {
-                what: format!("data.length {} is not a multiple of cols = {cols}", data.len()),
-                expected: data.len() / cols * cols + cols,
-                actual: data.len(),
-                fix: "check the number of columns",
-            });
-        }
-        Self::new(data, data.len() / cols, cols)
+        Self::new(data, rows_of(data.len(), cols)?, cols)
     }
 
     /// Number of rows (samples).
@@ -178,6 +163,29 @@ pub fn check_len(
         });
     }
     Ok(expected)
+}
+
+/// The number of rows of a flat buffer of `len` values in rows of `cols` (any element type).
+///
+/// # Errors
+/// `OutOfRange` if `cols == 0`; `Shape` if `len` is not a multiple of `cols`.
+pub fn rows_of(len: usize, cols: usize) -> Result<usize> {
+    if cols == 0 {
+        return Err(Error::OutOfRange {
+            name: "cols",
+            expected: "an integer >= 1".into(),
+            actual: "0".into(),
+        });
+    }
+    if !len.is_multiple_of(cols) {
+        return Err(Error::Shape {
+            what: format!("data.length {len} is not a multiple of cols = {cols}"),
+            expected: len / cols * cols + cols,
+            actual: len,
+            fix: "check the number of columns",
+        });
+    }
+    Ok(len / cols)
 }
 
 #[cfg(test)]

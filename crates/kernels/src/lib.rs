@@ -5,6 +5,8 @@
 //! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
 //!   `d × d` row-major f32 buffer (callers merge it in f64).
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
+//! - [`lowp`]: bf16 dot-product tiles (AVX512-BF16 `vdpbf16ps`) for the exact kNN's screening of
+//!   bf16 and int8 inputs, with their accuracy bound.
 //!
 //! # Algorithm
 //! Goto-style blocking (Goto and van de Geijn, ACM TOMS 2008): the reduction dimension is cut in
@@ -35,6 +37,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod driver;
+pub mod lowp;
 mod micro;
 mod pack;
 mod path;

@@ -206,13 +206,13 @@ impl<T: Element> Index<T> {
                 let c = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f32>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                run_typed(c, s, Some(q), self.dim, p, ctl)
+                run_typed(c, s, Some(q), self.dim, p, ctl).map(|(nb, _)| nb)
             }
             AnyStats::F64(s) => {
                 let c = cast::<T, f64>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f64>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                run_typed(c, s, Some(q), self.dim, p, ctl)
+                run_typed(c, s, Some(q), self.dim, p, ctl).map(|(nb, _)| nb)
             }
         }
     }

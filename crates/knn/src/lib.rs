@@ -68,7 +68,9 @@ mod select;
 mod shard;
 mod stats;
 
-pub use brute::{search_scratch, Params, SYMMETRIC_STATE_BUDGET};
+pub use brute::{
+    search_scratch, search_values, search_values_on, Params, Precision, Trace, Values, SYMMETRIC_STATE_BUDGET,
+};
 pub use index::{peek_header, Index, StoredType};
 pub use merge::merge;
 pub use metric::Metric;

@@ -125,6 +125,35 @@ pub(crate) fn search_scaled<T: Element>(
     unscale(nb, p.metric, s)
 }
 
+/// [`all_points`] (`queries = None`) or [`search`] with the [`crate::Trace`] of the run: the
+/// engine behind [`crate::search_values`] for f32 and f64 data (plain searches, not shards).
+///
+/// # Errors
+/// As [`all_points`] / [`search`].
+pub(crate) fn search_traced<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: Option<MatRef<'_, T>>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, crate::Trace)> {
+    let slices: Vec<&[T]> = std::iter::once(corpus)
+        .chain(queries)
+        .map(|m| m.as_slice())
+        .collect();
+    let s = Scale::of(&slices);
+    if s.is_identity() {
+        return brute::traced(corpus, queries, p, ctl);
+    }
+    let cs = s.apply(corpus.as_slice());
+    let qs = queries.map(|q| s.apply(q.as_slice()));
+    let qm = match (&qs, queries) {
+        (Some(v), Some(q)) => Some(MatRef::new(v, q.rows(), q.cols())?),
+        _ => None,
+    };
+    let (nb, trace) = brute::traced(MatRef::new(&cs, corpus.rows(), corpus.cols())?, qm, p, ctl)?;
+    Ok((unscale(nb, p.metric, s)?, trace))
+}
+
 /// Largest magnitude of `x` (for the index's running maximum).
 pub(crate) fn magnitude<T: Element>(x: &[T]) -> f64 {
     max_abs(&[x])

@@ -72,17 +72,29 @@ impl<R: Real> Stats<R> {
     /// Statistics of all `rows`, computed in parallel chunks of `CHUNK` rows under
     /// `ctl.par` and concatenated in order (per-row values do not depend on the chunking).
     pub(crate) fn compute(metric: Metric, rows: &[R], dim: usize, what: &str, ctl: &Ctl<'_>) -> Result<Self> {
+        Self::compute_by(rows.len() / dim, what, ctl, |r, s| {
+            s.extend(metric, &rows[r.start * dim..r.end * dim], dim, what, r.start)
+        })
+    }
+
+    /// Statistics of `n` rows, `fill(range, stats)` appending those of each chunk of rows (in
+    /// parallel chunks of `CHUNK` rows, concatenated in order).
+    pub(crate) fn compute_by(
+        n: usize,
+        what: &str,
+        ctl: &Ctl<'_>,
+        fill: impl Fn(std::ops::Range<usize>, &mut Self) -> Result<()> + Sync,
+    ) -> Result<Self> {
         const CHUNK: usize = 16_384;
-        let n = rows.len() / dim;
         if n <= CHUNK {
             let mut s = Self::default();
-            s.extend(metric, rows, dim, what, 0)?;
+            fill(0..n, &mut s)?;
             s.usable(what)?;
             return Ok(s);
         }
         let parts = map_chunks(ctl, "norms", n, CHUNK, |r| {
             let mut s = Self::default();
-            s.extend(metric, &rows[r.start * dim..r.end * dim], dim, what, r.start)?;
+            fill(r, &mut s)?;
             Ok(s)
         })?;
         let mut s = Self::default();

@@ -17,8 +17,7 @@ fn small_tiles(k: usize, metric: Metric) -> Params {
         min_units: 8,
         min_slice_rows: 11,
         symmetric: true,
-        row_offset: None,
-        query_offset: None,
+        ..Params::default()
     }
 }
 

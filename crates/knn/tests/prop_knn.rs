@@ -45,8 +45,7 @@ fn params(k: usize, metric: Metric, qb: usize, cb: usize, few: usize, slice: usi
         min_units: 4,
         min_slice_rows: slice,
         symmetric: true,
-        row_offset: None,
-        query_offset: None,
+        ..Params::default()
     }
 }
 

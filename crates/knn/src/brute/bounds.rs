@@ -20,6 +20,8 @@ pub(super) struct Bounds {
     cyy: f64,
     /// multiplies (‖x‖ + ‖y‖)² (reference rounding)
     cref: f64,
+    /// multiplies ‖x‖ + ‖y‖ (inputs read as zero: subnormal bf16 values)
+    clin: f64,
     /// absolute slack (underflow)
     abs: f64,
 }
@@ -41,6 +43,7 @@ impl Bounds {
                 cxy: 1.01 * (2.0 * g + 2.01 * u),
                 cyy: 1.01 * 2.01 * u,
                 cref: 1.01 * 2.0 * g64,
+                clin: 0.0,
                 abs,
             },
             Metric::Dot => Self {
@@ -48,6 +51,7 @@ impl Bounds {
                 cxy: 1.01 * (g + u + 2.0 * g64),
                 cyy: 0.0,
                 cref: 0.0,
+                clin: 0.0,
                 abs,
             },
             // unit rows: ‖x̂‖ = ‖ŷ‖ = 1, bound is a constant
@@ -56,9 +60,25 @@ impl Bounds {
                 cxy: 0.0,
                 cyy: 0.0,
                 cref: 1.01 * (g + 3.01 * u + 4.0 * g64),
+                clin: 0.0,
                 abs,
             },
         }
+    }
+
+    /// The same bounds for tiles computed on units that read subnormal inputs as zero and
+    /// flush subnormal products and partial sums to zero (AVX512-BF16 `vdpbf16ps`), the tile
+    /// scaled by at most 2 (`alpha`):
+    /// - an input `x_t` read as zero has `|x_t| < 2⁻¹²⁶`, so the lost product is below
+    ///   `2⁻¹²⁶·|y_t|`; over all `t` and both sides at most `2⁻¹²⁶·(‖x‖₁ + ‖y‖₁) ≤
+    ///   2⁻¹²⁶·√d·(‖x‖ + ‖y‖)`;
+    /// - each of the `d` products and `d` additions may lose a flushed value below `2⁻¹²⁶`.
+    #[must_use]
+    pub(super) fn with_flushes(mut self, d: usize) -> Self {
+        let tiny = f64::from(f32::MIN_POSITIVE);
+        self.clin += 1.01 * 2.0 * (d as f64).sqrt() * tiny;
+        self.abs += 1.01 * 2.0 * 2.0 * d as f64 * tiny;
+        self
     }
 
     /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.
@@ -66,7 +86,13 @@ impl Bounds {
     pub(super) fn margin(&self, nx: f64, ny: f64) -> f64 {
         match self.metric {
             Metric::Cosine => self.cref + self.abs,
-            _ => self.cxy * nx * ny + self.cyy * ny * ny + self.cref * (nx + ny) * (nx + ny) + self.abs,
+            _ => {
+                self.cxy * nx * ny
+                    + self.cyy * ny * ny
+                    + self.cref * (nx + ny) * (nx + ny)
+                    + self.clin * (nx + ny)
+                    + self.abs
+            }
         }
     }
 }

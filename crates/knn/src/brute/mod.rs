@@ -14,7 +14,10 @@
 mod bounds;
 mod plan;
 mod query;
+mod source;
 mod symmetric;
+mod trace;
+mod values;
 
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
@@ -26,7 +29,11 @@ use crate::select::TopK;
 use crate::stats::Stats;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
-use query::run;
+use query::run_general;
+use source::{Dense, Source};
+use symmetric::run_symmetric;
+pub use trace::{Precision, Trace};
+pub use values::{search_values, search_values_on, Values};
 
 /// All points against each other: the `k` nearest other rows of every row of `x`.
 ///
@@ -59,11 +66,38 @@ use query::run;
 /// faiss `IndexFlatL2`/`IndexFlatIP` (`knn_L2sqr`, `knn_inner_product`), scikit-learn
 /// `NearestNeighbors(algorithm="brute")`; tests compare with a naive f64 brute force.
 pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
+    traced(x, None, p, ctl).map(|(nb, _)| nb)
+}
+
+/// [`all_points`] (`queries = None`) or [`search`], with the [`Trace`] of the run.
+///
+/// # Errors
+/// As [`all_points`] / [`search`]; `InvalidValue` for a [`Params::precision`] the element type
+/// cannot screen in (f32: `auto`, `fp32`; f64: `auto`).
+pub(crate) fn traced<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: Option<MatRef<'_, T>>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
     p.check()?;
-    x.require_rows("corpus", 2, "all-points kNN")?;
-    check_finite(x, "corpus", ctl)?;
-    check_k(p.k, x.rows(), true)?;
-    dispatch(x, None, p, ctl)
+    let f32_input = cast::<T, f32>(corpus.as_slice()).is_some();
+    values::check_dense_precision(p.precision, if f32_input { "f32" } else { "f64" })?;
+    match queries {
+        None => {
+            corpus.require_rows("corpus", 2, "all-points kNN")?;
+            check_finite(corpus, "corpus", ctl)?;
+            check_k(p.k, corpus.rows(), true)?;
+        }
+        Some(q) => {
+            corpus.require_rows("corpus", 1, "kNN search")?;
+            check_width(corpus.cols(), q.cols())?;
+            check_finite(corpus, "corpus", ctl)?;
+            check_finite(q, "queries", ctl)?;
+            check_k(p.k, corpus.rows(), false)?;
+        }
+    }
+    dispatch_traced(corpus, queries, p, ctl)
 }
 
 /// Queries against a corpus: the `k` nearest corpus rows of every query row.
@@ -91,13 +125,7 @@ pub fn search<T: Element>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Neighbors> {
-    p.check()?;
-    corpus.require_rows("corpus", 1, "kNN search")?;
-    check_width(corpus.cols(), queries.cols())?;
-    check_finite(corpus, "corpus", ctl)?;
-    check_finite(queries, "queries", ctl)?;
-    check_k(p.k, corpus.rows(), false)?;
-    dispatch(corpus, Some(queries), p, ctl)
+    traced(corpus, Some(queries), p, ctl).map(|(nb, _)| nb)
 }
 
 /// Extra memory of [`search`] / [`all_points`] in bytes, beyond the inputs and the returned
@@ -146,7 +174,7 @@ pub fn search_scratch<T: Element>(
     bytes + threads * per_worker
 }
 
-fn check_width(a: usize, b: usize) -> Result<()> {
+pub(crate) fn check_width(a: usize, b: usize) -> Result<()> {
     if a == b {
         Ok(())
     } else {
@@ -206,12 +234,13 @@ pub(crate) fn check_params(p: &Params) -> Result<()> {
     p.check()
 }
 
-fn dispatch<T: Element>(
+/// The engine on f32 or f64 input (checked), with the [`Trace`] of the run.
+pub(crate) fn dispatch_traced<T: Element>(
     corpus: MatRef<'_, T>,
     queries: Option<MatRef<'_, T>>,
     p: &Params,
     ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
+) -> Result<(Neighbors, Trace)> {
     let d = corpus.cols();
     let c = corpus.as_slice();
     let q = queries.map(|q| q.as_slice());
@@ -236,17 +265,88 @@ pub(crate) fn run_typed<R: Real>(
     d: usize,
     p: &Params,
     ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
+) -> Result<(Neighbors, Trace)> {
     let qs = q
         .map(|q| Stats::<R>::compute(p.metric, q, d, "queries", ctl))
         .transpose()?;
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
-    let big = (cs.max_norm + qmax).powi(2) >= <f32 as Real>::MAX / 8.0;
-    if cast::<R, f32>(c).is_some() && big && p.metric != Metric::Cosine {
+    if cast::<R, f32>(c).is_some() && f32_overflows(cs.max_norm, qmax) && p.metric != Metric::Cosine {
         let widen = |v: &[R]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
         let (c64, q64) = (widen(c), q.map(widen));
         let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
         return run_typed(&c64, &cs64, q64.as_deref(), d, p, ctl);
     }
-    run(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+    run_dense(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+}
+
+/// Could squared norms or keys of rows with these largest norms overflow f32?
+pub(crate) fn f32_overflows(cmax: f64, qmax: f64) -> bool {
+    (cmax + qmax).powi(2) >= <f32 as Real>::MAX / 8.0
+}
+
+/// The engine on rows in their working precision `R` (`q = None`: all points on `c`).
+fn run_dense<R: Real>(
+    c: &[R],
+    cs: &Stats<R>,
+    q: Option<(&[R], &Stats<R>)>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let metric = p.metric;
+    let self_ex = q.is_none();
+    let (qraw, qs) = q.unwrap_or((c, cs));
+    let qmax = qs.max_norm;
+    if (cs.max_norm + qmax).powi(2) >= R::MAX / 8.0 && metric != Metric::Cosine {
+        return Err(Error::OutOfRange {
+            name: "values",
+            expected: "row norms below 1e150 (squared distances must fit in f64)".into(),
+            actual: format!("a row norm of {:e}", cs.max_norm.max(qmax)),
+        });
+    }
+    let (cwork, qwork): (&[R], &[R]) = if metric == Metric::Cosine {
+        (&cs.unit, if self_ex { &cs.unit } else { &qs.unit })
+    } else {
+        (c, qraw)
+    };
+    let src = Dense {
+        metric,
+        d,
+        c,
+        q: qraw,
+        cwork,
+        qwork,
+        cs,
+        qs,
+    };
+    run_source(&src, (qraw.len() / d, c.len() / d), cs, qs, self_ex, p, ctl)
+}
+
+/// The engine on any [`Source`]: the symmetric pass for all points when it applies, else the
+/// general pass; with the run's [`Trace`].
+fn run_source<R: Real, S: Source<R>>(
+    src: &S,
+    (nq, nc): (usize, usize),
+    cs: &Stats<R>,
+    qs: &Stats<R>,
+    self_ex: bool,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let few = !self_ex && Plan::new(nq, nc, p).few;
+    let mut trace = Trace {
+        precision: src.precision(),
+        kernel: src.kernel(few),
+        candidates: 0,
+    };
+    if nq == 0 {
+        return Ok((Neighbors::new(p.k, 0, Vec::new(), Vec::new())?, trace));
+    }
+    let (nb, candidates) = if self_ex && use_symmetric(nc, p) {
+        run_symmetric(src, nc, cs, p, ctl)?
+    } else {
+        run_general(src, (nq, nc), cs, qs, self_ex, p, ctl)?
+    };
+    trace.candidates = candidates;
+    Ok((nb, trace))
 }

@@ -4,6 +4,7 @@
 
 use embgeo_core::{Error, Result};
 
+use super::trace::Precision;
 use crate::metric::Metric;
 use crate::select::TopK;
 
@@ -39,6 +40,9 @@ pub struct Params {
     /// both blocks (half the GEMM work), when the per-row selection states of all n rows fit
     /// in [`SYMMETRIC_STATE_BUDGET`] bytes. Default `true`; results are identical either way.
     pub symmetric: bool,
+    /// Precision of the candidate pass (`'auto'`, `'fp32'`, `'bf16'`, `'int8'`): which units
+    /// screen, never which neighbours come out. Default [`Precision::Auto`].
+    pub precision: Precision,
     /// Shard searches ([`crate::shard`]): the global row id of the corpus's first row; reported
     /// indices are `row_offset + local row`. `None` (the default): a plain search.
     pub row_offset: Option<usize>,
@@ -61,6 +65,7 @@ impl Default for Params {
             min_units: 8,
             min_slice_rows: 8192,
             symmetric: true,
+            precision: Precision::Auto,
             row_offset: None,
             query_offset: None,
         }

@@ -5,73 +5,40 @@
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
-use super::bounds::{
-    fast_threshold, key_base, prebound, tile_row_kth, Bounds, TileRow, UnitResult, PREBOUND_MAX_K,
-};
-use super::plan::{use_symmetric, Params, Plan};
-use super::symmetric::run_symmetric;
-use crate::metric::{exact_key_with_norms, Metric};
+use super::bounds::{fast_threshold, key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K};
+use super::plan::{Params, Plan};
+use super::source::Source;
+use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{by_key_then_index, TopK};
 use crate::stats::Stats;
 
-/// The engine on one working precision. `q = None` means all-points on `c`.
-#[allow(clippy::too_many_lines)]
-pub(super) fn run<R: Real>(
-    c: &[R],
+/// The general pass on one source: `nq` queries against `nc` corpus rows (`self_ex`: all
+/// points, queries = corpus, the point itself excluded). Returns the neighbours and the number
+/// of exact key recomputations (candidates that passed the screening).
+#[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+pub(super) fn run_general<R: Real, S: Source<R>>(
+    src: &S,
+    (nq, nc): (usize, usize),
     cs: &Stats<R>,
-    q: Option<(&[R], &Stats<R>)>,
-    d: usize,
+    qs: &Stats<R>,
+    self_ex: bool,
     p: &Params,
     ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
+) -> Result<(Neighbors, u64)> {
     let metric = p.metric;
     let k = p.k;
-    let self_ex = q.is_none();
-    let (qraw, qs) = q.unwrap_or((c, cs));
-    let nc = c.len() / d;
-    let nq = qraw.len() / d;
-    let qmax = qs.max_norm;
-    let big = (cs.max_norm + qmax).powi(2) >= R::MAX / 8.0;
-    if big && metric != Metric::Cosine {
-        return Err(Error::OutOfRange {
-            name: "values",
-            expected: "row norms below 1e150 (squared distances must fit in f64)".into(),
-            actual: format!("a row norm of {:e}", cs.max_norm.max(qmax)),
-        });
-    }
-    if nq == 0 {
-        return Ok(Neighbors {
-            k,
-            rows: 0,
-            indices: Vec::new(),
-            distances: Vec::new(),
-        });
-    }
-    let (cwork, qwork): (&[R], &[R]) = if metric == Metric::Cosine {
-        (&cs.unit, if self_ex { &cs.unit } else { &qs.unit })
-    } else {
-        (c, qraw)
-    };
-    if self_ex && use_symmetric(nc, p) {
-        return run_symmetric(c, cs, cwork, d, p, ctl);
-    }
     let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);
     let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
-    let bounds = Bounds::new::<R>(metric, d);
+    let bounds = src.bounds();
     let plan = Plan::new(nq, nc, p);
     let lv = real::level();
     let cb = p.corpus_block;
     let n_units = plan.q_blocks * plan.slices;
 
-    let exact = |i: usize, j: usize| -> f64 {
-        let (x, y) = (&qraw[i * d..(i + 1) * d], &c[j * d..(j + 1) * d]);
-        exact_key_with_norms(metric, x, y, || (qs.sq[i], cs.sq[j]))
-    };
-
     // One unit: query block `qbk`, corpus slice `sl`; returns per query its exact best
     // (key, index) pairs in this slice (up to k), concatenated, with the count per query.
-    let unit = |u: usize| -> Result<UnitResult> {
+    let unit = |u: usize| -> Result<(UnitResult, u64)> {
         let qbk = u / plan.slices;
         let sl = u % plan.slices;
         let q0 = qbk * plan.qb;
@@ -86,18 +53,14 @@ pub(super) fn run<R: Real>(
         let mut thr: Vec<R> = (0..m).map(|li| to_thr(li, f64::INFINITY)).collect();
         let mut tile = vec![R::default(); m * cb.min(c1 - c0)];
         let mut scratch: Vec<f64> = Vec::new();
-        let a = &qwork[q0 * d..q1 * d];
+        let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
+        let mut candidates = 0u64;
         let mut cstart = c0;
         while cstart < c1 {
             ctl.checkpoint()?;
             let n = cb.min(c1 - cstart);
             let t = &mut tile[..m * n];
-            let b = &cwork[cstart * d..(cstart + n) * d];
-            if plan.few {
-                real::dots_tile(lv, t, a, b, m, n, d, alpha);
-            } else {
-                R::gemm_nt(t, a, b, m, n, d, alpha);
-            }
+            src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
             if self_ex {
                 for i in q0.max(cstart)..q1.min(cstart + n) {
                     t[(i - cstart) * m + (i - q0)] = R::INF;
@@ -123,7 +86,8 @@ pub(super) fn run<R: Real>(
             let mut hit = |li: usize, jl: usize| -> R {
                 let i = q0 + li;
                 let j = cstart + jl;
-                let tt = states[li].push(exact(i, j), j as u32);
+                candidates += 1;
+                let tt = states[li].push(src.exact(i, j, &mut xbuf), j as u32);
                 to_thr(li, tt)
             };
             real::scan(lv, t, m, off, &mut thr, &mut hit);
@@ -137,10 +101,11 @@ pub(super) fn run<R: Real>(
             counts.push(buf.len() as u32);
             out.extend_from_slice(&buf);
         }
-        Ok((out, counts))
+        Ok(((out, counts), candidates))
     };
 
     let parts = map_chunks(ctl, "distances", n_units, 1, |r| unit(r.start))?;
+    let candidates = parts.iter().map(|p| p.1).sum();
 
     let mut indices = Vec::with_capacity(nq * k);
     let mut distances = Vec::with_capacity(nq * k);
@@ -152,7 +117,7 @@ pub(super) fn run<R: Real>(
         let mut pos = vec![0usize; plan.slices];
         for li in 0..m {
             merged.clear();
-            for (s, (vals, counts)) in block.iter().enumerate() {
+            for (s, ((vals, counts), _)) in block.iter().enumerate() {
                 let cnt = counts[li] as usize;
                 merged.extend_from_slice(&vals[pos[s]..pos[s] + cnt]);
                 pos[s] += cnt;
@@ -173,10 +138,11 @@ pub(super) fn run<R: Real>(
             }
         }
     }
-    Ok(Neighbors {
+    let nb = Neighbors {
         k,
         rows: nq,
         indices,
         distances,
-    })
+    };
+    Ok((nb, candidates))
 }

@@ -5,10 +5,11 @@ use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{
-    fast_threshold, key_base, kth_smallest, prebound, tile_row_kth, Bounds, TileRow, PREBOUND_MAX_K,
+    fast_threshold, key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K,
 };
 use super::plan::Params;
-use crate::metric::{exact_key_with_norms, Metric};
+use super::source::Source;
+use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::TopK;
 use crate::stats::Stats;
@@ -24,33 +25,31 @@ struct Block<R> {
 /// `I < J`) its rows feed block J's rows. Per-row states live behind one mutex per block, held
 /// only while a tile side is scanned. The selection is exact whatever the arrival order of
 /// candidates, so the output does not depend on scheduling.
+/// Returns the neighbours and the number of exact key recomputations (which, unlike the
+/// neighbours, depends on the order in which tasks finish).
 #[allow(clippy::too_many_lines)]
-pub(super) fn run_symmetric<R: Real>(
-    c: &[R],
+pub(super) fn run_symmetric<R: Real, S: Source<R>>(
+    src: &S,
+    n: usize,
     cs: &Stats<R>,
-    cwork: &[R],
-    d: usize,
     p: &Params,
     ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
+) -> Result<(Neighbors, u64)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
 
     let metric = p.metric;
     let k = p.k;
-    let n = c.len() / d;
     let b = p.query_block;
     let nb = n.div_ceil(b);
     let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);
     let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
-    let bounds = Bounds::new::<R>(metric, d);
+    let bounds = src.bounds();
     let lv = real::level();
     let base: Vec<f64> = (0..n).map(|i| key_base(metric, cs.sq[i])).collect();
     let row_margin: Vec<f64> = (0..n).map(|i| bounds.margin(cs.norm[i], cs.max_norm)).collect();
     let to_thr = |i: usize, t: f64| -> R { fast_threshold(t, base[i], row_margin[i]) };
-    let exact = |i: usize, j: usize| -> f64 {
-        let (x, y) = (&c[i * d..(i + 1) * d], &c[j * d..(j + 1) * d]);
-        exact_key_with_norms(metric, x, y, || (cs.sq[i], cs.sq[j]))
-    };
+    let candidates = AtomicU64::new(0);
     let blocks: Vec<Mutex<Block<R>>> = (0..nb)
         .map(|bi| {
             let m = ((bi + 1) * b).min(n) - bi * b;
@@ -70,15 +69,9 @@ pub(super) fn run_symmetric<R: Real>(
         let (j0, j1) = (bj * b, ((bj + 1) * b).min(n));
         let (m, nn) = (i1 - i0, j1 - j0);
         let mut t = vec![R::default(); m * nn];
-        R::gemm_nt(
-            &mut t,
-            &cwork[i0 * d..i1 * d],
-            &cwork[j0 * d..j1 * d],
-            m,
-            nn,
-            d,
-            alpha,
-        );
+        let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
+        let mut count = 0u64;
+        src.tile(&mut t, i0..i1, j0..j1, alpha, false, &mut tbuf);
         if bi == bj {
             for l in 0..m {
                 t[l * m + l] = R::INF;
@@ -112,7 +105,8 @@ pub(super) fn run_symmetric<R: Real>(
             }
             let mut hit = |li: usize, jl: usize| -> R {
                 let (i, j) = (i0 + li, j0 + jl);
-                to_thr(i, states[li].push(exact(i, j), j as u32))
+                count += 1;
+                to_thr(i, states[li].push(src.exact(i, j, &mut xbuf), j as u32))
             };
             real::scan(lv, &t, m, off, thr, &mut hit);
         }
@@ -138,11 +132,15 @@ pub(super) fn run_symmetric<R: Real>(
                         thr[jl] = to_thr(j, st.threshold());
                     }
                 }
-                let mut hit = |li: usize| -> R { to_thr(j, st.push(exact(j, i0 + li), (i0 + li) as u32)) };
+                let mut hit = |li: usize| -> R {
+                    count += 1;
+                    to_thr(j, st.push(src.exact(j, i0 + li, &mut xbuf), (i0 + li) as u32))
+                };
                 real::scan_row(lv, row, off, thr[jl], &mut hit);
                 thr[jl] = to_thr(j, st.threshold());
             }
         }
+        candidates.fetch_add(count, Ordering::Relaxed);
         Ok(())
     };
     map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
@@ -167,10 +165,11 @@ pub(super) fn run_symmetric<R: Real>(
             }
         }
     }
-    Ok(Neighbors {
+    let nb = Neighbors {
         k,
         rows: n,
         indices,
         distances,
-    })
+    };
+    Ok((nb, candidates.into_inner()))
 }

@@ -1,0 +1,117 @@
+use super::*;
+
+/// Deterministic pseudo-random bf16 bits of normal values in about ±2^±8 (xorshift).
+fn bf16_values(n: usize, seed: u64) -> Vec<u16> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let v = ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 512.0;
+            let v = if v.abs() < 1e-3 { 0.5 } else { v };
+            (((v as f32).to_bits() + 0x8000) >> 16) as u16
+        })
+        .collect()
+}
+
+fn reference<T: Bf16Source>(a: &[T], b: &[T], i: usize, j: usize, d: usize) -> (f64, f64) {
+    let (mut s, mut abs) = (0.0f64, 0.0f64);
+    for t in 0..d {
+        let p = f64::from(a[i * d + t].to_f32()) * f64::from(b[j * d + t].to_f32());
+        s += p;
+        abs += p.abs();
+    }
+    (s, abs)
+}
+
+fn check<T: Bf16Source>(path: LowpPath, a: &[T], b: &[T], m: usize, n: usize, d: usize) {
+    let mut dst = vec![f32::NAN; m * n];
+    let mut scratch = Scratch::default();
+    dot_tile_with(path, &mut dst, a, b, (m, n, d), -2.0, &mut scratch);
+    let u = 2f64.powi(-24);
+    let gamma = d as f64 * u / (1.0 - d as f64 * u);
+    for j in 0..n {
+        for i in 0..m {
+            let (s, abs) = reference(a, b, i, j, d);
+            let got = f64::from(dst[j * m + i]);
+            let err = (got + 2.0 * s).abs();
+            let bound = 2.0 * gamma * abs + 2.0 * u * 2.0 * s.abs() + 2.0 * d as f64 * 2f64.powi(-126);
+            assert!(
+                err <= bound,
+                "{path:?} m={m} n={n} d={d} ({i},{j}): got {got}, want {}, err {err} > {bound}",
+                -2.0 * s
+            );
+        }
+    }
+}
+
+#[test]
+fn every_path_within_the_f32_dot_bound_on_edge_shapes() {
+    for path in available_paths() {
+        for &(m, n, d) in &[
+            (1, 1, 1),
+            (31, 11, 3),
+            (32, 12, 2),
+            (33, 13, 7),
+            (65, 25, 384),
+            (5, 40, 129),
+            (64, 24, 1),
+        ] {
+            let a = bf16_values(m * d, (m * 31 + d) as u64);
+            let b = bf16_values(n * d, (n * 17 + d + 5) as u64);
+            check(path, &a, &b, m, n, d);
+        }
+    }
+}
+
+#[test]
+#[allow(clippy::float_cmp)] // exact integers are what this test checks
+fn int8_products_are_exact_integers() {
+    for path in available_paths() {
+        let (m, n, d) = (40, 15, 300);
+        let a: Vec<i8> = (0..m * d).map(|v| ((v * 37 + 11) % 256) as u8 as i8).collect();
+        let b: Vec<i8> = (0..n * d).map(|v| ((v * 53 + 3) % 256) as u8 as i8).collect();
+        let mut dst = vec![0.0f32; m * n];
+        dot_tile_with(path, &mut dst, &a, &b, (m, n, d), 1.0, &mut Scratch::default());
+        for j in 0..n {
+            for i in 0..m {
+                let want: i64 = (0..d)
+                    .map(|t| i64::from(a[i * d + t]) * i64::from(b[j * d + t]))
+                    .sum();
+                // |partial sums| ≤ 300·128² < 2^24: every f32 addition is exact
+                assert_eq!(f64::from(dst[j * m + i]), want as f64, "{path:?} ({i},{j})");
+            }
+        }
+    }
+}
+
+#[test]
+fn paths_agree_bit_for_bit() {
+    // Same products (exact) added in the same order: the portable path reproduces vdpbf16ps.
+    let (m, n, d) = (70, 30, 97);
+    let a = bf16_values(m * d, 1);
+    let b = bf16_values(n * d, 2);
+    let run = |p| {
+        let mut dst = vec![0.0f32; m * n];
+        dot_tile_with(p, &mut dst, &a, &b, (m, n, d), 1.0, &mut Scratch::default());
+        dst
+    };
+    let want = run(LowpPath::Scalar);
+    for p in available_paths() {
+        assert_eq!(run(p), want, "{p:?}");
+    }
+}
+
+#[test]
+fn override_values() {
+    assert_eq!(choose(Some("scalar")), LowpPath::Scalar);
+    let best = if LowpPath::Avx512Bf16.supported() {
+        LowpPath::Avx512Bf16
+    } else {
+        LowpPath::Scalar
+    };
+    assert_eq!(choose(None), best);
+    assert_eq!(choose(Some("avx512bf16")), best);
+    assert!(path().supported());
+}

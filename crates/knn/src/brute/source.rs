@@ -1,0 +1,146 @@
+//! Where the tile driver gets its fast key tiles and its exact keys from: the input rows in
+//! their working precision ([`Dense`]: faer GEMM or SIMD dot products) or bf16-exact rows
+//! ([`Narrow`]: bf16 and int8 inputs on the bf16 units). The driver does not know which.
+
+use std::ops::Range;
+
+use embgeo_kernels::lowp::{self, Bf16Source, LowpPath};
+
+use super::bounds::Bounds;
+use crate::metric::{exact_key_with_norms, Metric};
+use crate::real::{self, Real};
+use crate::stats::Stats;
+
+/// Fast key tiles and exact keys of one search (queries `i` against corpus rows `j`).
+pub(super) trait Source<R: Real>: Sync {
+    /// Per-worker buffers (packing, widened rows).
+    type Buf: Default;
+    /// `t (m × n column-major) = alpha · Q[q]·C[c]ᵀ` in `R` (for cosine, of the unit rows),
+    /// within [`Source::bounds`] of the exact value; `few`: the plan's few-queries mode.
+    fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, buf: &mut Self::Buf);
+    /// The exact f64 ordering key of query `i` and corpus row `j`.
+    fn exact(&self, i: usize, j: usize, buf: &mut Self::Buf) -> f64;
+    /// Error-bound coefficients of [`Source::tile`].
+    fn bounds(&self) -> Bounds;
+    /// The kernel that fills the tiles, for reports.
+    fn kernel(&self, few: bool) -> &'static str;
+    /// The screening precision, for reports: `"fp32"`, `"fp64"` or `"bf16"`.
+    fn precision(&self) -> &'static str;
+}
+
+/// Rows in the working precision: `raw` for exact keys, `work` (unit rows under cosine) for
+/// tiles; queries = corpus for all-points.
+pub(super) struct Dense<'a, R> {
+    pub metric: Metric,
+    pub d: usize,
+    pub c: &'a [R],
+    pub q: &'a [R],
+    pub cwork: &'a [R],
+    pub qwork: &'a [R],
+    pub cs: &'a Stats<R>,
+    pub qs: &'a Stats<R>,
+}
+
+impl<R: Real> Source<R> for Dense<'_, R> {
+    type Buf = ();
+
+    fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, (): &mut ()) {
+        let (d, m, n) = (self.d, q.len(), c.len());
+        let a = &self.qwork[q.start * d..q.end * d];
+        let b = &self.cwork[c.start * d..c.end * d];
+        if few {
+            real::dots_tile(real::level(), t, a, b, m, n, d, alpha);
+        } else {
+            R::gemm_nt(t, a, b, m, n, d, alpha);
+        }
+    }
+
+    fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
+        let d = self.d;
+        let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
+        exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds::new::<R>(self.metric, self.d)
+    }
+
+    fn kernel(&self, few: bool) -> &'static str {
+        match (few, std::mem::size_of::<R>()) {
+            (true, _) => real::level_name(real::level()),
+            (false, 4) => "faer-f32",
+            (false, _) => "faer-f64",
+        }
+    }
+
+    fn precision(&self) -> &'static str {
+        if std::mem::size_of::<R>() == 4 {
+            "fp32"
+        } else {
+            "fp64"
+        }
+    }
+}
+
+/// Rows whose values are bf16 values exactly (bf16 bits or `i8`), searched on the bf16 units
+/// with f32 tiles; exact keys from the rows widened to f32 (exactly the keys of the f32 path on
+/// the widened data). Euclidean, squared euclidean and dot only (cosine needs unit rows).
+pub(super) struct Narrow<'a, T> {
+    pub metric: Metric,
+    pub d: usize,
+    pub c: &'a [T],
+    pub q: &'a [T],
+    pub cs: &'a Stats<f32>,
+    pub qs: &'a Stats<f32>,
+    pub path: LowpPath,
+}
+
+/// Buffers of one [`Narrow`] worker: packing panels and two widened rows.
+#[derive(Default)]
+pub(super) struct NarrowBuf {
+    pack: lowp::Scratch,
+    x: Vec<f32>,
+    y: Vec<f32>,
+}
+
+impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
+    type Buf = NarrowBuf;
+
+    fn tile(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        _few: bool,
+        buf: &mut NarrowBuf,
+    ) {
+        let d = self.d;
+        let a = &self.q[q.start * d..q.end * d];
+        let b = &self.c[c.start * d..c.end * d];
+        lowp::dot_tile_with(self.path, t, a, b, (q.len(), c.len(), d), alpha, &mut buf.pack);
+    }
+
+    fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {
+        let d = self.d;
+        buf.x.clear();
+        buf.x
+            .extend(self.q[i * d..(i + 1) * d].iter().map(|v| v.to_f32()));
+        buf.y.clear();
+        buf.y
+            .extend(self.c[j * d..(j + 1) * d].iter().map(|v| v.to_f32()));
+        exact_key_with_norms(self.metric, &buf.x, &buf.y, || (self.qs.sq[i], self.cs.sq[j]))
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds::new::<f32>(self.metric, self.d).with_flushes(self.d)
+    }
+
+    fn kernel(&self, _few: bool) -> &'static str {
+        self.path.name()
+    }
+
+    fn precision(&self) -> &'static str {
+        "bf16"
+    }
+}

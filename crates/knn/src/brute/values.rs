@@ -1,0 +1,347 @@
+//! The exact search on every input element type: f32 and f64 rows as they are, bf16, f16 and
+//! int8 rows either on the bf16 units (bf16 and int8 values are bf16 values exactly) or widened
+//! losslessly to f32. Every path gives the neighbours and distances of the f32/f64 engine on the
+//! same values, bit for bit.
+
+use std::borrow::Cow;
+
+use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
+use embgeo_kernels::lowp::{self, Bf16Source, LowpPath};
+
+use super::source::Narrow;
+use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
+use crate::metric::Metric;
+use crate::stats::Stats;
+
+/// A flat row-major matrix of one element type (`cols` is given beside it).
+#[derive(Debug, Clone, Copy)]
+pub enum Values<'a> {
+    /// f32 values.
+    F32(&'a [f32]),
+    /// f64 values.
+    F64(&'a [f64]),
+    /// bf16 values as raw bits (bfloat16: the high half of an f32).
+    Bf16(&'a [u16]),
+    /// IEEE binary16 values as raw bits.
+    F16(&'a [u16]),
+    /// int8 values.
+    I8(&'a [i8]),
+}
+
+impl<'a> Values<'a> {
+    /// Number of values.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+            Values::Bf16(v) | Values::F16(v) => v.len(),
+            Values::I8(v) => v.len(),
+        }
+    }
+
+    /// `true` if there are no values.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type as the API spells it: `"f32"`, `"f64"`, `"bf16"`, `"f16"`, `"i8"`.
+    #[must_use]
+    pub fn dtype(&self) -> &'static str {
+        match self {
+            Values::F32(_) => "f32",
+            Values::F64(_) => "f64",
+            Values::Bf16(_) => "bf16",
+            Values::F16(_) => "f16",
+            Values::I8(_) => "i8",
+        }
+    }
+
+    /// The values in f32 (exact: every bf16, f16 and int8 value is an f32 value); `None` for
+    /// f64. Borrowed for f32, a copy otherwise (`len·4` bytes).
+    #[must_use]
+    pub fn to_f32(self) -> Option<Cow<'a, [f32]>> {
+        match self {
+            Values::F32(v) => Some(Cow::Borrowed(v)),
+            Values::F64(_) => None,
+            Values::Bf16(v) => Some(v.iter().map(|&b| b.to_f32()).collect()),
+            Values::F16(v) => Some(v.iter().map(|&b| half::f16::from_bits(b).to_f32()).collect()),
+            Values::I8(v) => Some(v.iter().map(|&b| f32::from(b)).collect()),
+        }
+    }
+
+    /// The values in f64 (exact); borrowed for f64, a copy otherwise (`len·8` bytes).
+    #[must_use]
+    pub fn to_f64(self) -> Cow<'a, [f64]> {
+        match self {
+            Values::F64(v) => Cow::Borrowed(v),
+            _ => match self.to_f32() {
+                Some(v) => v.iter().map(|&x| f64::from(x)).collect(),
+                None => Cow::Borrowed(&[]),
+            },
+        }
+    }
+}
+
+/// `InvalidValue` unless f32 or f64 data (`dtype`) can screen in `precision`.
+pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -> Result<()> {
+    let ok = match precision {
+        Precision::Auto => true,
+        Precision::Fp32 => dtype == "f32",
+        Precision::Bf16 | Precision::Int8 => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let why = match precision {
+        Precision::Int8 => "'int8' (VNNI screening) is not built yet; int8 data runs exactly on the bf16 units".to_string(),
+        Precision::Bf16 => format!(
+            "'bf16' screens bf16 or int8 data (their values are bf16 values exactly); {dtype} data screens in its own precision"
+        ),
+        _ => format!("{dtype} data screens in f64"),
+    };
+    Err(Error::InvalidValue {
+        name: "precision",
+        expected: format!(
+            "'auto'{} for {dtype} data: {why}",
+            if dtype == "f32" { " or 'fp32'" } else { "" }
+        ),
+        actual: precision.name().to_string(),
+    })
+}
+
+/// Exact k nearest neighbours for any element type, with the [`Trace`] of the run: all points
+/// (`queries = None`, each row's own index excluded) or queries against the corpus.
+///
+/// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
+/// - bf16 and int8 under `auto` on a CPU with AVX512-BF16, or under `bf16`: key tiles on the
+///   bf16 units straight from the input (no f32 copy; the tiles' f32 error bound plus the
+///   subnormal terms of `Bounds::with_flushes`), exact keys from the rows widened to f32 — the
+///   f32 engine's keys on the same values, so the result is the f32 path's, bit for bit.
+/// - f16 data, cosine, `fp32`, a CPU without AVX512-BF16 under `auto`, or values whose squared
+///   norms could overflow f32: the f32 engine on a lossless f32 copy.
+/// - Different element types for corpus and queries: both widened to f32 (f64 if one is f64).
+///
+/// Shard searches (`row_offset` / `query_offset`) are not handled here ([`crate::search_part`]).
+///
+/// # Errors
+/// As [`crate::all_points`] / [`crate::search`]; `Shape` if a length is not a multiple of
+/// `cols` (or `cols` is 0); `InvalidValue` for a precision the data or CPU cannot screen in
+/// (`bf16` on f16/f32/f64 data, under cosine, or without AVX512-BF16; `int8` always; `fp32` on
+/// f64 data); `OutOfRange` for `bf16` on values too large for f32 keys.
+pub fn search_values(
+    corpus: Values<'_>,
+    queries: Option<Values<'_>>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let path = lowp::path();
+    let units = (path.is_native() || lowp::forced_scalar()).then_some(path);
+    search_values_on(units, corpus, queries, cols, p, ctl)
+}
+
+/// [`search_values`] with the bf16 kernel given (`None`: no bf16 units). Tests run every
+/// kernel the CPU has through it; `Some(LowpPath::Scalar)` runs the portable emulation under
+/// precision `bf16` (never under `auto`, which takes the bf16 path on native units only).
+///
+/// # Errors
+/// As [`search_values`].
+#[doc(hidden)]
+pub fn search_values_on(
+    units: Option<LowpPath>,
+    corpus: Values<'_>,
+    queries: Option<Values<'_>>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    p.check()?;
+    if let Some(q) = queries.filter(|q| q.dtype() != corpus.dtype()) {
+        return mixed(corpus, q, cols, p, ctl);
+    }
+    match corpus {
+        Values::F32(c) => dense(
+            c,
+            queries.map(|q| q.to_f32().unwrap_or_default()).as_deref(),
+            cols,
+            p,
+            ctl,
+        ),
+        Values::F64(c) => dense(c, queries.map(Values::to_f64).as_deref(), cols, p, ctl),
+        Values::Bf16(c) => {
+            let q = match queries {
+                Some(Values::Bf16(q)) => Some(q),
+                _ => None,
+            };
+            narrow(c, q, (corpus, queries), cols, p, ctl, units)
+        }
+        Values::I8(c) => {
+            let q = match queries {
+                Some(Values::I8(q)) => Some(q),
+                _ => None,
+            };
+            narrow(c, q, (corpus, queries), cols, p, ctl, units)
+        }
+        Values::F16(_) => {
+            check_narrow_precision(p.precision, "f16")?;
+            widened(corpus, queries, cols, p, ctl)
+        }
+    }
+}
+
+/// f32 or f64 rows through the engine (with the magnitude rule of [`crate::search`]).
+fn dense<T: embgeo_core::Element>(
+    c: &[T],
+    q: Option<&[T]>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let cm = MatRef::from_flat(c, cols)?;
+    let qm = q.map(|q| MatRef::from_flat(q, cols)).transpose()?;
+    crate::scaled::search_traced(cm, qm, p, ctl)
+}
+
+/// Corpus and queries of different element types: both widened losslessly to f32 (to f64 if
+/// one of them is f64).
+fn mixed(
+    corpus: Values<'_>,
+    q: Values<'_>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    match (corpus.to_f32(), q.to_f32()) {
+        (Some(c), Some(q)) => dense(&c, Some(&q), cols, p, ctl),
+        _ => dense(&corpus.to_f64(), Some(&q.to_f64()), cols, p, ctl),
+    }
+}
+
+/// bf16, f16 or int8 rows widened losslessly to f32 (`len·4` bytes per matrix).
+fn widened(
+    corpus: Values<'_>,
+    queries: Option<Values<'_>>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let c = corpus.to_f32().unwrap_or_default();
+    let q = queries.map(|q| q.to_f32().unwrap_or_default());
+    let fp32 = Params {
+        precision: Precision::Auto,
+        ..p.clone()
+    };
+    dense(&c, q.as_deref(), cols, &fp32, ctl)
+}
+
+/// `InvalidValue` for the precisions narrow data of `dtype` cannot screen in besides the bf16
+/// units (`int8` always; `bf16` for f16 data, whose values are not all bf16 values).
+fn check_narrow_precision(precision: Precision, dtype: &'static str) -> Result<()> {
+    match precision {
+        Precision::Int8 => check_dense_precision(precision, dtype),
+        Precision::Bf16 if dtype == "f16" => Err(Error::InvalidValue {
+            name: "precision",
+            expected: "'auto' or 'fp32' for f16 data: f16 values are not all bf16 values, so f16 data screens in f32".into(),
+            actual: "bf16".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The bf16 kernel to screen with, if any (`None`: the widened f32 path), given the usable
+/// `units`.
+fn use_bf16_units(
+    precision: Precision,
+    metric: Metric,
+    overflow: bool,
+    units: Option<LowpPath>,
+) -> Result<Option<LowpPath>> {
+    let refuse = |why: String| Error::InvalidValue {
+        name: "precision",
+        expected: format!("'auto' or 'fp32' here: {why}"),
+        actual: "bf16".into(),
+    };
+    match precision {
+        Precision::Auto => Ok(units.filter(|u| u.is_native() && metric != Metric::Cosine && !overflow)),
+        Precision::Bf16 if metric == Metric::Cosine => Err(refuse(
+            "cosine screens unit-normalised rows, which are not bf16 values".into(),
+        )),
+        Precision::Bf16 if units.is_none() => Err(refuse(
+            "this CPU has no AVX512-BF16 (set EMBGEO_LOWP_KERNEL=scalar to run the portable emulation)"
+                .into(),
+        )),
+        Precision::Bf16 if overflow => Err(Error::OutOfRange {
+            name: "values",
+            expected: "row norms below 1e18 for precision 'bf16' (f32 keys); 'auto' widens to f64".into(),
+            actual: "larger row norms".into(),
+        }),
+        Precision::Bf16 => Ok(units),
+        Precision::Fp32 | Precision::Int8 => Ok(None),
+    }
+}
+
+/// Is some bf16 value ±∞ or NaN (exponent bits all ones)? int8 values are always finite.
+fn any_non_finite<T: Bf16Source>(v: &[T]) -> bool {
+    v.iter().any(|&x| x.bf16_bits() & 0x7f80 == 0x7f80)
+}
+
+/// bf16 or int8 rows: on the bf16 units when [`use_bf16_units`] says so, else widened to f32.
+/// `orig` is the same input as [`Values`] for the widened path.
+fn narrow<T: Bf16Source>(
+    c: &[T],
+    q: Option<&[T]>,
+    orig: (Values<'_>, Option<Values<'_>>),
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+    units: Option<LowpPath>,
+) -> Result<(Neighbors, Trace)> {
+    check_narrow_precision(p.precision, orig.0.dtype())?;
+    let nc = embgeo_core::rows_of(c.len(), cols)?;
+    let nq = q.map(|q| embgeo_core::rows_of(q.len(), cols)).transpose()?;
+    if any_non_finite(c) || q.is_some_and(any_non_finite) || p.precision == Precision::Fp32 || p.is_shard() {
+        // the f32 engine reports non-finite values by row and column
+        return widened(orig.0, orig.1, cols, p, ctl);
+    }
+    match nq {
+        None if nc < 2 => return widened(orig.0, orig.1, cols, p, ctl),
+        Some(_) if nc < 1 => return widened(orig.0, orig.1, cols, p, ctl),
+        _ => {}
+    }
+    check_k(p.k, nc, q.is_none())?;
+    let stats = |rows: &[T], what: &str| {
+        Stats::<f32>::compute_by(rows.len() / cols, what, ctl, |r, s| {
+            let w: Vec<f32> = rows[r.start * cols..r.end * cols]
+                .iter()
+                .map(|v| v.to_f32())
+                .collect();
+            s.extend(p.metric, &w, cols, what, r.start)
+        })
+    };
+    let cs = stats(c, "corpus")?;
+    let qs = q.map(|q| stats(q, "queries")).transpose()?;
+    let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
+    let Some(path) = use_bf16_units(p.precision, p.metric, f32_overflows(cs.max_norm, qmax), units)? else {
+        return widened(orig.0, orig.1, cols, p, ctl);
+    };
+    let src = Narrow {
+        metric: p.metric,
+        d: cols,
+        c,
+        q: q.unwrap_or(c),
+        cs: &cs,
+        qs: qs.as_ref().unwrap_or(&cs),
+        path,
+    };
+    run_source(
+        &src,
+        (nq.unwrap_or(nc), nc),
+        &cs,
+        qs.as_ref().unwrap_or(&cs),
+        q.is_none(),
+        p,
+        ctl,
+    )
+}

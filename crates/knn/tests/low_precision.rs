@@ -1,0 +1,295 @@
+//! bf16, f16 and int8 inputs: every path (bf16 units forced on each kernel this CPU has, the
+//! widened f32 path) gives the f32 engine's result on the same values bit for bit, and the
+//! naive f64 brute force's neighbours.
+
+mod common;
+
+use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates};
+use embgeo_core::{Ctl, Neighbors};
+use embgeo_kernels::lowp::{available_paths, LowpPath};
+use embgeo_knn::{search_values, search_values_on, Metric, Params, Precision, Values};
+use rand::Rng;
+
+/// bf16 bits of `v` rounded to nearest even.
+fn bf16(v: f64) -> u16 {
+    let b = (v as f32).to_bits();
+    ((b + 0x7fff + ((b >> 16) & 1)) >> 16) as u16
+}
+
+fn widen(b: &[u16]) -> Vec<f32> {
+    b.iter().map(|&v| f32::from_bits(u32::from(v) << 16)).collect()
+}
+
+/// Small tiles so that every code path (several query blocks, slices, prebounds) runs.
+fn params(k: usize, metric: Metric, precision: Precision) -> Params {
+    Params {
+        k,
+        metric,
+        precision,
+        query_block: 40,
+        corpus_block: 56,
+        min_slice_rows: 64,
+        ..Params::default()
+    }
+}
+
+const METRICS: [Metric; 3] = [Metric::Euclidean, Metric::SqEuclidean, Metric::Dot];
+
+/// The reference: the f32 engine on the widened values, checked against the naive brute force.
+fn reference(c: &[f32], q: Option<&[f32]>, d: usize, p: &Params) -> Neighbors {
+    let fp = Params {
+        precision: Precision::Auto,
+        ..p.clone()
+    };
+    let (nb, trace) = search_values(Values::F32(c), q.map(Values::F32), d, &fp, &Ctl::detached()).unwrap();
+    assert_eq!(trace.precision, "fp32");
+    let want = naive(c, q, d, p.k, p.metric);
+    assert_eq!(nb.indices, want.indices, "f32 engine vs naive");
+    nb
+}
+
+/// All points and queries (the first `nq` rows as queries) on every bf16 kernel.
+fn check_bf16(x: &[u16], d: usize, k: usize, what: &str) {
+    let xf = widen(x);
+    let nq = (x.len() / d / 3).max(1);
+    for metric in METRICS {
+        for (q, qf) in [(None, None), (Some(&x[..nq * d]), Some(&xf[..nq * d]))] {
+            let p = params(k, metric, Precision::Bf16);
+            let want = reference(&xf, qf, d, &p);
+            for path in available_paths() {
+                let (got, trace) = search_values_on(
+                    Some(path),
+                    Values::Bf16(x),
+                    q.map(Values::Bf16),
+                    d,
+                    &p,
+                    &Ctl::detached(),
+                )
+                .unwrap();
+                assert_eq!((trace.precision, trace.kernel), ("bf16", path.name()));
+                assert!(
+                    trace.candidates >= (got.rows * k) as u64,
+                    "{what}: every slot was re-ranked"
+                );
+                assert_same(
+                    &got,
+                    &want,
+                    &format!("{what} {metric:?} {path:?} queries={}", q.is_some()),
+                );
+            }
+        }
+    }
+}
+
+fn bf16_of(x: &[f64]) -> Vec<u16> {
+    x.iter().map(|&v| bf16(v)).collect()
+}
+
+#[test]
+fn random_clustered_and_duplicate_heavy_data() {
+    for &(n, d) in &[(150, 1), (150, 3), (200, 64), (130, 383)] {
+        check_bf16(&bf16_of(&gaussian(n, d, 7)), d, 5, &format!("gaussian {n}x{d}"));
+    }
+    check_bf16(&bf16_of(&clustered(300, 48, 100, 3)), 48, 7, "100 tight clusters");
+    check_bf16(&bf16_of(&with_duplicates(200, 32, 5)), 32, 9, "duplicates");
+    check_bf16(&bf16_of(&gaussian(120, 2048, 9)), 2048, 3, "d = 2048");
+}
+
+#[test]
+fn k_from_one_to_n_minus_one() {
+    let x = bf16_of(&gaussian(60, 20, 11));
+    for k in [1, 2, 30, 59] {
+        check_bf16(&x, 20, k, &format!("k = {k}"));
+    }
+}
+
+#[test]
+fn near_ties_in_the_last_bf16_bit() {
+    // rows that differ from a base row by one unit in the last place of one coordinate: the
+    // exact keys differ by less than the bf16 screening's rounding of the accumulation
+    let mut r = rng(21);
+    let d = 96;
+    let base: Vec<u16> = (0..d).map(|_| bf16(r.random_range(-1.0..1.0))).collect();
+    let mut x = Vec::new();
+    for i in 0..120 {
+        let mut row = base.clone();
+        let t = i % d;
+        row[t] = if i % 2 == 0 {
+            row[t] + (i / d) as u16 + 1
+        } else {
+            row[t].wrapping_sub(1)
+        };
+        x.extend(row);
+    }
+    check_bf16(&x, d, 6, "near ties");
+}
+
+#[test]
+fn huge_tiny_and_mixed_norms() {
+    let g = gaussian(160, 24, 13);
+    let scaled = |s: &dyn Fn(usize) -> f64| -> Vec<u16> {
+        g.iter().enumerate().map(|(i, &v)| bf16(v * s(i / 24))).collect()
+    };
+    check_bf16(&scaled(&|_| 1e17), 24, 5, "huge norms");
+    check_bf16(&scaled(&|_| 1e-17), 24, 5, "tiny norms");
+    check_bf16(
+        &scaled(&|i| 10f64.powi((i % 13) as i32 - 6)),
+        24,
+        5,
+        "mixed norms",
+    );
+    // subnormal bf16 values (read as zero by the bf16 units): the bound's subnormal terms hold
+    check_bf16(
+        &scaled(&|i| if i % 2 == 0 { 1e-39 } else { 1e-36 }),
+        24,
+        5,
+        "subnormal values",
+    );
+}
+
+#[test]
+fn int8_data_is_exact_on_the_bf16_units() {
+    let mut r = rng(31);
+    let (n, d) = (180, 77);
+    let x: Vec<i8> = (0..n * d).map(|_| r.random_range(-128..=127)).collect();
+    let xf: Vec<f32> = x.iter().map(|&v| f32::from(v)).collect();
+    for metric in METRICS {
+        let p = params(6, metric, Precision::Bf16);
+        let want = reference(&xf, None, d, &p);
+        for path in available_paths() {
+            let (got, trace) =
+                search_values_on(Some(path), Values::I8(&x), None, d, &p, &Ctl::detached()).unwrap();
+            assert_eq!(trace.precision, "bf16");
+            assert_same(&got, &want, &format!("int8 {metric:?} {path:?}"));
+        }
+    }
+}
+
+#[test]
+fn f16_cosine_and_fp32_take_the_widened_path_with_the_same_answer() {
+    let g = gaussian(90, 16, 41);
+    let f16: Vec<u16> = g.iter().map(|&v| half::f16::from_f64(v).to_bits()).collect();
+    let f16w: Vec<f32> = f16.iter().map(|&b| half::f16::from_bits(b).to_f32()).collect();
+    let p = params(4, Metric::Euclidean, Precision::Auto);
+    let (got, trace) = search_values(Values::F16(&f16), None, 16, &p, &Ctl::detached()).unwrap();
+    assert_eq!(trace.precision, "fp32");
+    assert_same(&got, &reference(&f16w, None, 16, &p), "f16");
+
+    let b = bf16_of(&g);
+    for (metric, precision) in [
+        (Metric::Cosine, Precision::Auto),
+        (Metric::Euclidean, Precision::Fp32),
+    ] {
+        let p = params(4, metric, precision);
+        let (got, trace) = search_values(Values::Bf16(&b), None, 16, &p, &Ctl::detached()).unwrap();
+        assert_eq!(trace.precision, "fp32", "{metric:?} {precision:?}");
+        let want = search_values(Values::F32(&widen(&b)), None, 16, &p, &Ctl::detached())
+            .unwrap()
+            .0;
+        assert_same(&got, &want, &format!("{metric:?} {precision:?}"));
+    }
+}
+
+#[test]
+fn auto_uses_the_bf16_units_when_the_cpu_has_them() {
+    let b = bf16_of(&gaussian(100, 32, 51));
+    let p = params(5, Metric::Euclidean, Precision::Auto);
+    let (_, trace) = search_values(Values::Bf16(&b), None, 32, &p, &Ctl::detached()).unwrap();
+    let native = LowpPath::Avx512Bf16.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
+    assert_eq!(trace.precision, if native { "bf16" } else { "fp32" });
+    assert!(trace.inflation(100, 5) >= 1.0);
+}
+
+#[test]
+fn mixed_element_types_widen_to_the_common_type() {
+    let g = gaussian(70, 12, 61);
+    let b = bf16_of(&g);
+    let bw = widen(&b);
+    let q32 = to_f32(&g[..10 * 12]);
+    let p = params(3, Metric::Dot, Precision::Auto);
+    let (got, _) = search_values(
+        Values::Bf16(&b),
+        Some(Values::F32(&q32)),
+        12,
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
+    assert_same(
+        &got,
+        &reference(&bw, Some(&q32), 12, &p),
+        "bf16 corpus, f32 queries",
+    );
+    let (got64, trace) = search_values(
+        Values::Bf16(&b),
+        Some(Values::F64(&g[..120])),
+        12,
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
+    assert_eq!(trace.precision, "fp64");
+    let bw64: Vec<f64> = bw.iter().map(|&v| f64::from(v)).collect();
+    assert_eq!(
+        got64.indices,
+        naive(&bw64, Some(&g[..120]), 12, 3, Metric::Dot).indices
+    );
+}
+
+#[test]
+fn refused_precisions_and_bad_values_are_coded_errors() {
+    use embgeo_core::Error;
+    let b = bf16_of(&gaussian(20, 4, 71));
+    let g32 = to_f32(&gaussian(20, 4, 71));
+    let ctl = Ctl::detached();
+    let cases: [(Values<'_>, Metric, Precision); 5] = [
+        (Values::Bf16(&b), Metric::Euclidean, Precision::Int8),
+        (Values::Bf16(&b), Metric::Cosine, Precision::Bf16),
+        (Values::F32(&g32), Metric::Euclidean, Precision::Bf16),
+        (Values::F16(&b), Metric::Euclidean, Precision::Bf16),
+        (Values::F64(&[0.0; 8]), Metric::Euclidean, Precision::Fp32),
+    ];
+    for (v, metric, precision) in cases {
+        let e = search_values(v, None, 4, &params(2, metric, precision), &ctl).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidValue {
+                    name: "precision",
+                    ..
+                }
+            ),
+            "{precision:?} {metric:?}: {e}"
+        );
+    }
+    // ±∞ in bf16 data: the f32 engine's error, with row and column
+    let mut inf = b.clone();
+    inf[4 * 3 + 2] = 0x7f80;
+    let e = search_values(
+        Values::Bf16(&inf),
+        None,
+        4,
+        &params(2, Metric::Euclidean, Precision::Auto),
+        &ctl,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::NonFinite { .. }), "{e}");
+    let e = search_values(
+        Values::Bf16(&b),
+        None,
+        3,
+        &params(2, Metric::Euclidean, Precision::Auto),
+        &ctl,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Shape { .. }), "{e}");
+    let e = search_values(
+        Values::Bf16(&b),
+        None,
+        4,
+        &params(20, Metric::Euclidean, Precision::Bf16),
+        &ctl,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
+}
