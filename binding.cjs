@@ -874,6 +874,7 @@ module.exports.mergeKnnSync = nativeBinding.mergeKnnSync
 module.exports.ModelOp = nativeBinding.ModelOp
 module.exports.mutualKnn = nativeBinding.mutualKnn
 module.exports.mutualKnnSync = nativeBinding.mutualKnnSync
+module.exports.narrowToF32 = nativeBinding.narrowToF32
 module.exports.nativeInfo = nativeBinding.nativeInfo
 module.exports.percentile = nativeBinding.percentile
 module.exports.procrustes = nativeBinding.procrustes

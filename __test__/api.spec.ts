@@ -5,12 +5,15 @@
 import { describe, expectTypeOf, it } from 'vitest'
 
 import * as embgeo from '../src/index.js'
-import type { ColumnStats, DenseMatrix, ErrorCode, MatrixLike, Progress, RunOptions, Versions } from '../src/index.js'
+import type { ColumnStats, DenseMatrix, ErrorCode, LowPrecisionMatrix, MatrixLike, Progress, RunOptions, Versions } from '../src/index.js'
 
 describe('public types', () => {
   it('data in', () => {
-    expectTypeOf(embgeo.matrix).parameters.toEqualTypeOf<[Float32Array | Float64Array, number]>()
-    expectTypeOf(embgeo.matrix).returns.toEqualTypeOf<DenseMatrix>()
+    expectTypeOf(embgeo.matrix(new Float32Array(4), 2)).toEqualTypeOf<DenseMatrix>()
+    expectTypeOf(embgeo.matrix(new Float64Array(4), 2, { dtype: 'f64' })).toEqualTypeOf<DenseMatrix>()
+    expectTypeOf(embgeo.matrix(new Uint16Array(4), 2, { dtype: 'bf16' })).toEqualTypeOf<LowPrecisionMatrix>()
+    expectTypeOf(embgeo.matrix(new Int8Array(4), 2)).toEqualTypeOf<LowPrecisionMatrix>()
+    expectTypeOf<LowPrecisionMatrix>().toMatchTypeOf<MatrixLike>()
     expectTypeOf<number[][]>().toMatchTypeOf<MatrixLike>()
     expectTypeOf<Float32Array[]>().toMatchTypeOf<MatrixLike>()
     expectTypeOf<{ data: Float64Array; rows: number; cols: number }>().toMatchTypeOf<MatrixLike>()

@@ -79,6 +79,7 @@ import {
   writeFvecsSync,
   writeNpy,
   writeNpySync,
+  type DenseMatrix,
 } from '../src/index.js'
 import { randomData } from './helpers.js'
 
@@ -710,7 +711,7 @@ if (UNIX) {
   // the temporary names the writer used to pick (.NAME.<pid>.<counter>.tmp), planted as links
   for (let i = 0; i < 8; i++) symlinkSync(VICTIM, join(FILES, `.planted.npy.${process.pid}.${i}.tmp`))
 }
-const M = (): ReturnType<typeof matrix> => matrix(new Float32Array([1, 2, 3, 4]), 2)
+const M = (): DenseMatrix => matrix(new Float32Array([1, 2, 3, 4]), 2)
 const victimIntact = (): void => expect(readFileSync(VICTIM, 'utf8')).toBe('precious')
 const IO_CASES: OptionCase[] = UNIX
   ? [

@@ -3,9 +3,9 @@
  * This file only re-exports; each capability lives in its own module.
  */
 export { EmbgeoError, EmbgeoRangeError, EmbgeoTypeError, type ErrorCode } from './errors.js'
-export { matrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+export { matrix, type DenseMatrix, type FloatArray, type LowPrecisionDtype, type LowPrecisionMatrix, type MatrixLike, type MatrixOptions } from './input.js'
 export { setConcurrency, setThreads, versions, type Progress, type RunOptions, type Versions } from './run.js'
-export { KnnIndex, knn, knnSync, recall, type KnnOptions, type KnnPart, type KnnResult, type KnnShardOptions, type Metric } from './knn.js'
+export { KnnIndex, knn, knnSync, recall, type KnnOptions, type KnnPart, type KnnPrecision, type KnnResult, type KnnShardOptions, type Metric } from './knn.js'
 export { deserializeKnnPart, mergeKnn, mergeKnnSync, serializeKnnPart, type MergeKnnOptions } from './knn-part.js'
 export * from './intdim.js'
 export { PCA, type PCAOptions } from './pca.js'

@@ -4,12 +4,16 @@
  * scan over every element and therefore belongs in Rust) and return the same error codes.
  */
 import { embgeoError } from './errors.js'
+import { native } from './native.js'
 import { checkInteger, checkObject, describe } from './validate.js'
 
 export { checkInteger } from './validate.js'
 
 /** A typed array of floats: the fast path. */
 export type FloatArray = Float32Array | Float64Array
+
+/** Every typed array embgeo reads matrix data from. */
+export type AnyArray = FloatArray | Uint16Array | Int8Array
 
 /** A row-major matrix: `rows` samples of `cols` features. */
 export interface DenseMatrix {
@@ -18,8 +22,42 @@ export interface DenseMatrix {
   cols: number
 }
 
-/** Anything embgeo accepts as a matrix: a DenseMatrix (no copy), or rows (copied). */
-export type MatrixLike = DenseMatrix | readonly (readonly number[])[] | readonly FloatArray[]
+/** Element types stored in fewer than 32 bits: bfloat16 and IEEE half bits (`Uint16Array`), int8. */
+export type LowPrecisionDtype = 'bf16' | 'f16' | 'i8'
+
+/**
+ * A row-major matrix of bf16 or f16 values (their 16-bit patterns in a `Uint16Array`) or int8
+ * values (`Int8Array`): half or a quarter of the memory of f32. `knn` screens bf16 and int8 data
+ * on the CPU's bf16 units where it has them (exact results); every other function widens the
+ * values to f32 first (exact: each of them is an f32 value). Build one with
+ * `matrix(data, cols, { dtype })`.
+ */
+export interface LowPrecisionMatrix {
+  data: Uint16Array | Int8Array
+  rows: number
+  cols: number
+  dtype: LowPrecisionDtype
+}
+
+/** Anything embgeo accepts as a matrix: a DenseMatrix or LowPrecisionMatrix (no copy), or rows (copied). */
+export type MatrixLike = DenseMatrix | LowPrecisionMatrix | readonly (readonly number[])[] | readonly FloatArray[]
+
+/** Options of {@link matrix}. */
+export interface MatrixOptions {
+  /**
+   * The element type: required for `Uint16Array` data (`'bf16'` or `'f16'`), `'i8'` for
+   * `Int8Array`, `'f16'` for a `Float16Array` (where the runtime has one), and when given for
+   * float arrays it must match them (`'f32'` / `'f64'`).
+   */
+  dtype?: 'f32' | 'f64' | LowPrecisionDtype
+}
+
+/** The runtime's Float16Array constructor, if it has one (Node 20 does not). */
+const Float16: (abstract new (...args: never[]) => ArrayBufferView) | undefined = (globalThis as { Float16Array?: abstract new (...args: never[]) => ArrayBufferView }).Float16Array
+
+function isLowPrecision(x: unknown): x is LowPrecisionMatrix {
+  return x !== null && typeof x === 'object' && 'dtype' in x && ['bf16', 'f16', 'i8'].includes((x as { dtype: unknown }).dtype as string)
+}
 
 function isFloatArray(v: unknown): v is FloatArray {
   return v instanceof Float32Array || v instanceof Float64Array
@@ -35,26 +73,87 @@ export const checkOptions = checkObject
 
 /**
  * View a flat typed array as a matrix of `cols` columns, without copying.
- * @throws ERR_INVALID_ARG_TYPE if `data` is not a Float32Array/Float64Array or `cols` not a number.
+ * `Float32Array`/`Float64Array` give a DenseMatrix; `Uint16Array` with `{ dtype: 'bf16' | 'f16' }`,
+ * `Int8Array` and `Float16Array` give a LowPrecisionMatrix.
+ * @throws ERR_INVALID_ARG_TYPE if `data` is not one of those typed arrays or `cols` not a number;
+ *   ERR_INVALID_ARG_VALUE if `dtype` is missing for a Uint16Array or does not match the array.
  * @throws ERR_OUT_OF_RANGE if `cols` is not an integer >= 1.
  * @throws ERR_SHAPE if `data.length` is not a multiple of `cols`.
  */
-export function matrix(data: FloatArray, cols: number): DenseMatrix {
-  if (!isFloatArray(data)) {
+export function matrix(data: FloatArray, cols: number, options?: MatrixOptions): DenseMatrix
+export function matrix(data: Uint16Array | Int8Array | ArrayBufferView, cols: number, options?: MatrixOptions): LowPrecisionMatrix
+export function matrix(data: AnyArray | ArrayBufferView, cols: number, options?: MatrixOptions): DenseMatrix | LowPrecisionMatrix {
+  const o = checkObject('options', options) as MatrixOptions
+  const dtype = o.dtype
+  const want = (ok: readonly (string | undefined)[], what: string): void => {
+    if (!ok.includes(dtype)) {
+      throw embgeoError('ERR_INVALID_ARG_VALUE', `options.dtype must be ${what} for ${data.constructor.name} data; got ${describe(dtype)}`)
+    }
+  }
+  let typed: AnyArray
+  let low: LowPrecisionDtype | undefined
+  if (data instanceof Float32Array) {
+    want([undefined, 'f32'], "'f32' or omitted")
+    typed = data
+  } else if (data instanceof Float64Array) {
+    want([undefined, 'f64'], "'f64' or omitted")
+    typed = data
+  } else if (data instanceof Uint16Array) {
+    want(['bf16', 'f16'], "'bf16' or 'f16' (what the 16-bit patterns hold)")
+    typed = data
+    low = dtype as 'bf16' | 'f16'
+  } else if (data instanceof Int8Array) {
+    want([undefined, 'i8'], "'i8' or omitted")
+    typed = data
+    low = 'i8'
+  } else if (Float16 !== undefined && data instanceof Float16) {
+    want([undefined, 'f16'], "'f16' or omitted")
+    typed = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+    low = 'f16'
+  } else {
     throw embgeoError(
       'ERR_INVALID_ARG_TYPE',
-      `data must be a Float32Array or Float64Array; got ${describe(data)}. Convert with Float32Array.from(data).`,
+      `data must be a Float32Array, Float64Array, Uint16Array (bf16/f16 bits), Int8Array or Float16Array; got ${describe(data)}. Convert with Float32Array.from(data).`,
     )
   }
   checkInteger('cols', cols, 1)
-  if (data.length % cols !== 0) {
+  if (typed.length % cols !== 0) {
     throw embgeoError(
       'ERR_SHAPE',
-      `data.length is ${data.length}, which is not a multiple of cols = ${cols} (${Math.floor(data.length / cols)} full rows and ${data.length % cols} values left over)`,
-      { length: data.length, cols },
+      `data.length is ${typed.length}, which is not a multiple of cols = ${cols} (${Math.floor(typed.length / cols)} full rows and ${typed.length % cols} values left over)`,
+      { length: typed.length, cols },
     )
   }
-  return { data, rows: data.length / cols, cols }
+  const rows = typed.length / cols
+  return low === undefined ? { data: typed as FloatArray, rows, cols } : { data: typed as Uint16Array | Int8Array, rows, cols, dtype: low }
+}
+
+/**
+ * Normalise a MatrixLike argument keeping a LowPrecisionMatrix as it is (its shape and
+ * element type checked): for `knn`, which screens such data natively.
+ * @throws as {@link toMatrix}
+ */
+export function toAnyMatrix(name: string, x: unknown): DenseMatrix | LowPrecisionMatrix {
+  if (!isLowPrecision(x)) return toMatrix(name, x)
+  const m = x as { data: unknown; rows: unknown; cols: unknown; dtype: LowPrecisionDtype }
+  const ok = m.dtype === 'i8' ? m.data instanceof Int8Array : m.data instanceof Uint16Array
+  if (!ok) {
+    throw embgeoError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name}.data must be ${m.dtype === 'i8' ? 'an Int8Array' : 'a Uint16Array'} for dtype '${m.dtype}'; got ${describe(m.data)}`,
+    )
+  }
+  const data = m.data as Uint16Array | Int8Array
+  const rows = checkInteger(`${name}.rows`, m.rows, 0)
+  const cols = checkInteger(`${name}.cols`, m.cols, 1)
+  if (data.length !== rows * cols) {
+    throw embgeoError(
+      'ERR_SHAPE',
+      `${name}.data.length is ${data.length} but rows * cols = ${rows} * ${cols} = ${rows * cols}; fix rows/cols or the data`,
+      { length: data.length, rows, cols },
+    )
+  }
+  return { data, rows, cols, dtype: m.dtype }
 }
 
 /**
@@ -64,6 +163,10 @@ export function matrix(data: FloatArray, cols: number): DenseMatrix {
  */
 export function toMatrix(name: string, x: unknown): DenseMatrix {
   if (Array.isArray(x)) return fromRows(name, x)
+  if (isLowPrecision(x)) {
+    const m = toAnyMatrix(name, x) as LowPrecisionMatrix
+    return { data: native().narrowToF32(m.data, m.dtype), rows: m.rows, cols: m.cols }
+  }
   if (isFloatArray(x)) {
     throw embgeoError(
       'ERR_INVALID_ARG_TYPE',

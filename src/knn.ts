@@ -2,7 +2,7 @@
  * Exact k nearest neighbours (api.md "Exact nearest neighbours"): `knn`/`knnSync` and `KnnIndex`.
  */
 import { embgeoError } from './errors.js'
-import { checkInteger, checkOptions, toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { checkInteger, checkOptions, toAnyMatrix, toMatrix, type DenseMatrix, type LowPrecisionMatrix, type MatrixLike } from './input.js'
 import { disposeSymbol, holding, JobGuard } from './model.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
@@ -13,12 +13,29 @@ export type Metric = 'euclidean' | 'sqeuclidean' | 'cosine' | 'dot'
 
 export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine', 'dot']
 
+/**
+ * Precision of kNN's candidate (screening) pass. Every value gives the same, exact neighbours
+ * and distances: it picks the arithmetic units, never the answer (candidates are bounded
+ * rigorously and re-ranked in f64; docs/exact-screening.md has the proof).
+ * - `'auto'` (default): the fastest exact path for the data — the CPU's bf16 units
+ *   (AVX512-BF16) for bf16 and int8 data when it has them, else the data's own precision.
+ * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
+ * - `'bf16'`: the bf16 units (bf16 and int8 data, whose values are bf16 values exactly);
+ *   ERR_INVALID_ARG_VALUE on a CPU without AVX512-BF16, under cosine, or for other data.
+ * - `'int8'`: int8 units (VNNI) — not built yet; always ERR_INVALID_ARG_VALUE.
+ */
+export type KnnPrecision = 'auto' | 'fp32' | 'bf16' | 'int8'
+
+export const KNN_PRECISIONS: readonly KnnPrecision[] = ['auto', 'fp32', 'bf16', 'int8']
+
 /** Options of {@link knn}. */
 export interface KnnOptions extends RunOptions {
   /** Neighbours per row, 1 ≤ k ≤ available (corpus rows, minus 1 without `queries`). */
   k: number
   /** Default 'euclidean'. */
   metric?: Metric
+  /** Screening precision, default 'auto' (see {@link KnnPrecision}); never changes the result. */
+  precision?: KnnPrecision
   /** Rows to find neighbours for; omitted: every corpus row against the others (itself excluded by index). */
   queries?: MatrixLike
   /**
@@ -49,6 +66,16 @@ export interface KnnResult {
   distances: Float32Array | Float64Array
   /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
+  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'` or `'bf16'`). */
+  precision?: 'fp32' | 'fp64' | 'bf16'
+  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'avx512bf16'`, `'faer-f32'`). */
+  kernel?: string
+  /**
+   * `knn`/`knnSync` only: candidate inflation, the exact f64 re-rankings per result slot
+   * (`≥ 1`; how much work the screening left; the symmetric all-points pass's count can vary a
+   * little with the thread count, the neighbours never do).
+   */
+  inflation?: number
 }
 
 /**
@@ -69,6 +96,9 @@ interface NativeKnn {
   indices: Uint32Array
   distances: Float32Array | Float64Array
   keys?: Float64Array | null
+  precision?: string | null
+  kernel?: string | null
+  inflation?: number | null
 }
 
 /** The metric option of knn and KnnIndex. */
@@ -78,6 +108,7 @@ const METRIC: Constraints = { metric: is.oneOf(...METRICS) }
 const KNN_OPTIONS: Constraints = {
   k: is.custom,
   ...METRIC,
+  precision: is.oneOf(...KNN_PRECISIONS),
   queries: is.custom,
   rowOffset: is.int(0, Number.MAX_SAFE_INTEGER),
   queryOffset: is.int(0, Number.MAX_SAFE_INTEGER),
@@ -105,12 +136,7 @@ export function checkK(k: unknown, available: number, why: string): number {
 /** Queries in the corpus's element type and width (copied only when the type differs). */
 export function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix {
   const q = toMatrix('queries', queries)
-  if (q.cols !== corpus.cols) {
-    throw embgeoError('ERR_SHAPE', `queries have ${q.cols} features, but the corpus has ${corpus.cols}; use vectors from the same model`, {
-      expected: corpus.cols,
-      actual: q.cols,
-    })
-  }
+  checkQueryWidth(q.cols, corpus.cols)
   if (q.data.constructor === corpus.data.constructor) return q
   const data = corpus.data instanceof Float32Array ? Float32Array.from(q.data) : Float64Array.from(q.data)
   return { data, rows: q.rows, cols: q.cols }
@@ -131,15 +157,40 @@ export function knnResult(r: NativeKnn, metric: Metric): KnnResult {
     },
   }
   if (r.keys !== undefined && r.keys !== null) (result as KnnPart).keys = r.keys
+  if (r.precision !== undefined && r.precision !== null) {
+    result.precision = r.precision as KnnResult['precision']
+    result.kernel = r.kernel ?? undefined
+    result.inflation = r.inflation ?? undefined
+  }
   return result
+}
+
+/** The dtype argument of the native kNN for a matrix (`Uint16Array` data only). */
+function halfDtype(m: DenseMatrix | LowPrecisionMatrix | undefined): 'bf16' | 'f16' | undefined {
+  return m !== undefined && 'dtype' in m && m.dtype !== 'i8' ? m.dtype : undefined
+}
+
+/** ERR_SHAPE unless queries have the corpus's width. */
+function checkQueryWidth(q: number, c: number): void {
+  if (q !== c) {
+    throw embgeoError('ERR_SHAPE', `queries have ${q} features, but the corpus has ${c}; use vectors from the same model`, { expected: c, actual: q })
+  }
+}
+
+/** kNN queries: float queries in the corpus's float type; low-precision ones as they are (the engine widens mixed types exactly). */
+function knnQueries(corpus: DenseMatrix | LowPrecisionMatrix, queries: unknown): DenseMatrix | LowPrecisionMatrix {
+  const q = toAnyMatrix('queries', queries)
+  checkQueryWidth(q.cols, corpus.cols)
+  if ('dtype' in q || 'dtype' in corpus) return q
+  return alignQueries(corpus, q)
 }
 
 function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Constraints) {
   if (options === undefined) throw embgeoError('ERR_INVALID_ARG_TYPE', 'options is required: { k }')
   const o = validateOptions<KnnOptions>(fn, options, { ...KNN_OPTIONS, ...run })
-  const c = toMatrix('corpus', corpus)
+  const c = toAnyMatrix('corpus', corpus)
   const metric = o.metric ?? 'euclidean'
-  const q = o.queries === undefined ? undefined : alignQueries(c, o.queries)
+  const q = o.queries === undefined ? undefined : knnQueries(c, o.queries)
   if (c.rows === 0) {
     throw embgeoError('ERR_EMPTY', `corpus has 0 rows; knn needs at least ${q === undefined ? 2 : 1}`, { rows: 0, needed: q === undefined ? 2 : 1 })
   }
@@ -159,7 +210,8 @@ function prepare(fn: string, corpus: MatrixLike, options: KnnOptions, run: Const
         ? checkK(o.k, c.rows - 1, `the shard has ${c.rows} rows and each query's own global row is excluded`)
         : checkK(o.k, c.rows, `corpus has ${c.rows} rows`)
   const offsets = shard ? { rowOffset: ro, ...(o.queryOffset === undefined ? {} : { queryOffset: o.queryOffset }) } : {}
-  return { c, q, metric, native: { k, metric, ...offsets }, run: o as RunOptions }
+  const precision = o.precision === undefined ? {} : { precision: o.precision }
+  return { c, q, metric, native: { k, metric, ...precision, ...offsets }, dtypes: [halfDtype(c), halfDtype(q)] as const, run: o as RunOptions }
 }
 
 /**
@@ -182,7 +234,7 @@ export function knn(corpus: MatrixLike, options: KnnOptions): Promise<KnnResult>
   return rejecting(() => {
     const p = prepare('knn', corpus, options, RUN)
     const inputs = p.q === undefined ? ([p.c.data] as const) : ([p.c.data, p.q.data] as const)
-    return runAsync(p.run, inputs, (control, [cd, qd]) => native().knn(cd, p.c.cols, qd, p.native, control)).then((r) =>
+    return runAsync(p.run, inputs, (control, [cd, qd]) => native().knn(cd, p.c.cols, qd, p.native, ...p.dtypes, control)).then((r) =>
       knnResult(r, p.metric),
     )
   })
@@ -194,7 +246,7 @@ export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult
 export function knnSync(corpus: MatrixLike, options: KnnOptions): KnnResult {
   const p = prepare('knn', corpus, options, SYNC_RUN)
   return knnResult(
-    runSync(() => native().knnSync(p.c.data, p.c.cols, p.q?.data, p.native)),
+    runSync(() => native().knnSync(p.c.data, p.c.cols, p.q?.data, p.native, ...p.dtypes)),
     p.metric,
   )
 }

@@ -6,7 +6,7 @@
  * queue and block the calling thread by design.
  */
 import { abortError, embgeoError, fromNative } from './errors.js'
-import { checkInteger, type FloatArray } from './input.js'
+import { checkInteger, type AnyArray } from './input.js'
 import { native } from './native.js'
 import { VERSION } from './version.js'
 
@@ -115,7 +115,7 @@ export interface JobKind {
  * onProgress: an exception thrown by the callback cancels the job and becomes the rejection;
  * for a job that `commits` (see {@link JobKind}) and has committed, it is a warning instead.
  */
-export function runAsync<T, A extends readonly FloatArray[]>(
+export function runAsync<T, A extends readonly AnyArray[]>(
   run: RunOptions,
   inputs: A,
   start: (control: JobControl, inputs: A) => Promise<T>,
@@ -136,7 +136,7 @@ export function runAsync<T, A extends readonly FloatArray[]>(
   return acquire(signal).then(() => execute(run, copies, start, kind))
 }
 
-function execute<T, A extends readonly FloatArray[]>(
+function execute<T, A extends readonly AnyArray[]>(
   run: RunOptions,
   inputs: A,
   start: (control: JobControl, inputs: A) => Promise<T>,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Neighbors, Result};
-use embgeo_knn::{peek_header, Index, KnnPart, Params, PartShape, StoredType};
+use embgeo_knn::{peek_header, Index, KnnPart, Params, PartShape, StoredType, Values};
 use napi::bindgen_prelude::{
     Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
@@ -14,6 +14,7 @@ use crate::error::to_napi;
 use crate::input::{on_matrix, params, to_u32, Data, FloatArg, OnMatrix};
 use crate::model::{HeapBytes, Model, Ticket};
 use crate::task::Job;
+use crate::values::{AnyArg, AnyData, HoldAny};
 use crate::{method_twins, twins};
 
 /// Neighbours of each query row, best first (row-major `rows × k`).
@@ -27,6 +28,12 @@ pub struct KnnOut {
     pub distances: Either<Float32Array, Float64Array>,
     /// Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`).
     pub keys: Option<Float64Array>,
+    /// `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`).
+    pub precision: Option<String>,
+    /// `knn`/`knnSync` only: the kernel that filled the key tiles.
+    pub kernel: Option<String>,
+    /// `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation).
+    pub inflation: Option<f64>,
 }
 
 /// Neighbours as JS arrays; distances narrowed to f32 for f32 input.
@@ -43,6 +50,9 @@ fn out<T: Element>(n: Neighbors) -> Result<KnnOut> {
         indices: n.indices.into(),
         distances,
         keys: None,
+        precision: None,
+        kernel: None,
+        inflation: None,
     })
 }
 
@@ -70,28 +80,10 @@ impl<T: Element> ShardSearch<'_, '_, T> {
 
 /// The kNN job shared by `knn` and `knnSync`.
 pub struct KnnJob<'a> {
-    corpus: Data<'a>,
-    queries: Option<Data<'a>>,
+    corpus: AnyData<'a>,
+    queries: Option<AnyData<'a>>,
     cols: u32,
     params: Params,
-}
-
-/// `queries` (`cols` wide) against `corpus`.
-fn search<T: Element>(corpus: &[T], queries: &[T], cols: usize, p: &Params, ctl: &Ctl<'_>) -> Result<KnnOut> {
-    let (c, q) = (
-        MatRef::from_flat(corpus, cols)?,
-        MatRef::from_flat(queries, cols)?,
-    );
-    out::<T>(embgeo_knn::search(c, q, p, ctl)?)
-}
-
-struct AllPoints<'p>(&'p Params, &'p Ctl<'p>);
-
-impl OnMatrix for AllPoints<'_> {
-    type Output = KnnOut;
-    fn call<T: Element>(self, c: MatRef<'_, T>) -> Result<KnnOut> {
-        out::<T>(embgeo_knn::all_points(c, self.0, self.1)?)
-    }
 }
 
 impl Job for KnnJob<'_> {
@@ -99,25 +91,27 @@ impl Job for KnnJob<'_> {
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
         let (p, cols) = (&self.params, self.cols as usize);
+        let (c, q) = (self.corpus.values(), self.queries.as_ref().map(AnyData::values));
         if p.is_shard() {
-            return match (&self.corpus, &self.queries) {
-                (Data::F32(c), None) => ShardSearch::<f32>(p, None, ctl).run(c, cols),
-                (Data::F64(c), None) => ShardSearch::<f64>(p, None, ctl).run(c, cols),
-                (Data::F32(c), Some(Data::F32(q))) => ShardSearch(p, Some(&**q), ctl).run(c, cols),
-                (Data::F64(c), Some(Data::F64(q))) => ShardSearch(p, Some(&**q), ctl).run(c, cols),
-                _ => Err(CoreError::Internal(
-                    "corpus and queries of different element types".into(),
-                )),
-            };
+            // parts store f32 or f64 keys: narrow element types are widened (exactly) first
+            if matches!(c, Values::F64(_)) || matches!(q, Some(Values::F64(_))) {
+                let q = q.map(Values::to_f64);
+                return ShardSearch::<f64>(p, q.as_deref(), ctl).run(&c.to_f64(), cols);
+            }
+            let q = q.map(|q| q.to_f32().unwrap_or_default());
+            return ShardSearch::<f32>(p, q.as_deref(), ctl).run(&c.to_f32().unwrap_or_default(), cols);
         }
-        match (&self.corpus, &self.queries) {
-            (c, None) => on_matrix(c, self.cols, AllPoints(p, ctl)),
-            (Data::F32(c), Some(Data::F32(q))) => search(c, q, cols, p, ctl),
-            (Data::F64(c), Some(Data::F64(q))) => search(c, q, cols, p, ctl),
-            _ => Err(CoreError::Internal(
-                "corpus and queries of different element types".into(),
-            )),
-        }
+        let (nb, trace) = embgeo_knn::search_values(c, q, cols, p, ctl)?;
+        let inflation = trace.inflation(nb.rows, nb.k);
+        let mut o = if matches!(c, Values::F64(_)) {
+            out::<f64>(nb)?
+        } else {
+            out::<f32>(nb)?
+        };
+        o.precision = Some(trace.precision.into());
+        o.kernel = Some(trace.kernel.into());
+        o.inflation = Some(inflation);
+        Ok(o)
     }
 }
 
@@ -126,13 +120,17 @@ twins!(
     #[doc = " row against the others (itself excluded by index)."]
     knn_sync, knn -> KnnOut, "Promise<KnnOut>", KnnJob<'static>;
     |env, hold| (
-        #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
+        #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] corpus: AnyArg,
         cols: u32,
-        #[napi(ts_arg_type = "Float32Array | Float64Array | undefined | null")] queries: Option<FloatArg>,
-        #[napi(ts_arg_type = "{ k: number; metric?: string; rowOffset?: number; queryOffset?: number }")] options: Object
+        #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array | undefined | null")] queries: Option<AnyArg>,
+        #[napi(ts_arg_type = "{ k: number; metric?: string; precision?: string; rowOffset?: number; queryOffset?: number }")] options: Object,
+        #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] corpus_dtype: Option<String>,
+        #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] queries_dtype: Option<String>
     ) {
         let params = params(env, options)?;
-        Ok(KnnJob { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
+        let corpus = hold.any(corpus, corpus_dtype.as_deref())?;
+        let queries = queries.map(|q| hold.any(q, queries_dtype.as_deref())).transpose()?;
+        Ok(KnnJob { corpus, queries, cols, params })
     }
 );
 

@@ -28,3 +28,4 @@ mod pool;
 mod search;
 mod task;
 mod testing;
+mod values;

@@ -248,7 +248,7 @@ macro_rules! twins {
 
         $(#[doc = $doc])*
         #[napi_derive::napi(ts_return_type = $promise)]
-        #[allow(unused_variables)]
+        #[allow(unused_variables, clippy::too_many_arguments)]
         pub fn $async_(
             $env: napi::Env,
             $($params)*,

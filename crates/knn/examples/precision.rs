@@ -1,0 +1,69 @@
+//! Same-run timing of the exact kNN per screening precision (f32 data vs the same values as
+//! bf16 and int8), with candidate inflation: `cargo run --release -p embgeo-knn --example
+//! precision -- [n] [d] [k] [metric]`. Prints one line per case; the numbers are medians of 3.
+
+use std::time::Instant;
+
+use embgeo_core::Ctl;
+use embgeo_knn::{search_values, Metric, Params, Values};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let (n, d, k) = (arg(1, 20_000), arg(2, 384), arg(3, 10));
+    let metric = args
+        .get(4)
+        .map_or(Ok(Metric::Euclidean), |m| Metric::parse(m))
+        .expect("metric");
+    // xorshift gaussian-ish values (sum of 4 uniforms), seeded
+    let mut s = 42u64;
+    let mut next = || {
+        let mut acc = 0.0;
+        for _ in 0..4 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            acc += (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        }
+        acc
+    };
+    let x: Vec<f64> = (0..n * d).map(|_| next()).collect();
+    let bf16: Vec<u16> = x.iter().map(|&v| half::bf16::from_f64(v).to_bits()).collect();
+    let f32w: Vec<f32> = bf16.iter().map(|&b| half::bf16::from_bits(b).to_f32()).collect();
+    let i8v: Vec<i8> = x
+        .iter()
+        .map(|&v| (v * 100.0).round().clamp(-128.0, 127.0) as i8)
+        .collect();
+    let i8w: Vec<f32> = i8v.iter().map(|&v| f32::from(v)).collect();
+    let p = Params::new(k, metric);
+    let ctl = Ctl::detached();
+    let flops = 2.0 * (n as f64) * (n as f64) * d as f64 / 2.0;
+    println!("all-points {n} x {d}, k = {k}, {metric:?}; GFLOP/s counts the symmetric pass's n²·d");
+    let run = |name: &str, v: Values<'_>| {
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let r = search_values(v, None, d, &p, &ctl).expect("search");
+            times.push(t.elapsed().as_secs_f64());
+            last = Some(r);
+        }
+        times.sort_by(f64::total_cmp);
+        let (nb, tr) = last.expect("ran");
+        println!(
+            "{name:>12}: {:.3} s  {:.0} GFLOP/s  precision {} kernel {} inflation {:.2}",
+            times[1],
+            flops / times[1] / 1e9,
+            tr.precision,
+            tr.kernel,
+            tr.inflation(nb.rows, k)
+        );
+        nb
+    };
+    let a = run("f32 (bf16 v)", Values::F32(&f32w));
+    let b = run("bf16", Values::Bf16(&bf16));
+    assert_eq!(a, b, "bf16 result differs from the f32 result");
+    let a = run("f32 (i8 v)", Values::F32(&i8w));
+    let b = run("int8", Values::I8(&i8v));
+    assert_eq!(a, b, "int8 result differs from the f32 result");
+}

@@ -1,0 +1,113 @@
+//! Matrices of every element type the exact kNN takes: `Float32Array`, `Float64Array`,
+//! `Uint16Array` holding bf16 or f16 bits (the dtype named beside it) and `Int8Array`;
+//! borrowed by sync calls, copied once by async ones. Other functions get the narrow types
+//! widened to f32 ([`narrow_to_f32`]).
+
+use std::borrow::Cow;
+
+use embgeo_core::{Error as CoreError, Result};
+use embgeo_knn::Values;
+use napi::bindgen_prelude::{Either4, Float32Array};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::error::to_napi;
+use crate::input::{Borrowed, Copied};
+
+/// A typed-array argument of any element type the kNN takes, as the raw binding receives it.
+pub type AnyArg<'a> = Either4<&'a [f32], &'a [f64], &'a [u16], &'a [i8]>;
+
+/// Matrix data of any element type, borrowed or owned.
+pub enum AnyData<'a> {
+    /// f32 values.
+    F32(Cow<'a, [f32]>),
+    /// f64 values.
+    F64(Cow<'a, [f64]>),
+    /// bf16 bits.
+    Bf16(Cow<'a, [u16]>),
+    /// f16 bits.
+    F16(Cow<'a, [u16]>),
+    /// int8 values.
+    I8(Cow<'a, [i8]>),
+}
+
+impl AnyData<'_> {
+    /// The values, for the kNN crate.
+    pub fn values(&self) -> Values<'_> {
+        match self {
+            AnyData::F32(v) => Values::F32(v),
+            AnyData::F64(v) => Values::F64(v),
+            AnyData::Bf16(v) => Values::Bf16(v),
+            AnyData::F16(v) => Values::F16(v),
+            AnyData::I8(v) => Values::I8(v),
+        }
+    }
+}
+
+/// Borrow `arg`; `dtype` names what a `Uint16Array` holds (`'bf16'` or `'f16'`; the TS layer
+/// validated it).
+fn borrow<'a>(arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
+    Ok(match arg {
+        Either4::A(v) => AnyData::F32(v.into()),
+        Either4::B(v) => AnyData::F64(v.into()),
+        Either4::C(v) => match dtype {
+            Some("bf16") => AnyData::Bf16(v.into()),
+            Some("f16") => AnyData::F16(v.into()),
+            other => {
+                return Err(CoreError::InvalidValue {
+                    name: "dtype",
+                    expected: "'bf16' or 'f16' for Uint16Array data".into(),
+                    actual: other.unwrap_or("undefined").into(),
+                })
+            }
+        },
+        Either4::D(v) => AnyData::I8(v.into()),
+    })
+}
+
+/// How a call keeps an [`AnyArg`]: borrowed (sync) or copied (async), like `Borrowed::data`.
+pub trait HoldAny {
+    /// The kept data.
+    type Out<'a>;
+    /// Keep `arg` (`dtype` names a `Uint16Array`'s element type).
+    ///
+    /// # Errors
+    /// `InvalidValue` for a `Uint16Array` without `'bf16'` or `'f16'`.
+    fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<Self::Out<'a>>;
+}
+
+impl HoldAny for Borrowed {
+    type Out<'a> = AnyData<'a>;
+    fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
+        borrow(arg, dtype)
+    }
+}
+
+impl HoldAny for Copied {
+    type Out<'a> = AnyData<'static>;
+    fn any(self, arg: AnyArg<'_>, dtype: Option<&str>) -> Result<AnyData<'static>> {
+        Ok(match borrow(arg, dtype)? {
+            AnyData::F32(v) => AnyData::F32(Cow::Owned(v.into_owned())),
+            AnyData::F64(v) => AnyData::F64(Cow::Owned(v.into_owned())),
+            AnyData::Bf16(v) => AnyData::Bf16(Cow::Owned(v.into_owned())),
+            AnyData::F16(v) => AnyData::F16(Cow::Owned(v.into_owned())),
+            AnyData::I8(v) => AnyData::I8(Cow::Owned(v.into_owned())),
+        })
+    }
+}
+
+/// Widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
+/// exactly (every such value is an f32 value); O(n) on the calling thread.
+#[napi]
+pub fn narrow_to_f32(
+    env: Env,
+    #[napi(ts_arg_type = "Uint16Array | Int8Array")] data: Either4<&[f32], &[f64], &[u16], &[i8]>,
+    dtype: String,
+) -> napi::Result<Float32Array> {
+    let v = borrow(data, Some(&dtype)).map_err(|e| to_napi(env, &e))?;
+    let out = v
+        .values()
+        .to_f32()
+        .ok_or_else(|| to_napi(env, &CoreError::Internal("narrowToF32: f64 data".into())))?;
+    Ok(out.into_owned().into())
+}
