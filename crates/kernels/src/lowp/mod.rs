@@ -1,9 +1,10 @@
 //! bf16 dot-product tiles for the exact kNN's low-precision screening (`vdpbf16ps` on
 //! AVX512-BF16, a portable fallback elsewhere).
 //!
-//! [`dot_tile`] computes a key tile `dst (m × n, column-major: dst[j·m + i]) = alpha·A·Bᵀ` for
-//! row-major `A` (m × d) and `B` (n × d) whose values are bf16 — given as raw bf16 bits
-//! (`u16`) or as `i8` (every `i8` is a bf16 value exactly) — accumulating in f32.
+//! [`dot_tile_packed`] computes a key tile `dst (m × n, column-major: dst[j·m + i]) = alpha·A·Bᵀ`
+//! for rows of `A` and `B` whose values are bf16 — raw bf16 bits (`u16`) or `i8` (every `i8` is
+//! a bf16 value exactly) — packed once per matrix ([`Packed`]), accumulating in f32.
+//! [`dot_tile`] packs and multiplies row-major slices in one call.
 //!
 //! # Accuracy (the bound the kNN screening relies on)
 //! The product of two bf16 values has at most 16 significant bits, so it is **exact** in f32:
@@ -22,29 +23,28 @@
 //! # Dispatch
 //! [`path`] is decided once per process from `EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto`
 //! (unset or unknown = `auto`: AVX512-BF16 when `is_x86_feature_detected!` reports avx512f and
-//! avx512bf16). [`dot_tile_with`] takes the path explicitly so tests run every path the CPU has.
+//! avx512bf16). The tile functions take the path explicitly so tests run every path the CPU has.
 
 mod avx512;
 mod pack;
 #[cfg(test)]
 mod tests;
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
-use pack::pack_lanes;
-pub use pack::Bf16Source;
+use embgeo_core::Par;
+pub use pack::{Bf16Source, Packed, W};
 
-/// Lanes (rows of `A`) of one register tile: two 16-lane vectors.
-pub(crate) const MR: usize = 32;
-/// Columns (rows of `B`) of one register tile.
-pub(crate) const NR: usize = 12;
+/// Columns (rows of `B`) of one register tile; the lanes are the [`W`] rows of a panel of `A`.
+pub(crate) const NR: usize = 8;
 
 /// A bf16 tile kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LowpPath {
     /// Portable Rust: exact bf16 products, f32 accumulation in the order of the AVX path.
     Scalar,
-    /// x86-64 AVX512-BF16 `vdpbf16ps`, 32 × 12 register block.
+    /// x86-64 AVX512-BF16 `vdpbf16ps`, 48 × 8 register block.
     Avx512Bf16,
 }
 
@@ -122,89 +122,85 @@ pub fn available_paths() -> Vec<LowpPath> {
         .collect()
 }
 
-/// Reusable packing buffers of [`dot_tile`] (one per worker thread).
-#[derive(Debug, Default)]
-pub struct Scratch {
-    a: Vec<u32>,
-    b: Vec<u32>,
-}
-
-impl Scratch {
-    /// Bytes held.
-    #[must_use]
-    pub fn bytes(&self) -> usize {
-        (self.a.capacity() + self.b.capacity()) * 4
-    }
-}
-
 /// `dst[j·m + i] = alpha · Σ_t a[i·d + t]·b[j·d + t]` for `i < m`, `j < n` (see the module
-/// docs for the accuracy), on [`path`].
+/// docs for the accuracy), packing both sides first: [`dot_tile_packed`] on fresh [`Packed`]
+/// copies (convenient for one tile; the kNN packs each matrix once).
 ///
-/// # Shapes
-/// `a`: m·d values, `b`: n·d values, `dst`: at least m·n. d = 0 gives zeros.
-/// # Cost
-/// 2·m·n·d flops on the bf16 units; packing O((m + n)·d). Memory: `scratch` grows to
-/// `(m.div_ceil(32)·32 + n.div_ceil(12)·12)·d.div_ceil(2)·4` bytes and is reused.
 /// # Panics
 /// If a slice is shorter than its shape says (a caller bug, never an input property).
 pub fn dot_tile<T: Bf16Source>(
-    dst: &mut [f32],
-    a: &[T],
-    b: &[T],
-    (m, n, d): (usize, usize, usize),
-    alpha: f32,
-    scratch: &mut Scratch,
-) {
-    dot_tile_with(path(), dst, a, b, (m, n, d), alpha, scratch);
-}
-
-/// [`dot_tile`] on an explicit path (an unsupported path runs the portable kernel).
-///
-/// # Panics
-/// As [`dot_tile`].
-pub fn dot_tile_with<T: Bf16Source>(
     path: LowpPath,
     dst: &mut [f32],
     a: &[T],
     b: &[T],
     (m, n, d): (usize, usize, usize),
     alpha: f32,
-    scratch: &mut Scratch,
 ) {
     assert!(
-        a.len() >= m * d && b.len() >= n * d && dst.len() >= m * n,
+        a.len() >= m * d && b.len() >= n * d,
         "dot_tile: slice shorter than its shape"
     );
-    if m == 0 || n == 0 {
+    if m == 0 || n == 0 || d == 0 {
+        dst[..m * n].fill(0.0);
         return;
     }
-    let pairs = d.div_ceil(2);
-    let (ma, nb) = (m.div_ceil(MR) * MR, n.div_ceil(NR) * NR);
-    pack_lanes(&mut scratch.a, a, m, d, MR);
-    pack_lanes(&mut scratch.b, b, n, d, NR);
-    let (pa, pb) = (&scratch.a[..ma * pairs], &scratch.b[..nb * pairs]);
-    for (jp, bpanel) in pb.chunks_exact(NR * pairs).enumerate() {
-        let j0 = jp * NR;
-        let nr = NR.min(n - j0);
-        for (ip, apanel) in pa.chunks_exact(MR * pairs).enumerate() {
-            let i0 = ip * MR;
-            let mr = MR.min(m - i0);
-            let mut acc = [[0.0f32; MR]; NR];
+    let (pa, pb) = (
+        Packed::new(&a[..m * d], d, Par::Seq),
+        Packed::new(&b[..n * d], d, Par::Seq),
+    );
+    dot_tile_packed(path, dst, (&pa, 0..m), (&pb, 0..n), alpha);
+}
+
+/// `dst[jl·m + il] = alpha · a_{rows.start + il} · b_{cols.start + jl}` for the rows `arows` of
+/// `a` (m of them) and `brows` of `b` (n): one key tile of the kNN, column-major, from matrices
+/// packed once. An unsupported `path` runs the portable kernel.
+///
+/// # Cost
+/// 2·m'·n·d flops on the bf16 units, m' = the rows of the panels covering `arows` (a multiple
+/// of [`W`]); no allocation, no packing.
+/// # Panics
+/// If `a` and `b` have different widths, a range exceeds its matrix, or `dst` is shorter than
+/// m·n (caller bugs).
+pub fn dot_tile_packed(
+    path: LowpPath,
+    dst: &mut [f32],
+    (a, arows): (&Packed, Range<usize>),
+    (b, brows): (&Packed, Range<usize>),
+    alpha: f32,
+) {
+    let (m, n, pairs) = (arows.len(), brows.len(), a.pairs());
+    assert!(
+        b.pairs() == pairs && arows.end <= a.rows() && brows.end <= b.rows() && dst.len() >= m * n,
+        "dot_tile_packed: shapes"
+    );
+    let mut acc = [[0.0f32; W]; NR];
+    let mut j = brows.start;
+    while j < brows.end {
+        let (pj, r) = (j / W, j % W);
+        let cols = NR.min(W - r).min(brows.end - j);
+        let bw = &b.panels_from(pj)[r..];
+        for pi in arows.start / W..arows.end.div_ceil(W) {
+            let aw = a.panels_from(pi);
             match path {
                 #[cfg(target_arch = "x86_64")]
                 LowpPath::Avx512Bf16 if path.supported() => {
-                    // SAFETY: `path.supported()` checked avx512f and avx512bf16 at run time.
-                    unsafe { avx512::tile(apanel, bpanel, &mut acc) };
+                    // SAFETY: `path.supported()` checked avx512f and avx512bf16 at run time;
+                    // `aw` holds this panel and the padding panel after the last, so
+                    // `pairs·W` words; `bw` starts at word `r < W` of panel `pj ≤` the last
+                    // panel, so it holds `≥ pairs·W − r + W ≥ (pairs − 1)·W + NR` words.
+                    unsafe { avx512::tile(aw, bw, pairs, &mut acc) };
                 }
-                _ => scalar_tile(apanel, bpanel, &mut acc),
+                _ => scalar_tile(aw, bw, pairs, &mut acc),
             }
-            for (jj, col) in acc.iter().enumerate().take(nr) {
-                let out = &mut dst[(j0 + jj) * m + i0..(j0 + jj) * m + i0 + mr];
-                for (o, v) in out.iter_mut().zip(col) {
+            let (i0, i1) = ((pi * W).max(arows.start), ((pi + 1) * W).min(arows.end));
+            for (jj, col) in acc.iter().enumerate().take(cols) {
+                let out = &mut dst[(j - brows.start + jj) * m + (i0 - arows.start)..][..i1 - i0];
+                for (o, v) in out.iter_mut().zip(&col[i0 - pi * W..]) {
                     *o = alpha * v;
                 }
             }
         }
+        j += cols;
     }
 }
 
@@ -216,12 +212,13 @@ pub(crate) fn widen(bits: u16) -> f32 {
 
 /// Portable register tile: per lane and column, for each pair the odd element's product is
 /// added first, then the even one's (the order of `vdpbf16ps`); products are exact in f32.
-fn scalar_tile(a: &[u32], b: &[u32], acc: &mut [[f32; MR]; NR]) {
+fn scalar_tile(a: &[u32], b: &[u32], pairs: usize, acc: &mut [[f32; W]; NR]) {
     let split = |w: u32| (widen((w & 0xffff) as u16), widen((w >> 16) as u16));
-    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
-        for (col, &bw) in acc.iter_mut().zip(bp) {
+    *acc = [[0.0; W]; NR];
+    for (ap, bp) in a.chunks(W).zip(b.chunks(W)).take(pairs) {
+        for (col, &bw) in acc.iter_mut().zip(&bp[..NR]) {
             let (b0, b1) = split(bw);
-            for (o, &aw) in col.iter_mut().zip(ap) {
+            for (o, &aw) in col.iter_mut().zip(&ap[..W]) {
                 let (a0, a1) = split(aw);
                 *o += a1 * b1;
                 *o += a0 * b0;

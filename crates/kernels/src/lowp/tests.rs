@@ -27,8 +27,7 @@ fn reference<T: Bf16Source>(a: &[T], b: &[T], i: usize, j: usize, d: usize) -> (
 
 fn check<T: Bf16Source>(path: LowpPath, a: &[T], b: &[T], m: usize, n: usize, d: usize) {
     let mut dst = vec![f32::NAN; m * n];
-    let mut scratch = Scratch::default();
-    dot_tile_with(path, &mut dst, a, b, (m, n, d), -2.0, &mut scratch);
+    dot_tile(path, &mut dst, a, b, (m, n, d), -2.0);
     let u = 2f64.powi(-24);
     let gamma = d as f64 * u / (1.0 - d as f64 * u);
     for j in 0..n {
@@ -73,7 +72,7 @@ fn int8_products_are_exact_integers() {
         let a: Vec<i8> = (0..m * d).map(|v| ((v * 37 + 11) % 256) as u8 as i8).collect();
         let b: Vec<i8> = (0..n * d).map(|v| ((v * 53 + 3) % 256) as u8 as i8).collect();
         let mut dst = vec![0.0f32; m * n];
-        dot_tile_with(path, &mut dst, &a, &b, (m, n, d), 1.0, &mut Scratch::default());
+        dot_tile(path, &mut dst, &a, &b, (m, n, d), 1.0);
         for j in 0..n {
             for i in 0..m {
                 let want: i64 = (0..d)
@@ -94,12 +93,42 @@ fn paths_agree_bit_for_bit() {
     let b = bf16_values(n * d, 2);
     let run = |p| {
         let mut dst = vec![0.0f32; m * n];
-        dot_tile_with(p, &mut dst, &a, &b, (m, n, d), 1.0, &mut Scratch::default());
+        dot_tile(p, &mut dst, &a, &b, (m, n, d), 1.0);
         dst
     };
     let want = run(LowpPath::Scalar);
     for p in available_paths() {
         assert_eq!(run(p), want, "{p:?}");
+    }
+}
+
+#[test]
+fn sub_tiles_of_packed_matrices_at_any_offset() {
+    // rows ranges that start and end inside panels and column groups, as the kNN's tiles do
+    let (rows, d) = (150, 37);
+    let x = bf16_values(rows * d, 9);
+    let whole = Packed::new(&x, d, embgeo_core::Par::Rayon);
+    for path in available_paths() {
+        for (ar, br) in [
+            (0..150, 0..150),
+            (7..61, 45..103),
+            (48..96, 3..4),
+            (100..150, 140..150),
+        ] {
+            let (m, n) = (ar.len(), br.len());
+            let mut got = vec![f32::NAN; m * n];
+            dot_tile_packed(path, &mut got, (&whole, ar.clone()), (&whole, br.clone()), -1.0);
+            let mut want = vec![0.0f32; m * n];
+            dot_tile(
+                path,
+                &mut want,
+                &x[ar.start * d..ar.end * d],
+                &x[br.start * d..br.end * d],
+                (m, n, d),
+                -1.0,
+            );
+            assert_eq!(got, want, "{path:?} {ar:?} x {br:?}");
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use embgeo_kernels::lowp::{self, Bf16Source, LowpPath};
+use embgeo_kernels::lowp::{self, Bf16Source, LowpPath, Packed};
 
 use super::bounds::Bounds;
 use crate::metric::{exact_key_with_norms, Metric};
@@ -83,22 +83,24 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 }
 
 /// Rows whose values are bf16 values exactly (bf16 bits or `i8`), searched on the bf16 units
-/// with f32 tiles; exact keys from the rows widened to f32 (exactly the keys of the f32 path on
-/// the widened data). Euclidean, squared euclidean and dot only (cosine needs unit rows).
+/// with f32 tiles from copies packed once (`pc`, and `pq` for queries; `None` = all points);
+/// exact keys from the rows widened to f32 (exactly the keys of the f32 path on the widened
+/// data). Euclidean, squared euclidean and dot only (cosine needs unit rows).
 pub(super) struct Narrow<'a, T> {
     pub metric: Metric,
     pub d: usize,
     pub c: &'a [T],
     pub q: &'a [T],
+    pub pc: &'a Packed,
+    pub pq: &'a Packed,
     pub cs: &'a Stats<f32>,
     pub qs: &'a Stats<f32>,
     pub path: LowpPath,
 }
 
-/// Buffers of one [`Narrow`] worker: packing panels and two widened rows.
+/// Buffers of one [`Narrow`] worker: two widened rows.
 #[derive(Default)]
 pub(super) struct NarrowBuf {
-    pack: lowp::Scratch,
     x: Vec<f32>,
     y: Vec<f32>,
 }
@@ -106,19 +108,8 @@ pub(super) struct NarrowBuf {
 impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
     type Buf = NarrowBuf;
 
-    fn tile(
-        &self,
-        t: &mut [f32],
-        q: Range<usize>,
-        c: Range<usize>,
-        alpha: f32,
-        _few: bool,
-        buf: &mut NarrowBuf,
-    ) {
-        let d = self.d;
-        let a = &self.q[q.start * d..q.end * d];
-        let b = &self.c[c.start * d..c.end * d];
-        lowp::dot_tile_with(self.path, t, a, b, (q.len(), c.len(), d), alpha, &mut buf.pack);
+    fn tile(&self, t: &mut [f32], q: Range<usize>, c: Range<usize>, alpha: f32, _: bool, _: &mut NarrowBuf) {
+        lowp::dot_tile_packed(self.path, t, (self.pq, q), (self.pc, c), alpha);
     }
 
     fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {

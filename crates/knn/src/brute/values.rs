@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
-use embgeo_kernels::lowp::{self, Bf16Source, LowpPath};
+use embgeo_kernels::lowp::{self, Bf16Source, LowpPath, Packed};
 
 use super::source::Narrow;
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
@@ -326,11 +326,16 @@ fn narrow<T: Bf16Source>(
     let Some(path) = use_bf16_units(p.precision, p.metric, f32_overflows(cs.max_norm, qmax), units)? else {
         return widened(orig.0, orig.1, cols, p, ctl);
     };
+    // one packed copy per matrix (about the size of the bf16 data), in parallel under ctl.par
+    let pc = Packed::new(c, cols, ctl.par);
+    let pq = q.map(|q| Packed::new(q, cols, ctl.par));
     let src = Narrow {
         metric: p.metric,
         d: cols,
         c,
         q: q.unwrap_or(c),
+        pc: &pc,
+        pq: pq.as_ref().unwrap_or(&pc),
         cs: &cs,
         qs: qs.as_ref().unwrap_or(&cs),
         path,
