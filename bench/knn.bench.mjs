@@ -77,7 +77,13 @@ for (const c of renderOnly ? [] : cases) {
 
   const ours = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--runs', String(runs), '--out', `${work}${c.id}.embgeo.u32`])
   const ref = readU32(`${work}${c.id}.embgeo.u32`)
-  rows.push({ impl: 'embgeo', ...stats(ours.times), rss: ours.maxRssMiB, recall: 1 })
+  rows.push({ impl: 'embgeo', ...stats(ours.times), rss: ours.maxRssMiB, recall: 1, path: ours })
+  // Low-precision inputs (issue 12): the same data as bf16 and as int8 values, searched exactly;
+  // recall is against the f32 answer (other values, so other neighbours near ties).
+  for (const dtype of c.metric === 'cosine' ? [] : ['bf16', 'i8']) {
+    const r = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--dtype', dtype, '--runs', String(runs), '--out', `${work}${c.id}.embgeo-${dtype}.u32`])
+    rows.push({ impl: `embgeo, ${dtype} input`, ...stats(r.times), rss: r.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.embgeo-${dtype}.u32`), c.k), path: r })
+  }
 
   if (existsSync(python)) {
     for (const peer of ['faiss', 'sklearn']) {
@@ -136,13 +142,15 @@ if (renderOnly) {
 
 function render(env, probes, results) {
 const peakG = Math.max(...probes.map((p) => p.fma_gflops))
+const peakB = Math.max(0, ...probes.map((p) => p.bf16_gflops ?? 0))
 const bw = Math.max(...probes.map((p) => p.bandwidth_gbs))
 const lines = [
   `# Exact kNN — commit ${env.commit}, ${env.date.slice(0, 10)}, ${env.cpu}, ${THREADS} threads`,
   '',
   `Node ${env.node}, ${env.rustc}; peers: faiss-cpu and scikit-learn from PyPI (.venv-ref), usearch 2.26.2 and hnswlib-node 3.0.0 from npm. ` +
     `Machine limits: FP32 FMA peak ${peakG} GFLOP/s, DRAM read ${bw} GB/s — the best of ${probes.length} runs of bench/probe/peak.c around this run ` +
-    `(probes: ${probes.map((p) => p.fma_gflops).join(', ')} GFLOP/s; a probe that shares the CPU with other work reads low). ` +
+    `(probes: ${probes.map((p) => p.fma_gflops).join(', ')} GFLOP/s; a probe that shares the CPU with other work reads low)` +
+    (peakB > 0 ? `; bf16 dot-product peak (AVX512-BF16 vdpbf16ps, 12 chains per thread) ${peakB} GFLOP/s. ` : '. ') +
     `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +
     `OMP_WAIT_POLICY=PASSIVE for the Python peers, and OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs (the wheels' OpenBLAS does not recognise this CPU and otherwise runs a generic kernel several times slower). Data: performance.md §9.1 generators (bench/lib/data.mjs), seed 42.` +
     (quick ? ' **Quick mode: sizes scaled by 0.1, not comparable.**' : ''),
@@ -151,20 +159,26 @@ const lines = [
 for (const e of results) {
   const ours = e.rows[0]
   lines.push(`## ${e.title}`, '', `n = ${e.n}, queries = ${e.nq}; load average ${e.load.toFixed(2)} before, ${e.loadAfter.toFixed(2)} after.`, '')
-  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of FP32 peak'} | peak RSS MiB | recall@k vs embgeo |`)
-  lines.push('|---|---|---|---|---|---|---|---|')
+  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of peak (FP32 FMA, or bf16 for a bf16 run)'} | peak RSS MiB | recall@k vs embgeo | embgeo path: precision, kernel, inflation |`)
+  lines.push('|---|---|---|---|---|---|---|---|---|')
   for (const r of e.rows) {
     if (r.skipped) {
-      lines.push(`| ${r.impl} | ${r.skipped} | | | | | | |`)
+      lines.push(`| ${r.impl} | ${r.skipped} | | | | | | | |`)
       continue
     }
-    const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / peakG
+    const unitPeak = r.path?.precision === 'bf16' && peakB > 0 ? peakB : peakG
+    const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / unitPeak
+    const path = r.path ? `${r.path.precision}, ${r.path.kernel}, ${r.path.inflation?.toFixed(2)}` : ''
     lines.push(
-      `| ${r.impl} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${(r.median / ours.median).toFixed(2)}× | ${r.rate.toFixed(1)} | ${pct.toFixed(0)} % | ${r.rss ? Math.round(r.rss) : ''} | ${r.recall.toFixed(4)} |`,
+      `| ${r.impl} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${(r.median / ours.median).toFixed(2)}× | ${r.rate.toFixed(1)} | ${pct.toFixed(0)} % | ${r.rss ? Math.round(r.rss) : ''} | ${r.recall.toFixed(4)} | ${path} |`,
     )
   }
   lines.push('')
 }
+lines.push(
+  'Inflation = exact f64 re-rankings per result slot (candidates that survived the screening, per row and k; docs/exact-screening.md). bf16 and int8 inputs are the f32 data rounded to bf16 or quantised to int8 (one scale): embgeo answers them exactly, so their recall against the f32 answer measures the data change, not an approximation.',
+  '',
+)
 lines.push('"vs embgeo" > 1 means slower than embgeo. Recall below 1 for a peer means it returned other neighbours than the exact ones (ties, rounding of the norms identity, or approximation).', '')
 lines.push(
   "GFLOP/s counts the full 2·nq·nb·d of the brute-force product, as faiss does; embgeo's all-points pass computes each pair of row blocks once (symmetry), so it executes about half of those FLOPs, and its all-points rates can exceed the FMA peak.",
