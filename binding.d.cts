@@ -441,7 +441,7 @@ export interface MutualKnnOut {
 export declare function mutualKnnSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }): MutualKnnOut
 
 /**
- * `narrowToF32`: widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
+ * Widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
  * exactly (every such value is an f32 value); O(n) on the calling thread.
  */
 export declare function narrowToF32(data: Uint16Array | Int8Array, dtype: string): Float32Array

@@ -10,17 +10,19 @@
 //! - [`simd_level`]: which kernel level the runtime dispatch picked.
 //!
 //! # Exactness and the tie rule
-//! A fast pass in the input precision (faer GEMM tiles; SIMD dot products for ≤ 16 queries)
-//! produces a key per pair together with a rigorous bound on its rounding error (the
-//! `γ_d = d·u/(1 − d·u)` bound of any dot-product summation order, plus the rounding of norms
-//! and of the normalised copy under cosine). A pair is handed to the top-k selection only if its
-//! key, lowered by that bound, can still beat the row's current k-th exact key; every pair
-//! handed over is recomputed exactly in f64 ([`metric::exact_key`]: fixed 16-lane summation
-//! order, independent of CPU and thread count). The final k are the smallest by
-//! `(exact key, index)`: ties (equal f64 keys) go to the lower index. The answer therefore equals
-//! a naive f64 brute force with the same summation order bit for bit, also for exact
-//! duplicates (distance exactly 0, `√(s·s) = s` under cosine) and near-duplicates closer than
-//! f32 rounding. The Euclidean order is that of the squared distance.
+//! A fast pass (faer GEMM tiles or SIMD dot products in the input precision; bf16 units for
+//! bf16 and int8 data, [`Precision`]) produces a key per pair together with a rigorous bound on
+//! its rounding error (the `γ_d = d·u/(1 − d·u)` bound of any dot-product summation order, plus
+//! the rounding of norms and of the normalised copy under cosine, and the subnormal terms of
+//! the bf16 units). Each row keeps the pairs whose key, lowered by that bound, can still beat
+//! the k-th smallest key raised by it (`select.rs`); exact f64 keys ([`metric::exact_key`]:
+//! fixed 16-lane summation order, independent of CPU and thread count) are computed only for
+//! the pairs kept at the end (and when overlapping bounds leave too many). The final k are the
+//! smallest by `(exact key, index)`: ties (equal f64 keys) go to the lower index. The answer
+//! therefore equals a naive f64 brute force with the same summation order bit for bit, also for
+//! exact duplicates (distance exactly 0, `√(s·s) = s` under cosine) and near-duplicates closer
+//! than f32 rounding. The Euclidean order is that of the squared distance. docs/exact-screening.md
+//! has the proof; [`Trace`] reports the precision, kernel and exact computations of a run.
 //!
 //! # Extreme magnitudes
 //! f64 data with `max |x|` outside `[2^-400, 2^400]` are searched on a copy scaled by a power
@@ -32,7 +34,7 @@
 //! No n × n buffer. Peak extra memory = output (`rows·k·12` bytes) + [`search_scratch`]:
 //! row statistics (`n·(16 + size_of::<T>())`, plus a normalised copy `n·d·size_of::<T>()`
 //! under cosine); for the symmetric all-points pass one selection state per row
-//! (`≤ max(2k, k+32)·16 + 8k + 80` bytes, used only while all states fit in
+//! (`≤ max(2k, k+32)·24 + 8k + 88` bytes, used only while all states fit in
 //! [`SYMMETRIC_STATE_BUDGET`]); otherwise unit results before the ordered merge
 //! (`rows·k·16·slices`); and per worker a key tile (`query_block × corpus_block` values,
 //! 1.5 MiB for f32 at the defaults), k-selection buffers and GEMM packing. Not counted: the per-thread packing cache of faer's GEMM kernels,

@@ -1,16 +1,21 @@
-//! Exact top-k selection of one query row (ties to the lower index).
+//! Exact top-k selection of one query row (ties to the lower index), with exact keys computed
+//! lazily.
 //!
-//! The engine's fast pass only decides which pairs are *offered* here (a pair whose fast key,
-//! lowered by its rigorous rounding-error bound, cannot beat the current threshold is never
-//! offered); every offered pair arrives with its exact f64 key, so the selection itself is
-//! exact. Keys may arrive in any order (the symmetric all-points pass offers them block by
-//! block): a key equal to the threshold is kept, and the final cut sorts by `(key, index)`, so
-//! ties resolve to the lower index whatever the arrival order.
+//! The engine's fast pass offers a pair with the interval `[lo, up]` that its fast key and the
+//! key's rigorous error bound give for the exact f64 key. The state keeps the k-th smallest `up`
+//! seen so far (`t`, the threshold: the k-th exact key of the row is at most `t`) and every
+//! offered pair whose `lo ≤ t`; a pair with `lo > t` has an exact key larger than k others and
+//! can never be in the answer (not even tied). Exact keys are computed (through the caller's
+//! `exact` function) only when a state cannot shrink on bounds alone — many overlapping
+//! intervals: duplicates, near-ties — and for the pairs still kept at the end, which are then
+//! ranked by `(exact key, index)`. The answer is therefore exact, ties go to the lower index,
+//! and the arrival order of pairs does not matter (the symmetric all-points pass offers them
+//! block by block); only the number of exact computations depends on it.
 //!
-//! Two regimes, as in faiss's result handlers: for `k < HEAP_MAX_K` a binary max-heap of the
-//! k smallest keys keeps the threshold current after every insertion (the caller caches it);
-//! for larger k a reservoir of capacity `2k` is partitioned (quickselect) when full, lowering
-//! the threshold in batches. A state never holds more than `cap` entries.
+//! As in faiss's result handlers, for `k < HEAP_MAX_K` a binary max-heap of the k smallest
+//! `up` keeps the threshold current after every offer (the caller caches it); for larger k the
+//! threshold is lowered in batches when the buffer (capacity `2k`) fills. A state never holds
+//! more than `cap` pairs.
 
 use std::cmp::Ordering;
 
@@ -31,15 +36,26 @@ fn capacity(k: usize) -> usize {
     }
 }
 
+/// An offered pair: bounds of its exact key (equal once computed exactly) and its index.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    lo: f64,
+    up: f64,
+    idx: u32,
+    exact: bool,
+}
+
 /// Candidate state of one query row.
 pub(crate) struct TopK {
     k: usize,
     cap: usize,
     use_heap: bool,
-    buf: Vec<(f64, u32)>,
+    buf: Vec<Cand>,
     heap: Vec<f64>,
-    /// An upper bound of the k-th smallest key so far (`+∞` until k keys were seen).
+    /// An upper bound of the k-th smallest exact key (`+∞` until k pairs were offered).
     t: f64,
+    /// Exact keys computed so far.
+    exact_count: u64,
 }
 
 impl TopK {
@@ -53,31 +69,32 @@ impl TopK {
             buf: Vec::new(),
             heap: Vec::new(),
             t: f64::INFINITY,
+            exact_count: 0,
         }
     }
 
     /// Bytes one state holds at most (for the scratch formula).
     pub(crate) fn bytes(k: usize) -> usize {
-        capacity(k) * 16 + k * 8 + std::mem::size_of::<Self>()
+        capacity(k) * std::mem::size_of::<Cand>() + k * 8 + std::mem::size_of::<Self>()
     }
 
-    /// Current threshold: a key `> t` can never enter the answer.
+    /// Current threshold: a pair whose exact key is certainly `> t` can never enter the answer.
     #[inline]
     pub(crate) fn threshold(&self) -> f64 {
         self.t
     }
 
-    /// Lower the threshold to `t`, a bound the caller proved: at least k rows with exact key
-    /// `<= t` will still be offered.
+    /// Lower the threshold to `t`, a bound the caller proved: at least k pairs with exact key
+    /// `<= t` will still be offered (with `lo <= t`).
     pub(crate) fn bound(&mut self, t: f64) {
         self.t = self.t.min(t);
     }
 
-    /// Offer the exact key `key` of row `idx` (any order, each index at most once). Returns the
-    /// new threshold.
-    pub(crate) fn push(&mut self, key: f64, idx: u32) -> f64 {
-        if key > self.t {
-            return self.t; // dominated by k offered (or announced, see `bound`) keys
+    /// Offer pair `idx` whose exact key lies in `[lo, up]` (any order, each index at most
+    /// once); `exact(idx)` computes exact keys when the state must. Returns the new threshold.
+    pub(crate) fn push(&mut self, lo: f64, up: f64, idx: u32, exact: impl FnMut(u32) -> f64) -> f64 {
+        if lo > self.t {
+            return self.t; // worse than k offered (or announced, see `bound`) pairs
         }
         if self.buf.capacity() == 0 {
             self.buf.reserve_exact(self.cap);
@@ -86,14 +103,19 @@ impl TopK {
             }
         }
         if self.use_heap {
-            self.heap_offer(key);
+            self.heap_offer(up);
         }
-        if key <= self.t {
+        if lo <= self.t {
             if self.buf.len() == self.cap {
-                self.cut_to_k();
+                self.compact(exact);
             }
-            if key <= self.t {
-                self.buf.push((key, idx));
+            if lo <= self.t {
+                self.buf.push(Cand {
+                    lo,
+                    up,
+                    idx,
+                    exact: false,
+                });
             }
         }
         self.t
@@ -123,33 +145,73 @@ impl TopK {
         }
     }
 
-    /// Keep the k best by (key, index) (quickselect); `t` becomes the k-th key.
-    fn cut_to_k(&mut self) {
+    /// Lower `t` to the k-th smallest `up` kept and drop the pairs with `lo > t`.
+    fn shrink(&mut self) {
+        let k = self.k;
+        if self.buf.len() >= k {
+            let (_, kth, _) = self
+                .buf
+                .select_nth_unstable_by(k - 1, |a, b| a.up.total_cmp(&b.up));
+            self.t = self.t.min(kth.up);
+        }
+        let t = self.t;
+        self.buf.retain(|c| c.lo <= t);
+    }
+
+    /// Make room: [`TopK::shrink`]; if that leaves more than half the capacity (overlapping
+    /// intervals), compute the exact keys and keep the k best by `(key, index)`.
+    fn compact(&mut self, mut exact: impl FnMut(u32) -> f64) {
+        self.shrink();
+        if self.buf.len() <= self.cap / 2 {
+            return;
+        }
+        self.resolve(&mut exact);
         let k = self.k;
         if self.buf.len() > k {
-            self.buf.select_nth_unstable_by(k - 1, by_key_then_index);
+            self.buf
+                .select_nth_unstable_by(k - 1, |a, b| by_key_then_index(&(a.lo, a.idx), &(b.lo, b.idx)));
             self.buf.truncate(k);
         }
         if self.buf.len() == k {
-            let kth = self.buf.iter().map(|e| e.0).fold(f64::NEG_INFINITY, f64::max);
+            let kth = self.buf.iter().map(|c| c.up).fold(f64::NEG_INFINITY, f64::max);
             self.t = self.t.min(kth);
             if self.use_heap {
                 self.heap.clear();
-                self.heap.extend(self.buf.iter().map(|e| e.0));
+                self.heap.extend(self.buf.iter().map(|c| c.up));
                 self.heap.sort_unstable_by(|a, b| b.total_cmp(a)); // descending = a max-heap
             }
         }
     }
 
-    /// The final (up to) k `(key, index)` pairs, best first; resets the state.
-    pub(crate) fn finish(&mut self, out: &mut Vec<(f64, u32)>) {
-        self.buf.sort_unstable_by(by_key_then_index);
-        self.buf.truncate(self.k);
+    /// Compute the exact key of every kept pair that has none yet.
+    fn resolve(&mut self, exact: &mut impl FnMut(u32) -> f64) {
+        for c in self.buf.iter_mut().filter(|c| !c.exact) {
+            let e = exact(c.idx);
+            *c = Cand {
+                lo: e,
+                up: e,
+                idx: c.idx,
+                exact: true,
+            };
+            self.exact_count += 1;
+        }
+    }
+
+    /// The final (up to) k `(exact key, index)` pairs, best first, and the number of exact keys
+    /// this state computed; resets the state.
+    pub(crate) fn finish(&mut self, mut exact: impl FnMut(u32) -> f64, out: &mut Vec<(f64, u32)>) -> u64 {
+        self.shrink();
+        self.resolve(&mut exact);
         out.clear();
-        out.extend_from_slice(&self.buf);
+        out.extend(self.buf.iter().map(|c| (c.lo, c.idx)));
+        out.sort_unstable_by(by_key_then_index);
+        out.truncate(self.k);
+        let n = self.exact_count;
         self.buf.clear();
         self.heap.clear();
         self.t = f64::INFINITY;
+        self.exact_count = 0;
+        n
     }
 }
 
@@ -176,15 +238,23 @@ fn sift_down(h: &mut [f64], mut i: usize) {
 mod tests {
     use super::*;
 
-    fn run(keys: &[f64], k: usize) -> Vec<(f64, u32)> {
+    /// Offer exact keys (`lo = up = key`) or, with `w > 0`, intervals `[key − w, key + w]`.
+    fn run_with(keys: &[f64], k: usize, w: f64) -> Vec<(f64, u32)> {
         let mut s = TopK::new(k);
         for (i, &v) in keys.iter().enumerate() {
-            s.push(v, i as u32);
+            s.push(v - w, v + w, i as u32, |j| keys[j as usize]);
             assert!(s.buf.len() <= s.cap);
         }
         let mut out = Vec::new();
-        s.finish(&mut out);
+        s.finish(|j| keys[j as usize], &mut out);
         out
+    }
+
+    fn run(keys: &[f64], k: usize) -> Vec<(f64, u32)> {
+        let got = run_with(keys, k, 0.0);
+        assert_eq!(run_with(keys, k, 0.25), got, "intervals, k {k}");
+        assert_eq!(run_with(keys, k, 1e-9), got, "narrow intervals, k {k}");
+        got
     }
 
     fn naive(keys: &[f64], k: usize) -> Vec<(f64, u32)> {
@@ -203,10 +273,10 @@ mod tests {
         // arrival order does not matter
         let mut s = TopK::new(10);
         for (i, &v) in keys.iter().enumerate().rev() {
-            s.push(v, i as u32);
+            s.push(v - 0.3, v + 0.3, i as u32, |j| keys[j as usize]);
         }
         let mut out = Vec::new();
-        s.finish(&mut out);
+        s.finish(|j| keys[j as usize], &mut out);
         assert_eq!(out, naive(&keys, 10), "reverse order");
         let desc: Vec<f64> = (0..700).map(|i| f64::from(700 - i)).collect();
         for k in [1, 5, 120] {
@@ -221,10 +291,10 @@ mod tests {
         let mut s = TopK::new(7);
         s.bound(want[6].0); // exactly the 7th key: all 7 winners are still offered
         for (i, &v) in keys.iter().enumerate() {
-            s.push(v, i as u32);
+            s.push(v, v, i as u32, |j| keys[j as usize]);
         }
         let mut out = Vec::new();
-        s.finish(&mut out);
+        s.finish(|j| keys[j as usize], &mut out);
         assert_eq!(out, want);
     }
 

@@ -129,6 +129,14 @@ pub(super) fn prebound(base: f64, kth: f64, margin: f64) -> f64 {
     v + slack
 }
 
+/// Bounds `[lo, up]` of the exact key of a pair with fast key `f` (tile value + offset, in f64)
+/// in a row with key `base` and error `margin`, including the rounding of these sums.
+#[inline]
+pub(super) fn interval(base: f64, f: f64, margin: f64) -> (f64, f64) {
+    let slack = 4.0 * f64::EPSILON * (base.abs() + f.abs() + margin);
+    (base + f - margin - slack, base + f + margin + slack)
+}
+
 /// The k-th smallest (1-based `k`) of `keys`, which it reorders.
 pub(super) fn kth_smallest(keys: &mut [f64], k: usize) -> f64 {
     let (_, kth, _) = keys.select_nth_unstable_by(k - 1, f64::total_cmp);

@@ -132,11 +132,12 @@ pub fn search<T: Element>(
 /// `Neighbors` (rows·k·12 bytes), with `threads` workers running units at once.
 ///
 /// Formula (`R` = element size, `m` = `min(query_block, q)`, `b` = `corpus_block`,
-/// `S(k)` = one selection state, at most `max(2k, k+32)·16 + 8k + 80` bytes):
+/// `S(k)` = one selection state, at most `max(2k, k+32)·24 + 8k + 88` bytes):
 /// `n·(16 + R)` corpus row statistics (+ `n·d·R` normalised copy under cosine; twice that
 /// while parallel chunks are concatenated when n > 16384), then
 /// - symmetric all-points ([`Params::symmetric`]): `n·(S(k) + R + 16)` per-row states,
-///   thresholds and bounds + `threads·(m·m·R` tile `+ 2m·d·R` GEMM packing `+ 8m)`;
+///   thresholds and bounds + `n·k·16` per-block results before assembly + `threads·(m·m·R`
+///   tile `+ 2m·d·R` GEMM packing `+ 8m)`;
 /// - otherwise: `q·16` query statistics (+ `q·d·R` under cosine, unless all-points) +
 ///   `q·k·16·slices` unit results before the ordered merge + `threads·(m·b·R` key tile
 ///   `+ m·(S(k) + R + 16) + (m + b)·d·R` GEMM packing `+ 8b)`.
@@ -161,7 +162,11 @@ pub fn search_scratch<T: Element>(
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
     if all_points && use_symmetric(n_corpus, p) {
         let m = p.query_block.min(n_corpus.max(1));
-        return bytes + n_corpus * (state + r + 16) + threads * (m * m * r + 2 * m * dim * r + 8 * m);
+        // per-row states, thresholds and bounds; per-block results before assembly; per worker
+        return bytes
+            + n_corpus * (state + r + 16)
+            + n_corpus * p.k * 16
+            + threads * (m * m * r + 2 * m * dim * r + 8 * m);
     }
     let plan = Plan::new(n_queries, n_corpus, p);
     let m = plan.qb.min(n_queries.max(1));

@@ -5,7 +5,9 @@
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
-use super::bounds::{fast_threshold, key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K};
+use super::bounds::{
+    fast_threshold, interval, key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K,
+};
 use super::plan::{Params, Plan};
 use super::source::Source;
 use crate::metric::Metric;
@@ -66,6 +68,7 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                     t[(i - cstart) * m + (i - q0)] = R::INF;
                 }
             }
+            let t: &[R] = t;
             let off = if l2 {
                 Some(&cs.off[cstart..cstart + n])
             } else {
@@ -85,10 +88,10 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             }
             let mut hit = |li: usize, jl: usize| -> R {
                 let i = q0 + li;
-                let j = cstart + jl;
-                candidates += 1;
-                let tt = states[li].push(src.exact(i, j, &mut xbuf), j as u32);
-                to_thr(li, tt)
+                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                let (lo, up) = interval(base[li], f.to_f64(), row_margin[li]);
+                let exact = |j: u32| src.exact(i, j as usize, &mut xbuf);
+                to_thr(li, states[li].push(lo, up, (cstart + jl) as u32, exact))
             };
             real::scan(lv, t, m, off, &mut thr, &mut hit);
             cstart += n;
@@ -96,8 +99,8 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
         let mut out = Vec::with_capacity(m * k);
         let mut counts = Vec::with_capacity(m);
         let mut buf = Vec::with_capacity(k);
-        for st in &mut states {
-            st.finish(&mut buf);
+        for (li, st) in states.iter_mut().enumerate() {
+            candidates += st.finish(|j| src.exact(q0 + li, j as usize, &mut xbuf), &mut buf);
             counts.push(buf.len() as u32);
             out.extend_from_slice(&buf);
         }

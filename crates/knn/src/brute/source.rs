@@ -98,11 +98,14 @@ pub(super) struct Narrow<'a, T> {
     pub path: LowpPath,
 }
 
-/// Buffers of one [`Narrow`] worker: two widened rows.
+/// Buffers of one [`Narrow`] worker: the last query and corpus rows widened, and which rows
+/// they are.
 #[derive(Default)]
 pub(super) struct NarrowBuf {
     x: Vec<f32>,
     y: Vec<f32>,
+    xi: Option<usize>,
+    yj: Option<usize>,
 }
 
 impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
@@ -114,12 +117,19 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
 
     fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {
         let d = self.d;
-        buf.x.clear();
-        buf.x
-            .extend(self.q[i * d..(i + 1) * d].iter().map(|v| v.to_f32()));
-        buf.y.clear();
-        buf.y
-            .extend(self.c[j * d..(j + 1) * d].iter().map(|v| v.to_f32()));
+        // a scan hands over runs of pairs sharing a row: widen each row once per run
+        if buf.xi != Some(i) {
+            buf.x.clear();
+            buf.x
+                .extend(self.q[i * d..(i + 1) * d].iter().map(|v| v.to_f32()));
+            buf.xi = Some(i);
+        }
+        if buf.yj != Some(j) {
+            buf.y.clear();
+            buf.y
+                .extend(self.c[j * d..(j + 1) * d].iter().map(|v| v.to_f32()));
+            buf.yj = Some(j);
+        }
         exact_key_with_norms(self.metric, &buf.x, &buf.y, || (self.qs.sq[i], self.cs.sq[j]))
     }
 

@@ -5,7 +5,7 @@ use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{
-    fast_threshold, key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K,
+    fast_threshold, interval, key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K,
 };
 use super::plan::Params;
 use super::source::Source;
@@ -25,7 +25,7 @@ struct Block<R> {
 /// `I < J`) its rows feed block J's rows. Per-row states live behind one mutex per block, held
 /// only while a tile side is scanned. The selection is exact whatever the arrival order of
 /// candidates, so the output does not depend on scheduling.
-/// Returns the neighbours and the number of exact key recomputations (which, unlike the
+/// Returns the neighbours and the number of exact key computations (which, unlike the
 /// neighbours, depends on the order in which tasks finish).
 #[allow(clippy::too_many_lines)]
 pub(super) fn run_symmetric<R: Real, S: Source<R>>(
@@ -35,7 +35,6 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, u64)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
 
     let metric = p.metric;
@@ -49,7 +48,6 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     let base: Vec<f64> = (0..n).map(|i| key_base(metric, cs.sq[i])).collect();
     let row_margin: Vec<f64> = (0..n).map(|i| bounds.margin(cs.norm[i], cs.max_norm)).collect();
     let to_thr = |i: usize, t: f64| -> R { fast_threshold(t, base[i], row_margin[i]) };
-    let candidates = AtomicU64::new(0);
     let blocks: Vec<Mutex<Block<R>>> = (0..nb)
         .map(|bi| {
             let m = ((bi + 1) * b).min(n) - bi * b;
@@ -70,7 +68,6 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         let (m, nn) = (i1 - i0, j1 - j0);
         let mut t = vec![R::default(); m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
-        let mut count = 0u64;
         src.tile(&mut t, i0..i1, j0..j1, alpha, false, &mut tbuf);
         if bi == bj {
             for l in 0..m {
@@ -104,9 +101,11 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 }
             }
             let mut hit = |li: usize, jl: usize| -> R {
-                let (i, j) = (i0 + li, j0 + jl);
-                count += 1;
-                to_thr(i, states[li].push(src.exact(i, j, &mut xbuf), j as u32))
+                let i = i0 + li;
+                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                let (lo, up) = interval(base[i], f.to_f64(), row_margin[i]);
+                let exact = |j: u32| src.exact(i, j as usize, &mut xbuf);
+                to_thr(i, states[li].push(lo, up, (j0 + jl) as u32, exact))
             };
             real::scan(lv, &t, m, off, thr, &mut hit);
         }
@@ -133,36 +132,46 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     }
                 }
                 let mut hit = |li: usize| -> R {
-                    count += 1;
-                    to_thr(j, st.push(src.exact(j, i0 + li, &mut xbuf), (i0 + li) as u32))
+                    let f = row[li] + off.map_or(R::default(), |o| o[li]);
+                    let (lo, up) = interval(base[j], f.to_f64(), row_margin[j]);
+                    let exact = |c: u32| src.exact(j, c as usize, &mut xbuf);
+                    to_thr(j, st.push(lo, up, (i0 + li) as u32, exact))
                 };
                 real::scan_row(lv, row, off, thr[jl], &mut hit);
                 thr[jl] = to_thr(j, st.threshold());
             }
         }
-        candidates.fetch_add(count, Ordering::Relaxed);
         Ok(())
     };
     map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
 
-    let mut indices = Vec::with_capacity(n * k);
-    let mut distances = Vec::with_capacity(n * k);
-    let mut buf = Vec::with_capacity(k);
-    for (bi, blk) in blocks.into_iter().enumerate() {
-        let mut blk = blk.into_inner().map_err(|_| poisoned())?;
+    // the exact keys of the pairs each row kept, block by block in parallel
+    let finish = |bi: usize| -> Result<(Vec<(f64, u32)>, u64)> {
+        let mut blk = blocks[bi].lock().map_err(|_| poisoned())?;
+        let (mut out, mut count, mut buf, mut xbuf) =
+            (Vec::new(), 0, Vec::with_capacity(k), S::Buf::default());
         for (li, st) in blk.states.iter_mut().enumerate() {
-            st.finish(&mut buf);
+            let i = bi * b + li;
+            count += st.finish(|j| src.exact(i, j as usize, &mut xbuf), &mut buf);
             if buf.len() < k {
                 return Err(Error::Internal(format!(
-                    "row {} got {} of {k} neighbours",
-                    bi * b + li,
+                    "row {i} got {} of {k} neighbours",
                     buf.len()
                 )));
             }
-            for &(key, j) in &buf {
-                indices.push(j);
-                distances.push(metric.report(key));
-            }
+            out.extend_from_slice(&buf);
+        }
+        Ok((out, count))
+    };
+    let parts = map_chunks(ctl, "distances", nb, 1, |r| finish(r.start))?;
+    let mut indices = Vec::with_capacity(n * k);
+    let mut distances = Vec::with_capacity(n * k);
+    let mut candidates = 0;
+    for (rows, count) in parts {
+        candidates += count;
+        for (key, j) in rows {
+            indices.push(j);
+            distances.push(metric.report(key));
         }
     }
     let nb = Neighbors {
@@ -171,5 +180,5 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         indices,
         distances,
     };
-    Ok((nb, candidates.into_inner()))
+    Ok((nb, candidates))
 }
