@@ -28,6 +28,25 @@ pub trait CorpusFn: Send + Sync + 'static {
     ) -> Result<Self::Output>;
 }
 
+/// A [`CorpusFn`] named `$f` with options `$params` and its one call `|c, q, p, ctl| body`.
+macro_rules! corpus_fn {
+    ($f:ident($params:ty) -> $out:ty, |$c:ident, $q:ident, $p:ident, $ctl:ident| $body:block) => {
+        /// The call of a corpus function.
+        pub struct $f;
+
+        impl CorpusFn for $f {
+            type Params = $params;
+            type Output = $out;
+            fn call<T: Element>(
+                $c: MatRef<'_, T>,
+                $q: Option<MatRef<'_, T>>,
+                $p: &$params,
+                $ctl: &Ctl<'_>,
+            ) -> Result<$out> $body
+        }
+    };
+}
+
 /// The job of a [`CorpusFn`] shared by both twins.
 pub struct CorpusJob<'a, F: CorpusFn> {
     corpus: Data<'a>,
@@ -83,21 +102,9 @@ to_js!(reduction::Reduced => ReduceHubnessOut |r| { before, after, widened_rows,
     neighbors: r.neighbors_used,
 });
 
-/// Hubness reduction.
-pub struct Reduce;
-
-impl CorpusFn for Reduce {
-    type Params = reduction::Params;
-    type Output = ReduceHubnessOut;
-    fn call<T: Element>(
-        c: MatRef<'_, T>,
-        q: Option<MatRef<'_, T>>,
-        p: &reduction::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<ReduceHubnessOut> {
-        reduction::compute(c, q, p, ctl)?.to_js()
-    }
-}
+corpus_fn!(Reduce(reduction::Params) -> ReduceHubnessOut, |c, q, p, ctl| {
+    reduction::compute(c, q, p, ctl)?.to_js()
+});
 
 twins!(
     #[doc = " Hubness reduction with exact re-ranked neighbours (`options`: `{ k, method, metric, neighbors }`);"]
@@ -128,22 +135,10 @@ to_js!(difficulty::Difficulty => DifficultyOut |d| { lid, relative_contrast, exp
     rows: d.lid.len(),
 });
 
-/// Query difficulty.
-pub struct Difficulty;
-
-impl CorpusFn for Difficulty {
-    type Params = difficulty::Params;
-    type Output = DifficultyOut;
-    fn call<T: Element>(
-        c: MatRef<'_, T>,
-        q: Option<MatRef<'_, T>>,
-        p: &difficulty::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<DifficultyOut> {
-        let q = q.ok_or_else(|| CoreError::Internal("queryDifficulty without queries".into()))?;
-        difficulty::compute(c, q, p, ctl)?.to_js()
-    }
-}
+corpus_fn!(Difficulty(difficulty::Params) -> DifficultyOut, |c, q, p, ctl| {
+    let q = q.ok_or_else(|| CoreError::Internal("queryDifficulty without queries".into()))?;
+    difficulty::compute(c, q, p, ctl)?.to_js()
+});
 
 twins!(
     #[doc = " Query LID, relative contrast and expansion of each query row (`options`: `{ k, metric }`)."]
