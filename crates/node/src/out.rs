@@ -12,7 +12,8 @@ use crate::input::to_u32;
 
 /// A numeric crate's value as a JS result field of type `J`.
 pub trait ToJs<J> {
-    /// The conversion; fails only for a count above `u32::MAX` (a bug: inputs are smaller).
+    /// The conversion; fails only for a count above `u32::MAX` (a bug: inputs are smaller) or
+    /// options that do not serialise to JSON (a bug).
     fn to_js(self) -> Result<J>;
 }
 
