@@ -5,7 +5,6 @@ use embgeo_align::{cca, procrustes};
 use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
-use crate::out::ToJs;
 use crate::{pair_fn, to_js};
 
 /// Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`).
@@ -24,9 +23,7 @@ pub struct ProcrustesOut {
 pair_fn!(
     #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
     procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
-    "Promise<ProcrustesOut>", |x, p, ctl| {
-        procrustes::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<ProcrustesOut>", procrustes::compute
 );
 
 to_js!(procrustes::Procrustes => ProcrustesOut |r| { distance, angular, rotation, width, norm_a, norm_b, alpha });
@@ -49,9 +46,7 @@ pub struct CcaOut {
 pair_fn!(
     #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
     cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
-    "Promise<CcaOut>", |x, p, ctl| {
-        cca::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<CcaOut>", cca::compute
 );
 
 to_js!(cca::Cca => CcaOut |r| { value, correlations, weights } {

@@ -61,9 +61,7 @@ pub struct LinearityOut {
 pair_fn!(
     #[doc = " Linearity score of B given A (`embgeo_compare::linearity`)."]
     linearity_sync, linearity, Linearity(linearity::Params, "{}") -> LinearityOut,
-    "Promise<LinearityOut>", |x, p, ctl| {
-        linearity::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<LinearityOut>", linearity::compute
 );
 
 to_js!(linearity::Linearity => LinearityOut |r| { value, feature_route, rank });

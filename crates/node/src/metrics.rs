@@ -25,9 +25,7 @@ pub struct ColumnStatsOut {
 matrix_fn!(
     #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
     column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
-    "Promise<ColumnStatsOut>", |x, p, ctl| {
-        column_stats::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<ColumnStatsOut>", column_stats::compute
 );
 
 to_js!(column_stats::ColumnStats => ColumnStatsOut |r| { rows, mean, variance, min, max });
@@ -47,9 +45,7 @@ pub struct AnisotropyOut {
 matrix_fn!(
     #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
     anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut,
-    "Promise<AnisotropyOut>", |x, p, ctl| {
-        anisotropy::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<AnisotropyOut>", anisotropy::compute
 );
 
 to_js!(anisotropy::Anisotropy => AnisotropyOut |r| {
@@ -79,9 +75,7 @@ pub struct SpectrumOut {
 matrix_fn!(
     #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
     spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
-    "Promise<SpectrumOut>", |x, p, ctl| {
-        spectrum::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<SpectrumOut>", spectrum::compute
 );
 
 to_js!(spectrum::Spectrum => SpectrumOut |r| {
@@ -108,9 +102,7 @@ pub struct DuplicatesOut {
 matrix_fn!(
     #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
     duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
-    "Promise<DuplicatesOut>", |x, p, ctl| {
-        duplicates::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<DuplicatesOut>", duplicates::compute
 );
 
 to_js!(duplicates::Duplicates => DuplicatesOut |r| { count, groups, unique, first_of });

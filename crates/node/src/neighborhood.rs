@@ -5,7 +5,6 @@ use embgeo_neighborhood::{imbalance, mutual, separability};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
 use napi_derive::napi;
 
-use crate::out::ToJs;
 use crate::{matrix_fn, pair_fn, to_js};
 
 /// Information imbalance in both directions (`embgeo_neighborhood::imbalance`).
@@ -22,9 +21,7 @@ pair_fn!(
     #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
     information_imbalance_sync, information_imbalance,
     Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
-    "Promise<ImbalanceOut>", |x, p, ctl| {
-        imbalance::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<ImbalanceOut>", imbalance::compute
 );
 
 to_js!(imbalance::Imbalance => ImbalanceOut |r| { a_to_b, b_to_a, rows, key_evaluations });
@@ -44,9 +41,7 @@ pair_fn!(
     #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
     mutual_knn_sync, mutual_knn,
     MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
-    "Promise<MutualKnnOut>", |x, p, ctl| {
-        mutual::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<MutualKnnOut>", mutual::compute
 );
 
 to_js!(mutual::Mutual => MutualKnnOut |r| { value, cknna, jaccard, intersections, rows });
@@ -68,9 +63,7 @@ matrix_fn!(
     SeparabilityDimension(separability::Params,
         "{ deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }")
         -> SeparabilityOut,
-    "Promise<SeparabilityOut>", |x, p, ctl| {
-        separability::compute(x, p, ctl)?.to_js()
-    }
+    "Promise<SeparabilityOut>", separability::compute
 );
 
 to_js!(separability::Separability => SeparabilityOut |r| { probability, dimension, pairs, sampled, rows });

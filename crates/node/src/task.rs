@@ -260,9 +260,16 @@ macro_rules! twins {
 }
 
 /// A [`MatrixFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
-/// call) and its [`twins!`] taking `(data, cols, options)`.
+/// call, or a path `compute` for `compute(x, p, ctl)?.to_js()`) and its [`twins!`] taking
+/// `(data, cols, options)`.
 #[macro_export]
 macro_rules! matrix_fn {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
+     $promise:literal, $compute:path) => {
+        $crate::matrix_fn!($(#[doc = $doc])* $sync, $async_, $f($params, $opts) -> $out, $promise, |x, p, ctl| {
+            $crate::out::ToJs::to_js($compute(x, p, ctl)?)
+        });
+    };
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
      $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
         /// The call of a matrix function.
