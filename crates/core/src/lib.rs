@@ -9,7 +9,8 @@
 //! - [`chunks`]: the deterministic, order-preserving parallel map every crate uses;
 //! - [`linalg`]: the one wrapper of faer's eigendecomposition and SVD, under the memory rule of
 //!   [`dense`] (every `d × d` path checks its size first and allocates fallibly);
-//! - [`scale`]: the power-of-two rescaling of data at extreme magnitudes ([`Scale`]).
+//! - [`scale`]: the power-of-two rescaling of data at extreme magnitudes ([`Scale`]);
+//! - [`cpu`]: the SIMD features of the running CPU.
 //!
 //! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
 //! [`Progress`] on top of it.
@@ -22,6 +23,7 @@ mod neighbors;
 mod pair;
 
 pub mod chunks;
+pub mod cpu;
 pub mod dense;
 pub mod linalg;
 pub mod scale;

@@ -107,16 +107,7 @@ pub fn merge(parts: &[KnnPart], k: usize, ctl: &Ctl<'_>) -> Result<KnnPart> {
         indices.extend(i);
         keys.extend(v);
     }
-    KnnPart::new(
-        PartShape {
-            k,
-            rows,
-            metric,
-            dtype,
-        },
-        indices,
-        keys,
-    )
+    KnnPart::new(PartShape { k, ..first.shape() }, indices, keys)
 }
 
 #[cfg(test)]

@@ -218,10 +218,12 @@ mod avx512 {
         unsafe { (_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))) }
     }
 
-    macro_rules! kernels {
-        ($sq:ident, $dot:ident, $t:ty, $load:ident) => {
+    /// One AVX-512 reduction `$name` over rows of `$t`: `|p, q| lane` is the per-lane term of
+    /// two vectors of 8 f64, `|a, b| tail` the same term on one f64 pair (the tail).
+    macro_rules! kernel {
+        ($name:ident, $t:ty, $load:ident, |$p:ident, $q:ident| $lane:expr, |$a:ident, $b:ident| $tail:expr) => {
             #[target_feature(enable = "avx512f")]
-            pub(super) fn $sq(x: &[$t], y: &[$t]) -> f64 {
+            pub(super) fn $name(x: &[$t], y: &[$t]) -> f64 {
                 let n = x.len().min(y.len());
                 let full = n / EXACT_LANES * EXACT_LANES;
                 let (mut a0, mut a1) = (_mm512_setzero_pd(), _mm512_setzero_pd());
@@ -230,37 +232,45 @@ mod avx512 {
                     // SAFETY: t + 16 <= full <= len of both slices.
                     let ((x0, x1), (y0, y1)) =
                         unsafe { ($load(x.as_ptr().add(t)), $load(y.as_ptr().add(t))) };
-                    let (d0, d1) = (_mm512_sub_pd(x0, y0), _mm512_sub_pd(x1, y1));
-                    a0 = _mm512_add_pd(a0, _mm512_mul_pd(d0, d0));
-                    a1 = _mm512_add_pd(a1, _mm512_mul_pd(d1, d1));
+                    a0 = _mm512_add_pd(a0, {
+                        let ($p, $q) = (x0, y0);
+                        $lane
+                    });
+                    a1 = _mm512_add_pd(a1, {
+                        let ($p, $q) = (x1, y1);
+                        $lane
+                    });
                     t += EXACT_LANES;
                 }
                 finish(
                     a0,
                     a1,
                     (full..n).map(|t| {
-                        let e = f64::from(x[t]) - f64::from(y[t]);
-                        e * e
+                        let ($a, $b) = (f64::from(x[t]), f64::from(y[t]));
+                        $tail
                     }),
                 )
             }
+        };
+    }
 
-            #[target_feature(enable = "avx512f")]
-            pub(super) fn $dot(x: &[$t], y: &[$t]) -> f64 {
-                let n = x.len().min(y.len());
-                let full = n / EXACT_LANES * EXACT_LANES;
-                let (mut a0, mut a1) = (_mm512_setzero_pd(), _mm512_setzero_pd());
-                let mut t = 0;
-                while t < full {
-                    // SAFETY: t + 16 <= full <= len of both slices.
-                    let ((x0, x1), (y0, y1)) =
-                        unsafe { ($load(x.as_ptr().add(t)), $load(y.as_ptr().add(t))) };
-                    a0 = _mm512_add_pd(a0, _mm512_mul_pd(x0, y0));
-                    a1 = _mm512_add_pd(a1, _mm512_mul_pd(x1, y1));
-                    t += EXACT_LANES;
+    /// The squared-difference and product kernels of one element type.
+    macro_rules! kernels {
+        ($sq:ident, $dot:ident, $t:ty, $load:ident) => {
+            kernel!(
+                $sq,
+                $t,
+                $load,
+                |p, q| {
+                    let d = _mm512_sub_pd(p, q);
+                    _mm512_mul_pd(d, d)
+                },
+                |a, b| {
+                    let e = a - b;
+                    e * e
                 }
-                finish(a0, a1, (full..n).map(|t| f64::from(x[t]) * f64::from(y[t])))
-            }
+            );
+            kernel!($dot, $t, $load, |p, q| _mm512_mul_pd(p, q), |a, b| a * b);
         };
     }
     kernels!(sq_f32, dot_f32, f32, load16_f32);

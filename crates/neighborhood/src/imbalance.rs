@@ -142,6 +142,10 @@ mod tests {
     use super::*;
     use embgeo_core::MatRef;
 
+    fn params(k: usize, metric: Metric) -> Params {
+        Params { k, metric }
+    }
+
     fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
         (0..n * d)
             .map(|t| ((t as f64 + seed) * 0.754_877_666).sin() * 3.0)
@@ -193,15 +197,7 @@ mod tests {
         // every neighbour j of rank r in A has rank r in B: Δ = 2/N · (k + 1)/2
         let a = data(30, 4, 1.0);
         let m = MatRef::from_flat(&a, 4).unwrap();
-        let r = compute(
-            Pair::new(m, m),
-            &Params {
-                k: 3,
-                metric: Metric::Euclidean,
-            },
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let r = compute(Pair::new(m, m), &params(3, Metric::Euclidean), &Ctl::detached()).unwrap();
         assert_eq!(r.a_to_b, 2.0 / 30.0 * 2.0);
         assert_eq!(r.b_to_a, r.a_to_b);
     }
@@ -239,15 +235,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), "ERR_SHAPE");
-        let e = compute(
-            Pair::new(ma, ma),
-            &Params {
-                k: 5,
-                metric: Metric::Euclidean,
-            },
-            &ctl,
-        )
-        .unwrap_err();
+        let e = compute(Pair::new(ma, ma), &params(5, Metric::Euclidean), &ctl).unwrap_err();
         assert_eq!(e.code(), "ERR_K_TOO_LARGE");
         let mut nan = a.clone();
         nan[3] = f64::NAN;
@@ -264,10 +252,7 @@ mod tests {
         zero[3] = 0.0;
         let e = compute(
             Pair::new(MatRef::from_flat(&zero, 2).unwrap(), ma),
-            &Params {
-                k: 1,
-                metric: Metric::Cosine,
-            },
+            &params(1, Metric::Cosine),
             &ctl,
         )
         .unwrap_err();

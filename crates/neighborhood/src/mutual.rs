@@ -154,6 +154,10 @@ mod tests {
     use super::*;
     use embgeo_core::MatRef;
 
+    fn params(k: usize, metric: Metric) -> Params {
+        Params { k, metric }
+    }
+
     fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
         (0..n * d)
             .map(|t| ((t as f64 + seed) * 0.754_877_666).sin() * 3.0 + 0.5)
@@ -165,7 +169,7 @@ mod tests {
         let a = data(50, 6, 0.0);
         let m = MatRef::from_flat(&a, 6).unwrap();
         for metric in [Metric::Cosine, Metric::Euclidean, Metric::Dot] {
-            let r = compute(Pair::new(m, m), &Params { k: 5, metric }, &Ctl::detached()).unwrap();
+            let r = compute(Pair::new(m, m), &params(5, metric), &Ctl::detached()).unwrap();
             assert_eq!(r.value, 1.0, "{metric:?}");
             assert!(r.jaccard.iter().all(|&j| j == 1.0));
             assert!((r.cknna - 1.0).abs() < 1e-12, "{metric:?}: {}", r.cknna);
@@ -200,10 +204,7 @@ mod tests {
                 MatRef::from_flat(&a, 1).unwrap(),
                 MatRef::from_flat(&b, 1).unwrap(),
             ),
-            &Params {
-                k: 1,
-                metric: Metric::Euclidean,
-            },
+            &params(1, Metric::Euclidean),
             &ctl,
         )
         .unwrap();
@@ -235,15 +236,7 @@ mod tests {
     fn k_at_least_n_is_too_large() {
         let a = data(6, 2, 0.0);
         let m = MatRef::from_flat(&a, 2).unwrap();
-        let e = compute(
-            Pair::new(m, m),
-            &Params {
-                k: 6,
-                metric: Metric::Cosine,
-            },
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let e = compute(Pair::new(m, m), &params(6, Metric::Cosine), &Ctl::detached()).unwrap_err();
         assert_eq!(e.code(), "ERR_K_TOO_LARGE");
     }
 }

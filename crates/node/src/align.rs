@@ -5,8 +5,7 @@ use embgeo_align::{cca, procrustes};
 use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
-use crate::input::to_u32;
-use crate::pair_fn;
+use crate::{pair_fn, to_js};
 
 /// Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`).
 #[napi(object)]
@@ -24,19 +23,10 @@ pub struct ProcrustesOut {
 pair_fn!(
     #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
     procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
-    "Promise<ProcrustesOut>", |x, p, ctl| {
-        let r = procrustes::compute(x, p, ctl)?;
-        Ok(ProcrustesOut {
-            distance: r.distance,
-            angular: r.angular,
-            rotation: r.rotation.into(),
-            width: to_u32(r.width)?,
-            norm_a: r.norm_a,
-            norm_b: r.norm_b,
-            alpha: r.alpha,
-        })
-    }
+    "Promise<ProcrustesOut>", procrustes::compute
 );
+
+to_js!(procrustes::Procrustes => ProcrustesOut |r| { distance, angular, rotation, width, norm_a, norm_b, alpha });
 
 /// Canonical correlations and their summary (`embgeo_align::cca`).
 #[napi(object)]
@@ -56,18 +46,14 @@ pub struct CcaOut {
 pair_fn!(
     #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
     cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
-    "Promise<CcaOut>", |x, p, ctl| {
-        let r = cca::compute(x, p, ctl)?;
-        Ok(CcaOut {
-            value: r.value,
-            correlations: r.correlations.into(),
-            weights: r.weights.into(),
-            kept_a: to_u32(r.kept[0])?,
-            kept_b: to_u32(r.kept[1])?,
-            rank_a: to_u32(r.rank[0])?,
-            rank_b: to_u32(r.rank[1])?,
-            variant: r.params.variant.name().into(),
-            variance_kept: r.params.variance_kept,
-        })
-    }
+    "Promise<CcaOut>", cca::compute
 );
+
+to_js!(cca::Cca => CcaOut |r| { value, correlations, weights } {
+    kept_a: r.kept[0],
+    kept_b: r.kept[1],
+    rank_a: r.rank[0],
+    rank_b: r.rank[1],
+    variant: r.params.variant.name().to_string(),
+    variance_kept: r.params.variance_kept,
+});

@@ -2,16 +2,11 @@
 //! items) and relative representations (a matrix and its anchors).
 
 use embgeo_compare::{cka, linearity, relative, rsa};
-use embgeo_core::Result;
 use napi_derive::napi;
 
-use crate::input::{rows_out, to_u32, Rows};
-use crate::pair_fn;
-
-/// The effective options as JSON (the crate's `Params` with its defaults filled in).
-fn effective<P: serde::Serialize>(p: &P) -> Result<serde_json::Value> {
-    serde_json::to_value(p).map_err(|e| embgeo_core::Error::Internal(format!("options to JSON: {e}")))
-}
+use crate::input::{rows_out, Rows};
+use crate::out::ToJs;
+use crate::{pair_fn, to_js};
 
 /// CKA (`embgeo_compare::cka`).
 #[napi(object)]
@@ -34,24 +29,26 @@ pair_fn!(
     cka_sync, cka, Cka(cka::Params,
     "{ kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }") -> CkaOut,
     "Promise<CkaOut>", |x, p, ctl| {
-        let c = cka::compute(x, p, ctl)?;
-        let route = match c.route {
-            cka::Route::Features => "features",
-            cka::Route::Gram => "gram",
-        };
-        Ok(CkaOut {
-            value: c.value,
-            hsic: c.hsic,
-            norm_a: c.norm_a,
-            norm_b: c.norm_b,
-            route: route.into(),
-            rows_used: to_u32(c.rows_used)?,
-            median_sq_distance_a: c.median_sq_distance_a,
-            median_sq_distance_b: c.median_sq_distance_b,
-            params: effective(p)?,
-        })
+        (cka::compute(x, p, ctl)?, p).to_js()
     }
 );
+
+to_js!(cka::Cka, p: &cka::Params => CkaOut |c| {
+    value,
+    hsic,
+    norm_a,
+    norm_b,
+    rows_used,
+    median_sq_distance_a,
+    median_sq_distance_b,
+} {
+    route: match c.route {
+        cka::Route::Features => "features",
+        cka::Route::Gram => "gram",
+    }
+    .to_string(),
+    params: p,
+});
 
 /// The linearity score (`embgeo_compare::linearity`).
 #[napi(object)]
@@ -64,11 +61,10 @@ pub struct LinearityOut {
 pair_fn!(
     #[doc = " Linearity score of B given A (`embgeo_compare::linearity`)."]
     linearity_sync, linearity, Linearity(linearity::Params, "{}") -> LinearityOut,
-    "Promise<LinearityOut>", |x, p, ctl| {
-        let l = linearity::compute(x, p, ctl)?;
-        Ok(LinearityOut { value: l.value, feature_route: l.feature_route, rank: to_u32(l.rank)? })
-    }
+    "Promise<LinearityOut>", linearity::compute
 );
+
+to_js!(linearity::Linearity => LinearityOut |r| { value, feature_route, rank });
 
 /// RSA (`embgeo_compare::rsa`).
 #[napi(object)]
@@ -85,10 +81,11 @@ pair_fn!(
     rsa_sync, rsa, Rsa(rsa::Params,
     "{ metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }") -> RsaOut,
     "Promise<RsaOut>", |x, p, ctl| {
-        let r = rsa::compute(x, p, ctl)?;
-        Ok(RsaOut { value: r.value, pairs: r.pairs as f64, sampled: r.sampled, params: effective(p)? })
+        (rsa::compute(x, p, ctl)?, p).to_js()
     }
 );
+
+to_js!(rsa::Rsa, p: &rsa::Params => RsaOut |r| { value, pairs, sampled } { params: p });
 
 pair_fn!(
     #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]

@@ -23,39 +23,6 @@ pub struct NativeInfo {
     pub gemm_kernel: String,
 }
 
-fn simd_features() -> Vec<String> {
-    let mut out = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        macro_rules! probe {
-            ($($f:tt),*) => { $( if std::arch::is_x86_feature_detected!($f) { out.push($f.to_string()); } )* };
-        }
-        probe!(
-            "sse4.2",
-            "avx",
-            "avx2",
-            "fma",
-            "avx512f",
-            "avx512bw",
-            "avx512vl",
-            "avx512vnni",
-            "avx512bf16"
-        );
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        macro_rules! probe {
-            ($($f:tt),*) => { $( if std::arch::is_aarch64_feature_detected!($f) { out.push($f.to_string()); } )* };
-        }
-        probe!("neon", "fp16", "dotprod", "sve");
-    }
-    // WebAssembly has no run-time detection: SIMD128 is on when the module was built with it.
-    if cfg!(all(target_family = "wasm", target_feature = "simd128")) {
-        out.push("simd128".to_string());
-    }
-    out
-}
-
 /// Versions, target, SIMD features and thread count of the native addon.
 #[napi]
 pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
@@ -63,7 +30,10 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
     Ok(NativeInfo {
         native: env!("CARGO_PKG_VERSION").to_string(),
         target: env!("EMBGEO_TARGET").to_string(),
-        simd: simd_features(),
+        simd: embgeo_core::cpu::simd_features()
+            .into_iter()
+            .map(String::from)
+            .collect(),
         threads: threads as u32,
         knn_kernel: embgeo_knn::simd_level().to_string(),
         gemm_kernel: embgeo_kernels::path_name().to_string(),

@@ -4,6 +4,7 @@
 //! the benchmark manifolds. No option tables, no policy: the registry owns them.
 
 use embgeo_core::{Ctl, Error as CoreError, Neighbors};
+use embgeo_intdim::datasets::Manifold;
 use embgeo_intdim::registry::{self, Output};
 use embgeo_intdim::scaling::Curve;
 use embgeo_intdim::IdEstimate;
@@ -12,10 +13,10 @@ use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::error::to_napi;
 use crate::input::{with_matrix, Data, FloatArg};
-use crate::task::Job;
-use crate::twins;
+use crate::out::ToJs;
+use crate::task::{build, Job};
+use crate::{to_js, twins};
 
 /// One intrinsic-dimension estimate, as the raw binding returns it.
 #[napi(object)]
@@ -59,36 +60,22 @@ pub struct CurveOut {
     pub sizes: Float64Array,
 }
 
-fn id_out(e: IdEstimate) -> IdOut {
-    let (diagnostic_names, diagnostic_values) = e
-        .diagnostics
-        .into_iter()
-        .map(|(n, v)| (n, Float64Array::from(v)))
-        .unzip();
-    IdOut {
-        method: e.method,
-        dimension: e.dimension,
-        stderr: e.stderr,
-        pointwise: e.pointwise.map(Into::into),
-        n_samples: e.n_samples as f64,
-        n_used: e.n_used as f64,
-        dropped_duplicates: e.dropped_duplicates as f64,
-        discarded: e.discarded as f64,
-        params: e.params,
-        diagnostic_names,
-        diagnostic_values,
-    }
-}
+to_js!(IdEstimate => IdOut |e| {
+    method,
+    dimension,
+    stderr,
+    pointwise,
+    n_samples,
+    n_used,
+    dropped_duplicates,
+    discarded,
+    params,
+} {
+    diagnostic_names: e.diagnostics.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+    diagnostic_values: e.diagnostics.into_iter().map(|(_, v)| v.into()).collect::<Vec<_>>(),
+});
 
-fn curve_out(c: Curve) -> CurveOut {
-    CurveOut {
-        method: c.method,
-        scales: c.scales.into(),
-        dimensions: c.dimensions.into(),
-        stderr: c.stderr.into(),
-        sizes: c.sizes.iter().map(|&s| s as f64).collect::<Vec<f64>>().into(),
-    }
-}
+to_js!(Curve => CurveOut |c| { method, scales, dimensions, stderr, sizes });
 
 /// Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript).
 #[napi(object)]
@@ -122,8 +109,8 @@ impl Job for IdJob<'_> {
             Either::B(x) => registry::run(&self.name, x, &self.options, nb, ctl),
         })?;
         Ok(match out {
-            Output::Estimate(e) => Either::A(id_out(e)),
-            Output::Curve(c) => Either::B(curve_out(c)),
+            Output::Estimate(e) => Either::A(e.to_js()?),
+            Output::Curve(c) => Either::B(c.to_js()?),
         })
     }
 }
@@ -177,15 +164,12 @@ pub fn intdim_benchmark_manifold(
     noise: f64,
     seed: f64,
 ) -> napi::Result<ManifoldOut> {
-    let m = embgeo_intdim::datasets::manifold(&name, n as usize, noise, seed as u64)
-        .map_err(|e| to_napi(env, &e))?;
-    Ok(ManifoldOut {
-        data: m.data.into(),
-        rows: n,
-        cols: m.cols as u32,
-        intrinsic_dimension: m.intrinsic_dim as u32,
+    build(env, || {
+        embgeo_intdim::datasets::manifold(&name, n as usize, noise, seed as u64)?.to_js()
     })
 }
+
+to_js!(Manifold => ManifoldOut |m| { data, rows, cols } { intrinsic_dimension: m.intrinsic_dim });
 
 /// `[name, intrinsic dimension, ambient dimension]` of every benchmark manifold.
 #[napi]

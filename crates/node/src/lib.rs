@@ -22,6 +22,7 @@ mod knn;
 mod metrics;
 mod model;
 mod neighborhood;
+mod out;
 mod pair;
 mod pca;
 mod pool;

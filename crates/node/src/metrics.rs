@@ -7,9 +7,10 @@ use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Ar
 use napi::Env;
 use napi_derive::napi;
 
-use crate::input::{on_matrix, params, rows_out, to_u32, Data, FloatArg, OnMatrix, Rows};
+use crate::input::{on_matrix, params, rows_out, Data, FloatArg, OnMatrix, Rows};
+use crate::out::ToJs;
 use crate::task::{build, Job};
-use crate::{matrix_fn, twins};
+use crate::{matrix_fn, to_js, twins};
 
 /// Per-column statistics (`Float64Array`s of length `cols`).
 #[napi(object)]
@@ -24,17 +25,10 @@ pub struct ColumnStatsOut {
 matrix_fn!(
     #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
     column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
-    "Promise<ColumnStatsOut>", |x, p, ctl| {
-        let s = column_stats::compute(x, p, ctl)?;
-        Ok(ColumnStatsOut {
-            rows: to_u32(s.rows)?,
-            mean: s.mean.into(),
-            variance: s.variance.into(),
-            min: s.min.into(),
-            max: s.max.into(),
-        })
-    }
+    "Promise<ColumnStatsOut>", column_stats::compute
 );
+
+to_js!(column_stats::ColumnStats => ColumnStatsOut |r| { rows, mean, variance, min, max });
 
 /// Anisotropy measures (`embgeo_metrics::anisotropy`).
 #[napi(object)]
@@ -51,19 +45,18 @@ pub struct AnisotropyOut {
 matrix_fn!(
     #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
     anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut,
-    "Promise<AnisotropyOut>", |x, p, ctl| {
-        let a = anisotropy::compute(x, p, ctl)?;
-        Ok(AnisotropyOut {
-            rows: to_u32(a.rows)?,
-            zero_rows: to_u32(a.zero_rows)?,
-            mean_norm: a.mean_norm,
-            mean_row_norm: a.mean_row_norm,
-            mean_norm_ratio: a.mean_norm_ratio,
-            average_cosine: a.average_cosine,
-            cosine_std: a.cosine_std,
-        })
-    }
+    "Promise<AnisotropyOut>", anisotropy::compute
 );
+
+to_js!(anisotropy::Anisotropy => AnisotropyOut |r| {
+    rows,
+    zero_rows,
+    mean_norm,
+    mean_row_norm,
+    mean_norm_ratio,
+    average_cosine,
+    cosine_std,
+});
 
 /// Covariance spectrum and its summaries (`embgeo_metrics::spectrum`).
 #[napi(object)]
@@ -82,20 +75,19 @@ pub struct SpectrumOut {
 matrix_fn!(
     #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
     spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
-    "Promise<SpectrumOut>", |x, p, ctl| {
-        let s = spectrum::compute(x, p, ctl)?;
-        Ok(SpectrumOut {
-            rows: to_u32(s.rows)?,
-            eigenvalues: s.eigenvalues.into(),
-            explained_variance_ratio: s.explained_variance_ratio.into(),
-            total_variance: s.total_variance,
-            effective_rank: s.effective_rank,
-            participation_ratio: s.participation_ratio,
-            rank: to_u32(s.rank)?,
-            rank_tolerance: s.rank_tolerance,
-        })
-    }
+    "Promise<SpectrumOut>", spectrum::compute
 );
+
+to_js!(spectrum::Spectrum => SpectrumOut |r| {
+    rows,
+    eigenvalues,
+    explained_variance_ratio,
+    total_variance,
+    effective_rank,
+    participation_ratio,
+    rank,
+    rank_tolerance,
+});
 
 /// Exact duplicate rows (`embgeo_metrics::duplicates`).
 #[napi(object)]
@@ -110,16 +102,10 @@ pub struct DuplicatesOut {
 matrix_fn!(
     #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
     duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
-    "Promise<DuplicatesOut>", |x, p, ctl| {
-        let d = duplicates::compute(x, p, ctl)?;
-        Ok(DuplicatesOut {
-            count: to_u32(d.count)?,
-            groups: to_u32(d.groups)?,
-            unique: to_u32(d.unique)?,
-            first_of: d.first_of.into(),
-        })
-    }
+    "Promise<DuplicatesOut>", duplicates::compute
 );
+
+to_js!(duplicates::Duplicates => DuplicatesOut |r| { count, groups, unique, first_of });
 
 /// No options.
 #[derive(serde::Deserialize)]
@@ -181,29 +167,20 @@ impl Job for HubnessJob<'_> {
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<HubnessOut> {
         let [rows, k, stride, n] = self.shape.map(|v| v as usize);
-        hubness_out(hubness::compute_strided(
-            &self.indices,
-            [rows, k, stride],
-            n,
-            &self.params,
-            ctl,
-        )?)
+        hubness::compute_strided(&self.indices, [rows, k, stride], n, &self.params, ctl)?.to_js()
     }
 }
 
-/// Hubness measures as JS values (also part of `reduceHubness`'s result).
-pub fn hubness_out(h: hubness::Hubness) -> Result<HubnessOut> {
-    Ok(HubnessOut {
-        k: to_u32(h.k)?,
-        occurrences: h.occurrences.into(),
-        skewness: h.skewness,
-        robinhood: h.robinhood,
-        max_occurrence: h.max_occurrence,
-        anti_hubs: to_u32(h.anti_hubs)?,
-        hubs: to_u32(h.hubs)?,
-        hub_occurrence: h.hub_occurrence,
-    })
-}
+to_js!(hubness::Hubness => HubnessOut |r| {
+    k,
+    occurrences,
+    skewness,
+    robinhood,
+    max_occurrence,
+    anti_hubs,
+    hubs,
+    hub_occurrence,
+});
 
 twins!(
     #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`)."]

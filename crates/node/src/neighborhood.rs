@@ -5,8 +5,7 @@ use embgeo_neighborhood::{imbalance, mutual, separability};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
 use napi_derive::napi;
 
-use crate::input::to_u32;
-use crate::{matrix_fn, pair_fn};
+use crate::{matrix_fn, pair_fn, to_js};
 
 /// Information imbalance in both directions (`embgeo_neighborhood::imbalance`).
 #[napi(object)]
@@ -22,16 +21,10 @@ pair_fn!(
     #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
     information_imbalance_sync, information_imbalance,
     Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
-    "Promise<ImbalanceOut>", |x, p, ctl| {
-        let r = imbalance::compute(x, p, ctl)?;
-        Ok(ImbalanceOut {
-            a_to_b: r.a_to_b,
-            b_to_a: r.b_to_a,
-            rows: to_u32(r.rows)?,
-            key_evaluations: r.key_evaluations as f64,
-        })
-    }
+    "Promise<ImbalanceOut>", imbalance::compute
 );
+
+to_js!(imbalance::Imbalance => ImbalanceOut |r| { a_to_b, b_to_a, rows, key_evaluations });
 
 /// Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`).
 #[napi(object)]
@@ -48,17 +41,10 @@ pair_fn!(
     #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
     mutual_knn_sync, mutual_knn,
     MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
-    "Promise<MutualKnnOut>", |x, p, ctl| {
-        let r = mutual::compute(x, p, ctl)?;
-        Ok(MutualKnnOut {
-            value: r.value,
-            cknna: r.cknna,
-            jaccard: r.jaccard.into(),
-            intersections: r.intersections.into(),
-            rows: to_u32(r.rows)?,
-        })
-    }
+    "Promise<MutualKnnOut>", mutual::compute
 );
+
+to_js!(mutual::Mutual => MutualKnnOut |r| { value, cknna, jaccard, intersections, rows });
 
 /// The separability curve (`embgeo_neighborhood::separability`).
 #[napi(object)]
@@ -77,14 +63,7 @@ matrix_fn!(
     SeparabilityDimension(separability::Params,
         "{ deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }")
         -> SeparabilityOut,
-    "Promise<SeparabilityOut>", |x, p, ctl| {
-        let r = separability::compute(x, p, ctl)?;
-        Ok(SeparabilityOut {
-            probability: r.probability.into(),
-            dimension: r.dimension.into(),
-            pairs: r.pairs as f64,
-            sampled: r.sampled,
-            rows: to_u32(r.rows)?,
-        })
-    }
+    "Promise<SeparabilityOut>", separability::compute
 );
+
+to_js!(separability::Separability => SeparabilityOut |r| { probability, dimension, pairs, sampled, rows });

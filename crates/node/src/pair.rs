@@ -59,9 +59,16 @@ impl<F: PairFn> Job for PairJob<'_, F> {
 }
 
 /// A [`PairFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
-/// call) and its sync/async twins taking `(a, aCols, b, bCols, options)`; `as "T"` as in [`crate::twins!`].
+/// call, or a path `compute` for `compute(x, p, ctl)?.to_js()`) and its sync/async twins taking
+/// `(a, aCols, b, bCols, options)`; `as "T"` as in [`crate::twins!`].
 #[macro_export]
 macro_rules! pair_fn {
+    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
+     $promise:literal, $compute:path) => {
+        $crate::pair_fn!($(#[doc = $doc])* $sync, $async_, $f($params, $opts) -> $out, $promise, |x, p, ctl| {
+            $crate::out::ToJs::to_js($compute(x, p, ctl)?)
+        });
+    };
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty $(as $sync_ts:literal)?,
      $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
         /// The call of a pair function.

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Element, MatRef, Result};
-use embgeo_pca::{all_but_the_top, model_io, pca, whiten, Pca, Solver, Whitener};
+use embgeo_pca::model::{FitModel, Op};
+use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
 use napi::bindgen_prelude::{Float64Array, ToNapiValue, TypeName};
 use napi::Env;
 use napi_derive::napi;
-use serde::de::DeserializeOwned;
 
 use crate::error::to_napi;
 use crate::input::{on_matrix, rows_out, Data, OnMatrix, Rows};
@@ -26,74 +26,23 @@ pub enum ModelOp {
     InverseTransform,
 }
 
-/// What the generic model class needs from `Pca` and `Whitener`.
-pub trait Fittable: HeapBytes + Sized + Send + Sync + 'static {
-    /// The crate's options, deserialised from the constructor's options object.
-    type Params: DeserializeOwned;
-    /// The learned state as JS sees it.
+/// The learned state as JS sees it, `None` before a fit.
+pub trait Stated: FitModel + HeapBytes {
+    /// The state's JS type.
     type State: ToNapiValue + TypeName;
-    /// The `ERR_BUSY` message.
-    const BUSY: &'static str;
-    /// A new, unfitted model.
-    fn create(p: Self::Params) -> Result<Self>;
-    /// A new, unfitted model with the same options (fits are built aside and swapped in).
-    fn unfitted(&self) -> Result<Self>;
-    /// Fit on `x` (`weights`: one per row, whiteners only).
-    fn fit_rows<T: Element>(
-        &mut self,
-        x: MatRef<'_, T>,
-        weights: Option<&[f64]>,
-        ctl: &Ctl<'_>,
-    ) -> Result<()>;
-    /// The forward (`inverse == false`) or inverse transform.
-    fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>>;
-    /// The learned state, `None` before a fit.
+    /// The learned state.
     fn state(&self) -> Option<Self::State>;
-    /// JSON form.
-    fn to_json(&self) -> Result<String>;
-    /// Load the JSON form.
-    fn from_json(s: &str) -> Result<Self>;
-    /// Safetensors form.
-    fn to_bytes(&self) -> Result<Vec<u8>>;
-    /// Load the safetensors form.
-    fn from_bytes(b: &[u8]) -> Result<Self>;
 }
 
-/// The [`Fittable`] items `Pca` and `Whitener` share: options, busy message, transforms, files.
-macro_rules! fittable_common {
-    ($m:ident, $module:ident, $what:literal, $to_json:ident, $from_json:ident, $to_bytes:ident, $from_bytes:ident) => {
-        type Params = $module::Params;
-        const BUSY: &'static str = concat!(
-            "this ",
-            $what,
-            " has a pending fit or transform; await it first"
-        );
-        fn create(p: $module::Params) -> Result<Self> {
-            $m::new(p)
+impl From<ModelOp> for Op {
+    fn from(op: ModelOp) -> Op {
+        match op {
+            ModelOp::Fit => Op::Fit,
+            ModelOp::FitTransform => Op::FitTransform,
+            ModelOp::Transform => Op::Transform,
+            ModelOp::InverseTransform => Op::InverseTransform,
         }
-        fn unfitted(&self) -> Result<Self> {
-            $m::new(*self.params())
-        }
-        fn apply<T: Element>(&self, x: MatRef<'_, T>, inverse: bool, ctl: &Ctl<'_>) -> Result<Vec<T>> {
-            if inverse {
-                self.inverse_transform(x, ctl)
-            } else {
-                self.transform(x, ctl)
-            }
-        }
-        fn to_json(&self) -> Result<String> {
-            model_io::$to_json(self)
-        }
-        fn from_json(s: &str) -> Result<Self> {
-            model_io::$from_json(s)
-        }
-        fn to_bytes(&self) -> Result<Vec<u8>> {
-            model_io::$to_bytes(self)
-        }
-        fn from_bytes(b: &[u8]) -> Result<Self> {
-            model_io::$from_bytes(b)
-        }
-    };
+    }
 }
 
 /// The learned state of a PCA (scikit-learn's trailing-underscore attributes).
@@ -112,20 +61,8 @@ pub struct PcaState {
     pub n_samples_seen: f64,
 }
 
-impl Fittable for Pca {
+impl Stated for Pca {
     type State = PcaState;
-    fittable_common!(
-        Pca,
-        pca,
-        "PCA",
-        pca_to_json,
-        pca_from_json,
-        pca_to_bytes,
-        pca_from_bytes
-    );
-    fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, _: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
-        self.fit(x, ctl)
-    }
     fn state(&self) -> Option<PcaState> {
         let f = self.fitted().ok()?;
         let solver = match f.solver {
@@ -163,20 +100,8 @@ pub struct WhitenerState {
     pub weighted: bool,
 }
 
-impl Fittable for Whitener {
+impl Stated for Whitener {
     type State = WhitenerState;
-    fittable_common!(
-        Whitener,
-        whiten,
-        "Whitener",
-        whitener_to_json,
-        whitener_from_json,
-        whitener_to_bytes,
-        whitener_from_bytes
-    );
-    fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, w: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
-        self.fit(x, w, ctl)
-    }
     fn state(&self) -> Option<WhitenerState> {
         let s = Whitener::state(self).ok()?;
         Some(WhitenerState {
@@ -192,15 +117,15 @@ impl Fittable for Whitener {
 }
 
 /// A fit, transform or inverse transform of a `PCA` or `Whitener`.
-pub struct ModelJob<'a, M: Fittable> {
+pub struct ModelJob<'a, M: Stated> {
     ticket: Ticket<M>,
     data: Data<'a>,
     weights: Option<Vec<f64>>,
     cols: u32,
-    op: ModelOp,
+    op: Op,
 }
 
-impl<'a, M: Fittable> ModelJob<'a, M> {
+impl<'a, M: Stated> ModelJob<'a, M> {
     /// A job on `model`, claimed from now until it is dropped (`ERR_BUSY` per [`crate::model`]).
     pub fn new(
         model: &Arc<Model<M>>,
@@ -209,7 +134,8 @@ impl<'a, M: Fittable> ModelJob<'a, M> {
         cols: u32,
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        let fit = matches!(op, ModelOp::Fit | ModelOp::FitTransform);
+        let op = Op::from(op);
+        let fit = matches!(op, Op::Fit | Op::FitTransform);
         let ticket = Ticket::claim(model, fit)?;
         Ok(Self {
             ticket,
@@ -221,69 +147,41 @@ impl<'a, M: Fittable> ModelJob<'a, M> {
     }
 }
 
-/// Fit a fresh model (and for `fitTransform` transform the same rows), or transform.
-struct Step<'j, M: Fittable> {
-    model: &'j mut Option<M>,
-    current: &'j M,
-    weights: Option<&'j [f64]>,
-    op: &'j ModelOp,
-    ctl: &'j Ctl<'j>,
-}
+/// [`FitModel::step`] on rows of either element type.
+struct Step<'j, M: Stated>(&'j M, Op, Option<&'j [f64]>, &'j Ctl<'j>);
 
-impl<M: Fittable> OnMatrix for Step<'_, M> {
-    type Output = Option<Rows>;
-    fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Option<Rows>> {
-        let (ctl, op) = (self.ctl, self.op);
-        if matches!(op, ModelOp::Transform | ModelOp::InverseTransform) {
-            return Ok(Some(rows_out(self.current.apply(
-                x,
-                *op == ModelOp::InverseTransform,
-                ctl,
-            )?)));
-        }
-        let mut fresh = self.current.unfitted()?;
-        fresh.fit_rows(x, self.weights, ctl)?;
-        let out = if *op == ModelOp::FitTransform {
-            Some(rows_out(fresh.apply(x, false, ctl)?))
-        } else {
-            None
-        };
-        *self.model = Some(fresh);
-        Ok(out)
+impl<M: Stated> OnMatrix for Step<'_, M> {
+    type Output = (Option<M>, Option<Rows>);
+    fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Self::Output> {
+        let (fitted, rows) = self.0.step(self.1, x, self.2, self.3)?;
+        Ok((fitted, rows.map(rows_out)))
     }
 }
 
-impl<M: Fittable> Job for ModelJob<'_, M> {
+impl<M: Stated> Job for ModelJob<'_, M> {
     type Output = Option<Rows>;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<Option<Rows>> {
-        let mut fitted = None;
-        let out = {
+        let (fitted, rows) = {
             let current = self.ticket.model.read();
-            let step = Step {
-                model: &mut fitted,
-                current: &*current,
-                weights: self.weights.as_deref(),
-                op: &self.op,
-                ctl,
-            };
+            let step = Step(&*current, self.op, self.weights.as_deref(), ctl);
             on_matrix(&self.data, self.cols, step)?
         };
         if let Some(m) = fitted {
             self.ticket.model.replace(m);
         }
-        Ok(out)
+        Ok(rows)
     }
 }
 
 /// Replace the fitted state by an unfitted model with the same options (`dispose()`).
-pub fn dispose<M: Fittable>(model: &Model<M>) -> Result<()> {
+pub fn dispose<M: FitModel>(model: &Model<M>) -> Result<()> {
     let mut m = model.write()?;
     *m = m.unfitted()?;
     Ok(())
 }
 
-/// The napi class of a [`Fittable`] model: constructor from an options object, jobs in both
+/// The napi class of a [`FitModel`]: constructor from an options object, jobs in both
 /// twins, memory reporting, dispose, state and both file forms.
 macro_rules! model_class {
     ($class:ident, $model:ident, $state:ident, $opts:literal) => {
@@ -295,7 +193,7 @@ macro_rules! model_class {
 
         impl $class {
             fn wrap(env: Env, m: Result<$model>) -> napi::Result<Self> {
-                let this = Self { model: Model::new(m.map_err(|e| to_napi(env, &e))?, <$model as Fittable>::BUSY) };
+                let this = Self { model: Model::new(m.map_err(|e| to_napi(env, &e))?, <$model as FitModel>::BUSY) };
                 this.model.report(env)?;
                 Ok(this)
             }
@@ -312,7 +210,7 @@ macro_rules! model_class {
             /// An unfitted model.
             #[napi(constructor)]
             pub fn new(env: Env, #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object) -> napi::Result<Self> {
-                Self::wrap(env, crate::input::params(env, options).and_then(<$model as Fittable>::create))
+                Self::wrap(env, crate::input::params(env, options).and_then(<$model as FitModel>::create))
             }
 
             /// Report the native memory held now to V8 (after async fits).
@@ -356,31 +254,31 @@ macro_rules! model_class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self) -> Option<$state> {
-                Fittable::state(&*self.model.read())
+                Stated::state(&*self.model.read())
             }
 
             /// The JSON form (`toJSON`).
             #[napi]
             pub fn to_json(&self, env: Env) -> napi::Result<String> {
-                Fittable::to_json(&*self.model.read()).map_err(|e| to_napi(env, &e))
+                FitModel::to_json(&*self.model.read()).map_err(|e| to_napi(env, &e))
             }
 
             /// Load the JSON form.
             #[napi(factory)]
             pub fn from_json(env: Env, json: String) -> napi::Result<Self> {
-                Self::wrap(env, <$model as Fittable>::from_json(&json))
+                Self::wrap(env, <$model as FitModel>::from_json(&json))
             }
 
             /// The safetensors form (`serialize`).
             #[napi]
             pub fn serialize(&self, env: Env) -> napi::Result<napi::bindgen_prelude::Uint8Array> {
-                Fittable::to_bytes(&*self.model.read()).map(Into::into).map_err(|e| to_napi(env, &e))
+                FitModel::to_bytes(&*self.model.read()).map(Into::into).map_err(|e| to_napi(env, &e))
             }
 
             /// Load the safetensors form.
             #[napi(factory)]
             pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-                Self::wrap(env, <$model as Fittable>::from_bytes(bytes))
+                Self::wrap(env, <$model as FitModel>::from_bytes(bytes))
             }
         }
 

@@ -1,45 +1,82 @@
 //! Glue for `embgeo_search`: hubness reduction (`reduceHubness`) and query difficulty
-//! (`queryDifficulty`).
+//! (`queryDifficulty`), both functions of a corpus and (optional) queries of one element type.
 
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Result};
 use embgeo_search::{difficulty, reduction};
 use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 use napi_derive::napi;
+use serde::de::DeserializeOwned;
 
-use crate::input::{params, to_u32, Data, FloatArg};
-use crate::metrics::{hubness_out, HubnessOut};
+use crate::input::{params, Data, FloatArg};
+use crate::metrics::HubnessOut;
+use crate::out::ToJs;
 use crate::task::Job;
-use crate::twins;
+use crate::{to_js, twins};
 
-/// Apply `f` to corpus and queries viewed as matrices of their (common) element type.
-fn with_pair<R>(
-    corpus: &Data<'_>,
-    queries: Option<&Data<'_>>,
-    cols: u32,
-    f: impl FnOnce(Pair<'_>) -> Result<R>,
-) -> Result<R> {
-    let cols = cols as usize;
-    match (corpus, queries) {
-        (Data::F32(c), None) => f(Pair::F32(MatRef::from_flat(c, cols)?, None)),
-        (Data::F64(c), None) => f(Pair::F64(MatRef::from_flat(c, cols)?, None)),
-        (Data::F32(c), Some(Data::F32(q))) => f(Pair::F32(
-            MatRef::from_flat(c, cols)?,
-            Some(MatRef::from_flat(q, cols)?),
-        )),
-        (Data::F64(c), Some(Data::F64(q))) => f(Pair::F64(
-            MatRef::from_flat(c, cols)?,
-            Some(MatRef::from_flat(q, cols)?),
-        )),
-        _ => Err(CoreError::Internal(
-            "corpus and queries of different element types".into(),
-        )),
-    }
+/// A numeric function of a corpus and optional queries of the same element type.
+pub trait CorpusFn: Send + Sync + 'static {
+    /// The crate's options type, deserialised from the JS options object.
+    type Params: DeserializeOwned + Send + Sync;
+    /// The JS result.
+    type Output: Send;
+    /// The one call into numerics.
+    fn call<T: Element>(
+        c: MatRef<'_, T>,
+        q: Option<MatRef<'_, T>>,
+        p: &Self::Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<Self::Output>;
 }
 
-/// A corpus and optional queries of one element type.
-enum Pair<'a> {
-    F32(MatRef<'a, f32>, Option<MatRef<'a, f32>>),
-    F64(MatRef<'a, f64>, Option<MatRef<'a, f64>>),
+/// A [`CorpusFn`] named `$f` with options `$params` and its one call `|c, q, p, ctl| body`.
+macro_rules! corpus_fn {
+    ($f:ident($params:ty) -> $out:ty, |$c:ident, $q:ident, $p:ident, $ctl:ident| $body:block) => {
+        /// The call of a corpus function.
+        pub struct $f;
+
+        impl CorpusFn for $f {
+            type Params = $params;
+            type Output = $out;
+            fn call<T: Element>(
+                $c: MatRef<'_, T>,
+                $q: Option<MatRef<'_, T>>,
+                $p: &$params,
+                $ctl: &Ctl<'_>,
+            ) -> Result<$out> $body
+        }
+    };
+}
+
+/// The job of a [`CorpusFn`] shared by both twins.
+pub struct CorpusJob<'a, F: CorpusFn> {
+    corpus: Data<'a>,
+    queries: Option<Data<'a>>,
+    cols: u32,
+    params: F::Params,
+}
+
+impl<F: CorpusFn> Job for CorpusJob<'_, F> {
+    type Output = F::Output;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<F::Output> {
+        let cols = self.cols as usize;
+        let p = &self.params;
+        match (&self.corpus, &self.queries) {
+            (Data::F32(c), None) => F::call(MatRef::from_flat(c, cols)?, None, p, ctl),
+            (Data::F64(c), None) => F::call(MatRef::from_flat(c, cols)?, None, p, ctl),
+            (Data::F32(c), Some(Data::F32(q))) => {
+                let q = MatRef::from_flat(q, cols)?;
+                F::call(MatRef::from_flat(c, cols)?, Some(q), p, ctl)
+            }
+            (Data::F64(c), Some(Data::F64(q))) => {
+                let q = MatRef::from_flat(q, cols)?;
+                F::call(MatRef::from_flat(c, cols)?, Some(q), p, ctl)
+            }
+            _ => Err(CoreError::Internal(
+                "corpus and queries of different element types".into(),
+            )),
+        }
+    }
 }
 
 /// Re-ranked neighbours (secondary distances, f64) and hubness before and after.
@@ -57,57 +94,22 @@ pub struct ReduceHubnessOut {
     pub max_candidates: u32,
 }
 
-fn reduce_out(r: reduction::Reduced) -> Result<ReduceHubnessOut> {
-    Ok(ReduceHubnessOut {
-        k: to_u32(r.neighbors.k)?,
-        rows: to_u32(r.neighbors.rows)?,
-        indices: r.neighbors.indices.into(),
-        distances: r.neighbors.distances.into(),
-        before: hubness_out(r.before)?,
-        after: hubness_out(r.after)?,
-        neighbors: to_u32(r.neighbors_used)?,
-        widened_rows: to_u32(r.widened_rows)?,
-        max_candidates: to_u32(r.max_candidates)?,
-    })
-}
+to_js!(reduction::Reduced => ReduceHubnessOut |r| { before, after, widened_rows, max_candidates } {
+    k: r.neighbors.k,
+    rows: r.neighbors.rows,
+    indices: r.neighbors.indices,
+    distances: r.neighbors.distances,
+    neighbors: r.neighbors_used,
+});
 
-/// The hubness-reduction job shared by both twins.
-pub struct ReduceJob<'a> {
-    corpus: Data<'a>,
-    queries: Option<Data<'a>>,
-    cols: u32,
-    params: reduction::Params,
-}
-
-fn reduce<T: Element>(
-    c: MatRef<'_, T>,
-    q: Option<MatRef<'_, T>>,
-    p: &reduction::Params,
-    ctl: &Ctl<'_>,
-) -> Result<ReduceHubnessOut> {
-    reduce_out(reduction::compute(c, q, p, ctl)?)
-}
-
-impl Job for ReduceJob<'_> {
-    type Output = ReduceHubnessOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<ReduceHubnessOut> {
-        with_pair(
-            &self.corpus,
-            self.queries.as_ref(),
-            self.cols,
-            |pair| match pair {
-                Pair::F32(c, q) => reduce(c, q, &self.params, ctl),
-                Pair::F64(c, q) => reduce(c, q, &self.params, ctl),
-            },
-        )
-    }
-}
+corpus_fn!(Reduce(reduction::Params) -> ReduceHubnessOut, |c, q, p, ctl| {
+    reduction::compute(c, q, p, ctl)?.to_js()
+});
 
 twins!(
     #[doc = " Hubness reduction with exact re-ranked neighbours (`options`: `{ k, method, metric, neighbors }`);"]
     #[doc = " without `queries`, every corpus row against the others."]
-    reduce_hubness_sync, reduce_hubness -> ReduceHubnessOut, "Promise<ReduceHubnessOut>", ReduceJob<'static>;
+    reduce_hubness_sync, reduce_hubness -> ReduceHubnessOut, "Promise<ReduceHubnessOut>", CorpusJob<'static, Reduce>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
         cols: u32,
@@ -115,7 +117,7 @@ twins!(
         #[napi(ts_arg_type = "{ k: number; method?: string; metric?: string; neighbors?: number }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(ReduceJob { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
+        Ok(CorpusJob::<Reduce> { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
     }
 );
 
@@ -129,45 +131,18 @@ pub struct DifficultyOut {
     pub mean_distance: Float64Array,
 }
 
-/// The query-difficulty job shared by both twins.
-pub struct DifficultyJob<'a> {
-    corpus: Data<'a>,
-    queries: Data<'a>,
-    cols: u32,
-    params: difficulty::Params,
-}
+to_js!(difficulty::Difficulty => DifficultyOut |d| { lid, relative_contrast, expansion, mean_distance } {
+    rows: d.lid.len(),
+});
 
-fn difficulty_of<T: Element>(
-    c: MatRef<'_, T>,
-    q: Option<MatRef<'_, T>>,
-    p: &difficulty::Params,
-    ctl: &Ctl<'_>,
-) -> Result<DifficultyOut> {
+corpus_fn!(Difficulty(difficulty::Params) -> DifficultyOut, |c, q, p, ctl| {
     let q = q.ok_or_else(|| CoreError::Internal("queryDifficulty without queries".into()))?;
-    let d = difficulty::compute(c, q, p, ctl)?;
-    Ok(DifficultyOut {
-        rows: to_u32(d.lid.len())?,
-        lid: d.lid.into(),
-        relative_contrast: d.relative_contrast.into(),
-        expansion: d.expansion.into(),
-        mean_distance: d.mean_distance.into(),
-    })
-}
-
-impl Job for DifficultyJob<'_> {
-    type Output = DifficultyOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<DifficultyOut> {
-        with_pair(&self.corpus, Some(&self.queries), self.cols, |pair| match pair {
-            Pair::F32(c, q) => difficulty_of(c, q, &self.params, ctl),
-            Pair::F64(c, q) => difficulty_of(c, q, &self.params, ctl),
-        })
-    }
-}
+    difficulty::compute(c, q, p, ctl)?.to_js()
+});
 
 twins!(
     #[doc = " Query LID, relative contrast and expansion of each query row (`options`: `{ k, metric }`)."]
-    query_difficulty_sync, query_difficulty -> DifficultyOut, "Promise<DifficultyOut>", DifficultyJob<'static>;
+    query_difficulty_sync, query_difficulty -> DifficultyOut, "Promise<DifficultyOut>", CorpusJob<'static, Difficulty>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] corpus: FloatArg,
         cols: u32,
@@ -175,6 +150,6 @@ twins!(
         #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(DifficultyJob { corpus: hold.data(corpus), queries: hold.data(queries), cols, params })
+        Ok(CorpusJob::<Difficulty> { corpus: hold.data(corpus), queries: Some(hold.data(queries)), cols, params })
     }
 );

@@ -10,6 +10,7 @@
 //! - [`pca`]: the [`Pca`] model (fit, partial fit, merge, transform, inverse transform);
 //! - [`whiten`]: the [`Whitener`] (PCA, ZCA, WhiteningBERT top-k, Zipfian weights);
 //! - [`all_but_the_top`]: Mu and Viswanath's post-processing;
+//! - [`model`]: what the two models share ([`model::FitModel`]: fit aside, transforms, files);
 //! - [`model_io`]: safetensors and JSON forms of the models.
 //!
 //! **Memory rule** (every `d × d` path: the covariance solver, `partial_fit`, `merge`, whitening,
@@ -32,6 +33,7 @@
 
 pub mod all_but_the_top;
 pub mod covariance;
+pub mod model;
 pub mod model_io;
 pub mod moments;
 pub mod pca;
