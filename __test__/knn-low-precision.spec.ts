@@ -55,7 +55,8 @@ describe('matrix() element types', () => {
     expect(thrown(() => matrix(new Float32Array(4), 2, { dtype: 'bf16' })).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => matrix(new Uint8Array(4) as unknown as Int8Array, 2)).code).toBe('ERR_INVALID_ARG_TYPE')
     expect(thrown(() => matrix(B, 7, { dtype: 'bf16' })).code).toBe('ERR_SHAPE')
-    expect(thrown(() => knnSync({ data: B, rows: ROWS, cols: D, dtype: 'i8' } as LowPrecisionMatrix, { k: 2 })).code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(thrown(() => knnSync({ data: B, rows: ROWS, cols: D, dtype: 'i8' } as LowPrecisionMatrix, { k: 2 })).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => knnSync({ data: B, rows: ROWS, cols: D } as unknown as LowPrecisionMatrix, { k: 2 })).code).toBe('ERR_INVALID_ARG_VALUE')
   })
 })
 
@@ -108,13 +109,26 @@ describe('kNN on bf16 data equals kNN on the same values in f32', () => {
 })
 
 describe('int8 and f16 data', () => {
-  it('int8: exact, on the bf16 units when the CPU has them', () => {
+  it('int8: exact, on the int8 or bf16 units when the CPU has them', () => {
     const i8 = Int8Array.from(randomData(ROWS, D, 5), (v) => Math.round(v * 127))
     const w = Float32Array.from(i8)
-    for (const metric of ['euclidean', 'dot'] as Metric[]) {
+    for (const metric of ['euclidean', 'sqeuclidean', 'dot'] as Metric[]) {
+      const want = knnSync(matrix(w, D), { k: 6, metric })
       const got = knnSync(matrix(i8, D), { k: 6, metric })
-      same(got, knnSync(matrix(w, D), { k: 6, metric }))
-      expect(['fp32', 'bf16']).toContain(got.precision)
+      same(got, want)
+      expect(['fp32', 'bf16', 'int8']).toContain(got.precision)
+      for (const precision of ['int8', 'bf16'] as const) {
+        let r: KnnResult | undefined
+        try {
+          r = knnSync(matrix(i8, D), { k: 6, metric, precision })
+        } catch (err) {
+          expect((err as { code?: string }).code).toBe('ERR_INVALID_ARG_VALUE') // a CPU without those units
+        }
+        if (r !== undefined) {
+          expect(r.precision).toBe(precision)
+          same(r, want)
+        }
+      }
     }
   })
 
@@ -135,7 +149,7 @@ describe('int8 and f16 data', () => {
 describe('errors', () => {
   it('refused precisions, unknown values and non-finite bf16 are coded', async () => {
     const m = matrix(B, D, { dtype: 'bf16' })
-    expect(thrown(() => knnSync(m, { k: 2, precision: 'int8' })).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => knnSync(m, { k: 2, precision: 'int8' })).code).toBe('ERR_INVALID_ARG_VALUE') // bf16 data
     expect(thrown(() => knnSync(m, { k: 2, precision: 'bogus' as 'auto' })).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => knnSync(m, { k: 2, precision: 'bf16', metric: 'cosine' })).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => knnSync(matrix(BW, D), { k: 2, precision: 'bf16' })).code).toBe('ERR_INVALID_ARG_VALUE')

@@ -55,8 +55,11 @@ export interface MatrixOptions {
 /** The runtime's Float16Array constructor, if it has one (Node 20 does not). */
 const Float16: (abstract new (...args: never[]) => ArrayBufferView) | undefined = (globalThis as { Float16Array?: abstract new (...args: never[]) => ArrayBufferView }).Float16Array
 
+/** A matrix object holding 16- or 8-bit data (a `dtype` beside float data, as `readEmbeddings` reports the file's type, is not one). */
 function isLowPrecision(x: unknown): x is LowPrecisionMatrix {
-  return x !== null && typeof x === 'object' && 'dtype' in x && ['bf16', 'f16', 'i8'].includes((x as { dtype: unknown }).dtype as string)
+  if (x === null || typeof x !== 'object' || !('data' in x)) return false
+  const data = (x as { data: unknown }).data
+  return data instanceof Uint16Array || data instanceof Int8Array
 }
 
 function isFloatArray(v: unknown): v is FloatArray {
@@ -135,15 +138,16 @@ export function matrix(data: AnyArray | ArrayBufferView, cols: number, options?:
  */
 export function toAnyMatrix(name: string, x: unknown): DenseMatrix | LowPrecisionMatrix {
   if (!isLowPrecision(x)) return toMatrix(name, x)
-  const m = x as { data: unknown; rows: unknown; cols: unknown; dtype: LowPrecisionDtype }
-  const ok = m.dtype === 'i8' ? m.data instanceof Int8Array : m.data instanceof Uint16Array
+  const m = x as { data: Uint16Array | Int8Array; rows: unknown; cols: unknown; dtype?: unknown }
+  const data = m.data
+  const dtype = data instanceof Int8Array ? (m.dtype ?? 'i8') : m.dtype
+  const ok = data instanceof Int8Array ? dtype === 'i8' : dtype === 'bf16' || dtype === 'f16'
   if (!ok) {
     throw embgeoError(
-      'ERR_INVALID_ARG_TYPE',
-      `${name}.data must be ${m.dtype === 'i8' ? 'an Int8Array' : 'a Uint16Array'} for dtype '${m.dtype}'; got ${describe(m.data)}`,
+      'ERR_INVALID_ARG_VALUE',
+      `${name}.dtype must be ${data instanceof Int8Array ? "'i8' or omitted for Int8Array data" : "'bf16' or 'f16' for Uint16Array data (what the 16-bit patterns hold)"}; got ${describe(m.dtype)}`,
     )
   }
-  const data = m.data as Uint16Array | Int8Array
   const rows = checkInteger(`${name}.rows`, m.rows, 0)
   const cols = checkInteger(`${name}.cols`, m.cols, 1)
   if (data.length !== rows * cols) {
@@ -153,7 +157,7 @@ export function toAnyMatrix(name: string, x: unknown): DenseMatrix | LowPrecisio
       { length: data.length, rows, cols },
     )
   }
-  return { data, rows, cols, dtype: m.dtype }
+  return { data, rows, cols, dtype: dtype as LowPrecisionDtype }
 }
 
 /**

@@ -17,12 +17,14 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  * Precision of kNN's candidate (screening) pass. Every value gives the same, exact neighbours
  * and distances: it picks the arithmetic units, never the answer (candidates are bounded
  * rigorously and re-ranked in f64; docs/exact-screening.md has the proof).
- * - `'auto'` (default): the fastest exact path for the data — the CPU's bf16 units
- *   (AVX512-BF16) for bf16 and int8 data when it has them, else the data's own precision.
+ * - `'auto'` (default): the fastest exact path for the data — the CPU's int8 units
+ *   (AVX512-VNNI) for int8 data, its bf16 units (AVX512-BF16) for bf16 data (and int8 data
+ *   without VNNI), else the data's own precision; cosine screens unit rows in f32/f64.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
- * - `'bf16'`: the bf16 units (bf16 and int8 data, whose values are bf16 values exactly);
- *   ERR_INVALID_ARG_VALUE on a CPU without AVX512-BF16, under cosine, or for other data.
- * - `'int8'`: int8 units (VNNI) — not built yet; always ERR_INVALID_ARG_VALUE.
+ * - `'bf16'`: the bf16 units (bf16 and int8 data, whose values are bf16 values exactly).
+ * - `'int8'`: the int8 units (int8 data; exact integer dot products).
+ * An explicit precision the CPU or the data cannot run is ERR_INVALID_ARG_VALUE (never a
+ * silent fallback): no such units, cosine, or other data.
  */
 export type KnnPrecision = 'auto' | 'fp32' | 'bf16' | 'int8'
 
@@ -66,9 +68,9 @@ export interface KnnResult {
   distances: Float32Array | Float64Array
   /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
-  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'` or `'bf16'`). */
-  precision?: 'fp32' | 'fp64' | 'bf16'
-  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'avx512bf16'`, `'faer-f32'`). */
+  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
+  precision?: 'fp32' | 'fp64' | 'bf16' | 'int8'
+  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
   kernel?: string
   /**
    * `knn`/`knnSync` only: candidate inflation, the exact f64 re-rankings per result slot

@@ -71,7 +71,8 @@ mod shard;
 mod stats;
 
 pub use brute::{
-    search_scratch, search_values, search_values_on, Params, Precision, Trace, Values, SYMMETRIC_STATE_BUDGET,
+    search_scratch, search_values, search_values_on, Kernels, Params, Precision, Trace, Values,
+    SYMMETRIC_STATE_BUDGET,
 };
 pub use index::{peek_header, Index, StoredType};
 pub use merge::merge;

@@ -6,8 +6,8 @@ mod common;
 
 use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates};
 use embgeo_core::{Ctl, Neighbors};
-use embgeo_kernels::lowp::{available_paths, LowpPath};
-use embgeo_knn::{search_values, search_values_on, Metric, Params, Precision, Values};
+use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
+use embgeo_knn::{search_values, search_values_on, Kernels, Metric, Params, Precision, Values};
 use rand::Rng;
 
 /// bf16 bits of `v` rounded to nearest even.
@@ -57,8 +57,12 @@ fn check_bf16(x: &[u16], d: usize, k: usize, what: &str) {
             let p = params(k, metric, Precision::Bf16);
             let want = reference(&xf, qf, d, &p);
             for path in available_paths() {
+                let kernels = Kernels {
+                    bf16: Some(path),
+                    int8: None,
+                };
                 let (got, trace) = search_values_on(
-                    Some(path),
+                    kernels,
                     Values::Bf16(x),
                     q.map(Values::Bf16),
                     d,
@@ -157,10 +161,33 @@ fn int8_data_is_exact_on_the_bf16_units() {
         let p = params(6, metric, Precision::Bf16);
         let want = reference(&xf, None, d, &p);
         for path in available_paths() {
-            let (got, trace) =
-                search_values_on(Some(path), Values::I8(&x), None, d, &p, &Ctl::detached()).unwrap();
+            let k = Kernels {
+                bf16: Some(path),
+                int8: None,
+            };
+            let (got, trace) = search_values_on(k, Values::I8(&x), None, d, &p, &Ctl::detached()).unwrap();
             assert_eq!(trace.precision, "bf16");
             assert_same(&got, &want, &format!("int8 {metric:?} {path:?}"));
+        }
+        // the int8 units: exact integer dot products
+        let p8 = params(6, metric, Precision::Int8);
+        for path in Int8Path::available() {
+            let k = Kernels {
+                bf16: None,
+                int8: Some(path),
+            };
+            let (got, trace) = search_values_on(k, Values::I8(&x), None, d, &p8, &Ctl::detached()).unwrap();
+            assert_eq!((trace.precision, trace.kernel), ("int8", path.name()));
+            assert_same(&got, &want, &format!("int8 units {metric:?} {path:?}"));
+            let q = &x[..40 * d];
+            let (got, _) =
+                search_values_on(k, Values::I8(&x), Some(Values::I8(q)), d, &p8, &Ctl::detached()).unwrap();
+            let qf: Vec<f32> = q.iter().map(|&v| f32::from(v)).collect();
+            assert_same(
+                &got,
+                &reference(&xf, Some(&qf), d, &p8),
+                &format!("int8 units, queries {metric:?} {path:?}"),
+            );
         }
     }
 }
@@ -198,6 +225,20 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them() {
     let native = LowpPath::Avx512Bf16.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
     assert_eq!(trace.precision, if native { "bf16" } else { "fp32" });
     assert!(trace.inflation(100, 5) >= 1.0);
+    // int8 data: the int8 units first, then the bf16 units
+    let i8v: Vec<i8> = b.iter().map(|&v| (v % 200) as i8).collect();
+    let (_, trace) = search_values(Values::I8(&i8v), None, 32, &p, &Ctl::detached()).unwrap();
+    let vnni = Int8Path::Avx512Vnni.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
+    assert_eq!(
+        trace.precision,
+        if vnni {
+            "int8"
+        } else if native {
+            "bf16"
+        } else {
+            "fp32"
+        }
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@
 //! avx512bf16). The tile functions take the path explicitly so tests run every path the CPU has.
 
 mod avx512;
+mod int8;
 mod pack;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use embgeo_core::Par;
+pub use int8::{dot_tile_i8_packed, Int8Path, MAX_D as INT8_MAX_D};
 pub use pack::{Bf16Source, Packed, W};
 
 /// Columns (rows of `B`) of one register tile; the lanes are the [`W`] rows of a panel of `A`.

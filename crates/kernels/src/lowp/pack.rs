@@ -1,6 +1,7 @@
-//! Rows packed once for the bf16 register tile ([`Packed`]). A "pair word" is a `u32` holding
-//! the bf16 bits of reduction steps `2p` (low half) and `2p + 1` (high half) of one row, as
-//! `vdpbf16ps` reads them; an odd `d` is padded with a zero.
+//! Rows packed once for the bf16 and int8 register tiles ([`Packed`]). A bf16 "pair word" is a
+//! `u32` holding the bf16 bits of reduction steps `2p` (low half) and `2p + 1` (high half) of one
+//! row, as `vdpbf16ps` reads them; an int8 "quad word" holds steps `4p..4p + 4`, one byte each,
+//! as `vpdpbusd` reads them. A short last group is padded with zeros.
 //!
 //! Rows are grouped in panels of [`W`] rows stored pair-major (`panel[p·W + r]`): a tile's
 //! `A` side loads one panel's pair `p` as three 16-lane vectors, its `B` side broadcasts
@@ -18,6 +19,11 @@ pub trait Bf16Source: Copy + Send + Sync {
     fn bf16_bits(self) -> u16;
     /// The value in f32 (exact).
     fn to_f32(self) -> f32;
+    /// The slice as `i8` values when `Self` is `i8` (for the int8 units).
+    fn as_i8(s: &[Self]) -> Option<&[i8]> {
+        let _ = s;
+        None
+    }
 }
 
 impl Bf16Source for u16 {
@@ -42,41 +48,78 @@ impl Bf16Source for i8 {
     fn to_f32(self) -> f32 {
         f32::from(self)
     }
+    fn as_i8(s: &[Self]) -> Option<&[i8]> {
+        Some(s)
+    }
 }
 
-/// A matrix of bf16-exact values packed in panels of [`W`] rows (see the module docs), with one
-/// zero panel after the last so that a tile may read a few words past its rows.
+/// A matrix packed in panels of [`W`] rows (see the module docs), with one zero panel after the
+/// last so that a tile may read a few words past its rows. Two word kinds: bf16 pairs
+/// ([`Packed::new`], for `vdpbf16ps`) and int8 quads ([`Packed::new_i8`], for `vpdpbusd`, with
+/// each row's sum of values).
 ///
-/// Memory: `(rows.div_ceil(W) + 1)·W·d.div_ceil(2)·4` bytes — about the size of the bf16 data.
+/// Memory: `(rows.div_ceil(W) + 1)·W·words·4` bytes, `words = d.div_ceil(2)` (bf16) or
+/// `d.div_ceil(4)` (int8) — about the size of the data — plus `4·rows` for int8 row sums.
 #[derive(Debug, Clone)]
 pub struct Packed {
     words: Vec<u32>,
     rows: usize,
+    /// Words per row.
     pairs: usize,
+    /// int8 quads: each row's sum of values; empty for bf16 pairs.
+    sums: Vec<i32>,
 }
 
 impl Packed {
-    /// Pack `src` (row-major, `d` values per row; `d ≥ 1`). Cost O(rows·d), split over the
-    /// rayon pool under `Par::Rayon`.
+    /// Pack `src` (row-major, `d` values per row; `d ≥ 1`) as bf16 pairs. Cost O(rows·d),
+    /// split over the rayon pool under `Par::Rayon`.
     ///
     /// # Panics
     /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
     #[must_use]
     pub fn new<T: Bf16Source>(src: &[T], d: usize, par: Par) -> Self {
-        assert!(d > 0 && src.len().is_multiple_of(d), "Packed::new: bad shape");
+        Self::build(src, d, 2, par, |g| {
+            g.iter()
+                .enumerate()
+                .fold(0u32, |w, (l, v)| w | (u32::from(v.bf16_bits()) << (16 * l)))
+        })
+    }
+
+    /// Pack int8 rows as quads of bytes (little-endian, steps `4p..4p + 4`) with each row's sum.
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    #[must_use]
+    pub fn new_i8(src: &[i8], d: usize, par: Par) -> Self {
+        let mut p = Self::build(src, d, 4, par, |g| {
+            g.iter()
+                .enumerate()
+                .fold(0u32, |w, (l, &v)| w | (u32::from(v.cast_unsigned()) << (8 * l)))
+        });
+        p.sums = src
+            .chunks_exact(d)
+            .map(|r| r.iter().map(|&v| i32::from(v)).sum())
+            .collect();
+        p
+    }
+
+    fn build<T: Copy + Sync>(
+        src: &[T],
+        d: usize,
+        group: usize,
+        par: Par,
+        word: impl Fn(&[T]) -> u32 + Sync,
+    ) -> Self {
+        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
         let rows = src.len() / d;
-        let pairs = d.div_ceil(2);
+        let pairs = d.div_ceil(group);
         let panels = rows.div_ceil(W) + 1;
         let mut words = vec![0u32; panels * W * pairs];
         let fill = |(pi, panel): (usize, &mut [u32])| {
             for r in 0..W.min(rows.saturating_sub(pi * W)) {
                 let row = &src[(pi * W + r) * d..(pi * W + r + 1) * d];
-                let (even, rest) = row.as_chunks::<2>();
-                for (p, two) in even.iter().enumerate() {
-                    panel[p * W + r] = u32::from(two[0].bf16_bits()) | (u32::from(two[1].bf16_bits()) << 16);
-                }
-                if let Some(last) = rest.first() {
-                    panel[even.len() * W + r] = u32::from(last.bf16_bits());
+                for (p, g) in row.chunks(group).enumerate() {
+                    panel[p * W + r] = word(g);
                 }
             }
         };
@@ -84,7 +127,12 @@ impl Packed {
             Par::Seq => words.chunks_mut(W * pairs).enumerate().for_each(fill),
             Par::Rayon => words.par_chunks_mut(W * pairs).enumerate().for_each(fill),
         }
-        Self { words, rows, pairs }
+        Self {
+            words,
+            rows,
+            pairs,
+            sums: Vec::new(),
+        }
     }
 
     /// Number of rows.
@@ -96,12 +144,17 @@ impl Packed {
     /// Bytes held.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.words.len() * 4
+        self.words.len() * 4 + self.sums.len() * 4
     }
 
-    /// Pairs per row (`d.div_ceil(2)`).
+    /// Words per row.
     pub(crate) fn pairs(&self) -> usize {
         self.pairs
+    }
+
+    /// int8 row sums (empty for bf16 pairs).
+    pub(crate) fn sums(&self) -> &[i32] {
+        &self.sums
     }
 
     /// Panel `pi` and everything after it (the words a tile starting there may read).

@@ -144,3 +144,31 @@ fn override_values() {
     assert_eq!(choose(Some("avx512bf16")), best);
     assert!(path().supported());
 }
+
+#[test]
+#[allow(clippy::float_cmp)] // exact integers are what this test checks
+fn int8_tiles_are_exact_on_every_path() {
+    let (rows, d) = (130, 203);
+    let x: Vec<i8> = (0..rows * d).map(|v| ((v * 37 + 11) % 256) as u8 as i8).collect();
+    let p = Packed::new_i8(&x, d, embgeo_core::Par::Rayon);
+    for path in Int8Path::available() {
+        for (ar, br) in [(0..130, 0..130), (7..61, 45..103), (100..130, 129..130)] {
+            let (m, n) = (ar.len(), br.len());
+            let mut got = vec![f32::NAN; m * n];
+            dot_tile_i8_packed(path, &mut got, (&p, ar.clone()), (&p, br.clone()), -2.0);
+            for jl in 0..n {
+                for il in 0..m {
+                    let (i, j) = (ar.start + il, br.start + jl);
+                    let want: i64 = (0..d)
+                        .map(|t| i64::from(x[i * d + t]) * i64::from(x[j * d + t]))
+                        .sum();
+                    assert_eq!(
+                        f64::from(got[jl * m + il]),
+                        -2.0 * want as f64,
+                        "{path:?} ({i},{j})"
+                    );
+                }
+            }
+        }
+    }
+}

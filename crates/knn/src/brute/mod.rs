@@ -33,7 +33,7 @@ use query::run_general;
 use source::{Dense, Source};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
-pub use values::{search_values, search_values_on, Values};
+pub use values::{search_values, search_values_on, Kernels, Values};
 
 /// All points against each other: the `k` nearest other rows of every row of `x`.
 ///

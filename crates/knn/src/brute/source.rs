@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use embgeo_kernels::lowp::{self, Bf16Source, LowpPath, Packed};
+use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
 
 use super::bounds::Bounds;
 use crate::metric::{exact_key_with_norms, Metric};
@@ -95,7 +95,16 @@ pub(super) struct Narrow<'a, T> {
     pub pq: &'a Packed,
     pub cs: &'a Stats<f32>,
     pub qs: &'a Stats<f32>,
-    pub path: LowpPath,
+    pub units: Units,
+}
+
+/// The low-precision units a [`Narrow`] source screens on (its matrices packed to match).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Units {
+    /// bf16 pairs on `vdpbf16ps` (bf16 and int8 data).
+    Bf16(LowpPath),
+    /// int8 quads on `vpdpbusd` (int8 data; exact integer dot products).
+    Int8(Int8Path),
 }
 
 /// Buffers of one [`Narrow`] worker: the last query and corpus rows widened, and which rows
@@ -112,7 +121,10 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
     type Buf = NarrowBuf;
 
     fn tile(&self, t: &mut [f32], q: Range<usize>, c: Range<usize>, alpha: f32, _: bool, _: &mut NarrowBuf) {
-        lowp::dot_tile_packed(self.path, t, (self.pq, q), (self.pc, c), alpha);
+        match self.units {
+            Units::Bf16(path) => lowp::dot_tile_packed(path, t, (self.pq, q), (self.pc, c), alpha),
+            Units::Int8(path) => lowp::dot_tile_i8_packed(path, t, (self.pq, q), (self.pc, c), alpha),
+        }
     }
 
     fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {
@@ -134,14 +146,24 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
     }
 
     fn bounds(&self) -> Bounds {
-        Bounds::new::<f32>(self.metric, self.d).with_flushes(self.d)
+        match self.units {
+            Units::Bf16(_) => Bounds::new::<f32>(self.metric, self.d).with_flushes(self.d),
+            // exact integer dot products, one rounding to f32: within the f32 bound
+            Units::Int8(_) => Bounds::new::<f32>(self.metric, self.d),
+        }
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
-        self.path.name()
+        match self.units {
+            Units::Bf16(path) => path.name(),
+            Units::Int8(path) => path.name(),
+        }
     }
 
     fn precision(&self) -> &'static str {
-        "bf16"
+        match self.units {
+            Units::Bf16(_) => "bf16",
+            Units::Int8(_) => "int8",
+        }
     }
 }

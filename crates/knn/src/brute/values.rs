@@ -6,9 +6,9 @@
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
-use embgeo_kernels::lowp::{self, Bf16Source, LowpPath, Packed};
+use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
 
-use super::source::Narrow;
+use super::source::{Narrow, Units};
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
 use crate::stats::Stats;
@@ -95,7 +95,7 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
         return Ok(());
     }
     let why = match precision {
-        Precision::Int8 => "'int8' (VNNI screening) is not built yet; int8 data runs exactly on the bf16 units".to_string(),
+        Precision::Int8 => "'int8' screens int8 data (on the VNNI units)".to_string(),
         Precision::Bf16 => format!(
             "'bf16' screens bf16 or int8 data (their values are bf16 values exactly); {dtype} data screens in its own precision"
         ),
@@ -137,20 +137,33 @@ pub fn search_values(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
-    let path = lowp::path();
-    let units = (path.is_native() || lowp::forced_scalar()).then_some(path);
-    search_values_on(units, corpus, queries, cols, p, ctl)
+    let usable = |native: bool| native || lowp::forced_scalar();
+    let (bf16, int8) = (lowp::path(), Int8Path::best());
+    let kernels = Kernels {
+        bf16: usable(bf16.is_native()).then_some(bf16),
+        int8: usable(int8.is_native()).then_some(int8),
+    };
+    search_values_on(kernels, corpus, queries, cols, p, ctl)
 }
 
-/// [`search_values`] with the bf16 kernel given (`None`: no bf16 units). Tests run every
-/// kernel the CPU has through it; `Some(LowpPath::Scalar)` runs the portable emulation under
-/// precision `bf16` (never under `auto`, which takes the bf16 path on native units only).
+/// The low-precision kernels a search may use (`None`: no such units).
+#[derive(Debug, Clone, Copy)]
+pub struct Kernels {
+    /// The bf16 tile kernel.
+    pub bf16: Option<LowpPath>,
+    /// The int8 tile kernel.
+    pub int8: Option<Int8Path>,
+}
+
+/// [`search_values`] with the kernels given. Tests run every kernel the CPU has through it; a
+/// portable path (`Scalar`) runs the emulation under an explicit precision (never under
+/// `auto`, which takes native units only).
 ///
 /// # Errors
 /// As [`search_values`].
 #[doc(hidden)]
 pub fn search_values_on(
-    units: Option<LowpPath>,
+    kernels: Kernels,
     corpus: Values<'_>,
     queries: Option<Values<'_>>,
     cols: usize,
@@ -175,14 +188,14 @@ pub fn search_values_on(
                 Some(Values::Bf16(q)) => Some(q),
                 _ => None,
             };
-            narrow(c, q, (corpus, queries), cols, p, ctl, units)
+            narrow(c, q, (corpus, queries), cols, p, ctl, kernels)
         }
         Values::I8(c) => {
             let q = match queries {
                 Some(Values::I8(q)) => Some(q),
                 _ => None,
             };
-            narrow(c, q, (corpus, queries), cols, p, ctl, units)
+            narrow(c, q, (corpus, queries), cols, p, ctl, kernels)
         }
         Values::F16(_) => {
             check_narrow_precision(p.precision, "f16")?;
@@ -236,11 +249,11 @@ fn widened(
     dense(&c, q.as_deref(), cols, &fp32, ctl)
 }
 
-/// `InvalidValue` for the precisions narrow data of `dtype` cannot screen in besides the bf16
-/// units (`int8` always; `bf16` for f16 data, whose values are not all bf16 values).
+/// `InvalidValue` for the precisions narrow data of `dtype` can never screen in (`int8` for
+/// bf16 and f16 data; `bf16` for f16 data, whose values are not all bf16 values).
 fn check_narrow_precision(precision: Precision, dtype: &'static str) -> Result<()> {
     match precision {
-        Precision::Int8 => check_dense_precision(precision, dtype),
+        Precision::Int8 if dtype != "i8" => check_dense_precision(precision, dtype),
         Precision::Bf16 if dtype == "f16" => Err(Error::InvalidValue {
             name: "precision",
             expected: "'auto' or 'fp32' for f16 data: f16 values are not all bf16 values, so f16 data screens in f32".into(),
@@ -250,35 +263,62 @@ fn check_narrow_precision(precision: Precision, dtype: &'static str) -> Result<(
     }
 }
 
-/// The bf16 kernel to screen with, if any (`None`: the widened f32 path), given the usable
-/// `units`.
-fn use_bf16_units(
+/// The units to screen on, if any (`None`: the widened f32 path), for data of width `d`
+/// (`int8`: int8 data) given the usable `kernels`.
+fn choose_units(
     precision: Precision,
     metric: Metric,
     overflow: bool,
-    units: Option<LowpPath>,
-) -> Result<Option<LowpPath>> {
+    (d, int8): (usize, bool),
+    kernels: Kernels,
+) -> Result<Option<Units>> {
     let refuse = |why: String| Error::InvalidValue {
         name: "precision",
         expected: format!("'auto' or 'fp32' here: {why}"),
-        actual: "bf16".into(),
+        actual: precision.name().into(),
     };
+    let fits_i8 = d <= lowp::INT8_MAX_D;
     match precision {
-        Precision::Auto => Ok(units.filter(|u| u.is_native() && metric != Metric::Cosine && !overflow)),
-        Precision::Bf16 if metric == Metric::Cosine => Err(refuse(
-            "cosine screens unit-normalised rows, which are not bf16 values".into(),
-        )),
-        Precision::Bf16 if units.is_none() => Err(refuse(
-            "this CPU has no AVX512-BF16 (set EMBGEO_LOWP_KERNEL=scalar to run the portable emulation)"
-                .into(),
-        )),
-        Precision::Bf16 if overflow => Err(Error::OutOfRange {
-            name: "values",
-            expected: "row norms below 1e18 for precision 'bf16' (f32 keys); 'auto' widens to f64".into(),
-            actual: "larger row norms".into(),
-        }),
-        Precision::Bf16 => Ok(units),
-        Precision::Fp32 | Precision::Int8 => Ok(None),
+        Precision::Fp32 => Ok(None),
+        Precision::Auto if metric == Metric::Cosine || overflow => Ok(None),
+        Precision::Auto => Ok(
+            match (
+                kernels.int8.filter(|k| k.is_native() && int8 && fits_i8),
+                kernels.bf16.filter(|k| k.is_native()),
+            ) {
+                (Some(k), _) => Some(Units::Int8(k)),
+                (None, Some(k)) => Some(Units::Bf16(k)),
+                (None, None) => None,
+            },
+        ),
+        _ if metric == Metric::Cosine => Err(refuse(format!(
+            "cosine screens unit-normalised rows, which are not {} values",
+            precision.name()
+        ))),
+        Precision::Bf16 => match kernels.bf16 {
+            None => Err(refuse(
+                "this CPU has no AVX512-BF16 (set EMBGEO_LOWP_KERNEL=scalar to run the portable emulation)"
+                    .into(),
+            )),
+            Some(_) if overflow => Err(Error::OutOfRange {
+                name: "values",
+                expected: "row norms below 1e18 for precision 'bf16' (f32 keys); 'auto' widens to f64".into(),
+                actual: "larger row norms".into(),
+            }),
+            Some(k) => Ok(Some(Units::Bf16(k))),
+        },
+        Precision::Int8 => match kernels.int8 {
+            None => Err(refuse(
+                "this CPU has no AVX512-VNNI (set EMBGEO_LOWP_KERNEL=scalar to run the portable emulation)"
+                    .into(),
+            )),
+            Some(_) if !fits_i8 => Err(Error::OutOfRange {
+                name: "cols",
+                expected: format!("at most {} for precision 'int8' (i32 sums)", lowp::INT8_MAX_D),
+                actual: d.to_string(),
+            }),
+            Some(k) => Ok(Some(Units::Int8(k))),
+        },
     }
 }
 
@@ -287,7 +327,8 @@ fn any_non_finite<T: Bf16Source>(v: &[T]) -> bool {
     v.iter().any(|&x| x.bf16_bits() & 0x7f80 == 0x7f80)
 }
 
-/// bf16 or int8 rows: on the bf16 units when [`use_bf16_units`] says so, else widened to f32.
+/// bf16 or int8 rows: on the bf16 or int8 units when [`choose_units`] says so, else widened to
+/// f32.
 /// `orig` is the same input as [`Values`] for the widened path.
 fn narrow<T: Bf16Source>(
     c: &[T],
@@ -296,7 +337,7 @@ fn narrow<T: Bf16Source>(
     cols: usize,
     p: &Params,
     ctl: &Ctl<'_>,
-    units: Option<LowpPath>,
+    kernels: Kernels,
 ) -> Result<(Neighbors, Trace)> {
     check_narrow_precision(p.precision, orig.0.dtype())?;
     let nc = embgeo_core::rows_of(c.len(), cols)?;
@@ -323,12 +364,17 @@ fn narrow<T: Bf16Source>(
     let cs = stats(c, "corpus")?;
     let qs = q.map(|q| stats(q, "queries")).transpose()?;
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
-    let Some(path) = use_bf16_units(p.precision, p.metric, f32_overflows(cs.max_norm, qmax), units)? else {
+    let overflow = f32_overflows(cs.max_norm, qmax);
+    let int8 = T::as_i8(c).is_some();
+    let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, int8), kernels)? else {
         return widened(orig.0, orig.1, cols, p, ctl);
     };
-    // one packed copy per matrix (about the size of the bf16 data), in parallel under ctl.par
-    let pc = Packed::new(c, cols, ctl.par);
-    let pq = q.map(|q| Packed::new(q, cols, ctl.par));
+    // one packed copy per matrix (about the size of the data), in parallel under ctl.par
+    let pack = |rows: &[T]| match (units, T::as_i8(rows)) {
+        (Units::Int8(_), Some(r)) => Packed::new_i8(r, cols, ctl.par),
+        _ => Packed::new(rows, cols, ctl.par),
+    };
+    let (pc, pq) = (pack(c), q.map(pack));
     let src = Narrow {
         metric: p.metric,
         d: cols,
@@ -338,7 +384,7 @@ fn narrow<T: Bf16Source>(
         pq: pq.as_ref().unwrap_or(&pc),
         cs: &cs,
         qs: qs.as_ref().unwrap_or(&cs),
-        path,
+        units,
     };
     run_source(
         &src,
