@@ -5,6 +5,29 @@ use embgeo_core::{Error, Par, Result};
 use rayon::prelude::*;
 
 use crate::micro::{self, Tile};
+
+/// A micro-kernel with an `MR × NR` register tile over packed panels (see [`crate::pack`]).
+pub(crate) trait Micro<const MR: usize, const NR: usize>: Sync {
+    /// `acc[r][c] = Σ_t a[t·MR + r]·b[t·NR + c]` in increasing `t`.
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>);
+
+    /// The same tile combined into `c` (rows `0..MR`, columns `0..NR` at row stride `ldc`)
+    /// as `mode` says; `c.len() ≥ (MR − 1)·ldc + NR`. Kernels may write from registers.
+    #[inline]
+    fn tile_into(&self, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, mode: Store) {
+        let mut acc = [[0.0; NR]; MR];
+        self.tile(a, b, &mut acc);
+        store(c, ldc, (0, 0), (MR, NR), &acc, mode);
+    }
+}
+
+/// How a tile meets `C`: written (`first` chunk) or added, then multiplied by `scale` (only on
+/// the last chunk, `None` = no multiply).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Store {
+    pub(crate) first: bool,
+    pub(crate) scale: Option<f32>,
+}
 use crate::pack::{pack_a, pack_b};
 use crate::{Path, View};
 
@@ -33,7 +56,7 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
         use crate::avx512::{self, Avx512};
         if let (Path::Avx512, Some(k)) = (path, Avx512::detect()) {
             return blocked::<{ avx512::MR }, { avx512::NR }, _>(
-                |a: &[f32], b: &[f32], acc: &mut Tile<{ avx512::MR }, { avx512::NR }>| k.tile(a, b, acc),
+                &k,
                 crate::AVX512_BLOCKING,
                 c,
                 ldc,
@@ -43,18 +66,10 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
             );
         }
         if let (Path::Avx2, Some(k)) = (path, micro::Avx2Fma::detect()) {
-            return blocked::<{ micro::MR }, { micro::NR }, _>(
-                |a: &[f32], b: &[f32], acc: &mut Tile<{ micro::MR }, { micro::NR }>| k.tile(a, b, acc),
-                crate::BLOCKING,
-                c,
-                ldc,
-                a,
-                b,
-                job,
-            );
+            return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, c, ldc, a, b, job);
         }
     }
-    blocked::<{ micro::MR }, { micro::NR }, _>(micro::scalar, crate::BLOCKING, c, ldc, a, b, job)
+    blocked::<{ micro::MR }, { micro::NR }, _>(&micro::Scalar, crate::BLOCKING, c, ldc, a, b, job)
 }
 
 /// A zero-filled f32 buffer, allocated fallibly.
@@ -73,18 +88,15 @@ fn zeros(len: usize) -> Result<Vec<f32>> {
 /// block of `mc` rows of `C` (the unit of parallelism) pack `A` (`MR`-tall panels) and run the
 /// kernel on every tile, `B` panel outer (it stays in L1), `A` panel inner (streams from L2).
 #[allow(clippy::too_many_arguments)] // the GEMM signature: kernel, blocking, C, ldc, A, B, job
-fn blocked<const MR: usize, const NR: usize, K>(
-    kernel: K,
+fn blocked<const MR: usize, const NR: usize, K: Micro<MR, NR>>(
+    kernel: &K,
     blk: Blocking,
     c: &mut [f32],
     ldc: usize,
     a: View<'_>,
     b: View<'_>,
     job: Job,
-) -> Result<()>
-where
-    K: Fn(&[f32], &[f32], &mut Tile<MR, NR>) + Sync,
-{
+) -> Result<()> {
     let (m, n, k) = (a.rows(), b.cols(), a.cols());
     if m == 0 || n == 0 {
         return Ok(());
@@ -108,13 +120,19 @@ where
         let bp = &mut bp[..panels * NR * kc];
         pack_b::<NR>(bp, b, t0, kc);
         let bp = &*bp;
-        let first = t0 == 0;
-        let scale = job.scale.filter(|_| t0 + kc == k);
-        let block = |(bi, cb): (usize, &mut [f32])| -> Result<()> {
+        let mode = Store {
+            first: t0 == 0,
+            scale: job.scale.filter(|_| t0 + kc == k),
+        };
+        // `ap`: the worker's packing buffer for A, allocated on its first block.
+        let block = |ap: &mut Vec<f32>, (bi, cb): (usize, &mut [f32])| -> Result<()> {
             let i0 = bi * mc_max;
             let mc = mc_max.min(m - i0);
-            let mut ap = zeros(mc.div_ceil(MR) * MR * kc)?;
-            pack_a::<MR>(&mut ap, a, i0, mc, t0, kc);
+            if ap.is_empty() {
+                *ap = zeros(mc_max.min(m).div_ceil(MR) * MR * kc_max.min(k))?;
+            }
+            let ap = &mut ap[..mc.div_ceil(MR) * MR * kc];
+            pack_a::<MR>(ap, a, i0, mc, t0, kc);
             let mut acc: Tile<MR, NR> = [[0.0; NR]; MR];
             for (q, bq) in bp.chunks_exact(NR * kc).enumerate() {
                 let j0 = q * NR;
@@ -128,15 +146,27 @@ where
                     if job.lower && j0 >= i0 + r0 + mr {
                         continue;
                     }
-                    kernel(ap, bq, &mut acc);
-                    store(cb, ldc, (r0, j0), (mr, nr), &acc, first, scale);
+                    if mr == MR && nr == NR {
+                        kernel.tile_into(ap, bq, &mut cb[r0 * ldc + j0..], ldc, mode);
+                    } else {
+                        kernel.tile(ap, bq, &mut acc);
+                        store(cb, ldc, (r0, j0), (mr, nr), &acc, mode);
+                    }
                 }
             }
             Ok(())
         };
         match job.par {
-            Par::Seq => c.chunks_mut(mc_max * ldc).enumerate().try_for_each(block)?,
-            Par::Rayon => c.par_chunks_mut(mc_max * ldc).enumerate().try_for_each(block)?,
+            Par::Seq => {
+                let mut ap = Vec::new();
+                c.chunks_mut(mc_max * ldc)
+                    .enumerate()
+                    .try_for_each(|x| block(&mut ap, x))?;
+            }
+            Par::Rayon => c
+                .par_chunks_mut(mc_max * ldc)
+                .enumerate()
+                .try_for_each_init(Vec::new, block)?,
         }
     }
     Ok(())
@@ -145,19 +175,18 @@ where
 /// Write (first chunk) or add the valid `mr × nr` corner of a tile at `(r0, j0)` of `c`; on
 /// the last chunk (`scale` is `Some`) the sum is then multiplied by the scale.
 #[inline]
-fn store<const MR: usize, const NR: usize>(
+pub(crate) fn store<const MR: usize, const NR: usize>(
     c: &mut [f32],
     ldc: usize,
     (r0, j0): (usize, usize),
     (mr, nr): (usize, usize),
     acc: &Tile<MR, NR>,
-    first: bool,
-    scale: Option<f32>,
+    mode: Store,
 ) {
     for (r, src) in acc.iter().take(mr).enumerate() {
         let start = (r0 + r) * ldc + j0;
         let dst = &mut c[start..start + nr];
-        match (first, scale) {
+        match (mode.first, mode.scale) {
             (true, None) => dst.copy_from_slice(&src[..nr]),
             (true, Some(s)) => dst.iter_mut().zip(src).for_each(|(x, y)| *x = s * y),
             (false, None) => dst.iter_mut().zip(src).for_each(|(x, y)| *x += y),

@@ -12,9 +12,10 @@ use crate::{Path, View};
 ///
 /// # Cost
 /// 2·m·n·k flops; extra memory `n.div_ceil(NR)·NR·min(k, KC)` + per worker `MC·KC` f32
-/// (≈ 120 KB on AVX2/scalar, ≈ 300 KB on AVX-512; see [`crate::KC`]), allocated fallibly.
+/// (≈ 120 KB on AVX2/scalar with `MC`·`KC` = 120·256, ≈ 420 KB on AVX-512 with 280·384),
+/// allocated fallibly.
 /// # Determinism
-/// Bit-identical for every `par` and thread count (parallel over blocks of [`MC`] rows of `C`).
+/// Bit-identical for every `par` and thread count (parallel over blocks of `MC` rows of `C`).
 /// # Errors
 /// `Shape` if `a.cols() != b.rows()` or `c` / `ldc` cannot hold the result; `OutOfRange` if the
 /// allocator refuses the packing buffers.
@@ -116,8 +117,8 @@ fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
 /// # Shapes and types
 /// `dst.len() ≥ m·n`, `a.len() ≥ m·d`, `b.len() ≥ n·d`, f32. Only `dst[..m·n]` is written.
 /// # Cost
-/// 2·m·n·d flops; extra memory `m.div_ceil(NR)·NR·min(d, KC)` + `MC·KC` f32 (≤ 0.5 MB for
-/// m ≤ 384), allocated fallibly.
+/// 2·m·n·d flops; extra memory `m.div_ceil(NR)·NR·min(d, KC)` + `MC·KC` f32 (≤ 1.1 MB for
+/// m ≤ 384 on AVX-512), allocated fallibly.
 /// # Accuracy
 /// Each entry is the f32 dot product summed as in [`gemm_f32`], then multiplied by `alpha` once:
 /// `|d̂ − alpha·⟨a, b⟩| ≤ |alpha|·γ_{d+2}·Σ|a_t·b_t|` (exact multiply when `alpha` is a power of

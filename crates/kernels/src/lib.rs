@@ -1,36 +1,43 @@
 //! The kernel layer: cache-blocked f32 matrix products with runtime-dispatched micro-kernels,
-//! for the covariance (SYRK) and projection (GEMM) passes of the numeric crates.
+//! for the covariance (SYRK), projection (GEMM) and kNN key-tile passes of the numeric crates.
 //!
 //! - [`gemm_f32`]: `C = A·B` for strided f32 views (`A` m × k, `B` k × n, `C` m × n row-major).
 //! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
 //!   `d × d` row-major f32 buffer (callers merge it in f64).
+//! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major, `A`, `B` row-major (the key tile
+//!   of a brute-force kNN pass), on the calling thread.
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
 //!
 //! # Algorithm
 //! Goto-style blocking (Goto and van de Geijn, ACM TOMS 2008): the reduction dimension is cut in
-//! chunks of [`KC`]; per chunk `B` is packed into `NR`-wide column panels (kept in L3, one
-//! panel in L1) and `A` into `MR`-tall row panels per block of [`MC`] rows (kept in L2); a
-//! 6 × 16 register-blocked micro-kernel (12 ymm accumulators, 2 loads and 6 broadcasts per
-//! step on AVX2+FMA) computes each tile. Edges are zero-padded in the packed panels and only
-//! the valid part of a tile is stored.
+//! chunks of `kc`; per chunk `B` is packed into `NR`-wide column panels (one panel at the L1)
+//! and `A` into `MR`-tall row panels per block of `mc` rows (kept in L2); a register-blocked
+//! micro-kernel computes each `MR × NR` tile:
+//! - AVX-512F: 14 × 32 (28 zmm accumulators, per step 2 loads, 14 broadcasts, 28 FMAs),
+//!   `kc` = 384, `mc` = 280; full tiles go from the registers straight into `C`.
+//! - AVX2+FMA: 6 × 16 (12 ymm accumulators, 2 loads, 6 broadcasts, 12 FMAs), [`KC`], [`MC`].
+//! - scalar: 6 × 16 in portable Rust, [`KC`], [`MC`].
+//!
+//! Edges are zero-padded in the packed panels and only the valid part of a tile is stored.
 //!
 //! # Dispatch
-//! [`path`] is decided once per process: `EMBGEO_KERNEL=scalar|avx2|auto` (read once; unset or
-//! unknown = `auto`), `auto` picks AVX2+FMA when `is_x86_feature_detected!` reports both, else
-//! the portable scalar kernel. Requesting `avx2` on a CPU without it falls back to scalar.
-//! Every function has a `*_with` twin taking the [`Path`] explicitly, so tests run every path
-//! the machine has.
+//! [`path`] is decided once per process: `EMBGEO_KERNEL=scalar|avx2|avx512|auto` (read once;
+//! unset or unknown = `auto`), `auto` picks AVX-512F when `is_x86_feature_detected!` reports it,
+//! else AVX2+FMA when reported, else the portable scalar kernel. Requesting a path the CPU lacks
+//! gives the `auto` choice. Every function has a `*_with` twin taking the [`Path`] explicitly,
+//! so tests run every path the machine has.
 //!
 //! # Determinism
 //! Each entry of `C` is one dot product summed in a fixed order (chunk by chunk, in `t` order
-//! within a chunk, FMA on the AVX2 path): the result does not depend on the thread count or
-//! on [`Par`] (parallelism splits the output rows, never the reduction). The scalar and AVX2
-//! paths differ in the last bits (fused vs separate multiply-add).
+//! within a chunk, FMA on the SIMD paths): the result does not depend on the thread count or
+//! on [`Par`] (parallelism splits the output rows, never the reduction). The paths differ in
+//! the last bits (fused vs separate multiply-add, and the AVX-512 chunk length 384 vs 256).
 //!
 //! # Accuracy
 //! f32 accumulation: each entry carries the usual dot-product error bound
 //! `|ĉ − c| ≤ γ_k·(|A|·|B|)`, `γ_k = k·u/(1 − k·u)`, `u = 2⁻²⁴` (tested against an f64
-//! reference). NaN and ±∞ propagate as IEEE arithmetic does.
+//! reference; [`gemm_nt_f32`] adds one rounding for `alpha`). NaN and ±∞ propagate as IEEE
+//! arithmetic does.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 

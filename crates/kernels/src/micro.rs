@@ -7,13 +7,25 @@
 pub(crate) const MR: usize = 6;
 /// Columns of a register tile (two 8-lane vectors).
 pub(crate) const NR: usize = 16;
+use crate::blocked::Micro;
+
 /// A register tile, row-major `R × C`.
 pub(crate) type Tile<const R: usize, const C: usize> = [[f32; C]; R];
+
+/// The portable kernel (any CPU).
+#[derive(Clone, Copy)]
+pub(crate) struct Scalar;
+
+impl Micro<MR, NR> for Scalar {
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+        scalar(a, b, acc);
+    }
+}
 
 /// Portable kernel (separate multiply and add, in f32):
 /// `acc[r][c] = Σ_t a[t·MR + r]·b[t·NR + c]`, `a`: kc·MR values, `b`: kc·NR values (extra
 /// values past the shorter of the two are ignored). Summation in increasing `t`.
-pub(crate) fn scalar(a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+fn scalar(a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
     *acc = [[0.0; NR]; MR];
     let (a, _) = a.as_chunks::<MR>();
     let (b, _) = b.as_chunks::<NR>();
@@ -37,11 +49,13 @@ impl Avx2Fma {
     pub(crate) fn detect() -> Option<Self> {
         crate::Path::Avx2.supported().then_some(Self(()))
     }
+}
 
+#[cfg(target_arch = "x86_64")]
+impl Micro<MR, NR> for Avx2Fma {
     /// The AVX2+FMA kernel, same contract as [`scalar`] (fused multiply-add).
     #[inline]
-    #[allow(clippy::unused_self)] // the token is the proof of AVX2+FMA, its value is unused
-    pub(crate) fn tile(self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
         // SAFETY: `self` exists only if `detect` saw AVX2 and FMA on this CPU.
         unsafe { avx2::tile(a, b, acc) }
     }
