@@ -1,14 +1,15 @@
 //! The kernel paths against faer on embgeo's shapes, with the FP32 FMA peak probed in the same
-//! run. Not a test: `cargo run --release -p embgeo-kernels --example bench -- [reps]`.
+//! run. Not a test: `cargo run --release -p embgeo-kernels --example bench -- [reps]`
+//! (`ONLY_KNN=1` runs only the kNN tiles).
 //!
 //! Shapes:
 //! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 2048 × 384 (the moments' `block_rows`)
 //!   and 910 × 1536 (the `BLOCK_MACS` cap at d = 1536), i.e. the per-block SYRK of a
 //!   200,000 × 384 or 100,000 × 1536 fit.
 //! - Projection blocks: (2048 × d)·(d × k), k = d and k = 32.
-//! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × 1024 = −2·Q·Cᵀ), d = 32, 384, 768:
-//!   the `query_block × corpus_block` tile of knn's fp32 candidate pass vs faer's matmul, which
-//!   the tile used before.
+//! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
+//!   symmetric all-points pass) and 1024 (queries vs a corpus), d = 32, 384, 768: knn's fp32
+//!   candidate tile against faer's matmul, which knn uses.
 //!
 //! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
 //! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
@@ -134,9 +135,25 @@ fn main() {
         .into_iter()
         .filter(|p| p.supported())
         .collect();
-    let mut names = vec![""];
-    names.extend(fast.iter().map(|p| p.name()));
-    for (rows, d) in [(2048usize, 384usize), (910, 1536)] {
+    // One case: faer (`base`, named `base_name`) first, then `ours` on every SIMD path.
+    let case = |what: &str,
+                base_name: &str,
+                flops: f64,
+                base: &(dyn Fn(usize) + Sync),
+                ours: &(dyn Fn(Path, usize) + Sync)| {
+        let per_path: Vec<_> = fast.iter().map(|&p| move |th: usize| ours(p, th)).collect();
+        let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![base];
+        cands.extend(per_path.iter().map(|f| f as &(dyn Fn(usize) + Sync)));
+        let mut names = vec![base_name];
+        names.extend(fast.iter().map(|p| p.name()));
+        for threads in [1, 2] {
+            report(what, &names, threads, flops, &cands);
+        }
+    };
+    for (rows, d) in [(2048usize, 384usize), (910, 1536)]
+        .into_iter()
+        .filter(|_| std::env::var_os("ONLY_KNN").is_none())
+    {
         let inputs: Vec<Vec<f32>> = (0..2).map(|s| data(rows * d, s)).collect();
         let what = format!("syrk {rows}×{d}");
         let faer = |th: usize| {
@@ -155,23 +172,12 @@ fn main() {
             );
             black_box(c);
         };
-        let ours: Vec<_> = fast
-            .iter()
-            .map(|&path| {
-                let inputs = &inputs;
-                move |th: usize| {
-                    let mut o = vec![0.0f32; d * d];
-                    syrk_lower_f32_with(path, &mut o, &inputs[th], rows, d, Par::Seq).unwrap();
-                    black_box(o);
-                }
-            })
-            .collect();
-        let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
-        cands.extend(ours.iter().map(|f| f as &(dyn Fn(usize) + Sync)));
-        names[0] = "faer triangular";
-        for threads in [1, 2] {
-            report(&what, &names, threads, (rows * d * d) as f64, &cands);
-        }
+        let ours = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; d * d];
+            syrk_lower_f32_with(path, &mut o, &inputs[th], rows, d, Par::Seq).unwrap();
+            black_box(o);
+        };
+        case(&what, "faer triangular", (rows * d * d) as f64, &faer, &ours);
         // Projection block: (2048 × d)·(k × d)ᵀ, k = d and k = 32.
         for k in [d, 32] {
             let xs: Vec<Vec<f32>> = (0..2).map(|s| data(2048 * d, s)).collect();
@@ -185,30 +191,27 @@ fn main() {
                 faer::linalg::matmul::matmul(om, Accum::Replace, xm, wm.transpose(), 1.0f32, faer::Par::Seq);
                 black_box(o);
             };
-            let ours: Vec<_> = fast
-                .iter()
-                .map(|&path| {
-                    let (xs, w) = (&xs, &w);
-                    move |th: usize| {
-                        let mut o = vec![0.0f32; 2048 * k];
-                        let xv = View::row_major(&xs[th], 2048, d).unwrap();
-                        let wv = View::row_major(w, k, d).unwrap().t();
-                        gemm_f32_with(path, &mut o, k, xv, wv, Par::Seq).unwrap();
-                        black_box(o);
-                    }
-                })
-                .collect();
-            let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
-            cands.extend(ours.iter().map(|f| f as &(dyn Fn(usize) + Sync)));
-            names[0] = "faer";
-            for threads in [1, 2] {
-                report(&what, &names, threads, 2.0 * (2048 * d * k) as f64, &cands);
-            }
+            let ours = |path: Path, th: usize| {
+                let mut o = vec![0.0f32; 2048 * k];
+                let xv = View::row_major(&xs[th], 2048, d).unwrap();
+                let wv = View::row_major(&w, k, d).unwrap().t();
+                gemm_f32_with(path, &mut o, k, xv, wv, Par::Seq).unwrap();
+                black_box(o);
+            };
+            case(&what, "faer", 2.0 * (2048 * d * k) as f64, &faer, &ours);
         }
     }
-    // kNN key tiles: query_block 384 × corpus_block 1024.
-    let (m, n) = (384usize, 1024usize);
-    for d in [32usize, 384, 768] {
+    // kNN key tiles: query_block 384 × corpus_block 1024 (queries vs a corpus) and 384 × 384
+    // (the symmetric all-points pass).
+    let m = 384usize;
+    for (n, d) in [
+        (384usize, 32usize),
+        (384, 384),
+        (384, 768),
+        (1024, 32),
+        (1024, 384),
+        (1024, 768),
+    ] {
         let qs: Vec<Vec<f32>> = (0..2).map(|s| data(m * d, s)).collect();
         let cs: Vec<Vec<f32>> = (0..2).map(|s| data(n * d, s + 3)).collect();
         let what = format!("knn tile {m}×{n}×{d}");
@@ -220,23 +223,12 @@ fn main() {
             faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), -2.0f32, faer::Par::Seq);
             black_box(o);
         };
-        let ours: Vec<_> = fast
-            .iter()
-            .map(|&path| {
-                let (qs, cs) = (&qs, &cs);
-                move |th: usize| {
-                    let mut o = vec![0.0f32; m * n];
-                    gemm_nt_f32_with(path, &mut o, &qs[th], &cs[th], m, n, d, -2.0).unwrap();
-                    black_box(o);
-                }
-            })
-            .collect();
-        let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
-        cands.extend(ours.iter().map(|f| f as &(dyn Fn(usize) + Sync)));
-        names[0] = "faer";
-        for threads in [1, 2] {
-            report(&what, &names, threads, 2.0 * (m * n * d) as f64, &cands);
-        }
+        let ours = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; m * n];
+            gemm_nt_f32_with(path, &mut o, &qs[th], &cs[th], m, n, d, -2.0).unwrap();
+            black_box(o);
+        };
+        case(&what, "faer", 2.0 * (m * n * d) as f64, &faer, &ours);
     }
     println!("load average {}", load());
 }

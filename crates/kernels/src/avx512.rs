@@ -26,6 +26,33 @@ impl Avx512 {
     }
 }
 
+/// Rows of the wide AVX-512 tile (GEMM only: its 96 columns waste too much on a SYRK diagonal).
+pub(crate) const MR_WIDE: usize = 4;
+/// Columns of the wide AVX-512 tile (six zmm vectors).
+pub(crate) const NR_WIDE: usize = 96;
+
+impl Micro<MR_WIDE, NR_WIDE> for Avx512 {
+    /// As the 14 × 32 tile, on a 4 × 96 register block (24 accumulators, per step 6 loads and
+    /// 4 broadcasts for 24 FMAs).
+    #[inline]
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR_WIDE, NR_WIDE>) {
+        // SAFETY: as for the 14 × 32 tile.
+        unsafe { tile::<MR_WIDE, { NR_WIDE / 16 }, NR_WIDE>(a, b, Out::Tile(acc)) }
+    }
+
+    #[inline]
+    fn tile_into(&self, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, mode: Store) {
+        if ldc >= NR_WIDE && c.len() > (MR_WIDE - 1) * ldc + NR_WIDE - 1 {
+            // SAFETY: as for the 14 × 32 tile.
+            unsafe { tile::<MR_WIDE, { NR_WIDE / 16 }, NR_WIDE>(a, b, Out::C(c, ldc, mode)) }
+        } else {
+            let mut acc = [[0.0; NR_WIDE]; MR_WIDE];
+            self.tile(a, b, &mut acc);
+            crate::blocked::store(c, ldc, (0, 0), (MR_WIDE, NR_WIDE), &acc, mode);
+        }
+    }
+}
+
 impl Micro<MR, NR> for Avx512 {
     /// `acc[r][c] = Σ_t a[t·MR + r]·b[t·NR + c]` with fused multiply-adds in increasing `t`
     /// (`a`: kc·MR values, `b`: kc·NR values; extra values past the shorter are ignored).

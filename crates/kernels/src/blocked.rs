@@ -1,6 +1,9 @@
 //! The cache-blocked product loop shared by every path, generic over the micro-kernel's
 //! register tile `MR × NR`, and the per-path dispatch into it.
 
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
 use embgeo_core::{Error, Par, Result};
 use rayon::prelude::*;
 
@@ -44,6 +47,8 @@ pub(crate) struct Blocking {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Job {
     pub(crate) lower: bool,
+    /// Prefer the wide AVX-512 tile (GEMM shapes with many columns).
+    pub(crate) wide: bool,
     pub(crate) scale: Option<f32>,
     pub(crate) par: Par,
 }
@@ -54,6 +59,17 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
     #[cfg(target_arch = "x86_64")]
     {
         use crate::avx512::{self, Avx512};
+        if let (Path::Avx512, Some(k), true) = (path, Avx512::detect(), job.wide && !job.lower) {
+            return blocked::<{ avx512::MR_WIDE }, { avx512::NR_WIDE }, _>(
+                &k,
+                crate::AVX512_WIDE_BLOCKING,
+                c,
+                ldc,
+                a,
+                b,
+                job,
+            );
+        }
         if let (Path::Avx512, Some(k)) = (path, Avx512::detect()) {
             return blocked::<{ avx512::MR }, { avx512::NR }, _>(
                 &k,
@@ -72,16 +88,45 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
     blocked::<{ micro::MR }, { micro::NR }, _>(&micro::Scalar, crate::BLOCKING, c, ldc, a, b, job)
 }
 
-/// A zero-filled f32 buffer, allocated fallibly.
-fn zeros(len: usize) -> Result<Vec<f32>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::OutOfRange {
-        name: "kernel scratch",
-        expected: "a packing buffer the allocator can provide".into(),
-        actual: format!("{len} f32 values"),
-    })?;
-    v.resize(len, 0.0);
-    Ok(v)
+thread_local! {
+    /// The packed `B` panels of the calling thread, kept for its next call.
+    static PACKED_B: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The packed `A` block of a worker thread, kept for its next block and call.
+    static PACKED_A: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `f` on the first `len` values of this thread's buffer `key`, grown (fallibly, zero-filled)
+/// when shorter: packing buffers are allocated once per thread and reused, so a stream of
+/// small products (kNN tiles) neither allocates nor clears memory per call. A buffer already
+/// in use on this thread (never the case today) is replaced by a fresh one.
+fn with_scratch<R>(
+    key: &'static LocalKey<RefCell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> Result<R>,
+) -> Result<R> {
+    key.with(|cell| {
+        if let Ok(mut v) = cell.try_borrow_mut() {
+            grow(&mut v, len)?;
+            return f(&mut v[..len]);
+        }
+        let mut v = Vec::new();
+        grow(&mut v, len)?;
+        f(&mut v)
+    })
+}
+
+/// Grow `v` to at least `len` values (new ones zero), allocating fallibly.
+fn grow(v: &mut Vec<f32>, len: usize) -> Result<()> {
+    if v.len() < len {
+        v.try_reserve_exact(len - v.len())
+            .map_err(|_| Error::OutOfRange {
+                name: "kernel scratch",
+                expected: "a packing buffer the allocator can provide".into(),
+                actual: format!("{len} f32 values"),
+            })?;
+        v.resize(len, 0.0);
+    }
+    Ok(())
 }
 
 /// Goto's loop nest: per chunk of `kc` steps pack all of `B` (`NR`-wide panels), then per
@@ -114,62 +159,52 @@ fn blocked<const MR: usize, const NR: usize, K: Micro<MR, NR>>(
         mc: mc_max,
     } = blk;
     let panels = n.div_ceil(NR);
-    let mut bp = zeros(panels * NR * kc_max.min(k))?;
-    for t0 in (0..k).step_by(kc_max) {
-        let kc = kc_max.min(k - t0);
-        let bp = &mut bp[..panels * NR * kc];
-        pack_b::<NR>(bp, b, t0, kc);
-        let bp = &*bp;
-        let mode = Store {
-            first: t0 == 0,
-            scale: job.scale.filter(|_| t0 + kc == k),
-        };
-        // `ap`: the worker's packing buffer for A, allocated on its first block.
-        let block = |ap: &mut Vec<f32>, (bi, cb): (usize, &mut [f32])| -> Result<()> {
-            let i0 = bi * mc_max;
-            let mc = mc_max.min(m - i0);
-            if ap.is_empty() {
-                *ap = zeros(mc_max.min(m).div_ceil(MR) * MR * kc_max.min(k))?;
-            }
-            let ap = &mut ap[..mc.div_ceil(MR) * MR * kc];
-            pack_a::<MR>(ap, a, i0, mc, t0, kc);
-            let mut acc: Tile<MR, NR> = [[0.0; NR]; MR];
-            for (q, bq) in bp.chunks_exact(NR * kc).enumerate() {
-                let j0 = q * NR;
-                if job.lower && j0 >= i0 + mc {
-                    break;
-                }
-                let nr = NR.min(n - j0);
-                for (p, ap) in ap.chunks_exact(MR * kc).enumerate() {
-                    let r0 = p * MR;
-                    let mr = MR.min(mc - r0);
-                    if job.lower && j0 >= i0 + r0 + mr {
-                        continue;
+    with_scratch(&PACKED_B, panels * NR * kc_max.min(k), |bp| {
+        for t0 in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - t0);
+            let bp = &mut bp[..panels * NR * kc];
+            pack_b::<NR>(bp, b, t0, kc);
+            let bp = &*bp;
+            let mode = Store {
+                first: t0 == 0,
+                scale: job.scale.filter(|_| t0 + kc == k),
+            };
+            let block = |(bi, cb): (usize, &mut [f32])| -> Result<()> {
+                let i0 = bi * mc_max;
+                let mc = mc_max.min(m - i0);
+                with_scratch(&PACKED_A, mc.div_ceil(MR) * MR * kc, |ap| {
+                    pack_a::<MR>(ap, a, i0, mc, t0, kc);
+                    let mut acc: Tile<MR, NR> = [[0.0; NR]; MR];
+                    for (q, bq) in bp.chunks_exact(NR * kc).enumerate() {
+                        let j0 = q * NR;
+                        if job.lower && j0 >= i0 + mc {
+                            break;
+                        }
+                        let nr = NR.min(n - j0);
+                        for (p, ap) in ap.chunks_exact(MR * kc).enumerate() {
+                            let r0 = p * MR;
+                            let mr = MR.min(mc - r0);
+                            if job.lower && j0 >= i0 + r0 + mr {
+                                continue;
+                            }
+                            if mr == MR && nr == NR {
+                                kernel.tile_into(ap, bq, &mut cb[r0 * ldc + j0..], ldc, mode);
+                            } else {
+                                kernel.tile(ap, bq, &mut acc);
+                                store(cb, ldc, (r0, j0), (mr, nr), &acc, mode);
+                            }
+                        }
                     }
-                    if mr == MR && nr == NR {
-                        kernel.tile_into(ap, bq, &mut cb[r0 * ldc + j0..], ldc, mode);
-                    } else {
-                        kernel.tile(ap, bq, &mut acc);
-                        store(cb, ldc, (r0, j0), (mr, nr), &acc, mode);
-                    }
-                }
+                    Ok(())
+                })
+            };
+            match job.par {
+                Par::Seq => c.chunks_mut(mc_max * ldc).enumerate().try_for_each(block)?,
+                Par::Rayon => c.par_chunks_mut(mc_max * ldc).enumerate().try_for_each(block)?,
             }
-            Ok(())
-        };
-        match job.par {
-            Par::Seq => {
-                let mut ap = Vec::new();
-                c.chunks_mut(mc_max * ldc)
-                    .enumerate()
-                    .try_for_each(|x| block(&mut ap, x))?;
-            }
-            Par::Rayon => c
-                .par_chunks_mut(mc_max * ldc)
-                .enumerate()
-                .try_for_each_init(Vec::new, block)?,
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Write (first chunk) or add the valid `mr × nr` corner of a tile at `(r0, j0)` of `c`; on

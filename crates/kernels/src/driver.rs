@@ -13,7 +13,7 @@ use crate::{Path, View};
 /// # Cost
 /// 2·m·n·k flops; extra memory `n.div_ceil(NR)·NR·min(k, KC)` + per worker `MC·KC` f32
 /// (≈ 120 KB on AVX2/scalar with `MC`·`KC` = 120·256, ≈ 420 KB on AVX-512 with 280·384),
-/// allocated fallibly.
+/// allocated fallibly once per thread and kept for its next call.
 /// # Determinism
 /// Bit-identical for every `par` and thread count (parallel over blocks of `MC` rows of `C`).
 /// # Errors
@@ -49,6 +49,7 @@ pub fn gemm_f32_with(
     check_out(c.len(), ldc, m, n)?;
     let job = Job {
         lower: false,
+        wide: false,
         scale: None,
         par,
     };
@@ -61,7 +62,8 @@ pub fn gemm_f32_with(
 ///
 /// # Cost
 /// rows·d·(d + NR) flops (half a GEMM plus the diagonal tiles, `NR` = 16 or 32 by path); extra
-/// memory `d.div_ceil(NR)·NR·min(rows, KC)` + per worker `MC·KC` f32, allocated fallibly.
+/// memory `d.div_ceil(NR)·NR·min(rows, KC)` + per worker `MC·KC` f32, allocated fallibly once
+/// per thread and kept for its next call.
 /// # Determinism
 /// Bit-identical for every `par` and thread count.
 /// # Errors
@@ -88,6 +90,7 @@ pub fn syrk_lower_f32_with(
     check_out(c.len(), d, d, d)?;
     let job = Job {
         lower: true,
+        wide: false,
         scale: None,
         par,
     };
@@ -118,7 +121,7 @@ fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
 /// `dst.len() ≥ m·n`, `a.len() ≥ m·d`, `b.len() ≥ n·d`, f32. Only `dst[..m·n]` is written.
 /// # Cost
 /// 2·m·n·d flops; extra memory `m.div_ceil(NR)·NR·min(d, KC)` + `MC·KC` f32 (≤ 1.1 MB for
-/// m ≤ 384 on AVX-512), allocated fallibly.
+/// m ≤ 384 on AVX-512), allocated fallibly once per thread and kept for its next call.
 /// # Accuracy
 /// Each entry is the f32 dot product summed as in [`gemm_f32`], then multiplied by `alpha` once:
 /// `|d̂ − alpha·⟨a, b⟩| ≤ |alpha|·γ_{d+2}·Σ|a_t·b_t|` (exact multiply when `alpha` is a power of
@@ -163,6 +166,7 @@ pub fn gemm_nt_f32_with(
     check_out(dst.len(), m, n, m)?;
     let job = Job {
         lower: false,
+        wide: true,
         scale: Some(alpha),
         par: Par::Seq,
     };

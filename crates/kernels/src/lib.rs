@@ -14,11 +14,15 @@
 //! and `A` into `MR`-tall row panels per block of `mc` rows (kept in L2); a register-blocked
 //! micro-kernel computes each `MR × NR` tile:
 //! - AVX-512F: 14 × 32 (28 zmm accumulators, per step 2 loads, 14 broadcasts, 28 FMAs),
-//!   `kc` = 384, `mc` = 280; full tiles go from the registers straight into `C`.
+//!   `kc` = 384, `mc` = 280, for [`gemm_f32`] and [`syrk_lower_f32`]; 4 × 96 (24 accumulators,
+//!   6 loads, 4 broadcasts), `kc` = 384, `mc` = 256, for [`gemm_nt_f32`], where it measured
+//!   faster on kNN tiles with small d. Full tiles go from the registers straight into `C`.
 //! - AVX2+FMA: 6 × 16 (12 ymm accumulators, 2 loads, 6 broadcasts, 12 FMAs), [`KC`], [`MC`].
 //! - scalar: 6 × 16 in portable Rust, [`KC`], [`MC`].
 //!
-//! Edges are zero-padded in the packed panels and only the valid part of a tile is stored.
+//! Edges are zero-padded in the packed panels and only the valid part of a tile is stored. The
+//! packing buffers are kept per thread and reused by its next call (they grow to the largest
+//! product the thread has run: `n.div_ceil(NR)·NR·kc + mc·kc` f32, 2.8 MB at d = 1536).
 //!
 //! # Dispatch
 //! [`path`] is decided once per process: `EMBGEO_KERNEL=scalar|avx2|avx512|auto` (read once;
@@ -70,6 +74,8 @@ const BLOCKING: blocked::Blocking = blocked::Blocking { kc: KC, mc: MC };
 /// difference.
 #[cfg(target_arch = "x86_64")]
 const AVX512_BLOCKING: blocked::Blocking = blocked::Blocking { kc: 384, mc: 280 };
+#[cfg(target_arch = "x86_64")]
+const AVX512_WIDE_BLOCKING: blocked::Blocking = blocked::Blocking { kc: 384, mc: 256 };
 
 pub use embgeo_core::Par;
 

@@ -9,7 +9,8 @@ pub enum Path {
     Scalar,
     /// x86-64 AVX2 + FMA, 6 × 16 register block.
     Avx2,
-    /// x86-64 AVX-512F, 14 × 32 register block (28 zmm accumulators).
+    /// x86-64 AVX-512F, 14 × 32 register block (28 zmm accumulators); 4 × 96 for
+    /// [`crate::gemm_nt_f32`].
     Avx512,
 }
 

@@ -169,7 +169,9 @@ fn gemm_strided_submatrix_views() {
 /// must return the exact product (a wrong index or a lost step cannot hide in the tolerance).
 #[test]
 fn every_path_is_exact_on_integer_data() {
-    let (m, k, n) = (45, 777, 70);
+    // m = 197 = 2·96 + 5 crosses the wide AVX-512 tile's columns, n = 70 its rows and the
+    // 14 × 32 tile's; k = 777 > 2·384 makes three chunks
+    let (m, k, n) = (197, 777, 70);
     let int =
         |len: usize, mul: usize| -> Vec<f32> { (0..len).map(|i| ((i * mul) % 7) as f32 - 3.0).collect() };
     let a = int(m * k, 31);
