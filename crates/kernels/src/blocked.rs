@@ -8,6 +8,8 @@ use embgeo_core::{Error, Par, Result};
 use rayon::prelude::*;
 
 use crate::micro::{self, Tile};
+use crate::pack::{pack_a, pack_b};
+use crate::{Path, View};
 
 /// A micro-kernel with an `MR × NR` register tile over packed panels (see [`crate::pack`]).
 pub(crate) trait Micro<const MR: usize, const NR: usize>: Sync {
@@ -31,8 +33,6 @@ pub(crate) struct Store {
     pub(crate) first: bool,
     pub(crate) scale: Option<f32>,
 }
-use crate::pack::{pack_a, pack_b};
-use crate::{Path, View};
 
 /// Cache blocking of one path: `kc` reduction steps per packed chunk, `mc` rows of `C` per
 /// packed block of `A` (a multiple of the path's `MR`).
