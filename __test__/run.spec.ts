@@ -130,6 +130,8 @@ describe('setThreads and versions', () => {
     expect(Array.isArray(v.simd)).toBe(true)
     expect(['avx512', 'avx2+fma', 'neon', 'scalar']).toContain(v.knnKernel)
     if (v.simd.includes('avx512f')) expect(v.knnKernel).toBe('avx512')
+    expect(['avx512', 'avx2+fma', 'scalar']).toContain(v.gemmKernel)
+    if (v.simd.includes('avx512f') && !process.env.EMBGEO_KERNEL) expect(v.gemmKernel).toBe('avx512')
     expect(v.threads).toBeGreaterThanOrEqual(1)
   })
 

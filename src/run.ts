@@ -257,7 +257,7 @@ export interface Versions {
   threads: number
   /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon' or 'scalar'. */
   knnKernel: string
-  /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|auto overrides it (read once per process). */
+  /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|auto overrides it (read once per process). */
   gemmKernel: string
 }
 

@@ -1,176 +1,234 @@
-//! Candidates for the per-block SYRK (`C += Aᵀ·A`, f32) and the projection GEMM, single thread,
-//! medians of repeated calls. Not a test: `cargo run --release -p embgeo-kernels --example bench`.
+//! The kernel paths against faer on embgeo's shapes, with the FP32 FMA peak probed in the same
+//! run. Not a test: `cargo run --release -p embgeo-kernels --example bench -- [reps]`
+//! (`ONLY_KNN=1` runs only the kNN tiles).
 //!
-//! Shapes: the moments' blocks (2048 × 384; 910 × 1536 = the `BLOCK_MACS` cap at d = 1536) and
-//! the transform's blocks (2048 × d times d × d). GFLOP/s count the useful flops (rows·d² for a
-//! SYRK, 2·m·k·n for a GEMM); the full-product candidates do twice the SYRK work.
+//! Shapes:
+//! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 2048 × 384 (the moments' `block_rows`)
+//!   and 910 × 1536 (the `BLOCK_MACS` cap at d = 1536), i.e. the per-block SYRK of a
+//!   200,000 × 384 or 100,000 × 1536 fit.
+//! - Projection blocks: (2048 × d)·(d × k), k = d and k = 32.
+//! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
+//!   symmetric all-points pass) and 1024 (queries vs a corpus), d = 32, 384, 768: knn's fp32
+//!   candidate tile against faer's matmul, which knn uses.
+//!
+//! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
+//! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
+//! GFLOP/s count useful flops: rows·d² for a SYRK (half the product), 2·m·k·n for a GEMM. The
+//! peak is 16 independent AVX-512 (or AVX2) FMA chains per thread, the best of three probes.
 #![allow(clippy::cast_precision_loss, clippy::too_many_lines)]
 
+use std::hint::black_box;
 use std::time::Instant;
 
-use embgeo_kernels::{gemm_f32_with, syrk_lower_f32_with, Par, Path, View};
+use embgeo_kernels::{gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, View};
 use faer::linalg::matmul::triangular::BlockStructure;
-use faer::{Accum, Mat, MatRef};
+use faer::{Accum, Mat, MatMut, MatRef};
 
-fn median(mut f: impl FnMut(), reps: usize) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..reps)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[reps / 2]
-}
-
-fn data(len: usize) -> Vec<f32> {
-    (0..len)
-        .map(|i| ((i * 7919 % 1013) as f32 / 1013.0) - 0.5)
-        .collect()
-}
-
-fn main() {
-    let reps = 9;
-    for (rows, d) in [(2048usize, 384usize), (910, 1536)] {
-        let a = data(rows * d);
-        let flops = (rows * d * d) as f64;
-        let gf = |s: f64| flops / s / 1e9;
-        let am = MatRef::from_column_major_slice(&a, d, rows);
-        let mut c = Mat::<f32>::zeros(d, d);
-        let t = median(
-            || {
-                faer::linalg::matmul::triangular::matmul(
-                    c.as_mut(),
-                    BlockStructure::TriangularLower,
-                    Accum::Replace,
-                    am,
-                    BlockStructure::Rectangular,
-                    am.transpose(),
-                    BlockStructure::Rectangular,
-                    1.0f32,
-                    faer::Par::Seq,
-                );
-            },
-            reps,
-        );
-        println!(
-            "syrk {rows}×{d}  faer triangular      {:.2} ms  {:.1} GFLOP/s",
-            t * 1e3,
-            gf(t)
-        );
-        let t = median(
-            || {
-                faer::linalg::matmul::matmul(
-                    c.as_mut(),
-                    Accum::Replace,
-                    am,
-                    am.transpose(),
-                    1.0f32,
-                    faer::Par::Seq,
-                );
-            },
-            reps,
-        );
-        println!(
-            "syrk {rows}×{d}  faer full matmul     {:.2} ms  {:.1} GFLOP/s",
-            t * 1e3,
-            gf(t)
-        );
-        let mut g = vec![0.0f32; d * d];
-        let t = median(
-            || {
-                // SAFETY: dst d × d column-major in `g`, lhs = Aᵀ (d × rows, col stride d... see
-                // strides below) and rhs = A (rows × d) both inside `a`.
-                unsafe {
-                    gemm::gemm(
-                        d,
-                        d,
-                        rows,
-                        g.as_mut_ptr(),
-                        d as isize,
-                        1,
-                        false,
-                        a.as_ptr(),
-                        d as isize,
-                        1,
-                        a.as_ptr(),
-                        1,
-                        d as isize,
-                        0.0f32,
-                        1.0f32,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::None,
-                    );
-                }
-            },
-            reps,
-        );
-        println!(
-            "syrk {rows}×{d}  gemm crate full      {:.2} ms  {:.1} GFLOP/s",
-            t * 1e3,
-            gf(t)
-        );
-        for path in [Path::Scalar, Path::Avx2] {
-            if !path.supported() {
-                continue;
-            }
-            let mut o = vec![0.0f32; d * d];
-            let t = median(
-                || syrk_lower_f32_with(path, &mut o, &a, rows, d, Par::Seq).unwrap(),
-                reps,
-            );
-            println!(
-                "syrk {rows}×{d}  embgeo-kernels {:<9} {:.2} ms  {:.1} GFLOP/s",
-                path.name(),
-                t * 1e3,
-                gf(t)
-            );
+/// Wall seconds of one round: `f(thread)` on `threads` threads at once.
+fn round(threads: usize, f: &(dyn Fn(usize) + Sync)) -> f64 {
+    let s = Instant::now();
+    std::thread::scope(|sc| {
+        for t in 0..threads {
+            sc.spawn(move || f(t));
         }
-        // Projection block: (2048 × d) · (k × d)ᵀ, k = d and k = 32.
-        for k in [d, 32] {
-            let x = data(2048 * d);
-            let w = data(k * d);
-            let flops = 2.0 * (2048 * d * k) as f64;
-            let mut o = vec![0.0f32; 2048 * k];
-            let xm = MatRef::from_row_major_slice(&x, 2048, d);
-            let wm = MatRef::from_row_major_slice(&w, k, d);
-            let t = median(
-                || {
-                    let om = faer::MatMut::from_row_major_slice_mut(&mut o, 2048, k);
-                    faer::linalg::matmul::matmul(
-                        om,
-                        Accum::Replace,
-                        xm,
-                        wm.transpose(),
-                        1.0f32,
-                        faer::Par::Seq,
-                    );
-                },
-                reps,
-            );
-            println!(
-                "gemm 2048×{d}·{d}×{k}  faer          {:.2} ms  {:.1} GFLOP/s",
-                t * 1e3,
-                flops / t / 1e9
-            );
-            for path in [Path::Scalar, Path::Avx2] {
-                if !path.supported() {
-                    continue;
-                }
-                let xv = View::row_major(&x, 2048, d).unwrap();
-                let wv = View::row_major(&w, k, d).unwrap().t();
-                let t = median(|| gemm_f32_with(path, &mut o, k, xv, wv, Par::Seq).unwrap(), reps);
-                println!(
-                    "gemm 2048×{d}·{d}×{k}  embgeo {:<9} {:.2} ms  {:.1} GFLOP/s",
-                    path.name(),
-                    t * 1e3,
-                    flops / t / 1e9
-                );
+    });
+    s.elapsed().as_secs_f64()
+}
+
+/// (median, min) wall seconds per candidate over `reps` rounds, the candidates interleaved
+/// within each round so that they share the same background load (after one warm-up round).
+fn timed(threads: usize, reps: usize, cands: &[&(dyn Fn(usize) + Sync)]) -> Vec<(f64, f64)> {
+    let mut t = vec![Vec::with_capacity(reps); cands.len()];
+    for rep in 0..=reps {
+        for (c, f) in cands.iter().enumerate() {
+            let s = round(threads, *f);
+            if rep > 0 {
+                t[c].push(s);
             }
         }
     }
+    t.into_iter()
+        .map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            (v[reps / 2], v[0])
+        })
+        .collect()
+}
+
+fn data(len: usize, seed: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| (((i + seed) * 7919 % 1013) as f32 / 1013.0) - 0.5)
+        .collect()
+}
+
+/// 16 chains of AVX-512 FMAs, `iters` steps each.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn chains_avx512(iters: u64) -> f32 {
+    use std::arch::x86_64::{_mm512_add_ps, _mm512_fmadd_ps, _mm512_reduce_add_ps, _mm512_set1_ps};
+    let (a, b) = (_mm512_set1_ps(0.999_999), _mm512_set1_ps(1e-7));
+    let mut acc = [_mm512_set1_ps(1.0); 16];
+    for _ in 0..iters {
+        for v in &mut acc {
+            *v = _mm512_fmadd_ps(*v, a, b);
+        }
+    }
+    _mm512_reduce_add_ps(acc.iter().fold(_mm512_set1_ps(0.0), |s, v| _mm512_add_ps(s, *v)))
+}
+
+/// FP32 FMA peak in GFLOP/s on `threads` threads (best of three), AVX-512 CPUs only.
+fn peak(threads: usize) -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if Path::Avx512.supported() {
+        let iters = 20_000_000u64;
+        let best = (0..3)
+            .map(|_| {
+                round(threads, &|_| {
+                    // SAFETY: `Path::Avx512.supported()` checked AVX-512F at run time.
+                    black_box(unsafe { chains_avx512(iters) });
+                })
+            })
+            .fold(f64::INFINITY, f64::min);
+        return Some(threads as f64 * iters as f64 * 16.0 * 16.0 * 2.0 / best / 1e9);
+    }
+    None
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
+
+fn main() {
+    let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(9);
+    let peaks = [peak(1), peak(2)];
+    println!(
+        "load average {}; FMA peak 1 thread {:.1?} GFLOP/s, 2 threads {:.1?}; median (min) of {reps}, candidates interleaved",
+        load(),
+        peaks[0],
+        peaks[1]
+    );
+    let report = |what: &str,
+                  names: &[&str],
+                  threads: usize,
+                  flops: f64,
+                  cands: &[&(dyn Fn(usize) + Sync)]| {
+        let r = timed(threads, reps, cands);
+        for (name, (med, min)) in names.iter().zip(&r) {
+            let g = |t: f64| flops * threads as f64 / t / 1e9;
+            let pct = peaks[threads - 1].map_or(String::new(), |p| {
+                format!("  {:>3.0} % of peak", 100.0 * g(*med) / p)
+            });
+            println!(
+                "{what:<26} {name:<16} {threads}T {:>8.2} ms ({:>7.2})  {:>6.1} ({:>6.1}) GFLOP/s{pct}  {:.2}× first",
+                med * 1e3,
+                min * 1e3,
+                g(*med),
+                g(*min),
+                r[0].0 / med
+            );
+        }
+    };
+    let fast: Vec<Path> = [Path::Avx2, Path::Avx512]
+        .into_iter()
+        .filter(|p| p.supported())
+        .collect();
+    // One case: faer (`base`, named `base_name`) first, then `ours` on every SIMD path.
+    let case = |what: &str,
+                base_name: &str,
+                flops: f64,
+                base: &(dyn Fn(usize) + Sync),
+                ours: &(dyn Fn(Path, usize) + Sync)| {
+        let per_path: Vec<_> = fast.iter().map(|&p| move |th: usize| ours(p, th)).collect();
+        let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![base];
+        cands.extend(per_path.iter().map(|f| f as &(dyn Fn(usize) + Sync)));
+        let mut names = vec![base_name];
+        names.extend(fast.iter().map(|p| p.name()));
+        for threads in [1, 2] {
+            report(what, &names, threads, flops, &cands);
+        }
+    };
+    for (rows, d) in [(2048usize, 384usize), (910, 1536)]
+        .into_iter()
+        .filter(|_| std::env::var_os("ONLY_KNN").is_none())
+    {
+        let inputs: Vec<Vec<f32>> = (0..2).map(|s| data(rows * d, s)).collect();
+        let what = format!("syrk {rows}×{d}");
+        let faer = |th: usize| {
+            let am = MatRef::from_column_major_slice(&inputs[th], d, rows);
+            let mut c = Mat::<f32>::zeros(d, d);
+            faer::linalg::matmul::triangular::matmul(
+                c.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                am,
+                BlockStructure::Rectangular,
+                am.transpose(),
+                BlockStructure::Rectangular,
+                1.0f32,
+                faer::Par::Seq,
+            );
+            black_box(c);
+        };
+        let ours = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; d * d];
+            syrk_lower_f32_with(path, &mut o, &inputs[th], rows, d, Par::Seq).unwrap();
+            black_box(o);
+        };
+        case(&what, "faer triangular", (rows * d * d) as f64, &faer, &ours);
+        // Projection block: (2048 × d)·(k × d)ᵀ, k = d and k = 32.
+        for k in [d, 32] {
+            let xs: Vec<Vec<f32>> = (0..2).map(|s| data(2048 * d, s)).collect();
+            let w = data(k * d, 7);
+            let what = format!("gemm 2048×{d}·{d}×{k}");
+            let faer = |th: usize| {
+                let mut o = vec![0.0f32; 2048 * k];
+                let xm = MatRef::from_row_major_slice(&xs[th], 2048, d);
+                let wm = MatRef::from_row_major_slice(&w, k, d);
+                let om = MatMut::from_row_major_slice_mut(&mut o, 2048, k);
+                faer::linalg::matmul::matmul(om, Accum::Replace, xm, wm.transpose(), 1.0f32, faer::Par::Seq);
+                black_box(o);
+            };
+            let ours = |path: Path, th: usize| {
+                let mut o = vec![0.0f32; 2048 * k];
+                let xv = View::row_major(&xs[th], 2048, d).unwrap();
+                let wv = View::row_major(&w, k, d).unwrap().t();
+                gemm_f32_with(path, &mut o, k, xv, wv, Par::Seq).unwrap();
+                black_box(o);
+            };
+            case(&what, "faer", 2.0 * (2048 * d * k) as f64, &faer, &ours);
+        }
+    }
+    // kNN key tiles: query_block 384 × corpus_block 1024 (queries vs a corpus) and 384 × 384
+    // (the symmetric all-points pass).
+    let m = 384usize;
+    for (n, d) in [
+        (384usize, 32usize),
+        (384, 384),
+        (384, 768),
+        (1024, 32),
+        (1024, 384),
+        (1024, 768),
+    ] {
+        let qs: Vec<Vec<f32>> = (0..2).map(|s| data(m * d, s)).collect();
+        let cs: Vec<Vec<f32>> = (0..2).map(|s| data(n * d, s + 3)).collect();
+        let what = format!("knn tile {m}×{n}×{d}");
+        let faer = |th: usize| {
+            let mut o = vec![0.0f32; m * n];
+            let dst = MatMut::from_column_major_slice_mut(&mut o, m, n);
+            let a = MatRef::from_row_major_slice(&qs[th], m, d);
+            let b = MatRef::from_row_major_slice(&cs[th], n, d);
+            faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), -2.0f32, faer::Par::Seq);
+            black_box(o);
+        };
+        let ours = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; m * n];
+            gemm_nt_f32_with(path, &mut o, &qs[th], &cs[th], m, n, d, -2.0).unwrap();
+            black_box(o);
+        };
+        case(&what, "faer", 2.0 * (m * n * d) as f64, &faer, &ours);
+    }
+    println!("load average {}", load());
 }

@@ -1,21 +1,21 @@
-//! Cache blocking and parallel split of [`gemm_f32`] and [`syrk_lower_f32`].
+//! The public entries [`gemm_f32`], [`syrk_lower_f32`] and [`gemm_nt_f32`]: shape checks, then
+//! the blocked loop of [`crate::blocked`].
 
 use embgeo_core::{Error, Par, Result};
-use rayon::prelude::*;
 
-use crate::micro::{self, Tile, MR, NR};
-use crate::pack::{pack_a, pack_b};
-use crate::{Path, View, KC, MC};
+use crate::blocked::{run, Job};
+use crate::{Path, View};
 
 /// `C = A·B`: `a` m × k, `b` k × n (any strides), `c` m × n row-major with row stride `ldc`
 /// (`ldc ≥ n`, `c.len() ≥ (m − 1)·ldc + n`); entries of `c` outside the m × n block are not
 /// touched. k = 0 gives zeros.
 ///
 /// # Cost
-/// 2·m·n·k flops; extra memory `n.div_ceil(16)·16·min(k, KC)` + per worker `MC·KC` f32
-/// (≈ 120 KB), allocated fallibly.
+/// 2·m·n·k flops; extra memory `n.div_ceil(NR)·NR·min(k, KC)` + per worker `MC·KC` f32
+/// (≈ 120 KB on AVX2/scalar with `MC`·`KC` = 120·256, ≈ 420 KB on AVX-512 with 280·384),
+/// allocated fallibly once per thread and kept for its next call.
 /// # Determinism
-/// Bit-identical for every `par` and thread count (parallel over blocks of [`MC`] rows of `C`).
+/// Bit-identical for every `par` and thread count (parallel over blocks of `MC` rows of `C`).
 /// # Errors
 /// `Shape` if `a.cols() != b.rows()` or `c` / `ldc` cannot hold the result; `OutOfRange` if the
 /// allocator refuses the packing buffers.
@@ -47,7 +47,13 @@ pub fn gemm_f32_with(
     }
     let (m, n) = (a.rows(), b.cols());
     check_out(c.len(), ldc, m, n)?;
-    run(path, c, ldc, a, b, false, par)
+    let job = Job {
+        lower: false,
+        wide: false,
+        scale: None,
+        par,
+    };
+    run(path, c, ldc, a, b, job)
 }
 
 /// `C = Aᵀ·A` for a row-major `rows × d` block `a`: the lower triangle (`i ≥ j`) of the
@@ -55,8 +61,9 @@ pub fn gemm_f32_with(
 /// diagonal tiles get their symmetric value, the others are not touched). rows = 0 gives zeros.
 ///
 /// # Cost
-/// rows·d·(d + 16) flops (half a GEMM plus the diagonal tiles); extra memory
-/// `d.div_ceil(16)·16·min(rows, KC)` + per worker `MC·KC` f32, allocated fallibly.
+/// rows·d·(d + NR) flops (half a GEMM plus the diagonal tiles, `NR` = 16 or 32 by path); extra
+/// memory `d.div_ceil(NR)·NR·min(rows, KC)` + per worker `MC·KC` f32, allocated fallibly once
+/// per thread and kept for its next call.
 /// # Determinism
 /// Bit-identical for every `par` and thread count.
 /// # Errors
@@ -81,7 +88,13 @@ pub fn syrk_lower_f32_with(
 ) -> Result<()> {
     let x = View::row_major(a, rows, d)?;
     check_out(c.len(), d, d, d)?;
-    run(path, c, d, x.t(), x, true, par)
+    let job = Job {
+        lower: true,
+        wide: false,
+        scale: None,
+        par,
+    };
+    run(path, c, d, x.t(), x, job)
 }
 
 fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
@@ -101,85 +114,61 @@ fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
     }
 }
 
-/// A zero-filled f32 buffer, allocated fallibly.
-fn zeros(len: usize) -> Result<Vec<f32>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::OutOfRange {
-        name: "kernel scratch",
-        expected: "a packing buffer the allocator can provide".into(),
-        actual: format!("{len} f32 values"),
-    })?;
-    v.resize(len, 0.0);
-    Ok(v)
+/// `dst = alpha·A·Bᵀ` stored column-major (`dst[j·m + i] = alpha·⟨a_i, b_j⟩`), `a` m × d and
+/// `b` n × d row-major: the key tile of a brute-force kNN pass, on the calling thread.
+///
+/// # Shapes and types
+/// `dst.len() ≥ m·n`, `a.len() ≥ m·d`, `b.len() ≥ n·d`, f32. Only `dst[..m·n]` is written.
+/// # Cost
+/// 2·m·n·d flops; extra memory `m.div_ceil(NR)·NR·min(d, KC)` + `MC·KC` f32 (≤ 1.1 MB for
+/// m ≤ 384 on AVX-512), allocated fallibly once per thread and kept for its next call.
+/// # Accuracy
+/// Each entry is the f32 dot product summed as in [`gemm_f32`], then multiplied by `alpha` once:
+/// `|d̂ − alpha·⟨a, b⟩| ≤ |alpha|·γ_{d+2}·Σ|a_t·b_t|` (exact multiply when `alpha` is a power of
+/// two).
+/// # Determinism
+/// Bit-identical on one path for every call; `Par::Seq` inside (callers parallelise over tiles).
+/// # Errors
+/// `Shape` if a buffer is too short.
+/// # Panics
+/// Never.
+#[allow(clippy::too_many_arguments)] // the BLAS-like signature: dst, a, b, three sizes, alpha
+pub fn gemm_nt_f32(
+    dst: &mut [f32],
+    a: &[f32],
+    b: &[f32],
+    m: usize,
+    n: usize,
+    d: usize,
+    alpha: f32,
+) -> Result<()> {
+    gemm_nt_f32_with(crate::path(), dst, a, b, m, n, d, alpha)
 }
 
-/// The blocked product; `lower` skips tiles entirely above the diagonal (i < j everywhere).
-fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_>, lower: bool, par: Par) -> Result<()> {
-    let (m, n, k) = (a.rows(), b.cols(), a.cols());
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    let c = &mut c[..(m - 1) * ldc + n];
-    if k == 0 {
-        for row in c.chunks_mut(ldc) {
-            let w = n.min(row.len());
-            row[..w].fill(0.0);
-        }
-        return Ok(());
-    }
-    let panels = n.div_ceil(NR);
-    let mut bp = zeros(panels * NR * KC.min(k))?;
-    for t0 in (0..k).step_by(KC) {
-        let kc = KC.min(k - t0);
-        let bp = &mut bp[..panels * NR * kc];
-        pack_b(bp, b, t0, kc);
-        let bp = &*bp;
-        let first = t0 == 0;
-        let block = |(bi, cb): (usize, &mut [f32])| -> Result<()> {
-            let i0 = bi * MC;
-            let mc = MC.min(m - i0);
-            let mut ap = zeros(mc.div_ceil(MR) * MR * kc)?;
-            pack_a(&mut ap, a, i0, mc, t0, kc);
-            let mut acc: Tile = [0.0; MR * NR];
-            for (q, bq) in bp.chunks_exact(NR * kc).enumerate() {
-                let j0 = q * NR;
-                if lower && j0 >= i0 + mc {
-                    break;
-                }
-                let nr = NR.min(n - j0);
-                for (p, ap) in ap.chunks_exact(MR * kc).enumerate() {
-                    let r0 = p * MR;
-                    let mr = MR.min(mc - r0);
-                    if lower && j0 >= i0 + r0 + mr {
-                        continue;
-                    }
-                    micro::tile(path, ap, bq, &mut acc);
-                    store(cb, ldc, r0, j0, mr, nr, &acc, first);
-                }
-            }
-            Ok(())
-        };
-        match par {
-            Par::Seq => c.chunks_mut(MC * ldc).enumerate().try_for_each(block)?,
-            Par::Rayon => c.par_chunks_mut(MC * ldc).enumerate().try_for_each(block)?,
-        }
-    }
-    Ok(())
-}
-
-/// Write (first chunk) or add the valid `mr × nr` corner of a tile at `(r0, j0)` of `c`.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn store(c: &mut [f32], ldc: usize, r0: usize, j0: usize, mr: usize, nr: usize, acc: &Tile, first: bool) {
-    for (r, src) in acc.chunks_exact(NR).take(mr).enumerate() {
-        let start = (r0 + r) * ldc + j0;
-        let dst = &mut c[start..start + nr];
-        if first {
-            dst.copy_from_slice(&src[..nr]);
-        } else {
-            for (x, y) in dst.iter_mut().zip(src) {
-                *x += y;
-            }
-        }
-    }
+/// [`gemm_nt_f32`] on an explicit [`Path`].
+///
+/// # Errors
+/// As [`gemm_nt_f32`].
+#[allow(clippy::too_many_arguments)] // as gemm_nt_f32, plus the path
+pub fn gemm_nt_f32_with(
+    path: Path,
+    dst: &mut [f32],
+    a: &[f32],
+    b: &[f32],
+    m: usize,
+    n: usize,
+    d: usize,
+    alpha: f32,
+) -> Result<()> {
+    // Column-major m × n is row-major n × m: C = B·Aᵀ with row stride m.
+    let bv = View::row_major(b, n, d)?;
+    let at = View::row_major(a, m, d)?.t();
+    check_out(dst.len(), m, n, m)?;
+    let job = Job {
+        lower: false,
+        wide: true,
+        scale: Some(alpha),
+        par: Par::Seq,
+    };
+    run(path, dst, m, bv, at, job)
 }

@@ -1,42 +1,63 @@
-//! The 6 × 16 micro-kernels: `acc = Σ_t a_t ⊗ b_t` over packed panels (see [`crate::pack`]).
+//! The 6 × 16 micro-kernels (scalar and AVX2+FMA): `acc = Σ_t a_t ⊗ b_t` over packed panels
+//! (see [`crate::pack`]); the AVX-512 kernel is in [`crate::avx512`].
 //!
 //! Cost 2·MR·NR·kc flops per call; no memory beyond the 96-value tile.
-
-use crate::Path;
 
 /// Rows of a register tile.
 pub(crate) const MR: usize = 6;
 /// Columns of a register tile (two 8-lane vectors).
 pub(crate) const NR: usize = 16;
-/// A register tile, row-major `MR × NR`.
-pub(crate) type Tile = [f32; MR * NR];
+use crate::blocked::Micro;
 
-/// `acc[r·NR + c] = Σ_t a[t·MR + r]·b[t·NR + c]`, `a`: kc·MR values, `b`: kc·NR values (extra
-/// values past the shorter of the two are ignored). Summation in increasing `t`.
-#[inline]
-pub(crate) fn tile(path: Path, a: &[f32], b: &[f32], acc: &mut Tile) {
-    match path {
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 if path.supported() => {
-            // SAFETY: `path.supported()` checked AVX2 and FMA at run time (cached by std).
-            unsafe { avx2::tile(a, b, acc) }
-        }
-        _ => scalar(a, b, acc),
+/// A register tile, row-major `R × C`.
+pub(crate) type Tile<const R: usize, const C: usize> = [[f32; C]; R];
+
+/// The portable kernel (any CPU).
+#[derive(Clone, Copy)]
+pub(crate) struct Scalar;
+
+impl Micro<MR, NR> for Scalar {
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+        scalar(a, b, acc);
     }
 }
 
-/// Portable kernel (separate multiply and add, in f32).
-fn scalar(a: &[f32], b: &[f32], acc: &mut Tile) {
-    *acc = [0.0; MR * NR];
+/// Portable kernel (separate multiply and add, in f32):
+/// `acc[r][c] = Σ_t a[t·MR + r]·b[t·NR + c]`, `a`: kc·MR values, `b`: kc·NR values (extra
+/// values past the shorter of the two are ignored). Summation in increasing `t`.
+fn scalar(a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+    *acc = [[0.0; NR]; MR];
     let (a, _) = a.as_chunks::<MR>();
     let (b, _) = b.as_chunks::<NR>();
-    let (rows, _) = acc.as_chunks_mut::<NR>();
     for (ap, bp) in a.iter().zip(b) {
-        for (row, x) in rows.iter_mut().zip(ap) {
+        for (row, x) in acc.iter_mut().zip(ap) {
             for (o, y) in row.iter_mut().zip(bp) {
                 *o += x * y;
             }
         }
+    }
+}
+
+/// Proof that this CPU runs AVX2+FMA: only [`Avx2Fma::detect`] makes one.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2Fma(());
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Fma {
+    /// `Some` if `is_x86_feature_detected!` reports AVX2 and FMA.
+    pub(crate) fn detect() -> Option<Self> {
+        crate::Path::Avx2.supported().then_some(Self(()))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Micro<MR, NR> for Avx2Fma {
+    /// The AVX2+FMA kernel, same contract as [`scalar`] (fused multiply-add).
+    #[inline]
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+        // SAFETY: `self` exists only if `detect` saw AVX2 and FMA on this CPU.
+        unsafe { avx2::tile(a, b, acc) }
     }
 }
 
@@ -52,7 +73,7 @@ mod avx2 {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn tile(a: &[f32], b: &[f32], acc: &mut Tile) {
+    pub(super) unsafe fn tile(a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
         let (a, _) = a.as_chunks::<MR>();
         let (b, _) = b.as_chunks::<NR>();
         // Twelve named accumulators (not an array) so that they stay in ymm registers.
@@ -89,7 +110,7 @@ mod avx2 {
             [c40, c41],
             [c50, c51],
         ];
-        for (cr, out) in rows.iter().zip(acc.as_chunks_mut::<NR>().0) {
+        for (cr, out) in rows.iter().zip(acc.iter_mut()) {
             // SAFETY: `out` is a `[f32; 16]`: the stores write elements 0..8 and 8..16 of it.
             unsafe {
                 _mm256_storeu_ps(out.as_mut_ptr(), cr[0]);

@@ -1,18 +1,25 @@
-//! Packing into the micro-kernel's panel layouts (zero-padded to whole panels).
+//! Packing into the micro-kernels' panel layouts (zero-padded to whole panels).
 //!
 //! - `A` panels: `MR` rows of `A` (rows of `C`) × `kc` reduction steps, stored step-major
 //!   (`panel[t·MR + r]`), one panel after another.
 //! - `B` panels: `kc` steps × `NR` columns of `B` (columns of `C`), stored step-major
 //!   (`panel[t·NR + c]`).
 //!
-//! Cost O(rows·kc) per call, no allocation.
+//! `MR` and `NR` are the register-tile shape of the micro-kernel the driver runs. Cost
+//! O(rows·kc) per call, no allocation.
 
-use crate::micro::{MR, NR};
 use crate::View;
 
 /// Pack rows `i0..i0 + mc` of `a`, reduction steps `t0..t0 + kc`, into `out`
 /// (`mc.div_ceil(MR)·MR·kc` values; rows past `mc` are zero).
-pub(crate) fn pack_a(out: &mut [f32], a: View<'_>, i0: usize, mc: usize, t0: usize, kc: usize) {
+pub(crate) fn pack_a<const MR: usize>(
+    out: &mut [f32],
+    a: View<'_>,
+    i0: usize,
+    mc: usize,
+    t0: usize,
+    kc: usize,
+) {
     let (rs, cs) = a.strides();
     for (p, panel) in out.chunks_exact_mut(MR * kc).enumerate() {
         let r0 = p * MR;
@@ -45,7 +52,7 @@ pub(crate) fn pack_a(out: &mut [f32], a: View<'_>, i0: usize, mc: usize, t0: usi
 
 /// Pack columns `0..n` of `b`, reduction steps `t0..t0 + kc`, into `out`
 /// (`n.div_ceil(NR)·NR·kc` values; columns past `n` are zero).
-pub(crate) fn pack_b(out: &mut [f32], b: View<'_>, t0: usize, kc: usize) {
+pub(crate) fn pack_b<const NR: usize>(out: &mut [f32], b: View<'_>, t0: usize, kc: usize) {
     let n = b.cols();
     let (rs, cs) = b.strides();
     for (q, panel) in out.chunks_exact_mut(NR * kc).enumerate() {
@@ -60,8 +67,16 @@ pub(crate) fn pack_b(out: &mut [f32], b: View<'_>, t0: usize, kc: usize) {
         } else {
             panel.fill(0.0);
             for c in 0..nr {
-                for t in 0..kc {
-                    panel[t * NR + c] = b.at(t0 + t, j0 + c);
+                if rs == 1 {
+                    // B = Yᵀ of a row-major Y (the kNN tile's queries): read each run of Y.
+                    let start = (j0 + c) * cs + t0;
+                    for (dst, v) in panel.chunks_exact_mut(NR).zip(&b.data()[start..start + kc]) {
+                        dst[c] = *v;
+                    }
+                } else {
+                    for t in 0..kc {
+                        panel[t * NR + c] = b.at(t0 + t, j0 + c);
+                    }
                 }
             }
         }

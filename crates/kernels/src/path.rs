@@ -9,15 +9,19 @@ pub enum Path {
     Scalar,
     /// x86-64 AVX2 + FMA, 6 × 16 register block.
     Avx2,
+    /// x86-64 AVX-512F, 14 × 32 register block (28 zmm accumulators); 4 × 96 for
+    /// [`crate::gemm_nt_f32`].
+    Avx512,
 }
 
 impl Path {
-    /// `"scalar"` or `"avx2+fma"`.
+    /// `"scalar"`, `"avx2+fma"` or `"avx512"`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Path::Scalar => "scalar",
             Path::Avx2 => "avx2+fma",
+            Path::Avx512 => "avx512",
         }
     }
 
@@ -27,6 +31,7 @@ impl Path {
         match self {
             Path::Scalar => true,
             Path::Avx2 => avx2_fma(),
+            Path::Avx512 => avx512f(),
         }
     }
 }
@@ -36,18 +41,42 @@ fn avx2_fma() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
+#[cfg(target_arch = "x86_64")]
+fn avx512f() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 fn avx2_fma() -> bool {
     false
 }
 
-/// The path for an `EMBGEO_KERNEL` value (`None` = unset): `scalar`, `avx2` (if supported,
-/// else scalar) or anything else = `auto` (the best supported).
+#[cfg(not(target_arch = "x86_64"))]
+fn avx512f() -> bool {
+    false
+}
+
+/// The best path this CPU supports.
+fn best() -> Path {
+    [Path::Avx512, Path::Avx2]
+        .into_iter()
+        .find(|p| p.supported())
+        .unwrap_or(Path::Scalar)
+}
+
+/// The path for an `EMBGEO_KERNEL` value (`None` = unset): `scalar`, `avx2` or `avx512` (each
+/// if supported, else the best supported path), anything else = `auto` (the best supported).
 pub(crate) fn choose(var: Option<&str>) -> Path {
-    match var.map(str::trim) {
+    let wanted = match var.map(str::trim) {
         Some("scalar") => Path::Scalar,
-        _ if avx2_fma() => Path::Avx2,
-        _ => Path::Scalar,
+        Some("avx2") => Path::Avx2,
+        Some("avx512") => Path::Avx512,
+        _ => return best(),
+    };
+    if wanted.supported() {
+        wanted
+    } else {
+        best()
     }
 }
 
@@ -68,7 +97,7 @@ pub fn path_name() -> &'static str {
 /// Every path this CPU can run (scalar first).
 #[must_use]
 pub fn available_paths() -> Vec<Path> {
-    [Path::Scalar, Path::Avx2]
+    [Path::Scalar, Path::Avx2, Path::Avx512]
         .into_iter()
         .filter(|p| p.supported())
         .collect()
@@ -80,14 +109,28 @@ mod tests {
 
     #[test]
     fn override_values() {
+        let best = best();
         assert_eq!(choose(Some("scalar")), Path::Scalar);
-        let best = if avx2_fma() { Path::Avx2 } else { Path::Scalar };
-        assert_eq!(choose(Some("avx2")), best);
+        let avx2 = if avx2_fma() { Path::Avx2 } else { best };
+        assert_eq!(choose(Some("avx2")), avx2);
+        let avx512 = if avx512f() { Path::Avx512 } else { best };
+        assert_eq!(choose(Some(" avx512 ")), avx512);
         assert_eq!(choose(Some("auto")), best);
         assert_eq!(choose(None), best);
         assert_eq!(choose(Some("bogus")), best);
+        assert!(best.supported());
         assert!(available_paths().contains(&Path::Scalar));
+        assert!(available_paths().contains(&best));
         assert!(path().supported());
-        assert!(["scalar", "avx2+fma"].contains(&path_name()));
+        assert!(["scalar", "avx2+fma", "avx512"].contains(&path_name()));
+    }
+
+    #[test]
+    fn best_is_avx512_when_the_cpu_has_it() {
+        if avx512f() {
+            assert_eq!(best(), Path::Avx512);
+        } else if avx2_fma() {
+            assert_eq!(best(), Path::Avx2);
+        }
     }
 }

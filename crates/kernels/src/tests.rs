@@ -1,6 +1,6 @@
 //! Every path against an f64 reference with the rigorous dot-product error bound.
 
-use crate::{available_paths, gemm_f32_with, syrk_lower_f32_with, Par, Path, View};
+use crate::{available_paths, gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, View};
 
 /// Deterministic awkward values in [-2, 2] with some exact zeros.
 fn values(len: usize, seed: u64) -> Vec<f32> {
@@ -38,6 +38,13 @@ fn check_gemm(path: Path, m: usize, k: usize, n: usize, trans_a: bool, trans_b: 
     } else {
         View::row_major(&b, k, n).unwrap()
     };
+    check_gemm_views(path, av, bv);
+}
+
+/// `C = A·B` on `path` within the γ bound of an f64 reference, padding untouched, and
+/// `Par::Seq` bit-identical to `Par::Rayon`.
+fn check_gemm_views(path: Path, av: View<'_>, bv: View<'_>) {
+    let (m, k, n) = (av.rows(), av.cols(), bv.cols());
     let ldc = n + 3;
     let mut c = vec![f32::NAN; m.saturating_sub(1) * ldc + n + 2];
     gemm_f32_with(path, &mut c, ldc, av, bv, Par::Seq).unwrap();
@@ -117,6 +124,136 @@ fn gemm_every_path_odd_shapes() {
     }
 }
 
+/// Tile and chunk edges of every path: `m` around MR (6 and 14) and 2·MR, `n` around NR (16 and
+/// 32) and 2·NR, `k` around KC (256 on scalar/AVX2, 384 on AVX-512) and 2·KC.
+#[test]
+fn gemm_edge_shapes_around_tiles_and_chunks() {
+    let mn = [
+        (1, 1),
+        (5, 15),
+        (6, 16),
+        (7, 17),
+        (13, 31),
+        (14, 32),
+        (15, 33),
+        (29, 65),
+        (27, 63),
+    ];
+    let ks = [1, 255, 256, 257, 383, 384, 385, 769];
+    for path in available_paths() {
+        for (i, &(m, n)) in mn.iter().enumerate() {
+            for (j, &k) in ks.iter().enumerate() {
+                // alternate the layouts so that every pair of (m, n) and k meets both packings
+                let t = (i + j) % 2 == 1;
+                check_gemm(path, m, k, n, t, !t);
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_strided_submatrix_views() {
+    // A is the 37 × 41 block at (2, 3) of a 45 × 50 buffer, B the transpose of a 29 × 41 block
+    // with row stride 47: neither is contiguous.
+    let buf_a = values(45 * 50, 11);
+    let buf_b = values(33 * 47, 12);
+    let av = View::new(&buf_a[2 * 50 + 3..], 37, 41, 50, 1).unwrap();
+    let bv = View::new(&buf_b[47 + 4..], 29, 41, 47, 1).unwrap().t();
+    for path in available_paths() {
+        check_gemm_views(path, av, bv);
+        check_gemm_views(path, bv.t(), av.t());
+    }
+}
+
+/// Integer-valued data of small magnitude: every partial sum is exact in f32, so each path
+/// must return the exact product (a wrong index or a lost step cannot hide in the tolerance).
+#[test]
+fn every_path_is_exact_on_integer_data() {
+    // m = 197 = 2·96 + 5 crosses the wide AVX-512 tile's columns, n = 70 its rows and the
+    // 14 × 32 tile's; k = 777 > 2·384 makes three chunks
+    let (m, k, n) = (197, 777, 70);
+    let int =
+        |len: usize, mul: usize| -> Vec<f32> { (0..len).map(|i| ((i * mul) % 7) as f32 - 3.0).collect() };
+    let a = int(m * k, 31);
+    let b = int(n * k, 17);
+    let mut want = vec![0.0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            // |sum| ≤ 777·9 < 2²⁴: exact in f32 whatever the order
+            want[j * m + i] = -2.0 * (0..k).map(|t| a[i * k + t] * b[j * k + t]).sum::<f32>();
+        }
+    }
+    for path in available_paths() {
+        let mut got = vec![f32::NAN; m * n];
+        gemm_nt_f32_with(path, &mut got, &a, &b, m, n, k, -2.0).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{path:?}");
+    }
+}
+
+/// `dst (column-major m × n) = alpha·A·Bᵀ` against an f64 reference: bound
+/// `|alpha|·γ_{d+2}·Σ|a_t·b_t|` plus one rounding of the scaling.
+fn check_gemm_nt(path: Path, m: usize, n: usize, d: usize, alpha: f32) {
+    let a = values(m * d, 21 + m as u64);
+    let b = values(n * d, 22 + n as u64);
+    let mut dst = vec![f32::NAN; m * n + 3];
+    gemm_nt_f32_with(path, &mut dst, &a, &b, m, n, d, alpha).unwrap();
+    let al = f64::from(alpha);
+    for j in 0..n {
+        for i in 0..m {
+            let (mut exact, mut abs) = (0.0f64, 0.0f64);
+            for t in 0..d {
+                let p = f64::from(a[i * d + t]) * f64::from(b[j * d + t]);
+                exact += p;
+                abs += p.abs();
+            }
+            let got = f64::from(dst[j * m + i]);
+            let bound = al.abs() * (gamma(d) * abs + f64::from(f32::EPSILON) * exact.abs());
+            assert!(
+                (got - al * exact).abs() <= bound,
+                "{path:?} nt {m}×{n}×{d} ({i},{j}): {got} vs {}",
+                al * exact
+            );
+        }
+    }
+    assert!(
+        dst[m * n..].iter().all(|v| v.is_nan()),
+        "{path:?}: wrote past m·n"
+    );
+}
+
+#[test]
+fn gemm_nt_every_path_against_f64() {
+    for path in available_paths() {
+        for (m, n, d) in [
+            (1, 1, 1),
+            (5, 7, 3),
+            (33, 15, 385),
+            (40, 45, 40),
+            (20, 64, 769),
+            (14, 32, 384),
+        ] {
+            for alpha in [1.0, -2.0, 0.3] {
+                check_gemm_nt(path, m, n, d, alpha);
+            }
+        }
+        // d = 0: alpha·0 = 0
+        let mut dst = vec![f32::NAN; 6];
+        gemm_nt_f32_with(path, &mut dst, &[], &[], 2, 3, 0, -1.0).unwrap();
+        assert_eq!(bits(&dst), [0u32; 6]);
+    }
+}
+
+#[test]
+fn gemm_nt_rejects_short_buffers() {
+    let a = [1.0f32; 6];
+    let mut dst = [0.0f32; 4];
+    let short = gemm_nt_f32_with(Path::Scalar, &mut dst, &a, &a, 2, 3, 2, 1.0);
+    assert_eq!(short.unwrap_err().code(), "ERR_SHAPE"); // dst needs 2·3 = 6
+    let mut dst = [0.0f32; 9];
+    let short = gemm_nt_f32_with(Path::Scalar, &mut dst, &a, &a, 3, 3, 3, 1.0);
+    assert_eq!(short.unwrap_err().code(), "ERR_SHAPE"); // a needs 3·3 = 9
+}
+
 #[test]
 fn gemm_large_projection_shape() {
     for path in available_paths() {
@@ -135,6 +272,11 @@ fn syrk_every_path_odd_shapes() {
             (300, 130),
             (257, 16),
             (2, 121),
+            (385, 33),
+            (383, 31),
+            (384, 32),
+            (769, 15),
+            (3, 281),
         ] {
             check_syrk(path, rows, d);
         }

@@ -18,8 +18,8 @@ pub struct NativeInfo {
     pub threads: u32,
     /// Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar".
     pub knn_kernel: String,
-    /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx2+fma" or "scalar"
-    /// (`EMBGEO_KERNEL=scalar|avx2|auto` overrides, read once).
+    /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
+    /// (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
     pub gemm_kernel: String,
 }
 

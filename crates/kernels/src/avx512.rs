@@ -1,0 +1,153 @@
+//! The AVX-512F micro-kernel: an `MR × NR` register tile of `MR·NR/16` zmm accumulators,
+//! `acc = Σ_t a_t ⊗ b_t` over packed panels (see [`crate::pack`]).
+//!
+//! Per reduction step: `NR/16` vector loads of the `B` panel, `MR` broadcasts of the `A` panel
+//! and `MR·NR/16` fused multiply-adds. Cost 2·MR·NR·kc flops per call; no memory beyond the
+//! tile. Full tiles are written (or added, or scaled) straight from the registers into `C`.
+
+use crate::blocked::{Micro, Store};
+use crate::micro::Tile;
+
+/// Rows of the AVX-512 register tile (chosen by measurement, see `examples/bench.rs`).
+pub(crate) const MR: usize = 14;
+/// Columns of the AVX-512 register tile (two 16-lane zmm vectors).
+pub(crate) const NR: usize = 32;
+/// zmm vectors per tile row.
+const NV: usize = NR / 16;
+
+/// Proof that this CPU runs AVX-512F: only [`Avx512::detect`] makes one.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// `Some` if `is_x86_feature_detected!("avx512f")` holds.
+    pub(crate) fn detect() -> Option<Self> {
+        crate::Path::Avx512.supported().then_some(Self(()))
+    }
+}
+
+/// Rows of the wide AVX-512 tile (GEMM only: its 96 columns waste too much on a SYRK diagonal).
+pub(crate) const MR_WIDE: usize = 4;
+/// Columns of the wide AVX-512 tile (six zmm vectors).
+pub(crate) const NR_WIDE: usize = 96;
+
+impl Micro<MR_WIDE, NR_WIDE> for Avx512 {
+    /// As the 14 × 32 tile, on a 4 × 96 register block (24 accumulators, per step 6 loads and
+    /// 4 broadcasts for 24 FMAs).
+    #[inline]
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR_WIDE, NR_WIDE>) {
+        // SAFETY: as for the 14 × 32 tile.
+        unsafe { tile::<MR_WIDE, { NR_WIDE / 16 }, NR_WIDE>(a, b, Out::Tile(acc)) }
+    }
+
+    #[inline]
+    fn tile_into(&self, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, mode: Store) {
+        if ldc >= NR_WIDE && c.len() > (MR_WIDE - 1) * ldc + NR_WIDE - 1 {
+            // SAFETY: as for the 14 × 32 tile.
+            unsafe { tile::<MR_WIDE, { NR_WIDE / 16 }, NR_WIDE>(a, b, Out::C(c, ldc, mode)) }
+        } else {
+            let mut acc = [[0.0; NR_WIDE]; MR_WIDE];
+            self.tile(a, b, &mut acc);
+            crate::blocked::store(c, ldc, (0, 0), (MR_WIDE, NR_WIDE), &acc, mode);
+        }
+    }
+}
+
+impl Micro<MR, NR> for Avx512 {
+    /// `acc[r][c] = Σ_t a[t·MR + r]·b[t·NR + c]` with fused multiply-adds in increasing `t`
+    /// (`a`: kc·MR values, `b`: kc·NR values; extra values past the shorter are ignored).
+    #[inline]
+    fn tile(&self, a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
+        // SAFETY: `self` exists only if `detect` saw AVX-512F on this CPU; `Out::Tile` needs
+        // nothing else.
+        unsafe { tile::<MR, NV, NR>(a, b, Out::Tile(acc)) }
+    }
+
+    #[inline]
+    fn tile_into(&self, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, mode: Store) {
+        if ldc >= NR && c.len() > (MR - 1) * ldc + NR - 1 {
+            // SAFETY: AVX-512F as above; `c` holds rows `0..MR` of `NR` values at stride
+            // `ldc` (checked just above), which is what `Out::C` writes.
+            unsafe { tile::<MR, NV, NR>(a, b, Out::C(c, ldc, mode)) }
+        } else {
+            let mut acc = [[0.0; NR]; MR];
+            self.tile(a, b, &mut acc);
+            crate::blocked::store(c, ldc, (0, 0), (MR, NR), &acc, mode);
+        }
+    }
+}
+
+/// Where a tile goes: a [`Tile`] buffer, or `C` itself (`R` rows of `16·V` values at row
+/// stride `ldc`, combined as [`Store`] says).
+enum Out<'a, const R: usize, const C: usize> {
+    Tile(&'a mut Tile<R, C>),
+    C(&'a mut [f32], usize, Store),
+}
+
+/// The kernel for any `R × (16·V)` tile (`C == 16·V`, checked at compile time).
+///
+/// # Safety
+/// The CPU must support AVX-512F, and for `Out::C(c, ldc, _)`: `ldc ≥ C` and
+/// `c.len() ≥ (R − 1)·ldc + C`.
+#[target_feature(enable = "avx512f")]
+unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f32], out: Out<'_, R, C>) {
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+    const { assert!(C == 16 * V) };
+    let (a, _) = a.as_chunks::<R>();
+    let (b, _) = b.as_chunks::<C>();
+    // An array of accumulators indexed by constants only: fully unrolled, it lives in zmm
+    // registers (R·V accumulators + V loads + 1 broadcast ≤ 32).
+    let mut acc = [[_mm512_setzero_ps(); V]; R];
+    for (ap, bp) in a.iter().zip(b) {
+        let mut bv = [_mm512_setzero_ps(); V];
+        for (v, slot) in bv.iter_mut().enumerate() {
+            // SAFETY: `bp` is a `[f32; C]` with `C == 16·V`: the load reads elements
+            // `16·v..16·v + 16`, `v < V`, all inside it.
+            *slot = unsafe { _mm512_loadu_ps(bp.as_ptr().add(16 * v)) };
+        }
+        for (row, x) in acc.iter_mut().zip(ap) {
+            let x = _mm512_set1_ps(*x);
+            for (o, y) in row.iter_mut().zip(&bv) {
+                *o = _mm512_fmadd_ps(x, *y, *o);
+            }
+        }
+    }
+    match out {
+        Out::Tile(t) => {
+            for (row, dst) in acc.iter().zip(t.iter_mut()) {
+                for (v, x) in row.iter().enumerate() {
+                    // SAFETY: `dst` is a `[f32; C]`: the store writes elements `16·v..16·v + 16`.
+                    unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(16 * v), *x) };
+                }
+            }
+        }
+        Out::C(c, ldc, mode) => {
+            let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
+            for (r, row) in acc.iter().enumerate() {
+                for (v, x) in row.iter().enumerate() {
+                    // SAFETY: `r < R`, `16·v + 16 ≤ C ≤ ldc`, so the 16 values at
+                    // `r·ldc + 16·v` end at most at `(R − 1)·ldc + C ≤ c.len()` (caller's
+                    // contract).
+                    unsafe {
+                        let p = c.as_mut_ptr().add(r * ldc + 16 * v);
+                        // The same IEEE operations, in the same order, as `blocked::store`.
+                        let y = if mode.first {
+                            *x
+                        } else {
+                            _mm512_add_ps(_mm512_loadu_ps(p), *x)
+                        };
+                        let y = if mode.scale.is_some() {
+                            _mm512_mul_ps(s, y)
+                        } else {
+                            y
+                        };
+                        _mm512_storeu_ps(p, y);
+                    }
+                }
+            }
+        }
+    }
+}
