@@ -1479,6 +1479,7 @@ export const mergeKnnSync = __napiModule.exports.mergeKnnSync
 export const ModelOp = __napiModule.exports.ModelOp
 export const mutualKnn = __napiModule.exports.mutualKnn
 export const mutualKnnSync = __napiModule.exports.mutualKnnSync
+export const narrowToF32 = __napiModule.exports.narrowToF32
 export const nativeInfo = __napiModule.exports.nativeInfo
 export const percentile = __napiModule.exports.percentile
 export const procrustes = __napiModule.exports.procrustes

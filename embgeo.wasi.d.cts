@@ -340,7 +340,7 @@ export declare function integerHistogram(values: Uint32Array, maxBins: number): 
  * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
  * row against the others (itself excluded by index).
  */
-export declare function knn(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }, control?: JobControl | undefined | null): Promise<KnnOut>
+export declare function knn(corpus: Float32Array | Float64Array | Uint16Array | Int8Array, cols: number, queries: Float32Array | Float64Array | Uint16Array | Int8Array | undefined | null, options: { k: number; metric?: string; precision?: string; rowOffset?: number; queryOffset?: number }, corpusDtype?: 'bf16' | 'f16' | undefined | null, queriesDtype?: 'bf16' | 'f16' | undefined | null, control?: JobControl | undefined | null): Promise<KnnOut>
 
 /** Neighbours of each query row, best first (row-major `rows × k`). */
 export interface KnnOut {
@@ -352,6 +352,12 @@ export interface KnnOut {
   distances: Float32Array | Float64Array
   /** Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`). */
   keys?: Float64Array
+  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`). */
+  precision?: string
+  /** `knn`/`knnSync` only: the kernel that filled the key tiles. */
+  kernel?: string
+  /** `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation). */
+  inflation?: number
 }
 
 /** Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else). */
@@ -377,7 +383,7 @@ export declare function knnPartToBytes(part: KnnPartIn): Uint8Array
  * Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus
  * row against the others (itself excluded by index).
  */
-export declare function knnSync(corpus: Float32Array | Float64Array, cols: number, queries: Float32Array | Float64Array | undefined | null, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }): KnnOut
+export declare function knnSync(corpus: Float32Array | Float64Array | Uint16Array | Int8Array, cols: number, queries: Float32Array | Float64Array | Uint16Array | Int8Array | undefined | null, options: { k: number; metric?: string; precision?: string; rowOffset?: number; queryOffset?: number }, corpusDtype?: 'bf16' | 'f16' | undefined | null, queriesDtype?: 'bf16' | 'f16' | undefined | null): KnnOut
 
 /** Linearity score of B given A (`embgeo_compare::linearity`). */
 export declare function linearity(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: {}, control?: JobControl | undefined | null): Promise<LinearityOut>
@@ -429,6 +435,12 @@ export interface MutualKnnOut {
 /** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
 export declare function mutualKnnSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }): MutualKnnOut
 
+/**
+ * Widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
+ * exactly (every such value is an f32 value); O(n) on the calling thread.
+ */
+export declare function narrowToF32(data: Uint16Array | Int8Array, dtype: string): Float32Array
+
 /** Versions, target, SIMD features and thread count of the native addon. */
 export declare function nativeInfo(): NativeInfo
 
@@ -445,8 +457,8 @@ export interface NativeInfo {
   /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
   knnKernel: string
   /**
-   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx2+fma" or "scalar"
-   * (`EMBGEO_KERNEL=scalar|avx2|auto` overrides, read once).
+   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
+   * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
    */
   gemmKernel: string
 }
