@@ -11,7 +11,7 @@
 use std::ops::Range;
 
 use super::pack::{Packed, W};
-use super::NR;
+use super::{tile_loop, NR};
 
 /// Largest width whose sums cannot overflow i32 (`255·128·d < 2³¹`).
 pub const MAX_D: usize = 65_793;
@@ -106,34 +106,19 @@ pub fn dot_tile_i8_packed(
             && dst.len() >= m * n,
         "dot_tile_i8_packed: shapes"
     );
-    let mut acc = [[0i32; W]; NR];
-    let mut j = brows.start;
-    while j < brows.end {
-        let (pj, r) = (j / W, j % W);
-        let cols = NR.min(W - r).min(brows.end - j);
-        let bw = &b.panels_from(pj)[r..];
-        for pi in arows.start / W..arows.end.div_ceil(W) {
-            let aw = a.panels_from(pi);
-            match path {
-                #[cfg(target_arch = "x86_64")]
-                Int8Path::Avx512Vnni if path.supported() => {
-                    // SAFETY: `path.supported()` checked avx512f and avx512vnni at run time;
-                    // the word counts are those of `dot_tile_packed` (same panel layout).
-                    unsafe { vnni::tile(aw, bw, quads, &mut acc) };
-                }
-                _ => scalar_tile(aw, bw, quads, &mut acc),
-            }
-            let (i0, i1) = ((pi * W).max(arows.start), ((pi + 1) * W).min(arows.end));
-            for (jj, col) in acc.iter().enumerate().take(cols) {
-                let corr = 128 * b.sums()[j + jj];
-                let out = &mut dst[(j - brows.start + jj) * m + (i0 - arows.start)..][..i1 - i0];
-                for (o, v) in out.iter_mut().zip(&col[i0 - pi * W..]) {
-                    *o = alpha * (v - corr) as f32;
-                }
-            }
+    let kernel = |aw: &[u32], bw: &[u32], acc: &mut [[i32; W]; NR]| match path {
+        #[cfg(target_arch = "x86_64")]
+        Int8Path::Avx512Vnni if path.supported() => {
+            // SAFETY: `path.supported()` checked avx512f and avx512vnni at run time; the word
+            // counts are those `tile_loop` guarantees.
+            unsafe { vnni::tile(aw, bw, quads, acc) };
         }
-        j += cols;
-    }
+        _ => scalar_tile(aw, bw, quads, acc),
+    };
+    let sums = b.sums();
+    tile_loop(dst, (a, arows), (b, brows), kernel, |v, j| {
+        alpha * (v - 128 * sums[j]) as f32
+    });
 }
 
 /// Portable register tile: `acc[c][r] = Σ_p Σ_l (a_byte + 128)·b_byte` (wrapping like

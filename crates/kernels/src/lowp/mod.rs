@@ -175,30 +175,46 @@ pub fn dot_tile_packed(
         b.pairs() == pairs && arows.end <= a.rows() && brows.end <= b.rows() && dst.len() >= m * n,
         "dot_tile_packed: shapes"
     );
-    let mut acc = [[0.0f32; W]; NR];
+    let kernel = |aw: &[u32], bw: &[u32], acc: &mut [[f32; W]; NR]| match path {
+        #[cfg(target_arch = "x86_64")]
+        LowpPath::Avx512Bf16 if path.supported() => {
+            // SAFETY: `path.supported()` checked avx512f and avx512bf16 at run time; the word
+            // counts are those `tile_loop` guarantees.
+            unsafe { avx512::tile(aw, bw, pairs, acc) };
+        }
+        _ => scalar_tile(aw, bw, pairs, acc),
+    };
+    tile_loop(dst, (a, arows), (b, brows), kernel, |v, _| alpha * v);
+}
+
+/// The loop shared by the bf16 and int8 tiles: for each group of up to `NR` rows `j` of `b`
+/// (within one panel) and each panel of `a` covering `arows`, `kernel(aw, bw, acc)` fills a
+/// register tile and `convert(value, j)` gives each valid entry's f32 tile value.
+///
+/// `aw` holds the `a` panel and everything after it, so at least `words·W` words (the padding
+/// panel after the last); `bw` starts at word `r < W` of a panel of `b`, so it holds at least
+/// `words·W − r + W ≥ (words − 1)·W + NR` words: what the register tiles read.
+pub(crate) fn tile_loop<V: Copy + Default>(
+    dst: &mut [f32],
+    (a, arows): (&Packed, Range<usize>),
+    (b, brows): (&Packed, Range<usize>),
+    mut kernel: impl FnMut(&[u32], &[u32], &mut [[V; W]; NR]),
+    convert: impl Fn(V, usize) -> f32,
+) {
+    let m = arows.len();
+    let mut acc = [[V::default(); W]; NR];
     let mut j = brows.start;
     while j < brows.end {
         let (pj, r) = (j / W, j % W);
         let cols = NR.min(W - r).min(brows.end - j);
         let bw = &b.panels_from(pj)[r..];
         for pi in arows.start / W..arows.end.div_ceil(W) {
-            let aw = a.panels_from(pi);
-            match path {
-                #[cfg(target_arch = "x86_64")]
-                LowpPath::Avx512Bf16 if path.supported() => {
-                    // SAFETY: `path.supported()` checked avx512f and avx512bf16 at run time;
-                    // `aw` holds this panel and the padding panel after the last, so
-                    // `pairs·W` words; `bw` starts at word `r < W` of panel `pj ≤` the last
-                    // panel, so it holds `≥ pairs·W − r + W ≥ (pairs − 1)·W + NR` words.
-                    unsafe { avx512::tile(aw, bw, pairs, &mut acc) };
-                }
-                _ => scalar_tile(aw, bw, pairs, &mut acc),
-            }
+            kernel(a.panels_from(pi), bw, &mut acc);
             let (i0, i1) = ((pi * W).max(arows.start), ((pi + 1) * W).min(arows.end));
             for (jj, col) in acc.iter().enumerate().take(cols) {
                 let out = &mut dst[(j - brows.start + jj) * m + (i0 - arows.start)..][..i1 - i0];
-                for (o, v) in out.iter_mut().zip(&col[i0 - pi * W..]) {
-                    *o = alpha * v;
+                for (o, &v) in out.iter_mut().zip(&col[i0 - pi * W..]) {
+                    *o = convert(v, j + jj);
                 }
             }
         }
