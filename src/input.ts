@@ -187,7 +187,7 @@ export function toMatrix(name: string, x: unknown): DenseMatrix {
   if (!isFloatArray(m.data)) {
     throw embgeoError(
       'ERR_INVALID_ARG_TYPE',
-      `${name}.data must be a Float32Array or Float64Array; got ${describe(m.data)}. Convert with Float32Array.from(${name}.data).`,
+      `${name}.data must be a Float32Array or Float64Array (or a Uint16Array of bf16/f16 bits with a dtype, or an Int8Array); got ${describe(m.data)}. Convert with Float32Array.from(${name}.data).`,
     )
   }
   const rows = checkInteger(`${name}.rows`, m.rows, 0)
