@@ -54,12 +54,15 @@ function agreement(ref, got, k) {
 }
 
 const renderOnly = process.argv.includes('--render-only')
+// `--only id,id`: run only these cases (the report then holds only them)
+const onlyArg = process.argv.indexOf('--only')
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined
 const env = renderOnly ? undefined : machine()
 const load0 = renderOnly ? 0 : await quiet(0.5, quick ? 5 : 180)
 const peak = renderOnly ? undefined : probe(THREADS)
 if (!renderOnly) console.log(`machine: ${env.cpu}, probe ${JSON.stringify(peak)}, load ${load0.toFixed(2)}`)
 const results = []
-for (const c of renderOnly ? [] : cases) {
+for (const c of renderOnly ? [] : cases.filter((c) => only === undefined || only.includes(c.id))) {
   const [kind, n0, d] = c.data
   const n = Math.max(200, Math.round(n0 * scale))
   const X = dataset(kind, n, d)

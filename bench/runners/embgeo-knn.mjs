@@ -5,15 +5,20 @@
 import { knn, matrix, setThreads } from '../../dist/index.js'
 import { args, finish, loadF32, timeRuns } from './common.mjs'
 
-/** f32 → bf16 bits, round to nearest even (finite inputs). */
+/** f32 → bf16 bits, round to nearest even (finite inputs). A plain loop: `TypedArray.from`
+ * with a map function builds an intermediate JS array (out of heap at 1e6 × 128). */
 function toBf16(x) {
   const u = new Uint32Array(x.buffer, x.byteOffset, x.length)
-  return Uint16Array.from(u, (b) => (b + 0x7fff + ((b >>> 16) & 1)) >>> 16)
+  const out = new Uint16Array(u.length)
+  for (let i = 0; i < u.length; i++) out[i] = (u[i] + 0x7fff + ((u[i] >>> 16) & 1)) >>> 16
+  return out
 }
 
 /** f32 → int8 with one scale for the whole matrix. */
 function toI8(x, scale) {
-  return Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v * scale))))
+  const out = new Int8Array(x.length)
+  for (let i = 0; i < x.length; i++) out[i] = Math.max(-128, Math.min(127, Math.round(x[i] * scale)))
+  return out
 }
 
 const o = args()
