@@ -1,5 +1,5 @@
-//! bf16 dot-product tiles for the exact kNN's low-precision screening (`vdpbf16ps` on
-//! AVX512-BF16, a portable fallback elsewhere).
+//! bf16 and int8 dot-product tiles for the exact kNN's low-precision screening (`vdpbf16ps` on
+//! AVX512-BF16, `vpdpbusd` on AVX512-VNNI in `int8.rs`, portable fallbacks elsewhere).
 //!
 //! [`dot_tile_packed`] computes a key tile `dst (m × n, column-major: dst[j·m + i]) = alpha·A·Bᵀ`
 //! for rows of `A` and `B` whose values are bf16 — raw bf16 bits (`u16`) or `i8` (every `i8` is

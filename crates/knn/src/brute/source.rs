@@ -1,6 +1,6 @@
 //! Where the tile driver gets its fast key tiles and its exact keys from: the input rows in
 //! their working precision ([`Dense`]: faer GEMM or SIMD dot products) or bf16-exact rows
-//! ([`Narrow`]: bf16 and int8 inputs on the bf16 units). The driver does not know which.
+//! ([`Narrow`]: bf16 and int8 inputs on the bf16 or int8 units). The driver does not know which.
 
 use std::ops::Range;
 
@@ -83,6 +83,7 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 }
 
 /// Rows whose values are bf16 values exactly (bf16 bits or `i8`), searched on the bf16 units
+/// (or, for `i8`, the int8 units: [`Units`])
 /// with f32 tiles from copies packed once (`pc`, and `pq` for queries; `None` = all points);
 /// exact keys from the rows widened to f32 (exactly the keys of the f32 path on the widened
 /// data). Euclidean, squared euclidean and dot only (cosine needs unit rows).

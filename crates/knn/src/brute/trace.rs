@@ -5,9 +5,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// The fastest exact path for the input: bf16 units for bf16 and int8 data when the CPU
-    /// has them (AVX512-BF16), else the input's own precision (f32 for f32, f16, bf16 and int8
-    /// data, f64 for f64 data).
+    /// The fastest exact path for the input: int8 units (AVX512-VNNI) for int8 data, bf16
+    /// units (AVX512-BF16) for bf16 data (and int8 data without VNNI) when the CPU has them,
+    /// else the input's own precision (f32 for f32, f16, bf16 and int8 data, f64 for f64 data);
+    /// cosine always screens unit rows in f32/f64.
     #[default]
     Auto,
     /// f32 screening (f32, f16, bf16 and int8 data; f64 data screens in f64 only).
@@ -16,7 +17,9 @@ pub enum Precision {
     /// AVX512-BF16 is an error unless `EMBGEO_LOWP_KERNEL=scalar` forces the portable
     /// emulation.
     Bf16,
-    /// int8 units (VNNI). Not built yet: always an error naming the alternatives.
+    /// int8 units (AVX512-VNNI `vpdpbusd`, exact integer dot products; int8 data only). A CPU
+    /// without VNNI is an error unless `EMBGEO_LOWP_KERNEL=scalar` forces the portable
+    /// emulation.
     Int8,
 }
 

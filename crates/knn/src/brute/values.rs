@@ -1,6 +1,6 @@
-//! The exact search on every input element type: f32 and f64 rows as they are, bf16, f16 and
-//! int8 rows either on the bf16 units (bf16 and int8 values are bf16 values exactly) or widened
-//! losslessly to f32. Every path gives the neighbours and distances of the f32/f64 engine on the
+//! The exact search on every input element type: f32 and f64 rows as they are, bf16 and int8
+//! rows on the bf16 units (bf16 and int8 values are bf16 values exactly) or int8 rows on the
+//! int8 units, or any narrow rows widened losslessly to f32. Every path gives the neighbours and distances of the f32/f64 engine on the
 //! same values, bit for bit.
 
 use std::borrow::Cow;
@@ -116,20 +116,24 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///
 /// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
 /// - bf16 and int8 under `auto` on a CPU with AVX512-BF16, or under `bf16`: key tiles on the
-///   bf16 units straight from the input (no f32 copy; the tiles' f32 error bound plus the
-///   subnormal terms of `Bounds::with_flushes`), exact keys from the rows widened to f32 — the
-///   f32 engine's keys on the same values, so the result is the f32 path's, bit for bit.
-/// - f16 data, cosine, `fp32`, a CPU without AVX512-BF16 under `auto`, or values whose squared
+///   bf16 units from a packed copy of the input (about its size; the tiles' f32 error bound plus
+///   the subnormal terms of `Bounds::with_flushes`), exact keys from the rows widened to f32 —
+///   the f32 engine's keys on the same values, so the result is the f32 path's, bit for bit.
+/// - int8 under `auto` on a CPU with AVX512-VNNI, or under `int8`: the same on the int8 units
+///   (exact integer dot products).
+/// - f16 data, cosine, `fp32`, a CPU without those units under `auto`, or values whose squared
 ///   norms could overflow f32: the f32 engine on a lossless f32 copy.
 /// - Different element types for corpus and queries: both widened to f32 (f64 if one is f64).
 ///
-/// Shard searches (`row_offset` / `query_offset`) are not handled here ([`crate::search_part`]).
+/// Shard searches (`row_offset` / `query_offset`) are not handled here: call
+/// [`crate::search_part`] (on f32/f64 data; the binding widens narrow data first).
 ///
 /// # Errors
 /// As [`crate::all_points`] / [`crate::search`]; `Shape` if a length is not a multiple of
 /// `cols` (or `cols` is 0); `InvalidValue` for a precision the data or CPU cannot screen in
-/// (`bf16` on f16/f32/f64 data, under cosine, or without AVX512-BF16; `int8` always; `fp32` on
-/// f64 data); `OutOfRange` for `bf16` on values too large for f32 keys.
+/// (`bf16` on f16/f32/f64 data, under cosine, or without AVX512-BF16; `int8` on data other
+/// than int8, under cosine, or without AVX512-VNNI; `fp32` on f64 data); `OutOfRange` for `bf16`
+/// on values too large for f32 keys, for `int8` on widths above `lowp::INT8_MAX_D`.
 pub fn search_values(
     corpus: Values<'_>,
     queries: Option<Values<'_>>,
