@@ -6,6 +6,8 @@
 //! - [`search_part`] and [`merge`]: shard searches with global row ids ([`Params::row_offset`],
 //!   [`Params::query_offset`]) whose [`KnnPart`]s merge into the single-process answer bit for
 //!   bit (partial states for out-of-core and distributed runs; [`KnnPart::to_bytes`]);
+//! - [`search_values`] / [`search_part_values`]: the same on any element type (f32, f64, and
+//!   bf16, f16 or int8 screened on the low-precision units or widened losslessly);
 //! - [`recall`]: recall@k of an approximate search against exact neighbours;
 //! - [`simd_level`]: which kernel level the runtime dispatch picked.
 //!
@@ -71,8 +73,8 @@ mod shard;
 mod stats;
 
 pub use brute::{
-    search_scratch, search_values, search_values_on, Kernels, Params, Precision, Trace, Values,
-    SYMMETRIC_STATE_BUDGET,
+    search_part_values, search_scratch, search_values, search_values_on, Kernels, Params, Precision, Trace,
+    Values, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, SYMMETRIC_STATE_BUDGET,
 };
 pub use index::{peek_header, Index, StoredType};
 pub use merge::merge;

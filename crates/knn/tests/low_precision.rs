@@ -5,9 +5,13 @@
 mod common;
 
 use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates};
+use embgeo_core::MatRef;
 use embgeo_core::{Ctl, Neighbors};
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
-use embgeo_knn::{search_values, search_values_on, Kernels, Metric, Params, Precision, Values};
+use embgeo_knn::{
+    search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Params, Precision,
+    Values, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+};
 use rand::Rng;
 
 /// bf16 bits of `v` rounded to nearest even.
@@ -218,27 +222,33 @@ fn f16_cosine_and_fp32_take_the_widened_path_with_the_same_answer() {
 }
 
 #[test]
-fn auto_uses_the_bf16_units_when_the_cpu_has_them() {
-    let b = bf16_of(&gaussian(100, 32, 51));
-    let p = params(5, Metric::Euclidean, Precision::Auto);
-    let (_, trace) = search_values(Values::Bf16(&b), None, 32, &p, &Ctl::detached()).unwrap();
+fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
     let native = LowpPath::Avx512Bf16.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
-    assert_eq!(trace.precision, if native { "bf16" } else { "fp32" });
-    assert!(trace.inflation(100, 5) >= 1.0);
-    // int8 data: the int8 units first, then the bf16 units
-    let i8v: Vec<i8> = b.iter().map(|&v| (v % 200) as i8).collect();
-    let (_, trace) = search_values(Values::I8(&i8v), None, 32, &p, &Ctl::detached()).unwrap();
     let vnni = Int8Path::Avx512Vnni.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
-    assert_eq!(
-        trace.precision,
-        if vnni {
+    let p = params(5, Metric::Euclidean, Precision::Auto);
+    let run = |v: Values<'_>, d: usize| search_values(v, None, d, &p, &Ctl::detached()).unwrap().1;
+    for d in [32, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_BF16] {
+        let b = bf16_of(&gaussian(100, d, 51));
+        let trace = run(Values::Bf16(&b), d);
+        let bf16 = native && d >= AUTO_MIN_COLS_BF16;
+        assert_eq!(
+            trace.precision,
+            if bf16 { "bf16" } else { "fp32" },
+            "bf16 data, d = {d}"
+        );
+        assert!(trace.inflation(100, 5) >= 1.0);
+        // int8 data: the int8 units first (from their own width on), then the bf16 units
+        let i8v: Vec<i8> = b.iter().map(|&v| (v % 200) as i8).collect();
+        let trace = run(Values::I8(&i8v), d);
+        let want = if vnni && d >= AUTO_MIN_COLS_INT8 {
             "int8"
-        } else if native {
+        } else if bf16 {
             "bf16"
         } else {
             "fp32"
-        }
-    );
+        };
+        assert_eq!(trace.precision, want, "int8 data, d = {d}");
+    }
 }
 
 #[test]
@@ -333,4 +343,66 @@ fn refused_precisions_and_bad_values_are_coded_errors() {
     )
     .unwrap_err();
     assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
+}
+
+#[test]
+fn shard_offsets_are_refused_by_search_values_and_widened_by_search_part_values() {
+    let g = gaussian(60, 8, 71);
+    let b = bf16_of(&g);
+    let bw = widen(&b);
+    let q64: Vec<f64> = g[..12 * 8].to_vec();
+    let p = Params {
+        row_offset: Some(100),
+        query_offset: Some(100),
+        ..params(3, Metric::Euclidean, Precision::Auto)
+    };
+    let err = search_values(Values::Bf16(&b), Some(Values::F64(&q64)), 8, &p, &Ctl::detached()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            embgeo_core::Error::InvalidValue {
+                name: "rowOffset",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    // bf16 against itself: the f32 part of the widened values
+    let got = search_part_values(
+        Values::Bf16(&b),
+        Some(Values::Bf16(&b[..12 * 8])),
+        8,
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
+    let c = MatRef::from_flat(&bw, 8).unwrap();
+    let want = search_part(
+        c,
+        Some(MatRef::from_flat(&bw[..12 * 8], 8).unwrap()),
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
+    assert_eq!(
+        (got.indices.clone(), got.keys.clone(), got.dtype),
+        (want.indices, want.keys, want.dtype)
+    );
+    assert!(got.indices.iter().all(|&i| i >= 100), "global row ids");
+
+    // bf16 corpus, f64 queries: both widened to f64
+    let got = search_part_values(Values::Bf16(&b), Some(Values::F64(&q64)), 8, &p, &Ctl::detached()).unwrap();
+    let c64: Vec<f64> = bw.iter().map(|&v| f64::from(v)).collect();
+    let want = search_part(
+        MatRef::from_flat(&c64, 8).unwrap(),
+        Some(MatRef::from_flat(&q64, 8).unwrap()),
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
+    assert_eq!(
+        (got.indices, got.keys, got.dtype),
+        (want.indices, want.keys, want.dtype)
+    );
 }

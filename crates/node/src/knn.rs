@@ -67,17 +67,6 @@ fn part_out(p: KnnPart) -> Result<KnnOut> {
     Ok(o)
 }
 
-/// A part of a shard search (`rowOffset` / `queryOffset` given); `queries: None` is all points.
-struct ShardSearch<'p, 'q, T>(&'p Params, Option<&'q [T]>, &'p Ctl<'p>);
-
-impl<T: Element> ShardSearch<'_, '_, T> {
-    fn run(self, corpus: &[T], cols: usize) -> Result<KnnOut> {
-        let c = MatRef::from_flat(corpus, cols)?;
-        let q = self.1.map(|q| MatRef::from_flat(q, cols)).transpose()?;
-        part_out(embgeo_knn::search_part(c, q, self.0, self.2)?)
-    }
-}
-
 /// The kNN job shared by `knn` and `knnSync`.
 pub struct KnnJob<'a> {
     corpus: AnyData<'a>,
@@ -93,13 +82,7 @@ impl Job for KnnJob<'_> {
         let (p, cols) = (&self.params, self.cols as usize);
         let (c, q) = (self.corpus.values(), self.queries.as_ref().map(AnyData::values));
         if p.is_shard() {
-            // parts store f32 or f64 keys: narrow element types are widened (exactly) first
-            if matches!(c, Values::F64(_)) || matches!(q, Some(Values::F64(_))) {
-                let q = q.map(Values::to_f64);
-                return ShardSearch::<f64>(p, q.as_deref(), ctl).run(&c.to_f64(), cols);
-            }
-            let q = q.map(|q| q.to_f32().unwrap_or_default());
-            return ShardSearch::<f32>(p, q.as_deref(), ctl).run(&c.to_f32().unwrap_or_default(), cols);
+            return part_out(embgeo_knn::search_part_values(c, q, cols, p, ctl)?);
         }
         let (nb, trace) = embgeo_knn::search_values(c, q, cols, p, ctl)?;
         let inflation = trace.inflation(nb.rows, nb.k);

@@ -11,6 +11,7 @@ use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
 use super::source::{Narrow, Units};
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
+use crate::part::KnnPart;
 use crate::stats::Stats;
 
 /// A flat row-major matrix of one element type (`cols` is given beside it).
@@ -125,15 +126,16 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///   norms could overflow f32: the f32 engine on a lossless f32 copy.
 /// - Different element types for corpus and queries: both widened to f32 (f64 if one is f64).
 ///
-/// Shard searches (`row_offset` / `query_offset`) are not handled here: call
-/// [`crate::search_part`] (on f32/f64 data; the binding widens narrow data first).
+/// Shard searches (`row_offset` / `query_offset`) return parts: call [`search_part_values`];
+/// here they are `InvalidValue`.
 ///
 /// # Errors
 /// As [`crate::all_points`] / [`crate::search`]; `Shape` if a length is not a multiple of
 /// `cols` (or `cols` is 0); `InvalidValue` for a precision the data or CPU cannot screen in
 /// (`bf16` on f16/f32/f64 data, under cosine, or without AVX512-BF16; `int8` on data other
-/// than int8, under cosine, or without AVX512-VNNI; `fp32` on f64 data); `OutOfRange` for `bf16`
-/// on values too large for f32 keys, for `int8` on widths above `lowp::INT8_MAX_D`.
+/// than int8, under cosine, or without AVX512-VNNI; `fp32` on f64 data) or for shard offsets in
+/// `p`; `OutOfRange` for `bf16` on values too large for f32 keys, for `int8` on widths above
+/// `lowp::INT8_MAX_D`.
 pub fn search_values(
     corpus: Values<'_>,
     queries: Option<Values<'_>>,
@@ -175,6 +177,13 @@ pub fn search_values_on(
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
     p.check()?;
+    if p.is_shard() {
+        return Err(Error::InvalidValue {
+            name: "rowOffset",
+            expected: "no shard offsets here: a shard search returns a part (search_part_values)".into(),
+            actual: format!("rowOffset {:?}, queryOffset {:?}", p.row_offset, p.query_offset),
+        });
+    }
     if let Some(q) = queries.filter(|q| q.dtype() != corpus.dtype()) {
         return mixed(corpus, q, cols, p, ctl);
     }
@@ -205,6 +214,43 @@ pub fn search_values_on(
             check_narrow_precision(p.precision, "f16")?;
             widened(corpus, queries, cols, p, ctl)
         }
+    }
+}
+
+/// [`crate::search_part`] on any element type: f32 and f64 rows as they are; bf16, f16 and int8
+/// rows widened losslessly to f32 first (`len·4` bytes per matrix), and both sides to f64 when
+/// one of them is f64 (a part stores f32 or f64 keys).
+///
+/// # Errors
+/// As [`crate::search_part`]; `Shape` if a length is not a multiple of `cols` (or `cols` is 0).
+pub fn search_part_values(
+    corpus: Values<'_>,
+    queries: Option<Values<'_>>,
+    cols: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<KnnPart> {
+    fn part<T: embgeo_core::Element>(
+        c: &[T],
+        q: Option<&[T]>,
+        cols: usize,
+        p: &Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<KnnPart> {
+        let qm = q.map(|q| MatRef::from_flat(q, cols)).transpose()?;
+        crate::search_part(MatRef::from_flat(c, cols)?, qm, p, ctl)
+    }
+    let f32s = (corpus.to_f32(), queries.map(Values::to_f32));
+    match f32s {
+        (Some(c), None) => part(&c, None, cols, p, ctl),
+        (Some(c), Some(Some(q))) => part(&c, Some(&q), cols, p, ctl),
+        _ => part(
+            &corpus.to_f64(),
+            queries.map(Values::to_f64).as_deref(),
+            cols,
+            p,
+            ctl,
+        ),
     }
 }
 
@@ -267,8 +313,21 @@ fn check_narrow_precision(precision: Precision, dtype: &'static str) -> Result<(
     }
 }
 
+/// Narrowest width at which `auto` screens bf16 or int8 data on the bf16 units. Measured on a
+/// Zen 5 (AVX512-BF16, bench/results/knn-run-2026-12-02.log and knn.md; time of the bf16 path /
+/// the f32 path on the same values): d = 32 all-pairs 1.33 (slower), d = 128 queries 1.25
+/// (slower), d = 384 all-pairs 0.67–0.75, d = 768 all-pairs 0.61. Widths between 128 and 384
+/// were not measured and stay on f32.
+pub const AUTO_MIN_COLS_BF16: usize = 384;
+
+/// Narrowest width at which `auto` screens int8 data on the int8 units. Measured as
+/// [`AUTO_MIN_COLS_BF16`]: d = 32 all-pairs 1.27 (slower), d = 128 queries 0.67, d = 384
+/// all-pairs 0.50–0.60, d = 768 all-pairs 0.38. Widths between 32 and 128 were not measured.
+pub const AUTO_MIN_COLS_INT8: usize = 128;
+
 /// The units to screen on, if any (`None`: the widened f32 path), for data of width `d`
-/// (`int8`: int8 data) given the usable `kernels`.
+/// (`int8`: int8 data) given the usable `kernels`. Under `auto`, only native units and only at
+/// widths where they measured faster ([`AUTO_MIN_COLS_BF16`], [`AUTO_MIN_COLS_INT8`]).
 fn choose_units(
     precision: Precision,
     metric: Metric,
@@ -287,8 +346,10 @@ fn choose_units(
         Precision::Auto if metric == Metric::Cosine || overflow => Ok(None),
         Precision::Auto => Ok(
             match (
-                kernels.int8.filter(|k| k.is_native() && int8 && fits_i8),
-                kernels.bf16.filter(|k| k.is_native()),
+                kernels
+                    .int8
+                    .filter(|k| k.is_native() && int8 && fits_i8 && d >= AUTO_MIN_COLS_INT8),
+                kernels.bf16.filter(|k| k.is_native() && d >= AUTO_MIN_COLS_BF16),
             ) {
                 (Some(k), _) => Some(Units::Int8(k)),
                 (None, Some(k)) => Some(Units::Bf16(k)),
