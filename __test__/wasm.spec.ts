@@ -46,6 +46,8 @@ describe.skipIf(!existsSync(WASM) && process.env.CI === 'true')('WebAssembly bin
 
   it('is the one loaded', () => {
     expect(versions().target).toBe('wasm32-wasip1-threads')
+    // the kNN kernels' portable code, compiled for SIMD128 (.cargo/config.toml), is named so
+    expect(versions().knnKernel).toBe('simd128')
   })
 
   it('kNN equals the native addon bit for bit (f64 and f32 input), sync and async', async () => {

@@ -169,7 +169,7 @@ export function toMatrix(name: string, x: unknown): DenseMatrix {
   if (Array.isArray(x)) return fromRows(name, x)
   if (isLowPrecision(x)) {
     const m = toAnyMatrix(name, x) as LowPrecisionMatrix
-    return { data: native().narrowToF32(m.data, m.dtype), rows: m.rows, cols: m.cols }
+    return { data: native().castFloats(m.data, m.dtype, 'f32') as Float32Array, rows: m.rows, cols: m.cols }
   }
   if (isFloatArray(x)) {
     throw embgeoError(

@@ -141,7 +141,7 @@ export function alignQueries(corpus: DenseMatrix, queries: unknown): DenseMatrix
   const q = toMatrix('queries', queries)
   checkQueryWidth(q.cols, corpus.cols)
   if (q.data.constructor === corpus.data.constructor) return q
-  const data = corpus.data instanceof Float32Array ? Float32Array.from(q.data) : Float64Array.from(q.data)
+  const data = native().castFloats(q.data, null, corpus.data instanceof Float32Array ? 'f32' : 'f64')
   return { data, rows: q.rows, cols: q.cols }
 }
 
@@ -328,7 +328,7 @@ export class KnnIndex {
       throw embgeoError('ERR_SHAPE', `${name} have ${m.cols} features, but the index has ${dim}`, { expected: dim, actual: m.cols })
     }
     const want = this.#dtype === 'f32' ? Float32Array : Float64Array
-    return m.data instanceof want ? m : { data: want.from(m.data), rows: m.rows, cols: m.cols }
+    return m.data instanceof want ? m : { data: native().castFloats(m.data, null, this.#dtype), rows: m.rows, cols: m.cols }
   }
 
   /**

@@ -255,7 +255,7 @@ export interface Versions {
   target: string
   simd: string[]
   threads: number
-  /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon' or 'scalar'. */
+  /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon', 'simd128' (WASM build) or 'scalar'. */
   knnKernel: string
   /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|auto overrides it (read once per process). */
   gemmKernel: string

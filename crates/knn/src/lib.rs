@@ -60,6 +60,7 @@
 //! few-query dot products, exact f64 sums): `"avx512"`, `"avx2+fma"`, `"neon"` (detected; uses
 //! the portable code) or `"scalar"`. faer's GEMM dispatches on its own (AVX-512 where present).
 
+mod any_index;
 mod brute;
 mod index;
 mod merge;
@@ -72,6 +73,7 @@ mod select;
 mod shard;
 mod stats;
 
+pub use any_index::AnyIndex;
 pub use brute::{
     search_part_values, search_scratch, search_values, search_values_on, Kernels, Params, Precision, Trace,
     Values, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, SYMMETRIC_STATE_BUDGET,
@@ -84,9 +86,10 @@ pub use recall::{recall, ApproxIndex};
 pub use scaled::{all_points, search};
 pub use shard::search_part;
 
-/// The kernel level the runtime dispatch uses on this CPU: `"avx512"`, `"avx2+fma"`, `"neon"`
-/// or `"scalar"` (the GEMM kernels inside faer dispatch on their own). Setting the environment
-/// variable `EMBGEO_FORCE_SCALAR` before the first call forces `"scalar"`.
+/// The kernel level the runtime dispatch uses on this CPU: `"avx512"`, `"avx2+fma"`, `"neon"`,
+/// `"simd128"` (WASM build) or `"scalar"` (the GEMM kernels inside faer dispatch on their own).
+/// Setting the environment variable `EMBGEO_FORCE_SCALAR` before the first call forces the
+/// portable code (`"scalar"`; `"simd128"` in the WASM build, where it is compiled for SIMD128).
 #[must_use]
 pub fn simd_level() -> &'static str {
     real::level_name(real::level())

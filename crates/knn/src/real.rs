@@ -106,7 +106,8 @@ pub(crate) fn level() -> Level {
     })
 }
 
-/// Name of the dispatched level: `"avx512"`, `"avx2+fma"`, `"neon"` or `"scalar"`.
+/// Name of the dispatched level: `"avx512"`, `"avx2+fma"`, `"neon"`, `"simd128"` (the portable
+/// code in the WASM build, compiled for SIMD128) or `"scalar"`.
 pub(crate) fn level_name(l: Level) -> &'static str {
     match l {
         #[cfg(target_arch = "x86_64")]
@@ -115,6 +116,10 @@ pub(crate) fn level_name(l: Level) -> &'static str {
         Level::Avx2Fma => "avx2+fma",
         #[cfg(target_arch = "aarch64")]
         Level::Neon => "neon",
+        // portable code, compiled for the 128-bit SIMD of the WASM build (.cargo/config.toml)
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Level::Scalar => "simd128",
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         Level::Scalar => "scalar",
     }
 }

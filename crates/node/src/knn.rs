@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Neighbors, Result};
-use embgeo_knn::{peek_header, Index, KnnPart, Params, PartShape, StoredType, Values};
+use embgeo_core::{Ctl, Element, Error as CoreError, Neighbors, Result};
+use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType, Values};
 use napi::bindgen_prelude::{
     Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
@@ -11,7 +11,7 @@ use napi::Env;
 use napi_derive::napi;
 
 use crate::error::to_napi;
-use crate::input::{on_matrix, params, to_u32, Data, FloatArg, OnMatrix};
+use crate::input::{params, to_u32, Data, FloatArg};
 use crate::model::{HeapBytes, Model, Ticket};
 use crate::task::Job;
 use crate::values::{AnyArg, AnyData, HoldAny};
@@ -117,19 +117,9 @@ twins!(
     }
 );
 
-/// An index of either element type (`None` once disposed).
-pub enum AnyIndex {
-    F32(Index<f32>),
-    F64(Index<f64>),
-}
-
 impl HeapBytes for Option<AnyIndex> {
     fn heap_bytes(&self) -> usize {
-        match self {
-            Some(AnyIndex::F32(i)) => i.memory_bytes(),
-            Some(AnyIndex::F64(i)) => i.memory_bytes(),
-            None => 0,
-        }
+        self.as_ref().map_or(0, AnyIndex::memory_bytes)
     }
 }
 
@@ -141,7 +131,8 @@ fn disposed() -> CoreError {
     CoreError::NotFitted("KnnIndex (disposed)")
 }
 
-/// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`).
+/// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`; `None`
+/// once disposed).
 #[napi(custom_finalize)]
 pub struct NativeKnnIndex {
     model: Shared,
@@ -155,27 +146,20 @@ impl NativeKnnIndex {
         this.model.report(env)?;
         Ok(this)
     }
+
+    /// Run `f` on the index, or `NotFitted` once disposed.
+    fn with<R>(&self, env: Env, f: impl FnOnce(&AnyIndex) -> R) -> napi::Result<R> {
+        self.model
+            .read()
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| to_napi(env, &disposed()))
+    }
 }
 
 impl ObjectFinalize for NativeKnnIndex {
     fn finalize(self, env: Env) -> napi::Result<()> {
         self.model.unreport(env)
-    }
-}
-
-/// Append rows of the index's element type.
-struct AddRows<'i>(&'i mut AnyIndex);
-
-impl OnMatrix for AddRows<'_> {
-    type Output = ();
-    fn call<T: Element>(self, m: MatRef<'_, T>) -> Result<()> {
-        let any: &mut dyn std::any::Any = match self.0 {
-            AnyIndex::F32(i) => i,
-            AnyIndex::F64(i) => i,
-        };
-        any.downcast_mut::<Index<T>>()
-            .ok_or_else(|| CoreError::Internal("rows of another element type than the index".into()))?
-            .add(m)
     }
 }
 
@@ -189,27 +173,17 @@ impl NativeKnnIndex {
         cols: u32,
         #[napi(ts_arg_type = "{ metric?: string }")] options: Object,
     ) -> napi::Result<Self> {
-        let build = || -> Result<AnyIndex> {
-            let metric = params::<Params>(env, options)?.metric;
-            let data = Data::borrowed(corpus);
-            let mut index = match data {
-                Data::F32(_) => AnyIndex::F32(Index::new(metric, cols as usize)?),
-                Data::F64(_) => AnyIndex::F64(Index::new(metric, cols as usize)?),
-            };
-            on_matrix(&data, cols, AddRows(&mut index))?;
-            Ok(index)
-        };
-        Self::create(env, build())
+        let metric = params::<Params>(env, options).map(|p| p.metric);
+        Self::create(
+            env,
+            metric.and_then(|m| AnyIndex::new(m, float_values(corpus), cols as usize)),
+        )
     }
 
     /// Load an index written by `serialize`.
     #[napi(factory)]
     pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-        let index = peek_header(bytes).and_then(|t| match t {
-            StoredType::F32 => Index::from_bytes(bytes).map(AnyIndex::F32),
-            StoredType::F64 => Index::from_bytes(bytes).map(AnyIndex::F64),
-        });
-        Self::create(env, index)
+        Self::create(env, AnyIndex::from_bytes(bytes))
     }
 
     /// Append rows (same element type and width as the index); `ERR_BUSY` while a search is pending.
@@ -221,7 +195,7 @@ impl NativeKnnIndex {
         cols: u32,
     ) -> napi::Result<()> {
         let go = || match self.model.write()?.as_mut() {
-            Some(index) => on_matrix(&Data::borrowed(rows), cols, AddRows(index)),
+            Some(index) => index.add(float_values(rows), cols as usize),
             None => Err(disposed()),
         };
         go().map_err(|e| to_napi(env, &e))?;
@@ -231,11 +205,8 @@ impl NativeKnnIndex {
     /// `[rows, dim, metric, dtype]` of the index.
     #[napi]
     pub fn info(&self, env: Env) -> napi::Result<(u32, u32, String, String)> {
-        let (rows, dim, metric, dtype) = match self.model.read().as_ref() {
-            Some(AnyIndex::F32(i)) => (i.len(), i.dim(), i.metric().name(), "f32"),
-            Some(AnyIndex::F64(i)) => (i.len(), i.dim(), i.metric().name(), "f64"),
-            None => return Err(to_napi(env, &disposed())),
-        };
+        let (rows, dim, metric, dtype) =
+            self.with(env, |i| (i.len(), i.dim(), i.metric().name(), i.dtype()))?;
         let rows = to_u32(rows).map_err(|e| to_napi(env, &e))?;
         Ok((rows, dim as u32, metric.to_string(), dtype.to_string()))
     }
@@ -249,11 +220,7 @@ impl NativeKnnIndex {
     /// The versioned binary form of the index.
     #[napi]
     pub fn serialize(&self, env: Env) -> napi::Result<Uint8Array> {
-        match self.model.read().as_ref() {
-            Some(AnyIndex::F32(i)) => Ok(i.to_bytes().into()),
-            Some(AnyIndex::F64(i)) => Ok(i.to_bytes().into()),
-            None => Err(to_napi(env, &disposed())),
-        }
+        self.with(env, |i| i.to_bytes().into())
     }
 
     /// Free the native memory now (later calls fail with `ERR_NOT_FITTED`); `ERR_BUSY` while a
@@ -273,21 +240,14 @@ method_twins!(
         cols: u32,
         #[napi(ts_arg_type = "{ k: number }")] options: Object
     ) {
-        self.job(env, hold.data(queries), cols, options)
-    }
-);
-
-impl NativeKnnIndex {
-    fn job<'a>(&self, env: Env, queries: Data<'a>, cols: u32, options: Object) -> Result<SearchJob<'a>> {
-        let k = params::<Params>(env, options)?.k;
         Ok(SearchJob {
+            k: params::<Params>(env, options)?.k,
             ticket: Ticket::claim(&self.model, false)?,
-            queries,
+            queries: hold.data(queries),
             cols,
-            k,
         })
     }
-}
+);
 
 /// A search of a `KnnIndex`.
 pub struct SearchJob<'a> {
@@ -301,19 +261,25 @@ impl Job for SearchJob<'_> {
     type Output = KnnOut;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
-        let cols = self.cols as usize;
-        match (self.ticket.model.read().as_ref(), &self.queries) {
-            (Some(AnyIndex::F32(i)), Data::F32(q)) => {
-                out::<f32>(i.search(MatRef::from_flat(q, cols)?, self.k, ctl)?)
-            }
-            (Some(AnyIndex::F64(i)), Data::F64(q)) => {
-                out::<f64>(i.search(MatRef::from_flat(q, cols)?, self.k, ctl)?)
-            }
-            (None, _) => Err(disposed()),
-            _ => Err(CoreError::Internal(
-                "queries of another element type than the index".into(),
-            )),
+        let index = self.ticket.model.read();
+        let index = index.as_ref().ok_or_else(disposed)?;
+        let q = match &self.queries {
+            Data::F32(q) => Values::F32(q),
+            Data::F64(q) => Values::F64(q),
+        };
+        let nb = index.search(q, self.cols as usize, self.k, ctl)?;
+        match index {
+            AnyIndex::F32(_) => out::<f32>(nb),
+            AnyIndex::F64(_) => out::<f64>(nb),
         }
+    }
+}
+
+/// A float typed-array argument as the kNN crate's values.
+fn float_values(arg: FloatArg<'_>) -> Values<'_> {
+    match arg {
+        Either::A(v) => Values::F32(v),
+        Either::B(v) => Values::F64(v),
     }
 }
 

@@ -1,13 +1,13 @@
 //! Matrices of every element type the exact kNN takes: `Float32Array`, `Float64Array`,
 //! `Uint16Array` holding bf16 or f16 bits (the dtype named beside it) and `Int8Array`;
 //! borrowed by sync calls, copied once by async ones. Other functions get the narrow types
-//! widened to f32 ([`narrow_to_f32`]).
+//! widened to f32 ([`cast_floats`]).
 
 use std::borrow::Cow;
 
 use embgeo_core::{Error as CoreError, Result};
 use embgeo_knn::Values;
-use napi::bindgen_prelude::{Either4, Float32Array};
+use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -96,18 +96,22 @@ impl HoldAny for Copied {
     }
 }
 
-/// Widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
-/// exactly (every such value is an f32 value); O(n) on the calling thread.
-#[napi]
-pub fn narrow_to_f32(
+/// Convert matrix data of any element type (`dtype` names what a `Uint16Array` holds) to f32 or
+/// f64 (`to`: `'f32'` | `'f64'`): widening is exact; f64 to f32 rounds to nearest, as a
+/// `Float32Array` store does. O(n) on the calling thread; the TS layer's one element-type cast
+/// (low-precision matrices for functions that take floats, queries in the corpus's type).
+#[napi(ts_return_type = "Float32Array | Float64Array")]
+pub fn cast_floats(
     env: Env,
-    #[napi(ts_arg_type = "Uint16Array | Int8Array")] data: Either4<&[f32], &[f64], &[u16], &[i8]>,
-    dtype: String,
-) -> napi::Result<Float32Array> {
-    let v = borrow(data, Some(&dtype)).map_err(|e| to_napi(env, &e))?;
-    let out = v
-        .values()
-        .to_f32()
-        .ok_or_else(|| to_napi(env, &CoreError::Internal("narrowToF32: f64 data".into())))?;
-    Ok(out.into_owned().into())
+    #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] data: AnyArg,
+    dtype: Option<String>,
+    #[napi(ts_arg_type = "'f32' | 'f64'")] to: String,
+) -> napi::Result<Either<Float32Array, Float64Array>> {
+    let v = borrow(data, dtype.as_deref()).map_err(|e| to_napi(env, &e))?;
+    let out = match (to.as_str(), v.values()) {
+        ("f32", Values::F64(d)) => Either::A(d.iter().map(|&x| x as f32).collect::<Vec<f32>>().into()),
+        ("f32", any) => Either::A(any.to_f32().unwrap_or_default().into_owned().into()),
+        (_, any) => Either::B(any.to_f64().into_owned().into()),
+    };
+    Ok(out)
 }
