@@ -17,7 +17,10 @@ export declare class JobControl {
   progress(): ProgressSnapshot | null
 }
 
-/** A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`). */
+/**
+ * A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`; `None`
+ * once disposed).
+ */
 export declare class NativeKnnIndex {
   /** Copy `corpus` (`cols` columns) into a new index (`options`: `{ metric }`). */
   constructor(corpus: Float32Array | Float64Array, cols: number, options: { metric?: string })
@@ -129,6 +132,14 @@ export interface AnisotropyOut {
 
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
+
+/**
+ * Convert matrix data of any element type (`dtype` names what a `Uint16Array` holds) to f32 or
+ * f64 (`to`: `'f32'` | `'f64'`): widening is exact; f64 to f32 rounds to nearest, as a
+ * `Float32Array` store does. O(n) on the calling thread; the TS layer's one element-type cast
+ * (low-precision matrices for functions that take floats, queries in the corpus's type).
+ */
+export declare function castFloats(data: Float32Array | Float64Array | Uint16Array | Int8Array, dtype: string | undefined | null, to: 'f32' | 'f64'): Float32Array | Float64Array
 
 /** Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`). */
 export declare function cca(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { variant?: string; varianceKept?: number }, control?: JobControl | undefined | null): Promise<CcaOut>
@@ -434,12 +445,6 @@ export interface MutualKnnOut {
 
 /** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
 export declare function mutualKnnSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }): MutualKnnOut
-
-/**
- * Widen bf16 or f16 bits (`Uint16Array`, `dtype` `'bf16'` / `'f16'`) or int8 values to f32,
- * exactly (every such value is an f32 value); O(n) on the calling thread.
- */
-export declare function narrowToF32(data: Uint16Array | Int8Array, dtype: string): Float32Array
 
 /** Versions, target, SIMD features and thread count of the native addon. */
 export declare function nativeInfo(): NativeInfo
