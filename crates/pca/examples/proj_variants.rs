@@ -121,53 +121,6 @@ fn run(
                         }
                     }
                 }
-                // Inverse transform on the same shapes (input: the first k columns of each row
-                // as Y, output n × d = k × d → here `dst` holds n × k, so use Y·(W Wᵀ)-sized
-                // work: Y (rows × k) · W (k × d) into a scratch rows × d).
-                "inv-f64" | "inv-f32-sub" => {
-                    let y: Vec<f32> = src.chunks_exact(d).flat_map(|r| r[..k].to_vec()).collect();
-                    if variant == "inv-f64" {
-                        // Before: the whole block widened to f64, f64 GEMM, f64 buffer, + mean.
-                        let a: Vec<f64> = y.iter().map(|v| f64::from(*v)).collect();
-                        let w64: Vec<f64> = w.iter().map(|v| f64::from(*v)).collect();
-                        let mut o = vec![0.0f64; rows * d];
-                        let am = MatRef::from_row_major_slice(&a, rows, k);
-                        let wm = MatRef::from_row_major_slice(&w64, k, d);
-                        let om = faer::MatMut::from_row_major_slice_mut(&mut o, rows, d);
-                        faer::linalg::matmul::matmul(om, Accum::Replace, am, wm, 1.0, Par::Seq);
-                        let s: f64 = o
-                            .chunks_exact(d)
-                            .map(|r| {
-                                r.iter()
-                                    .zip(mean)
-                                    .map(|(v, m)| ((v + m) as f32) as f64)
-                                    .sum::<f64>()
-                            })
-                            .sum();
-                        std::hint::black_box(s);
-                    } else {
-                        let sub = 240;
-                        let mut o = vec![0.0f32; sub * d];
-                        let mut s = 0.0;
-                        for yb in y.chunks(sub * k) {
-                            let r = yb.len() / k;
-                            let am = MatRef::from_row_major_slice(yb, r, k);
-                            let wm = MatRef::from_row_major_slice(w, k, d);
-                            let om = faer::MatMut::from_row_major_slice_mut(&mut o[..r * d], r, d);
-                            faer::linalg::matmul::matmul(om, Accum::Replace, am, wm, 1.0f32, Par::Seq);
-                            s += o[..r * d]
-                                .chunks_exact(d)
-                                .map(|r| {
-                                    r.iter()
-                                        .zip(mean)
-                                        .map(|(v, m)| ((f64::from(*v) + m) as f32) as f64)
-                                        .sum::<f64>()
-                                })
-                                .sum::<f64>();
-                        }
-                        std::hint::black_box(s);
-                    }
-                }
                 // Phases alone.
                 "centre" => {
                     let mut a = vec![0.0f32; rows * d];
@@ -205,8 +158,6 @@ fn main() {
         "faer-sub1k",
         "kernel-subT",
         "kernel-T",
-        "inv-f64",
-        "inv-f32-sub",
         "centre",
         "faer-only",
         "kernel-only",

@@ -199,7 +199,7 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
             if l2 {
                 let norm = row64.iter().map(|v| v * v).sum::<f64>().sqrt();
                 if norm > 0.0 {
-                    for v in row64.iter_mut() {
+                    for v in &mut row64 {
                         *v /= norm;
                     }
                 }
