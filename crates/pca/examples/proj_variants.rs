@@ -33,6 +33,33 @@ fn kern_mm(o: &mut [f32], a: &[f32], w: &[f32], rows: usize, d: usize, k: usize)
     embgeo_kernels::gemm_f32(o, k, av, wv, embgeo_core::Par::Seq).expect("gemm");
 }
 
+/// One block in sub-blocks of `sub` rows: centre, `mm(out, centred, rows)`, then scale the
+/// block's rows in place (f64 multiply, one rounding).
+#[allow(clippy::too_many_arguments)]
+fn in_sub_blocks(
+    dst: &mut [f32],
+    src: &[f32],
+    sub: usize,
+    mean: &[f64],
+    scale: &[f64],
+    d: usize,
+    k: usize,
+    mm: impl Fn(&mut [f32], &[f32], usize),
+) {
+    let rows = src.len() / d;
+    let mut a = vec![0.0f32; sub.min(rows) * d];
+    for (dst, src) in dst.chunks_mut(sub * k).zip(src.chunks(sub * d)) {
+        let r = src.len() / d;
+        centre(&mut a[..r * d], src, mean, d);
+        mm(dst, &a[..r * d], r);
+    }
+    for row in dst.chunks_exact_mut(k) {
+        for (v, s) in row.iter_mut().zip(scale) {
+            *v = (f64::from(*v) * s) as f32;
+        }
+    }
+}
+
 /// The whole transform over `x`, one variant, blocks of `BLOCK` rows in parallel.
 #[allow(clippy::too_many_arguments)]
 fn run(
@@ -73,17 +100,9 @@ fn run(
                 // Kernel into the output in place, scaled in place (f64 multiply, one rounding).
                 "kernel" | "kernel-sub" => {
                     let sub = if variant == "kernel" { rows } else { 240 };
-                    let mut a = vec![0.0f32; sub.min(rows) * d];
-                    for (dst, src) in dst.chunks_mut(sub * k).zip(src.chunks(sub * d)) {
-                        let r = src.len() / d;
-                        centre(&mut a[..r * d], src, mean, d);
-                        kern_mm(dst, &a[..r * d], w, r, d, k);
-                    }
-                    for row in dst.chunks_exact_mut(k) {
-                        for (v, s) in row.iter_mut().zip(scale) {
-                            *v = (f64::from(*v) * s) as f32;
-                        }
-                    }
+                    in_sub_blocks(dst, src, sub, mean, scale, d, k, |o, a, r| {
+                        kern_mm(o, a, w, r, d, k);
+                    });
                 }
                 // faer on the same sub-blocks, into the output in place.
                 "faer-sub" | "faer-sub64" | "faer-sub1k" => {
@@ -92,34 +111,18 @@ fn run(
                         "faer-sub1k" => 1024,
                         _ => 240,
                     };
-                    let mut a = vec![0.0f32; sub.min(rows) * d];
-                    for (dst, src) in dst.chunks_mut(sub * k).zip(src.chunks(sub * d)) {
-                        let r = src.len() / d;
-                        centre(&mut a[..r * d], src, mean, d);
-                        faer_mm(dst, &a[..r * d], w, r, d, k);
-                    }
-                    for row in dst.chunks_exact_mut(k) {
-                        for (v, s) in row.iter_mut().zip(scale) {
-                            *v = (f64::from(*v) * s) as f32;
-                        }
-                    }
+                    in_sub_blocks(dst, src, sub, mean, scale, d, k, |o, a, r| {
+                        faer_mm(o, a, w, r, d, k);
+                    });
                 }
                 // The kernel with Wᵀ stored d × k row-major (B packs by whole rows).
                 "kernel-subT" | "kernel-T" => {
                     let sub = if variant == "kernel-T" { rows } else { 240 };
-                    let mut a = vec![0.0f32; sub.min(rows) * d];
-                    for (dst, src) in dst.chunks_mut(sub * k).zip(src.chunks(sub * d)) {
-                        let r = src.len() / d;
-                        centre(&mut a[..r * d], src, mean, d);
-                        let av = View::row_major(&a[..r * d], r, d).expect("a");
+                    in_sub_blocks(dst, src, sub, mean, scale, d, k, |o, a, r| {
+                        let av = View::row_major(a, r, d).expect("a");
                         let wv = View::row_major(wt, d, k).expect("wt");
-                        embgeo_kernels::gemm_f32(dst, k, av, wv, embgeo_core::Par::Seq).expect("gemm");
-                    }
-                    for row in dst.chunks_exact_mut(k) {
-                        for (v, s) in row.iter_mut().zip(scale) {
-                            *v = (f64::from(*v) * s) as f32;
-                        }
-                    }
+                        embgeo_kernels::gemm_f32(o, k, av, wv, embgeo_core::Par::Seq).expect("gemm");
+                    });
                 }
                 // Phases alone.
                 "centre" => {
@@ -136,13 +139,9 @@ fn run(
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    // `--name value` pairs.
+    let flag = |name: &str| args.windows(2).find(|p| p[0] == name).map(|p| p[1].clone());
+    let arg = |name: &str, default: usize| flag(name).and_then(|v| v.parse().ok()).unwrap_or(default);
     let threads = arg("--threads", 1);
     let runs = arg("--runs", 5);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -162,11 +161,7 @@ fn main() {
         "faer-only",
         "kernel-only",
     ];
-    let pick = args
-        .iter()
-        .position(|a| a == "--variants")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
+    let pick = flag("--variants");
     let variants: Vec<&str> = all
         .iter()
         .copied()
