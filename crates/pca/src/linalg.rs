@@ -83,14 +83,20 @@ pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(dst: &mut Mat<T>, a: Mat
 }
 
 /// The `rows × cols` row-major buffer `w` as a faer view (no copy).
-pub(crate) fn row_major(w: &[f64], rows: usize, cols: usize) -> MatRef<'_, f64> {
+pub(crate) fn row_major<E: faer::traits::ComplexField>(w: &[E], rows: usize, cols: usize) -> MatRef<'_, E> {
     MatRef::from_row_major_slice(w, rows, cols)
 }
 
-/// `out (n × w.ncols(), row-major) = a (n × w.nrows(), row-major) · w`; pass
+/// `out (n × w.ncols(), row-major) = a (n × w.nrows(), row-major) · w`, f32 or f64; pass
 /// `row_major(w, k, d).transpose()` for `a · wᵀ`. O(n · w.nrows() · w.ncols()) time, no allocation.
-pub(crate) fn matmul_rows(out: &mut [f64], a: &[f64], n: usize, w: MatRef<'_, f64>, par: faer::Par) {
+pub(crate) fn matmul_rows<E: faer::traits::ComplexField>(
+    out: &mut [E],
+    a: &[E],
+    n: usize,
+    w: MatRef<'_, E>,
+    par: faer::Par,
+) {
     let am = MatRef::from_row_major_slice(a, n, w.nrows());
     let om = faer::MatMut::from_row_major_slice_mut(out, n, w.ncols());
-    faer::linalg::matmul::matmul(om, Accum::Replace, am, w, 1.0, par);
+    faer::linalg::matmul::matmul(om, Accum::Replace, am, w, E::one_impl(), par);
 }

@@ -93,13 +93,30 @@ pub(crate) fn check_features(actual: usize, expected: usize, what: &'static str)
     Ok(())
 }
 
+/// Rows per product inside a block of [`project_rows`]: the centred sub-block (`SUB_ROWS`·d
+/// values) and its `SUB_ROWS`·k result are reused for every sub-block of the block, so nothing
+/// of size `block_rows`·(d + k) is allocated. Chosen by measurement
+/// (`examples/proj_variants.rs`, Zen 3 AVX2, interleaved medians): 64, 240 and 1024 rows were
+/// within noise at d = 384, 1024 lost 1.4× at d = 1536.
+const SUB_ROWS: usize = 240;
+
 /// `out = ((x − mean) · Wᵀ) · diag(col_scale)` with `w` `k × d` row-major, then optionally each
 /// row L2-normalised; blocks of `block_rows` rows written in place through `fill_chunks`
-/// (fixed blocks, deterministic).
+/// (fixed blocks, deterministic), each block in sub-blocks of [`SUB_ROWS`] rows.
 ///
 /// f64 input: centring and GEMM in f64. f32 input: rows centred in f64 and rounded to f32,
 /// GEMM in f32 with `w` rounded to f32 (the output is f32 anyway; relative error of order
-/// sqrt(d)·2⁻²⁴, inside the 1e-5 f32 parity tolerance), scaling and normalisation in f64.
+/// sqrt(d)·2⁻²⁴, inside the 1e-5 f32 parity tolerance), scaling and normalisation in f64, one
+/// rounding into the output.
+///
+/// The products run on faer's f32/f64 matmul, not on `embgeo_kernels::gemm_f32`: on these
+/// shapes (a row-major block times `Wᵀ`, k = 32 or 384, d = 384 or 1536) faer measured
+/// 1.3–1.5× faster than the kernel layer, whose packing of the row-major block dominates when
+/// k is small (`examples/proj_variants.rs`).
+///
+/// # Cost
+/// 2·n·d·k flops; extra memory per worker `SUB_ROWS`·(d + k) values of the compute type plus
+/// k f64.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn project_rows<T: Element>(
     x: MatRef<'_, T>,
@@ -111,10 +128,8 @@ pub(crate) fn project_rows<T: Element>(
     block_rows: usize,
     ctl: &Ctl<'_>,
 ) -> Result<Vec<T>> {
-    let d = x.cols();
     let n = x.rows();
-    let single = T::DTYPE == "f32";
-    let w32: Vec<f32> = if single {
+    let w32: Vec<f32> = if T::DTYPE == "f32" {
         w.iter().map(|v| *v as f32).collect()
     } else {
         Vec::new()
@@ -129,64 +144,10 @@ pub(crate) fn project_rows<T: Element>(
         k,
         block_rows.max(1),
         |range, dst| {
-            let rows = range.len();
-            let mut out = vec![0.0f64; rows * k];
-            if single {
-                let mut a = vec![0.0f32; rows * d];
-                for (r, i) in range.clone().enumerate() {
-                    for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
-                        *o = (v.to_f64() - m) as f32;
-                    }
-                }
-                let mut o32 = vec![0.0f32; rows * k];
-                if k > 0 {
-                    let am = faer::MatRef::from_row_major_slice(&a, rows, d);
-                    let wm = faer::MatRef::from_row_major_slice(&w32, k, d);
-                    let om = faer::MatMut::from_row_major_slice_mut(&mut o32, rows, k);
-                    faer::linalg::matmul::matmul(
-                        om,
-                        faer::Accum::Replace,
-                        am,
-                        wm.transpose(),
-                        1.0f32,
-                        faer::Par::Seq,
-                    );
-                }
-                for (o, v) in out.iter_mut().zip(&o32) {
-                    *o = f64::from(*v);
-                }
+            if T::DTYPE == "f32" {
+                project_block(x, range, dst, mean, &w32, k, |v| v as f32, col_scale, l2);
             } else {
-                let mut a = vec![0.0f64; rows * d];
-                for (r, i) in range.clone().enumerate() {
-                    for ((o, v), m) in a[r * d..(r + 1) * d].iter_mut().zip(x.row(i)).zip(mean) {
-                        *o = v.to_f64() - m;
-                    }
-                }
-                if k > 0 {
-                    linalg::matmul_rows(
-                        &mut out,
-                        &a,
-                        rows,
-                        linalg::row_major(w, k, d).transpose(),
-                        faer::Par::Seq,
-                    );
-                }
-            }
-            for (row, dst) in out.chunks_exact_mut(k.max(1)).zip(dst.chunks_exact_mut(k.max(1))) {
-                for (v, s) in row.iter_mut().zip(col_scale) {
-                    *v *= s;
-                }
-                if l2 {
-                    let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-                    if norm > 0.0 {
-                        for v in row.iter_mut() {
-                            *v /= norm;
-                        }
-                    }
-                }
-                for (o, v) in dst.iter_mut().zip(row.iter()) {
-                    *o = T::from_f64(*v);
-                }
+                project_block(x, range, dst, mean, w, k, |v| v, col_scale, l2);
             }
             Ok(())
         },
@@ -194,7 +155,71 @@ pub(crate) fn project_rows<T: Element>(
     Ok(res)
 }
 
-/// `out = y · w + mean` with `w` `k × d` row-major, in row blocks.
+/// Rows `range` of [`project_rows`] into `dst` (`range.len()·k`), in sub-blocks of
+/// [`SUB_ROWS`]: centre into `E` (`round` from f64), multiply by `wᵀ` (`w` k × d row-major in
+/// `E`), then scale, normalise and round each row once into `dst`.
+#[allow(clippy::too_many_arguments)]
+fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
+    x: MatRef<'_, T>,
+    range: std::ops::Range<usize>,
+    dst: &mut [T],
+    mean: &[f64],
+    w: &[E],
+    k: usize,
+    round: impl Fn(f64) -> E,
+    col_scale: &[f64],
+    l2: bool,
+) {
+    let d = x.cols();
+    let sub = SUB_ROWS.min(range.len());
+    let zero = round(0.0);
+    let mut a = vec![zero; sub * d];
+    let mut o = vec![zero; sub * k];
+    let mut row64 = vec![0.0f64; k];
+    for (s0, dst) in range
+        .clone()
+        .step_by(SUB_ROWS)
+        .zip(dst.chunks_mut(SUB_ROWS * k.max(1)))
+    {
+        let rows = SUB_ROWS.min(range.end - s0);
+        for (r, arow) in a.chunks_exact_mut(d.max(1)).take(rows).enumerate() {
+            for ((o, v), m) in arow.iter_mut().zip(x.row(s0 + r)).zip(mean) {
+                *o = round(v.to_f64() - m);
+            }
+        }
+        if k == 0 {
+            continue;
+        }
+        let wt = linalg::row_major(w, k, d).transpose();
+        linalg::matmul_rows(&mut o[..rows * k], &a[..rows * d], rows, wt, faer::Par::Seq);
+        for (orow, drow) in o.chunks_exact(k).zip(dst.chunks_exact_mut(k)) {
+            for ((v, s), src) in row64.iter_mut().zip(col_scale).zip(orow) {
+                *v = (*src).into() * s;
+            }
+            if l2 {
+                let norm = row64.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for v in &mut row64 {
+                        *v /= norm;
+                    }
+                }
+            }
+            for (o, v) in drow.iter_mut().zip(&row64) {
+                *o = T::from_f64(*v);
+            }
+        }
+    }
+}
+
+/// `out = y · w + mean` with `w` `k × d` row-major, in blocks of `block_rows` rows written in
+/// place (fixed blocks, deterministic), each in sub-blocks of [`SUB_ROWS`] rows.
+///
+/// f64 input: GEMM in f64. f32 input: GEMM in f32 with `w` rounded to f32 (relative to the
+/// output's scale an error of order sqrt(k)·2⁻²⁴, inside the 1e-5 f32 parity tolerance), the
+/// mean added in f64, one rounding into the output.
+///
+/// # Cost
+/// 2·n·k·d flops; extra memory per worker `SUB_ROWS`·(k + d) values of the compute type.
 pub(crate) fn back_project_rows<T: Element>(
     y: MatRef<'_, T>,
     w: &[f64],
@@ -205,6 +230,11 @@ pub(crate) fn back_project_rows<T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<Vec<T>> {
     let n = y.rows();
+    let w32: Vec<f32> = if T::DTYPE == "f32" {
+        w.iter().map(|v| *v as f32).collect()
+    } else {
+        Vec::new()
+    };
     let mut res = vec![T::from_f64(0.0); n * d];
     fill_chunks(
         ctl,
@@ -214,24 +244,55 @@ pub(crate) fn back_project_rows<T: Element>(
         d,
         block_rows.max(1),
         |range, dst| {
-            let rows = range.len();
-            let a: Vec<f64> = y
-                .row_block(range.start, range.end)
-                .as_slice()
-                .iter()
-                .map(|v| v.to_f64())
-                .collect();
-            let mut out = vec![0.0f64; rows * d];
-            if k > 0 {
-                linalg::matmul_rows(&mut out, &a, rows, linalg::row_major(w, k, d), faer::Par::Seq);
-            }
-            for (row, dst) in out.chunks_exact(d).zip(dst.chunks_exact_mut(d)) {
-                for ((o, v), m) in dst.iter_mut().zip(row).zip(mean) {
-                    *o = T::from_f64(v + m);
-                }
+            if T::DTYPE == "f32" {
+                back_project_block(y, range, dst, &w32, (k, d), |v| v as f32, mean);
+            } else {
+                back_project_block(y, range, dst, w, (k, d), |v| v, mean);
             }
             Ok(())
         },
     )?;
     Ok(res)
+}
+
+/// Rows `range` of [`back_project_rows`] into `dst` (`range.len()·d`), in sub-blocks of
+/// [`SUB_ROWS`]: copy `y` (k = `y.cols()` columns) into `E` (`round` from f64, exact for the input's own type), multiply
+/// by `w` (k × d row-major in `E`), add the mean in f64 and round once into `dst`.
+fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
+    y: MatRef<'_, T>,
+    range: std::ops::Range<usize>,
+    dst: &mut [T],
+    w: &[E],
+    (k, d): (usize, usize),
+    round: impl Fn(f64) -> E,
+    mean: &[f64],
+) {
+    let sub = SUB_ROWS.min(range.len());
+    let zero = round(0.0);
+    let mut a = vec![zero; sub * k];
+    let mut o = vec![zero; sub * d];
+    for (s0, dst) in range
+        .clone()
+        .step_by(SUB_ROWS)
+        .zip(dst.chunks_mut(SUB_ROWS * d.max(1)))
+    {
+        let rows = SUB_ROWS.min(range.end - s0);
+        for (v, src) in a.iter_mut().zip(y.row_block(s0, s0 + rows).as_slice()) {
+            *v = round(src.to_f64());
+        }
+        if d == 0 {
+            continue;
+        }
+        if k == 0 {
+            o.fill(zero);
+        } else {
+            let wm = linalg::row_major(w, k, d);
+            linalg::matmul_rows(&mut o[..rows * d], &a[..rows * k], rows, wm, faer::Par::Seq);
+        }
+        for (orow, drow) in o.chunks_exact(d).zip(dst.chunks_exact_mut(d)) {
+            for ((dv, v), m) in drow.iter_mut().zip(orow).zip(mean) {
+                *dv = T::from_f64((*v).into() + m);
+            }
+        }
+    }
 }
