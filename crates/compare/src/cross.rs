@@ -134,7 +134,13 @@ impl Kernel32 {
     fn new(d1: usize, d2: usize, want: Want) -> Result<Self> {
         let buf = |len: usize| {
             dense::try_zeros::<f32>(len).ok_or_else(|| {
-                dense::too_large("A/B", d1.max(d2), "the feature-space cross-products", "use fewer features", true)
+                dense::too_large(
+                    "A/B",
+                    d1.max(d2),
+                    "the feature-space cross-products",
+                    "use fewer features",
+                    true,
+                )
             })
         };
         Ok(Self {
@@ -216,7 +222,11 @@ pub fn compute<T: Element, U: Element>(
     let lanes = map_chunks(ctl, phase, n_blocks, per_lane, |blocks| {
         let mut acc = Cross::zeros(n, d1, d2, want)?;
         let (mut bx, mut by) = (Vec::new(), Vec::new());
-        let mut k32 = if f32_input { Some(Kernel32::new(d1, d2, want)?) } else { None };
+        let mut k32 = if f32_input {
+            Some(Kernel32::new(d1, d2, want)?)
+        } else {
+            None
+        };
         for bi in blocks {
             ctl.checkpoint()?;
             let (s, e) = (bi * BLOCK_ROWS, ((bi + 1) * BLOCK_ROWS).min(n));
@@ -290,7 +300,18 @@ mod tests {
         let ys: Vec<f32> = (0..n * d2).map(|i| ((i * 104_729) % 89) as f32 / 7.0).collect();
         let x = MatRef::new(&xs, n, d1).unwrap();
         let y = MatRef::new(&ys, n, d2).unwrap();
-        let c = compute(x, y, Want { xx: true, yy: true, f32_blocks: true }, "t", &Ctl::detached()).unwrap();
+        let c = compute(
+            x,
+            y,
+            Want {
+                xx: true,
+                yy: true,
+                f32_blocks: true,
+            },
+            "t",
+            &Ctl::detached(),
+        )
+        .unwrap();
         let xc = crate::pair::centred(x);
         let yc = crate::pair::centred(y);
         for a in 0..d1 {
@@ -310,11 +331,19 @@ mod tests {
     #[test]
     fn f32_blocks_match_f64_products_and_ignore_thread_count() {
         let (n, d1, d2) = (1300, 19, 7);
-        let xs: Vec<f32> = (0..n * d1).map(|i| ((i * 7919) % 113) as f32 / 10.0 - 3.0).collect();
-        let ys: Vec<f32> = (0..n * d2).map(|i| ((i * 104_729) % 89) as f32 / 7.0 + 1.0).collect();
+        let xs: Vec<f32> = (0..n * d1)
+            .map(|i| ((i * 7919) % 113) as f32 / 10.0 - 3.0)
+            .collect();
+        let ys: Vec<f32> = (0..n * d2)
+            .map(|i| ((i * 104_729) % 89) as f32 / 7.0 + 1.0)
+            .collect();
         let x = MatRef::new(&xs, n, d1).unwrap();
         let y = MatRef::new(&ys, n, d2).unwrap();
-        let all = |f32_blocks| Want { xx: true, yy: true, f32_blocks };
+        let all = |f32_blocks| Want {
+            xx: true,
+            yy: true,
+            f32_blocks,
+        };
         let f = compute(x, y, all(true), "t", &Ctl::detached()).unwrap();
         let s = compute(x, y, all(true), "t", &Ctl::detached().with_par(Par::Seq)).unwrap();
         let g = compute(x, y, all(false), "t", &Ctl::detached()).unwrap();
@@ -349,9 +378,23 @@ mod tests {
         let (n, d) = (40, 3);
         let xs: Vec<f32> = (0..n * d).map(|i| ((i * 37) % 11) as f32 * 1e30).collect();
         let x = MatRef::new(&xs, n, d).unwrap();
-        let want = Want { xx: true, yy: true, f32_blocks: true };
+        let want = Want {
+            xx: true,
+            yy: true,
+            f32_blocks: true,
+        };
         let c = compute(x, x, want, "t", &Ctl::detached()).unwrap();
-        let g = compute(x, x, Want { f32_blocks: false, ..want }, "t", &Ctl::detached()).unwrap();
+        let g = compute(
+            x,
+            x,
+            Want {
+                f32_blocks: false,
+                ..want
+            },
+            "t",
+            &Ctl::detached(),
+        )
+        .unwrap();
         assert!(c.xy[(0, 0)].is_finite() && c.xy[(0, 0)] > 1e60);
         assert_eq!(c.xy[(1, 0)].to_bits(), g.xy[(1, 0)].to_bits());
     }
