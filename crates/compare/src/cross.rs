@@ -369,7 +369,7 @@ mod tests {
             }
         }
         // f32 blocks differ from f64 ones (the kernel path really ran).
-        assert!((0..d2).any(|j| f.xy[(0, j)] != g.xy[(0, j)]));
+        assert!((0..d2).any(|j| f.xy[(0, j)].to_bits() != g.xy[(0, j)].to_bits()));
     }
 
     /// Values outside `F32_SAFE` take the f64 products (no overflow to ±∞ in f32).
