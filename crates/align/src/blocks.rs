@@ -29,10 +29,7 @@ pub fn centred<T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<Mat<f64>> {
     let (n, d) = (x.rows(), x.cols());
-    let first = x.row(0);
-    if (1..n).all(|i| x.row(i) == first) {
-        return Err(constant(what, method));
-    }
+    check_varies(x, what, method)?;
     let parts = map_chunks(ctl, "mean", n, MEAN_ROWS, |r| {
         let mut s = vec![0.0f64; d];
         for i in r {
@@ -62,6 +59,20 @@ pub fn centred<T: Element>(
         }
     }
     Ok(out)
+}
+
+/// `Degenerate` (naming `what` and `method`) when every row of `x` equals the first.
+///
+/// # Cost
+/// O(n·d) comparisons at most, no extra memory.
+/// # Errors
+/// `Degenerate` for a constant set.
+pub fn check_varies<T: Element>(x: MatRef<'_, T>, what: &'static str, method: &str) -> Result<()> {
+    let first = x.row(0);
+    if (1..x.rows()).all(|i| x.row(i) == first) {
+        return Err(constant(what, method));
+    }
+    Ok(())
 }
 
 /// `aᵀ · b` (`a`: n × p, `b`: n × q, same n) as a `p × q` f64 matrix.

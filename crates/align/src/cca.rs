@@ -17,12 +17,30 @@
 //! `hᵢ` the i-th canonical variate (unit n-vector) and `xⱼ` the j-th centred column of the side
 //! with fewer kept dimensions (A on ties). Unlike pwcca.py we project the centred columns (it
 //! projects uncentred activations, and its B branch reads A's activations).
+//!
+//! Two routes give the same numbers (tested against each other):
+//!
+//! - **Gram** (tried first): one row pass of f64 products `AᵀA`, `BᵀB`, `AᵀB` of the centred
+//!   blocks (`embgeo_compare::cross`, no n × d copy), the eigendecompositions `AᵀA = V Λ Vᵀ`
+//!   (so `s = √λ`, `U = A V S⁻¹`) and `QaᵀQb = Sa⁻¹ Vaᵀ (AᵀB) Vb Sb⁻¹` on the kept columns: the
+//!   2·n·d² + 2·n·dA·dB flops of numpy's covariance formula (SVCCA's `cca_core`), plus d × d
+//!   work. Squaring the condition number costs accuracy, so this route is taken only when both
+//!   sides are well conditioned, `λ_min ≥ GRAM_MIN_RATIO · λ_max`: the rounding of the products
+//!   is then amplified at most 1/[`GRAM_MIN_RATIO`] times (≈ 10⁴·ε relative), every direction is
+//!   far above the rank tolerance, and the values agree with the SVD route to about 1e-12.
+//! - **SVD** (otherwise: rank-deficient or ill-conditioned sides): thin SVDs of the centred
+//!   copies, Björck–Golub on the kept `U` columns.
 
-use embgeo_core::linalg::thin_svd_uv;
-use embgeo_core::{Ctl, Element, Error, Pair, Result};
+use embgeo_compare::cross::{self as products, Want};
+use embgeo_core::linalg::{eigh_desc, thin_svd_uv};
+use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use faer::Mat;
 
-use crate::blocks::{centred, constant, cross, mul};
+use crate::blocks::{centred, check_varies, constant, cross, mul};
+
+/// The Gram route is taken when every eigenvalue of both `XᵀX` is at least this fraction of
+/// the largest (condition number of the centred side ≤ 100).
+pub const GRAM_MIN_RATIO: f64 = 1e-4;
 
 const METHOD: &str = "CCA";
 /// What a constant side makes undefined.
@@ -90,23 +108,29 @@ pub struct Cca {
     pub params: Params,
 }
 
-/// One side: its thin SVD and the number of directions kept.
+/// One side: its singular values and right singular vectors (columns of `v`) and the number of
+/// directions kept.
 struct Side {
     s: Vec<f64>,
-    u: Mat<f64>,
     v: Mat<f64>,
     rank: usize,
     kept: usize,
 }
+
+/// Both sides and `QaᵀQb` on their kept columns (kA × kB).
+type Sides = (Side, Side, Mat<f64>);
 
 /// Canonical correlations between `a` and `b` and their mean / SVCCA / PWCCA summary.
 ///
 /// # Shapes and types
 /// `a`: n × dA, `b`: n × dB (same n ≥ 2), f32 or f64 each; computed in f64.
 /// # Cost
-/// Two thin SVDs (O(n·dA²) + O(n·dB²) flops, sequential), one `kA × kB` cross product
-/// (2·n·kA·kB flops, parallel) and its SVD. Extra memory: the centred copies and the `U`
-/// factors, 2·n·(dA + dB) f64, plus O(d²).
+/// Gram route (well-conditioned sides, n > d): one row pass of f64 products,
+/// n·(dA² + dB² + 2·dA·dB) flops over 4 fixed lanes, two d × d eigendecompositions, two
+/// d × d products and the `kA × kB` SVD; extra memory ≈ 5·(dA² + dB² + dA·dB) f64, no n × d
+/// copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops, sequential), one
+/// `kA × kB` cross product (2·n·kA·kB flops, parallel) and its SVD; extra memory the centred
+/// copies and the `U` factors, 2·n·(dA + dB) f64, plus O(d²).
 /// # Determinism
 /// Bit-identical for every `ctl.par`.
 /// # Errors
@@ -128,14 +152,12 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
         });
     }
     x.check(2, METHOD)?;
-    let n = a.rows();
-    let sa = side(centred(a, "A", UNDEFINED, ctl)?, "A", n, p, ctl)?;
-    let sb = side(centred(b, "B", UNDEFINED, ctl)?, "B", n, p, ctl)?;
-    let (qa, qb) = (
-        sa.u.as_ref().subcols(0, sa.kept),
-        sb.u.as_ref().subcols(0, sb.kept),
-    );
-    let m = cross(qa, qb, "cross-product", ctl)?;
+    check_varies(a, "A", UNDEFINED)?;
+    check_varies(b, "B", UNDEFINED)?;
+    let (sa, sb, m) = match gram_route(a, b, p, ctl)? {
+        Some(r) => r,
+        None => svd_route(a, b, p, ctl)?,
+    };
     ctl.checkpoint()?;
     let (rho, pl, pr) = thin_svd_uv(m.as_ref(), faer::Par::Seq)?;
     let correlations: Vec<f64> = rho.iter().map(|r| r.clamp(0.0, 1.0)).collect();
@@ -180,32 +202,130 @@ fn projection_weights(
     Ok(raw.iter().map(|w| w / total).collect())
 }
 
-fn side(x: Mat<f64>, what: &'static str, n: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Side> {
+/// The SVD route: thin SVDs of the centred copies and the cross product of the kept `U` columns.
+fn svd_route<A: Element, B: Element>(
+    a: MatRef<'_, A>,
+    b: MatRef<'_, B>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Sides> {
+    let n = a.rows();
+    let (sa, ua) = svd_side(centred(a, "A", UNDEFINED, ctl)?, "A", n, p, ctl)?;
+    let (sb, ub) = svd_side(centred(b, "B", UNDEFINED, ctl)?, "B", n, p, ctl)?;
+    let (qa, qb) = (ua.as_ref().subcols(0, sa.kept), ub.as_ref().subcols(0, sb.kept));
+    let m = cross(qa, qb, "cross-product", ctl)?;
+    Ok((sa, sb, m))
+}
+
+/// The Gram route, or `None` when a side is not conditioned well enough for it (see the module
+/// documentation).
+fn gram_route<A: Element, B: Element>(
+    a: MatRef<'_, A>,
+    b: MatRef<'_, B>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Option<Sides>> {
+    let (n, da, db) = (a.rows(), a.cols(), b.cols());
+    // A centred side has rank ≤ n − 1: the route needs n > d to be full rank.
+    if n <= da.max(db) {
+        return Ok(None);
+    }
+    let want = Want {
+        xx: true,
+        yy: true,
+        f32_blocks: false,
+    };
+    let c = products::compute(a, b, want, "cca-products", ctl)?;
+    ctl.checkpoint()?;
+    let Some(sa) = gram_side(&c.xx, n, p)? else {
+        return Ok(None);
+    };
+    let Some(sb) = gram_side(&c.yy, n, p)? else {
+        return Ok(None);
+    };
+    // QaᵀQb = Sa⁻¹ Vaᵀ (AᵀB) Vb Sb⁻¹ on the kept columns.
+    let left = mul(sa.v.as_ref().subcols(0, sa.kept).transpose(), c.xy.as_ref())?;
+    drop(c);
+    let mut m = mul(left.as_ref(), sb.v.as_ref().subcols(0, sb.kept))?;
+    for j in 0..sb.kept {
+        for i in 0..sa.kept {
+            m[(i, j)] /= sa.s[i] * sb.s[j];
+        }
+    }
+    Ok(Some((sa, sb, m)))
+}
+
+/// One side from its Gram matrix `g` (lower triangle stored): eigenvalues → singular values,
+/// eigenvectors → `V`; `None` when `λ_min < GRAM_MIN_RATIO · λ_max`.
+fn gram_side(g: &Mat<f64>, n: usize, p: &Params) -> Result<Option<Side>> {
+    let d = g.nrows();
+    let mut rows = Vec::new();
+    rows.try_reserve_exact(d * d).map_err(|_| too_large(d))?;
+    for i in 0..d {
+        rows.extend((0..d).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
+    }
+    let (lam, vecs) = eigh_desc(&rows, d, true, faer::Par::Seq)?;
+    let (top, low) = (lam[0], lam[d - 1]);
+    if !(top > 0.0 && low >= GRAM_MIN_RATIO * top) {
+        return Ok(None);
+    }
+    let s: Vec<f64> = lam.iter().map(|l| l.sqrt()).collect();
+    let rank = numerical_rank(&s, n, d);
+    if rank < d {
+        return Ok(None);
+    }
+    // Row i of `vecs` is eigenvector i: column i of V.
+    let v = Mat::from_fn(d, d, |j, i| vecs[i * d + j]);
+    let kept = kept(&s, rank, p);
+    Ok(Some(Side { s, v, rank, kept }))
+}
+
+fn too_large(d: usize) -> Error {
+    embgeo_core::dense::too_large("A, B", d, METHOD, "use narrower representations", true)
+}
+
+/// Singular values above `smax · max(n, d) · ε` (numpy `matrix_rank`'s rule).
+fn numerical_rank(s: &[f64], n: usize, d: usize) -> usize {
+    let tol = s.first().copied().unwrap_or(0.0) * n.max(d) as f64 * f64::EPSILON;
+    s.iter().take_while(|&&v| v > tol).count()
+}
+
+/// Directions kept: the rank, or SVCCA's fewest leading ones reaching `variance_kept`.
+fn kept(s: &[f64], rank: usize, p: &Params) -> usize {
+    if p.variant != Variant::Svcca {
+        return rank;
+    }
+    let total: f64 = s.iter().map(|v| v * v).sum();
+    let mut acc = 0.0;
+    let mut k = 0;
+    for v in &s[..rank] {
+        acc += v * v;
+        k += 1;
+        if acc >= p.variance_kept * total {
+            break;
+        }
+    }
+    k
+}
+
+/// A side of the SVD route: its thin SVD, and the left singular vectors `U` (n × r).
+fn svd_side(
+    x: Mat<f64>,
+    what: &'static str,
+    n: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Side, Mat<f64>)> {
     ctl.checkpoint()?;
     let d = x.ncols();
     let (s, u, v) = thin_svd_uv(x.as_ref(), faer::Par::Seq)?;
     drop(x);
-    let tol = s.first().copied().unwrap_or(0.0) * n.max(d) as f64 * f64::EPSILON;
-    let rank = s.iter().take_while(|&&v| v > tol).count();
+    let rank = numerical_rank(&s, n, d);
     if rank == 0 {
         return Err(constant(what, UNDEFINED));
     }
-    let kept = if p.variant == Variant::Svcca {
-        let total: f64 = s.iter().map(|v| v * v).sum();
-        let mut acc = 0.0;
-        let mut k = 0;
-        for v in &s[..rank] {
-            acc += v * v;
-            k += 1;
-            if acc >= p.variance_kept * total {
-                break;
-            }
-        }
-        k
-    } else {
-        rank
-    };
-    Ok(Side { s, u, v, rank, kept })
+    let kept = kept(&s, rank, p);
+    Ok((Side { s, v, rank, kept }, u))
 }
 
 #[cfg(test)]

@@ -157,7 +157,17 @@ fn linear_features<T: Element, U: Element>(
     debiased: bool,
     ctl: &Ctl<'_>,
 ) -> Result<Cka> {
-    let c = cross::compute(a, b, Want { xx: true, yy: true }, "cka-features", ctl)?;
+    let c = cross::compute(
+        a,
+        b,
+        Want {
+            xx: true,
+            yy: true,
+            f32_blocks: true,
+        },
+        "cka-features",
+        ctl,
+    )?;
     if c.sq_x <= 0.0 {
         return Err(zero_variance("A"));
     }

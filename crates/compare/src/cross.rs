@@ -3,11 +3,16 @@
 //! (unbiased-HSIC) CKA needs.
 //!
 //! Rows are centred by the column means (computed first, exactly), taken in blocks of
-//! [`BLOCK_ROWS`], and each block's products are one sequential faer GEMM each; a fixed number of
-//! lanes ([`LANES`], contiguous runs of blocks) accumulate their own products, merged in lane
-//! order, so the result is bit-identical for any thread count.
+//! [`BLOCK_ROWS`], and each block's products are one sequential product each: for f32 input
+//! (when [`Want::f32_blocks`] allows it) the block is centred into f32 and multiplied by the
+//! kernel layer (`embgeo_kernels::syrk_lower_f32` / `gemm_f32`, as PCA's covariance pass does),
+//! then added to the f64 accumulators; for f64 input, or a block whose centred values leave
+//! [`F32_SAFE`], by faer in f64. A fixed number of lanes ([`LANES`], contiguous runs of blocks)
+//! accumulate their own products, merged in lane order, so the result is bit-identical for any
+//! thread count.
 
-use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, MatRef, Result};
+use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, MatRef, Par, Result};
+use embgeo_kernels::View;
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
 
@@ -23,7 +28,16 @@ pub struct Want {
     pub xx: bool,
     /// `YᵀY` (else left empty).
     pub yy: bool,
+    /// Multiply the centred blocks of f32 input in f32 (kernel layer), merged in f64: each
+    /// block's products carry a relative error of order √[`BLOCK_ROWS`]·2⁻²⁴. `false` keeps
+    /// every product in f64 (for callers whose results cancel, e.g. a distance near 0).
+    pub f32_blocks: bool,
 }
+
+/// Centred values `c` of a block must satisfy `c == 0` or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1` for
+/// the block to be multiplied in f32: products and their sums over [`BLOCK_ROWS`] rows then stay
+/// far from f32's overflow (3.4·10³⁸) and underflow (1.2·10⁻³⁸) limits.
+pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
 
 /// The cross-products of the centred `X` (n × d₁) and `Y` (n × d₂).
 #[derive(Debug, Clone)]
@@ -98,6 +112,86 @@ fn gemm(out: &mut Mat<f64>, a: &[f64], da: usize, b: &[f64], db: usize, rows: us
     faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, a.transpose(), b, 1.0, faer::Par::Seq);
 }
 
+/// `true` if every centred value is 0 or inside [`F32_SAFE`].
+fn f32_safe(block: &[f64]) -> bool {
+    block
+        .iter()
+        .all(|v| *v == 0.0 || (F32_SAFE.0..=F32_SAFE.1).contains(&v.abs()))
+}
+
+/// A lane's f32 buffers for the kernel-layer products of one block.
+struct Kernel32 {
+    d1: usize,
+    d2: usize,
+    bx: Vec<f32>,
+    by: Vec<f32>,
+    xx: Vec<f32>,
+    yy: Vec<f32>,
+    xy: Vec<f32>,
+}
+
+impl Kernel32 {
+    fn new(d1: usize, d2: usize, want: Want) -> Result<Self> {
+        let buf = |len: usize| {
+            dense::try_zeros::<f32>(len).ok_or_else(|| {
+                dense::too_large(
+                    "A/B",
+                    d1.max(d2),
+                    "the feature-space cross-products",
+                    "use fewer features",
+                    true,
+                )
+            })
+        };
+        Ok(Self {
+            d1,
+            d2,
+            bx: Vec::new(),
+            by: Vec::new(),
+            xx: buf(if want.xx { d1 * d1 } else { 0 })?,
+            yy: buf(if want.yy { d2 * d2 } else { 0 })?,
+            xy: buf(d1 * d2)?,
+        })
+    }
+
+    /// Adds the products of the centred f64 block `(bx, by)` (`rows` rows), rounded to f32 and
+    /// multiplied in f32, to the f64 accumulators of `acc`.
+    fn add_block(&mut self, acc: &mut Cross, bx: &[f64], by: &[f64], rows: usize, want: Want) -> Result<()> {
+        let (d1, d2) = (self.d1, self.d2);
+        self.bx.clear();
+        self.bx.extend(bx.iter().map(|&v| v as f32));
+        self.by.clear();
+        self.by.extend(by.iter().map(|&v| v as f32));
+        // Single-threaded kernels: the lanes are the parallelism.
+        if want.xx {
+            embgeo_kernels::syrk_lower_f32(&mut self.xx, &self.bx, rows, d1, Par::Seq)?;
+            add_lower(&mut acc.xx, &self.xx, d1);
+        }
+        if want.yy {
+            embgeo_kernels::syrk_lower_f32(&mut self.yy, &self.by, rows, d2, Par::Seq)?;
+            add_lower(&mut acc.yy, &self.yy, d2);
+        }
+        let a = View::row_major(&self.bx, rows, d1)?.t();
+        let b = View::row_major(&self.by, rows, d2)?;
+        embgeo_kernels::gemm_f32(&mut self.xy, d2, a, b, Par::Seq)?;
+        for (i, row) in self.xy.chunks_exact(d2).enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                acc.xy[(i, j)] += f64::from(*v);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `out (lower triangle) += c (lower triangle of the row-major d × d f32 buffer)`.
+fn add_lower(out: &mut Mat<f64>, c: &[f32], d: usize) {
+    for (i, row) in c.chunks_exact(d).enumerate() {
+        for (j, v) in row[..=i].iter().enumerate() {
+            out[(i, j)] += f64::from(*v);
+        }
+    }
+}
+
 /// Cross-products of the centred `x` and `y` (same rows; checked by the caller).
 ///
 /// # Shapes and types
@@ -124,9 +218,15 @@ pub fn compute<T: Element, U: Element>(
     let my = column_means(y);
     let n_blocks = n.div_ceil(BLOCK_ROWS);
     let per_lane = n_blocks.div_ceil(LANES).max(1);
+    let f32_input = want.f32_blocks && T::DTYPE == "f32" && U::DTYPE == "f32";
     let lanes = map_chunks(ctl, phase, n_blocks, per_lane, |blocks| {
         let mut acc = Cross::zeros(n, d1, d2, want)?;
         let (mut bx, mut by) = (Vec::new(), Vec::new());
+        let mut k32 = if f32_input {
+            Some(Kernel32::new(d1, d2, want)?)
+        } else {
+            None
+        };
         for bi in blocks {
             ctl.checkpoint()?;
             let (s, e) = (bi * BLOCK_ROWS, ((bi + 1) * BLOCK_ROWS).min(n));
@@ -139,13 +239,20 @@ pub fn compute<T: Element, U: Element>(
                 acc.sq_y += sy;
                 acc.sq_xy += sx * sy;
             }
-            if want.xx {
-                syrk(&mut acc.xx, &bx, d1, e - s);
+            match k32.as_mut() {
+                Some(k) if f32_safe(&bx) && f32_safe(&by) => {
+                    k.add_block(&mut acc, &bx, &by, e - s, want)?;
+                }
+                _ => {
+                    if want.xx {
+                        syrk(&mut acc.xx, &bx, d1, e - s);
+                    }
+                    if want.yy {
+                        syrk(&mut acc.yy, &by, d2, e - s);
+                    }
+                    gemm(&mut acc.xy, &bx, d1, &by, d2, e - s);
+                }
             }
-            if want.yy {
-                syrk(&mut acc.yy, &by, d2, e - s);
-            }
-            gemm(&mut acc.xy, &bx, d1, &by, d2, e - s);
         }
         Ok(acc)
     })?;
@@ -193,7 +300,18 @@ mod tests {
         let ys: Vec<f32> = (0..n * d2).map(|i| ((i * 104_729) % 89) as f32 / 7.0).collect();
         let x = MatRef::new(&xs, n, d1).unwrap();
         let y = MatRef::new(&ys, n, d2).unwrap();
-        let c = compute(x, y, Want { xx: true, yy: true }, "t", &Ctl::detached()).unwrap();
+        let c = compute(
+            x,
+            y,
+            Want {
+                xx: true,
+                yy: true,
+                f32_blocks: true,
+            },
+            "t",
+            &Ctl::detached(),
+        )
+        .unwrap();
         let xc = crate::pair::centred(x);
         let yc = crate::pair::centred(y);
         for a in 0..d1 {
@@ -206,5 +324,78 @@ mod tests {
         assert!((c.sq_x - sq).abs() <= 1e-9 * sq);
         let tr: f64 = (0..d1).map(|a| c.xx[(a, a)]).sum();
         assert!((tr - sq).abs() <= 1e-9 * sq);
+    }
+
+    /// f32 input through the kernel layer: within the f32 block error of the f64 products, and
+    /// bit-identical for every thread count.
+    #[test]
+    fn f32_blocks_match_f64_products_and_ignore_thread_count() {
+        let (n, d1, d2) = (1300, 19, 7);
+        let xs: Vec<f32> = (0..n * d1)
+            .map(|i| ((i * 7919) % 113) as f32 / 10.0 - 3.0)
+            .collect();
+        let ys: Vec<f32> = (0..n * d2)
+            .map(|i| ((i * 104_729) % 89) as f32 / 7.0 + 1.0)
+            .collect();
+        let x = MatRef::new(&xs, n, d1).unwrap();
+        let y = MatRef::new(&ys, n, d2).unwrap();
+        let all = |f32_blocks| Want {
+            xx: true,
+            yy: true,
+            f32_blocks,
+        };
+        let f = compute(x, y, all(true), "t", &Ctl::detached()).unwrap();
+        let s = compute(x, y, all(true), "t", &Ctl::detached().with_par(Par::Seq)).unwrap();
+        let g = compute(x, y, all(false), "t", &Ctl::detached()).unwrap();
+        // Per block: |error| ≤ γ_512·Σ|products|, γ_512 ≈ 512·2⁻²⁴ ≈ 3.1e-5 (f32 dot products of
+        // the rounded centred rows), plus the rounding of the rows themselves (2·2⁻²⁴).
+        let bound = |a: &Mat<f64>, b: &Mat<f64>| {
+            for j in 0..a.ncols() {
+                for i in 0..a.nrows() {
+                    assert!((a[(i, j)] - b[(i, j)]).abs() <= 3.2e-5 * (f.sq_x + f.sq_y));
+                }
+            }
+        };
+        bound(&f.xy, &g.xy);
+        bound(&f.xx, &g.xx);
+        bound(&f.yy, &g.yy);
+        let rel = (frobenius_sq(&f.xy) - frobenius_sq(&g.xy)).abs() / frobenius_sq(&g.xy);
+        assert!(rel < 1e-6, "{rel}");
+        for (a, b) in [(&f.xy, &s.xy), (&f.xx, &s.xx), (&f.yy, &s.yy)] {
+            for j in 0..a.ncols() {
+                for i in 0..a.nrows() {
+                    assert_eq!(a[(i, j)].to_bits(), b[(i, j)].to_bits());
+                }
+            }
+        }
+        // f32 blocks differ from f64 ones (the kernel path really ran).
+        assert!((0..d2).any(|j| f.xy[(0, j)].to_bits() != g.xy[(0, j)].to_bits()));
+    }
+
+    /// Values outside `F32_SAFE` take the f64 products (no overflow to ±∞ in f32).
+    #[test]
+    fn huge_values_fall_back_to_f64() {
+        let (n, d) = (40, 3);
+        let xs: Vec<f32> = (0..n * d).map(|i| ((i * 37) % 11) as f32 * 1e30).collect();
+        let x = MatRef::new(&xs, n, d).unwrap();
+        let want = Want {
+            xx: true,
+            yy: true,
+            f32_blocks: true,
+        };
+        let c = compute(x, x, want, "t", &Ctl::detached()).unwrap();
+        let g = compute(
+            x,
+            x,
+            Want {
+                f32_blocks: false,
+                ..want
+            },
+            "t",
+            &Ctl::detached(),
+        )
+        .unwrap();
+        assert!(c.xy[(0, 0)].is_finite() && c.xy[(0, 0)] > 1e60);
+        assert_eq!(c.xy[(1, 0)].to_bits(), g.xy[(1, 0)].to_bits());
     }
 }

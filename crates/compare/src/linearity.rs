@@ -97,7 +97,17 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, _p: &Params, ctl: &Ctl
     x.check(2, "the linearity score")?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     if n >= d1 {
-        let c = cross::compute(a, b, Want { xx: true, yy: false }, "linearity", ctl)?;
+        let c = cross::compute(
+            a,
+            b,
+            Want {
+                xx: true,
+                yy: false,
+                f32_blocks: false,
+            },
+            "linearity",
+            ctl,
+        )?;
         if c.sq_x <= 0.0 {
             return Err(zero_variance("A"));
         }

@@ -94,3 +94,74 @@ fn bad_input_gets_coded_errors() {
     let e = compute(Pair::new(m(&c, 1), m(&a, 2)), &Params::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_DEGENERATE");
 }
+
+/// The Gram route (taken on well-conditioned sides) and the SVD route give the same
+/// correlations, kept directions and PWCCA weights.
+#[test]
+fn gram_and_svd_routes_agree() {
+    let n = 300;
+    let a = uniform(n, 12, 11);
+    let mix = times(&a, n, 12, &uniform(12, 9, 12), 9);
+    let b: Vec<f64> = mix
+        .iter()
+        .zip(uniform(n, 9, 13))
+        .map(|(x, e)| x + 0.5 * e)
+        .collect();
+    let (ma, mb) = (m(&a, 12), m(&b, 9));
+    for variant in [Variant::Mean, Variant::Svcca, Variant::Pwcca] {
+        let p = Params {
+            variant,
+            variance_kept: 0.9,
+        };
+        let ctl = Ctl::detached();
+        let (ga, gb, gm) = gram_route(ma, mb, &p, &ctl).unwrap().expect("well conditioned");
+        let (sa, sb, sm) = svd_route(ma, mb, &p, &ctl).unwrap();
+        assert_eq!(
+            [ga.kept, gb.kept, ga.rank, gb.rank],
+            [sa.kept, sb.kept, sa.rank, sb.rank]
+        );
+        for (x, y) in ga.s.iter().zip(&sa.s).chain(gb.s.iter().zip(&sb.s)) {
+            assert!((x - y).abs() < 1e-12 * sa.s[0], "{variant:?}: {x} vs {y}");
+        }
+        let (rg, _, _) = thin_svd_uv(gm.as_ref(), faer::Par::Seq).unwrap();
+        let (rs, _, _) = thin_svd_uv(sm.as_ref(), faer::Par::Seq).unwrap();
+        for (x, y) in rg.iter().zip(&rs) {
+            assert!((x - y).abs() < 1e-12, "{variant:?}: {x} vs {y}");
+        }
+    }
+    let w = run(&a, 12, &b, 9, Variant::Pwcca);
+    // The public result went through the Gram route; its PWCCA weights match the SVD route's.
+    let p = Params {
+        variant: Variant::Pwcca,
+        ..Params::default()
+    };
+    let (sa, sb, sm) = svd_route(ma, mb, &p, &Ctl::detached()).unwrap();
+    let (_, pl, pr) = thin_svd_uv(sm.as_ref(), faer::Par::Seq).unwrap();
+    let (s, dirs) = if sa.kept <= sb.kept {
+        (&sa, &pl)
+    } else {
+        (&sb, &pr)
+    };
+    let ws = projection_weights(&s.s, dirs.as_ref(), s.v.as_ref(), s.kept).unwrap();
+    for (x, y) in w.weights.iter().zip(&ws) {
+        assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+    }
+}
+
+/// Ill-conditioned or rank-deficient sides leave the Gram route.
+#[test]
+fn ill_conditioned_sides_take_the_svd_route() {
+    let n = 200;
+    let mut a = uniform(n, 4, 21);
+    for i in 0..n {
+        a[i * 4 + 3] = a[i * 4] + 1e-4 * a[i * 4 + 3];
+    }
+    let b = uniform(n, 3, 22);
+    let p = Params::default();
+    assert!(gram_route(m(&a, 4), m(&b, 3), &p, &Ctl::detached())
+        .unwrap()
+        .is_none());
+    assert!(gram_route(m(&b, 3), m(&b, 3), &p, &Ctl::detached())
+        .unwrap()
+        .is_some());
+}
