@@ -59,6 +59,7 @@
 //! the portable code) or `"scalar"`. faer's GEMM dispatches on its own (AVX-512 where present).
 
 mod brute;
+mod header;
 mod index;
 mod merge;
 pub mod metric;
