@@ -8,8 +8,8 @@
  */
 import type { DenseMatrix, MatrixLike } from './input.js'
 import { native } from './native.js'
-import { pairAsync, pairSync, preparePair } from './pair.js'
-import { rejecting, type RunOptions } from './run.js'
+import { pairTwins } from './pair.js'
+import type { RunOptions } from './run.js'
 import { is, type Constraints } from './validate.js'
 
 /** Shapes of the pair, reported in every result's `diagnostics`. */
@@ -69,6 +69,8 @@ function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): 
   }
 }
 
+const PROCRUSTES_TWINS = pairTwins('procrustes', PROCRUSTES, (p, r) => finishProcrustes(p.a, p.b, r))
+
 /**
  * Procrustes distance and angular shape metric between two representations of the same items,
  * with partial whitening (Williams, Kunz, Kornblith & Linderman 2021; netrep `LinearMetric`):
@@ -85,16 +87,12 @@ function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): 
  *   ERR_OUT_OF_RANGE (alpha outside [0, 1], unknown option), ERR_DEGENERATE (a constant set), ABORT_ERR
  */
 export function procrustes(A: MatrixLike, B: MatrixLike, options?: ProcrustesOptions & RunOptions): Promise<ProcrustesResult> {
-  return rejecting(() => {
-    const p = preparePair<ProcrustesOptions>('procrustes', A, B, options, PROCRUSTES, true)
-    return pairAsync(p, native().procrustes).then((r) => finishProcrustes(p.a, p.b, r))
-  })
+  return PROCRUSTES_TWINS.async(A, B, options)
 }
 
 /** {@link procrustes} on the calling thread (blocks it; typed-array input is read in place). */
 export function procrustesSync(A: MatrixLike, B: MatrixLike, options?: ProcrustesOptions): ProcrustesResult {
-  const p = preparePair<ProcrustesOptions>('procrustesSync', A, B, options, PROCRUSTES, false)
-  return finishProcrustes(p.a, p.b, pairSync(p, native().procrustesSync))
+  return PROCRUSTES_TWINS.sync(A, B, options)
 }
 
 // ------------------------------------------------------------------------------------------- cca
@@ -143,6 +141,8 @@ function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
   return { value: r.value, correlations: r.correlations, params: { variant, varianceKept: r.varianceKept }, diagnostics }
 }
 
+const CCA_TWINS = pairTwins('cca', CCA, (p, r) => finishCca(p.a, p.b, r))
+
 /**
  * Canonical correlations between two representations of the same items: the singular values of
  * `QAᵀ QB`, Q the left singular vectors of each centred set (Björck & Golub 1973; no covariance
@@ -158,14 +158,10 @@ function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
  *   option), ERR_DEGENERATE (a constant set), ABORT_ERR
  */
 export function cca(A: MatrixLike, B: MatrixLike, options?: CcaOptions & RunOptions): Promise<CcaResult> {
-  return rejecting(() => {
-    const p = preparePair<CcaOptions>('cca', A, B, options, CCA, true)
-    return pairAsync(p, native().cca).then((r) => finishCca(p.a, p.b, r))
-  })
+  return CCA_TWINS.async(A, B, options)
 }
 
 /** {@link cca} on the calling thread (blocks it; typed-array input is read in place). */
 export function ccaSync(A: MatrixLike, B: MatrixLike, options?: CcaOptions): CcaResult {
-  const p = preparePair<CcaOptions>('ccaSync', A, B, options, CCA, false)
-  return finishCca(p.a, p.b, pairSync(p, native().ccaSync))
+  return CCA_TWINS.sync(A, B, options)
 }

@@ -68,27 +68,27 @@ export class EmbgeoError extends Error implements EmbgeoErrorFields {
   }
 }
 
-/** An embgeo error that is also a `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, as in Node). */
-export class EmbgeoTypeError extends TypeError implements EmbgeoErrorFields {
-  declare readonly code: ErrorCode
-  declare readonly details?: Readonly<Record<string, unknown>>
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message)
-    this.name = 'TypeError'
-    brand(this, code, details)
+/**
+ * A subclass of the built-in error class `Base` that carries embgeo's `code` and `details` and
+ * keeps `Base`'s name (`err.name === 'TypeError'`, as Node's own coded errors).
+ */
+function codedError<E extends Error>(Base: new (message?: string) => E, name: string) {
+  return class extends (Base as new (message?: string) => Error) implements EmbgeoErrorFields {
+    declare readonly code: ErrorCode
+    declare readonly details?: Readonly<Record<string, unknown>>
+    constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+      super(message)
+      this.name = name
+      brand(this, code, details)
+    }
   }
 }
 
+/** An embgeo error that is also a `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, as in Node). */
+export class EmbgeoTypeError extends codedError(TypeError, 'TypeError') {}
+
 /** An embgeo error that is also a `RangeError` (shape, range, non-finite, k, duplicates, degenerate). */
-export class EmbgeoRangeError extends RangeError implements EmbgeoErrorFields {
-  declare readonly code: ErrorCode
-  declare readonly details?: Readonly<Record<string, unknown>>
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message)
-    this.name = 'RangeError'
-    brand(this, code, details)
-  }
-}
+export class EmbgeoRangeError extends codedError(RangeError, 'RangeError') {}
 
 /** Build the error of the natural kind for `code`. */
 export function embgeoError(

@@ -5,6 +5,7 @@
  */
 import { embgeoError } from './errors.js'
 import { checkInteger, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
+import { matrixTwins } from './matrix-fn.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
@@ -34,10 +35,13 @@ export interface Anisotropy {
   cosineStd: number
 }
 
-function prepareMatrix(fn: string, X: MatrixLike, o: unknown, async: boolean) {
+/** A function of `X` alone: no options but signal/onProgress. */
+function prepareMatrix(fn: string, X: unknown, o: unknown, async: boolean) {
   const run = options<object>(fn, o, {}, async)
-  return { m: toMatrix('X', X), run }
+  return { m: toMatrix('X', X), run, native: {} }
 }
+
+const ANISOTROPY_TWINS = matrixTwins('anisotropy', prepareMatrix, (p, r) => finishMatrix(p.m, r))
 
 /**
  * Mean-vector norm ratio `‖x̄‖ / mean‖xᵢ‖` and the mean and standard deviation of the cosine
@@ -51,18 +55,12 @@ function prepareMatrix(fn: string, X: MatrixLike, o: unknown, async: boolean) {
  *   ERR_DEGENERATE (fewer than 2 non-zero rows), ERR_OUT_OF_RANGE (unknown option), ABORT_ERR
  */
 export function anisotropy(X: MatrixLike, options?: RunOptions): Promise<Anisotropy> {
-  return rejecting(() => {
-    const { m, run } = prepareMatrix('anisotropy', X, options, true)
-    return runAsync(run, [m.data] as const, (control, [data]) => native().anisotropy(data, m.cols, {}, control)).then((r) =>
-      finishMatrix(m, r),
-    )
-  })
+  return ANISOTROPY_TWINS.async(X, options)
 }
 
 /** {@link anisotropy} on the calling thread (blocks it; typed-array input is read in place). */
 export function anisotropySync(X: MatrixLike): Anisotropy {
-  const { m } = prepareMatrix('anisotropySync', X, undefined, false)
-  return finishMatrix(m, runSync(() => native().anisotropySync(m.data, m.cols, {})))
+  return ANISOTROPY_TWINS.sync(X, undefined)
 }
 
 /** A native matrix result with the input's `cols` after its `rows` (the public result shape). */
@@ -103,10 +101,12 @@ export interface Spectrum {
   rankTolerance: number
 }
 
-function prepareSpectrum(fn: string, X: MatrixLike, o: unknown, async: boolean) {
+function prepareSpectrum(fn: string, X: unknown, o: unknown, async: boolean) {
   const { rankRtol, ...run } = options<SpectrumOptions>(fn, o, { rankRtol: is.num({ min: 0 }) }, async)
   return { m: toMatrix('X', X), run, native: rankRtol === undefined ? {} : { rankRtol } }
 }
+
+const SPECTRUM_TWINS = matrixTwins('spectrum', prepareSpectrum, (p, r) => finishMatrix(p.m, r))
 
 /**
  * Eigenvalues of the covariance of `X` (ddof 1, decreasing; exact f64 streaming moments, then a
@@ -118,18 +118,12 @@ function prepareSpectrum(fn: string, X: MatrixLike, o: unknown, async: boolean) 
  *   ERR_DEGENERATE (all rows identical), ERR_OUT_OF_RANGE (rankRtol, unknown option), ABORT_ERR
  */
 export function spectrum(X: MatrixLike, options?: SpectrumOptions & RunOptions): Promise<Spectrum> {
-  return rejecting(() => {
-    const p = prepareSpectrum('spectrum', X, options, true)
-    return runAsync(p.run, [p.m.data] as const, (control, [data]) => native().spectrum(data, p.m.cols, p.native, control)).then((r) =>
-      finishMatrix(p.m, r),
-    )
-  })
+  return SPECTRUM_TWINS.async(X, options)
 }
 
 /** {@link spectrum} on the calling thread (blocks it; typed-array input is read in place). */
 export function spectrumSync(X: MatrixLike, options?: SpectrumOptions): Spectrum {
-  const p = prepareSpectrum('spectrumSync', X, options, false)
-  return finishMatrix(p.m, runSync(() => native().spectrumSync(p.m.data, p.m.cols, p.native)))
+  return SPECTRUM_TWINS.sync(X, options)
 }
 
 /**
@@ -293,6 +287,8 @@ function finishDuplicates(r: Duplicates): Duplicates {
   return { count: r.count, groups: r.groups, unique: r.unique, firstOf: r.firstOf }
 }
 
+const DUPLICATES_TWINS = matrixTwins('duplicates', prepareMatrix, (_p, r) => finishDuplicates(r))
+
 /**
  * Exact duplicate rows of `X` (every value equal; −0 equals 0, as `np.unique(X, axis=0)`):
  * rows hashed in parallel, resolved in index order with a value comparison (collisions never
@@ -302,16 +298,10 @@ function finishDuplicates(r: Duplicates): Duplicates {
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY, ERR_NON_FINITE, ERR_OUT_OF_RANGE (unknown option), ABORT_ERR
  */
 export function duplicates(X: MatrixLike, options?: RunOptions): Promise<Duplicates> {
-  return rejecting(() => {
-    const { m, run } = prepareMatrix('duplicates', X, options, true)
-    return runAsync(run, [m.data] as const, (control, [data]) => native().duplicates(data, m.cols, {}, control)).then(
-      finishDuplicates,
-    )
-  })
+  return DUPLICATES_TWINS.async(X, options)
 }
 
 /** {@link duplicates} on the calling thread (blocks it; typed-array input is read in place). */
 export function duplicatesSync(X: MatrixLike): Duplicates {
-  const { m } = prepareMatrix('duplicatesSync', X, undefined, false)
-  return finishDuplicates(runSync(() => native().duplicatesSync(m.data, m.cols, {})))
+  return DUPLICATES_TWINS.sync(X, undefined)
 }

@@ -225,6 +225,32 @@ export abstract class FittedModel<S> {
     return this.#finish(op, out, p.width)
   }
 
+  /**
+   * Map rows through the fitted model (PCA: project onto the components, n × nComponents;
+   * Whitener: whiten, n × out), in X's element type, on embgeo's pool.
+   */
+  async transform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
+    return (await this.job('transform', 'transform', X, run))!
+  }
+
+  /** {@link FittedModel.transform} on the calling thread. */
+  transformSync(X: MatrixLike): DenseMatrix {
+    return this.jobSync('transformSync', 'transform', X)!
+  }
+
+  /**
+   * Map transformed rows (n × the output width) back to feature space (n × nFeaturesIn); a
+   * Whitener does not undo its L2 normalisation, if any.
+   */
+  async inverseTransform(Y: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
+    return (await this.job('inverseTransform', 'inverseTransform', Y, run))!
+  }
+
+  /** {@link FittedModel.inverseTransform} on the calling thread. */
+  inverseTransformSync(Y: MatrixLike): DenseMatrix {
+    return this.jobSync('inverseTransformSync', 'inverseTransform', Y)!
+  }
+
   /** Forget the cached state (after a mutation). */
   protected changed(): void {
     this.#state = undefined

@@ -8,21 +8,23 @@
 import { toMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { checkK, METRICS, type Metric } from './knn.js'
 import { native } from './native.js'
-import { measureOptions, pairAsync, pairSync, preparePair, type Prepared } from './pair.js'
+import { measureOptions, pairTwins, preparePair, type Prepared } from './pair.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 import { is, type Constraints } from './validate.js'
 
 /** `{ k, metric }` of the two-representation measures (`k` checked against the rows later). */
 const K_METRIC: Constraints = { k: is.int(1), metric: is.oneOf(...METRICS) }
 
-/** The pair and its effective `{ k, metric }` (defaults `k0`, `metric0`; k checked against the rows). */
-function prepareKMetric(fn: string, A: MatrixLike, B: MatrixLike, o: unknown, async: boolean, k0: number, metric0: Metric): Prepared<{ k: number; metric: Metric }> {
-  const p = preparePair<{ k?: number; metric?: Metric }>(fn, A, B, o, K_METRIC, async)
-  const opts = {
-    k: checkK(p.opts.k ?? k0, p.a.rows - 1, `A and B have ${p.a.rows} rows and each row's own index is excluded`),
-    metric: p.opts.metric ?? metric0,
+/** The check of a `{ k, metric }` measure: the pair and its effective options (defaults `k0`, `metric0`; k checked against the rows). */
+function kMetric(k0: number, metric0: Metric) {
+  return (fn: string, A: unknown, B: unknown, o: unknown, async: boolean): Prepared<{ k: number; metric: Metric }> => {
+    const p = preparePair<{ k?: number; metric?: Metric }>(fn, A, B, o, K_METRIC, async)
+    const opts = {
+      k: checkK(p.opts.k ?? k0, p.a.rows - 1, `A and B have ${p.a.rows} rows and each row's own index is excluded`),
+      metric: p.opts.metric ?? metric0,
+    }
+    return { ...p, opts }
   }
-  return { ...p, opts }
 }
 
 // ------------------------------------------------------------------------- information imbalance
@@ -56,6 +58,8 @@ function finishImbalance(p: Prepared<{ k: number; metric: Metric }>, r: NativeIm
   return { aToB: r.aToB, bToA: r.bToA, params: p.opts, diagnostics: { rows: r.rows, keyEvaluations: r.keyEvaluations } }
 }
 
+const IMBALANCE_TWINS = pairTwins('informationImbalance', kMetric(1, 'euclidean'), finishImbalance)
+
 /**
  * Information imbalance Δ(A→B) and Δ(B→A) (Glielmo et al. 2022, PNAS Nexus), at parity with
  * DADApy 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords` with every rank exact
@@ -76,16 +80,12 @@ export function informationImbalance(
   B: MatrixLike,
   options?: InformationImbalanceOptions & RunOptions,
 ): Promise<InformationImbalance> {
-  return rejecting(() => {
-    const p = prepareKMetric('informationImbalance', A, B, options, true, 1, 'euclidean')
-    return pairAsync(p, native().informationImbalance).then((r) => finishImbalance(p, r))
-  })
+  return IMBALANCE_TWINS.async(A, B, options)
 }
 
 /** {@link informationImbalance} on the calling thread (blocks it; typed arrays are read in place). */
 export function informationImbalanceSync(A: MatrixLike, B: MatrixLike, options?: InformationImbalanceOptions): InformationImbalance {
-  const p = prepareKMetric('informationImbalanceSync', A, B, options, false, 1, 'euclidean')
-  return finishImbalance(p, pairSync(p, native().informationImbalanceSync))
+  return IMBALANCE_TWINS.sync(A, B, options)
 }
 
 // ------------------------------------------------------------------------------------ mutual kNN
@@ -124,6 +124,8 @@ function finishMutual(p: Prepared<{ k: number; metric: Metric }>, r: NativeMutua
   return { value: r.value, cknna: r.cknna, jaccard: r.jaccard, params: p.opts, diagnostics: { rows: r.rows, intersections: r.intersections } }
 }
 
+const MUTUAL_TWINS = pairTwins('mutualKnn', kMetric(10, 'cosine'), finishMutual)
+
 /**
  * Mutual k-nearest-neighbour alignment (Huh et al. 2024, "The Platonic Representation
  * Hypothesis"; platonic-rep `mutual_knn`): the mean fraction of each row's k nearest neighbours
@@ -138,16 +140,12 @@ function finishMutual(p: Prepared<{ k: number; metric: Metric }>, r: NativeMutua
  *   (unknown metric), ERR_DEGENERATE (zero row under cosine), ABORT_ERR
  */
 export function mutualKnn(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions & RunOptions): Promise<MutualKnn> {
-  return rejecting(() => {
-    const p = prepareKMetric('mutualKnn', A, B, options, true, 10, 'cosine')
-    return pairAsync(p, native().mutualKnn).then((r) => finishMutual(p, r))
-  })
+  return MUTUAL_TWINS.async(A, B, options)
 }
 
 /** {@link mutualKnn} on the calling thread (blocks it; typed arrays are read in place). */
 export function mutualKnnSync(A: MatrixLike, B: MatrixLike, options?: MutualKnnOptions): MutualKnn {
-  const p = prepareKMetric('mutualKnnSync', A, B, options, false, 10, 'cosine')
-  return finishMutual(p, pairSync(p, native().mutualKnnSync))
+  return MUTUAL_TWINS.sync(A, B, options)
 }
 
 // ------------------------------------------------------------------------- separability dimension

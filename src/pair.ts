@@ -5,8 +5,8 @@
  * functions `(a, aCols, b, bCols, options[, control])`.
  */
 import { toPair, type DenseMatrix, type FloatArray } from './input.js'
-import type { native } from './native.js'
-import { runAsync, runSync, type RunOptions } from './run.js'
+import { native } from './native.js'
+import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 import { RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 type Control = InstanceType<ReturnType<typeof native>['JobControl']>
@@ -49,4 +49,37 @@ export function pairAsync<R, O>(p: Prepared<O>, call: (a: FloatArray, aCols: num
 /** The sync twin's call (blocks the calling thread; typed arrays are read in place). */
 export function pairSync<R, O>(p: Prepared<O>, call: (a: FloatArray, aCols: number, b: FloatArray, bCols: number, o: O) => R): R {
   return runSync(() => call(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts))
+}
+
+type Binding = ReturnType<typeof native>
+type PairCall = (a: FloatArray, aCols: number, b: FloatArray, bCols: number, o: unknown, c?: Control) => unknown
+/** The raw result of the binding's function `K`. */
+type NativeResult<K extends keyof Binding> = Binding[K] extends (...args: never[]) => Promise<infer N> ? N : never
+type Prepare<P> = (fn: string, A: unknown, B: unknown, o: unknown, async: boolean) => P
+
+/**
+ * The sync and async twins of the measure `name` from one definition. `prepare` is the measure's
+ * `Constraints` table (checked by {@link preparePair}) or a function `(fn, A, B, o, async)` that
+ * checks the input, `fn` being the twin's name (`name` or `name + 'Sync'`); the binding's
+ * `name` and `nameSync` run it (looked up at call time); `finish` makes the public result. The
+ * async twin reports input errors as a rejection.
+ */
+export function pairTwins<K extends keyof Binding & string, P extends Prepared<object>, R>(
+  name: K,
+  prepare: Constraints | Prepare<P>,
+  finish: (p: P, r: NativeResult<K>) => R,
+): { async: (A: unknown, B: unknown, o: unknown) => Promise<R>; sync: (A: unknown, B: unknown, o: unknown) => R } {
+  const check: Prepare<P> = typeof prepare === 'function' ? prepare : (fn, A, B, o, async) => preparePair(fn, A, B, o, prepare, async) as P
+  const call = (sync: boolean): PairCall => native()[(sync ? `${name}Sync` : name) as K] as unknown as PairCall
+  return {
+    async: (A, B, o) =>
+      rejecting(() => {
+        const p = check(name, A, B, o, true)
+        return pairAsync(p, call(false) as (...args: Parameters<PairCall>) => Promise<NativeResult<K>>).then((r) => finish(p, r))
+      }),
+    sync: (A, B, o) => {
+      const p = check(`${name}Sync`, A, B, o, false)
+      return finish(p, pairSync(p, call(true) as (...args: Parameters<PairCall>) => NativeResult<K>))
+    },
+  }
 }

@@ -112,16 +112,6 @@ export class PCA extends FittedModel<State> {
     return this
   }
 
-  /** Project rows onto the components: n × nComponents, in X's element type. */
-  async transform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.job('transform', 'transform', X, run))!
-  }
-
-  /** {@link PCA.transform} on the calling thread. */
-  transformSync(X: MatrixLike): DenseMatrix {
-    return this.jobSync('transformSync', 'transform', X)!
-  }
-
   /** Fit, then transform the same rows. */
   async fitTransform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
     return (await this.job('fitTransform', 'fitTransform', X, run))!
@@ -130,16 +120,6 @@ export class PCA extends FittedModel<State> {
   /** {@link PCA.fitTransform} on the calling thread. */
   fitTransformSync(X: MatrixLike): DenseMatrix {
     return this.jobSync('fitTransformSync', 'fitTransform', X)!
-  }
-
-  /** Map projected rows (n × nComponents) back to feature space (n × nFeaturesIn). */
-  async inverseTransform(Y: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.job('inverseTransform', 'inverseTransform', Y, run))!
-  }
-
-  /** {@link PCA.inverseTransform} on the calling thread. */
-  inverseTransformSync(Y: MatrixLike): DenseMatrix {
-    return this.jobSync('inverseTransformSync', 'inverseTransform', Y)!
   }
 
   /** nComponents × nFeatures principal axes (scikit-learn ≥ 1.5 sign rule). */

@@ -2,8 +2,8 @@
  * Column statistics: per-feature mean, variance, minimum and maximum (f64 accumulation).
  */
 import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
-import { native } from './native.js'
-import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
+import { matrixTwins } from './matrix-fn.js'
+import type { RunOptions } from './run.js'
 import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
 const COLUMN_STATS_OPTIONS: Constraints = { ddof: is.int(0, 1_000_000) }
@@ -24,15 +24,18 @@ export interface ColumnStats {
   max: Float64Array
 }
 
-function prepare(fn: string, X: MatrixLike, options: unknown, run: Constraints) {
+function prepare(fn: string, X: unknown, options: unknown, async: boolean) {
   const m = toMatrix('X', X)
-  const { ddof, ...rest } = validateOptions<ColumnStatsOptions & RunOptions>(fn, options, { ...COLUMN_STATS_OPTIONS, ...run })
+  const table = { ...COLUMN_STATS_OPTIONS, ...(async ? RUN : SYNC_RUN) }
+  const { ddof, ...rest } = validateOptions<ColumnStatsOptions & RunOptions>(fn.replace(/Sync$/, ''), options, table)
   return { m, run: rest, native: ddof === undefined ? {} : { ddof } }
 }
 
 function finish(m: DenseMatrix, r: { rows: number; mean: Float64Array; variance: Float64Array; min: Float64Array; max: Float64Array }): ColumnStats {
   return { rows: r.rows, cols: m.cols, mean: r.mean, variance: r.variance, min: r.min, max: r.max }
 }
+
+const TWINS = matrixTwins('columnStats', prepare, (p, r) => finish(p.m, r))
 
 /**
  * Per-column mean, variance, min and max of `X` (rows = samples), accumulated in f64 with a
@@ -43,16 +46,10 @@ function finish(m: DenseMatrix, r: { rows: number; mean: Float64Array; variance:
  * @throws ERR_INVALID_ARG_TYPE, ERR_SHAPE, ERR_EMPTY (n <= ddof), ERR_NON_FINITE, ERR_OUT_OF_RANGE, ABORT_ERR
  */
 export function columnStats(X: MatrixLike, options?: ColumnStatsOptions & RunOptions): Promise<ColumnStats> {
-  return rejecting(() => {
-    const p = prepare('columnStats', X, options, RUN)
-    return runAsync(p.run, [p.m.data] as const, (control, [data]) => native().columnStats(data, p.m.cols, p.native, control)).then((r) =>
-      finish(p.m, r),
-    )
-  })
+  return TWINS.async(X, options)
 }
 
 /** {@link columnStats} on the calling thread (blocks it; no copy of typed-array input). */
 export function columnStatsSync(X: MatrixLike, options?: ColumnStatsOptions): ColumnStats {
-  const p = prepare('columnStats', X, options, SYNC_RUN)
-  return finish(p.m, runSync(() => native().columnStatsSync(p.m.data, p.m.cols, p.native)))
+  return TWINS.sync(X, options)
 }

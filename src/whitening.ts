@@ -104,16 +104,6 @@ export class Whitener extends FittedModel<State> {
     return this
   }
 
-  /** Whiten rows: n × out (k for PCA, d for ZCA), in X's element type. */
-  async transform(X: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.job('transform', 'transform', X, run))!
-  }
-
-  /** {@link Whitener.transform} on the calling thread. */
-  transformSync(X: MatrixLike): DenseMatrix {
-    return this.jobSync('transformSync', 'transform', X)!
-  }
-
   /** Fit, then whiten the same rows. */
   async fitTransform(X: MatrixLike, options?: WhitenerFitOptions): Promise<DenseMatrix> {
     return (await this.job('fitTransform', 'fitTransform', X, options))!
@@ -122,16 +112,6 @@ export class Whitener extends FittedModel<State> {
   /** {@link Whitener.fitTransform} on the calling thread. */
   fitTransformSync(X: MatrixLike, options?: { weights?: FloatArray | readonly number[] }): DenseMatrix {
     return this.jobSync('fitTransformSync', 'fitTransform', X, options)!
-  }
-
-  /** Undo the whitening (L2 normalisation, if any, is not undone). */
-  async inverseTransform(Y: MatrixLike, run?: RunOptions): Promise<DenseMatrix> {
-    return (await this.job('inverseTransform', 'inverseTransform', Y, run))!
-  }
-
-  /** {@link Whitener.inverseTransform} on the calling thread. */
-  inverseTransformSync(Y: MatrixLike): DenseMatrix {
-    return this.jobSync('inverseTransformSync', 'inverseTransform', Y)!
   }
 
   /** The (weighted) mean, d values. */

@@ -170,13 +170,7 @@ pub fn check_len(
 /// # Errors
 /// `OutOfRange` if `cols == 0`; `Shape` if `len` is not a multiple of `cols`.
 pub fn rows_of(len: usize, cols: usize) -> Result<usize> {
-    if cols == 0 {
-        return Err(Error::OutOfRange {
-            name: "cols",
-            expected: "an integer >= 1".into(),
-            actual: "0".into(),
-        });
-    }
+    Error::require_at_least_one("cols", cols)?;
     if !len.is_multiple_of(cols) {
         return Err(Error::Shape {
             what: format!("data.length {len} is not a multiple of cols = {cols}"),

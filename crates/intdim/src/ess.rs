@@ -166,6 +166,21 @@ fn essval(v: &[Vec<f64>], p: &Params, row: usize) -> f64 {
     num / den
 }
 
+/// For each chain `(start, c₀)`, set `out[j − 1] = c` for j = start, start + 2, … ≤ `out.len()`,
+/// where `c` starts at `c₀` and is multiplied by `ratio(j)` after each store (the reference's
+/// cumulative products over one parity of n). O(`out.len()`) time, no allocation.
+fn alternating_products(out: &mut [f64], chains: [(usize, f64); 2], ratio: impl Fn(usize) -> f64) {
+    for (start, c0) in chains {
+        let mut c = c0;
+        let mut j = start;
+        while j <= out.len() {
+            out[j - 1] = c;
+            c *= ratio(j);
+            j += 2;
+        }
+    }
+}
+
 /// Reference curve ESS(n), n = 1..=maxdim, ported from the reference's cumulative products.
 fn reference(maxdim: usize, p: &Params) -> Vec<f64> {
     use statrs::function::gamma::gamma;
@@ -174,43 +189,22 @@ fn reference(maxdim: usize, p: &Params) -> Vec<f64> {
     match p.version {
         Version::A => {
             let mut f1 = vec![f64::NAN; maxdim];
-            for (start, c0) in [(1usize, gamma(0.5) / gamma(1.0)), (2, gamma(1.0) / gamma(1.5))] {
-                let mut c = c0;
-                let mut j = start;
-                while j <= maxdim {
-                    f1[j - 1] = c;
-                    c *= j as f64 / (j + 1) as f64;
-                    j += 2;
-                }
-            }
+            let chains = [(1, gamma(0.5) / gamma(1.0)), (2, gamma(1.0) / gamma(1.5))];
+            alternating_products(&mut f1, chains, |j| j as f64 / (j + 1) as f64);
             let mut f2 = vec![0.0; maxdim];
-            for (start, c0) in [
+            let chains = [
                 (d + 1, gamma(f64::midpoint(d as f64, 1.0)) / gamma(0.5)),
                 (d + 2, gamma(f64::midpoint(d as f64, 2.0)) / gamma(1.0)),
-            ] {
-                let mut c = c0;
-                let mut j = start;
-                while j <= maxdim {
-                    f2[j - 1] = c;
-                    c *= j as f64 / (j - d) as f64;
-                    j += 2;
-                }
-            }
+            ];
+            alternating_products(&mut f2, chains, |j| j as f64 / (j - d) as f64);
             for n in 0..maxdim {
                 out[n] = f1[n].powi(d as i32) * f2[n];
             }
         }
         Version::B => {
             let mut id = vec![f64::NAN; maxdim];
-            for (start, c0) in [(1usize, gamma(1.5) / gamma(1.0)), (2, gamma(2.0) / gamma(1.5))] {
-                let mut c = c0;
-                let mut j = start;
-                while j <= maxdim {
-                    id[j - 1] = c;
-                    c *= (j + 2) as f64 / (j + 1) as f64;
-                    j += 2;
-                }
-            }
+            let chains = [(1, gamma(1.5) / gamma(1.0)), (2, gamma(2.0) / gamma(1.5))];
+            alternating_products(&mut id, chains, |j| (j + 2) as f64 / (j + 1) as f64);
             for n in 0..maxdim {
                 out[n] = id[n] * 2.0 / std::f64::consts::PI.sqrt() / (n + 1) as f64;
             }

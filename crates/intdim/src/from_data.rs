@@ -26,33 +26,12 @@ pub fn neighbors<T: Element>(x: MatRef<'_, T>, k: usize, ctl: &Ctl<'_>) -> Resul
     Source::default().compute(x, k, ctl)
 }
 
-fn typed<E: Estimator, T: Element>(x: MatRef<'_, T>, p: E::Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
-    registry::run_typed::<E, T>(x, p, Vec::new(), &Source::default(), ctl)?.estimate()
-}
-
-/// TwoNN versus scale by decimation ([`crate::scaling::twonn_decimation`]) with each subset's
-/// neighbours from the kNN engine.
-///
-/// # Errors
-/// As [`crate::scaling::twonn_decimation`] and `embgeo_knn::all_points`.
-pub fn twonn_scaling<T: Element>(
+fn typed<E: Estimator, T: Element>(
     x: MatRef<'_, T>,
-    p: &scaling::DecimationParams,
+    p: E::Params,
     ctl: &Ctl<'_>,
-) -> Result<scaling::Curve> {
-    registry::run_typed::<e::TwoNNScaling, T>(x, *p, Vec::new(), &Source::default(), ctl)?.curve()
-}
-
-/// Multiscale GRIDE ([`scaling::gride`]) on raw data (neighbours up to `range_max`).
-///
-/// # Errors
-/// As [`neighbors`] and [`gride::scaling`].
-pub fn gride_scaling<T: Element>(
-    x: MatRef<'_, T>,
-    p: &gride::ScalingParams,
-    ctl: &Ctl<'_>,
-) -> Result<scaling::Curve> {
-    registry::run_typed::<e::GrideScaling, T>(x, *p, Vec::new(), &Source::default(), ctl)?.curve()
+) -> Result<registry::Output> {
+    registry::run_typed::<E, T>(x, p, Vec::new(), &Source::default(), ctl)
 }
 
 /// Local PCA ([`lpca::pointwise`]) on raw data with `k` neighbours (100 in the reference);
@@ -83,18 +62,29 @@ pub fn gride_kstar<T: Element>(
     Source::default().with(x, maxk, ctl, |nb| gride::kstar(nb, p))
 }
 
+/// `pub fn $name(x, p, ctl)`: the registry entry `$e` on raw data with typed parameters `$p`,
+/// its output read as an estimate (or with `=> $out, $conv` as `Output::$conv`).
 macro_rules! shortcut {
     ($(#[$doc:meta])* $name:ident, $e:ty, $p:ty) => {
+        shortcut!($(#[$doc])* $name, $e, $p => IdEstimate, estimate);
+    };
+    ($(#[$doc:meta])* $name:ident, $e:ty, $p:ty => $out:ty, $conv:ident) => {
         $(#[$doc])*
         ///
         /// # Errors
         /// As [`neighbors`] and the estimator.
         #[allow(clippy::clone_on_copy)]
-        pub fn $name<T: Element>(x: MatRef<'_, T>, p: &$p, ctl: &Ctl<'_>) -> Result<IdEstimate> {
-            typed::<$e, T>(x, p.clone(), ctl)
+        pub fn $name<T: Element>(x: MatRef<'_, T>, p: &$p, ctl: &Ctl<'_>) -> Result<$out> {
+            typed::<$e, T>(x, p.clone(), ctl)?.$conv()
         }
     };
 }
+
+shortcut!(/// TwoNN versus scale by decimation ([`crate::scaling::twonn_decimation`]) with each
+    /// subset's neighbours from the kNN engine.
+    twonn_scaling, e::TwoNNScaling, scaling::DecimationParams => scaling::Curve, curve);
+shortcut!(/// Multiscale GRIDE ([`scaling::gride`]) on raw data (neighbours up to `range_max`).
+    gride_scaling, e::GrideScaling, gride::ScalingParams => scaling::Curve, curve);
 
 shortcut!(/// TwoNN ([`twonn::estimate`]) on raw data.
     twonn, e::TwoNN, twonn::Params);

@@ -80,13 +80,7 @@ fn extend_le<X: Copy, const N: usize>(buf: &mut Vec<u8>, v: &[X], le: fn(X) -> [
 
 /// Shape and finiteness checks shared by the writers.
 fn check(data: &WriteData<'_>, rows: usize, cols: usize) -> Result<()> {
-    if cols == 0 {
-        return Err(Error::OutOfRange {
-            name: "cols",
-            expected: "an integer >= 1".into(),
-            actual: "0".into(),
-        });
-    }
+    Error::require_at_least_one("cols", cols)?;
     check_data_len(data.len(), rows, cols)?;
     let bad = match data {
         WriteData::F32(v) => scan(v),

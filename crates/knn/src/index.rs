@@ -3,6 +3,7 @@
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
 use crate::brute::{cast, check_k, run_typed, Params};
+use crate::header::{self, u64_at, HEADER};
 use crate::metric::Metric;
 use crate::stats::Stats;
 
@@ -10,8 +11,6 @@ use crate::stats::Stats;
 const MAGIC: &[u8; 8] = b"EMBGKNN\0";
 /// Current format version.
 const VERSION: u32 = 1;
-/// magic + version + dtype + metric + reserved + dim + rows
-const HEADER: usize = 8 + 4 + 1 + 1 + 2 + 8 + 8;
 
 #[derive(Debug, Clone)]
 enum AnyStats {
@@ -30,6 +29,17 @@ pub enum StoredType {
     F64,
 }
 
+impl StoredType {
+    /// The type of header byte 12 (0 = f32, 1 = f64); `None` for another code.
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::F32),
+            1 => Some(Self::F64),
+            _ => None,
+        }
+    }
+}
+
 /// The element type recorded in the header of bytes written by [`Index::to_bytes`], so a caller
 /// holding either `Index<f32>` or `Index<f64>` knows which [`Index::from_bytes`] to call.
 /// O(1); reads 13 bytes.
@@ -42,13 +52,12 @@ pub fn peek_header(bytes: &[u8]) -> Result<StoredType> {
             "not an embgeo kNN index: missing the EMBGKNN header".into(),
         ));
     }
-    match bytes[12] {
-        0 => Ok(StoredType::F32),
-        1 => Ok(StoredType::F64),
-        other => Err(Error::BadModel(format!(
-            "not an embgeo kNN index: unknown element type code {other}"
-        ))),
-    }
+    StoredType::from_code(bytes[12]).ok_or_else(|| {
+        Error::BadModel(format!(
+            "not an embgeo kNN index: unknown element type code {}",
+            bytes[12]
+        ))
+    })
 }
 
 /// An exact kNN index: an owned copy of the corpus rows plus the per-row statistics the search
@@ -73,13 +82,7 @@ impl<T: Element> Index<T> {
     /// # Errors
     /// `OutOfRange` if `dim` is 0.
     pub fn new(metric: Metric, dim: usize) -> Result<Self> {
-        if dim == 0 {
-            return Err(Error::OutOfRange {
-                name: "dim",
-                expected: "an integer >= 1".into(),
-                actual: "0".into(),
-            });
-        }
+        Error::require_at_least_one("dim", dim)?;
         let stats = if cast::<T, f32>(&[] as &[T]).is_some() {
             AnyStats::F32(Stats::default())
         } else {
@@ -174,13 +177,7 @@ impl<T: Element> Index<T> {
             "queries must have the index's number of features",
         )?;
         crate::brute::check_finite(queries, "queries", ctl)?;
-        if p.k == 0 {
-            return Err(Error::OutOfRange {
-                name: "k",
-                expected: "an integer >= 1".into(),
-                actual: "0".into(),
-            });
-        }
+        Error::require_at_least_one("k", p.k)?;
         if p.k > self.len() {
             return Err(Error::KTooLarge {
                 k: p.k,
@@ -259,13 +256,14 @@ impl<T: Element> Index<T> {
     pub fn to_bytes(&self) -> Vec<u8> {
         let size = std::mem::size_of::<T>();
         let mut out = Vec::with_capacity(HEADER + self.data.len() * size + 8);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.push(u8::from(size == 8));
-        out.push(self.metric.code());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&(self.dim as u64).to_le_bytes());
-        out.extend_from_slice(&(self.len() as u64).to_le_bytes());
+        header::write(
+            &mut out,
+            *MAGIC,
+            VERSION,
+            size == 8,
+            self.metric,
+            [self.dim, self.len()],
+        );
         if let Some(v) = cast::<T, f32>(&self.data) {
             for x in v {
                 out.extend_from_slice(&x.to_le_bytes());
@@ -291,35 +289,19 @@ impl<T: Element> Index<T> {
         if bytes.len() < HEADER + 8 || &bytes[..8] != MAGIC {
             return Err(bad("missing the EMBGKNN header".into()));
         }
-        let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
-        let u64_at = |o: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[o..o + 8]);
-            u64::from_le_bytes(b)
-        };
-        let version = u32_at(8);
-        if version != VERSION {
-            return Err(bad(format!(
-                "format version {version}, this build reads version {VERSION}"
-            )));
-        }
         let size = std::mem::size_of::<T>();
-        let dtype = bytes[12];
-        if dtype > 1 || (dtype == 1) != (size == 8) {
-            let found = match dtype {
-                0 => "f32",
-                1 => "f64",
-                _ => "unknown",
-            };
-            return Err(bad(format!("element type {found}, expected {}", T::DTYPE)));
-        }
-        let metric =
-            Metric::from_code(bytes[13]).ok_or_else(|| bad(format!("unknown metric code {}", bytes[13])))?;
-        if bytes[14] != 0 || bytes[15] != 0 {
-            return Err(bad("reserved bytes are not zero".into()));
-        }
-        let dim = usize::try_from(u64_at(16)).map_err(|_| bad("dim too large".into()))?;
-        let rows = usize::try_from(u64_at(24)).map_err(|_| bad("rows too large".into()))?;
+        let fields = header::read(bytes, VERSION, ["dim", "rows"], &bad, |dtype| {
+            if dtype > 1 || (dtype == 1) != (size == 8) {
+                let found = match dtype {
+                    0 => "f32",
+                    1 => "f64",
+                    _ => "unknown",
+                };
+                return Err(bad(format!("element type {found}, expected {}", T::DTYPE)));
+            }
+            Ok(())
+        })?;
+        let (metric, [dim, rows]) = (fields.metric, fields.sizes);
         let payload = rows
             .checked_mul(dim)
             .and_then(|n| n.checked_mul(size))
@@ -332,7 +314,7 @@ impl<T: Element> Index<T> {
             )));
         }
         let body_end = HEADER + payload;
-        if fnv1a(&bytes[..body_end]) != u64_at(body_end) {
+        if fnv1a(&bytes[..body_end]) != u64_at(bytes, body_end) {
             return Err(bad("checksum mismatch (truncated or corrupted)".into()));
         }
         let mut idx = Self::new(metric, dim).map_err(|e| bad(e.to_string()))?;

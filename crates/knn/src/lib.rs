@@ -62,6 +62,7 @@
 
 mod any_index;
 mod brute;
+mod header;
 mod index;
 mod merge;
 pub mod metric;

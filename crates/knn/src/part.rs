@@ -3,6 +3,7 @@
 
 use embgeo_core::{Error, Neighbors, Result};
 
+use crate::header::{self, HEADER};
 use crate::index::StoredType;
 use crate::metric::Metric;
 use crate::select::by_key_then_index;
@@ -11,8 +12,6 @@ use crate::select::by_key_then_index;
 const MAGIC: &[u8; 8] = b"EMBGKNNP";
 /// Current format version.
 const VERSION: u32 = 1;
-/// magic + version + dtype + metric + reserved + k + rows
-const HEADER: usize = 8 + 4 + 1 + 1 + 2 + 8 + 8;
 /// The trailing CRC-32.
 const TRAILER: usize = 4;
 
@@ -155,13 +154,15 @@ impl KnnPart {
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::byte_size(self.rows, self.k));
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.push(u8::from(self.dtype == StoredType::F64));
-        out.push(self.metric.code());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(&(self.k as u64).to_le_bytes());
-        out.extend_from_slice(&(self.rows as u64).to_le_bytes());
+        let f64_data = self.dtype == StoredType::F64;
+        header::write(
+            &mut out,
+            *MAGIC,
+            VERSION,
+            f64_data,
+            self.metric,
+            [self.k, self.rows],
+        );
         for i in &self.indices {
             out.extend_from_slice(&i.to_le_bytes());
         }
@@ -184,29 +185,10 @@ impl KnnPart {
         if bytes.len() < HEADER + TRAILER || &bytes[..8] != MAGIC {
             return Err(bad("missing the EMBGKNNP header (or truncated)".into()));
         }
-        let u64_at = |o: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[o..o + 8]);
-            u64::from_le_bytes(b)
-        };
-        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-        if version != VERSION {
-            return Err(bad(format!(
-                "format version {version}, this build reads version {VERSION}"
-            )));
-        }
-        let dtype = match bytes[12] {
-            0 => StoredType::F32,
-            1 => StoredType::F64,
-            other => return Err(bad(format!("unknown element type code {other}"))),
-        };
-        let metric =
-            Metric::from_code(bytes[13]).ok_or_else(|| bad(format!("unknown metric code {}", bytes[13])))?;
-        if bytes[14] != 0 || bytes[15] != 0 {
-            return Err(bad("reserved bytes are not zero".into()));
-        }
-        let k = usize::try_from(u64_at(16)).map_err(|_| bad("k too large".into()))?;
-        let rows = usize::try_from(u64_at(24)).map_err(|_| bad("rows too large".into()))?;
+        let fields = header::read(bytes, VERSION, ["k", "rows"], &bad, |code| {
+            StoredType::from_code(code).ok_or_else(|| bad(format!("unknown element type code {code}")))
+        })?;
+        let (dtype, metric, [k, rows]) = (fields.dtype, fields.metric, fields.sizes);
         let n = rows
             .checked_mul(k)
             .filter(|n| n.checked_mul(12).is_some())

@@ -56,13 +56,7 @@ pub fn recall<I: ApproxIndex>(
     k_approx: usize,
     exact: &Neighbors,
 ) -> Result<(f64, Vec<f64>)> {
-    if k_approx == 0 {
-        return Err(Error::OutOfRange {
-            name: "approx.k",
-            expected: "an integer >= 1".into(),
-            actual: "0".into(),
-        });
-    }
+    Error::require_at_least_one("approx.k", k_approx)?;
     if exact.rows == 0 || exact.k == 0 {
         return Err(Error::Empty {
             what: "exact",

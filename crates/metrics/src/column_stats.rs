@@ -189,16 +189,26 @@ mod tests {
             .collect()
     }
 
+    /// `compute` on `x` read as rows of `cols`, with `ddof` and `block_rows`.
+    fn stats<T: Element>(
+        x: &[T],
+        cols: usize,
+        ddof: u32,
+        block_rows: usize,
+        ctl: &Ctl<'_>,
+    ) -> Result<ColumnStats> {
+        compute(
+            MatRef::from_flat(x, cols).unwrap(),
+            &Params { ddof, block_rows },
+            ctl,
+        )
+    }
+
     #[test]
     fn matches_the_naive_two_pass_reference_across_blocks() {
         let (rows, cols) = (1000, 7);
         let x = data(rows, cols);
-        let m = MatRef::new(&x, rows, cols).unwrap();
-        let p = Params {
-            ddof: 1,
-            block_rows: 64,
-        };
-        let s = compute(m, &p, &Ctl::detached()).unwrap();
+        let s = stats(&x, cols, 1, 64, &Ctl::detached()).unwrap();
         let (mean, var) = naive(&x, rows, cols, 1);
         for j in 0..cols {
             assert!((s.mean[j] - mean[j]).abs() <= 1e-12 * mean[j].abs(), "mean {j}");
@@ -213,38 +223,17 @@ mod tests {
 
     #[test]
     fn bit_identical_sequential_and_parallel() {
-        let (rows, cols) = (5000, 5);
-        let x = data(rows, cols);
-        let m = MatRef::new(&x, rows, cols).unwrap();
-        let p = Params {
-            ddof: 0,
-            block_rows: 100,
-        };
-        assert_same_for_threads("columnStats", &[2], |ctl| compute(m, &p, ctl).unwrap());
+        let x = data(5000, 5);
+        assert_same_for_threads("columnStats", &[2], |ctl| stats(&x, 5, 0, 100, ctl).unwrap());
     }
 
     #[test]
     fn rejects_too_few_rows_and_non_finite() {
-        let x = [1.0f32, 2.0];
-        let m = MatRef::new(&x, 1, 2).unwrap();
-        let e = compute(
-            m,
-            &Params {
-                ddof: 1,
-                ..Params::default()
-            },
-            &Ctl::detached(),
-        )
-        .unwrap_err();
+        let block = Params::default().block_rows;
+        let e = stats(&[1.0f32, 2.0], 2, 1, block, &Ctl::detached()).unwrap_err();
         assert_eq!(e.code(), "ERR_EMPTY");
-        let y = [1.0f32, f32::INFINITY, 0.0, 0.0];
-        let m = MatRef::new(&y, 2, 2).unwrap();
-        assert_eq!(
-            compute(m, &Params::default(), &Ctl::detached())
-                .unwrap_err()
-                .code(),
-            "ERR_NON_FINITE"
-        );
+        let e = stats(&[1.0f32, f32::INFINITY, 0.0, 0.0], 2, 0, block, &Ctl::detached()).unwrap_err();
+        assert_eq!(e.code(), "ERR_NON_FINITE");
     }
 
     #[test]

@@ -7,6 +7,30 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Pair, Result, Scale};
 use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
 use embgeo_knn::Metric;
 
+/// `pub struct Params { k, metric }` of a measure (camelCase options from the binding, unknown
+/// names rejected) and its `Default` (`k = $k`, `metric = $metric`); the docs of the struct and of
+/// `k` are the measure's.
+macro_rules! k_metric_params {
+    ($(#[$doc:meta])* Params; $(#[$kdoc:meta])* k: $k:expr, $(#[$mdoc:meta])* metric: $metric:expr $(,)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        pub struct Params {
+            $(#[$kdoc])*
+            pub k: usize,
+            $(#[$mdoc])*
+            pub metric: Metric,
+        }
+
+        impl Default for Params {
+            fn default() -> Self {
+                Self { k: $k, metric: $metric }
+            }
+        }
+    };
+}
+pub(crate) use k_metric_params;
+
 /// Rows × columns of key work per parallel chunk (≈ a few ms): chunks depend on shapes only.
 const CHUNK_WORK: usize = 1 << 22;
 

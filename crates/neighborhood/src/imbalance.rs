@@ -16,26 +16,16 @@ use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Element, Neighbors, Pair, Result};
 use embgeo_knn::Metric;
 
-use crate::common::{chunk_rows, Graphs, Keyed};
+use crate::common::{chunk_rows, k_metric_params, Graphs, Keyed};
 
-/// Options (camelCase from the binding; defaults = `DADApy`'s `k = 1`, euclidean).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Params {
+k_metric_params!(
+    /// Options (camelCase from the binding; defaults = `DADApy`'s `k = 1`, euclidean).
+    Params;
     /// Neighbours of each row in the source space, `1 ≤ k < N`. Default 1.
-    pub k: usize,
+    k: 1,
     /// Distance in both spaces. Default euclidean (squared euclidean ranks the same).
-    pub metric: Metric,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            k: 1,
-            metric: Metric::Euclidean,
-        }
-    }
-}
+    metric: Metric::Euclidean,
+);
 
 /// Both directions of the information imbalance.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,37 +216,27 @@ mod tests {
     fn bad_input_gets_coded_errors() {
         let a = data(5, 2, 0.0);
         let b = data(4, 2, 0.0);
-        let ctl = Ctl::detached();
-        let ma = MatRef::from_flat(&a, 2).unwrap();
-        let e = compute(
-            Pair::new(ma, MatRef::from_flat(&b, 2).unwrap()),
-            &Params::default(),
-            &ctl,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "ERR_SHAPE");
-        let e = compute(Pair::new(ma, ma), &params(5, Metric::Euclidean), &ctl).unwrap_err();
-        assert_eq!(e.code(), "ERR_K_TOO_LARGE");
+        let fail = |x: &[f64], y: &[f64], p: Params| {
+            let (mx, my) = (MatRef::from_flat(x, 2).unwrap(), MatRef::from_flat(y, 2).unwrap());
+            compute(Pair::new(mx, my), &p, &Ctl::detached()).unwrap_err()
+        };
+        assert_eq!(fail(&a, &b, Params::default()).code(), "ERR_SHAPE");
+        assert_eq!(
+            fail(&a, &a, params(5, Metric::Euclidean)).code(),
+            "ERR_K_TOO_LARGE"
+        );
         let mut nan = a.clone();
         nan[3] = f64::NAN;
-        let e = compute(
-            Pair::new(ma, MatRef::from_flat(&nan, 2).unwrap()),
-            &Params::default(),
-            &ctl,
-        )
-        .unwrap_err();
+        let e = fail(&a, &nan, Params::default());
         assert_eq!(e.code(), "ERR_NON_FINITE");
         assert!(e.to_string().contains("B contains NaN at row 1, column 1"), "{e}");
         let mut zero = a.clone();
         zero[2] = 0.0;
         zero[3] = 0.0;
-        let e = compute(
-            Pair::new(MatRef::from_flat(&zero, 2).unwrap(), ma),
-            &params(1, Metric::Cosine),
-            &ctl,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "ERR_DEGENERATE");
+        assert_eq!(
+            fail(&zero, &a, params(1, Metric::Cosine)).code(),
+            "ERR_DEGENERATE"
+        );
     }
 
     #[test]

@@ -17,26 +17,16 @@ use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Element, Pair, Result};
 use embgeo_knn::Metric;
 
-use crate::common::{chunk_rows, Graphs, Keyed};
+use crate::common::{chunk_rows, k_metric_params, Graphs, Keyed};
 
-/// Options (camelCase from the binding; defaults = the repository's usage: k = 10, cosine).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Params {
+k_metric_params!(
+    /// Options (camelCase from the binding; defaults = the repository's usage: k = 10, cosine).
+    Params;
     /// Neighbours per row, `1 ≤ k < N` (CKNNA needs k ≥ 2). Default 10.
-    pub k: usize,
+    k: 10,
     /// Distance in both spaces. Default cosine.
-    pub metric: Metric,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Self {
-            k: 10,
-            metric: Metric::Cosine,
-        }
-    }
-}
+    metric: Metric::Cosine,
+);
 
 /// Mutual k-NN alignment, CKNNA and the per-row Jaccard indices.
 #[derive(Debug, Clone, PartialEq)]
