@@ -85,6 +85,9 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
             return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, c, ldc, a, b, job);
         }
     }
+    // other targets have one kernel: the path and the tile preference do not apply
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (path, job.wide);
     blocked::<{ micro::MR }, { micro::NR }, _>(&micro::Scalar, crate::BLOCKING, c, ldc, a, b, job)
 }
 
