@@ -3,10 +3,10 @@
  * binding's `matrix_fn!` functions `(data, cols, options[, control])` they call.
  */
 import type { DenseMatrix, FloatArray } from './input.js'
-import { native } from './native.js'
+import { native, type NativeBinding, type NativeControl, type NativeResult } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 
-type Control = InstanceType<ReturnType<typeof native>['JobControl']>
+type Control = NativeControl
 
 /** The matrix, the run options and the options for the binding, checked (shared by both twins). */
 export interface PreparedMatrix<O> {
@@ -15,10 +15,8 @@ export interface PreparedMatrix<O> {
   native: O
 }
 
-type Binding = ReturnType<typeof native>
+type Binding = NativeBinding
 type MatrixCall = (data: FloatArray, cols: number, o: unknown, c?: Control) => unknown
-/** The raw result of the binding's function `K`. */
-type NativeResult<K extends keyof Binding> = Binding[K] extends (...args: never[]) => Promise<infer N> ? N : never
 
 /**
  * The sync and async twins of `name`: `prepare(fn, X, o, async)` checks the input (`fn` is the

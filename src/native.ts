@@ -9,6 +9,13 @@ import loader from '../native-loader.cjs'
 
 type Binding = ReturnType<typeof loader.loadBinding>
 
+/** The raw binding's types, for the layers that call it by name. */
+export type NativeBinding = Binding
+/** The raw binding's job control (cancel flag, progress). */
+export type NativeControl = InstanceType<Binding['JobControl']>
+/** The result of the raw binding's async function `K`. */
+export type NativeResult<K extends keyof Binding> = Binding[K] extends (...args: never[]) => Promise<infer N> ? N : never
+
 /** The package of the WebAssembly binding (any platform; `EMBGEO_FORCE_WASM=1` forces it). */
 export const WASM_PACKAGE = '@embgeo/binding-wasm32-wasi'
 

@@ -5,11 +5,11 @@
  * functions `(a, aCols, b, bCols, options[, control])`.
  */
 import { toPair, type DenseMatrix, type FloatArray } from './input.js'
-import { native } from './native.js'
+import { native, type NativeBinding, type NativeControl, type NativeResult } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 import { RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
 
-type Control = InstanceType<ReturnType<typeof native>['JobControl']>
+type Control = NativeControl
 
 /** The two sets and their options, checked (shared by both twins). */
 export interface Prepared<O> {
@@ -51,10 +51,8 @@ export function pairSync<R, O>(p: Prepared<O>, call: (a: FloatArray, aCols: numb
   return runSync(() => call(p.a.data, p.a.cols, p.b.data, p.b.cols, p.opts))
 }
 
-type Binding = ReturnType<typeof native>
+type Binding = NativeBinding
 type PairCall = (a: FloatArray, aCols: number, b: FloatArray, bCols: number, o: unknown, c?: Control) => unknown
-/** The raw result of the binding's function `K`. */
-type NativeResult<K extends keyof Binding> = Binding[K] extends (...args: never[]) => Promise<infer N> ? N : never
 type Prepare<P> = (fn: string, A: unknown, B: unknown, o: unknown, async: boolean) => P
 
 /**

@@ -7,7 +7,7 @@
  */
 import { abortError, embgeoError, fromNative } from './errors.js'
 import { checkInteger, type AnyArray } from './input.js'
-import { native } from './native.js'
+import { native, type NativeControl } from './native.js'
 import { VERSION } from './version.js'
 
 /** Options every async function takes. */
@@ -25,7 +25,7 @@ export interface Progress {
   total: number
 }
 
-type JobControl = InstanceType<ReturnType<typeof native>['JobControl']>
+type JobControl = NativeControl
 
 const PROGRESS_INTERVAL_MS = 100
 
