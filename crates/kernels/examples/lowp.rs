@@ -1,11 +1,12 @@
-//! Single-thread throughput of the bf16 tile kernel ([`embgeo_kernels::lowp::dot_tile`]) on the
-//! kNN tile shape (m queries × n corpus rows × d), against faer's f32 GEMM on the same shape:
+//! Single-thread throughput of the bf16 and int8 tile kernels
+//! ([`embgeo_kernels::lowp::dot_tile_packed`], every path this CPU has) on the kNN tile shape
+//! (m queries × n corpus rows × d), against faer's f32 GEMM on the same shape:
 //! `cargo run --release -p embgeo-kernels --example lowp -- [m] [n] [d] [reps]`.
 
 use std::time::Instant;
 
 use embgeo_core::Par;
-use embgeo_kernels::lowp::{self, Packed};
+use embgeo_kernels::lowp::{self, Int8Path, Packed, Side};
 
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|s| s.parse().ok()).collect();
@@ -17,7 +18,10 @@ fn main() {
     let bf: Vec<f32> = b.iter().map(|&v| f32::from_bits(u32::from(v) << 16)).collect();
     let flops = 2.0 * (m * n * d) as f64;
     let mut dst = vec![0.0f32; m * n];
-    let (pa, pb) = (Packed::new(&a, d, Par::Seq), Packed::new(&b, d, Par::Seq));
+    let (ai, bi): (Vec<i8>, Vec<i8>) = (
+        a.iter().map(|&v| (v % 251) as u8 as i8).collect(),
+        b.iter().map(|&v| (v % 241) as u8 as i8).collect(),
+    );
     let mut best = |name: &str, f: &mut dyn FnMut(&mut [f32])| {
         let mut times = Vec::new();
         for _ in 0..reps {
@@ -27,14 +31,25 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         println!(
-            "{name:>22}: median {:.2} ms, {:.0} GFLOP/s",
+            "{name:>22}: median {:.2} ms, {:.0} GFLOP/s (min {:.2} ms, {:.0} GFLOP/s)",
             times[reps / 2] * 1e3,
-            flops / times[reps / 2] / 1e9
+            flops / times[reps / 2] / 1e9,
+            times[0] * 1e3,
+            flops / times[0] / 1e9
         );
     };
     for path in lowp::available_paths() {
+        let pa = Packed::new_for(path, &a, d, Par::Seq, Side::Queries);
+        let pb = Packed::new_for(path, &b, d, Par::Seq, Side::Corpus);
         best(&format!("bf16 {}", path.name()), &mut |t| {
             lowp::dot_tile_packed(path, t, (&pa, 0..m), (&pb, 0..n), -2.0);
+        });
+    }
+    for path in Int8Path::available() {
+        let pa = Packed::new_i8_for(path, &ai, d, Par::Seq, Side::Queries);
+        let pb = Packed::new_i8_for(path, &bi, d, Par::Seq, Side::Corpus);
+        best(&format!("int8 {}", path.name()), &mut |t| {
+            lowp::dot_tile_i8_packed(path, t, (&pa, 0..m), (&pb, 0..n), -2.0);
         });
     }
     best("faer f32 (seq)", &mut |t| {

@@ -23,15 +23,19 @@ pub enum Int8Path {
     Scalar,
     /// x86-64 AVX512-VNNI `vpdpbusd`, 48 × 8 register block.
     Avx512Vnni,
+    /// x86-64 AMX-INT8 `tdpbssd`, 32 × 32 block of four 16 × 16 tiles (matrices packed with
+    /// [`Packed::new_i8_for`]).
+    AmxInt8,
 }
 
 impl Int8Path {
-    /// `"scalar-i8"` or `"avx512vnni"`.
+    /// `"scalar-i8"`, `"avx512vnni"` or `"amx-int8"`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Int8Path::Scalar => "scalar-i8",
             Int8Path::Avx512Vnni => "avx512vnni",
+            Int8Path::AmxInt8 => "amx-int8",
         }
     }
 
@@ -41,6 +45,7 @@ impl Int8Path {
         match self {
             Int8Path::Scalar => true,
             Int8Path::Avx512Vnni => vnni(),
+            Int8Path::AmxInt8 => super::amx::Op::Int8.available(),
         }
     }
 
@@ -50,10 +55,17 @@ impl Int8Path {
         self != Int8Path::Scalar
     }
 
-    /// The best path this CPU has, or the portable one when `EMBGEO_LOWP_KERNEL=scalar`.
+    /// The best path this CPU has (AMX, then VNNI), the VNNI one when
+    /// `EMBGEO_LOWP_KERNEL=avx512bf16` asks for the AVX-512 tiles, or the portable one when
+    /// `EMBGEO_LOWP_KERNEL=scalar`.
     #[must_use]
     pub fn best() -> Self {
-        if !super::forced_scalar() && vnni() {
+        let avx512_only = super::setting().map(str::trim) == Some("avx512bf16");
+        if super::forced_scalar() {
+            Int8Path::Scalar
+        } else if !avx512_only && Int8Path::AmxInt8.supported() {
+            Int8Path::AmxInt8
+        } else if vnni() {
             Int8Path::Avx512Vnni
         } else {
             Int8Path::Scalar
@@ -63,7 +75,7 @@ impl Int8Path {
     /// Every int8 path this CPU can run (scalar first).
     #[must_use]
     pub fn available() -> Vec<Self> {
-        [Int8Path::Scalar, Int8Path::Avx512Vnni]
+        [Int8Path::Scalar, Int8Path::Avx512Vnni, Int8Path::AmxInt8]
             .into_iter()
             .filter(|p| p.supported())
             .collect()
@@ -96,6 +108,13 @@ pub fn dot_tile_i8_packed(
     alpha: f32,
 ) {
     let (m, n, quads) = (arows.len(), brows.len(), a.pairs());
+    if path == Int8Path::AmxInt8 && path.supported() {
+        assert!(b.pairs() == quads && quads * 4 <= MAX_D + 3, "dot_tile_i8_packed: shapes");
+        super::amx::tile(super::amx::Op::Int8, dst, (a.amx(), arows), (b.amx(), brows), |v, _| {
+            alpha * v.cast_signed() as f32
+        });
+        return;
+    }
     assert!(
         b.pairs() == quads
             && quads * 4 <= MAX_D + 3

@@ -25,6 +25,7 @@
 //! (unset or unknown = `auto`: AVX512-BF16 when `is_x86_feature_detected!` reports avx512f and
 //! avx512bf16). The tile functions take the path explicitly so tests run every path the CPU has.
 
+mod amx;
 mod avx512;
 mod int8;
 mod pack;
@@ -36,7 +37,7 @@ use std::sync::OnceLock;
 
 use embgeo_core::Par;
 pub use int8::{dot_tile_i8_packed, Int8Path, MAX_D as INT8_MAX_D};
-pub use pack::{Bf16Source, Packed, W};
+pub use pack::{Bf16Source, Packed, Side, W};
 
 /// Columns (rows of `B`) of one register tile; the lanes are the [`W`] rows of a panel of `A`.
 pub(crate) const NR: usize = 8;
@@ -48,15 +49,19 @@ pub enum LowpPath {
     Scalar,
     /// x86-64 AVX512-BF16 `vdpbf16ps`, 48 × 8 register block.
     Avx512Bf16,
+    /// x86-64 AMX-BF16 `tdpbf16ps`, 32 × 32 block of four 16 × 16 tiles (matrices packed
+    /// with [`Packed::new_for`]).
+    AmxBf16,
 }
 
 impl LowpPath {
-    /// `"scalar"` or `"avx512bf16"`.
+    /// `"scalar"`, `"avx512bf16"` or `"amx-bf16"`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             LowpPath::Scalar => "scalar",
             LowpPath::Avx512Bf16 => "avx512bf16",
+            LowpPath::AmxBf16 => "amx-bf16",
         }
     }
 
@@ -66,7 +71,15 @@ impl LowpPath {
         match self {
             LowpPath::Scalar => true,
             LowpPath::Avx512Bf16 => avx512bf16(),
+            LowpPath::AmxBf16 => amx::Op::Bf16.available(),
         }
+    }
+
+    /// Does the tile add its products in an order of the hardware's choosing (so the error
+    /// bound must hold for any order, with the margin of `docs/exact-screening.md`)?
+    #[must_use]
+    pub fn unordered(self) -> bool {
+        self == LowpPath::AmxBf16
     }
 
     /// `true` for a path that runs on the CPU's bf16 units (not the portable emulation).
@@ -86,10 +99,14 @@ fn avx512bf16() -> bool {
     false
 }
 
-/// The path for an `EMBGEO_LOWP_KERNEL` value (`None` = unset).
+/// The path for an `EMBGEO_LOWP_KERNEL` value (`None` = unset): `scalar`, `avx512bf16` (the
+/// AVX-512 tiles even where AMX exists), anything else the best this CPU has (AMX, then
+/// AVX512-BF16, then scalar).
 pub(crate) fn choose(var: Option<&str>) -> LowpPath {
     match var.map(str::trim) {
         Some("scalar") => LowpPath::Scalar,
+        Some("avx512bf16") if avx512bf16() => LowpPath::Avx512Bf16,
+        _ if LowpPath::AmxBf16.supported() => LowpPath::AmxBf16,
         _ if avx512bf16() => LowpPath::Avx512Bf16,
         _ => LowpPath::Scalar,
     }
@@ -118,7 +135,7 @@ pub fn forced_scalar() -> bool {
 /// Every bf16 path this CPU can run (scalar first).
 #[must_use]
 pub fn available_paths() -> Vec<LowpPath> {
-    [LowpPath::Scalar, LowpPath::Avx512Bf16]
+    [LowpPath::Scalar, LowpPath::Avx512Bf16, LowpPath::AmxBf16]
         .into_iter()
         .filter(|p| p.supported())
         .collect()
@@ -147,19 +164,21 @@ pub fn dot_tile<T: Bf16Source>(
         return;
     }
     let (pa, pb) = (
-        Packed::new(&a[..m * d], d, Par::Seq),
-        Packed::new(&b[..n * d], d, Par::Seq),
+        Packed::new_for(path, &a[..m * d], d, Par::Seq, Side::Queries),
+        Packed::new_for(path, &b[..n * d], d, Par::Seq, Side::Corpus),
     );
     dot_tile_packed(path, dst, (&pa, 0..m), (&pb, 0..n), alpha);
 }
 
 /// `dst[jl·m + il] = alpha · a_{rows.start + il} · b_{cols.start + jl}` for the rows `arows` of
 /// `a` (m of them) and `brows` of `b` (n): one key tile of the kNN, column-major, from matrices
-/// packed once. An unsupported `path` runs the portable kernel.
+/// packed once ([`Packed::new_for`] with the same path: `a` as queries, `b` as corpus). An
+/// unsupported `path` runs the portable kernel.
 ///
 /// # Cost
 /// 2·m'·n·d flops on the bf16 units, m' = the rows of the panels covering `arows` (a multiple
-/// of [`W`]); no allocation, no packing.
+/// of [`W`]; of 32 on AMX); no packing; no allocation except the AMX path's strip buffer
+/// (`32·m'` f32).
 /// # Panics
 /// If `a` and `b` have different widths, a range exceeds its matrix, or `dst` is shorter than
 /// m·n (caller bugs).
@@ -175,6 +194,12 @@ pub fn dot_tile_packed(
         b.pairs() == pairs && arows.end <= a.rows() && brows.end <= b.rows() && dst.len() >= m * n,
         "dot_tile_packed: shapes"
     );
+    if path == LowpPath::AmxBf16 && path.supported() {
+        amx::tile(amx::Op::Bf16, dst, (a.amx(), arows), (b.amx(), brows), |v, _| {
+            alpha * f32::from_bits(v)
+        });
+        return;
+    }
     let kernel = |aw: &[u32], bw: &[u32], acc: &mut [[f32; W]; NR]| match path {
         #[cfg(target_arch = "x86_64")]
         LowpPath::Avx512Bf16 if path.supported() => {

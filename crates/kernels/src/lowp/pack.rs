@@ -10,6 +10,9 @@
 use embgeo_core::Par;
 use rayon::prelude::*;
 
+use super::amx::Layout;
+use super::{Int8Path, LowpPath};
+
 /// Rows per panel (the tile's lane count: three 16-lane vectors).
 pub const W: usize = 48;
 
@@ -68,6 +71,28 @@ pub struct Packed {
     pairs: usize,
     /// int8 quads: each row's sum of values; empty for bf16 pairs.
     sums: Vec<i32>,
+    /// The AMX layouts (empty unless packed for an AMX path; then `words` is empty).
+    amx: Layout,
+}
+
+/// Which operand of the key tiles a packed matrix will be: the queries (`a` of
+/// [`super::dot_tile_packed`]), the corpus (`b`), or both (all points). The AMX paths lay each
+/// side out differently; the other paths ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Rows of `a` only.
+    Queries,
+    /// Rows of `b` only.
+    Corpus,
+    /// Both operands (one matrix against itself).
+    Both,
+}
+
+impl Side {
+    /// (corpus `rows` layout, query `groups` layout) wanted.
+    fn amx_layouts(self) -> (bool, bool) {
+        (self != Side::Queries, self != Side::Corpus)
+    }
 }
 
 impl Packed {
@@ -78,11 +103,49 @@ impl Packed {
     /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
     #[must_use]
     pub fn new<T: Bf16Source>(src: &[T], d: usize, par: Par) -> Self {
-        Self::build(src, d, 2, par, |g| {
-            g.iter()
-                .enumerate()
-                .fold(0u32, |w, (l, v)| w | (u32::from(v.bf16_bits()) << (16 * l)))
-        })
+        Self::build(src, d, 2, par, pair_word)
+    }
+
+    /// Pack `src` as bf16 pairs for `path` and `side`: the AMX layouts when `path` is
+    /// [`LowpPath::AmxBf16`] and this process can use it, else the panels of [`Packed::new`].
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    #[must_use]
+    pub fn new_for<T: Bf16Source>(path: LowpPath, src: &[T], d: usize, par: Par, side: Side) -> Self {
+        if path != LowpPath::AmxBf16 || !path.supported() {
+            return Self::new(src, d, par);
+        }
+        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
+        let amx = Layout::build(src, d, 2, par, side.amx_layouts(), pair_word);
+        Self {
+            words: Vec::new(),
+            rows: src.len() / d,
+            pairs: d.div_ceil(2),
+            sums: Vec::new(),
+            amx,
+        }
+    }
+
+    /// Pack int8 rows for `path` and `side`: the AMX layouts (signed quads, no row sums) when
+    /// `path` is [`Int8Path::AmxInt8`] and this process can use it, else [`Packed::new_i8`].
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    #[must_use]
+    pub fn new_i8_for(path: Int8Path, src: &[i8], d: usize, par: Par, side: Side) -> Self {
+        if path != Int8Path::AmxInt8 || !path.supported() {
+            return Self::new_i8(src, d, par);
+        }
+        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
+        let amx = Layout::build(src, d, 4, par, side.amx_layouts(), quad_word);
+        Self {
+            words: Vec::new(),
+            rows: src.len() / d,
+            pairs: d.div_ceil(4),
+            sums: Vec::new(),
+            amx,
+        }
     }
 
     /// Pack int8 rows as quads of bytes (little-endian, steps `4p..4p + 4`) with each row's sum.
@@ -91,11 +154,7 @@ impl Packed {
     /// As [`Packed::new`].
     #[must_use]
     pub fn new_i8(src: &[i8], d: usize, par: Par) -> Self {
-        let mut p = Self::build(src, d, 4, par, |g| {
-            g.iter()
-                .enumerate()
-                .fold(0u32, |w, (l, &v)| w | (u32::from(v.cast_unsigned()) << (8 * l)))
-        });
+        let mut p = Self::build(src, d, 4, par, quad_word);
         p.sums = src
             .chunks_exact(d)
             .map(|r| r.iter().map(|&v| i32::from(v)).sum())
@@ -132,6 +191,7 @@ impl Packed {
             rows,
             pairs,
             sums: Vec::new(),
+            amx: Layout::default(),
         }
     }
 
@@ -144,7 +204,12 @@ impl Packed {
     /// Bytes held.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.words.len() * 4 + self.sums.len() * 4
+        self.words.len() * 4 + self.sums.len() * 4 + self.amx.bytes()
+    }
+
+    /// The AMX layouts (empty unless packed for an AMX path).
+    pub(crate) fn amx(&self) -> &Layout {
+        &self.amx
     }
 
     /// Words per row.
@@ -158,7 +223,25 @@ impl Packed {
     }
 
     /// Panel `pi` and everything after it (the words a tile starting there may read).
+    ///
+    /// # Panics
+    /// If the matrix was packed for an AMX path only (a caller bug).
     pub(crate) fn panels_from(&self, pi: usize) -> &[u32] {
+        assert!(!self.words.is_empty(), "Packed: laid out for the AMX tiles, not panels");
         &self.words[pi * W * self.pairs..]
     }
+}
+
+/// One bf16 pair word: step `2p` in the low half, `2p + 1` in the high half (zero if absent).
+fn pair_word<T: Bf16Source>(g: &[T]) -> u32 {
+    g.iter()
+        .enumerate()
+        .fold(0u32, |w, (l, v)| w | (u32::from(v.bf16_bits()) << (16 * l)))
+}
+
+/// One int8 quad word: steps `4p..4p + 4`, one byte each, little-endian (zero if absent).
+fn quad_word(g: &[i8]) -> u32 {
+    g.iter()
+        .enumerate()
+        .fold(0u32, |w, (l, &v)| w | (u32::from(v.cast_unsigned()) << (8 * l)))
 }

@@ -148,6 +148,11 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
 
     fn bounds(&self) -> Bounds {
         match self.units {
+            // tiles adding in an order of the hardware's choosing (AMX): the any-order bound
+            // with its accumulation term doubled as a margin (docs/exact-screening.md)
+            Units::Bf16(path) if path.unordered() => {
+                Bounds::new::<f32>(self.metric, 2 * self.d).with_flushes(self.d)
+            }
             Units::Bf16(_) => Bounds::new::<f32>(self.metric, self.d).with_flushes(self.d),
             // exact integer dot products, one rounding to f32: within the f32 bound
             Units::Int8(_) => Bounds::new::<f32>(self.metric, self.d),

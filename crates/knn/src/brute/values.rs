@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
-use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
+use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed, Side};
 
 use super::source::{Narrow, Units};
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
@@ -434,12 +434,17 @@ fn narrow<T: Bf16Source>(
     let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, int8), kernels)? else {
         return widened(orig.0, orig.1, cols, p, ctl);
     };
-    // one packed copy per matrix (about the size of the data), in parallel under ctl.par
-    let pack = |rows: &[T]| match (units, T::as_i8(rows)) {
-        (Units::Int8(_), Some(r)) => Packed::new_i8(r, cols, ctl.par),
-        _ => Packed::new(rows, cols, ctl.par),
+    // one packed copy per matrix (about the size of the data; twice for all points on the
+    // AMX tiles, which read the two operands in different layouts), in parallel under ctl.par
+    let pack = |rows: &[T], side: Side| match (units, T::as_i8(rows)) {
+        (Units::Int8(path), Some(r)) => Packed::new_i8_for(path, r, cols, ctl.par, side),
+        (Units::Bf16(path), _) => Packed::new_for(path, rows, cols, ctl.par, side),
+        (Units::Int8(_), None) => Packed::new(rows, cols, ctl.par),
     };
-    let (pc, pq) = (pack(c), q.map(pack));
+    let (pc, pq) = match q {
+        None => (pack(c, Side::Both), None),
+        Some(q) => (pack(c, Side::Corpus), Some(pack(q, Side::Queries))),
+    };
     let src = Narrow {
         metric: p.metric,
         d: cols,

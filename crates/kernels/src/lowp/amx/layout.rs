@@ -1,0 +1,96 @@
+//! The two layouts the AMX tiles read, built once per matrix (the portable and AVX-512 tiles
+//! read [`super::super::Packed`]'s panels instead).
+//!
+//! A word is four bytes of one row: a bf16 pair (`tdpbf16ps`) or an int8 quad (`tdpbssd`), as
+//! for the panels. Each row has `kp` words: its `words` real ones, then zeros up to a multiple
+//! of 16 (one tile row holds 16 words = 64 bytes).
+//! - **rows** (the `A` operand, rows of the corpus): row-major, row `r` at `rows[r·kp..]`; a
+//!   tile is 16 consecutive rows read with stride `kp·4` bytes. 32 zero rows follow the last
+//!   row, so a 32-row strip starting at any row stays inside.
+//! - **groups** (the `B` operand, queries, in the VNNI order the tiles expect): groups of 16
+//!   rows; in group `g`, word `p` of row `16·g + n` is at `groups[(g·kp + p)·16 + n]`, so the
+//!   tile of group `g` and words `16·kb..16·kb + 16` is 1 KiB of consecutive memory. Two zero
+//!   groups follow the last group, so a pair of groups starting at any group stays inside.
+
+use embgeo_core::Par;
+use rayon::prelude::*;
+
+/// Words of one tile row.
+pub(crate) const TILE_WORDS: usize = 16;
+
+/// Rows of one tile.
+pub(crate) const TILE_ROWS: usize = 16;
+
+/// The AMX layouts of one matrix (empty vectors for layouts not built).
+///
+/// Memory: `(rows + 32)·kp·4` bytes for `rows`, `(rows.div_ceil(16) + 2)·16·kp·4` for `groups`;
+/// each about the size of the data in bf16 (`kp ≈ d/2` words for bf16 pairs, `d/4` for int8).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layout {
+    pub rows: Vec<u32>,
+    pub groups: Vec<u32>,
+    /// Words per row, padded to a multiple of [`TILE_WORDS`].
+    pub kp: usize,
+}
+
+impl Layout {
+    /// Lay out `src` (row-major, `d` values per row) with `group` values per word, `word`
+    /// packing one group (the last one of a row may be short), building the `rows` layout if
+    /// `rows` and the `groups` layout if `groups`. Cost O(rows·d), split over the rayon pool
+    /// under `Par::Rayon`.
+    pub(crate) fn build<T: Copy + Sync>(
+        src: &[T],
+        d: usize,
+        group: usize,
+        par: Par,
+        (rows, groups): (bool, bool),
+        word: impl Fn(&[T]) -> u32 + Sync,
+    ) -> Self {
+        let n = src.len() / d;
+        let kp = d.div_ceil(group).next_multiple_of(TILE_WORDS);
+        let row_words = |r: usize, out: &mut dyn FnMut(usize, u32)| {
+            for (p, g) in src[r * d..(r + 1) * d].chunks(group).enumerate() {
+                out(p, word(g));
+            }
+        };
+        let mut by_rows = Vec::new();
+        if rows {
+            by_rows = vec![0u32; (n + 2 * TILE_ROWS) * kp];
+            let fill = |(r, row): (usize, &mut [u32])| {
+                if r < n {
+                    row_words(r, &mut |p, w| row[p] = w);
+                }
+            };
+            match par {
+                Par::Seq => by_rows.chunks_mut(kp).enumerate().for_each(fill),
+                Par::Rayon => by_rows.par_chunks_mut(kp).enumerate().for_each(fill),
+            }
+        }
+        let mut by_groups = Vec::new();
+        if groups {
+            by_groups = vec![0u32; (n.div_ceil(TILE_ROWS) + 2) * TILE_ROWS * kp];
+            let fill = |(g, block): (usize, &mut [u32])| {
+                for r in 0..TILE_ROWS.min(n.saturating_sub(g * TILE_ROWS)) {
+                    row_words(g * TILE_ROWS + r, &mut |p, w| block[p * TILE_ROWS + r] = w);
+                }
+            };
+            match par {
+                Par::Seq => by_groups.chunks_mut(TILE_ROWS * kp).enumerate().for_each(fill),
+                Par::Rayon => by_groups
+                    .par_chunks_mut(TILE_ROWS * kp)
+                    .enumerate()
+                    .for_each(fill),
+            }
+        }
+        Self {
+            rows: by_rows,
+            groups: by_groups,
+            kp,
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        (self.rows.len() + self.groups.len()) * 4
+    }
+}

@@ -1,0 +1,99 @@
+//! Key tiles on the AMX tile units: `tdpbf16ps` (bf16 pairs, f32 accumulators) and `tdpbssd`
+//! (signed int8 quads, i32 accumulators), from matrices laid out once ([`Layout`]).
+//!
+//! # Accuracy
+//! - bf16: the product of two bf16 values is exact in f32 and the tile adds the `d` products
+//!   into f32 accumulators, rounding to nearest even (Intel SDM, `TDPBF16PS`). The order of
+//!   the additions inside one instruction is the hardware's, so the bound used is the one that
+//!   holds for any order, `|ĉ − c| ≤ γ_{d−1}·Σ_t |a_t·b_t|`, plus the subnormal terms of the
+//!   AVX512-BF16 path (inputs read as zero, outputs flushed: `TDPBF16PS` does both). The kNN
+//!   doubles its accumulation term for this path as a margin (`docs/exact-screening.md`).
+//! - int8: `tdpbssd` multiplies signed bytes exactly and adds into i32 without rounding; no
+//!   partial sum can overflow for `d ≤` [`super::INT8_MAX_D`] (`|a·b| ≤ 128²·d < 2³¹`), so the
+//!   tile holds the exact integer `a·b`.
+//!
+//! # Cost
+//! Per 32 corpus rows × 32 queries × 16 words: four 1 KiB tile loads and four tile products
+//! (16 K multiply-adds each for bf16 pairs); a call allocates one strip buffer of
+//! `32 × 32·⌈m/32⌉` values and converts every entry once.
+
+mod asm;
+mod layout;
+pub(crate) mod os;
+
+use std::ops::Range;
+
+pub(crate) use layout::Layout;
+
+/// The tile product to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `tdpbf16ps` on bf16 pairs.
+    Bf16,
+    /// `tdpbssd` on signed int8 quads.
+    Int8,
+}
+
+impl Op {
+    /// Does this process have the unit (CPU and Linux permission)?
+    pub(crate) fn available(self) -> bool {
+        let units = os::amx();
+        match self {
+            Op::Bf16 => units.bf16,
+            Op::Int8 => units.int8,
+        }
+    }
+}
+
+/// `dst[jl·m + il] = convert(acc, brows.start + jl)`, `acc` the raw accumulator bits (f32 or
+/// i32) of query `arows.start + il` (the `groups` layout of `q`) against corpus row
+/// `brows.start + jl` (the `rows` layout of `c`): one column-major `m × n` key tile.
+///
+/// # Panics
+/// If the unit is not available ([`Op::available`]), a layout is missing or the two widths
+/// differ, a range exceeds its matrix's layout, or `dst` is shorter than m·n (caller bugs).
+pub(crate) fn tile(
+    op: Op,
+    dst: &mut [f32],
+    (q, arows): (&Layout, Range<usize>),
+    (c, brows): (&Layout, Range<usize>),
+    convert: impl Fn(u32, usize) -> f32,
+) {
+    let (m, n, kp) = (arows.len(), brows.len(), q.kp);
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(op.available() && c.kp == kp && dst.len() >= m * n, "amx tile: shapes");
+    let g0 = arows.start / 16;
+    let pairs = (arows.end.div_ceil(16) - g0).div_ceil(2);
+    let (ldc, off) = (32 * pairs, arows.start - 16 * g0);
+    let mut strip = vec![0u32; 32 * ldc];
+    let groups = &q.groups[g0 * 16 * kp..];
+    for j0 in brows.clone().step_by(32) {
+        let s = asm::Strip {
+            a: &c.rows[j0 * kp..],
+            b: groups,
+            kp,
+            pairs,
+            c: &mut strip,
+            ldc,
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `op.available()` (asserted above) is the CPU and permission contract; the
+        // strip checks its slice lengths.
+        unsafe {
+            match op {
+                Op::Bf16 => asm::strip_bf16(s),
+                Op::Int8 => asm::strip_i8(s),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = s;
+        for r in 0..32.min(brows.end - j0) {
+            let out = &mut dst[(j0 + r - brows.start) * m..][..m];
+            for (o, &v) in out.iter_mut().zip(&strip[r * ldc + off..][..m]) {
+                *o = convert(v, j0 + r);
+            }
+        }
+    }
+}
