@@ -471,6 +471,13 @@ export interface NativeInfo {
    * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
    */
   gemmKernel: string
+  /**
+   * Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
+   * (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
+   */
+  bf16Kernel: string
+  /** Tile kernel of the kNN's int8 screening: "amx-int8", "avx512vnni" or "scalar-i8". */
+  int8Kernel: string
 }
 
 /** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */

@@ -69,7 +69,7 @@ describe('kNN on bf16 data equals kNN on the same values in f32', () => {
       same(got, want)
       expect(want.precision).toBe('fp32')
       expect(['fp32', 'bf16']).toContain(got.precision)
-      expect(got.precision === 'bf16').toBe(got.kernel === 'avx512bf16')
+      expect(got.precision === 'bf16').toBe(['avx512bf16', 'amx-bf16'].includes(got.kernel ?? ''))
       if (metric === 'cosine') expect(got.precision).toBe('fp32')
       expect(got.inflation).toBeGreaterThanOrEqual(1)
       const queries = matrix(B.subarray(0, 50 * D), D, { dtype: 'bf16' })

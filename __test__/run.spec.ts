@@ -132,6 +132,9 @@ describe('setThreads and versions', () => {
     if (v.simd.includes('avx512f')) expect(v.knnKernel).toBe('avx512')
     expect(['avx512', 'avx2+fma', 'scalar']).toContain(v.gemmKernel)
     if (v.simd.includes('avx512f') && !process.env.EMBGEO_KERNEL) expect(v.gemmKernel).toBe('avx512')
+    expect(['amx-bf16', 'avx512bf16', 'scalar']).toContain(v.bf16Kernel)
+    expect(['amx-int8', 'avx512vnni', 'scalar-i8']).toContain(v.int8Kernel)
+    if (v.simd.includes('avx512bf16') && !process.env.EMBGEO_LOWP_KERNEL) expect(v.bf16Kernel).not.toBe('scalar')
     expect(v.threads).toBeGreaterThanOrEqual(1)
   })
 

@@ -146,6 +146,14 @@ if (renderOnly) {
 function render(env, probes, results) {
 const peakG = Math.max(...probes.map((p) => p.fma_gflops))
 const peakB = Math.max(0, ...probes.map((p) => p.bf16_gflops ?? 0))
+const peakAmxB = Math.max(0, ...probes.map((p) => p.amx_bf16_gflops ?? 0))
+const peakAmxI = Math.max(0, ...probes.map((p) => p.amx_int8_gops ?? 0))
+// the peak of the unit a run screened on: AMX tiles, AVX512-BF16, or FP32 FMA (int8 on VNNI and fp32)
+const unitPeakOf = (path) =>
+  path?.kernel === 'amx-bf16' && peakAmxB > 0 ? peakAmxB
+  : path?.kernel === 'amx-int8' && peakAmxI > 0 ? peakAmxI
+  : path?.precision === 'bf16' && peakB > 0 ? peakB
+  : peakG
 const bw = Math.max(...probes.map((p) => p.bandwidth_gbs))
 const lines = [
   `# Exact kNN — commit ${env.commit}, ${env.date.slice(0, 10)}, ${env.cpu}, ${THREADS} threads`,
@@ -153,7 +161,9 @@ const lines = [
   `Node ${env.node}, ${env.rustc}; peers: faiss-cpu and scikit-learn from PyPI (.venv-ref), usearch 2.26.2 and hnswlib-node 3.0.0 from npm. ` +
     `Machine limits: FP32 FMA peak ${peakG} GFLOP/s, DRAM read ${bw} GB/s — the best of ${probes.length} runs of bench/probe/peak.c around this run ` +
     `(probes: ${probes.map((p) => p.fma_gflops).join(', ')} GFLOP/s; a probe that shares the CPU with other work reads low)` +
-    (peakB > 0 ? `; bf16 dot-product peak (AVX512-BF16 vdpbf16ps, 12 chains per thread) ${peakB} GFLOP/s. ` : '. ') +
+    (peakB > 0 ? `; bf16 dot-product peak (AVX512-BF16 vdpbf16ps, 12 chains per thread) ${peakB} GFLOP/s` : '') +
+    (peakAmxB > 0 ? `; AMX tile peaks (four accumulator tiles, operands loaded once) ${peakAmxB} GFLOP/s bf16 (tdpbf16ps), ${peakAmxI} GOP/s int8 (tdpbssd)` : '') +
+    '. ' +
     `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +
     `OMP_WAIT_POLICY=PASSIVE for the Python peers, and OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs (the wheels' OpenBLAS does not recognise this CPU and otherwise runs a generic kernel several times slower). Data: performance.md §9.1 generators (bench/lib/data.mjs), seed 42.` +
     (quick ? ' **Quick mode: sizes scaled by 0.1, not comparable.**' : ''),
@@ -162,14 +172,14 @@ const lines = [
 for (const e of results) {
   const ours = e.rows[0]
   lines.push(`## ${e.title}`, '', `n = ${e.n}, queries = ${e.nq}; load average ${e.load.toFixed(2)} before, ${e.loadAfter.toFixed(2)} after.`, '')
-  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of peak (FP32 FMA, or bf16 for a bf16 run)'} | peak RSS MiB | recall@k vs embgeo | embgeo path: precision, kernel, inflation |`)
+  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of the screening unit peak (FP32 FMA; AVX512-BF16 or AMX for bf16 and int8 runs on them)'} | peak RSS MiB | recall@k vs embgeo | embgeo path: precision, kernel, inflation |`)
   lines.push('|---|---|---|---|---|---|---|---|---|')
   for (const r of e.rows) {
     if (r.skipped) {
       lines.push(`| ${r.impl} | ${r.skipped} | | | | | | | |`)
       continue
     }
-    const unitPeak = r.path?.precision === 'bf16' && peakB > 0 ? peakB : peakG
+    const unitPeak = unitPeakOf(r.path)
     const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / unitPeak
     const path = r.path ? `${r.path.precision}, ${r.path.kernel}, ${r.path.inflation?.toFixed(2)}` : ''
     lines.push(

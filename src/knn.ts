@@ -71,7 +71,7 @@ export interface KnnResult {
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
   /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
   precision?: 'fp32' | 'fp64' | 'bf16' | 'int8'
-  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
+  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
   kernel?: string
   /**
    * `knn`/`knnSync` only: candidate inflation, the exact f64 re-rankings per result slot

@@ -41,7 +41,7 @@ export async function quiet(limit = 0.5, maxSeconds = 120) {
   return loadavg()[0]
 }
 
-/** Build (once) and run the C probe: { fma_gflops, bandwidth_gbs, threads }. */
+/** Build (once) and run the C probe: { fma_gflops, bf16_gflops, amx_bf16_gflops, amx_int8_gops, bandwidth_gbs, threads } (null for units this CPU lacks). */
 export function probe(threads) {
   const bin = `${work}peak`
   if (!existsSync(bin)) {

@@ -1,11 +1,13 @@
 //! Same-run timing of the exact kNN per screening precision (f32 data vs the same values as
 //! bf16 and int8), with candidate inflation: `cargo run --release -p embgeo-knn --example
-//! precision -- [n] [d] [k] [metric]`. Prints one line per case; the numbers are medians of 3.
+//! precision -- [n] [d] [k] [metric] [forced]`; `forced` (any fifth argument) screens the bf16
+//! and int8 data in their own precision even where `auto` would not. Prints one line per case;
+//! the numbers are medians of 3.
 
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Metric, Params, Values};
+use embgeo_knn::{search_values, Metric, Params, Precision, Values};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -35,11 +37,17 @@ fn main() {
         .map(|&v| (v * 100.0).round().clamp(-128.0, 127.0) as i8)
         .collect();
     let i8w: Vec<f32> = i8v.iter().map(|&v| f32::from(v)).collect();
+    let forced = args.len() > 5;
     let p = Params::new(k, metric);
     let ctl = Ctl::detached();
     let flops = 2.0 * (n as f64) * (n as f64) * d as f64 / 2.0;
     println!("all-points {n} x {d}, k = {k}, {metric:?}; GFLOP/s counts the symmetric pass's n²·d");
     let run = |name: &str, v: Values<'_>| {
+        let p = match v {
+            Values::Bf16(_) if forced => Params { precision: Precision::Bf16, ..p.clone() },
+            Values::I8(_) if forced => Params { precision: Precision::Int8, ..p.clone() },
+            _ => p.clone(),
+        };
         let mut times = Vec::new();
         let mut last = None;
         for _ in 0..3 {

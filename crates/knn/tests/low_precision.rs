@@ -10,7 +10,7 @@ use embgeo_core::{Ctl, Neighbors};
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
 use embgeo_knn::{
     search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Params, Precision,
-    Values, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
 };
 use rand::Rng;
 
@@ -223,14 +223,23 @@ fn f16_cosine_and_fp32_take_the_widened_path_with_the_same_answer() {
 
 #[test]
 fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
-    let native = LowpPath::Avx512Bf16.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
-    let vnni = Int8Path::Avx512Vnni.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
+    // the narrowest width `auto` takes per kernel (never the portable emulation)
+    let bf16_min = match embgeo_kernels::lowp::path() {
+        LowpPath::AmxBf16 => AUTO_MIN_COLS_AMX,
+        LowpPath::Avx512Bf16 => AUTO_MIN_COLS_BF16,
+        LowpPath::Scalar => usize::MAX,
+    };
+    let int8_min = match Int8Path::best() {
+        Int8Path::AmxInt8 => AUTO_MIN_COLS_AMX,
+        Int8Path::Avx512Vnni => AUTO_MIN_COLS_INT8,
+        Int8Path::Scalar => usize::MAX,
+    };
     let p = params(5, Metric::Euclidean, Precision::Auto);
     let run = |v: Values<'_>, d: usize| search_values(v, None, d, &p, &Ctl::detached()).unwrap().1;
-    for d in [32, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_BF16] {
+    for d in [16, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_BF16] {
         let b = bf16_of(&gaussian(100, d, 51));
         let trace = run(Values::Bf16(&b), d);
-        let bf16 = native && d >= AUTO_MIN_COLS_BF16;
+        let bf16 = d >= bf16_min;
         assert_eq!(
             trace.precision,
             if bf16 { "bf16" } else { "fp32" },
@@ -240,7 +249,7 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
         // int8 data: the int8 units first (from their own width on), then the bf16 units
         let i8v: Vec<i8> = b.iter().map(|&v| (v % 200) as i8).collect();
         let trace = run(Values::I8(&i8v), d);
-        let want = if vnni && d >= AUTO_MIN_COLS_INT8 {
+        let want = if d >= int8_min {
             "int8"
         } else if bf16 {
             "bf16"

@@ -21,6 +21,11 @@ pub struct NativeInfo {
     /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
     /// (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
     pub gemm_kernel: String,
+    /// Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
+    /// (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
+    pub bf16_kernel: String,
+    /// Tile kernel of the kNN's int8 screening: "amx-int8", "avx512vnni" or "scalar-i8".
+    pub int8_kernel: String,
 }
 
 /// Versions, target, SIMD features and thread count of the native addon.
@@ -37,6 +42,8 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
         threads: threads as u32,
         knn_kernel: embgeo_knn::simd_level().to_string(),
         gemm_kernel: embgeo_kernels::path_name().to_string(),
+        bf16_kernel: embgeo_kernels::lowp::path().name().to_string(),
+        int8_kernel: embgeo_kernels::lowp::Int8Path::best().name().to_string(),
     })
 }
 
