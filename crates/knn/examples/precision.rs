@@ -44,8 +44,14 @@ fn main() {
     println!("all-points {n} x {d}, k = {k}, {metric:?}; GFLOP/s counts the symmetric pass's n²·d");
     let run = |name: &str, v: Values<'_>| {
         let p = match v {
-            Values::Bf16(_) if forced => Params { precision: Precision::Bf16, ..p.clone() },
-            Values::I8(_) if forced => Params { precision: Precision::Int8, ..p.clone() },
+            Values::Bf16(_) if forced => Params {
+                precision: Precision::Bf16,
+                ..p.clone()
+            },
+            Values::I8(_) if forced => Params {
+                precision: Precision::Int8,
+                ..p.clone()
+            },
             _ => p.clone(),
         };
         let mut times = Vec::new();

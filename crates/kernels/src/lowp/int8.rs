@@ -109,10 +109,17 @@ pub fn dot_tile_i8_packed(
 ) {
     let (m, n, quads) = (arows.len(), brows.len(), a.pairs());
     if path == Int8Path::AmxInt8 && path.supported() {
-        assert!(b.pairs() == quads && quads * 4 <= MAX_D + 3, "dot_tile_i8_packed: shapes");
-        super::amx::tile(super::amx::Op::Int8, dst, (a.amx(), arows), (b.amx(), brows), |v, _| {
-            alpha * v.cast_signed() as f32
-        });
+        assert!(
+            b.pairs() == quads && quads * 4 <= MAX_D + 3,
+            "dot_tile_i8_packed: shapes"
+        );
+        super::amx::tile(
+            super::amx::Op::Int8,
+            dst,
+            (a.amx(), arows),
+            (b.amx(), brows),
+            |v, _| alpha * v.cast_signed() as f32,
+        );
         return;
     }
     assert!(

@@ -227,7 +227,10 @@ impl Packed {
     /// # Panics
     /// If the matrix was packed for an AMX path only (a caller bug).
     pub(crate) fn panels_from(&self, pi: usize) -> &[u32] {
-        assert!(!self.words.is_empty(), "Packed: laid out for the AMX tiles, not panels");
+        assert!(
+            !self.words.is_empty(),
+            "Packed: laid out for the AMX tiles, not panels"
+        );
         &self.words[pi * W * self.pairs..]
     }
 }

@@ -34,8 +34,8 @@ use source::{Dense, Source};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
-    search_part_values, search_values, search_values_on, Kernels, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16,
-    AUTO_MIN_COLS_INT8,
+    search_part_values, search_values, search_values_on, Kernels, Values, AUTO_MIN_COLS_AMX,
+    AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
 };
 
 /// All points against each other: the `k` nearest other rows of every row of `x`.

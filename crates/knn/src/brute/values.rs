@@ -364,9 +364,9 @@ fn choose_units(
         Precision::Auto if metric == Metric::Cosine || overflow => Ok(None),
         Precision::Auto => Ok(
             match (
-                kernels.int8.filter(|&k| {
-                    k.is_native() && int8 && fits_i8 && d >= auto_min_cols(Units::Int8(k))
-                }),
+                kernels
+                    .int8
+                    .filter(|&k| k.is_native() && int8 && fits_i8 && d >= auto_min_cols(Units::Int8(k))),
                 kernels
                     .bf16
                     .filter(|&k| k.is_native() && d >= auto_min_cols(Units::Bf16(k))),

@@ -63,7 +63,10 @@ pub(crate) fn tile(
     if m == 0 || n == 0 {
         return;
     }
-    assert!(op.available() && c.kp == kp && dst.len() >= m * n, "amx tile: shapes");
+    assert!(
+        op.available() && c.kp == kp && dst.len() >= m * n,
+        "amx tile: shapes"
+    );
     let g0 = arows.start / 16;
     let pairs = (arows.end.div_ceil(16) - g0).div_ceil(2);
     let (ldc, off) = (32 * pairs, arows.start - 16 * g0);
