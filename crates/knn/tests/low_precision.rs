@@ -93,6 +93,51 @@ fn bf16_of(x: &[f64]) -> Vec<u16> {
     x.iter().map(|&v| bf16(v)).collect()
 }
 
+/// Rows whose f32 accumulation loses the most a tile can lose in the worst order:
+/// `X = (2¹², 0, …)` with a `1` at every position `t ≡ 1 (mod stride)` has
+/// `X·X = 2²⁴ + m` (`m` ones), but once a partial sum reaches `2²⁴`, adding one `1` is a tie
+/// that rounds to even, back to `2²⁴`. A kernel that adds the products one at a time (the
+/// AVX512-BF16 and portable tiles; `stride = 1`: the worst case `γ_d·Σ|x_t·y_t|` within a
+/// factor 2) or rounds once per 32 products (one AMX tile step; `stride = 32`: every step
+/// holds exactly one `1`) returns `2²⁴`, `m` below the truth. Rows: `X` twice (its own
+/// nearest, distance 0), `(2¹², 0, …)` (euclidean distance² `m`, exact in f32) and
+/// `(2¹², 16, 0, …)` (dot `2²⁴ + 16`, exact): by their fast keys both look nearer to `X` than
+/// its duplicate, by more than a bound a few ulps too optimistic allows (for `m > 16`), so such
+/// a bound drops the true neighbour. Plus small filler rows.
+fn worst_case_rows(d: usize, stride: usize) -> Vec<u16> {
+    let big = bf16(4096.0);
+    let x: Vec<u16> = (0..d)
+        .map(|t| match t {
+            0 => big,
+            _ if t % stride == 1 % stride => bf16(1.0),
+            _ => 0,
+        })
+        .collect();
+    let mut rows = [x.clone(), x].concat();
+    rows.push(big);
+    rows.extend(std::iter::repeat_n(0, d - 1));
+    rows.push(big);
+    rows.push(bf16(16.0));
+    rows.extend(std::iter::repeat_n(0, d - 2));
+    rows.extend(bf16_of(&gaussian(8, d, 3)));
+    rows
+}
+
+#[test]
+fn worst_case_accumulation_order_keeps_the_true_neighbour() {
+    for (d, stride) in [(64, 1), (1000, 1), (1000, 32), (2048, 32)] {
+        let x = worst_case_rows(d, stride);
+        for k in [1, 2] {
+            check_bf16(
+                &x,
+                d,
+                k,
+                &format!("worst-case accumulation d={d} stride={stride} k={k}"),
+            );
+        }
+    }
+}
+
 #[test]
 fn random_clustered_and_duplicate_heavy_data() {
     for &(n, d) in &[(150, 1), (150, 3), (200, 64), (130, 383)] {
