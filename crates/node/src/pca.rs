@@ -7,6 +7,8 @@ use embgeo_core::Result;
 use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
 use embgeo_jobs::{FloatVec, HeapBytes, Model};
 use embgeo_pca::model::{FitModel, Op};
+use embgeo_pca::pca::Fitted;
+use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
 use napi::bindgen_prelude::{Float64Array, ToNapiValue, TypeName};
 use napi::Env;
@@ -16,7 +18,7 @@ use crate::error::to_napi;
 use crate::input::{float_data, Rows};
 use crate::out::ToJs;
 use crate::task::{external, report, Js};
-use crate::{matrix_fn, method_twins};
+use crate::{matrix_fn, method_twins, to_js};
 
 /// What a model job does with its rows.
 #[napi(string_enum = "camelCase")]
@@ -32,8 +34,8 @@ pub enum ModelOp {
 pub trait Stated: FitModel + HeapBytes {
     /// The state's JS type.
     type State: ToNapiValue + TypeName;
-    /// The learned state.
-    fn state(&self) -> Option<Self::State>;
+    /// The learned state, `None` before a fit.
+    fn state(&self) -> Result<Option<Self::State>>;
 }
 
 impl From<ModelOp> for Op {
@@ -65,26 +67,30 @@ pub struct PcaState {
 
 impl Stated for Pca {
     type State = PcaState;
-    fn state(&self) -> Option<PcaState> {
-        let f = self.fitted().ok()?;
-        let solver = match f.solver {
-            Solver::Auto => "auto",
-            Solver::Covariance => "covariance",
-            Solver::Svd => "svd",
-            Solver::Randomized => "randomized",
-        };
-        Some(PcaState {
-            solver: solver.to_string(),
-            n_components: f.n_components as u32,
-            components: f.components.clone().into(),
-            explained_variance: f.explained_variance.clone().into(),
-            explained_variance_ratio: f.explained_variance_ratio.clone().into(),
-            singular_values: f.singular_values.clone().into(),
-            mean: f.mean.clone().into(),
-            noise_variance: f.noise_variance,
-            n_features_in: f.n_features_in as u32,
-            n_samples_seen: f.n_samples_seen as f64,
-        })
+    fn state(&self) -> Result<Option<PcaState>> {
+        self.fitted().ok().cloned().to_js()
+    }
+}
+
+to_js!(Fitted => PcaState |f| {
+    n_components,
+    components,
+    explained_variance,
+    explained_variance_ratio,
+    singular_values,
+    mean,
+    noise_variance,
+    n_features_in,
+    n_samples_seen,
+} { solver: f.solver });
+
+impl ToJs<String> for Solver {
+    /// The option's spelling (`'auto'`, `'covariance'`, `'svd'`, `'randomized'`).
+    fn to_js(self) -> Result<String> {
+        match (&self).to_js()? {
+            serde_json::Value::String(s) => Ok(s),
+            other => Err(embgeo_core::Error::Internal(format!("solver as JSON: {other}"))),
+        }
     }
 }
 
@@ -104,19 +110,14 @@ pub struct WhitenerState {
 
 impl Stated for Whitener {
     type State = WhitenerState;
-    fn state(&self) -> Option<WhitenerState> {
-        let s = Whitener::state(self).ok()?;
-        Some(WhitenerState {
-            mean: s.mean.clone().into(),
-            eigenvalues: s.eigenvalues.clone().into(),
-            matrix: s.matrix.clone().into(),
-            out_dim: s.out_dim() as u32,
-            n_features: s.n_features as u32,
-            n_samples_seen: s.n_samples_seen as f64,
-            weighted: s.weighted,
-        })
+    fn state(&self) -> Result<Option<WhitenerState>> {
+        Whitener::state(self).ok().cloned().to_js()
     }
 }
+
+to_js!(WhitenState => WhitenerState |s| { mean, eigenvalues, matrix, n_features, n_samples_seen, weighted } {
+    out_dim: s.out_dim(),
+});
 
 /// The napi class of a [`FitModel`]: constructor from an options object, jobs in both
 /// twins, memory reporting, dispose, state and both file forms.
@@ -191,8 +192,8 @@ macro_rules! model_class {
         impl $class {
             /// The learned state, or `null` before a fit.
             #[napi]
-            pub fn state(&self) -> Option<$state> {
-                Stated::state(&*self.model.read())
+            pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
+                Stated::state(&*self.model.read()).map_err(|e| to_napi(env, &e))
             }
 
             /// The JSON form (`toJSON`).
