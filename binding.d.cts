@@ -683,7 +683,7 @@ export declare function testPanic(place: string, control?: JobControl | undefine
 /** Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanicSync(place: string): number
 
-/** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */
+/** Test hook: a cancellable, progress-reporting sleep (`embgeo_jobs::hooks::SleepJob`). */
 export declare function testSleep(steps: number, ms: number, control?: JobControl | undefined | null): Promise<number>
 
 /** The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`). */

@@ -4,7 +4,9 @@
 use embgeo_compare::{cka, linearity, relative, rsa};
 use napi_derive::napi;
 
-use crate::input::{rows_out, Rows};
+use embgeo_jobs::FloatVec;
+
+use crate::input::Rows;
 use crate::out::ToJs;
 use crate::{pair_fn, to_js};
 
@@ -92,6 +94,6 @@ pair_fn!(
     relative_representation_sync, relative_representation,
     Relative(relative::Params, "{ metric?: 'cosine' | 'dot' | 'euclidean' }") -> Rows as "Float32Array | Float64Array",
     "Promise<Float32Array | Float64Array>", |x, p, ctl| {
-        relative::compute(x.a, x.b, p, ctl).map(rows_out)
+        FloatVec::of(relative::compute(x.a, x.b, p, ctl)?).to_js()
     }
 );

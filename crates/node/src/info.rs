@@ -3,7 +3,9 @@
 use napi::Env;
 use napi_derive::napi;
 
-use crate::{error::to_napi, pool};
+use embgeo_jobs::pool;
+
+use crate::error::to_napi;
 
 /// What this native addon is and runs with.
 #[napi(object)]

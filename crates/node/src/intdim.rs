@@ -3,19 +3,20 @@
 //! options object deserialised by serde in the crate's registry), the registry's schema, and
 //! the benchmark manifolds. No option tables, no policy: the registry owns them.
 
-use embgeo_core::{Ctl, Error as CoreError, Neighbors};
+use embgeo_core::{Neighbors, Result};
 use embgeo_intdim::datasets::Manifold;
 use embgeo_intdim::registry::{self, Output};
 use embgeo_intdim::scaling::Curve;
 use embgeo_intdim::IdEstimate;
+use embgeo_jobs::intdim::IdJob;
 use napi::bindgen_prelude::{Either, Float64Array, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::input::{with_matrix, Data, FloatArg};
+use crate::input::FloatArg;
 use crate::out::ToJs;
-use crate::task::{build, Job};
+use crate::task::{build, Js};
 use crate::{to_js, twins};
 
 /// One intrinsic-dimension estimate, as the raw binding returns it.
@@ -90,25 +91,9 @@ pub struct NeighborsArg {
     pub distances: Float64Array,
 }
 
-/// One registry call.
-pub struct IdJob<'a> {
-    data: Data<'a>,
-    cols: u32,
-    name: String,
-    options: Value,
-    neighbors: Option<Neighbors>,
-}
-
-impl Job for IdJob<'_> {
-    type Output = Either<IdOut, CurveOut>;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<Self::Output, CoreError> {
-        let nb = self.neighbors.as_ref();
-        let out = with_matrix(&self.data, self.cols, |m| match m {
-            Either::A(x) => registry::run(&self.name, x, &self.options, nb, ctl),
-            Either::B(x) => registry::run(&self.name, x, &self.options, nb, ctl),
-        })?;
-        Ok(match out {
+impl ToJs<Either<IdOut, CurveOut>> for Output {
+    fn to_js(self) -> Result<Either<IdOut, CurveOut>> {
+        Ok(match self {
             Output::Estimate(e) => Either::A(e.to_js()?),
             Output::Curve(c) => Either::B(c.to_js()?),
         })
@@ -118,7 +103,8 @@ impl Job for IdJob<'_> {
 twins!(
     #[doc = " Run the registry's estimator `name` (e.g. \"twoNN\", \"localId\", \"idScaling:gride\");"]
     #[doc = " `options` is the options object as JavaScript validated it (plus `metric`)."]
-    intdim_run_sync, intdim_run -> Either<IdOut, CurveOut>, "Promise<IdOut | CurveOut>", IdJob<'static>;
+    intdim_run_sync, intdim_run -> Either<IdOut, CurveOut>, "Promise<IdOut | CurveOut>",
+    Js<IdJob<'static>, Either<IdOut, CurveOut>>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
         cols: u32,
@@ -129,7 +115,7 @@ twins!(
         let neighbors = neighbors
             .map(|nb| Neighbors::new(nb.k as usize, nb.rows as usize, nb.indices.to_vec(), nb.distances.to_vec()))
             .transpose()?;
-        Ok(IdJob { data: hold.data(data), cols, name, options, neighbors })
+        Ok(Js::new(IdJob { data: hold.data(data), cols, name, options, neighbors }))
     }
 );
 

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use embgeo_core::{Ctl, Element, Error as CoreError, Neighbors, Result};
-use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType, Values};
+use embgeo_core::{Error as CoreError, Neighbors, Result};
+use embgeo_jobs::knn::{disposed, Found, KnnJob, MergeJob, SearchJob};
+use embgeo_jobs::{Model, Ticket};
+use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType};
 use napi::bindgen_prelude::{
     Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
@@ -11,10 +13,10 @@ use napi::Env;
 use napi_derive::napi;
 
 use crate::error::to_napi;
-use crate::input::{params, to_u32, Data, FloatArg};
-use crate::model::{HeapBytes, Model, Ticket};
-use crate::task::Job;
-use crate::values::{AnyArg, AnyData, HoldAny};
+use crate::input::{float_data, params, to_u32, FloatArg};
+use crate::out::ToJs;
+use crate::task::{report, Js};
+use crate::values::{AnyArg, HoldAny};
 use crate::{method_twins, twins};
 
 /// Neighbours of each query row, best first (row-major `rows × k`).
@@ -36,13 +38,12 @@ pub struct KnnOut {
     pub inflation: Option<f64>,
 }
 
-/// Neighbours as JS arrays; distances narrowed to f32 for f32 input.
-fn out<T: Element>(n: Neighbors) -> Result<KnnOut> {
-    let f32_out = std::mem::size_of::<T>() == 4;
-    let distances = if f32_out {
-        Either::A(n.distances.iter().map(|&d| d as f32).collect::<Vec<f32>>().into())
-    } else {
+/// Neighbours as JS arrays; distances narrowed to f32 unless `f64`.
+fn out(n: Neighbors, f64: bool) -> Result<KnnOut> {
+    let distances = if f64 {
         Either::B(n.distances.into())
+    } else {
+        Either::A(n.distances.iter().map(|&d| d as f32).collect::<Vec<f32>>().into())
     };
     Ok(KnnOut {
         k: to_u32(n.k)?,
@@ -58,42 +59,22 @@ fn out<T: Element>(n: Neighbors) -> Result<KnnOut> {
 
 /// A part as JS arrays: reported distances in the part's element type, plus its keys.
 fn part_out(p: KnnPart) -> Result<KnnOut> {
-    let n = p.to_neighbors();
-    let mut o = match p.dtype {
-        StoredType::F32 => out::<f32>(n)?,
-        StoredType::F64 => out::<f64>(n)?,
-    };
+    let mut o = out(p.to_neighbors(), matches!(p.dtype, StoredType::F64))?;
     o.keys = Some(p.keys.into());
     Ok(o)
 }
 
-/// The kNN job shared by `knn` and `knnSync`.
-pub struct KnnJob<'a> {
-    corpus: AnyData<'a>,
-    queries: Option<AnyData<'a>>,
-    cols: u32,
-    params: Params,
-}
-
-impl Job for KnnJob<'_> {
-    type Output = KnnOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
-        let (p, cols) = (&self.params, self.cols as usize);
-        let (c, q) = (self.corpus.values(), self.queries.as_ref().map(AnyData::values));
-        if p.is_shard() {
-            return part_out(embgeo_knn::search_part_values(c, q, cols, p, ctl)?);
-        }
-        let (nb, trace) = embgeo_knn::search_values(c, q, cols, p, ctl)?;
-        let inflation = trace.inflation(nb.rows, nb.k);
-        let mut o = if matches!(c, Values::F64(_)) {
-            out::<f64>(nb)?
-        } else {
-            out::<f32>(nb)?
+impl ToJs<KnnOut> for Found {
+    fn to_js(self) -> Result<KnnOut> {
+        let (nb, f64, trace) = match self {
+            Found::Part(p) => return part_out(p),
+            Found::Neighbors { nb, f64, trace } => (nb, f64, trace),
         };
-        o.precision = Some(trace.precision.into());
-        o.kernel = Some(trace.kernel.into());
-        o.inflation = Some(inflation);
+        let inflation = trace.map(|t| t.inflation(nb.rows, nb.k));
+        let mut o = out(nb, f64)?;
+        o.precision = trace.map(|t| t.precision.into());
+        o.kernel = trace.map(|t| t.kernel.into());
+        o.inflation = inflation;
         Ok(o)
     }
 }
@@ -101,7 +82,7 @@ impl Job for KnnJob<'_> {
 twins!(
     #[doc = " Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus"]
     #[doc = " row against the others (itself excluded by index)."]
-    knn_sync, knn -> KnnOut, "Promise<KnnOut>", KnnJob<'static>;
+    knn_sync, knn -> KnnOut, "Promise<KnnOut>", Js<KnnJob<'static>, KnnOut>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] corpus: AnyArg,
         cols: u32,
@@ -113,23 +94,13 @@ twins!(
         let params = params(env, options)?;
         let corpus = hold.any(corpus, corpus_dtype.as_deref())?;
         let queries = queries.map(|q| hold.any(q, queries_dtype.as_deref())).transpose()?;
-        Ok(KnnJob { corpus, queries, cols, params })
+        Ok(Js::new(KnnJob { corpus, queries, cols, params }))
     }
 );
-
-impl HeapBytes for Option<AnyIndex> {
-    fn heap_bytes(&self) -> usize {
-        self.as_ref().map_or(0, AnyIndex::memory_bytes)
-    }
-}
 
 type Shared = Arc<Model<Option<AnyIndex>>>;
 
 const BUSY: &str = "this KnnIndex has a pending search; await it before add() or dispose()";
-
-fn disposed() -> CoreError {
-    CoreError::NotFitted("KnnIndex (disposed)")
-}
 
 /// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`; `None`
 /// once disposed).
@@ -143,7 +114,7 @@ impl NativeKnnIndex {
         let this = Self {
             model: Model::new(Some(index.map_err(|e| to_napi(env, &e))?), BUSY),
         };
-        this.model.report(env)?;
+        report(env, &this.model)?;
         Ok(this)
     }
 
@@ -159,7 +130,7 @@ impl NativeKnnIndex {
 
 impl ObjectFinalize for NativeKnnIndex {
     fn finalize(self, env: Env) -> napi::Result<()> {
-        self.model.unreport(env)
+        crate::task::external(env, self.model.unreport())
     }
 }
 
@@ -176,7 +147,7 @@ impl NativeKnnIndex {
         let metric = params::<Params>(env, options).map(|p| p.metric);
         Self::create(
             env,
-            metric.and_then(|m| AnyIndex::new(m, float_values(corpus), cols as usize)),
+            metric.and_then(|m| AnyIndex::new(m, float_data(corpus).values(), cols as usize)),
         )
     }
 
@@ -195,11 +166,11 @@ impl NativeKnnIndex {
         cols: u32,
     ) -> napi::Result<()> {
         let go = || match self.model.write()?.as_mut() {
-            Some(index) => index.add(float_values(rows), cols as usize),
+            Some(index) => index.add(float_data(rows).values(), cols as usize),
             None => Err(disposed()),
         };
         go().map_err(|e| to_napi(env, &e))?;
-        self.model.report(env)
+        report(env, &self.model)
     }
 
     /// `[rows, dim, metric, dtype]` of the index.
@@ -214,7 +185,7 @@ impl NativeKnnIndex {
     /// Bytes of native memory held (reported to V8 as external memory).
     #[napi]
     pub fn memory_bytes(&self) -> f64 {
-        self.model.read().heap_bytes() as f64
+        embgeo_jobs::HeapBytes::heap_bytes(&*self.model.read()) as f64
     }
 
     /// The versioned binary form of the index.
@@ -228,60 +199,26 @@ impl NativeKnnIndex {
     #[napi]
     pub fn dispose(&self, env: Env) -> napi::Result<()> {
         *self.model.write().map_err(|e| to_napi(env, &e))? = None;
-        self.model.report(env)
+        report(env, &self.model)
     }
 }
 
 method_twins!(
     #[doc = " Search the index (`options`: `{ k }`)."]
-    NativeKnnIndex: search_sync, search -> KnnOut, "Promise<KnnOut>", SearchJob<'static>;
+    NativeKnnIndex: search_sync, search -> KnnOut, "Promise<KnnOut>", Js<SearchJob<'static>, KnnOut>;
     |self, env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] queries: FloatArg,
         cols: u32,
         #[napi(ts_arg_type = "{ k: number }")] options: Object
     ) {
-        Ok(SearchJob {
+        Ok(Js::new(SearchJob {
             k: params::<Params>(env, options)?.k,
             ticket: Ticket::claim(&self.model, false)?,
             queries: hold.data(queries),
             cols,
-        })
+        }))
     }
 );
-
-/// A search of a `KnnIndex`.
-pub struct SearchJob<'a> {
-    ticket: Ticket<Option<AnyIndex>>,
-    queries: Data<'a>,
-    cols: u32,
-    k: usize,
-}
-
-impl Job for SearchJob<'_> {
-    type Output = KnnOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
-        let index = self.ticket.model.read();
-        let index = index.as_ref().ok_or_else(disposed)?;
-        let q = match &self.queries {
-            Data::F32(q) => Values::F32(q),
-            Data::F64(q) => Values::F64(q),
-        };
-        let nb = index.search(q, self.cols as usize, self.k, ctl)?;
-        match index {
-            AnyIndex::F32(_) => out::<f32>(nb),
-            AnyIndex::F64(_) => out::<f64>(nb),
-        }
-    }
-}
-
-/// A float typed-array argument as the kNN crate's values.
-fn float_values(arg: FloatArg<'_>) -> Values<'_> {
-    match arg {
-        Either::A(v) => Values::F32(v),
-        Either::B(v) => Values::F64(v),
-    }
-}
 
 /// Approximate neighbour indices in any of the integer typed arrays ANN libraries return.
 type ApproxArg<'a> = Either<&'a [u32], Either<&'a [i32], Either<&'a [u64], &'a [i64]>>>;
@@ -340,30 +277,16 @@ struct MergeOptions {
     k: usize,
 }
 
-/// The merge job shared by `mergeKnn` and `mergeKnnSync`.
-pub struct MergeJob {
-    parts: Vec<KnnPart>,
-    k: usize,
-}
-
-impl Job for MergeJob {
-    type Output = KnnOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<KnnOut> {
-        part_out(embgeo_knn::merge(&self.parts, self.k, ctl)?)
-    }
-}
-
 twins!(
     #[doc = " Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`)."]
-    merge_knn_sync, merge_knn -> KnnOut, "Promise<KnnOut>", MergeJob;
+    merge_knn_sync, merge_knn -> KnnOut, "Promise<KnnOut>", Js<MergeJob, KnnOut>;
     |env, hold| (
         parts: Vec<KnnPartIn>,
         #[napi(ts_arg_type = "{ k: number }")] options: Object
     ) {
         let _ = hold;
         let k = params::<MergeOptions>(env, options)?.k;
-        Ok(MergeJob { parts: parts.iter().map(part_in).collect::<Result<_>>()?, k })
+        Ok(Js::new(MergeJob { parts: parts.iter().map(part_in).collect::<Result<_>>()?, k }))
     }
 );
 

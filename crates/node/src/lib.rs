@@ -1,8 +1,9 @@
 //! Node-API binding of embgeo: the only crate that knows Node.
 //!
-//! Glue only: each module converts JS values to the numeric crates' types, runs one job through
-//! [`task`] (dedicated rayon pool, cancellation, progress, panic capture) and converts the result
-//! back. No numerics live here.
+//! Glue only: each module converts JS values to the numeric crates' (and `embgeo_jobs`') types,
+//! runs one job through [`task`] (on `embgeo_jobs`' dedicated rayon pool, with cancellation,
+//! progress and panic capture) and converts the result back. No numerics and no job or model
+//! bookkeeping live here.
 
 // `cargo clippy --all-targets` compiles this crate in test mode, where napi-derive registers no
 // exports and every glue item looks unused; the crate has no unit tests (`test = false`).
@@ -20,12 +21,10 @@ mod intdim;
 mod io;
 mod knn;
 mod metrics;
-mod model;
 mod neighborhood;
 mod out;
 mod pair;
 mod pca;
-mod pool;
 mod search;
 mod task;
 mod testing;

@@ -1,15 +1,14 @@
 //! Glue for `embgeo_metrics`: column statistics, anisotropy, spectrum / effective rank, hubness,
 //! duplicate rows, row norms, summaries, histograms and seeded sampling.
 
-use embgeo_core::{Ctl, Element, MatRef, Result};
+use embgeo_jobs::metrics::{HubnessJob, TakeJob};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
 use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::input::{on_matrix, params, rows_out, Data, FloatArg, OnMatrix, Rows};
-use crate::out::ToJs;
-use crate::task::{build, Job};
+use crate::input::{params, FloatArg};
+use crate::task::{build, Js};
 use crate::{matrix_fn, to_js, twins};
 
 /// Per-column statistics (`Float64Array`s of length `cols`).
@@ -155,22 +154,6 @@ pub struct HubnessOut {
     pub hub_occurrence: f64,
 }
 
-/// The hubness job shared by both twins.
-pub struct HubnessJob<'a> {
-    indices: std::borrow::Cow<'a, [u32]>,
-    shape: [u32; 4],
-    params: hubness::Params,
-}
-
-impl Job for HubnessJob<'_> {
-    type Output = HubnessOut;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<HubnessOut> {
-        let [rows, k, stride, n] = self.shape.map(|v| v as usize);
-        hubness::compute_strided(&self.indices, [rows, k, stride], n, &self.params, ctl)?.to_js()
-    }
-}
-
 to_js!(hubness::Hubness => HubnessOut |r| {
     k,
     occurrences,
@@ -184,7 +167,7 @@ to_js!(hubness::Hubness => HubnessOut |r| {
 
 twins!(
     #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`)."]
-    hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", HubnessJob<'static>;
+    hubness_sync, hubness -> HubnessOut, "Promise<HubnessOut>", Js<HubnessJob<'static>, HubnessOut>;
     |env, hold| (
         indices: &[u32],
         #[napi(ts_arg_type = "[rows: number, k: number, stride: number, n: number]")] shape: Vec<u32>,
@@ -193,7 +176,7 @@ twins!(
         let params = params(env, options)?;
         let shape = <[u32; 4]>::try_from(shape.as_slice())
             .map_err(|_| embgeo_core::Error::Internal("hubness shape must be [rows, k, stride, n]".into()))?;
-        Ok(HubnessJob { indices: hold.slice(indices), shape, params })
+        Ok(Js::new(HubnessJob { indices: hold.slice(indices), shape, params }))
     }
 );
 
@@ -251,38 +234,15 @@ pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint3
     })
 }
 
-/// The take-rows job shared by both twins.
-pub struct TakeJob<'a> {
-    data: Data<'a>,
-    cols: u32,
-    indices: std::borrow::Cow<'a, [u32]>,
-}
-
-struct Take<'i>(&'i [u32]);
-
-impl OnMatrix for Take<'_> {
-    type Output = Rows;
-    fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Rows> {
-        sample::take_rows(x, self.0).map(rows_out)
-    }
-}
-
-impl Job for TakeJob<'_> {
-    type Output = Rows;
-
-    fn run(&self, _ctl: &Ctl<'_>) -> Result<Rows> {
-        on_matrix(&self.data, self.cols, Take(&self.indices))
-    }
-}
-
 twins!(
     #[doc = " The rows `indices` of a matrix, copied, in its element type."]
-    take_rows_sync, take_rows -> Either<Float32Array, Float64Array>, "Promise<Float32Array | Float64Array>", TakeJob<'static>;
+    take_rows_sync, take_rows -> Either<Float32Array, Float64Array>, "Promise<Float32Array | Float64Array>",
+    Js<TakeJob<'static>, Either<Float32Array, Float64Array>>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
         cols: u32,
         indices: &[u32]
     ) {
-        Ok(TakeJob { data: hold.data(data), cols, indices: hold.slice(indices) })
+        Ok(Js::new(TakeJob { data: hold.data(data), cols, indices: hold.slice(indices) }))
     }
 );

@@ -6,9 +6,10 @@
 //! allocation to V8), counts become `u32` (checked) or `f64`.
 
 use embgeo_core::Result;
-use napi::bindgen_prelude::{Float64Array, Uint32Array};
+use embgeo_jobs::FloatVec;
+use napi::bindgen_prelude::{Either, Float64Array, Uint32Array};
 
-use crate::input::to_u32;
+use crate::input::{to_u32, Rows};
 
 /// A numeric crate's value as a JS result field of type `J`.
 pub trait ToJs<J> {
@@ -78,6 +79,24 @@ impl ToJs<Float64Array> for Vec<usize> {
 impl ToJs<Uint32Array> for Vec<u32> {
     fn to_js(self) -> Result<Uint32Array> {
         Ok(self.into())
+    }
+}
+
+impl ToJs<Rows> for FloatVec {
+    fn to_js(self) -> Result<Rows> {
+        Ok(match self {
+            FloatVec::F32(v) => Either::A(v.into()),
+            FloatVec::F64(v) => Either::B(v.into()),
+        })
+    }
+}
+
+impl ToJs<Rows> for embgeo_io::Values {
+    fn to_js(self) -> Result<Rows> {
+        Ok(match self {
+            embgeo_io::Values::F32(v) => Either::A(v.into()),
+            embgeo_io::Values::F64(v) => Either::B(v.into()),
+        })
     }
 }
 

@@ -3,18 +3,22 @@
 
 use std::sync::Arc;
 
-use embgeo_core::{Ctl, Element, MatRef, Result};
+use embgeo_core::Result;
+use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
+use embgeo_jobs::{FloatVec, HeapBytes, Model};
 use embgeo_pca::model::{FitModel, Op};
+use embgeo_pca::pca::Fitted;
+use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
 use napi::bindgen_prelude::{Float64Array, ToNapiValue, TypeName};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::error::to_napi;
-use crate::input::{on_matrix, rows_out, Data, OnMatrix, Rows};
-use crate::model::{HeapBytes, Model, Ticket};
-use crate::task::Job;
-use crate::{matrix_fn, method_twins};
+use crate::input::{float_data, Rows};
+use crate::out::ToJs;
+use crate::task::{external, report, Js};
+use crate::{matrix_fn, method_twins, to_js};
 
 /// What a model job does with its rows.
 #[napi(string_enum = "camelCase")]
@@ -30,8 +34,8 @@ pub enum ModelOp {
 pub trait Stated: FitModel + HeapBytes {
     /// The state's JS type.
     type State: ToNapiValue + TypeName;
-    /// The learned state.
-    fn state(&self) -> Option<Self::State>;
+    /// The learned state, `None` before a fit.
+    fn state(&self) -> Result<Option<Self::State>>;
 }
 
 impl From<ModelOp> for Op {
@@ -63,26 +67,30 @@ pub struct PcaState {
 
 impl Stated for Pca {
     type State = PcaState;
-    fn state(&self) -> Option<PcaState> {
-        let f = self.fitted().ok()?;
-        let solver = match f.solver {
-            Solver::Auto => "auto",
-            Solver::Covariance => "covariance",
-            Solver::Svd => "svd",
-            Solver::Randomized => "randomized",
-        };
-        Some(PcaState {
-            solver: solver.to_string(),
-            n_components: f.n_components as u32,
-            components: f.components.clone().into(),
-            explained_variance: f.explained_variance.clone().into(),
-            explained_variance_ratio: f.explained_variance_ratio.clone().into(),
-            singular_values: f.singular_values.clone().into(),
-            mean: f.mean.clone().into(),
-            noise_variance: f.noise_variance,
-            n_features_in: f.n_features_in as u32,
-            n_samples_seen: f.n_samples_seen as f64,
-        })
+    fn state(&self) -> Result<Option<PcaState>> {
+        self.fitted().ok().cloned().to_js()
+    }
+}
+
+to_js!(Fitted => PcaState |f| {
+    n_components,
+    components,
+    explained_variance,
+    explained_variance_ratio,
+    singular_values,
+    mean,
+    noise_variance,
+    n_features_in,
+    n_samples_seen,
+} { solver: f.solver });
+
+impl ToJs<String> for Solver {
+    /// The option's spelling (`'auto'`, `'covariance'`, `'svd'`, `'randomized'`).
+    fn to_js(self) -> Result<String> {
+        match (&self).to_js()? {
+            serde_json::Value::String(s) => Ok(s),
+            other => Err(embgeo_core::Error::Internal(format!("solver as JSON: {other}"))),
+        }
     }
 }
 
@@ -102,84 +110,14 @@ pub struct WhitenerState {
 
 impl Stated for Whitener {
     type State = WhitenerState;
-    fn state(&self) -> Option<WhitenerState> {
-        let s = Whitener::state(self).ok()?;
-        Some(WhitenerState {
-            mean: s.mean.clone().into(),
-            eigenvalues: s.eigenvalues.clone().into(),
-            matrix: s.matrix.clone().into(),
-            out_dim: s.out_dim() as u32,
-            n_features: s.n_features as u32,
-            n_samples_seen: s.n_samples_seen as f64,
-            weighted: s.weighted,
-        })
+    fn state(&self) -> Result<Option<WhitenerState>> {
+        Whitener::state(self).ok().cloned().to_js()
     }
 }
 
-/// A fit, transform or inverse transform of a `PCA` or `Whitener`.
-pub struct ModelJob<'a, M: Stated> {
-    ticket: Ticket<M>,
-    data: Data<'a>,
-    weights: Option<Vec<f64>>,
-    cols: u32,
-    op: Op,
-}
-
-impl<'a, M: Stated> ModelJob<'a, M> {
-    /// A job on `model`, claimed from now until it is dropped (`ERR_BUSY` per [`crate::model`]).
-    pub fn new(
-        model: &Arc<Model<M>>,
-        op: ModelOp,
-        data: Data<'a>,
-        cols: u32,
-        weights: Option<&[f64]>,
-    ) -> Result<Self> {
-        let op = Op::from(op);
-        let fit = matches!(op, Op::Fit | Op::FitTransform);
-        let ticket = Ticket::claim(model, fit)?;
-        Ok(Self {
-            ticket,
-            data,
-            weights: weights.map(<[f64]>::to_vec),
-            cols,
-            op,
-        })
-    }
-}
-
-/// [`FitModel::step`] on rows of either element type.
-struct Step<'j, M: Stated>(&'j M, Op, Option<&'j [f64]>, &'j Ctl<'j>);
-
-impl<M: Stated> OnMatrix for Step<'_, M> {
-    type Output = (Option<M>, Option<Rows>);
-    fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Self::Output> {
-        let (fitted, rows) = self.0.step(self.1, x, self.2, self.3)?;
-        Ok((fitted, rows.map(rows_out)))
-    }
-}
-
-impl<M: Stated> Job for ModelJob<'_, M> {
-    type Output = Option<Rows>;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<Option<Rows>> {
-        let (fitted, rows) = {
-            let current = self.ticket.model.read();
-            let step = Step(&*current, self.op, self.weights.as_deref(), ctl);
-            on_matrix(&self.data, self.cols, step)?
-        };
-        if let Some(m) = fitted {
-            self.ticket.model.replace(m);
-        }
-        Ok(rows)
-    }
-}
-
-/// Replace the fitted state by an unfitted model with the same options (`dispose()`).
-pub fn dispose<M: FitModel>(model: &Model<M>) -> Result<()> {
-    let mut m = model.write()?;
-    *m = m.unfitted()?;
-    Ok(())
-}
+to_js!(WhitenState => WhitenerState |s| { mean, eigenvalues, matrix, n_features, n_samples_seen, weighted } {
+    out_dim: s.out_dim(),
+});
 
 /// The napi class of a [`FitModel`]: constructor from an options object, jobs in both
 /// twins, memory reporting, dispose, state and both file forms.
@@ -194,14 +132,14 @@ macro_rules! model_class {
         impl $class {
             fn wrap(env: Env, m: Result<$model>) -> napi::Result<Self> {
                 let this = Self { model: Model::new(m.map_err(|e| to_napi(env, &e))?, <$model as FitModel>::BUSY) };
-                this.model.report(env)?;
+                report(env, &this.model)?;
                 Ok(this)
             }
         }
 
         impl napi::bindgen_prelude::ObjectFinalize for $class {
             fn finalize(self, env: Env) -> napi::Result<()> {
-                self.model.unreport(env)
+                external(env, self.model.unreport())
             }
         }
 
@@ -216,7 +154,7 @@ macro_rules! model_class {
             /// Report the native memory held now to V8 (after async fits).
             #[napi]
             pub fn sync_memory(&self, env: Env) -> napi::Result<()> {
-                self.model.report(env)
+                report(env, &self.model)
             }
 
             /// Native bytes held (as last reported to V8).
@@ -229,23 +167,24 @@ macro_rules! model_class {
             #[napi]
             pub fn dispose(&self, env: Env) -> napi::Result<()> {
                 dispose(&self.model).map_err(|e| to_napi(env, &e))?;
-                self.model.report(env)
+                report(env, &self.model)
             }
 
         }
 
         method_twins!(
             #[doc = " Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs."]
-            $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>", ModelJob<'static, $model>;
+            $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>",
+            Js<ModelJob<'static, $model>, Option<Rows>>;
             |self, env, hold| (
                 op: ModelOp,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
                 weights: Option<&[f64]>
             ) {
-                ModelJob::new(&self.model, op, hold.data(data), cols, weights)
+                ModelJob::new(&self.model, op.into(), hold.data(data), cols, weights).map(Js::new)
             } then {
-                self.model.report(env)?;
+                report(env, &self.model)?;
             }
         );
 
@@ -253,8 +192,8 @@ macro_rules! model_class {
         impl $class {
             /// The learned state, or `null` before a fit.
             #[napi]
-            pub fn state(&self) -> Option<$state> {
-                Stated::state(&*self.model.read())
+            pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
+                Stated::state(&*self.model.read()).map_err(|e| to_napi(env, &e))
             }
 
             /// The JSON form (`toJSON`).
@@ -308,16 +247,8 @@ impl NativePca {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
         cols: u32,
     ) -> napi::Result<()> {
-        struct Partial<'p>(&'p mut Pca);
-        impl OnMatrix for Partial<'_> {
-            type Output = ();
-            fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<()> {
-                self.0.partial_fit(x, &Ctl::detached())
-            }
-        }
-        let go = || on_matrix(&Data::borrowed(data), cols, Partial(&mut *self.model.write()?));
-        go().map_err(|e| to_napi(env, &e))?;
-        self.model.report(env)
+        partial_fit(&self.model, &float_data(data), cols).map_err(|e| to_napi(env, &e))?;
+        report(env, &self.model)
     }
 
     /// Combine the moments of another PCA's partial fits into this one.
@@ -325,10 +256,10 @@ impl NativePca {
     pub fn merge(&self, env: Env, other: &NativePca) -> napi::Result<()> {
         let go = || -> Result<()> {
             let theirs = other.model.read().clone();
-            self.model.write()?.merge(&theirs, &Ctl::detached())
+            self.model.write()?.merge(&theirs, &embgeo_core::Ctl::detached())
         };
         go().map_err(|e| to_napi(env, &e))?;
-        self.model.report(env)
+        report(env, &self.model)
     }
 }
 
@@ -348,6 +279,6 @@ matrix_fn!(
     all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
     "Promise<AbttOut>", |x, p, ctl| {
         let o = all_but_the_top::apply(x, p, ctl)?;
-        Ok(AbttOut { data: rows_out(o.data), mean: o.mean.into(), directions: o.directions.into() })
+        Ok(AbttOut { data: FloatVec::of(o.data).to_js()?, mean: o.mean.into(), directions: o.directions.into() })
     }
 );

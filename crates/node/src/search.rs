@@ -2,31 +2,15 @@
 //! (`queryDifficulty`), both functions of a corpus and (optional) queries of one element type.
 
 use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Result};
+use embgeo_jobs::{CorpusFn, CorpusJob};
 use embgeo_search::{difficulty, reduction};
 use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 use napi_derive::napi;
-use serde::de::DeserializeOwned;
 
-use crate::input::{params, Data, FloatArg};
+use crate::input::{params, FloatArg};
 use crate::metrics::HubnessOut;
 use crate::out::ToJs;
-use crate::task::Job;
 use crate::{to_js, twins};
-
-/// A numeric function of a corpus and optional queries of the same element type.
-pub trait CorpusFn: Send + Sync + 'static {
-    /// The crate's options type, deserialised from the JS options object.
-    type Params: DeserializeOwned + Send + Sync;
-    /// The JS result.
-    type Output: Send;
-    /// The one call into numerics.
-    fn call<T: Element>(
-        c: MatRef<'_, T>,
-        q: Option<MatRef<'_, T>>,
-        p: &Self::Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<Self::Output>;
-}
 
 /// A [`CorpusFn`] named `$f` with options `$params` and its one call `|c, q, p, ctl| body`.
 macro_rules! corpus_fn {
@@ -45,38 +29,6 @@ macro_rules! corpus_fn {
             ) -> Result<$out> $body
         }
     };
-}
-
-/// The job of a [`CorpusFn`] shared by both twins.
-pub struct CorpusJob<'a, F: CorpusFn> {
-    corpus: Data<'a>,
-    queries: Option<Data<'a>>,
-    cols: u32,
-    params: F::Params,
-}
-
-impl<F: CorpusFn> Job for CorpusJob<'_, F> {
-    type Output = F::Output;
-
-    fn run(&self, ctl: &Ctl<'_>) -> Result<F::Output> {
-        let cols = self.cols as usize;
-        let p = &self.params;
-        match (&self.corpus, &self.queries) {
-            (Data::F32(c), None) => F::call(MatRef::from_flat(c, cols)?, None, p, ctl),
-            (Data::F64(c), None) => F::call(MatRef::from_flat(c, cols)?, None, p, ctl),
-            (Data::F32(c), Some(Data::F32(q))) => {
-                let q = MatRef::from_flat(q, cols)?;
-                F::call(MatRef::from_flat(c, cols)?, Some(q), p, ctl)
-            }
-            (Data::F64(c), Some(Data::F64(q))) => {
-                let q = MatRef::from_flat(q, cols)?;
-                F::call(MatRef::from_flat(c, cols)?, Some(q), p, ctl)
-            }
-            _ => Err(CoreError::Internal(
-                "corpus and queries of different element types".into(),
-            )),
-        }
-    }
 }
 
 /// Re-ranked neighbours (secondary distances, f64) and hubness before and after.

@@ -3,9 +3,8 @@
 //! borrowed by sync calls, copied once by async ones. Other functions get the narrow types
 //! widened to f32 ([`cast_floats`]).
 
-use std::borrow::Cow;
-
 use embgeo_core::{Error as CoreError, Result};
+use embgeo_jobs::AnyData;
 use embgeo_knn::Values;
 use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array};
 use napi::Env;
@@ -16,33 +15,6 @@ use crate::input::{Borrowed, Copied};
 
 /// A typed-array argument of any element type the kNN takes, as the raw binding receives it.
 pub type AnyArg<'a> = Either4<&'a [f32], &'a [f64], &'a [u16], &'a [i8]>;
-
-/// Matrix data of any element type, borrowed or owned.
-pub enum AnyData<'a> {
-    /// f32 values.
-    F32(Cow<'a, [f32]>),
-    /// f64 values.
-    F64(Cow<'a, [f64]>),
-    /// bf16 bits.
-    Bf16(Cow<'a, [u16]>),
-    /// f16 bits.
-    F16(Cow<'a, [u16]>),
-    /// int8 values.
-    I8(Cow<'a, [i8]>),
-}
-
-impl AnyData<'_> {
-    /// The values, for the kNN crate.
-    pub fn values(&self) -> Values<'_> {
-        match self {
-            AnyData::F32(v) => Values::F32(v),
-            AnyData::F64(v) => Values::F64(v),
-            AnyData::Bf16(v) => Values::Bf16(v),
-            AnyData::F16(v) => Values::F16(v),
-            AnyData::I8(v) => Values::I8(v),
-        }
-    }
-}
 
 /// Borrow `arg`; `dtype` names what a `Uint16Array` holds (`'bf16'` or `'f16'`; the TS layer
 /// validated it).
@@ -86,13 +58,7 @@ impl HoldAny for Borrowed {
 impl HoldAny for Copied {
     type Out<'a> = AnyData<'static>;
     fn any(self, arg: AnyArg<'_>, dtype: Option<&str>) -> Result<AnyData<'static>> {
-        Ok(match borrow(arg, dtype)? {
-            AnyData::F32(v) => AnyData::F32(Cow::Owned(v.into_owned())),
-            AnyData::F64(v) => AnyData::F64(Cow::Owned(v.into_owned())),
-            AnyData::Bf16(v) => AnyData::Bf16(Cow::Owned(v.into_owned())),
-            AnyData::F16(v) => AnyData::F16(Cow::Owned(v.into_owned())),
-            AnyData::I8(v) => AnyData::I8(Cow::Owned(v.into_owned())),
-        })
+        borrow(arg, dtype).map(AnyData::into_owned)
     }
 }
 

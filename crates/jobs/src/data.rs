@@ -1,0 +1,143 @@
+//! Matrices as a binding hands them over: borrowed from the host (sync calls, zero-copy) or
+//! owned (async calls copy once, so the host may mutate its buffer while the job runs), of
+//! either float element type ([`Data`]) or any type the exact kNN takes ([`AnyData`]), and
+//! generic functions applied to them in their own element type ([`on_matrix`]).
+
+use std::any::Any;
+use std::borrow::Cow;
+
+use embgeo_core::{Element, MatRef, Result};
+use embgeo_knn::Values;
+
+/// Float matrix data (row-major; the width travels beside it).
+pub enum Data<'a> {
+    /// `f32` values.
+    F32(Cow<'a, [f32]>),
+    /// `f64` values.
+    F64(Cow<'a, [f64]>),
+}
+
+impl Data<'_> {
+    /// The same values owned (one copy if borrowed).
+    #[must_use]
+    pub fn into_owned(self) -> Data<'static> {
+        match self {
+            Data::F32(v) => Data::F32(Cow::Owned(v.into_owned())),
+            Data::F64(v) => Data::F64(Cow::Owned(v.into_owned())),
+        }
+    }
+
+    /// The values, for the kNN crate.
+    #[must_use]
+    pub fn values(&self) -> Values<'_> {
+        match self {
+            Data::F32(v) => Values::F32(v),
+            Data::F64(v) => Values::F64(v),
+        }
+    }
+}
+
+/// Matrix data of any element type the exact kNN takes.
+pub enum AnyData<'a> {
+    /// f32 values.
+    F32(Cow<'a, [f32]>),
+    /// f64 values.
+    F64(Cow<'a, [f64]>),
+    /// bf16 bits.
+    Bf16(Cow<'a, [u16]>),
+    /// f16 bits.
+    F16(Cow<'a, [u16]>),
+    /// int8 values.
+    I8(Cow<'a, [i8]>),
+}
+
+impl AnyData<'_> {
+    /// The values, for the kNN crate.
+    #[must_use]
+    pub fn values(&self) -> Values<'_> {
+        match self {
+            AnyData::F32(v) => Values::F32(v),
+            AnyData::F64(v) => Values::F64(v),
+            AnyData::Bf16(v) => Values::Bf16(v),
+            AnyData::F16(v) => Values::F16(v),
+            AnyData::I8(v) => Values::I8(v),
+        }
+    }
+
+    /// The same values owned (one copy if borrowed).
+    #[must_use]
+    pub fn into_owned(self) -> AnyData<'static> {
+        match self {
+            AnyData::F32(v) => AnyData::F32(Cow::Owned(v.into_owned())),
+            AnyData::F64(v) => AnyData::F64(Cow::Owned(v.into_owned())),
+            AnyData::Bf16(v) => AnyData::Bf16(Cow::Owned(v.into_owned())),
+            AnyData::F16(v) => AnyData::F16(Cow::Owned(v.into_owned())),
+            AnyData::I8(v) => AnyData::I8(Cow::Owned(v.into_owned())),
+        }
+    }
+}
+
+/// A function generic over the element type, applied to a matrix of either type.
+pub trait OnMatrix {
+    /// What it returns.
+    type Output;
+    /// Run on `x`.
+    fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Self::Output>;
+}
+
+/// Apply `f` to the data viewed as `len / cols × cols` of its element type (`Shape` if `cols`
+/// does not divide the length).
+pub fn on_matrix<F: OnMatrix>(data: &Data<'_>, cols: u32, f: F) -> Result<F::Output> {
+    match data {
+        Data::F32(d) => f.call(MatRef::from_flat(d, cols as usize)?),
+        Data::F64(d) => f.call(MatRef::from_flat(d, cols as usize)?),
+    }
+}
+
+/// Rows computed in a statically known element type, as the float vector they are.
+pub enum FloatVec {
+    /// `f32` rows.
+    F32(Vec<f32>),
+    /// `f64` rows.
+    F64(Vec<f64>),
+}
+
+impl FloatVec {
+    /// `v` by its element type, without a copy (`Element` is implemented for f32 and f64 only).
+    #[must_use]
+    pub fn of<T: Element>(v: Vec<T>) -> Self {
+        let any: Box<dyn Any> = Box::new(v);
+        match any.downcast::<Vec<f32>>() {
+            Ok(v) => FloatVec::F32(*v),
+            Err(any) => FloatVec::F64(any.downcast::<Vec<f64>>().map_or_else(|_| Vec::new(), |v| *v)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Width;
+
+    impl OnMatrix for Width {
+        type Output = (usize, usize, bool);
+        fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<Self::Output> {
+            Ok((x.rows(), x.cols(), std::mem::size_of::<T>() == 4))
+        }
+    }
+
+    #[test]
+    fn matrices_keep_their_type_and_owned_copies_are_equal() {
+        let d = Data::F32(Cow::Borrowed(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+        assert_eq!(on_matrix(&d, 3, Width).ok(), Some((2, 3, true)));
+        assert!(on_matrix(&d, 4, Width).is_err(), "4 does not divide 6");
+        let owned = Data::F64(Cow::Borrowed(&[1.0, 2.0])).into_owned();
+        assert!(matches!(&owned, Data::F64(Cow::Owned(v)) if v == &[1.0, 2.0]));
+        assert_eq!(on_matrix(&owned, 1, Width).ok(), Some((2, 1, false)));
+        assert!(matches!(FloatVec::of(vec![1.5f32]), FloatVec::F32(v) if v == [1.5]));
+        assert!(matches!(FloatVec::of(vec![2.5f64]), FloatVec::F64(v) if v == [2.5]));
+        let any = AnyData::I8(Cow::Borrowed(&[1, -1])).into_owned();
+        assert!(matches!(any.values(), Values::I8(v) if v == [1, -1]));
+    }
+}
