@@ -9,6 +9,7 @@ use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
 
 use super::source::{Narrow, Units};
+use super::split;
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
 use crate::part::KnnPart;
@@ -188,13 +189,20 @@ pub fn search_values_on(
         return mixed(corpus, q, cols, p, ctl);
     }
     match corpus {
-        Values::F32(c) => dense(
-            c,
-            queries.map(|q| q.to_f32().unwrap_or_default()).as_deref(),
-            cols,
-            p,
-            ctl,
-        ),
+        Values::F32(c) => {
+            let q = queries.map(|q| q.to_f32().unwrap_or_default());
+            if let Some(path) = split::choose(p.precision, cols, kernels.bf16)? {
+                if let Some(r) = split::search(c, q.as_deref(), cols, p, ctl, path)? {
+                    return Ok(r);
+                }
+            }
+            // the fp32 path (and its errors) when the split path does not run
+            let fp = Params {
+                precision: if p.precision == Precision::Bf16 { Precision::Auto } else { p.precision },
+                ..p.clone()
+            };
+            dense(c, q.as_deref(), cols, &fp, ctl)
+        }
         Values::F64(c) => dense(c, queries.map(Values::to_f64).as_deref(), cols, p, ctl),
         Values::Bf16(c) => {
             let q = match queries {
