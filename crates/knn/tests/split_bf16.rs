@@ -8,7 +8,9 @@ mod common;
 use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates, METRICS};
 use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
-use embgeo_knn::{search_values, search_values_on, Kernels, Metric, Params, Precision, Values, AUTO_MIN_COLS_SPLIT};
+use embgeo_knn::{
+    search_values, search_values_on, Kernels, Metric, Params, Precision, Values, AUTO_MIN_COLS_SPLIT,
+};
 use rand::Rng;
 
 /// Small tiles so that every code path (several query blocks, slices, prebounds) runs.
@@ -48,7 +50,14 @@ fn bf16_run(
         bf16: Some(path),
         int8: None,
     };
-    search_values_on(kernels, Values::F32(c), q.map(Values::F32), d, p, &Ctl::detached())
+    search_values_on(
+        kernels,
+        Values::F32(c),
+        q.map(Values::F32),
+        d,
+        p,
+        &Ctl::detached(),
+    )
 }
 
 /// All points and queries (the first third of the rows, and fresh rows) on every bf16 kernel,
@@ -65,7 +74,10 @@ fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
                 for path in available_paths() {
                     let (got, trace) = bf16_run(path, x, q, d, &p).unwrap();
                     assert_eq!((trace.precision, trace.kernel), ("bf16", path.name()));
-                    assert!(trace.candidates >= (got.rows * k) as u64, "{what}: every slot was re-ranked");
+                    assert!(
+                        trace.candidates >= (got.rows * k) as u64,
+                        "{what}: every slot was re-ranked"
+                    );
                     assert_same(
                         &got,
                         &want,
@@ -87,12 +99,29 @@ fn random_data_at_every_width() {
 
 #[test]
 fn clustered_and_duplicate_heavy_data() {
-    check(&to_f32(&clustered(300, 48, 100, 3)), 48, &[1, 7], "100 tight clusters");
-    check(&to_f32(&clustered(200, 384, 100, 4)), 384, &[10], "100 tight clusters d=384");
-    check(&to_f32(&with_duplicates(200, 32, 5)), 32, &[1, 9, 199], "duplicates");
+    check(
+        &to_f32(&clustered(300, 48, 100, 3)),
+        48,
+        &[1, 7],
+        "100 tight clusters",
+    );
+    check(
+        &to_f32(&clustered(200, 384, 100, 4)),
+        384,
+        &[10],
+        "100 tight clusters d=384",
+    );
+    check(
+        &to_f32(&with_duplicates(200, 32, 5)),
+        32,
+        &[1, 9, 199],
+        "duplicates",
+    );
     // every row repeated: massive exact ties, ties to the lower index
     let base = to_f32(&gaussian(20, 16, 6));
-    let x: Vec<f32> = (0..120).flat_map(|i| base[(i % 20) * 16..(i % 20 + 1) * 16].to_vec()).collect();
+    let x: Vec<f32> = (0..120)
+        .flat_map(|i| base[(i % 20) * 16..(i % 20 + 1) * 16].to_vec())
+        .collect();
     check(&x, 16, &[1, 10, 119], "each row 6 times");
 }
 
@@ -130,7 +159,12 @@ fn huge_tiny_mixed_and_subnormal_norms() {
     check(&scaled(&|_| 1e17), d, &[5], "huge norms");
     check(&scaled(&|_| 1e-17), d, &[5], "tiny norms");
     check(&scaled(&|_| 1e-21), d, &[5], "subnormal products");
-    check(&scaled(&|i| 10f64.powi((i % 13) as i32 - 6)), d, &[5], "mixed norms");
+    check(
+        &scaled(&|i| 10f64.powi((i % 13) as i32 - 6)),
+        d,
+        &[5],
+        "mixed norms",
+    );
     check(
         &scaled(&|i| if i % 2 == 0 { 1e-39 } else { 1e-36 }),
         d,
@@ -209,7 +243,16 @@ fn refused_and_out_of_range() {
     };
     let p = params(2, Metric::Euclidean, Precision::Bf16);
     let e = search_values_on(none, Values::F32(&x), None, 4, &p, &ctl).unwrap_err();
-    assert!(matches!(e, Error::InvalidValue { name: "precision", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::InvalidValue {
+                name: "precision",
+                ..
+            }
+        ),
+        "{e}"
+    );
     // norms whose squares could overflow f32 keys: refused under bf16, f64 under auto
     let huge: Vec<f32> = x.iter().map(|&v| v * 1e19).collect();
     let e = bf16_run(LowpPath::Scalar, &huge, None, 4, &p).unwrap_err();
@@ -222,6 +265,13 @@ fn refused_and_out_of_range() {
     inf[9] = f32::INFINITY;
     let e = bf16_run(LowpPath::Scalar, &inf, None, 4, &p).unwrap_err();
     assert!(matches!(e, Error::NonFinite { .. }), "{e}");
-    let e = bf16_run(LowpPath::Scalar, &x, None, 4, &params(20, Metric::Euclidean, Precision::Bf16)).unwrap_err();
+    let e = bf16_run(
+        LowpPath::Scalar,
+        &x,
+        None,
+        4,
+        &params(20, Metric::Euclidean, Precision::Bf16),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
 }

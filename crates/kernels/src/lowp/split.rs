@@ -15,6 +15,7 @@
 //! AVX512-BF16 one (which reads subnormal inputs as zero) see the same inputs.
 
 use embgeo_core::Par;
+use rayon::prelude::*;
 
 use super::{widen, Packed};
 
@@ -63,9 +64,14 @@ pub fn split_value(x: f32) -> (u16, u16) {
 /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs).
 #[must_use]
 pub fn split_rows(src: &[f32], d: usize, side: Side) -> Vec<u16> {
+    split_rows_par(src, d, side, Par::Seq)
+}
+
+/// [`split_rows`] in parallel chunks of rows under `Par::Rayon` (same result).
+fn split_rows_par(src: &[f32], d: usize, side: Side, par: Par) -> Vec<u16> {
     assert!(d > 0 && src.len().is_multiple_of(d), "split_rows: bad shape");
     let mut out = vec![0u16; src.len() * 3];
-    for (row, o) in src.chunks_exact(d).zip(out.chunks_exact_mut(3 * d)) {
+    let fill = |(row, o): (&[f32], &mut [u16])| {
         let (o0, rest) = o.split_at_mut(d);
         let (o1, o2) = rest.split_at_mut(d);
         for (t, &x) in row.iter().enumerate() {
@@ -76,6 +82,17 @@ pub fn split_rows(src: &[f32], d: usize, side: Side) -> Vec<u16> {
                 Side::B => (o1[t], o2[t]) = (lo, hi),
             }
         }
+    };
+    match par {
+        Par::Seq => src
+            .chunks_exact(d)
+            .zip(out.chunks_exact_mut(3 * d))
+            .for_each(fill),
+        Par::Rayon => src
+            .par_chunks_exact(d)
+            .zip(out.par_chunks_exact_mut(3 * d))
+            .with_min_len(64)
+            .for_each(fill),
     }
     out
 }
@@ -88,7 +105,7 @@ pub fn split_rows(src: &[f32], d: usize, side: Side) -> Vec<u16> {
 /// As [`split_rows`].
 #[must_use]
 pub fn pack_split(src: &[f32], d: usize, side: Side, par: Par) -> Packed {
-    let rows = split_rows(src, d, side);
+    let rows = split_rows_par(src, d, side, par);
     Packed::new(&rows, 3 * d, par)
 }
 
@@ -143,7 +160,10 @@ mod tests {
         let d = 5;
         let a: Vec<f32> = (0..2 * d).map(|i| 1.0 + (i as f32) * 0.013_7 - 0.05).collect();
         let b: Vec<f32> = (0..3 * d).map(|i| -0.7 + (i as f32) * 0.091_3).collect();
-        let (pa, pb) = (pack_split(&a, d, Side::A, Par::Seq), pack_split(&b, d, Side::B, Par::Seq));
+        let (pa, pb) = (
+            pack_split(&a, d, Side::A, Par::Seq),
+            pack_split(&b, d, Side::B, Par::Seq),
+        );
         for path in available_paths() {
             let mut t = vec![0f32; 2 * 3];
             dot_tile_packed(path, &mut t, (&pa, 0..2), (&pb, 0..3), 1.0);

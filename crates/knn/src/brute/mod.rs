@@ -30,9 +30,9 @@ use crate::select::TopK;
 use crate::stats::Stats;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
-pub use split::AUTO_MIN_COLS_SPLIT;
 use query::run_general;
 use source::{Dense, Source};
+pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
