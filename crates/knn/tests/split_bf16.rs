@@ -226,7 +226,7 @@ fn auto_screens_f32_data_on_the_bf16_units_only_where_measured_faster() {
         let x = to_f32(&gaussian(100, d, 51));
         let p = params(5, Metric::Euclidean, Precision::Auto);
         let (got, trace) = search_values(Values::F32(&x), None, d, &p, &Ctl::detached()).unwrap();
-        let split = native && d >= AUTO_MIN_COLS_SPLIT;
+        let split = native && AUTO_MIN_COLS_SPLIT.is_some_and(|m| d >= m);
         assert_eq!(trace.precision, if split { "bf16" } else { "fp32" }, "d = {d}");
         assert!(trace.inflation(100, 5) >= 1.0);
         assert_same(&got, &reference(&x, None, d, &p), &format!("auto d = {d}"));
