@@ -108,6 +108,33 @@ describe('kNN on bf16 data equals kNN on the same values in f32', () => {
   })
 })
 
+describe("precision: 'bf16' on f32 data (split hi + lo copies on the bf16 units)", () => {
+  const F = Float32Array.from(randomData(ROWS, D, 13))
+  for (const metric of METRICS) {
+    it(`${metric}: all points and queries equal the fp32 path bit for bit, or a clear error`, async () => {
+      const m = matrix(F, D)
+      const want = knnSync(m, { k: 6, metric, precision: 'fp32' })
+      let got: KnnResult | undefined
+      try {
+        got = knnSync(m, { k: 6, metric, precision: 'bf16' })
+      } catch (err) {
+        // a CPU without AVX512-BF16 (and no EMBGEO_LOWP_KERNEL=scalar)
+        expect((err as { code?: string }).code).toBe('ERR_INVALID_ARG_VALUE')
+        expect((err as Error).message).toMatch(/AVX512-BF16/)
+        return
+      }
+      same(got, want)
+      expect(got.precision).toBe('bf16')
+      expect(['avx512bf16', 'scalar']).toContain(got.kernel)
+      expect(got.inflation).toBeGreaterThanOrEqual(1)
+      const queries = matrix(F.subarray(0, 40 * D), D)
+      const gq = await knn(m, { k: 5, metric, queries, precision: 'bf16' })
+      same(gq, knnSync(m, { k: 5, metric, queries, precision: 'fp32' }))
+      expect(gq.precision).toBe('bf16')
+    })
+  }
+})
+
 describe('int8 and f16 data', () => {
   it('int8: exact, on the int8 or bf16 units when the CPU has them', () => {
     const i8 = Int8Array.from(randomData(ROWS, D, 5), (v) => Math.round(v * 127))
@@ -152,7 +179,7 @@ describe('errors', () => {
     expect(thrown(() => knnSync(m, { k: 2, precision: 'int8' })).code).toBe('ERR_INVALID_ARG_VALUE') // bf16 data
     expect(thrown(() => knnSync(m, { k: 2, precision: 'bogus' as 'auto' })).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => knnSync(m, { k: 2, precision: 'bf16', metric: 'cosine' })).code).toBe('ERR_INVALID_ARG_VALUE')
-    expect(thrown(() => knnSync(matrix(BW, D), { k: 2, precision: 'bf16' })).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => knnSync(matrix(B, D, { dtype: 'bf16' }), { k: 2, precision: 'int8' })).code).toBe('ERR_INVALID_ARG_VALUE')
     const inf = B.slice()
     inf[3 * D + 5] = 0x7f80
     const e = thrown(() => knnSync(matrix(inf, D, { dtype: 'bf16' }), { k: 2 }))

@@ -22,7 +22,10 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  *   (and int8 data without VNNI) from 384 columns (narrower, they measured slower than f32),
  *   else the data's own precision; cosine screens unit rows in f32/f64.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
- * - `'bf16'`: the bf16 units (bf16 and int8 data, whose values are bf16 values exactly).
+ * - `'bf16'`: the bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and
+ *   f32 data through split copies (each value as bf16 hi + lo, one bf16 dot product of 3× the
+ *   width; any metric). On CPUs without AMX this is slower than `'fp32'` (measured 2.6–5×),
+ *   so `'auto'` does not pick it for f32 data yet.
  * - `'int8'`: the int8 units (int8 data; exact integer dot products).
  * An explicit precision the CPU or the data cannot run is ERR_INVALID_ARG_VALUE (never a
  * silent fallback): no such units, cosine, or other data.

@@ -29,6 +29,7 @@ mod amx;
 mod avx512;
 mod int8;
 mod pack;
+mod split;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +39,7 @@ use std::sync::OnceLock;
 use embgeo_core::Par;
 pub use int8::{dot_tile_i8_packed, Int8Path, MAX_D as INT8_MAX_D};
 pub use pack::{Bf16Source, Packed, Side, W};
+pub use split::{bf16_rne_flush, pack_split, split_rows, split_value, SplitSide};
 
 /// Columns (rows of `B`) of one register tile; the lanes are the [`W`] rows of a panel of `A`.
 pub(crate) const NR: usize = 8;

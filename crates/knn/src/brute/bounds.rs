@@ -81,6 +81,47 @@ impl Bounds {
         self
     }
 
+    /// Bounds of split-bf16 tiles of f32 rows of width `d` (`embgeo_kernels::lowp::split`:
+    /// one bf16 dot product of length `3d` computing `Σ_t hi_x·hi_y + hi_x·lo_y + lo_x·hi_y`),
+    /// proved in docs/exact-screening.md ("Split-bf16 screening of f32 data"). With
+    /// `τ = 2⁻¹²⁶`, `γ = γ_{3d}` (f32) and `|alpha|` = 2 (euclidean) or 1, the tile value
+    /// differs from `alpha·x·y` by at most `|alpha|·(E_split + E_acc + E_flush)`:
+    /// - `E_split ≤ c1·‖x‖‖y‖ + 1.01·τ·√d·(‖x‖ + ‖y‖) + 3d·τ²`, `c1 = 2⁻¹⁶·(2 + 2⁻⁸)`;
+    /// - `E_acc ≤ 2·γ·Σ|products|` (factor 2: the accumulation order of a bf16 unit, e.g. AMX,
+    ///   is implementation-specific), `Σ|products| ≤ 1.0157·‖x‖‖y‖ + 3.1·τ·√d·(‖x‖ + ‖y‖) +
+    ///   5d·τ²`;
+    /// - `E_flush ≤ 6d·τ` (subnormal products and partial sums flushed to zero).
+    ///
+    /// Built from [`Bounds::new`] for width `3d` (whose tile coefficient assumes
+    /// `Σ|products| ≤ ‖x‖‖y‖`) with that coefficient scaled by `2·1.02`, plus the split and
+    /// subnormal terms. Cosine: unit rows, `‖x̂‖ ≤ 1 + 1.01·2⁻²⁴`.
+    pub(super) fn split_bf16(metric: Metric, d: usize) -> Self {
+        let mut b = Self::new::<f32>(metric, 3 * d);
+        let u = <f32 as Real>::U;
+        let tau = f64::from(f32::MIN_POSITIVE);
+        let g = gamma(3 * d, u);
+        let (df, sd) = (d as f64, (d as f64).sqrt());
+        let c1 = 2f64.powi(-16) * (2.0 + 2f64.powi(-8));
+        let acc = 2.0 * 1.02;
+        // coefficient of τ·√d·(‖x‖ + ‖y‖), and the absolute terms
+        let lin = 1.01 + 2.0 * g * 3.1;
+        let abs = 6.0 * df * tau + (3.0 + 10.0 * g) * df * tau * tau;
+        match metric {
+            Metric::Euclidean | Metric::SqEuclidean | Metric::Dot => {
+                let alpha = if metric == Metric::Dot { 1.0 } else { 2.0 };
+                b.cxy = b.cxy * acc + 1.01 * alpha * c1;
+                b.clin += 1.01 * alpha * lin * tau * sd;
+                b.abs += 1.01 * alpha * abs;
+            }
+            Metric::Cosine => {
+                let n = 1.0 + 1.01 * u;
+                b.cref = b.cref * acc + 1.01 * c1 * n * n;
+                b.abs += 1.01 * (lin * tau * sd * 2.0 * n + abs);
+            }
+        }
+        b
+    }
+
     /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.
     #[inline]
     pub(super) fn margin(&self, nx: f64, ny: f64) -> f64 {

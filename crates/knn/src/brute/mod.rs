@@ -15,6 +15,7 @@ mod bounds;
 mod plan;
 mod query;
 mod source;
+mod split;
 mod symmetric;
 mod trace;
 mod values;
@@ -31,6 +32,7 @@ use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
 use source::{Dense, Source};
+pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{

@@ -13,7 +13,8 @@ pub enum Precision {
     Auto,
     /// f32 screening (f32, f16, bf16 and int8 data; f64 data screens in f64 only).
     Fp32,
-    /// bf16 units (bf16 and int8 data, whose values are bf16 values exactly). A CPU without
+    /// bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and f32 data
+    /// through split `hi + lo` copies (`search_values` only; any metric). A CPU without
     /// AVX512-BF16 is an error unless `EMBGEO_LOWP_KERNEL=scalar` forces the portable
     /// emulation.
     Bf16,

@@ -9,6 +9,7 @@ use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed, Side};
 
 use super::source::{Narrow, Units};
+use super::split;
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
 use crate::part::KnnPart;
@@ -98,7 +99,7 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
     let why = match precision {
         Precision::Int8 => "'int8' screens int8 data (on the VNNI units)".to_string(),
         Precision::Bf16 => format!(
-            "'bf16' screens bf16 or int8 data (their values are bf16 values exactly); {dtype} data screens in its own precision"
+            "'bf16' screens bf16 or int8 data (their values are bf16 values exactly) and, through search_values, f32 data; {dtype} data screens in its own precision here"
         ),
         _ => format!("{dtype} data screens in f64"),
     };
@@ -116,6 +117,10 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 /// (`queries = None`, each row's own index excluded) or queries against the corpus.
 ///
 /// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
+/// - f32 under `bf16` (and under `auto` from [`crate::AUTO_MIN_COLS_SPLIT`] columns on a CPU
+///   with AVX512-BF16): key tiles on the bf16 units from split `hi + lo` copies of the rows
+///   (two packings of `rows·3d·2` bytes for all points, one per matrix for queries) within
+///   `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
 /// - bf16 and int8 under `auto` on a CPU with AVX512-BF16, or under `bf16`: key tiles on the
 ///   bf16 units from a packed copy of the input (about its size; the tiles' f32 error bound plus
 ///   the subnormal terms of `Bounds::with_flushes`), exact keys from the rows widened to f32 —
@@ -132,7 +137,7 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 /// # Errors
 /// As [`crate::all_points`] / [`crate::search`]; `Shape` if a length is not a multiple of
 /// `cols` (or `cols` is 0); `InvalidValue` for a precision the data or CPU cannot screen in
-/// (`bf16` on f16/f32/f64 data, under cosine, or without AVX512-BF16; `int8` on data other
+/// (`bf16` on f16/f64 data, on bf16/int8 data under cosine, or without AVX512-BF16; `int8` on data other
 /// than int8, under cosine, or without AVX512-VNNI; `fp32` on f64 data) or for shard offsets in
 /// `p`; `OutOfRange` for `bf16` on values too large for f32 keys, for `int8` on widths above
 /// `lowp::INT8_MAX_D`.
@@ -188,13 +193,24 @@ pub fn search_values_on(
         return mixed(corpus, q, cols, p, ctl);
     }
     match corpus {
-        Values::F32(c) => dense(
-            c,
-            queries.map(|q| q.to_f32().unwrap_or_default()).as_deref(),
-            cols,
-            p,
-            ctl,
-        ),
+        Values::F32(c) => {
+            let q = queries.map(|q| q.to_f32().unwrap_or_default());
+            if let Some(path) = split::choose(p.precision, cols, kernels.bf16)? {
+                if let Some(r) = split::search(c, q.as_deref(), cols, p, ctl, path)? {
+                    return Ok(r);
+                }
+            }
+            // the fp32 path (and its errors) when the split path does not run
+            let fp = Params {
+                precision: if p.precision == Precision::Bf16 {
+                    Precision::Auto
+                } else {
+                    p.precision
+                },
+                ..p.clone()
+            };
+            dense(c, q.as_deref(), cols, &fp, ctl)
+        }
         Values::F64(c) => dense(c, queries.map(Values::to_f64).as_deref(), cols, p, ctl),
         Values::Bf16(c) => {
             let q = match queries {

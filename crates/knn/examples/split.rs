@@ -1,0 +1,80 @@
+//! Same-run A/B timing of f32 data screened in fp32 and on the bf16 units through split copies
+//! (`precision: bf16`), with candidate inflation: `cargo run --release -p embgeo-knn --example
+//! split -- [n] [d] [k] [metric] [queries]` (`queries` = 0: all points; else that many query
+//! rows against the n-row corpus). Runs alternate fp32 / bf16 `reps` times (5); prints medians
+//! and the median of the per-pair ratios.
+
+use std::time::Instant;
+
+use embgeo_core::Ctl;
+use embgeo_knn::{search_values, Metric, Params, Precision, Values};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let (n, d, k) = (arg(1, 20_000), arg(2, 384), arg(3, 10));
+    let metric = args
+        .get(4)
+        .map_or(Ok(Metric::Euclidean), |m| Metric::parse(m))
+        .expect("metric");
+    let nq = arg(5, 0);
+    let reps = arg(6, 5);
+    // Box–Muller normal values from a xorshift, seeded
+    let mut s = 42u64;
+    let mut uni = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let total = (n + nq) * d;
+    let x: Vec<f32> = (0..total)
+        .map(|_| {
+            let (a, b) = (uni(), uni());
+            ((-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos()) as f32
+        })
+        .collect();
+    let (c, q) = x.split_at(n * d);
+    let q = (nq > 0).then_some(q);
+    let ctl = Ctl::detached();
+    let run = |precision: Precision| {
+        let p = Params {
+            precision,
+            ..Params::new(k, metric)
+        };
+        let t = Instant::now();
+        let r = search_values(Values::F32(c), q.map(Values::F32), d, &p, &ctl).expect("search");
+        (t.elapsed().as_secs_f64(), r)
+    };
+    let (mut ta, mut tb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let mut infl = (0.0, 0.0, "", "");
+    for _ in 0..reps {
+        let (a, (na, tra)) = run(Precision::Fp32);
+        let (b, (nb, trb)) = run(Precision::Bf16);
+        assert_eq!(na, nb, "bf16 result differs from the fp32 result");
+        infl = (
+            tra.inflation(na.rows, k),
+            trb.inflation(nb.rows, k),
+            tra.kernel,
+            trb.kernel,
+        );
+        ta.push(a);
+        tb.push(b);
+        ratio.push(b / a);
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "{} {n} x {d} k={k} {metric:?}: fp32 {:.3} s ({}, inflation {:.2}), bf16 {:.3} s ({}, inflation {:.2}), ratio bf16/fp32 median {:.2}",
+        if nq > 0 { format!("{nq} queries vs") } else { "all-points".into() },
+        med(&mut ta),
+        infl.2,
+        infl.0,
+        med(&mut tb),
+        infl.3,
+        infl.1,
+        med(&mut ratio)
+    );
+}

@@ -1,0 +1,163 @@
+//! Split-bf16 screening of f32 data ([`Split`]): key tiles on the bf16 units from split copies
+//! of the rows (`x = hi + lo + r`, one bf16 dot product of length `3d` per pair, see
+//! `embgeo_kernels::lowp::split`), within [`Bounds::split_bf16`]; exact keys from the f32 rows
+//! exactly as [`super::source::Dense`] computes them, so the result is the fp32 path's, bit for
+//! bit.
+
+use std::ops::Range;
+
+use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
+use embgeo_kernels::lowp::{self, LowpPath, Packed, SplitSide};
+
+use super::bounds::Bounds;
+use super::source::Source;
+use super::{check_finite, check_k, check_width, f32_overflows, run_source, Params, Precision, Trace};
+use crate::metric::{exact_key_with_norms, Metric};
+use crate::stats::Stats;
+
+/// Narrowest width at which `auto` screens f32 data on the bf16 units (split-bf16); `None`:
+/// never (so far).
+/// Measured on this project's Sapphire Rapids machine (AVX512-BF16 `vdpbf16ps`, no AMX kernel,
+/// 2 threads, loaded; `examples/split.rs`, same-run alternating A/B, median time ratio
+/// bf16 / fp32 on normal f32 data, k = 10): all points 10 000 × 128 2.72, 20 000 × 384 3.80
+/// (inflation 1.03 vs 1.00), 10 000 × 768 2.60 (cosine 3.31); 100 queries against
+/// 100 000 × 128 4.64, against 50 000 × 768 (dot) 4.56. Each pair costs a bf16 dot product of
+/// length 3d, and `vdpbf16ps` runs at about the f32 FMA rate here (bf16 data, 10 000 × 384:
+/// 0.48 s vs 0.35 s in f32). An AMX path behind `dot_tile_packed` changes the crossover:
+/// re-measure and lower this then.
+pub const AUTO_MIN_COLS_SPLIT: Option<usize> = None;
+
+/// f32 rows searched on the bf16 units through split copies: `pa` (A side, `[hi | hi | lo]`)
+/// of the queries' working rows, `pb` (B side, `[hi | lo | hi]`) of the corpus's; the working
+/// rows are the rows themselves, or the unit rows under cosine (as `Dense`'s `qwork`/`cwork`).
+pub(super) struct Split<'a> {
+    pub metric: Metric,
+    pub d: usize,
+    pub c: &'a [f32],
+    pub q: &'a [f32],
+    pub pa: &'a Packed,
+    pub pb: &'a Packed,
+    pub cs: &'a Stats<f32>,
+    pub qs: &'a Stats<f32>,
+    pub path: LowpPath,
+}
+
+impl Source<f32> for Split<'_> {
+    type Buf = ();
+
+    fn tile(&self, t: &mut [f32], q: Range<usize>, c: Range<usize>, alpha: f32, _: bool, (): &mut ()) {
+        lowp::dot_tile_packed(self.path, t, (self.pa, q), (self.pb, c), alpha);
+    }
+
+    fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
+        let d = self.d;
+        let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
+        exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds::split_bf16(self.metric, self.d)
+    }
+
+    fn kernel(&self, _few: bool) -> &'static str {
+        self.path.name()
+    }
+
+    fn precision(&self) -> &'static str {
+        "bf16"
+    }
+}
+
+/// Should f32 data of width `d` screen on the bf16 units (`Some(path)`)? `fp32`: no; `auto`:
+/// with a native kernel at widths `≥ AUTO_MIN_COLS_SPLIT` (if set); `bf16`: yes, or `InvalidValue` when
+/// `bf16` (the usable kernel) is `None`.
+///
+/// # Errors
+/// `InvalidValue` for `bf16` without a usable kernel.
+pub(super) fn choose(precision: Precision, d: usize, bf16: Option<LowpPath>) -> Result<Option<LowpPath>> {
+    match precision {
+        Precision::Auto => Ok(bf16.filter(|k| k.is_native() && AUTO_MIN_COLS_SPLIT.is_some_and(|m| d >= m))),
+        Precision::Bf16 => match bf16 {
+            Some(k) => Ok(Some(k)),
+            None => Err(Error::InvalidValue {
+                name: "precision",
+                expected: "'auto' or 'fp32' here: this CPU has no AVX512-BF16 (set EMBGEO_LOWP_KERNEL=scalar to run the portable emulation)".into(),
+                actual: "bf16".into(),
+            }),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// f32 rows (`q = None`: all points) screened on the bf16 units with `path`, or `None` when the
+/// fp32 path must run instead: non-finite values or too few rows (the fp32 path reports them),
+/// or, under `auto`, row norms whose squares could overflow f32 keys (`f32_overflows`).
+///
+/// Memory: two split packings for all points (A and B side of the same rows), one per matrix
+/// for queries, each about `rows·3d·2` bytes (1.5× the f32 rows), plus the row statistics
+/// (and unit rows under cosine) of the fp32 path.
+///
+/// # Errors
+/// As the fp32 path; `OutOfRange` under `bf16` for row norms whose squares could overflow f32.
+pub(super) fn search(
+    c: &[f32],
+    q: Option<&[f32]>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+    path: LowpPath,
+) -> Result<Option<(Neighbors, Trace)>> {
+    let cm = MatRef::from_flat(c, d)?;
+    let qm = q.map(|q| MatRef::from_flat(q, d)).transpose()?;
+    let enough = match qm {
+        None => cm.rows() >= 2,
+        Some(qm) => cm.rows() >= 1 && qm.cols() == d,
+    };
+    if !enough || p.is_shard() {
+        return Ok(None);
+    }
+    check_finite(cm, "corpus", ctl)?;
+    if let Some(qm) = qm {
+        check_width(d, qm.cols())?;
+        check_finite(qm, "queries", ctl)?;
+    }
+    check_k(p.k, cm.rows(), q.is_none())?;
+    let cs = Stats::<f32>::compute(p.metric, c, d, "corpus", ctl)?;
+    let qs = q
+        .map(|q| Stats::<f32>::compute(p.metric, q, d, "queries", ctl))
+        .transpose()?;
+    let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
+    if p.metric != Metric::Cosine && f32_overflows(cs.max_norm, qmax) {
+        return match p.precision {
+            Precision::Bf16 => Err(Error::OutOfRange {
+                name: "values",
+                expected: "row norms below 1e18 for precision 'bf16' (f32 keys); 'auto' widens to f64".into(),
+                actual: "larger row norms".into(),
+            }),
+            _ => Ok(None),
+        };
+    }
+    let cosine = p.metric == Metric::Cosine;
+    let cwork: &[f32] = if cosine { &cs.unit } else { c };
+    let pb = lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par);
+    let pa = match (q, &qs) {
+        (Some(q), Some(s)) => {
+            lowp::pack_split(path, if cosine { &s.unit } else { q }, d, SplitSide::A, ctl.par)
+        }
+        _ => lowp::pack_split(path, cwork, d, SplitSide::A, ctl.par),
+    };
+    let qstats = qs.as_ref().unwrap_or(&cs);
+    let src = Split {
+        metric: p.metric,
+        d,
+        c,
+        q: q.unwrap_or(c),
+        pa: &pa,
+        pb: &pb,
+        cs: &cs,
+        qs: qstats,
+        path,
+    };
+    let nq = q.map_or(cm.rows(), |q| q.len() / d);
+    run_source(&src, (nq, cm.rows()), &cs, qstats, q.is_none(), p, ctl).map(Some)
+}
