@@ -23,8 +23,11 @@ use crate::stats::Stats;
 /// (inflation 1.03 vs 1.00), 10 000 × 768 2.60 (cosine 3.31); 100 queries against
 /// 100 000 × 128 4.64, against 50 000 × 768 (dot) 4.56. Each pair costs a bf16 dot product of
 /// length 3d, and `vdpbf16ps` runs at about the f32 FMA rate here (bf16 data, 10 000 × 384:
-/// 0.48 s vs 0.35 s in f32). An AMX path behind `dot_tile_packed` changes the crossover:
-/// re-measure and lower this then.
+/// 0.48 s vs 0.35 s in f32). With the AMX tiles (`amx-bf16`, same machine, quiet, one A/B
+/// run): all points 20 000 × 384 0.93 (0.849 s vs 0.912 s, inflation 1.03) — a 7 % gain, not
+/// enough to take the extra inflation risk on clustered data by default; the AMX kernel runs
+/// at a third of its unit's peak (docs/exact-screening.md), and a faster one would make this
+/// pay.
 pub const AUTO_MIN_COLS_SPLIT: Option<usize> = None;
 
 /// f32 rows searched on the bf16 units through split copies: `pa` (A side, `[hi | hi | lo]`)
