@@ -125,7 +125,7 @@ describe("precision: 'bf16' on f32 data (split hi + lo copies on the bf16 units)
       }
       same(got, want)
       expect(got.precision).toBe('bf16')
-      expect(['avx512bf16', 'scalar']).toContain(got.kernel)
+      expect(['amx-bf16', 'avx512bf16', 'scalar']).toContain(got.kernel)
       expect(got.inflation).toBeGreaterThanOrEqual(1)
       const queries = matrix(F.subarray(0, 40 * D), D)
       const gq = await knn(m, { k: 5, metric, queries, precision: 'bf16' })
