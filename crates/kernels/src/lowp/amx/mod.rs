@@ -14,16 +14,24 @@
 //!
 //! # Cost
 //! Per 32 corpus rows × 32 queries × 16 words: four 1 KiB tile loads and four tile products
-//! (16 K multiply-adds each for bf16 pairs); a call allocates one strip buffer of
-//! `32 × 32·⌈m/32⌉` values and converts every entry once.
+//! (16 K multiply-adds each for bf16 pairs); each thread keeps one strip buffer of
+//! `32 × 32·⌈m/32⌉` values (4 B each), grown to the widest tile it has run and reused by every
+//! later call on that thread, and a call converts every entry once.
 
 mod asm;
 mod layout;
 pub(crate) mod os;
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 pub(crate) use layout::Layout;
+
+thread_local! {
+    /// The raw accumulators of one 32-row strip, per thread (pool workers run tile after
+    /// tile: one allocation per worker, not per call).
+    static STRIP: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
 
 /// The tile product to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +78,33 @@ pub(crate) fn tile(
     let g0 = arows.start / 16;
     let pairs = (arows.end.div_ceil(16) - g0).div_ceil(2);
     let (ldc, off) = (32 * pairs, arows.start - 16 * g0);
-    let mut strip = vec![0u32; 32 * ldc];
+    STRIP.with_borrow_mut(|strip| {
+        if strip.len() < 32 * ldc {
+            strip.resize(32 * ldc, 0);
+        }
+        strips(
+            op,
+            dst,
+            (q, g0, pairs, off, m),
+            (c, brows),
+            &mut strip[..32 * ldc],
+            convert,
+        );
+    });
+}
+
+/// The strips of [`tile`]: `m` queries from group `g0` (`pairs` pairs of groups, the tile's
+/// first query at `off` within them), corpus rows `brows` in strips of 32, through `strip`
+/// (`32 × ldc` accumulators, `ldc = 32·pairs`).
+fn strips(
+    op: Op,
+    dst: &mut [f32],
+    (q, g0, pairs, off, m): (&Layout, usize, usize, usize, usize),
+    (c, brows): (&Layout, Range<usize>),
+    strip: &mut [u32],
+    convert: impl Fn(u32, usize) -> f32,
+) {
+    let (kp, ldc) = (q.kp, 32 * pairs);
     let groups = &q.groups[g0 * 16 * kp..];
     for j0 in brows.clone().step_by(32) {
         let s = asm::Strip {
@@ -78,11 +112,11 @@ pub(crate) fn tile(
             b: groups,
             kp,
             pairs,
-            c: &mut strip,
+            c: &mut *strip,
             ldc,
         };
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `op.available()` (asserted above) is the CPU and permission contract; the
+        // SAFETY: `op.available()` (asserted in `tile`) is the CPU and permission contract; the
         // strip checks its slice lengths.
         unsafe {
             match op {
