@@ -31,7 +31,7 @@ use crate::stats::Stats;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
-use source::{Dense, Source};
+use source::{Dense, Rows, Source};
 pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
@@ -283,35 +283,27 @@ fn run_dense<R: Real>(
             actual: format!("a row norm of {:e}", cs.max_norm.max(qmax)),
         });
     }
-    let (cwork, qwork): (&[R], &[R]) = if metric == Metric::Cosine {
-        (&cs.unit, if self_ex { &cs.unit } else { &qs.unit })
-    } else {
-        (c, qraw)
-    };
-    let src = Dense {
+    let src = Dense(Rows {
         metric,
         d,
         c,
         q: qraw,
-        cwork,
-        qwork,
         cs,
         qs,
-    };
-    run_source(&src, (qraw.len() / d, c.len() / d), cs, qs, self_ex, p, ctl)
+    });
+    run_source(&src, self_ex, p, ctl)
 }
 
-/// The engine on any [`Source`]: the symmetric pass for all points when it applies, else the
-/// general pass; with the run's [`Trace`].
+/// The engine on any [`Source`] (`self_ex`: all points, queries = corpus, the point itself
+/// excluded): the symmetric pass for all points when it applies, else the general pass; with
+/// the run's [`Trace`].
 fn run_source<R: Real, S: Source<R>>(
     src: &S,
-    (nq, nc): (usize, usize),
-    cs: &Stats<R>,
-    qs: &Stats<R>,
     self_ex: bool,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
+    let (nq, nc) = src.shape();
     let few = !self_ex && Plan::new(nq, nc, p).few;
     let mut trace = Trace {
         precision: src.precision(),
@@ -322,9 +314,9 @@ fn run_source<R: Real, S: Source<R>>(
         return Ok((Neighbors::new(p.k, 0, Vec::new(), Vec::new())?, trace));
     }
     let (nb, candidates) = if self_ex && use_symmetric(nc, p) {
-        run_symmetric(src, nc, cs, p, ctl)?
+        run_symmetric(src, p, ctl)?
     } else {
-        run_general(src, (nq, nc), cs, qs, self_ex, p, ctl)?
+        run_general(src, self_ex, p, ctl)?
     };
     trace.candidates = candidates;
     Ok((nb, trace))
