@@ -116,15 +116,7 @@ impl Packed {
         if path != LowpPath::AmxBf16 || !path.supported() {
             return Self::new(src, d, par);
         }
-        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-        let amx = Layout::build(src, d, 2, par, side.amx_layouts(), pair_word);
-        Self {
-            words: Vec::new(),
-            rows: src.len() / d,
-            pairs: d.div_ceil(2),
-            sums: Vec::new(),
-            amx,
-        }
+        Self::build_amx(src, d, 2, par, side, pair_word)
     }
 
     /// Pack int8 rows for `path` and `side`: the AMX layouts (signed quads, no row sums) when
@@ -137,14 +129,29 @@ impl Packed {
         if path != Int8Path::AmxInt8 || !path.supported() {
             return Self::new_i8(src, d, par);
         }
+        Self::build_amx(src, d, 4, par, side, quad_word)
+    }
+
+    /// The AMX layouts of `src` for `side` (no panels, no row sums): `group` values per word,
+    /// packed by `word` ([`pair_word`] for bf16, [`quad_word`] for int8).
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    fn build_amx<T: Copy + Sync>(
+        src: &[T],
+        d: usize,
+        group: usize,
+        par: Par,
+        side: Side,
+        word: impl Fn(&[T]) -> u32 + Sync,
+    ) -> Self {
         assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-        let amx = Layout::build(src, d, 4, par, side.amx_layouts(), quad_word);
         Self {
             words: Vec::new(),
             rows: src.len() / d,
-            pairs: d.div_ceil(4),
+            pairs: d.div_ceil(group),
             sums: Vec::new(),
-            amx,
+            amx: Layout::build(src, d, group, par, side.amx_layouts(), word),
         }
     }
 
