@@ -168,12 +168,7 @@ fn linear_features<T: Element, U: Element>(
         "cka-features",
         ctl,
     )?;
-    if c.sq_x <= 0.0 {
-        return Err(zero_variance("A"));
-    }
-    if c.sq_y <= 0.0 {
-        return Err(zero_variance("B"));
-    }
+    c.require_variance(zero_variance)?;
     let (mut xy, mut xx, mut yy) = (
         frobenius_sq(&c.xy),
         frobenius_sq_lower(&c.xx),

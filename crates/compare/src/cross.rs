@@ -11,7 +11,7 @@
 //! accumulate their own products, merged in lane order, so the result is bit-identical for any
 //! thread count.
 
-use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, MatRef, Par, Result};
+use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Par, Result};
 use embgeo_kernels::View;
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
@@ -59,6 +59,21 @@ pub struct Cross {
 }
 
 impl Cross {
+    /// `Ok` when both centred matrices vary (`sq_x > 0`, `sq_y > 0`), else `zero("A")` or
+    /// `zero("B")` for the first that is constant (the caller's wording of the error).
+    ///
+    /// # Errors
+    /// `zero`'s error for a side with zero variance.
+    pub fn require_variance(&self, zero: impl Fn(&'static str) -> Error) -> Result<()> {
+        if self.sq_x <= 0.0 {
+            return Err(zero("A"));
+        }
+        if self.sq_y <= 0.0 {
+            return Err(zero("B"));
+        }
+        Ok(())
+    }
+
     fn zeros(rows: usize, d1: usize, d2: usize, want: Want) -> Result<Self> {
         const METHOD: &str = "the feature-space cross-products";
         const FIX: &str = "use fewer features";

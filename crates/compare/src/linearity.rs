@@ -108,12 +108,7 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, _p: &Params, ctl: &Ctl
             "linearity",
             ctl,
         )?;
-        if c.sq_x <= 0.0 {
-            return Err(zero_variance("A"));
-        }
-        if c.sq_y <= 0.0 {
-            return Err(zero_variance("B"));
-        }
+        c.require_variance(zero_variance)?;
         ctl.checkpoint()?;
         let (values, vectors, rank) = kept(&c.xx, n)?;
         let fit = weighted_rows(&vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);

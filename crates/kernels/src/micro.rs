@@ -76,41 +76,20 @@ mod avx2 {
     pub(super) unsafe fn tile(a: &[f32], b: &[f32], acc: &mut Tile<MR, NR>) {
         let (a, _) = a.as_chunks::<MR>();
         let (b, _) = b.as_chunks::<NR>();
-        // Twelve named accumulators (not an array) so that they stay in ymm registers.
-        let z = _mm256_setzero_ps();
-        let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) = (z, z, z, z, z, z);
-        let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) = (z, z, z, z, z, z);
+        // An array of accumulators indexed by constants only: fully unrolled, it lives in ymm
+        // registers (12 accumulators + 2 loads + 1 broadcast ≤ 16), as in the AVX-512 kernel.
+        let mut acc_v = [[_mm256_setzero_ps(); 2]; MR];
         for (ap, bp) in a.iter().zip(b) {
             // SAFETY: `bp` is a `[f32; 16]`: the loads read elements 0..8 and 8..16 of it.
-            let (b0, b1) = unsafe { (_mm256_loadu_ps(bp.as_ptr()), _mm256_loadu_ps(bp.as_ptr().add(8))) };
-            let x = _mm256_set1_ps(ap[0]);
-            c00 = _mm256_fmadd_ps(x, b0, c00);
-            c01 = _mm256_fmadd_ps(x, b1, c01);
-            let x = _mm256_set1_ps(ap[1]);
-            c10 = _mm256_fmadd_ps(x, b0, c10);
-            c11 = _mm256_fmadd_ps(x, b1, c11);
-            let x = _mm256_set1_ps(ap[2]);
-            c20 = _mm256_fmadd_ps(x, b0, c20);
-            c21 = _mm256_fmadd_ps(x, b1, c21);
-            let x = _mm256_set1_ps(ap[3]);
-            c30 = _mm256_fmadd_ps(x, b0, c30);
-            c31 = _mm256_fmadd_ps(x, b1, c31);
-            let x = _mm256_set1_ps(ap[4]);
-            c40 = _mm256_fmadd_ps(x, b0, c40);
-            c41 = _mm256_fmadd_ps(x, b1, c41);
-            let x = _mm256_set1_ps(ap[5]);
-            c50 = _mm256_fmadd_ps(x, b0, c50);
-            c51 = _mm256_fmadd_ps(x, b1, c51);
+            let bv = unsafe { [_mm256_loadu_ps(bp.as_ptr()), _mm256_loadu_ps(bp.as_ptr().add(8))] };
+            for (row, x) in acc_v.iter_mut().zip(ap) {
+                let x = _mm256_set1_ps(*x);
+                for (o, y) in row.iter_mut().zip(&bv) {
+                    *o = _mm256_fmadd_ps(x, *y, *o);
+                }
+            }
         }
-        let rows = [
-            [c00, c01],
-            [c10, c11],
-            [c20, c21],
-            [c30, c31],
-            [c40, c41],
-            [c50, c51],
-        ];
-        for (cr, out) in rows.iter().zip(acc.iter_mut()) {
+        for (cr, out) in acc_v.iter().zip(acc.iter_mut()) {
             // SAFETY: `out` is a `[f32; 16]`: the stores write elements 0..8 and 8..16 of it.
             unsafe {
                 _mm256_storeu_ps(out.as_mut_ptr(), cr[0]);

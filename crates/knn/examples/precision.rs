@@ -7,25 +7,20 @@
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Metric, Params, Precision, Values};
+use embgeo_knn::{search_values, Params, Precision, Values};
+
+mod common;
+use common::{Cli, XorShift};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
-    let (n, d, k) = (arg(1, 20_000), arg(2, 384), arg(3, 10));
-    let metric = args
-        .get(4)
-        .map_or(Ok(Metric::Euclidean), |m| Metric::parse(m))
-        .expect("metric");
+    let cli = Cli::from_env();
+    let (n, d, k, metric) = cli.shape();
     // xorshift gaussian-ish values (sum of 4 uniforms), seeded
-    let mut s = 42u64;
+    let mut rng = XorShift(42);
     let mut next = || {
         let mut acc = 0.0;
         for _ in 0..4 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            acc += (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            acc += (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
         }
         acc
     };
@@ -37,7 +32,7 @@ fn main() {
         .map(|&v| (v * 100.0).round().clamp(-128.0, 127.0) as i8)
         .collect();
     let i8w: Vec<f32> = i8v.iter().map(|&v| f32::from(v)).collect();
-    let forced = args.len() > 5;
+    let forced = cli.count() > 5;
     let p = Params::new(k, metric);
     let ctl = Ctl::detached();
     let flops = 2.0 * (n as f64) * (n as f64) * d as f64 / 2.0;

@@ -7,26 +7,19 @@
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Metric, Params, Precision, Values};
+use embgeo_knn::{search_values, Params, Precision, Values};
+
+mod common;
+use common::{Cli, XorShift};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
-    let (n, d, k) = (arg(1, 20_000), arg(2, 384), arg(3, 10));
-    let metric = args
-        .get(4)
-        .map_or(Ok(Metric::Euclidean), |m| Metric::parse(m))
-        .expect("metric");
-    let nq = arg(5, 0);
-    let reps = arg(6, 5);
+    let cli = Cli::from_env();
+    let (n, d, k, metric) = cli.shape();
+    let nq = cli.num(5, 0);
+    let reps = cli.num(6, 5);
     // Box–Muller normal values from a xorshift, seeded
-    let mut s = 42u64;
-    let mut uni = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut rng = XorShift(42);
+    let mut uni = || ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
     let total = (n + nq) * d;
     let x: Vec<f32> = (0..total)
         .map(|_| {

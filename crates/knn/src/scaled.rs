@@ -59,13 +59,7 @@ pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Re
     if p.is_shard() {
         return crate::search_part(x, None, p, ctl).map(|part| part.to_neighbors());
     }
-    let s = Scale::of(&[x.as_slice()]);
-    if s.is_identity() {
-        return brute::all_points(x, p, ctl);
-    }
-    let xs = s.apply(x.as_slice());
-    let nb = brute::all_points(MatRef::new(&xs, x.rows(), x.cols())?, p, ctl)?;
-    unscale(nb, p.metric, s)
+    run(x, None, Scale::of(&[x.as_slice()]), p, ctl).map(|(nb, _)| nb)
 }
 
 /// Queries against a corpus: the `k` nearest corpus rows of every query row.
@@ -78,8 +72,10 @@ pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Re
 /// `corpus`: n × d, `queries`: q × d (same d, same dtype), n ≥ 1, q ≥ 0. Returns `Neighbors`
 /// with `rows = q`.
 /// # Cost
-/// Time 2·q·n·d FLOPs + O(q·k·d) re-ranking; extra memory [`crate::search_scratch`] (+ scaled
-/// copies of both matrices for extreme magnitudes).
+/// Time 2·q·n·d FLOPs (GEMM tiles; SIMD dot products when q ≤ `few_queries`, then bound by
+/// reading the corpus once: `n·d·size_of::<T>()` bytes) + O(q·k·d) f64 re-ranking; extra memory
+/// [`crate::search_scratch`] plus the output q·k·12 bytes (+ scaled copies of both matrices for
+/// extreme magnitudes).
 /// # Determinism
 /// As [`all_points`].
 /// # Errors
@@ -111,18 +107,7 @@ pub(crate) fn search_scaled<T: Element>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Neighbors> {
-    if s.is_identity() {
-        return brute::search(corpus, queries, p, ctl);
-    }
-    let cs = s.apply(corpus.as_slice());
-    let qs = s.apply(queries.as_slice());
-    let nb = brute::search(
-        MatRef::new(&cs, corpus.rows(), corpus.cols())?,
-        MatRef::new(&qs, queries.rows(), queries.cols())?,
-        p,
-        ctl,
-    )?;
-    unscale(nb, p.metric, s)
+    run(corpus, Some(queries), s, p, ctl).map(|(nb, _)| nb)
 }
 
 /// [`all_points`] (`queries = None`) or [`search`] with the [`crate::Trace`] of the run: the
@@ -140,7 +125,19 @@ pub(crate) fn search_traced<T: Element>(
         .chain(queries)
         .map(|m| m.as_slice())
         .collect();
-    let s = Scale::of(&slices);
+    run(corpus, queries, Scale::of(&slices), p, ctl)
+}
+
+/// The engine ([`brute::traced`]) on the rows as they are when `s` is the identity, else on
+/// copies of both matrices scaled by `s` (extra memory their size), with the distances scaled
+/// back: the one body of every entry above.
+fn run<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: Option<MatRef<'_, T>>,
+    s: Scale,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, crate::Trace)> {
     if s.is_identity() {
         return brute::traced(corpus, queries, p, ctl);
     }
@@ -173,12 +170,14 @@ mod tests {
     }
 
     fn naive(x: &[f64], d: usize, k: usize, metric: Metric) -> Neighbors {
-        brute::all_points(
+        brute::traced(
             MatRef::from_flat(x, d).unwrap(),
+            None,
             &Params::new(k, metric),
             &Ctl::detached(),
         )
         .unwrap()
+        .0
     }
 
     #[test]

@@ -4,9 +4,10 @@
 
 mod common;
 
+use common::lowp::{params, reference};
 use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates};
+use embgeo_core::Ctl;
 use embgeo_core::MatRef;
-use embgeo_core::{Ctl, Neighbors};
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
 use embgeo_knn::{
     search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Params, Precision,
@@ -24,33 +25,7 @@ fn widen(b: &[u16]) -> Vec<f32> {
     b.iter().map(|&v| f32::from_bits(u32::from(v) << 16)).collect()
 }
 
-/// Small tiles so that every code path (several query blocks, slices, prebounds) runs.
-fn params(k: usize, metric: Metric, precision: Precision) -> Params {
-    Params {
-        k,
-        metric,
-        precision,
-        query_block: 40,
-        corpus_block: 56,
-        min_slice_rows: 64,
-        ..Params::default()
-    }
-}
-
 const METRICS: [Metric; 3] = [Metric::Euclidean, Metric::SqEuclidean, Metric::Dot];
-
-/// The reference: the f32 engine on the widened values, checked against the naive brute force.
-fn reference(c: &[f32], q: Option<&[f32]>, d: usize, p: &Params) -> Neighbors {
-    let fp = Params {
-        precision: Precision::Auto,
-        ..p.clone()
-    };
-    let (nb, trace) = search_values(Values::F32(c), q.map(Values::F32), d, &fp, &Ctl::detached()).unwrap();
-    assert_eq!(trace.precision, "fp32");
-    let want = naive(c, q, d, p.k, p.metric);
-    assert_eq!(nb.indices, want.indices, "f32 engine vs naive");
-    nb
-}
 
 /// All points and queries (the first `nq` rows as queries) on every bf16 kernel.
 fn check_bf16(x: &[u16], d: usize, k: usize, what: &str) {

@@ -5,39 +5,14 @@
 
 mod common;
 
-use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates, METRICS};
+use common::lowp::{params, reference};
+use common::{assert_same, clustered, gaussian, rng, to_f32, with_duplicates, METRICS};
 use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
     search_values, search_values_on, Kernels, Metric, Params, Precision, Values, AUTO_MIN_COLS_SPLIT,
 };
 use rand::Rng;
-
-/// Small tiles so that every code path (several query blocks, slices, prebounds) runs.
-fn params(k: usize, metric: Metric, precision: Precision) -> Params {
-    Params {
-        k,
-        metric,
-        precision,
-        query_block: 40,
-        corpus_block: 56,
-        min_slice_rows: 64,
-        ..Params::default()
-    }
-}
-
-/// The fp32 path on the same rows, checked against the naive f64 brute force.
-fn reference(c: &[f32], q: Option<&[f32]>, d: usize, p: &Params) -> Neighbors {
-    let fp = Params {
-        precision: Precision::Fp32,
-        ..p.clone()
-    };
-    let (nb, trace) = search_values(Values::F32(c), q.map(Values::F32), d, &fp, &Ctl::detached()).unwrap();
-    assert_eq!(trace.precision, "fp32");
-    let want = naive(c, q, d, p.k, p.metric);
-    assert_eq!(nb.indices, want.indices, "fp32 path vs naive");
-    nb
-}
 
 fn bf16_run(
     path: LowpPath,

@@ -8,7 +8,7 @@ use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
 use embgeo_knn::Metric;
 
 /// `pub struct Params { k, metric }` of a measure (camelCase options from the binding, unknown
-/// names rejected) and its `Default` (`k = $k`, `metric = $metric`); the docs of the struct and of
+/// names rejected), its `Default` (`k = $k`, `metric = $metric`) and `Params::new(k, metric)`; the docs of the struct and of
 /// `k` are the measure's.
 macro_rules! k_metric_params {
     ($(#[$doc:meta])* Params; $(#[$kdoc:meta])* k: $k:expr, $(#[$mdoc:meta])* metric: $metric:expr $(,)?) => {
@@ -25,6 +25,14 @@ macro_rules! k_metric_params {
         impl Default for Params {
             fn default() -> Self {
                 Self { k: $k, metric: $metric }
+            }
+        }
+
+        impl Params {
+            /// `k` neighbours under `metric`.
+            #[must_use]
+            pub const fn new(k: usize, metric: Metric) -> Self {
+                Self { k, metric }
             }
         }
     };
@@ -176,4 +184,13 @@ impl<'a, T: Element> Keyed<'a, T> {
             g
         }
     }
+}
+
+/// Test data: `n × d` row-major values `3·sin((t + seed)·0.754877666) + offset`, `t` the flat
+/// index (deterministic, no ties in practice).
+#[cfg(test)]
+pub(crate) fn wave(n: usize, d: usize, seed: f64, offset: f64) -> Vec<f64> {
+    (0..n * d)
+        .map(|t| ((t as f64 + seed) * 0.754_877_666).sin() * 3.0 + offset)
+        .collect()
 }

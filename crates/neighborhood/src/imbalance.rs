@@ -130,17 +130,8 @@ fn row_rank_sum(
 #[allow(clippy::float_cmp)] // exact values are what these tests check
 mod tests {
     use super::*;
+    use crate::common::wave;
     use embgeo_core::MatRef;
-
-    fn params(k: usize, metric: Metric) -> Params {
-        Params { k, metric }
-    }
-
-    fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
-        (0..n * d)
-            .map(|t| ((t as f64 + seed) * 0.754_877_666).sin() * 3.0)
-            .collect()
-    }
 
     /// The definition, naively: full sorted order of every row in B, ties to the lower index.
     fn naive(a: &[f64], da: usize, b: &[f64], db: usize, k: usize, metric: Metric) -> f64 {
@@ -164,9 +155,9 @@ mod tests {
 
     #[test]
     fn equals_the_naive_definition() {
-        let (a, b) = (data(40, 5, 0.0), data(40, 3, 7.0));
+        let (a, b) = (wave(40, 5, 0.0, 0.0), wave(40, 3, 7.0, 0.0));
         for (k, metric) in [(1, Metric::Euclidean), (4, Metric::Cosine), (7, Metric::Dot)] {
-            let p = Params { k, metric };
+            let p = Params::new(k, metric);
             let ctl = Ctl::detached();
             let r = compute(
                 Pair::new(
@@ -185,9 +176,14 @@ mod tests {
     #[test]
     fn identical_spaces_have_the_minimal_imbalance() {
         // every neighbour j of rank r in A has rank r in B: Δ = 2/N · (k + 1)/2
-        let a = data(30, 4, 1.0);
+        let a = wave(30, 4, 1.0, 0.0);
         let m = MatRef::from_flat(&a, 4).unwrap();
-        let r = compute(Pair::new(m, m), &params(3, Metric::Euclidean), &Ctl::detached()).unwrap();
+        let r = compute(
+            Pair::new(m, m),
+            &Params::new(3, Metric::Euclidean),
+            &Ctl::detached(),
+        )
+        .unwrap();
         assert_eq!(r.a_to_b, 2.0 / 30.0 * 2.0);
         assert_eq!(r.b_to_a, r.a_to_b);
     }
@@ -214,15 +210,15 @@ mod tests {
 
     #[test]
     fn bad_input_gets_coded_errors() {
-        let a = data(5, 2, 0.0);
-        let b = data(4, 2, 0.0);
+        let a = wave(5, 2, 0.0, 0.0);
+        let b = wave(4, 2, 0.0, 0.0);
         let fail = |x: &[f64], y: &[f64], p: Params| {
             let (mx, my) = (MatRef::from_flat(x, 2).unwrap(), MatRef::from_flat(y, 2).unwrap());
             compute(Pair::new(mx, my), &p, &Ctl::detached()).unwrap_err()
         };
         assert_eq!(fail(&a, &b, Params::default()).code(), "ERR_SHAPE");
         assert_eq!(
-            fail(&a, &a, params(5, Metric::Euclidean)).code(),
+            fail(&a, &a, Params::new(5, Metric::Euclidean)).code(),
             "ERR_K_TOO_LARGE"
         );
         let mut nan = a.clone();
@@ -234,7 +230,7 @@ mod tests {
         zero[2] = 0.0;
         zero[3] = 0.0;
         assert_eq!(
-            fail(&zero, &a, params(1, Metric::Cosine)).code(),
+            fail(&zero, &a, Params::new(1, Metric::Cosine)).code(),
             "ERR_DEGENERATE"
         );
     }
@@ -242,13 +238,7 @@ mod tests {
     #[test]
     fn params_deserialise_with_reference_defaults() {
         let p: Params = serde_json_from(r#"{"metric":"cosine"}"#);
-        assert_eq!(
-            p,
-            Params {
-                k: 1,
-                metric: Metric::Cosine
-            }
-        );
+        assert_eq!(p, Params::new(1, Metric::Cosine));
     }
 
     fn serde_json_from(s: &str) -> Params {
@@ -257,7 +247,7 @@ mod tests {
 
     #[test]
     fn cancelled_before_the_ranks_stops() {
-        let a = data(20, 2, 0.0);
+        let a = wave(20, 2, 0.0, 0.0);
         let m = MatRef::from_flat(&a, 2).unwrap();
         let flag = embgeo_core::CancelFlag::new();
         flag.cancel();

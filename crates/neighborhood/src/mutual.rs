@@ -142,24 +142,15 @@ fn kernel_values<T: Element>(
 #[allow(clippy::float_cmp)] // exact values are what these tests check
 mod tests {
     use super::*;
+    use crate::common::wave;
     use embgeo_core::MatRef;
-
-    fn params(k: usize, metric: Metric) -> Params {
-        Params { k, metric }
-    }
-
-    fn data(n: usize, d: usize, seed: f64) -> Vec<f64> {
-        (0..n * d)
-            .map(|t| ((t as f64 + seed) * 0.754_877_666).sin() * 3.0 + 0.5)
-            .collect()
-    }
 
     #[test]
     fn identical_sets_align_perfectly() {
-        let a = data(50, 6, 0.0);
+        let a = wave(50, 6, 0.0, 0.5);
         let m = MatRef::from_flat(&a, 6).unwrap();
         for metric in [Metric::Cosine, Metric::Euclidean, Metric::Dot] {
-            let r = compute(Pair::new(m, m), &params(5, metric), &Ctl::detached()).unwrap();
+            let r = compute(Pair::new(m, m), &Params { k: 5, metric }, &Ctl::detached()).unwrap();
             assert_eq!(r.value, 1.0, "{metric:?}");
             assert!(r.jaccard.iter().all(|&j| j == 1.0));
             assert!((r.cknna - 1.0).abs() < 1e-12, "{metric:?}: {}", r.cknna);
@@ -168,14 +159,11 @@ mod tests {
 
     #[test]
     fn f32_and_f64_copies_of_the_same_values_agree() {
-        let a = data(40, 5, 0.0);
-        let b = data(40, 3, 3.0);
+        let a = wave(40, 5, 0.0, 0.5);
+        let b = wave(40, 3, 3.0, 0.5);
         let bf: Vec<f32> = b.iter().map(|&v| v as f32).collect();
         let b64: Vec<f64> = bf.iter().map(|&v| f64::from(v)).collect();
-        let p = Params {
-            k: 4,
-            metric: Metric::Euclidean,
-        };
+        let p = Params::new(4, Metric::Euclidean);
         let ctl = Ctl::detached();
         let ma = MatRef::from_flat(&a, 5).unwrap();
         let x = compute(Pair::new(ma, MatRef::from_flat(&bf, 3).unwrap()), &p, &ctl).unwrap();
@@ -194,7 +182,7 @@ mod tests {
                 MatRef::from_flat(&a, 1).unwrap(),
                 MatRef::from_flat(&b, 1).unwrap(),
             ),
-            &params(1, Metric::Euclidean),
+            &Params::new(1, Metric::Euclidean),
             &ctl,
         )
         .unwrap();
@@ -205,7 +193,7 @@ mod tests {
 
     #[test]
     fn any_parallelism_gives_the_same_bits() {
-        let (a, b) = (data(300, 7, 0.0), data(300, 4, 5.0));
+        let (a, b) = (wave(300, 7, 0.0, 0.5), wave(300, 4, 5.0, 0.5));
         let (ma, mb) = (
             MatRef::from_flat(&a, 7).unwrap(),
             MatRef::from_flat(&b, 4).unwrap(),
@@ -224,9 +212,9 @@ mod tests {
 
     #[test]
     fn k_at_least_n_is_too_large() {
-        let a = data(6, 2, 0.0);
+        let a = wave(6, 2, 0.0, 0.5);
         let m = MatRef::from_flat(&a, 2).unwrap();
-        let e = compute(Pair::new(m, m), &params(6, Metric::Cosine), &Ctl::detached()).unwrap_err();
+        let e = compute(Pair::new(m, m), &Params::new(6, Metric::Cosine), &Ctl::detached()).unwrap_err();
         assert_eq!(e.code(), "ERR_K_TOO_LARGE");
     }
 }

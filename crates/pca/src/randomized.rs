@@ -63,75 +63,71 @@ pub fn solve<T: Element>(
     params: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Spectrum, Vec<f64>)> {
-    embgeo_core::scale::with_scaled(x, |x, s| {
-        crate::svd::unscale(solve_unscaled(x, center, k, params, ctl)?, s)
+    // One body for every magnitude: `with_scaled` passes a power-of-two-scaled copy of extreme
+    // data, and the spectrum and mean are scaled back at the end.
+    embgeo_core::scale::with_scaled(x, |x, scale| {
+        x.require_rows("X", 2, "PCA with the randomized solver")?;
+        x.check_finite("X")?;
+        let (n, d) = (x.rows(), x.cols());
+        let r = n.min(d);
+        if k == 0 || k > r {
+            return Err(Error::OutOfRange {
+                name: "nComponents",
+                expected: format!(
+                    "an integer in 1..={r} (min(n_samples, n_features)) for the randomized solver"
+                ),
+                actual: k.to_string(),
+            });
+        }
+        let q = params
+            .n_iter
+            .unwrap_or(if (k as f64) < 0.1 * r as f64 { 7 } else { 4 });
+        let l = (k + params.n_oversamples).min(r);
+        // GEMMs use the pool (faer splits output tiles only); QR and SVD run sequentially so the
+        // result is bit-identical for every thread count.
+        let par = linalg::par(ctl);
+        let (a_buf, mean) = centred_copy(x, center, ctl);
+        let a = faer::MatRef::from_row_major_slice(&a_buf, n, d);
+
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        let omega = Mat::<f64>::from_fn(d, l, |_, _| StandardNormal.sample(&mut rng));
+        let mut y = Mat::<f64>::zeros(n, l);
+        faer::linalg::matmul::matmul(y.as_mut(), Accum::Replace, a, omega.as_ref(), 1.0, par);
+        let mut qm = linalg::thin_q(&y, faer::Par::Seq);
+        let mut z = Mat::<f64>::zeros(d, l);
+        for it in 0..q {
+            ctl.checkpoint()?;
+            faer::linalg::matmul::matmul(z.as_mut(), Accum::Replace, a.transpose(), qm.as_ref(), 1.0, par);
+            let qz = linalg::thin_q(&z, faer::Par::Seq);
+            faer::linalg::matmul::matmul(y.as_mut(), Accum::Replace, a, qz.as_ref(), 1.0, par);
+            qm = linalg::thin_q(&y, faer::Par::Seq);
+            ctl.advance("randomized", (it + 1) as u64, q as u64);
+        }
+        // B = Qᵀ A (l × d), stored row-major for the SVD helper.
+        let mut b = vec![0.0f64; l * d];
+        faer::linalg::matmul::matmul(
+            faer::MatMut::from_row_major_slice_mut(&mut b, l, d),
+            Accum::Replace,
+            qm.as_ref().transpose(),
+            a,
+            1.0,
+            par,
+        );
+        let (s, vt) = linalg::thin_svd_vt(&b, l, d, faer::Par::Seq)?;
+        let denom = (n - 1) as f64;
+        let total_variance = a_buf.iter().map(|v| v * v).sum::<f64>() / denom;
+        let singular_values: Vec<f64> = s[..k].to_vec();
+        crate::svd::unscale(
+            (
+                Spectrum {
+                    explained_variance: singular_values.iter().map(|v| v * v / denom).collect(),
+                    singular_values,
+                    components: vt[..k * d].to_vec(),
+                    total_variance,
+                },
+                mean,
+            ),
+            scale,
+        )
     })
-}
-
-/// [`solve`] on data in the safe magnitude range.
-fn solve_unscaled<T: Element>(
-    x: MatRef<'_, T>,
-    center: bool,
-    k: usize,
-    params: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Spectrum, Vec<f64>)> {
-    x.require_rows("X", 2, "PCA with the randomized solver")?;
-    x.check_finite("X")?;
-    let (n, d) = (x.rows(), x.cols());
-    let r = n.min(d);
-    if k == 0 || k > r {
-        return Err(Error::OutOfRange {
-            name: "nComponents",
-            expected: format!("an integer in 1..={r} (min(n_samples, n_features)) for the randomized solver"),
-            actual: k.to_string(),
-        });
-    }
-    let q = params
-        .n_iter
-        .unwrap_or(if (k as f64) < 0.1 * r as f64 { 7 } else { 4 });
-    let l = (k + params.n_oversamples).min(r);
-    // GEMMs use the pool (faer splits output tiles only); QR and SVD run sequentially so the
-    // result is bit-identical for every thread count.
-    let par = linalg::par(ctl);
-    let (a_buf, mean) = centred_copy(x, center, ctl);
-    let a = faer::MatRef::from_row_major_slice(&a_buf, n, d);
-
-    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let omega = Mat::<f64>::from_fn(d, l, |_, _| StandardNormal.sample(&mut rng));
-    let mut y = Mat::<f64>::zeros(n, l);
-    faer::linalg::matmul::matmul(y.as_mut(), Accum::Replace, a, omega.as_ref(), 1.0, par);
-    let mut qm = linalg::thin_q(&y, faer::Par::Seq);
-    let mut z = Mat::<f64>::zeros(d, l);
-    for it in 0..q {
-        ctl.checkpoint()?;
-        faer::linalg::matmul::matmul(z.as_mut(), Accum::Replace, a.transpose(), qm.as_ref(), 1.0, par);
-        let qz = linalg::thin_q(&z, faer::Par::Seq);
-        faer::linalg::matmul::matmul(y.as_mut(), Accum::Replace, a, qz.as_ref(), 1.0, par);
-        qm = linalg::thin_q(&y, faer::Par::Seq);
-        ctl.advance("randomized", (it + 1) as u64, q as u64);
-    }
-    // B = Qᵀ A (l × d), stored row-major for the SVD helper.
-    let mut b = vec![0.0f64; l * d];
-    faer::linalg::matmul::matmul(
-        faer::MatMut::from_row_major_slice_mut(&mut b, l, d),
-        Accum::Replace,
-        qm.as_ref().transpose(),
-        a,
-        1.0,
-        par,
-    );
-    let (s, vt) = linalg::thin_svd_vt(&b, l, d, faer::Par::Seq)?;
-    let denom = (n - 1) as f64;
-    let total_variance = a_buf.iter().map(|v| v * v).sum::<f64>() / denom;
-    let singular_values: Vec<f64> = s[..k].to_vec();
-    Ok((
-        Spectrum {
-            explained_variance: singular_values.iter().map(|v| v * v / denom).collect(),
-            singular_values,
-            components: vt[..k * d].to_vec(),
-            total_variance,
-        },
-        mean,
-    ))
 }

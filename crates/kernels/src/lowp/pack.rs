@@ -103,7 +103,7 @@ impl Packed {
     /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
     #[must_use]
     pub fn new<T: Bf16Source>(src: &[T], d: usize, par: Par) -> Self {
-        Self::build(src, d, 2, par, pair_word)
+        Self::build(src, d, 2, par, None, pair_word)
     }
 
     /// Pack `src` as bf16 pairs for `path` and `side`: the AMX layouts when `path` is
@@ -116,15 +116,7 @@ impl Packed {
         if path != LowpPath::AmxBf16 || !path.supported() {
             return Self::new(src, d, par);
         }
-        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-        let amx = Layout::build(src, d, 2, par, side.amx_layouts(), pair_word);
-        Self {
-            words: Vec::new(),
-            rows: src.len() / d,
-            pairs: d.div_ceil(2),
-            sums: Vec::new(),
-            amx,
-        }
+        Self::build(src, d, 2, par, Some(side), pair_word)
     }
 
     /// Pack int8 rows for `path` and `side`: the AMX layouts (signed quads, no row sums) when
@@ -137,15 +129,7 @@ impl Packed {
         if path != Int8Path::AmxInt8 || !path.supported() {
             return Self::new_i8(src, d, par);
         }
-        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-        let amx = Layout::build(src, d, 4, par, side.amx_layouts(), quad_word);
-        Self {
-            words: Vec::new(),
-            rows: src.len() / d,
-            pairs: d.div_ceil(4),
-            sums: Vec::new(),
-            amx,
-        }
+        Self::build(src, d, 4, par, Some(side), quad_word)
     }
 
     /// Pack int8 rows as quads of bytes (little-endian, steps `4p..4p + 4`) with each row's sum.
@@ -154,7 +138,7 @@ impl Packed {
     /// As [`Packed::new`].
     #[must_use]
     pub fn new_i8(src: &[i8], d: usize, par: Par) -> Self {
-        let mut p = Self::build(src, d, 4, par, quad_word);
+        let mut p = Self::build(src, d, 4, par, None, quad_word);
         p.sums = src
             .chunks_exact(d)
             .map(|r| r.iter().map(|&v| i32::from(v)).sum())
@@ -162,16 +146,32 @@ impl Packed {
         p
     }
 
+    /// `src` packed with `group` values per word by `word` ([`pair_word`] for bf16,
+    /// [`quad_word`] for int8): in the AMX layouts for `amx = Some(side)` (no panels), else in
+    /// panels of [`W`] rows. Row sums are left empty.
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
     fn build<T: Copy + Sync>(
         src: &[T],
         d: usize,
         group: usize,
         par: Par,
+        amx: Option<Side>,
         word: impl Fn(&[T]) -> u32 + Sync,
     ) -> Self {
         assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
         let rows = src.len() / d;
         let pairs = d.div_ceil(group);
+        if let Some(side) = amx {
+            return Self {
+                words: Vec::new(),
+                rows,
+                pairs,
+                sums: Vec::new(),
+                amx: Layout::build(src, d, group, par, side.amx_layouts(), word),
+            };
+        }
         let panels = rows.div_ceil(W) + 1;
         let mut words = vec![0u32; panels * W * pairs];
         let fill = |(pi, panel): (usize, &mut [u32])| {

@@ -31,7 +31,7 @@ use crate::stats::Stats;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
-use source::{Dense, Source};
+use source::{Dense, Rows, Source};
 pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
@@ -40,18 +40,22 @@ pub use values::{
     AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
 };
 
-/// All points against each other: the `k` nearest other rows of every row of `x`.
+/// The engine: all points against each other (`queries = None`: the `k` nearest other rows of
+/// every row of `corpus`, [`crate::all_points`]) or queries against a corpus (the `k` nearest
+/// corpus rows of every query row, [`crate::search`]), with the [`Trace`] of the run.
 ///
 /// The point itself is excluded **by index**; exact duplicates of it remain neighbours at
 /// distance exactly 0. Rows are best first; ties (equal f64 keys) go to the lower index.
 ///
 /// # Shapes and types
-/// `x`: n × d, row-major, f32 or f64, n ≥ 2, d ≥ 1. Returns `Neighbors` with `rows = n`,
+/// `corpus`: n × d, row-major, f32 or f64, d ≥ 1 (n ≥ 2 for all points, n ≥ 1 with queries);
+/// `queries`: q × d, same d and dtype. Returns `Neighbors` with `rows = n` (all points) or `q`,
 /// `indices` (u32) and `distances` (f64, see [`Metric`]; `Dot` distances may be negative).
 /// # Cost
-/// Time 2·n²·d FLOPs in the input precision (GEMM tiles) + O(n·k·d) f64 re-ranking.
-/// Extra memory: see [`search_scratch`] (with `n_queries = n_corpus = n`, no query copy) plus the
-/// output n·k·12 bytes; never an n × n buffer.
+/// Time 2·n²·d FLOPs for all points, 2·q·n·d with queries, in the input precision (GEMM tiles;
+/// SIMD dot products when q ≤ `few_queries`) + O(rows·k·d) f64 re-ranking. Extra memory: see
+/// [`search_scratch`] (all points: `n_queries = n_corpus = n`, no query copy) plus the output
+/// rows·k·12 bytes; never an n × n buffer.
 /// # Determinism
 /// Bit-identical for every `ctl.par` and pool size, and across SIMD levels: every reported
 /// distance is recomputed in f64 left to right, and the selection is exact (below).
@@ -62,23 +66,16 @@ pub use values::{
 /// force (`metric::exact_key` for every pair, sorted by `(key, index)`), including ties and
 /// near-ties closer than f32 rounding.
 /// # Errors
-/// `Empty` if n < 2; `OutOfRange` if k = 0, a tile parameter is 0, n exceeds u32 indices, or
-/// values are so large that squared norms overflow f64; `KTooLarge` if k > n − 1;
-/// `NonFinite`; `Degenerate` for a zero row under cosine (naming the row); `Cancelled`.
+/// `Empty` if n < 2 (all points) or n = 0; `Shape` if the widths differ; `OutOfRange` if k = 0, a
+/// tile parameter is 0, n exceeds u32 indices, or values are so large that squared norms
+/// overflow f64; `KTooLarge` if k > n − 1 (all points) or k > n; `NonFinite`; `Degenerate` for a
+/// zero row under cosine (naming the row); `InvalidValue` for a [`Params::precision`] the
+/// element type cannot screen in (f32: `auto`, `fp32`; f64: `auto`); `Cancelled`.
 /// # Panics
 /// Never on any input; a panic is a bug.
 /// # Reference
 /// faiss `IndexFlatL2`/`IndexFlatIP` (`knn_L2sqr`, `knn_inner_product`), scikit-learn
 /// `NearestNeighbors(algorithm="brute")`; tests compare with a naive f64 brute force.
-pub fn all_points<T: Element>(x: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
-    traced(x, None, p, ctl).map(|(nb, _)| nb)
-}
-
-/// [`all_points`] (`queries = None`) or [`search`], with the [`Trace`] of the run.
-///
-/// # Errors
-/// As [`all_points`] / [`search`]; `InvalidValue` for a [`Params::precision`] the element type
-/// cannot screen in (f32: `auto`, `fp32`; f64: `auto`).
 pub(crate) fn traced<T: Element>(
     corpus: MatRef<'_, T>,
     queries: Option<MatRef<'_, T>>,
@@ -105,35 +102,7 @@ pub(crate) fn traced<T: Element>(
     dispatch_traced(corpus, queries, p, ctl)
 }
 
-/// Queries against a corpus: the `k` nearest corpus rows of every query row.
-///
-/// # Shapes and types
-/// `corpus`: n × d, `queries`: q × d (same d, same dtype), n ≥ 1, q ≥ 0. Returns `Neighbors`
-/// with `rows = q`.
-/// # Cost
-/// Time 2·q·n·d FLOPs (GEMM tiles; SIMD dot products when q ≤ `few_queries`, then bound by
-/// reading the corpus once: `n·d·size_of::<T>()` bytes) + O(q·k·d) f64 re-ranking. Extra
-/// memory: [`search_scratch`] plus the output q·k·12 bytes.
-/// # Determinism
-/// As [`all_points`].
-/// # Errors
-/// `Empty` if n = 0; `Shape` if the widths differ; `OutOfRange` (k = 0, tile parameter 0);
-/// `KTooLarge` if k > n; `NonFinite`; `Degenerate` (zero row under cosine, in either matrix);
-/// `Cancelled`.
-/// # Panics
-/// Never on any input; a panic is a bug.
-/// # Reference
-/// As [`all_points`].
-pub fn search<T: Element>(
-    corpus: MatRef<'_, T>,
-    queries: MatRef<'_, T>,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
-    traced(corpus, Some(queries), p, ctl).map(|(nb, _)| nb)
-}
-
-/// Extra memory of [`search`] / [`all_points`] in bytes, beyond the inputs and the returned
+/// Extra memory of [`crate::search`] / [`crate::all_points`] in bytes, beyond the inputs and the returned
 /// `Neighbors` (rows·k·12 bytes), with `threads` workers running units at once.
 ///
 /// Formula (`R` = element size, `m` = `min(query_block, q)`, `b` = `corpus_block`,
@@ -314,35 +283,27 @@ fn run_dense<R: Real>(
             actual: format!("a row norm of {:e}", cs.max_norm.max(qmax)),
         });
     }
-    let (cwork, qwork): (&[R], &[R]) = if metric == Metric::Cosine {
-        (&cs.unit, if self_ex { &cs.unit } else { &qs.unit })
-    } else {
-        (c, qraw)
-    };
-    let src = Dense {
+    let src = Dense(Rows {
         metric,
         d,
         c,
         q: qraw,
-        cwork,
-        qwork,
         cs,
         qs,
-    };
-    run_source(&src, (qraw.len() / d, c.len() / d), cs, qs, self_ex, p, ctl)
+    });
+    run_source(&src, self_ex, p, ctl)
 }
 
-/// The engine on any [`Source`]: the symmetric pass for all points when it applies, else the
-/// general pass; with the run's [`Trace`].
+/// The engine on any [`Source`] (`self_ex`: all points, queries = corpus, the point itself
+/// excluded): the symmetric pass for all points when it applies, else the general pass; with
+/// the run's [`Trace`].
 fn run_source<R: Real, S: Source<R>>(
     src: &S,
-    (nq, nc): (usize, usize),
-    cs: &Stats<R>,
-    qs: &Stats<R>,
     self_ex: bool,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
+    let (nq, nc) = src.shape();
     let few = !self_ex && Plan::new(nq, nc, p).few;
     let mut trace = Trace {
         precision: src.precision(),
@@ -353,9 +314,9 @@ fn run_source<R: Real, S: Source<R>>(
         return Ok((Neighbors::new(p.k, 0, Vec::new(), Vec::new())?, trace));
     }
     let (nb, candidates) = if self_ex && use_symmetric(nc, p) {
-        run_symmetric(src, nc, cs, p, ctl)?
+        run_symmetric(src, p, ctl)?
     } else {
-        run_general(src, (nq, nc), cs, qs, self_ex, p, ctl)?
+        run_general(src, self_ex, p, ctl)?
     };
     trace.candidates = candidates;
     Ok((nb, trace))

@@ -13,21 +13,20 @@ use super::source::Source;
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{by_key_then_index, TopK};
-use crate::stats::Stats;
 
-/// The general pass on one source: `nq` queries against `nc` corpus rows (`self_ex`: all
-/// points, queries = corpus, the point itself excluded). Returns the neighbours and the number
-/// of exact key recomputations (candidates that passed the screening).
-#[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+/// The general pass on one source: its `nq` queries against its `nc` corpus rows
+/// ([`Source::shape`]; `self_ex`: all points, queries = corpus, the point itself excluded).
+/// Returns the neighbours and the number of exact key recomputations (candidates that passed
+/// the screening).
+#[allow(clippy::too_many_lines)]
 pub(super) fn run_general<R: Real, S: Source<R>>(
     src: &S,
-    (nq, nc): (usize, usize),
-    cs: &Stats<R>,
-    qs: &Stats<R>,
     self_ex: bool,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, u64)> {
+    let (nq, nc) = src.shape();
+    let (cs, qs) = src.stats();
     let metric = p.metric;
     let k = p.k;
     let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);

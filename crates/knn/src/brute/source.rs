@@ -26,28 +26,61 @@ pub(super) trait Source<R: Real>: Sync {
     fn kernel(&self, few: bool) -> &'static str;
     /// The screening precision, for reports: `"fp32"`, `"fp64"` or `"bf16"`.
     fn precision(&self) -> &'static str;
+    /// Row counts `(queries, corpus)` (equal for all points).
+    fn shape(&self) -> (usize, usize);
+    /// Row statistics `(corpus, queries)` (the same for all points).
+    fn stats(&self) -> (&Stats<R>, &Stats<R>);
 }
 
-/// Rows in the working precision: `raw` for exact keys, `work` (unit rows under cosine) for
-/// tiles; queries = corpus for all-points.
-pub(super) struct Dense<'a, R> {
+/// The rows of one search in their working precision `R` and their statistics (queries =
+/// corpus, `qs` = `cs`, for all points): the exact keys of [`Dense`] and
+/// [`super::split::Split`], and the rows their tiles multiply.
+pub(super) struct Rows<'a, R> {
     pub metric: Metric,
     pub d: usize,
     pub c: &'a [R],
     pub q: &'a [R],
-    pub cwork: &'a [R],
-    pub qwork: &'a [R],
     pub cs: &'a Stats<R>,
     pub qs: &'a Stats<R>,
 }
+
+impl<R: Real> Rows<'_, R> {
+    /// The working rows `(corpus, queries)` the key tiles multiply: the unit rows under cosine,
+    /// else the rows themselves.
+    pub fn work(&self) -> (&[R], &[R]) {
+        if self.metric == Metric::Cosine {
+            (&self.cs.unit, &self.qs.unit)
+        } else {
+            (self.c, self.q)
+        }
+    }
+
+    /// Row counts `(queries, corpus)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.q.len() / self.d, self.c.len() / self.d)
+    }
+
+    /// The exact f64 ordering key of query `i` and corpus row `j` (O(d)).
+    #[inline]
+    pub fn exact(&self, i: usize, j: usize) -> f64 {
+        let d = self.d;
+        let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
+        exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
+    }
+}
+
+/// Rows in the working precision: tiles from the working rows ([`Rows::work`]: faer GEMM, or
+/// SIMD dot products in the few-queries mode), exact keys from the rows.
+pub(super) struct Dense<'a, R>(pub Rows<'a, R>);
 
 impl<R: Real> Source<R> for Dense<'_, R> {
     type Buf = ();
 
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, (): &mut ()) {
-        let (d, m, n) = (self.d, q.len(), c.len());
-        let a = &self.qwork[q.start * d..q.end * d];
-        let b = &self.cwork[c.start * d..c.end * d];
+        let (d, m, n) = (self.0.d, q.len(), c.len());
+        let (cwork, qwork) = self.0.work();
+        let a = &qwork[q.start * d..q.end * d];
+        let b = &cwork[c.start * d..c.end * d];
         if few {
             real::dots_tile(real::level(), t, a, b, m, n, d, alpha);
         } else {
@@ -56,13 +89,11 @@ impl<R: Real> Source<R> for Dense<'_, R> {
     }
 
     fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
-        let d = self.d;
-        let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
-        exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
+        self.0.exact(i, j)
     }
 
     fn bounds(&self) -> Bounds {
-        Bounds::new::<R>(self.metric, self.d)
+        Bounds::new::<R>(self.0.metric, self.0.d)
     }
 
     fn kernel(&self, few: bool) -> &'static str {
@@ -79,6 +110,14 @@ impl<R: Real> Source<R> for Dense<'_, R> {
         } else {
             "fp64"
         }
+    }
+
+    fn shape(&self) -> (usize, usize) {
+        self.0.shape()
+    }
+
+    fn stats(&self) -> (&Stats<R>, &Stats<R>) {
+        (self.0.cs, self.0.qs)
     }
 }
 
@@ -171,5 +210,13 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
             Units::Bf16(_) => "bf16",
             Units::Int8(_) => "int8",
         }
+    }
+
+    fn shape(&self) -> (usize, usize) {
+        (self.q.len() / self.d, self.c.len() / self.d)
+    }
+
+    fn stats(&self) -> (&Stats<f32>, &Stats<f32>) {
+        (self.cs, self.qs)
     }
 }

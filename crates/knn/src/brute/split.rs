@@ -1,7 +1,7 @@
 //! Split-bf16 screening of f32 data ([`Split`]): key tiles on the bf16 units from split copies
 //! of the rows (`x = hi + lo + r`, one bf16 dot product of length `3d` per pair, see
 //! `embgeo_kernels::lowp::split`), within [`Bounds::split_bf16`]; exact keys from the f32 rows
-//! exactly as [`super::source::Dense`] computes them, so the result is the fp32 path's, bit for
+//! exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the result is the fp32 path's, bit for
 //! bit.
 
 use std::ops::Range;
@@ -10,9 +10,9 @@ use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, LowpPath, Packed, SplitSide};
 
 use super::bounds::Bounds;
-use super::source::Source;
+use super::source::{Rows, Source};
 use super::{check_finite, check_k, check_width, f32_overflows, run_source, Params, Precision, Trace};
-use crate::metric::{exact_key_with_norms, Metric};
+use crate::metric::Metric;
 use crate::stats::Stats;
 
 /// Narrowest width at which `auto` screens f32 data on the bf16 units (split-bf16); `None`:
@@ -31,17 +31,12 @@ use crate::stats::Stats;
 pub const AUTO_MIN_COLS_SPLIT: Option<usize> = None;
 
 /// f32 rows searched on the bf16 units through split copies: `pa` (A side, `[hi | hi | lo]`)
-/// of the queries' working rows, `pb` (B side, `[hi | lo | hi]`) of the corpus's; the working
-/// rows are the rows themselves, or the unit rows under cosine (as `Dense`'s `qwork`/`cwork`).
+/// of the queries' working rows ([`Rows::work`]: the rows, or the unit rows under cosine), `pb`
+/// (B side, `[hi | lo | hi]`) of the corpus's; exact keys from [`Rows::exact`], as `Dense`.
 pub(super) struct Split<'a> {
-    pub metric: Metric,
-    pub d: usize,
-    pub c: &'a [f32],
-    pub q: &'a [f32],
+    pub rows: Rows<'a, f32>,
     pub pa: &'a Packed,
     pub pb: &'a Packed,
-    pub cs: &'a Stats<f32>,
-    pub qs: &'a Stats<f32>,
     pub path: LowpPath,
 }
 
@@ -53,13 +48,11 @@ impl Source<f32> for Split<'_> {
     }
 
     fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
-        let d = self.d;
-        let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
-        exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
+        self.rows.exact(i, j)
     }
 
     fn bounds(&self) -> Bounds {
-        Bounds::split_bf16(self.metric, self.d)
+        Bounds::split_bf16(self.rows.metric, self.rows.d)
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
@@ -68,6 +61,14 @@ impl Source<f32> for Split<'_> {
 
     fn precision(&self) -> &'static str {
         "bf16"
+    }
+
+    fn shape(&self) -> (usize, usize) {
+        self.rows.shape()
+    }
+
+    fn stats(&self) -> (&Stats<f32>, &Stats<f32>) {
+        (self.rows.cs, self.rows.qs)
     }
 }
 
@@ -140,27 +141,23 @@ pub(super) fn search(
             _ => Ok(None),
         };
     }
-    let cosine = p.metric == Metric::Cosine;
-    let cwork: &[f32] = if cosine { &cs.unit } else { c };
-    let pb = lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par);
-    let pa = match (q, &qs) {
-        (Some(q), Some(s)) => {
-            lowp::pack_split(path, if cosine { &s.unit } else { q }, d, SplitSide::A, ctl.par)
-        }
-        _ => lowp::pack_split(path, cwork, d, SplitSide::A, ctl.par),
-    };
     let qstats = qs.as_ref().unwrap_or(&cs);
-    let src = Split {
+    let rows = Rows {
         metric: p.metric,
         d,
         c,
         q: q.unwrap_or(c),
-        pa: &pa,
-        pb: &pb,
         cs: &cs,
         qs: qstats,
+    };
+    let (cwork, qwork) = rows.work();
+    let pb = lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par);
+    let pa = lowp::pack_split(path, qwork, d, SplitSide::A, ctl.par);
+    let src = Split {
+        rows,
+        pa: &pa,
+        pb: &pb,
         path,
     };
-    let nq = q.map_or(cm.rows(), |q| q.len() / d);
-    run_source(&src, (nq, cm.rows()), &cs, qstats, q.is_none(), p, ctl).map(Some)
+    run_source(&src, q.is_none(), p, ctl).map(Some)
 }

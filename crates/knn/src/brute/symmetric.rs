@@ -12,7 +12,6 @@ use super::source::Source;
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::TopK;
-use crate::stats::Stats;
 
 /// Selection states and cached thresholds of one block of rows.
 struct Block<R> {
@@ -30,13 +29,13 @@ struct Block<R> {
 #[allow(clippy::too_many_lines)]
 pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     src: &S,
-    n: usize,
-    cs: &Stats<R>,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, u64)> {
     use std::sync::Mutex;
 
+    let n = src.shape().1;
+    let (cs, _) = src.stats();
     let metric = p.metric;
     let k = p.k;
     let b = p.query_block;

@@ -492,13 +492,5 @@ fn narrow<T: Bf16Source>(
         qs: qs.as_ref().unwrap_or(&cs),
         units,
     };
-    run_source(
-        &src,
-        (nq.unwrap_or(nc), nc),
-        &cs,
-        qs.as_ref().unwrap_or(&cs),
-        q.is_none(),
-        p,
-        ctl,
-    )
+    run_source(&src, q.is_none(), p, ctl)
 }
