@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use embgeo_core::Result;
 use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
-use embgeo_jobs::{FloatVec, HeapBytes, Model};
+use embgeo_jobs::{FloatVec, Model};
 use embgeo_pca::model::{FitModel, Op};
 use embgeo_pca::pca::Fitted;
 use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
-use napi::bindgen_prelude::{Float64Array, ToNapiValue, TypeName};
+use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 
@@ -19,14 +19,6 @@ use crate::input::{float_data, Rows};
 use crate::out::ToJs;
 use crate::task::{external, report, Js};
 use crate::{js_object, matrix_fn, method_twins};
-
-/// The learned state as JS sees it, `None` before a fit.
-pub trait Stated: FitModel + HeapBytes {
-    /// The state's JS type.
-    type State: ToNapiValue + TypeName;
-    /// The learned state, `None` before a fit.
-    fn state(&self) -> Result<Option<Self::State>>;
-}
 
 /// The model operation named `op` (`'fit'`, `'fitTransform'`, `'transform'`, `'inverseTransform'`).
 fn parse_op(op: String) -> Result<Op> {
@@ -48,13 +40,6 @@ js_object!(
         mean: Float64Array, noise_variance: f64, n_features_in: u32, n_samples_seen: f64,
     }
 );
-
-impl Stated for Pca {
-    type State = PcaState;
-    fn state(&self) -> Result<Option<PcaState>> {
-        self.fitted().ok().cloned().to_js()
-    }
-}
 
 impl ToJs<String> for Solver {
     /// The option's spelling (`'auto'`, `'covariance'`, `'svd'`, `'randomized'`).
@@ -80,17 +65,11 @@ js_object!(
     }
 );
 
-impl Stated for Whitener {
-    type State = WhitenerState;
-    fn state(&self) -> Result<Option<WhitenerState>> {
-        Whitener::state(self).ok().cloned().to_js()
-    }
-}
-
 /// The napi class of a [`FitModel`]: constructor from an options object, jobs in both
-/// twins, memory reporting, dispose, state and both file forms.
+/// twins, memory reporting, dispose, state (`$state` converted from what `$get` returns for a
+/// fitted model) and both file forms.
 macro_rules! model_class {
-    ($class:ident, $model:ident, $state:ident, $opts:literal) => {
+    ($class:ident, $model:ident, $state:ident = $get:path, $opts:literal) => {
         /// The raw binding of a model class.
         #[napi(custom_finalize)]
         pub struct $class {
@@ -161,7 +140,7 @@ macro_rules! model_class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
-                Stated::state(&*self.model.read()).map_err(|e| to_napi(env, &e))
+                $get(&*self.model.read()).ok().cloned().to_js().map_err(|e| to_napi(env, &e))
             }
 
             /// The JSON form (`toJSON`).
@@ -195,13 +174,13 @@ macro_rules! model_class {
 model_class!(
     NativePca,
     Pca,
-    PcaState,
+    PcaState = Pca::fitted,
     "{ nComponents?: { count: number } | { varianceRatio: number } | 'all'; center?: boolean; whiten?: boolean; solver?: string; seed?: number }"
 );
 model_class!(
     NativeWhitener,
     Whitener,
-    WhitenerState,
+    WhitenerState = Whitener::state,
     "{ method?: string; nComponents?: number; epsilon?: number; center?: boolean; normalize?: boolean }"
 );
 
