@@ -388,8 +388,8 @@ export interface KnnPartIn {
 
 /** A part read from its binary form, and its metric's name. */
 export interface KnnPartOut {
-  part: KnnOut
   metric: string
+  part: KnnOut
 }
 
 /** A part's binary form (`KnnPart::to_bytes`). */

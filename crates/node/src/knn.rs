@@ -15,8 +15,8 @@ use napi_derive::napi;
 use crate::error::to_napi;
 use crate::input::{float_data, params, to_u32, FloatArg};
 use crate::out::ToJs;
-use crate::task::{report, Js};
-use crate::values::{AnyArg, HoldAny};
+use crate::task::{build, report, Js};
+use crate::values::AnyArg;
 use crate::{js_object, method_twins, twins};
 
 js_object!(
@@ -259,23 +259,16 @@ pub fn knn_part_to_bytes(env: Env, part: KnnPartIn) -> napi::Result<Uint8Array> 
         .map_err(|e| to_napi(env, &e))
 }
 
-/// A part read from its binary form, and its metric's name.
-#[napi(object)]
-pub struct KnnPartOut {
-    pub part: KnnOut,
-    pub metric: String,
-}
+js_object!(
+    #[doc = " A part read from its binary form, and its metric's name."]
+    KnnPartOut from KnnPart => |p| {
+        metric: String = p.metric.name().to_string(),
+        part: KnnOut = Found::part(p),
+    }
+);
 
 /// Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else).
 #[napi]
 pub fn knn_part_from_bytes(env: Env, bytes: &[u8]) -> napi::Result<KnnPartOut> {
-    let load = || -> Result<KnnPartOut> {
-        let p = KnnPart::from_bytes(bytes)?;
-        let metric = p.metric.name().to_string();
-        Ok(KnnPartOut {
-            part: Found::part(p).to_js()?,
-            metric,
-        })
-    };
-    load().map_err(|e| to_napi(env, &e))
+    build(env, || KnnPart::from_bytes(bytes)?.to_js())
 }
