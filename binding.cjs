@@ -872,7 +872,6 @@ module.exports.linearity = nativeBinding.linearity
 module.exports.linearitySync = nativeBinding.linearitySync
 module.exports.mergeKnn = nativeBinding.mergeKnn
 module.exports.mergeKnnSync = nativeBinding.mergeKnnSync
-module.exports.ModelOp = nativeBinding.ModelOp
 module.exports.mutualKnn = nativeBinding.mutualKnn
 module.exports.mutualKnnSync = nativeBinding.mutualKnnSync
 module.exports.nativeInfo = nativeBinding.nativeInfo

@@ -2,29 +2,27 @@
 //! items) and relative representations (a matrix and its anchors).
 
 use embgeo_compare::{cka, linearity, relative, rsa};
-use napi_derive::napi;
-
 use embgeo_jobs::FloatVec;
 
 use crate::input::Rows;
 use crate::out::ToJs;
-use crate::{pair_fn, to_js};
+use crate::{js_object, pair_fn};
 
-/// CKA (`embgeo_compare::cka`).
-#[napi(object)]
-pub struct CkaOut {
-    pub value: f64,
-    pub hsic: f64,
-    pub norm_a: f64,
-    pub norm_b: f64,
-    /// `"features"` or `"gram"`.
-    pub route: String,
-    pub rows_used: u32,
-    pub median_sq_distance_a: f64,
-    pub median_sq_distance_b: f64,
-    /// Every effective option (the crate's `Params`, defaults filled in).
-    pub params: serde_json::Value,
-}
+js_object!(
+    #[doc = " CKA (`embgeo_compare::cka`)."]
+    CkaOut from cka::Cka, p: &cka::Params => |c| {
+        value: f64, hsic: f64, norm_a: f64, norm_b: f64,
+        #[doc = " `\"features\"` or `\"gram\"`."]
+        route: String = match c.route {
+            cka::Route::Features => "features",
+            cka::Route::Gram => "gram",
+        }
+        .to_string(),
+        rows_used: u32, median_sq_distance_a: f64, median_sq_distance_b: f64,
+        #[doc = " Every effective option (the crate's `Params`, defaults filled in)."]
+        params: serde_json::Value = p,
+    }
+);
 
 pair_fn!(
     #[doc = " CKA of two representations of the same items (`embgeo_compare::cka`)."]
@@ -35,30 +33,10 @@ pair_fn!(
     }
 );
 
-to_js!(cka::Cka, p: &cka::Params => CkaOut |c| {
-    value,
-    hsic,
-    norm_a,
-    norm_b,
-    rows_used,
-    median_sq_distance_a,
-    median_sq_distance_b,
-} {
-    route: match c.route {
-        cka::Route::Features => "features",
-        cka::Route::Gram => "gram",
-    }
-    .to_string(),
-    params: p,
-});
-
-/// The linearity score (`embgeo_compare::linearity`).
-#[napi(object)]
-pub struct LinearityOut {
-    pub value: f64,
-    pub feature_route: bool,
-    pub rank: u32,
-}
+js_object!(
+    #[doc = " The linearity score (`embgeo_compare::linearity`)."]
+    LinearityOut from linearity::Linearity => |r| { value: f64, feature_route: bool, rank: u32 }
+);
 
 pair_fn!(
     #[doc = " Linearity score of B given A (`embgeo_compare::linearity`)."]
@@ -66,17 +44,14 @@ pair_fn!(
     "Promise<LinearityOut>", linearity::compute
 );
 
-to_js!(linearity::Linearity => LinearityOut |r| { value, feature_route, rank });
-
-/// RSA (`embgeo_compare::rsa`).
-#[napi(object)]
-pub struct RsaOut {
-    pub value: f64,
-    pub pairs: f64,
-    pub sampled: bool,
-    /// Every effective option.
-    pub params: serde_json::Value,
-}
+js_object!(
+    #[doc = " RSA (`embgeo_compare::rsa`)."]
+    RsaOut from rsa::Rsa, p: &rsa::Params => |r| {
+        value: f64, pairs: f64, sampled: bool,
+        #[doc = " Every effective option."]
+        params: serde_json::Value = p,
+    }
+);
 
 pair_fn!(
     #[doc = " RSA of two representations of the same items (`embgeo_compare::rsa`)."]
@@ -86,8 +61,6 @@ pair_fn!(
         (rsa::compute(x, p, ctl)?, p).to_js()
     }
 );
-
-to_js!(rsa::Rsa, p: &rsa::Params => RsaOut |r| { value, pairs, sampled } { params: p });
 
 pair_fn!(
     #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]

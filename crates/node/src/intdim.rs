@@ -17,66 +17,51 @@ use serde_json::Value;
 use crate::input::FloatArg;
 use crate::out::ToJs;
 use crate::task::{build, Js};
-use crate::{to_js, twins};
+use crate::{js_object, twins};
 
-/// One intrinsic-dimension estimate, as the raw binding returns it.
-#[napi(object)]
-pub struct IdOut {
-    /// Estimator name (public spelling, e.g. "twoNN").
-    pub method: String,
-    /// The estimate, in dimensions.
-    pub dimension: f64,
-    /// Standard error where the method defines one.
-    pub stderr: Option<f64>,
-    /// One value per used row (local estimators).
-    pub pointwise: Option<Float64Array>,
-    /// Rows given.
-    pub n_samples: f64,
-    /// Rows that entered the estimate.
-    pub n_used: f64,
-    /// Rows removed as duplicates.
-    pub dropped_duplicates: f64,
-    /// Rows discarded by the method itself.
-    pub discarded: f64,
-    /// Every effective parameter (option names).
-    pub params: Value,
-    /// Names of the diagnostic arrays.
-    pub diagnostic_names: Vec<String>,
-    /// The diagnostic arrays, in the order of `diagnostic_names`.
-    pub diagnostic_values: Vec<Float64Array>,
-}
+js_object!(
+    #[doc = " One intrinsic-dimension estimate, as the raw binding returns it."]
+    IdOut from IdEstimate => |e| {
+        #[doc = " Estimator name (public spelling, e.g. \"twoNN\")."]
+        method: String,
+        #[doc = " The estimate, in dimensions."]
+        dimension: f64,
+        #[doc = " Standard error where the method defines one."]
+        stderr: Option<f64>,
+        #[doc = " One value per used row (local estimators)."]
+        pointwise: Option<Float64Array>,
+        #[doc = " Rows given."]
+        n_samples: f64,
+        #[doc = " Rows that entered the estimate."]
+        n_used: f64,
+        #[doc = " Rows removed as duplicates."]
+        dropped_duplicates: f64,
+        #[doc = " Rows discarded by the method itself."]
+        discarded: f64,
+        #[doc = " Every effective parameter (option names)."]
+        params: Value,
+        #[doc = " Names of the diagnostic arrays."]
+        diagnostic_names: Vec<String> = e.diagnostics.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        #[doc = " The diagnostic arrays, in the order of `diagnostic_names`."]
+        diagnostic_values: Vec<Float64Array> = e.diagnostics.into_iter().map(|(_, v)| v.into()).collect::<Vec<_>>(),
+    }
+);
 
-/// One ID-versus-scale curve.
-#[napi(object)]
-pub struct CurveOut {
-    /// "twonn" or "gride".
-    pub method: String,
-    /// Mean neighbour distance of each scale.
-    pub scales: Float64Array,
-    /// ID per scale.
-    pub dimensions: Float64Array,
-    /// Error bar per scale.
-    pub stderr: Float64Array,
-    /// Subset size (`TwoNN` decimation) or neighbour order n₂ (GRIDE) per scale.
-    pub sizes: Float64Array,
-}
-
-to_js!(IdEstimate => IdOut |e| {
-    method,
-    dimension,
-    stderr,
-    pointwise,
-    n_samples,
-    n_used,
-    dropped_duplicates,
-    discarded,
-    params,
-} {
-    diagnostic_names: e.diagnostics.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-    diagnostic_values: e.diagnostics.into_iter().map(|(_, v)| v.into()).collect::<Vec<_>>(),
-});
-
-to_js!(Curve => CurveOut |c| { method, scales, dimensions, stderr, sizes });
+js_object!(
+    #[doc = " One ID-versus-scale curve."]
+    CurveOut from Curve => |c| {
+        #[doc = " \"twonn\" or \"gride\"."]
+        method: String,
+        #[doc = " Mean neighbour distance of each scale."]
+        scales: Float64Array,
+        #[doc = " ID per scale."]
+        dimensions: Float64Array,
+        #[doc = " Error bar per scale."]
+        stderr: Float64Array,
+        #[doc = " Subset size (`TwoNN` decimation) or neighbour order n₂ (GRIDE) per scale."]
+        sizes: Float64Array,
+    }
+);
 
 /// Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript).
 #[napi(object)]
@@ -127,18 +112,19 @@ pub fn intdim_schema() -> Value {
     registry::schema()
 }
 
-/// A generated benchmark manifold.
-#[napi(object)]
-pub struct ManifoldOut {
-    /// Row-major `rows × cols` values.
-    pub data: Float64Array,
-    /// Points.
-    pub rows: u32,
-    /// Ambient dimension.
-    pub cols: u32,
-    /// True intrinsic dimension.
-    pub intrinsic_dimension: u32,
-}
+js_object!(
+    #[doc = " A generated benchmark manifold."]
+    ManifoldOut from Manifold => |m| {
+        #[doc = " Row-major `rows × cols` values."]
+        data: Float64Array,
+        #[doc = " Points."]
+        rows: u32,
+        #[doc = " Ambient dimension."]
+        cols: u32,
+        #[doc = " True intrinsic dimension."]
+        intrinsic_dimension: u32 = m.intrinsic_dim,
+    }
+);
 
 /// One of scikit-dimension's 24 benchmark manifolds (`ChaCha8` stream seeded with `seed`).
 #[napi]
@@ -154,8 +140,6 @@ pub fn intdim_benchmark_manifold(
         embgeo_intdim::datasets::manifold(&name, n as usize, noise, seed as u64)?.to_js()
     })
 }
-
-to_js!(Manifold => ManifoldOut |m| { data, rows, cols } { intrinsic_dimension: m.intrinsic_dim });
 
 /// `[name, intrinsic dimension, ambient dimension]` of every benchmark manifold.
 #[napi]

@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 use crate::input::{Borrowed, Copied};
 use crate::task::Js;
-use crate::{to_js, twins};
+use crate::{js_object, twins};
 
 /// The read options: the object `readEmbeddings` validated, deserialised by serde into
 /// [`Options`] (camelCase, unknown fields rejected).
@@ -25,26 +25,22 @@ fn options(o: Option<serde_json::Value>) -> Result<Options, CoreError> {
     }
 }
 
-/// A matrix read from a file.
-#[napi(object)]
-pub struct EmbeddingFileOut {
-    /// `rows * cols` values, row-major.
-    #[napi(ts_type = "Float32Array | Float64Array")]
-    pub data: Either<Float32Array, Float64Array>,
-    /// Rows read.
-    pub rows: f64,
-    /// Values per row.
-    pub cols: f64,
-    /// Element type in the file ('f16', 'f32', 'u8', 'text', …).
-    pub dtype: String,
-    /// Format read ('npy', 'fvecs', …).
-    pub format: String,
-}
-
-to_js!(Embeddings => EmbeddingFileOut |e| { rows, cols, data } {
-    dtype: e.source_dtype.to_string(),
-    format: e.format.to_string(),
-});
+js_object!(
+    #[doc = " A matrix read from a file."]
+    EmbeddingFileOut from Embeddings => |e| {
+        #[doc = " `rows * cols` values, row-major."]
+        #[napi(ts_type = "Float32Array | Float64Array")]
+        data: Either<Float32Array, Float64Array>,
+        #[doc = " Rows read."]
+        rows: f64,
+        #[doc = " Values per row."]
+        cols: f64,
+        #[doc = " Element type in the file ('f16', 'f32', 'u8', 'text', …)."]
+        dtype: String = e.source_dtype.to_string(),
+        #[doc = " Format read ('npy', 'fvecs', …)."]
+        format: String = e.format.to_string(),
+    }
+);
 
 twins!(
     #[doc = " Read an embedding matrix from `path` (`options` as `readEmbeddings` validated them)."]

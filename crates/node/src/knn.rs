@@ -5,7 +5,7 @@ use std::sync::Arc;
 use embgeo_core::{Error as CoreError, Neighbors, Result};
 use embgeo_jobs::knn::{disposed, Found, KnnJob, MergeJob, SearchJob};
 use embgeo_jobs::{Model, Ticket};
-use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType};
+use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape};
 use napi::bindgen_prelude::{
     Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
 };
@@ -15,69 +15,29 @@ use napi_derive::napi;
 use crate::error::to_napi;
 use crate::input::{float_data, params, to_u32, FloatArg};
 use crate::out::ToJs;
-use crate::task::{report, Js};
-use crate::values::{AnyArg, HoldAny};
-use crate::{method_twins, twins};
+use crate::task::{build, report, Js};
+use crate::values::AnyArg;
+use crate::{js_object, method_twins, twins};
 
-/// Neighbours of each query row, best first (row-major `rows × k`).
-#[napi(object)]
-pub struct KnnOut {
-    pub k: u32,
-    pub rows: u32,
-    /// Corpus row of each neighbour.
-    pub indices: Uint32Array,
-    /// Distances in the metric's units, in the input's element type.
-    pub distances: Either<Float32Array, Float64Array>,
-    /// Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`).
-    pub keys: Option<Float64Array>,
-    /// `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`).
-    pub precision: Option<String>,
-    /// `knn`/`knnSync` only: the kernel that filled the key tiles.
-    pub kernel: Option<String>,
-    /// `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation).
-    pub inflation: Option<f64>,
-}
-
-/// Neighbours as JS arrays; distances narrowed to f32 unless `f64`.
-fn out(n: Neighbors, f64: bool) -> Result<KnnOut> {
-    let distances = if f64 {
-        Either::B(n.distances.into())
-    } else {
-        Either::A(n.distances.iter().map(|&d| d as f32).collect::<Vec<f32>>().into())
-    };
-    Ok(KnnOut {
-        k: to_u32(n.k)?,
-        rows: to_u32(n.rows)?,
-        indices: n.indices.into(),
-        distances,
-        keys: None,
-        precision: None,
-        kernel: None,
-        inflation: None,
-    })
-}
-
-/// A part as JS arrays: reported distances in the part's element type, plus its keys.
-fn part_out(p: KnnPart) -> Result<KnnOut> {
-    let mut o = out(p.to_neighbors(), matches!(p.dtype, StoredType::F64))?;
-    o.keys = Some(p.keys.into());
-    Ok(o)
-}
-
-impl ToJs<KnnOut> for Found {
-    fn to_js(self) -> Result<KnnOut> {
-        let (nb, f64, trace) = match self {
-            Found::Part(p) => return part_out(p),
-            Found::Neighbors { nb, f64, trace } => (nb, f64, trace),
-        };
-        let inflation = trace.map(|t| t.inflation(nb.rows, nb.k));
-        let mut o = out(nb, f64)?;
-        o.precision = trace.map(|t| t.precision.into());
-        o.kernel = trace.map(|t| t.kernel.into());
-        o.inflation = inflation;
-        Ok(o)
+js_object!(
+    #[doc = " Neighbours of each query row, best first (row-major `rows × k`)."]
+    KnnOut from Found => |f| {
+        k: u32,
+        rows: u32,
+        #[doc = " Corpus row of each neighbour."]
+        indices: Uint32Array,
+        #[doc = " Distances in the metric's units, in the input's element type."]
+        distances: Either<Float32Array, Float64Array>,
+        #[doc = " Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`)."]
+        keys: Option<Float64Array>,
+        #[doc = " `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`)."]
+        precision: Option<String>,
+        #[doc = " `knn`/`knnSync` only: the kernel that filled the key tiles."]
+        kernel: Option<String>,
+        #[doc = " `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation)."]
+        inflation: Option<f64>,
     }
-}
+);
 
 twins!(
     #[doc = " Exact k nearest neighbours (`options`: `{ k, metric }`); without `queries`, every corpus"]
@@ -299,23 +259,16 @@ pub fn knn_part_to_bytes(env: Env, part: KnnPartIn) -> napi::Result<Uint8Array> 
         .map_err(|e| to_napi(env, &e))
 }
 
-/// A part read from its binary form, and its metric's name.
-#[napi(object)]
-pub struct KnnPartOut {
-    pub part: KnnOut,
-    pub metric: String,
-}
+js_object!(
+    #[doc = " A part read from its binary form, and its metric's name."]
+    KnnPartOut from KnnPart => |p| {
+        metric: String = p.metric.name().to_string(),
+        part: KnnOut = Found::part(p),
+    }
+);
 
 /// Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else).
 #[napi]
 pub fn knn_part_from_bytes(env: Env, bytes: &[u8]) -> napi::Result<KnnPartOut> {
-    let load = || -> Result<KnnPartOut> {
-        let p = KnnPart::from_bytes(bytes)?;
-        let metric = p.metric.name().to_string();
-        Ok(KnnPartOut {
-            part: part_out(p)?,
-            metric,
-        })
-    };
-    load().map_err(|e| to_napi(env, &e))
+    build(env, || KnnPart::from_bytes(bytes)?.to_js())
 }

@@ -8,18 +8,16 @@ use napi::Env;
 use napi_derive::napi;
 
 use crate::input::{params, FloatArg};
+use crate::out::ToJs;
 use crate::task::{build, Js};
-use crate::{matrix_fn, to_js, twins};
+use crate::{js_object, matrix_fn, twins};
 
-/// Per-column statistics (`Float64Array`s of length `cols`).
-#[napi(object)]
-pub struct ColumnStatsOut {
-    pub rows: u32,
-    pub mean: Float64Array,
-    pub variance: Float64Array,
-    pub min: Float64Array,
-    pub max: Float64Array,
-}
+js_object!(
+    #[doc = " Per-column statistics (`Float64Array`s of length `cols`)."]
+    ColumnStatsOut from column_stats::ColumnStats => |r| {
+        rows: u32, mean: Float64Array, variance: Float64Array, min: Float64Array, max: Float64Array,
+    }
+);
 
 matrix_fn!(
     #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
@@ -27,19 +25,13 @@ matrix_fn!(
     "Promise<ColumnStatsOut>", column_stats::compute
 );
 
-to_js!(column_stats::ColumnStats => ColumnStatsOut |r| { rows, mean, variance, min, max });
-
-/// Anisotropy measures (`embgeo_metrics::anisotropy`).
-#[napi(object)]
-pub struct AnisotropyOut {
-    pub rows: u32,
-    pub zero_rows: u32,
-    pub mean_norm: f64,
-    pub mean_row_norm: f64,
-    pub mean_norm_ratio: f64,
-    pub average_cosine: f64,
-    pub cosine_std: f64,
-}
+js_object!(
+    #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
+    AnisotropyOut from anisotropy::Anisotropy => |r| {
+        rows: u32, zero_rows: u32, mean_norm: f64, mean_row_norm: f64, mean_norm_ratio: f64,
+        average_cosine: f64, cosine_std: f64,
+    }
+);
 
 matrix_fn!(
     #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
@@ -47,29 +39,16 @@ matrix_fn!(
     "Promise<AnisotropyOut>", anisotropy::compute
 );
 
-to_js!(anisotropy::Anisotropy => AnisotropyOut |r| {
-    rows,
-    zero_rows,
-    mean_norm,
-    mean_row_norm,
-    mean_norm_ratio,
-    average_cosine,
-    cosine_std,
-});
-
-/// Covariance spectrum and its summaries (`embgeo_metrics::spectrum`).
-#[napi(object)]
-pub struct SpectrumOut {
-    pub rows: u32,
-    /// The `cols` covariance eigenvalues (ddof 1), decreasing; rounding noise reported as 0.
-    pub eigenvalues: Float64Array,
-    pub explained_variance_ratio: Float64Array,
-    pub total_variance: f64,
-    pub effective_rank: f64,
-    pub participation_ratio: f64,
-    pub rank: u32,
-    pub rank_tolerance: f64,
-}
+js_object!(
+    #[doc = " Covariance spectrum and its summaries (`embgeo_metrics::spectrum`)."]
+    SpectrumOut from spectrum::Spectrum => |r| {
+        rows: u32,
+        #[doc = " The `cols` covariance eigenvalues (ddof 1), decreasing; rounding noise reported as 0."]
+        eigenvalues: Float64Array,
+        explained_variance_ratio: Float64Array, total_variance: f64, effective_rank: f64,
+        participation_ratio: f64, rank: u32, rank_tolerance: f64,
+    }
+);
 
 matrix_fn!(
     #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
@@ -77,34 +56,20 @@ matrix_fn!(
     "Promise<SpectrumOut>", spectrum::compute
 );
 
-to_js!(spectrum::Spectrum => SpectrumOut |r| {
-    rows,
-    eigenvalues,
-    explained_variance_ratio,
-    total_variance,
-    effective_rank,
-    participation_ratio,
-    rank,
-    rank_tolerance,
-});
-
-/// Exact duplicate rows (`embgeo_metrics::duplicates`).
-#[napi(object)]
-pub struct DuplicatesOut {
-    pub count: u32,
-    pub groups: u32,
-    pub unique: u32,
-    /// Per row, the index of the first row equal to it.
-    pub first_of: Uint32Array,
-}
+js_object!(
+    #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
+    DuplicatesOut from duplicates::Duplicates => |r| {
+        count: u32, groups: u32, unique: u32,
+        #[doc = " Per row, the index of the first row equal to it."]
+        first_of: Uint32Array,
+    }
+);
 
 matrix_fn!(
     #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
     duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
     "Promise<DuplicatesOut>", duplicates::compute
 );
-
-to_js!(duplicates::Duplicates => DuplicatesOut |r| { count, groups, unique, first_of });
 
 /// No options.
 #[derive(serde::Deserialize)]
@@ -141,29 +106,13 @@ pub fn effective_rank(env: Env, eigenvalues: &[f64]) -> napi::Result<(f64, f64)>
     build(env, both)
 }
 
-/// Hubness measures of a kNN graph (`embgeo_metrics::hubness`).
-#[napi(object)]
-pub struct HubnessOut {
-    pub k: u32,
-    pub occurrences: Uint32Array,
-    pub skewness: f64,
-    pub robinhood: f64,
-    pub max_occurrence: u32,
-    pub anti_hubs: u32,
-    pub hubs: u32,
-    pub hub_occurrence: f64,
-}
-
-to_js!(hubness::Hubness => HubnessOut |r| {
-    k,
-    occurrences,
-    skewness,
-    robinhood,
-    max_occurrence,
-    anti_hubs,
-    hubs,
-    hub_occurrence,
-});
+js_object!(
+    #[doc = " Hubness measures of a kNN graph (`embgeo_metrics::hubness`)."]
+    HubnessOut from hubness::Hubness => |r| {
+        k: u32, occurrences: Uint32Array, skewness: f64, robinhood: f64, max_occurrence: u32,
+        anti_hubs: u32, hubs: u32, hub_occurrence: f64,
+    }
+);
 
 twins!(
     #[doc = " Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`)."]
@@ -196,34 +145,23 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     summary::percentile(sorted, q)
 }
 
-/// A histogram: `edges.length === counts.length + 1`.
-#[napi(object)]
-pub struct HistogramOut {
-    pub edges: Vec<f64>,
-    pub counts: Vec<u32>,
-}
-
-impl From<summary::Histogram> for HistogramOut {
-    fn from(h: summary::Histogram) -> Self {
-        Self {
-            edges: h.edges,
-            counts: h.counts,
-        }
-    }
-}
+js_object!(
+    #[doc = " A histogram: `edges.length === counts.length + 1`."]
+    HistogramOut from summary::Histogram => |h| { edges: Vec<f64>, counts: Vec<u32> }
+);
 
 /// Equal-width histogram of `values` with `bins` bins.
 #[napi]
-#[must_use]
-pub fn histogram(values: &[f64], bins: u32) -> HistogramOut {
-    summary::histogram(values, bins as usize).into()
+pub fn histogram(env: Env, values: &[f64], bins: u32) -> napi::Result<HistogramOut> {
+    build(env, || summary::histogram(values, bins as usize).to_js())
 }
 
 /// Histogram of integer counts, one bin per integer up to `maxBins` bins.
 #[napi]
-#[must_use]
-pub fn integer_histogram(values: &[u32], max_bins: u32) -> HistogramOut {
-    summary::integer_histogram(values, max_bins as usize).into()
+pub fn integer_histogram(env: Env, values: &[u32], max_bins: u32) -> napi::Result<HistogramOut> {
+    build(env, || {
+        summary::integer_histogram(values, max_bins as usize).to_js()
+    })
 }
 
 /// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.

@@ -3,19 +3,19 @@
 
 use embgeo_neighborhood::{imbalance, mutual, separability};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
-use napi_derive::napi;
 
-use crate::{matrix_fn, pair_fn, to_js};
+use crate::{js_object, matrix_fn, pair_fn};
 
-/// Information imbalance in both directions (`embgeo_neighborhood::imbalance`).
-#[napi(object)]
-pub struct ImbalanceOut {
-    pub a_to_b: f64,
-    pub b_to_a: f64,
-    pub rows: u32,
-    /// Exact pair keys evaluated for the ranks (2·N²).
-    pub key_evaluations: f64,
-}
+js_object!(
+    #[doc = " Information imbalance in both directions (`embgeo_neighborhood::imbalance`)."]
+    ImbalanceOut from imbalance::Imbalance => |r| {
+        a_to_b: f64,
+        b_to_a: f64,
+        rows: u32,
+        #[doc = " Exact pair keys evaluated for the ranks (2·N²)."]
+        key_evaluations: f64,
+    }
+);
 
 pair_fn!(
     #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
@@ -24,18 +24,15 @@ pair_fn!(
     "Promise<ImbalanceOut>", imbalance::compute
 );
 
-to_js!(imbalance::Imbalance => ImbalanceOut |r| { a_to_b, b_to_a, rows, key_evaluations });
-
-/// Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`).
-#[napi(object)]
-pub struct MutualKnnOut {
-    pub value: f64,
-    /// NaN when undefined (k < 2, N < 4, a non-positive self-term).
-    pub cknna: f64,
-    pub jaccard: Float64Array,
-    pub intersections: Uint32Array,
-    pub rows: u32,
-}
+js_object!(
+    #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
+    MutualKnnOut from mutual::Mutual => |r| {
+        value: f64,
+        #[doc = " NaN when undefined (k < 2, N < 4, a non-positive self-term)."]
+        cknna: f64,
+        jaccard: Float64Array, intersections: Uint32Array, rows: u32,
+    }
+);
 
 pair_fn!(
     #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
@@ -44,18 +41,15 @@ pair_fn!(
     "Promise<MutualKnnOut>", mutual::compute
 );
 
-to_js!(mutual::Mutual => MutualKnnOut |r| { value, cknna, jaccard, intersections, rows });
-
-/// The separability curve (`embgeo_neighborhood::separability`).
-#[napi(object)]
-pub struct SeparabilityOut {
-    pub probability: Float64Array,
-    /// +Infinity where the probability is 0.
-    pub dimension: Float64Array,
-    pub pairs: f64,
-    pub sampled: bool,
-    pub rows: u32,
-}
+js_object!(
+    #[doc = " The separability curve (`embgeo_neighborhood::separability`)."]
+    SeparabilityOut from separability::Separability => |r| {
+        probability: Float64Array,
+        #[doc = " +Infinity where the probability is 0."]
+        dimension: Float64Array,
+        pairs: f64, sampled: bool, rows: u32,
+    }
+);
 
 matrix_fn!(
     #[doc = " The separability dimension curve n(δ) (`embgeo_neighborhood::separability`)."]
@@ -65,5 +59,3 @@ matrix_fn!(
         -> SeparabilityOut,
     "Promise<SeparabilityOut>", separability::compute
 );
-
-to_js!(separability::Separability => SeparabilityOut |r| { probability, dimension, pairs, sampled, rows });

@@ -1,6 +1,6 @@
 //! Results to JS: [`ToJs`] converts one value of a numeric crate's result into the type its
-//! `#[napi(object)]` field holds, and [`to_js!`] writes a result struct's whole conversion from
-//! its field names, so each field is listed once beside its JS declaration.
+//! `#[napi(object)]` field holds, and [`js_object!`] declares a result struct and its whole
+//! conversion from one field list, so each field is written once.
 //!
 //! Vectors become typed arrays without a copy (`Float64Array::from(Vec<f64>)` hands the
 //! allocation to V8), counts become `u32` (checked) or `f64`.
@@ -35,6 +35,8 @@ same!(
     bool,
     String,
     serde_json::Value,
+    Vec<f64>,
+    Vec<u32>,
     Vec<String>,
     Vec<Float64Array>
 );
@@ -43,6 +45,12 @@ same!(
 impl<P: serde::Serialize> ToJs<serde_json::Value> for &P {
     fn to_js(self) -> Result<serde_json::Value> {
         serde_json::to_value(self).map_err(|e| embgeo_core::Error::Internal(format!("options to JSON: {e}")))
+    }
+}
+
+impl ToJs<String> for &'static str {
+    fn to_js(self) -> Result<String> {
+        Ok(self.to_string())
     }
 }
 
@@ -106,33 +114,35 @@ impl<A: ToJs<B>, B> ToJs<Option<B>> for Option<A> {
     }
 }
 
-/// `impl ToJs<$out> for $src`, the source bound to `r`: every listed field of `$out` converted
-/// from the field of the same name in `r`; an optional `{ name: expr, … }` adds fields computed
-/// from `r` (evaluated first, so they may read a field a listed one then moves, or move fields
-/// no listed one uses). With `$src, $p: &$params` the impl is for the pair `($src, &$params)`
-/// (results that echo their effective options), `$p` in scope.
+/// One result type, declared once: the `#[napi(object)]` struct `$out` (its field list is the
+/// TypeScript declaration napi generates) and `impl ToJs<$out> for $src`, each field converted
+/// from the field of the same name of the source (bound to `$r`) or, for `field: T = expr`, from
+/// `expr`. Fields are converted in the order listed, so an expression may read a field that a
+/// later one moves. With `$src, $p: &$params` the impl is for `($src, &$params)` (results that
+/// echo their effective options), `$p` in scope. Docs are written `#[doc = " ..."]`: napi would
+/// copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
-macro_rules! to_js {
-    ($src:ty => $out:ident |$r:ident| { $($f:ident),* $(,)? } $({ $($g:ident: $e:expr),* $(,)? })?) => {
-        impl $crate::out::ToJs<$out> for $src {
+macro_rules! js_object {
+    ($(#[doc = $doc:literal])* $out:ident from $src:ty $(, $p:ident: &$params:ty)? => |$r:ident| {
+        $($(#[$m:meta])* $f:ident: $t:ty $(= $e:expr)?),* $(,)?
+    }) => {
+        $(#[doc = $doc])*
+        #[napi_derive::napi(object)]
+        pub struct $out {
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        impl $crate::out::ToJs<$out> for $crate::js_object!(@src $src $(, $params)?) {
             fn to_js(self) -> embgeo_core::Result<$out> {
-                let $r = self;
-                $crate::to_js!(@fields $r, $out { $($f),* } $({ $($g: $e),* })?)
+                let $crate::js_object!(@pat $r $(, $p)?) = self;
+                Ok($out { $($f: $crate::out::ToJs::to_js($crate::js_object!(@val $r.$f $(= $e)?))?,)* })
             }
         }
     };
-    ($src:ty, $p:ident: &$params:ty => $out:ident |$r:ident| { $($f:ident),* $(,)? } $({ $($g:ident: $e:expr),* $(,)? })?) => {
-        impl $crate::out::ToJs<$out> for ($src, &$params) {
-            fn to_js(self) -> embgeo_core::Result<$out> {
-                let ($r, $p) = self;
-                $crate::to_js!(@fields $r, $out { $($f),* } $({ $($g: $e),* })?)
-            }
-        }
-    };
-    (@fields $r:ident, $out:ident { $($f:ident),* } $({ $($g:ident: $e:expr),* })?) => {
-        Ok($out {
-            $($($g: $crate::out::ToJs::to_js($e)?,)*)?
-            $($f: $crate::out::ToJs::to_js($r.$f)?,)*
-        })
-    };
+    (@src $src:ty) => { $src };
+    (@src $src:ty, $params:ty) => { ($src, &$params) };
+    (@pat $r:ident) => { $r };
+    (@pat $r:ident, $p:ident) => { ($r, $p) };
+    (@val $r:ident.$f:ident) => { $r.$f };
+    (@val $r:ident.$f:ident = $e:expr) => { $e };
 }

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use embgeo_core::Result;
 use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
-use embgeo_jobs::{FloatVec, HeapBytes, Model};
+use embgeo_jobs::{FloatVec, Model};
 use embgeo_pca::model::{FitModel, Op};
 use embgeo_pca::pca::Fitted;
 use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
-use napi::bindgen_prelude::{Float64Array, ToNapiValue, TypeName};
+use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 
@@ -18,71 +18,28 @@ use crate::error::to_napi;
 use crate::input::{float_data, Rows};
 use crate::out::ToJs;
 use crate::task::{external, report, Js};
-use crate::{matrix_fn, method_twins, to_js};
+use crate::{js_object, matrix_fn, method_twins};
 
-/// What a model job does with its rows.
-#[napi(string_enum = "camelCase")]
-#[derive(PartialEq, Eq)]
-pub enum ModelOp {
-    Fit,
-    FitTransform,
-    Transform,
-    InverseTransform,
+/// The model operation named `op` (`'fit'`, `'fitTransform'`, `'transform'`, `'inverseTransform'`).
+fn parse_op(op: String) -> Result<Op> {
+    serde_json::from_value(op.into()).map_err(|e| embgeo_core::Error::InvalidValue {
+        name: "op",
+        expected: "'fit', 'fitTransform', 'transform' or 'inverseTransform'".into(),
+        actual: e.to_string(),
+    })
 }
 
-/// The learned state as JS sees it, `None` before a fit.
-pub trait Stated: FitModel + HeapBytes {
-    /// The state's JS type.
-    type State: ToNapiValue + TypeName;
-    /// The learned state, `None` before a fit.
-    fn state(&self) -> Result<Option<Self::State>>;
-}
-
-impl From<ModelOp> for Op {
-    fn from(op: ModelOp) -> Op {
-        match op {
-            ModelOp::Fit => Op::Fit,
-            ModelOp::FitTransform => Op::FitTransform,
-            ModelOp::Transform => Op::Transform,
-            ModelOp::InverseTransform => Op::InverseTransform,
-        }
+js_object!(
+    #[doc = " The learned state of a PCA (scikit-learn's trailing-underscore attributes)."]
+    PcaState from Fitted => |f| {
+        solver: String = f.solver,
+        n_components: u32,
+        #[doc = " `k × d` principal axes, row-major."]
+        components: Float64Array,
+        explained_variance: Float64Array, explained_variance_ratio: Float64Array, singular_values: Float64Array,
+        mean: Float64Array, noise_variance: f64, n_features_in: u32, n_samples_seen: f64,
     }
-}
-
-/// The learned state of a PCA (scikit-learn's trailing-underscore attributes).
-#[napi(object)]
-pub struct PcaState {
-    pub solver: String,
-    pub n_components: u32,
-    /// `k × d` principal axes, row-major.
-    pub components: Float64Array,
-    pub explained_variance: Float64Array,
-    pub explained_variance_ratio: Float64Array,
-    pub singular_values: Float64Array,
-    pub mean: Float64Array,
-    pub noise_variance: f64,
-    pub n_features_in: u32,
-    pub n_samples_seen: f64,
-}
-
-impl Stated for Pca {
-    type State = PcaState;
-    fn state(&self) -> Result<Option<PcaState>> {
-        self.fitted().ok().cloned().to_js()
-    }
-}
-
-to_js!(Fitted => PcaState |f| {
-    n_components,
-    components,
-    explained_variance,
-    explained_variance_ratio,
-    singular_values,
-    mean,
-    noise_variance,
-    n_features_in,
-    n_samples_seen,
-} { solver: f.solver });
+);
 
 impl ToJs<String> for Solver {
     /// The option's spelling (`'auto'`, `'covariance'`, `'svd'`, `'randomized'`).
@@ -94,35 +51,25 @@ impl ToJs<String> for Solver {
     }
 }
 
-/// The learned state of a Whitener.
-#[napi(object)]
-pub struct WhitenerState {
-    pub mean: Float64Array,
-    /// Kept eigenvalues (without ε), decreasing.
-    pub eigenvalues: Float64Array,
-    /// `d × out` whitening matrix, row-major (`Y = (X − μ) W`).
-    pub matrix: Float64Array,
-    pub out_dim: u32,
-    pub n_features: u32,
-    pub n_samples_seen: f64,
-    pub weighted: bool,
-}
-
-impl Stated for Whitener {
-    type State = WhitenerState;
-    fn state(&self) -> Result<Option<WhitenerState>> {
-        Whitener::state(self).ok().cloned().to_js()
+js_object!(
+    #[doc = " The learned state of a Whitener."]
+    WhitenerState from WhitenState => |s| {
+        #[doc = " Output width (columns of `matrix`)."]
+        out_dim: u32 = s.out_dim(),
+        mean: Float64Array,
+        #[doc = " Kept eigenvalues (without ε), decreasing."]
+        eigenvalues: Float64Array,
+        #[doc = " `d × out` whitening matrix, row-major (`Y = (X − μ) W`)."]
+        matrix: Float64Array,
+        n_features: u32, n_samples_seen: f64, weighted: bool,
     }
-}
-
-to_js!(WhitenState => WhitenerState |s| { mean, eigenvalues, matrix, n_features, n_samples_seen, weighted } {
-    out_dim: s.out_dim(),
-});
+);
 
 /// The napi class of a [`FitModel`]: constructor from an options object, jobs in both
-/// twins, memory reporting, dispose, state and both file forms.
+/// twins, memory reporting, dispose, state (`$state` converted from what `$get` returns for a
+/// fitted model) and both file forms.
 macro_rules! model_class {
-    ($class:ident, $model:ident, $state:ident, $opts:literal) => {
+    ($class:ident, $model:ident, $state:ident = $get:path, $opts:literal) => {
         /// The raw binding of a model class.
         #[napi(custom_finalize)]
         pub struct $class {
@@ -177,12 +124,12 @@ macro_rules! model_class {
             $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>",
             Js<ModelJob<'static, $model>, Option<Rows>>;
             |self, env, hold| (
-                op: ModelOp,
+                #[napi(ts_arg_type = "'fit' | 'fitTransform' | 'transform' | 'inverseTransform'")] op: String,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
                 weights: Option<&[f64]>
             ) {
-                ModelJob::new(&self.model, op.into(), hold.data(data), cols, weights).map(Js::new)
+                ModelJob::new(&self.model, parse_op(op)?, hold.data(data), cols, weights).map(Js::new)
             } then {
                 report(env, &self.model)?;
             }
@@ -193,7 +140,7 @@ macro_rules! model_class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
-                Stated::state(&*self.model.read()).map_err(|e| to_napi(env, &e))
+                $get(&*self.model.read()).ok().cloned().to_js().map_err(|e| to_napi(env, &e))
             }
 
             /// The JSON form (`toJSON`).
@@ -227,13 +174,13 @@ macro_rules! model_class {
 model_class!(
     NativePca,
     Pca,
-    PcaState,
+    PcaState = Pca::fitted,
     "{ nComponents?: { count: number } | { varianceRatio: number } | 'all'; center?: boolean; whiten?: boolean; solver?: string; seed?: number }"
 );
 model_class!(
     NativeWhitener,
     Whitener,
-    WhitenerState,
+    WhitenerState = Whitener::state,
     "{ method?: string; nComponents?: number; epsilon?: number; center?: boolean; normalize?: boolean }"
 );
 

@@ -5,12 +5,11 @@ use embgeo_core::{Ctl, Element, Error as CoreError, MatRef, Result};
 use embgeo_jobs::{CorpusFn, CorpusJob};
 use embgeo_search::{difficulty, reduction};
 use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
-use napi_derive::napi;
 
 use crate::input::{params, FloatArg};
 use crate::metrics::HubnessOut;
 use crate::out::ToJs;
-use crate::{to_js, twins};
+use crate::{js_object, twins};
 
 /// A [`CorpusFn`] named `$f` with options `$params` and its one call `|c, q, p, ctl| body`.
 macro_rules! corpus_fn {
@@ -31,28 +30,21 @@ macro_rules! corpus_fn {
     };
 }
 
-/// Re-ranked neighbours (secondary distances, f64) and hubness before and after.
-#[napi(object)]
-pub struct ReduceHubnessOut {
-    pub k: u32,
-    pub rows: u32,
-    pub indices: Uint32Array,
-    pub distances: Float64Array,
-    pub before: HubnessOut,
-    pub after: HubnessOut,
-    /// The neighbourhood size used for the secondary statistics.
-    pub neighbors: u32,
-    pub widened_rows: u32,
-    pub max_candidates: u32,
-}
-
-to_js!(reduction::Reduced => ReduceHubnessOut |r| { before, after, widened_rows, max_candidates } {
-    k: r.neighbors.k,
-    rows: r.neighbors.rows,
-    indices: r.neighbors.indices,
-    distances: r.neighbors.distances,
-    neighbors: r.neighbors_used,
-});
+js_object!(
+    #[doc = " Re-ranked neighbours (secondary distances, f64) and hubness before and after."]
+    ReduceHubnessOut from reduction::Reduced => |r| {
+        k: u32 = r.neighbors.k,
+        rows: u32 = r.neighbors.rows,
+        indices: Uint32Array = r.neighbors.indices,
+        distances: Float64Array = r.neighbors.distances,
+        before: HubnessOut,
+        after: HubnessOut,
+        #[doc = " The neighbourhood size used for the secondary statistics."]
+        neighbors: u32 = r.neighbors_used,
+        widened_rows: u32,
+        max_candidates: u32,
+    }
+);
 
 corpus_fn!(Reduce(reduction::Params) -> ReduceHubnessOut, |c, q, p, ctl| {
     reduction::compute(c, q, p, ctl)?.to_js()
@@ -73,19 +65,13 @@ twins!(
     }
 );
 
-/// Per-query difficulty (`Float64Array`s of length `rows`).
-#[napi(object)]
-pub struct DifficultyOut {
-    pub rows: u32,
-    pub lid: Float64Array,
-    pub relative_contrast: Float64Array,
-    pub expansion: Float64Array,
-    pub mean_distance: Float64Array,
-}
-
-to_js!(difficulty::Difficulty => DifficultyOut |d| { lid, relative_contrast, expansion, mean_distance } {
-    rows: d.lid.len(),
-});
+js_object!(
+    #[doc = " Per-query difficulty (`Float64Array`s of length `rows`)."]
+    DifficultyOut from difficulty::Difficulty => |d| {
+        rows: u32 = d.lid.len(),
+        lid: Float64Array, relative_contrast: Float64Array, expansion: Float64Array, mean_distance: Float64Array,
+    }
+);
 
 corpus_fn!(Difficulty(difficulty::Params) -> DifficultyOut, |c, q, p, ctl| {
     let q = q.ok_or_else(|| CoreError::Internal("queryDifficulty without queries".into()))?;

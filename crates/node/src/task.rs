@@ -1,7 +1,7 @@
 //! Running one job: on the dedicated pool, cancellable, reporting progress, panics captured.
 //!
 //! A [`Job`] is the single call into the numeric crates shared by a function's sync and async
-//! twins (node-rs argon2 style): `fooSync` calls [`run_sync`] on the JS thread; `foo` returns
+//! twins (node-rs argon2 style): `fooSync` calls [`sync_twin`] on the JS thread; `foo` returns
 //! [`run_async`]'s `AsyncTask`, whose `compute` runs on a libuv thread that waits while the
 //! work runs on the pool. Either way a panic anywhere in the job (including inside pool
 //! workers, which rayon re-raises in `install`) becomes `ERR_INTERNAL`, never an abort.
@@ -115,11 +115,6 @@ pub fn external(env: Env, delta: i64) -> napi::Result<()> {
     Ok(())
 }
 
-/// Run `job` on the calling (JS) thread's behalf: blocks until the pool finishes.
-pub fn run_sync<J: Job>(env: Env, job: &J) -> napi::Result<J::Output> {
-    execute(job, &ControlState::default()).map_err(|e| to_napi(env, &e))
-}
-
 /// The `AsyncTask` of one job.
 pub struct JobTask<J> {
     job: J,
@@ -153,14 +148,15 @@ where
     AsyncTask::new(JobTask { job, state })
 }
 
-/// Build a job on the JS thread: a failure (e.g. in the options) is thrown synchronously.
-pub fn build<J>(env: Env, job: impl FnOnce() -> Result<J>) -> napi::Result<J> {
-    job().map_err(|e| to_napi(env, &e))
+/// Run `f` on the JS thread (e.g. build a job): a failure (e.g. in the options) is thrown
+/// synchronously.
+pub fn build<J>(env: Env, f: impl FnOnce() -> Result<J>) -> napi::Result<J> {
+    f().map_err(|e| to_napi(env, &e))
 }
 
-/// The sync twin: build the job (arrays borrowed), run it while the JS thread waits.
+/// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits.
 pub fn sync_twin<J: Job>(env: Env, job: impl FnOnce(Borrowed) -> Result<J>) -> napi::Result<J::Output> {
-    run_sync(env, &build(env, || job(Borrowed))?)
+    build(env, || execute(&job(Borrowed)?, &ControlState::default()))
 }
 
 /// The async twin: build the job (arrays copied) and queue it.

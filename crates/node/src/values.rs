@@ -37,27 +37,19 @@ fn borrow<'a>(arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
     })
 }
 
-/// How a call keeps an [`AnyArg`]: borrowed (sync) or copied (async), like `Borrowed::data`.
-pub trait HoldAny {
-    /// The kept data.
-    type Out<'a>;
-    /// Keep `arg` (`dtype` names a `Uint16Array`'s element type).
-    ///
-    /// # Errors
-    /// `InvalidValue` for a `Uint16Array` without `'bf16'` or `'f16'`.
-    fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<Self::Out<'a>>;
-}
-
-impl HoldAny for Borrowed {
-    type Out<'a> = AnyData<'a>;
-    fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
+#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
+impl Borrowed {
+    /// The data of any element type, borrowed (`dtype` names a `Uint16Array`'s element type;
+    /// `InvalidValue` for a `Uint16Array` without `'bf16'` or `'f16'`).
+    pub fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
         borrow(arg, dtype)
     }
 }
 
-impl HoldAny for Copied {
-    type Out<'a> = AnyData<'static>;
-    fn any(self, arg: AnyArg<'_>, dtype: Option<&str>) -> Result<AnyData<'static>> {
+#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
+impl Copied {
+    /// The data of any element type, copied (as [`Borrowed::any`]).
+    pub fn any(self, arg: AnyArg<'_>, dtype: Option<&str>) -> Result<AnyData<'static>> {
         borrow(arg, dtype).map(AnyData::into_owned)
     }
 }

@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 
 use crate::{model_io, pca, whiten, Pca, Whitener};
 
-/// A fit or transform request on a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A fit or transform request on a model (deserialised from its camelCase name, `"fitTransform"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Op {
     /// Fit a fresh model on the rows.
     Fit,
