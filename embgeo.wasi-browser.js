@@ -1477,7 +1477,6 @@ export const linearity = __napiModule.exports.linearity
 export const linearitySync = __napiModule.exports.linearitySync
 export const mergeKnn = __napiModule.exports.mergeKnn
 export const mergeKnnSync = __napiModule.exports.mergeKnnSync
-export const ModelOp = __napiModule.exports.ModelOp
 export const mutualKnn = __napiModule.exports.mutualKnn
 export const mutualKnnSync = __napiModule.exports.mutualKnnSync
 export const nativeInfo = __napiModule.exports.nativeInfo

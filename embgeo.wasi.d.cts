@@ -56,9 +56,9 @@ export declare class NativePca {
   /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
-  runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
+  runSync(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
-  run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
+  run(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): PcaState | null
   /** The JSON form (`toJSON`). */
@@ -86,9 +86,9 @@ export declare class NativeWhitener {
   /** Free the fitted state now (options kept); `ERR_BUSY` while a job is pending. */
   dispose(): void
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
-  runSync(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
+  runSync(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
-  run(op: ModelOp, data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
+  run(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
   /** The learned state, or `null` before a fit. */
   state(): WhitenerState | null
   /** The JSON form (`toJSON`). */
@@ -383,8 +383,8 @@ export interface KnnPartIn {
 
 /** A part read from its binary form, and its metric's name. */
 export interface KnnPartOut {
-  part: KnnOut
   metric: string
+  part: KnnOut
 }
 
 /** A part's binary form (`KnnPart::to_bytes`). */
@@ -427,9 +427,6 @@ export declare function mergeKnn(parts: Array<KnnPartIn>, options: { k: number }
 /** Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`). */
 export declare function mergeKnnSync(parts: Array<KnnPartIn>, options: { k: number }): KnnOut
 
-/** What a model job does with its rows. */
-export type ModelOp = 'fit' | 'fitTransform' | 'transform' | 'inverseTransform'
-
 /** Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`). */
 export declare function mutualKnn(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { k?: number, metric?: string }, control?: JobControl | undefined | null): Promise<MutualKnnOut>
 
@@ -466,6 +463,13 @@ export interface NativeInfo {
    * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
    */
   gemmKernel: string
+  /**
+   * Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
+   * (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
+   */
+  bf16Kernel: string
+  /** Tile kernel of the kNN's int8 screening: "amx-int8", "avx512vnni" or "scalar-i8". */
+  int8Kernel: string
 }
 
 /** Neighbours passed in from an earlier `knn` (distances widened to f64 by TypeScript). */
@@ -671,7 +675,7 @@ export declare function testPanic(place: string, control?: JobControl | undefine
 /** Test hook: panic in the caller or a pool worker (see module docs). */
 export declare function testPanicSync(place: string): number
 
-/** Test hook: a cancellable, progress-reporting sleep (see [`SleepJob`]). */
+/** Test hook: a cancellable, progress-reporting sleep (`embgeo_jobs::hooks::SleepJob`). */
 export declare function testSleep(steps: number, ms: number, control?: JobControl | undefined | null): Promise<number>
 
 /** The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`). */
@@ -682,12 +686,13 @@ export declare function unitRowsSync(data: Float32Array | Float64Array, cols: nu
 
 /** The learned state of a Whitener. */
 export interface WhitenerState {
+  /** Output width (columns of `matrix`). */
+  outDim: number
   mean: Float64Array
   /** Kept eigenvalues (without ε), decreasing. */
   eigenvalues: Float64Array
   /** `d × out` whitening matrix, row-major (`Y = (X − μ) W`). */
   matrix: Float64Array
-  outDim: number
   nFeatures: number
   nSamplesSeen: number
   weighted: boolean
