@@ -86,6 +86,44 @@ describe.skipIf(!existsSync(WASM) && process.env.CI === 'true')('WebAssembly bin
     }
   })
 
+  // A panic cannot unwind in WebAssembly: it ends its thread. The call that panicked must still
+  // settle with ERR_INTERNAL (not wait for the dead thread), later calls must fail at once, and
+  // the process must exit. Each case in its own process: the instance is unusable afterwards.
+  it.each([
+    ['sync', 'caller'],
+    ['sync', 'worker'],
+    ['async', 'caller'],
+    ['async', 'worker'],
+  ])('a %s panic in the %s settles with ERR_INTERNAL, then every call fails fast (own process)', (mode, place) => {
+    const script = `
+      const { native } = await import('./dist/native.js')
+      const { runAsync, runSync } = await import('./dist/run.js')
+      const { knn, knnSync, matrix, versions } = await import('./dist/index.js')
+      const out = [versions().target]
+      const settle = (e) => out.push([e.code, e.message])
+      if (${JSON.stringify(mode)} === 'sync') {
+        try { runSync(() => native().testPanicSync(${JSON.stringify(place)})) } catch (e) { settle(e) }
+      } else {
+        await runAsync({}, [], (c) => native().testPanic(${JSON.stringify(place)}, c)).catch(settle)
+      }
+      const X = matrix(new Float64Array([0, 1, 2, 3]), 1)
+      try { knnSync(X, { k: 1 }) } catch (e) { settle(e) }
+      await knn(X, { k: 1 }).catch(settle)
+      console.log(JSON.stringify(out))
+    `
+    const env = { ...process.env, EMBGEO_FORCE_WASM: '1', EMBGEO_TEST_HOOKS: '1' }
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 })
+    const [target, first, ...later] = JSON.parse(stdout.trim().split('\n').pop()!) as [string, ...[string, string][]]
+    expect(target).toBe('wasm32-wasip1-threads')
+    expect(first![0]).toBe('ERR_INTERNAL')
+    expect(first![1]).toMatch(/injected panic/)
+    expect(later).toHaveLength(2)
+    for (const [code, message] of later) {
+      expect(code).toBe('ERR_INTERNAL')
+      expect(message).toMatch(/died of a panic \(panicked at .*injected panic.*reload it/)
+    }
+  }, 90_000)
+
   it('reports the same error codes (checked in Rust and in TypeScript)', async () => {
     const X = matrix(randomData(10, 3, 1), 3)
     expect(thrown(() => knnSync(X, { k: 10 })).code).toBe('ERR_K_TOO_LARGE')

@@ -9,6 +9,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use embgeo_core::Error as CoreError;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
+/// The start of every pool thread's name (`embgeo-0`, `embgeo-1`, …).
+pub const THREAD_PREFIX: &str = "embgeo-";
+
 static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
 
 /// Threads used when nothing was configured.
@@ -21,9 +24,10 @@ fn default_threads() -> usize {
 }
 
 fn build(threads: usize) -> Result<Arc<ThreadPool>, CoreError> {
+    crate::crash::install();
     ThreadPoolBuilder::new()
         .num_threads(threads)
-        .thread_name(|i| format!("embgeo-{i}"))
+        .thread_name(|i| format!("{THREAD_PREFIX}{i}"))
         .build()
         .map(Arc::new)
         .map_err(|e| CoreError::Internal(format!("cannot start the thread pool: {e}")))

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Result};
-use embgeo_jobs::{execute, ControlState, HeapBytes, Job, Model};
+use embgeo_jobs::{execute, execute_shared, ControlState, HeapBytes, Job, Model};
 use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -117,7 +117,7 @@ pub fn external(env: Env, delta: i64) -> napi::Result<()> {
 
 /// The `AsyncTask` of one job.
 pub struct JobTask<J> {
-    job: J,
+    job: Arc<J>,
     state: Arc<ControlState>,
 }
 
@@ -130,7 +130,7 @@ where
     type JsValue = J::Output;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(execute(&self.job, &self.state))
+        Ok(execute_shared(Arc::clone(&self.job), Arc::clone(&self.state)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -145,7 +145,10 @@ where
     J::Output: ToNapiValue + TypeName + 'static,
 {
     let state = control.map_or_else(|| Arc::new(ControlState::default()), JobControl::state);
-    AsyncTask::new(JobTask { job, state })
+    AsyncTask::new(JobTask {
+        job: Arc::new(job),
+        state,
+    })
 }
 
 /// Run `f` on the JS thread (e.g. build a job): a failure (e.g. in the options) is thrown
@@ -157,6 +160,18 @@ pub fn build<J>(env: Env, f: impl FnOnce() -> Result<J>) -> napi::Result<J> {
 /// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits.
 pub fn sync_twin<J: Job>(env: Env, job: impl FnOnce(Borrowed) -> Result<J>) -> napi::Result<J::Output> {
     build(env, || execute(&job(Borrowed)?, &ControlState::default()))
+}
+
+/// The sync twin on WebAssembly: the arrays are copied ([`Copied`]) so that the job owns what
+/// it reads and the JS thread can stop waiting for a thread that died of a panic
+/// ([`embgeo_jobs::execute_shared`]); a panic there cannot unwind.
+#[cfg(target_family = "wasm")]
+pub fn sync_twin_shared<J>(env: Env, job: impl FnOnce(Copied) -> Result<J>) -> napi::Result<J::Output>
+where
+    J: Job + 'static,
+    J::Output: 'static,
+{
+    build(env, || execute_shared(Arc::new(job(Copied)?), Arc::default()))
 }
 
 /// The async twin: build the job (arrays copied) and queue it.
@@ -173,7 +188,8 @@ where
 }
 
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
-/// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
+/// waits, reading typed arrays in place ([`crate::input::Borrowed`]; on WebAssembly copying
+/// them, [`sync_twin_shared`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
 /// from the arguments, `$env` and `$hold` (one of the two); `as "T"` gives the sync twin's
 /// TypeScript return type where napi's own would name a Rust alias. Docs of this macro family are written
@@ -186,7 +202,10 @@ macro_rules! twins {
         #[napi_derive::napi$((ts_return_type = $sync_ts))?]
         #[allow(unused_variables)]
         pub fn $sync($env: napi::Env, $($params)*) -> napi::Result<$out> {
-            $crate::task::sync_twin($env, move |$hold| $job)
+            #[cfg(not(target_family = "wasm"))]
+            return $crate::task::sync_twin($env, move |$hold| $job);
+            #[cfg(target_family = "wasm")]
+            return $crate::task::sync_twin_shared::<$job_ty>($env, move |$hold| $job);
         }
 
         $(#[doc = $doc])*
@@ -256,7 +275,10 @@ macro_rules! method_twins {
             #[napi$((ts_return_type = $sync_ts))?]
             #[allow(unused_variables)]
             pub fn $sync(&$self, $env: napi::Env, $($params)*) -> napi::Result<$out> {
+                #[cfg(not(target_family = "wasm"))]
                 let out = $crate::task::sync_twin($env, move |$hold| $job);
+                #[cfg(target_family = "wasm")]
+                let out = $crate::task::sync_twin_shared::<$job_ty>($env, move |$hold| $job);
                 $($after;)?
                 out
             }
