@@ -18,15 +18,6 @@ pub enum Data<'a> {
 }
 
 impl Data<'_> {
-    /// The same values owned (one copy if borrowed).
-    #[must_use]
-    pub fn into_owned(self) -> Data<'static> {
-        match self {
-            Data::F32(v) => Data::F32(Cow::Owned(v.into_owned())),
-            Data::F64(v) => Data::F64(Cow::Owned(v.into_owned())),
-        }
-    }
-
     /// The values, for the kNN crate.
     #[must_use]
     pub fn values(&self) -> Values<'_> {
@@ -63,19 +54,49 @@ impl AnyData<'_> {
             AnyData::I8(v) => Values::I8(v),
         }
     }
+}
 
-    /// The same values owned (one copy if borrowed).
-    #[must_use]
-    pub fn into_owned(self) -> AnyData<'static> {
-        match self {
-            AnyData::F32(v) => AnyData::F32(Cow::Owned(v.into_owned())),
-            AnyData::F64(v) => AnyData::F64(Cow::Owned(v.into_owned())),
-            AnyData::Bf16(v) => AnyData::Bf16(Cow::Owned(v.into_owned())),
-            AnyData::F16(v) => AnyData::F16(Cow::Owned(v.into_owned())),
-            AnyData::I8(v) => AnyData::I8(Cow::Owned(v.into_owned())),
-        }
+/// Host arrays made owned, for a job that outlives the call that built it (an async twin copies
+/// its arrays once, so the host may mutate, transfer or resize its buffers while the job runs).
+/// O(len) time and memory for borrowed values, nothing for owned ones.
+pub trait IntoStatic {
+    /// The same values, owned.
+    type Static: 'static;
+    /// One copy if borrowed.
+    fn into_static(self) -> Self::Static;
+}
+
+impl<T: Clone + 'static> IntoStatic for Cow<'_, [T]> {
+    type Static = Cow<'static, [T]>;
+    fn into_static(self) -> Cow<'static, [T]> {
+        Cow::Owned(self.into_owned())
     }
 }
+
+impl<V: IntoStatic> IntoStatic for Option<V> {
+    type Static = Option<V::Static>;
+    fn into_static(self) -> Option<V::Static> {
+        self.map(V::into_static)
+    }
+}
+
+/// [`IntoStatic`] for an enum `$e<'a>` whose variants each hold one `Cow` slice.
+#[macro_export]
+macro_rules! cow_enum_into_static {
+    ($e:ident: $($v:ident),+) => {
+        impl $crate::data::IntoStatic for $e<'_> {
+            type Static = $e<'static>;
+            fn into_static(self) -> $e<'static> {
+                match self {
+                    $($e::$v(c) => $e::$v($crate::data::IntoStatic::into_static(c)),)+
+                }
+            }
+        }
+    };
+}
+
+cow_enum_into_static!(Data: F32, F64);
+cow_enum_into_static!(AnyData: F32, F64, Bf16, F16, I8);
 
 /// A function generic over the element type, applied to a matrix of either type.
 pub trait OnMatrix {
@@ -132,12 +153,12 @@ mod tests {
         let d = Data::F32(Cow::Borrowed(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
         assert_eq!(on_matrix(&d, 3, Width).ok(), Some((2, 3, true)));
         assert!(on_matrix(&d, 4, Width).is_err(), "4 does not divide 6");
-        let owned = Data::F64(Cow::Borrowed(&[1.0, 2.0])).into_owned();
+        let owned = Data::F64(Cow::Borrowed(&[1.0, 2.0])).into_static();
         assert!(matches!(&owned, Data::F64(Cow::Owned(v)) if v == &[1.0, 2.0]));
         assert_eq!(on_matrix(&owned, 1, Width).ok(), Some((2, 1, false)));
         assert!(matches!(FloatVec::of(vec![1.5f32]), FloatVec::F32(v) if v == [1.5]));
         assert!(matches!(FloatVec::of(vec![2.5f64]), FloatVec::F64(v) if v == [2.5]));
-        let any = AnyData::I8(Cow::Borrowed(&[1, -1])).into_owned();
-        assert!(matches!(any.values(), Values::I8(v) if v == [1, -1]));
+        let any = Some(AnyData::I8(Cow::Borrowed(&[1, -1]))).into_static();
+        assert!(matches!(any.as_ref().map(AnyData::values), Some(Values::I8(v)) if v == [1, -1]));
     }
 }

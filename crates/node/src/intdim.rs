@@ -14,7 +14,7 @@ use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::input::FloatArg;
+use crate::input::{float_data, FloatArg};
 use crate::out::ToJs;
 use crate::task::{build, Js};
 use crate::{js_object, twins};
@@ -100,7 +100,7 @@ twins!(
         let neighbors = neighbors
             .map(|nb| Neighbors::new(nb.k as usize, nb.rows as usize, nb.indices.to_vec(), nb.distances.to_vec()))
             .transpose()?;
-        Ok(Js::new(IdJob { data: hold.data(data), cols, name, options, neighbors }))
+        Ok(Js::new(IdJob { data: hold.keep(float_data(data)), cols, name, options, neighbors }))
     }
 );
 

@@ -16,7 +16,7 @@ use crate::error::to_napi;
 use crate::input::{float_data, params, to_u32, FloatArg};
 use crate::out::ToJs;
 use crate::task::{build, report, Js};
-use crate::values::AnyArg;
+use crate::values::{any_data, AnyArg};
 use crate::{js_object, method_twins, twins};
 
 js_object!(
@@ -52,8 +52,8 @@ twins!(
         #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] queries_dtype: Option<String>
     ) {
         let params = params(env, options)?;
-        let corpus = hold.any(corpus, corpus_dtype.as_deref())?;
-        let queries = queries.map(|q| hold.any(q, queries_dtype.as_deref())).transpose()?;
+        let corpus = hold.keep(any_data(corpus, corpus_dtype.as_deref())?);
+        let queries = hold.keep(queries.map(|q| any_data(q, queries_dtype.as_deref())).transpose()?);
         Ok(Js::new(KnnJob { corpus, queries, cols, params }))
     }
 );
@@ -174,7 +174,7 @@ method_twins!(
         Ok(Js::new(SearchJob {
             k: params::<Params>(env, options)?.k,
             ticket: Ticket::claim(&self.model, false)?,
-            queries: hold.data(queries),
+            queries: hold.keep(float_data(queries)),
             cols,
         }))
     }
@@ -230,13 +230,6 @@ fn part_in(p: &KnnPartIn) -> Result<KnnPart> {
     KnnPart::new(shape, p.indices.to_vec(), p.keys.to_vec())
 }
 
-/// `mergeKnn`'s options.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MergeOptions {
-    k: usize,
-}
-
 twins!(
     #[doc = " Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`)."]
     merge_knn_sync, merge_knn -> KnnOut, "Promise<KnnOut>", Js<MergeJob, KnnOut>;
@@ -245,7 +238,7 @@ twins!(
         #[napi(ts_arg_type = "{ k: number }")] options: Object
     ) {
         let _ = hold;
-        let k = params::<MergeOptions>(env, options)?.k;
+        let k = params::<Params>(env, options)?.k;
         Ok(Js::new(MergeJob { parts: parts.iter().map(part_in).collect::<Result<_>>()?, k }))
     }
 );

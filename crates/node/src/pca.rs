@@ -6,7 +6,7 @@ use std::sync::Arc;
 use embgeo_core::Result;
 use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
 use embgeo_jobs::{FloatVec, Model};
-use embgeo_pca::model::{FitModel, Op};
+use embgeo_pca::model::FitModel;
 use embgeo_pca::pca::Fitted;
 use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
@@ -18,16 +18,7 @@ use crate::error::to_napi;
 use crate::input::{float_data, Rows};
 use crate::out::ToJs;
 use crate::task::{external, report, Js};
-use crate::{js_object, matrix_fn, method_twins};
-
-/// The model operation named `op` (`'fit'`, `'fitTransform'`, `'transform'`, `'inverseTransform'`).
-fn parse_op(op: String) -> Result<Op> {
-    serde_json::from_value(op.into()).map_err(|e| embgeo_core::Error::InvalidValue {
-        name: "op",
-        expected: "'fit', 'fitTransform', 'transform' or 'inverseTransform'".into(),
-        actual: e.to_string(),
-    })
-}
+use crate::{js_object, method_twins, numeric_fn};
 
 js_object!(
     #[doc = " The learned state of a PCA (scikit-learn's trailing-underscore attributes)."]
@@ -124,12 +115,13 @@ macro_rules! model_class {
             $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>",
             Js<ModelJob<'static, $model>, Option<Rows>>;
             |self, env, hold| (
-                #[napi(ts_arg_type = "'fit' | 'fitTransform' | 'transform' | 'inverseTransform'")] op: String,
+                #[napi(ts_arg_type = "'fit' | 'fitTransform' | 'transform' | 'inverseTransform'")] op: napi::JsString,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
                 weights: Option<&[f64]>
             ) {
-                ModelJob::new(&self.model, parse_op(op)?, hold.data(data), cols, weights).map(Js::new)
+                let op = crate::input::params(env, op)?;
+                ModelJob::new(&self.model, op, hold.keep(float_data(data)), cols, weights).map(Js::new)
             } then {
                 report(env, &self.model)?;
             }
@@ -221,7 +213,7 @@ pub struct AbttOut {
     pub directions: Float64Array,
 }
 
-matrix_fn!(
+numeric_fn!(matrix
     #[doc = " All-but-the-top post-processing (`embgeo_pca::all_but_the_top`)."]
     all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
     "Promise<AbttOut>", |x, p, ctl| {

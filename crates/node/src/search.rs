@@ -6,7 +6,7 @@ use embgeo_jobs::{CorpusFn, CorpusJob};
 use embgeo_search::{difficulty, reduction};
 use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 
-use crate::input::{params, FloatArg};
+use crate::input::{float_data, params, FloatArg};
 use crate::metrics::HubnessOut;
 use crate::out::ToJs;
 use crate::{js_object, twins};
@@ -61,7 +61,8 @@ twins!(
         #[napi(ts_arg_type = "{ k: number; method?: string; metric?: string; neighbors?: number }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(CorpusJob::<Reduce> { corpus: hold.data(corpus), queries: queries.map(|q| hold.data(q)), cols, params })
+        let (corpus, queries) = (hold.keep(float_data(corpus)), hold.keep(queries.map(float_data)));
+        Ok(CorpusJob::<Reduce> { corpus, queries, cols, params })
     }
 );
 
@@ -88,6 +89,7 @@ twins!(
         #[napi(ts_arg_type = "{ k: number; metric?: string }")] options: Object
     ) {
         let params = params(env, options)?;
-        Ok(CorpusJob::<Difficulty> { corpus: hold.data(corpus), queries: Some(hold.data(queries)), cols, params })
+        let (corpus, queries) = (hold.keep(float_data(corpus)), hold.keep(Some(float_data(queries))));
+        Ok(CorpusJob::<Difficulty> { corpus, queries, cols, params })
     }
 );

@@ -175,9 +175,10 @@ where
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
-/// from the arguments, `$env` and `$hold` (one of the two); `as "T"` gives the sync twin's
-/// TypeScript return type where napi's own would name a Rust alias. Docs of this macro family are written
-/// `#[doc = " ..."]`: napi would copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
+/// from the arguments and `$env`, passing each array through `$hold.keep(..)` (`$hold` is one
+/// of the two modes); `as "T"` gives the sync twin's TypeScript return type where napi's own
+/// would name a Rust alias. Docs of this macro family are written `#[doc = " ..."]`: napi would
+/// copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
 macro_rules! twins {
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty $(as $sync_ts:literal)?, $promise:literal, $job_ty:ty;
@@ -199,47 +200,6 @@ macro_rules! twins {
         ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
             $crate::task::async_twin($env, control, move |$hold| $job)
         }
-    };
-}
-
-/// An [`embgeo_jobs::MatrixFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
-/// call, or a path `compute` for `compute(x, p, ctl)?.to_js()`) and its [`twins!`] taking
-/// `(data, cols, options)`.
-#[macro_export]
-macro_rules! matrix_fn {
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
-     $promise:literal, $compute:path) => {
-        $crate::matrix_fn!($(#[doc = $doc])* $sync, $async_, $f($params, $opts) -> $out, $promise, |x, p, ctl| {
-            $crate::out::ToJs::to_js($compute(x, p, ctl)?)
-        });
-    };
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
-     $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
-        /// The call of a matrix function.
-        pub struct $f;
-
-        impl embgeo_jobs::MatrixFn for $f {
-            type Params = $params;
-            type Output = $out;
-            fn call<T: embgeo_core::Element>(
-                $x: embgeo_core::MatRef<'_, T>,
-                $p: &$params,
-                $ctl: &embgeo_core::Ctl<'_>,
-            ) -> embgeo_core::Result<$out> $body
-        }
-
-        $crate::twins!(
-            $(#[doc = $doc])*
-            $sync, $async_ -> $out, $promise, embgeo_jobs::MatrixJob<'static, $f>;
-            |env, hold| (
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-                cols: u32,
-                #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object
-            ) {
-                let params = $crate::input::params(env, options)?;
-                Ok(embgeo_jobs::MatrixJob::<$f> { data: hold.data(data), cols, params })
-            }
-        );
     };
 }
 
