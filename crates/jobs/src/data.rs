@@ -123,6 +123,15 @@ pub enum FloatVec {
     F64(Vec<f64>),
 }
 
+impl From<embgeo_io::Values> for FloatVec {
+    fn from(v: embgeo_io::Values) -> Self {
+        match v {
+            embgeo_io::Values::F32(v) => FloatVec::F32(v),
+            embgeo_io::Values::F64(v) => FloatVec::F64(v),
+        }
+    }
+}
+
 impl FloatVec {
     /// `v` by its element type, without a copy (`Element` is implemented for f32 and f64 only).
     #[must_use]

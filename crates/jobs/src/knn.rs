@@ -1,12 +1,14 @@
 //! The exact-kNN jobs: a search of a corpus ([`KnnJob`]), of a `KnnIndex` ([`SearchJob`]) and a
 //! merge of parts ([`MergeJob`]), each producing what it [`Found`].
 
+use std::sync::Arc;
+
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 use embgeo_knn::{AnyIndex, KnnPart, Params, StoredType, Trace, Values};
 
 use crate::data::{AnyData, Data, FloatVec};
 use crate::job::Job;
-use crate::model::Ticket;
+use crate::model::{Model, Ticket};
 
 /// What a kNN job found, flat as the binding returns it: neighbours of each query row, best
 /// first (`rows × k`, row-major), distances in the element type they are reported in.
@@ -97,6 +99,68 @@ impl Job for KnnJob<'_> {
 #[must_use]
 pub fn disposed() -> Error {
     Error::NotFitted("KnnIndex (disposed)")
+}
+
+/// A `KnnIndex` shared with its pending searches: `None` once disposed.
+pub type SharedIndex = Model<Option<AnyIndex>>;
+
+/// The index built (`Ok`), ready to be shared.
+pub fn share(index: Result<AnyIndex>) -> Result<Arc<SharedIndex>> {
+    const BUSY: &str = "this KnnIndex has a pending search; await it before add() or dispose()";
+    Ok(Model::new(Some(index?), BUSY))
+}
+
+/// `f` of the index, or `NotFitted` once disposed.
+pub fn with<R>(model: &SharedIndex, f: impl FnOnce(&AnyIndex) -> Result<R>) -> Result<R> {
+    model.read().as_ref().map_or_else(|| Err(disposed()), f)
+}
+
+/// Append rows (the index's width and element type); `Busy` while a search is pending.
+pub fn add(model: &SharedIndex, rows: &Data<'_>, cols: u32) -> Result<()> {
+    model
+        .write()?
+        .as_mut()
+        .ok_or_else(disposed)?
+        .add(rows.values(), cols as usize)
+}
+
+/// `[rows, dim, metric, dtype]` of the index.
+pub fn info(model: &SharedIndex) -> Result<(u32, u32, &'static str, &'static str)> {
+    with(model, |i| {
+        let rows = u32::try_from(i.len()).map_err(|_| Error::Internal("rows exceed u32".into()))?;
+        Ok((rows, i.dim() as u32, i.metric().name(), i.dtype()))
+    })
+}
+
+/// Approximate neighbour indices in any integer type ANN libraries return.
+#[derive(Clone, Copy)]
+pub enum Approx<'a> {
+    /// `Uint32Array`.
+    U32(&'a [u32]),
+    /// `Int32Array`.
+    I32(&'a [i32]),
+    /// `BigUint64Array`.
+    U64(&'a [u64]),
+    /// `BigInt64Array`.
+    I64(&'a [i64]),
+}
+
+/// Recall@k of `approx` (`k_approx` per row) against the exact neighbour lists `exact` (`k` per
+/// row, row-major): `(overall, per query)`. Counts indices only. O(rows·(k + `k_approx`)).
+pub fn recall(approx: Approx<'_>, k_approx: usize, exact: &[u32], k: usize) -> Result<(f64, Vec<f64>)> {
+    let rows = exact.len().checked_div(k).unwrap_or(0);
+    let exact = Neighbors {
+        k,
+        rows,
+        indices: exact.to_vec(),
+        distances: vec![0.0; rows * k],
+    };
+    match approx {
+        Approx::U32(a) => embgeo_knn::recall(a, k_approx, &exact),
+        Approx::I32(a) => embgeo_knn::recall(a, k_approx, &exact),
+        Approx::U64(a) => embgeo_knn::recall(a, k_approx, &exact),
+        Approx::I64(a) => embgeo_knn::recall(a, k_approx, &exact),
+    }
 }
 
 /// A search of a `KnnIndex` (`None` once disposed), claimed for reading until dropped.

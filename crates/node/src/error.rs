@@ -1,6 +1,6 @@
 //! Core errors → JavaScript errors carrying the public `code`.
 
-use embgeo_core::Error as CoreError;
+use embgeo_core::{Error as CoreError, Result};
 use napi::Env;
 #[cfg(not(target_family = "wasm"))]
 use napi::{JsError, JsRangeError, JsTypeError};
@@ -28,4 +28,16 @@ pub fn to_napi(env: Env, e: &CoreError) -> napi::Error {
 #[cfg(target_family = "wasm")]
 pub fn to_napi(_env: Env, e: &CoreError) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, format!("[{}] {e}", e.code()))
+}
+
+/// A numeric crate's `Result` as napi's, its error built by [`to_napi`] (on the JS thread).
+pub trait OrThrow<T> {
+    /// The conversion.
+    fn or_throw(self, env: Env) -> napi::Result<T>;
+}
+
+impl<T> OrThrow<T> for Result<T> {
+    fn or_throw(self, env: Env) -> napi::Result<T> {
+        self.map_err(|e| to_napi(env, &e))
+    }
 }

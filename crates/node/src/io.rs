@@ -7,6 +7,7 @@ use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array, Object,
 use napi::Env;
 use napi_derive::napi;
 
+use crate::error::OrThrow;
 use crate::input::params;
 use crate::task::Js;
 use crate::{js_object, twins};
@@ -86,10 +87,8 @@ twins!(
 /// destination's mode kept, read-only and non-regular destinations refused); blocks the
 /// calling thread.
 #[napi]
-#[allow(clippy::needless_pass_by_value)] // napi hands JS strings over as owned `String`s
 pub fn write_file_atomic_sync(env: Env, path: String, data: Uint8Array) -> napi::Result<()> {
-    embgeo_io::write_file_atomic(std::path::Path::new(&path), &data)
-        .map_err(|e| crate::error::to_napi(env, &e))
+    embgeo_io::write_file_atomic(std::path::Path::new(&path), &data).or_throw(env)
 }
 
 /// Remove the temporaries of atomic writes still in flight (for a process about to exit);

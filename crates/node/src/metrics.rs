@@ -9,9 +9,10 @@ use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Ar
 use napi::Env;
 use napi_derive::napi;
 
+use crate::error::OrThrow;
 use crate::input::{float_data, params, FloatArg};
 use crate::out::ToJs;
-use crate::task::{build, Js};
+use crate::task::Js;
 use crate::{js_object, numeric_fn, twins};
 
 numeric_fn!(matrix
@@ -87,13 +88,10 @@ numeric_fn!(matrix
 /// Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`).
 #[napi]
 pub fn effective_rank(env: Env, eigenvalues: &[f64]) -> napi::Result<(f64, f64)> {
-    let both = || {
-        Ok((
-            spectrum::effective_rank(eigenvalues)?,
-            spectrum::participation_ratio(eigenvalues)?,
-        ))
-    };
-    build(env, both)
+    let ratio = spectrum::participation_ratio(eigenvalues);
+    spectrum::effective_rank(eigenvalues)
+        .and_then(|r| Ok((r, ratio?)))
+        .or_throw(env)
 }
 
 js_object!(
@@ -143,23 +141,23 @@ js_object!(
 /// Equal-width histogram of `values` with `bins` bins.
 #[napi]
 pub fn histogram(env: Env, values: &[f64], bins: u32) -> napi::Result<HistogramOut> {
-    build(env, || summary::histogram(values, bins as usize).to_js())
+    summary::histogram(values, bins as usize).to_js().or_throw(env)
 }
 
 /// Histogram of integer counts, one bin per integer up to `maxBins` bins.
 #[napi]
 pub fn integer_histogram(env: Env, values: &[u32], max_bins: u32) -> napi::Result<HistogramOut> {
-    build(env, || {
-        summary::integer_histogram(values, max_bins as usize).to_js()
-    })
+    summary::integer_histogram(values, max_bins as usize)
+        .to_js()
+        .or_throw(env)
 }
 
 /// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.
 #[napi]
 pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint32Array> {
-    build(env, || {
-        Ok(sample::sample_indices(n as usize, m as usize, seed as u64)?.into())
-    })
+    sample::sample_indices(n as usize, m as usize, seed as u64)
+        .map(Into::into)
+        .or_throw(env)
 }
 
 twins!(

@@ -14,10 +14,10 @@ use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 use crate::input::{float_data, Rows};
 use crate::out::ToJs;
-use crate::task::{external, report, Js};
+use crate::task::{report, shared, Js};
 use crate::{js_object, method_twins, numeric_fn};
 
 js_object!(
@@ -69,17 +69,11 @@ macro_rules! model_class {
 
         impl $class {
             fn wrap(env: Env, m: Result<$model>) -> napi::Result<Self> {
-                let this = Self { model: Model::new(m.map_err(|e| to_napi(env, &e))?, <$model as FitModel>::BUSY) };
-                report(env, &this.model)?;
-                Ok(this)
+                Ok(Self { model: shared(env, m.map(|m| Model::new(m, <$model as FitModel>::BUSY)))? })
             }
         }
 
-        impl napi::bindgen_prelude::ObjectFinalize for $class {
-            fn finalize(self, env: Env) -> napi::Result<()> {
-                external(env, self.model.unreport())
-            }
-        }
+        $crate::finalize_model!($class);
 
         #[napi]
         impl $class {
@@ -104,7 +98,7 @@ macro_rules! model_class {
             /// Free the fitted state now (options kept); `ERR_BUSY` while a job is pending.
             #[napi]
             pub fn dispose(&self, env: Env) -> napi::Result<()> {
-                dispose(&self.model).map_err(|e| to_napi(env, &e))?;
+                dispose(&self.model).or_throw(env)?;
                 report(env, &self.model)
             }
 
@@ -132,13 +126,13 @@ macro_rules! model_class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
-                $get(&*self.model.read()).ok().cloned().to_js().map_err(|e| to_napi(env, &e))
+                $get(&*self.model.read()).ok().cloned().to_js().or_throw(env)
             }
 
             /// The JSON form (`toJSON`).
             #[napi]
             pub fn to_json(&self, env: Env) -> napi::Result<String> {
-                FitModel::to_json(&*self.model.read()).map_err(|e| to_napi(env, &e))
+                FitModel::to_json(&*self.model.read()).or_throw(env)
             }
 
             /// Load the JSON form.
@@ -150,7 +144,7 @@ macro_rules! model_class {
             /// The safetensors form (`serialize`).
             #[napi]
             pub fn serialize(&self, env: Env) -> napi::Result<napi::bindgen_prelude::Uint8Array> {
-                FitModel::to_bytes(&*self.model.read()).map(Into::into).map_err(|e| to_napi(env, &e))
+                FitModel::to_bytes(&*self.model.read()).map(Into::into).or_throw(env)
             }
 
             /// Load the safetensors form.
@@ -186,18 +180,19 @@ impl NativePca {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
         cols: u32,
     ) -> napi::Result<()> {
-        partial_fit(&self.model, &float_data(data), cols).map_err(|e| to_napi(env, &e))?;
+        partial_fit(&self.model, &float_data(data), cols).or_throw(env)?;
         report(env, &self.model)
     }
 
     /// Combine the moments of another PCA's partial fits into this one.
     #[napi]
     pub fn merge(&self, env: Env, other: &NativePca) -> napi::Result<()> {
-        let go = || -> Result<()> {
-            let theirs = other.model.read().clone();
-            self.model.write()?.merge(&theirs, &embgeo_core::Ctl::detached())
-        };
-        go().map_err(|e| to_napi(env, &e))?;
+        let theirs = other.model.read().clone();
+        let merged = self
+            .model
+            .write()
+            .and_then(|mut m| m.merge(&theirs, &embgeo_core::Ctl::detached()));
+        merged.or_throw(env)?;
         report(env, &self.model)
     }
 }

@@ -15,7 +15,7 @@ use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 use crate::input::{Borrowed, Copied};
 use crate::out::ToJs;
 
@@ -33,6 +33,7 @@ pub struct ProgressSnapshot {
 /// Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
 /// which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
 #[napi]
+#[derive(Default)]
 pub struct JobControl {
     state: Arc<ControlState>,
 }
@@ -43,9 +44,7 @@ impl JobControl {
     #[napi(constructor)]
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            state: Arc::new(ControlState::default()),
-        }
+        Self::default()
     }
 
     /// Ask the job to stop at its next checkpoint (it then rejects with `ABORT_ERR`).
@@ -68,19 +67,6 @@ impl JobControl {
     }
 }
 
-impl Default for JobControl {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl JobControl {
-    /// The shared state, for moving into a task.
-    pub fn state(&self) -> Arc<ControlState> {
-        Arc::clone(&self.state)
-    }
-}
-
 /// A job of `embgeo_jobs` whose output becomes the JS value `O` ([`ToJs`]) on the pool thread.
 pub struct Js<J, O>(J, PhantomData<fn() -> O>);
 
@@ -99,6 +85,27 @@ where
     fn run(&self, ctl: &Ctl<'_>) -> Result<O> {
         self.0.run(ctl)?.to_js()
     }
+}
+
+/// A model built on the JS thread (thrown if `Err`), its native memory reported to V8: what a
+/// model class's constructor holds.
+pub fn shared<M: HeapBytes>(env: Env, model: Result<Arc<Model<M>>>) -> napi::Result<Arc<Model<M>>> {
+    let model = model.or_throw(env)?;
+    report(env, &model)?;
+    Ok(model)
+}
+
+/// The finaliser of a napi class holding `model: Arc<Model<_>>`: V8's count of external memory
+/// gives back what the model reported.
+#[macro_export]
+macro_rules! finalize_model {
+    ($class:ident) => {
+        impl napi::bindgen_prelude::ObjectFinalize for $class {
+            fn finalize(self, env: napi::Env) -> napi::Result<()> {
+                $crate::task::external(env, self.model.unreport())
+            }
+        }
+    };
 }
 
 /// Tell V8 about a model's change of native heap since the last report (JS thread, after
@@ -134,7 +141,7 @@ where
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        output.map_err(|e| to_napi(env, &e))
+        output.or_throw(env)
     }
 }
 
@@ -144,19 +151,15 @@ where
     J: Job + 'static,
     J::Output: ToNapiValue + TypeName + 'static,
 {
-    let state = control.map_or_else(|| Arc::new(ControlState::default()), JobControl::state);
+    let state = control.map(|c| Arc::clone(&c.state)).unwrap_or_default();
     AsyncTask::new(JobTask { job, state })
-}
-
-/// Run `f` on the JS thread (e.g. build a job): a failure (e.g. in the options) is thrown
-/// synchronously.
-pub fn build<J>(env: Env, f: impl FnOnce() -> Result<J>) -> napi::Result<J> {
-    f().map_err(|e| to_napi(env, &e))
 }
 
 /// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits.
 pub fn sync_twin<J: Job>(env: Env, job: impl FnOnce(Borrowed) -> Result<J>) -> napi::Result<J::Output> {
-    build(env, || execute(&job(Borrowed)?, &ControlState::default()))
+    job(Borrowed)
+        .and_then(|j| execute(&j, &ControlState::default()))
+        .or_throw(env)
 }
 
 /// The async twin: build the job (arrays copied) and queue it.
@@ -169,7 +172,7 @@ where
     J: Job + 'static,
     J::Output: ToNapiValue + TypeName + 'static,
 {
-    Ok(run_async(build(env, || job(Copied))?, control))
+    Ok(run_async(job(Copied).or_throw(env)?, control))
 }
 
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread

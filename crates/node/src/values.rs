@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 
 /// A typed-array argument of any element type the kNN takes, as the raw binding receives it.
 pub type AnyArg<'a> = Either4<&'a [f32], &'a [f64], &'a [u16], &'a [i8]>;
@@ -47,7 +47,7 @@ pub fn cast_floats(
     dtype: Option<String>,
     #[napi(ts_arg_type = "'f32' | 'f64'")] to: String,
 ) -> napi::Result<Either<Float32Array, Float64Array>> {
-    let v = any_data(data, dtype.as_deref()).map_err(|e| to_napi(env, &e))?;
+    let v = any_data(data, dtype.as_deref()).or_throw(env)?;
     let out = match (to.as_str(), v.values()) {
         ("f32", Values::F64(d)) => Either::A(d.iter().map(|&x| x as f32).collect::<Vec<f32>>().into()),
         ("f32", any) => Either::A(any.to_f32().unwrap_or_default().into_owned().into()),
