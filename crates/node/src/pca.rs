@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use embgeo_core::Result;
-use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
+use embgeo_jobs::fit::{dispose, merge, partial_fit, ModelJob};
 use embgeo_jobs::{FloatVec, Model};
 use embgeo_pca::model::FitModel;
 use embgeo_pca::pca::Fitted;
@@ -187,12 +187,7 @@ impl NativePca {
     /// Combine the moments of another PCA's partial fits into this one.
     #[napi]
     pub fn merge(&self, env: Env, other: &NativePca) -> napi::Result<()> {
-        let theirs = other.model.read().clone();
-        let merged = self
-            .model
-            .write()
-            .and_then(|mut m| m.merge(&theirs, &embgeo_core::Ctl::detached()));
-        merged.or_throw(env)?;
+        merge(&self.model, &other.model).or_throw(env)?;
         report(env, &self.model)
     }
 }
