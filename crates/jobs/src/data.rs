@@ -43,6 +43,17 @@ pub enum AnyData<'a> {
 }
 
 impl AnyData<'_> {
+    /// The values as f32 (`f64` false) or f64: widening is exact; f64 to f32 rounds to nearest
+    /// (as a `Float32Array` store does). O(n) time and memory.
+    #[must_use]
+    pub fn to_floats(&self, f64: bool) -> FloatVec {
+        match (f64, self.values()) {
+            (false, Values::F64(d)) => FloatVec::F32(d.iter().map(|&x| x as f32).collect()),
+            (false, any) => FloatVec::F32(any.to_f32().unwrap_or_default().into_owned()),
+            (true, any) => FloatVec::F64(any.to_f64().into_owned()),
+        }
+    }
+
     /// The values, for the kNN crate.
     #[must_use]
     pub fn values(&self) -> Values<'_> {

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Error, Neighbors, Result};
-use embgeo_knn::{AnyIndex, KnnPart, Params, StoredType, Trace, Values};
+use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType, Trace, Values};
+use serde::Deserialize;
 
 use crate::data::{AnyData, Data, FloatVec};
 use crate::job::Job;
@@ -130,6 +131,17 @@ pub fn info(model: &SharedIndex) -> Result<(u32, u32, &'static str, &'static str
         let rows = u32::try_from(i.len()).map_err(|_| Error::Internal("rows exceed u32".into()))?;
         Ok((rows, i.dim() as u32, i.metric().name(), i.dtype()))
     })
+}
+
+/// A kNN part from the host's arrays: `shape` the JSON of a [`PartShape`] (`InvalidValue`
+/// otherwise), `indices` and `keys` `rows × k` each.
+pub fn part(shape: &serde_json::Value, indices: Vec<u32>, keys: Vec<f64>) -> Result<KnnPart> {
+    let shape = PartShape::deserialize(shape).map_err(|e| Error::InvalidValue {
+        name: "part",
+        expected: "a kNN part from knn({ rowOffset }) or mergeKnn".into(),
+        actual: e.to_string(),
+    })?;
+    KnnPart::new(shape, indices, keys)
 }
 
 /// Approximate neighbour indices in any integer type ANN libraries return.

@@ -21,6 +21,6 @@ pub mod model;
 pub mod pool;
 
 pub use data::{on_matrix, AnyData, Data, FloatVec, IntoStatic, OnMatrix};
-pub use fns::{CorpusFn, CorpusJob, MatrixFn, MatrixJob, PairFn, PairJob};
+pub use fns::{options_error, CorpusFn, CorpusJob, MatrixFn, MatrixJob, PairFn, PairJob};
 pub use job::{execute, ControlState, Job};
 pub use model::{HeapBytes, Model, Ticket};

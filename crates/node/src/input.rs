@@ -3,7 +3,7 @@
 //! a crate's `Params`).
 
 use embgeo_core::{Error as CoreError, Result};
-use embgeo_jobs::{Data, IntoStatic};
+use embgeo_jobs::{options_error, Data, IntoStatic};
 use napi::bindgen_prelude::{Either, Float32Array, Float64Array};
 use napi::{Env, JsValue};
 use serde::de::DeserializeOwned;
@@ -55,22 +55,6 @@ pub fn to_u32(n: usize) -> Result<u32> {
 /// unknown names rejected, defaults for missing ones). TypeScript validated it already; a failure here is an unknown string value
 /// (`ERR_INVALID_ARG_VALUE`) or, for anything else, `ERR_OUT_OF_RANGE`.
 pub fn params<'v, P: DeserializeOwned>(env: Env, options: impl JsValue<'v>) -> Result<P> {
-    env.from_js_value::<P, _>(options).map_err(|e| {
-        // serde's message: "unknown variant `x`, expected one of `a`, `b`".
-        match e.reason.strip_prefix("unknown variant `") {
-            Some(rest) => {
-                let (actual, expected) = rest.split_once("`, expected ").unwrap_or((rest, "a known value"));
-                CoreError::InvalidValue {
-                    name: "option",
-                    expected: expected.replace('`', "'"),
-                    actual: actual.to_string(),
-                }
-            }
-            None => CoreError::OutOfRange {
-                name: "options",
-                expected: "valid options".into(),
-                actual: e.reason.clone(),
-            },
-        }
-    })
+    env.from_js_value::<P, _>(options)
+        .map_err(|e| options_error(&e.reason))
 }

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use embgeo_core::{Error as CoreError, Result};
+use embgeo_core::Result;
 use embgeo_jobs::knn::{self, Approx, Found, KnnJob, MergeJob, SearchJob, SharedIndex};
 use embgeo_jobs::Ticket;
-use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape};
+use embgeo_knn::{AnyIndex, KnnPart, Params};
 use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
@@ -176,12 +176,7 @@ pub struct KnnPartIn {
 
 /// The crate's part from JS arrays (one copy: the job owns its parts in both twins).
 fn part_in(p: &KnnPartIn) -> Result<KnnPart> {
-    let shape: PartShape = serde_json::from_value(p.shape.clone()).map_err(|e| CoreError::InvalidValue {
-        name: "part",
-        expected: "a kNN part from knn({ rowOffset }) or mergeKnn".into(),
-        actual: e.to_string(),
-    })?;
-    KnnPart::new(shape, p.indices.to_vec(), p.keys.to_vec())
+    knn::part(&p.shape, p.indices.to_vec(), p.keys.to_vec())
 }
 
 twins!(

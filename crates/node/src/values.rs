@@ -5,12 +5,13 @@
 
 use embgeo_core::{Error as CoreError, Result};
 use embgeo_jobs::AnyData;
-use embgeo_knn::Values;
-use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array};
+use napi::bindgen_prelude::Either4;
 use napi::Env;
 use napi_derive::napi;
 
 use crate::error::OrThrow;
+use crate::input::Rows;
+use crate::out::ToJs;
 
 /// A typed-array argument of any element type the kNN takes, as the raw binding receives it.
 pub type AnyArg<'a> = Either4<&'a [f32], &'a [f64], &'a [u16], &'a [i8]>;
@@ -46,12 +47,7 @@ pub fn cast_floats(
     #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] data: AnyArg,
     dtype: Option<String>,
     #[napi(ts_arg_type = "'f32' | 'f64'")] to: String,
-) -> napi::Result<Either<Float32Array, Float64Array>> {
-    let v = any_data(data, dtype.as_deref()).or_throw(env)?;
-    let out = match (to.as_str(), v.values()) {
-        ("f32", Values::F64(d)) => Either::A(d.iter().map(|&x| x as f32).collect::<Vec<f32>>().into()),
-        ("f32", any) => Either::A(any.to_f32().unwrap_or_default().into_owned().into()),
-        (_, any) => Either::B(any.to_f64().into_owned().into()),
-    };
-    Ok(out)
+) -> napi::Result<Rows> {
+    let floats = any_data(data, dtype.as_deref()).map(|v| v.to_floats(to == "f64"));
+    floats.and_then(ToJs::to_js).or_throw(env)
 }
