@@ -19,16 +19,17 @@ use crate::error::OrThrow;
 use crate::input::{Borrowed, Copied};
 use crate::out::ToJs;
 
-/// Progress of a running job, as last reported by the numeric code.
-#[napi(object)]
-pub struct ProgressSnapshot {
-    /// What the job is doing, e.g. "distances".
-    pub phase: String,
-    /// Units finished.
-    pub completed: f64,
-    /// Units in this phase.
-    pub total: f64,
-}
+crate::js_object!(
+    #[doc = " Progress of a running job, as last reported by the numeric code."]
+    ProgressSnapshot from (&'static str, u64, u64) => |p| {
+        #[doc = " What the job is doing, e.g. \"distances\"."]
+        phase: String = p.0,
+        #[doc = " Units finished."]
+        completed: f64 = p.1,
+        #[doc = " Units in this phase."]
+        total: f64 = p.2,
+    }
+);
 
 /// Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
 /// which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
@@ -57,13 +58,7 @@ impl JobControl {
     #[napi]
     #[must_use]
     pub fn progress(&self) -> Option<ProgressSnapshot> {
-        self.state
-            .progress()
-            .map(|(phase, done, total)| ProgressSnapshot {
-                phase: phase.to_string(),
-                completed: done as f64,
-                total: total as f64,
-            })
+        self.state.progress().and_then(|p| p.to_js().ok())
     }
 }
 
