@@ -5,12 +5,12 @@ use std::borrow::Cow;
 
 use embgeo_jobs::metrics::{HubnessJob, TakeJob};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
-use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::error::OrThrow;
-use crate::input::{float_data, params, FloatArg};
+use crate::input::{float_data, params, FloatArg, Rows};
 use crate::out::ToJs;
 use crate::task::Js;
 use crate::{js_object, numeric_fn, twins};
@@ -162,8 +162,8 @@ pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint3
 
 twins!(
     #[doc = " The rows `indices` of a matrix, copied, in its element type."]
-    take_rows_sync, take_rows -> Either<Float32Array, Float64Array>, "Promise<Float32Array | Float64Array>",
-    Js<TakeJob<'static>, Either<Float32Array, Float64Array>>;
+    take_rows_sync, take_rows -> Rows as "Float32Array | Float64Array", "Promise<Float32Array | Float64Array>",
+    Js<TakeJob<'static>, Rows>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
         cols: u32,

@@ -36,9 +36,7 @@ macro_rules! numeric_fn {
             type Params = $params;
             type Output = $out;
             fn call<T: embgeo_core::Element>(
-                $x: embgeo_core::MatRef<'_, T>,
-                $p: &$params,
-                $ctl: &embgeo_core::Ctl<'_>,
+                $x: embgeo_core::MatRef<'_, T>, $p: &$params, $ctl: &embgeo_core::Ctl<'_>,
             ) -> embgeo_core::Result<$out> $body
         }
 
@@ -57,9 +55,7 @@ macro_rules! numeric_fn {
             type Params = $params;
             type Output = $out;
             fn call<TA: embgeo_core::Element, TB: embgeo_core::Element>(
-                $x: embgeo_core::Pair<'_, TA, TB>,
-                $p: &$params,
-                $ctl: &embgeo_core::Ctl<'_>,
+                $x: embgeo_core::Pair<'_, TA, TB>, $p: &$params, $ctl: &embgeo_core::Ctl<'_>,
             ) -> embgeo_core::Result<$out> $body
         }
 
@@ -81,10 +77,8 @@ macro_rules! numeric_fn {
             type Params = $params;
             type Output = $out;
             fn call<T: embgeo_core::Element>(
-                corpus: embgeo_core::MatRef<'_, T>,
-                queries: Option<embgeo_core::MatRef<'_, T>>,
-                $p: &$params,
-                $ctl: &embgeo_core::Ctl<'_>,
+                corpus: embgeo_core::MatRef<'_, T>, queries: Option<embgeo_core::MatRef<'_, T>>,
+                $p: &$params, $ctl: &embgeo_core::Ctl<'_>,
             ) -> embgeo_core::Result<$out> {
                 let $x = (corpus, queries);
                 $body
