@@ -181,4 +181,16 @@ mod tests {
         let any = Some(AnyData::I8(Cow::Borrowed(&[1, -1]))).into_static();
         assert!(matches!(any.as_ref().map(AnyData::values), Some(Values::I8(v)) if v == [1, -1]));
     }
+
+    #[test]
+    fn casts_to_either_float_type() {
+        // Exact widenings; 0.1 (f64) narrows to the f32 nearest to it, as `as f32` rounds.
+        let f64s = AnyData::F64(Cow::Borrowed(&[0.1, -2.0]));
+        assert!(matches!(f64s.to_floats(false), FloatVec::F32(v) if v == [0.1f32, -2.0]));
+        assert!(matches!(f64s.to_floats(true), FloatVec::F64(v) if v == [0.1, -2.0]));
+        let i8s = AnyData::I8(Cow::Borrowed(&[-3, 7]));
+        assert!(matches!(i8s.to_floats(false), FloatVec::F32(v) if v == [-3.0, 7.0]));
+        assert!(matches!(i8s.to_floats(true), FloatVec::F64(v) if v == [-3.0, 7.0]));
+        assert!(matches!(FloatVec::from(embgeo_io::Values::F64(vec![1.5])), FloatVec::F64(v) if v == [1.5]));
+    }
 }

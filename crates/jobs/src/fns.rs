@@ -172,3 +172,25 @@ impl<F: CorpusFn> Job for CorpusJob<'_, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_errors_name_an_unknown_value_and_range_the_rest() {
+        // serde's own message for an unknown enum string (`de::Error::unknown_variant`).
+        let reason =
+            <serde::de::value::Error as serde::de::Error>::unknown_variant("cosin", &["dot", "cosine"]);
+        let e = options_error(&reason.to_string());
+        assert!(
+            matches!(&e, Error::InvalidValue { name: "option", expected, actual }
+                if expected == "'dot' or 'cosine'" && actual == "cosin"),
+            "{e:?}"
+        );
+        assert!(matches!(
+            options_error("missing field `k`"),
+            Error::OutOfRange { name: "options", .. }
+        ));
+    }
+}

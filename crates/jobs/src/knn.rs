@@ -213,3 +213,45 @@ impl Job for MergeJob {
         Ok(Found::part(embgeo_knn::merge(&self.parts, self.k, ctl)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embgeo_knn::Metric;
+
+    #[test]
+    fn recall_counts_shared_indices_in_every_integer_type() {
+        // Two queries, k = 2: query 0 found both exact neighbours, query 1 one of its two.
+        let exact = [1, 2, 0, 3];
+        let want = Some((0.75, vec![1.0, 0.5]));
+        assert_eq!(recall(Approx::U32(&[2, 1, 0, 5]), 2, &exact, 2).ok(), want);
+        assert_eq!(recall(Approx::I64(&[2, 1, 0, 5]), 2, &exact, 2).ok(), want);
+        assert!(recall(Approx::I32(&[0, 1]), 2, &[], 0).is_err(), "no exact rows");
+    }
+
+    #[test]
+    fn a_shared_index_grows_reports_and_disposes() {
+        let index = AnyIndex::new(Metric::Euclidean, Values::F32(&[0.0, 0.0, 1.0, 1.0]), 2);
+        let model = share(index).unwrap();
+        assert_eq!(info(&model).ok(), Some((2, 2, "euclidean", "f32")));
+        add(&model, &Data::F32([2.0f32, 2.0][..].into()), 2).unwrap();
+        assert_eq!(info(&model).ok().map(|i| i.0), Some(3));
+        *model.write().unwrap() = None;
+        assert!(matches!(info(&model), Err(Error::NotFitted(_))));
+        assert!(matches!(
+            add(&model, &Data::F32([1.0f32, 1.0][..].into()), 2),
+            Err(Error::NotFitted(_))
+        ));
+    }
+
+    #[test]
+    fn parts_come_from_their_json_shape() {
+        let shape = serde_json::json!({ "k": 1, "rows": 1, "metric": "euclidean", "dtype": "f32" });
+        assert!(part(&shape, vec![0], vec![0.0]).is_ok());
+        let bad = serde_json::json!({ "k": 1, "rows": 1, "metric": "manhattan", "dtype": "f32" });
+        assert!(matches!(
+            part(&bad, vec![0], vec![0.0]),
+            Err(Error::InvalidValue { name: "part", .. })
+        ));
+    }
+}
