@@ -22,10 +22,7 @@ export declare class JobControl {
   progress(): ProgressSnapshot | null
 }
 
-/**
- * A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`; `None`
- * once disposed).
- */
+/** A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`). */
 export declare class NativeKnnIndex {
   /** Copy `corpus` (`cols` columns) into a new index (`options`: `{ metric }`). */
   constructor(corpus: Float32Array | Float64Array, cols: number, options: { metric?: string })

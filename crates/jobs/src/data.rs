@@ -18,15 +18,6 @@ pub enum Data<'a> {
 }
 
 impl Data<'_> {
-    /// The same values owned (one copy if borrowed).
-    #[must_use]
-    pub fn into_owned(self) -> Data<'static> {
-        match self {
-            Data::F32(v) => Data::F32(Cow::Owned(v.into_owned())),
-            Data::F64(v) => Data::F64(Cow::Owned(v.into_owned())),
-        }
-    }
-
     /// The values, for the kNN crate.
     #[must_use]
     pub fn values(&self) -> Values<'_> {
@@ -52,6 +43,17 @@ pub enum AnyData<'a> {
 }
 
 impl AnyData<'_> {
+    /// The values as f32 (`f64` false) or f64: widening is exact; f64 to f32 rounds to nearest
+    /// (as a `Float32Array` store does). O(n) time and memory.
+    #[must_use]
+    pub fn to_floats(&self, f64: bool) -> FloatVec {
+        match (f64, self.values()) {
+            (false, Values::F64(d)) => FloatVec::F32(d.iter().map(|&x| x as f32).collect()),
+            (false, any) => FloatVec::F32(any.to_f32().unwrap_or_default().into_owned()),
+            (true, any) => FloatVec::F64(any.to_f64().into_owned()),
+        }
+    }
+
     /// The values, for the kNN crate.
     #[must_use]
     pub fn values(&self) -> Values<'_> {
@@ -63,19 +65,49 @@ impl AnyData<'_> {
             AnyData::I8(v) => Values::I8(v),
         }
     }
+}
 
-    /// The same values owned (one copy if borrowed).
-    #[must_use]
-    pub fn into_owned(self) -> AnyData<'static> {
-        match self {
-            AnyData::F32(v) => AnyData::F32(Cow::Owned(v.into_owned())),
-            AnyData::F64(v) => AnyData::F64(Cow::Owned(v.into_owned())),
-            AnyData::Bf16(v) => AnyData::Bf16(Cow::Owned(v.into_owned())),
-            AnyData::F16(v) => AnyData::F16(Cow::Owned(v.into_owned())),
-            AnyData::I8(v) => AnyData::I8(Cow::Owned(v.into_owned())),
-        }
+/// Host arrays made owned, for a job that outlives the call that built it (an async twin copies
+/// its arrays once, so the host may mutate, transfer or resize its buffers while the job runs).
+/// O(len) time and memory for borrowed values, nothing for owned ones.
+pub trait IntoStatic {
+    /// The same values, owned.
+    type Static: 'static;
+    /// One copy if borrowed.
+    fn into_static(self) -> Self::Static;
+}
+
+impl<T: Clone + 'static> IntoStatic for Cow<'_, [T]> {
+    type Static = Cow<'static, [T]>;
+    fn into_static(self) -> Cow<'static, [T]> {
+        Cow::Owned(self.into_owned())
     }
 }
+
+impl<V: IntoStatic> IntoStatic for Option<V> {
+    type Static = Option<V::Static>;
+    fn into_static(self) -> Option<V::Static> {
+        self.map(V::into_static)
+    }
+}
+
+/// [`IntoStatic`] for an enum `$e<'a>` whose variants each hold one `Cow` slice.
+#[macro_export]
+macro_rules! cow_enum_into_static {
+    ($e:ident: $($v:ident),+) => {
+        impl $crate::data::IntoStatic for $e<'_> {
+            type Static = $e<'static>;
+            fn into_static(self) -> $e<'static> {
+                match self {
+                    $($e::$v(c) => $e::$v($crate::data::IntoStatic::into_static(c)),)+
+                }
+            }
+        }
+    };
+}
+
+cow_enum_into_static!(Data: F32, F64);
+cow_enum_into_static!(AnyData: F32, F64, Bf16, F16, I8);
 
 /// A function generic over the element type, applied to a matrix of either type.
 pub trait OnMatrix {
@@ -100,6 +132,15 @@ pub enum FloatVec {
     F32(Vec<f32>),
     /// `f64` rows.
     F64(Vec<f64>),
+}
+
+impl From<embgeo_io::Values> for FloatVec {
+    fn from(v: embgeo_io::Values) -> Self {
+        match v {
+            embgeo_io::Values::F32(v) => FloatVec::F32(v),
+            embgeo_io::Values::F64(v) => FloatVec::F64(v),
+        }
+    }
 }
 
 impl FloatVec {
@@ -132,12 +173,24 @@ mod tests {
         let d = Data::F32(Cow::Borrowed(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
         assert_eq!(on_matrix(&d, 3, Width).ok(), Some((2, 3, true)));
         assert!(on_matrix(&d, 4, Width).is_err(), "4 does not divide 6");
-        let owned = Data::F64(Cow::Borrowed(&[1.0, 2.0])).into_owned();
+        let owned = Data::F64(Cow::Borrowed(&[1.0, 2.0])).into_static();
         assert!(matches!(&owned, Data::F64(Cow::Owned(v)) if v == &[1.0, 2.0]));
         assert_eq!(on_matrix(&owned, 1, Width).ok(), Some((2, 1, false)));
         assert!(matches!(FloatVec::of(vec![1.5f32]), FloatVec::F32(v) if v == [1.5]));
         assert!(matches!(FloatVec::of(vec![2.5f64]), FloatVec::F64(v) if v == [2.5]));
-        let any = AnyData::I8(Cow::Borrowed(&[1, -1])).into_owned();
-        assert!(matches!(any.values(), Values::I8(v) if v == [1, -1]));
+        let any = Some(AnyData::I8(Cow::Borrowed(&[1, -1]))).into_static();
+        assert!(matches!(any.as_ref().map(AnyData::values), Some(Values::I8(v)) if v == [1, -1]));
+    }
+
+    #[test]
+    fn casts_to_either_float_type() {
+        // Exact widenings; 0.1 (f64) narrows to the f32 nearest to it, as `as f32` rounds.
+        let f64s = AnyData::F64(Cow::Borrowed(&[0.1, -2.0]));
+        assert!(matches!(f64s.to_floats(false), FloatVec::F32(v) if v == [0.1f32, -2.0]));
+        assert!(matches!(f64s.to_floats(true), FloatVec::F64(v) if v == [0.1, -2.0]));
+        let i8s = AnyData::I8(Cow::Borrowed(&[-3, 7]));
+        assert!(matches!(i8s.to_floats(false), FloatVec::F32(v) if v == [-3.0, 7.0]));
+        assert!(matches!(i8s.to_floats(true), FloatVec::F64(v) if v == [-3.0, 7.0]));
+        assert!(matches!(FloatVec::from(embgeo_io::Values::F64(vec![1.5])), FloatVec::F64(v) if v == [1.5]));
     }
 }

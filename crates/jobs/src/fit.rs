@@ -93,3 +93,10 @@ pub fn partial_fit(model: &Model<Pca>, data: &Data<'_>, cols: u32) -> Result<()>
     }
     on_matrix(data, cols, Partial(&mut *model.write()?))
 }
+
+/// Combine the moments of `other`'s partial fits into `model` (a copy of `other`'s state is
+/// taken first, so `other` may be `model`); `Busy` while a job on `model` is pending.
+pub fn merge(model: &Model<Pca>, other: &Model<Pca>) -> Result<()> {
+    let theirs = other.read().clone();
+    model.write()?.merge(&theirs, &Ctl::detached())
+}

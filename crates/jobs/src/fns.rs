@@ -9,6 +9,29 @@ use serde::de::DeserializeOwned;
 use crate::data::{on_matrix, Data, OnMatrix};
 use crate::job::Job;
 
+/// The error for a host's options object that failed to deserialise with serde's message
+/// `reason`: an unknown string value ("unknown variant `x`, expected one of `a`, `b`") is
+/// `InvalidValue` (`ERR_INVALID_ARG_VALUE`), anything else `OutOfRange`. The host validated the
+/// object already, so either means a bug or a direct caller of the raw binding.
+#[must_use]
+pub fn options_error(reason: &str) -> Error {
+    match reason.strip_prefix("unknown variant `") {
+        Some(rest) => {
+            let (actual, expected) = rest.split_once("`, expected ").unwrap_or((rest, "a known value"));
+            Error::InvalidValue {
+                name: "option",
+                expected: expected.replace('`', "'"),
+                actual: actual.to_string(),
+            }
+        }
+        None => Error::OutOfRange {
+            name: "options",
+            expected: "valid options".into(),
+            actual: reason.to_string(),
+        },
+    }
+}
+
 /// A numeric function of one matrix and its serde `Params`.
 pub trait MatrixFn: Send + Sync + 'static {
     /// The crate's options type, deserialised from the host's options object.
@@ -147,5 +170,27 @@ impl<F: CorpusFn> Job for CorpusJob<'_, F> {
                 "corpus and queries of different element types".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_errors_name_an_unknown_value_and_range_the_rest() {
+        // serde's own message for an unknown enum string (`de::Error::unknown_variant`).
+        let reason =
+            <serde::de::value::Error as serde::de::Error>::unknown_variant("cosin", &["dot", "cosine"]);
+        let e = options_error(&reason.to_string());
+        assert!(
+            matches!(&e, Error::InvalidValue { name: "option", expected, actual }
+                if expected == "'dot' or 'cosine'" && actual == "cosin"),
+            "{e:?}"
+        );
+        assert!(matches!(
+            options_error("missing field `k`"),
+            Error::OutOfRange { name: "options", .. }
+        ));
     }
 }

@@ -52,6 +52,8 @@ pub enum Buffer<'a> {
     U32(Cow<'a, [u32]>),
 }
 
+crate::cow_enum_into_static!(Buffer: F32, F64, I32, U32);
+
 impl Buffer<'_> {
     fn view(&self) -> WriteData<'_> {
         match self {

@@ -21,7 +21,7 @@ pub mod metrics;
 pub mod model;
 pub mod pool;
 
-pub use data::{on_matrix, AnyData, Data, FloatVec, OnMatrix};
-pub use fns::{CorpusFn, CorpusJob, MatrixFn, MatrixJob, PairFn, PairJob};
+pub use data::{on_matrix, AnyData, Data, FloatVec, IntoStatic, OnMatrix};
+pub use fns::{options_error, CorpusFn, CorpusJob, MatrixFn, MatrixJob, PairFn, PairJob};
 pub use job::{execute, execute_shared, ControlState, Job};
 pub use model::{HeapBytes, Model, Ticket};

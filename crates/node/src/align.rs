@@ -4,11 +4,14 @@
 use embgeo_align::{cca, procrustes};
 use napi::bindgen_prelude::Float64Array;
 
-use crate::{js_object, pair_fn};
+use crate::numeric_fn;
 
-js_object!(
+numeric_fn!(pair
+    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
+    procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
+    "Promise<ProcrustesOut>", procrustes::compute;
     #[doc = " Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`)."]
-    ProcrustesOut from procrustes::Procrustes => |r| {
+    from procrustes::Procrustes => |r| {
         distance: f64,
         angular: f64,
         #[doc = " `width × width`, row-major."]
@@ -17,15 +20,12 @@ js_object!(
     }
 );
 
-pair_fn!(
-    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
-    procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
-    "Promise<ProcrustesOut>", procrustes::compute
-);
-
-js_object!(
+numeric_fn!(pair
+    #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
+    cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
+    "Promise<CcaOut>", cca::compute;
     #[doc = " Canonical correlations and their summary (`embgeo_align::cca`)."]
-    CcaOut from cca::Cca => |r| {
+    from cca::Cca => |r| {
         value: f64,
         correlations: Float64Array,
         #[doc = " PWCCA weights (empty for other variants)."]
@@ -37,10 +37,4 @@ js_object!(
         variant: String = r.params.variant.name().to_string(),
         variance_kept: f64 = r.params.variance_kept,
     }
-);
-
-pair_fn!(
-    #[doc = " Canonical correlations: mean CCA, SVCCA or PWCCA (`options`: `{ variant, varianceKept }`)."]
-    cca_sync, cca, Cca(cca::Params, "{ variant?: string; varianceKept?: number }") -> CcaOut,
-    "Promise<CcaOut>", cca::compute
 );

@@ -5,12 +5,16 @@ use embgeo_compare::{cka, linearity, relative, rsa};
 use embgeo_jobs::FloatVec;
 
 use crate::input::Rows;
+use crate::numeric_fn;
 use crate::out::ToJs;
-use crate::{js_object, pair_fn};
 
-js_object!(
+numeric_fn!(pair
+    #[doc = " CKA of two representations of the same items (`embgeo_compare::cka`)."]
+    cka_sync, cka, Cka(cka::Params,
+    "{ kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }") -> CkaOut,
+    "Promise<CkaOut>", |x, p, ctl| { (cka::compute(x, p, ctl)?, p).to_js() };
     #[doc = " CKA (`embgeo_compare::cka`)."]
-    CkaOut from cka::Cka, p: &cka::Params => |c| {
+    from cka::Cka, p: &cka::Params => |c| {
         value: f64, hsic: f64, norm_a: f64, norm_b: f64,
         #[doc = " `\"features\"` or `\"gram\"`."]
         route: String = match c.route {
@@ -24,45 +28,28 @@ js_object!(
     }
 );
 
-pair_fn!(
-    #[doc = " CKA of two representations of the same items (`embgeo_compare::cka`)."]
-    cka_sync, cka, Cka(cka::Params,
-    "{ kernel?: 'linear' | 'rbf', debiased?: boolean, sigma?: number, maxRows?: number, seed?: number }") -> CkaOut,
-    "Promise<CkaOut>", |x, p, ctl| {
-        (cka::compute(x, p, ctl)?, p).to_js()
-    }
-);
-
-js_object!(
-    #[doc = " The linearity score (`embgeo_compare::linearity`)."]
-    LinearityOut from linearity::Linearity => |r| { value: f64, feature_route: bool, rank: u32 }
-);
-
-pair_fn!(
+numeric_fn!(pair
     #[doc = " Linearity score of B given A (`embgeo_compare::linearity`)."]
-    linearity_sync, linearity, Linearity(linearity::Params, "{}") -> LinearityOut,
-    "Promise<LinearityOut>", linearity::compute
+    linearity_sync, linearity, Linearity(linearity::Params, "{}") -> LinearityOut, "Promise<LinearityOut>",
+    linearity::compute;
+    #[doc = " The linearity score (`embgeo_compare::linearity`)."]
+    from linearity::Linearity => |r| { value: f64, feature_route: bool, rank: u32 }
 );
 
-js_object!(
+numeric_fn!(pair
+    #[doc = " RSA of two representations of the same items (`embgeo_compare::rsa`)."]
+    rsa_sync, rsa, Rsa(rsa::Params,
+    "{ metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }")
+    -> RsaOut, "Promise<RsaOut>", |x, p, ctl| { (rsa::compute(x, p, ctl)?, p).to_js() };
     #[doc = " RSA (`embgeo_compare::rsa`)."]
-    RsaOut from rsa::Rsa, p: &rsa::Params => |r| {
+    from rsa::Rsa, p: &rsa::Params => |r| {
         value: f64, pairs: f64, sampled: bool,
         #[doc = " Every effective option."]
         params: serde_json::Value = p,
     }
 );
 
-pair_fn!(
-    #[doc = " RSA of two representations of the same items (`embgeo_compare::rsa`)."]
-    rsa_sync, rsa, Rsa(rsa::Params,
-    "{ metric?: 'euclidean' | 'cosine', correlation?: 'pearson' | 'spearman', maxPairs?: number, seed?: number }") -> RsaOut,
-    "Promise<RsaOut>", |x, p, ctl| {
-        (rsa::compute(x, p, ctl)?, p).to_js()
-    }
-);
-
-pair_fn!(
+numeric_fn!(pair
     #[doc = " Relative representation of X (n × m similarities to m anchors, X's element type)."]
     relative_representation_sync, relative_representation,
     Relative(relative::Params, "{ metric?: 'cosine' | 'dot' | 'euclidean' }") -> Rows as "Float32Array | Float64Array",

@@ -5,7 +5,7 @@ use napi_derive::napi;
 
 use embgeo_jobs::pool;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 
 /// What this native addon is and runs with.
 #[napi(object)]
@@ -33,7 +33,7 @@ pub struct NativeInfo {
 /// Versions, target, SIMD features and thread count of the native addon.
 #[napi]
 pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
-    let threads = pool::threads().map_err(|e| to_napi(env, &e))?;
+    let threads = pool::threads().or_throw(env)?;
     Ok(NativeInfo {
         native: env!("CARGO_PKG_VERSION").to_string(),
         target: env!("EMBGEO_TARGET").to_string(),
@@ -52,5 +52,5 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
 /// Resize the embgeo thread pool (running jobs finish on the old pool).
 #[napi]
 pub fn set_threads(env: Env, threads: u32) -> napi::Result<()> {
-    pool::set_threads(threads as usize).map_err(|e| to_napi(env, &e))
+    pool::set_threads(threads as usize).or_throw(env)
 }

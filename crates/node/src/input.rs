@@ -2,12 +2,10 @@
 //! [`Data`], and the one way options cross the boundary (a JS object deserialised by serde into
 //! a crate's `Params`).
 
-use std::borrow::Cow;
-
 use embgeo_core::{Error as CoreError, Result};
-use embgeo_jobs::Data;
-use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object};
-use napi::Env;
+use embgeo_jobs::{options_error, Data, IntoStatic};
+use napi::bindgen_prelude::{Either, Float32Array, Float64Array};
+use napi::{Env, JsValue};
 use serde::de::DeserializeOwned;
 
 /// A `Float32Array | Float64Array` argument as the raw binding receives it.
@@ -24,38 +22,27 @@ pub fn float_data(arg: FloatArg<'_>) -> Data<'_> {
     }
 }
 
-/// How a synchronous call keeps its JS arrays: borrowed in place.
+/// How a sync twin keeps its JS arrays: borrowed in place.
 #[derive(Clone, Copy)]
 pub struct Borrowed;
 
-/// How an asynchronous call keeps its JS arrays: copied once on the JS thread, so JS may
-/// mutate, transfer or resize its buffer while the job runs.
+/// How an async twin keeps its JS arrays: copied once on the JS thread ([`IntoStatic`]).
 #[derive(Clone, Copy)]
 pub struct Copied;
 
 #[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
 impl Borrowed {
-    /// The matrix, borrowed.
-    pub fn data(self, arg: FloatArg<'_>) -> Data<'_> {
-        float_data(arg)
-    }
-
-    /// A slice, borrowed.
-    pub fn slice<T: Clone>(self, s: &[T]) -> Cow<'_, [T]> {
-        Cow::Borrowed(s)
+    /// `v` as it is (zero-copy).
+    pub fn keep<V>(self, v: V) -> V {
+        v
     }
 }
 
 #[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
 impl Copied {
-    /// The matrix, copied.
-    pub fn data(self, arg: FloatArg<'_>) -> Data<'static> {
-        float_data(arg).into_owned()
-    }
-
-    /// A slice, copied.
-    pub fn slice<T: Clone>(self, s: &[T]) -> Cow<'static, [T]> {
-        Cow::Owned(s.to_vec())
+    /// `v` owned: one O(len) copy of each borrowed array.
+    pub fn keep<V: IntoStatic>(self, v: V) -> V::Static {
+        v.into_static()
     }
 }
 
@@ -64,26 +51,10 @@ pub fn to_u32(n: usize) -> Result<u32> {
     u32::try_from(n).map_err(|_| CoreError::Internal(format!("count {n} exceeds u32")))
 }
 
-/// Deserialise a JS options object into `P` (camelCase, unknown names rejected, defaults for
-/// missing ones). TypeScript validated it already; a failure here is an unknown string value
+/// Deserialise a JS options object (or a string naming an enum value) into `P` (camelCase,
+/// unknown names rejected, defaults for missing ones). TypeScript validated it already; a failure here is an unknown string value
 /// (`ERR_INVALID_ARG_VALUE`) or, for anything else, `ERR_OUT_OF_RANGE`.
-pub fn params<P: DeserializeOwned>(env: Env, options: Object<'_>) -> Result<P> {
-    env.from_js_value::<P, _>(options).map_err(|e| {
-        // serde's message: "unknown variant `x`, expected one of `a`, `b`".
-        match e.reason.strip_prefix("unknown variant `") {
-            Some(rest) => {
-                let (actual, expected) = rest.split_once("`, expected ").unwrap_or((rest, "a known value"));
-                CoreError::InvalidValue {
-                    name: "option",
-                    expected: expected.replace('`', "'"),
-                    actual: actual.to_string(),
-                }
-            }
-            None => CoreError::OutOfRange {
-                name: "options",
-                expected: "valid options".into(),
-                actual: e.reason.clone(),
-            },
-        }
-    })
+pub fn params<'v, P: DeserializeOwned>(env: Env, options: impl JsValue<'v>) -> Result<P> {
+    env.from_js_value::<P, _>(options)
+        .map_err(|e| options_error(&e.reason))
 }

@@ -14,9 +14,10 @@ use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::input::FloatArg;
+use crate::error::OrThrow;
+use crate::input::{float_data, FloatArg};
 use crate::out::ToJs;
-use crate::task::{build, Js};
+use crate::task::Js;
 use crate::{js_object, twins};
 
 js_object!(
@@ -100,7 +101,7 @@ twins!(
         let neighbors = neighbors
             .map(|nb| Neighbors::new(nb.k as usize, nb.rows as usize, nb.indices.to_vec(), nb.distances.to_vec()))
             .transpose()?;
-        Ok(Js::new(IdJob { data: hold.data(data), cols, name, options, neighbors }))
+        Ok(Js::new(IdJob { data: hold.keep(float_data(data)), cols, name, options, neighbors }))
     }
 );
 
@@ -128,7 +129,6 @@ js_object!(
 
 /// One of scikit-dimension's 24 benchmark manifolds (`ChaCha8` stream seeded with `seed`).
 #[napi]
-#[allow(clippy::needless_pass_by_value)] // napi hands JS strings over as owned `String`s
 pub fn intdim_benchmark_manifold(
     env: Env,
     name: String,
@@ -136,9 +136,8 @@ pub fn intdim_benchmark_manifold(
     noise: f64,
     seed: f64,
 ) -> napi::Result<ManifoldOut> {
-    build(env, || {
-        embgeo_intdim::datasets::manifold(&name, n as usize, noise, seed as u64)?.to_js()
-    })
+    let m = embgeo_intdim::datasets::manifold(&name, n as usize, noise, seed as u64);
+    m.and_then(ToJs::to_js).or_throw(env)
 }
 
 /// `[name, intrinsic dimension, ambient dimension]` of every benchmark manifold.

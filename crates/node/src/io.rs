@@ -1,29 +1,16 @@
 //! Glue for `embgeo_io`: `readEmbeddings`, the `.npy` / `.fvecs` writers and the atomic file
 //! writer the CLI uses for reports and models (one implementation of the file rules).
 
-use embgeo_core::Error as CoreError;
 use embgeo_io::{Embeddings, Options};
 use embgeo_jobs::io::{Buffer, ReadJob, Source, WriteJob};
-use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array, Uint8Array};
+use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array, Object, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::input::{Borrowed, Copied};
+use crate::error::OrThrow;
+use crate::input::params;
 use crate::task::Js;
 use crate::{js_object, twins};
-
-/// The read options: the object `readEmbeddings` validated, deserialised by serde into
-/// [`Options`] (camelCase, unknown fields rejected).
-fn options(o: Option<serde_json::Value>) -> Result<Options, CoreError> {
-    match o {
-        None | Some(serde_json::Value::Null) => Ok(Options::default()),
-        Some(v) => serde_json::from_value(v).map_err(|e| CoreError::InvalidValue {
-            name: "options",
-            expected: "the options readEmbeddings documents".into(),
-            actual: e.to_string(),
-        }),
-    }
-}
 
 js_object!(
     #[doc = " A matrix read from a file."]
@@ -47,9 +34,10 @@ twins!(
     read_embeddings_sync, read_embeddings -> EmbeddingFileOut, "Promise<EmbeddingFileOut>", Js<ReadJob, EmbeddingFileOut>;
     |env, hold| (
         path: String,
-        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<Object>
     ) {
-        Ok(Js::new(ReadJob { source: Source::Path(path.into()), options: self::options(options) }))
+        let options = options.map_or_else(|| Ok(Options::default()), |o| params(env, o));
+        Ok(Js::new(ReadJob { source: Source::Path(path.into()), options }))
     }
 );
 
@@ -60,35 +48,25 @@ twins!(
     Js<ReadJob, EmbeddingFileOut>;
     |env, hold| (
         bytes: Uint8Array,
-        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<serde_json::Value>
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Option<Object>
     ) {
-        Ok(Js::new(ReadJob { source: Source::Bytes(bytes.to_vec()), options: self::options(options) }))
+        let options = options.map_or_else(|| Ok(Options::default()), |o| params(env, o));
+        Ok(Js::new(ReadJob { source: Source::Bytes(bytes.to_vec()), options }))
     }
 );
 
 /// `Float32Array | Float64Array | Int32Array | Uint32Array` as the binding receives it.
 pub type WriteArg<'a> = Either4<&'a [f32], &'a [f64], &'a [i32], &'a [u32]>;
 
-/// `buffer`, the data to write held as `$hold` holds slices (borrowed or copied once).
-macro_rules! buffer_of {
-    ($hold:ident, $life:lifetime) => {
-        #[allow(clippy::unused_self)] // a method, so that `twins!` picks the mode by value
-        impl $hold {
-            /// The data to write, held as `$hold` holds slices.
-            fn buffer(self, a: WriteArg<'_>) -> Buffer<$life> {
-                match a {
-                    Either4::A(s) => Buffer::F32(self.slice(s)),
-                    Either4::B(s) => Buffer::F64(self.slice(s)),
-                    Either4::C(s) => Buffer::I32(self.slice(s)),
-                    Either4::D(s) => Buffer::U32(self.slice(s)),
-                }
-            }
-        }
-    };
+/// The data to write, borrowed.
+fn buffer(a: WriteArg<'_>) -> Buffer<'_> {
+    match a {
+        Either4::A(s) => Buffer::F32(s.into()),
+        Either4::B(s) => Buffer::F64(s.into()),
+        Either4::C(s) => Buffer::I32(s.into()),
+        Either4::D(s) => Buffer::U32(s.into()),
+    }
 }
-
-buffer_of!(Borrowed, '_);
-buffer_of!(Copied, 'static);
 
 twins!(
     #[doc = " Write `rows × cols` values to `path` atomically as `.npy` (`vecs = false`) or"]
@@ -101,7 +79,7 @@ twins!(
         cols: u32,
         vecs: bool
     ) {
-        Ok(WriteJob { path: path.into(), data: hold.buffer(data), rows, cols, vecs })
+        Ok(WriteJob { path: path.into(), data: hold.keep(buffer(data)), rows, cols, vecs })
     }
 );
 
@@ -109,10 +87,8 @@ twins!(
 /// destination's mode kept, read-only and non-regular destinations refused); blocks the
 /// calling thread.
 #[napi]
-#[allow(clippy::needless_pass_by_value)] // napi hands JS strings over as owned `String`s
 pub fn write_file_atomic_sync(env: Env, path: String, data: Uint8Array) -> napi::Result<()> {
-    embgeo_io::write_file_atomic(std::path::Path::new(&path), &data)
-        .map_err(|e| crate::error::to_napi(env, &e))
+    embgeo_io::write_file_atomic(std::path::Path::new(&path), &data).or_throw(env)
 }
 
 /// Remove the temporaries of atomic writes still in flight (for a process about to exit);

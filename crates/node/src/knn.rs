@@ -2,21 +2,19 @@
 
 use std::sync::Arc;
 
-use embgeo_core::{Error as CoreError, Neighbors, Result};
-use embgeo_jobs::knn::{disposed, Found, KnnJob, MergeJob, SearchJob};
-use embgeo_jobs::{Model, Ticket};
-use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape};
-use napi::bindgen_prelude::{
-    Either, Float32Array, Float64Array, Object, ObjectFinalize, Uint32Array, Uint8Array,
-};
+use embgeo_core::Result;
+use embgeo_jobs::knn::{self, Approx, Found, KnnJob, MergeJob, SearchJob, SharedIndex};
+use embgeo_jobs::Ticket;
+use embgeo_knn::{AnyIndex, KnnPart, Params};
+use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
-use crate::input::{float_data, params, to_u32, FloatArg};
+use crate::error::OrThrow;
+use crate::input::{float_data, params, FloatArg};
 use crate::out::ToJs;
-use crate::task::{build, report, Js};
-use crate::values::AnyArg;
+use crate::task::{report, shared, Js};
+use crate::values::{any_data, AnyArg};
 use crate::{js_object, method_twins, twins};
 
 js_object!(
@@ -52,47 +50,19 @@ twins!(
         #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] queries_dtype: Option<String>
     ) {
         let params = params(env, options)?;
-        let corpus = hold.any(corpus, corpus_dtype.as_deref())?;
-        let queries = queries.map(|q| hold.any(q, queries_dtype.as_deref())).transpose()?;
+        let corpus = hold.keep(any_data(corpus, corpus_dtype.as_deref())?);
+        let queries = hold.keep(queries.map(|q| any_data(q, queries_dtype.as_deref())).transpose()?);
         Ok(Js::new(KnnJob { corpus, queries, cols, params }))
     }
 );
 
-type Shared = Arc<Model<Option<AnyIndex>>>;
-
-const BUSY: &str = "this KnnIndex has a pending search; await it before add() or dispose()";
-
-/// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`; `None`
-/// once disposed).
+/// A native-owned copy of a corpus, searched many times (raw binding of `KnnIndex`).
 #[napi(custom_finalize)]
 pub struct NativeKnnIndex {
-    model: Shared,
+    model: Arc<SharedIndex>,
 }
 
-impl NativeKnnIndex {
-    fn create(env: Env, index: Result<AnyIndex>) -> napi::Result<Self> {
-        let this = Self {
-            model: Model::new(Some(index.map_err(|e| to_napi(env, &e))?), BUSY),
-        };
-        report(env, &this.model)?;
-        Ok(this)
-    }
-
-    /// Run `f` on the index, or `NotFitted` once disposed.
-    fn with<R>(&self, env: Env, f: impl FnOnce(&AnyIndex) -> R) -> napi::Result<R> {
-        self.model
-            .read()
-            .as_ref()
-            .map(f)
-            .ok_or_else(|| to_napi(env, &disposed()))
-    }
-}
-
-impl ObjectFinalize for NativeKnnIndex {
-    fn finalize(self, env: Env) -> napi::Result<()> {
-        crate::task::external(env, self.model.unreport())
-    }
-}
+crate::finalize_model!(NativeKnnIndex);
 
 #[napi]
 impl NativeKnnIndex {
@@ -105,16 +75,14 @@ impl NativeKnnIndex {
         #[napi(ts_arg_type = "{ metric?: string }")] options: Object,
     ) -> napi::Result<Self> {
         let metric = params::<Params>(env, options).map(|p| p.metric);
-        Self::create(
-            env,
-            metric.and_then(|m| AnyIndex::new(m, float_data(corpus).values(), cols as usize)),
-        )
+        let index = metric.and_then(|m| AnyIndex::new(m, float_data(corpus).values(), cols as usize));
+        shared(env, knn::share(index)).map(|model| Self { model })
     }
 
     /// Load an index written by `serialize`.
     #[napi(factory)]
     pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
-        Self::create(env, AnyIndex::from_bytes(bytes))
+        shared(env, knn::share(AnyIndex::from_bytes(bytes))).map(|model| Self { model })
     }
 
     /// Append rows (same element type and width as the index); `ERR_BUSY` while a search is pending.
@@ -125,21 +93,15 @@ impl NativeKnnIndex {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] rows: FloatArg,
         cols: u32,
     ) -> napi::Result<()> {
-        let go = || match self.model.write()?.as_mut() {
-            Some(index) => index.add(float_data(rows).values(), cols as usize),
-            None => Err(disposed()),
-        };
-        go().map_err(|e| to_napi(env, &e))?;
+        knn::add(&self.model, &float_data(rows), cols).or_throw(env)?;
         report(env, &self.model)
     }
 
     /// `[rows, dim, metric, dtype]` of the index.
     #[napi]
     pub fn info(&self, env: Env) -> napi::Result<(u32, u32, String, String)> {
-        let (rows, dim, metric, dtype) =
-            self.with(env, |i| (i.len(), i.dim(), i.metric().name(), i.dtype()))?;
-        let rows = to_u32(rows).map_err(|e| to_napi(env, &e))?;
-        Ok((rows, dim as u32, metric.to_string(), dtype.to_string()))
+        let (rows, dim, metric, dtype) = knn::info(&self.model).or_throw(env)?;
+        Ok((rows, dim, metric.to_string(), dtype.to_string()))
     }
 
     /// Bytes of native memory held (reported to V8 as external memory).
@@ -151,14 +113,14 @@ impl NativeKnnIndex {
     /// The versioned binary form of the index.
     #[napi]
     pub fn serialize(&self, env: Env) -> napi::Result<Uint8Array> {
-        self.with(env, |i| i.to_bytes().into())
+        knn::with(&self.model, |i| Ok(i.to_bytes().into())).or_throw(env)
     }
 
     /// Free the native memory now (later calls fail with `ERR_NOT_FITTED`); `ERR_BUSY` while a
     /// search is pending.
     #[napi]
     pub fn dispose(&self, env: Env) -> napi::Result<()> {
-        *self.model.write().map_err(|e| to_napi(env, &e))? = None;
+        *self.model.write().or_throw(env)? = None;
         report(env, &self.model)
     }
 }
@@ -174,7 +136,7 @@ method_twins!(
         Ok(Js::new(SearchJob {
             k: params::<Params>(env, options)?.k,
             ticket: Ticket::claim(&self.model, false)?,
-            queries: hold.data(queries),
+            queries: hold.keep(float_data(queries)),
             cols,
         }))
     }
@@ -192,22 +154,14 @@ pub fn recall(
     exact_indices: &[u32],
     exact_k: u32,
 ) -> napi::Result<(f64, Float64Array)> {
-    let (k, ka) = (exact_k as usize, k_approx as usize);
-    let rows = exact_indices.len().checked_div(k).unwrap_or(0);
-    // Recall counts indices only; the distances are not consulted.
-    let exact = Neighbors {
-        k,
-        rows,
-        indices: exact_indices.to_vec(),
-        distances: vec![0.0; rows * k],
+    let approx = match approx {
+        Either::A(a) => Approx::U32(a),
+        Either::B(Either::A(a)) => Approx::I32(a),
+        Either::B(Either::B(Either::A(a))) => Approx::U64(a),
+        Either::B(Either::B(Either::B(a))) => Approx::I64(a),
     };
-    let result = match approx {
-        Either::A(a) => embgeo_knn::recall(a, ka, &exact),
-        Either::B(Either::A(a)) => embgeo_knn::recall(a, ka, &exact),
-        Either::B(Either::B(Either::A(a))) => embgeo_knn::recall(a, ka, &exact),
-        Either::B(Either::B(Either::B(a))) => embgeo_knn::recall(a, ka, &exact),
-    };
-    let (overall, per) = result.map_err(|e| to_napi(env, &e))?;
+    let (overall, per) =
+        knn::recall(approx, k_approx as usize, exact_indices, exact_k as usize).or_throw(env)?;
     Ok((overall, per.into()))
 }
 
@@ -222,19 +176,7 @@ pub struct KnnPartIn {
 
 /// The crate's part from JS arrays (one copy: the job owns its parts in both twins).
 fn part_in(p: &KnnPartIn) -> Result<KnnPart> {
-    let shape: PartShape = serde_json::from_value(p.shape.clone()).map_err(|e| CoreError::InvalidValue {
-        name: "part",
-        expected: "a kNN part from knn({ rowOffset }) or mergeKnn".into(),
-        actual: e.to_string(),
-    })?;
-    KnnPart::new(shape, p.indices.to_vec(), p.keys.to_vec())
-}
-
-/// `mergeKnn`'s options.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MergeOptions {
-    k: usize,
+    knn::part(&p.shape, p.indices.to_vec(), p.keys.to_vec())
 }
 
 twins!(
@@ -245,18 +187,15 @@ twins!(
         #[napi(ts_arg_type = "{ k: number }")] options: Object
     ) {
         let _ = hold;
-        let k = params::<MergeOptions>(env, options)?.k;
+        let k = params::<Params>(env, options)?.k;
         Ok(Js::new(MergeJob { parts: parts.iter().map(part_in).collect::<Result<_>>()?, k }))
     }
 );
 
 /// A part's binary form (`KnnPart::to_bytes`).
 #[napi]
-#[allow(clippy::needless_pass_by_value)] // napi hands objects over by value
 pub fn knn_part_to_bytes(env: Env, part: KnnPartIn) -> napi::Result<Uint8Array> {
-    part_in(&part)
-        .map(|p| p.to_bytes().into())
-        .map_err(|e| to_napi(env, &e))
+    part_in(&part).map(|p| p.to_bytes().into()).or_throw(env)
 }
 
 js_object!(
@@ -270,5 +209,5 @@ js_object!(
 /// Load a part written by `knnPartToBytes` (`ERR_BAD_MODEL` for anything else).
 #[napi]
 pub fn knn_part_from_bytes(env: Env, bytes: &[u8]) -> napi::Result<KnnPartOut> {
-    build(env, || KnnPart::from_bytes(bytes)?.to_js())
+    KnnPart::from_bytes(bytes).and_then(ToJs::to_js).or_throw(env)
 }

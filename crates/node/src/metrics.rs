@@ -1,47 +1,47 @@
 //! Glue for `embgeo_metrics`: column statistics, anisotropy, spectrum / effective rank, hubness,
 //! duplicate rows, row norms, summaries, histograms and seeded sampling.
 
+use std::borrow::Cow;
+
 use embgeo_jobs::metrics::{HubnessJob, TakeJob};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
-use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::input::{params, FloatArg};
+use crate::error::OrThrow;
+use crate::input::{float_data, params, FloatArg, Rows};
 use crate::out::ToJs;
-use crate::task::{build, Js};
-use crate::{js_object, matrix_fn, twins};
+use crate::task::Js;
+use crate::{js_object, numeric_fn, twins};
 
-js_object!(
+numeric_fn!(matrix
+    #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
+    column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
+    "Promise<ColumnStatsOut>", column_stats::compute;
     #[doc = " Per-column statistics (`Float64Array`s of length `cols`)."]
-    ColumnStatsOut from column_stats::ColumnStats => |r| {
+    from column_stats::ColumnStats => |r| {
         rows: u32, mean: Float64Array, variance: Float64Array, min: Float64Array, max: Float64Array,
     }
 );
 
-matrix_fn!(
-    #[doc = " Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory."]
-    column_stats_sync, column_stats, ColumnStats(column_stats::Params, "{ ddof?: number }") -> ColumnStatsOut,
-    "Promise<ColumnStatsOut>", column_stats::compute
-);
-
-js_object!(
+numeric_fn!(matrix
     #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
-    AnisotropyOut from anisotropy::Anisotropy => |r| {
+    anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut, "Promise<AnisotropyOut>",
+    anisotropy::compute;
+    #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
+    from anisotropy::Anisotropy => |r| {
         rows: u32, zero_rows: u32, mean_norm: f64, mean_row_norm: f64, mean_norm_ratio: f64,
         average_cosine: f64, cosine_std: f64,
     }
 );
 
-matrix_fn!(
-    #[doc = " Anisotropy measures (`embgeo_metrics::anisotropy`)."]
-    anisotropy_sync, anisotropy, Anisotropy(anisotropy::Params, "{}") -> AnisotropyOut,
-    "Promise<AnisotropyOut>", anisotropy::compute
-);
-
-js_object!(
+numeric_fn!(matrix
+    #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
+    spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
+    "Promise<SpectrumOut>", spectrum::compute;
     #[doc = " Covariance spectrum and its summaries (`embgeo_metrics::spectrum`)."]
-    SpectrumOut from spectrum::Spectrum => |r| {
+    from spectrum::Spectrum => |r| {
         rows: u32,
         #[doc = " The `cols` covariance eigenvalues (ddof 1), decreasing; rounding noise reported as 0."]
         eigenvalues: Float64Array,
@@ -50,25 +50,16 @@ js_object!(
     }
 );
 
-matrix_fn!(
-    #[doc = " Covariance spectrum, effective rank and numerical rank (`embgeo_metrics::spectrum`)."]
-    spectrum_sync, spectrum, Spectrum(spectrum::Params, "{ rankRtol?: number }") -> SpectrumOut,
-    "Promise<SpectrumOut>", spectrum::compute
-);
-
-js_object!(
+numeric_fn!(matrix
     #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
-    DuplicatesOut from duplicates::Duplicates => |r| {
+    duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut, "Promise<DuplicatesOut>",
+    duplicates::compute;
+    #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
+    from duplicates::Duplicates => |r| {
         count: u32, groups: u32, unique: u32,
         #[doc = " Per row, the index of the first row equal to it."]
         first_of: Uint32Array,
     }
-);
-
-matrix_fn!(
-    #[doc = " Exact duplicate rows (`embgeo_metrics::duplicates`)."]
-    duplicates_sync, duplicates, Duplicates(duplicates::Params, "{}") -> DuplicatesOut,
-    "Promise<DuplicatesOut>", duplicates::compute
 );
 
 /// No options.
@@ -76,19 +67,19 @@ matrix_fn!(
 #[serde(deny_unknown_fields)]
 pub struct NoOptions {}
 
-matrix_fn!(
+numeric_fn!(matrix
     #[doc = " The n row norms, as f64 (`embgeo_metrics::norms::row_norms`)."]
     row_norms_sync, row_norms, RowNorms(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
     |x, _, ctl| { Ok(norms::row_norms(x, ctl)?.into()) }
 );
 
-matrix_fn!(
+numeric_fn!(matrix
     #[doc = " The n × d rows scaled to unit norm, as f64 (`embgeo_metrics::norms::unit_rows`)."]
     unit_rows_sync, unit_rows, UnitRows(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
     |x, _, ctl| { Ok(norms::unit_rows(x, ctl)?.into()) }
 );
 
-matrix_fn!(
+numeric_fn!(matrix
     #[doc = " The n × d rows widened to f64, exactly (`embgeo_metrics::norms::widen`)."]
     widen_sync, widen, Widen(NoOptions, "{}") -> Float64Array, "Promise<Float64Array>",
     |x, _, ctl| { Ok(norms::widen(x, ctl)?.into()) }
@@ -97,13 +88,10 @@ matrix_fn!(
 /// Roy–Vetterli effective rank of a spectrum (`[effectiveRank, participationRatio]`).
 #[napi]
 pub fn effective_rank(env: Env, eigenvalues: &[f64]) -> napi::Result<(f64, f64)> {
-    let both = || {
-        Ok((
-            spectrum::effective_rank(eigenvalues)?,
-            spectrum::participation_ratio(eigenvalues)?,
-        ))
-    };
-    build(env, both)
+    let ratio = spectrum::participation_ratio(eigenvalues);
+    spectrum::effective_rank(eigenvalues)
+        .and_then(|r| Ok((r, ratio?)))
+        .or_throw(env)
 }
 
 js_object!(
@@ -125,7 +113,7 @@ twins!(
         let params = params(env, options)?;
         let shape = <[u32; 4]>::try_from(shape.as_slice())
             .map_err(|_| embgeo_core::Error::Internal("hubness shape must be [rows, k, stride, n]".into()))?;
-        Ok(Js::new(HubnessJob { indices: hold.slice(indices), shape, params }))
+        Ok(Js::new(HubnessJob { indices: hold.keep(Cow::from(indices)), shape, params }))
     }
 );
 
@@ -153,34 +141,35 @@ js_object!(
 /// Equal-width histogram of `values` with `bins` bins.
 #[napi]
 pub fn histogram(env: Env, values: &[f64], bins: u32) -> napi::Result<HistogramOut> {
-    build(env, || summary::histogram(values, bins as usize).to_js())
+    summary::histogram(values, bins as usize).to_js().or_throw(env)
 }
 
 /// Histogram of integer counts, one bin per integer up to `maxBins` bins.
 #[napi]
 pub fn integer_histogram(env: Env, values: &[u32], max_bins: u32) -> napi::Result<HistogramOut> {
-    build(env, || {
-        summary::integer_histogram(values, max_bins as usize).to_js()
-    })
+    summary::integer_histogram(values, max_bins as usize)
+        .to_js()
+        .or_throw(env)
 }
 
 /// `m` distinct indices of `0..n` drawn uniformly with `seed` (`ChaCha8`), ascending.
 #[napi]
 pub fn sample_indices(env: Env, n: f64, m: f64, seed: f64) -> napi::Result<Uint32Array> {
-    build(env, || {
-        Ok(sample::sample_indices(n as usize, m as usize, seed as u64)?.into())
-    })
+    sample::sample_indices(n as usize, m as usize, seed as u64)
+        .map(Into::into)
+        .or_throw(env)
 }
 
 twins!(
     #[doc = " The rows `indices` of a matrix, copied, in its element type."]
-    take_rows_sync, take_rows -> Either<Float32Array, Float64Array>, "Promise<Float32Array | Float64Array>",
-    Js<TakeJob<'static>, Either<Float32Array, Float64Array>>;
+    take_rows_sync, take_rows -> Rows as "Float32Array | Float64Array", "Promise<Float32Array | Float64Array>",
+    Js<TakeJob<'static>, Rows>;
     |env, hold| (
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: FloatArg,
         cols: u32,
         indices: &[u32]
     ) {
-        Ok(Js::new(TakeJob { data: hold.data(data), cols, indices: hold.slice(indices) }))
+        let (data, indices) = (hold.keep(float_data(data)), hold.keep(Cow::from(indices)));
+        Ok(Js::new(TakeJob { data, cols, indices }))
     }
 );

@@ -4,11 +4,15 @@
 use embgeo_neighborhood::{imbalance, mutual, separability};
 use napi::bindgen_prelude::{Float64Array, Uint32Array};
 
-use crate::{js_object, matrix_fn, pair_fn};
+use crate::numeric_fn;
 
-js_object!(
+numeric_fn!(pair
+    #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
+    information_imbalance_sync, information_imbalance,
+    Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
+    "Promise<ImbalanceOut>", imbalance::compute;
     #[doc = " Information imbalance in both directions (`embgeo_neighborhood::imbalance`)."]
-    ImbalanceOut from imbalance::Imbalance => |r| {
+    from imbalance::Imbalance => |r| {
         a_to_b: f64,
         b_to_a: f64,
         rows: u32,
@@ -17,16 +21,12 @@ js_object!(
     }
 );
 
-pair_fn!(
-    #[doc = " Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`)."]
-    information_imbalance_sync, information_imbalance,
-    Imbalance(imbalance::Params, "{ k?: number, metric?: string }") -> ImbalanceOut,
-    "Promise<ImbalanceOut>", imbalance::compute
-);
-
-js_object!(
+numeric_fn!(pair
     #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
-    MutualKnnOut from mutual::Mutual => |r| {
+    mutual_knn_sync, mutual_knn, MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
+    "Promise<MutualKnnOut>", mutual::compute;
+    #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
+    from mutual::Mutual => |r| {
         value: f64,
         #[doc = " NaN when undefined (k < 2, N < 4, a non-positive self-term)."]
         cknna: f64,
@@ -34,28 +34,16 @@ js_object!(
     }
 );
 
-pair_fn!(
-    #[doc = " Mutual k-NN alignment, CKNNA and per-row Jaccard (`embgeo_neighborhood::mutual`)."]
-    mutual_knn_sync, mutual_knn,
-    MutualKnn(mutual::Params, "{ k?: number, metric?: string }") -> MutualKnnOut,
-    "Promise<MutualKnnOut>", mutual::compute
-);
-
-js_object!(
+numeric_fn!(matrix
+    #[doc = " The separability dimension curve n(δ) (`embgeo_neighborhood::separability`)."]
+    separability_dimension_sync, separability_dimension, SeparabilityDimension(separability::Params,
+        "{ deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }")
+        -> SeparabilityOut, "Promise<SeparabilityOut>", separability::compute;
     #[doc = " The separability curve (`embgeo_neighborhood::separability`)."]
-    SeparabilityOut from separability::Separability => |r| {
+    from separability::Separability => |r| {
         probability: Float64Array,
         #[doc = " +Infinity where the probability is 0."]
         dimension: Float64Array,
         pairs: f64, sampled: bool, rows: u32,
     }
-);
-
-matrix_fn!(
-    #[doc = " The separability dimension curve n(δ) (`embgeo_neighborhood::separability`)."]
-    separability_dimension_sync, separability_dimension,
-    SeparabilityDimension(separability::Params,
-        "{ deltas?: number[], maxPairs?: number, seed?: number, center?: boolean, normalize?: boolean }")
-        -> SeparabilityOut,
-    "Promise<SeparabilityOut>", separability::compute
 );

@@ -18,14 +18,22 @@ pub trait ToJs<J> {
     fn to_js(self) -> Result<J>;
 }
 
-/// `ToJs` as the identity for the types JS fields hold as they are.
-macro_rules! same {
-    ($($t:ty),*) => {
-        $(impl ToJs<$t> for $t {
-            fn to_js(self) -> Result<$t> {
-                Ok(self)
+/// `ToJs` impls, each `from => to: |v| conversion of v`.
+macro_rules! to_js {
+    ($($from:ty => $to:ty: |$v:ident| $e:expr;)*) => {
+        $(impl ToJs<$to> for $from {
+            fn to_js(self) -> Result<$to> {
+                let $v = self;
+                $e
             }
         })*
+    };
+}
+
+/// The identity, for the types JS fields hold as they are.
+macro_rules! same {
+    ($($t:ty),*) => {
+        to_js! { $($t => $t: |v| Ok(v);)* }
     };
 }
 
@@ -41,52 +49,21 @@ same!(
     Vec<Float64Array>
 );
 
+to_js! {
+    &'static str => String: |s| Ok(s.to_string());
+    usize => u32: |n| to_u32(n);
+    usize => f64: |n| Ok(n as f64);
+    u64 => f64: |n| Ok(n as f64);
+    Vec<f64> => Float64Array: |v| Ok(v.into());
+    Vec<usize> => Float64Array: |v| Ok(v.into_iter().map(|v| v as f64).collect::<Vec<f64>>().into());
+    Vec<u32> => Uint32Array: |v| Ok(v.into());
+    embgeo_io::Values => Rows: |v| FloatVec::from(v).to_js();
+}
+
 /// Options echoed back in a result: the crate's `Params` (defaults filled in) as JSON.
 impl<P: serde::Serialize> ToJs<serde_json::Value> for &P {
     fn to_js(self) -> Result<serde_json::Value> {
         serde_json::to_value(self).map_err(|e| embgeo_core::Error::Internal(format!("options to JSON: {e}")))
-    }
-}
-
-impl ToJs<String> for &'static str {
-    fn to_js(self) -> Result<String> {
-        Ok(self.to_string())
-    }
-}
-
-impl ToJs<u32> for usize {
-    fn to_js(self) -> Result<u32> {
-        to_u32(self)
-    }
-}
-
-impl ToJs<f64> for usize {
-    fn to_js(self) -> Result<f64> {
-        Ok(self as f64)
-    }
-}
-
-impl ToJs<f64> for u64 {
-    fn to_js(self) -> Result<f64> {
-        Ok(self as f64)
-    }
-}
-
-impl ToJs<Float64Array> for Vec<f64> {
-    fn to_js(self) -> Result<Float64Array> {
-        Ok(self.into())
-    }
-}
-
-impl ToJs<Float64Array> for Vec<usize> {
-    fn to_js(self) -> Result<Float64Array> {
-        Ok(self.into_iter().map(|v| v as f64).collect::<Vec<f64>>().into())
-    }
-}
-
-impl ToJs<Uint32Array> for Vec<u32> {
-    fn to_js(self) -> Result<Uint32Array> {
-        Ok(self.into())
     }
 }
 
@@ -95,15 +72,6 @@ impl ToJs<Rows> for FloatVec {
         Ok(match self {
             FloatVec::F32(v) => Either::A(v.into()),
             FloatVec::F64(v) => Either::B(v.into()),
-        })
-    }
-}
-
-impl ToJs<Rows> for embgeo_io::Values {
-    fn to_js(self) -> Result<Rows> {
-        Ok(match self {
-            embgeo_io::Values::F32(v) => Either::A(v.into()),
-            embgeo_io::Values::F64(v) => Either::B(v.into()),
         })
     }
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use embgeo_core::Result;
-use embgeo_jobs::fit::{dispose, partial_fit, ModelJob};
+use embgeo_jobs::fit::{dispose, merge, partial_fit, ModelJob};
 use embgeo_jobs::{FloatVec, Model};
-use embgeo_pca::model::{FitModel, Op};
+use embgeo_pca::model::FitModel;
 use embgeo_pca::pca::Fitted;
 use embgeo_pca::whiten::WhitenState;
 use embgeo_pca::{all_but_the_top, Pca, Solver, Whitener};
@@ -14,20 +14,11 @@ use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 use crate::input::{float_data, Rows};
 use crate::out::ToJs;
-use crate::task::{external, report, Js};
-use crate::{js_object, matrix_fn, method_twins};
-
-/// The model operation named `op` (`'fit'`, `'fitTransform'`, `'transform'`, `'inverseTransform'`).
-fn parse_op(op: String) -> Result<Op> {
-    serde_json::from_value(op.into()).map_err(|e| embgeo_core::Error::InvalidValue {
-        name: "op",
-        expected: "'fit', 'fitTransform', 'transform' or 'inverseTransform'".into(),
-        actual: e.to_string(),
-    })
-}
+use crate::task::{report, shared, Js};
+use crate::{js_object, method_twins, numeric_fn};
 
 js_object!(
     #[doc = " The learned state of a PCA (scikit-learn's trailing-underscore attributes)."]
@@ -78,17 +69,11 @@ macro_rules! model_class {
 
         impl $class {
             fn wrap(env: Env, m: Result<$model>) -> napi::Result<Self> {
-                let this = Self { model: Model::new(m.map_err(|e| to_napi(env, &e))?, <$model as FitModel>::BUSY) };
-                report(env, &this.model)?;
-                Ok(this)
+                Ok(Self { model: shared(env, m.map(|m| Model::new(m, <$model as FitModel>::BUSY)))? })
             }
         }
 
-        impl napi::bindgen_prelude::ObjectFinalize for $class {
-            fn finalize(self, env: Env) -> napi::Result<()> {
-                external(env, self.model.unreport())
-            }
-        }
+        $crate::finalize_model!($class);
 
         #[napi]
         impl $class {
@@ -113,7 +98,7 @@ macro_rules! model_class {
             /// Free the fitted state now (options kept); `ERR_BUSY` while a job is pending.
             #[napi]
             pub fn dispose(&self, env: Env) -> napi::Result<()> {
-                dispose(&self.model).map_err(|e| to_napi(env, &e))?;
+                dispose(&self.model).or_throw(env)?;
                 report(env, &self.model)
             }
 
@@ -124,12 +109,13 @@ macro_rules! model_class {
             $class: run_sync, run -> Option<Rows> as "Float32Array | Float64Array | null", "Promise<Float32Array | Float64Array | null>",
             Js<ModelJob<'static, $model>, Option<Rows>>;
             |self, env, hold| (
-                #[napi(ts_arg_type = "'fit' | 'fitTransform' | 'transform' | 'inverseTransform'")] op: String,
+                #[napi(ts_arg_type = "'fit' | 'fitTransform' | 'transform' | 'inverseTransform'")] op: napi::JsString,
                 #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
                 cols: u32,
                 weights: Option<&[f64]>
             ) {
-                ModelJob::new(&self.model, parse_op(op)?, hold.data(data), cols, weights).map(Js::new)
+                let op = crate::input::params(env, op)?;
+                ModelJob::new(&self.model, op, hold.keep(float_data(data)), cols, weights).map(Js::new)
             } then {
                 report(env, &self.model)?;
             }
@@ -140,13 +126,13 @@ macro_rules! model_class {
             /// The learned state, or `null` before a fit.
             #[napi]
             pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
-                $get(&*self.model.read()).ok().cloned().to_js().map_err(|e| to_napi(env, &e))
+                $get(&*self.model.read()).ok().cloned().to_js().or_throw(env)
             }
 
             /// The JSON form (`toJSON`).
             #[napi]
             pub fn to_json(&self, env: Env) -> napi::Result<String> {
-                FitModel::to_json(&*self.model.read()).map_err(|e| to_napi(env, &e))
+                FitModel::to_json(&*self.model.read()).or_throw(env)
             }
 
             /// Load the JSON form.
@@ -158,7 +144,7 @@ macro_rules! model_class {
             /// The safetensors form (`serialize`).
             #[napi]
             pub fn serialize(&self, env: Env) -> napi::Result<napi::bindgen_prelude::Uint8Array> {
-                FitModel::to_bytes(&*self.model.read()).map(Into::into).map_err(|e| to_napi(env, &e))
+                FitModel::to_bytes(&*self.model.read()).map(Into::into).or_throw(env)
             }
 
             /// Load the safetensors form.
@@ -194,18 +180,14 @@ impl NativePca {
         #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
         cols: u32,
     ) -> napi::Result<()> {
-        partial_fit(&self.model, &float_data(data), cols).map_err(|e| to_napi(env, &e))?;
+        partial_fit(&self.model, &float_data(data), cols).or_throw(env)?;
         report(env, &self.model)
     }
 
     /// Combine the moments of another PCA's partial fits into this one.
     #[napi]
     pub fn merge(&self, env: Env, other: &NativePca) -> napi::Result<()> {
-        let go = || -> Result<()> {
-            let theirs = other.model.read().clone();
-            self.model.write()?.merge(&theirs, &embgeo_core::Ctl::detached())
-        };
-        go().map_err(|e| to_napi(env, &e))?;
+        merge(&self.model, &other.model).or_throw(env)?;
         report(env, &self.model)
     }
 }
@@ -221,7 +203,7 @@ pub struct AbttOut {
     pub directions: Float64Array,
 }
 
-matrix_fn!(
+numeric_fn!(matrix
     #[doc = " All-but-the-top post-processing (`embgeo_pca::all_but_the_top`)."]
     all_but_the_top_sync, all_but_the_top, AllButTheTop(all_but_the_top::Params, "{ remove: number }") -> AbttOut,
     "Promise<AbttOut>", |x, p, ctl| {

@@ -15,24 +15,26 @@ use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::OrThrow;
 use crate::input::{Borrowed, Copied};
 use crate::out::ToJs;
 
-/// Progress of a running job, as last reported by the numeric code.
-#[napi(object)]
-pub struct ProgressSnapshot {
-    /// What the job is doing, e.g. "distances".
-    pub phase: String,
-    /// Units finished.
-    pub completed: f64,
-    /// Units in this phase.
-    pub total: f64,
-}
+crate::js_object!(
+    #[doc = " Progress of a running job, as last reported by the numeric code."]
+    ProgressSnapshot from (&'static str, u64, u64) => |p| {
+        #[doc = " What the job is doing, e.g. \"distances\"."]
+        phase: String = p.0,
+        #[doc = " Units finished."]
+        completed: f64 = p.1,
+        #[doc = " Units in this phase."]
+        total: f64 = p.2,
+    }
+);
 
 /// Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
 /// which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
 #[napi]
+#[derive(Default)]
 pub struct JobControl {
     state: Arc<ControlState>,
 }
@@ -43,9 +45,7 @@ impl JobControl {
     #[napi(constructor)]
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            state: Arc::new(ControlState::default()),
-        }
+        Self::default()
     }
 
     /// Ask the job to stop at its next checkpoint (it then rejects with `ABORT_ERR`).
@@ -58,26 +58,7 @@ impl JobControl {
     #[napi]
     #[must_use]
     pub fn progress(&self) -> Option<ProgressSnapshot> {
-        self.state
-            .progress()
-            .map(|(phase, done, total)| ProgressSnapshot {
-                phase: phase.to_string(),
-                completed: done as f64,
-                total: total as f64,
-            })
-    }
-}
-
-impl Default for JobControl {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl JobControl {
-    /// The shared state, for moving into a task.
-    pub fn state(&self) -> Arc<ControlState> {
-        Arc::clone(&self.state)
+        self.state.progress().and_then(|p| p.to_js().ok())
     }
 }
 
@@ -99,6 +80,27 @@ where
     fn run(&self, ctl: &Ctl<'_>) -> Result<O> {
         self.0.run(ctl)?.to_js()
     }
+}
+
+/// A model built on the JS thread (thrown if `Err`), its native memory reported to V8: what a
+/// model class's constructor holds.
+pub fn shared<M: HeapBytes>(env: Env, model: Result<Arc<Model<M>>>) -> napi::Result<Arc<Model<M>>> {
+    let model = model.or_throw(env)?;
+    report(env, &model)?;
+    Ok(model)
+}
+
+/// The finaliser of a napi class holding `model: Arc<Model<_>>`: V8's count of external memory
+/// gives back what the model reported.
+#[macro_export]
+macro_rules! finalize_model {
+    ($class:ident) => {
+        impl napi::bindgen_prelude::ObjectFinalize for $class {
+            fn finalize(self, env: napi::Env) -> napi::Result<()> {
+                $crate::task::external(env, self.model.unreport())
+            }
+        }
+    };
 }
 
 /// Tell V8 about a model's change of native heap since the last report (JS thread, after
@@ -134,7 +136,7 @@ where
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        output.map_err(|e| to_napi(env, &e))
+        output.or_throw(env)
     }
 }
 
@@ -144,22 +146,18 @@ where
     J: Job + 'static,
     J::Output: ToNapiValue + TypeName + 'static,
 {
-    let state = control.map_or_else(|| Arc::new(ControlState::default()), JobControl::state);
+    let state = control.map(|c| Arc::clone(&c.state)).unwrap_or_default();
     AsyncTask::new(JobTask {
         job: Arc::new(job),
         state,
     })
 }
 
-/// Run `f` on the JS thread (e.g. build a job): a failure (e.g. in the options) is thrown
-/// synchronously.
-pub fn build<J>(env: Env, f: impl FnOnce() -> Result<J>) -> napi::Result<J> {
-    f().map_err(|e| to_napi(env, &e))
-}
-
 /// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits.
 pub fn sync_twin<J: Job>(env: Env, job: impl FnOnce(Borrowed) -> Result<J>) -> napi::Result<J::Output> {
-    build(env, || execute(&job(Borrowed)?, &ControlState::default()))
+    job(Borrowed)
+        .and_then(|j| execute(&j, &ControlState::default()))
+        .or_throw(env)
 }
 
 /// The sync twin on WebAssembly: the arrays are copied ([`Copied`]) so that the job owns what
@@ -171,7 +169,9 @@ where
     J: Job + 'static,
     J::Output: 'static,
 {
-    build(env, || execute_shared(Arc::new(job(Copied)?), Arc::default()))
+    job(Copied)
+        .and_then(|j| execute_shared(Arc::new(j), Arc::default()))
+        .or_throw(env)
 }
 
 /// The async twin: build the job (arrays copied) and queue it.
@@ -184,16 +184,17 @@ where
     J: Job + 'static,
     J::Output: ToNapiValue + TypeName + 'static,
 {
-    Ok(run_async(build(env, || job(Copied))?, control))
+    Ok(run_async(job(Copied).or_throw(env)?, control))
 }
 
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]; on WebAssembly copying
 /// them, [`sync_twin_shared`]); `foo(args, control)`
 /// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
-/// from the arguments, `$env` and `$hold` (one of the two); `as "T"` gives the sync twin's
-/// TypeScript return type where napi's own would name a Rust alias. Docs of this macro family are written
-/// `#[doc = " ..."]`: napi would copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
+/// from the arguments and `$env`, passing each array through `$hold.keep(..)` (`$hold` is one
+/// of the two modes); `as "T"` gives the sync twin's TypeScript return type where napi's own
+/// would name a Rust alias. Docs of this macro family are written `#[doc = " ..."]`: napi would
+/// copy a forwarded `///` (a raw string) with its `r"` into the d.ts.
 #[macro_export]
 macro_rules! twins {
     ($(#[doc = $doc:literal])* $sync:ident, $async_:ident -> $out:ty $(as $sync_ts:literal)?, $promise:literal, $job_ty:ty;
@@ -218,47 +219,6 @@ macro_rules! twins {
         ) -> napi::Result<napi::bindgen_prelude::AsyncTask<$crate::task::JobTask<$job_ty>>> {
             $crate::task::async_twin($env, control, move |$hold| $job)
         }
-    };
-}
-
-/// An [`embgeo_jobs::MatrixFn`] named `$f` (`$params` options typed `$opts` in TS; `|x, p, ctl| body` its one
-/// call, or a path `compute` for `compute(x, p, ctl)?.to_js()`) and its [`twins!`] taking
-/// `(data, cols, options)`.
-#[macro_export]
-macro_rules! matrix_fn {
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
-     $promise:literal, $compute:path) => {
-        $crate::matrix_fn!($(#[doc = $doc])* $sync, $async_, $f($params, $opts) -> $out, $promise, |x, p, ctl| {
-            $crate::out::ToJs::to_js($compute(x, p, ctl)?)
-        });
-    };
-    ($(#[doc = $doc:literal])* $sync:ident, $async_:ident, $f:ident($params:ty, $opts:literal) -> $out:ty,
-     $promise:literal, |$x:ident, $p:pat, $ctl:ident| $body:block) => {
-        /// The call of a matrix function.
-        pub struct $f;
-
-        impl embgeo_jobs::MatrixFn for $f {
-            type Params = $params;
-            type Output = $out;
-            fn call<T: embgeo_core::Element>(
-                $x: embgeo_core::MatRef<'_, T>,
-                $p: &$params,
-                $ctl: &embgeo_core::Ctl<'_>,
-            ) -> embgeo_core::Result<$out> $body
-        }
-
-        $crate::twins!(
-            $(#[doc = $doc])*
-            $sync, $async_ -> $out, $promise, embgeo_jobs::MatrixJob<'static, $f>;
-            |env, hold| (
-                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: $crate::input::FloatArg,
-                cols: u32,
-                #[napi(ts_arg_type = $opts)] options: napi::bindgen_prelude::Object
-            ) {
-                let params = $crate::input::params(env, options)?;
-                Ok(embgeo_jobs::MatrixJob::<$f> { data: hold.data(data), cols, params })
-            }
-        );
     };
 }
 

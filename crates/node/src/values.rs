@@ -5,20 +5,20 @@
 
 use embgeo_core::{Error as CoreError, Result};
 use embgeo_jobs::AnyData;
-use embgeo_knn::Values;
-use napi::bindgen_prelude::{Either, Either4, Float32Array, Float64Array};
+use napi::bindgen_prelude::Either4;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::to_napi;
-use crate::input::{Borrowed, Copied};
+use crate::error::OrThrow;
+use crate::input::Rows;
+use crate::out::ToJs;
 
 /// A typed-array argument of any element type the kNN takes, as the raw binding receives it.
 pub type AnyArg<'a> = Either4<&'a [f32], &'a [f64], &'a [u16], &'a [i8]>;
 
-/// Borrow `arg`; `dtype` names what a `Uint16Array` holds (`'bf16'` or `'f16'`; the TS layer
-/// validated it).
-fn borrow<'a>(arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
+/// `arg` borrowed; `dtype` names what a `Uint16Array` holds (`'bf16'` or `'f16'`; the TS layer
+/// validated it): `InvalidValue` for a `Uint16Array` without either.
+pub fn any_data<'a>(arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
     Ok(match arg {
         Either4::A(v) => AnyData::F32(v.into()),
         Either4::B(v) => AnyData::F64(v.into()),
@@ -37,23 +37,6 @@ fn borrow<'a>(arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
     })
 }
 
-#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
-impl Borrowed {
-    /// The data of any element type, borrowed (`dtype` names a `Uint16Array`'s element type;
-    /// `InvalidValue` for a `Uint16Array` without `'bf16'` or `'f16'`).
-    pub fn any<'a>(self, arg: AnyArg<'a>, dtype: Option<&str>) -> Result<AnyData<'a>> {
-        borrow(arg, dtype)
-    }
-}
-
-#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
-impl Copied {
-    /// The data of any element type, copied (as [`Borrowed::any`]).
-    pub fn any(self, arg: AnyArg<'_>, dtype: Option<&str>) -> Result<AnyData<'static>> {
-        borrow(arg, dtype).map(AnyData::into_owned)
-    }
-}
-
 /// Convert matrix data of any element type (`dtype` names what a `Uint16Array` holds) to f32 or
 /// f64 (`to`: `'f32'` | `'f64'`): widening is exact; f64 to f32 rounds to nearest, as a
 /// `Float32Array` store does. O(n) on the calling thread; the TS layer's one element-type cast
@@ -64,12 +47,7 @@ pub fn cast_floats(
     #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] data: AnyArg,
     dtype: Option<String>,
     #[napi(ts_arg_type = "'f32' | 'f64'")] to: String,
-) -> napi::Result<Either<Float32Array, Float64Array>> {
-    let v = borrow(data, dtype.as_deref()).map_err(|e| to_napi(env, &e))?;
-    let out = match (to.as_str(), v.values()) {
-        ("f32", Values::F64(d)) => Either::A(d.iter().map(|&x| x as f32).collect::<Vec<f32>>().into()),
-        ("f32", any) => Either::A(any.to_f32().unwrap_or_default().into_owned().into()),
-        (_, any) => Either::B(any.to_f64().into_owned().into()),
-    };
-    Ok(out)
+) -> napi::Result<Rows> {
+    let floats = any_data(data, dtype.as_deref()).map(|v| v.to_floats(to == "f64"));
+    floats.and_then(ToJs::to_js).or_throw(env)
 }
