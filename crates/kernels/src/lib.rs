@@ -50,6 +50,7 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocked;
+mod cpu;
 mod driver;
 pub mod lowp;
 mod micro;
