@@ -11,24 +11,13 @@
 //! Memory: each kernel is `n²` f64 (plus one tile while it is built); callers bound n.
 
 use embgeo_core::{chunks::map_chunks, dense, Ctl, Error, Result};
-use faer::{Accum, Mat};
 
 /// Rows per kernel tile (the unit of parallel work and cancellation).
 const TILE_ROWS: usize = 128;
 
 /// Rows `lo..hi` of `A·Aᵀ` for the row-major `n × d` f64 `a`: a `(hi − lo) × n` row-major block.
 fn tile(a: &[f64], n: usize, d: usize, lo: usize, hi: usize) -> Vec<f64> {
-    let left = faer::MatRef::from_row_major_slice(&a[lo * d..hi * d], hi - lo, d);
-    let all = faer::MatRef::from_row_major_slice(a, n, d);
-    let mut g = Mat::<f64>::zeros(hi - lo, n);
-    faer::linalg::matmul::matmul(
-        g.as_mut(),
-        Accum::Replace,
-        left,
-        all.transpose(),
-        1.0,
-        faer::Par::Seq,
-    );
+    let g = embgeo_core::gram::tile(a, d, lo..hi, n);
     let mut out = Vec::with_capacity((hi - lo) * n);
     for i in 0..hi - lo {
         out.extend(g.row(i).iter().copied());

@@ -81,14 +81,12 @@ pub fn compute<T: Element, U: Element>(
     x.require_rows("X", 1, METHOD)?;
     x.require_cols("X", METHOD)?;
     anchors.require_rows("anchors", 1, METHOD)?;
-    if anchors.cols() != x.cols() {
-        return Err(Error::Shape {
-            what: "anchors.cols vs X.cols".into(),
-            expected: x.cols(),
-            actual: anchors.cols(),
-            fix: "anchors must live in the same space as X (same number of columns)",
-        });
-    }
+    Error::require_equal(
+        "anchors.cols vs X.cols",
+        x.cols(),
+        anchors.cols(),
+        "anchors must live in the same space as X (same number of columns)",
+    )?;
     x.check_finite("X")?;
     anchors.check_finite("anchors")?;
     let (n, d, m) = (x.rows(), x.cols(), anchors.rows());

@@ -193,6 +193,24 @@ impl Error {
         Ok(())
     }
 
+    /// `Ok` if the count `actual` equals `expected`, else `Shape { what, expected, actual, fix }`:
+    /// the check of two sizes that must agree (`what` names them, e.g. "B.rows vs A.rows"; it is
+    /// copied only on the error).
+    ///
+    /// # Errors
+    /// `Shape` when `actual != expected`.
+    pub fn require_equal(what: &str, expected: usize, actual: usize, fix: &'static str) -> Result<()> {
+        if actual != expected {
+            return Err(Error::Shape {
+                what: what.to_string(),
+                expected,
+                actual,
+                fix,
+            });
+        }
+        Ok(())
+    }
+
     /// `true` for errors the JS layer raises as `TypeError` (`ERR_INVALID_ARG_VALUE`, as in Node).
     #[must_use]
     pub fn is_type_error(&self) -> bool {

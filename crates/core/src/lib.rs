@@ -25,6 +25,7 @@ mod pair;
 pub mod chunks;
 pub mod cpu;
 pub mod dense;
+pub mod gram;
 pub mod linalg;
 pub mod scale;
 

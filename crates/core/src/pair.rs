@@ -35,14 +35,12 @@ impl<'a, A: Element, B: Element> Pair<'a, A, B> {
     /// `NonFinite` (naming `A` or `B`).
     pub fn check(&self, needed: usize, method: &'static str) -> Result<()> {
         let (a, b) = (self.a, self.b);
-        if a.rows() != b.rows() {
-            return Err(Error::Shape {
-                what: "B.rows vs A.rows".into(),
-                expected: a.rows(),
-                actual: b.rows(),
-                fix: "the two representations must describe the same items, row by row",
-            });
-        }
+        Error::require_equal(
+            "B.rows vs A.rows",
+            a.rows(),
+            b.rows(),
+            "the two representations must describe the same items, row by row",
+        )?;
         a.require_rows("A", needed, method)?;
         a.require_cols("A", method)?;
         b.require_cols("B", method)?;

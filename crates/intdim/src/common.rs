@@ -34,10 +34,19 @@ impl Duplicates {
     }
 }
 
-/// The reference default of `k` of one pointwise estimator (a marker type per estimator).
+/// The reference default of `k` of one pointwise estimator.
 pub trait DefaultK {
     /// The default neighbour count.
     const K: usize;
+}
+
+/// The default `k` of `N` neighbours (`KParams<KDefault<20>>`: 20), one marker type for every
+/// estimator (serde derives no const generics on [`KParams`] itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KDefault<const N: usize>;
+
+impl<const N: usize> DefaultK for KDefault<N> {
+    const K: usize = N;
 }
 
 /// Parameters of a pointwise k-neighbour estimator (MOM, MADA): `k` (default `D::K`, the
@@ -58,6 +67,32 @@ pub struct KParams<D: DefaultK> {
 }
 
 impl<D: DefaultK> KParams<D> {
+    /// The estimate of one pointwise estimator (`names`: as in messages, e.g. `"MOM"`, and as
+    /// reported, e.g. `"mom"`): checks k ≥ 2 and that `nb` has `k` columns and 2 rows, then
+    /// `f(used, i)` on every row `i` of the neighbours `used` the duplicates policy leaves
+    /// ([`map_policy_rows`]), aggregated by [`KParams::estimate`].
+    ///
+    /// # Errors
+    /// `OutOfRange` (k < 2), those of [`require_k`], [`map_policy_rows`] (and so of `f`) and
+    /// [`KParams::estimate`].
+    pub(crate) fn pointwise<F>(
+        &self,
+        nb: &Neighbors,
+        ctl: &Ctl<'_>,
+        (name, method): (&'static str, &'static str),
+        f: F,
+    ) -> Result<IdEstimate>
+    where
+        F: Fn(&Neighbors, usize) -> Result<f64> + Sync,
+    {
+        if self.k < 2 {
+            return Err(out_of_range("k", "an integer >= 2", self.k));
+        }
+        require_k(nb, self.k, 2, name)?;
+        let (pw, n_used, dropped) = map_policy_rows(nb, (self.k, self.duplicates), ctl, method, f)?;
+        self.estimate(method, self.k, pw, (nb.rows, n_used, dropped))
+    }
+
     /// The estimate of `method` from its pointwise values, reporting the `k` used, the
     /// aggregation and the duplicates policy as its parameters.
     ///

@@ -8,19 +8,11 @@
 
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
-use crate::common::{finite_or, map_policy_rows, out_of_range, require_k, DefaultK, IdEstimate, KParams};
+use crate::common::{finite_or, IdEstimate, KDefault, KParams};
 
 /// MADA parameters; `Default` = scikit-dimension 0.5.0 `MADA().fit(X)` (k = 20, mean). k is the
 /// neighbour order (the half order is ⌊k/2⌋); `Keep` = the reference (zero distances skipped).
-pub type Params = KParams<MadaK>;
-
-/// The reference's default k of MADA (20).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MadaK;
-
-impl DefaultK for MadaK {
-    const K: usize = 20;
-}
+pub type Params = KParams<KDefault<20>>;
 
 /// MADA intrinsic dimension (pointwise values in `pointwise`).
 ///
@@ -40,13 +32,8 @@ impl DefaultK for MadaK {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.MADA`; fixtures `intdim/fx*.json` at rtol 1e-10.
 pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
-    let k = p.k;
-    if k < 2 {
-        return Err(out_of_range("k", "an integer >= 2", k));
-    }
-    require_k(nb, k, 2, "MADA")?;
-    let h = k / 2;
-    let (pw, n_used, dropped) = map_policy_rows(nb, (k, p.duplicates), ctl, "mada", |use_nb, i| {
+    let (k, h) = (p.k, p.k / 2);
+    p.pointwise(nb, ctl, ("MADA", "mada"), |use_nb, i| {
         let d = use_nb.distances_of(i);
         let zeros = d.iter().take_while(|v| **v == 0.0).count();
         if zeros + k > d.len() && d.len() + 1 >= use_nb.rows {
@@ -69,6 +56,5 @@ pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate>
         finite_or(2f64.ln() / (rk / rh).ln(), || {
             format!("MADA: r_k = r_k/2 at row {i} (infinite estimate)")
         })
-    })?;
-    p.estimate("mada", k, pw, (nb.rows, n_used, dropped))
+    })
 }

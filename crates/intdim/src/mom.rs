@@ -3,20 +3,12 @@
 
 use embgeo_core::{Ctl, Neighbors, Result};
 
-use crate::common::{finite_or, map_policy_rows, out_of_range, require_k, DefaultK, IdEstimate, KParams};
+use crate::common::{finite_or, IdEstimate, KDefault, KParams};
 
 /// MOM parameters; `Default` = scikit-dimension 0.5.0 `MOM().fit(X)` (k = 100, mean). The caller
 /// clamps k to N − 1 like the reference; under `Keep`, zero distances lower m₁ and the value
 /// stays finite.
-pub type Params = KParams<MomK>;
-
-/// The reference's default k of MOM (100).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MomK;
-
-impl DefaultK for MomK {
-    const K: usize = 100;
-}
+pub type Params = KParams<KDefault<100>>;
 
 /// MOM intrinsic dimension (pointwise values in `pointwise`).
 ///
@@ -34,18 +26,13 @@ impl DefaultK for MomK {
 /// # Reference
 /// scikit-dimension 0.5.0 `skdim.id.MOM`; fixtures `intdim/fx*.json` at rtol 1e-10.
 pub fn estimate(nb: &Neighbors, p: &Params, ctl: &Ctl<'_>) -> Result<IdEstimate> {
-    if p.k < 2 {
-        return Err(out_of_range("k", "an integer >= 2", p.k));
-    }
-    require_k(nb, p.k, 2, "MOM")?;
     let k = p.k;
-    let (pw, n_used, dropped) = map_policy_rows(nb, (p.k, p.duplicates), ctl, "mom", |use_nb, i| {
+    p.pointwise(nb, ctl, ("MOM", "mom"), |use_nb, i| {
         let d = &use_nb.distances_of(i)[..k];
         let w = d[k - 1];
         let m1 = d.iter().sum::<f64>() / k as f64;
         finite_or(-m1 / (m1 - w), || {
             format!("MOM: the {k} neighbour distances of row {i} are all equal")
         })
-    })?;
-    p.estimate("mom", k, pw, (nb.rows, n_used, dropped))
+    })
 }

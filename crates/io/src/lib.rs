@@ -53,7 +53,7 @@ use std::path::Path;
 
 pub use embgeo_core::{Ctl, Error, Result};
 pub use fsx::{file_type_name, open_regular, remove_pending_temporaries, write_atomic, write_file_atomic};
-pub use write::{write_npy, write_npy_to, write_vecs, write_vecs_to, WriteData};
+pub use write::{write_npy, write_npy_to, write_vecs, write_vecs_to, Table, WriteData};
 
 /// A file format [`read`] understands (serde: its [`Format::name`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

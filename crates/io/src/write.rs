@@ -78,47 +78,73 @@ fn extend_le<X: Copy, const N: usize>(buf: &mut Vec<u8>, v: &[X], le: fn(X) -> [
     }
 }
 
-/// Shape and finiteness checks shared by the writers.
-fn check(data: &WriteData<'_>, rows: usize, cols: usize) -> Result<()> {
-    Error::require_at_least_one("cols", cols)?;
-    check_data_len(data.len(), rows, cols)?;
-    let bad = match data {
-        WriteData::F32(v) => scan(v),
-        WriteData::F64(v) => scan(v),
-        _ => None,
-    };
-    if let Some((i, x, count)) = bad {
-        return Err(Error::non_finite("data", x, i, cols, count));
-    }
-    Ok(())
+/// What every writer takes: `rows × cols` values (row-major), their shape and finiteness
+/// checked once when it is made. A borrow and two sizes, no memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'a> {
+    data: WriteData<'a>,
+    rows: usize,
+    cols: usize,
 }
 
-/// Stream `rows` rows to `w`, each appended to the block by `row(i, buf)` (`row_bytes` each),
-/// checking `ctl` per block of about 1 MiB.
+impl<'a> Table<'a> {
+    /// `data` as `rows × cols` values.
+    ///
+    /// # Cost
+    /// O(rows · cols) time for float data (the finiteness scan), no memory.
+    /// # Errors
+    /// `OutOfRange` if `cols` is 0; `Shape` if `data.len() != rows · cols`; `NonFinite` (NaN/±∞
+    /// in float data, naming the first one's row and column).
+    pub fn new(data: WriteData<'a>, rows: usize, cols: usize) -> Result<Self> {
+        Error::require_at_least_one("cols", cols)?;
+        check_data_len(data.len(), rows, cols)?;
+        let bad = match data {
+            WriteData::F32(v) => scan(v),
+            WriteData::F64(v) => scan(v),
+            _ => None,
+        };
+        if let Some((i, x, count)) = bad {
+            return Err(Error::non_finite("data", x, i, cols, count));
+        }
+        Ok(Self { data, rows, cols })
+    }
+}
+
+/// Write `head`, then stream `rows` rows to `w`, each appended to the block by `row(i, buf)`
+/// (`row_bytes` each), checking `ctl` per block of about 1 MiB.
+///
+/// # Errors
+/// `Io` (naming `<writer>`) if a write fails, `Cancelled`.
 fn stream<W: Write>(
     w: &mut W,
+    head: &[u8],
     rows: usize,
     row_bytes: usize,
     ctl: &Ctl<'_>,
     mut row: impl FnMut(usize, &mut Vec<u8>),
-) -> std::io::Result<std::result::Result<(), Error>> {
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io {
+        path: "<writer>".into(),
+        reason: e.to_string(),
+    };
+    w.write_all(head).map_err(io)?;
     let per_block = (BLOCK / row_bytes.max(1)).max(1);
     let mut buf = Vec::with_capacity(per_block.min(rows.max(1)) * row_bytes);
     let mut r = 0;
     while r < rows {
         if ctl.checkpoint().is_err() {
-            return Ok(Err(Error::Cancelled));
+            return Err(Error::Cancelled);
         }
         let n = per_block.min(rows - r);
         buf.clear();
         for i in r..r + n {
             row(i, &mut buf);
         }
-        w.write_all(&buf)?;
+        w.write_all(&buf).map_err(io)?;
         r += n;
         ctl.advance("write", r as u64, rows as u64);
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The `.npy` v1.0 header for `data` of shape `rows × cols` (padded so the data starts at a
@@ -136,80 +162,55 @@ fn npy_header(descr: &str, rows: usize, cols: usize) -> Vec<u8> {
     h
 }
 
-/// Write `data` (`rows × cols`, row-major) as `.npy` v1.0 to `w`.
+/// Write `t` (`rows × cols`, row-major) as `.npy` v1.0 to `w`.
 ///
 /// # Shapes and types
-/// `data.len() == rows · cols`, `cols ≥ 1`; the dtype follows `data` (`<f4`, `<f8`, `<i4`,
-/// `<u4`, `<i8`, `|u1`).
+/// The dtype follows the data (`<f4`, `<f8`, `<i4`, `<u4`, `<i8`, `|u1`).
 /// # Cost
 /// Time O(rows · cols); extra memory one 1 MiB block.
 /// # Errors
-/// `Shape`, `OutOfRange` (cols = 0), `NonFinite` (NaN/±∞ in float data), `Io`, `Cancelled`.
-pub fn write_npy_to<W: Write>(
-    w: &mut W,
-    data: WriteData<'_>,
-    rows: usize,
-    cols: usize,
-    ctl: &Ctl<'_>,
-) -> Result<()> {
-    check(&data, rows, cols)?;
-    let io = |e: std::io::Error| Error::Io {
-        path: "<writer>".into(),
-        reason: e.to_string(),
-    };
-    w.write_all(&npy_header(data.descr(), rows, cols)).map_err(io)?;
-    stream(w, rows, cols * data.size(), ctl, |i, buf| {
+/// `Io`, `Cancelled` (the shape and values were checked by [`Table::new`]).
+pub fn write_npy_to<W: Write>(w: &mut W, t: Table<'_>, ctl: &Ctl<'_>) -> Result<()> {
+    let Table { data, rows, cols } = t;
+    let head = npy_header(data.descr(), rows, cols);
+    stream(w, &head, rows, cols * data.size(), ctl, |i, buf| {
         data.bytes(i * cols..(i + 1) * cols, buf);
     })
-    .map_err(io)?
 }
 
-/// Write `data` as `.fvecs` (f32), `.ivecs` (i32) or `.bvecs` (u8) records to `w`: per row a
+/// Write `t` as `.fvecs` (f32), `.ivecs` (i32) or `.bvecs` (u8) records to `w`: per row a
 /// little-endian i32 `cols`, then the row.
 ///
 /// # Shapes and types
-/// `data.len() == rows · cols`, `1 ≤ cols ≤ 2³¹ − 1`; `data` must be `F32` or `F64` (`.fvecs`;
-/// f64 is rounded to the nearest f32), `I32` or `U32` ≤ 2³¹ − 1 (`.ivecs`) or `U8` (`.bvecs`).
+/// `cols ≤ 2³¹ − 1`; the data must be `F32` or `F64` (`.fvecs`; f64 is rounded to the nearest
+/// f32), `I32` or `U32` ≤ 2³¹ − 1 (`.ivecs`) or `U8` (`.bvecs`).
 /// # Cost
 /// Time O(rows · cols); extra memory one 1 MiB block.
 /// # Errors
-/// `OutOfRange` (another element type, f64 beyond f32's range, u32 beyond i32's, cols = 0 or
-/// too large), `Shape`, `NonFinite`, `Io`,
-/// `Cancelled`.
-pub fn write_vecs_to<W: Write>(
-    w: &mut W,
-    data: WriteData<'_>,
-    rows: usize,
-    cols: usize,
-    ctl: &Ctl<'_>,
-) -> Result<()> {
-    check(&data, rows, cols)?;
+/// `OutOfRange` (another element type, f64 beyond f32's range, u32 beyond i32's, cols too
+/// large), `Io`, `Cancelled` (the shape and finiteness were checked by [`Table::new`]).
+pub fn write_vecs_to<W: Write>(w: &mut W, t: Table<'_>, ctl: &Ctl<'_>) -> Result<()> {
+    let Table { data, rows, cols } = t;
     vecs_type(&data, cols)?;
     let d = i32::try_from(cols).map_err(|_| Error::OutOfRange {
         name: "cols",
         expected: "at most 2147483647 for .fvecs/.ivecs/.bvecs".into(),
         actual: cols.to_string(),
     })?;
-    let io = |e: std::io::Error| Error::Io {
-        path: "<writer>".into(),
-        reason: e.to_string(),
-    };
     let head = d.to_le_bytes();
     if let WriteData::F64(v) = data {
         // .fvecs from f64: round to nearest f32 (range checked above)
-        return stream(w, rows, 4 + cols * 4, ctl, |i, buf| {
+        return stream(w, &[], rows, 4 + cols * 4, ctl, |i, buf| {
             buf.extend_from_slice(&head);
             v[i * cols..(i + 1) * cols]
                 .iter()
                 .for_each(|&x| buf.extend_from_slice(&(x as f32).to_le_bytes()));
-        })
-        .map_err(io)?;
+        });
     }
-    stream(w, rows, 4 + cols * data.size(), ctl, |i, buf| {
+    stream(w, &[], rows, 4 + cols * data.size(), ctl, |i, buf| {
         buf.extend_from_slice(&head);
         data.bytes(i * cols..(i + 1) * cols, buf);
     })
-    .map_err(io)?
 }
 
 /// `.fvecs`/`.ivecs`/`.bvecs` hold f32 (f64 is rounded, within f32's range), i32 (u32 up to
@@ -255,25 +256,23 @@ fn vecs_type(data: &WriteData<'_>, cols: usize) -> Result<()> {
     }
 }
 
-/// Write `data` (`rows × cols`, row-major) to `path` as `.npy` v1.0, atomically: readers see
+/// Write `t` (`rows × cols`, row-major) to `path` as `.npy` v1.0, atomically: readers see
 /// the old file or the complete new one, never a partial file.
 ///
 /// # Shapes and types, Cost, Errors
 /// As [`write_npy_to`]; `Io` names `path`.
-pub fn write_npy(path: &Path, data: WriteData<'_>, rows: usize, cols: usize, ctl: &Ctl<'_>) -> Result<()> {
-    check(&data, rows, cols)?;
-    atomically(path, |w| write_npy_to(w, data, rows, cols, ctl))
+pub fn write_npy(path: &Path, t: Table<'_>, ctl: &Ctl<'_>) -> Result<()> {
+    atomically(path, |w| write_npy_to(w, t, ctl))
 }
 
-/// Write `data` to `path` as `.fvecs`/`.ivecs`/`.bvecs` (by element type), atomically.
+/// Write `t` to `path` as `.fvecs`/`.ivecs`/`.bvecs` (by element type), atomically.
 ///
 /// # Shapes and types, Cost, Errors
 /// As [`write_vecs_to`]; `Io` names `path`.
-pub fn write_vecs(path: &Path, data: WriteData<'_>, rows: usize, cols: usize, ctl: &Ctl<'_>) -> Result<()> {
+pub fn write_vecs(path: &Path, t: Table<'_>, ctl: &Ctl<'_>) -> Result<()> {
     // validate before creating anything on disk
-    check(&data, rows, cols)?;
-    vecs_type(&data, cols)?;
-    atomically(path, |w| write_vecs_to(w, data, rows, cols, ctl))
+    vecs_type(&t.data, t.cols)?;
+    atomically(path, |w| write_vecs_to(w, t, ctl))
 }
 
 #[cfg(test)]
@@ -296,15 +295,19 @@ mod tests {
     fn writers_reject_shape_and_non_finite_before_writing() {
         let ctl = Ctl::detached();
         let mut out = Vec::new();
-        let e = write_npy_to(&mut out, WriteData::F32(&[1.0, 2.0, 3.0]), 2, 2, &ctl).unwrap_err();
+        let e = Table::new(WriteData::F32(&[1.0, 2.0, 3.0]), 2, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_SHAPE");
-        let e = write_npy_to(&mut out, WriteData::F64(&[1.0, f64::NAN]), 1, 2, &ctl).unwrap_err();
+        let e = Table::new(WriteData::F64(&[1.0, f64::NAN]), 1, 2).unwrap_err();
         assert_eq!(e.code(), "ERR_NON_FINITE");
-        let e = write_vecs_to(&mut out, WriteData::I64(&[1]), 1, 1, &ctl).unwrap_err();
+        let e = Table::new(WriteData::F32(&[]), 0, 0).unwrap_err();
         assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
-        let e = write_vecs_to(&mut out, WriteData::U32(&[1, 1 << 31]), 2, 1, &ctl).unwrap_err();
+        let mut vecs =
+            |data, rows, cols| -> Result<()> { write_vecs_to(&mut out, Table::new(data, rows, cols)?, &ctl) };
+        let e = vecs(WriteData::I64(&[1]), 1, 1).unwrap_err();
+        assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+        let e = vecs(WriteData::U32(&[1, 1 << 31]), 2, 1).unwrap_err();
         assert!(e.to_string().contains("2147483648 at row 1, column 0"), "{e}");
-        let e = write_vecs_to(&mut out, WriteData::F64(&[1.0, 1e39]), 1, 2, &ctl).unwrap_err();
+        let e = vecs(WriteData::F64(&[1.0, 1e39]), 1, 2).unwrap_err();
         assert!(e.to_string().contains("1e39 at row 0, column 1"), "{e}");
         assert!(out.is_empty());
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::grid;
-use embgeo_io::{read, write_file_atomic, write_npy, Ctl, Options, WriteData};
+use embgeo_io::{read, write_file_atomic, write_npy, Ctl, Options, Table, WriteData};
 
 fn dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("embgeo-rules-{tag}-{}", std::process::id()));
@@ -65,7 +65,7 @@ fn non_regular_files_are_refused_without_blocking() {
     assert!(e.to_string().contains("a character device"), "{e}");
     // writers refuse such destinations too (renaming over a FIFO would replace it silently)
     let x = grid(2, 2);
-    let e = write_npy(&fifo, WriteData::F32(&x), 2, 2, &ctl).unwrap_err();
+    let e = write_npy(&fifo, Table::new(WriteData::F32(&x), 2, 2).unwrap(), &ctl).unwrap_err();
     assert!(e.to_string().contains("a FIFO"), "{e}");
     let e = write_file_atomic(&d, b"x").unwrap_err();
     assert!(e.to_string().contains("a directory"), "{e}");
@@ -80,9 +80,9 @@ fn overwriting_keeps_the_mode_and_read_only_is_refused() {
     let ctl = Ctl::detached();
     let x = grid(3, 2);
     let p = d.join("private.npy");
-    write_npy(&p, WriteData::F32(&x), 3, 2, &ctl).unwrap();
+    write_npy(&p, Table::new(WriteData::F32(&x), 3, 2).unwrap(), &ctl).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    write_npy(&p, WriteData::F32(&x), 3, 2, &ctl).unwrap();
+    write_npy(&p, Table::new(WriteData::F32(&x), 3, 2).unwrap(), &ctl).unwrap();
     assert_eq!(mode(&p), 0o600);
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
     write_file_atomic(&p, b"bytes").unwrap();
@@ -92,7 +92,7 @@ fn overwriting_keeps_the_mode_and_read_only_is_refused() {
     let ro = d.join("ro.npy");
     std::fs::write(&ro, b"keep").unwrap();
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let e = write_npy(&ro, WriteData::F32(&x), 3, 2, &ctl).unwrap_err();
+    let e = write_npy(&ro, Table::new(WriteData::F32(&x), 3, 2).unwrap(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_IO");
     assert!(e.to_string().contains("read-only"), "{e}");
     assert_eq!(std::fs::read(&ro).unwrap(), b"keep");

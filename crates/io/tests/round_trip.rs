@@ -4,7 +4,7 @@
 mod common;
 
 use common::{as_f64, f32_bytes, grid, npy, npy_raw, read_bytes, safetensors, vecs};
-use embgeo_io::{read, write_npy, write_vecs, Ctl, Format, Options, OutType, Values, WriteData};
+use embgeo_io::{read, write_npy, write_vecs, Ctl, Format, Options, OutType, Table, Values, WriteData};
 use proptest::prelude::*;
 
 #[test]
@@ -283,14 +283,14 @@ fn files_on_disk_round_trip_atomically() {
     let ctl = Ctl::detached();
     let x = grid(7, 5);
     let p = dir.join("x.npy");
-    write_npy(&p, WriteData::F32(&x), 7, 5, &ctl).unwrap();
-    write_npy(&p, WriteData::F32(&x), 7, 5, &ctl).unwrap(); // replaces
+    write_npy(&p, Table::new(WriteData::F32(&x), 7, 5).unwrap(), &ctl).unwrap();
+    write_npy(&p, Table::new(WriteData::F32(&x), 7, 5).unwrap(), &ctl).unwrap(); // replaces
     assert_eq!(
         read(&p, &Options::default(), &ctl).unwrap().data,
         Values::F32(x.clone())
     );
     let p = dir.join("x.fvecs");
-    write_vecs(&p, WriteData::F32(&x), 7, 5, &ctl).unwrap();
+    write_vecs(&p, Table::new(WriteData::F32(&x), 7, 5).unwrap(), &ctl).unwrap();
     assert_eq!(
         read(&p, &Options::default(), &ctl).unwrap().data,
         Values::F32(x.clone())
@@ -301,7 +301,12 @@ fn files_on_disk_round_trip_atomically() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let e = write_vecs(&dir.join("y.fvecs"), WriteData::I64(&[1]), 1, 1, &ctl).unwrap_err();
+    let e = write_vecs(
+        &dir.join("y.fvecs"),
+        Table::new(WriteData::I64(&[1]), 1, 1).unwrap(),
+        &ctl,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
     assert!(!dir.join("y.fvecs").exists());
     let e = read(&dir.join("missing.npy"), &Options::default(), &ctl).unwrap_err();
@@ -309,7 +314,12 @@ fn files_on_disk_round_trip_atomically() {
     assert!(e.to_string().contains("missing.npy"), "{e}");
     let e = read(&dir, &Options::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_IO");
-    let e = write_npy(&dir.join("no/such/dir.npy"), WriteData::F32(&x), 7, 5, &ctl).unwrap_err();
+    let e = write_npy(
+        &dir.join("no/such/dir.npy"),
+        Table::new(WriteData::F32(&x), 7, 5).unwrap(),
+        &ctl,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "ERR_IO");
     std::fs::remove_dir_all(&dir).unwrap();
 }

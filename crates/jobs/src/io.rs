@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::path::PathBuf;
 
 use embgeo_core::{Ctl, Result};
-use embgeo_io::{Embeddings, Options, WriteData};
+use embgeo_io::{Embeddings, Options, Table, WriteData};
 
 use crate::job::Job;
 
@@ -89,6 +89,6 @@ impl Job for WriteJob<'_> {
         } else {
             embgeo_io::write_npy
         };
-        write(&self.path, self.data.view(), rows, cols, ctl)
+        write(&self.path, Table::new(self.data.view(), rows, cols)?, ctl)
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Error, Neighbors, Result};
-use embgeo_knn::{AnyIndex, KnnPart, Params, PartShape, StoredType, Trace, Values};
+use embgeo_knn::{AnyIndex, KnnPart, Operands, Params, PartShape, StoredType, Trace, Values};
 use serde::Deserialize;
 
 use crate::data::{AnyData, Data, FloatVec};
@@ -86,13 +86,18 @@ impl Job for KnnJob<'_> {
     type Output = Found;
 
     fn run(&self, ctl: &Ctl<'_>) -> Result<Found> {
-        let (p, cols) = (&self.params, self.cols as usize);
-        let (c, q) = (self.corpus.values(), self.queries.as_ref().map(AnyData::values));
+        let p = &self.params;
+        let q = self.queries.as_ref().map(AnyData::values);
+        let x = Operands::new(self.corpus.values(), q, self.cols as usize);
         if p.is_shard() {
-            return Ok(Found::part(embgeo_knn::search_part_values(c, q, cols, p, ctl)?));
+            return Ok(Found::part(embgeo_knn::search_part_values(x, p, ctl)?));
         }
-        let (nb, trace) = embgeo_knn::search_values(c, q, cols, p, ctl)?;
-        Ok(Found::neighbors(nb, matches!(c, Values::F64(_)), Some(trace)))
+        let (nb, trace) = embgeo_knn::search_values(x, p, ctl)?;
+        Ok(Found::neighbors(
+            nb,
+            matches!(x.corpus, Values::F64(_)),
+            Some(trace),
+        ))
     }
 }
 

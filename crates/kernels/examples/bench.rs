@@ -225,7 +225,8 @@ fn main() {
         };
         let ours = |path: Path, th: usize| {
             let mut o = vec![0.0f32; m * n];
-            gemm_nt_f32_with(path, &mut o, &qs[th], &cs[th], m, n, d, -2.0).unwrap();
+            let (q, c) = (View::row_major(&qs[th], m, d), View::row_major(&cs[th], n, d));
+            gemm_nt_f32_with(path, &mut o, q.unwrap(), c.unwrap(), -2.0).unwrap();
             black_box(o);
         };
         case(&what, "faer", 2.0 * (m * n * d) as f64, &faer, &ours);

@@ -8,6 +8,7 @@ use embgeo_core::{Error, Par, Result};
 use rayon::prelude::*;
 
 use crate::micro::{self, Tile};
+use crate::out::Out;
 use crate::pack::{pack_a, pack_b};
 use crate::{Path, View};
 
@@ -53,9 +54,21 @@ pub(crate) struct Job {
     pub(crate) par: Par,
 }
 
-/// `C (m × n, row stride ldc) = job.scale·(A·B)` on `path` (an unsupported path runs the
-/// scalar kernel); shapes were checked by the caller.
-pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_>, job: Job) -> Result<()> {
+impl Job {
+    /// The whole product `C = A·B` (no triangle, no scale, the narrow tile) under `par`.
+    pub(crate) fn product(par: Par) -> Self {
+        Self {
+            lower: false,
+            wide: false,
+            scale: None,
+            par,
+        }
+    }
+}
+
+/// `C (out, m × n) = job.scale·(A·B)` on `path` (an unsupported path runs the scalar kernel);
+/// the caller checked `out` against `A.rows × B.cols` and `A.cols == B.rows`.
+pub(crate) fn run(path: Path, out: Out<'_>, a: View<'_>, b: View<'_>, job: Job) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     {
         use crate::avx512::{self, Avx512};
@@ -63,32 +76,23 @@ pub(crate) fn run(path: Path, c: &mut [f32], ldc: usize, a: View<'_>, b: View<'_
             return blocked::<{ avx512::MR_WIDE }, { avx512::NR_WIDE }, _>(
                 &k,
                 crate::AVX512_WIDE_BLOCKING,
-                c,
-                ldc,
+                out,
                 a,
                 b,
                 job,
             );
         }
         if let (Path::Avx512, Some(k)) = (path, Avx512::detect()) {
-            return blocked::<{ avx512::MR }, { avx512::NR }, _>(
-                &k,
-                crate::AVX512_BLOCKING,
-                c,
-                ldc,
-                a,
-                b,
-                job,
-            );
+            return blocked::<{ avx512::MR }, { avx512::NR }, _>(&k, crate::AVX512_BLOCKING, out, a, b, job);
         }
         if let (Path::Avx2, Some(k)) = (path, micro::Avx2Fma::detect()) {
-            return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, c, ldc, a, b, job);
+            return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, out, a, b, job);
         }
     }
     // other targets have one kernel: the path and the tile preference do not apply
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (path, job.wide);
-    blocked::<{ micro::MR }, { micro::NR }, _>(&micro::Scalar, crate::BLOCKING, c, ldc, a, b, job)
+    blocked::<{ micro::MR }, { micro::NR }, _>(&micro::Scalar, crate::BLOCKING, out, a, b, job)
 }
 
 thread_local! {
@@ -135,16 +139,15 @@ fn grow(v: &mut Vec<f32>, len: usize) -> Result<()> {
 /// Goto's loop nest: per chunk of `kc` steps pack all of `B` (`NR`-wide panels), then per
 /// block of `mc` rows of `C` (the unit of parallelism) pack `A` (`MR`-tall panels) and run the
 /// kernel on every tile, `B` panel outer (it stays in L1), `A` panel inner (streams from L2).
-#[allow(clippy::too_many_arguments)] // the GEMM signature: kernel, blocking, C, ldc, A, B, job
 fn blocked<const MR: usize, const NR: usize, K: Micro<MR, NR>>(
     kernel: &K,
     blk: Blocking,
-    c: &mut [f32],
-    ldc: usize,
+    out: Out<'_>,
     a: View<'_>,
     b: View<'_>,
     job: Job,
 ) -> Result<()> {
+    let Out { c, ldc } = out;
     let (m, n, k) = (a.rows(), b.cols(), a.cols());
     if m == 0 || n == 0 {
         return Ok(());

@@ -4,6 +4,7 @@
 use embgeo_core::{Error, Par, Result};
 
 use crate::blocked::{run, Job};
+use crate::out::Out;
 use crate::{Path, View};
 
 /// `C = A·B`: `a` m × k, `b` k × n (any strides), `c` m × n row-major with row stride `ldc`
@@ -37,23 +38,9 @@ pub fn gemm_f32_with(
     b: View<'_>,
     par: Par,
 ) -> Result<()> {
-    if a.cols() != b.rows() {
-        return Err(Error::Shape {
-            what: "gemm inner dimensions (A.cols vs B.rows)".into(),
-            expected: a.cols(),
-            actual: b.rows(),
-            fix: "",
-        });
-    }
-    let (m, n) = (a.rows(), b.cols());
-    check_out(c.len(), ldc, m, n)?;
-    let job = Job {
-        lower: false,
-        wide: false,
-        scale: None,
-        par,
-    };
-    run(path, c, ldc, a, b, job)
+    Error::require_equal("gemm inner dimensions (A.cols vs B.rows)", a.cols(), b.rows(), "")?;
+    let out = Out::new(c, ldc, a.rows(), b.cols())?;
+    run(path, out, a, b, Job::product(par))
 }
 
 /// `C = Aᵀ·A` for a row-major `rows × d` block `a`: the lower triangle (`i ≥ j`) of the
@@ -87,38 +74,20 @@ pub fn syrk_lower_f32_with(
     par: Par,
 ) -> Result<()> {
     let x = View::row_major(a, rows, d)?;
-    check_out(c.len(), d, d, d)?;
+    let out = Out::new(c, d, d, d)?;
     let job = Job {
         lower: true,
-        wide: false,
-        scale: None,
-        par,
+        ..Job::product(par)
     };
-    run(path, c, d, x.t(), x, job)
-}
-
-fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
-    let need = if m == 0 || n == 0 {
-        Some(0)
-    } else {
-        (m - 1).checked_mul(ldc).and_then(|v| v.checked_add(n))
-    };
-    match need {
-        Some(need) if ldc >= n && len >= need => Ok(()),
-        _ => Err(Error::Shape {
-            what: format!("kernel output {m} × {n} with row stride {ldc} vs buffer length"),
-            expected: need.unwrap_or(usize::MAX),
-            actual: len,
-            fix: "pass an output buffer of (rows − 1)·ldc + cols values, ldc ≥ cols",
-        }),
-    }
+    run(path, out, x.t(), x, job)
 }
 
 /// `dst = alpha·A·Bᵀ` stored column-major (`dst[j·m + i] = alpha·⟨a_i, b_j⟩`), `a` m × d and
-/// `b` n × d row-major: the key tile of a brute-force kNN pass, on the calling thread.
+/// `b` n × d (any strides; row-major in a kNN pass): the key tile of a brute-force kNN pass, on
+/// the calling thread.
 ///
 /// # Shapes and types
-/// `dst.len() ≥ m·n`, `a.len() ≥ m·d`, `b.len() ≥ n·d`, f32. Only `dst[..m·n]` is written.
+/// `dst.len() ≥ m·n`, f32. Only `dst[..m·n]` is written.
 /// # Cost
 /// 2·m·n·d flops; extra memory `m.div_ceil(NR)·NR·min(d, KC)` + `MC·KC` f32 (≤ 1.1 MB for
 /// m ≤ 384 on AVX-512), allocated fallibly once per thread and kept for its next call.
@@ -129,46 +98,26 @@ fn check_out(len: usize, ldc: usize, m: usize, n: usize) -> Result<()> {
 /// # Determinism
 /// Bit-identical on one path for every call; `Par::Seq` inside (callers parallelise over tiles).
 /// # Errors
-/// `Shape` if a buffer is too short.
+/// `Shape` if `a.cols() != b.cols()` or `dst` is too short.
 /// # Panics
 /// Never.
-#[allow(clippy::too_many_arguments)] // the BLAS-like signature: dst, a, b, three sizes, alpha
-pub fn gemm_nt_f32(
-    dst: &mut [f32],
-    a: &[f32],
-    b: &[f32],
-    m: usize,
-    n: usize,
-    d: usize,
-    alpha: f32,
-) -> Result<()> {
-    gemm_nt_f32_with(crate::path(), dst, a, b, m, n, d, alpha)
+pub fn gemm_nt_f32(dst: &mut [f32], a: View<'_>, b: View<'_>, alpha: f32) -> Result<()> {
+    gemm_nt_f32_with(crate::path(), dst, a, b, alpha)
 }
 
 /// [`gemm_nt_f32`] on an explicit [`Path`].
 ///
 /// # Errors
 /// As [`gemm_nt_f32`].
-#[allow(clippy::too_many_arguments)] // as gemm_nt_f32, plus the path
-pub fn gemm_nt_f32_with(
-    path: Path,
-    dst: &mut [f32],
-    a: &[f32],
-    b: &[f32],
-    m: usize,
-    n: usize,
-    d: usize,
-    alpha: f32,
-) -> Result<()> {
+pub fn gemm_nt_f32_with(path: Path, dst: &mut [f32], a: View<'_>, b: View<'_>, alpha: f32) -> Result<()> {
+    Error::require_equal("gemm_nt widths (B.cols vs A.cols)", a.cols(), b.cols(), "")?;
     // Column-major m × n is row-major n × m: C = B·Aᵀ with row stride m.
-    let bv = View::row_major(b, n, d)?;
-    let at = View::row_major(a, m, d)?.t();
-    check_out(dst.len(), m, n, m)?;
+    let (m, n) = (a.rows(), b.rows());
+    let out = Out::new(dst, m, n, m)?;
     let job = Job {
-        lower: false,
         wide: true,
         scale: Some(alpha),
-        par: Par::Seq,
+        ..Job::product(Par::Seq)
     };
-    run(path, dst, m, bv, at, job)
+    run(path, out, b, a.t(), job)
 }

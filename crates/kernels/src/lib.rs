@@ -4,8 +4,8 @@
 //! - [`gemm_f32`]: `C = A·B` for strided f32 views (`A` m × k, `B` k × n, `C` m × n row-major).
 //! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
 //!   `d × d` row-major f32 buffer (callers merge it in f64).
-//! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major, `A`, `B` row-major (the key tile
-//!   of a brute-force kNN pass), on the calling thread.
+//! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major for views `A` m × d and `B` n × d
+//!   (the key tile of a brute-force kNN pass), on the calling thread.
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
 //! - [`lowp`]: bf16 dot-product tiles (AVX512-BF16 `vdpbf16ps`) for the exact kNN's screening of
 //!   bf16 and int8 inputs, with their accuracy bound.
@@ -50,9 +50,11 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocked;
+mod cpu;
 mod driver;
 pub mod lowp;
 mod micro;
+mod out;
 mod pack;
 mod path;
 mod view;

@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use crate::cpu::{runnable, x86_probe};
+
 /// A micro-kernel implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Path {
@@ -36,25 +38,8 @@ impl Path {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx2_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
-
-#[cfg(target_arch = "x86_64")]
-fn avx512f() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx2_fma() -> bool {
-    false
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx512f() -> bool {
-    false
-}
+x86_probe!(fn avx2_fma = "avx2" && "fma");
+x86_probe!(fn avx512f = "avx512f");
 
 /// The best path this CPU supports.
 fn best() -> Path {
@@ -97,10 +82,7 @@ pub fn path_name() -> &'static str {
 /// Every path this CPU can run (scalar first).
 #[must_use]
 pub fn available_paths() -> Vec<Path> {
-    [Path::Scalar, Path::Avx2, Path::Avx512]
-        .into_iter()
-        .filter(|p| p.supported())
-        .collect()
+    runnable([Path::Scalar, Path::Avx2, Path::Avx512], Path::supported)
 }
 
 #[cfg(test)]

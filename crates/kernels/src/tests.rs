@@ -72,6 +72,11 @@ fn check_gemm_views(path: Path, av: View<'_>, bv: View<'_>) {
     assert_eq!(bits(&c), bits(&par), "{path:?} Seq vs Rayon");
 }
 
+/// `v` as a row-major `rows × cols` view.
+fn rm(v: &[f32], rows: usize, cols: usize) -> View<'_> {
+    View::row_major(v, rows, cols).unwrap()
+}
+
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
@@ -185,7 +190,7 @@ fn every_path_is_exact_on_integer_data() {
     }
     for path in available_paths() {
         let mut got = vec![f32::NAN; m * n];
-        gemm_nt_f32_with(path, &mut got, &a, &b, m, n, k, -2.0).unwrap();
+        gemm_nt_f32_with(path, &mut got, rm(&a, m, k), rm(&b, n, k), -2.0).unwrap();
         assert_eq!(bits(&got), bits(&want), "{path:?}");
     }
 }
@@ -196,7 +201,7 @@ fn check_gemm_nt(path: Path, m: usize, n: usize, d: usize, alpha: f32) {
     let a = values(m * d, 21 + m as u64);
     let b = values(n * d, 22 + n as u64);
     let mut dst = vec![f32::NAN; m * n + 3];
-    gemm_nt_f32_with(path, &mut dst, &a, &b, m, n, d, alpha).unwrap();
+    gemm_nt_f32_with(path, &mut dst, rm(&a, m, d), rm(&b, n, d), alpha).unwrap();
     let al = f64::from(alpha);
     for j in 0..n {
         for i in 0..m {
@@ -238,7 +243,7 @@ fn gemm_nt_every_path_against_f64() {
         }
         // d = 0: alpha·0 = 0
         let mut dst = vec![f32::NAN; 6];
-        gemm_nt_f32_with(path, &mut dst, &[], &[], 2, 3, 0, -1.0).unwrap();
+        gemm_nt_f32_with(path, &mut dst, rm(&[], 2, 0), rm(&[], 3, 0), -1.0).unwrap();
         assert_eq!(bits(&dst), [0u32; 6]);
     }
 }
@@ -247,11 +252,13 @@ fn gemm_nt_every_path_against_f64() {
 fn gemm_nt_rejects_short_buffers() {
     let a = [1.0f32; 6];
     let mut dst = [0.0f32; 4];
-    let short = gemm_nt_f32_with(Path::Scalar, &mut dst, &a, &a, 2, 3, 2, 1.0);
+    let short = gemm_nt_f32_with(Path::Scalar, &mut dst, rm(&a, 2, 2), rm(&a, 3, 2), 1.0);
     assert_eq!(short.unwrap_err().code(), "ERR_SHAPE"); // dst needs 2·3 = 6
     let mut dst = [0.0f32; 9];
-    let short = gemm_nt_f32_with(Path::Scalar, &mut dst, &a, &a, 3, 3, 3, 1.0);
-    assert_eq!(short.unwrap_err().code(), "ERR_SHAPE"); // a needs 3·3 = 9
+    let e = View::row_major(&a, 3, 3).unwrap_err();
+    assert_eq!(e.code(), "ERR_SHAPE"); // a needs 3·3 = 9
+    let wide = gemm_nt_f32_with(Path::Scalar, &mut dst, rm(&a, 3, 2), rm(&a, 2, 3), 1.0);
+    assert_eq!(wide.unwrap_err().code(), "ERR_SHAPE"); // widths 2 vs 3
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Params, Precision, Values};
+use embgeo_knn::{search_values, Operands, Params, Precision, Values};
 
 mod common;
 use common::{Cli, XorShift};
@@ -53,7 +53,7 @@ fn main() {
         let mut last = None;
         for _ in 0..3 {
             let t = Instant::now();
-            let r = search_values(v, None, d, &p, &ctl).expect("search");
+            let r = search_values(Operands::new(v, None, d), &p, &ctl).expect("search");
             times.push(t.elapsed().as_secs_f64());
             last = Some(r);
         }

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Params, Precision, Values};
+use embgeo_knn::{search_values, Operands, Params, Precision, Values};
 
 mod common;
 use common::{Cli, XorShift};
@@ -36,7 +36,8 @@ fn main() {
             ..Params::new(k, metric)
         };
         let t = Instant::now();
-        let r = search_values(Values::F32(c), q.map(Values::F32), d, &p, &ctl).expect("search");
+        let r =
+            search_values(Operands::new(Values::F32(c), q.map(Values::F32), d), &p, &ctl).expect("search");
         (t.elapsed().as_secs_f64(), r)
     };
     let (mut ta, mut tb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());

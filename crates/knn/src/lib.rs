@@ -76,8 +76,8 @@ mod stats;
 
 pub use any_index::AnyIndex;
 pub use brute::{
-    search_part_values, search_scratch, search_values, search_values_on, Kernels, Params, Precision, Trace,
-    Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_SPLIT,
+    search_part_values, search_scratch, search_values, search_values_on, Kernels, Operands, Params,
+    Precision, Trace, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_SPLIT,
     SYMMETRIC_STATE_BUDGET,
 };
 pub use index::{peek_header, Index, StoredType};

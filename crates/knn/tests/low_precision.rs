@@ -10,8 +10,8 @@ use embgeo_core::Ctl;
 use embgeo_core::MatRef;
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
 use embgeo_knn::{
-    search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Params, Precision,
-    Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Operands, Params,
+    Precision, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
 };
 use rand::Rng;
 
@@ -42,9 +42,7 @@ fn check_bf16(x: &[u16], d: usize, k: usize, what: &str) {
                 };
                 let (got, trace) = search_values_on(
                     kernels,
-                    Values::Bf16(x),
-                    q.map(Values::Bf16),
-                    d,
+                    Operands::new(Values::Bf16(x), q.map(Values::Bf16), d),
                     &p,
                     &Ctl::detached(),
                 )
@@ -189,7 +187,8 @@ fn int8_data_is_exact_on_the_bf16_units() {
                 bf16: Some(path),
                 int8: None,
             };
-            let (got, trace) = search_values_on(k, Values::I8(&x), None, d, &p, &Ctl::detached()).unwrap();
+            let (got, trace) =
+                search_values_on(k, Operands::new(Values::I8(&x), None, d), &p, &Ctl::detached()).unwrap();
             assert_eq!(trace.precision, "bf16");
             assert_same(&got, &want, &format!("int8 {metric:?} {path:?}"));
         }
@@ -200,12 +199,18 @@ fn int8_data_is_exact_on_the_bf16_units() {
                 bf16: None,
                 int8: Some(path),
             };
-            let (got, trace) = search_values_on(k, Values::I8(&x), None, d, &p8, &Ctl::detached()).unwrap();
+            let (got, trace) =
+                search_values_on(k, Operands::new(Values::I8(&x), None, d), &p8, &Ctl::detached()).unwrap();
             assert_eq!((trace.precision, trace.kernel), ("int8", path.name()));
             assert_same(&got, &want, &format!("int8 units {metric:?} {path:?}"));
             let q = &x[..40 * d];
-            let (got, _) =
-                search_values_on(k, Values::I8(&x), Some(Values::I8(q)), d, &p8, &Ctl::detached()).unwrap();
+            let (got, _) = search_values_on(
+                k,
+                Operands::new(Values::I8(&x), Some(Values::I8(q)), d),
+                &p8,
+                &Ctl::detached(),
+            )
+            .unwrap();
             let qf: Vec<f32> = q.iter().map(|&v| f32::from(v)).collect();
             assert_same(
                 &got,
@@ -222,7 +227,8 @@ fn f16_cosine_and_fp32_take_the_widened_path_with_the_same_answer() {
     let f16: Vec<u16> = g.iter().map(|&v| half::f16::from_f64(v).to_bits()).collect();
     let f16w: Vec<f32> = f16.iter().map(|&b| half::f16::from_bits(b).to_f32()).collect();
     let p = params(4, Metric::Euclidean, Precision::Auto);
-    let (got, trace) = search_values(Values::F16(&f16), None, 16, &p, &Ctl::detached()).unwrap();
+    let (got, trace) =
+        search_values(Operands::new(Values::F16(&f16), None, 16), &p, &Ctl::detached()).unwrap();
     assert_eq!(trace.precision, "fp32");
     assert_same(&got, &reference(&f16w, None, 16, &p), "f16");
 
@@ -232,11 +238,16 @@ fn f16_cosine_and_fp32_take_the_widened_path_with_the_same_answer() {
         (Metric::Euclidean, Precision::Fp32),
     ] {
         let p = params(4, metric, precision);
-        let (got, trace) = search_values(Values::Bf16(&b), None, 16, &p, &Ctl::detached()).unwrap();
+        let (got, trace) =
+            search_values(Operands::new(Values::Bf16(&b), None, 16), &p, &Ctl::detached()).unwrap();
         assert_eq!(trace.precision, "fp32", "{metric:?} {precision:?}");
-        let want = search_values(Values::F32(&widen(&b)), None, 16, &p, &Ctl::detached())
-            .unwrap()
-            .0;
+        let want = search_values(
+            Operands::new(Values::F32(&widen(&b)), None, 16),
+            &p,
+            &Ctl::detached(),
+        )
+        .unwrap()
+        .0;
         assert_same(&got, &want, &format!("{metric:?} {precision:?}"));
     }
 }
@@ -255,7 +266,11 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
         Int8Path::Scalar => usize::MAX,
     };
     let p = params(5, Metric::Euclidean, Precision::Auto);
-    let run = |v: Values<'_>, d: usize| search_values(v, None, d, &p, &Ctl::detached()).unwrap().1;
+    let run = |v: Values<'_>, d: usize| {
+        search_values(Operands::new(v, None, d), &p, &Ctl::detached())
+            .unwrap()
+            .1
+    };
     for d in [16, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_BF16] {
         let b = bf16_of(&gaussian(100, d, 51));
         let trace = run(Values::Bf16(&b), d);
@@ -288,9 +303,7 @@ fn mixed_element_types_widen_to_the_common_type() {
     let q32 = to_f32(&g[..10 * 12]);
     let p = params(3, Metric::Dot, Precision::Auto);
     let (got, _) = search_values(
-        Values::Bf16(&b),
-        Some(Values::F32(&q32)),
-        12,
+        Operands::new(Values::Bf16(&b), Some(Values::F32(&q32)), 12),
         &p,
         &Ctl::detached(),
     )
@@ -301,9 +314,7 @@ fn mixed_element_types_widen_to_the_common_type() {
         "bf16 corpus, f32 queries",
     );
     let (got64, trace) = search_values(
-        Values::Bf16(&b),
-        Some(Values::F64(&g[..120])),
-        12,
+        Operands::new(Values::Bf16(&b), Some(Values::F64(&g[..120])), 12),
         &p,
         &Ctl::detached(),
     )
@@ -329,7 +340,7 @@ fn refused_precisions_and_bad_values_are_coded_errors() {
         (Values::F64(&[0.0; 8]), Metric::Euclidean, Precision::Fp32),
     ];
     for (v, metric, precision) in cases {
-        let e = search_values(v, None, 4, &params(2, metric, precision), &ctl).unwrap_err();
+        let e = search_values(Operands::new(v, None, 4), &params(2, metric, precision), &ctl).unwrap_err();
         assert!(
             matches!(
                 e,
@@ -345,27 +356,21 @@ fn refused_precisions_and_bad_values_are_coded_errors() {
     let mut inf = b.clone();
     inf[4 * 3 + 2] = 0x7f80;
     let e = search_values(
-        Values::Bf16(&inf),
-        None,
-        4,
+        Operands::new(Values::Bf16(&inf), None, 4),
         &params(2, Metric::Euclidean, Precision::Auto),
         &ctl,
     )
     .unwrap_err();
     assert!(matches!(e, Error::NonFinite { .. }), "{e}");
     let e = search_values(
-        Values::Bf16(&b),
-        None,
-        3,
+        Operands::new(Values::Bf16(&b), None, 3),
         &params(2, Metric::Euclidean, Precision::Auto),
         &ctl,
     )
     .unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
     let e = search_values(
-        Values::Bf16(&b),
-        None,
-        4,
+        Operands::new(Values::Bf16(&b), None, 4),
         &params(20, Metric::Euclidean, Precision::Bf16),
         &ctl,
     )
@@ -384,7 +389,12 @@ fn shard_offsets_are_refused_by_search_values_and_widened_by_search_part_values(
         query_offset: Some(100),
         ..params(3, Metric::Euclidean, Precision::Auto)
     };
-    let err = search_values(Values::Bf16(&b), Some(Values::F64(&q64)), 8, &p, &Ctl::detached()).unwrap_err();
+    let err = search_values(
+        Operands::new(Values::Bf16(&b), Some(Values::F64(&q64)), 8),
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -398,9 +408,7 @@ fn shard_offsets_are_refused_by_search_values_and_widened_by_search_part_values(
 
     // bf16 against itself: the f32 part of the widened values
     let got = search_part_values(
-        Values::Bf16(&b),
-        Some(Values::Bf16(&b[..12 * 8])),
-        8,
+        Operands::new(Values::Bf16(&b), Some(Values::Bf16(&b[..12 * 8])), 8),
         &p,
         &Ctl::detached(),
     )
@@ -420,7 +428,12 @@ fn shard_offsets_are_refused_by_search_values_and_widened_by_search_part_values(
     assert!(got.indices.iter().all(|&i| i >= 100), "global row ids");
 
     // bf16 corpus, f64 queries: both widened to f64
-    let got = search_part_values(Values::Bf16(&b), Some(Values::F64(&q64)), 8, &p, &Ctl::detached()).unwrap();
+    let got = search_part_values(
+        Operands::new(Values::Bf16(&b), Some(Values::F64(&q64)), 8),
+        &p,
+        &Ctl::detached(),
+    )
+    .unwrap();
     let c64: Vec<f64> = bw.iter().map(|&v| f64::from(v)).collect();
     let want = search_part(
         MatRef::from_flat(&c64, 8).unwrap(),

@@ -10,7 +10,8 @@ use common::{assert_same, clustered, gaussian, rng, to_f32, with_duplicates, MET
 use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
-    search_values, search_values_on, Kernels, Metric, Params, Precision, Values, AUTO_MIN_COLS_SPLIT,
+    search_values, search_values_on, Kernels, Metric, Operands, Params, Precision, Values,
+    AUTO_MIN_COLS_SPLIT,
 };
 use rand::Rng;
 
@@ -27,9 +28,7 @@ fn bf16_run(
     };
     search_values_on(
         kernels,
-        Values::F32(c),
-        q.map(Values::F32),
-        d,
+        Operands::new(Values::F32(c), q.map(Values::F32), d),
         p,
         &Ctl::detached(),
     )
@@ -201,7 +200,8 @@ fn auto_screens_f32_data_on_the_bf16_units_only_where_measured_faster() {
     for d in [32, 128, 384, 768] {
         let x = to_f32(&gaussian(100, d, 51));
         let p = params(5, Metric::Euclidean, Precision::Auto);
-        let (got, trace) = search_values(Values::F32(&x), None, d, &p, &Ctl::detached()).unwrap();
+        let (got, trace) =
+            search_values(Operands::new(Values::F32(&x), None, d), &p, &Ctl::detached()).unwrap();
         let split = native && AUTO_MIN_COLS_SPLIT.is_some_and(|m| d >= m);
         assert_eq!(trace.precision, if split { "bf16" } else { "fp32" }, "d = {d}");
         assert!(trace.inflation(100, 5) >= 1.0);
@@ -218,7 +218,7 @@ fn refused_and_out_of_range() {
         int8: None,
     };
     let p = params(2, Metric::Euclidean, Precision::Bf16);
-    let e = search_values_on(none, Values::F32(&x), None, 4, &p, &ctl).unwrap_err();
+    let e = search_values_on(none, Operands::new(Values::F32(&x), None, 4), &p, &ctl).unwrap_err();
     assert!(
         matches!(
             e,

@@ -23,7 +23,7 @@ use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::Accum;
 
-use crate::gram::lower_tile;
+use embgeo_core::gram;
 
 /// Tunables of [`compute`]; the defaults suit every size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -203,7 +203,7 @@ fn pair_squares_tiles<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'
     let tile = params.tile_rows.max(1);
     let parts = map_chunks(ctl, "anisotropy-pairs", m, tile, |r| {
         let (a, b) = (r.start, r.end);
-        let g = lower_tile(&u, d, r);
+        let g = gram::tile(&u, d, r, b);
         let mut s = 0.0f64;
         for i in 0..b - a {
             for j in 0..a + i {

@@ -23,7 +23,6 @@
 pub mod anisotropy;
 pub mod column_stats;
 pub mod duplicates;
-mod gram;
 pub mod hubness;
 pub mod norms;
 pub mod sample;

@@ -20,7 +20,7 @@ use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Result
 use embgeo_pca::moments::{self, Kernel};
 
 use crate::column_stats;
-use crate::gram::lower_tile;
+use embgeo_core::gram;
 
 /// Tunables of [`compute`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
@@ -223,8 +223,8 @@ fn gram_eigenvalues<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
     let tile = params.tile_rows.max(1);
     // Row tiles of the lower triangle, each one sequential product: deterministic.
     let tiles = map_chunks(ctl, "spectrum-gram", n, tile, |r| {
-        let g = lower_tile(&xc, d, r);
-        Ok(g)
+        let cols = r.end;
+        Ok(gram::tile(&xc, d, r, cols))
     })?;
     drop(xc);
     let divisor = n as f64 - 1.0;

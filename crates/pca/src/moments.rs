@@ -257,14 +257,12 @@ impl Moments {
         ctl: &Ctl<'_>,
     ) -> Result<()> {
         let d = self.n_features;
-        if x.cols() != d {
-            return Err(Error::Shape {
-                what: "X.cols vs nFeatures of the fitted moments".into(),
-                expected: d,
-                actual: x.cols(),
-                fix: "pass rows with as many features as the earlier ones",
-            });
-        }
+        Error::require_equal(
+            "X.cols vs nFeatures of the fitted moments",
+            d,
+            x.cols(),
+            "pass rows with as many features as the earlier ones",
+        )?;
         x.check_finite("X")?;
         if let Some(w) = weights {
             check_weights(w, x.rows())?;
@@ -345,14 +343,12 @@ impl Moments {
     /// # Reference
     /// Chan, Golub and LeVeque (1979); Schubert and Gertz (2018).
     pub fn merge(&mut self, other: &Moments) -> Result<()> {
-        if other.n_features != self.n_features {
-            return Err(Error::Shape {
-                what: "nFeatures of the merged model".into(),
-                expected: self.n_features,
-                actual: other.n_features,
-                fix: "merge models fitted on the same features",
-            });
-        }
+        Error::require_equal(
+            "nFeatures of the merged model",
+            self.n_features,
+            other.n_features,
+            "merge models fitted on the same features",
+        )?;
         let d = self.n_features;
         if other.weight_sum > 0.0 {
             if self.weight_sum > 0.0 {
@@ -459,14 +455,12 @@ pub fn accumulate<T: Element>(
 }
 
 fn check_weights(w: &[f64], rows: usize) -> Result<()> {
-    if w.len() != rows {
-        return Err(Error::Shape {
-            what: "weights.length vs X.rows".into(),
-            expected: rows,
-            actual: w.len(),
-            fix: "pass one weight per row",
-        });
-    }
+    Error::require_equal(
+        "weights.length vs X.rows",
+        rows,
+        w.len(),
+        "pass one weight per row",
+    )?;
     if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !v.is_finite() || **v < 0.0) {
         return Err(Error::OutOfRange {
             name: "weights",

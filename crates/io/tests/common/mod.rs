@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use embgeo_io::{read_from, Ctl, Embeddings, Format, Options, Result, Values, WriteData};
+use embgeo_io::{read_from, Ctl, Embeddings, Format, Options, Result, Table, Values, WriteData};
 
 /// Read `bytes` as if they were the file `name`.
 pub fn read_bytes(name: &str, bytes: &[u8], o: &Options) -> Result<Embeddings> {
@@ -21,14 +21,14 @@ pub fn fmt(f: Format) -> Options {
 /// `.npy` bytes of `data` written by the crate's writer.
 pub fn npy(data: WriteData<'_>, rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    embgeo_io::write_npy_to(&mut out, data, rows, cols, &Ctl::detached()).unwrap();
+    embgeo_io::write_npy_to(&mut out, Table::new(data, rows, cols).unwrap(), &Ctl::detached()).unwrap();
     out
 }
 
 /// `.fvecs`/`.ivecs`/`.bvecs` bytes of `data`.
 pub fn vecs(data: WriteData<'_>, rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    embgeo_io::write_vecs_to(&mut out, data, rows, cols, &Ctl::detached()).unwrap();
+    embgeo_io::write_vecs_to(&mut out, Table::new(data, rows, cols).unwrap(), &Ctl::detached()).unwrap();
     out
 }
 

@@ -75,22 +75,12 @@ impl Int8Path {
     /// Every int8 path this CPU can run (scalar first).
     #[must_use]
     pub fn available() -> Vec<Self> {
-        [Int8Path::Scalar, Int8Path::Avx512Vnni, Int8Path::AmxInt8]
-            .into_iter()
-            .filter(|p| p.supported())
-            .collect()
+        let all = [Int8Path::Scalar, Int8Path::Avx512Vnni, Int8Path::AmxInt8];
+        crate::cpu::runnable(all, Int8Path::supported)
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn vnni() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vnni")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn vnni() -> bool {
-    false
-}
+crate::cpu::x86_probe!(fn vnni = "avx512f" && "avx512vnni");
 
 /// `dst[jl·m + il] = alpha · a_{arows.start + il} · b_{brows.start + jl}` for int8 matrices
 /// packed by [`Packed::new_i8`] (see the module docs: the dot products are exact integers).

@@ -91,15 +91,7 @@ impl LowpPath {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn avx512bf16() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bf16")
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx512bf16() -> bool {
-    false
-}
+crate::cpu::x86_probe!(fn avx512bf16 = "avx512f" && "avx512bf16");
 
 /// The path for an `EMBGEO_LOWP_KERNEL` value (`None` = unset): `scalar`, `avx512bf16` (the
 /// AVX-512 tiles even where AMX exists), anything else the best this CPU has (AMX, then
@@ -137,10 +129,8 @@ pub fn forced_scalar() -> bool {
 /// Every bf16 path this CPU can run (scalar first).
 #[must_use]
 pub fn available_paths() -> Vec<LowpPath> {
-    [LowpPath::Scalar, LowpPath::Avx512Bf16, LowpPath::AmxBf16]
-        .into_iter()
-        .filter(|p| p.supported())
-        .collect()
+    let all = [LowpPath::Scalar, LowpPath::Avx512Bf16, LowpPath::AmxBf16];
+    crate::cpu::runnable(all, LowpPath::supported)
 }
 
 /// `dst[j·m + i] = alpha · Σ_t a[i·d + t]·b[j·d + t]` for `i < m`, `j < n` (see the module

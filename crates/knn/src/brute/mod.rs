@@ -12,6 +12,7 @@
 //! `query` (the tile driver of the general pass), `symmetric` (the symmetric all-points pass).
 
 mod bounds;
+mod operands;
 mod plan;
 mod query;
 mod source;
@@ -28,6 +29,7 @@ pub(crate) use crate::real::cast;
 use crate::real::{self, Real};
 use crate::select::TopK;
 use crate::stats::Stats;
+pub use operands::Operands;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;

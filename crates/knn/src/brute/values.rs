@@ -5,9 +5,10 @@
 
 use std::borrow::Cow;
 
-use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
+use embgeo_core::{Ctl, Error, Neighbors, Result};
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed, Side};
 
+use super::operands::{dense, DenseSearch, Mats, Operands};
 use super::source::{Narrow, Units};
 use super::split;
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
@@ -114,7 +115,7 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 }
 
 /// Exact k nearest neighbours for any element type, with the [`Trace`] of the run: all points
-/// (`queries = None`, each row's own index excluded) or queries against the corpus.
+/// (`x.queries = None`, each row's own index excluded) or queries against the corpus.
 ///
 /// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
 /// - f32 under `bf16` (and under `auto` from [`crate::AUTO_MIN_COLS_SPLIT`] columns on a CPU
@@ -136,25 +137,19 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///
 /// # Errors
 /// As [`crate::all_points`] / [`crate::search`]; `Shape` if a length is not a multiple of
-/// `cols` (or `cols` is 0); `InvalidValue` for a precision the data or CPU cannot screen in
+/// `x.cols` (or it is 0); `InvalidValue` for a precision the data or CPU cannot screen in
 /// (`bf16` on f16/f64 data, on bf16/int8 data under cosine, or without AVX512-BF16; `int8` on data other
 /// than int8, under cosine, or without AVX512-VNNI; `fp32` on f64 data) or for shard offsets in
 /// `p`; `OutOfRange` for `bf16` on values too large for f32 keys, for `int8` on widths above
 /// `lowp::INT8_MAX_D`.
-pub fn search_values(
-    corpus: Values<'_>,
-    queries: Option<Values<'_>>,
-    cols: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Neighbors, Trace)> {
+pub fn search_values(x: Operands<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<(Neighbors, Trace)> {
     let usable = |native: bool| native || lowp::forced_scalar();
     let (bf16, int8) = (lowp::path(), Int8Path::best());
     let kernels = Kernels {
         bf16: usable(bf16.is_native()).then_some(bf16),
         int8: usable(int8.is_native()).then_some(int8),
     };
-    search_values_on(kernels, corpus, queries, cols, p, ctl)
+    search_values_on(kernels, x, p, ctl)
 }
 
 /// The low-precision kernels a search may use (`None`: no such units).
@@ -175,9 +170,7 @@ pub struct Kernels {
 #[doc(hidden)]
 pub fn search_values_on(
     kernels: Kernels,
-    corpus: Values<'_>,
-    queries: Option<Values<'_>>,
-    cols: usize,
+    x: Operands<'_>,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
@@ -189,8 +182,14 @@ pub fn search_values_on(
             actual: format!("rowOffset {:?}, queryOffset {:?}", p.row_offset, p.query_offset),
         });
     }
-    if let Some(q) = queries.filter(|q| q.dtype() != corpus.dtype()) {
-        return mixed(corpus, q, cols, p, ctl);
+    let Operands {
+        corpus,
+        queries,
+        cols,
+    } = x;
+    if queries.is_some_and(|q| q.dtype() != corpus.dtype()) {
+        // both widened losslessly to f32 (to f64 if one of them is f64)
+        return x.widened::<Traced>(p, ctl);
     }
     match corpus {
         Values::F32(c) => {
@@ -209,26 +208,26 @@ pub fn search_values_on(
                 },
                 ..p.clone()
             };
-            dense(c, q.as_deref(), cols, &fp, ctl)
+            dense::<Traced, _>(c, q.as_deref(), cols, &fp, ctl)
         }
-        Values::F64(c) => dense(c, queries.map(Values::to_f64).as_deref(), cols, p, ctl),
+        Values::F64(c) => dense::<Traced, _>(c, queries.map(Values::to_f64).as_deref(), cols, p, ctl),
         Values::Bf16(c) => {
             let q = match queries {
                 Some(Values::Bf16(q)) => Some(q),
                 _ => None,
             };
-            narrow(c, q, (corpus, queries), cols, p, ctl, kernels)
+            narrow(c, q, x, p, ctl, kernels)
         }
         Values::I8(c) => {
             let q = match queries {
                 Some(Values::I8(q)) => Some(q),
                 _ => None,
             };
-            narrow(c, q, (corpus, queries), cols, p, ctl, kernels)
+            narrow(c, q, x, p, ctl, kernels)
         }
         Values::F16(_) => {
             check_narrow_precision(p.precision, "f16")?;
-            widened(corpus, queries, cols, p, ctl)
+            widened(x, p, ctl)
         }
     }
 }
@@ -238,81 +237,41 @@ pub fn search_values_on(
 /// one of them is f64 (a part stores f32 or f64 keys).
 ///
 /// # Errors
-/// As [`crate::search_part`]; `Shape` if a length is not a multiple of `cols` (or `cols` is 0).
-pub fn search_part_values(
-    corpus: Values<'_>,
-    queries: Option<Values<'_>>,
-    cols: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<KnnPart> {
-    fn part<T: embgeo_core::Element>(
-        c: &[T],
-        q: Option<&[T]>,
-        cols: usize,
-        p: &Params,
-        ctl: &Ctl<'_>,
-    ) -> Result<KnnPart> {
-        let qm = q.map(|q| MatRef::from_flat(q, cols)).transpose()?;
-        crate::search_part(MatRef::from_flat(c, cols)?, qm, p, ctl)
-    }
-    let f32s = (corpus.to_f32(), queries.map(Values::to_f32));
-    match f32s {
-        (Some(c), None) => part(&c, None, cols, p, ctl),
-        (Some(c), Some(Some(q))) => part(&c, Some(&q), cols, p, ctl),
-        _ => part(
-            &corpus.to_f64(),
-            queries.map(Values::to_f64).as_deref(),
-            cols,
-            p,
-            ctl,
-        ),
+/// As [`crate::search_part`]; `Shape` if a length is not a multiple of `x.cols` (or it is 0).
+pub fn search_part_values(x: Operands<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<KnnPart> {
+    x.widened::<Part>(p, ctl)
+}
+
+/// The shard search of [`crate::search_part`].
+struct Part;
+
+impl DenseSearch for Part {
+    type Output = KnnPart;
+
+    fn run<T: embgeo_core::Element>((c, q): Mats<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<KnnPart> {
+        crate::search_part(c, q, p, ctl)
     }
 }
 
-/// f32 or f64 rows through the engine (with the magnitude rule of [`crate::search`]).
-fn dense<T: embgeo_core::Element>(
-    c: &[T],
-    q: Option<&[T]>,
-    cols: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Neighbors, Trace)> {
-    let cm = MatRef::from_flat(c, cols)?;
-    let qm = q.map(|q| MatRef::from_flat(q, cols)).transpose()?;
-    crate::scaled::search_traced(cm, qm, p, ctl)
-}
+/// The engine with its [`Trace`] (and the magnitude rule of [`crate::search`]).
+struct Traced;
 
-/// Corpus and queries of different element types: both widened losslessly to f32 (to f64 if
-/// one of them is f64).
-fn mixed(
-    corpus: Values<'_>,
-    q: Values<'_>,
-    cols: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Neighbors, Trace)> {
-    match (corpus.to_f32(), q.to_f32()) {
-        (Some(c), Some(q)) => dense(&c, Some(&q), cols, p, ctl),
-        _ => dense(&corpus.to_f64(), Some(&q.to_f64()), cols, p, ctl),
+impl DenseSearch for Traced {
+    type Output = (Neighbors, Trace);
+
+    fn run<T: embgeo_core::Element>((c, q): Mats<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Self::Output> {
+        crate::scaled::search_traced(c, q, p, ctl)
     }
 }
 
-/// bf16, f16 or int8 rows widened losslessly to f32 (`len·4` bytes per matrix).
-fn widened(
-    corpus: Values<'_>,
-    queries: Option<Values<'_>>,
-    cols: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Neighbors, Trace)> {
-    let c = corpus.to_f32().unwrap_or_default();
-    let q = queries.map(|q| q.to_f32().unwrap_or_default());
+/// bf16, f16 or int8 rows widened losslessly to f32 (`len·4` bytes per matrix), screened in
+/// f32 (`precision` `auto`).
+fn widened(x: Operands<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<(Neighbors, Trace)> {
     let fp32 = Params {
         precision: Precision::Auto,
         ..p.clone()
     };
-    dense(&c, q.as_deref(), cols, &fp32, ctl)
+    x.widened::<Traced>(&fp32, ctl)
 }
 
 /// `InvalidValue` for the precisions narrow data of `dtype` can never screen in (`int8` for
@@ -434,22 +393,22 @@ fn any_non_finite<T: Bf16Source>(v: &[T]) -> bool {
 fn narrow<T: Bf16Source>(
     c: &[T],
     q: Option<&[T]>,
-    orig: (Values<'_>, Option<Values<'_>>),
-    cols: usize,
+    orig: Operands<'_>,
     p: &Params,
     ctl: &Ctl<'_>,
     kernels: Kernels,
 ) -> Result<(Neighbors, Trace)> {
-    check_narrow_precision(p.precision, orig.0.dtype())?;
+    let cols = orig.cols;
+    check_narrow_precision(p.precision, orig.corpus.dtype())?;
     let nc = embgeo_core::rows_of(c.len(), cols)?;
     let nq = q.map(|q| embgeo_core::rows_of(q.len(), cols)).transpose()?;
     if any_non_finite(c) || q.is_some_and(any_non_finite) || p.precision == Precision::Fp32 || p.is_shard() {
         // the f32 engine reports non-finite values by row and column
-        return widened(orig.0, orig.1, cols, p, ctl);
+        return widened(orig, p, ctl);
     }
     match nq {
-        None if nc < 2 => return widened(orig.0, orig.1, cols, p, ctl),
-        Some(_) if nc < 1 => return widened(orig.0, orig.1, cols, p, ctl),
+        None if nc < 2 => return widened(orig, p, ctl),
+        Some(_) if nc < 1 => return widened(orig, p, ctl),
         _ => {}
     }
     check_k(p.k, nc, q.is_none())?;
@@ -468,7 +427,7 @@ fn narrow<T: Bf16Source>(
     let overflow = f32_overflows(cs.max_norm, qmax);
     let int8 = T::as_i8(c).is_some();
     let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, int8), kernels)? else {
-        return widened(orig.0, orig.1, cols, p, ctl);
+        return widened(orig, p, ctl);
     };
     // one packed copy per matrix (about the size of the data; twice for all points on the
     // AMX tiles, which read the two operands in different layouts), in parallel under ctl.par

@@ -2,7 +2,7 @@
 //! parameters and the fp32 reference every screened path must equal bit for bit.
 
 use embgeo_core::{Ctl, Neighbors};
-use embgeo_knn::{search_values, Metric, Params, Precision, Values};
+use embgeo_knn::{search_values, Metric, Operands, Params, Precision, Values};
 
 use super::naive;
 
@@ -26,7 +26,12 @@ pub fn reference(c: &[f32], q: Option<&[f32]>, d: usize, p: &Params) -> Neighbor
         precision: Precision::Fp32,
         ..p.clone()
     };
-    let (nb, trace) = search_values(Values::F32(c), q.map(Values::F32), d, &fp, &Ctl::detached()).unwrap();
+    let (nb, trace) = search_values(
+        Operands::new(Values::F32(c), q.map(Values::F32), d),
+        &fp,
+        &Ctl::detached(),
+    )
+    .unwrap();
     assert_eq!(trace.precision, "fp32");
     let want = naive(c, q, d, p.k, p.metric);
     assert_eq!(nb.indices, want.indices, "fp32 path vs naive");
