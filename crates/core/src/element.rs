@@ -13,6 +13,9 @@ mod sealed {
 pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + sealed::Sealed + 'static {
     /// `"f32"` or `"f64"`, as reported in messages and results.
     const DTYPE: &'static str;
+    /// Binary exponents of the type's smallest positive (subnormal) and largest finite values:
+    /// every nonzero finite `v` has `EXP_RANGE.0 <= log2 |v| < EXP_RANGE.1 + 1`.
+    const EXP_RANGE: (i32, i32);
     /// Exact widening to `f64` (lossless for both types).
     fn to_f64(self) -> f64;
     /// Rounding conversion from `f64` (round-to-nearest for `f32`).
@@ -23,6 +26,7 @@ pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + sealed::S
 
 impl Element for f32 {
     const DTYPE: &'static str = "f32";
+    const EXP_RANGE: (i32, i32) = (-149, 127);
     #[inline]
     fn to_f64(self) -> f64 {
         f64::from(self)
@@ -39,6 +43,7 @@ impl Element for f32 {
 
 impl Element for f64 {
     const DTYPE: &'static str = "f64";
+    const EXP_RANGE: (i32, i32) = (-1074, 1023);
     #[inline]
     fn to_f64(self) -> f64 {
         self

@@ -85,9 +85,15 @@ impl Scale {
     }
 
     /// The scale of the data in `parts` taken together ([`max_abs`], then
-    /// [`Scale::for_max_abs`]).
+    /// [`Scale::for_max_abs`]). O(1) for a type whose whole range lies inside the safe one
+    /// (`f32`, [`Element::EXP_RANGE`]): every value of it gives the identity, so nothing is read;
+    /// else one sequential pass.
     #[must_use]
     pub fn of<T: Element>(parts: &[&[T]]) -> Scale {
+        let (lo, hi) = T::EXP_RANGE;
+        if -SAFE_LOG2 <= lo && hi <= SAFE_LOG2 {
+            return Scale::ONE;
+        }
         Scale::for_max_abs(max_abs(parts))
     }
 
@@ -190,6 +196,26 @@ mod tests {
         }
         let x = [1.0f32, -3.0, f32::MAX];
         assert!(Scale::of(&[&x[..]]).is_identity());
+    }
+
+    #[test]
+    fn f32_shortcut_equals_the_scan() {
+        // the f32 range: extremes, subnormals, zero, non-finite values
+        let tiny = f32::from_bits(1);
+        let sets: [&[f32]; 6] = [
+            &[f32::MAX, -f32::MAX],
+            &[tiny, -tiny],
+            &[f32::MIN_POSITIVE],
+            &[0.0, -0.0],
+            &[f32::INFINITY, 1.0],
+            &[f32::NAN],
+        ];
+        for x in sets {
+            assert_eq!(Scale::of(&[x]), Scale::for_max_abs(max_abs(&[x])), "{x:?}");
+        }
+        let range = |lo: f64, hi: f64| (exponent(lo), exponent(hi));
+        assert_eq!(range(f64::from(tiny), f64::from(f32::MAX)), f32::EXP_RANGE);
+        assert_eq!(range(f64::from_bits(1), f64::MAX), f64::EXP_RANGE);
     }
 
     #[test]

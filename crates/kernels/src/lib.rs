@@ -52,6 +52,7 @@ mod avx512;
 mod blocked;
 mod cpu;
 mod driver;
+mod lines;
 pub mod lowp;
 mod micro;
 mod out;

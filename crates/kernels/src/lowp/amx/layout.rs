@@ -13,6 +13,8 @@
 //!   groups follow the last group, so a pair of groups starting at any group stays inside.
 
 use embgeo_core::Par;
+
+use crate::lines::Lines;
 use rayon::prelude::*;
 
 /// Words of one tile row.
@@ -27,8 +29,8 @@ pub(crate) const TILE_ROWS: usize = 16;
 /// each about the size of the data in bf16 (`kp ≈ d/2` words for bf16 pairs, `d/4` for int8).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
-    pub rows: Vec<u32>,
-    pub groups: Vec<u32>,
+    pub rows: Lines,
+    pub groups: Lines,
     /// Words per row, padded to a multiple of [`TILE_WORDS`].
     pub kp: usize,
 }
@@ -53,9 +55,9 @@ impl Layout {
                 out(p, word(g));
             }
         };
-        let mut by_rows = Vec::new();
+        let mut by_rows = Lines::default();
         if rows {
-            by_rows = vec![0u32; (n + 2 * TILE_ROWS) * kp];
+            by_rows = Lines::zeroed((n + 2 * TILE_ROWS) * kp);
             let fill = |(r, row): (usize, &mut [u32])| {
                 if r < n {
                     row_words(r, &mut |p, w| row[p] = w);
@@ -66,9 +68,9 @@ impl Layout {
                 Par::Rayon => by_rows.par_chunks_mut(kp).enumerate().for_each(fill),
             }
         }
-        let mut by_groups = Vec::new();
+        let mut by_groups = Lines::default();
         if groups {
-            by_groups = vec![0u32; (n.div_ceil(TILE_ROWS) + 2) * TILE_ROWS * kp];
+            by_groups = Lines::zeroed((n.div_ceil(TILE_ROWS) + 2) * TILE_ROWS * kp);
             let fill = |(g, block): (usize, &mut [u32])| {
                 for r in 0..TILE_ROWS.min(n.saturating_sub(g * TILE_ROWS)) {
                     row_words(g * TILE_ROWS + r, &mut |p, w| block[p * TILE_ROWS + r] = w);

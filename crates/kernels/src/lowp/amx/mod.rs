@@ -27,10 +27,12 @@ use std::ops::Range;
 
 pub(crate) use layout::Layout;
 
+use crate::lines::Lines;
+
 thread_local! {
     /// The raw accumulators of one 32-row strip, per thread (pool workers run tile after
     /// tile: one allocation per worker, not per call).
-    static STRIP: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static STRIP: RefCell<Lines> = RefCell::new(Lines::default());
 }
 
 /// The tile product to run.
@@ -79,9 +81,7 @@ pub(crate) fn tile(
     let pairs = (arows.end.div_ceil(16) - g0).div_ceil(2);
     let (ldc, off) = (32 * pairs, arows.start - 16 * g0);
     STRIP.with_borrow_mut(|strip| {
-        if strip.len() < 32 * ldc {
-            strip.resize(32 * ldc, 0);
-        }
+        strip.grow(32 * ldc);
         strips(
             op,
             dst,
