@@ -6,7 +6,10 @@
 //!
 //! For each pair of query groups the block is zeroed, the `kblocks` steps of 16 words are
 //! accumulated (per step four tile loads and four tile products), and the four accumulators
-//! are stored into the strip buffer. The configuration is loaded at the start of the block and
+//! are stored into the strip buffer. The loads are software-pipelined: the operands of step
+//! `k + 1` are loaded as soon as the last product of step `k` reading that tile has been issued,
+//! so they overlap step `k`'s remaining products (a tile load waits for the products still
+//! reading its tile). Each accumulator still adds its steps in order `0..kblocks`. The configuration is loaded at the start of the block and
 //! released (`tilerelease`) at its end, so no tile state outlives the block (a thread holding
 //! tile state pays for it at every context switch and signal).
 
@@ -90,24 +93,42 @@ macro_rules! strip_kernel {
                     "tilezero tmm1",
                     "tilezero tmm2",
                     "tilezero tmm3",
-                    "mov {kk}, {kblocks}",
-                    "2:",
-                    // each load as late as possible before its first product (a tile load
-                    // waits for the products still reading the tile)
+                    // operands of the first step
                     "tileloadd tmm4, [{a0} + {sa}*1]",
                     "tileloadd tmm6, [{b0} + {s64}*1]",
-                    concat!($op, " tmm0, tmm4, tmm6"),
                     "tileloadd tmm7, [{b1} + {s64}*1]",
-                    concat!($op, " tmm1, tmm4, tmm7"),
                     "tileloadd tmm5, [{a1} + {sa}*1]",
+                    "mov {kk}, {kblocks}",
+                    "dec {kk}",
+                    "jz 4f",
+                    // steps 0..kblocks-1: each operand of the next step is loaded right after
+                    // the last product of this step that reads its tile, so the loads overlap
+                    // the remaining products instead of waiting in front of the next step's
+                    "2:",
+                    "add {a0}, 64",
+                    "add {a1}, 64",
+                    "add {b0}, 1024",
+                    "add {b1}, 1024",
+                    concat!($op, " tmm0, tmm4, tmm6"),
+                    concat!($op, " tmm1, tmm4, tmm7"),
+                    "tileloadd tmm4, [{a0} + {sa}*1]",
+                    concat!($op, " tmm2, tmm5, tmm6"),
+                    "tileloadd tmm6, [{b0} + {s64}*1]",
+                    concat!($op, " tmm3, tmm5, tmm7"),
+                    "tileloadd tmm7, [{b1} + {s64}*1]",
+                    "tileloadd tmm5, [{a1} + {sa}*1]",
+                    "dec {kk}",
+                    "jnz 2b",
+                    // the last step: products only
+                    "4:",
+                    concat!($op, " tmm0, tmm4, tmm6"),
+                    concat!($op, " tmm1, tmm4, tmm7"),
                     concat!($op, " tmm2, tmm5, tmm6"),
                     concat!($op, " tmm3, tmm5, tmm7"),
                     "add {a0}, 64",
                     "add {a1}, 64",
                     "add {b0}, 1024",
                     "add {b1}, 1024",
-                    "dec {kk}",
-                    "jnz 2b",
                     // store the 2 × 2 block: (a0,b0) (a0,b1) / (a1,b0) (a1,b1)
                     "tilestored [{c} + {sc}*1], tmm0",
                     "lea {t}, [{c} + 64]",
