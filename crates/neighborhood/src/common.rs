@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Pair, Result, Scale};
-use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
+use embgeo_knn::metric::dot;
 use embgeo_knn::Metric;
 
 /// `pub struct Params { k, metric }` of a measure (camelCase options from the binding, unknown
@@ -153,8 +153,10 @@ impl<'a, T: Element> Keyed<'a, T> {
         &self.x[i * self.d..(i + 1) * self.d]
     }
 
-    /// The exact ordering key of rows `i` and `j` (smaller is closer).
+    /// The exact ordering key of rows `i` and `j` (smaller is closer; the tests' oracle).
+    #[cfg(test)]
     pub(crate) fn key(&self, i: usize, j: usize) -> f64 {
+        use embgeo_knn::metric::{cosine_from_norms, sq_euclidean};
         let (x, y) = (self.row(i), self.row(j));
         match self.metric {
             Metric::Euclidean | Metric::SqEuclidean => sq_euclidean(x, y),

@@ -17,6 +17,7 @@ const LANES: usize = 16;
 /// between the thresholds. No memory.
 // Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
 #[allow(clippy::inline_always)]
+#[allow(clippy::needless_bitwise_bool)] // branch-free, so the 16 lanes vectorise
 #[inline(always)]
 fn count_body<R: Real, F: FnMut(usize, usize, R)>(
     tile: &[R],
@@ -110,8 +111,8 @@ mod tests {
                 }
             }
         }
-        got.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
-        want.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        got.sort_by_key(|e| (e.1, e.0));
+        want.sort_by_key(|e| (e.1, e.0));
         assert_eq!(below, want_below);
         assert_eq!(got, want);
     }

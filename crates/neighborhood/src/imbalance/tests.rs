@@ -191,7 +191,9 @@ fn magnitudes(n: usize, d: usize, scale: f64, mixed: bool, seed: u64) -> Vec<f64
         } else {
             1.0
         };
-        row.iter_mut().for_each(|v| *v *= scale * f);
+        for v in row.iter_mut() {
+            *v *= scale * f;
+        }
     }
     x
 }
