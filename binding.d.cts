@@ -312,7 +312,7 @@ export interface ImbalanceOut {
   aToB: number
   bToA: number
   rows: number
-  /** Exact pair keys evaluated for the ranks (2·N²). */
+  /** Exact pair keys evaluated for the ranks: the 2·N·k neighbours' own plus the pairs the screening bound could not order. */
   keyEvaluations: number
 }
 

@@ -170,8 +170,8 @@ describe('embgeo compare', () => {
   it.runIf(process.platform !== 'win32')('the first Ctrl-C aborts the comparison and exits 130', async () => {
     const big = join(dir, 'big.npy')
     const big2 = join(dir, 'big2.npy')
-    // two 40 000-row sets: information imbalance ranks 2·N² exact f64 keys of 128 columns, far
-    // more than the 3 s before the signal
+    // two 40 000-row sets: information imbalance computes two kNN graphs and 2·N² screened keys
+    // of 128 columns (≈ 1e12 FLOPs), far more than the 3 s before the signal
     writeNpySync(big, matrix(Float32Array.from(randomData(40_000, 128, 5)), 128))
     writeNpySync(big2, matrix(Float32Array.from(randomData(40_000, 128, 6)), 128))
     const child = spawn(process.execPath, [BIN, 'compare', big, big2, '--measures', 'informationImbalance'], { stdio: 'ignore' })

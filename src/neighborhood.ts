@@ -47,7 +47,7 @@ export interface InformationImbalance {
   params: { k: number; metric: Metric }
   diagnostics: {
     rows: number
-    /** Exact pair distances evaluated for the ranks (2·N²). */
+    /** Exact pair distances evaluated for the ranks, both directions: the 2·N·k neighbours' own plus the pairs the screening bound could not order (at most 2·N·(N − 1) + 2·N·k; a few per row on ordinary data). */
     keyEvaluations: number
   }
 }
@@ -65,9 +65,11 @@ const IMBALANCE_TWINS = pairTwins('informationImbalance', kMetric(1, 'euclidean'
  * DADApy 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords` with every rank exact
  * (`maxk = N − 1`). `Δ(A→B) = 2/N · ⟨r_B(i, j)⟩` over each row i and its k nearest neighbours j
  * in A, `r_B` the rank (1 = nearest) of j among the other rows by distance from i in B; ties go
- * to the lower index. Cost: two exact kNN graphs plus the exact distances of every pair in each
- * space, O(N²·(d_A + d_B)) time, O(N) extra memory per worker (no N × N matrix). Both inputs
- * are copied once before this returns.
+ * to the lower index. Cost: two exact kNN graphs plus every pair's distance in each space in
+ * f32 (f64 for f64 data) GEMM tiles, 2·N²·(d_A + d_B) FLOPs, screened with the kNN engine's
+ * proven error bound: exact distances only for the neighbours and the pairs the bound cannot
+ * order (`diagnostics.keyEvaluations`), so every rank stays exact. Extra memory: one 384 × 1024
+ * tile per worker (no N × N matrix). Both inputs are copied once before this returns.
  *
  * @param A N × d_A matrix; @param B N × d_B matrix (same items, row by row; widths and element
  *   types may differ).

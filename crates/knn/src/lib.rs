@@ -8,6 +8,8 @@
 //!   bit (partial states for out-of-core and distributed runs; [`KnnPart::to_bytes`]);
 //! - [`search_values`] / [`search_part_values`]: the same on any element type (f32, f64, and
 //!   bf16, f16 or int8 screened on the low-precision units or widened losslessly);
+//! - [`ranks`]: the exact rank of given targets among all rows from each row (the rank pass
+//!   of the information imbalance), on the same screened key tiles;
 //! - [`recall`]: recall@k of an approximate search against exact neighbours;
 //! - [`simd_level`]: which kernel level the runtime dispatch picked.
 //!
@@ -76,9 +78,9 @@ mod stats;
 
 pub use any_index::AnyIndex;
 pub use brute::{
-    search_part_values, search_scratch, search_values, search_values_on, Kernels, Operands, Params,
-    Precision, Trace, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_SPLIT,
-    SYMMETRIC_STATE_BUDGET,
+    ranks, search_part_values, search_scratch, search_values, search_values_on, Kernels, Operands, Params,
+    Precision, Ranks, Trace, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    AUTO_MIN_COLS_SPLIT, SYMMETRIC_STATE_BUDGET,
 };
 pub use index::{peek_header, Index, StoredType};
 pub use merge::merge;

@@ -158,6 +158,7 @@ macro_rules! dispatched {
         }
     };
 }
+pub(crate) use dispatched;
 
 /// Queries per block of the threshold scan.
 const SCAN: usize = 16;

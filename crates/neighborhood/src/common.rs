@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Pair, Result, Scale};
-use embgeo_knn::metric::{cosine_from_norms, dot, sq_euclidean};
+use embgeo_knn::metric::dot;
 use embgeo_knn::Metric;
 
 /// `pub struct Params { k, metric }` of a measure (camelCase options from the binding, unknown
@@ -111,7 +111,6 @@ fn neighbours<T: Element>(x: MatRef<'_, T>, k: usize, metric: Metric, ctl: &Ctl<
 pub(crate) struct Keyed<'a, T: Element> {
     x: Cow<'a, [T]>,
     d: usize,
-    n: usize,
     metric: Metric,
     norms2: Vec<f64>,
 }
@@ -130,7 +129,6 @@ impl<'a, T: Element> Keyed<'a, T> {
             Cow::Owned(s.apply(x.as_slice()))
         };
         let d = x.cols();
-        let n = x.rows();
         let norms2 = if metric == Metric::Cosine {
             let v: Vec<f64> = data.chunks_exact(d).map(|r| dot(r, r)).collect();
             if let Some(i) = v.iter().position(|&q| q == 0.0) {
@@ -145,7 +143,6 @@ impl<'a, T: Element> Keyed<'a, T> {
         Ok(Self {
             x: data,
             d,
-            n,
             metric,
             norms2,
         })
@@ -156,8 +153,10 @@ impl<'a, T: Element> Keyed<'a, T> {
         &self.x[i * self.d..(i + 1) * self.d]
     }
 
-    /// The exact ordering key of rows `i` and `j` (smaller is closer).
+    /// The exact ordering key of rows `i` and `j` (smaller is closer; the tests' oracle).
+    #[cfg(test)]
     pub(crate) fn key(&self, i: usize, j: usize) -> f64 {
+        use embgeo_knn::metric::{cosine_from_norms, sq_euclidean};
         let (x, y) = (self.row(i), self.row(j));
         match self.metric {
             Metric::Euclidean | Metric::SqEuclidean => sq_euclidean(x, y),
@@ -166,9 +165,11 @@ impl<'a, T: Element> Keyed<'a, T> {
         }
     }
 
-    /// Keys of row `i` against every row (`out[i]` is the key of `i` with itself).
+    /// Keys of row `i` against every row (`out[i]` is the key of `i` with itself): the test
+    /// oracle of the information imbalance's screened ranks.
+    #[cfg(test)]
     pub(crate) fn row_keys(&self, i: usize, out: &mut [f64]) {
-        for (j, o) in out.iter_mut().enumerate().take(self.n) {
+        for (j, o) in out.iter_mut().enumerate().take(self.x.len() / self.d) {
             *o = self.key(i, j);
         }
     }

@@ -16,7 +16,7 @@ numeric_fn!(pair
         a_to_b: f64,
         b_to_a: f64,
         rows: u32,
-        #[doc = " Exact pair keys evaluated for the ranks (2·N²)."]
+        #[doc = " Exact pair keys evaluated for the ranks: the 2·N·k neighbours' own plus the pairs the screening bound could not order."]
         key_evaluations: f64,
     }
 );

@@ -161,6 +161,21 @@ pub(super) fn fast_threshold<R: Real>(t: f64, base: f64, margin: f64) -> R {
     }
 }
 
+/// The fast-precision floor of a row (key `base`, error `margin`) for the exact f64 key `t`: a
+/// fast key strictly below it belongs to a pair with exact key strictly below `t` (the mirror
+/// of [`fast_threshold`]; docs/exact-screening.md, "Exact ranks").
+#[inline]
+pub(super) fn fast_floor<R: Real>(t: f64, base: f64, margin: f64) -> R {
+    if t.is_finite() {
+        let v = t - base - margin;
+        let slack = 4.0 * f64::EPSILON * (t.abs() + base.abs() + margin);
+        R::round_up(v - slack)
+    } else {
+        // nothing is certainly below a non-finite key: every pair is decided exactly
+        R::from_f64(f64::NEG_INFINITY)
+    }
+}
+
 /// An upper bound on the k-th exact key of a row from the k-th smallest fast key `kth` of a
 /// tile (fast key + base + margin, plus the rounding of this sum).
 #[inline]

@@ -15,6 +15,8 @@ mod bounds;
 mod operands;
 mod plan;
 mod query;
+mod rank_scan;
+mod ranks;
 mod source;
 mod split;
 mod symmetric;
@@ -33,6 +35,7 @@ pub use operands::Operands;
 use plan::{use_symmetric, Plan};
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
+pub use ranks::{ranks, Ranks};
 use source::{Dense, Rows, Source};
 pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
@@ -265,6 +268,19 @@ pub(crate) fn f32_overflows(cmax: f64, qmax: f64) -> bool {
     (cmax + qmax).powi(2) >= <f32 as Real>::MAX / 8.0
 }
 
+/// `OutOfRange` when keys of rows with these largest norms could overflow `R` (cosine keys
+/// never do).
+pub(crate) fn check_key_range<R: Real>(cmax: f64, qmax: f64, metric: Metric) -> Result<()> {
+    if (cmax + qmax).powi(2) >= R::MAX / 8.0 && metric != Metric::Cosine {
+        return Err(Error::OutOfRange {
+            name: "values",
+            expected: "row norms below 1e150 (squared distances must fit in f64)".into(),
+            actual: format!("a row norm of {:e}", cmax.max(qmax)),
+        });
+    }
+    Ok(())
+}
+
 /// The engine on rows in their working precision `R` (`q = None`: all points on `c`).
 fn run_dense<R: Real>(
     c: &[R],
@@ -277,14 +293,7 @@ fn run_dense<R: Real>(
     let metric = p.metric;
     let self_ex = q.is_none();
     let (qraw, qs) = q.unwrap_or((c, cs));
-    let qmax = qs.max_norm;
-    if (cs.max_norm + qmax).powi(2) >= R::MAX / 8.0 && metric != Metric::Cosine {
-        return Err(Error::OutOfRange {
-            name: "values",
-            expected: "row norms below 1e150 (squared distances must fit in f64)".into(),
-            actual: format!("a row norm of {:e}", cs.max_norm.max(qmax)),
-        });
-    }
+    check_key_range::<R>(cs.max_norm, qs.max_norm, metric)?;
     let src = Dense(Rows {
         metric,
         d,
