@@ -210,7 +210,7 @@ mod tests {
         let mut r = open(&b, MAGIC, 3, "test frame").unwrap();
         let n = r.size().unwrap();
         let v = r.f64s(n).unwrap();
-        assert_eq!(v[0], 1.5);
+        assert_eq!(v[0].to_bits(), 1.5f64.to_bits());
         assert_eq!(v[1].to_bits(), (-0.0f64).to_bits());
         r.finish().unwrap();
     }
