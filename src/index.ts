@@ -21,6 +21,20 @@ export {
 export { columnStats, columnStatsSync, type ColumnStats, type ColumnStatsOptions } from './stats.js'
 export * from './metrics.js'
 export {
+  anisotropyPart,
+  anisotropyPartFromBytes,
+  anisotropyPartSync,
+  anisotropyPartToBytes,
+  columnStatsPart,
+  columnStatsPartFromBytes,
+  columnStatsPartSync,
+  columnStatsPartToBytes,
+  mergeAnisotropy,
+  mergeColumnStats,
+  type AnisotropyPart,
+  type ColumnStatsPart,
+} from './summary-parts.js'
+export {
   cka,
   ckaSync,
   linearity,

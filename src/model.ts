@@ -84,6 +84,8 @@ export interface NativeModel<S> {
   dispose(): void
   toJson(): string
   serialize(): Uint8Array
+  partialFit(data: FloatArray, cols: number, weights?: Float64Array | null): void
+  merge(other: never): void
 }
 
 /** Rows of `width` columns from a flat output. */
@@ -254,6 +256,38 @@ export abstract class FittedModel<S> {
   /** Forget the cached state (after a mutation). */
   protected changed(): void {
     this.#state = undefined
+  }
+
+  /**
+   * Add rows (with the fit options' weights, Whitener) to the exact streaming moments and refit,
+   * on the calling thread. @throws ERR_BUSY while a job is pending, plus the fit's input errors
+   */
+  protected partialFitRows(X: MatrixLike, options: unknown): void {
+    const o = validateOptions<Record<string, unknown>>(`${this.guard.kind}.partialFit`, options, this.fitOptions())
+    const m = toMatrix('X', X)
+    const weights = this.weights(o, m.rows)
+    this.guard.mutate('partialFit()', () => runSync(() => this.native.partialFit(m.data, m.cols, weights)))
+    this.changed()
+  }
+
+  /**
+   * Merge the moments of `other`, an instance of `cls`, into this model and refit.
+   * @throws ERR_INVALID_ARG_TYPE (not a `cls`), ERR_NOT_FITTED (`other` has seen no rows), ERR_BUSY
+   */
+  protected mergeFrom(other: unknown, cls: abstract new (...args: never[]) => FittedModel<S>): void {
+    const kind = this.guard.kind
+    if (!(other instanceof cls)) throw embgeoError('ERR_INVALID_ARG_TYPE', `merge expects another ${kind}`)
+    const theirs = other.native as never
+    this.guard.mutate('merge()', () => {
+      try {
+        runSync(() => this.native.merge(theirs))
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ERR_NOT_FITTED') throw err
+        // Merging into an unfitted model is legal: the model without rows is `other`.
+        throw embgeoError('ERR_NOT_FITTED', `the ${kind} passed to merge() has seen no rows yet; call its partialFit() (or fit()) first`)
+      }
+    })
+    this.changed()
   }
 
   /** Native bytes this model holds (reported to V8 as external memory, so GC pressure accounts for it). */

@@ -4,7 +4,7 @@
  * partialFit and merge; JSON and safetensors model files.
  */
 import { embgeoError } from './errors.js'
-import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
+import { type DenseMatrix, type MatrixLike } from './input.js'
 import { bytesArg, FittedModel, jsonText, type ModelOp, type NativeModel } from './model.js'
 import { native } from './native.js'
 import { runSync, type RunOptions } from './run.js'
@@ -73,10 +73,6 @@ export class PCA extends FittedModel<State> {
     return op === 'inverseTransform' ? s.nFeaturesIn : s.nComponents
   }
 
-  get #pca(): NativePca {
-    return this.native as unknown as NativePca
-  }
-
   /** Fit on all rows of X (n ≥ 2), on embgeo's pool. @throws ERR_EMPTY, ERR_NON_FINITE, ERR_SHAPE, ERR_OUT_OF_RANGE (nComponents > min(n, d)), ERR_BUSY, ABORT_ERR */
   async fit(X: MatrixLike, run?: RunOptions): Promise<this> {
     await this.job('fit', 'fit', X, run)
@@ -95,20 +91,17 @@ export class PCA extends FittedModel<State> {
    * rows (covariance solver). No data is kept. Blocks the calling thread. @throws ERR_BUSY
    */
   partialFit(X: MatrixLike): this {
-    const m = toMatrix('X', X)
-    this.guard.mutate('partialFit()', () => runSync(() => this.#pca.partialFit(m.data, m.cols)))
-    this.changed()
+    this.partialFitRows(X, undefined)
     return this
   }
 
-  /** Combine another PCA's partial fits (other shards or workers) into this one. @throws ERR_BUSY */
+  /**
+   * Combine another PCA's moments (partial fits or covariance fits of other shards or workers)
+   * into this one; this PCA may be unfitted.
+   * @throws ERR_NOT_FITTED (other has seen no rows), ERR_OUT_OF_RANGE (a model fitted by the SVD or randomized solver), ERR_SHAPE, ERR_BUSY
+   */
   merge(other: PCA): this {
-    if (!(other instanceof PCA)) throw embgeoError('ERR_INVALID_ARG_TYPE', 'merge expects another PCA')
-    if (runSync(() => other.#pca.state()) === null) {
-      throw embgeoError('ERR_NOT_FITTED', 'the PCA passed to merge() is not fitted yet; call its partialFit() (or fit() with the covariance solver) first')
-    }
-    this.guard.mutate('merge()', () => runSync(() => this.#pca.merge(other.#pca)))
-    this.changed()
+    this.mergeFrom(other, PCA)
     return this
   }
 

@@ -67,8 +67,10 @@ function weightsArg(weights: unknown, rows: number): Float64Array | undefined {
 /**
  * A whitening transform fitted to a set of rows: `Y = (X − μ) W`. PCA whitening keeps the top
  * `nComponents` axes; ZCA rotates back to feature space; weights at fit time give Zipfian
- * whitening. Learned state: `mean`, `matrix` (d × out), `eigenvalues`. The busy rule of
- * {@link PCA} applies (`ERR_BUSY` for a fit or dispose while a job is pending).
+ * whitening. Learned state: `mean`, `matrix` (d × out), `eigenvalues`. Exact streaming and
+ * shards: `partialFit` and `merge` (f64 moments, Chan merge with weight sums) give the whitener
+ * of a batch `fit` of all rows; `serialize()` keeps the moments. The busy rule of
+ * {@link PCA} applies (`ERR_BUSY` for a fit, partialFit, merge or dispose while a job is pending).
  */
 export class Whitener extends FittedModel<State> {
   constructor(options?: WhitenerOptions) {
@@ -112,6 +114,31 @@ export class Whitener extends FittedModel<State> {
   /** {@link Whitener.fitTransform} on the calling thread. */
   fitTransformSync(X: MatrixLike, options?: { weights?: FloatArray | readonly number[] }): DenseMatrix {
     return this.jobSync('fitTransformSync', 'fitTransform', X, options)!
+  }
+
+  /**
+   * Add rows (with one weight per row for Zipfian whitening) to the exact streaming moments and
+   * refit from them: after any sequence of partialFit and merge calls the whitener equals a
+   * batch `fit` of all rows with the same weights (to rounding). No data is kept. It stays
+   * unfitted (transform throws ERR_NOT_FITTED) while the rows seen cannot be whitened alone
+   * (fewer than 2, all weights 0, identical rows, fewer rows than components). Blocks the
+   * calling thread.
+   * @throws ERR_SHAPE (another width, weights length), ERR_NON_FINITE, ERR_OUT_OF_RANGE (bad
+   * weights; weights on a whitener fitted without them or the other way round), ERR_BUSY
+   */
+  partialFit(X: MatrixLike, options?: { weights?: FloatArray | readonly number[] }): this {
+    this.partialFitRows(X, options)
+    return this
+  }
+
+  /**
+   * Combine another Whitener's moments (fits made on other shards or workers) into this one,
+   * which may be unfitted; this whitener's options are kept.
+   * @throws ERR_NOT_FITTED (other has seen no rows), ERR_OUT_OF_RANGE (one weighted and the other not), ERR_SHAPE, ERR_BUSY
+   */
+  merge(other: Whitener): this {
+    this.mergeFrom(other, Whitener)
+    return this
   }
 
   /** The (weighted) mean, d values. */

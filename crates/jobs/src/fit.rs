@@ -1,12 +1,11 @@
 //! The jobs of a fittable model (`PCA`, `Whitener`): a fit, transform or inverse transform run
 //! on the pool ([`ModelJob`]), and the mutations a host runs on its own thread ([`partial_fit`],
-//! [`dispose`]).
+//! [`merge`], [`dispose`]).
 
 use std::sync::Arc;
 
 use embgeo_core::{Ctl, Element, MatRef, Result};
 use embgeo_pca::model::{FitModel, Op};
-use embgeo_pca::Pca;
 
 use crate::data::{on_matrix, Data, FloatVec, OnMatrix};
 use crate::job::Job;
@@ -81,22 +80,28 @@ pub fn dispose<M: FitModel>(model: &Model<M>) -> Result<()> {
     Ok(())
 }
 
-/// Accumulate the exact moments of more rows into a PCA and refit from them, on the calling
-/// thread (no data kept); `Busy` while a job is pending.
-pub fn partial_fit(model: &Model<Pca>, data: &Data<'_>, cols: u32) -> Result<()> {
-    struct Partial<'p>(&'p mut Pca);
-    impl OnMatrix for Partial<'_> {
+/// Accumulate the exact moments of more rows (with `weights`, one per row, whiteners only) into
+/// a model and refit from them, on the calling thread (no data kept); `Busy` while a job is
+/// pending. Cost: that of [`FitModel::partial_fit_rows`].
+pub fn partial_fit<M: FitModel>(
+    model: &Model<M>,
+    data: &Data<'_>,
+    cols: u32,
+    weights: Option<&[f64]>,
+) -> Result<()> {
+    struct Partial<'p, M>(&'p mut M, Option<&'p [f64]>);
+    impl<M: FitModel> OnMatrix for Partial<'_, M> {
         type Output = ();
         fn call<T: Element>(self, x: MatRef<'_, T>) -> Result<()> {
-            self.0.partial_fit(x, &Ctl::detached())
+            self.0.partial_fit_rows(x, self.1, &Ctl::detached())
         }
     }
-    on_matrix(data, cols, Partial(&mut *model.write()?))
+    on_matrix(data, cols, Partial(&mut *model.write()?, weights))
 }
 
-/// Combine the moments of `other`'s partial fits into `model` (a copy of `other`'s state is
-/// taken first, so `other` may be `model`); `Busy` while a job on `model` is pending.
-pub fn merge(model: &Model<Pca>, other: &Model<Pca>) -> Result<()> {
+/// Combine the moments of `other`'s fits into `model` (a copy of `other`'s state is taken
+/// first, so `other` may be `model`); `Busy` while a job on `model` is pending.
+pub fn merge<M: FitModel + Clone>(model: &Model<M>, other: &Model<M>) -> Result<()> {
     let theirs = other.read().clone();
-    model.write()?.merge(&theirs, &Ctl::detached())
+    model.write()?.merge_from(&theirs, &Ctl::detached())
 }

@@ -1,6 +1,7 @@
 //! [`KnnPart`]: a kNN result that can be merged exactly (global row ids plus the exact f64
 //! ordering keys), and its versioned, checksummed binary form.
 
+use embgeo_core::frame::{self, TRAILER};
 use embgeo_core::{Error, Neighbors, Result};
 
 use crate::header::{self, HEADER};
@@ -12,8 +13,6 @@ use crate::select::by_key_then_index;
 const MAGIC: &[u8; 8] = b"EMBGKNNP";
 /// Current format version.
 const VERSION: u32 = 1;
-/// The trailing CRC-32.
-const TRAILER: usize = 4;
 
 /// The k nearest neighbours of `rows` query rows against one corpus shard (or merged over
 /// several), with global row ids and the exact ordering keys, so that parts merge bit-identically
@@ -169,8 +168,7 @@ impl KnnPart {
         for v in &self.keys {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        let crc = crc32fast::hash(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
+        frame::seal(&mut out);
         out
     }
 
@@ -200,11 +198,8 @@ impl KnnPart {
                 bytes.len()
             )));
         }
+        frame::check_seal(bytes, &bad)?;
         let body = want - TRAILER;
-        let stored = u32::from_le_bytes([bytes[body], bytes[body + 1], bytes[body + 2], bytes[body + 3]]);
-        if crc32fast::hash(&bytes[..body]) != stored {
-            return Err(bad("checksum mismatch (corrupted)".into()));
-        }
         let idx_end = HEADER + n * 4;
         let indices = bytes[HEADER..idx_end]
             .chunks_exact(4)

@@ -21,7 +21,7 @@
 use embgeo_core::scale::with_scaled;
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
-use faer::Accum;
+use faer::{Accum, Mat};
 
 use embgeo_core::gram;
 
@@ -129,8 +129,13 @@ fn unit_rows<T: Element>(x: MatRef<'_, T>, buf: &mut Vec<f64>) -> usize {
     m
 }
 
-/// `Σ_{i≠j} (uᵢ·uⱼ)²` from the `d × d` Gram `UᵀU` (m > d).
-fn pair_squares_gram<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<f64> {
+/// The non-zero row count m and the lower triangle of the `d × d` Gram `UᵀU` of the unit rows
+/// (lanes of blocks, merged in order).
+pub(crate) fn gram_lanes<T: Element>(
+    x: MatRef<'_, T>,
+    params: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(usize, Mat<f64>)> {
     let (n, d) = (x.rows(), x.cols());
     let b = params.block_rows.max(1).min(n.max(1));
     let n_blocks = n.div_ceil(b);
@@ -183,16 +188,28 @@ fn pair_squares_gram<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_
             }
         }
     }
+    Ok((m, total))
+}
+
+/// `‖G‖_F² − m` for the symmetric `d × d` Gram `G = UᵀU` of m unit rows, given by `lower(i, j)`
+/// for `j ≤ i`: `Σ_{i≠j} (uᵢ·uⱼ)²`.
+pub(crate) fn pair_squares_of(d: usize, m: usize, lower: impl Fn(usize, usize) -> f64) -> f64 {
     let mut fro = 0.0f64;
     for j in 0..d {
-        fro += total[(j, j)] * total[(j, j)];
+        fro += lower(j, j) * lower(j, j);
         let mut off = 0.0f64;
         for i in j + 1..d {
-            off += total[(i, j)] * total[(i, j)];
+            off += lower(i, j) * lower(i, j);
         }
         fro += 2.0 * off;
     }
-    Ok(fro - m as f64)
+    fro - m as f64
+}
+
+/// `Σ_{i≠j} (uᵢ·uⱼ)²` from the `d × d` Gram `UᵀU` (m > d).
+fn pair_squares_gram<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<f64> {
+    let (m, g) = gram_lanes(x, params, ctl)?;
+    Ok(pair_squares_of(x.cols(), m, |i, j| g[(i, j)]))
 }
 
 /// `Σ_{i≠j} (uᵢ·uⱼ)²` from row tiles of `UUᵀ`, strictly lower triangle (m ≤ d).
@@ -256,26 +273,61 @@ pub fn compute<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> 
 /// [`compute`] on data in the safe magnitude range.
 fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Anisotropy> {
     x.require_rows("X", 2, "anisotropy")?;
+    let t = totals(x, params, ctl)?;
+    let d = x.cols();
+    assemble(&t, |m| {
+        if m > d {
+            pair_squares_gram(x, params, ctl)
+        } else {
+            pair_squares_tiles(x, params, ctl)
+        }
+    })
+}
+
+/// The O(n·d) sums of all rows: blocks reduced in parallel, added in order.
+pub(crate) fn totals<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Result<Totals> {
     x.require_cols("X", "anisotropy")?;
     x.check_finite("X")?;
     let (n, d) = (x.rows(), x.cols());
     let blocks = map_chunks(ctl, "anisotropy", n, params.block_rows, |r| {
         Ok(block_sums(x.row_block(r.start, r.end)))
     })?;
-    let mut sx = vec![0.0f64; d];
-    let mut su = vec![0.0f64; d];
-    let mut norms = 0.0f64;
-    let mut zero = 0usize;
+    let mut t = Totals {
+        rows: n,
+        zero_rows: 0,
+        sum: vec![0.0f64; d],
+        unit_sum: vec![0.0f64; d],
+        norm_sum: 0.0,
+    };
     for s in &blocks {
-        for (a, v) in sx.iter_mut().zip(&s.x) {
+        for (a, v) in t.sum.iter_mut().zip(&s.x) {
             *a += v;
         }
-        for (a, v) in su.iter_mut().zip(&s.u) {
+        for (a, v) in t.unit_sum.iter_mut().zip(&s.u) {
             *a += v;
         }
-        norms += s.norms;
-        zero += s.zero;
+        t.norm_sum += s.norms;
+        t.zero_rows += s.zero;
     }
+    Ok(t)
+}
+
+/// The sums [`Anisotropy`] is computed from (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Totals {
+    pub rows: usize,
+    pub zero_rows: usize,
+    /// `Σ xᵢ`.
+    pub sum: Vec<f64>,
+    /// `Σ uᵢ` over the non-zero rows.
+    pub unit_sum: Vec<f64>,
+    /// `Σ ‖xᵢ‖`.
+    pub norm_sum: f64,
+}
+
+/// The measures from the sums and `squares(m)` = `Σ_{i≠j} (uᵢ·uⱼ)²` over the m non-zero rows.
+pub(crate) fn assemble(t: &Totals, squares: impl FnOnce(usize) -> Result<f64>) -> Result<Anisotropy> {
+    let (n, zero) = (t.rows, t.zero_rows);
     let m = n - zero;
     if m < 2 {
         return Err(Error::Degenerate(format!(
@@ -283,23 +335,19 @@ fn compute_unscaled<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>
              least 2 non-zero rows"
         )));
     }
-    let sum_norm = sx.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let s2 = su.iter().map(|v| v * v).sum::<f64>();
+    let sum_norm = t.sum.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let s2 = t.unit_sum.iter().map(|v| v * v).sum::<f64>();
     let mf = m as f64;
     let pairs = mf * (mf - 1.0);
     let average_cosine = (s2 - mf) / pairs;
-    let squares = if m > d {
-        pair_squares_gram(x, params, ctl)?
-    } else {
-        pair_squares_tiles(x, params, ctl)?
-    };
+    let squares = squares(m)?;
     let variance = (squares / pairs - average_cosine * average_cosine).max(0.0);
     Ok(Anisotropy {
         rows: n,
         zero_rows: zero,
         mean_norm: sum_norm / n as f64,
-        mean_row_norm: norms / n as f64,
-        mean_norm_ratio: sum_norm / norms,
+        mean_row_norm: t.norm_sum / n as f64,
+        mean_norm_ratio: sum_norm / t.norm_sum,
         average_cosine,
         cosine_std: variance.sqrt(),
     })
@@ -346,6 +394,7 @@ pub fn compute_scratch(n: usize, m: usize, d: usize, threads: usize, params: &Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::anisotropic_rows as data;
     use crate::testing::{assert_same_for_threads, with_defaults};
     use embgeo_core::Par;
 
@@ -373,17 +422,6 @@ mod tests {
         let ratio = norm(&s) / rows.iter().map(|r| norm(r)).sum::<f64>();
         let _ = n;
         (ratio, mean, var.sqrt())
-    }
-
-    /// Deterministic awkward values with a common offset (anisotropic) and some zero rows.
-    fn data(n: usize, d: usize) -> Vec<f64> {
-        let mut x: Vec<f64> = (0..n * d)
-            .map(|i| 0.7 + ((i * 7919) % 1013) as f64 / 613.0 - (i % 3) as f64 * 0.4)
-            .collect();
-        for i in (0..n).step_by(7) {
-            x[i * d..(i + 1) * d].fill(0.0);
-        }
-        x
     }
 
     fn check(n: usize, d: usize, params: &Params) {

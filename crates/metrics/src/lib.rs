@@ -1,9 +1,10 @@
 //! Summary measures of embedding sets.
 //!
 //! One measure per module (style.md R2), each with `Params`, a result type and `compute`:
-//! - [`column_stats`]: per-feature mean, variance, min, max;
+//! - [`column_stats`]: per-feature mean, variance, min, max (and [`column_stats::part`], its
+//!   mergeable state for a shard);
 //! - [`anisotropy`]: mean-vector norm ratio and the mean and spread of pairwise cosines, without
-//!   the pairwise matrix;
+//!   the pairwise matrix; [`anisotropy_part`]: its mergeable state for a shard;
 //! - [`spectrum`]: covariance eigenvalues, explained-variance ratios, Roy–Vetterli effective rank
 //!   and participation ratio (also [`spectrum::effective_rank`] on any spectrum);
 //! - [`hubness`]: k-occurrence of a kNN graph, its skewness, Robin Hood index, hubs, anti-hubs;
@@ -21,10 +22,12 @@
 #![allow(clippy::doc_markdown)]
 
 pub mod anisotropy;
+pub mod anisotropy_part;
 pub mod column_stats;
 pub mod duplicates;
 pub mod hubness;
 pub mod norms;
+pub mod parts;
 pub mod sample;
 pub mod spectrum;
 pub mod summary;

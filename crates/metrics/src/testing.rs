@@ -28,3 +28,15 @@ pub(crate) fn assert_same_for_threads<R: PartialEq + Debug + Send>(
         assert_eq!(seq, par, "{what}, threads = {t}");
     }
 }
+
+/// `n × d` deterministic awkward values with a common offset (anisotropic), every 7th row zero
+/// (rows 0, 7, 14, …): the anisotropy tests' data.
+pub(crate) fn anisotropic_rows(n: usize, d: usize) -> Vec<f64> {
+    let mut x: Vec<f64> = (0..n * d)
+        .map(|i| 0.7 + ((i * 7919) % 1013) as f64 / 613.0 - (i % 3) as f64 * 0.4)
+        .collect();
+    for i in (0..n).step_by(7) {
+        x[i * d..(i + 1) * d].fill(0.0);
+    }
+    x
+}

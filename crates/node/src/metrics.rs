@@ -1,11 +1,14 @@
-//! Glue for `embgeo_metrics`: column statistics, anisotropy, spectrum / effective rank, hubness,
-//! duplicate rows, row norms, summaries, histograms and seeded sampling.
+//! Glue for `embgeo_metrics`: column statistics, anisotropy (each with its mergeable part, merge
+//! and bytes), spectrum / effective rank, hubness, duplicate rows, row norms, summaries,
+//! histograms and seeded sampling.
 
 use std::borrow::Cow;
 
 use embgeo_jobs::metrics::{HubnessJob, TakeJob};
+use embgeo_metrics::anisotropy_part::{self, AnisotropyPart};
+use embgeo_metrics::column_stats::ColumnStatsPart;
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
-use napi::bindgen_prelude::{Float64Array, Object, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, Object, Uint32Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -34,6 +37,121 @@ numeric_fn!(matrix
         rows: u32, zero_rows: u32, mean_norm: f64, mean_row_norm: f64, mean_norm_ratio: f64,
         average_cosine: f64, cosine_std: f64,
     }
+);
+
+/// The host functions of a mergeable part type `$part` (passed back by JS as `$in`, converted
+/// by `$conv`, returned as `$out`): the merge of a list into the measure's result (extra
+/// arguments after the parts), and the binary form both ways.
+macro_rules! part_fns {
+    ($part:ident, $in:ident => $out:ident via $conv:ident;
+     #[doc = $mdoc:literal] $merge:ident($($arg:ident: $t:ty),*) -> $res:ident = |$ps:ident| $body:expr;
+     #[doc = $tdoc:literal] $to:ident, #[doc = $fdoc:literal] $from:ident) => {
+        #[doc = $mdoc]
+        #[napi]
+        pub fn $merge(env: Env, parts: Vec<$in> $(, $arg: $t)*) -> napi::Result<$res> {
+            parts
+                .iter()
+                .map($conv)
+                .collect::<embgeo_core::Result<Vec<_>>>()
+                .and_then(|v| {
+                    let $ps = &v;
+                    $body
+                })
+                .and_then(ToJs::to_js)
+                .or_throw(env)
+        }
+
+        #[doc = $tdoc]
+        #[napi]
+        pub fn $to(env: Env, part: $in) -> napi::Result<Uint8Array> {
+            $conv(&part).map(|p| p.to_bytes().into()).or_throw(env)
+        }
+
+        #[doc = $fdoc]
+        #[napi]
+        pub fn $from(env: Env, bytes: &[u8]) -> napi::Result<$out> {
+            $part::from_bytes(bytes).and_then(ToJs::to_js).or_throw(env)
+        }
+    };
+}
+
+numeric_fn!(matrix
+    #[doc = " The mergeable column-statistics state of a shard (`embgeo_metrics::column_stats::part`)."]
+    column_stats_part_sync, column_stats_part, ColumnStatsPartFn(column_stats::Params, "{}") -> ColumnStatsPartOut,
+    "Promise<ColumnStatsPartOut>", column_stats::part;
+    #[doc = " A column-statistics part: rows and `Float64Array`s of length `cols`."]
+    from ColumnStatsPart => |r| {
+        rows: f64, mean: Float64Array, m2: Float64Array, min: Float64Array, max: Float64Array,
+    }
+);
+
+/// A column-statistics part as JS passes it back.
+#[napi(object)]
+pub struct ColumnStatsPartIn {
+    pub rows: f64,
+    pub mean: Float64Array,
+    pub m2: Float64Array,
+    pub min: Float64Array,
+    pub max: Float64Array,
+}
+
+fn column_part_in(p: &ColumnStatsPartIn) -> embgeo_core::Result<ColumnStatsPart> {
+    let v = |a: &Float64Array| a.to_vec();
+    ColumnStatsPart::new(p.rows as usize, v(&p.mean), v(&p.m2), v(&p.min), v(&p.max))
+}
+
+part_fns!(
+    ColumnStatsPart, ColumnStatsPartIn => ColumnStatsPartOut via column_part_in;
+    #[doc = " Merge column-statistics parts in order into the statistics of all their rows."]
+    merge_column_stats(ddof: u32) -> ColumnStatsOut = |ps| column_stats::merge_parts(ps, ddof);
+    #[doc = " A column-statistics part's binary form (`ColumnStatsPart::to_bytes`)."]
+    column_stats_part_to_bytes,
+    #[doc = " Load a column-statistics part (`ERR_BAD_MODEL` for anything else)."]
+    column_stats_part_from_bytes
+);
+
+numeric_fn!(matrix
+    #[doc = " The mergeable anisotropy state of a shard (`embgeo_metrics::anisotropy_part::part`)."]
+    anisotropy_part_sync, anisotropy_part, AnisotropyPartFn(anisotropy::Params, "{}") -> AnisotropyPartOut,
+    "Promise<AnisotropyPartOut>", anisotropy_part::part;
+    #[doc = " An anisotropy part (`embgeo_metrics::anisotropy_part::AnisotropyPart`)."]
+    from AnisotropyPart => |r| {
+        rows: f64, zero_rows: f64, sum: Float64Array, unit_sum: Float64Array, norm_sum: f64,
+        #[doc = " Lower triangle of the unit rows' Gram `UᵀU`, packed row by row (`cols·(cols+1)/2`)."]
+        gram: Float64Array,
+    }
+);
+
+/// An anisotropy part as JS passes it back.
+#[napi(object)]
+pub struct AnisotropyPartIn {
+    pub rows: f64,
+    pub zero_rows: f64,
+    pub sum: Float64Array,
+    pub unit_sum: Float64Array,
+    pub norm_sum: f64,
+    pub gram: Float64Array,
+}
+
+fn anisotropy_part_in(p: &AnisotropyPartIn) -> embgeo_core::Result<AnisotropyPart> {
+    AnisotropyPart::new(
+        p.rows as usize,
+        p.zero_rows as usize,
+        p.sum.to_vec(),
+        p.unit_sum.to_vec(),
+        p.norm_sum,
+        p.gram.to_vec(),
+    )
+}
+
+part_fns!(
+    AnisotropyPart, AnisotropyPartIn => AnisotropyPartOut via anisotropy_part_in;
+    #[doc = " Merge anisotropy parts in order into the anisotropy of all their rows."]
+    merge_anisotropy() -> AnisotropyOut = |ps| anisotropy_part::merge_parts(ps);
+    #[doc = " An anisotropy part's binary form (`AnisotropyPart::to_bytes`)."]
+    anisotropy_part_to_bytes,
+    #[doc = " Load an anisotropy part (`ERR_BAD_MODEL` for anything else)."]
+    anisotropy_part_from_bytes
 );
 
 numeric_fn!(matrix

@@ -1,5 +1,5 @@
-//! Glue for `embgeo_pca`: `PCA` and `Whitener` (one generic model class, [`model_class!`]) and
-//! `allButTheTop`.
+//! Glue for `embgeo_pca`: `PCA` and `Whitener` (one generic model class, [`model_class!`], with
+//! partial fits and merges) and `allButTheTop`.
 
 use std::sync::Arc;
 
@@ -152,6 +152,27 @@ macro_rules! model_class {
             pub fn deserialize(env: Env, bytes: &[u8]) -> napi::Result<Self> {
                 Self::wrap(env, <$model as FitModel>::from_bytes(bytes))
             }
+
+            /// Accumulate the exact moments of more rows (`weights`, one per row, whiteners only)
+            /// and refit from them (no data kept).
+            #[napi]
+            pub fn partial_fit(
+                &self,
+                env: Env,
+                #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
+                cols: u32,
+                weights: Option<&[f64]>,
+            ) -> napi::Result<()> {
+                partial_fit(&self.model, &float_data(data), cols, weights).or_throw(env)?;
+                report(env, &self.model)
+            }
+
+            /// Combine the moments of another model's fits into this one.
+            #[napi]
+            pub fn merge(&self, env: Env, other: &$class) -> napi::Result<()> {
+                merge(&self.model, &other.model).or_throw(env)?;
+                report(env, &self.model)
+            }
         }
 
     };
@@ -169,28 +190,6 @@ model_class!(
     WhitenerState = Whitener::state,
     "{ method?: string; nComponents?: number; epsilon?: number; center?: boolean; normalize?: boolean }"
 );
-
-#[napi]
-impl NativePca {
-    /// Accumulate the exact moments of more rows and refit from them (blocks; no data kept).
-    #[napi]
-    pub fn partial_fit(
-        &self,
-        env: Env,
-        #[napi(ts_arg_type = "Float32Array | Float64Array")] data: crate::input::FloatArg,
-        cols: u32,
-    ) -> napi::Result<()> {
-        partial_fit(&self.model, &float_data(data), cols).or_throw(env)?;
-        report(env, &self.model)
-    }
-
-    /// Combine the moments of another PCA's partial fits into this one.
-    #[napi]
-    pub fn merge(&self, env: Env, other: &NativePca) -> napi::Result<()> {
-        merge(&self.model, &other.model).or_throw(env)?;
-        report(env, &self.model)
-    }
-}
 
 /// All-but-the-top output: the post-processed rows, the mean and the removed directions.
 #[napi(object)]

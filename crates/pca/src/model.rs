@@ -1,5 +1,5 @@
 //! What [`Pca`] and [`Whitener`] share as fitted models: options, a fresh unfitted copy, fit,
-//! the two transforms, the file forms, and [`FitModel::step`], the one rule for a fit or
+//! exact streaming (`partial_fit`, `merge`), the two transforms, the file forms, and [`FitModel::step`], the one rule for a fit or
 //! transform request (a fit is built aside on a fresh model and returned, so a failed or
 //! cancelled fit leaves the current model unchanged). A binding serves both models with one
 //! generic class through this trait.
@@ -46,6 +46,22 @@ pub trait FitModel: Sized + Send + Sync + 'static {
         weights: Option<&[f64]>,
         ctl: &Ctl<'_>,
     ) -> Result<()>;
+    /// Add the rows of `x` to the model's exact streaming moments and refit from them
+    /// ([`Pca::partial_fit`], [`Whitener::partial_fit`]); `weights` are used by whiteners only.
+    /// # Errors
+    /// The model's partial-fit errors; on error the model is unchanged.
+    fn partial_fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<()>;
+    /// Merge the moments of `other` (rows fitted elsewhere) and refit ([`Pca::merge`],
+    /// [`Whitener::merge`]).
+    /// # Errors
+    /// `NotFitted` if `other` has seen no rows, and the model's merge errors; on error the model
+    /// is unchanged.
+    fn merge_from(&mut self, other: &Self, ctl: &Ctl<'_>) -> Result<()>;
     /// The forward (`inverse == false`) or inverse transform of `x`, in `x`'s element type.
     /// # Errors
     /// `NotFitted`, `Shape` (wrong width), `Cancelled`.
@@ -149,6 +165,17 @@ impl FitModel for Pca {
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, _: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, ctl)
     }
+    fn partial_fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        _: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        self.partial_fit(x, ctl)
+    }
+    fn merge_from(&mut self, other: &Self, ctl: &Ctl<'_>) -> Result<()> {
+        self.merge(other, ctl)
+    }
 }
 
 impl FitModel for Whitener {
@@ -163,6 +190,17 @@ impl FitModel for Whitener {
     );
     fn fit_rows<T: Element>(&mut self, x: MatRef<'_, T>, w: Option<&[f64]>, ctl: &Ctl<'_>) -> Result<()> {
         self.fit(x, w, ctl)
+    }
+    fn partial_fit_rows<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        w: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        self.partial_fit(x, w, ctl)
+    }
+    fn merge_from(&mut self, other: &Self, ctl: &Ctl<'_>) -> Result<()> {
+        self.merge(other, ctl)
     }
 }
 

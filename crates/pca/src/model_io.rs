@@ -8,21 +8,26 @@
 //! | PCA (fitted) | `components` (k × d), `explained_variance`, `explained_variance_ratio`, `singular_values` (k), `mean` (d) |
 //! | PCA (with moments) | `moments.mean` (d), `moments.comoment` (d × d) |
 //! | Whitener (fitted) | `mean` (d), `eigenvalues` (k), `axes` (k × d), `matrix` (d × out) |
+//! | Whitener (with moments) | `moments.mean` (d), `moments.comoment` (d × d) |
 //!
 //! `__metadata__` (all strings): `format` (`"embgeo.PCA"` / `"embgeo.Whitener"`), `version`
 //! (`"1"`), `createdBy`, `params` (JSON of the options), `state` (JSON of the scalars), for
-//! PCA with moments `moments` (JSON: `nFeatures`, `nSamples`, `weightSum`), and `crc32`: the
+//! a model with moments `moments` (JSON: `nFeatures`, `nSamples`, `weightSum`, and
+//! `weighted: true` for a weighted whitener's), and `crc32`: the
 //! CRC-32 (IEEE, 8 hex digits) of the canonical header without that entry followed by the data
 //! section, checked on load (a flipped bit anywhere is `BadModel`; files from before the
 //! checksum, without the entry, still load).
 //!
 //! Size, as a partial state: the moments of d features are `8·(d² + d)` bytes of tensors plus a
-//! header under 1 KiB (d = 768: 4.7 MB); a fitted PCA adds `8·(k·d + 3k + d)`. The header is
+//! header under 1 KiB (d = 768: 4.7 MB); a fitted PCA adds `8·(k·d + 3k + d)`, a fitted
+//! whitener `8·(d + k + k·d + d·out)` (out = k for PCA whitening, d for ZCA). Whiteners written
+//! before moments were kept still load (they can transform, not stream or merge). The header is
 //! written with sorted keys, so the bytes are deterministic. Readers check `format` and
 //! `version` and every tensor's dtype and shape (`BadModel` otherwise).
 //!
-//! JSON (`*_to_json`): `{ format, version, createdBy, params, state, moments }` with every
-//! number written in shortest round-trip form (exact).
+//! JSON (`*_to_json`): `{ format, version, createdBy, params, state, moments }` (a weighted
+//! whitener adds `momentsWeighted: true`) with every number written in shortest round-trip
+//! form (exact).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -77,6 +82,62 @@ struct MomentScalars {
     n_features: usize,
     n_samples: u64,
     weight_sum: f64,
+    /// Accumulated with per-row weights (whiteners only; absent = false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    weighted: bool,
+}
+
+/// Add the moments' tensors and `moments` metadata entry (see the module docs).
+fn put_moments(
+    tensors: &mut Vec<(&str, Vec<usize>, Vec<u8>)>,
+    meta: &mut BTreeMap<String, String>,
+    m: &Moments,
+    weighted: bool,
+) -> Result<()> {
+    let d = m.n_features();
+    tensors.push(("moments.mean", vec![d], to_le(m.mean())));
+    tensors.push(("moments.comoment", vec![d, d], to_le(m.comoment())));
+    meta.insert(
+        "moments".into(),
+        to_json_string(&MomentScalars {
+            n_features: d,
+            n_samples: m.n_samples(),
+            weight_sum: m.weight_sum(),
+            weighted,
+        })?,
+    );
+    Ok(())
+}
+
+/// The moments written by [`put_moments`] and their weighting, if the file has them.
+fn get_moments(st: &SafeTensors<'_>, meta: &HashMap<String, String>) -> Result<Option<(Moments, bool)>> {
+    if !meta.contains_key("moments") {
+        return Ok(None);
+    }
+    let m: MomentScalars = meta_json(meta, "moments")?;
+    let d = m.n_features;
+    let moments = Moments::from_parts(
+        d,
+        m.n_samples,
+        m.weight_sum,
+        tensor(st, "moments.mean", &[d])?,
+        tensor(st, "moments.comoment", &[d, d])?,
+    )?;
+    Ok(Some((moments, m.weighted)))
+}
+
+/// Moments read by serde (JSON), checked as [`Moments::from_parts`] checks them.
+fn checked(m: Option<Moments>) -> Result<Option<Moments>> {
+    m.map(|m| {
+        Moments::from_parts(
+            m.n_features(),
+            m.n_samples(),
+            m.weight_sum(),
+            m.mean().to_vec(),
+            m.comoment().to_vec(),
+        )
+    })
+    .transpose()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -292,17 +353,7 @@ pub fn pca_to_bytes_with_metadata(p: &Pca, extra: &BTreeMap<String, String>) -> 
     };
     meta.insert("state".into(), to_json_string(&scalars)?);
     if let Some(m) = p.moments() {
-        let d = m.n_features();
-        tensors.push(("moments.mean", vec![d], to_le(m.mean())));
-        tensors.push(("moments.comoment", vec![d, d], to_le(m.comoment())));
-        meta.insert(
-            "moments".into(),
-            to_json_string(&MomentScalars {
-                n_features: d,
-                n_samples: m.n_samples(),
-                weight_sum: m.weight_sum(),
-            })?,
-        );
+        put_moments(&mut tensors, &mut meta, m, false)?;
     }
     write(&tensors, meta)
 }
@@ -359,19 +410,7 @@ pub fn pca_from_bytes(bytes: &[u8]) -> Result<Pca> {
     } else {
         None
     };
-    let moments = if meta.contains_key("moments") {
-        let m: MomentScalars = meta_json(&meta, "moments")?;
-        let d = m.n_features;
-        Some(Moments::from_parts(
-            d,
-            m.n_samples,
-            m.weight_sum,
-            tensor(&st, "moments.mean", &[d])?,
-            tensor(&st, "moments.comoment", &[d, d])?,
-        )?)
-    } else {
-        None
-    };
+    let moments = get_moments(&st, &meta)?.map(|(m, _)| m);
     Pca::from_parts(params, fitted, moments)
 }
 
@@ -407,6 +446,9 @@ pub fn whitener_to_bytes(w: &Whitener) -> Result<Vec<u8>> {
         },
     };
     meta.insert("state".into(), to_json_string(&scalars)?);
+    if let Some(m) = w.moments() {
+        put_moments(&mut tensors, &mut meta, m, w.weighted())?;
+    }
     write(&tensors, meta)
 }
 
@@ -415,7 +457,7 @@ pub fn whitener_to_bytes(w: &Whitener) -> Result<Vec<u8>> {
 /// # Errors
 /// `BadModel` as [`pca_from_bytes`].
 pub fn whitener_from_bytes(bytes: &[u8]) -> Result<Whitener> {
-    let (st, _, params, s): (_, _, WhitenParams, WhitenScalars) = read(bytes, WHITENER_FORMAT)?;
+    let (st, meta, params, s): (_, _, WhitenParams, WhitenScalars) = read(bytes, WHITENER_FORMAT)?;
     let state = if s.fitted {
         let (d, k) = (s.n_features, s.n_components);
         let out = match params.method {
@@ -434,7 +476,11 @@ pub fn whitener_from_bytes(bytes: &[u8]) -> Result<Whitener> {
     } else {
         None
     };
-    Whitener::from_parts(params, state)
+    let (moments, weighted) = match get_moments(&st, &meta)? {
+        Some((m, w)) => (Some(m), w),
+        None => (None, s.weighted),
+    };
+    Whitener::from_parts(params, state, moments, weighted)
 }
 
 /// The JSON form of a [`Pca`].
@@ -458,6 +504,10 @@ struct WhitenerJson {
     created_by: String,
     params: WhitenParams,
     state: Option<WhitenState>,
+    #[serde(default)]
+    moments: Option<Moments>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    moments_weighted: bool,
 }
 
 /// `{ format: "embgeo.PCA", version: 1, createdBy, params, state, moments }` as a JSON string.
@@ -483,20 +533,11 @@ pub fn pca_from_json(s: &str) -> Result<Pca> {
     let head: serde_json::Value = serde_json::from_str(s).map_err(|e| json_err("PCA JSON", &e))?;
     check_json_head(&head, PCA_FORMAT)?;
     let j: PcaJson = serde_json::from_value(head).map_err(|e| json_err("PCA JSON", &e))?;
-    let moments = match j.moments {
-        Some(m) => Some(Moments::from_parts(
-            m.n_features(),
-            m.n_samples(),
-            m.weight_sum(),
-            m.mean().to_vec(),
-            m.comoment().to_vec(),
-        )?),
-        None => None,
-    };
-    Pca::from_parts(j.params, j.state, moments)
+    Pca::from_parts(j.params, j.state, checked(j.moments)?)
 }
 
-/// `{ format: "embgeo.Whitener", version: 1, createdBy, params, state }` as a JSON string.
+/// `{ format: "embgeo.Whitener", version: 1, createdBy, params, state, moments }` (plus
+/// `momentsWeighted: true` for a weighted whitener) as a JSON string.
 ///
 /// # Errors
 /// `Internal` on an encoding failure (a bug).
@@ -507,6 +548,8 @@ pub fn whitener_to_json(w: &Whitener) -> Result<String> {
         created_by: created_by(),
         params: *w.params(),
         state: w.state().ok().cloned(),
+        moments: w.moments().cloned(),
+        moments_weighted: w.weighted() && w.moments().is_some(),
     })
 }
 
@@ -518,7 +561,11 @@ pub fn whitener_from_json(s: &str) -> Result<Whitener> {
     let head: serde_json::Value = serde_json::from_str(s).map_err(|e| json_err("Whitener JSON", &e))?;
     check_json_head(&head, WHITENER_FORMAT)?;
     let j: WhitenerJson = serde_json::from_value(head).map_err(|e| json_err("Whitener JSON", &e))?;
-    Whitener::from_parts(j.params, j.state)
+    let weighted = match (&j.moments, &j.state) {
+        (None, Some(s)) => s.weighted,
+        _ => j.moments_weighted,
+    };
+    Whitener::from_parts(j.params, j.state, checked(j.moments)?, weighted)
 }
 
 fn check_json_head(v: &serde_json::Value, format: &str) -> Result<()> {

@@ -10,12 +10,17 @@
 //!
 //! Transform: `Y = (X − μ) W`, then optionally each row scaled to unit L2 norm (not invertible;
 //! `inverse_transform` undoes the whitening only).
+//!
+//! Streaming and shards: a whitener keeps the exact [`Moments`] of every row it has seen (`fit`,
+//! [`Whitener::partial_fit`], [`Whitener::merge`]: the Chan merge of [`crate::moments`], with
+//! weight sums for Zipfian whitening), so any sequence of partial fits and merges equals a batch
+//! `fit` of all rows up to rounding. Weighted and unweighted rows never mix in one whitener.
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::pca::{back_project_rows, check_features, project_rows};
-use crate::{covariance, moments, sign};
+use crate::{covariance, moments, sign, Moments};
 
 /// Whitening method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,11 +148,15 @@ impl WhitenState {
     }
 }
 
-/// A whitening transform.
+/// A whitening transform: options, learned state, and the exact moments behind it (kept by
+/// every fit, so that the whitener can keep streaming or be merged).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Whitener {
     params: Params,
     state: Option<WhitenState>,
+    moments: Option<Moments>,
+    /// Whether `moments` were accumulated with per-row weights (meaningless without rows).
+    weighted: bool,
 }
 
 /// The way out of the dense-size error of ZCA (its model is a `d × d` matrix).
@@ -161,9 +170,10 @@ impl Whitener {
     /// Heap bytes held by the fitted state (0 when unfitted), for reporting to a garbage collector.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        self.state.as_ref().map_or(0, |s| {
+        let s = self.state.as_ref().map_or(0, |s| {
             8 * (s.mean.capacity() + s.eigenvalues.capacity() + s.axes.capacity() + s.matrix.capacity())
-        })
+        });
+        s + self.moments.as_ref().map_or(0, Moments::heap_bytes)
     }
 
     /// An unfitted whitener.
@@ -172,14 +182,26 @@ impl Whitener {
     /// `OutOfRange` from [`Params::validate`].
     pub fn new(params: Params) -> Result<Self> {
         params.validate()?;
-        Ok(Self { params, state: None })
+        Ok(Self {
+            params,
+            state: None,
+            moments: None,
+            weighted: false,
+        })
     }
 
-    /// Rebuild from parts (deserialisation).
+    /// Rebuild from parts (deserialisation); `weighted` says whether `moments` were accumulated
+    /// with per-row weights.
     ///
     /// # Errors
-    /// `BadModel` if shapes disagree or the params are invalid.
-    pub fn from_parts(params: Params, state: Option<WhitenState>) -> Result<Self> {
+    /// `BadModel` if shapes disagree, the state and the moments disagree in width or weighting,
+    /// or the params are invalid.
+    pub fn from_parts(
+        params: Params,
+        state: Option<WhitenState>,
+        moments: Option<Moments>,
+        weighted: bool,
+    ) -> Result<Self> {
         params
             .validate()
             .map_err(|e| Error::BadModel(format!("invalid Whitener params: {e}")))?;
@@ -198,8 +220,34 @@ impl Whitener {
                     "Whitener state shapes disagree (nFeatures {d}, nComponents {k})"
                 )));
             }
+            if let Some(m) = &moments {
+                if m.n_features() != d || (m.n_samples() > 0 && s.weighted != weighted) {
+                    return Err(Error::BadModel(format!(
+                        "Whitener moments disagree with its state (nFeatures {} vs {d}, weighted {weighted} vs {})",
+                        m.n_features(),
+                        s.weighted
+                    )));
+                }
+            }
         }
-        Ok(Self { params, state })
+        Ok(Self {
+            params,
+            state,
+            moments,
+            weighted,
+        })
+    }
+
+    /// The exact moments of every row fitted so far, if any (with [`Whitener::weighted`]).
+    #[must_use]
+    pub fn moments(&self) -> Option<&Moments> {
+        self.moments.as_ref()
+    }
+
+    /// Whether the moments were accumulated with per-row weights (Zipfian whitening).
+    #[must_use]
+    pub fn weighted(&self) -> bool {
+        self.weighted
     }
 
     /// The options.
@@ -216,7 +264,9 @@ impl Whitener {
         self.state.as_ref().ok_or(Error::NotFitted("Whitener"))
     }
 
-    /// Fit on the rows of `x`, optionally weighted (Zipfian whitening).
+    /// Fit on the rows of `x`, optionally weighted (Zipfian whitening). The moments are kept
+    /// (`8·(d² + d)` bytes), so the fitted whitener can continue with [`Whitener::partial_fit`]
+    /// or be merged.
     ///
     /// # Shapes and types
     /// `x`: n × d row-major f32/f64, n ≥ 2; `weights`: n finite values ≥ 0 (frequencies or
@@ -245,44 +295,186 @@ impl Whitener {
         weights: Option<&[f64]>,
         ctl: &Ctl<'_>,
     ) -> Result<()> {
-        let p = self.params;
         x.require_rows("X", 2, "whitening")?;
-        let d = x.cols();
-        let k = p.n_components.unwrap_or(d);
-        if k > d {
-            return Err(Error::OutOfRange {
-                name: "nComponents",
-                expected: format!("at most the number of features, {d}"),
-                actual: k.to_string(),
-            });
-        }
-        let m = moments::accumulate(
-            x,
-            weights,
-            &moments::Params {
-                block_rows: p.block_rows,
-                kernel: p.kernel,
-                ..moments::Params::default()
-            },
-            ctl,
-        )?;
-        if weights.is_some() && m.weight_sum() <= 0.0 {
+        self.check_components(x.cols())?;
+        let m = moments::accumulate(x, weights, &self.moment_params(), ctl)?;
+        let weighted = weights.is_some();
+        if weighted && m.weight_sum() <= 0.0 {
             return Err(Error::OutOfRange {
                 name: "weights",
                 expected: "at least one positive weight".into(),
                 actual: "all 0".into(),
             });
         }
+        self.state = Some(self.finish(&m, weighted, ctl)?);
+        self.moments = Some(m);
+        self.weighted = weighted;
+        Ok(())
+    }
+
+    /// Add rows (with optional per-row weights) to the exact streaming moments and refit from
+    /// them.
+    ///
+    /// After any sequence of `partial_fit` and [`Whitener::merge`] calls the whitener equals
+    /// [`Whitener::fit`] on all their rows (with the same weights) up to rounding (tested to
+    /// 1e-10 relative in `tests/whiten_partial.rs`). It stays unfitted (and this returns `Ok`,
+    /// the moments kept) while the rows seen cannot be whitened on their own: fewer than 2 rows,
+    /// all weights 0, or a covariance `fit` would reject as `Degenerate` (identical rows; with
+    /// ε = 0, fewer rows than kept components): a shard too small to whiten alone can still be
+    /// merged.
+    ///
+    /// # Shapes and types
+    /// `x`: n × d row-major f32/f64, d equal to earlier rows'; `weights`: n finite values ≥ 0,
+    /// given on every call of a weighted (Zipfian) whitener and on none of an unweighted one.
+    /// # Cost
+    /// n·d²/2 multiply-adds + one ≈ 4d³-flop eigendecomposition per call; memory as `fit`
+    /// (memory rule: d ≤ 16,384, checked before allocating) plus one copy of the d × d moments.
+    /// # Determinism
+    /// Bit-identical for every thread count.
+    /// # Errors
+    /// `Shape` (d differs, weights length), `NonFinite`, `OutOfRange` (`nComponents` > d; bad
+    /// weights; weights given to a whitener fitted without them or the other way round, name
+    /// `weights`; a whitener loaded from a file that kept no moments; d over the memory rule),
+    /// `Internal`, `Cancelled`. On error the whitener is unchanged.
+    /// # Panics
+    /// Never on any input.
+    /// # Reference
+    /// Chan, Golub and LeVeque (1979) with weight sums (Schubert and Gertz 2018).
+    pub fn partial_fit<T: Element>(
+        &mut self,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        let incoming = (x.rows() > 0).then_some(weights.is_some());
+        let weighted = self.joined_weighting(incoming)?.unwrap_or(weights.is_some());
+        let mut m = match &self.moments {
+            Some(m) => m.try_clone()?,
+            None => Moments::new(x.cols())?,
+        };
+        m.update(x, weights, &self.moment_params(), ctl)?;
+        self.refit(m, weighted, ctl)
+    }
+
+    /// Merge the moments of another whitener (rows fitted elsewhere) and refit; the options of
+    /// `self` are kept. Same result and unfitted cases as [`Whitener::partial_fit`].
+    ///
+    /// # Cost
+    /// O(d²) + one ≈ 4d³-flop eigendecomposition; one copy of the d × d moments.
+    /// # Determinism
+    /// Deterministic.
+    /// # Errors
+    /// `NotFitted` if `other` has seen no rows; `OutOfRange` if one side is weighted and the
+    /// other not (name `weights`), or either was loaded from a file that kept no moments;
+    /// `Shape` if the feature counts differ; `Internal`, `Cancelled`. On error `self` is
+    /// unchanged.
+    /// # Panics
+    /// Never.
+    /// # Reference
+    /// Chan, Golub and LeVeque (1979).
+    pub fn merge(&mut self, other: &Whitener, ctl: &Ctl<'_>) -> Result<()> {
+        let Some(om) = &other.moments else {
+            return Err(if other.state.is_some() {
+                no_moments()
+            } else {
+                Error::NotFitted("Whitener")
+            });
+        };
+        let incoming = (om.n_samples() > 0).then_some(other.weighted);
+        let weighted = self.joined_weighting(incoming)?.unwrap_or(other.weighted);
+        let mut m = match &self.moments {
+            Some(m) => m.try_clone()?,
+            None => Moments::new(om.n_features())?,
+        };
+        m.merge(om)?;
+        self.refit(m, weighted, ctl)
+    }
+
+    fn moment_params(&self) -> moments::Params {
+        moments::Params {
+            block_rows: self.params.block_rows,
+            kernel: self.params.kernel,
+            ..moments::Params::default()
+        }
+    }
+
+    /// `OutOfRange` if `nComponents` exceeds `d`.
+    fn check_components(&self, d: usize) -> Result<()> {
+        match self.params.n_components {
+            Some(k) if k > d => Err(Error::OutOfRange {
+                name: "nComponents",
+                expected: format!("at most the number of features, {d}"),
+                actual: k.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The weighting after adding rows whose weighting is `incoming` (`None`: no rows): `None`
+    /// while no rows were seen at all.
+    ///
+    /// # Errors
+    /// `OutOfRange` (name `weights`) if weighted and unweighted rows would mix, or if this
+    /// whitener is fitted but kept no moments.
+    fn joined_weighting(&self, incoming: Option<bool>) -> Result<Option<bool>> {
+        if self.state.is_some() && self.moments.is_none() {
+            return Err(no_moments());
+        }
+        let mine = self
+            .moments
+            .as_ref()
+            .filter(|m| m.n_samples() > 0)
+            .map(|_| self.weighted);
+        match (mine, incoming) {
+            (Some(a), Some(b)) if a != b => {
+                let name = |w: bool| if w { "weighted" } else { "unweighted" };
+                Err(Error::OutOfRange {
+                    name: "weights",
+                    expected: format!(
+                        "{} rows like the earlier ones: weights on every partialFit / merge of a weighted (Zipfian) \
+                         whitener and on none of an unweighted one",
+                        name(a)
+                    ),
+                    actual: format!("{} rows", name(b)),
+                })
+            }
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
+    /// Keep `m`; refit when its rows can be whitened, else leave the whitener unfitted.
+    fn refit(&mut self, m: Moments, weighted: bool, ctl: &Ctl<'_>) -> Result<()> {
+        self.check_components(m.n_features())?;
+        let state = if m.n_samples() < 2 || m.weight_sum() <= 0.0 {
+            None
+        } else {
+            match self.finish(&m, weighted, ctl) {
+                Ok(s) => Some(s),
+                Err(Error::Degenerate(_) | Error::Empty { .. }) => None,
+                Err(e) => return Err(e),
+            }
+        };
+        self.state = state;
+        self.moments = Some(m);
+        self.weighted = weighted;
+        Ok(())
+    }
+
+    /// The whitening of the covariance held by `m` (weighted: `M / W`; else `M / (n − 1)`).
+    fn finish(&self, m: &Moments, weighted: bool, ctl: &Ctl<'_>) -> Result<WhitenState> {
+        let p = self.params;
+        let d = m.n_features();
+        let k = p.n_components.unwrap_or(d);
         let cp = covariance::Params {
-            ddof: if weights.is_some() { 0.0 } else { 1.0 },
+            ddof: if weighted { 0.0 } else { 1.0 },
             center: p.center,
         };
-        let s = covariance::solve(&m, &cp, ctl)?;
+        let s = covariance::solve(m, &cp, ctl)?;
         let lmax = s.explained_variance.first().copied().unwrap_or(0.0);
         if lmax <= 0.0 {
             return Err(Error::Degenerate(format!(
                 "all {} rows are identical (covariance is 0); whitening needs at least two distinct rows",
-                x.rows()
+                m.n_samples()
             )));
         }
         let rank = s
@@ -315,16 +507,15 @@ impl Whitener {
             }
             Method::Zca => sandwich(&axes, &inv_sqrt, d)?,
         };
-        self.state = Some(WhitenState {
+        Ok(WhitenState {
             mean: if p.center { m.mean().to_vec() } else { vec![0.0; d] },
             eigenvalues,
             axes,
             matrix,
             n_features: d,
             n_samples_seen: m.n_samples(),
-            weighted: weights.is_some(),
-        });
-        Ok(())
+            weighted,
+        })
     }
 
     /// Whiten rows: `Y = (X − μ) W`, rows L2-normalised if `normalize`.
@@ -412,6 +603,15 @@ impl Whitener {
             Method::Zca => sandwich(&s.axes, &sqrt, d)?,
         };
         back_project_rows(y, &back, out, d, &s.mean, self.params.block_rows, ctl)
+    }
+}
+
+/// The error for streaming on a whitener loaded from a file written before moments were kept.
+fn no_moments() -> Error {
+    Error::OutOfRange {
+        name: "Whitener",
+        expected: "a whitener that kept its moments (any fit, partialFit or merge of this version)".into(),
+        actual: "a whitener loaded from a file without moments; fit it again".into(),
     }
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 import { Context } from '@temporalio/activity'
 import { ApplicationFailure } from '@temporalio/common'
-import { deserializeKnnPart, knn, mergeKnn, PCA, readEmbeddings, serializeKnnPart } from 'embgeo'
+import { deserializeKnnPart, estimateId, knn, mergeKnn, PCA, readEmbeddings, serializeKnnPart, Whitener } from 'embgeo'
 
 import { openStore } from './store.js'
 
@@ -119,41 +119,106 @@ export async function mergeParts(input) {
   })
 }
 
+/** The models whose moments merge exactly (`partialFit` / `merge` / `serialize`). */
+const MODELS = { PCA, Whitener }
+
+function modelClass(name) {
+  const Model = MODELS[name ?? 'PCA']
+  if (Model === undefined) throw ApplicationFailure.create({ type: 'ERR_INVALID_ARG_VALUE', message: `model must be 'PCA' or 'Whitener'; got '${name}'`, nonRetryable: true })
+  return Model
+}
+
 /**
- * PCA moments of one shard (partialFit), written as `PCA.serialize()` bytes under `key`.
- * @param {{ store: string, key: string, corpus: Source, options?: object, force?: boolean }} input
+ * Moments of one shard for a mergeable model (`partialFit`), written as its `serialize()` bytes
+ * under `key`. A Whitener's per-row weights (Zipfian whitening) come from `weights`, an n × 1
+ * embedding file read over the shard's rows.
+ * @param {{ store: string, key: string, model?: 'PCA' | 'Whitener', corpus: Source,
+ *   weights?: { path: string, options?: object }, options?: object, force?: boolean }} input
  */
-export async function pcaMoments(input) {
+export async function modelMoments(input) {
+  const Model = modelClass(input.model)
   const store = openStore(input.store)
-  const had = input.force ? undefined : await existing(store, input.key, (b) => PCA.deserialize(b))
+  const had = input.force ? undefined : await existing(store, input.key, (b) => Model.deserialize(b))
   if (had?.value !== undefined) return { key: input.key, reused: true, recomputed: false, bytes: 0 }
   return working(async (signal) => {
     const shard = await readSource(input.corpus, signal)
+    const w = input.weights === undefined ? undefined : await readSource({ ...input.weights, rows: input.corpus.rows }, signal)
     signal.throwIfAborted()
-    const bytes = new PCA(input.options ?? {}).partialFit(shard).serialize()
+    const fit = w === undefined ? undefined : { weights: Float64Array.from(w.data) }
+    const bytes = new Model(input.options ?? {}).partialFit(shard, fit).serialize()
     await store.put(input.key, bytes)
     return { key: input.key, reused: false, recomputed: had?.corrupt === true || input.force === true, bytes: bytes.length }
   })
 }
 
 /**
- * Merge the moments under `keys` (in order) into one PCA model under `outKey`; a state that
- * does not load fails as in {@link mergeParts}.
- * @param {{ store: string, keys: string[], outKey: string }} input
+ * Merge the moments under `keys` (in order) into one model under `outKey`; a state that does not
+ * load fails as in {@link mergeParts}.
+ * @param {{ store: string, keys: string[], outKey: string, model?: 'PCA' | 'Whitener' }} input
  */
-export async function pcaMerge(input) {
+export async function modelMerge(input) {
+  const Model = modelClass(input.model)
   const store = openStore(input.store)
   return working(async () => {
     let model
     for (const key of input.keys) {
-      const got = await existing(store, key, (b) => PCA.deserialize(b))
+      const got = await existing(store, key, (b) => Model.deserialize(b))
       if (got?.value === undefined) {
-        throw ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `PCA state '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
+        throw ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `${input.model ?? 'PCA'} state '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
       }
       model = model === undefined ? got.value : model.merge(got.value)
     }
     const bytes = model.serialize()
     await store.put(input.outKey, bytes)
     return { key: input.outKey, bytes: bytes.length }
+  })
+}
+
+/** {@link modelMoments} of a PCA (the activity name of earlier versions). */
+export function pcaMoments(input) {
+  return modelMoments({ ...input, model: 'PCA' })
+}
+
+/** {@link modelMerge} of PCAs (the activity name of earlier versions). */
+export function pcaMerge(input) {
+  return modelMerge({ ...input, model: 'PCA' })
+}
+
+/**
+ * Intrinsic dimension from the merged kNN graph: the blocks under `blocks` (in row order,
+ * covering the corpus) are concatenated into the graph's neighbour lists and passed to
+ * `estimateId(X, { method, ...options, neighbors })`, so no distance is recomputed; `X` (the
+ * whole corpus) is read for the estimator's shape checks and the estimators that also read the
+ * rows. A block that does not load fails as in {@link mergeParts}.
+ * @param {{ store: string, blocks: string[], corpus: { path: string, options?: object },
+ *   method: string, options?: object }} input
+ * @returns {Promise<object>} the IdResult without pointwise values
+ */
+export async function idFromGraph(input) {
+  const store = openStore(input.store)
+  return working(async (signal, onProgress) => {
+    const parts = []
+    for (const key of input.blocks) {
+      const got = await existing(store, key, deserializeKnnPart)
+      if (got?.value === undefined) {
+        throw ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `kNN graph block '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
+      }
+      parts.push(got.value)
+    }
+    const { k, metric } = parts[0]
+    const rows = parts.reduce((s, p) => s + p.rows, 0)
+    const indices = new Uint32Array(rows * k)
+    const distances = new parts[0].distances.constructor(rows * k)
+    let at = 0
+    for (const p of parts) {
+      indices.set(p.indices, at)
+      distances.set(p.distances, at)
+      at += p.indices.length
+    }
+    const neighbors = { k, rows, metric, indices, distances }
+    const path = input.corpus.path.startsWith('file:') ? fileURLToPath(input.corpus.path) : input.corpus.path
+    const X = await readEmbeddings(path, { ...(input.corpus.options ?? {}), signal })
+    const { pointwise, ...result } = await estimateId(X, { ...(input.options ?? {}), method: input.method, neighbors, signal, onProgress })
+    return result
   })
 }

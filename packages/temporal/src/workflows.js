@@ -4,7 +4,9 @@
  * - {@link knnGraph}: the exact all-points kNN graph, query blocks × corpus shards, merged per
  *   query block; the merged blocks, concatenated, equal `knn(corpus, { k })` bit for bit.
  * - {@link knnQuery}: the exact kNN of a query set against a sharded corpus.
- * - {@link pcaFit}: PCA from per-shard moments merged in shard order.
+ * - {@link pcaFit} / {@link whitenerFit}: PCA or a Whitener (weighted or not) from per-shard
+ *   moments merged in shard order.
+ * - {@link intrinsicDimension}: TwoNN / MLE / GRIDE / … on the merged kNN graph.
  *
  * Inputs and outputs are small (store URL, file paths, row ranges, keys); states are in the
  * store. A part that fails to load at merge time (ERR_BAD_MODEL) is recomputed, then merged again.
@@ -101,6 +103,25 @@ export async function knnQuery(input) {
 }
 
 /**
+ * A mergeable model (PCA or Whitener) of a sharded corpus: moments per shard, merged in shard
+ * order (the model equals one model's `partialFit` of the shards in that order).
+ */
+async function modelFit(input, model) {
+  const { store, prefix } = input
+  const shardSrc = sources(input.corpus, input.shards)
+  const stateInput = (s, force) => ({ store, model, key: `${prefix}/moments-s${s}`, corpus: shardSrc[s], weights: input.weights, options: input.options, force })
+  const made = await Promise.all(shardSrc.map((_, s) => acts.modelMoments(stateInput(s, false))))
+  const keys = made.map((m) => m.key)
+  const outKey = `${prefix}/${model === 'PCA' ? 'pca' : 'whitener'}`
+  const m = await mergeRepairing(
+    () => acts.modelMerge({ store, model, keys, outKey }),
+    (key) => acts.modelMoments(stateInput(keys.indexOf(key), true)),
+    keys,
+  )
+  return { key: outKey, repaired: m.repaired }
+}
+
+/**
  * PCA of a sharded corpus: moments per shard, merged in shard order (the model equals one
  * PCA's `partialFit` of the shards in that order).
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
@@ -108,16 +129,37 @@ export async function knnQuery(input) {
  * @returns {Promise<{ key: string, repaired: string[] }>} the key of the `PCA.serialize()` bytes
  */
 export async function pcaFit(input) {
-  const { store, prefix } = input
-  const shardSrc = sources(input.corpus, input.shards)
-  const stateInput = (s, force) => ({ store, key: `${prefix}/moments-s${s}`, corpus: shardSrc[s], options: input.options, force })
-  const made = await Promise.all(shardSrc.map((_, s) => acts.pcaMoments(stateInput(s, false))))
-  const keys = made.map((m) => m.key)
-  const outKey = `${prefix}/pca`
-  const m = await mergeRepairing(
-    () => acts.pcaMerge({ store, keys, outKey }),
-    (key) => acts.pcaMoments(stateInput(keys.indexOf(key), true)),
-    keys,
-  )
-  return { key: outKey, repaired: m.repaired }
+  return modelFit({ ...input, weights: undefined }, 'PCA')
+}
+
+/**
+ * A Whitener of a sharded corpus (PCA/ZCA/BERT/Zipfian whitening): moments per shard, weighted
+ * by `weights` (an n × 1 embedding file of per-row frequencies, read over each shard's rows)
+ * when given, merged in shard order; the whitener equals one Whitener's `partialFit` of the
+ * shards in that order.
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], weights?: { path: string, options?: object },
+ *   options?: object }} input  `options`: Whitener options
+ * @returns {Promise<{ key: string, repaired: string[] }>} the key of the `Whitener.serialize()` bytes
+ */
+export async function whitenerFit(input) {
+  return modelFit(input, 'Whitener')
+}
+
+/**
+ * Intrinsic dimension of a sharded corpus from its exact kNN graph: {@link knnGraph} (parts per
+ * query block × shard, merged per block), then one `estimateId` on the merged neighbour lists
+ * (`method`: an estimator that uses neighbours, e.g. 'twoNN', 'mle', 'gride'; `k` enough for
+ * it). The result equals `estimateId(X, { method, ...options, neighbors: knn(X, { k, metric }) })`
+ * bit for bit.
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string,
+ *   method: string, options?: object }} input
+ * @returns {Promise<{ result: object, blocks: string[], repaired: string[] }>}
+ */
+export async function intrinsicDimension(input) {
+  const graph = await knnGraph({ ...input, prefix: `${input.prefix}/graph` })
+  const metric = input.metric === undefined ? {} : { metric: input.metric }
+  const result = await acts.idFromGraph({ store: input.store, blocks: graph.blocks, corpus: input.corpus, method: input.method, options: { ...(input.options ?? {}), ...metric } })
+  return { result, blocks: graph.blocks, repaired: graph.repaired }
 }

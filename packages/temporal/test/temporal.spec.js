@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 import { Client, Connection } from '@temporalio/client'
 import { bundleWorkflowCode } from '@temporalio/worker'
-import { deserializeKnnPart, knnSync, matrix, PCA, writeNpySync } from 'embgeo'
+import { deserializeKnnPart, estimateIdSync, knnSync, matrix, PCA, Whitener, writeNpySync } from 'embgeo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -137,7 +137,7 @@ function run(workflow, args, id) {
   return client.workflow.execute(workflow, { taskQueue: TASK_QUEUE, workflowId: id, args: [args] })
 }
 
-describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
+describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 workers', () => {
   it('the kNN graph, a query set and PCA equal the single-process API bit for bit', async () => {
     const store = join(dir, 'store-a')
     const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
@@ -163,6 +163,35 @@ describe('knnGraph / knnQuery / pcaFit on 3 workers', () => {
     for (const [a, b] of shards) one.partialFit(matrix(small.x.subarray(a * SMALL.cols, b * SMALL.cols), SMALL.cols))
     expect(model.components.data).toEqual(one.components.data)
     expect(model.explainedVariance).toEqual(one.explainedVariance)
+  })
+
+  it('whitenerFit (Zipfian weights) and intrinsicDimension equal the single-process API bit for bit', async () => {
+    const store = join(dir, 'store-w')
+    const C = SMALL.cols
+    const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
+    // shards below 2048 rows are one moments block each, so shard merges repeat one model's partialFit exactly
+    const w = Float64Array.from({ length: SMALL.rows }, (_, i) => 1 / (1 + (i % 17)))
+    const weights = join(dir, 'weights.npy')
+    writeNpySync(weights, matrix(w, 1))
+    const options = { nComponents: 8, epsilon: 0 }
+    const r = await run('whitenerFit', { store, prefix: 'w', corpus: { path: small.path }, shards, weights: { path: weights }, options }, 'whiten-a')
+    const model = Whitener.deserialize(new Uint8Array(readFileSync(join(store, r.key))))
+    const one = new Whitener(options)
+    for (const [a, b] of shards) one.partialFit(matrix(small.x.subarray(a * C, b * C), C), { weights: w.subarray(a, b) })
+    expect(model.nSamplesSeen).toBe(SMALL.rows)
+    expect(model.mean).toEqual(one.mean)
+    expect(model.matrix.data).toEqual(one.matrix.data)
+    expect(model.eigenvalues).toEqual(one.eigenvalues)
+
+    const X = matrix(small.x, C)
+    const neighbors = knnSync(X, { k: 10 })
+    for (const [method, o] of [['twoNN', {}], ['mle', { k: 10 }]]) {
+      const id = await run('intrinsicDimension', { store, prefix: `id-${method}`, corpus: { path: small.path }, shards, blocks: [[0, 1000], [1000, SMALL.rows]], k: 10, method, options: o }, `id-${method}`)
+      const want = estimateIdSync(X, { method, ...o, neighbors })
+      expect(id.result.dimension).toBe(want.dimension)
+      expect(id.result.nUsed).toBe(want.nUsed)
+      expect(id.result.stderr).toBe(want.stderr)
+    }
   })
 
   it('a corrupt partial state is ERR_BAD_MODEL and recomputed; the result is unchanged', async () => {

@@ -242,8 +242,9 @@ impl Pca {
     /// # Determinism
     /// Deterministic.
     /// # Errors
-    /// `OutOfRange` if either model has no moments (fitted by the SVD or randomized solver),
-    /// `Shape` if the feature counts differ, `Internal`, `Cancelled`. On error the model is unchanged.
+    /// `NotFitted` if `other` has seen no rows; `OutOfRange` if either model has no moments
+    /// (fitted by the SVD or randomized solver), `Shape` if the feature counts differ,
+    /// `Internal`, `Cancelled`. On error the model is unchanged.
     /// # Panics
     /// Never.
     /// # Reference
@@ -251,7 +252,10 @@ impl Pca {
     pub fn merge(&mut self, other: &Pca, ctl: &Ctl<'_>) -> Result<()> {
         self.require_streamable()?;
         let Some(om) = &other.moments else {
-            return Err(no_moments(other.fitted.as_ref().map(|f| f.solver)));
+            return Err(match &other.fitted {
+                Some(f) => no_moments(Some(f.solver)),
+                None => Error::NotFitted("PCA"),
+            });
         };
         let mut m = match &self.moments {
             Some(m) => m.try_clone()?,
