@@ -66,9 +66,12 @@ export declare class NativePca {
   serialize(): Uint8Array
   /** Load the safetensors form. */
   static deserialize(bytes: Uint8Array): NativePca
-  /** Accumulate the exact moments of more rows and refit from them (blocks; no data kept). */
-  partialFit(data: Float32Array | Float64Array, cols: number): void
-  /** Combine the moments of another PCA's partial fits into this one. */
+  /**
+   * Accumulate the exact moments of more rows (`weights`, one per row, whiteners only)
+   * and refit from them (no data kept).
+   */
+  partialFit(data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): void
+  /** Combine the moments of another model's fits into this one. */
   merge(other: NativePca): void
 }
 
@@ -96,6 +99,13 @@ export declare class NativeWhitener {
   serialize(): Uint8Array
   /** Load the safetensors form. */
   static deserialize(bytes: Uint8Array): NativeWhitener
+  /**
+   * Accumulate the exact moments of more rows (`weights`, one per row, whiteners only)
+   * and refit from them (no data kept).
+   */
+  partialFit(data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): void
+  /** Combine the moments of another model's fits into this one. */
+  merge(other: NativeWhitener): void
 }
 
 /** All-but-the-top output: the post-processed rows, the mean and the removed directions. */
@@ -126,6 +136,39 @@ export interface AnisotropyOut {
   averageCosine: number
   cosineStd: number
 }
+
+/** The mergeable anisotropy state of a shard (`embgeo_metrics::anisotropy_part::part`). */
+export declare function anisotropyPart(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<AnisotropyPartOut>
+
+/** Load an anisotropy part (`ERR_BAD_MODEL` for anything else). */
+export declare function anisotropyPartFromBytes(bytes: Uint8Array): AnisotropyPartOut
+
+/** An anisotropy part as JS passes it back. */
+export interface AnisotropyPartIn {
+  rows: number
+  zeroRows: number
+  sum: Float64Array
+  unitSum: Float64Array
+  normSum: number
+  gram: Float64Array
+}
+
+/** An anisotropy part (`embgeo_metrics::anisotropy_part::AnisotropyPart`). */
+export interface AnisotropyPartOut {
+  rows: number
+  zeroRows: number
+  sum: Float64Array
+  unitSum: Float64Array
+  normSum: number
+  /** Lower triangle of the unit rows' Gram `UᵀU`, packed row by row (`cols·(cols+1)/2`). */
+  gram: Float64Array
+}
+
+/** The mergeable anisotropy state of a shard (`embgeo_metrics::anisotropy_part::part`). */
+export declare function anisotropyPartSync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyPartOut
+
+/** An anisotropy part's binary form (`AnisotropyPart::to_bytes`). */
+export declare function anisotropyPartToBytes(part: AnisotropyPartIn): Uint8Array
 
 /** Anisotropy measures (`embgeo_metrics::anisotropy`). */
 export declare function anisotropySync(data: Float32Array | Float64Array, cols: number, options: {}): AnisotropyOut
@@ -190,6 +233,36 @@ export interface ColumnStatsOut {
   min: Float64Array
   max: Float64Array
 }
+
+/** The mergeable column-statistics state of a shard (`embgeo_metrics::column_stats::part`). */
+export declare function columnStatsPart(data: Float32Array | Float64Array, cols: number, options: {}, control?: JobControl | undefined | null): Promise<ColumnStatsPartOut>
+
+/** Load a column-statistics part (`ERR_BAD_MODEL` for anything else). */
+export declare function columnStatsPartFromBytes(bytes: Uint8Array): ColumnStatsPartOut
+
+/** A column-statistics part as JS passes it back. */
+export interface ColumnStatsPartIn {
+  rows: number
+  mean: Float64Array
+  m2: Float64Array
+  min: Float64Array
+  max: Float64Array
+}
+
+/** A column-statistics part: rows and `Float64Array`s of length `cols`. */
+export interface ColumnStatsPartOut {
+  rows: number
+  mean: Float64Array
+  m2: Float64Array
+  min: Float64Array
+  max: Float64Array
+}
+
+/** The mergeable column-statistics state of a shard (`embgeo_metrics::column_stats::part`). */
+export declare function columnStatsPartSync(data: Float32Array | Float64Array, cols: number, options: {}): ColumnStatsPartOut
+
+/** A column-statistics part's binary form (`ColumnStatsPart::to_bytes`). */
+export declare function columnStatsPartToBytes(part: ColumnStatsPartIn): Uint8Array
 
 /** Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory. */
 export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }): ColumnStatsOut
@@ -307,7 +380,7 @@ export interface ImbalanceOut {
   aToB: number
   bToA: number
   rows: number
-  /** Exact pair keys evaluated for the ranks (2·N²). */
+  /** Exact pair keys evaluated for the ranks: the 2·N·k neighbours' own plus the pairs the screening bound could not order. */
   keyEvaluations: number
 }
 
@@ -417,6 +490,12 @@ export interface ManifoldOut {
   /** True intrinsic dimension. */
   intrinsicDimension: number
 }
+
+/** Merge anisotropy parts in order into the anisotropy of all their rows. */
+export declare function mergeAnisotropy(parts: Array<AnisotropyPartIn>): AnisotropyOut
+
+/** Merge column-statistics parts in order into the statistics of all their rows. */
+export declare function mergeColumnStats(parts: Array<ColumnStatsPartIn>, ddof: number): ColumnStatsOut
 
 /** Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`). */
 export declare function mergeKnn(parts: Array<KnnPartIn>, options: { k: number }, control?: JobControl | undefined | null): Promise<KnnOut>
