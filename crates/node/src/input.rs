@@ -22,8 +22,10 @@ pub fn float_data(arg: FloatArg<'_>) -> Data<'_> {
     }
 }
 
-/// How a sync twin keeps its JS arrays: borrowed in place.
+/// How a sync twin keeps its JS arrays: borrowed in place (native only: the WebAssembly sync
+/// twins copy, `crate::task::sync_twin_shared`).
 #[derive(Clone, Copy)]
+#[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub struct Borrowed;
 
 /// How an async twin keeps its JS arrays: copied once on the JS thread ([`IntoStatic`]).
@@ -31,6 +33,7 @@ pub struct Borrowed;
 pub struct Copied;
 
 #[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
+#[cfg_attr(target_family = "wasm", allow(dead_code))]
 impl Borrowed {
     /// `v` as it is (zero-copy).
     pub fn keep<V>(self, v: V) -> V {

@@ -153,7 +153,9 @@ where
     })
 }
 
-/// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits.
+/// The sync twin: build the job (arrays borrowed), run it on the pool while the JS thread waits
+/// (native only; on WebAssembly `sync_twin_shared`).
+#[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub fn sync_twin<J: Job>(env: Env, job: impl FnOnce(Borrowed) -> Result<J>) -> napi::Result<J::Output> {
     job(Borrowed)
         .and_then(|j| execute(&j, &ControlState::default()))
