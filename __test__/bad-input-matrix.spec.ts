@@ -21,6 +21,8 @@ import {
   allButTheTopSync,
   analyze,
   anisotropy,
+  anisotropyPart,
+  anisotropyPartSync,
   anisotropySync,
   duplicates,
   duplicatesSync,
@@ -30,6 +32,8 @@ import {
   spectrum,
   spectrumSync,
   columnStats,
+  columnStatsPart,
+  columnStatsPartSync,
   columnStatsSync,
   corrInt,
   corrIntSync,
@@ -268,6 +272,8 @@ const id = (name: string, s: IdFn, a: IdFn, options: object, special: Partial<Re
 
 const TARGETS: Target[] = [
   { name: 'columnStats', sync: (x) => columnStatsSync(x as never), async: (x) => columnStats(x as never) },
+  { name: 'columnStatsPart', sync: (x) => columnStatsPartSync(x as never), async: (x) => columnStatsPart(x as never) },
+  { name: 'anisotropyPart', sync: (x) => anisotropyPartSync(x as never), async: (x) => anisotropyPart(x as never) },
   {
     name: 'knn (all points, k 3)',
     sync: (x) => knnSync(x as never, { k: 3 }),
