@@ -56,13 +56,31 @@ fn exponent(m: f64) -> i32 {
     }
 }
 
-/// Largest `|x|` over the slices (0 for empty input); O(total length).
+/// Largest `|x|` over the slices (0 for empty input; NaN values are skipped); O(total
+/// length), in parallel chunks of [`crate::matrix::SCAN_CHUNK`] values on the rayon pool, each
+/// chunk a branch-free (vectorisable) fold. The maximum does not depend on the order, so the
+/// result is the same for every thread count.
 #[must_use]
 pub fn max_abs<T: Element>(parts: &[&[T]]) -> f64 {
+    use rayon::prelude::*;
+    let chunk_max = |c: &[T]| {
+        c.iter().fold(0.0f64, |m, v| {
+            let a = v.to_f64().abs();
+            if a > m {
+                a
+            } else {
+                m
+            }
+        })
+    };
     parts
         .iter()
-        .flat_map(|p| p.iter())
-        .fold(0.0f64, |m, v| m.max(v.to_f64().abs()))
+        .map(|p| {
+            p.par_chunks(crate::matrix::SCAN_CHUNK)
+                .map(chunk_max)
+                .reduce(|| 0.0, f64::max)
+        })
+        .fold(0.0f64, f64::max)
 }
 
 impl Scale {

@@ -5,7 +5,8 @@
 //! Shapes:
 //! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 2048 × 384 (the moments' `block_rows`)
 //!   and 910 × 1536 (the `BLOCK_MACS` cap at d = 1536), i.e. the per-block SYRK of a
-//!   200,000 × 384 or 100,000 × 1536 fit.
+//!   200,000 × 384 or 100,000 × 1536 fit; on AMX machines also the split-bf16 SYRK
+//!   (`lowp::syrk_lower_split`) against the best FMA path.
 //! - Projection blocks: (2048 × d)·(d × k), k = d and k = 32.
 //! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
 //!   symmetric all-points pass) and 1024 (queries vs a corpus), d = 32, 384, 768: knn's fp32
@@ -178,6 +179,25 @@ fn main() {
             black_box(o);
         };
         case(&what, "faer triangular", (rows * d * d) as f64, &faer, &ours);
+        if embgeo_kernels::lowp::split_syrk_supported() {
+            // the split-bf16 AMX SYRK (f64 output) against the best FMA path, interleaved
+            let best = *fast.last().unwrap_or(&Path::Scalar);
+            let fma = |th: usize| ours(best, th);
+            let split = |th: usize| {
+                let mut o = vec![0.0f64; d * d];
+                embgeo_kernels::lowp::syrk_lower_split(&mut o, &inputs[th], rows, d);
+                black_box(o);
+            };
+            for threads in [1, 2] {
+                report(
+                    &what,
+                    &[best.name(), "split-bf16 amx"],
+                    threads,
+                    (rows * d * d) as f64,
+                    &[&fma, &split],
+                );
+            }
+        }
         // Projection block: (2048 × d)·(k × d)ᵀ, k = d and k = 32.
         for k in [d, 32] {
             let xs: Vec<Vec<f32>> = (0..2).map(|s| data(2048 * d, s)).collect();

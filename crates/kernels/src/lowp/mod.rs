@@ -30,6 +30,8 @@ mod avx512;
 mod int8;
 mod pack;
 mod split;
+mod syrk;
+mod syrk_pack;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +42,7 @@ use embgeo_core::Par;
 pub use int8::{dot_tile_i8_packed, Int8Path, MAX_D as INT8_MAX_D};
 pub use pack::{Bf16Source, Packed, Side, W};
 pub use split::{bf16_rne_flush, pack_split, split_rows, split_value, SplitSide};
+pub use syrk::{split_syrk_supported, syrk_lower_split, CHUNK as SPLIT_SYRK_CHUNK};
 
 /// Columns (rows of `B`) of one register tile; the lanes are the [`W`] rows of a panel of `A`.
 pub(crate) const NR: usize = 8;

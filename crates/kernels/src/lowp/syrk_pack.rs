@@ -1,0 +1,270 @@
+//! The operands of one chunk of the split-bf16 SYRK ([`super::syrk`]): every value split into
+//! `hi`/`lo` bf16 ([`super::split_value`]), two rows to a word, laid out for the AMX tiles.
+//!
+//! For a chunk of `r ≤ 2·kw` rows of `d` values (`kw` a multiple of 16, `kp = 4·kw` words per
+//! operand row; rows past `r` read as zero):
+//! - `b.groups` (the `B` operand): word `p` of column `16g + n` at `(g·kp + p)·16 + n`, where
+//!   segment `p / kw` is `[hi | lo | hi | lo]` of the row pair `(2p', 2p' + 1)`, `p' = p mod kw`
+//!   (bf16 of row `2p'` in the low half of the word);
+//! - `a.rows` (the `A` operand): row `i` (column `i` of the chunk) holds the same words in the
+//!   segment order `[hi | hi | lo | lo]`, at `rows[i·kp + p]`.
+//!
+//! [`pack`] runs on AVX-512F where the CPU has it (every AMX CPU does): per 16 row pairs and 16
+//! columns, 32 masked loads, the splits in integer arithmetic, four aligned 64-byte stores per
+//! word vector into `b.groups`, and a 16 × 16 word transpose in registers for `a.rows`.
+//! [`pack_portable`] is the reference it is tested against (same words).
+//!
+//! # Cost
+//! O(r·d) per chunk: per value two bf16 roundings, per word one 64-byte row of four layouts.
+
+use super::amx::Layout;
+use super::split_value;
+
+/// Fill `a.rows` and `b.groups` for one chunk (see the module docs). `kw` must be a multiple of
+/// 16 and the layouts sized for `d` operand rows of `4·kw` words ([`super::syrk`]'s `Scratch`).
+pub(super) fn pack(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F was detected at run time; the function checks every length it relies
+        // on before its unchecked accesses.
+        unsafe { avx512::pack(a, b, chunk, d, kw) };
+        return;
+    }
+    pack_portable(a, b, chunk, d, kw);
+}
+
+/// The portable [`pack`]: the same words, one value at a time.
+pub(super) fn pack_portable(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
+    let kp = 4 * kw;
+    let r = chunk.len() / d;
+    let groups = &mut b.groups[..];
+    let mut hi = vec![0u32; d];
+    let mut lo = vec![0u32; d];
+    for p in 0..kw {
+        let row = |t: usize| (t < r).then(|| &chunk[t * d..(t + 1) * d]);
+        let (r0, r1) = (row(2 * p), row(2 * p + 1));
+        for col in 0..d {
+            let (h0, l0) = r0.map_or((0, 0), |x| split_value(x[col]));
+            let (h1, l1) = r1.map_or((0, 0), |x| split_value(x[col]));
+            hi[col] = u32::from(h0) | (u32::from(h1) << 16);
+            lo[col] = u32::from(l0) | (u32::from(l1) << 16);
+        }
+        for (g, (h, l)) in hi.chunks(16).zip(lo.chunks(16)).enumerate() {
+            for (seg, src) in [h, l, h, l].into_iter().enumerate() {
+                let at = (g * kp + seg * kw + p) * 16;
+                groups[at..at + src.len()].copy_from_slice(src);
+            }
+        }
+    }
+    let rows = &mut a.rows[..];
+    for col in 0..d {
+        let (g, n) = (col / 16, col % 16);
+        let out = &mut rows[col * kp..(col + 1) * kp];
+        for (seg, bseg) in [0, 0, 1, 1].into_iter().enumerate() {
+            let from = (g * kp + bseg * kw) * 16 + n;
+            for (p, o) in out[seg * kw..(seg + 1) * kw].iter_mut().enumerate() {
+                *o = groups[from + 16 * p];
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::{
+        __m512i, _mm512_add_epi32, _mm512_and_si512, _mm512_castps_si512, _mm512_castsi512_ps,
+        _mm512_maskz_loadu_ps, _mm512_maskz_mov_epi32, _mm512_or_si512, _mm512_set1_epi32,
+        _mm512_setzero_si512, _mm512_shuffle_i32x4, _mm512_slli_epi32, _mm512_srli_epi32, _mm512_store_si512,
+        _mm512_sub_ps, _mm512_test_epi32_mask, _mm512_unpackhi_epi32, _mm512_unpackhi_epi64,
+        _mm512_unpacklo_epi32, _mm512_unpacklo_epi64,
+    };
+
+    use super::Layout;
+
+    /// bf16 bits (in the low half of each lane) of 16 f32 values, rounded to nearest even, the
+    /// subnormal results flushed to zero: `split::bf16_rne_flush` lane by lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn rne_flush(x: __m512i) -> __m512i {
+        let lsb = _mm512_and_si512(_mm512_srli_epi32::<16>(x), _mm512_set1_epi32(1));
+        let r = _mm512_srli_epi32::<16>(_mm512_add_epi32(
+            _mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)),
+            lsb,
+        ));
+        // keep lanes whose exponent bits are not all zero
+        let normal = _mm512_test_epi32_mask(r, _mm512_set1_epi32(0x7f80));
+        _mm512_maskz_mov_epi32(normal, r)
+    }
+
+    /// `(hi, lo)` bf16 bits of 16 values (low halves of the lanes): `split::split_value`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn split(x: __m512i) -> (__m512i, __m512i) {
+        let hi = rne_flush(x);
+        let rest = _mm512_sub_ps(
+            _mm512_castsi512_ps(x),
+            _mm512_castsi512_ps(_mm512_slli_epi32::<16>(hi)),
+        );
+        (hi, rne_flush(_mm512_castps_si512(rest)))
+    }
+
+    /// The 16 × 16 transpose of 32-bit lanes: `out[j]` lane `i` = `rows[i]` lane `j`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose(rows: &[__m512i; 16]) -> [__m512i; 16] {
+        let z = _mm512_setzero_si512();
+        // per 128-bit lane: pairs of rows interleaved, then quads (u[4g + j] lane L holds
+        // column 4L + j of rows 4g..4g + 4)
+        let mut t = [z; 16];
+        for q in 0..8 {
+            let (x, y) = (rows[2 * q], rows[2 * q + 1]);
+            let base = 4 * (q / 2) + 2 * (q % 2);
+            t[base] = _mm512_unpacklo_epi32(x, y);
+            t[base + 1] = _mm512_unpackhi_epi32(x, y);
+        }
+        let mut u = [z; 16];
+        for g in 0..4 {
+            let (t0, t1, t2, t3) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
+            u[4 * g] = _mm512_unpacklo_epi64(t0, t2);
+            u[4 * g + 1] = _mm512_unpackhi_epi64(t0, t2);
+            u[4 * g + 2] = _mm512_unpacklo_epi64(t1, t3);
+            u[4 * g + 3] = _mm512_unpackhi_epi64(t1, t3);
+        }
+        // then the 4 × 4 arrangement of 128-bit lanes
+        let mut out = [z; 16];
+        for j in 0..4 {
+            let v0 = _mm512_shuffle_i32x4::<0x88>(u[j], u[4 + j]);
+            let v1 = _mm512_shuffle_i32x4::<0xdd>(u[j], u[4 + j]);
+            let w0 = _mm512_shuffle_i32x4::<0x88>(u[8 + j], u[12 + j]);
+            let w1 = _mm512_shuffle_i32x4::<0xdd>(u[8 + j], u[12 + j]);
+            out[j] = _mm512_shuffle_i32x4::<0x88>(v0, w0);
+            out[8 + j] = _mm512_shuffle_i32x4::<0xdd>(v0, w0);
+            out[4 + j] = _mm512_shuffle_i32x4::<0x88>(v1, w1);
+            out[12 + j] = _mm512_shuffle_i32x4::<0xdd>(v1, w1);
+        }
+        out
+    }
+
+    /// [`super::pack`] on AVX-512F.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F. Lengths are checked here: `kw % 16 == 0`,
+    /// `chunk.len() ≤ 2·kw·d`, `b.groups` holds `d.div_ceil(16)·16·4kw` words and `a.rows`
+    /// `d.div_ceil(16)·16·4kw`; both start on a 64-byte line (`Lines`), so every store below
+    /// (at a word offset that is a multiple of 16) is an aligned, in-bounds 64-byte store.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn pack(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
+        let kp = 4 * kw;
+        let d16 = d.next_multiple_of(16);
+        let r = chunk.len() / d;
+        assert!(
+            kw.is_multiple_of(16)
+                && r <= 2 * kw
+                && b.groups.len() >= d16 * kp
+                && a.rows.len() >= d16 * kp
+                && (b.groups.as_ptr() as usize).is_multiple_of(64)
+                && (a.rows.as_ptr() as usize).is_multiple_of(64),
+            "split syrk pack: shapes"
+        );
+        let (groups, rows) = (b.groups.as_mut_ptr(), a.rows.as_mut_ptr());
+        let z = _mm512_setzero_si512();
+        for g in 0..d16 / 16 {
+            let width = (d - 16 * g).min(16);
+            let mask = if width == 16 {
+                u16::MAX
+            } else {
+                (1u16 << width) - 1
+            };
+            for p0 in (0..kw).step_by(16) {
+                let (mut his, mut los) = ([z; 16], [z; 16]);
+                for k in 0..16 {
+                    let p = p0 + k;
+                    let load = |t: usize| {
+                        if t < r {
+                            // SAFETY: row `t < r` of the chunk, columns `16g..16g + width`
+                            // (`width` lanes enabled by `mask`): inside `chunk`.
+                            unsafe {
+                                _mm512_castps_si512(_mm512_maskz_loadu_ps(
+                                    mask,
+                                    chunk.as_ptr().add(t * d + 16 * g),
+                                ))
+                            }
+                        } else {
+                            z
+                        }
+                    };
+                    let ((h0, l0), (h1, l1)) = (split(load(2 * p)), split(load(2 * p + 1)));
+                    let hi = _mm512_or_si512(h0, _mm512_slli_epi32::<16>(h1));
+                    let lo = _mm512_or_si512(l0, _mm512_slli_epi32::<16>(l1));
+                    for (seg, v) in [hi, lo, hi, lo].into_iter().enumerate() {
+                        // SAFETY: word `(g·kp + seg·kw + p)·16 < (g + 1)·kp·16 ≤ d16·kp`, a
+                        // multiple of 16 from a 64-byte-aligned base (asserted above).
+                        unsafe { _mm512_store_si512(groups.add((g * kp + seg * kw + p) * 16).cast(), v) };
+                    }
+                    (his[k], los[k]) = (hi, lo);
+                }
+                let (th, tl) = (transpose(&his), transpose(&los));
+                for n in 0..16 {
+                    let row = (16 * g + n) * kp + p0;
+                    for (seg, v) in [th[n], th[n], tl[n], tl[n]].into_iter().enumerate() {
+                        // SAFETY: word `row + seg·kw < (16g + n + 1)·kp ≤ d16·kp`, a multiple of
+                        // 16 (kp, kw and p0 are) from a 64-byte-aligned base.
+                        unsafe { _mm512_store_si512(rows.add(row + seg * kw).cast(), v) };
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lines::Lines;
+
+    fn layouts(d: usize, kw: usize) -> (Layout, Layout) {
+        let (d16, kp) = (d.next_multiple_of(16), 4 * kw);
+        let a = Layout {
+            rows: Lines::zeroed((d16 + 32) * kp),
+            groups: Lines::default(),
+            kp,
+        };
+        let b = Layout {
+            rows: Lines::default(),
+            groups: Lines::zeroed((d16 / 16 + 2) * 16 * kp),
+            kp,
+        };
+        (a, b)
+    }
+
+    #[test]
+    fn the_simd_pack_writes_the_portable_words() {
+        // values across the range: normal, tiny (flushed splits), ties, negatives, zeros
+        let mut s = 0x9e37_79b9u32;
+        for (rows, d, kw) in [(32, 16, 16), (17, 5, 16), (64, 33, 32), (90, 70, 48), (1, 1, 16)] {
+            let chunk: Vec<f32> = (0..rows * d)
+                .map(|i| {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    match i % 7 {
+                        0 => 0.0,
+                        1 => f32::from_bits(s & 0x807f_ffff), // subnormal
+                        2 => 1.0 + 254.5 * 2f32.powi(-16),    // a tie in the lo rounding
+                        _ => f32::from_bits((s & 0x8fff_ffff) | 0x3000_0000),
+                    }
+                })
+                .collect();
+            let (mut a1, mut b1) = layouts(d, kw);
+            let (mut a2, mut b2) = layouts(d, kw);
+            pack_portable(&mut a1, &mut b1, &chunk, d, kw);
+            pack(&mut a2, &mut b2, &chunk, d, kw);
+            assert_eq!(&a1.rows[..], &a2.rows[..], "rows layout ({rows}, {d}, {kw})");
+            assert_eq!(
+                &b1.groups[..],
+                &b2.groups[..],
+                "groups layout ({rows}, {d}, {kw})"
+            );
+        }
+    }
+}
