@@ -545,6 +545,12 @@ export interface NativeInfo {
    */
   gemmKernel: string
   /**
+   * Kernel of the covariance SYRK of f32 input with at least 64 columns (PCA, whitening):
+   * "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
+   * the bf16 kernel is "amx-bf16", else the `gemmKernel`.
+   */
+  covarianceKernel: string
+  /**
    * Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
    * (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
    */
