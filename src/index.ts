@@ -35,6 +35,15 @@ export {
   type ColumnStatsPart,
 } from './summary-parts.js'
 export {
+  hubnessPart,
+  hubnessPartFromBytes,
+  hubnessPartSync,
+  hubnessPartToBytes,
+  mergeHubness,
+  type HubnessPart,
+  type HubnessPartOptions,
+} from './hubness-part.js'
+export {
   cka,
   ckaSync,
   linearity,
