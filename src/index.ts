@@ -71,6 +71,7 @@ export {
   type ReduceHubnessResult,
 } from './search.js'
 export { analyze, type AnalyzeOptions } from './analyze.js'
+export { anisotropySection, hubnessSection, idEstimate } from './analysis-sections.js'
 export type { Analysis, Histogram, HubnessSummary, IdEstimate, QueryGeometry, QueryValues, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
 export { renderReport, type ReportOptions } from './report/index.js'
 export * from './io.js'
