@@ -28,7 +28,12 @@ import {
   duplicatesSync,
   effectiveRank,
   hubness,
+  hubnessPart,
+  hubnessPartFromBytes,
+  hubnessPartSync,
+  hubnessPartToBytes,
   hubnessSync,
+  mergeHubness,
   spectrum,
   spectrumSync,
   columnStats,
@@ -667,6 +672,31 @@ const OPTION_CASES: OptionCase[] = [
   pair('hubness null', 'ERR_INVALID_ARG_TYPE', () => hubnessSync(null as never), () => hubness(null as never)),
   pair('hubness indices too short', 'ERR_SHAPE', () => hubnessSync({ indices: new Uint32Array(5), rows: 2, k: 3 } as never), () => hubness({ indices: new Uint32Array(5), rows: 2, k: 3 } as never)),
   pair('hubness negative index', 'ERR_OUT_OF_RANGE', () => hubnessSync({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never), () => hubness({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never)),
+  // Mergeable hubness: the neighbour-list cases of hubness, plus its options, merge and bytes.
+  pair('hubnessPart of knn (legal)', 'valid', () => hubnessPartSync(knnSync(X(), { k: 3 }), { points: N }), () => hubnessPart(knnSync(X(), { k: 3 }), { points: N })),
+  pair('hubnessPart null', 'ERR_INVALID_ARG_TYPE', () => hubnessPartSync(null as never, { points: N }), () => hubnessPart(null as never, { points: N })),
+  pair('hubnessPart options undefined', 'ERR_INVALID_ARG_TYPE', () => hubnessPartSync(knnSync(X(), { k: 3 }), undefined as never), () => hubnessPart(knnSync(X(), { k: 3 }), undefined as never)),
+  pair('hubnessPart points missing', 'ERR_INVALID_ARG_TYPE', () => hubnessPartSync(knnSync(X(), { k: 3 }), {} as never), () => hubnessPart(knnSync(X(), { k: 3 }), {} as never)),
+  pair('hubnessPart points below an index', 'ERR_OUT_OF_RANGE', () => hubnessPartSync(knnSync(X(), { k: 3 }), { points: 2 }), () => hubnessPart(knnSync(X(), { k: 3 }), { points: 2 })),
+  pair('hubnessPart points 2.5', 'ERR_OUT_OF_RANGE', () => hubnessPartSync(knnSync(X(), { k: 3 }), { points: 2.5 }), () => hubnessPart(knnSync(X(), { k: 3 }), { points: 2.5 })),
+  pair('hubnessPart queryOffset NaN', 'ERR_OUT_OF_RANGE', () => hubnessPartSync(knnSync(X(), { k: 3 }), { points: N, queryOffset: NaN }), () => hubnessPart(knnSync(X(), { k: 3 }), { points: N, queryOffset: NaN })),
+  pair('hubnessPart indices too short', 'ERR_SHAPE', () => hubnessPartSync({ indices: new Uint32Array(5), rows: 2, k: 3 } as never, { points: N }), () => hubnessPart({ indices: new Uint32Array(5), rows: 2, k: 3 } as never, { points: N })),
+  pair('hubnessPart negative index', 'ERR_OUT_OF_RANGE', () => hubnessPartSync({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never, { points: N }), () => hubnessPart({ indices: Int32Array.of(1, -1, 0, 1), rows: 2, k: 2 } as never, { points: N })),
+  pair('hubnessPart indices a Float64Array', 'ERR_INVALID_ARG_TYPE', () => hubnessPartSync({ indices: new Float64Array(4), rows: 2, k: 2 } as never, { points: N }), () => hubnessPart({ indices: new Float64Array(4), rows: 2, k: 2 } as never, { points: N })),
+  pair('hubnessPart option name misspelt', 'ERR_OUT_OF_RANGE', () => hubnessPartSync(knnSync(X(), { k: 3 }), { points: N, queryoffset: 1 } as never), () => hubnessPart(knnSync(X(), { k: 3 }), { points: N, queryoffset: 1 } as never)),
+  pair('mergeHubness no parts', 'ERR_EMPTY', () => mergeHubness([])),
+  pair('mergeHubness a part without counts', 'ERR_INVALID_ARG_TYPE', () => mergeHubness([{ k: 3, rows: 1, queryOffset: 0 }] as never)),
+  pair('mergeHubness the same rows twice', 'ERR_OUT_OF_RANGE', () => {
+    const p = hubnessPartSync(knnSync(X(), { k: 3 }), { points: N })
+    return mergeHubness([p, p])
+  }),
+  pair('mergeHubness hubSize NaN', 'ERR_OUT_OF_RANGE', () => mergeHubness([hubnessPartSync(knnSync(X(), { k: 3 }), { points: N })], { hubSize: NaN })),
+  pair('hubnessPartFromBytes garbage', 'ERR_BAD_MODEL', () => hubnessPartFromBytes(new Uint8Array(64).fill(7))),
+  pair('hubnessPartFromBytes truncated', 'ERR_BAD_MODEL', () => {
+    const b = hubnessPartToBytes(hubnessPartSync(knnSync(X(), { k: 3 }), { points: N }))
+    return hubnessPartFromBytes(b.subarray(0, b.length - 1))
+  }),
+  pair('hubnessPartFromBytes a string', 'ERR_INVALID_ARG_TYPE', () => hubnessPartFromBytes('part' as never)),
   pair('effectiveRank empty', 'ERR_EMPTY', () => effectiveRank([])),
   pair('effectiveRank NaN', 'ERR_OUT_OF_RANGE', () => effectiveRank([1, NaN])),
   pair('effectiveRank all zero', 'ERR_DEGENERATE', () => effectiveRank([0, 0])),

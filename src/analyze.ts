@@ -4,11 +4,12 @@
  * error bars and ID-versus-scale curves, local-ID distribution, kNN hubness, exact duplicates and a
  * 2-D PCA projection — as plain JSON ({@link Analysis}) for `embgeo analyze` and its HTML report.
  */
-import type { Analysis, IdEstimate, ScalingCurve } from './analysis.js'
+import type { Analysis, ScalingCurve } from './analysis.js'
+import { anisotropySection, hubnessSection, idEstimate } from './analysis-sections.js'
 import { queryGeometry } from './analyze-queries.js'
 import { embgeoError } from './errors.js'
 import { toMatrix, type DenseMatrix, type MatrixLike } from './input.js'
-import { gride, idScaling, localId, mle, twoNN, type IdResult, type IdScalingResult } from './intdim.js'
+import { gride, idScaling, localId, mle, twoNN, type IdScalingResult } from './intdim.js'
 import { knn } from './knn.js'
 import { anisotropy, duplicates, hubness, spectrum } from './metrics.js'
 import { PCA } from './pca.js'
@@ -16,7 +17,7 @@ import { native } from './native.js'
 import type { RunOptions } from './run.js'
 import { runAsync, versions } from './run.js'
 import { gatherRows, sampleIndices } from './sample.js'
-import { histogram, integerHistogram, summarize } from './summary.js'
+import { histogram, summarize } from './summary.js'
 import { is, RUN, validateOptions, type Constraints } from './validate.js'
 
 /** Options of {@link analyze}. */
@@ -103,17 +104,6 @@ async function widen(X: DenseMatrix, run: RunOptions): Promise<DenseMatrix> {
   if (X.data instanceof Float64Array) return X
   const data = await runAsync(run, [X.data] as const, (control, [d]) => native().widen(d, X.cols, {}, control))
   return { data, rows: X.rows, cols: X.cols }
-}
-
-function estimate(r: IdResult): IdEstimate {
-  return {
-    method: r.method,
-    dimension: r.dimension,
-    ...(r.stderr === undefined ? {} : { stderr: r.stderr }),
-    params: r.params,
-    nUsed: r.nUsed,
-    duplicatesDropped: r.dropped.duplicates,
-  }
 }
 
 function curve(r: IdScalingResult): ScalingCurve {
@@ -261,7 +251,6 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   const fitX = ids.t.diagnostics?.log_mu ?? new Float64Array(0)
   const fitY = ids.t.diagnostics?.neg_log_1m_f ?? new Float64Array(0)
   const localFinite = local.filter((v) => Number.isFinite(v))
-  const occurrences = Array.from(hub.occurrences)
   const cumulative: number[] = []
   let acc = 0
   for (const r of spec.explainedVarianceRatio) cumulative.push((acc += r))
@@ -278,7 +267,7 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
     sample: { rows: S.rows, seed, subsampled: sampled, duplicatesRemoved: dupS.count },
     metric,
     norms: { ...summarize(norms), zeroRows, histogram: histogram(norms, 40) },
-    anisotropy: { meanNormRatio: aniso.meanNormRatio, averageCosine: aniso.averageCosine, cosineStd: aniso.cosineStd, zeroRows: aniso.zeroRows },
+    anisotropy: anisotropySection(aniso),
     spectrum: {
       eigenvalues: Array.from(spec.eigenvalues.subarray(0, listed)),
       explainedVarianceRatio: Array.from(spec.explainedVarianceRatio.subarray(0, listed)),
@@ -289,18 +278,11 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
       components95: componentsFor(cumulative, 0.95),
       components99: componentsFor(cumulative, 0.99),
     },
-    id: { twoNN: estimate(ids.t), mle: estimate(ids.l), gride: estimate(ids.g) },
+    id: { twoNN: idEstimate(ids.t), mle: idEstimate(ids.l), gride: idEstimate(ids.g) },
     twoNNFit: { ...thin(fitX, fitY, 2000), slope: ids.t.dimension },
     scaling: { twonn: curve(scaling.tw), gride: curve(scaling.gr) },
     localId: { ...summarize(localFinite), method: 'mle', k: Math.min(localK, K), histogram: histogram(localFinite, 40) },
-    hubness: {
-      k: kh,
-      skewness: hub.skewness,
-      maxOccurrence: hub.maxOccurrence,
-      antiHubs: hub.antiHubs,
-      hubs: hub.hubs,
-      histogram: integerHistogram(occurrences, 60),
-    },
+    hubness: hubnessSection(hub),
     duplicates: { count: dup.count, groups: dup.groups },
     ...(queryGeo === undefined ? {} : { queries: queryGeo }),
     scatter: {

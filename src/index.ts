@@ -35,6 +35,15 @@ export {
   type ColumnStatsPart,
 } from './summary-parts.js'
 export {
+  hubnessPart,
+  hubnessPartFromBytes,
+  hubnessPartSync,
+  hubnessPartToBytes,
+  mergeHubness,
+  type HubnessPart,
+  type HubnessPartOptions,
+} from './hubness-part.js'
+export {
   cka,
   ckaSync,
   linearity,
@@ -62,6 +71,7 @@ export {
   type ReduceHubnessResult,
 } from './search.js'
 export { analyze, type AnalyzeOptions } from './analyze.js'
+export { anisotropySection, hubnessSection, idEstimate } from './analysis-sections.js'
 export type { Analysis, Histogram, HubnessSummary, IdEstimate, QueryGeometry, QueryValues, ScalingCurve, Summary, TwoNNFit } from './analysis.js'
 export { renderReport, type ReportOptions } from './report/index.js'
 export * from './io.js'

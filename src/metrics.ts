@@ -6,6 +6,7 @@
 import { embgeoError } from './errors.js'
 import { checkInteger, toMatrix, type DenseMatrix, type FloatArray, type MatrixLike } from './input.js'
 import { matrixTwins } from './matrix-fn.js'
+import { neighborArrays } from './neighbor-indices.js'
 import { native } from './native.js'
 import { rejecting, runAsync, runSync, type RunOptions } from './run.js'
 import { is, RUN, SYNC_RUN, validateOptions, type Constraints } from './validate.js'
@@ -207,39 +208,8 @@ export interface Hubness {
 
 function prepareHubness(fn: string, neighbors: NeighborIndices, opts: unknown, async: boolean) {
   const o = options<HubnessOptions>(fn, opts, { hubSize: is.positive, points: is.int(1, 2 ** 32 - 1) }, async)
-  if (neighbors === null || typeof neighbors !== 'object') {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', `neighbors must be a KnnResult or { indices, rows, k }; got ${String(neighbors)}`)
-  }
-  const { indices } = neighbors
-  if (!(indices instanceof Uint32Array) && !(indices instanceof Int32Array)) {
-    throw embgeoError('ERR_INVALID_ARG_TYPE', 'neighbors.indices must be a Uint32Array or Int32Array')
-  }
-  const rows = checkInteger('neighbors.rows', neighbors.rows, 1, 2 ** 32 - 1)
-  const k = checkInteger('neighbors.k', neighbors.k, 1, 2 ** 32 - 1)
-  const stride = neighbors.stride === undefined ? k : checkInteger('neighbors.stride', neighbors.stride, k, 2 ** 32 - 1)
-  if (indices.length !== rows * stride) {
-    const what = stride === k ? 'rows * k' : 'rows * stride'
-    throw embgeoError('ERR_SHAPE', `neighbors.indices has ${indices.length} values but ${what} = ${rows} * ${stride} = ${rows * stride}`, {
-      expected: rows * stride,
-      actual: indices.length,
-    })
-  }
-  const points = o.points ?? rows
-  let u32: Uint32Array
-  if (indices instanceof Int32Array) {
-    const bad = indices.findIndex((v) => v < 0)
-    if (bad >= 0) {
-      throw embgeoError(
-        'ERR_OUT_OF_RANGE',
-        `neighbors.indices must be point indices >= 0; got ${indices[bad]} at row ${Math.floor(bad / stride)}, column ${bad % stride} (drop −1 padding first)`,
-        { row: Math.floor(bad / stride), col: bad % stride },
-      )
-    }
-    u32 = new Uint32Array(indices.buffer, indices.byteOffset, indices.length)
-  } else {
-    u32 = indices
-  }
-  return { u32, rows, k, stride, points, run: o, native: o.hubSize === undefined ? {} : { hubSize: o.hubSize } }
+  const a = neighborArrays(neighbors)
+  return { ...a, points: o.points ?? a.rows, run: o, native: o.hubSize === undefined ? {} : { hubSize: o.hubSize } }
 }
 
 /**

@@ -80,10 +80,10 @@ export function anisotropyPartSync(X: MatrixLike): AnisotropyPart {
 }
 
 const F64 = (v: unknown): boolean => v instanceof Float64Array
-const COUNT = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0
+export const COUNT = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0
 
 /** Check that `p` has the fields of a part (the binding checks lengths and values again). */
-function checkPart<P>(name: string, p: unknown, kind: string, fields: Record<string, (v: unknown) => boolean>): P {
+export function checkPart<P>(name: string, p: unknown, kind: string, fields: Record<string, (v: unknown) => boolean>): P {
   const o = p as Record<string, unknown> | null
   if (o === null || typeof o !== 'object' || !Object.entries(fields).every(([f, ok]) => ok(o[f]))) {
     throw embgeoError('ERR_INVALID_ARG_TYPE', `${name} must be a ${kind} part as ${kind}Part or ${kind}PartFromBytes returned it`)
@@ -94,7 +94,7 @@ function checkPart<P>(name: string, p: unknown, kind: string, fields: Record<str
 const COLUMN_FIELDS = { rows: COUNT, mean: F64, m2: F64, min: F64, max: F64 }
 const ANISOTROPY_FIELDS = { rows: COUNT, zeroRows: COUNT, sum: F64, unitSum: F64, normSum: (v: unknown) => typeof v === 'number', gram: F64 }
 
-function partsArg<P>(fn: string, parts: unknown, kind: string, fields: Record<string, (v: unknown) => boolean>): P[] {
+export function partsArg<P>(fn: string, parts: unknown, kind: string, fields: Record<string, (v: unknown) => boolean>): P[] {
   if (!Array.isArray(parts)) throw embgeoError('ERR_INVALID_ARG_TYPE', `${fn}: parts must be an array of ${kind} parts`)
   if (parts.length === 0) throw embgeoError('ERR_EMPTY', `${fn}: parts is empty; pass at least one part`, { rows: 0, needed: 1 })
   return parts.map((p, i) => checkPart<P>(`parts[${i}]`, p, kind, fields))
@@ -133,7 +133,7 @@ export function mergeAnisotropy(parts: readonly AnisotropyPart[]): Anisotropy {
   return { ...r, cols: ps[0]!.sum.length }
 }
 
-function bytesArg(bytes: unknown, fn: string): Uint8Array {
+export function bytesArg(bytes: unknown, fn: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw embgeoError('ERR_INVALID_ARG_TYPE', `${fn}: bytes must be a Uint8Array; got ${typeof bytes}`)
   return bytes
 }

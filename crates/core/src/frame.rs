@@ -159,23 +159,36 @@ impl Reader<'_> {
         usize::try_from(u64::from_le_bytes(b)).map_err(|_| self.bad("a size too large for this machine"))
     }
 
+    /// The next `n` values of `W` little-endian bytes each, decoded by `from`.
+    fn array<const W: usize, T>(&mut self, n: usize, from: fn([u8; W]) -> T) -> Result<Vec<T>> {
+        let len = n
+            .checked_mul(W)
+            .ok_or_else(|| self.bad("a length that overflows"))?;
+        let raw = self.take(len)?;
+        Ok(raw
+            .chunks_exact(W)
+            .map(|c| {
+                let mut b = [0u8; W];
+                b.copy_from_slice(c);
+                from(b)
+            })
+            .collect())
+    }
+
     /// The next `n` little-endian f64 values.
     ///
     /// # Errors
     /// `BadModel` if fewer than `8·n` bytes remain (checked before allocating).
     pub fn f64s(&mut self, n: usize) -> Result<Vec<f64>> {
-        let len = n
-            .checked_mul(8)
-            .ok_or_else(|| self.bad("a length that overflows"))?;
-        let raw = self.take(len)?;
-        Ok(raw
-            .chunks_exact(8)
-            .map(|c| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(c);
-                f64::from_le_bytes(b)
-            })
-            .collect())
+        self.array(n, f64::from_le_bytes)
+    }
+
+    /// The next `n` little-endian u32 values.
+    ///
+    /// # Errors
+    /// `BadModel` if fewer than `4·n` bytes remain (checked before allocating).
+    pub fn u32s(&mut self, n: usize) -> Result<Vec<u32>> {
+        self.array(n, u32::from_le_bytes)
     }
 
     /// `Ok` if the whole payload was read.
@@ -198,20 +211,21 @@ mod tests {
     const MAGIC: [u8; 8] = *b"EMBGTEST";
 
     fn frame() -> Vec<u8> {
-        let mut w = Writer::new(MAGIC, 3, 8 + 16);
-        w.size(2).f64s(&[1.5, -0.0]);
+        let mut w = Writer::new(MAGIC, 3, 8 + 16 + 8);
+        w.size(2).f64s(&[1.5, -0.0]).u32s(&[7, u32::MAX]);
         w.finish()
     }
 
     #[test]
     fn round_trips_exactly_with_prefix_payload_and_checksum() {
         let b = frame();
-        assert_eq!(b.len(), PREFIX + 8 + 16 + TRAILER);
+        assert_eq!(b.len(), PREFIX + 8 + 16 + 8 + TRAILER);
         let mut r = open(&b, MAGIC, 3, "test frame").unwrap();
         let n = r.size().unwrap();
         let v = r.f64s(n).unwrap();
         assert_eq!(v[0].to_bits(), 1.5f64.to_bits());
         assert_eq!(v[1].to_bits(), (-0.0f64).to_bits());
+        assert_eq!(r.u32s(2).unwrap(), vec![7, u32::MAX]);
         r.finish().unwrap();
     }
 
@@ -234,7 +248,10 @@ mod tests {
         assert!(e.to_string().contains("format version 3"), "{e}");
         assert!(open(&b, *b"EMBGOTHR", 3, "t").is_err());
         let mut r = open(&b, MAGIC, 3, "t").unwrap();
-        assert_eq!(r.f64s(4).unwrap_err().code(), "ERR_BAD_MODEL");
+        assert_eq!(r.f64s(5).unwrap_err().code(), "ERR_BAD_MODEL");
+        let mut r = open(&b, MAGIC, 3, "t").unwrap();
+        assert_eq!(r.u32s(usize::MAX).unwrap_err().code(), "ERR_BAD_MODEL");
+        assert_eq!(r.u32s(11).unwrap_err().code(), "ERR_BAD_MODEL");
         let r = open(&b, MAGIC, 3, "t").unwrap();
         assert_eq!(r.finish().unwrap_err().code(), "ERR_BAD_MODEL");
     }

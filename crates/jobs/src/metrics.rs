@@ -1,10 +1,11 @@
 //! Jobs of `embgeo_metrics` that are not a plain function of one matrix: hubness of a strided
-//! neighbour-index array ([`HubnessJob`]) and row selection ([`TakeJob`]).
+//! neighbour-index array ([`HubnessJob`]) and its mergeable counts ([`HubnessPartJob`]), and row
+//! selection ([`TakeJob`]).
 
 use std::borrow::Cow;
 
 use embgeo_core::{Ctl, Element, MatRef, Result};
-use embgeo_metrics::{hubness, sample};
+use embgeo_metrics::{hubness, hubness_part, sample};
 
 use crate::data::{on_matrix, Data, FloatVec, OnMatrix};
 use crate::job::Job;
@@ -25,6 +26,34 @@ impl Job for HubnessJob<'_> {
     fn run(&self, ctl: &Ctl<'_>) -> Result<hubness::Hubness> {
         let [rows, k, stride, n] = self.shape.map(|v| v as usize);
         hubness::compute_strided(&self.indices, [rows, k, stride], n, &self.params, ctl)
+    }
+}
+
+/// The hubness part (k-occurrence counts) of query rows `query_offset ..` whose lists are the
+/// first k of each row of `rows × stride` neighbour indices into `n` points.
+pub struct HubnessPartJob<'a> {
+    /// The indices.
+    pub indices: Cow<'a, [u32]>,
+    /// `[rows, k, stride, n]`.
+    pub shape: [u32; 4],
+    /// Global row id of the first query row.
+    pub query_offset: u32,
+}
+
+impl Job for HubnessPartJob<'_> {
+    type Output = hubness_part::HubnessPart;
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<hubness_part::HubnessPart> {
+        let [rows, k, stride, n] = self.shape.map(|v| v as usize);
+        let params = hubness::Params::default();
+        hubness_part::part(
+            &self.indices,
+            [rows, k, stride],
+            n,
+            self.query_offset as usize,
+            &params,
+            ctl,
+        )
     }
 }
 

@@ -105,6 +105,21 @@ pub fn compute_strided(
     params: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Hubness> {
+    check_graph(indices.len(), [rows, k, stride], n, "hubness", Some(params))?;
+    let occurrences = count(indices, [rows, k, stride], n, params.block_rows, ctl)?;
+    Ok(from_counts(occurrences, rows, k, params))
+}
+
+/// In this order: `Empty` if `rows`, `k` or `n` is 0 (`method` names the caller);
+/// `OutOfRange` for a `hub_size` that is not a positive finite number (when `params` is given)
+/// or `stride < k`; `Shape` unless `len = rows · stride`; `OutOfRange` if `n > 2^32`. O(1).
+pub(crate) fn check_graph(
+    len: usize,
+    [rows, k, stride]: [usize; 3],
+    n: usize,
+    method: &'static str,
+    params: Option<&Params>,
+) -> Result<()> {
     for (what, v) in [("neighbors", rows), ("k", k), ("points", n)] {
         if v == 0 {
             return Err(Error::Empty {
@@ -112,19 +127,14 @@ pub fn compute_strided(
                 actual: 0,
                 needed: 1,
                 unit: if what == "k" { "columns" } else { "rows" },
-                method: "hubness",
+                method,
             });
         }
     }
-    if !params.hub_size.is_finite() || params.hub_size <= 0.0 {
-        return Err(Error::OutOfRange {
-            name: "hubSize",
-            expected: "a finite number > 0".into(),
-            actual: params.hub_size.to_string(),
-        });
+    if let Some(p) = params {
+        check_hub_size(p)?;
     }
-    check_layout(indices.len(), [rows, k, stride])?;
-    let expected = rows * k;
+    check_layout(len, [rows, k, stride])?;
     if n as u64 > u64::from(u32::MAX) + 1 {
         return Err(Error::OutOfRange {
             name: "n",
@@ -132,8 +142,37 @@ pub fn compute_strided(
             actual: n.to_string(),
         });
     }
+    Ok(())
+}
+
+/// `OutOfRange` unless `params.hub_size` is a positive finite number.
+pub(crate) fn check_hub_size(params: &Params) -> Result<()> {
+    if !params.hub_size.is_finite() || params.hub_size <= 0.0 {
+        return Err(Error::OutOfRange {
+            name: "hubSize",
+            expected: "a finite number > 0".into(),
+            actual: params.hub_size.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The k-occurrence `N_k(j)` of each of the `n` points in the first k of each `stride`-long
+/// row of `indices` (checked by [`check_graph`]), counted in parallel blocks of `block_rows`
+/// rows. O(rows·k + n) time, n u32 counters.
+///
+/// # Errors
+/// `OutOfRange` for the first index `≥ n` in row-major order (naming row and column);
+/// `Cancelled`.
+pub(crate) fn count(
+    indices: &[u32],
+    [rows, k, stride]: [usize; 3],
+    n: usize,
+    block_rows: usize,
+    ctl: &Ctl<'_>,
+) -> Result<Vec<u32>> {
     let counts: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-    let bad = map_chunks(ctl, "hubness", rows, params.block_rows, |r| {
+    let bad = map_chunks(ctl, "hubness", rows, block_rows, |r| {
         let mut first = None;
         for row in r {
             for (col, &j) in indices[row * stride..row * stride + k].iter().enumerate() {
@@ -153,8 +192,17 @@ pub fn compute_strided(
             actual: format!("{j} at row {row}, column {col}"),
         });
     }
-    let occurrences: Vec<u32> = counts.into_iter().map(AtomicU32::into_inner).collect();
-    let nf = n as f64;
+    Ok(counts.into_iter().map(AtomicU32::into_inner).collect())
+}
+
+/// The hubness measures of the k-occurrences `occurrences` (n ≥ 1 values) of a graph of `rows`
+/// lists of k neighbours (`Σ occurrences = rows · k`), `params.hub_size` checked. The one
+/// place the statistics are computed: [`compute`] and the merge of parts
+/// ([`crate::hubness_part::merge_parts`]) both end here, so equal counts give bit-identical
+/// results. O(n) time, sequential, in index order.
+pub(crate) fn from_counts(occurrences: Vec<u32>, rows: usize, k: usize, params: &Params) -> Hubness {
+    let expected = rows * k;
+    let nf = occurrences.len() as f64;
     let total: f64 = occurrences.iter().map(|&c| f64::from(c)).sum();
     let mean = total / nf;
     let (mut m2, mut m3, mut abs_dev) = (0.0f64, 0.0f64, 0.0f64);
@@ -184,7 +232,7 @@ pub fn compute_strided(
         }
         max_occurrence = max_occurrence.max(c);
     }
-    Ok(Hubness {
+    Hubness {
         k,
         skewness,
         robinhood: 0.5 * abs_dev / total,
@@ -193,7 +241,7 @@ pub fn compute_strided(
         hubs,
         hub_occurrence: hub_slots as f64 / expected as f64,
         occurrences,
-    })
+    }
 }
 
 /// `OutOfRange` if `stride < k`; `Shape` unless `len = rows · stride`.

@@ -8,6 +8,7 @@
 //! - [`spectrum`]: covariance eigenvalues, explained-variance ratios, Roy–Vetterli effective rank
 //!   and participation ratio (also [`spectrum::effective_rank`] on any spectrum);
 //! - [`hubness`]: k-occurrence of a kNN graph, its skewness, Robin Hood index, hubs, anti-hubs;
+//!   [`hubness_part`]: the k-occurrence counts of a block of query rows, merged exactly;
 //! - [`duplicates`]: exact duplicate rows;
 //! - [`norms`]: row norms and unit rows; [`summary`]: percentiles, summaries, histograms;
 //!   [`sample`]: seeded uniform row subsampling.
@@ -26,6 +27,7 @@ pub mod anisotropy_part;
 pub mod column_stats;
 pub mod duplicates;
 pub mod hubness;
+pub mod hubness_part;
 pub mod norms;
 pub mod parts;
 pub mod sample;

@@ -1,6 +1,7 @@
 //! What the mergeable states of the summary measures share ([`crate::column_stats::ColumnStatsPart`],
-//! [`crate::anisotropy_part::AnisotropyPart`]): a pairwise merge, and [`merge_all`], the merge of
-//! a list in order.
+//! [`crate::anisotropy_part::AnisotropyPart`], [`crate::hubness_part::HubnessPart`]): a pairwise
+//! merge, [`merge_all`], the merge of a list in order, and [`split_parts`], a non-empty list's
+//! first part and the rest.
 
 use embgeo_core::{Error, Result};
 
@@ -17,16 +18,24 @@ pub trait Mergeable: Clone {
 /// # Errors
 /// `Empty` if `parts` is empty (`method` names the caller), and the merge errors.
 pub fn merge_all<P: Mergeable>(parts: &[P], method: &'static str) -> Result<P> {
-    let (first, rest) = parts.split_first().ok_or(Error::Empty {
-        what: "parts",
-        actual: 0,
-        needed: 1,
-        unit: "parts",
-        method,
-    })?;
+    let (first, rest) = split_parts(parts, method)?;
     let mut acc = first.clone();
     for p in rest {
         acc.merge(p)?;
     }
     Ok(acc)
+}
+
+/// The first part and the others.
+///
+/// # Errors
+/// `Empty` if `parts` is empty (`method` names the caller).
+pub fn split_parts<'a, P>(parts: &'a [P], method: &'static str) -> Result<(&'a P, &'a [P])> {
+    parts.split_first().ok_or(Error::Empty {
+        what: "parts",
+        actual: 0,
+        needed: 1,
+        unit: "parts",
+        method,
+    })
 }

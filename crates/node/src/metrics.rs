@@ -1,12 +1,13 @@
-//! Glue for `embgeo_metrics`: column statistics, anisotropy (each with its mergeable part, merge
-//! and bytes), spectrum / effective rank, hubness, duplicate rows, row norms, summaries,
+//! Glue for `embgeo_metrics`: column statistics, anisotropy and hubness (each with its mergeable
+//! part, merge and bytes), spectrum / effective rank, duplicate rows, row norms, summaries,
 //! histograms and seeded sampling.
 
 use std::borrow::Cow;
 
-use embgeo_jobs::metrics::{HubnessJob, TakeJob};
+use embgeo_jobs::metrics::{HubnessJob, HubnessPartJob, TakeJob};
 use embgeo_metrics::anisotropy_part::{self, AnisotropyPart};
 use embgeo_metrics::column_stats::ColumnStatsPart;
+use embgeo_metrics::hubness_part::{self, HubnessPart};
 use embgeo_metrics::{anisotropy, column_stats, duplicates, hubness, norms, sample, spectrum, summary};
 use napi::bindgen_prelude::{Float64Array, Object, Uint32Array, Uint8Array};
 use napi::Env;
@@ -233,6 +234,60 @@ twins!(
             .map_err(|_| embgeo_core::Error::Internal("hubness shape must be [rows, k, stride, n]".into()))?;
         Ok(Js::new(HubnessJob { indices: hold.keep(Cow::from(indices)), shape, params }))
     }
+);
+
+twins!(
+    #[doc = " The k-occurrence counts of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`), query rows from `queryOffset`."]
+    hubness_part_sync, hubness_part -> HubnessPartOut, "Promise<HubnessPartOut>", Js<HubnessPartJob<'static>, HubnessPartOut>;
+    |env, hold| (
+        indices: &[u32],
+        #[napi(ts_arg_type = "[rows: number, k: number, stride: number, n: number]")] shape: Vec<u32>,
+        query_offset: u32
+    ) {
+        let shape = <[u32; 4]>::try_from(shape.as_slice())
+            .map_err(|_| embgeo_core::Error::Internal("hubnessPart shape must be [rows, k, stride, n]".into()))?;
+        Ok(Js::new(HubnessPartJob { indices: hold.keep(Cow::from(indices)), shape, query_offset }))
+    }
+);
+
+js_object!(
+    #[doc = " A hubness part (`embgeo_metrics::hubness_part::HubnessPart`)."]
+    HubnessPartOut from HubnessPart => |r| {
+        k: f64, query_offset: f64, rows: f64,
+        #[doc = " `N_k(j)` over the part's lists, one per point."]
+        occurrences: Uint32Array,
+    }
+);
+
+/// A hubness part as JS passes it back.
+#[napi(object)]
+pub struct HubnessPartIn {
+    pub k: f64,
+    pub query_offset: f64,
+    pub rows: f64,
+    pub occurrences: Uint32Array,
+}
+
+fn hubness_part_in(p: &HubnessPartIn) -> embgeo_core::Result<HubnessPart> {
+    HubnessPart::new(
+        p.k as usize,
+        p.query_offset as usize,
+        p.rows as usize,
+        p.occurrences.to_vec(),
+    )
+}
+
+part_fns!(
+    HubnessPart, HubnessPartIn => HubnessPartOut via hubness_part_in;
+    #[doc = " Merge hubness parts (counts summed) into the hubness of all their lists; `hubSize` default 2."]
+    merge_hubness(hub_size: Option<f64>) -> HubnessOut = |ps| {
+        let defaults = hubness::Params::default();
+        hubness_part::merge_parts(ps, &hubness::Params { hub_size: hub_size.unwrap_or(defaults.hub_size), ..defaults })
+    };
+    #[doc = " A hubness part's binary form (`HubnessPart::to_bytes`)."]
+    hubness_part_to_bytes,
+    #[doc = " Load a hubness part (`ERR_BAD_MODEL` for anything else)."]
+    hubness_part_from_bytes
 );
 
 /// `[min, max, mean, median, std, p10, p90]` of `values` (`embgeo_metrics::summary::summarize`:

@@ -13,7 +13,34 @@ import { fileURLToPath } from 'node:url'
 
 import { Context } from '@temporalio/activity'
 import { ApplicationFailure } from '@temporalio/common'
-import { deserializeKnnPart, estimateId, knn, mergeKnn, PCA, readEmbeddings, serializeKnnPart, Whitener } from 'embgeo'
+import {
+  anisotropyPart,
+  anisotropyPartFromBytes,
+  anisotropyPartToBytes,
+  anisotropySection,
+  columnStatsPart,
+  columnStatsPartFromBytes,
+  columnStatsPartToBytes,
+  deserializeKnnPart,
+  estimateId,
+  gride,
+  hubnessPart,
+  hubnessPartFromBytes,
+  hubnessPartToBytes,
+  hubnessSection,
+  idEstimate,
+  knn,
+  mergeAnisotropy,
+  mergeColumnStats,
+  mergeHubness,
+  mergeKnn,
+  mle,
+  PCA,
+  readEmbeddings,
+  serializeKnnPart,
+  twoNN,
+  Whitener,
+} from 'embgeo'
 
 import { openStore } from './store.js'
 
@@ -52,6 +79,22 @@ async function existing(store, key, load) {
     if (err && err.code === 'ERR_BAD_MODEL') return { corrupt: true }
     throw err
   }
+}
+
+/** A non-retryable ERR_BAD_MODEL failure naming `key` (the workflow recomputes it). */
+function badState(what, key) {
+  return ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `${what} '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
+}
+
+/** Load every state under `keys` with `load`, failing with {@link badState} on the first that does not load. */
+async function loadAll(store, keys, load, what) {
+  const out = []
+  for (const key of keys) {
+    const got = await existing(store, key, load)
+    if (got?.value === undefined) throw badState(what, key)
+    out.push(got.value)
+  }
+  return out
 }
 
 /**
@@ -99,19 +142,7 @@ export async function mergeParts(input) {
   const had = await existing(store, input.outKey, deserializeKnnPart)
   if (had?.value !== undefined) return { key: input.outKey, reused: true, bytes: 0 }
   return working(async (signal, onProgress) => {
-    const parts = []
-    for (const key of input.keys) {
-      const got = await existing(store, key, deserializeKnnPart)
-      if (got?.value === undefined) {
-        throw ApplicationFailure.create({
-          type: 'ERR_BAD_MODEL',
-          message: `kNN part '${key}' is ${got === undefined ? 'missing' : 'corrupt (ERR_BAD_MODEL)'}; recompute it`,
-          nonRetryable: true,
-          details: [key],
-        })
-      }
-      parts.push(got.value)
-    }
+    const parts = await loadAll(store, input.keys, deserializeKnnPart, 'kNN part')
     const merged = await mergeKnn(parts, { k: input.k, signal, onProgress })
     const bytes = serializeKnnPart(merged)
     await store.put(input.outKey, bytes)
@@ -160,14 +191,8 @@ export async function modelMerge(input) {
   const Model = modelClass(input.model)
   const store = openStore(input.store)
   return working(async () => {
-    let model
-    for (const key of input.keys) {
-      const got = await existing(store, key, (b) => Model.deserialize(b))
-      if (got?.value === undefined) {
-        throw ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `${input.model ?? 'PCA'} state '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
-      }
-      model = model === undefined ? got.value : model.merge(got.value)
-    }
+    const states = await loadAll(store, input.keys, (b) => Model.deserialize(b), `${input.model ?? 'PCA'} state`)
+    const model = states.reduce((a, b) => a.merge(b))
     const bytes = model.serialize()
     await store.put(input.outKey, bytes)
     return { key: input.outKey, bytes: bytes.length }
@@ -185,6 +210,29 @@ export function pcaMerge(input) {
 }
 
 /**
+ * The merged kNN graph blocks under `blocks` (in row order, covering the corpus) as one
+ * neighbour list per row (a KnnResult). Distances: with `exact`, f64 recomputed from the exact
+ * keys (euclidean: √key, the distance `knn` reports for the rows widened to f64, which is what
+ * `analyze` gives its estimators; other metrics: the key), else the parts' own (f32 for f32
+ * data, as `knn` reports them). A block that does not load fails as in {@link mergeParts}.
+ */
+async function graphOf(store, blocks, exact) {
+  const parts = await loadAll(store, blocks, deserializeKnnPart, 'kNN graph block')
+  const { k, metric } = parts[0]
+  const rows = parts.reduce((s, p) => s + p.rows, 0)
+  const indices = new Uint32Array(rows * k)
+  const distances = exact ? new Float64Array(rows * k) : new parts[0].distances.constructor(rows * k)
+  let at = 0
+  for (const p of parts) {
+    indices.set(p.indices, at)
+    if (!exact) distances.set(p.distances, at)
+    else for (let i = 0; i < p.keys.length; i++) distances[at + i] = metric === 'euclidean' ? Math.sqrt(p.keys[i]) : p.keys[i]
+    at += p.indices.length
+  }
+  return { k, rows, metric, indices, distances }
+}
+
+/**
  * Intrinsic dimension from the merged kNN graph: the blocks under `blocks` (in row order,
  * covering the corpus) are concatenated into the graph's neighbour lists and passed to
  * `estimateId(X, { method, ...options, neighbors })`, so no distance is recomputed; `X` (the
@@ -197,28 +245,92 @@ export function pcaMerge(input) {
 export async function idFromGraph(input) {
   const store = openStore(input.store)
   return working(async (signal, onProgress) => {
-    const parts = []
-    for (const key of input.blocks) {
-      const got = await existing(store, key, deserializeKnnPart)
-      if (got?.value === undefined) {
-        throw ApplicationFailure.create({ type: 'ERR_BAD_MODEL', message: `kNN graph block '${key}' is missing or corrupt; recompute it`, nonRetryable: true, details: [key] })
-      }
-      parts.push(got.value)
-    }
-    const { k, metric } = parts[0]
-    const rows = parts.reduce((s, p) => s + p.rows, 0)
-    const indices = new Uint32Array(rows * k)
-    const distances = new parts[0].distances.constructor(rows * k)
-    let at = 0
-    for (const p of parts) {
-      indices.set(p.indices, at)
-      distances.set(p.distances, at)
-      at += p.indices.length
-    }
-    const neighbors = { k, rows, metric, indices, distances }
+    const neighbors = await graphOf(store, input.blocks, false)
     const path = input.corpus.path.startsWith('file:') ? fileURLToPath(input.corpus.path) : input.corpus.path
     const X = await readEmbeddings(path, { ...(input.corpus.options ?? {}), signal })
     const { pointwise, ...result } = await estimateId(X, { ...(input.options ?? {}), method: input.method, neighbors, signal, onProgress })
     return result
+  })
+}
+
+/**
+ * The column-statistics and anisotropy parts of one shard (one read of its rows), written as
+ * `columnStatsPartToBytes` / `anisotropyPartToBytes` bytes under `${key}/column-stats` and
+ * `${key}/anisotropy`.
+ * @param {{ store: string, key: string, corpus: Source, force?: boolean }} input
+ * @returns {Promise<{ columnStats: string, anisotropy: string, reused: boolean, recomputed: boolean, bytes: number }>}
+ */
+export async function summaryParts(input) {
+  const store = openStore(input.store)
+  const keys = { columnStats: `${input.key}/column-stats`, anisotropy: `${input.key}/anisotropy` }
+  const had = input.force
+    ? undefined
+    : [await existing(store, keys.columnStats, columnStatsPartFromBytes), await existing(store, keys.anisotropy, anisotropyPartFromBytes)]
+  if (had !== undefined && had.every((h) => h?.value !== undefined)) return { ...keys, reused: true, recomputed: false, bytes: 0 }
+  return working(async (signal, onProgress) => {
+    const shard = await readSource(input.corpus, signal)
+    const c = columnStatsPartToBytes(await columnStatsPart(shard, { signal }))
+    const a = anisotropyPartToBytes(await anisotropyPart(shard, { signal, onProgress }))
+    await store.put(keys.columnStats, c)
+    await store.put(keys.anisotropy, a)
+    const recomputed = input.force === true || (had ?? []).some((h) => h?.corrupt === true)
+    return { ...keys, reused: false, recomputed, bytes: c.length + a.length }
+  })
+}
+
+/**
+ * The hubness part of one merged query block of the kNN graph (the first `k` of each of its
+ * lists), written as `hubnessPartToBytes` bytes under `key`. A block that does not load fails as
+ * in {@link mergeParts}, naming the block's key.
+ * @param {{ store: string, key: string, block: string, queryOffset: number, points: number,
+ *   k: number, force?: boolean }} input
+ * @returns {Promise<{ key: string, reused: boolean, recomputed: boolean, bytes: number }>}
+ */
+export async function hubnessOfBlock(input) {
+  const store = openStore(input.store)
+  const had = input.force ? undefined : await existing(store, input.key, hubnessPartFromBytes)
+  if (had?.value !== undefined) return { key: input.key, reused: true, recomputed: false, bytes: 0 }
+  return working(async (signal, onProgress) => {
+    const [g] = await loadAll(store, [input.block], deserializeKnnPart, 'kNN graph block')
+    const part = await hubnessPart({ indices: g.indices, rows: g.rows, k: input.k, stride: g.k }, { points: input.points, queryOffset: input.queryOffset, signal, onProgress })
+    const bytes = hubnessPartToBytes(part)
+    await store.put(input.key, bytes)
+    return { key: input.key, reused: false, recomputed: had?.corrupt === true || input.force === true, bytes: bytes.length }
+  })
+}
+
+
+/**
+ * The last step of the `analyze` workflow: merges the shards' column-statistics and anisotropy
+ * parts and the blocks' hubness parts, and runs TwoNN, MLE (`localK` neighbours) and GRIDE on
+ * the merged kNN graph. A state that does not load fails as in {@link mergeParts}.
+ * @param {{ store: string, columnStats: string[], anisotropy: string[], hubness: string[],
+ *   blocks: string[], corpus: { path: string, options?: object }, localK: number }} input
+ * @returns {Promise<object>} `source`, `metric`, `anisotropy`, `id`, `hubness` as in
+ *   `analyze`'s result, and `columnStats` (plain arrays)
+ */
+export async function analyzeMerge(input) {
+  const store = openStore(input.store)
+  return working(async (signal, onProgress) => {
+    const cs = mergeColumnStats(await loadAll(store, input.columnStats, columnStatsPartFromBytes, 'column-statistics part'))
+    const an = mergeAnisotropy(await loadAll(store, input.anisotropy, anisotropyPartFromBytes, 'anisotropy part'))
+    const hub = mergeHubness(await loadAll(store, input.hubness, hubnessPartFromBytes, 'hubness part'))
+    const neighbors = await graphOf(store, input.blocks, true)
+    const path = input.corpus.path.startsWith('file:') ? fileURLToPath(input.corpus.path) : input.corpus.path
+    const X = await readEmbeddings(path, { ...(input.corpus.options ?? {}), signal })
+    const run = { signal, onProgress }
+    const id = {
+      twoNN: idEstimate(await twoNN(X, { neighbors, ...run })),
+      mle: idEstimate(await mle(X, { neighbors, k: input.localK, ...run })),
+      gride: idEstimate(await gride(X, { neighbors, ...run })),
+    }
+    return {
+      source: { rows: cs.rows, cols: cs.cols },
+      metric: 'euclidean',
+      anisotropy: anisotropySection(an),
+      id,
+      hubness: hubnessSection(hub),
+      columnStats: { rows: cs.rows, mean: Array.from(cs.mean), variance: Array.from(cs.variance), min: Array.from(cs.min), max: Array.from(cs.max) },
+    }
   })
 }

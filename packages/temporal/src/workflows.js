@@ -7,6 +7,8 @@
  * - {@link pcaFit} / {@link whitenerFit}: PCA or a Whitener (weighted or not) from per-shard
  *   moments merged in shard order.
  * - {@link intrinsicDimension}: TwoNN / MLE / GRIDE / … on the merged kNN graph.
+ * - {@link analyze}: `analyze`'s anisotropy, ID and hubness (plus column statistics) from the
+ *   merged graph and merged per-shard / per-block parts.
  *
  * Inputs and outputs are small (store URL, file paths, row ranges, keys); states are in the
  * store. A part that fails to load at merge time (ERR_BAD_MODEL) is recomputed, then merged again.
@@ -162,4 +164,70 @@ export async function intrinsicDimension(input) {
   const metric = input.metric === undefined ? {} : { metric: input.metric }
   const result = await acts.idFromGraph({ store: input.store, blocks: graph.blocks, corpus: input.corpus, method: input.method, options: { ...(input.options ?? {}), ...metric } })
   return { result, blocks: graph.blocks, repaired: graph.repaired }
+}
+
+/**
+ * What `analyze(X, { k, localK })` reports about a sharded corpus, from partial states: the exact
+ * kNN graph with K = min(max(k, localK), n − 1) neighbours ({@link knnGraph}), then per merged
+ * query block the hubness counts of its first min(k, K) neighbours (`hubnessOfBlock`); per shard
+ * the column-statistics and anisotropy parts (`summaryParts`, one read of the shard, alongside
+ * the graph); finally `analyzeMerge` merges the parts and runs TwoNN, MLE (min(localK, K)
+ * neighbours) and GRIDE on the merged graph. Euclidean only.
+ *
+ * Result: `source` ({ rows, cols }), `metric`, `anisotropy`, `id` ({ twoNN, mle, gride }),
+ * `hubness` — the fields of `analyze`'s result, equal to them bit for bit (`id`, `hubness`) or to
+ * the merges' documented rounding (`anisotropy`) when `analyze` uses every row (n ≤ its maxRows)
+ * and X has no duplicate rows (else `analyze` subsamples or deduplicates its neighbour sample) —
+ * plus `columnStats` ({ rows, mean, variance (ddof 0), min, max }, as `mergeColumnStats`).
+ * Not produced: `norms`, `spectrum`, `projection`/`scatter`, `twoNNFit`, `scaling`, `localId`,
+ * `duplicates` (see the README).
+ * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
+ *   shards: [number, number][], blocks: [number, number][], k?: number, localK?: number }} input
+ *   `shards` and `blocks`: disjoint row ranges covering the corpus in order (each shard with more
+ *   than K rows); `k` default 10, `localK` default 20 (as `analyze`).
+ * @returns {Promise<{ result: object, repaired: string[] }>}
+ */
+export async function analyze(input) {
+  const { store, prefix, shards, blocks } = input
+  const n = shards[shards.length - 1][1]
+  const localK = input.localK ?? 20
+  const K = Math.min(Math.max(input.k ?? 10, localK), n - 1)
+  const kh = Math.min(input.k ?? 10, K)
+  const shardSrc = sources(input.corpus, shards)
+  const summaryInput = (s, force) => ({ store, key: `${prefix}/summary-s${s}`, corpus: shardSrc[s], force })
+  const [summaries, graph] = await Promise.all([
+    Promise.all(shardSrc.map((_, s) => acts.summaryParts(summaryInput(s, false)))),
+    knnGraph({ store, prefix: `${prefix}/graph`, corpus: input.corpus, shards, blocks, k: K, metric: 'euclidean' }),
+  ])
+  const repaired = [...graph.repaired]
+  // a merged block that no longer loads is merged again from its parts
+  const remerge = (b) => acts.mergeParts({ store, keys: shards.map((_, s) => `${prefix}/graph/part-b${b}-s${s}`), k: K, outKey: graph.blocks[b] })
+  const hubInput = (b, force) => ({ store, key: `${prefix}/hubness-b${b}`, block: graph.blocks[b], queryOffset: blocks[b][0], points: n, k: kh, force })
+  const hub = await Promise.all(
+    graph.blocks.map(async (key, b) => {
+      const m = await mergeRepairing(() => acts.hubnessOfBlock(hubInput(b, false)), () => remerge(b), [key])
+      repaired.push(...m.repaired)
+      return m.result.key
+    }),
+  )
+  const keys = {
+    columnStats: summaries.map((s) => s.columnStats),
+    anisotropy: summaries.map((s) => s.anisotropy),
+    hubness: hub,
+    blocks: graph.blocks,
+  }
+  const recompute = (key) => {
+    const s = summaries.findIndex((x) => x.columnStats === key || x.anisotropy === key)
+    if (s >= 0) return acts.summaryParts(summaryInput(s, true))
+    const h = hub.indexOf(key)
+    if (h >= 0) return acts.hubnessOfBlock(hubInput(h, true))
+    return remerge(graph.blocks.indexOf(key))
+  }
+  const m = await mergeRepairing(
+    () => acts.analyzeMerge({ store, ...keys, corpus: input.corpus, localK: Math.min(localK, K) }),
+    recompute,
+    [...keys.columnStats, ...keys.anisotropy, ...keys.hubness, ...keys.blocks],
+  )
+  repaired.push(...m.repaired)
+  return { result: m.result, repaired }
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 import { Client, Connection } from '@temporalio/client'
 import { bundleWorkflowCode } from '@temporalio/worker'
-import { deserializeKnnPart, estimateIdSync, knnSync, matrix, PCA, Whitener, writeNpySync } from 'embgeo'
+import { analyze, columnStatsSync, deserializeKnnPart, estimateIdSync, knnSync, matrix, PCA, Whitener, writeNpySync } from 'embgeo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -192,6 +192,45 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
       expect(id.result.nUsed).toBe(want.nUsed)
       expect(id.result.stderr).toBe(want.stderr)
     }
+  })
+
+  it('analyze: ID, hubness and column statistics bit for bit, anisotropy to its merge tolerance, of the single-process analyze', async () => {
+    const store = join(dir, 'store-analyze')
+    const C = SMALL.cols
+    const shards = [[0, 2048], [2048, SMALL.rows]]
+    const blocks = [[0, 1000], [1000, 1800], [1800, SMALL.rows]]
+    const input = { store, prefix: 'an', corpus: { path: small.path }, shards, blocks, k: 10, localK: 20 }
+    const { result: r, repaired } = await run('analyze', input, 'analyze-a')
+    expect(repaired).toEqual([])
+    const X = matrix(small.x, C)
+    // every row is used (2400 ≤ maxRows) and the uniform data have no duplicate rows
+    const want = await analyze(X, { k: 10, localK: 20 })
+    expect(want.sample).toMatchObject({ rows: SMALL.rows, subsampled: false, duplicatesRemoved: 0 })
+    expect(r.source).toEqual({ rows: SMALL.rows, cols: C })
+    expect(r.metric).toBe(want.metric)
+    expect(r.id).toEqual(want.id)
+    expect(r.hubness).toEqual(want.hubness)
+    const rel = (a, b) => Math.abs(a - b) / Math.abs(b)
+    expect(r.anisotropy.zeroRows).toBe(want.anisotropy.zeroRows)
+    // README "Partial states and shards": 1e-13 (ratio, mean cosine), 1e-10 (cosine spread)
+    expect(rel(r.anisotropy.meanNormRatio, want.anisotropy.meanNormRatio)).toBeLessThanOrEqual(1e-13)
+    expect(rel(r.anisotropy.averageCosine, want.anisotropy.averageCosine)).toBeLessThanOrEqual(1e-13)
+    expect(rel(r.anisotropy.cosineStd, want.anisotropy.cosineStd)).toBeLessThanOrEqual(1e-10)
+    // shards of one 2048-row block each, merged in row order: columnStats' own merges (README), bit for bit
+    const cs = columnStatsSync(X)
+    expect(r.columnStats).toEqual({ rows: cs.rows, mean: Array.from(cs.mean), variance: Array.from(cs.variance), min: Array.from(cs.min), max: Array.from(cs.max) })
+
+    // corrupt a hubness part, an anisotropy part and a merged graph block: recomputed, the result unchanged
+    const flip = (key) => {
+      const b = readFileSync(join(store, key))
+      b[b.length >> 1] ^= 0x10
+      writeFileSync(join(store, key), b)
+    }
+    flip('an/hubness-b1')
+    flip('an/summary-s1/anisotropy')
+    flip('an/graph/graph-b0')
+    const again = await run('analyze', input, 'analyze-a2')
+    expect(again.result).toEqual(r)
   })
 
   it('a corrupt partial state is ERR_BAD_MODEL and recomputed; the result is unchanged', async () => {
