@@ -73,7 +73,7 @@ const probes = [peak, probe(THREADS), probe(THREADS)]
 const peakG = Math.max(...probes.map((p) => p.fma_gflops))
 
 function versionsKernel() {
-  const r = execFileSync(process.execPath, ['-e', "import('./dist/index.js').then((m) => console.log(m.versions().gemmKernel))"], { cwd: root, encoding: 'utf8' })
+  const r = execFileSync(process.execPath, ['-e', "import('./dist/index.js').then((m) => console.log(m.versions().covarianceKernel))"], { cwd: root, encoding: 'utf8' })
   return r.trim()
 }
 
@@ -83,7 +83,7 @@ const md = [
   `Node ${env.node}, ${env.rustc}; scikit-learn and numpy from .venv-ref (versions in each row's JSON), ml-pca 4.1.1 from npm. ` +
     `FP32 FMA peak: ${peakG} GFLOP/s, the best of ${probes.length} runs of bench/probe/peak.c around this run (${probes.map((p) => p.fma_gflops).join(', ')}). Median of ${RUNS} runs after a warm-up ` +
     `(ml-pca: 1 run). Data: bench/peers/pca_peers.py's splitmix64 generator (anisotropic, variance 1/(j+1) per column), f32, identical bytes for every implementation. ` +
-    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run twice: OpenBLAS's default kernel and OPENBLAS_CORETYPE=${coretype} (rows marked [${coretype}]); the summary compares embgeo with the faster of the two. embgeo's covariance SYRK runs on the ${versionsKernel()} kernel of embgeo-kernels.`,
+    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run twice: OpenBLAS's default kernel and OPENBLAS_CORETYPE=${coretype} (rows marked [${coretype}]); the summary compares embgeo with the faster of the two. embgeo's covariance SYRK of these f32 inputs runs on the ${versionsKernel()} kernel of embgeo-kernels (versions().covarianceKernel). The async fit copies its input once on the JS thread before computing (the rule for every async twin); the fitSync row reads it in place, as numpy does.`,
   '',
   'Covariance FLOPs are counted as n·d² (what a SYRK does); "% of peak" = that rate over the measured FMA peak.',
   '',
@@ -117,6 +117,7 @@ for (const [n, d] of [
   const group = rows.filter((r) => r.n === n && r.d === d)
   const pairs = [
     ['fit k = 32 (covariance)', /PCA\(nComponents=32\) fit/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
+    ['fit k = 32, fitSync (no input copy)', /fitSync/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
     ['fit all (covariance)', /PCA\(nComponents=all\) fit/, /cov \(f32|covariance_eigh', n_components=None|svd_solver='auto', n_components=None/],
     ['transform k = 32', /nComponents=32\) transform/, /n_components=32\)\.transform/],
     ['whitening transform k = d', /whitening transform/, /whitening transform/],

@@ -20,6 +20,15 @@ for (const k of [32, undefined]) {
   }, runs)
   out(`PCA(nComponents=${k ?? 'all'}) fit`, t, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
 }
+{
+  // The same fit through the sync twin, which reads the caller's array in place (the async
+  // fit above copies it once on the JS thread first, as every async twin does).
+  let p
+  const t = await timeRuns(() => {
+    p = new PCA({ nComponents: 32, solver: 'covariance' }).fitSync(X)
+  }, runs)
+  out('PCA(nComponents=32) fitSync (no input copy)', t, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
+}
 if (o.whiten === '1') {
   // Transform onto k = 32 components, and partialFit over 10 blocks (streaming moments; GB/s of f32 input).
   const p32 = await new PCA({ nComponents: 32, solver: 'covariance' }).fit(X)

@@ -17,7 +17,7 @@
 //! Per product, `y_i·y_j − (hi_i + lo_i)(hi_j + lo_j) = (hi_i + lo_i)·r_j + r_i·y_j` with
 //! `|r| ≤ 2⁻¹⁷|y| + 2⁻¹²⁶` ([`super::split_value`]), so the split loses at most about
 //! `2⁻¹⁶·|y_i·y_j|` per product — less than the f32 accumulation bound `γ_{4R}` of the chunk's
-//! sum (`4R·2⁻²⁴ = 2⁻¹⁴` at `R` = 256), which is what the tiles add (in an order of the
+//! sum (`4R·2⁻²⁴ = 2⁻¹⁵` at `R` = 128), which is what the tiles add (in an order of the
 //! hardware's choosing): `|ĉ − c| ≤ (2⁻¹⁶ + γ_{4R−1}(1 + 2⁻¹⁶))·Σ_t |y_ti·y_tj|` plus the
 //! subnormal terms of the tile units (inputs below 2⁻¹²⁶ read as zero, outputs flushed), which
 //! callers avoid by keeping `|y|` inside PCA's `F32_SAFE` range. The split residuals `r` round to
@@ -30,7 +30,7 @@
 //! `4·rows·d·(d + 32)` bf16 flops in all, 4× the useful `rows·d²`), at the tile rate;
 //! packing O(rows·d) per call. Memory, per thread, kept for its next call: the two operand
 //! layouts of one chunk, about `(2·d₁₆ + 64)·4R·2` bytes with `d₁₆ = d` rounded up to 16
-//! (1.8 MB at d = 384, R = 256), plus an f32 tile of `d·32` values.
+//! (0.85 MB at d = 384, R = 128), plus an f32 tile of `d·32` values.
 //!
 //! # Determinism
 //! The same input gives the same bits on the same CPU (fixed chunks, fixed order of the f64
@@ -192,7 +192,7 @@ mod tests {
                         abs += (f64::from(x) * f64::from(z)).abs();
                     }
                     let got = c[i * d + j];
-                    // f32 accumulation of each chunk (4·256 products, any order)
+                    // f32 accumulation of each chunk (4·CHUNK products, any order)
                     let gamma = (4 * CHUNK) as f64 * 2f64.powi(-24);
                     assert!(
                         (got - split).abs() <= gamma * abs * 1.01,
