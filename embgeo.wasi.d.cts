@@ -346,6 +346,35 @@ export interface HubnessOut {
   hubOccurrence: number
 }
 
+/** The k-occurrence counts of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`), query rows from `queryOffset`. */
+export declare function hubnessPart(indices: Uint32Array, shape: [rows: number, k: number, stride: number, n: number], queryOffset: number, control?: JobControl | undefined | null): Promise<HubnessPartOut>
+
+/** Load a hubness part (`ERR_BAD_MODEL` for anything else). */
+export declare function hubnessPartFromBytes(bytes: Uint8Array): HubnessPartOut
+
+/** A hubness part as JS passes it back. */
+export interface HubnessPartIn {
+  k: number
+  queryOffset: number
+  rows: number
+  occurrences: Uint32Array
+}
+
+/** A hubness part (`embgeo_metrics::hubness_part::HubnessPart`). */
+export interface HubnessPartOut {
+  k: number
+  queryOffset: number
+  rows: number
+  /** `N_k(j)` over the part's lists, one per point. */
+  occurrences: Uint32Array
+}
+
+/** The k-occurrence counts of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`), query rows from `queryOffset`. */
+export declare function hubnessPartSync(indices: Uint32Array, shape: [rows: number, k: number, stride: number, n: number], queryOffset: number): HubnessPartOut
+
+/** A hubness part's binary form (`HubnessPart::to_bytes`). */
+export declare function hubnessPartToBytes(part: HubnessPartIn): Uint8Array
+
 /** Hubness of the first k of each row of `rows × stride` neighbour indices into `n` points (`shape`). */
 export declare function hubnessSync(indices: Uint32Array, shape: [rows: number, k: number, stride: number, n: number], options: { hubSize?: number }): HubnessOut
 
@@ -497,6 +526,9 @@ export declare function mergeAnisotropy(parts: Array<AnisotropyPartIn>): Anisotr
 /** Merge column-statistics parts in order into the statistics of all their rows. */
 export declare function mergeColumnStats(parts: Array<ColumnStatsPartIn>, ddof: number): ColumnStatsOut
 
+/** Merge hubness parts (counts summed) into the hubness of all their lists; `hubSize` default 2. */
+export declare function mergeHubness(parts: Array<HubnessPartIn>, hubSize?: number | undefined | null): HubnessOut
+
 /** Merge kNN parts of the same query rows against disjoint shards (`options`: `{ k }`). */
 export declare function mergeKnn(parts: Array<KnnPartIn>, options: { k: number }, control?: JobControl | undefined | null): Promise<KnnOut>
 
@@ -539,6 +571,12 @@ export interface NativeInfo {
    * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
    */
   gemmKernel: string
+  /**
+   * Kernel of the covariance SYRK of f32 input with at least 64 columns (PCA, whitening):
+   * "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
+   * the bf16 kernel is "amx-bf16", else the `gemmKernel`.
+   */
+  covarianceKernel: string
   /**
    * Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
    * (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
