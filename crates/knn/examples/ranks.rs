@@ -67,8 +67,9 @@ fn data(n: usize, da: usize, db: usize) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Seconds of the block pass's key tiles alone (n rows in 384-row blocks × 1024-column tiles,
-/// in parallel over blocks).
-fn gemm_only(x: &[f32], d: usize) -> f64 {
+/// in parallel over blocks), on the kernel layer's `gemm_nt_f32` (`faer = false`, what the
+/// rank pass calls) or on faer's matmul (what the kNN engine calls).
+fn gemm_only(x: &[f32], d: usize, faer: bool) -> f64 {
     let n = x.len() / d;
     let t = Instant::now();
     (0..n.div_ceil(384)).into_par_iter().for_each(|bi| {
@@ -77,9 +78,19 @@ fn gemm_only(x: &[f32], d: usize) -> f64 {
         let mut c0 = 0;
         while c0 < n {
             let nc = 1024.min(n - c0);
-            let a = View::row_major(&x[r0 * d..r1 * d], r1 - r0, d).expect("view");
-            let b = View::row_major(&x[c0 * d..(c0 + nc) * d], nc, d).expect("view");
-            embgeo_kernels::gemm_nt_f32(&mut tile, a, b, -2.0).expect("gemm");
+            let (a, b) = (&x[r0 * d..r1 * d], &x[c0 * d..(c0 + nc) * d]);
+            if faer {
+                let t = &mut tile[..(r1 - r0) * nc];
+                let dst = faer::MatMut::from_column_major_slice_mut(t, r1 - r0, nc);
+                let a = faer::MatRef::from_row_major_slice(a, r1 - r0, d);
+                let b = faer::MatRef::from_row_major_slice(b, nc, d);
+                let (replace, seq) = (faer::Accum::Replace, faer::Par::Seq);
+                faer::linalg::matmul::matmul(dst, replace, a, b.transpose(), -2.0, seq);
+            } else {
+                let a = View::row_major(a, r1 - r0, d).expect("view");
+                let b = View::row_major(b, nc, d).expect("view");
+                embgeo_kernels::gemm_nt_f32(&mut tile, a, b, -2.0).expect("gemm");
+            }
             c0 += nc;
         }
     });
@@ -144,7 +155,8 @@ fn main() {
         ts.push(t_s);
         ratio.push(t_s / t_b);
     }
-    let g = (gemm_only(&b, db), gemm_only(&a, da));
+    let g = (gemm_only(&b, db, false), gemm_only(&a, da, false));
+    let f = (gemm_only(&b, db, true), gemm_only(&a, da, true));
     println!(
         "medians of {reps}: blocks {:.3} s, symmetric {:.3} s, ratio symmetric/blocks {:.3}; exact keys {} / {}",
         median(&mut tb),
@@ -154,10 +166,13 @@ fn main() {
         keys.1
     );
     println!(
-        "GEMM-only tiles of the block pass: B {:.3} s + A {:.3} s = {:.3} s; load after {:.2}",
+        "GEMM-only tiles of the block pass: B {:.3} s + A {:.3} s = {:.3} s (faer: {:.3} + {:.3} = {:.3} s); load after {:.2}",
         g.0,
         g.1,
         g.0 + g.1,
+        f.0,
+        f.1,
+        f.0 + f.1,
         load()
     );
 }

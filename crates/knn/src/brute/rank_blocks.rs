@@ -9,9 +9,9 @@ use embgeo_core::{Ctl, Neighbors, Result};
 
 use super::bounds::Bounds;
 use super::rank_tally::Tally;
-use super::ranks::{key_form, Job, Ranks, TileGemm};
+use super::ranks::{key_form, Job, Ranks};
 use super::source::Rows;
-use crate::real;
+use crate::real::{self, Real};
 
 /// Columns per key tile: the kNN engine's default corpus block (384 × 1024 f32 = 1.5 MiB).
 const TILE_COLS: usize = 1024;
@@ -21,7 +21,7 @@ const TILE_COLS: usize = 1024;
 /// # Cost
 /// 2·n²·d FLOPs of key tiles + O(n²) comparisons + the exact keys; per worker one
 /// `b × 1024` tile and one block's tally.
-pub(super) fn run<R: TileGemm>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+pub(super) fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     let (n, _) = rows.shape();
     let (targets, k) = (job.targets, job.targets.k);
     let mut out = vec![0u32; n * k];
@@ -41,7 +41,7 @@ pub(super) fn run<R: TileGemm>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>)
 }
 
 /// Ranks of the targets of rows `q` into `out` (`q.len()·k`); returns the exact keys evaluated.
-fn block<R: TileGemm>(
+fn block<R: Real>(
     rows: &Rows<'_, R>,
     targets: &Neighbors,
     bounds: &Bounds,
@@ -62,7 +62,7 @@ fn block<R: TileGemm>(
         ctl.checkpoint()?;
         let nc = TILE_COLS.min(n - c0);
         let t = &mut tile[..m * nc];
-        R::key_tile(t, a, &work[c0 * d..(c0 + nc) * d], (m, nc, d), alpha)?;
+        R::gemm_nt(t, a, &work[c0 * d..(c0 + nc) * d], m, nc, d, alpha);
         // the row itself is no rank: +∞ is at or above every threshold
         for i in q.start.max(c0)..q.end.min(c0 + nc) {
             t[(i - c0) * m + (i - q.start)] = R::INF;

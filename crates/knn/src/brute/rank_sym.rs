@@ -12,9 +12,9 @@ use embgeo_core::{Ctl, Error, Result};
 
 use super::bounds::Bounds;
 use super::rank_tally::Tally;
-use super::ranks::{key_form, Job, Ranks, TileGemm};
+use super::ranks::{key_form, Job, Ranks};
 use super::source::Rows;
-use crate::real;
+use crate::real::{self, Real};
 
 /// The ranks of every row's targets, over blocks of `b = job.p.block_rows` rows.
 ///
@@ -30,9 +30,8 @@ use crate::real;
 /// tile.
 ///
 /// # Errors
-/// As the key tiles; `Cancelled` (polled per block pair; progress phase `"ranks"` in block
-/// pairs).
-pub(super) fn run<R: TileGemm>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+/// `Cancelled` (polled per block pair; progress phase `"ranks"` in block pairs).
+pub(super) fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     let (n, _) = rows.shape();
     let (targets, b) = (job.targets, job.p.block_rows);
     let (d, k) = (rows.d, targets.k);
@@ -52,7 +51,7 @@ pub(super) fn run<R: TileGemm>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>)
         let (m, nn) = (ri.len(), rj.len());
         let mut t = vec![R::default(); m * nn];
         let (a, c) = (&work[ri.start * d..ri.end * d], &work[rj.start * d..rj.end * d]);
-        R::key_tile(&mut t, a, c, (m, nn, d), alpha)?;
+        R::gemm_nt(&mut t, a, c, m, nn, d, alpha);
         if bi == bj {
             // the row itself is no rank: +∞ is at or above every threshold
             for l in 0..m {

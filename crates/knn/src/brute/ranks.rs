@@ -21,7 +21,6 @@
 //! [`fast_threshold`]: super::bounds::fast_threshold
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
-use embgeo_kernels::View;
 
 use super::rank_tally::Tally;
 use super::source::Rows;
@@ -88,8 +87,8 @@ pub struct Ranks {
 /// # Cost
 /// Time n²·d FLOPs in the input precision with the symmetric pass (the default while the
 /// tallies fit [`RANK_STATE_BUDGET`]: each 384 × 384 tile of a pair of row blocks serves
-/// both), else 2·n²·d (each 384-row block against 1024-column tiles); tiles on the kernel
-/// layer's f32 GEMM `embgeo_kernels::gemm_nt_f32`, faer's f64 GEMM. Plus O(n²) vectorised
+/// both), else 2·n²·d (each 384-row block against 1024-column tiles); tiles on the kNN
+/// engine's tile GEMM (faer's, f32 or f64). Plus O(n²) vectorised
 /// comparisons + O(d) per exact key: n·k for the targets plus the pairs whose fast key lies
 /// within the error margin of a target's thresholds ([`Ranks::exact_keys`]; a few per row on
 /// ordinary data, up to all pairs on near-duplicate data) + O(log k) per pair between the
@@ -97,7 +96,7 @@ pub struct Ranks {
 /// for f64; + n·d·R unit rows under cosine); the tallies (targets, thresholds and counts,
 /// at most `k·(24 + 2R) + 8 + 2R` bytes per row) of all n rows (symmetric pass) or of one
 /// 384-row block per worker (block pass); per worker one key tile (384 × 384 or 384 × 1024:
-/// 0.6 or 1.5 MiB f32, twice that f64) and the GEMM's packing (≤ 1.1 MB, kept per thread);
+/// 0.6 or 1.5 MiB f32, twice that f64) and faer's GEMM packing (per thread, see the crate docs);
 /// the output n·k·4 bytes; a scaled copy of `x` for f64 data beyond `2^±400`, a widened f64
 /// copy (n·d·8) of f32 data whose squared norms could overflow f32. Never an n × n buffer.
 /// # Determinism
@@ -217,49 +216,6 @@ fn all_rows<'a, R>(metric: Metric, d: usize, x: &'a [R], s: &'a Stats<R>) -> Row
     }
 }
 
-/// The key tile of the rank pass in one working precision, through the kernel layer where it
-/// has the precision: f32 on `embgeo_kernels::gemm_nt_f32`, f64 on faer's matmul.
-pub(super) trait TileGemm: Real {
-    /// `t` (m × n, column-major) `= alpha·A·Bᵀ` for row-major `a` (m × d) and `b` (n × d),
-    /// each entry within `|alpha|·γ_{d+2}·Σ|a_t·b_t|` of the exact value: the tile accuracy
-    /// [`super::bounds::Bounds::new`] assumes.
-    ///
-    /// # Errors
-    /// `Shape` for inconsistent lengths; `OutOfRange` if the packing buffers cannot be had.
-    fn key_tile(
-        t: &mut [Self],
-        a: &[Self],
-        b: &[Self],
-        mnd: (usize, usize, usize),
-        alpha: Self,
-    ) -> Result<()>;
-}
-
-impl TileGemm for f32 {
-    fn key_tile(
-        t: &mut [f32],
-        a: &[f32],
-        b: &[f32],
-        (m, n, d): (usize, usize, usize),
-        alpha: f32,
-    ) -> Result<()> {
-        embgeo_kernels::gemm_nt_f32(t, View::row_major(a, m, d)?, View::row_major(b, n, d)?, alpha)
-    }
-}
-
-impl TileGemm for f64 {
-    fn key_tile(
-        t: &mut [f64],
-        a: &[f64],
-        b: &[f64],
-        (m, n, d): (usize, usize, usize),
-        alpha: f64,
-    ) -> Result<()> {
-        Self::gemm_nt(t, a, b, m, n, d, alpha);
-        Ok(())
-    }
-}
-
 /// The tile scale `alpha` of a metric's fast keys and whether columns add their offset
 /// (`‖y‖²`, euclidean): the fast key of a pair is `alpha·⟨x, y⟩ (+ off)`.
 pub(super) fn key_form<R: Real>(metric: Metric) -> (bool, R) {
@@ -275,7 +231,7 @@ pub(super) fn use_symmetric(n: usize, k: usize, r: usize, p: &RankParams) -> boo
 }
 
 /// The pass on rows in their working precision: the symmetric pass or the block pass.
-fn run<R: TileGemm>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     let (n, _) = rows.shape();
     let k = job.targets.k;
     if k == 0 {
