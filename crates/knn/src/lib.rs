@@ -78,9 +78,9 @@ mod stats;
 
 pub use any_index::AnyIndex;
 pub use brute::{
-    ranks, search_part_values, search_scratch, search_values, search_values_on, Kernels, Operands, Params,
-    Precision, Ranks, Trace, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
-    AUTO_MIN_COLS_SPLIT, SYMMETRIC_STATE_BUDGET,
+    ranks, ranks_with, search_part_values, search_scratch, search_values, search_values_on, Kernels,
+    Operands, Params, Precision, RankParams, Ranks, Trace, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16,
+    AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_SPLIT, RANK_STATE_BUDGET, SYMMETRIC_STATE_BUDGET,
 };
 pub use index::{peek_header, Index, StoredType};
 pub use merge::merge;

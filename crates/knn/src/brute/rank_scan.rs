@@ -73,6 +73,69 @@ dispatched!(
     ) = count_body
 );
 
+/// Scan one row of fast keys (`row[j]`, plus `off[j]` when given, added in `R`) against the
+/// row's thresholds `(lo, hi)`: add 1 to `below` per entry `v < lo`, call `amb(j, v)` when
+/// `lo ≤ v < hi`, skip `v ≥ hi`. The transposed side of a symmetric tile, where one row's keys
+/// are contiguous.
+///
+/// # Cost
+/// O(n) comparisons, vectorised over 16 entries; `amb` only for the entries between the
+/// thresholds. No memory.
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[allow(clippy::needless_bitwise_bool)] // branch-free, so the 16 lanes vectorise
+#[inline(always)]
+fn count_row_body<R: Real, F: FnMut(usize, R)>(
+    row: &[R],
+    off: Option<&[R]>,
+    (lo, hi): (R, R),
+    below: &mut u32,
+    amb: &mut F,
+) {
+    let n = row.len();
+    let full = n / LANES * LANES;
+    let zeros = [R::default(); LANES];
+    let mut lanes = [0u32; LANES];
+    let mut j = 0;
+    while j < full {
+        let c = &row[j..j + LANES];
+        let o = off.map_or(&zeros[..], |o| &o[j..j + LANES]);
+        let mut any = false;
+        for x in 0..LANES {
+            let v = c[x] + o[x];
+            lanes[x] += u32::from(v < lo);
+            any |= (v >= lo) & (v < hi);
+        }
+        if any {
+            for x in 0..LANES {
+                let v = c[x] + o[x];
+                if v >= lo && v < hi {
+                    amb(j + x, v);
+                }
+            }
+        }
+        j += LANES;
+    }
+    let mut sum: u32 = lanes.iter().sum();
+    for j in full..n {
+        let v = row[j] + off.map_or(R::default(), |o| o[j]);
+        if v < lo {
+            sum += 1;
+        } else if v < hi {
+            amb(j, v);
+        }
+    }
+    *below += sum;
+}
+
+dispatched!(
+    /// Runtime-dispatched [`count_row_body`].
+    #[inline]
+    pub(super) fn count_row[R: Real, F: FnMut(usize, R)](
+        row: &[R], off: Option<&[R]>, thresholds: (R, R), below: &mut u32, amb: &mut F
+    ) = count_row_body
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +178,34 @@ mod tests {
         want.sort_by_key(|e| (e.1, e.0));
         assert_eq!(below, want_below);
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn count_row_counts_below_hands_over_between_and_skips_above() {
+        // 37 entries (two full steps of 16 and a tail of 5), with and without offsets
+        let n = 37usize;
+        let row: Vec<f32> = (0..n).map(|t| (t % 9) as f32 - 4.0).collect();
+        let off: Vec<f32> = (0..n).map(|j| (j % 4) as f32 * 0.25).collect();
+        let (lo, hi) = (-1.5f32, 2.0f32);
+        for o in [None, Some(&off[..])] {
+            let mut below = 3u32;
+            let mut got = Vec::new();
+            count_row(level(), &row[..], o, (lo, hi), &mut below, &mut |j, v| {
+                got.push((j, v));
+            });
+            let mut want_below = 3u32;
+            let mut want = Vec::new();
+            for j in 0..n {
+                let v = row[j] + o.map_or(0.0, |o| o[j]);
+                if v < lo {
+                    want_below += 1;
+                } else if v < hi {
+                    want.push((j, v));
+                }
+            }
+            got.sort_by_key(|e| e.0);
+            assert_eq!(below, want_below);
+            assert_eq!(got, want);
+        }
     }
 }

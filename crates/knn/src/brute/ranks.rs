@@ -9,26 +9,50 @@
 //! above `H` of the last precedes none; between them the targets it certainly follows and
 //! certainly precedes are found by binary search, and only when those two sets do not meet is
 //! its exact key computed. docs/exact-screening.md, "Exact ranks", has the argument.
+//!
+//! Two passes count the same way ([`super::rank_tally::Tally`]): the symmetric pass
+//! ([`super::rank_sym`], the default while every row's tally fits [`RANK_STATE_BUDGET`])
+//! computes the key tile of each pair of row blocks once and counts it for both blocks (half
+//! the GEMM work); the block pass ([`super::rank_blocks`]) scans each row block against all
+//! rows with per-block memory only.
+//!
+//! [`Bounds`]: super::bounds::Bounds
+//! [`fast_floor`]: super::bounds::fast_floor
+//! [`fast_threshold`]: super::bounds::fast_threshold
 
-use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use embgeo_core::chunks::fill_chunks;
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
-use embgeo_kernels::View;
 
-use super::bounds::{fast_floor, fast_threshold, key_base, Bounds};
-use super::rank_scan::count;
+use super::rank_tally::Tally;
 use super::source::Rows;
-use super::{check_finite, check_key_range, f32_overflows};
+use super::{check_finite, check_key_range, f32_overflows, rank_blocks, rank_sym};
 use crate::metric::Metric;
-use crate::real::{self, cast, Real};
+use crate::real::{cast, Real};
 use crate::stats::Stats;
 
-/// Rows per block (the rows of one key tile): the kNN engine's default query block.
-const BLOCK_ROWS: usize = 384;
-/// Columns per key tile: the kNN engine's default corpus block (384 × 1024 f32 = 1.5 MiB).
-const TILE_COLS: usize = 1024;
+/// Largest memory (bytes) the symmetric rank pass may hold in the tallies of all rows
+/// (`n·(k·(24 + 2R) + 8 + 2R)`, R = 4 for f32, 8 for f64); beyond it the block pass runs.
+pub const RANK_STATE_BUDGET: usize = 1 << 29;
+
+/// How [`ranks_with`] cuts its work: speed and memory only, never the ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankParams {
+    /// Compute the key tile of each pair of row blocks once and count it for both blocks (half
+    /// the GEMM work), when the tallies of all n rows fit in [`RANK_STATE_BUDGET`] and there is
+    /// more than one block. Default `true`.
+    pub symmetric: bool,
+    /// Rows per block (the rows of one key tile; ≥ 1). Default 384, the kNN engine's query
+    /// block.
+    pub block_rows: usize,
+}
+
+impl Default for RankParams {
+    fn default() -> Self {
+        Self {
+            symmetric: true,
+            block_rows: 384,
+        }
+    }
+}
 
 /// The ranks of every row's targets (see [`ranks`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,24 +85,28 @@ pub struct Ranks {
 /// (e.g. the kNN graph of another representation of the same items). Returns [`Ranks`]
 /// (n·k u32).
 /// # Cost
-/// Time 2·n²·d FLOPs in the input precision (key tiles of 384 rows × 1024 columns: the kernel
-/// layer's f32 GEMM `embgeo_kernels::gemm_nt_f32`, faer's f64 GEMM) + O(n²) vectorised
+/// Time n²·d FLOPs in the input precision with the symmetric pass (the default while the
+/// tallies fit [`RANK_STATE_BUDGET`]: each 384 × 384 tile of a pair of row blocks serves
+/// both), else 2·n²·d (each 384-row block against 1024-column tiles); tiles on the kNN
+/// engine's tile GEMM (faer's, f32 or f64). Plus O(n²) vectorised
 /// comparisons + O(d) per exact key: n·k for the targets plus the pairs whose fast key lies
 /// within the error margin of a target's thresholds ([`Ranks::exact_keys`]; a few per row on
 /// ordinary data, up to all pairs on near-duplicate data) + O(log k) per pair between the
 /// first and last target. Extra memory: row statistics n·(16 + R) bytes (R = 4 for f32, 8
-/// for f64; + n·d·R unit rows under cosine); per worker one 384 × 1024 key tile (1.5 MiB f32,
-/// 3 MiB f64), the GEMM's packing (≤ 1.1 MB, kept per thread) and 384·(k·(16 + 2R) + 4k + 8)
-/// bytes of targets and counts; the output n·k·4 bytes; a scaled copy of `x` for f64 data
-/// beyond `2^±400`, a widened f64 copy (n·d·8) of f32 data whose squared norms could overflow
-/// f32. Never an n × n buffer.
+/// for f64; + n·d·R unit rows under cosine); the tallies (targets, thresholds and counts,
+/// at most `k·(24 + 2R) + 8 + 2R` bytes per row) of all n rows (symmetric pass) or of one
+/// 384-row block per worker (block pass); per worker one key tile (384 × 384 or 384 × 1024:
+/// 0.6 or 1.5 MiB f32, twice that f64) and faer's GEMM packing (per thread, see the crate docs);
+/// the output n·k·4 bytes; a scaled copy of `x` for f64 data beyond `2^±400`, a widened f64
+/// copy (n·d·8) of f32 data whose squared norms could overflow f32. Never an n × n buffer.
 /// # Determinism
-/// Exact integers: identical for every `ctl.par`, pool size and SIMD level.
+/// Exact integers: identical for every `ctl.par`, pool size, SIMD level and pass (and so is
+/// [`Ranks::exact_keys`] for one pass and block size).
 /// # Errors
 /// `Empty` (n < 2, or no columns), `Shape` (`targets.rows ≠ n`), `OutOfRange` (a target index
 /// ≥ n, n beyond u32 indices, row norms beyond 1e150), `NonFinite`, `Degenerate` (a zero row
 /// under cosine), `Cancelled` (polled per key tile, a few ms; progress phase `"ranks"`, in
-/// rows).
+/// block pairs for the symmetric pass, in rows for the block pass).
 /// # Panics
 /// Never on any input; a panic is a bug.
 /// # Reference
@@ -89,17 +117,41 @@ pub fn ranks<T: Element>(
     targets: &Neighbors,
     ctl: &Ctl<'_>,
 ) -> Result<Ranks> {
+    ranks_with(x, metric, targets, &RankParams::default(), ctl)
+}
+
+/// [`ranks`] with explicit [`RankParams`] (which pass, block size): the same ranks for every
+/// choice.
+///
+/// # Errors
+/// As [`ranks`]; `OutOfRange` for `block_rows = 0`.
+pub fn ranks_with<T: Element>(
+    x: MatRef<'_, T>,
+    metric: Metric,
+    targets: &Neighbors,
+    p: &RankParams,
+    ctl: &Ctl<'_>,
+) -> Result<Ranks> {
+    Error::require_at_least_one("block_rows", p.block_rows)?;
     x.require_rows("x", 2, "exact ranks")?;
     x.require_cols("x", "exact ranks")?;
     let n = x.rows();
     check_targets(n, targets)?;
     check_finite(x, "x", ctl)?;
     let s = Scale::of(&[x.as_slice()]);
+    let job = Job { metric, targets, p };
     if s.is_identity() {
-        dispatch(x.as_slice(), x.cols(), metric, targets, ctl)
+        dispatch(x.as_slice(), x.cols(), &job, ctl)
     } else {
-        dispatch(&s.apply(x.as_slice()), x.cols(), metric, targets, ctl)
+        dispatch(&s.apply(x.as_slice()), x.cols(), &job, ctl)
     }
+}
+
+/// What a rank pass computes: the metric, the targets and how the work is cut.
+pub(super) struct Job<'a> {
+    pub metric: Metric,
+    pub targets: &'a Neighbors,
+    pub p: &'a RankParams,
 }
 
 /// `targets` has one row per row of `x`, indices below n, and n fits u32 indices.
@@ -129,32 +181,27 @@ fn check_targets(n: usize, targets: &Neighbors) -> Result<()> {
 
 /// The pass on f32 rows (f64 when their squared norms could overflow f32, as the engine) or
 /// f64 rows.
-fn dispatch<T: Element>(
-    v: &[T],
-    d: usize,
-    metric: Metric,
-    targets: &Neighbors,
-    ctl: &Ctl<'_>,
-) -> Result<Ranks> {
+fn dispatch<T: Element>(v: &[T], d: usize, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+    let metric = job.metric;
     if let Some(x) = cast::<T, f32>(v) {
         let s = Stats::compute(metric, x, d, "x", ctl)?;
         if f32_overflows(s.max_norm, s.max_norm) && metric != Metric::Cosine {
             let w: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-            return on_f64(&w, d, metric, targets, ctl);
+            return on_f64(&w, d, job, ctl);
         }
-        return run(&all_rows(metric, d, x, &s), targets, ctl);
+        return run(&all_rows(metric, d, x, &s), job, ctl);
     }
     if let Some(x) = cast::<T, f64>(v) {
-        return on_f64(x, d, metric, targets, ctl);
+        return on_f64(x, d, job, ctl);
     }
     Err(Error::Internal("element type is neither f32 nor f64".into()))
 }
 
 /// The pass on f64 rows (`OutOfRange` where the engine's keys would overflow).
-fn on_f64(x: &[f64], d: usize, metric: Metric, targets: &Neighbors, ctl: &Ctl<'_>) -> Result<Ranks> {
-    let s = Stats::compute(metric, x, d, "x", ctl)?;
-    check_key_range::<f64>(s.max_norm, s.max_norm, metric)?;
-    run(&all_rows(metric, d, x, &s), targets, ctl)
+fn on_f64(x: &[f64], d: usize, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+    let s = Stats::compute(job.metric, x, d, "x", ctl)?;
+    check_key_range::<f64>(s.max_norm, s.max_norm, job.metric)?;
+    run(&all_rows(job.metric, d, x, &s), job, ctl)
 }
 
 /// The rows of an all-points pass: queries = corpus.
@@ -169,191 +216,53 @@ fn all_rows<'a, R>(metric: Metric, d: usize, x: &'a [R], s: &'a Stats<R>) -> Row
     }
 }
 
-/// The key tile of the rank pass in one working precision, through the kernel layer where it
-/// has the precision: f32 on `embgeo_kernels::gemm_nt_f32`, f64 on faer's matmul.
-pub(super) trait TileGemm: Real {
-    /// `t` (m × n, column-major) `= alpha·A·Bᵀ` for row-major `a` (m × d) and `b` (n × d),
-    /// each entry within `|alpha|·γ_{d+2}·Σ|a_t·b_t|` of the exact value: the tile accuracy
-    /// [`Bounds::new`] assumes.
-    ///
-    /// # Errors
-    /// `Shape` for inconsistent lengths; `OutOfRange` if the packing buffers cannot be had.
-    fn key_tile(
-        t: &mut [Self],
-        a: &[Self],
-        b: &[Self],
-        mnd: (usize, usize, usize),
-        alpha: Self,
-    ) -> Result<()>;
+/// The tile scale `alpha` of a metric's fast keys and whether columns add their offset
+/// (`‖y‖²`, euclidean): the fast key of a pair is `alpha·⟨x, y⟩ (+ off)`.
+pub(super) fn key_form<R: Real>(metric: Metric) -> (bool, R) {
+    let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);
+    (l2, R::from_f64(if l2 { -2.0 } else { -1.0 }))
 }
 
-impl TileGemm for f32 {
-    fn key_tile(
-        t: &mut [f32],
-        a: &[f32],
-        b: &[f32],
-        (m, n, d): (usize, usize, usize),
-        alpha: f32,
-    ) -> Result<()> {
-        embgeo_kernels::gemm_nt_f32(t, View::row_major(a, m, d)?, View::row_major(b, n, d)?, alpha)
-    }
+/// Does the symmetric pass run on `n` rows with `k` targets each, `r`-byte elements?
+pub(super) fn use_symmetric(n: usize, k: usize, r: usize, p: &RankParams) -> bool {
+    p.symmetric
+        && n > p.block_rows
+        && n.saturating_mul(Tally::<f32>::bytes_per_row(k, r)) <= RANK_STATE_BUDGET
 }
 
-impl TileGemm for f64 {
-    fn key_tile(
-        t: &mut [f64],
-        a: &[f64],
-        b: &[f64],
-        (m, n, d): (usize, usize, usize),
-        alpha: f64,
-    ) -> Result<()> {
-        Self::gemm_nt(t, a, b, m, n, d, alpha);
-        Ok(())
-    }
-}
-
-/// The pass on rows in their working precision, in blocks of [`BLOCK_ROWS`] rows written in
-/// place.
-fn run<R: TileGemm>(rows: &Rows<'_, R>, targets: &Neighbors, ctl: &Ctl<'_>) -> Result<Ranks> {
+/// The pass on rows in their working precision: the symmetric pass or the block pass.
+fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     let (n, _) = rows.shape();
-    let k = targets.k;
-    let mut out = vec![0u32; n * k];
-    let evals = AtomicU64::new(0);
-    if k > 0 {
-        fill_chunks(ctl, "ranks", &mut out, n, k, BLOCK_ROWS, |q, part| {
-            let e = block(rows, targets, q, part, ctl)?;
-            evals.fetch_add(e, Ordering::Relaxed);
-            Ok(())
-        })?;
-    }
-    Ok(Ranks {
-        k,
-        rows: n,
-        ranks: out,
-        exact_keys: evals.into_inner(),
-    })
-}
-
-/// The targets of the rows of one block in `(exact key, index)` order, with their thresholds.
-struct Targets<R> {
-    k: usize,
-    /// Per row, k × `(exact key, index, position in the row's targets)`.
-    sorted: Vec<(f64, u32, u32)>,
-    /// Per row, k floors `L_c`, non-decreasing.
-    lo: Vec<R>,
-    /// Per row, k thresholds `H_c ≥ L_c`, non-decreasing.
-    hi: Vec<R>,
-}
-
-impl<R: Real> Targets<R> {
-    /// The targets of rows `q` (their exact keys: `q.len()·k` evaluations).
-    fn new(rows: &Rows<'_, R>, targets: &Neighbors, q: Range<usize>, bounds: &Bounds) -> Self {
-        let k = targets.k;
-        let (mut sorted, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
-        for i in q {
-            let start = sorted.len();
-            for (c, &j) in targets.indices_of(i).iter().enumerate() {
-                sorted.push((rows.exact(i, j as usize), j, c as u32));
-            }
-            let row = &mut sorted[start..];
-            row.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-            let base = key_base(rows.metric, rows.cs.sq[i]);
-            let margin = bounds.margin(rows.cs.norm[i], rows.cs.max_norm);
-            lo.extend(row.iter().map(|t| fast_floor::<R>(t.0, base, margin)));
-            hi.extend(row.iter().map(|t| fast_threshold::<R>(t.0, base, margin)));
-            // monotone by construction (lowering a floor or raising a threshold keeps it a
-            // proof), so binary searches apply
-            let (l, h) = (&mut lo[start..], &mut hi[start..]);
-            for c in (1..k).rev() {
-                if l[c] < l[c - 1] {
-                    l[c - 1] = l[c];
-                }
-            }
-            for c in 1..k {
-                if h[c] < h[c - 1] {
-                    h[c] = h[c - 1];
-                }
-            }
-        }
-        Self { k, sorted, lo, hi }
-    }
-
-    /// The first of row `li`'s targets (in key order) that row `t`, fast key `v`, precedes
-    /// (`k`: none); `exact()` gives its exact key when the thresholds leave it open, counted
-    /// in `evals`.
-    #[allow(clippy::float_cmp)] // equal exact keys are ties, broken by index: equality is meant
-    fn first_preceded(
-        &self,
-        li: usize,
-        t: usize,
-        v: R,
-        exact: impl FnOnce() -> f64,
-        evals: &mut u64,
-    ) -> usize {
-        let r = li * self.k..(li + 1) * self.k;
-        // targets t certainly follows, then those it certainly precedes
-        let a = self.hi[r.clone()].partition_point(|&h| v >= h);
-        let b = self.lo[r.clone()].partition_point(|&l| v >= l);
-        if a == b {
-            return a;
-        }
-        *evals += 1;
-        let kt = exact();
-        let open = &self.sorted[r][a..b];
-        a + open.partition_point(|&(kj, j, _)| !(kt < kj || (kt == kj && t < j as usize)))
-    }
-}
-
-/// Ranks of the targets of rows `q` into `out` (`q.len()·k`); returns the exact keys evaluated.
-fn block<R: TileGemm>(
-    rows: &Rows<'_, R>,
-    targets: &Neighbors,
-    q: Range<usize>,
-    out: &mut [u32],
-    ctl: &Ctl<'_>,
-) -> Result<u64> {
-    let (n, _) = rows.shape();
-    let (d, k, m) = (rows.d, targets.k, q.len());
-    let l2 = matches!(rows.metric, Metric::Euclidean | Metric::SqEuclidean);
-    let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
-    let tg = Targets::new(rows, targets, q.clone(), &Bounds::new::<R>(rows.metric, d));
-    let mut evals = (m * k) as u64;
-    // the scan's thresholds: below the first target's floor, at or above the last's threshold
-    let lo: Vec<R> = (0..m).map(|li| tg.lo[li * k]).collect();
-    let hi: Vec<R> = (0..m).map(|li| tg.hi[li * k + k - 1]).collect();
-    let mut below = vec![0u32; m];
-    // per row, how many rows first precede target c (c = k: none)
-    let mut first = vec![0u32; m * (k + 1)];
-    let (work, _) = rows.work();
-    let a = &work[q.start * d..q.end * d];
-    let mut tile = vec![R::default(); m * TILE_COLS.min(n)];
-    let lv = real::level();
-    let mut c0 = 0;
-    while c0 < n {
-        ctl.checkpoint()?;
-        let nc = TILE_COLS.min(n - c0);
-        let t = &mut tile[..m * nc];
-        R::key_tile(t, a, &work[c0 * d..(c0 + nc) * d], (m, nc, d), alpha)?;
-        // the row itself is no rank: +∞ is at or above every threshold
-        for i in q.start.max(c0)..q.end.min(c0 + nc) {
-            t[(i - c0) * m + (i - q.start)] = R::INF;
-        }
-        let t: &[R] = t;
-        let off = l2.then(|| &rows.cs.off[c0..c0 + nc]);
-        count(lv, t, m, off, (&lo[..], &hi[..]), &mut below, &mut |li, jl, v| {
-            let (i, tj) = (q.start + li, c0 + jl);
-            let c = tg.first_preceded(li, tj, v, || rows.exact(i, tj), &mut evals);
-            first[li * (k + 1) + c] += 1;
+    let k = job.targets.k;
+    if k == 0 {
+        return Ok(Ranks {
+            k,
+            rows: n,
+            ranks: Vec::new(),
+            exact_keys: 0,
         });
-        c0 += nc;
     }
-    for li in 0..m {
-        let f = &first[li * (k + 1)..(li + 1) * (k + 1)];
-        let mut preceding = below[li];
-        for (c, &(_, _, pos)) in tg.sorted[li * k..(li + 1) * k].iter().enumerate() {
-            preceding += f[c];
-            out[li * k + pos as usize] = 1 + preceding;
-        }
+    if use_symmetric(n, k, std::mem::size_of::<R>(), job.p) {
+        rank_sym::run(rows, job, ctl)
+    } else {
+        rank_blocks::run(rows, job, ctl)
     }
-    Ok(evals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symmetric_pass_needs_several_blocks_and_fitting_tallies() {
+        let p = RankParams::default();
+        assert!(use_symmetric(20_000, 1, 4, &p));
+        assert!(!use_symmetric(384, 1, 4, &p), "one block");
+        assert!(!use_symmetric(20_000, 19_999, 4, &p), "tallies beyond the budget");
+        let off = RankParams {
+            symmetric: false,
+            ..p
+        };
+        assert!(!use_symmetric(20_000, 1, 4, &off));
+    }
 }

@@ -48,12 +48,14 @@ pub struct Imbalance {
 /// # Cost
 /// Time: two exact kNN graphs (2·N²·d FLOPs each, GEMM tiles) plus the ranks
 /// ([`embgeo_knn::ranks`]): for every row, its fast keys to all N rows in the other space in
-/// GEMM tiles (2·N²·d FLOPs per side in the input precision), screened with the kNN engine's
-/// error bound, and exact f64 keys only for its k neighbours and the rows the bound cannot
-/// place (`key_evaluations`; a few per row on ordinary data). Extra memory: the two kNN graphs
-/// (N·k·12 bytes each) and their ranks (N·k·4 each), N·(16 + R) bytes of row statistics per
-/// side (+ N·d·R unit rows under cosine), per worker one 384 × 1024 key tile (1.5 MiB f32)
-/// and GEMM packing; a scaled copy for f64 data beyond 2^±400; never an N × N buffer.
+/// GEMM tiles (N²·d FLOPs per side in the input precision: each tile of a pair of row blocks
+/// serves both; 2·N²·d when the tallies exceed `embgeo_knn::RANK_STATE_BUDGET`), screened
+/// with the kNN engine's error bound, and exact f64 keys only for its k neighbours and the
+/// rows the bound cannot place (`key_evaluations`; a few per row on ordinary data). Extra
+/// memory: the two kNN graphs (N·k·12 bytes each) and their ranks (N·k·4 each), N·(16 + R)
+/// bytes of row statistics per side (+ N·d·R unit rows under cosine), the rank tallies
+/// (≤ N·(k·(24 + 2R) + 8 + 2R) bytes), per worker one key tile (≤ 1.5 MiB f32) and GEMM
+/// packing; a scaled copy for f64 data beyond 2^±400; never an N × N buffer.
 /// # Determinism
 /// Bit-identical for every `ctl.par` (integer rank sums of exact ranks).
 /// # Errors
