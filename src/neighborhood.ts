@@ -66,10 +66,13 @@ const IMBALANCE_TWINS = pairTwins('informationImbalance', kMetric(1, 'euclidean'
  * (`maxk = N − 1`). `Δ(A→B) = 2/N · ⟨r_B(i, j)⟩` over each row i and its k nearest neighbours j
  * in A, `r_B` the rank (1 = nearest) of j among the other rows by distance from i in B; ties go
  * to the lower index. Cost: two exact kNN graphs plus every pair's distance in each space in
- * f32 (f64 for f64 data) GEMM tiles, 2·N²·(d_A + d_B) FLOPs, screened with the kNN engine's
- * proven error bound: exact distances only for the neighbours and the pairs the bound cannot
- * order (`diagnostics.keyEvaluations`), so every rank stays exact. Extra memory: one 384 × 1024
- * tile per worker (no N × N matrix). Both inputs are copied once before this returns.
+ * f32 (f64 for f64 data) GEMM tiles, N²·(d_A + d_B) FLOPs (each 384 × 384 tile of a pair of
+ * row blocks counts ranks for both blocks while every row's tally, about k·32 + 16 bytes,
+ * fits 512 MiB; beyond that 2·N²·(d_A + d_B)), screened with the kNN engine's proven error
+ * bound: exact distances only for the neighbours and the pairs the bound cannot order
+ * (`diagnostics.keyEvaluations`), so every rank stays exact. Extra memory: the tallies, plus
+ * one key tile per worker (384 × 384, or 384 × 1024 beyond the budget; no N × N matrix).
+ * Both inputs are copied once before this returns.
  *
  * @param A N × d_A matrix; @param B N × d_B matrix (same items, row by row; widths and element
  *   types may differ).
