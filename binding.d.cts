@@ -577,7 +577,7 @@ export interface NativeInfo {
    */
   gemmKernel: string
   /**
-   * Kernel of the covariance SYRK of f32 input with at least 64 columns (PCA, whitening):
+   * Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, whitening):
    * "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
    * the bf16 kernel is "amx-bf16", else the `gemmKernel`.
    */

@@ -259,7 +259,7 @@ export interface Versions {
   knnKernel: string
   /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|auto overrides it (read once per process). */
   gemmKernel: string
-  /** Kernel of the covariance SYRK of f32 input with at least 64 columns (PCA, Whitener): 'split-bf16-amx' (each value split into two bf16, four products per pair on the AMX tiles, f32 sums of 256-row chunks added in f64) where bf16Kernel is 'amx-bf16', else gemmKernel. EMBGEO_LOWP_KERNEL=avx512bf16 or scalar turns the split kernel off. */
+  /** Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, Whitener): 'split-bf16-amx' (each value split into two bf16, four products per pair on the AMX tiles, f32 sums of 128-row chunks added in f64) where bf16Kernel is 'amx-bf16', else gemmKernel. EMBGEO_LOWP_KERNEL=avx512bf16 or scalar turns the split kernel off. */
   covarianceKernel: string
   /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
   bf16Kernel: string

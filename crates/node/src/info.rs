@@ -23,7 +23,7 @@ pub struct NativeInfo {
     /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
     /// (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
     pub gemm_kernel: String,
-    /// Kernel of the covariance SYRK of f32 input with at least 64 columns (PCA, whitening):
+    /// Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, whitening):
     /// "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
     /// the bf16 kernel is "amx-bf16", else the `gemmKernel`.
     pub covariance_kernel: String,

@@ -27,7 +27,7 @@ use crate::linalg;
 #[serde(rename_all = "camelCase")]
 pub enum Kernel {
     /// For f64 input, f64 blocks. For f32 input, [`Kernel::SplitBf16`] where the CPU has
-    /// AMX-BF16 and `d ≥` [`SPLIT_MIN_D`], else [`Kernel::F32`]. Default.
+    /// AMX-BF16 and [`SPLIT_MIN_D`] `≤ d ≤` [`SPLIT_MAX_D`], else [`Kernel::F32`]. Default.
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
@@ -49,6 +49,12 @@ pub enum Kernel {
 /// blocks are mostly padding and the FMA kernel is as fast.
 pub const SPLIT_MIN_D: usize = 64;
 
+/// Widest input [`Kernel::Auto`] sends to the split-bf16 AMX SYRK. Its per-chunk operands
+/// (about `2·d·1 KB`) and the f64 output (`d²·8` bytes) must share L2 with room to spare:
+/// measured on a 2-core Sapphire Rapids (2 MB L2, `examples/bench`), the split kernel was 1.6×
+/// the AVX-512 FMA kernel per 2048 × 384 block (quiet) but 0.55–0.62× per 910 × 1536 block.
+pub const SPLIT_MAX_D: usize = 512;
+
 /// The block SYRK a fit of `dtype` input with `d` columns runs under `kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BlockSyrk {
@@ -61,7 +67,9 @@ impl Kernel {
     fn block_syrk(self, dtype: &str, d: usize) -> BlockSyrk {
         let split = embgeo_kernels::lowp::split_syrk_supported();
         match self {
-            Kernel::Auto if dtype == "f32" && split && d >= SPLIT_MIN_D => BlockSyrk::Split,
+            Kernel::Auto if dtype == "f32" && split && (SPLIT_MIN_D..=SPLIT_MAX_D).contains(&d) => {
+                BlockSyrk::Split
+            }
             Kernel::Auto if dtype == "f32" => BlockSyrk::F32,
             Kernel::SplitBf16 if split => BlockSyrk::Split,
             Kernel::F32 | Kernel::SplitBf16 => BlockSyrk::F32,
@@ -683,6 +691,11 @@ mod tests {
             if split_here { "split-bf16" } else { "f32" }
         );
         assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MIN_D - 1), "f32");
+        assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MAX_D + 1), "f32");
+        assert_eq!(
+            Kernel::SplitBf16.resolved("f32", SPLIT_MAX_D + 1),
+            if split_here { "split-bf16" } else { "f32" }
+        );
         assert_eq!(Kernel::Auto.resolved("f64", d), "f64");
         let (auto, split, exact) = (run(Kernel::Auto), run(Kernel::SplitBf16), run(Kernel::F64));
         assert_eq!(
