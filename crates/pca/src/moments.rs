@@ -293,8 +293,9 @@ impl Moments {
     /// # Cost
     /// Time n·d²/2 multiply-adds (lower-triangle SYRK per block) + O(d²) per block.
     /// Extra memory: each lane's result (`d × d` f64, at most `params.lanes` of them) plus, per
-    /// running worker, one `block_rows × d` block (f64, or f32 under [`Kernel::F32`]) and 1.5
-    /// `d × d` f64 scratch. E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 40 MB.
+    /// running worker, one `block_rows × d` block (f64, or f32 under the f32 and split kernels)
+    /// and 1.5 `d × d` f64 scratch (2.5 under the split kernel, plus its per-thread operand
+    /// layouts of about `2·d·1 KB`). E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 40 MB.
     /// # Determinism
     /// The rows are cut into `params.lanes` fixed lanes of whole blocks (from n, never from the
     /// thread count); each lane runs its blocks in order with a single-threaded SYRK and the
