@@ -259,8 +259,8 @@ export abstract class FittedModel<S> {
   }
 
   /**
-   * Add rows (with the fit options' weights, Whitener) to the exact streaming moments and refit,
-   * on the calling thread. @throws ERR_BUSY while a job is pending, plus the fit's input errors
+   * Add rows (with the fit options' weights, Whitener) to the exact streaming moments, on the
+   * calling thread (the refit runs on the next read of the state). @throws ERR_BUSY while a job is pending, plus the fit's input errors
    */
   protected partialFitRows(X: MatrixLike, options: unknown): void {
     const o = validateOptions<Record<string, unknown>>(`${this.guard.kind}.partialFit`, options, this.fitOptions())
@@ -271,7 +271,8 @@ export abstract class FittedModel<S> {
   }
 
   /**
-   * Merge the moments of `other`, an instance of `cls`, into this model and refit.
+   * Merge the moments of `other`, an instance of `cls`, into this model (the refit runs on the
+   * next read of the state).
    * @throws ERR_INVALID_ARG_TYPE (not a `cls`), ERR_NOT_FITTED (`other` has seen no rows), ERR_BUSY
    */
   protected mergeFrom(other: unknown, cls: abstract new (...args: never[]) => FittedModel<S>): void {

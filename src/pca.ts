@@ -86,9 +86,11 @@ export class PCA extends FittedModel<State> {
   }
 
   /**
-   * Add rows to the exact streaming moments (f64 mean and co-moment matrix, Chan merge) and
-   * refit from them: after any sequence of partialFit calls the model equals a batch fit of all
-   * rows (covariance solver). No data is kept. Blocks the calling thread. @throws ERR_BUSY
+   * Add rows to the exact streaming moments (f64 mean and co-moment matrix, Chan merge); the
+   * refit from them (one eigendecomposition) runs once, on the next read of a learned attribute,
+   * transform or save, not on every call. After any sequence of partialFit calls the model equals
+   * a batch fit of all rows (covariance solver). No data is kept. Blocks the calling thread.
+   * @throws ERR_BUSY
    */
   partialFit(X: MatrixLike): this {
     this.partialFitRows(X, undefined)

@@ -117,8 +117,9 @@ export class Whitener extends FittedModel<State> {
   }
 
   /**
-   * Add rows (with one weight per row for Zipfian whitening) to the exact streaming moments and
-   * refit from them: after any sequence of partialFit and merge calls the whitener equals a
+   * Add rows (with one weight per row for Zipfian whitening) to the exact streaming moments; the
+   * refit from them runs once, on the next read of the learned state, transform or save. After
+   * any sequence of partialFit and merge calls the whitener equals a
    * batch `fit` of all rows with the same weights (to rounding). No data is kept. It stays
    * unfitted (transform throws ERR_NOT_FITTED) while the rows seen cannot be whitened alone
    * (fewer than 2, all weights 0, identical rows, fewer rows than components). Blocks the

@@ -77,10 +77,15 @@ pub trait IntoStatic {
     fn into_static(self) -> Self::Static;
 }
 
-impl<T: Clone + 'static> IntoStatic for Cow<'_, [T]> {
+impl<T: Copy + Default + Send + Sync + 'static> IntoStatic for Cow<'_, [T]> {
     type Static = Cow<'static, [T]>;
+    /// A borrowed slice is copied by [`crate::copy::copy_slice`] on the pool's number of
+    /// threads; an owned one is moved.
     fn into_static(self) -> Cow<'static, [T]> {
-        Cow::Owned(self.into_owned())
+        match self {
+            Cow::Borrowed(s) => Cow::Owned(crate::copy::copy_slice(s, crate::pool::threads().unwrap_or(1))),
+            Cow::Owned(v) => Cow::Owned(v),
+        }
     }
 }
 

@@ -123,10 +123,17 @@ macro_rules! model_class {
 
         #[napi]
         impl $class {
-            /// The learned state, or `null` before a fit.
+            /// The learned state, or `null` before a fit; after partial fits or merges, computed
+            /// here from the moments on the first read (one eigendecomposition), and a failure
+            /// to compute it is thrown.
             #[napi]
             pub fn state(&self, env: Env) -> napi::Result<Option<$state>> {
-                $get(&*self.model.read()).ok().cloned().to_js().or_throw(env)
+                let model = self.model.read();
+                let state = match $get(&*model) {
+                    Err(embgeo_core::Error::NotFitted(_)) => None,
+                    got => Some(got.or_throw(env)?.clone()),
+                };
+                state.to_js().or_throw(env)
             }
 
             /// The JSON form (`toJSON`).

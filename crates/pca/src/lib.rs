@@ -42,6 +42,7 @@ pub mod sign;
 pub mod svd;
 pub mod whiten;
 
+mod lazy;
 mod linalg;
 
 pub use moments::Moments;

@@ -19,6 +19,7 @@
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::lazy::LazyState;
 use crate::pca::{back_project_rows, check_features, project_rows};
 use crate::{covariance, moments, sign, Moments};
 
@@ -150,13 +151,28 @@ impl WhitenState {
 
 /// A whitening transform: options, learned state, and the exact moments behind it (kept by
 /// every fit, so that the whitener can keep streaming or be merged).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `partial_fit` and `merge` only update the moments and mark the learned state as pending; the
+/// eigendecomposition runs once, on the first read of the state ([`Whitener::state`], and so
+/// every transform, accessor and save).
+#[derive(Debug, Clone)]
 pub struct Whitener {
     params: Params,
-    state: Option<WhitenState>,
+    /// The learned state: computed, absent, or pending (computed from `moments` on first read).
+    state: LazyState<WhitenState>,
     moments: Option<Moments>,
     /// Whether `moments` were accumulated with per-row weights (meaningless without rows).
     weighted: bool,
+}
+
+impl PartialEq for Whitener {
+    /// Same options, moments, weighting and learned state (pending states are computed).
+    fn eq(&self, other: &Self) -> bool {
+        self.params == other.params
+            && self.moments == other.moments
+            && self.weighted == other.weighted
+            && self.state() == other.state()
+    }
 }
 
 /// The way out of the dense-size error of ZCA (its model is a `d × d` matrix).
@@ -170,7 +186,7 @@ impl Whitener {
     /// Heap bytes held by the fitted state (0 when unfitted), for reporting to a garbage collector.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let s = self.state.as_ref().map_or(0, |s| {
+        let s = self.state.computed().map_or(0, |s| {
             8 * (s.mean.capacity() + s.eigenvalues.capacity() + s.axes.capacity() + s.matrix.capacity())
         });
         s + self.moments.as_ref().map_or(0, Moments::heap_bytes)
@@ -184,7 +200,7 @@ impl Whitener {
         params.validate()?;
         Ok(Self {
             params,
-            state: None,
+            state: LazyState::default(),
             moments: None,
             weighted: false,
         })
@@ -232,7 +248,7 @@ impl Whitener {
         }
         Ok(Self {
             params,
-            state,
+            state: LazyState::new(state),
             moments,
             weighted,
         })
@@ -256,12 +272,23 @@ impl Whitener {
         &self.params
     }
 
-    /// The learned state.
+    /// The learned state; after `partial_fit` / `merge`, computed here from the moments on the
+    /// first call (one ≈ 4d³-flop eigendecomposition, not interruptible) and kept.
     ///
     /// # Errors
-    /// `NotFitted` before a successful fit.
+    /// `NotFitted` before a successful fit, and while the rows seen cannot be whitened (all
+    /// identical); from pending moments, the solver's other errors (`Internal`), returned again
+    /// by every later call.
     pub fn state(&self) -> Result<&WhitenState> {
-        self.state.as_ref().ok_or(Error::NotFitted("Whitener"))
+        let not_fitted = || Error::NotFitted("Whitener");
+        self.state.get(not_fitted(), || {
+            let m = self.moments.as_ref().ok_or_else(not_fitted)?;
+            self.finish(m, self.weighted, &Ctl::detached())
+                .map_err(|e| match e {
+                    Error::Degenerate(_) | Error::Empty { .. } => not_fitted(),
+                    e => e,
+                })
+        })
     }
 
     /// Fit on the rows of `x`, optionally weighted (Zipfian whitening). The moments are kept
@@ -306,14 +333,14 @@ impl Whitener {
                 actual: "all 0".into(),
             });
         }
-        self.state = Some(self.finish(&m, weighted, ctl)?);
+        self.state = LazyState::new(Some(self.finish(&m, weighted, ctl)?));
         self.moments = Some(m);
         self.weighted = weighted;
         Ok(())
     }
 
-    /// Add rows (with optional per-row weights) to the exact streaming moments and refit from
-    /// them.
+    /// Add rows (with optional per-row weights) to the exact streaming moments; the refit from
+    /// them runs on the next read of the state ([`Whitener::state`]).
     ///
     /// After any sequence of `partial_fit` and [`Whitener::merge`] calls the whitener equals
     /// [`Whitener::fit`] on all their rows (with the same weights) up to rounding (tested to
@@ -327,8 +354,9 @@ impl Whitener {
     /// `x`: n × d row-major f32/f64, d equal to earlier rows'; `weights`: n finite values ≥ 0,
     /// given on every call of a weighted (Zipfian) whitener and on none of an unweighted one.
     /// # Cost
-    /// n·d²/2 multiply-adds + one ≈ 4d³-flop eigendecomposition per call; memory as `fit`
-    /// (memory rule: d ≤ 16,384, checked before allocating) plus one copy of the d × d moments.
+    /// n·d²/2 multiply-adds per call (the ≈ 4d³-flop eigendecomposition runs once, on the next
+    /// read of the state); memory as `fit` (memory rule: d ≤ 16,384, checked before allocating)
+    /// plus one copy of the d × d moments.
     /// # Determinism
     /// Bit-identical for every thread count.
     /// # Errors
@@ -353,14 +381,16 @@ impl Whitener {
             None => Moments::new(x.cols())?,
         };
         m.update(x, weights, &self.moment_params(), ctl)?;
-        self.refit(m, weighted, ctl)
+        self.refit(m, weighted)
     }
 
-    /// Merge the moments of another whitener (rows fitted elsewhere) and refit; the options of
-    /// `self` are kept. Same result and unfitted cases as [`Whitener::partial_fit`].
+    /// Merge the moments of another whitener (rows fitted elsewhere); the refit runs on the next
+    /// read of the state, and the options of `self` are kept. Same result and unfitted cases as
+    /// [`Whitener::partial_fit`].
     ///
     /// # Cost
-    /// O(d²) + one ≈ 4d³-flop eigendecomposition; one copy of the d × d moments.
+    /// O(d²) (+ one ≈ 4d³-flop eigendecomposition on the next read); one copy of the d × d
+    /// moments.
     /// # Determinism
     /// Deterministic.
     /// # Errors
@@ -373,8 +403,9 @@ impl Whitener {
     /// # Reference
     /// Chan, Golub and LeVeque (1979).
     pub fn merge(&mut self, other: &Whitener, ctl: &Ctl<'_>) -> Result<()> {
+        ctl.checkpoint()?;
         let Some(om) = &other.moments else {
-            return Err(if other.state.is_some() {
+            return Err(if other.state.computed().is_some() {
                 no_moments()
             } else {
                 Error::NotFitted("Whitener")
@@ -387,7 +418,7 @@ impl Whitener {
             None => Moments::new(om.n_features())?,
         };
         m.merge(om)?;
-        self.refit(m, weighted, ctl)
+        self.refit(m, weighted)
     }
 
     fn moment_params(&self) -> moments::Params {
@@ -417,7 +448,7 @@ impl Whitener {
     /// `OutOfRange` (name `weights`) if weighted and unweighted rows would mix, or if this
     /// whitener is fitted but kept no moments.
     fn joined_weighting(&self, incoming: Option<bool>) -> Result<Option<bool>> {
-        if self.state.is_some() && self.moments.is_none() {
+        if self.state.computed().is_some() && self.moments.is_none() {
             return Err(no_moments());
         }
         let mine = self
@@ -442,19 +473,15 @@ impl Whitener {
         }
     }
 
-    /// Keep `m`; refit when its rows can be whitened, else leave the whitener unfitted.
-    fn refit(&mut self, m: Moments, weighted: bool, ctl: &Ctl<'_>) -> Result<()> {
+    /// Keep `m`; mark the state pending (computed from `m` on the next read) when it holds at
+    /// least 2 rows of positive weight, else leave the whitener unfitted. O(1).
+    fn refit(&mut self, m: Moments, weighted: bool) -> Result<()> {
         self.check_components(m.n_features())?;
-        let state = if m.n_samples() < 2 || m.weight_sum() <= 0.0 {
-            None
+        self.state = if m.n_samples() < 2 || m.weight_sum() <= 0.0 {
+            LazyState::default()
         } else {
-            match self.finish(&m, weighted, ctl) {
-                Ok(s) => Some(s),
-                Err(Error::Degenerate(_) | Error::Empty { .. }) => None,
-                Err(e) => return Err(e),
-            }
+            LazyState::pending()
         };
-        self.state = state;
         self.moments = Some(m);
         self.weighted = weighted;
         Ok(())

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use params::{resolve_solver, NComponents, Params, Solver};
 pub(crate) use project::{back_project_rows, check_features, project_rows};
 
+use crate::lazy::LazyState;
 use crate::{moments, randomized, svd, Moments};
 
 /// The learned state of a fitted [`Pca`] (scikit-learn's trailing-underscore attributes).
@@ -55,11 +56,24 @@ pub struct Fitted {
 
 /// A PCA model: options, learned state and (for the covariance solver and partial fits) the
 /// exact moments needed to continue streaming or merge.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `partial_fit` and `merge` only update the moments and mark the learned state as pending;
+/// the eigendecomposition runs once, on the first read of the state ([`Pca::fitted`], and so
+/// every transform, accessor and save), not once per block: m partial fits followed by a read
+/// cost m moment updates and one eigendecomposition.
+#[derive(Debug, Clone)]
 pub struct Pca {
     params: Params,
-    fitted: Option<Fitted>,
+    /// The learned state: computed, absent, or pending (computed from `moments` on first read).
+    fitted: LazyState<Fitted>,
     moments: Option<Moments>,
+}
+
+impl PartialEq for Pca {
+    /// Same options, same moments and the same learned state (pending states are computed).
+    fn eq(&self, other: &Self) -> bool {
+        self.params == other.params && self.moments == other.moments && self.fitted() == other.fitted()
+    }
 }
 
 impl Pca {
@@ -71,7 +85,7 @@ impl Pca {
         params.validate()?;
         Ok(Self {
             params,
-            fitted: None,
+            fitted: LazyState::default(),
             moments: None,
         })
     }
@@ -101,7 +115,7 @@ impl Pca {
         }
         Ok(Self {
             params,
-            fitted,
+            fitted: LazyState::new(fitted),
             moments,
         })
     }
@@ -112,12 +126,22 @@ impl Pca {
         &self.params
     }
 
-    /// The learned state.
+    /// The learned state; after `partial_fit` / `merge`, computed here from the moments on the
+    /// first call (one ≈ 4d³-flop eigendecomposition, not interruptible) and kept.
     ///
     /// # Errors
-    /// `NotFitted` before a successful fit.
+    /// `NotFitted` before a successful fit; from pending moments, the errors of the covariance
+    /// solver (`Degenerate`, `Internal`), returned again by every later call.
     pub fn fitted(&self) -> Result<&Fitted> {
-        self.fitted.as_ref().ok_or(Error::NotFitted("PCA"))
+        self.fitted.get(Error::NotFitted("PCA"), || match &self.moments {
+            Some(m) => self.finish_moments(m, &Ctl::detached()),
+            None => Err(Error::NotFitted("PCA")),
+        })
+    }
+
+    /// Replace the learned state by `f` (computed now).
+    fn set_fitted(&mut self, f: Option<Fitted>) {
+        self.fitted = LazyState::new(f);
     }
 
     /// The exact moments behind the fit (covariance solver or partial fits), if kept.
@@ -130,7 +154,7 @@ impl Pca {
     /// reporting to a garbage collector.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let f = self.fitted.as_ref().map_or(0, |f| {
+        let f = self.fitted.computed().map_or(0, |f| {
             8 * (f.components.capacity()
                 + f.explained_variance.capacity()
                 + f.explained_variance_ratio.capacity()
@@ -172,13 +196,13 @@ impl Pca {
                 let mp = self.moment_params();
                 let m = moments::accumulate(x, None, &mp, ctl)?;
                 let f = self.finish_moments(&m, ctl)?;
-                self.fitted = Some(f);
+                self.set_fitted(Some(f));
                 self.moments = Some(m);
             }
             Solver::Svd => {
                 let (s, mean) = svd::solve(x, self.params.center, ctl)?;
                 let f = self.finish(&s, mean, n, d, Solver::Svd)?;
-                self.fitted = Some(f);
+                self.set_fitted(Some(f));
                 self.moments = None;
             }
             Solver::Randomized => {
@@ -195,14 +219,15 @@ impl Pca {
                 };
                 let (s, mean) = randomized::solve(x, self.params.center, k, &rp, ctl)?;
                 let f = self.finish(&s, mean, n, d, Solver::Randomized)?;
-                self.fitted = Some(f);
+                self.set_fitted(Some(f));
                 self.moments = None;
             }
         }
         Ok(())
     }
 
-    /// Add rows to the exact streaming moments and refit from them (covariance solver).
+    /// Add rows to the exact streaming moments; the refit from them (covariance solver) runs on
+    /// the next read of the state ([`Pca::fitted`]).
     ///
     /// After blocks `X₁ … X_m`, the model equals `fit` on all their rows with the covariance
     /// solver up to rounding (tested to 1e-12 over 10 blocks). The model stays unfitted (and
@@ -212,8 +237,10 @@ impl Pca {
     /// # Shapes and types
     /// `x`: n × d row-major f32/f64; d must match earlier blocks.
     /// # Cost
-    /// n·d²/2 multiply-adds + one ≈ 4d³-flop eigendecomposition per call; memory as `fit` with
-    /// the covariance solver (memory rule: d ≤ 16,384, checked before allocating).
+    /// n·d²/2 multiply-adds per call (the ≈ 4d³-flop eigendecomposition runs once, on the next
+    /// read of the state) and a copy of the d² moments (so that an error leaves the model
+    /// unchanged); memory as `fit` with the covariance solver (memory rule: d ≤ 16,384, checked
+    /// before allocating).
     /// # Determinism
     /// Bit-identical for every thread count.
     /// # Errors
@@ -232,13 +259,14 @@ impl Pca {
             None => Moments::new(x.cols())?,
         };
         m.update(x, None, &mp, ctl)?;
-        self.refit(m, ctl)
+        self.refit(m)
     }
 
-    /// Merge the moments of another model (rows fitted elsewhere) and refit.
+    /// Merge the moments of another model (rows fitted elsewhere); the refit runs on the next
+    /// read of the state.
     ///
     /// # Cost
-    /// O(d²) + one eigendecomposition.
+    /// O(d²) (+ one eigendecomposition on the next read).
     /// # Determinism
     /// Deterministic.
     /// # Errors
@@ -250,11 +278,12 @@ impl Pca {
     /// # Reference
     /// Chan, Golub and LeVeque (1979).
     pub fn merge(&mut self, other: &Pca, ctl: &Ctl<'_>) -> Result<()> {
+        ctl.checkpoint()?;
         self.require_streamable()?;
         let Some(om) = &other.moments else {
-            return Err(match &other.fitted {
-                Some(f) => no_moments(Some(f.solver)),
-                None => Error::NotFitted("PCA"),
+            return Err(match other.fitted() {
+                Ok(f) => no_moments(Some(f.solver)),
+                Err(_) => Error::NotFitted("PCA"),
             });
         };
         let mut m = match &self.moments {
@@ -262,7 +291,7 @@ impl Pca {
             None => Moments::new(om.n_features())?,
         };
         m.merge(om)?;
-        self.refit(m, ctl)
+        self.refit(m)
     }
 
     /// Fit from precomputed moments (e.g. accumulated by [`moments::accumulate`] elsewhere).
@@ -271,7 +300,7 @@ impl Pca {
     /// As [`Pca::fit`] with the covariance solver: `Empty`, `Degenerate`, `OutOfRange`, `Internal`.
     pub fn fit_moments(&mut self, m: Moments, ctl: &Ctl<'_>) -> Result<()> {
         let f = self.finish_moments(&m, ctl)?;
-        self.fitted = Some(f);
+        self.set_fitted(Some(f));
         self.moments = Some(m);
         Ok(())
     }
@@ -285,14 +314,15 @@ impl Pca {
     }
 
     fn require_streamable(&self) -> Result<()> {
-        match (&self.fitted, &self.moments) {
+        match (self.fitted.computed(), &self.moments) {
             (Some(f), None) => Err(no_moments(Some(f.solver))),
             _ => Ok(()),
         }
     }
 
-    /// Keep `m`; refit when it holds enough information, else leave unfitted.
-    fn refit(&mut self, m: Moments, ctl: &Ctl<'_>) -> Result<()> {
+    /// Keep `m`; when it holds enough information, mark the state pending (computed from `m` on
+    /// the next read), else leave the model unfitted. O(d²) (the all-zero check).
+    fn refit(&mut self, m: Moments) -> Result<()> {
         if let NComponents::Count(k) = self.params.n_components {
             if k > m.n_features() {
                 return Err(Error::OutOfRange {
@@ -306,13 +336,13 @@ impl Pca {
             NComponents::Count(k) => (m.n_samples() as usize).min(m.n_features()) < k,
             _ => false,
         };
-        if m.n_samples() < 2 || too_few || m.comoment().iter().all(|v| *v == 0.0) && self.params.center {
-            self.fitted = None;
-            self.moments = Some(m);
-            return Ok(());
-        }
-        let f = self.finish_moments(&m, ctl)?;
-        self.fitted = Some(f);
+        let unfit =
+            m.n_samples() < 2 || too_few || m.comoment().iter().all(|v| *v == 0.0) && self.params.center;
+        self.fitted = if unfit {
+            LazyState::default()
+        } else {
+            LazyState::pending()
+        };
         self.moments = Some(m);
         Ok(())
     }

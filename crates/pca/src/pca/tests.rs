@@ -105,3 +105,49 @@ fn merge_after_svd_fit_is_rejected() {
     assert_eq!(b.merge(&a, &ctl).unwrap_err().code(), "ERR_OUT_OF_RANGE");
     assert_eq!(a.partial_fit(xm, &ctl).unwrap_err().code(), "ERR_OUT_OF_RANGE");
 }
+
+#[test]
+fn partial_fits_defer_the_eigendecomposition_to_the_first_read() {
+    let (n, d) = (400, 6);
+    let x = gen(n, d, 4);
+    let ctl = Ctl::detached();
+    let mut streamed = Pca::new(Params::default()).unwrap();
+    for i in 0..4 {
+        let block = MatRef::new(&x[i * 100 * d..(i + 1) * 100 * d], 100, d).unwrap();
+        streamed.partial_fit(block, &ctl).unwrap();
+        // Moments updated, state pending: nothing computed yet, and no heap counted for it.
+        assert!(streamed.fitted.is_pending());
+        assert_eq!(streamed.heap_bytes(), streamed.moments().unwrap().heap_bytes());
+    }
+    let first: *const Fitted = streamed.fitted().unwrap();
+    // Computed once, then kept.
+    assert!(std::ptr::eq(first, streamed.fitted().unwrap()));
+    let mut batch = Pca::new(Params::default()).unwrap();
+    batch.fit(MatRef::new(&x, n, d).unwrap(), &ctl).unwrap();
+    let (s, b) = (streamed.fitted().unwrap(), batch.fitted().unwrap());
+    assert_eq!(s.n_samples_seen, 400);
+    for (u, v) in s.explained_variance.iter().zip(&b.explained_variance) {
+        assert!((u - v).abs() <= 1e-12 * v, "{u} vs {v}");
+    }
+    // A pending model still refuses nothing it accepted before: merge and clone carry it.
+    let mut merged = Pca::new(Params::default()).unwrap();
+    merged.merge(&streamed, &ctl).unwrap();
+    assert!(merged.fitted.is_pending());
+    assert_eq!(merged.fitted().unwrap().n_samples_seen, 400);
+    assert!(merged == streamed.clone());
+}
+
+#[test]
+fn a_pending_state_that_cannot_be_fitted_reports_the_error_on_every_read() {
+    // Uncentred all-zero rows: moments kept, the eigendecomposition finds no variance.
+    let x = vec![0.0; 30];
+    let ctl = Ctl::detached();
+    let mut p = Pca::new(Params {
+        center: false,
+        ..Params::default()
+    })
+    .unwrap();
+    p.partial_fit(MatRef::new(&x, 10, 3).unwrap(), &ctl).unwrap();
+    assert_eq!(p.fitted().unwrap_err().code(), "ERR_DEGENERATE");
+    assert_eq!(p.fitted().unwrap_err().code(), "ERR_DEGENERATE");
+}
