@@ -562,7 +562,7 @@ impl Whitener {
     pub fn transform<T: Element>(&self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<Vec<T>> {
         let s = self.state()?;
         check_features(x.cols(), s.n_features, "Whitener")?;
-        x.check_finite("X")?;
+        // Finiteness is checked by `project_rows`, fused with the centring pass.
         let (d, out) = (s.n_features, s.out_dim());
         let wt = transpose(&s.matrix, d, out);
         let ones = vec![1.0; out];

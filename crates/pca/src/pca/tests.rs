@@ -151,3 +151,29 @@ fn a_pending_state_that_cannot_be_fitted_reports_the_error_on_every_read() {
     assert_eq!(p.fitted().unwrap_err().code(), "ERR_DEGENERATE");
     assert_eq!(p.fitted().unwrap_err().code(), "ERR_DEGENERATE");
 }
+
+#[test]
+fn transform_reports_non_finite_values_like_the_whole_matrix_scan() {
+    // The finiteness check is fused with the projection's centring; the error must still name
+    // the first non-finite value and count them all, whichever block found one first.
+    let (n, d) = (3000, 5);
+    let x = gen(n, d, 6);
+    let ctl = Ctl::detached();
+    let mut p = Pca::new(Params {
+        n_components: NComponents::Count(2),
+        block_rows: 64,
+        ..Params::default()
+    })
+    .unwrap();
+    p.fit(MatRef::new(&x, n, d).unwrap(), &ctl).unwrap();
+    let mut bad: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    bad[2500 * d + 3] = f32::INFINITY;
+    bad[70 * d + 1] = f32::NAN;
+    let m = MatRef::new(&bad, n, d).unwrap();
+    let want = m.check_finite("X").unwrap_err();
+    assert_eq!(want.code(), "ERR_NON_FINITE");
+    assert_eq!(p.transform(m, &ctl).unwrap_err(), want);
+    let mut w = crate::whiten::Whitener::new(crate::whiten::Params::default()).unwrap();
+    w.fit(MatRef::new(&x, n, d).unwrap(), None, &ctl).unwrap();
+    assert_eq!(w.transform(m, &ctl).unwrap_err(), want);
+}
