@@ -56,7 +56,11 @@ export declare class NativePca {
   runSync(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   run(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
-  /** The learned state, or `null` before a fit. */
+  /**
+   * The learned state, or `null` before a fit; after partial fits or merges, computed
+   * here from the moments on the first read (one eigendecomposition), and a failure
+   * to compute it is thrown.
+   */
   state(): PcaState | null
   /** The JSON form (`toJSON`). */
   toJson(): string
@@ -89,7 +93,11 @@ export declare class NativeWhitener {
   runSync(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null): Float32Array | Float64Array | null
   /** Run `op` (`weights`, one per row, only for whitener fits); memory is reported after sync runs. */
   run(op: 'fit' | 'fitTransform' | 'transform' | 'inverseTransform', data: Float32Array | Float64Array, cols: number, weights?: Float64Array | undefined | null, control?: JobControl | undefined | null): Promise<Float32Array | Float64Array | null>
-  /** The learned state, or `null` before a fit. */
+  /**
+   * The learned state, or `null` before a fit; after partial fits or merges, computed
+   * here from the moments on the first read (one eigendecomposition), and a failure
+   * to compute it is thrown.
+   */
   state(): WhitenerState | null
   /** The JSON form (`toJSON`). */
   toJson(): string
