@@ -15,27 +15,11 @@ use embgeo_pca::pca::Params;
 use embgeo_pca::whiten::Params as WParams;
 use embgeo_pca::{moments, NComponents, Pca, Solver, Whitener};
 
-const SEED: u64 = 12345;
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn generate(n: usize, d: usize) -> Vec<f32> {
-    use rayon::prelude::*;
-    let scales: Vec<f64> = (0..d).map(|j| 1.0 / ((j + 1) as f64).sqrt()).collect();
-    let mut x = vec![0.0f32; n * d];
-    x.par_chunks_mut(d).enumerate().for_each(|(i, row)| {
-        for (j, v) in row.iter_mut().enumerate() {
-            let u = (splitmix64((i * d + j) as u64 + SEED) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-            *v = (scales[j] * (2.0 * u - 1.0)) as f32;
-        }
-    });
-    x
-}
+#[path = "common/args.rs"]
+mod args;
+#[path = "common/data.rs"]
+mod data;
+use data::generate;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -61,13 +45,7 @@ fn time<R>(runs: usize, mut f: impl FnMut() -> R) -> (f64, R) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = |name: &str, default: usize| args::arg(&args, name, default);
     let threads = arg("--threads", 2);
     let runs = arg("--runs", 5);
     let only = args

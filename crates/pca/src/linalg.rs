@@ -2,13 +2,15 @@
 //! `embgeo_core::linalg`) with an explicit `Par` (never faer's global
 //! parallelism), on row-major `f64` buffers.
 
-use embgeo_core::{Ctl, Error, Result};
+use embgeo_core::{Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatRef};
 
-/// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread.
-pub(crate) fn par(ctl: &Ctl<'_>) -> faer::Par {
+/// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread (tests only
+/// since the randomized solver parallelises over row chunks itself).
+#[cfg(test)]
+pub(crate) fn par(ctl: &embgeo_core::Ctl<'_>) -> faer::Par {
     embgeo_core::linalg::faer_par(ctl.par)
 }
 

@@ -1,0 +1,241 @@
+//! One row block of the centred data and its products with a thin basis, in f32 (the kernel
+//! layer's GEMM, `embgeo_kernels::gemm_f32`) or f64 (faer), on the calling thread.
+//!
+//! A block is `rows ≤ BLOCK_ROWS` rows of `A = X − 1μᵀ`, centred in f64 and rounded once into
+//! a `rows × d` buffer small enough to stay in L2 while both products of a power-iteration
+//! step read it: `Yᵦ = Aᵦ·V` (`rows × l`) and `Wᵦᵀ = Yᵦᵀ·Aᵦ` (`l × d`). The centred copy
+//! of the whole matrix is never formed.
+
+use embgeo_core::{Element, MatRef, Par, Result};
+use faer::Accum;
+
+/// Rows per block: the centred f32 block (`BLOCK_ROWS·d·4` bytes, 768 KB at d = 1536) and the
+/// kernel's packed copy of it fit the 2 MB L2 of the machine it was tuned on together.
+pub(crate) const BLOCK_ROWS: usize = 128;
+
+/// A thin matrix kept transposed (`cols × rows`, row-major: one column per row) in f64 and
+/// rounded to f32: the basis `Vᵀ` (`l × d`) or `Qᵀ` (`l × n`).
+pub(crate) struct Both {
+    pub(crate) f64: Vec<f64>,
+    pub(crate) f32: Vec<f32>,
+}
+
+impl Both {
+    /// The transpose of the column-major `m`, in both precisions. O(rows·cols).
+    pub(crate) fn transposed(m: &faer::Mat<f64>) -> Self {
+        let (rows, cols) = m.shape();
+        let mut f64 = Vec::with_capacity(rows * cols);
+        for j in 0..cols {
+            f64.extend(m.col(j).iter().copied());
+        }
+        let f32 = f64.iter().map(|&v| v as f32).collect();
+        Self { f64, f32 }
+    }
+}
+
+/// A row-major `rows × cols` operand with row stride `rs`, or its transpose (`t`).
+#[derive(Clone, Copy)]
+pub(crate) struct Operand<'a, E> {
+    pub(crate) data: &'a [E],
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) rs: usize,
+    pub(crate) t: bool,
+}
+
+impl<'a, E> Operand<'a, E> {
+    /// A dense row-major `rows × cols` operand.
+    pub(crate) fn dense(data: &'a [E], rows: usize, cols: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            t: false,
+        }
+    }
+
+    /// The transpose (no copy).
+    pub(crate) fn t(self) -> Self {
+        Self { t: !self.t, ..self }
+    }
+}
+
+/// The arithmetic of a block's products: f32 or f64.
+pub(crate) trait Num: Copy + Default + Send + Sync + 'static {
+    /// A centred value `c` may use this arithmetic when `c == 0` or `SAFE.0 ≤ |c| ≤ SAFE.1`:
+    /// f32 takes `moments::F32_SAFE` (products and their sums stay far from overflow and
+    /// underflow for an orthonormal basis), f64 everything.
+    const SAFE: (f64, f64);
+    /// Round an f64 to this type.
+    fn round(v: f64) -> Self;
+    /// Widen to f64 (exact).
+    fn widen(self) -> f64;
+    /// This precision's copy of `b`.
+    fn of(b: &Both) -> &[Self];
+    /// `c (m × n, row stride ldc) = a·b`, sequential.
+    ///
+    /// # Errors
+    /// `Shape` from the kernel layer if a view does not fit its data (never for the callers'
+    /// shapes), `OutOfRange` if its packing buffers are refused.
+    fn gemm(c: &mut [Self], ldc: usize, a: Operand<'_, Self>, b: Operand<'_, Self>) -> Result<()>;
+}
+
+impl Num for f32 {
+    const SAFE: (f64, f64) = crate::moments::F32_SAFE;
+    fn round(v: f64) -> Self {
+        v as f32
+    }
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+    fn of(b: &Both) -> &[Self] {
+        &b.f32
+    }
+    fn gemm(c: &mut [f32], ldc: usize, a: Operand<'_, f32>, b: Operand<'_, f32>) -> Result<()> {
+        fn view(o: Operand<'_, f32>) -> Result<embgeo_kernels::View<'_>> {
+            embgeo_kernels::View::new(o.data, o.rows, o.cols, o.rs, 1).map(|v| if o.t { v.t() } else { v })
+        }
+        embgeo_kernels::gemm_f32(c, ldc, view(a)?, view(b)?, Par::Seq)
+    }
+}
+
+impl Num for f64 {
+    const SAFE: (f64, f64) = (0.0, f64::INFINITY);
+    fn round(v: f64) -> Self {
+        v
+    }
+    fn widen(self) -> f64 {
+        self
+    }
+    fn of(b: &Both) -> &[Self] {
+        &b.f64
+    }
+    fn gemm(c: &mut [f64], ldc: usize, a: Operand<'_, f64>, b: Operand<'_, f64>) -> Result<()> {
+        fn mat(o: Operand<'_, f64>) -> faer::MatRef<'_, f64> {
+            let m = faer::MatRef::from_row_major_slice_with_stride(o.data, o.rows, o.cols, o.rs);
+            if o.t {
+                m.transpose()
+            } else {
+                m
+            }
+        }
+        let (a, b) = (mat(a), mat(b));
+        // Row-major C as the transpose of a column-major view: faer 0.24.4's
+        // `from_row_major_slice_with_stride_mut` swaps the strides (writes out of bounds).
+        let c = faer::MatMut::from_column_major_slice_with_stride_mut(c, b.ncols(), a.nrows(), ldc)
+            .transpose_mut();
+        faer::linalg::matmul::matmul(c, Accum::Replace, a, b, 1.0, faer::Par::Seq);
+        Ok(())
+    }
+}
+
+/// Centre the rows of `x` into `out` (`rows × d`, computed in f64, rounded once to `E`) and
+/// return whether every centred value suits `E` (see [`Num::SAFE`]) and their f64 sum of
+/// squares. One branch-free pass.
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
+pub(crate) fn centre<T: Element, E: Num>(out: &mut [E], x: MatRef<'_, T>, mean: &[f64]) -> (bool, f64) {
+    /// Independent partial sums of squares (a serial f64 sum would cost an add latency per
+    /// value); added in lane order, so the result is fixed.
+    const LANES: usize = 8;
+    #[inline]
+    fn one<T: Element, E: Num>(o: &mut E, v: T, m: f64, sq: &mut f64, safe: &mut bool) {
+        let c = v.to_f64() - m;
+        let a = c.abs();
+        *safe &= (c == 0.0) | ((a >= E::SAFE.0) & (a <= E::SAFE.1));
+        *sq += c * c;
+        *o = E::round(c);
+    }
+    let d = x.cols();
+    let mut safe = true;
+    let mut sq = [0.0f64; LANES];
+    for (i, row) in out.chunks_mut(d.max(1)).enumerate().take(x.rows()) {
+        let xr = x.row(i);
+        let mut oc = row.chunks_exact_mut(LANES);
+        let (mut xc, mut mc) = (xr.chunks_exact(LANES), mean.chunks_exact(LANES));
+        for ((o, v), m) in (&mut oc).zip(&mut xc).zip(&mut mc) {
+            for k in 0..LANES {
+                one(&mut o[k], v[k], m[k], &mut sq[k], &mut safe);
+            }
+        }
+        let tail = oc
+            .into_remainder()
+            .iter_mut()
+            .zip(xc.remainder())
+            .zip(mc.remainder());
+        for (k, ((o, v), m)) in tail.enumerate() {
+            one(o, *v, *m, &mut sq[k], &mut safe);
+        }
+    }
+    (safe, sq.iter().sum())
+}
+
+/// What a block contributes.
+#[derive(Clone, Copy)]
+pub(crate) enum Op<'a> {
+    /// `acc (l × d) += (Aᵦ·V)ᵀ·Aᵦ` for the basis `Vᵀ` (`l × d`): one power-iteration step.
+    Gram(&'a Both),
+    /// `y (rows × l, row-major) = Aᵦ·V`.
+    Project(&'a Both),
+    /// `acc += Qᵦᵀ·Aᵦ` for `Qᵀ` (`l × n`, row-major), the block starting at row `r0` of X.
+    Reduce(&'a Both, usize),
+}
+
+/// Per-thread buffers of the products (`Yᵦ`: `BLOCK_ROWS × l`, `Wᵦᵀ`: `l × d`).
+#[derive(Default)]
+pub(crate) struct Bufs<E> {
+    pub(crate) centred: Vec<E>,
+    y: Vec<E>,
+    w: Vec<E>,
+}
+
+/// Apply `op` to the centred block `c` (`rows × d`, in `bufs.centred`), adding into `acc`
+/// (`l × d`, f64) or writing `y` (`rows × l`, f64).
+///
+/// # Cost
+/// 2·rows·d·l flops per product (two for `Gram`); no allocation after the first block.
+/// # Errors
+/// As [`Num::gemm`].
+pub(crate) fn apply<E: Num>(
+    op: Op<'_>,
+    bufs: &mut Bufs<E>,
+    (rows, d, l): (usize, usize, usize),
+    acc: &mut [f64],
+    y: &mut [f64],
+) -> Result<()> {
+    let Bufs { centred, y: yb, w } = bufs;
+    let a = Operand::dense(&centred[..rows * d], rows, d);
+    yb.resize(l * BLOCK_ROWS, E::default());
+    let yb = &mut yb[..l * rows];
+    let left = match op {
+        Op::Gram(v) | Op::Project(v) => {
+            // Yᵦ (rows × l, row-major) = Aᵦ·V; against `Yᵦᵀ = Vᵀ·Aᵦᵀ` (no padding of the l
+            // columns, but a 32-wide transposing pack of Aᵦ) it took 0.93× the CPU time in
+            // four interleaved 100,000 × 1536 runs on the loaded machine (within its noise).
+            E::gemm(yb, l, a, Operand::dense(E::of(v), l, d).t())?;
+            if let Op::Project(_) = op {
+                for (o, v) in y.iter_mut().zip(yb.iter()) {
+                    *o = v.widen();
+                }
+                return Ok(());
+            }
+            Operand::dense(&*yb, rows, l).t()
+        }
+        Op::Reduce(qt, r0) => {
+            let n = qt.f64.len() / l.max(1);
+            Operand {
+                data: &E::of(qt)[r0..],
+                rows: l,
+                cols: rows,
+                rs: n,
+                t: false,
+            }
+        }
+    };
+    w.resize(l * d, E::default());
+    E::gemm(w, d, left, a)?;
+    for (s, v) in acc.iter_mut().zip(w.iter()) {
+        *s += v.widen();
+    }
+    Ok(())
+}
