@@ -131,14 +131,6 @@ pub fn mul(a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>) -> Result<Mat<f64
     Ok(dst)
 }
 
-/// `‖a‖²_F`, summed column by column in index order.
-#[must_use]
-pub fn sq_norm(a: faer::MatRef<'_, f64>) -> f64 {
-    (0..a.ncols())
-        .map(|j| a.col(j).iter().map(|v| v * v).sum::<f64>())
-        .sum()
-}
-
 /// `Degenerate` for a side whose rows all equal their mean.
 #[must_use]
 pub fn constant(what: &str, method: &str) -> Error {

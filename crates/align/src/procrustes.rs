@@ -18,7 +18,9 @@ use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
 use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::Mat;
 
-use crate::blocks::{centred, constant, cross, mul, sq_norm};
+use embgeo_compare::cross::{self as products, Want};
+
+use crate::blocks::{check_varies, constant, mul};
 
 /// netrep's `eigval_tol`: eigenvalues of `XᵀX` are clipped below at this value, and α above
 /// `1 − EIG_TOL` means no whitening.
@@ -63,10 +65,8 @@ pub struct Procrustes {
     pub alpha: f64,
 }
 
-/// One side after centring and partial whitening.
+/// One side's partial whitening.
 struct Side {
-    /// The centred data (n × dₓ).
-    x: Mat<f64>,
     /// `Z` on the real columns (dₓ × dₓ), `None` for no whitening.
     z: Option<Mat<f64>>,
     /// `‖X Z‖²_F`.
@@ -78,11 +78,13 @@ struct Side {
 /// # Shapes and types
 /// `a`: n × dA, `b`: n × dB (same n ≥ 2), f32 or f64 each; computed in f64.
 /// # Cost
-/// α = 1: one cross product (2·n·dA·dB flops) and one d × d SVD (≈ 20·d³ flops). α < 1 adds
-/// the two Gram matrices (2·n·dA² + 2·n·dB²), two eigendecompositions and four d × d
-/// products. Extra memory: the centred f64 copies (n·(dA + dB) f64) plus ≈ 6·d² f64.
+/// α = 1: one row pass for the cross product (2·n·dA·dB flops, f64, `embgeo_compare::cross`)
+/// and one d × d SVD (≈ 20·d³ flops). α < 1 adds the two Gram matrices to the same pass
+/// (n·dA² + n·dB² flops, SYRKs), two eigendecompositions and four d × d products. Extra
+/// memory: no n × d copy; `5·(dA·dB)` f64 for the pass (`5·(dA² + dB² + dA·dB)` when
+/// whitening) plus ≈ 6·d² f64.
 /// # Determinism
-/// Products in fixed column blocks, decompositions on the calling thread: bit-identical for
+/// Products in fixed row blocks and lanes, decompositions on the calling thread: bit-identical for
 /// every `ctl.par`.
 /// # Errors
 /// `OutOfRange` for α outside [0, 1] (or d too large for the d × d buffers), `Shape` for
@@ -104,10 +106,21 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
     }
     x.check(2, METHOD)?;
     let d = a.cols().max(b.cols());
-    let sa = side(centred(a, "A", ALIGNMENT, ctl)?, "A", d, p.alpha, ctl)?;
-    let sb = side(centred(b, "B", ALIGNMENT, ctl)?, "B", d, p.alpha, ctl)?;
+    check_varies(a, "A", ALIGNMENT)?;
+    check_varies(b, "B", ALIGNMENT)?;
+    // One row pass for every product: `AᵀB`, plus `AᵀA` and `BᵀB` when whitening; in f64
+    // (`f32_blocks: false`): the distance is a difference of O(‖A‖²) terms.
+    let whiten = p.alpha <= 1.0 - EIG_TOL;
+    let want = Want {
+        xx: whiten,
+        yy: whiten,
+        f32_blocks: false,
+    };
+    let c = products::compute(a, b, want, "cross-product", ctl)?;
     ctl.checkpoint()?;
-    let c = cross(sa.x.as_ref(), sb.x.as_ref(), "cross-product", ctl)?;
+    let sa = side(&c.xx, c.sq_x, "A", d, p.alpha)?;
+    let sb = side(&c.yy, c.sq_y, "B", d, p.alpha)?;
+    let c = c.xy;
     let zc = match &sa.z {
         Some(z) => mul(z.as_ref(), c.as_ref())?,
         None => c,
@@ -146,30 +159,26 @@ fn too_large(d: usize) -> Error {
     embgeo_core::dense::too_large("A, B", d, METHOD, "use narrower representations", true)
 }
 
-/// Centred side `x` (n × dₓ), whitened as netrep's `whiten(x, alpha)` on `x` zero-padded to
-/// `d` columns (the padded columns stay zero; they only enter through the clipped eigenvalues
-/// in the variance-preserving scale).
-fn side(x: Mat<f64>, what: &'static str, d: usize, alpha: f64, ctl: &Ctl<'_>) -> Result<Side> {
-    let total = sq_norm(x.as_ref());
-    if total == 0.0 {
+/// One side's whitening as netrep's `whiten(x, alpha)` on the centred `x` zero-padded to `d`
+/// columns (the padded columns stay zero; they only enter through the clipped eigenvalues in the
+/// variance-preserving scale), from its Gram matrix `g = XᵀX` (lower triangle stored; empty
+/// when α means no whitening) and `total = ‖X‖²_F`.
+fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64) -> Result<Side> {
+    if total <= 0.0 {
         return Err(constant(what, ALIGNMENT));
     }
     if alpha > 1.0 - EIG_TOL {
         return Ok(Side {
-            x,
             z: None,
             sq_norm: total,
         });
     }
-    let dx = x.ncols();
-    let g = cross(x.as_ref(), x.as_ref(), "gram", ctl)?;
+    let dx = g.nrows();
     let mut rows = Vec::new();
     rows.try_reserve_exact(dx * dx).map_err(|_| too_large(d))?;
     for i in 0..dx {
-        rows.extend((0..dx).map(|j| g[(i, j)]));
+        rows.extend((0..dx).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
     }
-    drop(g);
-    ctl.checkpoint()?;
     let (lam, vecs) = eigh_desc(&rows, dx, true, faer::Par::Seq)?;
     // The padded columns add d − dₓ zero eigenvalues, clipped like the others.
     let clipped = lam
@@ -193,7 +202,6 @@ fn side(x: Mat<f64>, what: &'static str, d: usize, alpha: f64, ctl: &Ctl<'_>) ->
     let z = mul(vm.transpose(), scaled.as_ref())?;
     let sq = lam.iter().zip(&coef).map(|(l, c)| l * c * c).sum();
     Ok(Side {
-        x,
         z: Some(z),
         sq_norm: sq,
     })

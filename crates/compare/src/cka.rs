@@ -176,11 +176,9 @@ fn linear_features<T: Element, U: Element>(
     );
     if debiased {
         let n = c.rows as f64;
-        // Σᵢ ‖xᵢ‖⁴ and Σᵢ ‖yᵢ‖⁴ are not accumulated by `cross`; recompute them in one O(n·d) pass.
-        let (qx, qy) = (row_sq_sq(a), row_sq_sq(b));
         xy = debias(xy, c.sq_xy, c.sq_x, c.sq_y, n);
-        xx = debias(xx, qx, c.sq_x, c.sq_x, n);
-        yy = debias(yy, qy, c.sq_y, c.sq_y, n);
+        xx = debias(xx, c.quad_x, c.sq_x, c.sq_x, n);
+        yy = debias(yy, c.quad_y, c.sq_y, c.sq_y, n);
     }
     finish(
         xy,
@@ -189,22 +187,6 @@ fn linear_features<T: Element, U: Element>(
         Route::Features,
         c.rows,
     )
-}
-
-/// `Σᵢ ‖xᵢ − μ‖⁴` in row order.
-fn row_sq_sq<T: Element>(x: MatRef<'_, T>) -> f64 {
-    let mean = pair::column_means(x);
-    (0..x.rows())
-        .map(|i| {
-            let s: f64 = x
-                .row(i)
-                .iter()
-                .zip(&mean)
-                .map(|(v, m)| (v.to_f64() - m).powi(2))
-                .sum();
-            s * s
-        })
-        .sum()
 }
 
 /// Linear or RBF CKA through the n × n kernels of the (already sampled) f64 rows.
@@ -243,10 +225,11 @@ fn through_kernels(
 /// # Shapes and types
 /// `a`: n × d₁, `b`: n × d₂, f32 or f64 each (computed in f64); n ≥ 2 (≥ 4 when debiased).
 /// # Cost
-/// Linear: min(n·(d₁² + d₂² + d₁d₂), n²·(d₁ + d₂)) multiply-adds; extra memory
-/// `5·(d₁² + d₂² + d₁d₂)` f64 (feature route, whose products are
-/// n·(d₁²/2 + d₂²/2 + d₁d₂) multiply-adds) or `2n²` f64 plus the centred copies (kernel route,
-/// taken only when n·(d₁ + d₂) < d₁² + d₂² + d₁d₂, so n² ≤ (d₁ + d₂)²).
+/// Linear: min(n·(d₁² + d₂² + d₁d₂), n²·(d₁ + d₂)) multiply-adds; extra memory, feature route
+/// (products n·(d₁²/2 + d₂²/2 + d₁d₂) multiply-adds): for f32 input `(d₁ + d₂)²` f64 and
+/// `(d₁ + d₂)²` f32 plus the returned `d₁² + d₂² + d₁d₂` f64 (`embgeo_compare::cross`'s f32
+/// pass), for f64 input `5·(d₁² + d₂² + d₁d₂)` f64; kernel route (taken only when
+/// n·(d₁ + d₂) < d₁² + d₂² + d₁d₂, so n² ≤ (d₁ + d₂)²) `2n²` f64 plus the centred copies.
 /// RBF on m = min(n, maxRows) rows: O(m²·(d₁ + d₂)) time, `2m²` f64 plus `m(m − 1)/2` f64 and the
 /// sampled rows.
 /// # Determinism

@@ -1,22 +1,26 @@
 //! The feature-space cross-products of two centred representations in one pass over the rows:
 //! `XᵀX` (d₁ × d₁), `YᵀY` (d₂ × d₂), `XᵀY` (d₁ × d₂), plus the row-norm sums the debiased
-//! (unbiased-HSIC) CKA needs.
+//! (unbiased-HSIC) CKA needs (`Σ‖xᶜᵢ‖²‖yᶜᵢ‖²`, `Σ‖xᶜᵢ‖⁴`, `Σ‖yᶜᵢ‖⁴`).
 //!
-//! Rows are centred by the column means (computed first, exactly), taken in blocks of
-//! [`BLOCK_ROWS`], and each block's products are one sequential product each: for f32 input
-//! (when [`Want::f32_blocks`] allows it) the block is centred into f32 and multiplied by the
-//! kernel layer (`embgeo_kernels::syrk_lower_f32` / `gemm_f32`, as PCA's covariance pass does),
-//! then added to the f64 accumulators; for f64 input, or a block whose centred values leave
-//! [`F32_SAFE`], by faer in f64. A fixed number of lanes ([`LANES`], contiguous runs of blocks)
-//! accumulate their own products, merged in lane order, so the result is bit-identical for any
-//! thread count.
+//! Rows are centred by the column means (computed first, exactly). Two passes:
+//! - f32 input (when [`Want::f32_blocks`] allows it): [`kernel32`] — blocks centred straight into
+//!   f32 and multiplied by the kernel layer's AVX-512 FMA kernels (one SYRK of `[Xc Yc]` per
+//!   block), each block added to one f64 accumulator in row order;
+//! - otherwise: blocks of [`BLOCK_ROWS`] centred in f64 and multiplied by faer in f64; a fixed
+//!   number of lanes ([`LANES`], contiguous runs of blocks) accumulate their own products,
+//!   merged in lane order.
+//!
+//! Both are bit-identical for any thread count.
 
-use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Par, Result};
-use embgeo_kernels::View;
+use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Result};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
 
 use crate::pair::{centred_block, column_means, BLOCK_ROWS};
+
+mod kernel32;
+
+pub use kernel32::ROWS as F32_BLOCK_ROWS;
 
 /// Lanes of the pass: the bound on parallelism and memory (`LANES · (d₁² + d₂² + d₁d₂)` f64).
 pub const LANES: usize = 4;
@@ -29,13 +33,14 @@ pub struct Want {
     /// `YᵀY` (else left empty).
     pub yy: bool,
     /// Multiply the centred blocks of f32 input in f32 (kernel layer), merged in f64: each
-    /// block's products carry a relative error of order √[`BLOCK_ROWS`]·2⁻²⁴. `false` keeps
+    /// block's products are f32 dot products of at most [`F32_BLOCK_ROWS`] terms (error
+    /// ≤ γ₃₈₄·Σ|products|, typically √384·2⁻²⁴ relative). `false` keeps
     /// every product in f64 (for callers whose results cancel, e.g. a distance near 0).
     pub f32_blocks: bool,
 }
 
 /// Centred values `c` of a block must satisfy `c == 0` or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1` for
-/// the block to be multiplied in f32: products and their sums over [`BLOCK_ROWS`] rows then stay
+/// the block to be multiplied in f32: products and their sums over [`F32_BLOCK_ROWS`] rows then stay
 /// far from f32's overflow (3.4·10³⁸) and underflow (1.2·10⁻³⁸) limits.
 pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
 
@@ -56,6 +61,10 @@ pub struct Cross {
     pub sq_y: f64,
     /// `Σᵢ ‖xᶜᵢ‖² ‖yᶜᵢ‖²`.
     pub sq_xy: f64,
+    /// `Σᵢ ‖xᶜᵢ‖⁴`.
+    pub quad_x: f64,
+    /// `Σᵢ ‖yᶜᵢ‖⁴`.
+    pub quad_y: f64,
 }
 
 impl Cross {
@@ -91,6 +100,8 @@ impl Cross {
             sq_x: 0.0,
             sq_y: 0.0,
             sq_xy: 0.0,
+            quad_x: 0.0,
+            quad_y: 0.0,
         })
     }
 
@@ -101,6 +112,8 @@ impl Cross {
         self.sq_x += o.sq_x;
         self.sq_y += o.sq_y;
         self.sq_xy += o.sq_xy;
+        self.quad_x += o.quad_x;
+        self.quad_y += o.quad_y;
     }
 }
 
@@ -127,96 +140,20 @@ fn gemm(out: &mut Mat<f64>, a: &[f64], da: usize, b: &[f64], db: usize, rows: us
     faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, a.transpose(), b, 1.0, faer::Par::Seq);
 }
 
-/// `true` if every centred value is 0 or inside [`F32_SAFE`].
-fn f32_safe(block: &[f64]) -> bool {
-    block
-        .iter()
-        .all(|v| *v == 0.0 || (F32_SAFE.0..=F32_SAFE.1).contains(&v.abs()))
-}
-
-/// A lane's f32 buffers for the kernel-layer products of one block.
-struct Kernel32 {
-    d1: usize,
-    d2: usize,
-    bx: Vec<f32>,
-    by: Vec<f32>,
-    xx: Vec<f32>,
-    yy: Vec<f32>,
-    xy: Vec<f32>,
-}
-
-impl Kernel32 {
-    fn new(d1: usize, d2: usize, want: Want) -> Result<Self> {
-        let buf = |len: usize| {
-            dense::try_zeros::<f32>(len).ok_or_else(|| {
-                dense::too_large(
-                    "A/B",
-                    d1.max(d2),
-                    "the feature-space cross-products",
-                    "use fewer features",
-                    true,
-                )
-            })
-        };
-        Ok(Self {
-            d1,
-            d2,
-            bx: Vec::new(),
-            by: Vec::new(),
-            xx: buf(if want.xx { d1 * d1 } else { 0 })?,
-            yy: buf(if want.yy { d2 * d2 } else { 0 })?,
-            xy: buf(d1 * d2)?,
-        })
-    }
-
-    /// Adds the products of the centred f64 block `(bx, by)` (`rows` rows), rounded to f32 and
-    /// multiplied in f32, to the f64 accumulators of `acc`.
-    fn add_block(&mut self, acc: &mut Cross, bx: &[f64], by: &[f64], rows: usize, want: Want) -> Result<()> {
-        let (d1, d2) = (self.d1, self.d2);
-        self.bx.clear();
-        self.bx.extend(bx.iter().map(|&v| v as f32));
-        self.by.clear();
-        self.by.extend(by.iter().map(|&v| v as f32));
-        // Single-threaded kernels: the lanes are the parallelism.
-        if want.xx {
-            embgeo_kernels::syrk_lower_f32(&mut self.xx, &self.bx, rows, d1, Par::Seq)?;
-            add_lower(&mut acc.xx, &self.xx, d1);
-        }
-        if want.yy {
-            embgeo_kernels::syrk_lower_f32(&mut self.yy, &self.by, rows, d2, Par::Seq)?;
-            add_lower(&mut acc.yy, &self.yy, d2);
-        }
-        let a = View::row_major(&self.bx, rows, d1)?.t();
-        let b = View::row_major(&self.by, rows, d2)?;
-        embgeo_kernels::gemm_f32(&mut self.xy, d2, a, b, Par::Seq)?;
-        for (i, row) in self.xy.chunks_exact(d2).enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                acc.xy[(i, j)] += f64::from(*v);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `out (lower triangle) += c (lower triangle of the row-major d × d f32 buffer)`.
-fn add_lower(out: &mut Mat<f64>, c: &[f32], d: usize) {
-    for (i, row) in c.chunks_exact(d).enumerate() {
-        for (j, v) in row[..=i].iter().enumerate() {
-            out[(i, j)] += f64::from(*v);
-        }
-    }
-}
-
 /// Cross-products of the centred `x` and `y` (same rows; checked by the caller).
 ///
 /// # Shapes and types
 /// `x`: n × d₁, `y`: n × d₂, f32 or f64 each (accumulated in f64).
 /// # Cost
 /// O(n·(d₁ + d₂)) for the means, O(n·(d₁²/2 + d₂²/2 + d₁d₂)) multiply-adds for the products
-/// (SYRKs for the symmetric ones; fewer when `want` drops `XᵀX` or `YᵀY`). Extra memory: `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus
-/// one centred block of `BLOCK_ROWS·(d₁ + d₂)` f64 per lane.
+/// (SYRKs for the symmetric ones; fewer when `want` drops `XᵀX` or `YᵀY`). Extra memory: f64
+/// pass `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus one centred block of `BLOCK_ROWS·(d₁ + d₂)`
+/// f64 per lane; f32 pass one `D × D` f64 accumulator and one `D × D` f32 block product
+/// (`D = d₁ + d₂`; `d₁ × d₂` each when only `XᵀY` is wanted), one `F32_BLOCK_ROWS × D` f32
+/// block, plus the returned `d₁² + d₂² + d₁d₂` f64.
 /// # Determinism
-/// Bit-identical for every `ctl.par` (fixed blocks and lanes, ordered merge).
+/// Bit-identical for every `ctl.par` (fixed blocks and lanes, ordered merges; the kernels split
+/// output rows only).
 /// # Errors
 /// `OutOfRange` when a `d × d` product is over the dense limit, `Cancelled`.
 /// # Panics
@@ -231,17 +168,14 @@ pub fn compute<T: Element, U: Element>(
     let (n, d1, d2) = (x.rows(), x.cols(), y.cols());
     let mx = column_means(x);
     let my = column_means(y);
+    if want.f32_blocks && T::DTYPE == "f32" && U::DTYPE == "f32" {
+        return kernel32::pass((x, y), (&mx, &my), want, phase, ctl);
+    }
     let n_blocks = n.div_ceil(BLOCK_ROWS);
     let per_lane = n_blocks.div_ceil(LANES).max(1);
-    let f32_input = want.f32_blocks && T::DTYPE == "f32" && U::DTYPE == "f32";
     let lanes = map_chunks(ctl, phase, n_blocks, per_lane, |blocks| {
         let mut acc = Cross::zeros(n, d1, d2, want)?;
         let (mut bx, mut by) = (Vec::new(), Vec::new());
-        let mut k32 = if f32_input {
-            Some(Kernel32::new(d1, d2, want)?)
-        } else {
-            None
-        };
         for bi in blocks {
             ctl.checkpoint()?;
             let (s, e) = (bi * BLOCK_ROWS, ((bi + 1) * BLOCK_ROWS).min(n));
@@ -253,21 +187,16 @@ pub fn compute<T: Element, U: Element>(
                 acc.sq_x += sx;
                 acc.sq_y += sy;
                 acc.sq_xy += sx * sy;
+                acc.quad_x += sx * sx;
+                acc.quad_y += sy * sy;
             }
-            match k32.as_mut() {
-                Some(k) if f32_safe(&bx) && f32_safe(&by) => {
-                    k.add_block(&mut acc, &bx, &by, e - s, want)?;
-                }
-                _ => {
-                    if want.xx {
-                        syrk(&mut acc.xx, &bx, d1, e - s);
-                    }
-                    if want.yy {
-                        syrk(&mut acc.yy, &by, d2, e - s);
-                    }
-                    gemm(&mut acc.xy, &bx, d1, &by, d2, e - s);
-                }
+            if want.xx {
+                syrk(&mut acc.xx, &bx, d1, e - s);
             }
+            if want.yy {
+                syrk(&mut acc.yy, &by, d2, e - s);
+            }
+            gemm(&mut acc.xy, &bx, d1, &by, d2, e - s);
         }
         Ok(acc)
     })?;
@@ -307,6 +236,7 @@ pub fn frobenius_sq_lower(m: &Mat<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use embgeo_core::Par;
 
     #[test]
     fn products_equal_the_naive_sums_for_any_block_split() {
@@ -354,37 +284,71 @@ mod tests {
             .collect();
         let x = MatRef::new(&xs, n, d1).unwrap();
         let y = MatRef::new(&ys, n, d2).unwrap();
-        let all = |f32_blocks| Want {
+        // Both symmetric products (one SYRK of [Xc Yc] per block), XᵀY alone (one GEMM) and XᵀX
+        // alone (the SYRK again).
+        for (xx, yy) in [(true, true), (false, false), (true, false)] {
+            let want = |f32_blocks| Want { xx, yy, f32_blocks };
+            let f = compute(x, y, want(true), "t", &Ctl::detached()).unwrap();
+            let s = compute(x, y, want(true), "t", &Ctl::detached().with_par(Par::Seq)).unwrap();
+            let g = compute(x, y, want(false), "t", &Ctl::detached()).unwrap();
+            // Per block: |error| ≤ γ_384·Σ|products|, γ_384 ≈ 384·2⁻²⁴ ≈ 2.3e-5 (f32 dot
+            // products of at most F32_BLOCK_ROWS = 384 rounded centred rows), plus the rounding
+            // of the rows themselves (2·2⁻²⁴).
+            let bound = |a: &Mat<f64>, b: &Mat<f64>| {
+                assert_eq!((a.nrows(), a.ncols()), (b.nrows(), b.ncols()));
+                for j in 0..a.ncols() {
+                    for i in 0..a.nrows() {
+                        assert!((a[(i, j)] - b[(i, j)]).abs() <= 2.4e-5 * (f.sq_x + f.sq_y));
+                    }
+                }
+            };
+            bound(&f.xy, &g.xy);
+            bound(&f.xx, &g.xx);
+            bound(&f.yy, &g.yy);
+            assert_eq!(f.xx.nrows(), if xx { d1 } else { 0 });
+            assert_eq!(f.yy.nrows(), if yy { d2 } else { 0 });
+            for m in [&f.xx, &f.yy] {
+                for j in 0..m.ncols() {
+                    assert!((0..j).all(|i| m[(i, j)] == 0.0), "upper triangle stays 0");
+                }
+            }
+            let rel = (frobenius_sq(&f.xy) - frobenius_sq(&g.xy)).abs() / frobenius_sq(&g.xy);
+            assert!(rel < 1e-6, "{rel}");
+            assert!((f.sq_xy - g.sq_xy).abs() <= 1e-12 * g.sq_xy);
+            assert!((f.quad_x - g.quad_x).abs() <= 1e-12 * g.quad_x);
+            assert!((f.quad_y - g.quad_y).abs() <= 1e-12 * g.quad_y);
+            for (a, b) in [(&f.xy, &s.xy), (&f.xx, &s.xx), (&f.yy, &s.yy)] {
+                for j in 0..a.ncols() {
+                    for i in 0..a.nrows() {
+                        assert_eq!(a[(i, j)].to_bits(), b[(i, j)].to_bits());
+                    }
+                }
+            }
+            // f32 blocks differ from f64 ones (the kernel path really ran).
+            assert!((0..d2).any(|j| f.xy[(0, j)].to_bits() != g.xy[(0, j)].to_bits()));
+        }
+    }
+
+    /// One block with values outside `F32_SAFE` takes the f64 products; the others stay f32.
+    #[test]
+    fn one_unsafe_block_falls_back_alone() {
+        let (n, d) = (1000, 3);
+        let mut xs: Vec<f32> = (0..n * d).map(|i| ((i * 37) % 11) as f32).collect();
+        xs[500 * d] = 1e17;
+        let x = MatRef::new(&xs, n, d).unwrap();
+        let want = |f32_blocks| Want {
             xx: true,
             yy: true,
             f32_blocks,
         };
-        let f = compute(x, y, all(true), "t", &Ctl::detached()).unwrap();
-        let s = compute(x, y, all(true), "t", &Ctl::detached().with_par(Par::Seq)).unwrap();
-        let g = compute(x, y, all(false), "t", &Ctl::detached()).unwrap();
-        // Per block: |error| ≤ γ_512·Σ|products|, γ_512 ≈ 512·2⁻²⁴ ≈ 3.1e-5 (f32 dot products of
-        // the rounded centred rows), plus the rounding of the rows themselves (2·2⁻²⁴).
-        let bound = |a: &Mat<f64>, b: &Mat<f64>| {
-            for j in 0..a.ncols() {
-                for i in 0..a.nrows() {
-                    assert!((a[(i, j)] - b[(i, j)]).abs() <= 3.2e-5 * (f.sq_x + f.sq_y));
-                }
-            }
-        };
-        bound(&f.xy, &g.xy);
-        bound(&f.xx, &g.xx);
-        bound(&f.yy, &g.yy);
-        let rel = (frobenius_sq(&f.xy) - frobenius_sq(&g.xy)).abs() / frobenius_sq(&g.xy);
-        assert!(rel < 1e-6, "{rel}");
-        for (a, b) in [(&f.xy, &s.xy), (&f.xx, &s.xx), (&f.yy, &s.yy)] {
-            for j in 0..a.ncols() {
-                for i in 0..a.nrows() {
-                    assert_eq!(a[(i, j)].to_bits(), b[(i, j)].to_bits());
-                }
+        let c = compute(x, x, want(true), "t", &Ctl::detached()).unwrap();
+        let g = compute(x, x, want(false), "t", &Ctl::detached()).unwrap();
+        for j in 0..d {
+            for i in j..d {
+                let (a, b) = (c.xx[(i, j)], g.xx[(i, j)]);
+                assert!(a.is_finite() && (a - b).abs() <= 2.4e-5 * g.sq_x, "{a} vs {b}");
             }
         }
-        // f32 blocks differ from f64 ones (the kernel path really ran).
-        assert!((0..d2).any(|j| f.xy[(0, j)].to_bits() != g.xy[(0, j)].to_bits()));
     }
 
     /// Values outside `F32_SAFE` take the f64 products (no overflow to ±∞ in f32).
