@@ -16,7 +16,7 @@
 //! weight sums for Zipfian whitening), so any sequence of partial fits and merges equals a batch
 //! `fit` of all rows up to rounding. Weighted and unweighted rows never mix in one whitener.
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, MatRef, Par, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::lazy::LazyState;
@@ -283,7 +283,8 @@ impl Whitener {
         let not_fitted = || Error::NotFitted("Whitener");
         self.state.get(not_fitted(), || {
             let m = self.moments.as_ref().ok_or_else(not_fitted)?;
-            self.finish(m, self.weighted, &Ctl::detached())
+            // Sequential: a read may come from the host's thread, never from a pool.
+            self.finish(m, self.weighted, &Ctl::detached().with_par(Par::Seq))
                 .map_err(|e| match e {
                     Error::Degenerate(_) | Error::Empty { .. } => not_fitted(),
                     e => e,

@@ -19,7 +19,7 @@ mod project;
 #[cfg(test)]
 mod tests;
 
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, MatRef, Par, Result};
 use serde::{Deserialize, Serialize};
 
 pub use params::{resolve_solver, NComponents, Params, Solver};
@@ -134,7 +134,9 @@ impl Pca {
     /// solver (`Degenerate`, `Internal`), returned again by every later call.
     pub fn fitted(&self) -> Result<&Fitted> {
         self.fitted.get(Error::NotFitted("PCA"), || match &self.moments {
-            Some(m) => self.finish_moments(m, &Ctl::detached()),
+            // Sequential: a read may come from the host's thread, never from a pool (the
+            // eigensolver is sequential anyway).
+            Some(m) => self.finish_moments(m, &Ctl::detached().with_par(Par::Seq)),
             None => Err(Error::NotFitted("PCA")),
         })
     }
