@@ -5,7 +5,7 @@
 use embgeo_core::{Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::triangular::BlockStructure;
-use faer::{Accum, Mat, MatRef};
+use faer::{Accum, Mat, MatMut, MatRef};
 
 /// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread (tests only
 /// since the randomized solver parallelises over row chunks itself).
@@ -69,10 +69,15 @@ pub(crate) fn thin_q(a: &Mat<f64>, par: faer::Par) -> Mat<f64> {
 }
 
 /// `dst (d × d, lower triangle) = a · aᵀ` for a column-major `d × b` view `a` (the transpose
-/// of a row-major `b × d` block): a SYRK through faer's triangular matmul, in f64 or f32.
-pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(dst: &mut Mat<T>, a: MatRef<'_, T>, par: faer::Par) {
+/// of a row-major `b × d` block): a SYRK through faer's triangular matmul, in f64 or f32, into
+/// any layout of `dst` (the moments pass a row-major view).
+pub(crate) fn syrk_lower<T: faer::traits::ComplexField>(
+    dst: MatMut<'_, T>,
+    a: MatRef<'_, T>,
+    par: faer::Par,
+) {
     faer::linalg::matmul::triangular::matmul(
-        dst.as_mut(),
+        dst,
         BlockStructure::TriangularLower,
         Accum::Replace,
         a,

@@ -16,7 +16,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Par, Result};
-use faer::Mat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -155,10 +154,9 @@ const METHOD: &str = "the covariance of the features (d × d co-moments)";
 const FIX: &str = "for PCA pass solver: 'svd' or 'randomized' (they work on the n × d data); \
     if X is stored transposed (features as rows), transpose it";
 
-/// A zero-filled `rows × cols` faer matrix (`rows` = d), allocated fallibly.
-fn square_mat<T: Copy + Default>(rows: usize, cols: usize) -> Result<Mat<T>> {
-    embgeo_core::linalg::try_mat_zeros(rows, cols)
-        .ok_or_else(|| dense::too_large("X.cols", rows, METHOD, FIX, true))
+/// A zero-filled `d × d` buffer, allocated fallibly.
+fn square_zeros<T: Copy + Default>(d: usize) -> Result<Vec<T>> {
+    dense::try_zeros(d * d).ok_or_else(|| dense::too_large("X.cols", d, METHOD, FIX, true))
 }
 
 /// Rows per partial sum of a block mean (fixed, combined in order).
@@ -294,8 +292,12 @@ impl Moments {
     /// Time n·d²/2 multiply-adds (lower-triangle SYRK per block) + O(d²) per block.
     /// Extra memory: each lane's result (`d × d` f64, at most `params.lanes` of them) plus, per
     /// running worker, one `block_rows × d` block (f64, or f32 under the f32 and split kernels)
-    /// and 1.5 `d × d` f64 scratch (2.5 under the split kernel, plus its per-thread operand
-    /// layouts of about `2·d·1 KB`). E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 40 MB.
+    /// and one `d × d` block result (f32 under the FMA kernel, f64 under the split kernel or for
+    /// a block on the f64 path; the split kernel adds per-thread operand layouts of about
+    /// `2·d·1 KB`). E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 15 MB.
+    /// The block results are written and merged row by row into the lane's lower triangle, which
+    /// is mirrored once when the lane ends (strided column writes here once cost as much as the
+    /// SYRK itself at d = 1536).
     /// # Determinism
     /// The rows are cut into `params.lanes` fixed lanes of whole blocks (from n, never from the
     /// thread count); each lane runs its blocks in order with a single-threaded SYRK and the
@@ -342,16 +344,23 @@ impl Moments {
         let use_f32 = syrk != BlockSyrk::F64;
         let done = AtomicU64::new(0);
         let parts = map_chunks(ctl, "moments-lanes", n_blocks, per_lane, |blocks| {
+            // The lane's co-moment holds only its lower triangle until the lane ends: every
+            // block's SYRK is written and merged row-major (contiguous), then mirrored once.
             let mut lane = Moments::new(d)?;
             let mut buf64 = Vec::new();
             let mut buf32 = Vec::new();
-            let mut blk = square_mat::<f64>(d, d)?;
-            let s32 = if syrk == BlockSyrk::F32 { d * d } else { 0 };
-            let mut blk32: Vec<f32> =
-                dense::try_zeros(s32).ok_or_else(|| dense::too_large("X.cols", d, METHOD, FIX, true))?;
-            let s64 = if syrk == BlockSyrk::Split { d * d } else { 0 };
-            let mut blk64: Vec<f64> =
-                dense::try_zeros(s64).ok_or_else(|| dense::too_large("X.cols", d, METHOD, FIX, true))?;
+            // The f64 block result serves the split kernel and the f64 fallback; the f32 one the
+            // FMA kernel (the f64 one is needed under it only when a block falls back).
+            let mut blk64: Vec<f64> = if syrk == BlockSyrk::F32 {
+                Vec::new()
+            } else {
+                square_zeros(d)?
+            };
+            let mut blk32: Vec<f32> = if syrk == BlockSyrk::F32 {
+                square_zeros(d)?
+            } else {
+                Vec::new()
+            };
             for bi in blocks {
                 ctl.checkpoint()?;
                 let (start, end) = (bi * b, ((bi + 1) * b).min(n));
@@ -364,35 +373,31 @@ impl Moments {
                         buf32.resize(rows * d, 0.0f32);
                         centre_block_f32(&mut buf32, xb, wb, &mean_b)
                     };
-                    if centred32 {
+                    if centred32 && syrk == BlockSyrk::F32 {
                         // The kernel layer's SYRK (single-threaded: the lanes are the parallelism).
-                        if syrk == BlockSyrk::Split {
-                            embgeo_kernels::lowp::syrk_lower_split(&mut blk64, &buf32, rows, d);
-                            for i in 0..d {
-                                for j in 0..=i {
-                                    blk[(i, j)] = blk64[i * d + j];
-                                }
-                            }
-                        } else {
-                            embgeo_kernels::syrk_lower_f32(&mut blk32, &buf32, rows, d, Par::Seq)?;
-                            for (i, row) in blk32.chunks_exact(d).enumerate() {
-                                for (j, v) in row[..=i].iter().enumerate() {
-                                    blk[(i, j)] = f64::from(*v);
-                                }
-                            }
-                        }
+                        embgeo_kernels::syrk_lower_f32(&mut blk32, &buf32, rows, d, Par::Seq)?;
+                        lane.merge_block_lower(wsum, &mean_b, &blk32);
                     } else {
-                        buf64.resize(rows * d, 0.0f64);
-                        centre_block(&mut buf64, xb, wb, &mean_b, |v| v);
-                        let a = faer::MatRef::from_column_major_slice(&buf64, d, rows);
-                        linalg::syrk_lower(&mut blk, a, faer::Par::Seq);
+                        if centred32 {
+                            embgeo_kernels::lowp::syrk_lower_split(&mut blk64, &buf32, rows, d);
+                        } else {
+                            if blk64.is_empty() {
+                                blk64 = square_zeros(d)?;
+                            }
+                            buf64.resize(rows * d, 0.0f64);
+                            centre_block(&mut buf64, xb, wb, &mean_b, |v| v);
+                            let a = faer::MatRef::from_column_major_slice(&buf64, d, rows);
+                            let dst = faer::MatMut::from_row_major_slice_mut(&mut blk64, d, d);
+                            linalg::syrk_lower(dst, a, faer::Par::Seq);
+                        }
+                        lane.merge_block_lower(wsum, &mean_b, &blk64);
                     }
-                    lane.merge_lower(wsum, &mean_b, &blk);
                 }
                 lane.n_samples += rows as u64;
                 let now = done.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
                 ctl.advance("moments", now, n as u64);
             }
+            lane.mirror_lower();
             Ok(lane)
         })?;
         let mut out = self.try_clone()?;
@@ -451,19 +456,26 @@ impl Moments {
         Ok(())
     }
 
-    /// Merge a block given by its weight sum, mean and lower-triangle co-moment (faer `Mat`).
-    fn merge_lower(&mut self, wb: f64, mean_b: &[f64], blk: &Mat<f64>) {
+    /// Merge a block given by its weight sum, mean and co-moment `blk` (`d × d` row-major, lower
+    /// triangle read), updating only the lower triangle of `self.comoment`.
+    ///
+    /// # Cost
+    /// O(d²/2) time, contiguous rows of both buffers; no allocation beyond `d` f64.
+    fn merge_block_lower<B: Copy + Into<f64>>(&mut self, wb: f64, mean_b: &[f64], blk: &[B]) {
         let d = self.n_features;
         let wa = self.weight_sum;
         let w = wa + wb;
         let f = if wa > 0.0 { wa * wb / w } else { 0.0 };
         let delta: Vec<f64> = mean_b.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
-        for j in 0..d {
-            let col = blk.col(j);
-            for i in j..d {
-                let v = self.comoment[i * d + j] + col[i] + f * delta[i] * delta[j];
-                self.comoment[i * d + j] = v;
-                self.comoment[j * d + i] = v;
+        for (i, (acc, row)) in self
+            .comoment
+            .chunks_exact_mut(d)
+            .zip(blk.chunks_exact(d))
+            .enumerate()
+        {
+            let fd = f * delta[i];
+            for ((a, v), dj) in acc[..=i].iter_mut().zip(&row[..=i]).zip(&delta) {
+                *a = *a + (*v).into() + fd * dj;
             }
         }
         if wa > 0.0 {
@@ -474,6 +486,16 @@ impl Moments {
             self.mean.copy_from_slice(mean_b);
         }
         self.weight_sum = w;
+    }
+
+    /// Copy the lower triangle of the co-moment onto the upper one (O(d²), once per lane).
+    fn mirror_lower(&mut self) {
+        let d = self.n_features;
+        for i in 0..d {
+            for j in 0..i {
+                self.comoment[j * d + i] = self.comoment[i * d + j];
+            }
+        }
     }
 
     /// Covariance-like matrix `S / divisor`, `d × d` row-major, where `S` is the co-moment
