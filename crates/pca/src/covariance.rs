@@ -37,9 +37,9 @@ impl Default for Params {
 /// # Cost
 /// O(d²) to form `C`, ≈ 4d³ flops for the eigendecomposition; extra memory ≈ 3d² f64.
 /// # Determinism
-/// The eigensolver runs sequentially (≈ 4d³ flops; faer's parallel variant is not guaranteed
-/// bit-identical across thread counts), so results are bit-identical for every `ctl.par`;
-/// last-ulp drift across SIMD levels.
+/// The eigensolver runs in parallel with a fixed split
+/// ([`embgeo_core::linalg::eigh_desc_det`]), so results are bit-identical for every `ctl.par`
+/// and thread count; last-ulp drift across SIMD levels.
 /// # Errors
 /// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
 /// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `OutOfRange` if an
@@ -73,10 +73,10 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     // overflow: decompose 2^e·C (exact) and scale the eigenvalues back (`embgeo_core::scale`).
     let scale = Scale::of(&[&c[..]]);
     let c = if scale.is_identity() { c } else { scale.apply(&c) };
-    // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
-    let (mut values, components) = embgeo_core::linalg::eigh_desc(&c, d, true, faer::Par::Seq)?;
+    // Parallel with a fixed split: bit-identical for every thread count.
+    let (mut values, components) = embgeo_core::linalg::eigh_desc_det(&c, d, true, ctl.par)?;
     scale.unscale_all(&mut values, 1, "covariance eigenvalue")?;
-    // The eigensolver cannot be interrupted (≈ 0.6 s at d = 1536): an abort during it is
+    // The eigensolver cannot be interrupted (≈ 0.4–0.8 s at d = 1536 on 2 threads): an abort during it is
     // honoured here, so an aborted fit never resolves.
     ctl.checkpoint()?;
     for v in &mut values {
@@ -137,8 +137,9 @@ mod tests {
     }
 
     #[test]
-    fn eigh_is_bit_identical_across_thread_counts() {
-        let d = 200;
+    fn the_solve_is_bit_identical_across_thread_counts_and_par() {
+        // d = 400: above faer's threshold for its parallel tridiagonalisation.
+        let d = 400;
         let mut a = vec![0.0f64; d * d];
         for i in 0..d {
             for j in 0..=i {
@@ -147,21 +148,17 @@ mod tests {
                 a[j * d + i] = v;
             }
         }
-        let seq = embgeo_core::linalg::eigh_desc(&a, d, true, faer::Par::Seq).unwrap();
-        for threads in [2, 3] {
+        let m = Moments::from_parts(d, 1000, 1000.0, vec![0.0; d], a).unwrap();
+        let p = Params::default();
+        let seq = solve(&m, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
+        for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            let par = pool.install(|| {
-                embgeo_core::linalg::eigh_desc(
-                    &a,
-                    d,
-                    true,
-                    crate::linalg::par(&Ctl::detached().with_par(Par::Rayon)),
-                )
-                .unwrap()
-            });
+            let par = pool
+                .install(|| solve(&m, &p, &Ctl::detached().with_par(Par::Rayon)))
+                .unwrap();
             assert_eq!(seq, par, "threads = {threads}");
         }
     }

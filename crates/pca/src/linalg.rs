@@ -7,13 +7,6 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatMut, MatRef};
 
-/// faer's parallelism for a `Ctl`: the current rayon pool, or the calling thread (tests only
-/// since the randomized solver parallelises over row chunks itself).
-#[cfg(test)]
-pub(crate) fn par(ctl: &embgeo_core::Ctl<'_>) -> faer::Par {
-    embgeo_core::linalg::faer_par(ctl.par)
-}
-
 /// Thin SVD of a row-major `n × d` matrix through [`embgeo_core::linalg::thin_svd`]: singular
 /// values (decreasing) and the right singular vectors as rows of a `min(n, d) × d` row-major
 /// buffer.
