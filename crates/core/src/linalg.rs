@@ -108,50 +108,60 @@ pub fn eigh_desc(a: &[f64], d: usize, vectors: bool, par: faer::Par) -> Result<(
     Ok((values, rows))
 }
 
-/// Parallel split of [`eigh_desc_det`]: faer's parallel tridiagonalisation cuts each update
-/// into this many column ranges and adds their partial sums in range order, so its bits depend
-/// on this number and never on the threads that run the ranges. Eight keeps machines of up to 8
-/// cores busy; on fewer, the ranges queue (measured at d = 1536 on 2 threads: 8 ranges run as
-/// fast as 2).
+/// Parallel split of [`fixed_split`]: faer's parallel eigensolver and SVD cut each
+/// tridiagonal / bidiagonal update into this many column ranges and add their partial sums in
+/// range order, and their products split the output, so their bits depend on this number and
+/// never on the threads that run the parts. Eight keeps machines of up to 8 cores busy; on fewer,
+/// the parts queue (measured at d = 1536 on 2 threads: 8 parts run as fast as 2).
 #[cfg(not(target_family = "wasm"))]
-pub const EIGH_SPLIT: usize = 8;
+pub const SPLIT: usize = 8;
 
-/// [`eigh_desc`] in parallel with results that are bit-identical for every thread count and
-/// every `par`.
+/// Run a faer decomposition `f` in parallel with results that are bit-identical for every
+/// thread count and every `par`: `f` gets `faer::Par::rayon(SPLIT)`.
 ///
-/// `Par::Rayon` runs faer's eigensolver split in [`EIGH_SPLIT`] parts on the current rayon pool;
-/// `Par::Seq` runs the same split on a one-thread pool started for the call (so a caller on a
-/// thread outside every pool, e.g. the JS thread, never touches rayon's global pool). On
-/// WebAssembly faer has no parallel path and this is `eigh_desc(.., faer::Par::Seq)`.
+/// `Par::Rayon` runs it on the current rayon pool; `Par::Seq` runs the same split on a
+/// one-thread pool started for the call (so a caller on a thread outside every pool, e.g. the
+/// JS thread, never touches rayon's global pool). On WebAssembly faer has no parallel path and
+/// `f` gets `faer::Par::Seq`.
+/// # Cost
+/// `f`'s; `Par::Seq` adds one thread start (≈ 0.1 ms).
+/// # Errors
+/// `f`'s, and `Internal` if the one-thread pool of `Par::Seq` cannot start.
+pub fn fixed_split<R: Send>(par: Par, f: impl FnOnce(faer::Par) -> Result<R> + Send) -> Result<R> {
+    #[cfg(target_family = "wasm")]
+    {
+        let _ = par;
+        f(faer::Par::Seq)
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        let split = faer::Par::rayon(SPLIT);
+        match par {
+            Par::Rayon => f(split),
+            Par::Seq => rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "embgeo-linalg".into())
+                .build()
+                .map_err(|e| Error::Internal(format!("could not start the decomposition's thread ({e})")))?
+                .install(|| f(split)),
+        }
+    }
+}
+
+/// [`eigh_desc`] through [`fixed_split`]: parallel, bit-identical for every thread count and
+/// every `par`.
 /// # Cost
 /// As [`eigh_desc`]; at d = 1536 on 2 threads about half the sequential time (0.67 s against
-/// 1.24 s measured in one run). `Par::Seq` adds one thread start (≈ 0.1 ms).
+/// 1.24 s measured in one run).
 /// # Determinism
 /// Bit-identical for pools of 1, 2 and 3 threads and for both `par` (tested); the bits differ
 /// from [`eigh_desc`] with `faer::Par::Seq` in the last places.
 /// # Errors
-/// As [`eigh_desc`], and `Internal` if the one-thread pool of `Par::Seq` cannot start.
+/// As [`eigh_desc`] and [`fixed_split`].
 /// # Panics
 /// Never on any input.
 pub fn eigh_desc_det(a: &[f64], d: usize, vectors: bool, par: Par) -> Result<(Vec<f64>, Vec<f64>)> {
-    #[cfg(target_family = "wasm")]
-    {
-        let _ = par;
-        eigh_desc(a, d, vectors, faer::Par::Seq)
-    }
-    #[cfg(not(target_family = "wasm"))]
-    {
-        let split = faer::Par::rayon(EIGH_SPLIT);
-        match par {
-            Par::Rayon => eigh_desc(a, d, vectors, split),
-            Par::Seq => rayon::ThreadPoolBuilder::new()
-                .num_threads(1)
-                .thread_name(|_| "embgeo-eigh".into())
-                .build()
-                .map_err(|e| Error::Internal(format!("could not start the eigensolver's thread ({e})")))?
-                .install(|| eigh_desc(a, d, vectors, split)),
-        }
-    }
+    fixed_split(par, |p| eigh_desc(a, d, vectors, p))
 }
 
 /// Thin SVD of an `m × n` matrix: singular values (decreasing) and, if `vectors`, the thin
@@ -290,6 +300,31 @@ mod tests {
         let top = plain.0[0].abs();
         for (x, y) in seq.0.iter().zip(&plain.0) {
             assert!((x - y).abs() <= 1e-12 * top, "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn the_svd_under_fixed_split_is_bit_identical_for_every_pool_and_par() {
+        let (m, n) = (420, 380);
+        let a = Mat::from_fn(m, n, |i, j| {
+            (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { 3.0 } else { 0.0 }
+        });
+        let run = |par| fixed_split(par, |p| thin_svd_uv(a.as_ref(), p)).unwrap();
+        let seq = run(Par::Seq);
+        let bits = |r: &(Vec<f64>, Mat<f64>, Mat<f64>)| -> Vec<u64> {
+            r.0.iter()
+                .chain(r.1.col_iter().flat_map(|c| c.iter()))
+                .chain(r.2.col_iter().flat_map(|c| c.iter()))
+                .map(|v| v.to_bits())
+                .collect()
+        };
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let par = pool.install(|| run(Par::Rayon));
+            assert!(bits(&seq) == bits(&par), "threads = {threads}");
         }
     }
 

@@ -44,8 +44,8 @@ pub(crate) fn centred_copy<T: Element>(
 /// ≈ 4·n·d² + O(d³) flops; extra memory n·d f64 (the centred copy) plus faer's SVD scratch
 /// (≈ (n + d)·min(n, d) f64).
 /// # Determinism
-/// The SVD runs sequentially (faer's parallel SVD is not bit-identical across thread counts);
-/// centring is row-parallel. Bit-identical for every `ctl.par` (tested).
+/// The SVD runs in parallel with a fixed split ([`embgeo_core::linalg::fixed_split`]); centring
+/// is row-parallel. Bit-identical for every `ctl.par` and thread count (tested).
 /// # Errors
 /// `Empty` if n < 2, `NonFinite`, `Internal` if the SVD does not converge, `Cancelled`.
 /// # Panics
@@ -77,8 +77,8 @@ fn solve_unscaled<T: Element>(x: MatRef<'_, T>, center: bool, ctl: &Ctl<'_>) -> 
     let (n, d) = (x.rows(), x.cols());
     let (a, mean) = centred_copy(x, center, ctl);
     ctl.checkpoint()?;
-    // Sequential: faer's parallel SVD is not bit-identical across thread counts.
-    let (s, vt) = linalg::thin_svd_vt(&a, n, d, faer::Par::Seq)?;
+    // Parallel with a fixed split: bit-identical for every thread count.
+    let (s, vt) = embgeo_core::linalg::fixed_split(ctl.par, |p| linalg::thin_svd_vt(&a, n, d, p))?;
     let denom = (n - 1) as f64;
     let explained_variance: Vec<f64> = s.iter().map(|v| v * v / denom).collect();
     let total_variance = explained_variance.iter().sum();

@@ -56,7 +56,7 @@ impl Default for Params {
 /// (components `k × d`, signs not normalised; `total_variance` exact, from ‖A‖²_F) and the mean.
 /// # Cost
 /// (2q + 2)·2·n·d·l flops (l = k + p) in q + 2 reads of X, plus Householder QRs of d × l
-/// (one per iteration) and of n × l (once, sequential) and the SVD of l × d. Extra memory: no
+/// (one per iteration) and of n × l (once, parallel with a fixed split) and the SVD of l × d. Extra memory: no
 /// copy of X; Y and Q (n × l f64, Qᵀ once more in f32), one l × d f64 partial sum per
 /// 4096-row chunk (13 MB at 100,000 × 1536, l = 42) and per worker a 128 × d centred block
 /// plus l·(d + 128) products.
@@ -69,7 +69,8 @@ impl Default for Params {
 /// # Determinism
 /// Same seed, same result (portable ChaCha8 stream). Passes split X into fixed 4096-row
 /// chunks (parallel), the products inside a chunk run on one thread, chunk sums are added in
-/// order; QR and SVD are sequential: bit-identical for every thread count (tested on
+/// order; the small QRs and the SVD are sequential and the n × l QR has a fixed split
+/// ([`embgeo_core::linalg::fixed_split`]): bit-identical for every thread count (tested on
 /// 3000 × 120 f64 and 9000 × 40 f32, three chunks).
 /// # Errors
 /// `Empty` if n < 2, `OutOfRange` if k is 0 or exceeds min(n, d), `NonFinite`, `Internal`,
@@ -106,8 +107,9 @@ pub fn solve<T: Element>(
             .n_iter
             .unwrap_or(if (k as f64) < 0.1 * r as f64 { 7 } else { 4 });
         let l = (k + params.n_oversamples).min(r);
-        // The passes run chunks in parallel with fixed chunk sums; QR and SVD run
-        // sequentially: the result is bit-identical for every thread count.
+        // The passes run chunks in parallel with fixed chunk sums; the small QRs and the SVD run
+        // sequentially, the n × l QR with a fixed split: the result is bit-identical for every
+        // thread count.
         let mean = if center {
             moments::block_mean(x, None, ctl.par).1
         } else {
@@ -124,7 +126,10 @@ pub fn solve<T: Element>(
             ctl.advance("randomized", (it + 1) as u64, q as u64);
         }
         let y = data.project(&basis, ctl)?;
-        let qm = linalg::thin_q(&Mat::<f64>::from_fn(n, l, |i, j| y[i * l + j]), faer::Par::Seq);
+        // The n × l QR under a fixed parallel split (bit-identical for every thread count).
+        let ym = Mat::<f64>::from_fn(n, l, |i, j| y[i * l + j]);
+        let qm = embgeo_core::linalg::fixed_split(ctl.par, |p| Ok(linalg::thin_q(&ym, p)))?;
+        drop(ym);
         drop(y);
         // B = Qᵀ A (l × d, row-major) and ‖A‖²_F from the same pass.
         let (b, sumsq) = data.accumulate(Op::Reduce(&Both::transposed(&qm), 0), ctl)?;
