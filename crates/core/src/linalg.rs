@@ -312,11 +312,13 @@ mod tests {
         let run = |par| fixed_split(par, |p| thin_svd_uv(a.as_ref(), p)).unwrap();
         let seq = run(Par::Seq);
         let bits = |r: &(Vec<f64>, Mat<f64>, Mat<f64>)| -> Vec<u64> {
-            r.0.iter()
-                .chain(r.1.col_iter().flat_map(|c| c.iter()))
-                .chain(r.2.col_iter().flat_map(|c| c.iter()))
-                .map(|v| v.to_bits())
-                .collect()
+            let mut out: Vec<u64> = r.0.iter().map(|v| v.to_bits()).collect();
+            for m in [&r.1, &r.2] {
+                for j in 0..m.ncols() {
+                    out.extend(m.col(j).iter().map(|v| v.to_bits()));
+                }
+            }
+            out
         };
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
