@@ -89,6 +89,20 @@ pub(crate) fn run(path: Path, out: Out<'_>, a: View<'_>, b: View<'_>, job: Job) 
             return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, out, a, b, job);
         }
     }
+    // WebAssembly built with SIMD128 (the project's wasm builds are): its 6 × 8 kernel, whose
+    // entries are bit-identical to the portable one's.
+    #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
+    if path == Path::Simd128 {
+        let _ = job.wide;
+        return blocked::<{ crate::simd128::MR }, { crate::simd128::NR }, _>(
+            &crate::simd128::Simd128,
+            crate::BLOCKING,
+            out,
+            a,
+            b,
+            job,
+        );
+    }
     // other targets have one kernel: the path and the tile preference do not apply
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (path, job.wide);

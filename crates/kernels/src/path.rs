@@ -14,6 +14,9 @@ pub enum Path {
     /// x86-64 AVX-512F, 14 × 32 register block (28 zmm accumulators); 4 × 96 for
     /// [`crate::gemm_nt_f32`].
     Avx512,
+    /// WebAssembly SIMD128 (builds with `target-feature=+simd128`), 6 × 8 register block
+    /// (12 `f32x4` accumulators); entries bit-identical to [`Path::Scalar`]'s.
+    Simd128,
 }
 
 impl Path {
@@ -24,6 +27,7 @@ impl Path {
             Path::Scalar => "scalar",
             Path::Avx2 => "avx2+fma",
             Path::Avx512 => "avx512",
+            Path::Simd128 => "simd128",
         }
     }
 
@@ -34,6 +38,7 @@ impl Path {
             Path::Scalar => true,
             Path::Avx2 => avx2_fma(),
             Path::Avx512 => avx512f(),
+            Path::Simd128 => cfg!(all(target_family = "wasm", target_feature = "simd128")),
         }
     }
 }
@@ -43,19 +48,20 @@ x86_probe!(fn avx512f = "avx512f");
 
 /// The best path this CPU supports.
 fn best() -> Path {
-    [Path::Avx512, Path::Avx2]
+    [Path::Avx512, Path::Avx2, Path::Simd128]
         .into_iter()
         .find(|p| p.supported())
         .unwrap_or(Path::Scalar)
 }
 
-/// The path for an `EMBGEO_KERNEL` value (`None` = unset): `scalar`, `avx2` or `avx512` (each
+/// The path for an `EMBGEO_KERNEL` value (`None` = unset): `scalar`, `avx2`, `avx512` or `simd128` (each
 /// if supported, else the best supported path), anything else = `auto` (the best supported).
 pub(crate) fn choose(var: Option<&str>) -> Path {
     let wanted = match var.map(str::trim) {
         Some("scalar") => Path::Scalar,
         Some("avx2") => Path::Avx2,
         Some("avx512") => Path::Avx512,
+        Some("simd128") => Path::Simd128,
         _ => return best(),
     };
     if wanted.supported() {
@@ -82,7 +88,10 @@ pub fn path_name() -> &'static str {
 /// Every path this CPU can run (scalar first).
 #[must_use]
 pub fn available_paths() -> Vec<Path> {
-    runnable([Path::Scalar, Path::Avx2, Path::Avx512], Path::supported)
+    runnable(
+        [Path::Scalar, Path::Avx2, Path::Avx512, Path::Simd128],
+        Path::supported,
+    )
 }
 
 #[cfg(test)]
@@ -104,7 +113,15 @@ mod tests {
         assert!(available_paths().contains(&Path::Scalar));
         assert!(available_paths().contains(&best));
         assert!(path().supported());
-        assert!(["scalar", "avx2+fma", "avx512"].contains(&path_name()));
+        assert!(["scalar", "avx2+fma", "avx512", "simd128"].contains(&path_name()));
+        assert_eq!(
+            choose(Some("simd128")),
+            if Path::Simd128.supported() {
+                Path::Simd128
+            } else {
+                best
+            }
+        );
     }
 
     #[test]

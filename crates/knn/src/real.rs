@@ -26,18 +26,14 @@ pub(crate) trait Real: Element + Add<Output = Self> + Mul<Output = Self> + Defau
 }
 
 macro_rules! impl_real {
-    ($t:ty, $mant:expr) => {
+    ($t:ty, $mant:expr, $gemm:path) => {
         impl Real for $t {
             const U: f64 = 1.0 / (1u64 << $mant) as f64;
             const MAX: f64 = <$t>::MAX as f64;
             const MIN_NORMAL: f64 = <$t>::MIN_POSITIVE as f64;
             const INF: Self = <$t>::INFINITY;
             fn gemm_nt(dst: &mut [Self], a: &[Self], b: &[Self], m: usize, n: usize, d: usize, alpha: Self) {
-                use faer::{Accum, MatMut, MatRef, Par};
-                let dst = MatMut::from_column_major_slice_mut(dst, m, n);
-                let a = MatRef::from_row_major_slice(a, m, d);
-                let b = MatRef::from_row_major_slice(b, n, d);
-                faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), alpha, Par::Seq);
+                $gemm(dst, a, b, m, n, d, alpha);
             }
             #[allow(clippy::float_cmp, clippy::cast_lossless)]
             fn round_up(v: f64) -> Self {
@@ -51,8 +47,50 @@ macro_rules! impl_real {
         }
     };
 }
-impl_real!(f32, 24);
-impl_real!(f64, 53);
+impl_real!(f32, 24, gemm_nt_f32);
+impl_real!(f64, 53, faer_gemm_nt);
+
+/// [`Real::gemm_nt`] through faer's matmul on the calling thread.
+fn faer_gemm_nt<T: faer::traits::ComplexField + Copy>(
+    dst: &mut [T],
+    a: &[T],
+    b: &[T],
+    m: usize,
+    n: usize,
+    d: usize,
+    alpha: T,
+) {
+    use faer::{Accum, MatMut, MatRef, Par};
+    let dst = MatMut::from_column_major_slice_mut(dst, m, n);
+    let a = MatRef::from_row_major_slice(a, m, d);
+    let b = MatRef::from_row_major_slice(b, n, d);
+    faer::linalg::matmul::matmul(dst, Accum::Replace, a, b.transpose(), alpha, Par::Seq);
+}
+
+/// [`Real::gemm_nt`] of f32: faer's matmul natively (private-gemm-x86's AVX-512 / AVX2 kernels,
+/// NEON on arm64).
+#[cfg(not(target_family = "wasm"))]
+fn gemm_nt_f32(dst: &mut [f32], a: &[f32], b: &[f32], m: usize, n: usize, d: usize, alpha: f32) {
+    faer_gemm_nt(dst, a, b, m, n, d, alpha);
+}
+
+/// [`Real::gemm_nt`] of f32 on WebAssembly: the kernel layer's blocked product
+/// (`embgeo_kernels::gemm_nt_f32`, its SIMD128 path), measured faster there than faer's
+/// (bench/results/wasm.md). Same contract and the same error bound (an f32 dot product in some
+/// order, then one multiply by `alpha`).
+#[cfg(target_family = "wasm")]
+fn gemm_nt_f32(dst: &mut [f32], a: &[f32], b: &[f32], m: usize, n: usize, d: usize, alpha: f32) {
+    use embgeo_kernels::View;
+    let done = match (View::row_major(a, m, d), View::row_major(b, n, d)) {
+        (Ok(av), Ok(bv)) => embgeo_kernels::gemm_nt_f32(dst, av, bv, alpha).is_ok(),
+        _ => false,
+    };
+    // The shapes are the caller's invariants; should a view ever be refused, faer computes
+    // the same product.
+    if !done {
+        faer_gemm_nt(dst, a, b, m, n, d, alpha);
+    }
+}
 
 /// View a slice of the sealed `Element` as its concrete type.
 pub(crate) fn cast<T: Element, U: Element>(s: &[T]) -> Option<&[U]> {
