@@ -14,6 +14,9 @@
 //!   (every variant; n > max(d₁, d₂)) and linearity's feature route (n ≥ d₁). When A or B is not
 //!   f32, the f32-block pass *is* this pass (the same f64 arithmetic), so it runs once for all.
 //!
+//! Progress: each shared pass reports the phase `"linear-products"` (rows); cancellation is
+//! checked as in the measures' own functions (per row block, and between their steps).
+//!
 //! Measures outside the shared products run their own `compute` (own pass): CKA with the RBF
 //! kernel or on its kernel route (n·(d₁ + d₂) < d₁² + d₂² + d₁d₂), CCA's SVD route (n ≤ max(d₁, d₂)
 //! or a side too ill-conditioned for the Gram route, found after the shared pass), linearity's
