@@ -6,6 +6,9 @@
 // mutual kNN on 20 000 × 384 vs 20 000 × 768; information imbalance on the same 20 000 rows.
 // CKA and Procrustes are also put against their GEMM floor: 2·N·d_A·d_B FLOPs (the cross
 // product Aᵀ B) at the FP32 FMA peak measured in this run (bench/probe/peak.c).
+// Last row: compare()'s default measures (embgeo only, in the same run): compare() on the 50 000-row
+// pair with the linear ones (one shared native call) plus compare() on the 20 000-row pair with
+// mutual kNN and information imbalance; its reference is the sum of the peer rows above.
 // Writes bench/results/compare.md and compare.json (--quick: smaller sizes, into .tmp/bench/).
 // Not a test: nothing is asserted.
 //
@@ -32,6 +35,7 @@ const LABEL = {
   cca: 'CCA, mean correlation',
   mutualKnn: 'mutual kNN (k = 10, cosine)',
   informationImbalance: 'information imbalance (k = 1)',
+  compareDefault: 'compare() default measures (the rows above + linearity)',
 }
 const PEER = {
   cka: 'numpy (Kornblith et al. 2019, feature space)',
@@ -49,7 +53,10 @@ const CASES = [
   ...['cka', 'ckaDebiased', 'procrustes', 'cca'].map((m) => [m, BIG]),
   ['mutualKnn', KNN],
   ['informationImbalance', KNN],
+  ['compareDefault', BIG],
 ]
+/** compareDefault's measures with a peer row (linearity has none: embgeo's time includes it, the reference does not). */
+const PEERED = ['cka', 'ckaDebiased', 'procrustes', 'cca', 'mutualKnn', 'informationImbalance']
 
 const env = machine()
 const childEnv = { ...process.env, ...pythonEnv(THREADS), RAYON_NUM_THREADS: String(THREADS) }
@@ -84,7 +91,8 @@ function runChild(cmd, argv, timeoutS) {
 const results = []
 for (const [measure, size] of CASES) {
   const d = data(size)
-  for (const impl of ['embgeo', 'python']) {
+  const d2 = measure === 'compareDefault' ? data(KNN) : undefined
+  for (const impl of measure === 'compareDefault' ? ['embgeo'] : ['embgeo', 'python']) {
     const base = { impl, measure, n: d.n, da: d.da, db: d.db }
     const remaining = left()
     if (remaining < 30) {
@@ -96,7 +104,15 @@ for (const [measure, size] of CASES) {
     const lb = loadavg()[0]
     const r =
       impl === 'embgeo'
-        ? runChild(process.execPath, [runner, '--a', `${d.prefix}-A.f32`, '--acols', String(d.da), '--b', `${d.prefix}-B.f32`, '--bcols', String(d.db), '--measure', measure, '--runs', '3', '--threads', String(THREADS), '--budget', String(rep)], timeoutS)
+        ? runChild(
+            process.execPath,
+            [
+              runner,
+              ...['--a', `${d.prefix}-A.f32`, '--acols', String(d.da), '--b', `${d.prefix}-B.f32`, '--bcols', String(d.db), '--measure', measure, '--runs', '3', '--threads', String(THREADS), '--budget', String(rep)],
+              ...(d2 === undefined ? [] : ['--a2', `${d2.prefix}-A.f32`, '--acols2', String(d2.da), '--b2', `${d2.prefix}-B.f32`, '--bcols2', String(d2.db)]),
+            ],
+            timeoutS,
+          )
         : runChild(python, [peers, '--measure', measure, '--a', `${d.prefix}-A.npy`, '--b', `${d.prefix}-B.npy`, '--runs', '3', '--budget', String(rep)], timeoutS)
     const out = { ...base, loadBefore: lb, loadAfter: loadavg()[0] }
     results.push(r.skipped ? { ...out, skipped: r.skipped } : { ...out, ...stats(r.times), times: r.times, warmup: r.warmup, value: r.value, extra: r.extra, rss: r.maxRssMiB ?? r.max_rss_mb })
@@ -109,10 +125,18 @@ for (const [measure, size] of CASES) {
 probes.push(probe(THREADS))
 write(true)
 
+/** The sum of the peer medians of compareDefault's measures (undefined until all ran). */
+function peerSum() {
+  const ps = PEERED.map((m) => results.find((r) => r.impl === 'python' && r.measure === m))
+  if (ps.some((r) => !r?.median)) return undefined
+  return { median: ps.reduce((t, r) => t + r.median, 0), runs: 'sum', loadBefore: ps[0].loadBefore, loadAfter: ps.at(-1).loadAfter }
+}
+
 function fmtS(r) {
   if (!r) return 'not run'
   if (r.skipped) return `skipped: ${r.skipped}`
-  return `${r.median < 10 ? r.median.toFixed(3) : r.median.toFixed(1)} (${r.runs === 1 ? '1 run' : `median of ${r.runs}`})`
+  const runs = r.runs === 'sum' ? 'sum of medians' : r.runs === 1 ? '1 run' : `median of ${r.runs}`
+  return `${r.median < 10 ? r.median.toFixed(3) : r.median.toFixed(1)} (${runs})`
 }
 
 function write(done) {
@@ -129,7 +153,7 @@ function write(done) {
       (done ? '' : ' **Run in progress: partial results.**') +
       (quick ? ' **Quick mode: small sizes, not the issue’s sizes.**' : ''),
     '',
-    'embgeo path: the public Node API (`cka`, `procrustes`, `cca`, `mutualKnn`, `informationImbalance` from dist/index.js, async, input copy included) via bench/runners/embgeo-compare.mjs, ' +
+    'embgeo path: the public Node API (`cka`, `procrustes`, `cca`, `mutualKnn`, `informationImbalance`, `compare` from dist/index.js, async, input copy included) via bench/runners/embgeo-compare.mjs, ' +
       `${THREADS} pool threads. Peers: bench/peers/compare_peers.py, float64 numpy on the same float32 data (OpenBLAS at ${THREADS} threads; OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs, see bench/lib/env.mjs), DADApy n_jobs = 2. ` +
       'Each (implementation, measure) runs in its own process, one after another; loading the data is not timed. Repeats: a first run under 2 s is a warm-up followed by 3 timed runs (median); otherwise runs follow while they fit in the repeat budget.',
     '',
@@ -141,13 +165,13 @@ function write(done) {
   ]
   for (const [measure, [n, da, db]] of CASES) {
     const e = results.find((r) => r.impl === 'embgeo' && r.measure === measure)
-    const p = results.find((r) => r.impl === 'python' && r.measure === measure)
+    const p = measure === 'compareDefault' ? peerSum() : results.find((r) => r.impl === 'python' && r.measure === measure)
     const floor = GEMM.has(measure) ? (2 * n * da * db) / (peakG * 1e9) : undefined
     const ratio = e?.median && p?.median ? `${(p.median / e.median).toFixed(p.median / e.median < 10 ? 2 : 1)}×` : ''
     const vals = [e, p].map((r) => (r?.value != null ? Number(r.value).toPrecision(8) : '—')).join(' / ')
     const loads = [e, p].map((r) => (r?.loadBefore != null ? `${r.loadBefore.toFixed(2)}→${r.loadAfter.toFixed(2)}` : '—')).join('; ')
     lines.push(
-      `| ${LABEL[measure]} | ${n.toLocaleString('en-US')} × ${da} vs ${db} | ${fmtS(e)} | ${PEER[measure]} | ${fmtS(p)} | ${ratio} | ${floor === undefined ? '—' : floor.toFixed(3)} | ${floor !== undefined && e?.median ? (e.median / floor).toFixed(2) : '—'} | ${vals} | ${loads} |`,
+      `| ${LABEL[measure]} | ${measure === 'compareDefault' ? `${n.toLocaleString('en-US')} × ${da} vs ${db} (linear), ${KNN[0].toLocaleString('en-US')} × ${KNN[1]} vs ${KNN[2]} (kNN)` : `${n.toLocaleString('en-US')} × ${da} vs ${db}`} | ${fmtS(e)} | ${PEER[measure] ?? 'sum of the peer rows above'} | ${fmtS(p)} | ${ratio} | ${floor === undefined ? '—' : floor.toFixed(3)} | ${floor !== undefined && e?.median ? (e.median / floor).toFixed(2) : '—'} | ${vals} | ${loads} |`,
     )
   }
   lines.push('', '"peer / embgeo" > 1 means the peer is slower. Times in seconds, wall clock, per call from the two matrices to the number.', '')

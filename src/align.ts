@@ -58,7 +58,8 @@ const PROCRUSTES: Constraints = { alpha: is.num({ min: 0, max: 1 }) }
 
 type NativeProcrustes = ReturnType<ReturnType<typeof native>['procrustesSync']>
 
-function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): ProcrustesResult {
+/** The public result from the binding's (also for compare's shared entry, src/comparison-linear.ts). */
+export function finishProcrustes(a: DenseMatrix, b: DenseMatrix, r: NativeProcrustes): ProcrustesResult {
   return {
     value: r.angular,
     distance: r.distance,
@@ -134,7 +135,8 @@ const CCA: Constraints = {
 
 type NativeCca = ReturnType<ReturnType<typeof native>['ccaSync']>
 
-function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
+/** The public result from the binding's (also for src/comparison-linear.ts). */
+export function finishCca(a: DenseMatrix, b: DenseMatrix, r: NativeCca): CcaResult {
   const variant = r.variant as CcaVariant
   const diagnostics: CcaResult['diagnostics'] = { ...shape(a, b), keptA: r.keptA, keptB: r.keptB, rankA: r.rankA, rankB: r.rankB }
   if (variant === 'pwcca') diagnostics.weights = r.weights

@@ -77,7 +77,8 @@ function prepareCka(fn: string, A: unknown, B: unknown, o: unknown, async: boole
   return p
 }
 
-function finishCka(r: NativeCka): CkaResult {
+/** The public result from the binding's (also for compare's shared entry, src/comparison-linear.ts). */
+export function finishCka(r: NativeCka): CkaResult {
   return {
     value: r.value,
     params: r.params as Required<CkaOptions>,
@@ -137,7 +138,8 @@ interface NativeLinearity {
   rank: number
 }
 
-function finishLinearity(r: NativeLinearity): LinearityResult {
+/** The public result from the binding's (also for src/comparison-linear.ts). */
+export function finishLinearity(r: NativeLinearity): LinearityResult {
   return { value: r.value, params: {}, diagnostics: { route: r.featureRoute ? 'features' : 'kernels', rank: r.rank } }
 }
 

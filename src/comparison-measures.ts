@@ -6,6 +6,7 @@
  */
 import { procrustes, procrustesSync, cca, ccaSync } from './align.js'
 import { cka, ckaSync, linearity, linearitySync, rsa, rsaSync } from './compare.js'
+import type { LinearMeasure } from './comparison-linear.js'
 import type { DenseMatrix } from './input.js'
 import { informationImbalance, informationImbalanceSync, mutualKnn, mutualKnnSync } from './neighborhood.js'
 
@@ -33,6 +34,11 @@ export interface MeasureSpec<R = unknown> {
   identity?: Record<string, number>
   similarity: boolean
   range: readonly [number, number]
+  /**
+   * Set for the linear measures: the native measure that computes it in compare's shared entry
+   * (src/comparison-linear.ts; one call per pair for all of them, bit-identical to `fn`).
+   */
+  linear?: LinearMeasure
 }
 
 type Fn<R> = (A: DenseMatrix, B: DenseMatrix, options: Record<string, unknown>) => R
@@ -70,6 +76,7 @@ const SIMILARITY = {
 export const MEASURES = {
   cka: measure({
     ...SIMILARITY,
+    linear: 'cka',
     label: 'linear CKA',
     about: 'Centred kernel alignment with linear kernels (Kornblith et al. 2019): 1 = the same up to rotation and isotropic scale.',
     fn: as(cka),
@@ -78,6 +85,7 @@ export const MEASURES = {
   }),
   ckaDebiased: measure({
     ...SIMILARITY,
+    linear: 'cka',
     label: 'debiased CKA',
     about: 'Linear CKA from the unbiased HSIC estimator (Song et al. 2012): plain CKA without its small-N bias toward 1.',
     fn: as(cka),
@@ -95,6 +103,7 @@ export const MEASURES = {
   }),
   procrustes: measure({
     ...SIMILARITY,
+    linear: 'procrustes',
     label: 'Procrustes',
     about: 'Angular shape distance after the best rotation (Williams et al. 2021): 0 = the same up to rotation and scale, π/2 = unrelated.',
     fn: as(procrustes),
@@ -107,6 +116,7 @@ export const MEASURES = {
   }),
   cca: measure({
     ...SIMILARITY,
+    linear: 'cca',
     label: 'CCA (mean correlation)',
     about: 'Mean canonical correlation: 1 = the same up to an invertible linear map.',
     fn: as(cca),
@@ -115,6 +125,7 @@ export const MEASURES = {
   }),
   svcca: measure({
     ...SIMILARITY,
+    linear: 'cca',
     label: 'SVCCA',
     about: 'Mean canonical correlation after keeping 99 % of each side’s variance (Raghu et al. 2017).',
     fn: as(cca),
@@ -123,6 +134,7 @@ export const MEASURES = {
   }),
   pwcca: measure({
     ...SIMILARITY,
+    linear: 'cca',
     label: 'PWCCA',
     about: 'Canonical correlations weighted by how much of the first set they explain (Morcos et al. 2018).',
     fn: as(cca),
@@ -132,6 +144,7 @@ export const MEASURES = {
   }),
   linearity: measure({
     ...SIMILARITY,
+    linear: 'linearity',
     label: 'linearity',
     about: 'Normalised least-squares fit of the second set from the first (Razzhigaev et al. 2024): 1 = a linear map explains it.',
     fn: as(linearity),

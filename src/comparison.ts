@@ -5,10 +5,15 @@
  *
  * This file only orchestrates: each measure is its own public function (src/compare.ts,
  * src/align.ts, src/neighborhood.ts), described once in the table of src/comparison-measures.ts.
- * One plan (a generator of measure calls) serves both twins; the async driver awaits each call on
- * embgeo's pool with the caller's signal, the sync driver blocks.
+ * The linear measures of a pair (table entries with `linear`) run together in one native call,
+ * src/comparison-linear.ts, which computes their shared feature-space products once and returns
+ * what each own function returns, bit for bit; the first of them in the run order makes the call,
+ * the others take its results (their steps still report progress). One plan (a generator of
+ * measure calls) serves both twins; the async driver awaits each call on embgeo's pool with the
+ * caller's signal, the sync driver blocks.
  */
-import { embgeoError } from './errors.js'
+import { abortError, embgeoError } from './errors.js'
+import { linearMeasures, linearMeasuresSync, type LinearRequest } from './comparison-linear.js'
 import { toMatrix, toPair, type DenseMatrix, type MatrixLike } from './input.js'
 import { MEASURES, type MeasureName, type MeasureResults, type MeasureSpec } from './comparison-measures.js'
 import { rejecting, versions, type RunOptions } from './run.js'
@@ -88,18 +93,33 @@ const SHARED: Constraints = {
   seed: is.int(0, 2 ** 32 - 1),
 }
 
-/** One measure call of a plan, and what it reports to onProgress. */
+/**
+ * One step of a plan, and what it reports to onProgress: the measures it computes on (A, B) with
+ * their options (one measure, or the linear measures of the pair in one shared call; none when an
+ * earlier shared call computed this step's measure). The driver answers with their results.
+ */
 interface Call {
-  name: MeasureName
+  names: MeasureName[]
   A: DenseMatrix
   B: DenseMatrix
-  options: Record<string, unknown>
+  options: Array<Record<string, unknown>>
   phase: string
   completed: number
   total: number
 }
 
-type Plan<T> = Generator<Call, T, unknown>
+type Plan<T> = Generator<Call, T, unknown[]>
+
+const isLinear = (name: MeasureName): boolean => (MEASURES[name] as MeasureSpec).linear !== undefined
+
+/** The measures a step computes: the linear ones of `candidates` when `name` is linear, else `name`. */
+function stepNames(name: MeasureName, candidates: readonly MeasureName[]): MeasureName[] {
+  return isLinear(name) ? candidates.filter(isLinear) : [name]
+}
+
+function requests(c: Call): LinearRequest[] {
+  return c.names.map((n, i) => ({ measure: (MEASURES[n] as MeasureSpec).linear!, options: c.options[i]! }))
+}
 
 function checkMeasures(value: unknown): MeasureName[] {
   if (value === undefined) return [...DEFAULT_MEASURES]
@@ -140,11 +160,13 @@ function checkK(measures: readonly MeasureName[], k: number | undefined, rows: n
 }
 
 function* comparePlan(A: DenseMatrix, B: DenseMatrix, measures: MeasureName[], optionsFor: (n: MeasureName) => Record<string, unknown>): Plan<CompareResult> {
-  const out: Record<string, unknown> = {}
+  const done = new Map<MeasureName, unknown>()
   for (const [i, name] of measures.entries()) {
-    out[name] = yield { name, A, B, options: optionsFor(name), phase: name, completed: i, total: measures.length }
+    const names = done.has(name) ? [] : stepNames(name, measures)
+    const results = yield { names, A, B, options: names.map(optionsFor), phase: name, completed: i, total: measures.length }
+    names.forEach((n, k) => done.set(n, results[k]))
   }
-  return out as CompareResult
+  return Object.fromEntries(measures.map((n) => [n, done.get(n)])) as CompareResult
 }
 
 function square(n: number): number[][] {
@@ -175,6 +197,17 @@ function* manyPlan(
   const total = measures.reduce((t, m) => t + callsOf(MEASURES[m]).length, 0)
   let completed = 0
   const matrices: Comparison['matrices'] = {}
+  // What a shared call computed for the measures after the one that made it, keyed by
+  // `${name} ${i} ${j}`: only the scalars and params (a Procrustes rotation is dropped), each
+  // entry taken once.
+  const digest = (spec: MeasureSpec, r: unknown) => ({
+    values: spec.fields(r),
+    reversed: spec.reversed?.(r),
+    params: (r as { params?: Record<string, unknown> }).params,
+  })
+  const pending = new Map<string, ReturnType<typeof digest>>()
+  const seconds = new Map<MeasureName, number>()
+  const needs = (m: MeasureName, i: number, j: number): boolean => callsOf(MEASURES[m]).some(([p, q]) => p === i && q === j)
   for (const name of measures) {
     const spec: MeasureSpec = MEASURES[name]
     const fields: Record<string, number[][]> = {}
@@ -183,14 +216,27 @@ function* manyPlan(
     }
     let params: Record<string, unknown> | undefined
     let offDiagonal = false
-    const t0 = performance.now()
     for (let i = 0; i < n && spec.identity !== undefined; i++) set(i, i, spec.identity)
     for (const [i, j] of callsOf(spec)) {
-      const r = yield { name, A: sets[i]!, B: sets[j]!, options: optionsFor(name), phase: `${name} ${labels[i]} × ${labels[j]}`, completed: completed++, total }
-      const values = spec.fields(r)
+      const key = (m: MeasureName): string => `${m} ${i} ${j}`
+      let d = pending.get(key(name))
+      pending.delete(key(name))
+      // a shared call also computes the later linear measures that need this ordered pair
+      const names = d !== undefined ? [] : stepNames(name, measures.slice(measures.indexOf(name)).filter((m) => needs(m, i, j)))
+      const t0 = performance.now()
+      const results = yield { names, A: sets[i]!, B: sets[j]!, options: names.map(optionsFor), phase: `${name} ${labels[i]} × ${labels[j]}`, completed: completed++, total }
+      // a shared call's time is split evenly among its measures
+      const share = (performance.now() - t0) / 1000 / Math.max(names.length, 1)
+      names.forEach((m, k) => {
+        seconds.set(m, (seconds.get(m) ?? 0) + share)
+        const x = digest(MEASURES[m] as MeasureSpec, results[k])
+        if (m === name) d = x
+        else pending.set(key(m), x)
+      })
+      const values = d!.values
       set(i, j, values)
-      if (i !== j && spec.order !== 'directed') set(j, i, spec.order === 'both' ? spec.reversed!(r) : values)
-      const reported = (r as { params?: Record<string, unknown> }).params
+      if (i !== j && spec.order !== 'directed') set(j, i, spec.order === 'both' ? d!.reversed! : values)
+      const reported = d!.params
       if (reported !== undefined && (params === undefined || (i !== j && !offDiagonal))) params = reported
       offDiagonal ||= i !== j
     }
@@ -203,7 +249,7 @@ function* manyPlan(
       similarity: spec.similarity,
       range: [...spec.range],
       params: params ?? {},
-      seconds: (performance.now() - t0) / 1000,
+      seconds: seconds.get(name) ?? 0,
     }
   }
   const v = versions()
@@ -224,7 +270,8 @@ function driveSync<T>(plan: Plan<T>): T {
   let step = plan.next()
   while (!step.done) {
     const c = step.value
-    step = plan.next(MEASURES[c.name].fnSync(c.A, c.B, c.options))
+    const one = (): unknown[] => [MEASURES[c.names[0]!].fnSync(c.A, c.B, c.options[0]!)]
+    step = plan.next(c.names.length === 0 ? [] : c.names.length === 1 ? one() : linearMeasuresSync(c.A, c.B, requests(c)))
   }
   return step.value
 }
@@ -234,7 +281,10 @@ async function driveAsync<T>(plan: Plan<T>, run: RunOptions): Promise<T> {
   while (!step.done) {
     const c = step.value
     run.onProgress?.({ phase: c.phase, completed: c.completed, total: c.total })
-    const r = await MEASURES[c.name].fn(c.A, c.B, { ...c.options, ...(run.signal === undefined ? {} : { signal: run.signal }) })
+    if (run.signal?.aborted === true) throw abortError(run.signal.reason)
+    const signal = run.signal === undefined ? {} : { signal: run.signal }
+    const one = async (): Promise<unknown[]> => [await MEASURES[c.names[0]!].fn(c.A, c.B, { ...c.options[0], ...signal })]
+    const r = c.names.length === 0 ? [] : c.names.length === 1 ? await one() : await linearMeasures(c.A, c.B, requests(c), run.signal)
     step = plan.next(r)
     if (step.done) run.onProgress?.({ phase: 'done', completed: c.total, total: c.total })
   }
@@ -254,8 +304,11 @@ function prepareCompare(fn: string, A: MatrixLike, B: MatrixLike, options: unkno
  * embgeo's pool. Each measure receives the options that apply to it (`metric`, `k`, `seed`) and
  * its own defaults otherwise; every result carries its effective `params`.
  *
- * Cost: the sum of the measures' own (README "Comparing representations"): the default set is
- * dominated by Procrustes and CCA (O(N·d_A·d_B + d³)) and the two kNN graphs of mutualKnn and
+ * Cost: the linear measures (cka, ckaDebiased, procrustes, cca, svcca, pwcca, linearity) share
+ * one native call per pair that computes their feature-space products once per arithmetic (one
+ * f32-block pass for CKA on f32 input, one f64 pass, O(N·(d_A + d_B)²) each, then each measure's
+ * O(d³) work; memory d_A² + d_B² + d_A·d_B f64 per pass); the other measures cost their own
+ * (README "Comparing representations"), for the default set the two kNN graphs of mutualKnn and
  * informationImbalance (O(N²·(d_A + d_B))).
  *
  * @param A N × d_A matrix; @param B N × d_B matrix.

@@ -4,6 +4,10 @@
 // 2 s is a warm-up followed by --runs timed runs; otherwise runs follow while they fit in
 // --budget seconds). Prints one JSON line { measure, times, warmup, value, extra, threads, error }.
 //   node bench/runners/embgeo-compare.mjs --a A.f32 --acols 768 --b B.f32 --bcols 1024 --measure cka --runs 3 --threads 2
+// --measure compareDefault: compare()'s default measures on the sizes of the per-measure rows, two
+// calls: compare(A, B) with the linear ones (cka, ckaDebiased, procrustes, cca, linearity: one
+// shared native call) and compare(A2, B2) with mutualKnn and informationImbalance (--a2, --acols2,
+// --b2, --bcols2: the kNN rows' data), each measure with its defaults (= the per-measure rows' options).
 import { root } from '../lib/env.mjs'
 import { args, loadF32 } from './common.mjs'
 
@@ -15,6 +19,8 @@ const threads = Number(o.threads ?? 2)
 e.setThreads(threads)
 const A = e.matrix(loadF32(o.a), Number(o.acols))
 const B = e.matrix(loadF32(o.b), Number(o.bcols))
+const A2 = o.a2 === undefined ? undefined : e.matrix(loadF32(o.a2), Number(o.acols2))
+const B2 = o.b2 === undefined ? undefined : e.matrix(loadF32(o.b2), Number(o.bcols2))
 
 /** The calls, with the peers' parameters (bench/peers/compare_peers.py). */
 const RUN = {
@@ -30,6 +36,14 @@ const RUN = {
   informationImbalance: async () => {
     const r = await e.informationImbalance(A, B, { k: 1 })
     return { value: r.aToB, extra: { bToA: r.bToA } }
+  },
+  compareDefault: async () => {
+    const t = performance.now()
+    const linear = await e.compare(A, B, { measures: ['cka', 'ckaDebiased', 'procrustes', 'cca', 'linearity'] })
+    const t1 = performance.now()
+    const knn = await e.compare(A2, B2, { measures: ['mutualKnn', 'informationImbalance'] })
+    const t2 = performance.now()
+    return { value: linear.cka.value, extra: { linearS: (t1 - t) / 1000, knnS: (t2 - t1) / 1000, linearity: linear.linearity.value, mutualKnn: knn.mutualKnn.value } }
   },
 }
 

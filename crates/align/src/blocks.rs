@@ -4,7 +4,7 @@
 
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::linalg::try_mat_zeros;
-use embgeo_core::{Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use faer::{Accum, Mat};
 
 /// Rows per chunk of the column-mean pass (fixed, so sums combine in one order).
@@ -59,6 +59,23 @@ pub fn centred<T: Element>(
         }
     }
     Ok(out)
+}
+
+/// The pair checks every alignment measure makes: same rows, n ≥ 2, finite values (`x.check`,
+/// naming `method`), and neither side constant (naming `undefined`, what that makes undefined).
+///
+/// # Cost
+/// O(n·(dA + dB)), no extra memory.
+/// # Errors
+/// `Shape`, `Empty`, `NonFinite`, `Degenerate`.
+pub fn check_pair<A: Element, B: Element>(
+    x: Pair<'_, A, B>,
+    method: &'static str,
+    undefined: &str,
+) -> Result<()> {
+    x.check(2, method)?;
+    check_varies(x.a, "A", undefined)?;
+    check_varies(x.b, "B", undefined)
 }
 
 /// `Degenerate` (naming `what` and `method`) when every row of `x` equals the first.

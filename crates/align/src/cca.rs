@@ -36,7 +36,7 @@ use embgeo_core::linalg::{eigh_desc, thin_svd_uv};
 use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use faer::Mat;
 
-use crate::blocks::{centred, check_varies, constant, cross, mul};
+use crate::blocks::{centred, check_pair, constant, cross, mul};
 
 /// The Gram route is taken when every eigenvalue of both `XᵀX` is at least this fraction of
 /// the largest (condition number of the centred side ≤ 100).
@@ -144,6 +144,19 @@ type Sides = (Side, Side, Mat<f64>);
 /// 1e-10 (numpy implementation in scripts/reference/align.py).
 pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
     let Pair { a, b } = x;
+    check(x, p)?;
+    let sides = match gram_route(a, b, p, ctl)? {
+        Some(r) => r,
+        None => svd_route(a, b, p, ctl)?,
+    };
+    finish(sides, p, ctl)
+}
+
+/// The checks of [`compute`] before any product: `varianceKept`, the pair, a constant side.
+///
+/// # Errors
+/// `OutOfRange` (`varianceKept`), `Shape`, `Empty`, `NonFinite`, `Degenerate`.
+pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()> {
     if !(p.variance_kept > 0.0 && p.variance_kept <= 1.0) {
         return Err(Error::OutOfRange {
             name: "varianceKept",
@@ -151,13 +164,45 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
             actual: p.variance_kept.to_string(),
         });
     }
-    x.check(2, METHOD)?;
-    check_varies(a, "A", UNDEFINED)?;
-    check_varies(b, "B", UNDEFINED)?;
-    let (sa, sb, m) = match gram_route(a, b, p, ctl)? {
-        Some(r) => r,
-        None => svd_route(a, b, p, ctl)?,
-    };
+    check_pair(x, METHOD, UNDEFINED)
+}
+
+/// Whether [`compute`] tries the Gram route for an n × dA and an n × dB set (n > max(dA, dB):
+/// a centred side has rank ≤ n − 1).
+#[must_use]
+pub fn gram_possible(n: usize, da: usize, db: usize) -> bool {
+    n > da.max(db)
+}
+
+/// The result by the Gram route from f64 products (`f32_blocks: false`, `AᵀA`, `BᵀB` and `AᵀB`
+/// of the centred sets), bit for bit what [`compute`] returns when it takes that route; `None`
+/// when a side is too ill-conditioned for it (then [`compute`] takes the SVD route with its own
+/// pass over the rows).
+///
+/// # Cost
+/// Two d × d eigendecompositions, two d × d products and the `kA × kB` SVD; extra memory
+/// ≈ 3·(dA² + dB² + dA·dB) f64.
+/// # Errors
+/// `OutOfRange` (buffers), `Internal` (a decomposition did not converge), `Cancelled`.
+pub fn from_products(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Cca>> {
+    match gram_sides(c, p, ctl)? {
+        Some(sides) => finish(sides, p, ctl).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The result by the SVD route (thin SVDs of the centred copies: their own pass over the rows),
+/// bit for bit what [`compute`] returns when it takes that route; for a caller whose shared
+/// products gave `None` from [`from_products`]. Call [`check`] first.
+///
+/// # Cost and errors
+/// As [`compute`]'s SVD route.
+pub fn by_svd<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
+    finish(svd_route(x.a, x.b, p, ctl)?, p, ctl)
+}
+
+/// The canonical correlations of the kept sides and `QaᵀQb`, and their summary.
+fn finish((sa, sb, m): Sides, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
     ctl.checkpoint()?;
     let (rho, pl, pr) = thin_svd_uv(m.as_ref(), faer::Par::Seq)?;
     let correlations: Vec<f64> = rho.iter().map(|r| r.clamp(0.0, 1.0)).collect();
@@ -225,9 +270,8 @@ fn gram_route<A: Element, B: Element>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Option<Sides>> {
-    let (n, da, db) = (a.rows(), a.cols(), b.cols());
     // A centred side has rank ≤ n − 1: the route needs n > d to be full rank.
-    if n <= da.max(db) {
+    if !gram_possible(a.rows(), a.cols(), b.cols()) {
         return Ok(None);
     }
     let want = Want {
@@ -236,6 +280,12 @@ fn gram_route<A: Element, B: Element>(
         f32_blocks: false,
     };
     let c = products::compute(a, b, want, "cca-products", ctl)?;
+    gram_sides(&c, p, ctl)
+}
+
+/// The Gram route's sides and `QaᵀQb` from the products, or `None` (see [`gram_route`]).
+fn gram_sides(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Sides>> {
+    let n = c.rows;
     ctl.checkpoint()?;
     let Some(sa) = gram_side(&c.xx, n, p)? else {
         return Ok(None);
@@ -245,7 +295,6 @@ fn gram_route<A: Element, B: Element>(
     };
     // QaᵀQb = Sa⁻¹ Vaᵀ (AᵀB) Vb Sb⁻¹ on the kept columns.
     let left = mul(sa.v.as_ref().subcols(0, sa.kept).transpose(), c.xy.as_ref())?;
-    drop(c);
     let mut m = mul(left.as_ref(), sb.v.as_ref().subcols(0, sb.kept))?;
     for j in 0..sb.kept {
         for i in 0..sa.kept {

@@ -5,6 +5,8 @@
 //!   whitening α ∈ [0, 1] (Williams et al. 2021, netrep's `LinearMetric`), plus the rotation;
 //! - [`cca`]: canonical correlations and their summaries: mean CCA, SVCCA (Raghu et al. 2017),
 //!   PWCCA (Morcos et al. 2018);
+//! - [`linear`]: several of these and the linear measures of `embgeo_compare` (CKA, linearity)
+//!   from feature-space products computed once per arithmetic (`compare()`'s shared entry);
 //! - [`blocks`]: what both share: the pair checks, centring into f64, cross products.
 //!
 //! Every routine accumulates in f64 (also for f32 input), runs its dense decompositions on the
@@ -13,6 +15,7 @@
 
 pub mod blocks;
 pub mod cca;
+pub mod linear;
 pub mod procrustes;
 
 /// Seeded test data shared by the modules' tests.

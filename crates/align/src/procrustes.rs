@@ -18,9 +18,9 @@ use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
 use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::Mat;
 
-use embgeo_compare::cross::{self as products, Want};
+use embgeo_compare::cross::{self as products, Cross, Want};
 
-use crate::blocks::{check_varies, constant, mul};
+use crate::blocks::{check_pair, constant, mul};
 
 /// netrep's `eigval_tol`: eigenvalues of `XᵀX` are clipped below at this value, and α above
 /// `1 − EIG_TOL` means no whitening.
@@ -97,17 +97,7 @@ struct Side {
 /// rtol 1e-10 (numpy implementation in scripts/reference/align.py).
 pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
     let Pair { a, b } = x;
-    if !(0.0..=1.0).contains(&p.alpha) {
-        return Err(Error::OutOfRange {
-            name: "alpha",
-            expected: "a number from 0 to 1".into(),
-            actual: p.alpha.to_string(),
-        });
-    }
-    x.check(2, METHOD)?;
-    let d = a.cols().max(b.cols());
-    check_varies(a, "A", ALIGNMENT)?;
-    check_varies(b, "B", ALIGNMENT)?;
+    check(x, p)?;
     // One row pass for every product: `AᵀB`, plus `AᵀA` and `BᵀB` when whitening; in f64
     // (`f32_blocks: false`): the distance is a difference of O(‖A‖²) terms.
     let whiten = p.alpha <= 1.0 - EIG_TOL;
@@ -117,23 +107,58 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
         f32_blocks: false,
     };
     let c = products::compute(a, b, want, "cross-product", ctl)?;
+    from_products(&c, a.cols().max(b.cols()), p, ctl)
+}
+
+/// The checks of [`compute`] before any product: α, the pair, a constant side.
+///
+/// # Errors
+/// `OutOfRange` (α), `Shape`, `Empty`, `NonFinite`, `Degenerate`.
+pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()> {
+    if !(0.0..=1.0).contains(&p.alpha) {
+        return Err(Error::OutOfRange {
+            name: "alpha",
+            expected: "a number from 0 to 1".into(),
+            actual: p.alpha.to_string(),
+        });
+    }
+    check_pair(x, METHOD, ALIGNMENT)
+}
+
+/// The result from f64 products (`f32_blocks: false`) of the centred sets: `AᵀB` and the row-norm
+/// sums, plus `AᵀA` and `BᵀB` when α < 1 − [`EIG_TOL`] (ignored otherwise); `d` the common
+/// width. What [`compute`] does after its pass, bit for bit.
+///
+/// # Cost
+/// One d × d SVD (≈ 20·d³ flops); α < 1 adds two eigendecompositions and four d × d products.
+/// Extra memory ≈ 6·d² f64.
+/// # Errors
+/// `Degenerate` (a constant side), `OutOfRange` (d × d buffers), `Internal`, `Cancelled`.
+pub fn from_products(c: &Cross, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
     ctl.checkpoint()?;
     let sa = side(&c.xx, c.sq_x, "A", d, p.alpha)?;
     let sb = side(&c.yy, c.sq_y, "B", d, p.alpha)?;
-    let c = c.xy;
-    let zc = match &sa.z {
-        Some(z) => mul(z.as_ref(), c.as_ref())?,
-        None => c,
+    let zc;
+    let zc_ref = match &sa.z {
+        Some(z) => {
+            zc = mul(z.as_ref(), c.xy.as_ref())?;
+            zc.as_ref()
+        }
+        None => c.xy.as_ref(),
     };
-    let m = match &sb.z {
-        Some(z) => mul(zc.as_ref(), z.as_ref())?,
-        None => zc,
+    let m;
+    let m_ref = match &sb.z {
+        Some(z) => {
+            m = mul(zc_ref, z.as_ref())?;
+            m.as_ref()
+        }
+        None => zc_ref,
     };
     let mut padded = try_mat_zeros::<f64>(d, d).ok_or_else(|| too_large(d))?;
     padded
         .as_mut()
-        .submatrix_mut(0, 0, m.nrows(), m.ncols())
-        .copy_from(&m);
+        .submatrix_mut(0, 0, m_ref.nrows(), m_ref.ncols())
+        .copy_from(m_ref);
     ctl.checkpoint()?;
     let (s, u, v) = thin_svd_uv(padded.as_ref(), faer::Par::Seq)?;
     let inner: f64 = s.iter().sum();

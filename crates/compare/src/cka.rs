@@ -25,7 +25,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use embgeo_metrics::sample::{sample_indices, take_rows};
 use serde::{Deserialize, Serialize};
 
-use crate::cross::{self, frobenius_sq, frobenius_sq_lower, Want};
+use crate::cross::{self, frobenius_sq, frobenius_sq_lower, Cross, Want};
 use crate::{gram, pair};
 
 /// The kernel of each representation.
@@ -150,24 +150,29 @@ fn finish(hsic: f64, kk: f64, ll: f64, route: Route, rows_used: usize) -> Result
     })
 }
 
-/// Linear CKA in feature space.
-fn linear_features<T: Element, U: Element>(
-    a: MatRef<'_, T>,
-    b: MatRef<'_, U>,
-    debiased: bool,
-    ctl: &Ctl<'_>,
-) -> Result<Cka> {
-    let c = cross::compute(
-        a,
-        b,
-        Want {
-            xx: true,
-            yy: true,
-            f32_blocks: true,
-        },
-        "cka-features",
-        ctl,
-    )?;
+/// The products [`compute`]'s feature route needs: `XᵀX`, `YᵀY`, `XᵀY` and the row-norm sums, with
+/// f32 input multiplied in f32 blocks (for any other input the f64 pass of the same `Want`).
+pub const FEATURE_PRODUCTS: Want = Want {
+    xx: true,
+    yy: true,
+    f32_blocks: true,
+};
+
+/// Whether linear CKA of an n × d₁ and an n × d₂ set takes the feature route ([`Route::Features`]:
+/// `n·(d₁ + d₂) ≥ d₁² + d₂² + d₁d₂`).
+#[must_use]
+pub fn feature_route(n: usize, d1: usize, d2: usize) -> bool {
+    n.saturating_mul(d1 + d2) >= d1 * d1 + d2 * d2 + d1 * d2
+}
+
+/// Linear CKA (biased or `debiased`) from the products of [`FEATURE_PRODUCTS`]: what
+/// [`compute`]'s feature route does after its pass, bit for bit.
+///
+/// # Cost
+/// O(d₁² + d₂² + d₁d₂), no extra memory.
+/// # Errors
+/// `Degenerate` (a set with zero variance).
+pub fn from_products(c: &Cross, debiased: bool) -> Result<Cka> {
     c.require_variance(zero_variance)?;
     let (mut xy, mut xx, mut yy) = (
         frobenius_sq(&c.xy),
@@ -187,6 +192,16 @@ fn linear_features<T: Element, U: Element>(
         Route::Features,
         c.rows,
     )
+}
+
+/// The checks of [`compute`] before any product: the options and the pair.
+///
+/// # Errors
+/// As [`compute`]'s `OutOfRange`, `Shape`, `Empty`, `NonFinite`.
+pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()> {
+    check_params(p)?;
+    let needed = if p.debiased { 4 } else { 2 };
+    x.check(needed, if p.debiased { "debiased CKA" } else { "CKA" })
 }
 
 /// Linear or RBF CKA through the n × n kernels of the (already sampled) f64 rows.
@@ -245,15 +260,15 @@ fn through_kernels(
 /// `center_gram`); parity fixtures `compare/cka-*` at rtol 1e-10 (f64) / 1e-5 (f32 input).
 pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Cka> {
     let Pair { a, b } = x;
-    check_params(p)?;
-    let needed = if p.debiased { 4 } else { 2 };
-    x.check(needed, if p.debiased { "debiased CKA" } else { "CKA" })?;
+    check(x, p)?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
     match p.kernel {
         Kernel::Linear => {
-            let features = d1 * d1 + d2 * d2 + d1 * d2;
-            if n.saturating_mul(d1 + d2) >= features {
-                linear_features(a, b, p.debiased, ctl)
+            if feature_route(n, d1, d2) {
+                from_products(
+                    &cross::compute(a, b, FEATURE_PRODUCTS, "cka-features", ctl)?,
+                    p.debiased,
+                )
             } else {
                 through_kernels(&pair::centred(a), d1, &pair::centred(b), d2, n, p, ctl)
             }

@@ -18,7 +18,7 @@ use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::{Accum, Mat};
 use serde::{Deserialize, Serialize};
 
-use crate::cross::{self, Want};
+use crate::cross::{self, Cross, Want};
 use crate::{gram, pair};
 
 /// Options of [`compute`] (none yet; unknown names are rejected).
@@ -74,6 +74,41 @@ fn weighted_rows(
         .sum()
 }
 
+/// The checks of [`compute`] before any product.
+///
+/// # Errors
+/// `Shape`, `Empty` (n < 2), `NonFinite`.
+pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>) -> Result<()> {
+    x.check(2, "the linearity score")
+}
+
+/// Whether [`compute`] takes the feature route for an n × d₁ A: n ≥ d₁.
+#[must_use]
+pub fn feature_route(n: usize, d1: usize) -> bool {
+    n >= d1
+}
+
+/// The feature route from f64 products (`f32_blocks: false`) holding at least `XᵀX` and `XᵀY`
+/// (a `YᵀY` is ignored): what [`compute`] does after its pass, bit for bit.
+///
+/// # Cost
+/// ≈ 4d₁³ for the eigendecomposition plus 2·d₁²·d₂; extra memory ≈ 3d₁² + d₁d₂ f64.
+/// # Errors
+/// `Degenerate` (A or B with zero variance), `Internal` (eigensolver failure), `Cancelled`.
+pub fn from_products(c: &Cross, ctl: &Ctl<'_>) -> Result<Linearity> {
+    c.require_variance(zero_variance)?;
+    ctl.checkpoint()?;
+    let d1 = c.xx.nrows();
+    let (values, vectors, rank) = kept(&c.xx, c.rows)?;
+    let fit = weighted_rows(&vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);
+    ctl.checkpoint()?;
+    Ok(Linearity {
+        value: fit / c.sq_y,
+        feature_route: true,
+        rank,
+    })
+}
+
 /// Linearity score of B given A.
 ///
 /// # Shapes and types
@@ -94,30 +129,15 @@ fn weighted_rows(
 /// fixtures `compare/linearity-*` at rtol 1e-10 (numpy `lstsq`).
 pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, _p: &Params, ctl: &Ctl<'_>) -> Result<Linearity> {
     let Pair { a, b } = x;
-    x.check(2, "the linearity score")?;
+    check(x)?;
     let (n, d1, d2) = (a.rows(), a.cols(), b.cols());
-    if n >= d1 {
-        let c = cross::compute(
-            a,
-            b,
-            Want {
-                xx: true,
-                yy: false,
-                f32_blocks: false,
-            },
-            "linearity",
-            ctl,
-        )?;
-        c.require_variance(zero_variance)?;
-        ctl.checkpoint()?;
-        let (values, vectors, rank) = kept(&c.xx, n)?;
-        let fit = weighted_rows(&vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);
-        ctl.checkpoint()?;
-        Ok(Linearity {
-            value: fit / c.sq_y,
-            feature_route: true,
-            rank,
-        })
+    if feature_route(n, d1) {
+        let want = Want {
+            xx: true,
+            yy: false,
+            f32_blocks: false,
+        };
+        from_products(&cross::compute(a, b, want, "linearity", ctl)?, ctl)
     } else {
         let xc = pair::centred(a);
         let yc = pair::centred(b);

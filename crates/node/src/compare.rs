@@ -1,9 +1,12 @@
 //! Glue for `embgeo_compare`: CKA, the linearity score, RSA (two representations of the same
-//! items) and relative representations (a matrix and its anchors).
+//! items), relative representations (a matrix and its anchors), and `compareLinear`: the linear
+//! measures of `compare()` (CKA, Procrustes, CCA, linearity) from shared products.
 
+use embgeo_align::linear;
 use embgeo_compare::{cka, linearity, relative, rsa};
 use embgeo_jobs::FloatVec;
 
+use crate::align::{CcaOut, ProcrustesOut};
 use crate::input::Rows;
 use crate::numeric_fn;
 use crate::out::ToJs;
@@ -56,4 +59,68 @@ numeric_fn!(pair
     "Promise<Float32Array | Float64Array>", |x, p, ctl| {
         FloatVec::of(relative::compute(x.a, x.b, p, ctl)?).to_js()
     }
+);
+
+/// One measure's result of `compareLinear`: the field named by the measure holds what that
+/// measure's own binding returns.
+#[napi_derive::napi(object)]
+pub struct LinearMeasureOut {
+    /// Of `{ measure: 'cka' }` (as `cka` returns it).
+    pub cka: Option<CkaOut>,
+    /// Of `{ measure: 'procrustes' }` (as `procrustes` returns it).
+    pub procrustes: Option<ProcrustesOut>,
+    /// Of `{ measure: 'cca' }` (as `cca` returns it).
+    pub cca: Option<CcaOut>,
+    /// Of `{ measure: 'linearity' }` (as `linearity` returns it).
+    pub linearity: Option<LinearityOut>,
+}
+
+/// The results of `compareLinear`, one per measure asked for, in order.
+#[napi_derive::napi(object)]
+pub struct LinearOut {
+    /// One per measure.
+    pub results: Vec<LinearMeasureOut>,
+}
+
+fn linear_out(p: &linear::Params, outcomes: Vec<linear::Outcome>) -> embgeo_core::Result<LinearOut> {
+    let none = || LinearMeasureOut {
+        cka: None,
+        procrustes: None,
+        cca: None,
+        linearity: None,
+    };
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (m, o) in p.measures.iter().zip(outcomes) {
+        results.push(match (m, o) {
+            (linear::Measure::Cka(p), linear::Outcome::Cka(r)) => LinearMeasureOut {
+                cka: Some((r, p).to_js()?),
+                ..none()
+            },
+            (_, linear::Outcome::Procrustes(r)) => LinearMeasureOut {
+                procrustes: Some(r.to_js()?),
+                ..none()
+            },
+            (_, linear::Outcome::Cca(r)) => LinearMeasureOut {
+                cca: Some(r.to_js()?),
+                ..none()
+            },
+            (_, linear::Outcome::Linearity(r)) => LinearMeasureOut {
+                linearity: Some(r.to_js()?),
+                ..none()
+            },
+            (_, linear::Outcome::Cka(_)) => {
+                return Err(embgeo_core::Error::Internal(
+                    "a CKA result for another measure".into(),
+                ))
+            }
+        });
+    }
+    Ok(LinearOut { results })
+}
+
+numeric_fn!(pair
+    #[doc = " Several linear measures of one pair from products computed once (`embgeo_align::linear`)."]
+    compare_linear_sync, compare_linear, CompareLinear(linear::Params,
+    "{ measures: Array<{ measure: 'cka' | 'procrustes' | 'cca' | 'linearity', options: object }> }")
+    -> LinearOut, "Promise<LinearOut>", |x, p, ctl| { linear_out(p, linear::compute(x, p, ctl)?) }
 );
