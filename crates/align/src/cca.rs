@@ -32,8 +32,8 @@
 //!   copies, Björck–Golub on the kept `U` columns.
 
 use embgeo_compare::cross::{self as products, Want};
-use embgeo_core::linalg::{eigh_desc, thin_svd_uv};
-use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
+use embgeo_core::linalg::{eigh_desc_det, fixed_split, thin_svd_uv};
+use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Par, Result};
 use faer::Mat;
 
 use crate::blocks::{centred, check_pair, constant, cross, mul};
@@ -128,11 +128,12 @@ type Sides = (Side, Side, Mat<f64>);
 /// Gram route (well-conditioned sides, n > d): one row pass of f64 products,
 /// n·(dA² + dB² + 2·dA·dB) flops over 4 fixed lanes, two d × d eigendecompositions, two
 /// d × d products and the `kA × kB` SVD; extra memory ≈ 5·(dA² + dB² + dA·dB) f64, no n × d
-/// copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops, sequential), one
+/// copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops), one
 /// `kA × kB` cross product (2·n·kA·kB flops, parallel) and its SVD; extra memory the centred
 /// copies and the `U` factors, 2·n·(dA + dB) f64, plus O(d²).
 /// # Determinism
-/// Bit-identical for every `ctl.par`.
+/// Bit-identical for every `ctl.par` and thread count: the decompositions run with a fixed
+/// parallel split ([`embgeo_core::linalg::fixed_split`]).
 /// # Errors
 /// `OutOfRange` for ``variance_kept`` outside (0, 1], `Shape` for different row counts, `Empty`
 /// below 2 rows, `NonFinite`, `Degenerate` for a constant side, `Internal` if an SVD does not
@@ -204,7 +205,7 @@ pub fn by_svd<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'
 /// The canonical correlations of the kept sides and `QaᵀQb`, and their summary.
 fn finish((sa, sb, m): Sides, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
     ctl.checkpoint()?;
-    let (rho, pl, pr) = thin_svd_uv(m.as_ref(), faer::Par::Seq)?;
+    let (rho, pl, pr) = fixed_split(ctl.par, |q| thin_svd_uv(m.as_ref(), q))?;
     let correlations: Vec<f64> = rho.iter().map(|r| r.clamp(0.0, 1.0)).collect();
     let mean = correlations.iter().sum::<f64>() / correlations.len() as f64;
     let (value, weights) = if p.variant == Variant::Pwcca {
@@ -287,10 +288,10 @@ fn gram_route<A: Element, B: Element>(
 fn gram_sides(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Sides>> {
     let n = c.rows;
     ctl.checkpoint()?;
-    let Some(sa) = gram_side(&c.xx, n, p)? else {
+    let Some(sa) = gram_side(&c.xx, n, p, ctl.par)? else {
         return Ok(None);
     };
-    let Some(sb) = gram_side(&c.yy, n, p)? else {
+    let Some(sb) = gram_side(&c.yy, n, p, ctl.par)? else {
         return Ok(None);
     };
     // QaᵀQb = Sa⁻¹ Vaᵀ (AᵀB) Vb Sb⁻¹ on the kept columns.
@@ -306,14 +307,14 @@ fn gram_sides(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<S
 
 /// One side from its Gram matrix `g` (lower triangle stored): eigenvalues → singular values,
 /// eigenvectors → `V`; `None` when `λ_min < GRAM_MIN_RATIO · λ_max`.
-fn gram_side(g: &Mat<f64>, n: usize, p: &Params) -> Result<Option<Side>> {
+fn gram_side(g: &Mat<f64>, n: usize, p: &Params, par: Par) -> Result<Option<Side>> {
     let d = g.nrows();
     let mut rows = Vec::new();
     rows.try_reserve_exact(d * d).map_err(|_| too_large(d))?;
     for i in 0..d {
         rows.extend((0..d).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
     }
-    let (lam, vecs) = eigh_desc(&rows, d, true, faer::Par::Seq)?;
+    let (lam, vecs) = eigh_desc_det(&rows, d, true, par)?;
     let (top, low) = (lam[0], lam[d - 1]);
     if !(top > 0.0 && low >= GRAM_MIN_RATIO * top) {
         return Ok(None);
@@ -367,7 +368,7 @@ fn svd_side(
 ) -> Result<(Side, Mat<f64>)> {
     ctl.checkpoint()?;
     let d = x.ncols();
-    let (s, u, v) = thin_svd_uv(x.as_ref(), faer::Par::Seq)?;
+    let (s, u, v) = fixed_split(ctl.par, |q| thin_svd_uv(x.as_ref(), q))?;
     drop(x);
     let rank = numerical_rank(&s, n, d);
     if rank == 0 {

@@ -14,8 +14,8 @@
 //!   data's units: no further normalisation),
 //! - `angular = arccos(ΣS / (‖Ã‖·‖B̃‖))` in radians, in [0, π/2] (netrep's default score).
 
-use embgeo_core::linalg::{eigh_desc, thin_svd_uv, try_mat_zeros};
-use embgeo_core::{Ctl, Element, Error, Pair, Result};
+use embgeo_core::linalg::{eigh_desc_det, fixed_split, thin_svd_uv, try_mat_zeros};
+use embgeo_core::{Ctl, Element, Error, Pair, Par, Result};
 use faer::Mat;
 
 use embgeo_compare::cross::{self as products, Cross, Want};
@@ -84,8 +84,8 @@ struct Side {
 /// memory: no n × d copy; `5·(dA·dB)` f64 for the pass (`5·(dA² + dB² + dA·dB)` when
 /// whitening) plus ≈ 6·d² f64.
 /// # Determinism
-/// Products in fixed row blocks and lanes, decompositions on the calling thread: bit-identical for
-/// every `ctl.par`.
+/// Products in fixed row blocks and lanes, decompositions with a fixed parallel split
+/// ([`embgeo_core::linalg::fixed_split`]): bit-identical for every `ctl.par` and thread count.
 /// # Errors
 /// `OutOfRange` for α outside [0, 1] (or d too large for the d × d buffers), `Shape` for
 /// different row counts, `Empty` below 2 rows, `NonFinite`, `Degenerate` for a constant side,
@@ -136,8 +136,8 @@ pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()
 /// `Degenerate` (a constant side), `OutOfRange` (d × d buffers), `Internal`, `Cancelled`.
 pub fn from_products(c: &Cross, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
     ctl.checkpoint()?;
-    let sa = side(&c.xx, c.sq_x, "A", d, p.alpha)?;
-    let sb = side(&c.yy, c.sq_y, "B", d, p.alpha)?;
+    let sa = side(&c.xx, c.sq_x, "A", d, p.alpha, ctl.par)?;
+    let sb = side(&c.yy, c.sq_y, "B", d, p.alpha, ctl.par)?;
     let zc;
     let zc_ref = match &sa.z {
         Some(z) => {
@@ -160,7 +160,7 @@ pub fn from_products(c: &Cross, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<P
         .submatrix_mut(0, 0, m_ref.nrows(), m_ref.ncols())
         .copy_from(m_ref);
     ctl.checkpoint()?;
-    let (s, u, v) = thin_svd_uv(padded.as_ref(), faer::Par::Seq)?;
+    let (s, u, v) = fixed_split(ctl.par, |q| thin_svd_uv(padded.as_ref(), q))?;
     let inner: f64 = s.iter().sum();
     let q = mul(u.as_ref(), v.as_ref().transpose())?;
     let mut rotation = Vec::new();
@@ -188,7 +188,7 @@ fn too_large(d: usize) -> Error {
 /// columns (the padded columns stay zero; they only enter through the clipped eigenvalues in the
 /// variance-preserving scale), from its Gram matrix `g = XᵀX` (lower triangle stored; empty
 /// when α means no whitening) and `total = ‖X‖²_F`.
-fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64) -> Result<Side> {
+fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64, par: Par) -> Result<Side> {
     if total <= 0.0 {
         return Err(constant(what, ALIGNMENT));
     }
@@ -204,7 +204,7 @@ fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64) -> R
     for i in 0..dx {
         rows.extend((0..dx).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
     }
-    let (lam, vecs) = eigh_desc(&rows, dx, true, faer::Par::Seq)?;
+    let (lam, vecs) = eigh_desc_det(&rows, dx, true, par)?;
     // The padded columns add d − dₓ zero eigenvalues, clipped like the others.
     let clipped = lam
         .iter()

@@ -13,8 +13,8 @@
 //!
 //! Not symmetric: `linearity(A, B)` fits B from A.
 
-use embgeo_core::linalg::eigh_desc;
-use embgeo_core::{Ctl, Element, Error, Pair, Result};
+use embgeo_core::linalg::eigh_desc_det;
+use embgeo_core::{Ctl, Element, Error, Pair, Par, Result};
 use faer::{Accum, Mat};
 use serde::{Deserialize, Serialize};
 
@@ -44,14 +44,14 @@ fn zero_variance(which: &str) -> Error {
 }
 
 /// Eigenpairs above the rank tolerance of the symmetric `s × s` matrix `m` (column-major faer).
-fn kept(m: &Mat<f64>, others: usize) -> Result<(Vec<f64>, Vec<f64>, usize)> {
+fn kept(m: &Mat<f64>, others: usize, par: Par) -> Result<(Vec<f64>, Vec<f64>, usize)> {
     let s = m.nrows();
     let mut rows = Vec::with_capacity(s * s);
     for i in 0..s {
         rows.extend(m.row(i).iter().copied());
     }
-    // Sequential: faer's parallel eigensolver is not bit-identical across thread counts.
-    let (values, vectors) = eigh_desc(&rows, s, true, faer::Par::Seq)?;
+    // Parallel with a fixed split: bit-identical for every thread count.
+    let (values, vectors) = eigh_desc_det(&rows, s, true, par)?;
     let tol = values.first().copied().unwrap_or(0.0) * s.max(others) as f64 * f64::EPSILON;
     let rank = values.iter().take_while(|&&v| v > tol).count();
     Ok((values, vectors, rank))
@@ -99,7 +99,7 @@ pub fn from_products(c: &Cross, ctl: &Ctl<'_>) -> Result<Linearity> {
     c.require_variance(zero_variance)?;
     ctl.checkpoint()?;
     let d1 = c.xx.nrows();
-    let (values, vectors, rank) = kept(&c.xx, c.rows)?;
+    let (values, vectors, rank) = kept(&c.xx, c.rows, ctl.par)?;
     let fit = weighted_rows(&vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);
     ctl.checkpoint()?;
     Ok(Linearity {
@@ -118,7 +118,8 @@ pub fn from_products(c: &Cross, ctl: &Ctl<'_>) -> Result<Linearity> {
 /// eigendecomposition; extra memory ≈ 5·(d₁² + d₁d₂) f64. Kernel route (n < d₁): O(n²·d₁ + n³ +
 /// n²·d₂); extra memory ≈ 3n² f64 plus the centred copies of A and B.
 /// # Determinism
-/// Bit-identical for every `ctl.par`.
+/// Bit-identical for every `ctl.par` and thread count (the eigendecomposition has a fixed
+/// parallel split, [`embgeo_core::linalg::eigh_desc_det`]).
 /// # Errors
 /// `Shape`, `Empty` (n < 2), `NonFinite`, `Degenerate` (A or B with zero variance),
 /// `OutOfRange` (a dense matrix over the limit), `Internal` (eigensolver failure), `Cancelled`.
@@ -151,7 +152,7 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, _p: &Params, ctl: &Ctl
         let k = gram::linear_kernel(&xc, n, d1, ctl)?;
         let k = Mat::from_fn(n, n, |i, j| k[i * n + j]);
         ctl.checkpoint()?;
-        let (_, vectors, rank) = kept(&k, d1)?;
+        let (_, vectors, rank) = kept(&k, d1, ctl.par)?;
         let ym = faer::MatRef::from_row_major_slice(&yc, n, d2);
         let fit = weighted_rows(&vectors, n, rank, ym, |_| 1.0);
         Ok(Linearity {
