@@ -607,8 +607,9 @@ export interface NativeInfo {
   /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
   knnKernel: string
   /**
-   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
-   * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
+   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma", "simd128"
+   * (WebAssembly, where it also computes the kNN's f32 candidate products) or "scalar"
+   * (`EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto` overrides, read once).
    */
   gemmKernel: string
   /**

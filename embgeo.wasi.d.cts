@@ -275,6 +275,12 @@ export declare function columnStatsPartToBytes(part: ColumnStatsPartIn): Uint8Ar
 /** Per-column mean, variance (`options.ddof`), min and max; O(n·d) time, O(d) memory. */
 export declare function columnStatsSync(data: Float32Array | Float64Array, cols: number, options: { ddof?: number }): ColumnStatsOut
 
+/** Several linear measures of one pair from products computed once (`embgeo_align::linear`). */
+export declare function compareLinear(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { measures: Array<{ measure: 'cka' | 'procrustes' | 'cca' | 'linearity', options: object }> }, control?: JobControl | undefined | null): Promise<LinearOut>
+
+/** Several linear measures of one pair from products computed once (`embgeo_align::linear`). */
+export declare function compareLinearSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { measures: Array<{ measure: 'cka' | 'procrustes' | 'cca' | 'linearity', options: object }> }): LinearOut
+
 /** One ID-versus-scale curve. */
 export interface CurveOut {
   /** "twonn" or "gride". */
@@ -516,6 +522,27 @@ export interface LinearityOut {
 /** Linearity score of B given A (`embgeo_compare::linearity`). */
 export declare function linearitySync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: {}): LinearityOut
 
+/**
+ * One measure's result of `compareLinear`: the field named by the measure holds what that
+ * measure's own binding returns.
+ */
+export interface LinearMeasureOut {
+  /** Of `{ measure: 'cka' }` (as `cka` returns it). */
+  cka?: CkaOut
+  /** Of `{ measure: 'procrustes' }` (as `procrustes` returns it). */
+  procrustes?: ProcrustesOut
+  /** Of `{ measure: 'cca' }` (as `cca` returns it). */
+  cca?: CcaOut
+  /** Of `{ measure: 'linearity' }` (as `linearity` returns it). */
+  linearity?: LinearityOut
+}
+
+/** The results of `compareLinear`, one per measure asked for, in order. */
+export interface LinearOut {
+  /** One per measure. */
+  results: Array<LinearMeasureOut>
+}
+
 /** A generated benchmark manifold. */
 export interface ManifoldOut {
   /** Row-major `rows × cols` values. */
@@ -575,8 +602,9 @@ export interface NativeInfo {
   /** Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar". */
   knnKernel: string
   /**
-   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
-   * (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
+   * Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma", "simd128"
+   * (WebAssembly, where it also computes the kNN's f32 candidate products) or "scalar"
+   * (`EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto` overrides, read once).
    */
   gemmKernel: string
   /**

@@ -257,7 +257,7 @@ export interface Versions {
   threads: number
   /** Kernel level the kNN engine dispatched to: 'avx512', 'avx2+fma', 'neon', 'simd128' (WASM build) or 'scalar'. */
   knnKernel: string
-  /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma' or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|auto overrides it (read once per process). */
+  /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma', 'simd128' (WASM build, where it also computes the kNN's f32 candidate products) or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto overrides it (read once per process). */
   gemmKernel: string
   /** Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, Whitener): 'split-bf16-amx' (each value split into two bf16, four products per pair on the AMX tiles, f32 sums of 128-row chunks added in f64) where bf16Kernel is 'amx-bf16', else gemmKernel. EMBGEO_LOWP_KERNEL=avx512bf16 or scalar turns the split kernel off. */
   covarianceKernel: string

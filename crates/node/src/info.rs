@@ -20,8 +20,9 @@ pub struct NativeInfo {
     pub threads: u32,
     /// Kernel level the kNN engine dispatched to on this CPU: "avx512", "avx2+fma", "neon" or "scalar".
     pub knn_kernel: String,
-    /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma" or "scalar"
-    /// (`EMBGEO_KERNEL=scalar|avx2|avx512|auto` overrides, read once).
+    /// Micro-kernel of the f32 covariance SYRK (embgeo-kernels): "avx512", "avx2+fma", "simd128"
+    /// (WebAssembly, where it also computes the kNN's f32 candidate products) or "scalar"
+    /// (`EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto` overrides, read once).
     pub gemm_kernel: String,
     /// Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, whitening):
     /// "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
