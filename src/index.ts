@@ -7,6 +7,7 @@ export { matrix, type DenseMatrix, type FloatArray, type LowPrecisionDtype, type
 export { setConcurrency, setThreads, versions, type Progress, type RunOptions, type Versions } from './run.js'
 export { KnnIndex, knn, knnSync, recall, type KnnOptions, type KnnPart, type KnnPrecision, type KnnResult, type KnnShardOptions, type Metric } from './knn.js'
 export { deserializeKnnPart, mergeKnn, mergeKnnSync, serializeKnnPart, type MergeKnnOptions } from './knn-part.js'
+export { knnCrossParts, knnCrossPartsSync, type KnnCrossParts, type KnnCrossPartsOptions } from './knn-cross-parts.js'
 export * from './intdim.js'
 export { PCA, type PCAOptions } from './pca.js'
 export {

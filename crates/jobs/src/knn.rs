@@ -1,5 +1,6 @@
-//! The exact-kNN jobs: a search of a corpus ([`KnnJob`]), of a `KnnIndex` ([`SearchJob`]) and a
-//! merge of parts ([`MergeJob`]), each producing what it [`Found`].
+//! The exact-kNN jobs: a search of a corpus ([`KnnJob`]), of a `KnnIndex` ([`SearchJob`]), a
+//! merge of parts ([`MergeJob`]), the two-sided block parts ([`CrossPartsJob`]), each producing
+//! what it [`Found`].
 
 use std::sync::Arc;
 
@@ -98,6 +99,31 @@ impl Job for KnnJob<'_> {
             matches!(x.corpus, Values::F64(_)),
             Some(trace),
         ))
+    }
+}
+
+/// Both directions of two disjoint row blocks of the all-points graph in one pass
+/// (`knnCrossParts`): A's rows against B and B's rows against A, as two parts
+/// ([`embgeo_knn::cross_parts`]; `params.row_offset` is A's first global row, `query_offset`
+/// B's).
+pub struct CrossPartsJob<'a> {
+    /// Block A.
+    pub a: AnyData<'a>,
+    /// Block B.
+    pub b: AnyData<'a>,
+    /// Columns of both.
+    pub cols: u32,
+    /// The options.
+    pub params: Params,
+}
+
+impl Job for CrossPartsJob<'_> {
+    type Output = (Found, Found);
+
+    fn run(&self, ctl: &Ctl<'_>) -> Result<(Found, Found)> {
+        let x = Operands::new(self.a.values(), Some(self.b.values()), self.cols as usize);
+        let parts = embgeo_knn::cross_parts_values(x, &self.params, ctl)?;
+        Ok((Found::part(parts.a_to_b), Found::part(parts.b_to_a)))
     }
 }
 

@@ -14,7 +14,7 @@ use crate::scaled;
 /// Largest number of global row ids (u32 indices), in u64 so that it exists on 32-bit targets.
 const MAX_ROWS: u64 = u32::MAX as u64 + 1;
 
-fn global_end(name: &'static str, offset: usize, rows: usize) -> Result<usize> {
+pub(crate) fn global_end(name: &'static str, offset: usize, rows: usize) -> Result<usize> {
     offset
         .checked_add(rows)
         .filter(|&e| e as u64 <= MAX_ROWS)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use embgeo_core::Result;
-use embgeo_jobs::knn::{self, Approx, Found, KnnJob, MergeJob, SearchJob, SharedIndex};
+use embgeo_jobs::knn::{self, Approx, CrossPartsJob, Found, KnnJob, MergeJob, SearchJob, SharedIndex};
 use embgeo_jobs::Ticket;
 use embgeo_knn::{AnyIndex, KnnPart, Params};
 use napi::bindgen_prelude::{Either, Float32Array, Float64Array, Object, Uint32Array, Uint8Array};
@@ -53,6 +53,35 @@ twins!(
         let corpus = hold.keep(any_data(corpus, corpus_dtype.as_deref())?);
         let queries = hold.keep(queries.map(|q| any_data(q, queries_dtype.as_deref())).transpose()?);
         Ok(Js::new(KnnJob { corpus, queries, cols, params }))
+    }
+);
+
+js_object!(
+    #[doc = " The two parts of `knnCrossParts`."]
+    KnnCrossOut from (Found, Found) => |r| {
+        #[doc = " A's rows against B (global ids of B's rows)."]
+        a_to_b: KnnOut = r.0,
+        #[doc = " B's rows against A (global ids of A's rows)."]
+        b_to_a: KnnOut = r.1,
+    }
+);
+
+twins!(
+    #[doc = " Both directions of two disjoint row blocks of the all-points graph, each pair computed once"]
+    #[doc = " (`options`: `{ k, metric, rowOffset: A's first global row, queryOffset: B's }`)."]
+    knn_cross_parts_sync, knn_cross_parts -> KnnCrossOut, "Promise<KnnCrossOut>", Js<CrossPartsJob<'static>, KnnCrossOut>;
+    |env, hold| (
+        #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] a: AnyArg,
+        cols: u32,
+        #[napi(ts_arg_type = "Float32Array | Float64Array | Uint16Array | Int8Array")] b: AnyArg,
+        #[napi(ts_arg_type = "{ k: number; metric?: string; rowOffset?: number; queryOffset?: number }")] options: Object,
+        #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] a_dtype: Option<String>,
+        #[napi(ts_arg_type = "'bf16' | 'f16' | undefined | null")] b_dtype: Option<String>
+    ) {
+        let params = params(env, options)?;
+        let a = hold.keep(any_data(a, a_dtype.as_deref())?);
+        let b = hold.keep(any_data(b, b_dtype.as_deref())?);
+        Ok(Js::new(CrossPartsJob { a, b, cols, params }))
     }
 );
 

@@ -35,7 +35,8 @@ use crate::real::{self, Real};
 use crate::select::TopK;
 use crate::stats::Stats;
 pub use operands::Operands;
-use plan::{use_symmetric, Plan};
+pub(crate) use plan::use_symmetric;
+use plan::Plan;
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
 pub use ranks::{ranks, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
@@ -44,8 +45,8 @@ pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
-    search_part_values, search_values, search_values_on, Kernels, Values, AUTO_MIN_COLS_AMX,
-    AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    cross_parts_values, search_part_values, search_values, search_values_on, Kernels, Values,
+    AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
 };
 
 /// The engine: all points against each other (`queries = None`: the `k` nearest other rows of
@@ -309,8 +310,8 @@ fn run_dense<R: Real>(
 }
 
 /// The engine on any [`Source`] (`self_ex`: all points, queries = corpus, the point itself
-/// excluded): the symmetric pass for all points when it applies, else the general pass; with
-/// the run's [`Trace`].
+/// excluded): the symmetric pass for all points when it applies (always for
+/// [`Params::bipartite`]), else the general pass; with the run's [`Trace`].
 fn run_source<R: Real, S: Source<R>>(
     src: &S,
     self_ex: bool,
@@ -327,7 +328,9 @@ fn run_source<R: Real, S: Source<R>>(
     if nq == 0 {
         return Ok((Neighbors::new(p.k, 0, Vec::new(), Vec::new())?, trace));
     }
-    let (nb, candidates) = if self_ex && use_symmetric(nc, p) {
+    let (nb, candidates) = if self_ex && (use_symmetric(nc, p) || p.bipartite.is_some()) {
+        // bipartite runs only on the symmetric pass; `crate::cross_parts` sets it only when
+        // `use_symmetric` holds (else it runs two searches)
         run_symmetric(src, p, ctl)?
     } else {
         run_general(src, self_ex, p, ctl)?

@@ -49,6 +49,12 @@ pub struct Params {
     /// Shard searches of the all-points graph: query row `i` is global row `query_offset + i`,
     /// and the corpus row with the same global id is excluded (the self-match). Needs queries.
     pub query_offset: Option<usize>,
+    /// Set only by [`crate::cross_parts`] (never deserialised): all points on the rows
+    /// `[A; B]` with A the first `bipartite` rows, each row's candidates only the other side's
+    /// rows. The symmetric pass then computes each A-block × B-block tile once and scans it for
+    /// both sides (`n_A·n_B` pairs instead of `2·n_A·n_B` for two searches). `None` by default.
+    #[serde(skip)]
+    pub bipartite: Option<usize>,
 }
 
 /// Largest memory (bytes) the symmetric all-points pass may hold in per-row selection states.
@@ -68,6 +74,7 @@ impl Default for Params {
             precision: Precision::Auto,
             row_offset: None,
             query_offset: None,
+            bipartite: None,
         }
     }
 }

@@ -19,11 +19,41 @@ struct Block<R> {
     thr: Vec<R>,
 }
 
+/// A block's rows, `start..end`.
+type Span = (usize, usize);
+
+/// The row blocks of the pass and its tasks (block pairs, each one tile).
+///
+/// All points: blocks of `b` rows over `0..n`, tasks `(I, J)` for `I <= J`. Bipartite (rows
+/// `0..s` are side A, `s..n` side B, [`Params::bipartite`]): blocks of `b` rows over each side
+/// (no block straddles the two), tasks `(I, J)` for every A-block I and B-block J, so a row's
+/// candidates are exactly the other side's rows.
+fn layout(n: usize, b: usize, bipartite: Option<usize>) -> (Vec<Span>, Vec<(usize, usize)>) {
+    let cut = |lo: usize, hi: usize| (lo..hi).step_by(b).map(move |s| (s, (s + b).min(hi)));
+    match bipartite {
+        None => {
+            let blocks: Vec<Span> = cut(0, n).collect();
+            let nb = blocks.len();
+            let tasks = (0..nb).flat_map(|i| (i..nb).map(move |j| (i, j))).collect();
+            (blocks, tasks)
+        }
+        Some(s) => {
+            let blocks: Vec<Span> = cut(0, s).chain(cut(s, n)).collect();
+            let na = s.div_ceil(b);
+            let nb = blocks.len();
+            let tasks = (0..na).flat_map(|i| (na..nb).map(move |j| (i, j))).collect();
+            (blocks, tasks)
+        }
+    }
+}
+
 /// Symmetric all-points: blocks of `b = query_block` rows; every block pair `I <= J` is one
 /// task computing the `b × b` key tile once; its columns feed block I's rows and (for
-/// `I < J`) its rows feed block J's rows. Per-row states live behind one mutex per block, held
-/// only while a tile side is scanned. The selection is exact whatever the arrival order of
-/// candidates, so the output does not depend on scheduling.
+/// `I < J`) its rows feed block J's rows. With [`Params::bipartite`] the blocks and tasks are
+/// those of [`layout`]: only A-block × B-block tiles, each scanned for both sides. Per-row
+/// states live behind one mutex per block, held only while a tile side is scanned. The selection
+/// is exact whatever the arrival order of candidates, so the output does not depend on
+/// scheduling.
 /// Returns the neighbours and the number of exact key computations (which, unlike the
 /// neighbours, depends on the order in which tasks finish).
 #[allow(clippy::too_many_lines)]
@@ -38,8 +68,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     let (cs, _) = src.stats();
     let metric = p.metric;
     let k = p.k;
-    let b = p.query_block;
-    let nb = n.div_ceil(b);
+    let (ranges, tasks) = layout(n, p.query_block, p.bipartite);
     let l2 = matches!(metric, Metric::Euclidean | Metric::SqEuclidean);
     let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
     let bounds = src.bounds();
@@ -47,23 +76,20 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     let base: Vec<f64> = (0..n).map(|i| key_base(metric, cs.sq[i])).collect();
     let row_margin: Vec<f64> = (0..n).map(|i| bounds.margin(cs.norm[i], cs.max_norm)).collect();
     let to_thr = |i: usize, t: f64| -> R { fast_threshold(t, base[i], row_margin[i]) };
-    let blocks: Vec<Mutex<Block<R>>> = (0..nb)
-        .map(|bi| {
-            let m = ((bi + 1) * b).min(n) - bi * b;
+    let blocks: Vec<Mutex<Block<R>>> = ranges
+        .iter()
+        .map(|&(s, e)| {
             Mutex::new(Block {
-                states: (0..m).map(|_| TopK::new(k)).collect(),
-                thr: vec![R::INF; m],
+                states: (0..e - s).map(|_| TopK::new(k)).collect(),
+                thr: vec![R::INF; e - s],
             })
         })
         .collect();
     let poisoned = || Error::Internal("a kNN worker panicked".into());
-    // tasks in a fixed order: (I, J) for I <= J, longest rows of work first
-    let tasks: Vec<(usize, usize)> = (0..nb).flat_map(|i| (i..nb).map(move |j| (i, j))).collect();
-
     let task = |ti: usize| -> Result<()> {
         let (bi, bj) = tasks[ti];
-        let (i0, i1) = (bi * b, ((bi + 1) * b).min(n));
-        let (j0, j1) = (bj * b, ((bj + 1) * b).min(n));
+        let (i0, i1) = ranges[bi];
+        let (j0, j1) = ranges[bj];
         let (m, nn) = (i1 - i0, j1 - j0);
         let mut t = vec![R::default(); m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
@@ -150,7 +176,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         let (mut out, mut count, mut buf, mut xbuf) =
             (Vec::new(), 0, Vec::with_capacity(k), S::Buf::default());
         for (li, st) in blk.states.iter_mut().enumerate() {
-            let i = bi * b + li;
+            let i = ranges[bi].0 + li;
             count += st.finish(|j| src.exact(i, j as usize, &mut xbuf), &mut buf);
             if buf.len() < k {
                 return Err(Error::Internal(format!(
@@ -162,7 +188,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         }
         Ok((out, count))
     };
-    let parts = map_chunks(ctl, "distances", nb, 1, |r| finish(r.start))?;
+    let parts = map_chunks(ctl, "distances", ranges.len(), 1, |r| finish(r.start))?;
     let mut indices = Vec::with_capacity(n * k);
     let mut distances = Vec::with_capacity(n * k);
     let mut candidates = 0;

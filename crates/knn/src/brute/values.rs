@@ -242,6 +242,32 @@ pub fn search_part_values(x: Operands<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<
     x.widened::<Part>(p, ctl)
 }
 
+/// [`crate::cross_parts`] on any element type: A is `x.corpus`, B `x.queries` (required),
+/// widened as in [`search_part_values`] (both to f32, or both to f64 when one of them is f64).
+///
+/// # Errors
+/// As [`crate::cross_parts`]; `Shape` if a length is not a multiple of `x.cols` (or it is 0);
+/// `Internal` without B.
+pub fn cross_parts_values(x: Operands<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<crate::CrossParts> {
+    x.widened::<Cross>(p, ctl)
+}
+
+/// The two-sided block search of [`crate::cross_parts`].
+struct Cross;
+
+impl DenseSearch for Cross {
+    type Output = crate::CrossParts;
+
+    fn run<T: embgeo_core::Element>(
+        (a, b): Mats<'_, T>,
+        p: &Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<crate::CrossParts> {
+        let b = b.ok_or_else(|| Error::Internal("kNN cross parts need both blocks".into()))?;
+        crate::cross_parts(a, b, p, ctl)
+    }
+}
+
 /// The shard search of [`crate::search_part`].
 struct Part;
 
