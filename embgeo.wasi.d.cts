@@ -466,6 +466,26 @@ export declare function integerHistogram(values: Uint32Array, maxBins: number): 
  */
 export declare function knn(corpus: Float32Array | Float64Array | Uint16Array | Int8Array, cols: number, queries: Float32Array | Float64Array | Uint16Array | Int8Array | undefined | null, options: { k: number; metric?: string; precision?: string; rowOffset?: number; queryOffset?: number }, corpusDtype?: 'bf16' | 'f16' | undefined | null, queriesDtype?: 'bf16' | 'f16' | undefined | null, control?: JobControl | undefined | null): Promise<KnnOut>
 
+/** The two parts of `knnCrossParts`. */
+export interface KnnCrossOut {
+  /** A's rows against B (global ids of B's rows). */
+  aToB: KnnOut
+  /** B's rows against A (global ids of A's rows). */
+  bToA: KnnOut
+}
+
+/**
+ * Both directions of two disjoint row blocks of the all-points graph, each pair computed once
+ * (`options`: `{ k, metric, rowOffset: A's first global row, queryOffset: B's }`).
+ */
+export declare function knnCrossParts(a: Float32Array | Float64Array | Uint16Array | Int8Array, cols: number, b: Float32Array | Float64Array | Uint16Array | Int8Array, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }, aDtype?: 'bf16' | 'f16' | undefined | null, bDtype?: 'bf16' | 'f16' | undefined | null, control?: JobControl | undefined | null): Promise<KnnCrossOut>
+
+/**
+ * Both directions of two disjoint row blocks of the all-points graph, each pair computed once
+ * (`options`: `{ k, metric, rowOffset: A's first global row, queryOffset: B's }`).
+ */
+export declare function knnCrossPartsSync(a: Float32Array | Float64Array | Uint16Array | Int8Array, cols: number, b: Float32Array | Float64Array | Uint16Array | Int8Array, options: { k: number; metric?: string; rowOffset?: number; queryOffset?: number }, aDtype?: 'bf16' | 'f16' | undefined | null, bDtype?: 'bf16' | 'f16' | undefined | null): KnnCrossOut
+
 /** Neighbours of each query row, best first (row-major `rows × k`). */
 export interface KnnOut {
   k: number

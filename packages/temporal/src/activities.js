@@ -30,6 +30,7 @@ import {
   hubnessSection,
   idEstimate,
   knn,
+  knnCrossParts,
   mergeAnisotropy,
   mergeColumnStats,
   mergeHubness,
@@ -128,6 +129,42 @@ export async function knnPart(input) {
     const bytes = serializeKnnPart(part)
     await store.put(input.key, bytes)
     return { key: input.key, reused: false, recomputed: had?.corrupt === true || input.force === true, bytes: bytes.length }
+  })
+}
+
+/**
+ * Both kNN parts of a pair of shards of the all-points graph whose query blocks are the shards,
+ * from one pass (`knnCrossParts`: each distance computed once, half the work of two
+ * `knnPart`s): `keys[0]` gets shard `a`'s rows against shard `b`, `keys[1]` shard `b`'s rows
+ * against shard `a`, each the `serializeKnnPart` bytes `knnPart` would write. Reused when both
+ * load; with `force`, or when either is missing or corrupt, both are recomputed.
+ * @param {{ store: string, keys: [string, string], a: Source, b: Source, k: number,
+ *   metric?: string, force?: boolean }} input
+ * @returns {Promise<Array<{ key: string, reused: boolean, recomputed: boolean, bytes: number }>>}
+ */
+export async function knnCrossPart(input) {
+  const store = openStore(input.store)
+  const had = input.force ? [undefined, undefined] : await Promise.all(input.keys.map((key) => existing(store, key, deserializeKnnPart)))
+  if (had.every((h) => h?.value !== undefined)) return input.keys.map((key) => ({ key, reused: true, recomputed: false, bytes: 0 }))
+  return working(async (signal, onProgress) => {
+    const a = await readSource(input.a, signal)
+    const b = await readSource(input.b, signal)
+    const { aToB, bToA } = await knnCrossParts(a, b, {
+      k: input.k,
+      ...(input.metric === undefined ? {} : { metric: input.metric }),
+      aOffset: input.a.rows[0],
+      bOffset: input.b.rows[0],
+      signal,
+      onProgress,
+    })
+    const out = []
+    for (const [i, part] of [aToB, bToA].entries()) {
+      const bytes = serializeKnnPart(part)
+      await store.put(input.keys[i], bytes)
+      // one pass writes both: a corrupt or forced part recomputes its pair-mate too
+      out.push({ key: input.keys[i], reused: false, recomputed: had.some((h) => h?.corrupt === true) || input.force === true, bytes: bytes.length })
+    }
+    return out
   })
 }
 

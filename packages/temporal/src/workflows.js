@@ -2,7 +2,9 @@
  * Workflows (deterministic: they only orchestrate; every computation is an activity):
  *
  * - {@link knnGraph}: the exact all-points kNN graph, query blocks × corpus shards, merged per
- *   query block; the merged blocks, concatenated, equal `knn(corpus, { k })` bit for bit.
+ *   query block; the merged blocks, concatenated, equal `knn(corpus, { k })` bit for bit. When
+ *   the blocks are the shards, each pair of shards is one `knnCrossPart` (both directions from
+ *   one pass), so the graph does the single process's work.
  * - {@link knnQuery}: the exact kNN of a query set against a sharded corpus.
  * - {@link pcaFit} / {@link whitenerFit}: PCA or a Whitener (weighted or not) from per-shard
  *   moments merged in shard order.
@@ -60,19 +62,36 @@ function sources(corpus, ranges) {
 export async function knnGraph(input) {
   const { store, prefix, k, metric } = input
   const shardSrc = sources(input.corpus, input.shards)
+  const key = (b, s) => `${prefix}/part-b${b}-s${s}`
+  const partInput = (b, s, force) => {
+    const block = input.blocks[b]
+    const query = { path: input.corpus.path, options: input.corpus.options, rows: block }
+    return { store, key: key(b, s), corpus: shardSrc[s], queries: query, k, metric, queryOffset: block[0], force }
+  }
+  const symmetric = blocksAreShards(input)
+  // blocks = shards: the diagonal parts, then one knnCrossPart per pair s < t (both directions
+  // from one pass): the single process's work instead of (2 − 1/S)×
+  const crossInput = (s, t, force) => ({ store, keys: [key(s, t), key(t, s)], a: shardSrc[s], b: shardSrc[t], k, metric, force })
+  /** Recompute the part under `partKey` (block b, shard s). */
+  const recompute = (b, s) => (symmetric && b !== s ? acts.knnCrossPart(crossInput(Math.min(b, s), Math.max(b, s), true)) : acts.knnPart(partInput(b, s, true)))
   const parts = []
+  if (symmetric) {
+    const tasks = []
+    for (let s = 0; s < shardSrc.length; s++) {
+      tasks.push(acts.knnPart(partInput(s, s, false)).then((r) => [r]))
+      for (let t = s + 1; t < shardSrc.length; t++) tasks.push(acts.knnCrossPart(crossInput(s, t, false)))
+    }
+    for (const made of await Promise.all(tasks)) parts.push(...made)
+  }
   const repaired = []
   const blocks = await Promise.all(
-    input.blocks.map(async (block, b) => {
-      const query = { path: input.corpus.path, options: input.corpus.options, rows: block }
-      const partInput = (s, force) => ({ store, key: `${prefix}/part-b${b}-s${s}`, corpus: shardSrc[s], queries: query, k, metric, queryOffset: block[0], force })
-      const made = await Promise.all(shardSrc.map((_, s) => acts.knnPart(partInput(s, false))))
-      parts.push(...made)
-      const keys = made.map((m) => m.key)
+    input.blocks.map(async (_, b) => {
+      const keys = shardSrc.map((_, s) => key(b, s))
+      if (!symmetric) parts.push(...(await Promise.all(shardSrc.map((_, s) => acts.knnPart(partInput(b, s, false))))))
       const outKey = `${prefix}/graph-b${b}`
       const m = await mergeRepairing(
         () => acts.mergeParts({ store, keys, k, outKey }),
-        (key) => acts.knnPart(partInput(keys.indexOf(key), true)),
+        (bad) => recompute(b, keys.indexOf(bad)),
         keys,
       )
       repaired.push(...m.repaired)
@@ -80,6 +99,11 @@ export async function knnGraph(input) {
     }),
   )
   return { blocks, k, parts, repaired }
+}
+
+/** Are the query blocks the shards themselves (same ranges, same order)? */
+function blocksAreShards(input) {
+  return input.blocks.length === input.shards.length && input.blocks.every((b, i) => b[0] === input.shards[i][0] && b[1] === input.shards[i][1])
 }
 
 /**

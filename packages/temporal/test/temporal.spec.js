@@ -146,10 +146,22 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     const got = graphOf(store, g)
     expect(got.indices).toEqual(want.indices)
     expect(got.distances).toEqual(want.distances)
-    // blocks equal to the shards: diagonal parts take the symmetric all-points pass
+    // blocks equal to the shards: diagonal parts take the symmetric all-points pass, each pair of
+    // shards one knnCrossPart (both directions); every part written once
     const gd = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag')
     expect(graphOf(store, gd).indices).toEqual(want.indices)
     expect(graphOf(store, gd).distances).toEqual(want.distances)
+    expect(gd.parts.map((p) => p.key).sort()).toEqual([0, 1, 2].flatMap((b) => [0, 1, 2].map((s) => `gd/part-b${b}-s${s}`)).sort())
+    // a corrupt part of a pair is recomputed (with its pair-mate, from one pass); the graph is unchanged
+    const bad = join(store, 'gd', 'part-b2-s0')
+    const badBytes = readFileSync(bad)
+    badBytes[badBytes.length >> 1] ^= 0x10
+    writeFileSync(bad, badBytes)
+    rmSync(join(store, 'gd', 'graph-b2'))
+    const gd2 = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag-2')
+    expect(gd2.parts.filter((p) => p.recomputed).map((p) => p.key).sort()).toEqual(['gd/part-b0-s2', 'gd/part-b2-s0'])
+    expect(graphOf(store, gd2).indices).toEqual(want.indices)
+    expect(graphOf(store, gd2).distances).toEqual(want.distances)
 
     const q = await run('knnQuery', { store, prefix: 'q', corpus: { path: small.path }, shards, queries: { path: small.path, rows: [100, 160] }, k: 7, metric: 'cosine' }, 'query-a')
     const qp = deserializeKnnPart(new Uint8Array(readFileSync(join(store, q.key))))
