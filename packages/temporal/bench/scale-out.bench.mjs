@@ -143,7 +143,8 @@ rmSync(dir, { recursive: true, force: true })
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
 const head = `# Scale-out through Temporal vs the single-process API — commit ${commit}, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0].model}, ${cpus().length} cores
-Node ${process.version}, Temporal CLI dev server (Server 1.29.1), @temporalio/* 1.24.0; ${WORKERS} worker processes (EMBGEO_THREADS = cores / workers), one run; load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other jobs shared the machine).
+Node ${process.version}, Temporal CLI dev server (Server 1.29.1), @temporalio/* 1.24.0; ${WORKERS} worker processes (EMBGEO_THREADS = cores / workers), one run; load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end.
+The kNN graph runs with query blocks = shards: a diagonal \`knnPart\` (symmetric pass) per shard and one \`knnCrossPart\` (both directions from one pass) per pair of shards, i.e. the single process's GEMM work.
 Every Temporal answer was checked first: kNN graph indices bit-identical to the single-process \`knn\`; PCA explained variance to 1e-12 relative of one process's \`partialFit\` of the same shards in the same order (Chan merges of independently computed moments agree to ~1e-16, not bit for bit) (the "vs one partialFit of all rows" lines give the largest relative explained-variance difference to a single partialFit of all rows).
 Wall times include reading the file (single process: all of it; workers: their row ranges) and, for Temporal, scheduling, store writes and merges.
 
