@@ -32,8 +32,9 @@
 //!   copies, Björck–Golub on the kept `U` columns.
 
 use embgeo_compare::cross::{self as products, Want};
-use embgeo_core::linalg::{eigh_desc_det, fixed_split, thin_svd_uv};
-use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Par, Result};
+use embgeo_compare::gram_eigen::{Eigen, GramEigen};
+use embgeo_core::linalg::{fixed_split, thin_svd_uv};
+use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use faer::Mat;
 
 use crate::blocks::{centred, check_pair, constant, cross, mul};
@@ -186,7 +187,16 @@ pub fn gram_possible(n: usize, da: usize, db: usize) -> bool {
 /// # Errors
 /// `OutOfRange` (buffers), `Internal` (a decomposition did not converge), `Cancelled`.
 pub fn from_products(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Cca>> {
-    match gram_sides(c, p, ctl)? {
+    from_eigen(&mut GramEigen::new(c, ctl.par), p, ctl)
+}
+
+/// [`from_products`] with the eigendecompositions of `AᵀA` and `BᵀB` taken from (or left in)
+/// `eig`, shared with other measures of the same products: bit for bit the same result.
+///
+/// # Cost and errors
+/// As [`from_products`], without the eigendecompositions `eig` already holds.
+pub fn from_eigen(eig: &mut GramEigen<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Cca>> {
+    match gram_sides(eig, p, ctl)? {
         Some(sides) => finish(sides, p, ctl).map(Some),
         None => Ok(None),
     }
@@ -281,17 +291,18 @@ fn gram_route<A: Element, B: Element>(
         f32_blocks: false,
     };
     let c = products::compute(a, b, want, "cca-products", ctl)?;
-    gram_sides(&c, p, ctl)
+    gram_sides(&mut GramEigen::new(&c, ctl.par), p, ctl)
 }
 
 /// The Gram route's sides and `QaᵀQb` from the products, or `None` (see [`gram_route`]).
-fn gram_sides(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Sides>> {
+fn gram_sides(eig: &mut GramEigen<'_>, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Sides>> {
+    let c = eig.cross();
     let n = c.rows;
     ctl.checkpoint()?;
-    let Some(sa) = gram_side(&c.xx, n, p, ctl.par)? else {
+    let Some(sa) = gram_side(eig.xx()?, n, p) else {
         return Ok(None);
     };
-    let Some(sb) = gram_side(&c.yy, n, p, ctl.par)? else {
+    let Some(sb) = gram_side(eig.yy()?, n, p) else {
         return Ok(None);
     };
     // QaᵀQb = Sa⁻¹ Vaᵀ (AᵀB) Vb Sb⁻¹ on the kept columns.
@@ -305,33 +316,23 @@ fn gram_sides(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<S
     Ok(Some((sa, sb, m)))
 }
 
-/// One side from its Gram matrix `g` (lower triangle stored): eigenvalues → singular values,
+/// One side from the eigenpairs of its Gram matrix: eigenvalues → singular values,
 /// eigenvectors → `V`; `None` when `λ_min < GRAM_MIN_RATIO · λ_max`.
-fn gram_side(g: &Mat<f64>, n: usize, p: &Params, par: Par) -> Result<Option<Side>> {
-    let d = g.nrows();
-    let mut rows = Vec::new();
-    rows.try_reserve_exact(d * d).map_err(|_| too_large(d))?;
-    for i in 0..d {
-        rows.extend((0..d).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
-    }
-    let (lam, vecs) = eigh_desc_det(&rows, d, true, par)?;
+fn gram_side(e: &Eigen, n: usize, p: &Params) -> Option<Side> {
+    let (lam, vecs, d) = (&e.values, &e.vectors, e.dim());
     let (top, low) = (lam[0], lam[d - 1]);
     if !(top > 0.0 && low >= GRAM_MIN_RATIO * top) {
-        return Ok(None);
+        return None;
     }
     let s: Vec<f64> = lam.iter().map(|l| l.sqrt()).collect();
     let rank = numerical_rank(&s, n, d);
     if rank < d {
-        return Ok(None);
+        return None;
     }
     // Row i of `vecs` is eigenvector i: column i of V.
     let v = Mat::from_fn(d, d, |j, i| vecs[i * d + j]);
     let kept = kept(&s, rank, p);
-    Ok(Some(Side { s, v, rank, kept }))
-}
-
-fn too_large(d: usize) -> Error {
-    embgeo_core::dense::too_large("A, B", d, METHOD, "use narrower representations", true)
+    Some(Side { s, v, rank, kept })
 }
 
 /// Singular values above `smax · max(n, d) · ε` (numpy `matrix_rank`'s rule).

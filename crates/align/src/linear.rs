@@ -14,6 +14,10 @@
 //!   (every variant; n > max(d₁, d₂)) and linearity's feature route (n ≥ d₁). When A or B is not
 //!   f32, the f32-block pass *is* this pass (the same f64 arithmetic), so it runs once for all.
 //!
+//! The f64 pass's Gram eigendecompositions ([`GramEigen`]) are made once as well: CCA's Gram
+//! route, linearity and Procrustes with α < 1 read the same `XᵀX` (and CCA and Procrustes the
+//! same `YᵀY`), the same function of the same products as in their own `from_products`.
+//!
 //! Progress: each shared pass reports the phase `"linear-products"` (rows); cancellation is
 //! checked as in the measures' own functions (per row block, and between their steps).
 //!
@@ -24,6 +28,7 @@
 
 use embgeo_compare::cka::{self, Cka, Kernel};
 use embgeo_compare::cross::{self, Cross, Want};
+use embgeo_compare::gram_eigen::GramEigen;
 use embgeo_compare::linearity::{self, Linearity};
 use embgeo_core::{Ctl, Element, Pair, Result};
 use serde::Deserialize;
@@ -109,25 +114,26 @@ fn own<A: Element, B: Element>(m: &Measure, x: Pair<'_, A, B>, ctl: &Ctl<'_>) ->
     })
 }
 
-/// A measure from shared products `c` (of the pass [`source`] gave it).
+/// A measure from shared products (of the pass [`source`] gave it) and their shared Gram
+/// eigendecompositions.
 fn shared<A: Element, B: Element>(
     m: &Measure,
-    c: &Cross,
+    eig: &mut GramEigen<'_>,
     x: Pair<'_, A, B>,
     ctl: &Ctl<'_>,
 ) -> Result<Outcome> {
     Ok(match m {
-        Measure::Cka(p) => Outcome::Cka(cka::from_products(c, p.debiased)?),
+        Measure::Cka(p) => Outcome::Cka(cka::from_products(eig.cross(), p.debiased)?),
         Measure::Procrustes(p) => {
             let d = x.a.cols().max(x.b.cols());
-            Outcome::Procrustes(procrustes::from_products(c, d, p, ctl)?)
+            Outcome::Procrustes(procrustes::from_eigen(eig, d, p, ctl)?)
         }
-        Measure::Cca(p) => match cca::from_products(c, p, ctl)? {
+        Measure::Cca(p) => match cca::from_eigen(eig, p, ctl)? {
             Some(r) => Outcome::Cca(r),
             // Ill-conditioned: the SVD route, as `compute` would take it.
             None => Outcome::Cca(cca::by_svd(x, p, ctl)?),
         },
-        Measure::Linearity(_) => Outcome::Linearity(linearity::from_products(c, ctl)?),
+        Measure::Linearity(_) => Outcome::Linearity(linearity::from_eigen(eig, ctl)?),
     })
 }
 
@@ -160,8 +166,9 @@ fn pass<A: Element, B: Element>(
 /// # Memory
 /// The products of each pass are `d₁² + d₂² + d₁d₂` f64; both are held at once when both passes
 /// run (`2·(d₁² + d₂² + d₁d₂)` f64), plus each pass's working memory while it runs (see
-/// [`embgeo_compare::cross::compute`]) and one measure's d × d work at a time (the results are
-/// kept: a Procrustes rotation is `max(d₁, d₂)²` f64).
+/// [`embgeo_compare::cross::compute`]), the Gram eigendecompositions once made (`d₁² + d₂²` f64
+/// and their values, kept to the end of the call) and one measure's d × d work at a time (the
+/// results are kept: a Procrustes rotation is `max(d₁, d₂)²` f64).
 /// # Determinism
 /// Bit-identical for every `ctl.par` (as every measure).
 /// # Errors
@@ -194,15 +201,18 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
         ctl,
     )?;
     let block_products = pass(x, both_f32 && uses(Source::Blocks), cka::FEATURE_PRODUCTS, ctl)?;
+    // Each pass's Gram eigendecompositions, made once for every measure that reads them.
+    let mut f64_eig = f64_products.as_ref().map(|c| GramEigen::new(c, ctl.par));
+    let mut block_eig = block_products.as_ref().map(|c| GramEigen::new(c, ctl.par));
     let mut out = Vec::with_capacity(sources.len());
     for (m, &s) in p.measures.iter().zip(&sources) {
         let products = match s {
-            Source::Blocks if both_f32 => block_products.as_ref(),
-            Source::Blocks | Source::F64 => f64_products.as_ref(),
+            Source::Blocks if both_f32 => block_eig.as_mut(),
+            Source::Blocks | Source::F64 => f64_eig.as_mut(),
             Source::Own => None,
         };
         out.push(match products {
-            Some(c) => shared(m, c, x, ctl)?,
+            Some(eig) => shared(m, eig, x, ctl)?,
             None => own(m, x, ctl)?,
         });
     }

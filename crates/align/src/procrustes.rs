@@ -14,11 +14,12 @@
 //!   data's units: no further normalisation),
 //! - `angular = arccos(ΣS / (‖Ã‖·‖B̃‖))` in radians, in [0, π/2] (netrep's default score).
 
-use embgeo_core::linalg::{eigh_desc_det, fixed_split, thin_svd_uv, try_mat_zeros};
-use embgeo_core::{Ctl, Element, Error, Pair, Par, Result};
+use embgeo_core::linalg::{fixed_split, thin_svd_uv, try_mat_zeros};
+use embgeo_core::{Ctl, Element, Error, Pair, Result};
 use faer::Mat;
 
 use embgeo_compare::cross::{self as products, Cross, Want};
+use embgeo_compare::gram_eigen::GramEigen;
 
 use crate::blocks::{check_pair, constant, mul};
 
@@ -135,9 +136,20 @@ pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()
 /// # Errors
 /// `Degenerate` (a constant side), `OutOfRange` (d × d buffers), `Internal`, `Cancelled`.
 pub fn from_products(c: &Cross, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
+    from_eigen(&mut GramEigen::new(c, ctl.par), d, p, ctl)
+}
+
+/// [`from_products`] with the eigendecompositions of `AᵀA` and `BᵀB` (α < 1 − [`EIG_TOL`])
+/// taken from (or left in) `eig`, shared with other measures of the same products: bit for bit
+/// the same result.
+///
+/// # Cost and errors
+/// As [`from_products`], without the eigendecompositions `eig` already holds.
+pub fn from_eigen(eig: &mut GramEigen<'_>, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
+    let c = eig.cross();
     ctl.checkpoint()?;
-    let sa = side(&c.xx, c.sq_x, "A", d, p.alpha, ctl.par)?;
-    let sb = side(&c.yy, c.sq_y, "B", d, p.alpha, ctl.par)?;
+    let sa = side(eig, Which::A, d, p.alpha)?;
+    let sb = side(eig, Which::B, d, p.alpha)?;
     let zc;
     let zc_ref = match &sa.z {
         Some(z) => {
@@ -184,11 +196,23 @@ fn too_large(d: usize) -> Error {
     embgeo_core::dense::too_large("A, B", d, METHOD, "use narrower representations", true)
 }
 
+/// Which side of the pair.
+#[derive(Clone, Copy)]
+enum Which {
+    A,
+    B,
+}
+
 /// One side's whitening as netrep's `whiten(x, alpha)` on the centred `x` zero-padded to `d`
 /// columns (the padded columns stay zero; they only enter through the clipped eigenvalues in the
-/// variance-preserving scale), from its Gram matrix `g = XᵀX` (lower triangle stored; empty
-/// when α means no whitening) and `total = ‖X‖²_F`.
-fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64, par: Par) -> Result<Side> {
+/// variance-preserving scale), from the eigenpairs of its Gram matrix `XᵀX` (in `eig`; not
+/// needed when α means no whitening) and `‖X‖²_F`.
+fn side(eig: &mut GramEigen<'_>, which: Which, d: usize, alpha: f64) -> Result<Side> {
+    let c = eig.cross();
+    let (total, what) = match which {
+        Which::A => (c.sq_x, "A"),
+        Which::B => (c.sq_y, "B"),
+    };
     if total <= 0.0 {
         return Err(constant(what, ALIGNMENT));
     }
@@ -198,13 +222,11 @@ fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64, par:
             sq_norm: total,
         });
     }
-    let dx = g.nrows();
-    let mut rows = Vec::new();
-    rows.try_reserve_exact(dx * dx).map_err(|_| too_large(d))?;
-    for i in 0..dx {
-        rows.extend((0..dx).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
-    }
-    let (lam, vecs) = eigh_desc_det(&rows, dx, true, par)?;
+    let e = match which {
+        Which::A => eig.xx()?,
+        Which::B => eig.yy()?,
+    };
+    let (lam, vecs, dx) = (&e.values, &e.vectors, e.dim());
     // The padded columns add d − dₓ zero eigenvalues, clipped like the others.
     let clipped = lam
         .iter()
@@ -222,7 +244,7 @@ fn side(g: &Mat<f64>, total: f64, what: &'static str, d: usize, alpha: f64, par:
         .map(|&l| scale * (alpha + (1.0 - alpha) / l.max(EIG_TOL).sqrt()))
         .collect();
     // Z = V diag(c) Vᵀ; row i of `vecs` is eigenvector i.
-    let vm = faer::MatRef::from_row_major_slice(&vecs, dx, dx);
+    let vm = faer::MatRef::from_row_major_slice(vecs, dx, dx);
     let scaled = Mat::from_fn(dx, dx, |i, j| coef[i] * vm[(i, j)]);
     let z = mul(vm.transpose(), scaled.as_ref())?;
     let sq = lam.iter().zip(&coef).map(|(l, c)| l * c * c).sum();

@@ -25,6 +25,7 @@
 pub mod cka;
 pub mod cross;
 pub mod gram;
+pub mod gram_eigen;
 pub mod linearity;
 pub mod pair;
 pub mod relative;

@@ -19,6 +19,7 @@ use faer::{Accum, Mat};
 use serde::{Deserialize, Serialize};
 
 use crate::cross::{self, Cross, Want};
+use crate::gram_eigen::{Eigen, GramEigen};
 use crate::{gram, pair};
 
 /// Options of [`compute`] (none yet; unknown names are rejected).
@@ -43,7 +44,7 @@ fn zero_variance(which: &str) -> Error {
     ))
 }
 
-/// Eigenpairs above the rank tolerance of the symmetric `s × s` matrix `m` (column-major faer).
+/// Eigenpairs of the symmetric `s × s` matrix `m` (column-major faer) and their [`rank`].
 fn kept(m: &Mat<f64>, others: usize, par: Par) -> Result<(Vec<f64>, Vec<f64>, usize)> {
     let s = m.nrows();
     let mut rows = Vec::with_capacity(s * s);
@@ -52,9 +53,15 @@ fn kept(m: &Mat<f64>, others: usize, par: Par) -> Result<(Vec<f64>, Vec<f64>, us
     }
     // Parallel with a fixed split: bit-identical for every thread count.
     let (values, vectors) = eigh_desc_det(&rows, s, true, par)?;
-    let tol = values.first().copied().unwrap_or(0.0) * s.max(others) as f64 * f64::EPSILON;
-    let rank = values.iter().take_while(|&&v| v > tol).count();
+    let rank = rank(&values, others);
     Ok((values, vectors, rank))
+}
+
+/// Eigenvalues (decreasing, of an `s × s` matrix, `s = values.len()`) above the rank tolerance
+/// `λ_max · max(s, others) · ε`.
+fn rank(values: &[f64], others: usize) -> usize {
+    let tol = values.first().copied().unwrap_or(0.0) * values.len().max(others) as f64 * f64::EPSILON;
+    values.iter().take_while(|&&v| v > tol).count()
 }
 
 /// `Σᵢ<rank ‖(V·M)ᵢ‖² · wᵢ` for the first `rank` eigenvector rows `v` (`s × s` row-major) of
@@ -96,11 +103,22 @@ pub fn feature_route(n: usize, d1: usize) -> bool {
 /// # Errors
 /// `Degenerate` (A or B with zero variance), `Internal` (eigensolver failure), `Cancelled`.
 pub fn from_products(c: &Cross, ctl: &Ctl<'_>) -> Result<Linearity> {
+    from_eigen(&mut GramEigen::new(c, ctl.par), ctl)
+}
+
+/// [`from_products`] with the eigendecomposition of `XᵀX` taken from (or left in) `eig`, shared
+/// with other measures of the same products: bit for bit the same result.
+///
+/// # Cost and errors
+/// As [`from_products`], without the eigendecomposition when `eig` already holds it.
+pub fn from_eigen(eig: &mut GramEigen<'_>, ctl: &Ctl<'_>) -> Result<Linearity> {
+    let c = eig.cross();
     c.require_variance(zero_variance)?;
     ctl.checkpoint()?;
     let d1 = c.xx.nrows();
-    let (values, vectors, rank) = kept(&c.xx, c.rows, ctl.par)?;
-    let fit = weighted_rows(&vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);
+    let Eigen { values, vectors } = eig.xx()?;
+    let rank = rank(values, c.rows);
+    let fit = weighted_rows(vectors, d1, rank, c.xy.as_ref(), |i| 1.0 / values[i]);
     ctl.checkpoint()?;
     Ok(Linearity {
         value: fit / c.sq_y,
