@@ -72,7 +72,9 @@ impl<'c> GramEigen<'c> {
         if self.xx.is_none() {
             self.xx = Some(decompose(&self.cross.xx, "XᵀX", self.par)?);
         }
-        self.xx.as_ref().ok_or_else(|| Error::Internal("XᵀX eigenpairs".into()))
+        self.xx
+            .as_ref()
+            .ok_or_else(|| Error::Internal("XᵀX eigenpairs".into()))
     }
 
     /// The eigenpairs of `YᵀY` (decomposed on the first call: ≈ 4d₂³ flops).
@@ -83,7 +85,9 @@ impl<'c> GramEigen<'c> {
         if self.yy.is_none() {
             self.yy = Some(decompose(&self.cross.yy, "YᵀY", self.par)?);
         }
-        self.yy.as_ref().ok_or_else(|| Error::Internal("YᵀY eigenpairs".into()))
+        self.yy
+            .as_ref()
+            .ok_or_else(|| Error::Internal("YᵀY eigenpairs".into()))
     }
 }
 
@@ -94,8 +98,15 @@ fn decompose(g: &Mat<f64>, what: &str, par: Par) -> Result<Eigen> {
         return Err(Error::Internal(format!("{what} was not accumulated")));
     }
     let mut rows = Vec::new();
-    rows.try_reserve_exact(d * d)
-        .map_err(|_| dense::too_large("A/B", d, "the Gram eigendecomposition", "use fewer features", true))?;
+    rows.try_reserve_exact(d * d).map_err(|_| {
+        dense::too_large(
+            "A/B",
+            d,
+            "the Gram eigendecomposition",
+            "use fewer features",
+            true,
+        )
+    })?;
     for i in 0..d {
         rows.extend((0..d).map(|j| if j <= i { g[(i, j)] } else { g[(j, i)] }));
     }
@@ -164,6 +175,9 @@ mod tests {
             &Ctl::detached(),
         )
         .unwrap();
-        assert_eq!(GramEigen::new(&c, Par::Seq).xx().unwrap_err().code(), "ERR_INTERNAL");
+        assert_eq!(
+            GramEigen::new(&c, Par::Seq).xx().unwrap_err().code(),
+            "ERR_INTERNAL"
+        );
     }
 }
