@@ -20,6 +20,14 @@ export function randomData(rows: number, cols: number, seed: number, lo = -1, hi
   return out
 }
 
+/** Values in {0, 1, 2} with column 0 fixed at 1 (no zero rows under cosine): many exact distance ties and duplicates. */
+export function tieData(rows: number, cols: number, seed: number): Float64Array {
+  const r = rng(seed)
+  const out = new Float64Array(rows * cols)
+  for (let i = 0; i < out.length; i++) out[i] = i % cols === 0 ? 1 : Math.floor(r() * 3)
+  return out
+}
+
 /** Await a promise that must reject; return the rejection. */
 export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
   try {

@@ -7,17 +7,10 @@
 import { describe, expect, it } from 'vitest'
 
 import { knnCrossParts, knnCrossPartsSync, knnSync, mergeKnnSync, type KnnPart, type Metric } from '../src/index.js'
-import { randomData, rejection, rng, thrown } from './helpers.js'
+import { randomData, rejection, rng, thrown, tieData } from './helpers.js'
 
 const D = 6
 
-/** Values in {0, 1, 2} with column 0 fixed at 1 (no zero rows under cosine): many exact ties. */
-function tieData(rows: number, cols: number, seed: number): Float64Array {
-  const r = rng(seed)
-  const out = new Float64Array(rows * cols)
-  for (let i = 0; i < out.length; i++) out[i] = i % cols === 0 ? 1 : Math.floor(r() * 3)
-  return out
-}
 
 const DATASETS: Array<[string, Float32Array | Float64Array]> = [
   ['random f64', randomData(420, D, 21)],

@@ -17,19 +17,12 @@ import {
   type KnnResult,
   type Metric,
 } from '../src/index.js'
-import { randomData, rejection, rng, thrown } from './helpers.js'
+import { randomData, rejection, thrown, tieData } from './helpers.js'
 
 const N = 203
 const D = 8
 const K = 5
 
-/** Values in {0, 1, 2} with column 0 fixed at 1 (no zero rows under cosine): many exact ties and duplicates. */
-function tieData(rows: number, cols: number, seed: number): Float64Array {
-  const r = rng(seed)
-  const out = new Float64Array(rows * cols)
-  for (let i = 0; i < out.length; i++) out[i] = i % cols === 0 ? 1 : Math.floor(r() * 3)
-  return out
-}
 
 const DATASETS: Array<[string, Float32Array | Float64Array]> = [
   ['random f64', randomData(N, D, 11)],

@@ -121,24 +121,22 @@ mod tests {
     use crate::testdata::random;
     use embgeo_core::{Ctl, MatRef};
 
-    #[test]
-    fn decompositions_are_made_once_and_equal_a_fresh_one() {
-        let (n, d1, d2) = (60, 7, 5);
-        let a = random(n, d1, 3);
-        let b = random(n, d2, 4);
+    /// f64 products of random n × d1 and n × d2 sets, with the Gram matrices when `grams`.
+    fn products(n: usize, d1: usize, d2: usize, grams: bool) -> Cross {
+        let (a, b) = (random(n, d1, 3), random(n, d2, 4));
         let want = Want {
-            xx: true,
-            yy: true,
+            xx: grams,
+            yy: grams,
             f32_blocks: false,
         };
-        let c = cross::compute(
-            MatRef::new(&a, n, d1).unwrap(),
-            MatRef::new(&b, n, d2).unwrap(),
-            want,
-            "t",
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let (am, bm) = (MatRef::new(&a, n, d1).unwrap(), MatRef::new(&b, n, d2).unwrap());
+        cross::compute(am, bm, want, "t", &Ctl::detached()).unwrap()
+    }
+
+    #[test]
+    fn decompositions_are_made_once_and_equal_a_fresh_one() {
+        let (d1, d2) = (7, 5);
+        let c = products(60, d1, d2, true);
         let mut shared = GramEigen::new(&c, Par::Rayon);
         let first = shared.xx().unwrap().clone();
         assert_eq!(shared.xx().unwrap(), &first);
@@ -159,22 +157,7 @@ mod tests {
 
     #[test]
     fn a_missing_gram_matrix_is_an_internal_error() {
-        let (n, d1, d2) = (10, 3, 2);
-        let a = random(n, d1, 5);
-        let b = random(n, d2, 6);
-        let want = Want {
-            xx: false,
-            yy: false,
-            f32_blocks: false,
-        };
-        let c = cross::compute(
-            MatRef::new(&a, n, d1).unwrap(),
-            MatRef::new(&b, n, d2).unwrap(),
-            want,
-            "t",
-            &Ctl::detached(),
-        )
-        .unwrap();
+        let c = products(10, 3, 2, false);
         assert_eq!(
             GramEigen::new(&c, Par::Seq).xx().unwrap_err().code(),
             "ERR_INTERNAL"
