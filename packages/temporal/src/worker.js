@@ -1,9 +1,9 @@
 /**
  * A worker process: `node src/worker.js --address HOST:PORT [--namespace default]
- * [--task-queue embgeo] [--workflow-bundle FILE]`. Runs embgeo's activities (the native addon
- * loads in this plain Node process) and the workflows. One worker per machine uses all its
- * cores through embgeo's own pool (EMBGEO_THREADS to limit); SIGTERM/SIGINT shut it down
- * gracefully.
+ * [--task-queue embgeo] [--workflow-bundle FILE] [--max-concurrent-activities 1]`. Runs embgeo's
+ * activities (the native addon loads in this plain Node process) and the workflows. One worker
+ * per machine uses all its cores through embgeo's own pool (EMBGEO_THREADS to limit); SIGTERM/
+ * SIGINT shut it down gracefully.
  */
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -19,7 +19,8 @@ export const DEFAULT_TASK_QUEUE = 'embgeo'
  * A worker for embgeo's workflows and activities.
  * @param {{ address: string, namespace?: string, taskQueue?: string, workflowBundle?: string,
  *   maxConcurrentActivityTaskExecutions?: number }} o  `workflowBundle`: a file from
- *   `bundleWorkflowCode` (skips bundling at start-up)
+ *   `bundleWorkflowCode` (skips bundling at start-up); `maxConcurrentActivityTaskExecutions`:
+ *   default 1 (see below)
  */
 export async function createWorker(o) {
   const connection = await NativeConnection.connect({ address: o.address })
@@ -31,8 +32,9 @@ export async function createWorker(o) {
       ? { workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)) }
       : { workflowBundle: { codePath: o.workflowBundle } }),
     activities,
-    // embgeo's pool runs one heavy job at a time per process by default; more would only queue
-    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 2,
+    // one activity at a time: embgeo's pool runs one heavy job at a time per process, so a second
+    // slot would only hoard a task that an idle worker could run
+    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 1,
     // deliver heartbeats (and so cancellations) promptly
     maxHeartbeatThrottleInterval: '200 milliseconds',
     defaultHeartbeatThrottleInterval: '200 milliseconds',
@@ -47,6 +49,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       namespace: { type: 'string', default: 'default' },
       'task-queue': { type: 'string', default: DEFAULT_TASK_QUEUE },
       'workflow-bundle': { type: 'string' },
+      'max-concurrent-activities': { type: 'string', default: '1' },
     },
   })
   const { worker, connection } = await createWorker({
@@ -54,6 +57,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     namespace: values.namespace,
     taskQueue: values['task-queue'],
     workflowBundle: values['workflow-bundle'],
+    maxConcurrentActivityTaskExecutions: Number(values['max-concurrent-activities']),
   })
   process.stdout.write('worker ready\n')
   await worker.run()

@@ -1,10 +1,10 @@
 /**
  * Workflows (deterministic: they only orchestrate; every computation is an activity):
  *
- * - {@link knnGraph}: the exact all-points kNN graph, query blocks × corpus shards, merged per
- *   query block; the merged blocks, concatenated, equal `knn(corpus, { k })` bit for bit. When
- *   the blocks are the shards, each pair of shards is one `knnCrossPart` (both directions from
- *   one pass), so the graph does the single process's work.
+ * - {@link knnGraph}: the exact all-points kNN graph, merged per query block; the merged blocks,
+ *   concatenated, equal `knn(corpus, { k })` bit for bit. When the blocks tile the corpus, the
+ *   graph is tiled by blocks (a diagonal part per block, one `knnCrossPart` per pair: the single
+ *   process's work); otherwise each block is searched against every shard.
  * - {@link knnQuery}: the exact kNN of a query set against a sharded corpus.
  * - {@link pcaFit} / {@link whitenerFit}: PCA or a Whitener (weighted or not) from per-shard
  *   moments merged in shard order.
@@ -52,42 +52,56 @@ function sources(corpus, ranges) {
 
 /**
  * The all-points kNN graph of `corpus`.
+ *
+ * When the query blocks tile the corpus (contiguous, in order, from row 0 to the end of the last
+ * shard, each block with more than k rows) the graph is tiled by blocks: one diagonal `knnPart`
+ * per block (the symmetric all-points pass of its rows) and one `knnCrossPart` per pair of
+ * blocks (both directions from one pass), so the graph does the single process's work; part
+ * (b, c), the rows of block b against those of block c, is stored under `part-b{b}-c{c}`. The
+ * activities are issued largest first (a pair |b|·|c| pairs of rows, a diagonal |b|²/2), so
+ * workers that take one activity at a time (the worker's default) balance the graph greedily.
+ * Otherwise (a block of at most k rows) each block is searched against every shard
+ * (`part-b{b}-s{s}`, (2 − 1/S)× the work).
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
  *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string }} input
  *   `shards`: disjoint row ranges covering the corpus, each with more than k rows; `blocks`: the
  *   query blocks (row ranges of the same corpus).
- * @returns {Promise<{ blocks: string[], k: number, parts: object[], repaired: string[] }>}
- *   the keys of the merged block parts (in block order).
+ * @returns {Promise<{ blocks: string[], partKeys: string[][], k: number, parts: object[], repaired: string[] }>}
+ *   `blocks`: the keys of the merged block parts (in block order); `partKeys[b]`: the keys of the
+ *   parts merged into block b.
  */
 export async function knnGraph(input) {
   const { store, prefix, k, metric } = input
-  const shardSrc = sources(input.corpus, input.shards)
-  const key = (b, s) => `${prefix}/part-b${b}-s${s}`
-  const partInput = (b, s, force) => {
+  const tiled = blocksTile(input)
+  // tiled: the blocks are also the corpus pieces; else the shards are
+  const pieces = sources(input.corpus, tiled ? input.blocks : input.shards)
+  const key = (b, c) => `${prefix}/part-b${b}-${tiled ? 'c' : 's'}${c}`
+  const partKeys = input.blocks.map((_, b) => pieces.map((_, c) => key(b, c)))
+  const partInput = (b, c, force) => {
     const block = input.blocks[b]
     const query = { path: input.corpus.path, options: input.corpus.options, rows: block }
-    return { store, key: key(b, s), corpus: shardSrc[s], queries: query, k, metric, queryOffset: block[0], force }
+    return { store, key: key(b, c), corpus: pieces[c], queries: query, k, metric, queryOffset: block[0], force }
   }
-  const symmetric = blocksAreShards(input)
-  // blocks = shards: the diagonal parts, then one knnCrossPart per pair s < t (both directions
-  // from one pass): the single process's work instead of (2 − 1/S)×
-  const crossInput = (s, t, force) => ({ store, keys: [key(s, t), key(t, s)], a: shardSrc[s], b: shardSrc[t], k, metric, force })
-  /** Recompute the part under `partKey` (block b, shard s). */
-  const recompute = (b, s) => (symmetric && b !== s ? acts.knnCrossPart(crossInput(Math.min(b, s), Math.max(b, s), true)) : acts.knnPart(partInput(b, s, true)))
+  const crossInput = (b, c, force) => ({ store, keys: [key(b, c), key(c, b)], a: pieces[b], b: pieces[c], k, metric, force })
+  /** Recompute part (b, c); in a tiled graph an off-diagonal part is recomputed with its pair-mate. */
+  const recompute = (b, c) => (tiled && b !== c ? acts.knnCrossPart(crossInput(Math.min(b, c), Math.max(b, c), true)) : acts.knnPart(partInput(b, c, true)))
   const parts = []
-  if (symmetric) {
+  if (tiled) {
+    const rows = (b) => input.blocks[b][1] - input.blocks[b][0]
     const tasks = []
-    for (let s = 0; s < shardSrc.length; s++) {
-      tasks.push(acts.knnPart(partInput(s, s, false)).then((r) => [r]))
-      for (let t = s + 1; t < shardSrc.length; t++) tasks.push(acts.knnCrossPart(crossInput(s, t, false)))
+    for (let b = 0; b < pieces.length; b++) {
+      tasks.push({ pairs: (rows(b) * (rows(b) - 1)) / 2, run: () => acts.knnPart(partInput(b, b, false)).then((r) => [r]) })
+      for (let c = b + 1; c < pieces.length; c++) tasks.push({ pairs: rows(b) * rows(c), run: () => acts.knnCrossPart(crossInput(b, c, false)) })
     }
-    for (const made of await Promise.all(tasks)) parts.push(...made)
+    // largest first (stable sort: ties keep their order), so the last activities are the small ones
+    tasks.sort((x, y) => y.pairs - x.pairs)
+    for (const made of await Promise.all(tasks.map((t) => t.run()))) parts.push(...made)
   }
   const repaired = []
   const blocks = await Promise.all(
     input.blocks.map(async (_, b) => {
-      const keys = shardSrc.map((_, s) => key(b, s))
-      if (!symmetric) parts.push(...(await Promise.all(shardSrc.map((_, s) => acts.knnPart(partInput(b, s, false))))))
+      const keys = partKeys[b]
+      if (!tiled) parts.push(...(await Promise.all(pieces.map((_, s) => acts.knnPart(partInput(b, s, false))))))
       const outKey = `${prefix}/graph-b${b}`
       const m = await mergeRepairing(
         () => acts.mergeParts({ store, keys, k, outKey }),
@@ -98,12 +112,22 @@ export async function knnGraph(input) {
       return outKey
     }),
   )
-  return { blocks, k, parts, repaired }
+  return { blocks, partKeys, k, parts, repaired }
 }
 
-/** Are the query blocks the shards themselves (same ranges, same order)? */
-function blocksAreShards(input) {
-  return input.blocks.length === input.shards.length && input.blocks.every((b, i) => b[0] === input.shards[i][0] && b[1] === input.shards[i][1])
+/**
+ * Do the query blocks tile the corpus: contiguous and in order from row 0 to the end of the last
+ * shard (the shards cover the corpus in order), each with more than k rows (a diagonal part is
+ * the block's own all-points graph)?
+ */
+function blocksTile(input) {
+  const n = input.shards[input.shards.length - 1][1]
+  let at = 0
+  for (const [a, b] of input.blocks) {
+    if (a !== at || b - a <= input.k) return false
+    at = b
+  }
+  return at === n
 }
 
 /**
@@ -225,7 +249,7 @@ export async function analyze(input) {
   ])
   const repaired = [...graph.repaired]
   // a merged block that no longer loads is merged again from its parts
-  const remerge = (b) => acts.mergeParts({ store, keys: shards.map((_, s) => `${prefix}/graph/part-b${b}-s${s}`), k: K, outKey: graph.blocks[b] })
+  const remerge = (b) => acts.mergeParts({ store, keys: graph.partKeys[b], k: K, outKey: graph.blocks[b] })
   const hubInput = (b, force) => ({ store, key: `${prefix}/hubness-b${b}`, block: graph.blocks[b], queryOffset: blocks[b][0], points: n, k: kh, force })
   const hub = await Promise.all(
     graph.blocks.map(async (key, b) => {

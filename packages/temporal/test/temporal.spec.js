@@ -141,25 +141,34 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
   it('the kNN graph, a query set and PCA equal the single-process API bit for bit', async () => {
     const store = join(dir, 'store-a')
     const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
+    // blocks that tile the corpus (not the shards): a diagonal part per block (symmetric pass), one
+    // knnCrossPart per pair of blocks (both directions); every part written once
     const g = await run('knnGraph', { store, prefix: 'g', corpus: { path: small.path }, shards, blocks: [[0, 1000], [1000, SMALL.rows]], k: SMALL.k }, 'graph-a')
     const want = knnSync(matrix(small.x, SMALL.cols), { k: SMALL.k })
     const got = graphOf(store, g)
     expect(got.indices).toEqual(want.indices)
     expect(got.distances).toEqual(want.distances)
-    // blocks equal to the shards: diagonal parts take the symmetric all-points pass, each pair of
-    // shards one knnCrossPart (both directions); every part written once
+    expect(g.partKeys).toEqual([0, 1].map((b) => [0, 1].map((c) => `g/part-b${b}-c${c}`)))
+    expect(g.parts.map((p) => p.key).sort()).toEqual(g.partKeys.flat().sort())
+    // a block of at most k rows: each block is searched against every shard
+    const gs = await run('knnGraph', { store, prefix: 'gs', corpus: { path: small.path }, shards, blocks: [[0, SMALL.k], [SMALL.k, SMALL.rows]], k: SMALL.k }, 'graph-s')
+    expect(graphOf(store, gs).indices).toEqual(want.indices)
+    expect(graphOf(store, gs).distances).toEqual(want.distances)
+    expect(gs.partKeys).toEqual([0, 1].map((b) => [0, 1, 2].map((s) => `gs/part-b${b}-s${s}`)))
+    expect(gs.parts.map((p) => p.key).sort()).toEqual(gs.partKeys.flat().sort())
+    // blocks equal to the shards, tiled the same way
     const gd = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag')
     expect(graphOf(store, gd).indices).toEqual(want.indices)
     expect(graphOf(store, gd).distances).toEqual(want.distances)
-    expect(gd.parts.map((p) => p.key).sort()).toEqual([0, 1, 2].flatMap((b) => [0, 1, 2].map((s) => `gd/part-b${b}-s${s}`)).sort())
+    expect(gd.parts.map((p) => p.key).sort()).toEqual([0, 1, 2].flatMap((b) => [0, 1, 2].map((c) => `gd/part-b${b}-c${c}`)).sort())
     // a corrupt part of a pair is recomputed (with its pair-mate, from one pass); the graph is unchanged
-    const bad = join(store, 'gd', 'part-b2-s0')
+    const bad = join(store, 'gd', 'part-b2-c0')
     const badBytes = readFileSync(bad)
     badBytes[badBytes.length >> 1] ^= 0x10
     writeFileSync(bad, badBytes)
     rmSync(join(store, 'gd', 'graph-b2'))
     const gd2 = await run('knnGraph', { store, prefix: 'gd', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k }, 'graph-diag-2')
-    expect(gd2.parts.filter((p) => p.recomputed).map((p) => p.key).sort()).toEqual(['gd/part-b0-s2', 'gd/part-b2-s0'])
+    expect(gd2.parts.filter((p) => p.recomputed).map((p) => p.key).sort()).toEqual(['gd/part-b0-c2', 'gd/part-b2-c0'])
     expect(graphOf(store, gd2).indices).toEqual(want.indices)
     expect(graphOf(store, gd2).distances).toEqual(want.distances)
 
@@ -247,15 +256,16 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
 
   it('a corrupt partial state is ERR_BAD_MODEL and recomputed; the result is unchanged', async () => {
     const store = join(dir, 'store-a')
-    const key = join(store, 'g', 'part-b0-s1')
+    // the block × shard layout of the first test (prefix 'gs'): only the corrupt part is recomputed
+    const key = join(store, 'gs', 'part-b0-s1')
     const bytes = readFileSync(key)
     bytes[bytes.length >> 1] ^= 0x10
     writeFileSync(key, bytes)
-    rmSync(join(store, 'g', 'graph-b0'))
+    rmSync(join(store, 'gs', 'graph-b0'))
     const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
-    const g = await run('knnGraph', { store, prefix: 'g', corpus: { path: small.path }, shards, blocks: [[0, 1000], [1000, SMALL.rows]], k: SMALL.k }, 'graph-a2')
+    const g = await run('knnGraph', { store, prefix: 'gs', corpus: { path: small.path }, shards, blocks: [[0, SMALL.k], [SMALL.k, SMALL.rows]], k: SMALL.k }, 'graph-a2')
     const recomputed = g.parts.filter((p) => p.recomputed).map((p) => p.key)
-    expect(recomputed).toEqual(['g/part-b0-s1'])
+    expect(recomputed).toEqual(['gs/part-b0-s1'])
     const want = knnSync(matrix(small.x, SMALL.cols), { k: SMALL.k })
     expect(graphOf(store, g).indices).toEqual(want.indices)
   })
