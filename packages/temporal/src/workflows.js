@@ -58,8 +58,9 @@ function sources(corpus, ranges) {
  * per block (the symmetric all-points pass of its rows) and one `knnCrossPart` per pair of
  * blocks (both directions from one pass), so the graph does the single process's work; part
  * (b, c), the rows of block b against those of block c, is stored under `part-b{b}-c{c}`. The
- * activities are issued largest first (a pair |b|·|c| pairs of rows, a diagonal |b|²/2), so
- * workers that take one activity at a time (the worker's default) balance the graph greedily.
+ * activities are issued largest first (a pair |b|·|c| pairs of rows, a diagonal |b|²/2), and
+ * workers that take one activity at a time (the worker's default) balance the graph greedily;
+ * the order is a hint (the server's task-queue partitions need not keep it).
  * Otherwise (a block of at most k rows) each block is searched against every shard
  * (`part-b{b}-s{s}`, (2 − 1/S)× the work).
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
