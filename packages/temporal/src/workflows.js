@@ -60,13 +60,17 @@ function sources(corpus, ranges) {
  * (b, c), the rows of block b against those of block c, is stored under `part-b{b}-c{c}`. The
  * activities are issued largest first (a pair |b|·|c| pairs of rows, a diagonal |b|²/2), and
  * workers that take one activity at a time (the worker's default) balance the graph greedily;
- * the order is a hint (the server's task-queue partitions need not keep it).
+ * the order is a hint (the server's task-queue partitions need not keep it) unless `inFlight`
+ * (the workers' activity slots together) caps the parts in flight: then the tiled graph is
+ * scheduled strictly largest first (list scheduling), at the cost of one round trip per part.
  * Otherwise (a block of at most k rows) each block is searched against every shard
  * (`part-b{b}-s{s}`, (2 − 1/S)× the work).
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
- *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string }} input
+ *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string,
+ *   inFlight?: number }} input
  *   `shards`: disjoint row ranges covering the corpus, each with more than k rows; `blocks`: the
- *   query blocks (row ranges of the same corpus).
+ *   query blocks (row ranges of the same corpus); `inFlight`: at most this many parts of a tiled
+ *   graph at once (default: all).
  * @returns {Promise<{ blocks: string[], partKeys: string[][], k: number, parts: object[], repaired: string[] }>}
  *   `blocks`: the keys of the merged block parts (in block order); `partKeys[b]`: the keys of the
  *   parts merged into block b.
@@ -96,7 +100,7 @@ export async function knnGraph(input) {
     }
     // largest first (stable sort: ties keep their order), so the last activities are the small ones
     tasks.sort((x, y) => y.pairs - x.pairs)
-    for (const made of await Promise.all(tasks.map((t) => t.run()))) parts.push(...made)
+    for (const made of await inOrder(tasks, input.inFlight ?? tasks.length)) parts.push(...made)
   }
   const repaired = []
   const blocks = await Promise.all(
@@ -114,6 +118,23 @@ export async function knnGraph(input) {
     }),
   )
   return { blocks, partKeys, k, parts, repaired }
+}
+
+/**
+ * Run `tasks` in their order with at most `limit` in flight (each lane starts the next task as
+ * its last one ends); the results in task order.
+ */
+async function inOrder(tasks, limit) {
+  const out = new Array(tasks.length)
+  let next = 0
+  const lane = async () => {
+    while (next < tasks.length) {
+      const i = next++
+      out[i] = await tasks[i].run()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane))
+  return out
 }
 
 /**

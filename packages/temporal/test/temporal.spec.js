@@ -150,6 +150,30 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     expect(got.distances).toEqual(want.distances)
     expect(g.partKeys).toEqual([0, 1].map((b) => [0, 1].map((c) => `g/part-b${b}-c${c}`)))
     expect(g.parts.map((p) => p.key).sort()).toEqual(g.partKeys.flat().sort())
+    // at most 2 parts in flight (strictly largest first): the same graph
+    const g2 = await run('knnGraph', { store, prefix: 'g2', corpus: { path: small.path }, shards, blocks: [[0, 600], [600, 1000], [1000, SMALL.rows]], k: SMALL.k, inFlight: 2 }, 'graph-inflight')
+    expect(graphOf(store, g2).indices).toEqual(want.indices)
+    expect(graphOf(store, g2).distances).toEqual(want.distances)
+    expect(g2.parts.map((p) => p.key).sort()).toEqual(g2.partKeys.flat().sort())
+    // the history: never more than 2 part activities open at once, scheduled largest first (row
+    // pairs: the 1400-row diagonal 979,300, then the pairs 840,000 / 560,000 / 240,000, then the
+    // 600- and 400-row diagonals)
+    const { events } = await client.workflow.getHandle('graph-inflight').fetchHistory()
+    const open = new Set()
+    let most = 0
+    const scheduled = []
+    for (const e of events) {
+      const a = e.activityTaskScheduledEventAttributes
+      if (a && a.activityType.name !== 'mergeParts') {
+        open.add(String(e.eventId))
+        most = Math.max(most, open.size)
+        scheduled.push(`${a.activityType.name} ${JSON.parse(Buffer.from(a.input.payloads[0].data).toString()).queryOffset ?? 'pair'}`)
+      }
+      const done = e.activityTaskCompletedEventAttributes
+      if (done) open.delete(String(done.scheduledEventId))
+    }
+    expect(most).toBe(2)
+    expect(scheduled).toEqual(['knnPart 1000', 'knnCrossPart pair', 'knnCrossPart pair', 'knnCrossPart pair', 'knnPart 0', 'knnPart 600'])
     // a block of at most k rows: each block is searched against every shard
     const gs = await run('knnGraph', { store, prefix: 'gs', corpus: { path: small.path }, shards, blocks: [[0, SMALL.k], [SMALL.k, SMALL.rows]], k: SMALL.k }, 'graph-s')
     expect(graphOf(store, gs).indices).toEqual(want.indices)
