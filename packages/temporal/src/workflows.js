@@ -77,6 +77,9 @@ function sources(corpus, ranges) {
  */
 export async function knnGraph(input) {
   const { store, prefix, k, metric } = input
+  if (input.inFlight !== undefined && !(Number.isInteger(input.inFlight) && input.inFlight >= 1)) {
+    throw ApplicationFailure.create({ type: 'ERR_INVALID_ARG_VALUE', message: `inFlight must be a positive integer; got ${input.inFlight}`, nonRetryable: true })
+  }
   const tiled = blocksTile(input)
   // tiled: the blocks are also the corpus pieces; else the shards are
   const pieces = sources(input.corpus, tiled ? input.blocks : input.shards)
@@ -133,7 +136,7 @@ async function inOrder(tasks, limit) {
       out[i] = await tasks[i].run()
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane))
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane))
   return out
 }
 

@@ -174,6 +174,11 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     }
     expect(most).toBe(2)
     expect(scheduled).toEqual(['knnPart 1000', 'knnCrossPart pair', 'knnCrossPart pair', 'knnCrossPart pair', 'knnPart 0', 'knnPart 600'])
+    for (const inFlight of [0, 1.5, 'two']) {
+      await expect(run('knnGraph', { store, prefix: 'gx', corpus: { path: small.path }, shards, blocks: shards, k: SMALL.k, inFlight }, `graph-inflight-bad-${inFlight}`)).rejects.toMatchObject({
+        cause: { type: 'ERR_INVALID_ARG_VALUE' },
+      })
+    }
     // a block of at most k rows: each block is searched against every shard
     const gs = await run('knnGraph', { store, prefix: 'gs', corpus: { path: small.path }, shards, blocks: [[0, SMALL.k], [SMALL.k, SMALL.rows]], k: SMALL.k }, 'graph-s')
     expect(graphOf(store, gs).indices).toEqual(want.indices)
