@@ -20,7 +20,7 @@ export const DEFAULT_TASK_QUEUE = 'embgeo'
  * @param {{ address: string, namespace?: string, taskQueue?: string, workflowBundle?: string,
  *   maxConcurrentActivityTaskExecutions?: number }} o  `workflowBundle`: a file from
  *   `bundleWorkflowCode` (skips bundling at start-up); `maxConcurrentActivityTaskExecutions`:
- *   default 1 (see below)
+ *   default 1, as embgeo's pool runs one heavy job at a time
  */
 export async function createWorker(o) {
   const connection = await NativeConnection.connect({ address: o.address })
@@ -52,12 +52,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'max-concurrent-activities': { type: 'string', default: '1' },
     },
   })
+  const slots = Number(values['max-concurrent-activities'])
+  if (!Number.isInteger(slots) || slots < 1) {
+    process.stderr.write(`--max-concurrent-activities must be a positive integer; got '${values['max-concurrent-activities']}'\n`)
+    process.exit(2)
+  }
   const { worker, connection } = await createWorker({
     address: values.address,
     namespace: values.namespace,
     taskQueue: values['task-queue'],
     workflowBundle: values['workflow-bundle'],
-    maxConcurrentActivityTaskExecutions: Number(values['max-concurrent-activities']),
+    maxConcurrentActivityTaskExecutions: slots,
   })
   process.stdout.write('worker ready\n')
   await worker.run()

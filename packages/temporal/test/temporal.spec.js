@@ -4,7 +4,7 @@
  * single-process API bit for bit; a worker SIGKILLed mid-run changes nothing; cancellation
  * stops every worker's computing within a second; a corrupt partial state is recomputed.
  */
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn, spawnSync, execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -341,5 +341,15 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     // idle workers only poll: a few ms of CPU per second, not a computing core
     for (const u of used) expect(u).toBeLessThan(0.15)
     await expect(handle.result()).rejects.toThrow()
+  })
+})
+
+describe('worker command line', () => {
+  it('rejects a --max-concurrent-activities that is not a positive integer, before connecting', () => {
+    for (const bad of ['0', '-1', '1.5', 'two']) {
+      const r = spawnSync(process.execPath, [WORKER, '--address', '127.0.0.1:1', `--max-concurrent-activities=${bad}`], { encoding: 'utf8', timeout: 20000 })
+      expect(r.status).toBe(2)
+      expect(r.stderr).toContain(`--max-concurrent-activities must be a positive integer; got '${bad}'`)
+    }
   })
 })
