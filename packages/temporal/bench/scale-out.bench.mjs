@@ -9,7 +9,8 @@
  *   env: KNN_ROWS (default 60000), KNN_COLS (128), PCA_ROWS (200000; 0 skips PCA), PCA_COLS (384),
  *   WORKERS (2), SLOTS (activities a worker runs at once, default 1 as the worker's default),
  *   SHARDS (the kNN graph's shard counts, default "1,2,4"), PCA_SHARDS (PCA's, default SHARDS),
- *   OUT (the results file name in bench/results, default "scale-out")
+ *   INFLIGHT (knnGraph's inFlight, default unset), OUT (the results file name in bench/results,
+ *   default "scale-out")
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -32,6 +33,7 @@ const SLOTS = env('SLOTS', 1)
 const SHARDS = (process.env.SHARDS ?? '1,2,4').split(',').map(Number)
 const PCA_SHARDS = (process.env.PCA_SHARDS ?? SHARDS.join(',')).split(',').map(Number)
 const OUT = process.env.OUT ?? 'scale-out'
+const IN_FLIGHT = process.env.INFLIGHT === undefined ? {} : { inFlight: Number(process.env.INFLIGHT) }
 const TQ = 'embgeo-bench'
 
 const freePort = () =>
@@ -110,7 +112,7 @@ for (const s of SHARDS) {
   const workers = await startWorkers()
   const store = join(dir, `store-knn-${s}`)
   t = performance.now()
-  const g = await client.workflow.execute('knnGraph', { taskQueue: TQ, workflowId: `knn-${s}-${Date.now()}`, args: [{ store, prefix: 'g', corpus: { path: kpath }, shards: ranges(KNN.rows, s), blocks: ranges(KNN.rows, s), k: KNN.k }] })
+  const g = await client.workflow.execute('knnGraph', { taskQueue: TQ, workflowId: `knn-${s}-${Date.now()}`, args: [{ store, prefix: 'g', corpus: { path: kpath }, shards: ranges(KNN.rows, s), blocks: ranges(KNN.rows, s), k: KNN.k, ...IN_FLIGHT }] })
   const secs = (performance.now() - t) / 1000
   const parts = g.blocks.map((key) => deserializeKnnPart(new Uint8Array(readFileSync(join(store, key)))))
   const idx = new Uint32Array(parts.reduce((a, p) => a + p.indices.length, 0))
@@ -157,7 +159,7 @@ rmSync(dir, { recursive: true, force: true })
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
 const head = `# Scale-out through Temporal vs the single-process API — commit ${commit}, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0].model}, ${cpus().length} cores
 Node ${process.version}, Temporal CLI dev server (Server 1.29.1), @temporalio/* 1.24.0; ${WORKERS} worker processes (EMBGEO_THREADS = cores / workers, ${SLOTS} activit${SLOTS === 1 ? 'y' : 'ies'} at a time each), one run; load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end.
-The kNN graph runs with query blocks = shards, tiled by blocks: a diagonal \`knnPart\` (symmetric pass) per block and one \`knnCrossPart\` (both directions from one pass) per pair of blocks, i.e. the single process's GEMM work, issued largest first.
+The kNN graph runs with query blocks = shards, tiled by blocks: a diagonal \`knnPart\` (symmetric pass) per block and one \`knnCrossPart\` (both directions from one pass) per pair of blocks, i.e. the single process's GEMM work, issued largest first${IN_FLIGHT.inFlight === undefined ? '' : ` with at most ${IN_FLIGHT.inFlight} in flight (\`inFlight\`)`}.
 Every Temporal answer was checked first: kNN graph indices bit-identical to the single-process \`knn\`; PCA explained variance to 1e-12 relative of one process's \`partialFit\` of the same shards in the same order (Chan merges of independently computed moments agree to ~1e-16, not bit for bit) (the "vs one partialFit of all rows" lines give the largest relative explained-variance difference to a single partialFit of all rows).
 Wall times include reading the file (single process: all of it; workers: their row ranges) and, for Temporal, scheduling, store writes and merges.
 
