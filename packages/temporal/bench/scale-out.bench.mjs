@@ -1,9 +1,9 @@
 /**
  * Scale-out benchmark (not a test): the all-points kNN graph and PCA through Temporal with 1, 2
- * and 4 shards against the single-process API on the same data, one run. Reports the
+ * and 4 shards (SHARDS / PCA_SHARDS) against the single-process API on the same data, one run. Reports the
  * orchestration overhead (Temporal wall time / single-process wall time − 1), bytes written to
  * the store, each worker's peak RSS and CPU seconds, and checks every Temporal answer equals the
- * single-process one bit for bit first. Writes ../../bench/results/scale-out.{md,json}.
+ * single-process one bit for bit first. Writes ../../bench/results/${OUT}.{md,json}.
  *
  *   TEMPORAL_CLI=$(bash scripts/temporal/ensure-cli.sh) node packages/temporal/bench/scale-out.bench.mjs
  *   env: KNN_ROWS (default 60000), KNN_COLS (128), PCA_ROWS (200000; 0 skips PCA), PCA_COLS (384),
