@@ -77,9 +77,7 @@ function sources(corpus, ranges) {
  */
 export async function knnGraph(input) {
   const { store, prefix, k, metric } = input
-  if (input.inFlight !== undefined && !(Number.isInteger(input.inFlight) && input.inFlight >= 1)) {
-    throw ApplicationFailure.create({ type: 'ERR_INVALID_ARG_VALUE', message: `inFlight must be a positive integer; got ${input.inFlight}`, nonRetryable: true })
-  }
+  checkInFlight(input.inFlight)
   const tiled = blocksTile(input)
   // tiled: the blocks are also the corpus pieces; else the shards are
   const pieces = sources(input.corpus, tiled ? input.blocks : input.shards)
@@ -121,6 +119,13 @@ export async function knnGraph(input) {
     }),
   )
   return { blocks, partKeys, k, parts, repaired }
+}
+
+/** `inFlight` is absent or a positive integer, else a non-retryable ERR_INVALID_ARG_VALUE. */
+function checkInFlight(inFlight) {
+  if (inFlight !== undefined && !(Number.isInteger(inFlight) && inFlight >= 1)) {
+    throw ApplicationFailure.create({ type: 'ERR_INVALID_ARG_VALUE', message: `inFlight must be a positive integer; got ${inFlight}`, nonRetryable: true })
+  }
 }
 
 /**
@@ -229,7 +234,7 @@ export async function whitenerFit(input) {
  * bit for bit.
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
  *   shards: [number, number][], blocks: [number, number][], k: number, metric?: string,
- *   method: string, options?: object }} input
+ *   method: string, options?: object, inFlight?: number }} input `inFlight`: as {@link knnGraph}.
  * @returns {Promise<{ result: object, blocks: string[], repaired: string[] }>}
  */
 export async function intrinsicDimension(input) {
@@ -255,13 +260,18 @@ export async function intrinsicDimension(input) {
  * Not produced: `norms`, `spectrum`, `projection`/`scatter`, `twoNNFit`, `scaling`, `localId`,
  * `duplicates` (see the README).
  * @param {{ store: string, prefix: string, corpus: { path: string, options?: object },
- *   shards: [number, number][], blocks: [number, number][], k?: number, localK?: number }} input
+ *   shards: [number, number][], blocks: [number, number][], k?: number, localK?: number,
+ *   inFlight?: number }} input
  *   `shards` and `blocks`: disjoint row ranges covering the corpus in order (each shard with more
- *   than K rows); `k` default 10, `localK` default 20 (as `analyze`).
+ *   than K rows); `k` default 10, `localK` default 20 (as `analyze`); `inFlight`: {@link knnGraph}'s
+ *   cap on graph parts in flight (the per-shard summary parts, one read of a shard each, are not
+ *   counted).
  * @returns {Promise<{ result: object, repaired: string[] }>}
  */
 export async function analyze(input) {
   const { store, prefix, shards, blocks } = input
+  // checked before any activity starts (the graph would check it only after the summaries began)
+  checkInFlight(input.inFlight)
   const n = shards[shards.length - 1][1]
   const localK = input.localK ?? 20
   const K = Math.min(Math.max(input.k ?? 10, localK), n - 1)
@@ -270,7 +280,7 @@ export async function analyze(input) {
   const summaryInput = (s, force) => ({ store, key: `${prefix}/summary-s${s}`, corpus: shardSrc[s], force })
   const [summaries, graph] = await Promise.all([
     Promise.all(shardSrc.map((_, s) => acts.summaryParts(summaryInput(s, false)))),
-    knnGraph({ store, prefix: `${prefix}/graph`, corpus: input.corpus, shards, blocks, k: K, metric: 'euclidean' }),
+    knnGraph({ store, prefix: `${prefix}/graph`, corpus: input.corpus, shards, blocks, k: K, metric: 'euclidean', inFlight: input.inFlight }),
   ])
   const repaired = [...graph.repaired]
   // a merged block that no longer loads is merged again from its parts

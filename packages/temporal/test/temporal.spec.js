@@ -281,6 +281,31 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     flip('an/graph/graph-b0')
     const again = await run('analyze', input, 'analyze-a2')
     expect(again.result).toEqual(r)
+
+    // inFlight reaches the graph: one graph part at a time, the same result
+    const one = await run('analyze', { ...input, prefix: 'an1', inFlight: 1 }, 'analyze-inflight')
+    expect(one.result).toEqual(r)
+    const { events } = await client.workflow.getHandle('analyze-inflight').fetchHistory()
+    const open = new Set()
+    let most = 0
+    let graphParts = 0
+    for (const e of events) {
+      const a = e.activityTaskScheduledEventAttributes
+      if (a && (a.activityType.name === 'knnPart' || a.activityType.name === 'knnCrossPart')) {
+        open.add(String(e.eventId))
+        most = Math.max(most, open.size)
+        graphParts++
+      }
+      const done = e.activityTaskCompletedEventAttributes
+      if (done) open.delete(String(done.scheduledEventId))
+    }
+    // 3 blocks: 3 diagonals and 3 pairs
+    expect(graphParts).toBe(6)
+    expect(most).toBe(1)
+    // a bad inFlight fails the workflow before any activity is scheduled
+    await expect(run('analyze', { ...input, prefix: 'anx', inFlight: 0 }, 'analyze-inflight-bad')).rejects.toMatchObject({ cause: { type: 'ERR_INVALID_ARG_VALUE' } })
+    const bad = await client.workflow.getHandle('analyze-inflight-bad').fetchHistory()
+    expect(bad.events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([])
   })
 
   it('a corrupt partial state is ERR_BAD_MODEL and recomputed; the result is unchanged', async () => {
