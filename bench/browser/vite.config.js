@@ -1,26 +1,21 @@
-// Builds the benchmark page of bench/wasm.bench.mjs into bench/browser/dist/: embgeo from this
-// checkout's dist/ and WebAssembly binding (as examples/browser does), the pure-JS peers from
-// bench/peers/node (npm ci there first).
+// Builds the benchmark page of bench/wasm.bench.mjs into bench/browser/dist/: examples/browser's
+// config (embgeo from this checkout's dist/ and WebAssembly binding) with this page as the root
+// and the in-browser peers from bench/peers/node (npm ci there first).
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vite'
+import { mergeConfig } from 'vite'
+
+import example from '../../examples/browser/vite.config.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const peers = `${root}bench/peers/node/node_modules/`
+const peers = fileURLToPath(new URL('../peers/node/node_modules/', import.meta.url))
 
-export default defineConfig({
+export default mergeConfig(example, {
   root: here,
-  base: './',
-  logLevel: 'warn',
   resolve: {
     alias: [
-      { find: /^embgeo$/, replacement: `${root}dist/index.js` },
-      { find: /^@embgeo\/binding-wasm32-wasi$/, replacement: `${root}embgeo.wasi-browser.js` },
-      { find: /^node:url$/, replacement: `${root}examples/browser/node-url.js` },
       { find: /^ml-pca$/, replacement: `${peers}ml-pca` },
       { find: /^@saehrimnir\/druidjs$/, replacement: `${peers}@saehrimnir/druidjs` },
     ],
   },
-  build: { outDir: `${here}dist`, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8192 },
-  worker: { format: 'es' },
+  build: { outDir: `${here}dist`, chunkSizeWarningLimit: 8192 },
 })
