@@ -28,6 +28,7 @@ export async function serve() {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
     const file = path.startsWith('/data/') ? join(work, basename(path)) : join(site, normalize(path === '/' ? '/index.html' : path))
+    if (!file.startsWith(site) && !file.startsWith(work)) return void res.writeHead(403).end()
     if (!existsSync(file)) return void res.writeHead(404).end()
     res
       .writeHead(200, {
