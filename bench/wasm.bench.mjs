@@ -192,7 +192,7 @@ async function main() {
     '# WebAssembly vs native (Node), and in Chromium vs the in-browser peers',
     '',
     `${m.date}, ${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.rustc}, commit ${m.commit}.`,
-    `Load average (1 min) at the start ${load0.map(fmt).join(' / ')}; other builds were running on this machine, so absolute times are noisy: compare the ratios (same run).`,
+    `Load average (1 min) at the start ${load0.map(fmt).join(' / ')}; each row records the load when it finished (other work on this machine makes absolute times noisy): compare the ratios (same run).`,
     `Median of ${REPS} run(s). kNN: ${KNN[1]} × ${KNN[2]} (${KNN[0]}), k = 10, euclidean. TwoNN: the same rows. PCA: fit of ${PCA[1]} × ${PCA[2]} (${PCA[0]}), 10 components.`,
     `WebAssembly: wasm32-wasip1-threads + SIMD128 (simd: ${JSON.stringify(get('wasm', 1).simd)}), cargo profile \`wasm\` (opt-level 3, no LTO); native: ${get('native', 1).target} (simd: ${get('native', 1).simd.join(', ')}) as built in this checkout.`,
     '',

@@ -34,9 +34,6 @@ async function time(reps, warm, f) {
   return { median: sorted[(sorted.length - 1) >> 1], best: sorted[0], seconds, out }
 }
 
-/** Neighbour lists (rows × k, row-major) as plain arrays for the bench to compare. */
-const flat = (lists) => lists.flat()
-
 const JOBS = {
   async 'embgeo-knn'(m, j) {
     const r = await time(j.reps, j.warm, () => embgeo.knn(m, { k: j.k }))
@@ -57,7 +54,7 @@ const JOBS = {
       const index = new NaiveKNN(X)
       return Array.from({ length: m.rows }, (_, i) => index.search_by_index(i, j.k).map((n) => n.index))
     })
-    return { ...r, out: flat(r.out), wasm: j.wasm && isWasmAvailable() }
+    return { ...r, out: r.out.flat(), wasm: j.wasm && isWasmAvailable() }
   },
   async 'mlpca'(m, j) {
     const X = rowsOf(m, (row) => Array.from(row))
