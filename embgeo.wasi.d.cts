@@ -672,14 +672,14 @@ export interface PcaState {
 /** Percentile `q` of ascending `sorted` (numpy's linear interpolation). */
 export declare function percentile(sorted: Float64Array, q: number): number
 
-/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
-export declare function procrustes(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }, control?: JobControl | undefined | null): Promise<ProcrustesOut>
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha, rotation }`). */
+export declare function procrustes(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number, rotation?: boolean }, control?: JobControl | undefined | null): Promise<ProcrustesOut>
 
 /** Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`). */
 export interface ProcrustesOut {
   distance: number
   angular: number
-  /** `width × width`, row-major. */
+  /** `width × width`, row-major; empty with `rotation: false`. */
   rotation: Float64Array
   width: number
   normA: number
@@ -687,8 +687,8 @@ export interface ProcrustesOut {
   alpha: number
 }
 
-/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`). */
-export declare function procrustesSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number }): ProcrustesOut
+/** Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha, rotation }`). */
+export declare function procrustesSync(a: Float32Array | Float64Array, aCols: number, b: Float32Array | Float64Array, bCols: number, options: { alpha?: number, rotation?: boolean }): ProcrustesOut
 
 /** Progress of a running job, as last reported by the numeric code. */
 export interface ProgressSnapshot {

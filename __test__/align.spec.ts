@@ -62,20 +62,22 @@ describe('procrustes parity with netrep LinearMetric', () => {
   for (const fx of fixtures) {
     it(`${fx.name} (rtol ${fx.rtol})`, async () => {
       const [A, B] = [fixtureMatrix(fx.input.A), fixtureMatrix(fx.input.B)]
-      for (const e of fx.expected.procrustes) {
-        const r = await procrustes(A, B, { alpha: e.alpha })
-        const what = `alpha ${e.alpha}`
+      // with the rotation (the default: full SVD) and without it (singular values only)
+      for (const [e, rotation] of fx.expected.procrustes.flatMap((e) => [[e, true], [e, false]] as const)) {
+        const opts = rotation ? { alpha: e.alpha } : { alpha: e.alpha, rotation }
+        const r = await procrustes(A, B, opts)
+        const what = `alpha ${e.alpha} rotation ${rotation}`
         scalar(`${what} distance`, r.distance, e.distance, fx.rtol)
         scalar(`${what} angular`, r.angular, e.angular, fx.rtol)
         scalar(`${what} normA`, r.diagnostics.normA, e.normA, fx.rtol)
         scalar(`${what} normB`, r.diagnostics.normB, e.normB, fx.rtol)
         expect(r.value).toBe(r.angular)
-        expect(r.params).toEqual({ alpha: e.alpha })
+        expect(r.params).toEqual({ alpha: e.alpha, rotation })
         const width = Math.max(A.cols, B.cols)
         expect(r.diagnostics).toMatchObject({ rows: A.rows, colsA: A.cols, colsB: B.cols, width })
-        expect(r.rotation.length).toBe(width * width)
-        if (e.rotation !== null) closeToScale(`${what} rotation`, r.rotation, e.rotation, fx.rtol)
-        expect(procrustesSync(A, B, { alpha: e.alpha })).toEqual(r)
+        expect(r.rotation.length).toBe(rotation ? width * width : 0)
+        if (rotation && e.rotation !== null) closeToScale(`${what} rotation`, r.rotation, e.rotation, fx.rtol)
+        expect(procrustesSync(A, B, opts)).toEqual(r)
       }
     })
   }
@@ -130,7 +132,7 @@ describe('procrustes', () => {
   })
 
   it('defaults to alpha = 1 (netrep LinearMetric())', () => {
-    expect(procrustesSync(A, A).params).toEqual({ alpha: 1 })
+    expect(procrustesSync(A, A).params).toEqual({ alpha: 1, rotation: true })
   })
 })
 
@@ -171,6 +173,7 @@ describe('bad input', () => {
     expect((await rejection(procrustes(A, A, { alpha: 2 }))).code).toBe('ERR_OUT_OF_RANGE')
     for (const varianceKept of [0, 1.01]) expect(thrown(() => ccaSync(A, A, { varianceKept })).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => procrustesSync(A, A, { alfa: 1 } as never)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => procrustesSync(A, A, { rotation: 'no' } as never)).code).toBe('ERR_INVALID_ARG_TYPE')
     expect(thrown(() => ccaSync(A, A, { variant: 'svd' as never })).code).toBe('ERR_INVALID_ARG_VALUE')
     expect((await rejection(cca(A, A, { variant: 'svd' as never }))).code).toBe('ERR_INVALID_ARG_VALUE')
   })

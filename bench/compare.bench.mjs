@@ -31,7 +31,7 @@ const peers = `${root}bench/peers/compare_peers.py`
 const LABEL = {
   cka: 'linear CKA',
   ckaDebiased: 'debiased CKA (unbiased HSIC)',
-  procrustes: 'Procrustes, angular (α = 1)',
+  procrustes: 'Procrustes, angular (α = 1, no rotation)',
   cca: 'CCA, mean correlation',
   mutualKnn: 'mutual kNN (k = 10, cosine)',
   informationImbalance: 'information imbalance (k = 1)',
@@ -40,7 +40,7 @@ const LABEL = {
 const PEER = {
   cka: 'numpy (Kornblith et al. 2019, feature space)',
   ckaDebiased: 'numpy (Song et al. 2012 unbiased HSIC, feature space)',
-  procrustes: 'numpy (netrep LinearMetric definition)',
+  procrustes: 'numpy (netrep LinearMetric definition, singular values only)',
   cca: 'numpy (SVCCA cca_core definition)',
   mutualKnn: 'numpy (platonic-rep mutual_knn)',
   informationImbalance: 'DADApy 0.3.4 (default maxk)',

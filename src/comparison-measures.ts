@@ -23,6 +23,11 @@ export interface MeasureSpec<R = unknown> {
   takes: readonly Shared[]
   /** Options that select this measure among its function's variants. */
   fixed: Record<string, unknown>
+  /**
+   * Options compareMany adds (it keeps only `fields`): they skip what it would drop, leaving the
+   * fields the same to rounding.
+   */
+  lean?: Record<string, unknown>
   /** The scalars of a result; `primary` names the one of heatmaps and text. */
   fields(r: R): Record<string, number>
   primary: string
@@ -108,6 +113,7 @@ export const MEASURES = {
     about: 'Angular shape distance after the best rotation (Williams et al. 2021): 0 = the same up to rotation and scale, π/2 = unrelated.',
     fn: as(procrustes),
     fnSync: as(procrustesSync),
+    lean: { rotation: false },
     fields: (r: { angular: number; distance: number }) => ({ angular: r.angular, distance: r.distance }),
     primary: 'angular',
     identity: { angular: 0, distance: 0 },

@@ -181,6 +181,8 @@ function* manyPlan(
   given: Comparison['options'],
 ): Plan<Comparison> {
   const n = sets.length
+  // only the scalars are kept, so what a measure returns beside them need not be computed
+  const leanOptionsFor = (m: MeasureName): Record<string, unknown> => ({ ...optionsFor(m), ...(MEASURES[m] as MeasureSpec).lean })
   // the calls each measure needs: every unordered pair (symmetric, or both orders from one call),
   // every ordered pair (directed), and the diagonal where no identity gives it
   const callsOf = (spec: MeasureSpec): Array<[number, number]> => {
@@ -224,7 +226,7 @@ function* manyPlan(
       // a shared call also computes the later linear measures that need this ordered pair
       const names = d !== undefined ? [] : stepNames(name, measures.slice(measures.indexOf(name)).filter((m) => needs(m, i, j)))
       const t0 = performance.now()
-      const results = yield { names, A: sets[i]!, B: sets[j]!, options: names.map(optionsFor), phase: `${name} ${labels[i]} × ${labels[j]}`, completed: completed++, total }
+      const results = yield { names, A: sets[i]!, B: sets[j]!, options: names.map(leanOptionsFor), phase: `${name} ${labels[i]} × ${labels[j]}`, completed: completed++, total }
       // a shared call's time is split evenly among its measures
       const share = (performance.now() - t0) / 1000 / Math.max(names.length, 1)
       names.forEach((m, k) => {

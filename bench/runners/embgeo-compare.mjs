@@ -26,8 +26,9 @@ const B2 = o.b2 === undefined ? undefined : e.matrix(loadF32(o.b2), Number(o.bco
 const RUN = {
   cka: async () => ({ value: (await e.cka(A, B, { kernel: 'linear' })).value }),
   ckaDebiased: async () => ({ value: (await e.cka(A, B, { kernel: 'linear', debiased: true })).value }),
+  // the peer takes the singular values alone (np.linalg.svd compute_uv=False): no rotation here either
   procrustes: async () => {
-    const r = await e.procrustes(A, B, { alpha: 1 })
+    const r = await e.procrustes(A, B, { alpha: 1, rotation: false })
     return { value: r.angular, extra: { distance: r.distance } }
   },
   cca: async () => ({ value: (await e.cca(A, B, { variant: 'mean' })).value }),

@@ -4,6 +4,10 @@
 //!
 //! Run: `cargo run --release -p embgeo-align --example bench_compare -- A.f32 768 B.f32 1024
 //! [runs] [threads] [measures, comma-separated]`. Prints one line per run and the median.
+//! Measures: `cka`, `ckaDebiased`, `procrustes`, `procrustesValues` (`rotation: false`), `cca`;
+//! and their parts: `passXy` / `passAll` (the f64 row pass, value = GFLOP/s), `f64gemmK` /
+//! `f64gemmparK` (faer's f64 GEMM on K-row blocks, sequential / parallel), `svd` / `svdValues`
+//! (the d_B × d_B SVD with / without singular vectors).
 #![allow(clippy::cast_precision_loss)]
 
 use std::time::Instant;
@@ -53,12 +57,37 @@ fn main() {
                         procrustes::compute(Pair::new(pa, pb), &procrustes::Params::default(), &ctl)
                             .map(|r| r.angular)
                     }
+                    "procrustesValues" => {
+                        let p = procrustes::Params {
+                            rotation: false,
+                            ..procrustes::Params::default()
+                        };
+                        procrustes::compute(Pair::new(pa, pb), &p, &ctl).map(|r| r.angular)
+                    }
+                    // the f64 row pass alone (`XᵀY`, or with the Gram matrices); value = GFLOP/s
+                    "passXy" | "passAll" => {
+                        let all = m == "passAll";
+                        let want = embgeo_compare::cross::Want {
+                            xx: all,
+                            yy: all,
+                            f32_blocks: false,
+                        };
+                        let t = Instant::now();
+                        let n = pa.rows();
+                        let pairs = da * db + if all { usize::midpoint(da * da, db * db) } else { 0 };
+                        embgeo_compare::cross::compute(pa, pb, want, "pass", &ctl)
+                            .map(|_| (2 * n * pairs) as f64 / t.elapsed().as_secs_f64() / 1e9)
+                    }
                     "cca" => cca::compute(Pair::new(pa, pb), &cca::Params::default(), &ctl).map(|r| r.value),
-                    // the d × d decomposition Procrustes runs after its products (d = d_B)
                     // faer's sequential f64 GEMM on one row block of the f64 pass: (k × d_A)ᵀ·(k × d_B),
                     // row-major blocks as `embgeo_compare::cross` hands them over; value = GFLOP/s
                     m if m.starts_with("f64gemm") => {
-                        let k: usize = m[7..].parse().expect("f64gemmK");
+                        // f64gemmK: sequential; f64gemmparK: faer's parallel split over the pool
+                        let (par, k) = match m[7..].strip_prefix("par") {
+                            Some(k) => (faer::Par::rayon(0), k),
+                            None => (faer::Par::Seq, &m[7..]),
+                        };
+                        let k: usize = k.parse().expect("f64gemmK");
                         let xa64: Vec<f64> = xa[..k * da].iter().map(|&v| f64::from(v)).collect();
                         let xb64: Vec<f64> = xb[..k * db].iter().map(|&v| f64::from(v)).collect();
                         let a = faer::MatRef::from_row_major_slice(&xa64, k, da);
@@ -73,16 +102,24 @@ fn main() {
                                 a.transpose(),
                                 b,
                                 1.0,
-                                faer::Par::Seq,
+                                par,
                             );
                         }
                         Ok((2 * reps * k * da * db) as f64 / t.elapsed().as_secs_f64() / 1e9)
                     }
-                    "svd" => {
-                        let m = faer::Mat::from_fn(db, db, |i, j| {
+                    // the d × d SVD Procrustes runs after its products (d = d_B), on the pool
+                    // as Procrustes runs it: with the singular vectors, or the values only
+                    "svd" | "svdValues" => {
+                        let x = faer::Mat::from_fn(db, db, |i, j| {
                             f64::from(xb[i * db + j]) + f64::from(u8::from(i == j))
                         });
-                        embgeo_core::linalg::thin_svd_uv(m.as_ref(), faer::Par::Seq).map(|r| r.0[0])
+                        embgeo_core::linalg::fixed_split(embgeo_core::Par::Rayon, |q| {
+                            if m == "svdValues" {
+                                embgeo_core::linalg::thin_svd(x.as_ref(), false, q).map(|r| r.0[0])
+                            } else {
+                                embgeo_core::linalg::thin_svd_uv(x.as_ref(), q).map(|r| r.0[0])
+                            }
+                        })
                     }
                     _ => panic!("unknown measure {m}"),
                 })

@@ -33,7 +33,7 @@
 
 use embgeo_compare::cross::{self as products, Want};
 use embgeo_compare::gram_eigen::{Eigen, GramEigen};
-use embgeo_core::linalg::{fixed_split, thin_svd_uv};
+use embgeo_core::linalg::{fixed_split, thin_svd, thin_svd_uv};
 use embgeo_core::{Ctl, Element, Error, MatRef, Pair, Result};
 use faer::Mat;
 
@@ -128,8 +128,8 @@ type Sides = (Side, Side, Mat<f64>);
 /// # Cost
 /// Gram route (well-conditioned sides, n > d): one row pass of f64 products,
 /// n·(dA² + dB² + 2·dA·dB) flops over 4 fixed lanes, two d × d eigendecompositions, two
-/// d × d products and the `kA × kB` SVD; extra memory ≈ 5·(dA² + dB² + dA·dB) f64, no n × d
-/// copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops), one
+/// d × d products and the `kA × kB` SVD (its values only, except for PWCCA); extra memory
+/// ≈ 5·(dA² + dB² + dA·dB) f64, no n × d copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops), one
 /// `kA × kB` cross product (2·n·kA·kB flops, parallel) and its SVD; extra memory the centred
 /// copies and the `U` factors, 2·n·(dA + dB) f64, plus O(d²).
 /// # Determinism
@@ -182,8 +182,8 @@ pub fn gram_possible(n: usize, da: usize, db: usize) -> bool {
 /// pass over the rows).
 ///
 /// # Cost
-/// Two d × d eigendecompositions, two d × d products and the `kA × kB` SVD; extra memory
-/// ≈ 3·(dA² + dB² + dA·dB) f64.
+/// Two d × d eigendecompositions, two d × d products and the `kA × kB` SVD (values only, except
+/// for PWCCA); extra memory ≈ 3·(dA² + dB² + dA·dB) f64.
 /// # Errors
 /// `OutOfRange` (buffers), `Internal` (a decomposition did not converge), `Cancelled`.
 pub fn from_products(c: &products::Cross, p: &Params, ctl: &Ctl<'_>) -> Result<Option<Cca>> {
@@ -215,10 +215,9 @@ pub fn by_svd<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'
 /// The canonical correlations of the kept sides and `QaᵀQb`, and their summary.
 fn finish((sa, sb, m): Sides, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
     ctl.checkpoint()?;
-    let (rho, pl, pr) = fixed_split(ctl.par, |q| thin_svd_uv(m.as_ref(), q))?;
-    let correlations: Vec<f64> = rho.iter().map(|r| r.clamp(0.0, 1.0)).collect();
-    let mean = correlations.iter().sum::<f64>() / correlations.len() as f64;
-    let (value, weights) = if p.variant == Variant::Pwcca {
+    let (correlations, value, weights) = if p.variant == Variant::Pwcca {
+        let (rho, pl, pr) = fixed_split(ctl.par, |q| thin_svd_uv(m.as_ref(), q))?;
+        let correlations = clamped(&rho);
         // Weights on the side with fewer kept directions: |Pᵀ · (Q_Aᵀ A)| = |Pᵀ diag(s) Vᵀ|.
         let (s, dirs, basis) = if sa.kept <= sb.kept {
             (&sa, &pl, &sa.v)
@@ -227,9 +226,12 @@ fn finish((sa, sb, m): Sides, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
         };
         let w = projection_weights(&s.s, dirs.as_ref(), basis.as_ref(), s.kept)?;
         let value = w.iter().zip(&correlations).map(|(w, r)| w * r).sum();
-        (value, w)
+        (correlations, value, w)
     } else {
-        (mean, Vec::new())
+        // The mean needs the correlations only: no singular vectors.
+        let correlations = clamped(&fixed_split(ctl.par, |q| thin_svd(m.as_ref(), false, q))?.0);
+        let mean = correlations.iter().sum::<f64>() / correlations.len() as f64;
+        (correlations, mean, Vec::new())
     };
     Ok(Cca {
         value,
@@ -239,6 +241,12 @@ fn finish((sa, sb, m): Sides, p: &Params, ctl: &Ctl<'_>) -> Result<Cca> {
         rank: [sa.rank, sb.rank],
         params: *p,
     })
+}
+
+/// Singular values of `QaᵀQb` as correlations: clamped to [0, 1] (rounding can leave them
+/// just above 1).
+fn clamped(rho: &[f64]) -> Vec<f64> {
+    rho.iter().map(|r| r.clamp(0.0, 1.0)).collect()
 }
 
 /// `wᵢ = Σⱼ |(Pᵀ diag(s) Vᵀ)ᵢⱼ|` normalised to sum 1: the projections of the centred columns

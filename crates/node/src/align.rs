@@ -7,14 +7,14 @@ use napi::bindgen_prelude::Float64Array;
 use crate::numeric_fn;
 
 numeric_fn!(pair
-    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha }`)."]
-    procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number }") -> ProcrustesOut,
+    #[doc = " Procrustes distance / angular shape metric with partial whitening (`options`: `{ alpha, rotation }`)."]
+    procrustes_sync, procrustes, Procrustes(procrustes::Params, "{ alpha?: number, rotation?: boolean }") -> ProcrustesOut,
     "Promise<ProcrustesOut>", procrustes::compute;
     #[doc = " Procrustes distance, angular shape metric and rotation (`embgeo_align::procrustes`)."]
     from procrustes::Procrustes => |r| {
         distance: f64,
         angular: f64,
-        #[doc = " `width × width`, row-major."]
+        #[doc = " `width × width`, row-major; empty with `rotation: false`."]
         rotation: Float64Array,
         width: u32, norm_a: f64, norm_b: f64, alpha: f64,
     }

@@ -165,3 +165,24 @@ fn ill_conditioned_sides_take_the_svd_route() {
         .unwrap()
         .is_some());
 }
+
+/// Mean CCA takes the singular values alone, PWCCA the full SVD (it needs the vectors): the same
+/// correlations to rounding, on both routes.
+#[test]
+fn mean_and_pwcca_share_their_correlations() {
+    let n = 120;
+    let (a, b) = (uniform(n, 9, 13), uniform(n, 6, 14));
+    // Well conditioned (Gram route), and rank-deficient (SVD route).
+    let a_low = times(&uniform(n, 3, 15), n, 3, &uniform(3, 9, 16), 9);
+    for a in [&a, &a_low] {
+        let mean = run(a, 9, &b, 6, Variant::Mean);
+        let pw = run(a, 9, &b, 6, Variant::Pwcca);
+        assert!(mean.weights.is_empty());
+        assert_eq!(mean.correlations.len(), pw.correlations.len());
+        for (x, y) in mean.correlations.iter().zip(&pw.correlations) {
+            assert!((x - y).abs() <= 1e-12, "{x} vs {y}");
+        }
+        let avg = pw.correlations.iter().sum::<f64>() / pw.correlations.len() as f64;
+        assert!((mean.value - avg).abs() <= 1e-12);
+    }
+}

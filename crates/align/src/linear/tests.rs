@@ -22,7 +22,10 @@ fn all_measures() -> Vec<Measure> {
         cka(false, Kernel::Linear),
         cka(true, Kernel::Linear),
         Measure::Procrustes(procrustes::Params::default()),
-        Measure::Procrustes(procrustes::Params { alpha: 0.3 }),
+        Measure::Procrustes(procrustes::Params {
+            alpha: 0.3,
+            ..Default::default()
+        }),
         cca(Variant::Mean, 0.99),
         cca(Variant::Svcca, 0.9),
         cca(Variant::Pwcca, 0.99),
@@ -148,7 +151,10 @@ fn errors_follow_the_order_of_the_measures() {
     let x = Pair::new(MatRef::new(&a, n, 3).unwrap(), MatRef::new(&flat, n, 2).unwrap());
     let run = |ms: Vec<Measure>| compute(x, &Params { measures: ms }, &Ctl::detached()).unwrap_err();
     let cka = Measure::Cka(cka::Params::default());
-    let bad_alpha = Measure::Procrustes(procrustes::Params { alpha: 2.0 });
+    let bad_alpha = Measure::Procrustes(procrustes::Params {
+        alpha: 2.0,
+        ..Default::default()
+    });
     // CKA finds the constant B after its pass; Procrustes' α is refused before any pass.
     let e = run(vec![cka.clone(), bad_alpha.clone()]);
     assert_eq!(e.code(), "ERR_DEGENERATE");

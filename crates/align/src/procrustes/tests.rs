@@ -16,7 +16,15 @@ fn householder(d: usize, seed: u64) -> Vec<f64> {
 }
 
 fn run(a: &[f64], da: usize, b: &[f64], db: usize, alpha: f64) -> Procrustes {
-    compute(Pair::new(m(a, da), m(b, db)), &Params { alpha }, &Ctl::detached()).unwrap()
+    compute(
+        Pair::new(m(a, da), m(b, db)),
+        &Params {
+            alpha,
+            ..Params::default()
+        },
+        &Ctl::detached(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -71,7 +79,10 @@ fn bit_identical_for_every_thread_count() {
     let n = 300;
     let a = uniform(n, 40, 7);
     let b = uniform(n, 70, 8);
-    let p = Params { alpha: 0.25 };
+    let p = Params {
+        alpha: 0.25,
+        ..Params::default()
+    };
     let seq = compute(
         Pair::new(m(&a, 40), m(&b, 70)),
         &p,
@@ -104,7 +115,15 @@ fn bad_input_gets_coded_errors() {
     let a = uniform(10, 2, 1);
     let ctl = Ctl::detached();
     for alpha in [-0.1, 1.5, f64::NAN] {
-        let e = compute(Pair::new(m(&a, 2), m(&a, 2)), &Params { alpha }, &ctl).unwrap_err();
+        let e = compute(
+            Pair::new(m(&a, 2), m(&a, 2)),
+            &Params {
+                alpha,
+                ..Params::default()
+            },
+            &ctl,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
     }
     let c = [1.0; 20];
@@ -113,4 +132,28 @@ fn bad_input_gets_coded_errors() {
     assert!(e.to_string().starts_with("B is constant"), "{e}");
     let e = compute(Pair::new(m(&a, 2), m(&a[..18], 2)), &Params::default(), &ctl).unwrap_err();
     assert_eq!(e.code(), "ERR_SHAPE");
+}
+
+/// `rotation: false` takes the singular values alone: the same distance and angle to rounding,
+/// no rotation, the same row pass.
+#[test]
+fn values_only_match_the_full_svd() {
+    let (n, da, db) = (200, 12, 17);
+    let a = uniform(n, da, 11);
+    let b = uniform(n, db, 12);
+    for alpha in [1.0, 0.4] {
+        let full = run(&a, da, &b, db, alpha);
+        let p = Params {
+            alpha,
+            rotation: false,
+        };
+        let lean = compute(Pair::new(m(&a, da), m(&b, db)), &p, &Ctl::detached()).unwrap();
+        assert!(lean.rotation.is_empty());
+        assert_eq!(full.rotation.len(), db * db);
+        assert!((lean.distance - full.distance).abs() <= 1e-12 * full.distance);
+        assert!((lean.angular - full.angular).abs() <= 1e-12 * full.angular);
+        assert_eq!(lean.norm_a.to_bits(), full.norm_a.to_bits());
+        assert_eq!(lean.norm_b.to_bits(), full.norm_b.to_bits());
+        assert_eq!(lean.width, full.width);
+    }
 }
