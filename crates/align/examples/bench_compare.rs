@@ -7,7 +7,7 @@
 //! Measures: `cka`, `ckaDebiased`, `procrustes`, `procrustesValues` (`rotation: false`), `cca`;
 //! and their parts: `passXy` / `passAll` (the f64 row pass, value = GFLOP/s), `f64gemmK` /
 //! `f64gemmparK` (faer's f64 GEMM on K-row blocks, sequential / parallel), `svd` / `svdValues`
-//! (the d_B × d_B SVD with / without singular vectors).
+//! (the dB × dB SVD with / without singular vectors).
 #![allow(clippy::cast_precision_loss)]
 
 use std::time::Instant;

@@ -87,8 +87,9 @@ struct Side {
 /// `a`: n × dA, `b`: n × dB (same n ≥ 2), f32 or f64 each; computed in f64.
 /// # Cost
 /// α = 1: one row pass for the cross product (2·n·dA·dB flops, f64, `embgeo_compare::cross`)
-/// and one d × d SVD (≈ 20·d³ flops with the singular vectors and `Q = U Vᵀ`; the singular
-/// values alone, `rotation: false`, ≈ 8·d³/3). α < 1 adds the two Gram matrices to the same pass
+/// and one SVD: of the zero-padded d × d matrix with its singular vectors and `Q = U Vᵀ`
+/// (≈ 20·d³ flops), or, with `rotation: false`, the singular values alone of the dA × dB matrix
+/// (padding only adds zeros; ≈ 4·d·m² − 4m³/3 flops, m = min(dA, dB)). α < 1 adds the two Gram matrices to the same pass
 /// (n·dA² + n·dB² flops, SYRKs), two eigendecompositions and four d × d products. Extra
 /// memory: no n × d copy; `5·(dA·dB)` f64 for the pass (`5·(dA² + dB² + dA·dB)` when
 /// whitening) plus ≈ 6·d² f64.
@@ -174,14 +175,15 @@ pub fn from_eigen(eig: &mut GramEigen<'_>, d: usize, p: &Params, ctl: &Ctl<'_>) 
         }
         None => zc_ref,
     };
-    let mut padded = try_mat_zeros::<f64>(d, d).ok_or_else(|| too_large(d))?;
-    padded
-        .as_mut()
-        .submatrix_mut(0, 0, m_ref.nrows(), m_ref.ncols())
-        .copy_from(m_ref);
     ctl.checkpoint()?;
     let mut rotation = Vec::new();
     let s = if p.rotation {
+        // Q acts on the common width d: the SVD of the zero-padded d × d matrix.
+        let mut padded = try_mat_zeros::<f64>(d, d).ok_or_else(|| too_large(d))?;
+        padded
+            .as_mut()
+            .submatrix_mut(0, 0, m_ref.nrows(), m_ref.ncols())
+            .copy_from(m_ref);
         let (s, u, v) = fixed_split(ctl.par, |q| thin_svd_uv(padded.as_ref(), q))?;
         let q = mul(u.as_ref(), v.as_ref().transpose())?;
         rotation.try_reserve_exact(d * d).map_err(|_| too_large(d))?;
@@ -190,7 +192,8 @@ pub fn from_eigen(eig: &mut GramEigen<'_>, d: usize, p: &Params, ctl: &Ctl<'_>) 
         }
         s
     } else {
-        fixed_split(ctl.par, |q| thin_svd(padded.as_ref(), false, q))?.0
+        // Zero padding only adds zero singular values: the dA × dB matrix has the same sum.
+        fixed_split(ctl.par, |q| thin_svd(m_ref, false, q))?.0
     };
     let inner: f64 = s.iter().sum();
     let (na, nb) = (sa.sq_norm.sqrt(), sb.sq_norm.sqrt());
