@@ -129,9 +129,9 @@ type Sides = (Side, Side, Mat<f64>);
 /// Gram route (well-conditioned sides, n > d): one row pass of f64 products,
 /// n·(dA² + dB² + 2·dA·dB) flops over 4 fixed lanes, two d × d eigendecompositions, two
 /// d × d products and the `kA × kB` SVD (its values only, except for PWCCA); extra memory
-/// ≈ 5·(dA² + dB² + dA·dB) f64, no n × d copy. SVD route (otherwise): two thin SVDs (O(n·dA²) + O(n·dB²) flops), one
-/// `kA × kB` cross product (2·n·kA·kB flops, parallel) and its SVD; extra memory the centred
-/// copies and the `U` factors, 2·n·(dA + dB) f64, plus O(d²).
+/// ≈ 5·(dA² + dB² + dA·dB) f64, no n × d copy. SVD route (otherwise): two thin SVDs
+/// (O(n·dA²) + O(n·dB²) flops), one `kA × kB` cross product (2·n·kA·kB flops, parallel) and its
+/// SVD; extra memory the centred copies and the `U` factors, 2·n·(dA + dB) f64, plus O(d²).
 /// # Determinism
 /// Bit-identical for every `ctl.par` and thread count: the decompositions run with a fixed
 /// parallel split ([`embgeo_core::linalg::fixed_split`]).
