@@ -38,8 +38,8 @@ pub struct Params {
     /// Partial whitening, in [0, 1]: 1 = none (orthogonal Procrustes), 0 = full whitening.
     pub alpha: f64,
     /// Return the rotation (default). `false` leaves [`Procrustes::rotation`] empty and takes
-    /// only the singular values of the d × d cross product: the distance and angle are the
-    /// same to rounding, at a fraction of the cost (no singular vectors, no `U Vᵀ`).
+    /// only the singular values of the unpadded dA × dB cross product: the distance and angle
+    /// are the same to rounding, at a fraction of the cost (no singular vectors, no `U Vᵀ`).
     pub rotation: bool,
 }
 
@@ -89,10 +89,11 @@ struct Side {
 /// α = 1: one row pass for the cross product (2·n·dA·dB flops, f64, `embgeo_compare::cross`)
 /// and one SVD: of the zero-padded d × d matrix with its singular vectors and `Q = U Vᵀ`
 /// (≈ 20·d³ flops), or, with `rotation: false`, the singular values alone of the dA × dB matrix
-/// (padding only adds zeros; ≈ 4·d·m² − 4m³/3 flops, m = min(dA, dB)). α < 1 adds the two Gram matrices to the same pass
-/// (n·dA² + n·dB² flops, SYRKs), two eigendecompositions and four d × d products. Extra
-/// memory: no n × d copy; `5·(dA·dB)` f64 for the pass (`5·(dA² + dB² + dA·dB)` when
-/// whitening) plus ≈ 6·d² f64.
+/// (padding only adds zeros; ≈ 4·d·m² − 4m³/3 flops, m = min(dA, dB)). α < 1 adds the two
+/// Gram matrices to the same pass (n·dA² + n·dB² flops, SYRKs), two eigendecompositions and
+/// four d × d products. Extra memory: no n × d copy; `5·(dA·dB)` f64 for the pass
+/// (`5·(dA² + dB² + dA·dB)` when whitening) plus ≈ 6·d² f64 (≈ d² without the rotation at
+/// α = 1).
 /// # Determinism
 /// Products in fixed row blocks and lanes, decompositions with a fixed parallel split
 /// ([`embgeo_core::linalg::fixed_split`]): bit-identical for every `ctl.par` and thread count.
@@ -140,8 +141,9 @@ pub fn check<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params) -> Result<()
 /// width. What [`compute`] does after its pass, bit for bit.
 ///
 /// # Cost
-/// One d × d SVD (≈ 20·d³ flops); α < 1 adds two eigendecompositions and four d × d products.
-/// Extra memory ≈ 6·d² f64.
+/// One SVD as [`compute`] (the d × d one with vectors, or the dA × dB values alone); α < 1
+/// adds two eigendecompositions and four d × d products. Extra memory ≈ 6·d² f64 (≈ d²
+/// without the rotation at α = 1).
 /// # Errors
 /// `Degenerate` (a constant side), `OutOfRange` (d × d buffers), `Internal`, `Cancelled`.
 pub fn from_products(c: &Cross, d: usize, p: &Params, ctl: &Ctl<'_>) -> Result<Procrustes> {
