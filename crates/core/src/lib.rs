@@ -10,7 +10,8 @@
 //! - [`linalg`]: the one wrapper of faer's eigendecomposition and SVD, under the memory rule of
 //!   [`dense`] (every `d × d` path checks its size first and allocates fallibly);
 //! - [`scale`]: the power-of-two rescaling of data at extreme magnitudes ([`Scale`]);
-//! - [`cpu`]: the SIMD features of the running CPU;
+//! - [`cpu`]: the SIMD features of the running CPU; [`simd::widest`]: a closure compiled for the
+//!   widest vector extension present;
 //! - [`frame`]: the versioned, checksummed binary envelope of every partial state.
 //!
 //! This crate knows nothing about Node; the binding crate implements [`Cancel`] and
@@ -30,6 +31,7 @@ pub mod frame;
 pub mod gram;
 pub mod linalg;
 pub mod scale;
+pub mod simd;
 
 pub use ctl::{Cancel, CancelFlag, Ctl, NoProgress, Par, Progress};
 pub use element::Element;

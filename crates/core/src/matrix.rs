@@ -111,10 +111,10 @@ impl<'a, T: Element> MatRef<'a, T> {
     pub fn finite_max_abs(&self, what: &'static str) -> Result<f64> {
         use rayon::prelude::*;
         let chunk = |c: &[T]| {
-            c.iter().fold((true, 0.0f64), |(ok, m), v| {
-                let a = v.to_f64().abs();
-                (ok & v.is_finite(), if a > m { a } else { m })
-            })
+            crate::simd::widest(
+                #[inline(always)]
+                || T::scan_max_abs(c),
+            )
         };
         let (finite, max) = self
             .data
@@ -138,7 +138,13 @@ impl<'a, T: Element> MatRef<'a, T> {
         use rayon::prelude::*;
         // the common case, all finite: parallel branch-free chunks (vectorised); the scan
         // below only runs to report the first non-finite value and the count
-        let finite = |c: &[T]| c.iter().fold(true, |ok, v| ok & v.is_finite());
+        let finite = |c: &[T]| {
+            crate::simd::widest(
+                #[inline(always)]
+                || T::scan_max_abs(c),
+            )
+            .0
+        };
         if self.data.par_chunks(SCAN_CHUNK).all(finite) {
             return Ok(());
         }

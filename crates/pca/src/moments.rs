@@ -107,9 +107,20 @@ fn block_rows_for(params: &Params, d: usize) -> usize {
 
 /// Centre the block into f32 (`buf[i·d + j] = f32(sqrt(w_i)·(x_ij − mean_j))`, computed in f64,
 /// rounded once) and report whether every centred value is 0 or inside [`F32_SAFE`] (else the
-/// caller takes the f64 path). One pass, no early exit (branch-free, so it vectorises).
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
+/// caller takes the f64 path). One pass, no early exit (branch-free, so it vectorises; compiled
+/// for the widest vector extension present, [`embgeo_core::simd::widest`]).
 fn centre_block_f32<T: Element>(buf: &mut [f32], x: MatRef<'_, T>, w: Option<&[f64]>, mean: &[f64]) -> bool {
+    embgeo_core::simd::widest(
+        #[inline(always)]
+        || centre_rows_f32(buf, x, w, mean),
+    )
+}
+
+/// The loop of [`centre_block_f32`], always inlined so that it is compiled with the features of
+/// the function [`embgeo_core::simd::widest`] runs it in.
+#[inline(always)]
+#[allow(clippy::needless_bitwise_bool, clippy::inline_always)] // branch-free on purpose: the loop vectorises
+fn centre_rows_f32<T: Element>(buf: &mut [f32], x: MatRef<'_, T>, w: Option<&[f64]>, mean: &[f64]) -> bool {
     let d = x.cols();
     let mut safe = true;
     for (i, out) in buf.chunks_mut(d.max(1)).enumerate().take(x.rows()) {
@@ -605,14 +616,11 @@ pub(crate) fn block_mean<T: Element>(x: MatRef<'_, T>, w: Option<&[f64]>, par: P
     let n = x.rows();
     let piece = |c: usize| -> (f64, Vec<f64>) {
         let mut acc = vec![0.0f64; d];
-        let mut ws = 0.0f64;
-        for i in c * MEAN_CHUNK..((c + 1) * MEAN_CHUNK).min(n) {
-            let wi = w.map_or(1.0, |w| w[i]);
-            ws += wi;
-            for (a, v) in acc.iter_mut().zip(x.row(i)) {
-                *a += wi * v.to_f64();
-            }
-        }
+        let rows = c * MEAN_CHUNK..((c + 1) * MEAN_CHUNK).min(n);
+        let ws = embgeo_core::simd::widest(
+            #[inline(always)]
+            || add_rows(&mut acc, x, w, rows),
+        );
         (ws, acc)
     };
     let pieces: Vec<(f64, Vec<f64>)> = match par {
@@ -635,7 +643,29 @@ pub(crate) fn block_mean<T: Element>(x: MatRef<'_, T>, w: Option<&[f64]>, par: P
     (ws, acc)
 }
 
-/// `buf[i] = sqrt(wᵢ)·(xᵢ − mean)` row by row, computed in f64 and stored through `cast`.
+/// `acc += Σ wᵢ·xᵢ` over `rows` (in order); returns `Σ wᵢ`. Always inlined, so that it is
+/// compiled with the features of the function [`embgeo_core::simd::widest`] runs it in.
+#[inline(always)]
+#[allow(clippy::inline_always)]
+fn add_rows<T: Element>(
+    acc: &mut [f64],
+    x: MatRef<'_, T>,
+    w: Option<&[f64]>,
+    rows: std::ops::Range<usize>,
+) -> f64 {
+    let mut ws = 0.0f64;
+    for i in rows {
+        let wi = w.map_or(1.0, |w| w[i]);
+        ws += wi;
+        for (a, v) in acc.iter_mut().zip(x.row(i)) {
+            *a += wi * v.to_f64();
+        }
+    }
+    ws
+}
+
+/// `buf[i] = sqrt(wᵢ)·(xᵢ − mean)` row by row, computed in f64 and stored through `cast`
+/// (compiled for the widest vector extension present, [`embgeo_core::simd::widest`]).
 fn centre_block<T: Element, U: Copy>(
     buf: &mut [U],
     x: MatRef<'_, T>,
@@ -643,13 +673,27 @@ fn centre_block<T: Element, U: Copy>(
     mean: &[f64],
     cast: impl Fn(f64) -> U,
 ) {
-    let d = x.cols();
-    for (i, out) in buf.chunks_mut(d).enumerate() {
-        let s = w.map_or(1.0, |w| w[i].sqrt());
-        for ((o, v), m) in out.iter_mut().zip(x.row(i)).zip(mean) {
-            *o = cast(s * (v.to_f64() - m));
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    fn rows<T: Element, U: Copy>(
+        buf: &mut [U],
+        x: MatRef<'_, T>,
+        w: Option<&[f64]>,
+        mean: &[f64],
+        cast: impl Fn(f64) -> U,
+    ) {
+        let d = x.cols();
+        for (i, out) in buf.chunks_mut(d).enumerate() {
+            let s = w.map_or(1.0, |w| w[i].sqrt());
+            for ((o, v), m) in out.iter_mut().zip(x.row(i)).zip(mean) {
+                *o = cast(s * (v.to_f64() - m));
+            }
         }
     }
+    embgeo_core::simd::widest(
+        #[inline(always)]
+        || rows(buf, x, w, mean, cast),
+    );
 }
 
 #[cfg(test)]
