@@ -180,6 +180,27 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
     col_scale: &[f64],
     l2: bool,
 ) -> bool {
+    embgeo_core::simd::widest(
+        #[inline(always)]
+        || project_block_rows(x, range, dst, mean, w, k, round, col_scale, l2),
+    )
+}
+
+/// The body of [`project_block`], always inlined so that its centring and scaling loops are
+/// compiled with the vector features of the function [`embgeo_core::simd::widest`] runs it in.
+#[inline(always)]
+#[allow(clippy::inline_always, clippy::too_many_arguments)]
+fn project_block_rows<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
+    x: MatRef<'_, T>,
+    range: std::ops::Range<usize>,
+    dst: &mut [T],
+    mean: &[f64],
+    w: &[E],
+    k: usize,
+    round: impl Fn(f64) -> E,
+    col_scale: &[f64],
+    l2: bool,
+) -> bool {
     let d = x.cols();
     let sub = SUB_ROWS.min(range.len());
     let mut finite = true;
@@ -272,6 +293,25 @@ pub(crate) fn back_project_rows<T: Element>(
 /// [`SUB_ROWS`]: copy `y` (k = `y.cols()` columns) into `E` (`round` from f64, exact for the input's own type), multiply
 /// by `w` (k × d row-major in `E`), add the mean in f64 and round once into `dst`.
 fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
+    y: MatRef<'_, T>,
+    range: std::ops::Range<usize>,
+    dst: &mut [T],
+    w: &[E],
+    (k, d): (usize, usize),
+    round: impl Fn(f64) -> E,
+    mean: &[f64],
+) {
+    embgeo_core::simd::widest(
+        #[inline(always)]
+        || back_project_block_rows(y, range, dst, w, (k, d), round, mean),
+    );
+}
+
+/// The body of [`back_project_block`], always inlined so that its copy and mean loops are
+/// compiled with the vector features of the function [`embgeo_core::simd::widest`] runs it in.
+#[inline(always)]
+#[allow(clippy::inline_always)]
+fn back_project_block_rows<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
     y: MatRef<'_, T>,
     range: std::ops::Range<usize>,
     dst: &mut [T],

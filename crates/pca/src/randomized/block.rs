@@ -132,13 +132,25 @@ impl Num for f64 {
 
 /// Centre the rows of `x` into `out` (`rows × d`, computed in f64, rounded once to `E`) and
 /// return whether every centred value suits `E` (see [`Num::SAFE`]) and their f64 sum of
-/// squares. One branch-free pass.
-#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorises
+/// squares. One branch-free pass, compiled for the widest vector extension present
+/// ([`embgeo_core::simd::widest`]; the same bits on every CPU).
 pub(crate) fn centre<T: Element, E: Num>(out: &mut [E], x: MatRef<'_, T>, mean: &[f64]) -> (bool, f64) {
+    embgeo_core::simd::widest(
+        #[inline(always)]
+        || centre_rows(out, x, mean),
+    )
+}
+
+/// The loop of [`centre`], always inlined so that it is compiled with the features of the
+/// function [`embgeo_core::simd::widest`] runs it in.
+#[inline(always)]
+#[allow(clippy::needless_bitwise_bool, clippy::inline_always)] // branch-free on purpose: the loop vectorises
+fn centre_rows<T: Element, E: Num>(out: &mut [E], x: MatRef<'_, T>, mean: &[f64]) -> (bool, f64) {
     /// Independent partial sums of squares (a serial f64 sum would cost an add latency per
     /// value); added in lane order, so the result is fixed.
     const LANES: usize = 8;
-    #[inline]
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
     fn one<T: Element, E: Num>(o: &mut E, v: T, m: f64, sq: &mut f64, safe: &mut bool) {
         let c = v.to_f64() - m;
         let a = c.abs();
