@@ -318,7 +318,9 @@ impl Moments {
     /// `Shape` (column count or weights length), `NonFinite`, `OutOfRange` (negative or
     /// non-finite weight, weights whose sum overflows, or data whose largest magnitude is
     /// below ~1.5e-154 so that squares leave the f64 range), `Cancelled` (checked before every
-    /// block). On error `self` is unchanged.
+    /// block). The data checks share each block's first read (no separate pass over X): a
+    /// non-finite value stops its lane at that block, and the magnitude check runs once the
+    /// lanes are done. On error `self` is unchanged.
     /// # Panics
     /// Never on any input.
     /// # Reference
@@ -338,11 +340,9 @@ impl Moments {
             x.cols(),
             "pass rows with as many features as the earlier ones",
         )?;
-        let xmax = x.finite_max_abs("X")?;
         if let Some(w) = weights {
             check_weights(w, x.rows())?;
         }
-        check_magnitudes(xmax, weights)?;
         let n = x.rows();
         if n == 0 {
             return Ok(());
@@ -372,11 +372,23 @@ impl Moments {
             } else {
                 Vec::new()
             };
+            let mut lane_max = 0.0f64;
             for bi in blocks {
                 ctl.checkpoint()?;
                 let (start, end) = (bi * b, ((bi + 1) * b).min(n));
                 let rows = end - start;
                 let xb = x.row_block(start, end);
+                // Validation fused with the block's first read (the block then comes from cache
+                // for the mean and the centring): non-finite values end the pass, and the
+                // whole-matrix scan names the first one (the same error from every lane).
+                let (finite, block_max) = embgeo_core::simd::widest(
+                    #[inline(always)]
+                    || T::scan_max_abs(xb.as_slice()),
+                );
+                if !finite {
+                    x.check_finite("X")?;
+                }
+                lane_max = lane_max.max(block_max);
                 let wb = weights.map(|w| &w[start..end]);
                 let (wsum, mean_b) = block_mean(xb, wb, Par::Seq);
                 if wsum > 0.0 {
@@ -409,10 +421,12 @@ impl Moments {
                 ctl.advance("moments", now, n as u64);
             }
             lane.mirror_lower();
-            Ok(lane)
+            Ok((lane, lane_max))
         })?;
+        let xmax = parts.iter().fold(0.0f64, |m, (_, lm)| m.max(*lm));
+        check_magnitudes(xmax, weights)?;
         let mut out = self.try_clone()?;
-        for lane in &parts {
+        for (lane, _) in &parts {
             out.merge(lane)?;
         }
         *self = out;
