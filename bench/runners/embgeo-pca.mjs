@@ -34,6 +34,8 @@ if (o.whiten === '1') {
   // read of the state (the single refit the partial fits leave pending); GB/s of f32 input.
   const p32 = await new PCA({ nComponents: 32, solver: 'covariance' }).fit(X)
   out('PCA(nComponents=32) transform', await timeRuns(() => p32.transform(X), runs))
+  // The sync twin reads the caller's array in place (the async transform copies it first).
+  out('PCA(nComponents=32) transformSync (no input copy)', await timeRuns(() => p32.transformSync(X), runs))
   const blocks = 10
   const per = Math.ceil(rows / blocks)
   const parts = Array.from({ length: blocks }, (_, b) => matrix(all.subarray(b * per * d, Math.min(rows, (b + 1) * per) * d), d))
@@ -52,4 +54,5 @@ if (o.whiten === '1') {
   const w = new Whitener({ method: 'pca' }).fitSync(X)
   const t = await timeRuns(() => w.transform(X), runs)
   out('whitening transform, k = d', t)
+  out('whitening transformSync (no input copy), k = d', await timeRuns(() => w.transformSync(X), runs))
 }
