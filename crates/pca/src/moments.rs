@@ -492,17 +492,20 @@ impl Moments {
         let w = wa + wb;
         let f = if wa > 0.0 { wa * wb / w } else { 0.0 };
         let delta: Vec<f64> = mean_b.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
-        for (i, (acc, row)) in self
-            .comoment
-            .chunks_exact_mut(d)
-            .zip(blk.chunks_exact(d))
-            .enumerate()
-        {
-            let fd = f * delta[i];
-            for ((a, v), dj) in acc[..=i].iter_mut().zip(&row[..=i]).zip(&delta) {
-                *a = *a + (*v).into() + fd * dj;
-            }
-        }
+        // O(d²) per block: compiled for the widest vector extension present (element-wise, so
+        // the same bits on every CPU); at d = 1536 it was 7 % of a fit's time on the baseline.
+        let comoment = &mut self.comoment;
+        embgeo_core::simd::widest(
+            #[inline(always)]
+            || {
+                for (i, (acc, row)) in comoment.chunks_exact_mut(d).zip(blk.chunks_exact(d)).enumerate() {
+                    let fd = f * delta[i];
+                    for ((a, v), dj) in acc[..=i].iter_mut().zip(&row[..=i]).zip(&delta) {
+                        *a = *a + (*v).into() + fd * dj;
+                    }
+                }
+            },
+        );
         if wa > 0.0 {
             for (m, dl) in self.mean.iter_mut().zip(&delta) {
                 *m += dl * (wb / w);
