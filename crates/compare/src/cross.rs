@@ -6,7 +6,7 @@
 //! - f32 input (when [`Want::f32_blocks`] allows it): [`kernel32`] — blocks centred straight into
 //!   f32 and multiplied by the kernel layer's AVX-512 FMA kernels (one SYRK of `[Xc Yc]` per
 //!   block), each block added to one f64 accumulator in row order;
-//! - otherwise: blocks of [`BLOCK_ROWS`] centred in f64 and multiplied by faer in f64; a fixed
+//! - otherwise: blocks of [`block_rows`] rows centred in f64 and multiplied by faer in f64; a fixed
 //!   number of lanes ([`LANES`], contiguous runs of blocks) accumulate their own products,
 //!   merged in lane order.
 //!
@@ -16,7 +16,7 @@ use embgeo_core::{chunks::map_chunks, dense, Ctl, Element, Error, MatRef, Result
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat};
 
-use crate::pair::{centred_block, column_means, BLOCK_ROWS};
+use crate::pair::{block_rows, centred_block, column_means};
 
 mod kernel32;
 
@@ -147,7 +147,7 @@ fn gemm(out: &mut Mat<f64>, a: &[f64], da: usize, b: &[f64], db: usize, rows: us
 /// # Cost
 /// O(n·(d₁ + d₂)) for the means, O(n·(d₁²/2 + d₂²/2 + d₁d₂)) multiply-adds for the products
 /// (SYRKs for the symmetric ones; fewer when `want` drops `XᵀX` or `YᵀY`). Extra memory: f64
-/// pass `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus one centred block of `BLOCK_ROWS·(d₁ + d₂)`
+/// pass `(LANES + 1)·(d₁² + d₂² + d₁d₂)` f64 plus one centred block of `block_rows·(d₁ + d₂)`
 /// f64 per lane; f32 pass one `D × D` f64 accumulator and one `D × D` f32 block product
 /// (`D = d₁ + d₂`; `d₁ × d₂` each when only `XᵀY` is wanted), one `F32_BLOCK_ROWS × D` f32
 /// block, plus the returned `d₁² + d₂² + d₁d₂` f64.
@@ -171,14 +171,15 @@ pub fn compute<T: Element, U: Element>(
     if want.f32_blocks && T::DTYPE == "f32" && U::DTYPE == "f32" {
         return kernel32::pass((x, y), (&mx, &my), want, phase, ctl);
     }
-    let n_blocks = n.div_ceil(BLOCK_ROWS);
+    let rows = block_rows(d1, d2);
+    let n_blocks = n.div_ceil(rows);
     let per_lane = n_blocks.div_ceil(LANES).max(1);
     let lanes = map_chunks(ctl, phase, n_blocks, per_lane, |blocks| {
         let mut acc = Cross::zeros(n, d1, d2, want)?;
         let (mut bx, mut by) = (Vec::new(), Vec::new());
         for bi in blocks {
             ctl.checkpoint()?;
-            let (s, e) = (bi * BLOCK_ROWS, ((bi + 1) * BLOCK_ROWS).min(n));
+            let (s, e) = (bi * rows, ((bi + 1) * rows).min(n));
             centred_block(x, s, e, &mx, &mut bx);
             centred_block(y, s, e, &my, &mut by);
             for (rx, ry) in bx.chunks_exact(d1).zip(by.chunks_exact(d2)) {

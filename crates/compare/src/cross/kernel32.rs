@@ -113,10 +113,17 @@ fn centre<T: Element, U: Element>(
     let dd = mx.len() + my.len();
     let row = |(i, (zr, s)): (usize, (&mut [f32], &mut [f64; 2]))| -> bool {
         let (zx, zy) = zr.split_at_mut(mx.len());
-        let (sx, okx) = centre_row(x.row(i), mx, zx);
-        let (sy, oky) = centre_row(y.row(i), my, zy);
-        *s = [sx, sy];
-        okx && oky
+        // The conversions and checks vectorise under the widest vectors present (the square
+        // sums stay serial, so the bits do not change).
+        embgeo_core::simd::widest(
+            #[inline(always)]
+            || {
+                let (sx, okx) = centre_row(x.row(i), mx, zx);
+                let (sy, oky) = centre_row(y.row(i), my, zy);
+                *s = [sx, sy];
+                okx && oky
+            },
+        )
     };
     let rows = z.chunks_mut(dd).zip(sums.iter_mut());
     match par {
@@ -131,6 +138,9 @@ fn centre<T: Element, U: Element>(
 }
 
 /// `out = (v − m) as f32`; returns `(Σ (v − m)², all safe)` with the square sum in f64.
+/// Always inlined (into [`embgeo_core::simd::widest`]'s function).
+#[inline(always)]
+#[allow(clippy::inline_always)]
 fn centre_row<T: Element>(v: &[T], m: &[f64], out: &mut [f32]) -> (f64, bool) {
     let (mut s, mut ok) = (0.0, true);
     for ((o, v), m) in out.iter_mut().zip(v).zip(m) {
@@ -149,12 +159,18 @@ fn centre_row<T: Element>(v: &[T], m: &[f64], out: &mut [f32]) -> (f64, bool) {
 /// `acc += c` over the lower triangle (`syrk`) or the whole row-major buffer, `width` columns.
 fn merge(acc: &mut [f64], c: &[f32], width: usize, syrk: bool, par: Par) {
     let task = |(t, (a, c)): (usize, (&mut [f64], &[f32]))| {
-        for (r, (ar, cr)) in a.chunks_mut(width).zip(c.chunks(width)).enumerate() {
-            let len = if syrk { t * MERGE_ROWS + r + 1 } else { width };
-            for (o, v) in ar[..len].iter_mut().zip(&cr[..len]) {
-                *o += f64::from(*v);
-            }
-        }
+        // Element-wise: compiled for the widest vectors present, the same bits.
+        embgeo_core::simd::widest(
+            #[inline(always)]
+            || {
+                for (r, (ar, cr)) in a.chunks_mut(width).zip(c.chunks(width)).enumerate() {
+                    let len = if syrk { t * MERGE_ROWS + r + 1 } else { width };
+                    for (o, v) in ar[..len].iter_mut().zip(&cr[..len]) {
+                        *o += f64::from(*v);
+                    }
+                }
+            },
+        );
     };
     let chunk = MERGE_ROWS * width;
     match par {
