@@ -78,7 +78,11 @@ function startWorker() {
 }
 
 const SMALL = { rows: 2400, cols: 24, k: 10 }
-const BIG = { rows: 16000, cols: 64, k: 10 }
+// BIG is sized so that a worker computes its share of the graph for about a second even on a
+// fast host: the kill and cancel tests need a worker caught mid-run (at 16,000 rows a worker's
+// whole share took 0.27 s of CPU on a 2-core AVX-512 Xeon, and the kill test found no run to
+// interrupt).
+const BIG = { rows: 32000, cols: 64, k: 10 }
 let small
 let big
 
@@ -326,8 +330,8 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
 
   it('a worker SIGKILLed mid-run changes nothing', async () => {
     const store = join(dir, 'store-kill')
-    const shards = [[0, 5000], [5000, 11000], [11000, BIG.rows]]
-    const blocks = [[0, 4000], [4000, 8000], [8000, 12000], [12000, BIG.rows]]
+    const shards = [[0, 10000], [10000, 22000], [22000, BIG.rows]]
+    const blocks = [[0, 8000], [8000, 16000], [16000, 24000], [24000, BIG.rows]]
     const pending = run('knnGraph', { store, prefix: 'g', corpus: { path: big.path }, shards, blocks, k: BIG.k }, 'graph-kill')
     // wait until the victim computes, then kill it
     const victim = workers[0]
@@ -347,8 +351,8 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
 
   it('cancelling a workflow stops every worker computing within a second', async () => {
     const store = join(dir, 'store-cancel')
-    const shards = [[0, 8000], [8000, BIG.rows]]
-    const blocks = [[0, 8000], [8000, BIG.rows]]
+    const shards = [[0, 16000], [16000, BIG.rows]]
+    const blocks = [[0, 16000], [16000, BIG.rows]]
     const handle = await client.workflow.start('knnGraph', { taskQueue: TASK_QUEUE, workflowId: 'graph-cancel', args: [{ store, prefix: 'g', corpus: { path: big.path }, shards, blocks, k: BIG.k }] })
     const live = workers.filter((w) => w.exitCode === null && w.signalCode === null)
     const before = live.map((w) => cpuSeconds(w.pid))
