@@ -705,26 +705,17 @@ fn centre_block<T: Element, U: Copy>(
     mean: &[f64],
     cast: impl Fn(f64) -> U,
 ) {
-    #[inline(always)]
-    #[allow(clippy::inline_always)]
-    fn rows<T: Element, U: Copy>(
-        buf: &mut [U],
-        x: MatRef<'_, T>,
-        w: Option<&[f64]>,
-        mean: &[f64],
-        cast: impl Fn(f64) -> U,
-    ) {
-        let d = x.cols();
-        for (i, out) in buf.chunks_mut(d).enumerate() {
-            let s = w.map_or(1.0, |w| w[i].sqrt());
-            for ((o, v), m) in out.iter_mut().zip(x.row(i)).zip(mean) {
-                *o = cast(s * (v.to_f64() - m));
-            }
-        }
-    }
     embgeo_core::simd::widest(
         #[inline(always)]
-        || rows(buf, x, w, mean, cast),
+        || {
+            let d = x.cols();
+            for (i, out) in buf.chunks_mut(d).enumerate() {
+                let s = w.map_or(1.0, |w| w[i].sqrt());
+                for ((o, v), m) in out.iter_mut().zip(x.row(i)).zip(mean) {
+                    *o = cast(s * (v.to_f64() - m));
+                }
+            }
+        },
     );
 }
 

@@ -180,69 +180,54 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
     col_scale: &[f64],
     l2: bool,
 ) -> bool {
+    // Compiled for the widest vectors present (the loops' bits do not change).
     embgeo_core::simd::widest(
         #[inline(always)]
-        || project_block_rows(x, range, dst, mean, w, k, round, col_scale, l2),
-    )
-}
-
-/// The body of [`project_block`], always inlined so that its centring and scaling loops are
-/// compiled with the vector features of the function [`embgeo_core::simd::widest`] runs it in.
-#[inline(always)]
-#[allow(clippy::inline_always, clippy::too_many_arguments)]
-fn project_block_rows<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
-    x: MatRef<'_, T>,
-    range: std::ops::Range<usize>,
-    dst: &mut [T],
-    mean: &[f64],
-    w: &[E],
-    k: usize,
-    round: impl Fn(f64) -> E,
-    col_scale: &[f64],
-    l2: bool,
-) -> bool {
-    let d = x.cols();
-    let sub = SUB_ROWS.min(range.len());
-    let mut finite = true;
-    let zero = round(0.0);
-    let mut a = vec![zero; sub * d];
-    let mut o = vec![zero; sub * k];
-    let mut row64 = vec![0.0f64; k];
-    for (s0, dst) in range
-        .clone()
-        .step_by(SUB_ROWS)
-        .zip(dst.chunks_mut(SUB_ROWS * k.max(1)))
-    {
-        let rows = SUB_ROWS.min(range.end - s0);
-        for (r, arow) in a.chunks_exact_mut(d.max(1)).take(rows).enumerate() {
-            for ((o, v), m) in arow.iter_mut().zip(x.row(s0 + r)).zip(mean) {
-                finite &= v.is_finite();
-                *o = round(v.to_f64() - m);
-            }
-        }
-        if k == 0 {
-            continue;
-        }
-        let wt = linalg::row_major(w, k, d).transpose();
-        linalg::matmul_rows(&mut o[..rows * k], &a[..rows * d], rows, wt, faer::Par::Seq);
-        for (orow, drow) in o.chunks_exact(k).zip(dst.chunks_exact_mut(k)) {
-            for ((v, s), src) in row64.iter_mut().zip(col_scale).zip(orow) {
-                *v = (*src).into() * s;
-            }
-            if l2 {
-                let norm = row64.iter().map(|v| v * v).sum::<f64>().sqrt();
-                if norm > 0.0 {
-                    for v in &mut row64 {
-                        *v /= norm;
+        || {
+            let d = x.cols();
+            let sub = SUB_ROWS.min(range.len());
+            let mut finite = true;
+            let zero = round(0.0);
+            let mut a = vec![zero; sub * d];
+            let mut o = vec![zero; sub * k];
+            let mut row64 = vec![0.0f64; k];
+            for (s0, dst) in range
+                .clone()
+                .step_by(SUB_ROWS)
+                .zip(dst.chunks_mut(SUB_ROWS * k.max(1)))
+            {
+                let rows = SUB_ROWS.min(range.end - s0);
+                for (r, arow) in a.chunks_exact_mut(d.max(1)).take(rows).enumerate() {
+                    for ((o, v), m) in arow.iter_mut().zip(x.row(s0 + r)).zip(mean) {
+                        finite &= v.is_finite();
+                        *o = round(v.to_f64() - m);
+                    }
+                }
+                if k == 0 {
+                    continue;
+                }
+                let wt = linalg::row_major(w, k, d).transpose();
+                linalg::matmul_rows(&mut o[..rows * k], &a[..rows * d], rows, wt, faer::Par::Seq);
+                for (orow, drow) in o.chunks_exact(k).zip(dst.chunks_exact_mut(k)) {
+                    for ((v, s), src) in row64.iter_mut().zip(col_scale).zip(orow) {
+                        *v = (*src).into() * s;
+                    }
+                    if l2 {
+                        let norm = row64.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        if norm > 0.0 {
+                            for v in &mut row64 {
+                                *v /= norm;
+                            }
+                        }
+                    }
+                    for (o, v) in drow.iter_mut().zip(&row64) {
+                        *o = T::from_f64(*v);
                     }
                 }
             }
-            for (o, v) in drow.iter_mut().zip(&row64) {
-                *o = T::from_f64(*v);
-            }
-        }
-    }
-    finite
+            finite
+        },
+    )
 }
 
 /// `out = y · w + mean` with `w` `k × d` row-major, in blocks of `block_rows` rows written in
@@ -301,51 +286,38 @@ fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f6
     round: impl Fn(f64) -> E,
     mean: &[f64],
 ) {
+    // Compiled for the widest vectors present (the loops' bits do not change).
     embgeo_core::simd::widest(
         #[inline(always)]
-        || back_project_block_rows(y, range, dst, w, (k, d), round, mean),
-    );
-}
-
-/// The body of [`back_project_block`], always inlined so that its copy and mean loops are
-/// compiled with the vector features of the function [`embgeo_core::simd::widest`] runs it in.
-#[inline(always)]
-#[allow(clippy::inline_always)]
-fn back_project_block_rows<T: Element, E: faer::traits::ComplexField + Copy + Into<f64>>(
-    y: MatRef<'_, T>,
-    range: std::ops::Range<usize>,
-    dst: &mut [T],
-    w: &[E],
-    (k, d): (usize, usize),
-    round: impl Fn(f64) -> E,
-    mean: &[f64],
-) {
-    let sub = SUB_ROWS.min(range.len());
-    let zero = round(0.0);
-    let mut a = vec![zero; sub * k];
-    let mut o = vec![zero; sub * d];
-    for (s0, dst) in range
-        .clone()
-        .step_by(SUB_ROWS)
-        .zip(dst.chunks_mut(SUB_ROWS * d.max(1)))
-    {
-        let rows = SUB_ROWS.min(range.end - s0);
-        for (v, src) in a.iter_mut().zip(y.row_block(s0, s0 + rows).as_slice()) {
-            *v = round(src.to_f64());
-        }
-        if d == 0 {
-            continue;
-        }
-        if k == 0 {
-            o.fill(zero);
-        } else {
-            let wm = linalg::row_major(w, k, d);
-            linalg::matmul_rows(&mut o[..rows * d], &a[..rows * k], rows, wm, faer::Par::Seq);
-        }
-        for (orow, drow) in o.chunks_exact(d).zip(dst.chunks_exact_mut(d)) {
-            for ((dv, v), m) in drow.iter_mut().zip(orow).zip(mean) {
-                *dv = T::from_f64((*v).into() + m);
+        || {
+            let sub = SUB_ROWS.min(range.len());
+            let zero = round(0.0);
+            let mut a = vec![zero; sub * k];
+            let mut o = vec![zero; sub * d];
+            for (s0, dst) in range
+                .clone()
+                .step_by(SUB_ROWS)
+                .zip(dst.chunks_mut(SUB_ROWS * d.max(1)))
+            {
+                let rows = SUB_ROWS.min(range.end - s0);
+                for (v, src) in a.iter_mut().zip(y.row_block(s0, s0 + rows).as_slice()) {
+                    *v = round(src.to_f64());
+                }
+                if d == 0 {
+                    continue;
+                }
+                if k == 0 {
+                    o.fill(zero);
+                } else {
+                    let wm = linalg::row_major(w, k, d);
+                    linalg::matmul_rows(&mut o[..rows * d], &a[..rows * k], rows, wm, faer::Par::Seq);
+                }
+                for (orow, drow) in o.chunks_exact(d).zip(dst.chunks_exact_mut(d)) {
+                    for ((dv, v), m) in drow.iter_mut().zip(orow).zip(mean) {
+                        *dv = T::from_f64((*v).into() + m);
+                    }
+                }
             }
-        }
-    }
+        },
+    );
 }
