@@ -75,6 +75,14 @@ fn main() {
                 moments::accumulate(xm, None, &moments::Params::default(), &ctl).expect("moments")
             });
             report("moments (covariance, SYRK)", t, String::new());
+            // The same values as f64 input: the f64 SYRK on faer, in `F64_BLOCK_ROWS` blocks.
+            let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+            let xm64 = MatRef::new(&x64, n, d).expect("shape");
+            let (t, _) = time(runs, || {
+                moments::accumulate(xm64, None, &moments::Params::default(), &ctl).expect("moments")
+            });
+            report("moments of f64 input (f64 SYRK)", t, String::new());
+            drop(x64);
             for (label, nc) in [
                 ("fit k=32", NComponents::Count(32)),
                 ("fit full", NComponents::All),
