@@ -254,9 +254,55 @@ mod avx512 {
         };
     }
 
-    /// The squared-difference and product kernels of one element type.
+    /// `$name` of `x` against four rows `ys` at once (all of `x`'s length): each lane of each
+    /// row updated exactly as [`kernel!`] does, so every result equals the single kernel's bit
+    /// for bit. Eight independent accumulator chains instead of two hide the add latency, and
+    /// four rows in flight overlap their cache misses; `x` is loaded once per step.
+    macro_rules! kernel4 {
+        ($name:ident, $t:ty, $load:ident, |$p:ident, $q:ident| $lane:expr, |$a:ident, $b:ident| $tail:expr) => {
+            #[target_feature(enable = "avx512f")]
+            pub(super) fn $name(x: &[$t], ys: [&[$t]; 4]) -> [f64; 4] {
+                let n = x.len();
+                assert!(ys.iter().all(|y| y.len() == n), "rows of equal length");
+                let full = n / EXACT_LANES * EXACT_LANES;
+                let mut acc = [[_mm512_setzero_pd(); 2]; 4];
+                let mut t = 0;
+                while t < full {
+                    // SAFETY: t + 16 <= full <= n, the length of x and of every row of ys.
+                    let (x0, x1) = unsafe { $load(x.as_ptr().add(t)) };
+                    for (a, y) in acc.iter_mut().zip(ys) {
+                        // SAFETY: as above.
+                        let (y0, y1) = unsafe { $load(y.as_ptr().add(t)) };
+                        a[0] = _mm512_add_pd(a[0], {
+                            let ($p, $q) = (x0, y0);
+                            $lane
+                        });
+                        a[1] = _mm512_add_pd(a[1], {
+                            let ($p, $q) = (x1, y1);
+                            $lane
+                        });
+                    }
+                    t += EXACT_LANES;
+                }
+                let mut out = [0.0f64; 4];
+                for ((o, a), y) in out.iter_mut().zip(acc).zip(ys) {
+                    *o = finish(
+                        a[0],
+                        a[1],
+                        (full..n).map(|t| {
+                            let ($a, $b) = (f64::from(x[t]), f64::from(y[t]));
+                            $tail
+                        }),
+                    );
+                }
+                out
+            }
+        };
+    }
+
+    /// The squared-difference and product kernels of one element type, single and four-row.
     macro_rules! kernels {
-        ($sq:ident, $dot:ident, $t:ty, $load:ident) => {
+        ($sq:ident, $dot:ident, $sq4:ident, $dot4:ident, $t:ty, $load:ident) => {
             kernel!(
                 $sq,
                 $t,
@@ -271,10 +317,24 @@ mod avx512 {
                 }
             );
             kernel!($dot, $t, $load, |p, q| _mm512_mul_pd(p, q), |a, b| a * b);
+            kernel4!(
+                $sq4,
+                $t,
+                $load,
+                |p, q| {
+                    let d = _mm512_sub_pd(p, q);
+                    _mm512_mul_pd(d, d)
+                },
+                |a, b| {
+                    let e = a - b;
+                    e * e
+                }
+            );
+            kernel4!($dot4, $t, $load, |p, q| _mm512_mul_pd(p, q), |a, b| a * b);
         };
     }
-    kernels!(sq_f32, dot_f32, f32, load16_f32);
-    kernels!(sq_f64, dot_f64, f64, load16_f64);
+    kernels!(sq_f32, dot_f32, sq4_f32, dot4_f32, f32, load16_f32);
+    kernels!(sq_f64, dot_f64, sq4_f64, dot4_f64, f64, load16_f64);
 }
 
 /// A runtime-dispatched exact f64 reduction over two rows: the AVX-512 kernels for f32/f64
@@ -317,14 +377,62 @@ dispatched!(
     dot, dot_f32, dot_f64, dot_avx2, dot_body
 );
 
+/// [`cast`] of four rows: `Some` when `T` is `U`.
+#[cfg(target_arch = "x86_64")]
+fn cast4<T: Element, U: Element>(ys: [&[T]; 4]) -> Option<[&[U]; 4]> {
+    let [a, b, c, d] = ys.map(cast::<T, U>);
+    Some([a?, b?, c?, d?])
+}
+
+/// A runtime-dispatched four-row form of a reduction: `single(x, ys[r])` for r = 0..4, through
+/// the AVX-512 four-row kernels when `x` and every row have one length (each result equal to
+/// the single kernel's bit for bit), else one row at a time.
+macro_rules! dispatched4 {
+    ($(#[$doc:meta])* $name:ident, $single:ident, $k32:ident, $k64:ident) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub fn $name<T: Element>(x: &[T], ys: [&[T]; 4]) -> [f64; 4] {
+            #[cfg(target_arch = "x86_64")]
+            if crate::real::level() == crate::real::Level::Avx512 && ys.iter().all(|y| y.len() == x.len()) {
+                if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast4::<T, f32>(ys)) {
+                    // SAFETY: `Avx512` is only produced after avx512f was detected.
+                    return unsafe { avx512::$k32(a, b) };
+                }
+                if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast4::<T, f64>(ys)) {
+                    // SAFETY: as above.
+                    return unsafe { avx512::$k64(a, b) };
+                }
+            }
+            ys.map(|y| $single(x, y))
+        }
+    };
+}
+
+dispatched4!(
+    /// [`sq_euclidean`] of `x` against four rows (the same four values, bit for bit).
+    sq_euclidean4, sq_euclidean, sq4_f32, sq4_f64
+);
+dispatched4!(
+    /// [`dot`] of `x` against four rows (the same four values, bit for bit).
+    dot4, dot, dot4_f32, dot4_f64
+);
+
+/// `1 − dot / √(nx2·ny2)` clamped at 0: [`cosine_from_norms`] from its dot product.
+#[inline]
+#[must_use]
+pub fn cosine_from_dot(dot: f64, nx2: f64, ny2: f64) -> f64 {
+    let c = dot / (nx2 * ny2).sqrt();
+    (1.0 - c).max(0.0)
+}
+
 /// `1 − ⟨x, y⟩ / √(‖x‖²·‖y‖²)` clamped at 0, from the f64 squared norms `nx2`, `ny2`
 /// ([`dot`] of a row with itself). Identical rows give exactly 0 (`√(s·s) = s` in IEEE
 /// arithmetic).
 #[inline]
 #[must_use]
 pub fn cosine_from_norms<T: Element>(x: &[T], y: &[T], nx2: f64, ny2: f64) -> f64 {
-    let c = dot(x, y) / (nx2 * ny2).sqrt();
-    (1.0 - c).max(0.0)
+    cosine_from_dot(dot(x, y), nx2, ny2)
 }
 
 /// The exact ordering key of `metric` between two rows (for `Euclidean` the squared distance;

@@ -1,26 +1,39 @@
 //! Exact top-k selection of one query row (ties to the lower index), with exact keys computed
 //! lazily.
 //!
-//! The engine's fast pass offers a pair with the interval `[lo, up]` that its fast key and the
-//! key's rigorous error bound give for the exact f64 key. The state keeps the k-th smallest `up`
-//! seen so far (`t`, the threshold: the k-th exact key of the row is at most `t`) and every
-//! offered pair whose `lo ≤ t`; a pair with `lo > t` has an exact key larger than k others and
-//! can never be in the answer (not even tied). Exact keys are computed (through the caller's
-//! `exact` function) only when a state cannot shrink on bounds alone — many overlapping
-//! intervals: duplicates, near-ties — and for the pairs still kept at the end, which are then
-//! ranked by `(exact key, index)`. The answer is therefore exact, ties go to the lower index,
-//! and the arrival order of pairs does not matter (the symmetric all-points pass offers them
-//! block by block); only the number of exact computations depends on it.
+//! The engine's fast pass offers a pair by its fast key `f` (a tile value plus offset, in the
+//! tile's precision `R`). The row's [`RowBounds`] bound the exact f64 key of every pair:
+//! `|base + f − exact| ≤ margin` (`crate::brute::bounds`). A state keeps `t`, an upper bound of
+//! the row's k-th smallest exact key, and `thr = fast_threshold(t)`: a pair with `f ≥ thr` has
+//! an exact key `> t`, so k pairs are certainly better and it can never be in the answer (not
+//! even tied).
 //!
-//! As in faiss's result handlers, for `k < HEAP_MAX_K` a binary max-heap of the k smallest
-//! `up` keeps the threshold current after every offer (the caller caches it); for larger k the
-//! threshold is lowered in batches when the buffer (capacity `2k`) fills. A state never holds
-//! more than `cap` pairs.
+//! Offered pairs are kept as `(f, index)` — 8 bytes in f32, so a row's buffer stays small and
+//! an offer is one store. When the buffer fills, `t` is lowered to `prebound(k-th smallest f)`
+//! (the k pairs with the smallest fast keys all have exact keys at most that) and the pairs with
+//! `f ≥ thr` are dropped. Exact keys are computed (through the caller's `exact` function, in
+//! batches of up to [`EXACT_BATCH`] pairs) only when a state cannot shrink on bounds alone —
+//! many overlapping intervals: duplicates, near-ties — and for the pairs still kept at the end,
+//! which are then ranked by `(exact key, index)`. The answer is therefore exact, ties go to the
+//! lower index, and the arrival order of pairs does not matter (the symmetric all-points pass
+//! offers them block by block); only the number of exact computations depends on it.
+//!
+//! As in faiss's result handlers, for `k < HEAP_MAX_K` a binary max-heap of the k smallest fast
+//! keys offered keeps the threshold current after every offer; for larger k the threshold is
+//! lowered in batches when the buffer (capacity `2k`) fills. A state never holds more than
+//! `cap` pairs.
 
 use std::cmp::Ordering;
 
+use crate::brute::bounds::{fast_threshold, kth_smallest, prebound};
+use crate::real::Real;
+
 /// From this k on, the reservoir regime is used.
 pub(crate) const HEAP_MAX_K: usize = 100;
+
+/// Most pairs one call of the caller's `exact(indices, keys)` function is given (its four-row
+/// kernels: `crate::metric::sq_euclidean4`).
+pub(crate) const EXACT_BATCH: usize = 4;
 
 /// `(key, index)` order: the tie rule.
 #[inline]
@@ -36,29 +49,50 @@ fn capacity(k: usize) -> usize {
     }
 }
 
-/// An offered pair: bounds of its exact key (equal once computed exactly) and its index.
-#[derive(Debug, Clone, Copy)]
-struct Cand {
-    lo: f64,
-    up: f64,
-    idx: u32,
-    exact: bool,
+/// Fast-key order (fast keys offered are finite: `f < thr`).
+#[inline]
+fn by_fast<R: Real>(a: &R, b: &R) -> Ordering {
+    a.partial_cmp(b).unwrap_or(Ordering::Equal)
 }
 
-/// Candidate state of one query row.
-pub(crate) struct TopK {
+/// The constants of one row's bounds: `|base + f − exact| ≤ margin` for the fast key `f` and
+/// the exact key of every pair of the row (`crate::brute::bounds`: `key_base`, `Bounds::margin`).
+/// `margin > 0` (the engine's always is: it has an underflow term), so that a fast key `≥
+/// fast_threshold(t)` belongs to a pair with exact key strictly above `t`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowBounds {
+    pub base: f64,
+    pub margin: f64,
+}
+
+/// Bytes one state holds at most, for fast keys of `key_bytes` bytes (4 or 8): `cap` fast
+/// pairs, `cap` exact pairs (only after a state had to compute exact keys before its end), a
+/// heap of k fast keys, the state itself.
+pub(crate) fn state_bytes(k: usize, key_bytes: usize) -> usize {
+    let pair = (key_bytes + 4).next_multiple_of(key_bytes);
+    capacity(k) * (pair + 16) + k * key_bytes + std::mem::size_of::<TopK<f64>>()
+}
+
+/// Candidate state of one query row, for fast keys of precision `R`.
+pub(crate) struct TopK<R> {
     k: usize,
     cap: usize,
     use_heap: bool,
-    buf: Vec<Cand>,
-    heap: Vec<f64>,
+    /// Offered pairs known by their fast key: `(f, index)`.
+    fast: Vec<(R, u32)>,
+    /// Pairs whose exact key was computed: `(exact key, index)`.
+    sure: Vec<(f64, u32)>,
+    /// Heap regime: a max-heap of the k smallest fast keys offered.
+    heap: Vec<R>,
     /// An upper bound of the k-th smallest exact key (`+∞` until k pairs were offered).
     t: f64,
+    /// `fast_threshold(t)`: a pair with a fast key `≥ thr` can never enter the answer.
+    thr: R,
     /// Exact keys computed so far.
     exact_count: u64,
 }
 
-impl TopK {
+impl<R: Real> TopK<R> {
     pub(crate) fn new(k: usize) -> Self {
         let use_heap = k < HEAP_MAX_K;
         let cap = capacity(k);
@@ -66,65 +100,69 @@ impl TopK {
             k,
             cap,
             use_heap,
-            buf: Vec::new(),
+            fast: Vec::new(),
+            sure: Vec::new(),
             heap: Vec::new(),
             t: f64::INFINITY,
+            thr: R::INF,
             exact_count: 0,
         }
     }
 
-    /// Bytes one state holds at most (for the scratch formula).
-    pub(crate) fn bytes(k: usize) -> usize {
-        capacity(k) * std::mem::size_of::<Cand>() + k * 8 + std::mem::size_of::<Self>()
+    /// The fast threshold: a pair whose fast key is `≥` it can never enter the answer (`+∞`
+    /// until k pairs were offered or a bound announced).
+    #[inline]
+    pub(crate) fn fast_threshold(&self) -> R {
+        self.thr
     }
 
-    /// Current threshold: a pair whose exact key is certainly `> t` can never enter the answer.
+    /// Has the state a finite threshold yet?
     #[inline]
-    pub(crate) fn threshold(&self) -> f64 {
-        self.t
+    pub(crate) fn bounded(&self) -> bool {
+        self.t.is_finite()
     }
 
     /// Lower the threshold to `t`, a bound the caller proved: at least k pairs with exact key
-    /// `<= t` will still be offered (with `lo <= t`).
-    pub(crate) fn bound(&mut self, t: f64) {
-        self.t = self.t.min(t);
+    /// `<= t` will still be offered (with `f < fast_threshold(t)`).
+    pub(crate) fn bound(&mut self, t: f64, rb: RowBounds) {
+        debug_assert!(rb.margin > 0.0, "a row's margin is positive");
+        if t < self.t {
+            self.t = t;
+            self.thr = fast_threshold(t, rb.base, rb.margin);
+        }
     }
 
-    /// Offer pair `idx` whose exact key lies in `[lo, up]` (any order, each index at most
-    /// once); `exact(idx)` computes exact keys when the state must. Returns the new threshold.
-    pub(crate) fn push(&mut self, lo: f64, up: f64, idx: u32, exact: impl FnMut(u32) -> f64) -> f64 {
-        if lo > self.t {
-            return self.t; // worse than k offered (or announced, see `bound`) pairs
+    /// Offer pair `idx` with fast key `f` (any order, each index at most once); `exact(indices,
+    /// keys)` computes the exact keys of up to [`EXACT_BATCH`] pairs when the state must.
+    /// Returns the new fast threshold.
+    #[inline]
+    pub(crate) fn push(&mut self, f: R, idx: u32, rb: RowBounds, exact: impl FnMut(&[u32], &mut [f64])) -> R {
+        if f.partial_cmp(&self.thr) != Some(Ordering::Less) {
+            return self.thr; // worse than k offered (or announced, see `bound`) pairs
         }
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(self.cap);
+        if self.fast.capacity() == 0 {
+            self.fast.reserve_exact(self.cap);
             if self.use_heap {
                 self.heap.reserve_exact(self.k);
             }
         }
         if self.use_heap {
-            self.heap_offer(up);
+            self.heap_offer(f, rb);
         }
-        if lo <= self.t {
-            if self.buf.len() == self.cap {
-                self.compact(exact);
-            }
-            if lo <= self.t {
-                self.buf.push(Cand {
-                    lo,
-                    up,
-                    idx,
-                    exact: false,
-                });
+        if self.fast.len() + self.sure.len() == self.cap {
+            self.compact(rb, exact);
+            if f.partial_cmp(&self.thr) != Some(Ordering::Less) {
+                return self.thr;
             }
         }
-        self.t
+        self.fast.push((f, idx));
+        self.thr
     }
 
-    fn heap_offer(&mut self, key: f64) {
+    fn heap_offer(&mut self, f: R, rb: RowBounds) {
         let h = &mut self.heap;
         if h.len() < self.k {
-            h.push(key);
+            h.push(f);
             let mut i = h.len() - 1;
             while i > 0 {
                 let p = (i - 1) / 2;
@@ -136,86 +174,115 @@ impl TopK {
                 }
             }
             if h.len() == self.k {
-                self.t = self.t.min(h[0]);
+                let top = h[0].to_f64();
+                self.bound(prebound(rb.base, top, rb.margin), rb);
             }
-        } else if key < h[0] {
-            h[0] = key;
+        } else if f < h[0] {
+            h[0] = f;
             sift_down(h, 0);
-            self.t = self.t.min(h[0]);
+            let top = h[0].to_f64();
+            self.bound(prebound(rb.base, top, rb.margin), rb);
         }
     }
 
-    /// Lower `t` to the k-th smallest `up` kept and drop the pairs with `lo > t`.
-    fn shrink(&mut self) {
+    /// Lower `t` to the k-th smallest upper bound kept (fast pairs: `prebound(f)`; exact pairs:
+    /// their key) and drop the pairs that can no longer enter the answer.
+    fn shrink(&mut self, rb: RowBounds) {
         let k = self.k;
-        if self.buf.len() >= k {
-            let (_, kth, _) = self
-                .buf
-                .select_nth_unstable_by(k - 1, |a, b| a.up.total_cmp(&b.up));
-            self.t = self.t.min(kth.up);
+        if self.sure.is_empty() {
+            if self.fast.len() >= k {
+                let (_, kth, _) = self
+                    .fast
+                    .select_nth_unstable_by(k - 1, |a, b| by_fast(&a.0, &b.0));
+                let kth = kth.0.to_f64();
+                self.bound(prebound(rb.base, kth, rb.margin), rb);
+            }
+        } else if self.fast.len() + self.sure.len() >= k {
+            let mut ups: Vec<f64> = self
+                .sure
+                .iter()
+                .map(|s| s.0)
+                .chain(
+                    self.fast
+                        .iter()
+                        .map(|c| prebound(rb.base, c.0.to_f64(), rb.margin)),
+                )
+                .collect();
+            self.bound(kth_smallest(&mut ups, k), rb);
         }
-        let t = self.t;
-        self.buf.retain(|c| c.lo <= t);
+        let (t, thr) = (self.t, self.thr);
+        self.fast.retain(|c| c.0 < thr);
+        self.sure.retain(|s| s.0 <= t);
     }
 
-    /// Make room: [`TopK::shrink`]; if that leaves more than half the capacity (overlapping
-    /// intervals), compute the exact keys and keep the k best by `(key, index)`.
-    fn compact(&mut self, mut exact: impl FnMut(u32) -> f64) {
-        self.shrink();
-        if self.buf.len() <= self.cap / 2 {
+    /// Make room: [`TopK::shrink`]; if that leaves less than half the room above k (many
+    /// overlapping intervals), compute the exact keys and keep the k best by `(key, index)`.
+    fn compact(&mut self, rb: RowBounds, mut exact: impl FnMut(&[u32], &mut [f64])) {
+        self.shrink(rb);
+        if self.fast.len() + self.sure.len() <= self.k + (self.cap - self.k) / 2 {
             return;
         }
         self.resolve(&mut exact);
         let k = self.k;
-        if self.buf.len() > k {
-            self.buf
-                .select_nth_unstable_by(k - 1, |a, b| by_key_then_index(&(a.lo, a.idx), &(b.lo, b.idx)));
-            self.buf.truncate(k);
+        if self.sure.len() > k {
+            self.sure.select_nth_unstable_by(k - 1, by_key_then_index);
+            self.sure.truncate(k);
         }
-        if self.buf.len() == k {
-            let kth = self.buf.iter().map(|c| c.up).fold(f64::NEG_INFINITY, f64::max);
-            self.t = self.t.min(kth);
-            if self.use_heap {
-                self.heap.clear();
-                self.heap.extend(self.buf.iter().map(|c| c.up));
-                self.heap.sort_unstable_by(|a, b| b.total_cmp(a)); // descending = a max-heap
-            }
+        if self.sure.len() == k {
+            let kth = self.sure.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+            self.bound(kth, rb);
         }
     }
 
-    /// Compute the exact key of every kept pair that has none yet.
-    fn resolve(&mut self, exact: &mut impl FnMut(u32) -> f64) {
-        for c in self.buf.iter_mut().filter(|c| !c.exact) {
-            let e = exact(c.idx);
-            *c = Cand {
-                lo: e,
-                up: e,
-                idx: c.idx,
-                exact: true,
-            };
-            self.exact_count += 1;
+    /// Compute the exact key of every fast pair, [`EXACT_BATCH`] at a time, and move it to the
+    /// exact pairs.
+    fn resolve(&mut self, exact: &mut impl FnMut(&[u32], &mut [f64])) {
+        if self.fast.is_empty() {
+            return;
         }
+        if self.sure.capacity() == 0 {
+            self.sure.reserve_exact(self.cap);
+        }
+        let (mut idx, mut keys) = ([0u32; EXACT_BATCH], [0.0f64; EXACT_BATCH]);
+        for chunk in self.fast.chunks(EXACT_BATCH) {
+            let n = chunk.len();
+            for (d, c) in idx.iter_mut().zip(chunk) {
+                *d = c.1;
+            }
+            exact(&idx[..n], &mut keys[..n]);
+            self.sure
+                .extend(idx[..n].iter().zip(&keys[..n]).map(|(&i, &e)| (e, i)));
+        }
+        self.exact_count += self.fast.len() as u64;
+        self.fast.clear();
     }
 
     /// The final (up to) k `(exact key, index)` pairs, best first, and the number of exact keys
     /// this state computed; resets the state.
-    pub(crate) fn finish(&mut self, mut exact: impl FnMut(u32) -> f64, out: &mut Vec<(f64, u32)>) -> u64 {
-        self.shrink();
+    pub(crate) fn finish(
+        &mut self,
+        rb: RowBounds,
+        mut exact: impl FnMut(&[u32], &mut [f64]),
+        out: &mut Vec<(f64, u32)>,
+    ) -> u64 {
+        self.shrink(rb);
         self.resolve(&mut exact);
         out.clear();
-        out.extend(self.buf.iter().map(|c| (c.lo, c.idx)));
+        out.extend_from_slice(&self.sure);
         out.sort_unstable_by(by_key_then_index);
         out.truncate(self.k);
         let n = self.exact_count;
-        self.buf.clear();
+        self.fast.clear();
+        self.sure.clear();
         self.heap.clear();
         self.t = f64::INFINITY;
+        self.thr = R::INF;
         self.exact_count = 0;
         n
     }
 }
 
-fn sift_down(h: &mut [f64], mut i: usize) {
+fn sift_down<R: Real>(h: &mut [R], mut i: usize) {
     let n = h.len();
     loop {
         let l = 2 * i + 1;
@@ -238,22 +305,44 @@ fn sift_down(h: &mut [f64], mut i: usize) {
 mod tests {
     use super::*;
 
-    /// Offer exact keys (`lo = up = key`) or, with `w > 0`, intervals `[key − w, key + w]`.
-    fn run_with(keys: &[f64], k: usize, w: f64) -> Vec<(f64, u32)> {
-        let mut s = TopK::new(k);
+    /// The batch `exact` function of a key table.
+    fn table(keys: &[f64]) -> impl FnMut(&[u32], &mut [f64]) + '_ {
+        |js, out| {
+            assert!(!js.is_empty() && js.len() <= EXACT_BATCH && js.len() == out.len());
+            for (o, &j) in out.iter_mut().zip(js) {
+                *o = keys[j as usize];
+            }
+        }
+    }
+
+    /// Offer every pair whose fast key is below the state's threshold, as the engine's scans
+    /// do. With `w = 0` the fast keys are the exact keys (and the margin the smallest positive
+    /// f64); with `w > 0` each fast key is off by
+    /// up to `w / 2` (a deterministic pattern, plus the rounding to `R`) and the row's margin is
+    /// `w`.
+    fn run_with<R: Real>(keys: &[f64], k: usize, w: f64) -> Vec<(f64, u32)> {
+        let rb = RowBounds {
+            base: 0.0,
+            margin: w.max(f64::MIN_POSITIVE),
+        };
+        let mut s = TopK::<R>::new(k);
         for (i, &v) in keys.iter().enumerate() {
-            s.push(v - w, v + w, i as u32, |j| keys[j as usize]);
-            assert!(s.buf.len() <= s.cap);
+            let f = R::from_f64(v + w * ((i * 7 % 5) as f64 - 2.0) / 4.0);
+            if f < s.fast_threshold() {
+                s.push(f, i as u32, rb, table(keys));
+            }
+            assert!(s.fast.len() + s.sure.len() <= s.cap);
         }
         let mut out = Vec::new();
-        s.finish(|j| keys[j as usize], &mut out);
+        s.finish(rb, table(keys), &mut out);
         out
     }
 
     fn run(keys: &[f64], k: usize) -> Vec<(f64, u32)> {
-        let got = run_with(keys, k, 0.0);
-        assert_eq!(run_with(keys, k, 0.25), got, "intervals, k {k}");
-        assert_eq!(run_with(keys, k, 1e-9), got, "narrow intervals, k {k}");
+        let got = run_with::<f64>(keys, k, 0.0);
+        assert_eq!(run_with::<f64>(keys, k, 0.25), got, "wide margins, k {k}");
+        assert_eq!(run_with::<f64>(keys, k, 1e-9), got, "narrow margins, k {k}");
+        assert_eq!(run_with::<f32>(keys, k, 0.25), got, "f32 fast keys, k {k}");
         got
     }
 
@@ -271,12 +360,16 @@ mod tests {
             assert_eq!(run(&keys, k), naive(&keys, k), "k {k}");
         }
         // arrival order does not matter
-        let mut s = TopK::new(10);
+        let rb = RowBounds {
+            base: 0.0,
+            margin: 0.3,
+        };
+        let mut s = TopK::<f64>::new(10);
         for (i, &v) in keys.iter().enumerate().rev() {
-            s.push(v - 0.3, v + 0.3, i as u32, |j| keys[j as usize]);
+            s.push(v, i as u32, rb, table(&keys));
         }
         let mut out = Vec::new();
-        s.finish(|j| keys[j as usize], &mut out);
+        s.finish(rb, table(&keys), &mut out);
         assert_eq!(out, naive(&keys, 10), "reverse order");
         let desc: Vec<f64> = (0..700).map(|i| f64::from(700 - i)).collect();
         for k in [1, 5, 120] {
@@ -288,13 +381,17 @@ mod tests {
     fn an_announced_bound_changes_nothing_but_the_work() {
         let keys: Vec<f64> = (0..300).map(|i| f64::from((i * 31) % 50)).collect();
         let want = naive(&keys, 7);
-        let mut s = TopK::new(7);
-        s.bound(want[6].0); // exactly the 7th key: all 7 winners are still offered
+        let rb = RowBounds {
+            base: 0.0,
+            margin: f64::MIN_POSITIVE,
+        };
+        let mut s = TopK::<f64>::new(7);
+        s.bound(want[6].0, rb); // exactly the 7th key: all 7 winners are still offered
         for (i, &v) in keys.iter().enumerate() {
-            s.push(v, v, i as u32, |j| keys[j as usize]);
+            s.push(v, i as u32, rb, table(&keys));
         }
         let mut out = Vec::new();
-        s.finish(|j| keys[j as usize], &mut out);
+        s.finish(rb, table(&keys), &mut out);
         assert_eq!(out, want);
     }
 
@@ -305,5 +402,29 @@ mod tests {
         assert_eq!(run(&keys, 10), want);
         let want: Vec<(f64, u32)> = (0..200).map(|i| (1.0, i)).collect();
         assert_eq!(run(&keys, 200), want);
+    }
+
+    #[test]
+    fn a_base_shifts_fast_keys_without_changing_the_answer() {
+        // fast key = exact − base (as the euclidean tiles leave out ‖x‖²)
+        let keys: Vec<f64> = (0..2000)
+            .map(|i| 5.0 + f64::from((i * 613) % 211) / 7.0)
+            .collect();
+        let rb = RowBounds {
+            base: 5.0,
+            margin: 1e-5,
+        };
+        for k in [3, 64, 150] {
+            let mut s = TopK::<f32>::new(k);
+            for (i, &v) in keys.iter().enumerate() {
+                let f = (v - 5.0) as f32;
+                if f < s.fast_threshold() {
+                    s.push(f, i as u32, rb, table(&keys));
+                }
+            }
+            let mut out = Vec::new();
+            s.finish(rb, table(&keys), &mut out);
+            assert_eq!(out, naive(&keys, k), "k {k}");
+        }
     }
 }

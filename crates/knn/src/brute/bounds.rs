@@ -151,7 +151,7 @@ pub(super) fn key_base(metric: Metric, sq: f64) -> f64 {
 /// The fast-precision threshold of a row (key `base`, error `margin`) for the exact f64 key
 /// threshold `t`: no fast key above it can belong to a pair with exact key ≤ `t`.
 #[inline]
-pub(super) fn fast_threshold<R: Real>(t: f64, base: f64, margin: f64) -> R {
+pub(crate) fn fast_threshold<R: Real>(t: f64, base: f64, margin: f64) -> R {
     if t.is_finite() {
         let v = t - base + margin;
         let slack = 4.0 * f64::EPSILON * (t.abs() + base.abs() + margin);
@@ -179,22 +179,14 @@ pub(super) fn fast_floor<R: Real>(t: f64, base: f64, margin: f64) -> R {
 /// An upper bound on the k-th exact key of a row from the k-th smallest fast key `kth` of a
 /// tile (fast key + base + margin, plus the rounding of this sum).
 #[inline]
-pub(super) fn prebound(base: f64, kth: f64, margin: f64) -> f64 {
+pub(crate) fn prebound(base: f64, kth: f64, margin: f64) -> f64 {
     let v = base + kth + margin;
     let slack = 4.0 * f64::EPSILON * (base.abs() + kth.abs() + margin);
     v + slack
 }
 
-/// Bounds `[lo, up]` of the exact key of a pair with fast key `f` (tile value + offset, in f64)
-/// in a row with key `base` and error `margin`, including the rounding of these sums.
-#[inline]
-pub(super) fn interval(base: f64, f: f64, margin: f64) -> (f64, f64) {
-    let slack = 4.0 * f64::EPSILON * (base.abs() + f.abs() + margin);
-    (base + f - margin - slack, base + f + margin + slack)
-}
-
 /// The k-th smallest (1-based `k`) of `keys`, which it reorders.
-pub(super) fn kth_smallest(keys: &mut [f64], k: usize) -> f64 {
+pub(crate) fn kth_smallest(keys: &mut [f64], k: usize) -> f64 {
     let (_, kth, _) = keys.select_nth_unstable_by(k - 1, f64::total_cmp);
     *kth
 }

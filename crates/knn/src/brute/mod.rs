@@ -11,7 +11,7 @@
 //! Modules: `plan` (parameters and the work grid), `bounds` (error bounds of fast keys),
 //! `query` (the tile driver of the general pass), `symmetric` (the symmetric all-points pass).
 
-mod bounds;
+pub(crate) mod bounds;
 mod operands;
 mod plan;
 mod query;
@@ -32,7 +32,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use crate::metric::Metric;
 pub(crate) use crate::real::cast;
 use crate::real::{self, Real};
-use crate::select::TopK;
+use crate::select::state_bytes;
 use crate::stats::Stats;
 pub use operands::Operands;
 pub(crate) use plan::use_symmetric;
@@ -139,7 +139,7 @@ pub fn search_scratch<T: Element>(
     let r = std::mem::size_of::<T>();
     let cos = p.metric == Metric::Cosine;
     let threads = threads.max(1);
-    let state = TopK::bytes(p.k);
+    let state = state_bytes(p.k, r);
     // row statistics; assembled from parallel chunks (twice the size while concatenating)
     let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };

@@ -6,7 +6,7 @@ use embgeo_core::{Error, Result};
 
 use super::trace::Precision;
 use crate::metric::Metric;
-use crate::select::TopK;
+use crate::select::state_bytes;
 
 /// Parameters of the exact search.
 ///
@@ -145,5 +145,5 @@ impl Plan {
 
 /// Does all-points on `n` rows take the symmetric pass?
 pub(crate) fn use_symmetric(n: usize, p: &Params) -> bool {
-    p.symmetric && n > p.few_queries && n.saturating_mul(TopK::bytes(p.k) + 32) <= SYMMETRIC_STATE_BUDGET
+    p.symmetric && n > p.few_queries && n.saturating_mul(state_bytes(p.k, 8) + 32) <= SYMMETRIC_STATE_BUDGET
 }

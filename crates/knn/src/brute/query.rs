@@ -5,14 +5,12 @@
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
-use super::bounds::{
-    fast_threshold, interval, key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K,
-};
+use super::bounds::{key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K};
 use super::plan::{Params, Plan};
 use super::source::Source;
 use crate::metric::Metric;
 use crate::real::{self, Real};
-use crate::select::{by_key_then_index, TopK};
+use crate::select::{by_key_then_index, RowBounds, TopK};
 
 /// The general pass on one source: its `nq` queries against its `nc` corpus rows
 /// ([`Source::shape`]; `self_ex`: all points, queries = corpus, the point itself excluded).
@@ -47,11 +45,14 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
         let m = q1 - q0;
         let c0 = sl * plan.slice_len;
         let c1 = (c0 + plan.slice_len).min(nc);
-        let mut states: Vec<TopK> = (0..m).map(|_| TopK::new(k)).collect();
-        let base: Vec<f64> = (q0..q1).map(|i| key_base(metric, qs.sq[i])).collect();
-        let row_margin: Vec<f64> = (q0..q1).map(|i| bounds.margin(qs.norm[i], cs.max_norm)).collect();
-        let to_thr = |li: usize, t: f64| -> R { fast_threshold(t, base[li], row_margin[li]) };
-        let mut thr: Vec<R> = (0..m).map(|li| to_thr(li, f64::INFINITY)).collect();
+        let mut states: Vec<TopK<R>> = (0..m).map(|_| TopK::new(k)).collect();
+        let rows: Vec<RowBounds> = (q0..q1)
+            .map(|i| RowBounds {
+                base: key_base(metric, qs.sq[i]),
+                margin: bounds.margin(qs.norm[i], cs.max_norm),
+            })
+            .collect();
+        let mut thr: Vec<R> = vec![R::INF; m];
         let mut tile = vec![R::default(); m * cb.min(c1 - c0)];
         let mut scratch: Vec<f64> = Vec::new();
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
@@ -80,17 +81,17 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                 for li in 0..m {
                     let kth = tile_row_kth(&mut scratch, TileRow { t, m, li, n, off }, k);
                     if kth.is_finite() {
-                        states[li].bound(prebound(base[li], kth, row_margin[li]));
-                        thr[li] = to_thr(li, states[li].threshold());
+                        let rb = rows[li];
+                        states[li].bound(prebound(rb.base, kth, rb.margin), rb);
+                        thr[li] = states[li].fast_threshold();
                     }
                 }
             }
             let mut hit = |li: usize, jl: usize| -> R {
                 let i = q0 + li;
                 let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
-                let (lo, up) = interval(base[li], f.to_f64(), row_margin[li]);
-                let exact = |j: u32| src.exact(i, j as usize, &mut xbuf);
-                to_thr(li, states[li].push(lo, up, (cstart + jl) as u32, exact))
+                let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
+                states[li].push(f, (cstart + jl) as u32, rows[li], exact)
             };
             real::scan(lv, t, m, off, &mut thr, &mut hit);
             cstart += n;
@@ -99,7 +100,11 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
         let mut counts = Vec::with_capacity(m);
         let mut buf = Vec::with_capacity(k);
         for (li, st) in states.iter_mut().enumerate() {
-            candidates += st.finish(|j| src.exact(q0 + li, j as usize, &mut xbuf), &mut buf);
+            candidates += st.finish(
+                rows[li],
+                |js, out| src.exact_many(q0 + li, js, out, &mut xbuf),
+                &mut buf,
+            );
             counts.push(buf.len() as u32);
             out.extend_from_slice(&buf);
         }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
 
 use super::bounds::Bounds;
-use crate::metric::{exact_key_with_norms, Metric};
+use crate::metric::{cosine_from_dot, dot4, exact_key_with_norms, sq_euclidean4, Metric};
 use crate::real::{self, Real};
 use crate::stats::Stats;
 
@@ -20,6 +20,13 @@ pub(super) trait Source<R: Real>: Sync {
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, buf: &mut Self::Buf);
     /// The exact f64 ordering key of query `i` and corpus row `j`.
     fn exact(&self, i: usize, j: usize, buf: &mut Self::Buf) -> f64;
+    /// The exact keys of query `i` and corpus rows `js` into `out` (of `js`'s length), each
+    /// equal to [`Source::exact`]'s; sources with rows in memory compute four at a time.
+    fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], buf: &mut Self::Buf) {
+        for (o, &j) in out.iter_mut().zip(js) {
+            *o = self.exact(i, j as usize, buf);
+        }
+    }
     /// Error-bound coefficients of [`Source::tile`].
     fn bounds(&self) -> Bounds;
     /// The kernel that fills the tiles, for reports.
@@ -67,6 +74,33 @@ impl<R: Real> Rows<'_, R> {
         let (x, y) = (&self.q[i * d..(i + 1) * d], &self.c[j * d..(j + 1) * d]);
         exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
     }
+
+    /// [`Rows::exact`] of query `i` against corpus rows `js` into `out` (of `js`'s length):
+    /// four rows per call of the four-row kernels (`sq_euclidean4`, `dot4`), which give the
+    /// single kernels' values bit for bit; O(d) per pair.
+    pub fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64]) {
+        let d = self.d;
+        let x = &self.q[i * d..(i + 1) * d];
+        let row = |j: u32| &self.c[j as usize * d..(j as usize + 1) * d];
+        let mut jc = js.chunks_exact(4);
+        let mut oc = out.chunks_exact_mut(4);
+        for (j4, o4) in (&mut jc).zip(&mut oc) {
+            let ys = [row(j4[0]), row(j4[1]), row(j4[2]), row(j4[3])];
+            let keys = match self.metric {
+                Metric::Euclidean | Metric::SqEuclidean => sq_euclidean4(x, ys),
+                Metric::Dot => dot4(x, ys).map(|v| -v),
+                Metric::Cosine => {
+                    let dots = dot4(x, ys);
+                    let nx2 = self.qs.sq[i];
+                    std::array::from_fn(|r| cosine_from_dot(dots[r], nx2, self.cs.sq[j4[r] as usize]))
+                }
+            };
+            o4.copy_from_slice(&keys);
+        }
+        for (o, &j) in oc.into_remainder().iter_mut().zip(jc.remainder()) {
+            *o = self.exact(i, j as usize);
+        }
+    }
 }
 
 /// Rows in the working precision: tiles from the working rows ([`Rows::work`]: faer GEMM, or
@@ -90,6 +124,10 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 
     fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
         self.0.exact(i, j)
+    }
+
+    fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
+        self.0.exact_many(i, js, out);
     }
 
     fn bounds(&self) -> Bounds {

@@ -51,6 +51,10 @@ impl Source<f32> for Split<'_> {
         self.rows.exact(i, j)
     }
 
+    fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
+        self.rows.exact_many(i, js, out);
+    }
+
     fn bounds(&self) -> Bounds {
         Bounds::split_bf16(self.rows.metric, self.rows.d)
     }

@@ -4,18 +4,16 @@
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
-use super::bounds::{
-    fast_threshold, interval, key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K,
-};
+use super::bounds::{key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K};
 use super::plan::Params;
 use super::source::Source;
 use crate::metric::Metric;
 use crate::real::{self, Real};
-use crate::select::TopK;
+use crate::select::{RowBounds, TopK};
 
 /// Selection states and cached thresholds of one block of rows.
 struct Block<R> {
-    states: Vec<TopK>,
+    states: Vec<TopK<R>>,
     thr: Vec<R>,
 }
 
@@ -73,9 +71,12 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     let alpha = R::from_f64(if l2 { -2.0 } else { -1.0 });
     let bounds = src.bounds();
     let lv = real::level();
-    let base: Vec<f64> = (0..n).map(|i| key_base(metric, cs.sq[i])).collect();
-    let row_margin: Vec<f64> = (0..n).map(|i| bounds.margin(cs.norm[i], cs.max_norm)).collect();
-    let to_thr = |i: usize, t: f64| -> R { fast_threshold(t, base[i], row_margin[i]) };
+    let rows: Vec<RowBounds> = (0..n)
+        .map(|i| RowBounds {
+            base: key_base(metric, cs.sq[i]),
+            margin: bounds.margin(cs.norm[i], cs.max_norm),
+        })
+        .collect();
     let blocks: Vec<Mutex<Block<R>>> = ranges
         .iter()
         .map(|&(s, e)| {
@@ -93,6 +94,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         let (m, nn) = (i1 - i0, j1 - j0);
         let mut t = vec![R::default(); m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
+        let (mut hits, mut cur, mut starts, mut order) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         src.tile(&mut t, i0..i1, j0..j1, alpha, false, &mut tbuf);
         if bi == bj {
             for l in 0..m {
@@ -107,7 +109,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             if nn > k && k <= PREBOUND_MAX_K {
                 let mut scratch: Vec<f64> = Vec::with_capacity(nn);
                 for li in 0..m {
-                    if states[li].threshold().is_finite() {
+                    if states[li].bounded() {
                         continue;
                     }
                     let row = TileRow {
@@ -119,20 +121,38 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     };
                     let kth = tile_row_kth(&mut scratch, row, k);
                     if kth.is_finite() {
-                        let i = i0 + li;
-                        states[li].bound(prebound(base[i], kth, row_margin[i]));
-                        thr[li] = to_thr(i, states[li].threshold());
+                        let rb = rows[i0 + li];
+                        states[li].bound(prebound(rb.base, kth, rb.margin), rb);
+                        thr[li] = states[li].fast_threshold();
                     }
                 }
             }
-            let mut hit = |li: usize, jl: usize| -> R {
-                let i = i0 + li;
-                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
-                let (lo, up) = interval(base[i], f.to_f64(), row_margin[i]);
-                let exact = |j: u32| src.exact(i, j as usize, &mut xbuf);
-                to_thr(i, states[li].push(lo, up, (j0 + jl) as u32, exact))
+            // The scan walks the tile column by column, so its hits alternate between rows:
+            // collect them (column order), then offer them row by row, so that each row's
+            // state is touched in one burst rather than once per hit.
+            hits.clear();
+            cur.clear();
+            cur.extend_from_slice(&thr[..m]);
+            let mut collect = |li: usize, jl: usize| -> R {
+                hits.push((li as u32, jl as u32));
+                cur[li]
             };
-            real::scan(lv, &t, m, off, thr, &mut hit);
+            real::scan(lv, &t, m, off, thr, &mut collect);
+            by_row(&hits, m, &mut starts, &mut order);
+            for li in 0..m {
+                let (a, b) = (starts[li], starts[li + 1]);
+                if a == b {
+                    continue;
+                }
+                let (i, st) = (i0 + li, &mut states[li]);
+                for &jl in &order[a..b] {
+                    let jl = jl as usize;
+                    let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                    let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
+                    st.push(f, (j0 + jl) as u32, rows[i], exact);
+                }
+                thr[li] = st.fast_threshold();
+            }
         }
         // side J: row jl of the tile is query j0 + jl against corpus rows of block I
         if bi != bj {
@@ -144,7 +164,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 let j = j0 + jl;
                 let st = &mut states[jl];
                 let row = &t[jl * m..(jl + 1) * m];
-                if m > k && k <= PREBOUND_MAX_K && !st.threshold().is_finite() {
+                if m > k && k <= PREBOUND_MAX_K && !st.bounded() {
                     scratch.clear();
                     match off {
                         Some(o) => scratch.extend(row.iter().zip(o).map(|(&a, &b)| (a + b).to_f64())),
@@ -152,18 +172,19 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     }
                     let kth = kth_smallest(&mut scratch, k);
                     if kth.is_finite() {
-                        st.bound(prebound(base[j], kth, row_margin[j]));
-                        thr[jl] = to_thr(j, st.threshold());
+                        let rb = rows[j];
+                        st.bound(prebound(rb.base, kth, rb.margin), rb);
+                        thr[jl] = st.fast_threshold();
                     }
                 }
+                let rb = rows[j];
                 let mut hit = |li: usize| -> R {
                     let f = row[li] + off.map_or(R::default(), |o| o[li]);
-                    let (lo, up) = interval(base[j], f.to_f64(), row_margin[j]);
-                    let exact = |c: u32| src.exact(j, c as usize, &mut xbuf);
-                    to_thr(j, st.push(lo, up, (i0 + li) as u32, exact))
+                    let exact = |cs: &[u32], out: &mut [f64]| src.exact_many(j, cs, out, &mut xbuf);
+                    st.push(f, (i0 + li) as u32, rb, exact)
                 };
                 real::scan_row(lv, row, off, thr[jl], &mut hit);
-                thr[jl] = to_thr(j, st.threshold());
+                thr[jl] = st.fast_threshold();
             }
         }
         Ok(())
@@ -177,7 +198,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             (Vec::new(), 0, Vec::with_capacity(k), S::Buf::default());
         for (li, st) in blk.states.iter_mut().enumerate() {
             let i = ranges[bi].0 + li;
-            count += st.finish(|j| src.exact(i, j as usize, &mut xbuf), &mut buf);
+            count += st.finish(rows[i], |js, out| src.exact_many(i, js, out, &mut xbuf), &mut buf);
             if buf.len() < k {
                 return Err(Error::Internal(format!(
                     "row {i} got {} of {k} neighbours",
@@ -206,4 +227,24 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         distances,
     };
     Ok((nb, candidates))
+}
+
+/// Group the hits `(row, column)` of a tile by row, keeping each row's column order:
+/// afterwards row `r`'s columns are `order[starts[r]..starts[r + 1]]` (a counting sort, O(hits + m)).
+fn by_row(hits: &[(u32, u32)], m: usize, starts: &mut Vec<usize>, order: &mut Vec<u32>) {
+    starts.clear();
+    starts.resize(m + 1, 0);
+    for &(r, _) in hits {
+        starts[r as usize + 1] += 1;
+    }
+    for r in 0..m {
+        starts[r + 1] += starts[r];
+    }
+    order.clear();
+    order.resize(hits.len(), 0);
+    let mut next = starts[..m].to_vec();
+    for &(r, c) in hits {
+        order[next[r as usize]] = c;
+        next[r as usize] += 1;
+    }
 }
