@@ -500,6 +500,38 @@ mod tests {
     }
 
     #[test]
+    fn four_row_kernels_equal_the_single_kernels_bit_for_bit() {
+        // lengths around the 16-lane step (tails of 0..15), values of mixed signs and scales
+        for d in [1usize, 15, 16, 17, 31, 48, 63, 384, 385] {
+            let row = |s: usize| -> Vec<f64> {
+                (0..d)
+                    .map(|t| ((s * 131 + t * 29) % 97) as f64 / 7.0 - 6.0 + 1e-9 * t as f64)
+                    .collect()
+            };
+            let (x, ys) = (row(0), [row(1), row(2), row(3), row(4)]);
+            let yr = [&ys[0][..], &ys[1][..], &ys[2][..], &ys[3][..]];
+            assert_eq!(
+                sq_euclidean4(&x, yr),
+                yr.map(|y| sq_euclidean(&x, y)),
+                "f64 sq, d {d}"
+            );
+            assert_eq!(dot4(&x, yr), yr.map(|y| dot(&x, y)), "f64 dot, d {d}");
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            let y32: Vec<Vec<f32>> = ys.iter().map(|y| y.iter().map(|&v| v as f32).collect()).collect();
+            let yr = [&y32[0][..], &y32[1][..], &y32[2][..], &y32[3][..]];
+            assert_eq!(
+                sq_euclidean4(&x32, yr),
+                yr.map(|y| sq_euclidean(&x32, y)),
+                "f32 sq, d {d}"
+            );
+            assert_eq!(dot4(&x32, yr), yr.map(|y| dot(&x32, y)), "f32 dot, d {d}");
+        }
+        // rows of different lengths take the one-row path (min of the two lengths each)
+        let (x, y) = ([1.0f32, 2.0, 3.0], [1.0f32, 0.0]);
+        assert_eq!(sq_euclidean4(&x, [&x, &y, &x, &y]), [0.0, 4.0, 0.0, 4.0]);
+    }
+
+    #[test]
     fn dot_is_negated_inner_product() {
         // <(1,2),(3,4)> = 11
         assert_eq!(exact_key(Metric::Dot, &[1.0f32, 2.0], &[3.0, 4.0]), -11.0);
