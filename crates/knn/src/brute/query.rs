@@ -76,7 +76,7 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             };
             if cstart == c0 && n > k && k <= PREBOUND_MAX_K {
                 // Announce a threshold from the first tile: the k smallest fast keys of a row
-                // bound the k-th exact key from above (fast key + margin), so the heap does not
+                // bound the k-th exact key from above (fast key + margin), so the state does not
                 // have to fill up one exact recomputation at a time.
                 for li in 0..m {
                     let kth = tile_row_kth(&mut scratch, TileRow { t, m, li, n, off }, k);
