@@ -94,7 +94,6 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         let (m, nn) = (i1 - i0, j1 - j0);
         let mut t = vec![R::default(); m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
-        let (mut hits, mut cur, mut starts, mut order) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         src.tile(&mut t, i0..i1, j0..j1, alpha, false, &mut tbuf);
         if bi == bj {
             for l in 0..m {
@@ -127,32 +126,13 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     }
                 }
             }
-            // The scan walks the tile column by column, so its hits alternate between rows:
-            // collect them (column order), then offer them row by row, so that each row's
-            // state is touched in one burst rather than once per hit.
-            hits.clear();
-            cur.clear();
-            cur.extend_from_slice(&thr[..m]);
-            let mut collect = |li: usize, jl: usize| -> R {
-                hits.push((li as u32, jl as u32));
-                cur[li]
+            let mut hit = |li: usize, jl: usize| -> R {
+                let i = i0 + li;
+                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
+                states[li].push(f, (j0 + jl) as u32, rows[i], exact)
             };
-            real::scan(lv, &t, m, off, thr, &mut collect);
-            by_row(&hits, m, &mut starts, &mut order);
-            for li in 0..m {
-                let (a, b) = (starts[li], starts[li + 1]);
-                if a == b {
-                    continue;
-                }
-                let (i, st) = (i0 + li, &mut states[li]);
-                for &jl in &order[a..b] {
-                    let jl = jl as usize;
-                    let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
-                    let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
-                    st.push(f, (j0 + jl) as u32, rows[i], exact);
-                }
-                thr[li] = st.fast_threshold();
-            }
+            real::scan(lv, &t, m, off, thr, &mut hit);
         }
         // side J: row jl of the tile is query j0 + jl against corpus rows of block I
         if bi != bj {
@@ -227,24 +207,4 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         distances,
     };
     Ok((nb, candidates))
-}
-
-/// Group the hits `(row, column)` of a tile by row, keeping each row's column order:
-/// afterwards row `r`'s columns are `order[starts[r]..starts[r + 1]]` (a counting sort, O(hits + m)).
-fn by_row(hits: &[(u32, u32)], m: usize, starts: &mut Vec<usize>, order: &mut Vec<u32>) {
-    starts.clear();
-    starts.resize(m + 1, 0);
-    for &(r, _) in hits {
-        starts[r as usize + 1] += 1;
-    }
-    for r in 0..m {
-        starts[r + 1] += starts[r];
-    }
-    order.clear();
-    order.resize(hits.len(), 0);
-    let mut next = starts[..m].to_vec();
-    for &(r, c) in hits {
-        order[next[r as usize]] = c;
-        next[r as usize] += 1;
-    }
 }
