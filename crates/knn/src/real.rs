@@ -201,6 +201,19 @@ pub(crate) use dispatched;
 /// Queries per block of the threshold scan.
 const SCAN: usize = 16;
 
+/// Bit `l` set where `c[l] + off(l) < thr[l]`, for the [`SCAN`] lanes of a block (one vector
+/// compare and a mask under AVX-512), so a scan visits only the lanes below their threshold.
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn lanes_below<R: Real>(c: &[R], off: impl Fn(usize) -> R, thr: &[R]) -> u32 {
+    let mut mask = 0u32;
+    for l in 0..SCAN {
+        mask |= u32::from(c[l] + off(l) < thr[l]) << l;
+    }
+    mask
+}
+
 /// Scan a column-major key tile (`tile[j·m + i]` = key of query `i`, corpus `j`, plus
 /// `off[j]` when given) against the per-query thresholds `thr[i]`, calling `hit(i, j)` for
 /// every key `< thr[i]`; `hit` returns query `i`'s (possibly lowered) new threshold.
@@ -226,16 +239,13 @@ fn scan_body<R: Real, F: FnMut(usize, usize) -> R>(
         let mut i = 0;
         while i < full {
             let c = &col[i..i + SCAN];
-            let th = &thr[i..i + SCAN];
-            let mut any = false;
-            for l in 0..SCAN {
-                any |= c[l] + o < th[l];
-            }
-            if any {
-                for l in 0..SCAN {
-                    if c[l] + o < thr[i + l] {
-                        thr[i + l] = hit(i + l, j);
-                    }
+            let mut below = lanes_below(c, |_| o, &thr[i..i + SCAN]);
+            while below != 0 {
+                let l = below.trailing_zeros() as usize;
+                below &= below - 1;
+                // a hit may have lowered the threshold since the comparison (own row only)
+                if c[l] + o < thr[i + l] {
+                    thr[i + l] = hit(i + l, j);
                 }
             }
             i += SCAN;
@@ -270,15 +280,13 @@ fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mu
     while j < full {
         let c = &row[j..j + SCAN];
         let o = off.map_or(&zeros[..], |o| &o[j..j + SCAN]);
-        let mut any = false;
-        for l in 0..SCAN {
-            any |= c[l] + o[l] < thr;
-        }
-        if any {
-            for l in 0..SCAN {
-                if c[l] + o[l] < thr {
-                    thr = hit(j + l);
-                }
+        let mut below = lanes_below(c, |l| o[l], &[thr; SCAN]);
+        while below != 0 {
+            let l = below.trailing_zeros() as usize;
+            below &= below - 1;
+            // a hit may have lowered the threshold since the comparison
+            if c[l] + o[l] < thr {
+                thr = hit(j + l);
             }
         }
         j += SCAN;
