@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Exact kNN, embgeo vs faiss-cpu, scikit-learn (PyPI, .venv-ref) and usearch, hnswlib-node
 // (npm, bench/peers/node), in one run, sequentially, each implementation in its own process.
-// Writes bench/results/knn.md and knn.json. Not a test: nothing is asserted.
+// Writes bench/results/knn.md and knn.json (NAME.md and NAME.json with `--name`). Not a test: nothing is asserted.
 //
 // Setup once: bash scripts/reference/setup.sh && .venv-ref/bin/pip install faiss-cpu==1.15.1
 //             (cd bench/peers/node && npm ci) && npm run build
-// Run: npm run bench:knn [-- --quick]
+// Run: npm run bench:knn [-- --quick] [-- --only id,id --name NAME]: `--name` writes
+// bench/results/NAME.md and NAME.json instead (a partial run beside the full report).
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -57,6 +58,8 @@ const renderOnly = process.argv.includes('--render-only')
 // `--only id,id`: run only these cases (the report then holds only them)
 const onlyArg = process.argv.indexOf('--only')
 const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined
+const nameArg = process.argv.indexOf('--name')
+const name = nameArg > 0 ? process.argv[nameArg + 1] : 'knn'
 const env = renderOnly ? undefined : machine()
 const load0 = renderOnly ? 0 : await quiet(0.5, quick ? 5 : 180)
 const peak = renderOnly ? undefined : probe(THREADS)
@@ -134,12 +137,12 @@ function scaled(s, f) {
 if (renderOnly) {
   // Re-render bench/results/knn.md from knn.json with the best of the probes recorded plus
   // fresh ones (a probe taken while the machine was busy understates the peak).
-  const saved = JSON.parse(readFileSync(`${root}bench/results/knn.json`, 'utf8'))
+  const saved = JSON.parse(readFileSync(`${root}bench/results/${name}.json`, 'utf8'))
   const probes = [...(saved.probes ?? [saved.peak]), probe(THREADS), probe(THREADS), probe(THREADS)]
   render(saved.env, probes, saved.results)
 } else {
   const probes = [peak, probe(THREADS)]
-  writeFileSync(`${root}bench/results/knn.json`, JSON.stringify({ env, probes, results }, null, 2))
+  writeFileSync(`${root}bench/results/${name}.json`, JSON.stringify({ env, probes, results }, null, 2))
   render(env, probes, results)
 }
 
@@ -203,6 +206,6 @@ if (results.some((e) => e.rows.some((r) => /usearch/.test(r.impl) && r.recall < 
     '',
   )
 }
-if (!quick) writeFileSync(`${root}bench/results/knn.md`, lines.join('\n'))
+if (!quick) writeFileSync(`${root}bench/results/${name}.md`, lines.join('\n'))
 console.log(lines.join('\n'))
 }
