@@ -38,15 +38,16 @@
 //! No n × n buffer. Peak extra memory = output (`rows·k·12` bytes) + [`search_scratch`]:
 //! row statistics (`n·(16 + size_of::<T>())`, plus a normalised copy `n·d·size_of::<T>()`
 //! under cosine); for the symmetric all-points pass one selection state per row
-//! (`≤ max(2k, k+32)·24 + 8k + 88` bytes, used only while all states fit in
+//! (`≤ max(2k, k+32)·(2·size_of::<T>() + 16) + 88` bytes, used only while all states fit in
 //! [`SYMMETRIC_STATE_BUDGET`]); otherwise unit results before the ordered merge
 //! (`rows·k·16·slices`); and per worker a key tile (`query_block × corpus_block` values,
 //! 1.5 MiB for f32 at the defaults), k-selection buffers and GEMM packing. Not counted: the per-thread packing cache of faer's GEMM kernels,
 //! allocated once per thread and sized from the CPU's cache sizes (virtual; only the touched
 //! part becomes resident). Example: all-points N = 1e6, d = 128, k = 10, f32, 2 threads:
-//! ≈ 40 MB statistics (while assembled) + 0.87 GB selection states (symmetric pass) +
-//! 120 MB output + 2 × ~1 MB tiles ≈ 1.05 GB besides the 512 MB input (the non-symmetric
-//! pass: ≈ 0.33 GB). `search_scratch` gives the exact figure.
+//! ≈ 40 MB statistics (while assembled) + at most 1.12 GB selection states (symmetric pass;
+//! the exact pairs, two thirds of it, are allocated only for rows that need exact keys before
+//! the end) + 120 MB output + 2 × ~1 MB tiles ≈ 1.28 GB besides the 512 MB input (the
+//! non-symmetric pass: ≈ 0.33 GB). `search_scratch` gives the exact figure.
 //!
 //! # Parallelism, determinism, cancellation
 //! Work units (query block × corpus slice, shape-dependent only) run on the current rayon pool

@@ -115,7 +115,8 @@ pub(crate) fn traced<T: Element>(
 /// `Neighbors` (rows·k·12 bytes), with `threads` workers running units at once.
 ///
 /// Formula (`R` = element size, `m` = `min(query_block, q)`, `b` = `corpus_block`,
-/// `S(k)` = one selection state, at most `max(2k, k+32)·24 + 8k + 88` bytes):
+/// `S(k)` = one selection state, at most `max(2k, k+32)·(2R + 16) + 88` bytes: fast pairs
+/// and, after exact keys were needed early, exact pairs):
 /// `n·(16 + R)` corpus row statistics (+ `n·d·R` normalised copy under cosine; twice that
 /// while parallel chunks are concatenated when n > 16384), then
 /// - symmetric all-points ([`Params::symmetric`]): `n·(S(k) + R + 16)` per-row states,
