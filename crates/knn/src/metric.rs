@@ -254,25 +254,27 @@ mod avx512 {
         };
     }
 
-    /// `$name` of `x` against four rows `ys` at once (all of `x`'s length): each lane of each
-    /// row updated exactly as [`kernel!`] does, so every result equals the single kernel's bit
+    /// `$name` of four row pairs `(xs[r], ys[r])` at once (all of one length): each lane of each
+    /// pair updated exactly as [`kernel!`] does, so every result equals the single kernel's bit
     /// for bit. Eight independent accumulator chains instead of two hide the add latency, and
-    /// four rows in flight overlap their cache misses; `x` is loaded once per step.
+    /// four pairs in flight overlap their cache misses.
     macro_rules! kernel4 {
         ($name:ident, $t:ty, $load:ident, |$p:ident, $q:ident| $lane:expr, |$a:ident, $b:ident| $tail:expr) => {
             #[target_feature(enable = "avx512f")]
-            pub(super) fn $name(x: &[$t], ys: [&[$t]; 4]) -> [f64; 4] {
-                let n = x.len();
-                assert!(ys.iter().all(|y| y.len() == n), "rows of equal length");
+            pub(super) fn $name(xs: [&[$t]; 4], ys: [&[$t]; 4]) -> [f64; 4] {
+                let n = xs[0].len();
+                assert!(
+                    xs.iter().chain(&ys).all(|y| y.len() == n),
+                    "rows of equal length"
+                );
                 let full = n / EXACT_LANES * EXACT_LANES;
                 let mut acc = [[_mm512_setzero_pd(); 2]; 4];
                 let mut t = 0;
                 while t < full {
-                    // SAFETY: t + 16 <= full <= n, the length of x and of every row of ys.
-                    let (x0, x1) = unsafe { $load(x.as_ptr().add(t)) };
-                    for (a, y) in acc.iter_mut().zip(ys) {
-                        // SAFETY: as above.
-                        let (y0, y1) = unsafe { $load(y.as_ptr().add(t)) };
+                    for ((a, x), y) in acc.iter_mut().zip(xs).zip(ys) {
+                        // SAFETY: t + 16 <= full <= n, the length of every row.
+                        let ((x0, x1), (y0, y1)) =
+                            unsafe { ($load(x.as_ptr().add(t)), $load(y.as_ptr().add(t))) };
                         a[0] = _mm512_add_pd(a[0], {
                             let ($p, $q) = (x0, y0);
                             $lane
@@ -285,7 +287,7 @@ mod avx512 {
                     t += EXACT_LANES;
                 }
                 let mut out = [0.0f64; 4];
-                for ((o, a), y) in out.iter_mut().zip(acc).zip(ys) {
+                for (((o, a), x), y) in out.iter_mut().zip(acc).zip(xs).zip(ys) {
                     *o = finish(
                         a[0],
                         a[1],
@@ -384,37 +386,39 @@ fn cast4<T: Element, U: Element>(ys: [&[T]; 4]) -> Option<[&[U]; 4]> {
     Some([a?, b?, c?, d?])
 }
 
-/// A runtime-dispatched four-row form of a reduction: `single(x, ys[r])` for r = 0..4, through
-/// the AVX-512 four-row kernels when `x` and every row have one length (each result equal to
-/// the single kernel's bit for bit), else one row at a time.
+/// A runtime-dispatched four-pair form of a reduction: `single(xs[r], ys[r])` for r = 0..4,
+/// through the AVX-512 four-pair kernels when every row has one length (each result equal to
+/// the single kernel's bit for bit), else one pair at a time.
 macro_rules! dispatched4 {
     ($(#[$doc:meta])* $name:ident, $single:ident, $k32:ident, $k64:ident) => {
         $(#[$doc])*
         #[inline]
         #[must_use]
-        pub fn $name<T: Element>(x: &[T], ys: [&[T]; 4]) -> [f64; 4] {
+        pub fn $name<T: Element>(xs: [&[T]; 4], ys: [&[T]; 4]) -> [f64; 4] {
             #[cfg(target_arch = "x86_64")]
-            if crate::real::level() == crate::real::Level::Avx512 && ys.iter().all(|y| y.len() == x.len()) {
-                if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast4::<T, f32>(ys)) {
+            if crate::real::level() == crate::real::Level::Avx512
+                && xs.iter().chain(&ys).all(|y| y.len() == xs[0].len())
+            {
+                if let (Some(a), Some(b)) = (cast4::<T, f32>(xs), cast4::<T, f32>(ys)) {
                     // SAFETY: `Avx512` is only produced after avx512f was detected.
                     return unsafe { avx512::$k32(a, b) };
                 }
-                if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast4::<T, f64>(ys)) {
+                if let (Some(a), Some(b)) = (cast4::<T, f64>(xs), cast4::<T, f64>(ys)) {
                     // SAFETY: as above.
                     return unsafe { avx512::$k64(a, b) };
                 }
             }
-            ys.map(|y| $single(x, y))
+            std::array::from_fn(|r| $single(xs[r], ys[r]))
         }
     };
 }
 
 dispatched4!(
-    /// [`sq_euclidean`] of `x` against four rows (the same four values, bit for bit).
+    /// [`sq_euclidean`] of four row pairs (the same four values, bit for bit).
     sq_euclidean4, sq_euclidean, sq4_f32, sq4_f64
 );
 dispatched4!(
-    /// [`dot`] of `x` against four rows (the same four values, bit for bit).
+    /// [`dot`] of four row pairs (the same four values, bit for bit).
     dot4, dot, dot4_f32, dot4_f64
 );
 
@@ -511,24 +515,34 @@ mod tests {
             let (x, ys) = (row(0), [row(1), row(2), row(3), row(4)]);
             let yr = [&ys[0][..], &ys[1][..], &ys[2][..], &ys[3][..]];
             assert_eq!(
-                sq_euclidean4(&x, yr),
+                sq_euclidean4([&x[..]; 4], yr),
                 yr.map(|y| sq_euclidean(&x, y)),
                 "f64 sq, d {d}"
             );
-            assert_eq!(dot4(&x, yr), yr.map(|y| dot(&x, y)), "f64 dot, d {d}");
+            assert_eq!(dot4([&x[..]; 4], yr), yr.map(|y| dot(&x, y)), "f64 dot, d {d}");
             let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
             let y32: Vec<Vec<f32>> = ys.iter().map(|y| y.iter().map(|&v| v as f32).collect()).collect();
             let yr = [&y32[0][..], &y32[1][..], &y32[2][..], &y32[3][..]];
             assert_eq!(
-                sq_euclidean4(&x32, yr),
+                sq_euclidean4([&x32[..]; 4], yr),
                 yr.map(|y| sq_euclidean(&x32, y)),
                 "f32 sq, d {d}"
             );
-            assert_eq!(dot4(&x32, yr), yr.map(|y| dot(&x32, y)), "f32 dot, d {d}");
+            assert_eq!(
+                dot4([&x32[..]; 4], yr),
+                yr.map(|y| dot(&x32, y)),
+                "f32 dot, d {d}"
+            );
         }
         // rows of different lengths take the one-row path (min of the two lengths each)
         let (x, y) = ([1.0f32, 2.0, 3.0], [1.0f32, 0.0]);
-        assert_eq!(sq_euclidean4(&x, [&x, &y, &x, &y]), [0.0, 4.0, 0.0, 4.0]);
+        assert_eq!(sq_euclidean4([&x; 4], [&x, &y, &x, &y]), [0.0, 4.0, 0.0, 4.0]);
+        // four different pairs
+        let z = [0.5f32, -1.0, 2.0];
+        assert_eq!(
+            sq_euclidean4([&x, &z, &y[..], &z], [&z, &x, &y[..], &z]),
+            [sq_euclidean(&x, &z), sq_euclidean(&z, &x), 0.0, 0.0]
+        );
     }
 
     #[test]

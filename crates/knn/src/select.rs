@@ -220,10 +220,27 @@ impl<R: Real> TopK<R> {
         mut exact: impl FnMut(&[u32], &mut [f64]),
         out: &mut Vec<(f64, u32)>,
     ) -> u64 {
-        self.shrink(rb);
+        self.settle(rb);
         self.resolve(&mut exact);
+        self.finish_with(&[], out)
+    }
+
+    /// The first half of [`TopK::finish`] for a caller that computes the exact keys itself (in
+    /// an order of its choosing): lower the threshold a last time, drop what it excludes, and
+    /// return the pairs still known only by their fast key, `(f, index)`.
+    pub(crate) fn settle(&mut self, rb: RowBounds) -> &[(R, u32)] {
+        self.shrink(rb);
+        &self.fast
+    }
+
+    /// The second half: `keys[p]` is the exact key of pair `p` of [`TopK::settle`]'s answer (all
+    /// of them). Returns what [`TopK::finish`] returns.
+    pub(crate) fn finish_with(&mut self, keys: &[f64], out: &mut Vec<(f64, u32)>) -> u64 {
+        debug_assert_eq!(keys.len(), self.fast.len(), "one exact key per settled pair");
+        self.exact_count += self.fast.len() as u64;
         out.clear();
         out.extend_from_slice(&self.sure);
+        out.extend(self.fast.iter().zip(keys).map(|(c, &e)| (e, c.1)));
         out.sort_unstable_by(by_key_then_index);
         out.truncate(self.k);
         let n = self.exact_count;
@@ -310,6 +327,25 @@ mod tests {
         let desc: Vec<f64> = (0..700).map(|i| f64::from(700 - i)).collect();
         for k in [1, 5, 120] {
             assert_eq!(run(&desc, k), naive(&desc, k), "descending k {k}");
+        }
+    }
+
+    #[test]
+    fn keys_computed_by_the_caller_give_the_same_answer() {
+        let keys: Vec<f64> = (0..3000).map(|i| f64::from((i * 7919) % 503) * 0.25).collect();
+        let rb = RowBounds {
+            base: 0.0,
+            margin: 0.1,
+        };
+        for k in [1, 10, 100, 400] {
+            let mut s = TopK::<f32>::new(k);
+            for (i, &v) in keys.iter().enumerate() {
+                s.push(v as f32, i as u32, rb, table(&keys));
+            }
+            let settled: Vec<f64> = s.settle(rb).iter().map(|c| keys[c.1 as usize]).collect();
+            let mut out = Vec::new();
+            s.finish_with(&settled, &mut out);
+            assert_eq!(out, naive(&keys, k), "k {k}");
         }
     }
 

@@ -27,6 +27,17 @@ pub(super) trait Source<R: Real>: Sync {
             *o = self.exact(i, j as usize, buf);
         }
     }
+    /// Do [`Source::exact_pairs`]'s keys cost less in corpus-block order than row by row? (Rows
+    /// in memory: yes; rows widened into a per-worker buffer, which caches the last row of each
+    /// side: no.)
+    const BLOCK_ORDER: bool = false;
+    /// The exact keys of the pairs `(i, j)` (query, corpus) into `out` (of `pairs`'s length),
+    /// each equal to [`Source::exact`]'s.
+    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], buf: &mut Self::Buf) {
+        for (o, &(i, j)) in out.iter_mut().zip(pairs) {
+            *o = self.exact(i as usize, j as usize, buf);
+        }
+    }
     /// Error-bound coefficients of [`Source::tile`].
     fn bounds(&self) -> Bounds;
     /// The kernel that fills the tiles, for reports.
@@ -75,30 +86,48 @@ impl<R: Real> Rows<'_, R> {
         exact_key_with_norms(self.metric, x, y, || (self.qs.sq[i], self.cs.sq[j]))
     }
 
-    /// [`Rows::exact`] of query `i` against corpus rows `js` into `out` (of `js`'s length):
-    /// four rows per call of the four-row kernels (`sq_euclidean4`, `dot4`), which give the
-    /// single kernels' values bit for bit; O(d) per pair.
-    pub fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64]) {
+    /// The exact keys of four pairs `(is[r], js[r])` (query, corpus) through the four-pair
+    /// kernels (`sq_euclidean4`, `dot4`), each bit-identical to [`Rows::exact`]'s; O(d) each.
+    fn keys4(&self, is: [u32; 4], js: [u32; 4]) -> [f64; 4] {
         let d = self.d;
-        let x = &self.q[i * d..(i + 1) * d];
-        let row = |j: u32| &self.c[j as usize * d..(j as usize + 1) * d];
+        let xs = is.map(|i| &self.q[i as usize * d..(i as usize + 1) * d]);
+        let ys = js.map(|j| &self.c[j as usize * d..(j as usize + 1) * d]);
+        match self.metric {
+            Metric::Euclidean | Metric::SqEuclidean => sq_euclidean4(xs, ys),
+            Metric::Dot => dot4(xs, ys).map(|v| -v),
+            Metric::Cosine => {
+                let dots = dot4(xs, ys);
+                std::array::from_fn(|r| {
+                    cosine_from_dot(dots[r], self.qs.sq[is[r] as usize], self.cs.sq[js[r] as usize])
+                })
+            }
+        }
+    }
+
+    /// [`Rows::exact`] of query `i` against corpus rows `js` into `out` (of `js`'s length), four
+    /// pairs per call of the four-pair kernels.
+    pub fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64]) {
         let mut jc = js.chunks_exact(4);
         let mut oc = out.chunks_exact_mut(4);
         for (j4, o4) in (&mut jc).zip(&mut oc) {
-            let ys = [row(j4[0]), row(j4[1]), row(j4[2]), row(j4[3])];
-            let keys = match self.metric {
-                Metric::Euclidean | Metric::SqEuclidean => sq_euclidean4(x, ys),
-                Metric::Dot => dot4(x, ys).map(|v| -v),
-                Metric::Cosine => {
-                    let dots = dot4(x, ys);
-                    let nx2 = self.qs.sq[i];
-                    std::array::from_fn(|r| cosine_from_dot(dots[r], nx2, self.cs.sq[j4[r] as usize]))
-                }
-            };
-            o4.copy_from_slice(&keys);
+            o4.copy_from_slice(&self.keys4([i as u32; 4], [j4[0], j4[1], j4[2], j4[3]]));
         }
         for (o, &j) in oc.into_remainder().iter_mut().zip(jc.remainder()) {
             *o = self.exact(i, j as usize);
+        }
+    }
+
+    /// [`Rows::exact`] of the pairs `(i, j)` (query, corpus) into `out` (of `pairs`'s length),
+    /// four pairs per call of the four-pair kernels.
+    pub fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64]) {
+        let mut pc = pairs.chunks_exact(4);
+        let mut oc = out.chunks_exact_mut(4);
+        for (p4, o4) in (&mut pc).zip(&mut oc) {
+            let (is, js) = (std::array::from_fn(|r| p4[r].0), std::array::from_fn(|r| p4[r].1));
+            o4.copy_from_slice(&self.keys4(is, js));
+        }
+        for (o, &(i, j)) in oc.into_remainder().iter_mut().zip(pc.remainder()) {
+            *o = self.exact(i as usize, j as usize);
         }
     }
 }
@@ -109,6 +138,7 @@ pub(super) struct Dense<'a, R>(pub Rows<'a, R>);
 
 impl<R: Real> Source<R> for Dense<'_, R> {
     type Buf = ();
+    const BLOCK_ORDER: bool = true;
 
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, (): &mut ()) {
         let (d, m, n) = (self.0.d, q.len(), c.len());
@@ -128,6 +158,10 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 
     fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
         self.0.exact_many(i, js, out);
+    }
+
+    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], (): &mut ()) {
+        self.0.exact_pairs(pairs, out);
     }
 
     fn bounds(&self) -> Bounds {

@@ -42,6 +42,7 @@ pub(super) struct Split<'a> {
 
 impl Source<f32> for Split<'_> {
     type Buf = ();
+    const BLOCK_ORDER: bool = true;
 
     fn tile(&self, t: &mut [f32], q: Range<usize>, c: Range<usize>, alpha: f32, _: bool, (): &mut ()) {
         lowp::dot_tile_packed(self.path, t, (self.pa, q), (self.pb, c), alpha);
@@ -53,6 +54,10 @@ impl Source<f32> for Split<'_> {
 
     fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
         self.rows.exact_many(i, js, out);
+    }
+
+    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], (): &mut ()) {
+        self.rows.exact_pairs(pairs, out);
     }
 
     fn bounds(&self) -> Bounds {

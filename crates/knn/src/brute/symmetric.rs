@@ -172,16 +172,26 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
 
     // the exact keys of the pairs each row kept, block by block in parallel
+    let b = p.query_block.max(1);
     let finish = |bi: usize| -> Result<(Vec<(f64, u32)>, u64)> {
         let mut blk = blocks[bi].lock().map_err(|_| poisoned())?;
-        let (mut out, mut count, mut buf, mut xbuf) =
-            (Vec::new(), 0, Vec::with_capacity(k), S::Buf::default());
+        let i0 = ranges[bi].0;
+        let (pairs, starts) = settled_pairs(&mut blk.states, i0, &rows);
+        let mut xbuf = S::Buf::default();
+        let keys = if S::BLOCK_ORDER {
+            keys_by_corpus_block(&pairs, b, n, |ps, out| src.exact_pairs(ps, out, &mut xbuf))
+        } else {
+            let mut keys = vec![0.0f64; pairs.len()];
+            src.exact_pairs(&pairs, &mut keys, &mut xbuf);
+            keys
+        };
+        let (mut out, mut count, mut buf) = (Vec::new(), 0, Vec::with_capacity(k));
         for (li, st) in blk.states.iter_mut().enumerate() {
-            let i = ranges[bi].0 + li;
-            count += st.finish(rows[i], |js, out| src.exact_many(i, js, out, &mut xbuf), &mut buf);
+            count += st.finish_with(&keys[starts[li]..starts[li + 1]], &mut buf);
             if buf.len() < k {
                 return Err(Error::Internal(format!(
-                    "row {i} got {} of {k} neighbours",
+                    "row {} got {} of {k} neighbours",
+                    i0 + li,
                     buf.len()
                 )));
             }
@@ -207,4 +217,83 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         distances,
     };
     Ok((nb, candidates))
+}
+
+/// Settle every state of a row block (rows `i0..`, [`TopK::settle`]) and list the pairs
+/// `(row, corpus row)` still needing exact keys, row by row: row `li`'s are
+/// `pairs[starts[li]..starts[li + 1]]`, in its settled order.
+fn settled_pairs<R: Real>(
+    states: &mut [TopK<R>],
+    i0: usize,
+    rows: &[RowBounds],
+) -> (Vec<(u32, u32)>, Vec<usize>) {
+    let mut pairs = Vec::new();
+    let mut starts = Vec::with_capacity(states.len() + 1);
+    starts.push(0);
+    for (li, st) in states.iter_mut().enumerate() {
+        let i = i0 + li;
+        pairs.extend(st.settle(rows[i]).iter().map(|c| (i as u32, c.1)));
+        starts.push(pairs.len());
+    }
+    (pairs, starts)
+}
+
+/// The exact keys of `pairs` (in their order), computed corpus block by corpus block (corpus
+/// rows `c·b..(c + 1)·b` of `n`): the rows of one block are read from memory once and reused
+/// from cache by the block's other pairs, instead of one random row per pair. `exact(pairs,
+/// keys)` computes keys in the given order; the keys do not depend on it. O(pairs + n/b) extra.
+fn keys_by_corpus_block(
+    pairs: &[(u32, u32)],
+    b: usize,
+    n: usize,
+    mut exact: impl FnMut(&[(u32, u32)], &mut [f64]),
+) -> Vec<f64> {
+    let nb = n.div_ceil(b).max(1);
+    let mut start = vec![0usize; nb + 1];
+    for &(_, j) in pairs {
+        start[j as usize / b + 1] += 1;
+    }
+    for c in 0..nb {
+        start[c + 1] += start[c];
+    }
+    let mut order = vec![0u32; pairs.len()];
+    for (p, &(_, j)) in pairs.iter().enumerate() {
+        let c = j as usize / b;
+        order[start[c]] = p as u32;
+        start[c] += 1;
+    }
+    let sorted: Vec<(u32, u32)> = order.iter().map(|&p| pairs[p as usize]).collect();
+    let mut got = vec![0.0f64; pairs.len()];
+    exact(&sorted, &mut got);
+    let mut keys = vec![0.0f64; pairs.len()];
+    for (&p, &e) in order.iter().zip(&got) {
+        keys[p as usize] = e;
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys_by_corpus_block;
+
+    #[test]
+    fn corpus_block_order_returns_keys_in_the_pairs_order() {
+        let pairs: Vec<(u32, u32)> = (0..500u32).map(|p| (p % 7, (p * 7919) % 1000)).collect();
+        let mut calls = 0;
+        let keys = keys_by_corpus_block(&pairs, 64, 1000, |ps, out| {
+            calls += 1;
+            // handed over block by block: corpus rows never decrease by a whole block
+            assert!(ps.windows(2).all(|w| w[0].1 / 64 <= w[1].1 / 64));
+            for (o, &(i, j)) in out.iter_mut().zip(ps) {
+                *o = f64::from(i) * 1e4 + f64::from(j);
+            }
+        });
+        assert_eq!(calls, 1);
+        let want: Vec<f64> = pairs
+            .iter()
+            .map(|&(i, j)| f64::from(i) * 1e4 + f64::from(j))
+            .collect();
+        assert_eq!(keys, want);
+        assert!(keys_by_corpus_block(&[], 64, 1000, |_, _| {}).is_empty());
+    }
 }
