@@ -20,11 +20,15 @@ pub(super) trait Source<R: Real>: Sync {
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, buf: &mut Self::Buf);
     /// The exact f64 ordering key of query `i` and corpus row `j`.
     fn exact(&self, i: usize, j: usize, buf: &mut Self::Buf) -> f64;
-    /// The exact keys of query `i` and corpus rows `js` into `out` (of `js`'s length), each
-    /// equal to [`Source::exact`]'s; sources with rows in memory compute four at a time.
+    /// The exact keys of query `i` and corpus rows `js` into `out` (of `js`'s length), through
+    /// [`Source::exact_pairs`], four pairs at a time.
     fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], buf: &mut Self::Buf) {
-        for (o, &j) in out.iter_mut().zip(js) {
-            *o = self.exact(i, j as usize, buf);
+        for (jc, oc) in js.chunks(4).zip(out.chunks_mut(4)) {
+            let mut pairs = [(i as u32, 0u32); 4];
+            for (p, &j) in pairs.iter_mut().zip(jc) {
+                p.1 = j;
+            }
+            self.exact_pairs(&pairs[..jc.len()], oc, buf);
         }
     }
     /// Do [`Source::exact_pairs`]'s keys cost less in corpus-block order than row by row? (Rows
@@ -104,19 +108,6 @@ impl<R: Real> Rows<'_, R> {
         }
     }
 
-    /// [`Rows::exact`] of query `i` against corpus rows `js` into `out` (of `js`'s length), four
-    /// pairs per call of the four-pair kernels.
-    pub fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64]) {
-        let mut jc = js.chunks_exact(4);
-        let mut oc = out.chunks_exact_mut(4);
-        for (j4, o4) in (&mut jc).zip(&mut oc) {
-            o4.copy_from_slice(&self.keys4([i as u32; 4], [j4[0], j4[1], j4[2], j4[3]]));
-        }
-        for (o, &j) in oc.into_remainder().iter_mut().zip(jc.remainder()) {
-            *o = self.exact(i, j as usize);
-        }
-    }
-
     /// [`Rows::exact`] of the pairs `(i, j)` (query, corpus) into `out` (of `pairs`'s length),
     /// four pairs per call of the four-pair kernels.
     pub fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64]) {
@@ -154,10 +145,6 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 
     fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
         self.0.exact(i, j)
-    }
-
-    fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
-        self.0.exact_many(i, js, out);
     }
 
     fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], (): &mut ()) {

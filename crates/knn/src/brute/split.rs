@@ -52,10 +52,6 @@ impl Source<f32> for Split<'_> {
         self.rows.exact(i, j)
     }
 
-    fn exact_many(&self, i: usize, js: &[u32], out: &mut [f64], (): &mut ()) {
-        self.rows.exact_many(i, js, out);
-    }
-
     fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], (): &mut ()) {
         self.rows.exact_pairs(pairs, out);
     }
