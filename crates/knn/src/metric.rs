@@ -302,7 +302,7 @@ mod avx512 {
         };
     }
 
-    /// The squared-difference and product kernels of one element type, single and four-row.
+    /// The squared-difference and product kernels of one element type, single and four-pair.
     macro_rules! kernels {
         ($sq:ident, $dot:ident, $sq4:ident, $dot4:ident, $t:ty, $load:ident) => {
             kernel!(

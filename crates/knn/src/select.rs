@@ -29,7 +29,7 @@ use std::cmp::Ordering;
 use crate::brute::bounds::{fast_threshold, kth_smallest, prebound};
 use crate::real::Real;
 
-/// Most pairs one call of the caller's `exact(indices, keys)` function is given (its four-row
+/// Most pairs one call of the caller's `exact(indices, keys)` function is given (its four-pair
 /// kernels: `crate::metric::sq_euclidean4`).
 pub(crate) const EXACT_BATCH: usize = 4;
 
