@@ -3,13 +3,11 @@
 //! `cargo run --release -p embgeo-knn --example query_k -- q n d [k…]` (default 100 1000000
 //! 128 10 100). Prints one line per k; times are medians of 3 (after one untimed run).
 
-use std::time::Instant;
-
 use embgeo_core::Ctl;
 use embgeo_knn::{search_values, Metric, Operands, Params, Values};
 
 mod common;
-use common::XorShift;
+use common::{median_of_3, XorShift};
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -41,19 +39,10 @@ fn main() {
             )
             .expect("search")
         };
-        let _ = run();
-        let mut times = Vec::new();
-        let mut last = None;
-        for _ in 0..3 {
-            let t = Instant::now();
-            last = Some(run());
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
-        let (nb, tr) = last.expect("ran");
+        let (median, (nb, tr)) = median_of_3(run);
         println!(
             "k = {k:>4}: {:.4} s, kernel {}, inflation {:.2}",
-            times[1],
+            median,
             tr.kernel,
             tr.inflation(nb.rows, k)
         );

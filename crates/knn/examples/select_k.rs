@@ -4,10 +4,11 @@
 //! `cargo run --release -p embgeo-knn --example select_k -- FILE d [k…]` (default k: 10 100).
 //! Prints one line per k; times are medians of 3 (after one untimed run).
 
-use std::time::Instant;
-
 use embgeo_core::Ctl;
 use embgeo_knn::{search_values, Metric, Operands, Params, Values};
+
+mod common;
+use common::median_of_3;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -33,21 +34,12 @@ fn main() {
         let p = Params::new(k, Metric::Euclidean);
         let run =
             || search_values(Operands::new(Values::F32(&x[..n * d]), None, d), &p, &ctl).expect("search");
-        let _ = run();
-        let mut times = Vec::new();
-        let mut last = None;
-        for _ in 0..3 {
-            let t = Instant::now();
-            last = Some(run());
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
-        let (nb, tr) = last.expect("ran");
-        let base = *first.get_or_insert(times[1]);
+        let (median, (nb, tr)) = median_of_3(run);
+        let base = *first.get_or_insert(median);
         println!(
             "k = {k:>4}: {:.3} s ({:.2}x k = first), kernel {}, inflation {:.2}",
-            times[1],
-            times[1] / base,
+            median,
+            median / base,
             tr.kernel,
             tr.inflation(nb.rows, k)
         );

@@ -302,24 +302,19 @@ mod avx512 {
         };
     }
 
+    /// One reduction as a single-pair kernel `$one` and a four-pair kernel `$four`.
+    macro_rules! both {
+        ($one:ident, $four:ident, $t:ty, $load:ident, |$p:ident, $q:ident| $lane:expr, |$a:ident, $b:ident| $tail:expr) => {
+            kernel!($one, $t, $load, |$p, $q| $lane, |$a, $b| $tail);
+            kernel4!($four, $t, $load, |$p, $q| $lane, |$a, $b| $tail);
+        };
+    }
+
     /// The squared-difference and product kernels of one element type, single and four-pair.
     macro_rules! kernels {
         ($sq:ident, $dot:ident, $sq4:ident, $dot4:ident, $t:ty, $load:ident) => {
-            kernel!(
+            both!(
                 $sq,
-                $t,
-                $load,
-                |p, q| {
-                    let d = _mm512_sub_pd(p, q);
-                    _mm512_mul_pd(d, d)
-                },
-                |a, b| {
-                    let e = a - b;
-                    e * e
-                }
-            );
-            kernel!($dot, $t, $load, |p, q| _mm512_mul_pd(p, q), |a, b| a * b);
-            kernel4!(
                 $sq4,
                 $t,
                 $load,
@@ -332,7 +327,14 @@ mod avx512 {
                     e * e
                 }
             );
-            kernel4!($dot4, $t, $load, |p, q| _mm512_mul_pd(p, q), |a, b| a * b);
+            both!(
+                $dot,
+                $dot4,
+                $t,
+                $load,
+                |p, q| _mm512_mul_pd(p, q),
+                |a, b| a * b
+            );
         };
     }
     kernels!(sq_f32, dot_f32, sq4_f32, dot4_f32, f32, load16_f32);

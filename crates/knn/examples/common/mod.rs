@@ -1,5 +1,5 @@
-//! What the kNN examples share: the command line `[n] [d] [k] [metric] …` and the seeded
-//! xorshift their data come from.
+//! What the kNN examples share: the command line `[n] [d] [k] [metric] …`, the seeded
+//! xorshift their data come from, and the timing loop.
 // Each example uses a part of it.
 #![allow(dead_code)]
 
@@ -50,4 +50,18 @@ impl XorShift {
         *s ^= *s << 17;
         *s
     }
+}
+
+/// One untimed run of `run`, then 3 timed: the median seconds and the last result.
+pub fn median_of_3<T>(run: impl Fn() -> T) -> (f64, T) {
+    let _ = run();
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        last = Some(run());
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    (times[1], last.expect("three runs"))
 }
