@@ -90,7 +90,8 @@ pub fn cross_parts<T: Element>(
     if p.metric == Metric::Euclidean {
         inner.metric = Metric::SqEuclidean;
     }
-    if !use_symmetric(na + nb, &inner) {
+    // the working precision is chosen later (f32 input may run in f64): decide for the widest
+    if !use_symmetric(na + nb, 8, &inner) {
         let one = |corpus: MatRef<'_, T>, queries: MatRef<'_, T>, offset: usize| {
             let q = Params {
                 row_offset: Some(offset),

@@ -144,7 +144,7 @@ pub fn search_scratch<T: Element>(
     // row statistics; assembled from parallel chunks (twice the size while concatenating)
     let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
-    if all_points && use_symmetric(n_corpus, p) {
+    if all_points && use_symmetric(n_corpus, r, p) {
         let m = p.query_block.min(n_corpus.max(1));
         // per-row states, thresholds and bounds; per-block results before assembly; per worker
         return bytes
@@ -329,9 +329,11 @@ fn run_source<R: Real, S: Source<R>>(
     if nq == 0 {
         return Ok((Neighbors::new(p.k, 0, Vec::new(), Vec::new())?, trace));
     }
-    let (nb, candidates) = if self_ex && (use_symmetric(nc, p) || p.bipartite.is_some()) {
+    let key_bytes = std::mem::size_of::<R>();
+    let (nb, candidates) = if self_ex && (use_symmetric(nc, key_bytes, p) || p.bipartite.is_some()) {
         // bipartite runs only on the symmetric pass; `crate::cross_parts` sets it only when
-        // `use_symmetric` holds (else it runs two searches)
+        // `use_symmetric` holds for 8-byte keys, hence for any working precision (else it runs
+        // two searches)
         run_symmetric(src, p, ctl)?
     } else {
         run_general(src, self_ex, p, ctl)?

@@ -143,7 +143,38 @@ impl Plan {
     }
 }
 
-/// Does all-points on `n` rows take the symmetric pass?
-pub(crate) fn use_symmetric(n: usize, p: &Params) -> bool {
-    p.symmetric && n > p.few_queries && n.saturating_mul(state_bytes(p.k, 8) + 32) <= SYMMETRIC_STATE_BUDGET
+/// Does all-points on `n` rows take the symmetric pass, with fast keys of `key_bytes` bytes (the
+/// working precision: 4 for f32, 8 for f64)? The per-row states of all `n` rows must fit in
+/// [`SYMMETRIC_STATE_BUDGET`]. A caller that does not yet know the working precision passes 8:
+/// what fits with 8-byte keys fits with 4-byte keys.
+pub(crate) fn use_symmetric(n: usize, key_bytes: usize, p: &Params) -> bool {
+    p.symmetric
+        && n > p.few_queries
+        && n.saturating_mul(state_bytes(p.k, key_bytes) + 32) <= SYMMETRIC_STATE_BUDGET
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symmetric_limit_follows_the_working_key_size() {
+        // k = 100: 200 pairs per state; 4-byte keys need 200·24 + 88 + 32 bytes per row (≈ 436k
+        // rows in the budget), 8-byte keys 200·32 + 88 + 32 (≈ 329k rows)
+        let p = Params::new(100, Metric::Euclidean);
+        for (n, f32_keys, f64_keys) in [
+            (300_000, true, true),
+            (400_000, true, false),
+            (500_000, false, false),
+        ] {
+            assert_eq!(use_symmetric(n, 4, &p), f32_keys, "n = {n}, 4-byte keys");
+            assert_eq!(use_symmetric(n, 8, &p), f64_keys, "n = {n}, 8-byte keys");
+        }
+        assert!(!use_symmetric(16, 4, &p), "few rows take the general pass");
+        let off = Params {
+            symmetric: false,
+            ..p
+        };
+        assert!(!use_symmetric(20_000, 4, &off));
+    }
 }

@@ -59,7 +59,7 @@ fn check_equal_to_two_searches<T: Element>(
         ..Params::new(k, metric)
     };
     // the bipartite pass runs (not the two-search fallback)
-    assert!(use_symmetric(m.rows(), &p));
+    assert!(use_symmetric(m.rows(), 8, &p));
     let want = two_searches(a, b, &p, &Ctl::detached());
     for threads in [1, 3] {
         let pool = rayon::ThreadPoolBuilder::new()
