@@ -24,6 +24,10 @@ pub(crate) struct Stats<R> {
     /// (values below ~1e-154; its unit row is left zero). Only an index keeps such rows, for a
     /// search that rescales (`embgeo_core::scale`); [`Stats::compute`] rejects them.
     pub tiny: Option<usize>,
+    /// Some `‖row‖²` is NaN or ±∞: a value of the rows is not finite, or (f64 only) a row's
+    /// squared norm overflows. For f32 rows (squares summed in f64, which no finite f32 values
+    /// can overflow) this is exactly "some value is not finite".
+    pub nonfinite: bool,
 }
 
 impl<R: Real> Stats<R> {
@@ -43,6 +47,7 @@ impl<R: Real> Stats<R> {
         for (i, r) in rows.chunks_exact(dim).enumerate() {
             let s = dot(r, r);
             let nr = s.sqrt();
+            self.nonfinite |= !s.is_finite();
             self.sq.push(s);
             self.norm.push(nr);
             self.max_norm = self.max_norm.max(nr);
@@ -107,6 +112,7 @@ impl<R: Real> Stats<R> {
             s.unit.extend_from_slice(&p.unit);
             s.max_norm = s.max_norm.max(p.max_norm);
             s.tiny = s.tiny.or(p.tiny);
+            s.nonfinite |= p.nonfinite;
         }
         s.usable(what)?;
         Ok(s)

@@ -75,6 +75,77 @@ fn non_finite_values_name_row_and_column() {
 }
 
 #[test]
+fn non_finite_comes_before_k_too_large_and_degenerate() {
+    // the finiteness check rides on the row statistics' pass; the order of the errors is kept
+    let ctl = Ctl::detached();
+    let cos = |k| Params::new(k, Metric::Cosine);
+    // 3 rows × 2: a zero row (degenerate under cosine) and a NaN, with k too large
+    let x = [0.0f32, 0.0, 1.0, f32::NAN, 1.0, 1.0];
+    let e = all_points(m(&x, 3, 2), &cos(5), &ctl).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { row: 1, col: 1, .. }), "{e:?}");
+    let x = [0.0f32, 0.0, 1.0, 0.5, 1.0, 1.0];
+    let e = all_points(m(&x, 3, 2), &cos(5), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_K_TOO_LARGE", "{e}");
+    let e = all_points(m(&x, 3, 2), &cos(1), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_DEGENERATE", "{e}");
+    // queries: a NaN there is reported before the corpus's zero row and a too large k
+    let q = [1.0f32, f32::INFINITY];
+    let e = search(m(&x, 3, 2), m(&q, 1, 2), &cos(9), &ctl).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::NonFinite {
+                what: "queries",
+                row: 0,
+                col: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let q = [0.0f32, 0.0];
+    let e = search(m(&x[2..], 2, 2), m(&q, 1, 2), &cos(9), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_K_TOO_LARGE", "{e}");
+    let e = search(m(&x[2..], 2, 2), m(&q, 1, 2), &cos(1), &ctl).unwrap_err();
+    assert!(e.to_string().contains("row 0 of queries"), "{e}");
+}
+
+#[test]
+fn a_non_finite_value_anywhere_in_a_large_matrix_is_found() {
+    // more rows than one statistics chunk (16,384): the chunks run in parallel
+    let (n, d) = (40_000, 3);
+    let ctl = Ctl::detached();
+    for (at, v) in [
+        (0, f32::NAN),
+        (n * d / 2 + 1, f32::NEG_INFINITY),
+        (n * d - 1, f32::INFINITY),
+    ] {
+        let mut x: Vec<f32> = (0..n * d).map(|i| (i % 97) as f32).collect();
+        x[at] = v;
+        let e = all_points(m(&x, n, d), &Params::new(1, Metric::Euclidean), &ctl).unwrap_err();
+        let (row, col) = (at / d, at % d);
+        assert!(
+            matches!(e, Error::NonFinite { row: r, col: c, .. } if r == row && c == col),
+            "{e:?}"
+        );
+        let e = search(m(&x, n, d), m(&x[..d], 1, d), &Params::new(1, Metric::Dot), &ctl).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { what: "corpus", .. }), "{e:?}");
+    }
+}
+
+#[test]
+fn huge_finite_f64_values_are_not_non_finite() {
+    // finite values near 1e200, whose squares overflow f64: not a non-finite value (the search
+    // runs on a copy scaled by a power of two and answers exactly)
+    let x = [1e200, 0.0, 0.0, 2e200, 3e200, 0.0, 1e200, 1e200];
+    let x = MatRef::new(&x[..], 4, 2).unwrap();
+    let nb = all_points(x, &Params::new(1, Metric::Euclidean), &Ctl::detached()).unwrap();
+    // nearest: row 0 ↔ row 3 at 1e200; row 1 → row 3 at √2·1e200; row 2 → row 0 at 2e200
+    assert_eq!(nb.indices, [3, 3, 0, 0]);
+    assert_eq!(nb.distances[0], 1e200);
+}
+
+#[test]
 fn zero_vector_under_cosine_is_degenerate_with_its_row() {
     let x = [1.0f32, 0.0, 0.0, 0.0, 0.5, 0.5];
     let e = all_points(m(&x, 3, 2), &Params::new(1, Metric::Cosine), &Ctl::detached()).unwrap_err();

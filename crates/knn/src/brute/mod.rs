@@ -95,19 +95,13 @@ pub(crate) fn traced<T: Element>(
     let f32_input = cast::<T, f32>(corpus.as_slice()).is_some();
     values::check_dense_precision(p.precision, if f32_input { "f32" } else { "f64" })?;
     match queries {
-        None => {
-            corpus.require_rows("corpus", 2, "all-points kNN")?;
-            check_finite(corpus, "corpus", ctl)?;
-            check_k(p.k, corpus.rows(), true)?;
-        }
+        None => corpus.require_rows("corpus", 2, "all-points kNN")?,
         Some(q) => {
             corpus.require_rows("corpus", 1, "kNN search")?;
             check_width(corpus.cols(), q.cols())?;
-            check_finite(corpus, "corpus", ctl)?;
-            check_finite(q, "queries", ctl)?;
-            check_k(p.k, corpus.rows(), false)?;
         }
     }
+    // the finiteness checks and `check_k` follow in `checked_run`, in this order
     dispatch_traced(corpus, queries, p, ctl)
 }
 
@@ -233,15 +227,60 @@ pub(crate) fn dispatch_traced<T: Element>(
     let d = corpus.cols();
     let c = corpus.as_slice();
     let q = queries.map(|q| q.as_slice());
+    let n = corpus.rows();
     if let Some(c32) = cast::<T, f32>(c) {
-        let cs = Stats::compute(p.metric, c32, d, "corpus", ctl)?;
-        return run_typed(c32, &cs, q.and_then(cast::<T, f32>), d, p, ctl);
+        return checked_run(c32, n, q.and_then(cast::<T, f32>), d, p, ctl);
     }
     if let Some(c64) = cast::<T, f64>(c) {
-        let cs = Stats::compute(p.metric, c64, d, "corpus", ctl)?;
-        return run_typed(c64, &cs, q.and_then(cast::<T, f64>), d, p, ctl);
+        return checked_run(c64, n, q.and_then(cast::<T, f64>), d, p, ctl);
     }
     Err(Error::Internal("element type is neither f32 nor f64".into()))
+}
+
+/// The input checks and the engine on `n × d` corpus rows `c` and optional queries `q` of one
+/// working precision: `NonFinite` (corpus, then queries), then `KTooLarge`, then the
+/// statistics' own errors (`Degenerate` under cosine: corpus, then queries), then the run.
+///
+/// The finiteness check rides on the row statistics' pass ([`checked_stats`]), so the rows are
+/// read once before the search instead of twice (1e6 × 128 f32: 512 MB, ~25 ms saved).
+fn checked_run<R: Real>(
+    c: &[R],
+    n: usize,
+    q: Option<&[R]>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let cs = checked_stats(p.metric, c, n, d, "corpus", ctl)?;
+    let qs = q
+        .map(|q| checked_stats(p.metric, q, q.len() / d, d, "queries", ctl))
+        .transpose()?;
+    check_k(p.k, n, q.is_none())?;
+    let cs = cs?;
+    let qs = qs.transpose()?;
+    run_with_stats(c, &cs, q.zip(qs.as_ref()), d, p, ctl)
+}
+
+/// [`Stats::compute`] of `rows` (`n × d`) with [`check_finite`] folded into its pass: the f64
+/// sum of squares of a row is finite when all its values are (f32 values always; f64 values
+/// unless the square overflows), and NaN or ∞ when one is not. Only when a sum is not finite
+/// (or the statistics fail) is the data scanned again, to report the first non-finite value.
+///
+/// Returns `Err` for `NonFinite`, else the statistics or their own error (reported by the
+/// caller after its other checks).
+fn checked_stats<R: Real>(
+    metric: Metric,
+    rows: &[R],
+    n: usize,
+    d: usize,
+    what: &'static str,
+    ctl: &Ctl<'_>,
+) -> Result<Result<Stats<R>>> {
+    let stats = Stats::compute(metric, rows, d, what, ctl);
+    if !matches!(&stats, Ok(s) if !s.nonfinite) {
+        check_finite(MatRef::new(rows, n, d)?, what, ctl)?;
+    }
+    Ok(stats)
 }
 
 /// Input of one working precision with precomputed corpus statistics (`q = None`: all points).
@@ -258,14 +297,26 @@ pub(crate) fn run_typed<R: Real>(
     let qs = q
         .map(|q| Stats::<R>::compute(p.metric, q, d, "queries", ctl))
         .transpose()?;
-    let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
+    run_with_stats(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+}
+
+/// [`run_typed`] with the query statistics computed.
+fn run_with_stats<R: Real>(
+    c: &[R],
+    cs: &Stats<R>,
+    q: Option<(&[R], &Stats<R>)>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let qmax = q.map_or(cs.max_norm, |(_, s)| s.max_norm);
     if cast::<R, f32>(c).is_some() && f32_overflows(cs.max_norm, qmax) && p.metric != Metric::Cosine {
         let widen = |v: &[R]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
-        let (c64, q64) = (widen(c), q.map(widen));
+        let (c64, q64) = (widen(c), q.map(|(q, _)| widen(q)));
         let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
         return run_typed(&c64, &cs64, q64.as_deref(), d, p, ctl);
     }
-    run_dense(c, cs, q.zip(qs.as_ref()), d, p, ctl)
+    run_dense(c, cs, q, d, p, ctl)
 }
 
 /// Could squared norms or keys of rows with these largest norms overflow f32?
