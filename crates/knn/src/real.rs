@@ -267,12 +267,12 @@ dispatched!(
 );
 
 /// Scan one contiguous row of keys `row[j] + off[j]` against one threshold, calling
-/// `hit(j)` for every key `< thr`; `hit` returns the new threshold. Used for the transposed
-/// side of a symmetric tile.
+/// `hit(j)` for every key `< thr`; `hit` returns the new threshold, and the last one is
+/// returned. Used for the transposed side of a symmetric tile and for row-major tiles.
 // Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mut thr: R, hit: &mut F) {
+fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mut thr: R, hit: &mut F) -> R {
     let n = row.len();
     let full = n / SCAN * SCAN;
     let zeros = [R::default(); SCAN];
@@ -297,6 +297,7 @@ fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mu
             thr = hit(j);
         }
     }
+    thr
 }
 
 dispatched!(
@@ -304,7 +305,7 @@ dispatched!(
     #[inline]
     pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
         row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
-    ) = scan_row_body
+    ) -> R = scan_row_body
 );
 
 /// `true` when every value is finite: `Σ x·0` stays 0 unless some `x` is NaN or ±∞ (then it

@@ -191,24 +191,31 @@ pub(crate) fn kth_smallest(keys: &mut [f64], k: usize) -> f64 {
     *kth
 }
 
-/// Row `li` of a column-major `m × n` key tile `t` (keys of row `li` at stride `m`), with the
-/// per-column offsets `off` the fast keys leave out (euclidean).
+/// One row of a key tile: its `n` keys at `t[start + j·step]` (row `li` of a column-major
+/// `m × n` tile: `start = li`, `step = m`; of a row-major one: `start = li·n`, `step = 1`), with
+/// the per-column offsets `off` the fast keys leave out (euclidean).
 #[derive(Clone, Copy)]
 pub(super) struct TileRow<'a, R> {
     pub t: &'a [R],
-    pub m: usize,
-    pub li: usize,
+    pub start: usize,
+    pub step: usize,
     pub n: usize,
     pub off: Option<&'a [R]>,
 }
 
 /// The k-th smallest fast key (tile value + offset, in f64) of a tile row, through `scratch`.
 pub(super) fn tile_row_kth<R: Real>(scratch: &mut Vec<f64>, r: TileRow<'_, R>, k: usize) -> f64 {
-    let TileRow { t, m, li, n, off } = r;
+    let TileRow {
+        t,
+        start,
+        step,
+        n,
+        off,
+    } = r;
     scratch.clear();
     match off {
-        Some(o) => scratch.extend((0..n).map(|j| (t[j * m + li] + o[j]).to_f64())),
-        None => scratch.extend((0..n).map(|j| t[j * m + li].to_f64())),
+        Some(o) => scratch.extend((0..n).map(|j| (t[start + j * step] + o[j]).to_f64())),
+        None => scratch.extend((0..n).map(|j| t[start + j * step].to_f64())),
     }
     kth_smallest(scratch, k)
 }

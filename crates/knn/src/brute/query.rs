@@ -62,10 +62,15 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             ctl.checkpoint()?;
             let n = cb.min(c1 - cstart);
             let t = &mut tile[..m * n];
-            src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
+            // key of query `li`, corpus `jl` at `t[li·rstep + jl·cstep]`
+            let by_query = src.tile_by_query(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
+            if !by_query {
+                src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
+            }
+            let (rstep, cstep) = if by_query { (n, 1) } else { (1, m) };
             if self_ex {
                 for i in q0.max(cstart)..q1.min(cstart + n) {
-                    t[(i - cstart) * m + (i - q0)] = R::INF;
+                    t[(i - q0) * rstep + (i - cstart) * cstep] = R::INF;
                 }
             }
             let t: &[R] = t;
@@ -79,7 +84,14 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                 // bound the k-th exact key from above (fast key + margin), so the state does not
                 // have to fill up one exact recomputation at a time.
                 for li in 0..m {
-                    let kth = tile_row_kth(&mut scratch, TileRow { t, m, li, n, off }, k);
+                    let row = TileRow {
+                        t,
+                        start: li * rstep,
+                        step: cstep,
+                        n,
+                        off,
+                    };
+                    let kth = tile_row_kth(&mut scratch, row, k);
                     if kth.is_finite() {
                         let rb = rows[li];
                         states[li].bound(prebound(rb.base, kth, rb.margin), rb);
@@ -89,11 +101,17 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             }
             let mut hit = |li: usize, jl: usize| -> R {
                 let i = q0 + li;
-                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                let f = t[li * rstep + jl * cstep] + off.map_or(R::default(), |o| o[jl]);
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
                 states[li].push(f, (cstart + jl) as u32, rows[li], exact)
             };
-            real::scan(lv, t, m, off, &mut thr, &mut hit);
+            if by_query {
+                for (li, row) in t.chunks_exact(n).enumerate() {
+                    thr[li] = real::scan_row(lv, row, off, thr[li], &mut |jl| hit(li, jl));
+                }
+            } else {
+                real::scan(lv, t, m, off, &mut thr, &mut hit);
+            }
             cstart += n;
         }
         let mut out = Vec::with_capacity(m * k);

@@ -113,8 +113,8 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     }
                     let row = TileRow {
                         t: &t,
-                        m,
-                        li,
+                        start: li,
+                        step: m,
                         n: nn,
                         off,
                     };
