@@ -74,6 +74,7 @@ mod part;
 mod real;
 mod recall;
 mod scaled;
+mod scan;
 mod select;
 mod shard;
 mod stats;

@@ -198,115 +198,8 @@ macro_rules! dispatched {
 }
 pub(crate) use dispatched;
 
-/// Queries per block of the threshold scan.
+/// Lanes of the finiteness reduction.
 const SCAN: usize = 16;
-
-/// Bit `l` set where `c[l] + off(l) < thr[l]`, for the [`SCAN`] lanes of a block (one vector
-/// compare and a mask under AVX-512), so a scan visits only the lanes below their threshold.
-// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn lanes_below<R: Real>(c: &[R], off: impl Fn(usize) -> R, thr: &[R]) -> u32 {
-    let mut mask = 0u32;
-    for l in 0..SCAN {
-        mask |= u32::from(c[l] + off(l) < thr[l]) << l;
-    }
-    mask
-}
-
-/// Scan a column-major key tile (`tile[j·m + i]` = key of query `i`, corpus `j`, plus
-/// `off[j]` when given) against the per-query thresholds `thr[i]`, calling `hit(i, j)` for
-/// every key `< thr[i]`; `hit` returns query `i`'s (possibly lowered) new threshold.
-///
-/// The fast part compares 16 consecutive queries of one corpus column with their 16
-/// thresholds and tests "any below", vectorised under the dispatched target features.
-// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn scan_body<R: Real, F: FnMut(usize, usize) -> R>(
-    tile: &[R],
-    m: usize,
-    off: Option<&[R]>,
-    thr: &mut [R],
-    hit: &mut F,
-) {
-    let n = tile.len() / m.max(1);
-    let full = m / SCAN * SCAN;
-    let thr = &mut thr[..m];
-    for j in 0..n {
-        let col = &tile[j * m..(j + 1) * m];
-        let o = off.map_or(R::default(), |o| o[j]);
-        let mut i = 0;
-        while i < full {
-            let c = &col[i..i + SCAN];
-            let mut below = lanes_below(c, |_| o, &thr[i..i + SCAN]);
-            while below != 0 {
-                let l = below.trailing_zeros() as usize;
-                below &= below - 1;
-                // a hit may have lowered the threshold since the comparison (own row only)
-                if c[l] + o < thr[i + l] {
-                    thr[i + l] = hit(i + l, j);
-                }
-            }
-            i += SCAN;
-        }
-        for i in full..m {
-            if col[i] + o < thr[i] {
-                thr[i] = hit(i, j);
-            }
-        }
-    }
-}
-
-dispatched!(
-    /// Runtime-dispatched [`scan_body`].
-    #[inline]
-    pub(crate) fn scan[R: Real, F: FnMut(usize, usize) -> R](
-        tile: &[R], m: usize, off: Option<&[R]>, thr: &mut [R], hit: &mut F
-    ) = scan_body
-);
-
-/// Scan one contiguous row of keys `row[j] + off[j]` against one threshold, calling
-/// `hit(j)` for every key `< thr`; `hit` returns the new threshold, and the last one is
-/// returned. Used for the transposed side of a symmetric tile and for row-major tiles.
-// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn scan_row_body<R: Real, F: FnMut(usize) -> R>(row: &[R], off: Option<&[R]>, mut thr: R, hit: &mut F) -> R {
-    let n = row.len();
-    let full = n / SCAN * SCAN;
-    let zeros = [R::default(); SCAN];
-    let mut j = 0;
-    while j < full {
-        let c = &row[j..j + SCAN];
-        let o = off.map_or(&zeros[..], |o| &o[j..j + SCAN]);
-        let mut below = lanes_below(c, |l| o[l], &[thr; SCAN]);
-        while below != 0 {
-            let l = below.trailing_zeros() as usize;
-            below &= below - 1;
-            // a hit may have lowered the threshold since the comparison
-            if c[l] + o[l] < thr {
-                thr = hit(j + l);
-            }
-        }
-        j += SCAN;
-    }
-    for j in full..n {
-        let o = off.map_or(R::default(), |o| o[j]);
-        if row[j] + o < thr {
-            thr = hit(j);
-        }
-    }
-    thr
-}
-
-dispatched!(
-    /// Runtime-dispatched [`scan_row_body`].
-    #[inline]
-    pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
-        row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
-    ) -> R = scan_row_body
-);
 
 /// `true` when every value is finite: `Σ x·0` stays 0 unless some `x` is NaN or ±∞ (then it
 /// is NaN). Branch-free and vectorised; the caller reports details through
@@ -412,10 +305,10 @@ pub(crate) fn dots_tile<R: Real>(
 
 #[cfg(test)]
 #[allow(clippy::float_cmp)] // exact equality is what these tests check
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn levels() -> Vec<Level> {
+    pub(crate) fn levels() -> Vec<Level> {
         let mut v = vec![Level::Scalar];
         if level() != Level::Scalar {
             v.push(level());
@@ -449,53 +342,6 @@ mod tests {
                 let mut g2 = vec![0f32; m * n];
                 f32::gemm_nt(&mut g2, &a, &b, m, n, d, -1.0);
                 assert_eq!(g2, want, "gemm d {d}");
-            }
-        }
-    }
-
-    #[test]
-    fn dispatched_scan_finds_the_same_hits_as_scalar() {
-        for m in [1usize, 5, 16, 17, 40] {
-            let n = 7;
-            let tile: Vec<f64> = (0..m * n).map(|i| f64::from(((i * 29) % 17) as u32)).collect();
-            let off: Vec<f64> = (0..n).map(|j| f64::from((j % 3) as u32)).collect();
-            for lv in levels() {
-                for o in [None, Some(&off[..])] {
-                    let mut hits = Vec::new();
-                    let mut thr = vec![5.0; m];
-                    scan(lv, &tile, m, o, &mut thr, &mut |i, j| {
-                        hits.push((i, j));
-                        5.0
-                    });
-                    let mut want = Vec::new();
-                    for j in 0..n {
-                        for i in 0..m {
-                            if tile[j * m + i] + o.map_or(0.0, |o| o[j]) < 5.0 {
-                                want.push((i, j));
-                            }
-                        }
-                    }
-                    assert_eq!(hits, want, "m {m} level {lv:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn dispatched_row_scan_finds_the_same_hits_as_scalar() {
-        let row: Vec<f64> = (0..53).map(|i| f64::from((i * 29) % 17)).collect();
-        let off: Vec<f64> = (0..53).map(|i| f64::from(i % 3)).collect();
-        for lv in levels() {
-            for o in [None, Some(&off[..])] {
-                let mut hits = Vec::new();
-                scan_row(lv, &row, o, 5.0, &mut |j| {
-                    hits.push(j);
-                    5.0
-                });
-                let want: Vec<usize> = (0..53)
-                    .filter(|&j| row[j] + o.map_or(0.0, |o| o[j]) < 5.0)
-                    .collect();
-                assert_eq!(hits, want);
             }
         }
     }

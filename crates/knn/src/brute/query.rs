@@ -107,10 +107,10 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             };
             if by_query {
                 for (li, row) in t.chunks_exact(n).enumerate() {
-                    thr[li] = real::scan_row(lv, row, off, thr[li], &mut |jl| hit(li, jl));
+                    thr[li] = crate::scan::scan_row(lv, row, off, thr[li], &mut |jl| hit(li, jl));
                 }
             } else {
-                real::scan(lv, t, m, off, &mut thr, &mut hit);
+                crate::scan::scan(lv, t, m, off, &mut thr, &mut hit);
             }
             cstart += n;
         }

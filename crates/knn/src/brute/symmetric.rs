@@ -132,7 +132,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
                 states[li].push(f, (j0 + jl) as u32, rows[i], exact)
             };
-            real::scan(lv, &t, m, off, thr, &mut hit);
+            crate::scan::scan(lv, &t, m, off, thr, &mut hit);
         }
         // side J: row jl of the tile is query j0 + jl against corpus rows of block I
         if bi != bj {
@@ -163,7 +163,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     let exact = |cs: &[u32], out: &mut [f64]| src.exact_many(j, cs, out, &mut xbuf);
                     st.push(f, (i0 + li) as u32, rb, exact)
                 };
-                real::scan_row(lv, row, off, thr[jl], &mut hit);
+                crate::scan::scan_row(lv, row, off, thr[jl], &mut hit);
                 thr[jl] = st.fast_threshold();
             }
         }

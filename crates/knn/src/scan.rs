@@ -1,0 +1,371 @@
+//! The threshold scans of key tiles: which keys of a tile are below their row's threshold.
+//!
+//! Both scans compare [`SCAN`] = 16 lanes at a time into a bitmask and visit only its set bits.
+//! The portable comparison ([`below_portable`]) is what every level compiles; LLVM vectorises
+//! its 16 compares in pieces (8 + 4 + 2 + 1 + 1 lanes and an OR reduction, measured in the
+//! AVX-512 copy). For f32 under AVX-512 the mask is one `vcmpps` into a mask register
+//! ([`Wide`]); the lanes and the comparison (`key + off < thr`, false for NaN) are the same,
+//! so the hits are identical at every level.
+
+#[cfg(target_arch = "x86_64")]
+use crate::real::cast;
+use crate::real::{Level, Real};
+
+/// Lanes per comparison of the scans.
+const SCAN: usize = 16;
+
+/// Proof that the CPU runs AVX-512F: made only in the AVX-512 copy of the dispatched scans
+/// ([`dispatched_scan`]), which runs only at `Level::Avx512` (produced by `crate::real::level`
+/// after `is_x86_feature_detected!` confirmed avx512f, avx512vl, avx2 and fma). Holding one
+/// makes the AVX-512 comparisons sound.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+struct Wide(());
+
+/// Bit `l` set where `c[l] + off[l] < thr[l]` (`c`, `off`, `thr`: [`SCAN`] lanes each).
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn below_portable<R: Real>(c: &[R], off: impl Fn(usize) -> R, thr: impl Fn(usize) -> R) -> u32 {
+    let mut mask = 0u32;
+    for (l, &v) in c[..SCAN].iter().enumerate() {
+        mask |= u32::from(v + off(l) < thr(l)) << l;
+    }
+    mask
+}
+
+/// [`below_portable`] of f32 lanes in one AVX-512 comparison: `c + off < thr` lane by lane
+/// (`off`, `thr`: 16 lanes, or one value broadcast).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn below_avx512(c: &[f32; SCAN], off: Lanes<'_>, thr: Lanes<'_>) -> u32 {
+    use std::arch::x86_64::{_mm512_add_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_set1_ps, _CMP_LT_OQ};
+    let lanes = |v: Lanes<'_>| match v {
+        // SAFETY: `a` is a `[f32; 16]`: the 64 bytes an unaligned 16-lane load reads.
+        Lanes::Each(a) => unsafe { _mm512_loadu_ps(a.as_ptr()) },
+        Lanes::All(x) => _mm512_set1_ps(x),
+    };
+    // SAFETY: as above, `c` holds the 16 lanes loaded.
+    let key = _mm512_add_ps(unsafe { _mm512_loadu_ps(c.as_ptr()) }, lanes(off));
+    // ordered, non-signalling "less than": false when either side is NaN, as Rust's `<`
+    u32::from(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(key, lanes(thr)))
+}
+
+/// One operand of [`below_avx512`]: 16 lanes or one value for all of them.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+enum Lanes<'a> {
+    Each(&'a [f32; SCAN]),
+    All(f32),
+}
+
+/// `c[l] + off(l) < thr(l)` for the [`SCAN`] lanes of a block, as a bitmask: one AVX-512
+/// comparison for f32 with `wide`, else [`below_portable`].
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn lanes_below<R: Real>(wide: Option<Wide>, c: &[R], off: Side<'_, R>, thr: Side<'_, R>) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if wide.is_some() {
+        // `R` is f32 exactly when `c` casts; then the operands convert exactly
+        if let Some(c32) = cast::<R, f32>(c).and_then(|c| <&[f32; SCAN]>::try_from(c).ok()) {
+            if let (Some(o), Some(t)) = (off.f32_lanes(), thr.f32_lanes()) {
+                // SAFETY: a `Wide` exists only when the CPU has AVX-512F (see `Wide`).
+                return unsafe { below_avx512(c32, o, t) };
+            }
+        }
+    }
+    let _ = wide;
+    below_portable(c, |l| off.at(l), |l| thr.at(l))
+}
+
+/// An offset or threshold operand of a 16-lane comparison: per lane, or one value.
+#[derive(Clone, Copy)]
+enum Side<'a, R> {
+    Each(&'a [R]),
+    All(R),
+}
+
+#[cfg_attr(not(target_arch = "x86_64"), allow(clippy::elidable_lifetime_names))]
+impl<'a, R: Real> Side<'a, R> {
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn at(self, l: usize) -> R {
+        match self {
+            Side::Each(v) => v[l],
+            Side::All(x) => x,
+        }
+    }
+
+    /// The operand as f32 lanes, when `R` is f32 (`None` otherwise, or for a per-lane slice
+    /// that is not 16 lanes long).
+    #[cfg(target_arch = "x86_64")]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn f32_lanes(self) -> Option<Lanes<'a>> {
+        match self {
+            Side::Each(v) => cast::<R, f32>(v)
+                .and_then(|v| <&[f32; SCAN]>::try_from(v).ok())
+                .map(Lanes::Each),
+            Side::All(x) => cast::<R, f32>(std::slice::from_ref(&x)).map(|v| Lanes::All(v[0])),
+        }
+    }
+}
+
+/// Scan a column-major key tile (`tile[j·m + i]` = key of query `i`, corpus `j`, plus
+/// `off[j]` when given) against the per-query thresholds `thr[i]`, calling `hit(i, j)` for
+/// every key `< thr[i]`; `hit` returns query `i`'s (possibly lowered) new threshold.
+///
+/// The fast part compares 16 consecutive queries of one corpus column with their 16
+/// thresholds and visits the lanes below.
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn scan_body<R: Real, F: FnMut(usize, usize) -> R>(
+    wide: Option<Wide>,
+    tile: &[R],
+    m: usize,
+    off: Option<&[R]>,
+    thr: &mut [R],
+    hit: &mut F,
+) {
+    let n = tile.len() / m.max(1);
+    let full = m / SCAN * SCAN;
+    let thr = &mut thr[..m];
+    for j in 0..n {
+        let col = &tile[j * m..(j + 1) * m];
+        let o = off.map_or(R::default(), |o| o[j]);
+        let mut i = 0;
+        while i < full {
+            let c = &col[i..i + SCAN];
+            let mut below = lanes_below(wide, c, Side::All(o), Side::Each(&thr[i..i + SCAN]));
+            while below != 0 {
+                let l = below.trailing_zeros() as usize;
+                below &= below - 1;
+                // a hit may have lowered the threshold since the comparison (own row only)
+                if c[l] + o < thr[i + l] {
+                    thr[i + l] = hit(i + l, j);
+                }
+            }
+            i += SCAN;
+        }
+        for i in full..m {
+            if col[i] + o < thr[i] {
+                thr[i] = hit(i, j);
+            }
+        }
+    }
+}
+
+/// Scan one contiguous row of keys `row[j] + off[j]` against one threshold, calling
+/// `hit(j)` for every key `< thr`; `hit` returns the new threshold, and the last one is
+/// returned. Used for the transposed side of a symmetric tile and for row-major tiles.
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn scan_row_body<R: Real, F: FnMut(usize) -> R>(
+    wide: Option<Wide>,
+    row: &[R],
+    off: Option<&[R]>,
+    mut thr: R,
+    hit: &mut F,
+) -> R {
+    let n = row.len();
+    let full = n / SCAN * SCAN;
+    let mut j = 0;
+    while j < full {
+        let c = &row[j..j + SCAN];
+        let o = off.map_or(Side::All(R::default()), |o| Side::Each(&o[j..j + SCAN]));
+        let mut below = lanes_below(wide, c, o, Side::All(thr));
+        while below != 0 {
+            let l = below.trailing_zeros() as usize;
+            below &= below - 1;
+            // a hit may have lowered the threshold since the comparison
+            if c[l] + o.at(l) < thr {
+                thr = hit(j + l);
+            }
+        }
+        j += SCAN;
+    }
+    for j in full..n {
+        let o = off.map_or(R::default(), |o| o[j]);
+        if row[j] + o < thr {
+            thr = hit(j);
+        }
+    }
+    thr
+}
+
+/// `fn $name(lv, args…)`: `$body(wide, args…)` compiled for the SIMD level detected at run time
+/// (as `crate::real::dispatched`), with a [`Wide`] token in the AVX-512 copy only.
+macro_rules! dispatched_scan {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident[$($gen:tt)*]($($arg:ident: $ty:ty),* $(,)?)
+        $(-> $ret:ty)? = $body:ident) => {
+        $(#[$attr])*
+        $vis fn $name<$($gen)*>(lv: Level, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+            fn avx512<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
+                // this copy runs only at `Level::Avx512` (below): AVX-512F is there
+                $body(Some(Wide(())), $($arg),*)
+            }
+
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
+                $body(None, $($arg),*)
+            }
+
+            match lv {
+                // SAFETY: `Level::Avx512` is only produced after `is_x86_feature_detected!`
+                // confirmed avx512f, avx512vl, avx2 and fma on this CPU.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
+                #[cfg(target_arch = "x86_64")]
+                Level::Avx2Fma => unsafe { avx2($($arg),*) },
+                _ => $body(None, $($arg),*),
+            }
+        }
+    };
+}
+
+dispatched_scan!(
+    /// Runtime-dispatched [`scan_body`].
+    #[inline]
+    pub(crate) fn scan[R: Real, F: FnMut(usize, usize) -> R](
+        tile: &[R], m: usize, off: Option<&[R]>, thr: &mut [R], hit: &mut F
+    ) = scan_body
+);
+
+dispatched_scan!(
+    /// Runtime-dispatched [`scan_row_body`].
+    #[inline]
+    pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
+        row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
+    ) -> R = scan_row_body
+);
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // exact equality is what these tests check
+mod tests {
+    use super::*;
+    use crate::real::tests::levels;
+
+    #[test]
+    fn dispatched_scan_finds_the_same_hits_as_scalar() {
+        for m in [1usize, 5, 16, 17, 40] {
+            let n = 7;
+            let tile: Vec<f64> = (0..m * n).map(|i| f64::from(((i * 29) % 17) as u32)).collect();
+            let off: Vec<f64> = (0..n).map(|j| f64::from((j % 3) as u32)).collect();
+            for lv in levels() {
+                for o in [None, Some(&off[..])] {
+                    let mut hits = Vec::new();
+                    let mut thr = vec![5.0; m];
+                    scan(lv, &tile, m, o, &mut thr, &mut |i, j| {
+                        hits.push((i, j));
+                        5.0
+                    });
+                    let mut want = Vec::new();
+                    for j in 0..n {
+                        for i in 0..m {
+                            if tile[j * m + i] + o.map_or(0.0, |o| o[j]) < 5.0 {
+                                want.push((i, j));
+                            }
+                        }
+                    }
+                    assert_eq!(hits, want, "m {m} level {lv:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dispatched_row_scan_finds_the_same_hits_as_scalar() {
+        let row: Vec<f64> = (0..53).map(|i| f64::from((i * 29) % 17)).collect();
+        let off: Vec<f64> = (0..53).map(|i| f64::from(i % 3)).collect();
+        for lv in levels() {
+            for o in [None, Some(&off[..])] {
+                let mut hits = Vec::new();
+                scan_row(lv, &row, o, 5.0, &mut |j| {
+                    hits.push(j);
+                    5.0
+                });
+                let want: Vec<usize> = (0..53)
+                    .filter(|&j| row[j] + o.map_or(0.0, |o| o[j]) < 5.0)
+                    .collect();
+                assert_eq!(hits, want);
+            }
+        }
+    }
+
+    /// f32 keys (the AVX-512 comparison's type): NaN keys and offsets never hit, a hit that
+    /// lowers its row's threshold is seen by the rest of the row, every level agrees.
+    #[test]
+    fn f32_scans_agree_on_every_level_with_nan_and_lowered_thresholds() {
+        let key = |i: usize| -> f32 {
+            match (i * 37) % 23 {
+                0 => f32::NAN,
+                v => v as f32 * 0.5 - 3.0,
+            }
+        };
+        for m in [1usize, 5, 16, 17, 33, 48] {
+            let n = 9;
+            let tile: Vec<f32> = (0..m * n).map(key).collect();
+            let off: Vec<f32> = (0..n)
+                .map(|j| if j == 4 { f32::NAN } else { (j % 3) as f32 })
+                .collect();
+            for o in [None, Some(&off[..])] {
+                // expected: the row-by-row loop with each row's threshold lowered to its hit's key
+                // − 0.5 (thresholds only ever go down)
+                let mut want = Vec::new();
+                let mut t_want = vec![2.0f32; m];
+                for j in 0..n {
+                    for i in 0..m {
+                        let v = tile[j * m + i] + o.map_or(0.0, |o| o[j]);
+                        if v < t_want[i] {
+                            want.push((i, j));
+                            t_want[i] = v - 0.5;
+                        }
+                    }
+                }
+                for lv in levels() {
+                    let mut hits = Vec::new();
+                    let mut thr = vec![2.0f32; m];
+                    scan(lv, &tile, m, o, &mut thr, &mut |i, j| {
+                        hits.push((i, j));
+                        tile[j * m + i] + o.map_or(0.0, |o| o[j]) - 0.5
+                    });
+                    assert_eq!(hits, want, "m {m} level {lv:?}");
+                    assert_eq!(thr, t_want, "m {m} level {lv:?}");
+                }
+            }
+        }
+        for n in [3usize, 16, 31, 64, 70] {
+            let row: Vec<f32> = (0..n).map(key).collect();
+            let off: Vec<f32> = (0..n)
+                .map(|j| if j == 17 { f32::NAN } else { (j % 5) as f32 * 0.25 })
+                .collect();
+            for o in [None, Some(&off[..])] {
+                let mut want = Vec::new();
+                let mut t = 1.0f32;
+                for j in 0..n {
+                    let v = row[j] + o.map_or(0.0, |o| o[j]);
+                    if v < t {
+                        want.push(j);
+                        t = v - 0.25;
+                    }
+                }
+                for lv in levels() {
+                    let mut hits = Vec::new();
+                    let last = scan_row(lv, &row, o, 1.0, &mut |j| {
+                        hits.push(j);
+                        row[j] + o.map_or(0.0, |o| o[j]) - 0.25
+                    });
+                    assert_eq!(hits, want, "n {n} level {lv:?}");
+                    assert_eq!(last, t, "n {n} level {lv:?}");
+                }
+            }
+        }
+    }
+}
