@@ -68,6 +68,7 @@ mod brute;
 mod cross_parts;
 mod header;
 mod index;
+mod kth;
 mod merge;
 pub mod metric;
 mod part;

@@ -43,12 +43,6 @@ fn capacity(k: usize) -> usize {
     (2 * k).max(k + 32)
 }
 
-/// Fast-key order (fast keys offered are finite: `f < thr`).
-#[inline]
-fn by_fast<R: Real>(a: &R, b: &R) -> Ordering {
-    a.partial_cmp(b).unwrap_or(Ordering::Equal)
-}
-
 /// The constants of one row's bounds: `|base + f − exact| ≤ margin` for the fast key `f` and
 /// the exact key of every pair of the row (`crate::brute::bounds`: `key_base`, `Bounds::margin`).
 /// `margin > 0` (the engine's always is: it has an underflow term), so that a fast key `≥
@@ -146,10 +140,7 @@ impl<R: Real> TopK<R> {
         let k = self.k;
         if self.sure.is_empty() {
             if self.fast.len() >= k {
-                let (_, kth, _) = self
-                    .fast
-                    .select_nth_unstable_by(k - 1, |a, b| by_fast(&a.0, &b.0));
-                let kth = kth.0.to_f64();
+                let kth = crate::kth::kth_fast(&mut self.fast, k);
                 self.bound(prebound(rb.base, kth, rb.margin), rb);
             }
         } else if self.fast.len() + self.sure.len() >= k {
@@ -166,7 +157,15 @@ impl<R: Real> TopK<R> {
             self.bound(kth_smallest(&mut ups, k), rb);
         }
         let (t, thr) = (self.t, self.thr);
-        self.fast.retain(|c| c.0 < thr);
+        // branch-free retain: which pairs stay is data-dependent (a branch per pair
+        // mispredicted about half the time, 6 % of all points at k = 100)
+        let mut kept = 0;
+        for r in 0..self.fast.len() {
+            let c = self.fast[r];
+            self.fast[kept] = c;
+            kept += usize::from(c.0 < thr);
+        }
+        self.fast.truncate(kept);
         self.sure.retain(|s| s.0 <= t);
     }
 
