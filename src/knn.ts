@@ -19,8 +19,10 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  * rigorously and re-ranked in f64; docs/exact-screening.md has the proof).
  * - `'auto'` (default): the fastest exact path for the data — the CPU's int8 units
  *   (AVX512-VNNI) for int8 data from 128 columns, its bf16 units (AVX512-BF16) for bf16 data
- *   (and int8 data without VNNI) from 384 columns (narrower, they measured slower than f32),
- *   else the data's own precision; cosine screens unit rows in f32/f64.
+ *   (and int8 data without VNNI) from 384 columns (narrower, they measured slower than f32)
+ *   where they keep up with the FMA units (AMD, or AMX tiles; not Intel's AVX512-BF16, which
+ *   measured 1.6× slower than f32), else the data's own precision; cosine screens unit rows
+ *   in f32/f64.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
  * - `'bf16'`: the bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and
  *   f32 data through split copies (each value as bf16 hi + lo, one bf16 dot product of 3× the

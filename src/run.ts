@@ -261,7 +261,7 @@ export interface Versions {
   gemmKernel: string
   /** Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, Whitener): 'split-bf16-amx' (each value split into two bf16, four products per pair on the AMX tiles, f32 sums of 128-row chunks added in f64) where bf16Kernel is 'amx-bf16', else gemmKernel. EMBGEO_LOWP_KERNEL=avx512bf16 or scalar turns the split kernel off. */
   covarianceKernel: string
-  /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
+  /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32, as it does on Intel's avx512bf16, slower than its FMA units); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
   bf16Kernel: string
   /** Tile kernel of the kNN's int8 screening (int8 data): 'amx-int8', 'avx512vnni' or 'scalar-i8'. */
   int8Kernel: string

@@ -23,3 +23,19 @@ pub(crate) use x86_probe;
 pub(crate) fn runnable<P: Copy>(all: impl IntoIterator<Item = P>, runs: fn(P) -> bool) -> Vec<P> {
     all.into_iter().filter(|&p| runs(p)).collect()
 }
+
+/// Is the CPU's vendor AMD (CPUID leaf 0 reads `AuthenticAMD`)? `false` off x86-64.
+#[must_use]
+pub(crate) fn vendor_is_amd() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let r = std::arch::x86_64::__cpuid(0);
+        let mut v = [0u8; 12];
+        v[..4].copy_from_slice(&r.ebx.to_le_bytes());
+        v[4..8].copy_from_slice(&r.edx.to_le_bytes());
+        v[8..].copy_from_slice(&r.ecx.to_le_bytes());
+        &v == b"AuthenticAMD"
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}

@@ -257,8 +257,9 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
     // the narrowest width `auto` takes per kernel (never the portable emulation)
     let bf16_min = match embgeo_kernels::lowp::path() {
         LowpPath::AmxBf16 => AUTO_MIN_COLS_AMX,
-        LowpPath::Avx512Bf16 => AUTO_MIN_COLS_BF16,
-        LowpPath::Scalar => usize::MAX,
+        // `vdpbf16ps` at half the FMA rate (Intel) loses to the f32 path: never under auto
+        LowpPath::Avx512Bf16 if LowpPath::Avx512Bf16.outpaces_fp32() => AUTO_MIN_COLS_BF16,
+        LowpPath::Avx512Bf16 | LowpPath::Scalar => usize::MAX,
     };
     let int8_min = match Int8Path::best() {
         Int8Path::AmxInt8 => AUTO_MIN_COLS_AMX,

@@ -92,6 +92,21 @@ impl LowpPath {
     pub fn is_native(self) -> bool {
         self != LowpPath::Scalar
     }
+
+    /// Does the path multiply at least as fast as the fp32 FMA units? The AMX tiles do (7–15×);
+    /// `vdpbf16ps` does on AMD (Zen 5: kNN at d = 384 in 0.67–0.75× the f32 path's time) but
+    /// runs at half the FMA rate on Intel: on a 2-core Xeon (model 207) without AMX, 172 against
+    /// 334 GFLOP/s (bench/probe), and all points of 20,000 × 384 bf16 data took 1.17 s on it
+    /// against 0.71 s for the same values in f32 (bench/results/knn-selection.md). The
+    /// portable emulation never does.
+    #[must_use]
+    pub fn outpaces_fp32(self) -> bool {
+        match self {
+            LowpPath::AmxBf16 => true,
+            LowpPath::Avx512Bf16 => crate::cpu::vendor_is_amd(),
+            LowpPath::Scalar => false,
+        }
+    }
 }
 
 crate::cpu::x86_probe!(fn avx512bf16 = "avx512f" && "avx512bf16");

@@ -122,7 +122,8 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///   with AVX512-BF16): key tiles on the bf16 units from split `hi + lo` copies of the rows
 ///   (two packings of `rows·3d·2` bytes for all points, one per matrix for queries) within
 ///   `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
-/// - bf16 and int8 under `auto` on a CPU with AVX512-BF16, or under `bf16`: key tiles on the
+/// - bf16 and int8 under `auto` on a CPU with AMX, or with an AVX512-BF16 as fast as its FMA
+///   units (AMD; `LowpPath::outpaces_fp32`), or under `bf16`: key tiles on the
 ///   bf16 units from a packed copy of the input (about its size; the tiles' f32 error bound plus
 ///   the subnormal terms of `Bounds::with_flushes`), exact keys from the rows widened to f32 —
 ///   the f32 engine's keys on the same values, so the result is the f32 path's, bit for bit.
@@ -318,7 +319,8 @@ fn check_narrow_precision(precision: Precision, dtype: &'static str) -> Result<(
 /// Zen 5 (AVX512-BF16, bench/results/knn-run-2026-12-02.log and knn.md; time of the bf16 path /
 /// the f32 path on the same values): d = 32 all-pairs 1.33 (slower), d = 128 queries 1.25
 /// (slower), d = 384 all-pairs 0.67–0.75, d = 768 all-pairs 0.61. Widths between 128 and 384
-/// were not measured and stay on f32.
+/// were not measured and stay on f32. Applies only where `vdpbf16ps` keeps up with the FMA
+/// units (`LowpPath::outpaces_fp32`: not on Intel, where d = 384 all-pairs measured 1.64).
 pub const AUTO_MIN_COLS_BF16: usize = 384;
 
 /// Narrowest width at which `auto` screens int8 data on the int8 units. Measured as
@@ -335,11 +337,13 @@ pub const AUTO_MIN_COLS_INT8: usize = 128;
 pub const AUTO_MIN_COLS_AMX: usize = 32;
 
 /// The narrowest width `auto` screens on `units` at ([`AUTO_MIN_COLS_AMX`] for the AMX tiles,
-/// else [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`]).
+/// else [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`]; never for bf16 units slower than
+/// the fp32 FMA units, [`LowpPath::outpaces_fp32`]).
 fn auto_min_cols(units: Units) -> usize {
     match units {
         Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8) => AUTO_MIN_COLS_AMX,
-        Units::Bf16(_) => AUTO_MIN_COLS_BF16,
+        Units::Bf16(k) if k.outpaces_fp32() => AUTO_MIN_COLS_BF16,
+        Units::Bf16(_) => usize::MAX,
         Units::Int8(_) => AUTO_MIN_COLS_INT8,
     }
 }
