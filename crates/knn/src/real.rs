@@ -1,5 +1,6 @@
 //! The two working precisions (`f32`, `f64`): GEMM tiles through faer and the runtime-dispatched
-//! SIMD kernels (threshold scan of a key row, multi-query dot products).
+//! SIMD kernels (the finiteness reduction, multi-query dot products; the threshold scans are in
+//! `crate::scan`).
 
 use std::any::TypeId;
 use std::ops::{Add, Mul};

@@ -58,6 +58,20 @@ fn check_bf16(x: &[u16], d: usize, k: usize, what: &str) {
                     &format!("{what} {metric:?} {path:?} queries={}", q.is_some()),
                 );
             }
+            // `fp32`: the f32 units on rows widened tile by tile (no f32 copy of the data)
+            let p32 = params(k, metric, Precision::Fp32);
+            let (got, trace) = search_values(
+                Operands::new(Values::Bf16(x), q.map(Values::Bf16), d),
+                &p32,
+                &Ctl::detached(),
+            )
+            .unwrap();
+            assert_eq!(trace.precision, "fp32", "{what}");
+            assert_same(
+                &got,
+                &reference(&xf, qf, d, &p32),
+                &format!("{what} {metric:?} fp32 queries={}", q.is_some()),
+            );
         }
     }
 }

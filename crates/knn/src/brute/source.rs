@@ -246,6 +246,10 @@ pub(super) enum Units {
     Bf16(LowpPath),
     /// int8 quads on `vpdpbusd` (int8 data; exact integer dot products).
     Int8(Int8Path),
+    /// The f32 FMA units (faer's GEMM, or SIMD dot products for few queries) on the rows of each
+    /// tile widened to f32 as it is computed: the f32 engine's tiles on the same values, without
+    /// an f32 copy of the data (twice the size of bf16 data, four times int8).
+    F32,
 }
 
 /// Buffers of one [`Narrow`] worker: the last query and corpus rows widened, and which rows
@@ -256,16 +260,68 @@ pub(super) struct NarrowBuf {
     y: Vec<f32>,
     xi: Option<usize>,
     yj: Option<usize>,
+    /// [`Units::F32`]: the tile's query and corpus rows widened.
+    tq: Vec<f32>,
+    tc: Vec<f32>,
+}
+
+impl<T: Bf16Source> Narrow<'_, T> {
+    /// [`Units::F32`]: rows `q` and `c` widened into `buf` (`q.len()·d` and `c.len()·d` values).
+    fn widen_tile(&self, q: &Range<usize>, c: &Range<usize>, buf: &mut NarrowBuf) {
+        let d = self.d;
+        let widen = |dst: &mut Vec<f32>, rows: &[T]| {
+            dst.clear();
+            dst.extend(rows.iter().map(|v| v.to_f32()));
+        };
+        widen(&mut buf.tq, &self.q[q.start * d..q.end * d]);
+        widen(&mut buf.tc, &self.c[c.start * d..c.end * d]);
+    }
 }
 
 impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
     type Buf = NarrowBuf;
 
-    fn tile(&self, t: &mut [f32], q: Range<usize>, c: Range<usize>, alpha: f32, _: bool, _: &mut NarrowBuf) {
+    fn tile(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        few: bool,
+        buf: &mut NarrowBuf,
+    ) {
         match self.units {
             Units::Bf16(path) => lowp::dot_tile_packed(path, t, (self.pq, q), (self.pc, c), alpha),
             Units::Int8(path) => lowp::dot_tile_i8_packed(path, t, (self.pq, q), (self.pc, c), alpha),
+            Units::F32 => {
+                let (d, m, n) = (self.d, q.len(), c.len());
+                self.widen_tile(&q, &c, buf);
+                if few {
+                    real::dots_tile(real::level(), t, &buf.tq, &buf.tc, m, n, d, alpha);
+                } else {
+                    f32::gemm_nt(t, &buf.tq, &buf.tc, m, n, d, alpha);
+                }
+            }
         }
+    }
+
+    /// [`Units::F32`]: row-major GEMM tiles, as [`Dense`] takes them.
+    fn tile_by_query(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        few: bool,
+        buf: &mut NarrowBuf,
+    ) -> bool {
+        if few || !matches!(self.units, Units::F32) {
+            return false;
+        }
+        let (d, m, n) = (self.d, q.len(), c.len());
+        self.widen_tile(&q, &c, buf);
+        f32::gemm_nt(t, &buf.tc, &buf.tq, n, m, d, alpha);
+        true
     }
 
     fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {
@@ -294,15 +350,18 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
                 Bounds::new::<f32>(self.metric, 2 * self.d).with_flushes(self.d)
             }
             Units::Bf16(_) => Bounds::new::<f32>(self.metric, self.d).with_flushes(self.d),
-            // exact integer dot products, one rounding to f32: within the f32 bound
-            Units::Int8(_) => Bounds::new::<f32>(self.metric, self.d),
+            // exact integer dot products, one rounding to f32: within the f32 bound; f32
+            // tiles of f32 values: the f32 engine's bound
+            Units::Int8(_) | Units::F32 => Bounds::new::<f32>(self.metric, self.d),
         }
     }
 
-    fn kernel(&self, _few: bool) -> &'static str {
+    fn kernel(&self, few: bool) -> &'static str {
         match self.units {
             Units::Bf16(path) => path.name(),
             Units::Int8(path) => path.name(),
+            Units::F32 if few => real::level_name(real::level()),
+            Units::F32 => "faer-f32",
         }
     }
 
@@ -310,6 +369,7 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
         match self.units {
             Units::Bf16(_) => "bf16",
             Units::Int8(_) => "int8",
+            Units::F32 => "fp32",
         }
     }
 

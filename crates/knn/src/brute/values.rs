@@ -345,6 +345,7 @@ fn auto_min_cols(units: Units) -> usize {
         Units::Bf16(k) if k.outpaces_fp32() => AUTO_MIN_COLS_BF16,
         Units::Bf16(_) => usize::MAX,
         Units::Int8(_) => AUTO_MIN_COLS_INT8,
+        Units::F32 => 1,
     }
 }
 
@@ -365,9 +366,11 @@ fn choose_units(
     };
     let fits_i8 = d <= lowp::INT8_MAX_D;
     match precision {
-        Precision::Fp32 => Ok(None),
-        Precision::Auto if metric == Metric::Cosine || overflow => Ok(None),
-        Precision::Auto => Ok(
+        // cosine screens unit rows, which the engine normalises on an f32 copy; keys that
+        // could overflow f32 run in f64 there too
+        Precision::Fp32 | Precision::Auto if metric == Metric::Cosine || overflow => Ok(None),
+        Precision::Fp32 => Ok(Some(Units::F32)),
+        Precision::Auto => Ok(Some(
             match (
                 kernels
                     .int8
@@ -376,11 +379,11 @@ fn choose_units(
                     .bf16
                     .filter(|&k| k.is_native() && d >= auto_min_cols(Units::Bf16(k))),
             ) {
-                (Some(k), _) => Some(Units::Int8(k)),
-                (None, Some(k)) => Some(Units::Bf16(k)),
-                (None, None) => None,
+                (Some(k), _) => Units::Int8(k),
+                (None, Some(k)) => Units::Bf16(k),
+                (None, None) => Units::F32,
             },
-        ),
+        )),
         _ if metric == Metric::Cosine => Err(refuse(format!(
             "cosine screens unit-normalised rows, which are not {} values",
             precision.name()
@@ -432,7 +435,7 @@ fn narrow<T: Bf16Source>(
     check_narrow_precision(p.precision, orig.corpus.dtype())?;
     let nc = embgeo_core::rows_of(c.len(), cols)?;
     let nq = q.map(|q| embgeo_core::rows_of(q.len(), cols)).transpose()?;
-    if any_non_finite(c) || q.is_some_and(any_non_finite) || p.precision == Precision::Fp32 || p.is_shard() {
+    if any_non_finite(c) || q.is_some_and(any_non_finite) || p.is_shard() {
         // the f32 engine reports non-finite values by row and column
         return widened(orig, p, ctl);
     }
@@ -465,6 +468,8 @@ fn narrow<T: Bf16Source>(
         (Units::Int8(path), Some(r)) => Packed::new_i8_for(path, r, cols, ctl.par, side),
         (Units::Bf16(path), _) => Packed::new_for(path, rows, cols, ctl.par, side),
         (Units::Int8(_), None) => Packed::new(rows, cols, ctl.par),
+        // tiles widen their rows as they go: nothing packed
+        (Units::F32, _) => Packed::new::<T>(&[], cols, ctl.par),
     };
     let (pc, pq) = match q {
         None => (pack(c, Side::Both), None),
