@@ -260,9 +260,11 @@ pub(super) struct NarrowBuf {
     y: Vec<f32>,
     xi: Option<usize>,
     yj: Option<usize>,
-    /// [`Units::F32`]: the tile's query and corpus rows widened.
+    /// [`Units::F32`]: the tile's query and corpus rows widened, and which query rows `tq`
+    /// holds (a unit's tiles share their query block: widened once).
     tq: Vec<f32>,
     tc: Vec<f32>,
+    tq_rows: Option<Range<usize>>,
 }
 
 impl<T: Bf16Source> Narrow<'_, T> {
@@ -273,7 +275,10 @@ impl<T: Bf16Source> Narrow<'_, T> {
             dst.clear();
             dst.extend(rows.iter().map(|v| v.to_f32()));
         };
-        widen(&mut buf.tq, &self.q[q.start * d..q.end * d]);
+        if buf.tq_rows.as_ref() != Some(q) {
+            widen(&mut buf.tq, &self.q[q.start * d..q.end * d]);
+            buf.tq_rows = Some(q.clone());
+        }
         widen(&mut buf.tc, &self.c[c.start * d..c.end * d]);
     }
 }
