@@ -349,3 +349,38 @@ fn index_errors() {
         "ERR_K_TOO_LARGE"
     );
 }
+
+#[test]
+fn zero_columns_is_a_coded_error_not_a_panic() {
+    let ctl = Ctl::detached();
+    let none: [f32; 0] = [];
+    let x = MatRef::new(&none[..], 4, 0).unwrap();
+    let p = Params::new(1, Metric::Euclidean);
+    let code = |r: Result<embgeo_core::Neighbors, Error>| r.map(|_| ()).unwrap_err().code();
+    assert_eq!(code(all_points(x, &p, &ctl)), "ERR_OUT_OF_RANGE");
+    assert_eq!(code(search(x, x, &p, &ctl)), "ERR_OUT_OF_RANGE");
+    let shard = Params {
+        row_offset: Some(0),
+        query_offset: Some(0),
+        ..p.clone()
+    };
+    let e = embgeo_knn::search_part(x, Some(x), &shard, &ctl)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE", "{e}");
+    let apart = Params {
+        query_offset: Some(4),
+        ..p.clone()
+    };
+    let e = embgeo_knn::cross_parts(x, x, &apart, &ctl)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE", "{e}");
+    let e = Index::<f32>::new(Metric::Euclidean, 0).map(|_| ()).unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE", "{e}");
+    let targets = embgeo_core::Neighbors::new(1, 4, vec![1, 0, 3, 2], vec![0.0; 4]).unwrap();
+    let e = embgeo_knn::ranks(x, Metric::Euclidean, &targets, &ctl)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(matches!(e, Error::Empty { unit: "columns", .. }), "{e:?}");
+}

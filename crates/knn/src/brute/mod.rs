@@ -92,6 +92,7 @@ pub(crate) fn traced<T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
     p.check()?;
+    Error::require_at_least_one("cols", corpus.cols())?;
     let f32_input = cast::<T, f32>(corpus.as_slice()).is_some();
     values::check_dense_precision(p.precision, if f32_input { "f32" } else { "f64" })?;
     match queries {
