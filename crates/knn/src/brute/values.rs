@@ -129,8 +129,11 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///   the f32 engine's keys on the same values, so the result is the f32 path's, bit for bit.
 /// - int8 under `auto` on a CPU with AVX512-VNNI, or under `int8`: the same on the int8 units
 ///   (exact integer dot products).
-/// - f16 data, cosine, `fp32`, a CPU without those units under `auto`, or values whose squared
-///   norms could overflow f32: the f32 engine on a lossless f32 copy.
+/// - bf16 and int8 data under `fp32`, or under `auto` without faster units: f32 tiles (faer's
+///   GEMM, or SIMD dot products for few queries) from each tile's rows widened as the tile is
+///   computed — the f32 engine's tiles and bound, without an f32 copy of the data.
+/// - f16 data, cosine, or values whose squared norms could overflow f32: the f32 engine on a
+///   lossless f32 copy.
 /// - Different element types for corpus and queries: both widened to f32 (f64 if one is f64).
 ///
 /// Shard searches (`row_offset` / `query_offset`) return parts: call [`search_part_values`];
