@@ -167,21 +167,25 @@ pub(crate) fn level_name(l: Level) -> &'static str {
 /// time (AVX-512 or AVX2 + FMA on `x86_64`, portable code otherwise). `$body` is
 /// `#[inline(always)]`, so each copy compiles under its own `target_feature` (multiversioning);
 /// every copy runs the same operations in the same order, so results never depend on the level.
+///
+/// With `= $body(wide, narrow)`, the body takes one more first argument: `wide` in the AVX-512
+/// copy, `narrow` in the others (`crate::scan` passes a token proving AVX-512F, or `None`).
 macro_rules! dispatched {
     ($(#[$attr:meta])* $vis:vis fn $name:ident[$($gen:tt)*]($($arg:ident: $ty:ty),* $(,)?)
-        $(-> $ret:ty)? = $body:ident) => {
+        $(-> $ret:ty)? = $body:ident $(($wide:expr, $narrow:expr))?) => {
         $(#[$attr])*
         $vis fn $name<$($gen)*>(lv: Level, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
             fn avx512<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
-                $body($($arg),*)
+                // this copy runs only at `Level::Avx512` (below)
+                $body($($wide,)? $($arg),*)
             }
 
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             fn avx2<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
-                $body($($arg),*)
+                $body($($narrow,)? $($arg),*)
             }
 
             match lv {
@@ -192,7 +196,7 @@ macro_rules! dispatched {
                 // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
                 #[cfg(target_arch = "x86_64")]
                 Level::Avx2Fma => unsafe { avx2($($arg),*) },
-                _ => $body($($arg),*),
+                _ => $body($($narrow,)? $($arg),*),
             }
         }
     };

@@ -9,15 +9,15 @@
 
 #[cfg(target_arch = "x86_64")]
 use crate::real::cast;
-use crate::real::{Level, Real};
+use crate::real::{dispatched, Level, Real};
 
 /// Lanes per comparison of the scans.
 const SCAN: usize = 16;
 
 /// Proof that the CPU runs AVX-512F: made only in the AVX-512 copy of the dispatched scans
-/// ([`dispatched_scan`]), which runs only at `Level::Avx512` (produced by `crate::real::level`
-/// after `is_x86_feature_detected!` confirmed avx512f, avx512vl, avx2 and fma). Holding one
-/// makes the AVX-512 comparisons sound.
+/// (`crate::real::dispatched`), which runs only at `Level::Avx512` (produced by
+/// `crate::real::level` after `is_x86_feature_detected!` confirmed avx512f, avx512vl, avx2 and
+/// fma). Holding one makes the AVX-512 comparisons sound.
 #[derive(Clone, Copy)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Wide(());
@@ -196,54 +196,20 @@ fn scan_row_body<R: Real, F: FnMut(usize) -> R>(
     thr
 }
 
-/// `fn $name(lv, args…)`: `$body(wide, args…)` compiled for the SIMD level detected at run time
-/// (as `crate::real::dispatched`), with a [`Wide`] token in the AVX-512 copy only.
-macro_rules! dispatched_scan {
-    ($(#[$attr:meta])* $vis:vis fn $name:ident[$($gen:tt)*]($($arg:ident: $ty:ty),* $(,)?)
-        $(-> $ret:ty)? = $body:ident) => {
-        $(#[$attr])*
-        $vis fn $name<$($gen)*>(lv: Level, $($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-            fn avx512<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
-                // this copy runs only at `Level::Avx512` (below): AVX-512F is there
-                $body(Some(Wide(())), $($arg),*)
-            }
-
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
-                $body(None, $($arg),*)
-            }
-
-            match lv {
-                // SAFETY: `Level::Avx512` is only produced after `is_x86_feature_detected!`
-                // confirmed avx512f, avx512vl, avx2 and fma on this CPU.
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx512 => unsafe { avx512($($arg),*) },
-                // SAFETY: `Level::Avx2Fma` is only produced after avx2 and fma were detected.
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx2Fma => unsafe { avx2($($arg),*) },
-                _ => $body(None, $($arg),*),
-            }
-        }
-    };
-}
-
-dispatched_scan!(
+dispatched!(
     /// Runtime-dispatched [`scan_body`].
     #[inline]
     pub(crate) fn scan[R: Real, F: FnMut(usize, usize) -> R](
         tile: &[R], m: usize, off: Option<&[R]>, thr: &mut [R], hit: &mut F
-    ) = scan_body
+    ) = scan_body(Some(Wide(())), None)
 );
 
-dispatched_scan!(
+dispatched!(
     /// Runtime-dispatched [`scan_row_body`].
     #[inline]
     pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
         row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
-    ) -> R = scan_row_body
+    ) -> R = scan_row_body(Some(Wide(())), None)
 );
 
 #[cfg(test)]
