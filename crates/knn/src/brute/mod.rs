@@ -259,7 +259,7 @@ fn checked_run<R: Real>(
     check_k(p.k, n, q.is_none())?;
     let cs = cs?;
     let qs = qs.transpose()?;
-    run_with_stats(c, &cs, q.zip(qs.as_ref()), d, p, ctl)
+    run_dense(c, &cs, q.zip(qs.as_ref()), d, p, ctl)
 }
 
 /// [`Stats::compute`] of `rows` (`n × d`) with [`check_finite`] folded into its pass: the f64
@@ -298,26 +298,7 @@ pub(crate) fn run_typed<R: Real>(
     let qs = q
         .map(|q| Stats::<R>::compute(p.metric, q, d, "queries", ctl))
         .transpose()?;
-    run_with_stats(c, cs, q.zip(qs.as_ref()), d, p, ctl)
-}
-
-/// [`run_typed`] with the query statistics computed.
-fn run_with_stats<R: Real>(
-    c: &[R],
-    cs: &Stats<R>,
-    q: Option<(&[R], &Stats<R>)>,
-    d: usize,
-    p: &Params,
-    ctl: &Ctl<'_>,
-) -> Result<(Neighbors, Trace)> {
-    let qmax = q.map_or(cs.max_norm, |(_, s)| s.max_norm);
-    if cast::<R, f32>(c).is_some() && f32_overflows(cs.max_norm, qmax) && p.metric != Metric::Cosine {
-        let widen = |v: &[R]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
-        let (c64, q64) = (widen(c), q.map(|(q, _)| widen(q)));
-        let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
-        return run_typed(&c64, &cs64, q64.as_deref(), d, p, ctl);
-    }
-    run_dense(c, cs, q, d, p, ctl)
+    run_dense(c, cs, q.zip(qs.as_ref()), d, p, ctl)
 }
 
 /// Could squared norms or keys of rows with these largest norms overflow f32?
@@ -338,7 +319,8 @@ pub(crate) fn check_key_range<R: Real>(cmax: f64, qmax: f64, metric: Metric) -> 
     Ok(())
 }
 
-/// The engine on rows in their working precision `R` (`q = None`: all points on `c`).
+/// The engine on rows in their working precision `R` with their statistics (`q = None`: all
+/// points on `c`); f32 rows whose keys could overflow f32 run in f64, on widened copies.
 fn run_dense<R: Real>(
     c: &[R],
     cs: &Stats<R>,
@@ -347,6 +329,13 @@ fn run_dense<R: Real>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
+    let qmax = q.map_or(cs.max_norm, |(_, s)| s.max_norm);
+    if cast::<R, f32>(c).is_some() && f32_overflows(cs.max_norm, qmax) && p.metric != Metric::Cosine {
+        let widen = |v: &[R]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let (c64, q64) = (widen(c), q.map(|(q, _)| widen(q)));
+        let cs64 = Stats::compute(p.metric, &c64, d, "corpus", ctl)?;
+        return run_typed(&c64, &cs64, q64.as_deref(), d, p, ctl);
+    }
     let metric = p.metric;
     let self_ex = q.is_none();
     let (qraw, qs) = q.unwrap_or((c, cs));
