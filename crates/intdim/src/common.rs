@@ -541,6 +541,25 @@ macro_rules! scaled_estimator {
 }
 pub(crate) use scaled_estimator;
 
+/// `Σ xᵢyᵢ` over equal-length slices in 8 interleaved f64 partial sums (a fixed order:
+/// vectorisable and deterministic). O(len) time, no memory.
+pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (xa, ya) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += xa[l] * ya[l];
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
 /// Exact Euclidean distance sqrt(Σ(a − b)²) in f64 (f32 values widened first).
 #[inline]
 pub(crate) fn dist<T: embgeo_core::Element>(a: &[T], b: &[T]) -> f64 {
@@ -608,10 +627,11 @@ pub(crate) fn check_cols<T: embgeo_core::Element>(
 }
 
 /// Exact Euclidean kNN of `x` (self excluded by index, ties to the lower index, distances
-/// sqrt(Σ(a − b)²) in f64, summed left to right) — the small brute force used for the
-/// internally generated calibration data and in tests. The registry's neighbours come from
-/// `embgeo-knn` instead; this one stays because its sequential sums are what the fixtures and
-/// the calibration were generated with (the engine's 16-lane sums differ in the last bits).
+/// sqrt(Σ(a − b)²) in f64, summed left to right) — the small brute force of tests and of
+/// [`crate::scaling::twonn_decimation`] without an engine. The registry's neighbours and
+/// DANCo's calibration come from `embgeo-knn` instead; this one stays because its sequential
+/// sums are what the fixtures were generated with (the engine's 16-lane sums differ in the
+/// last bits).
 ///
 /// # Shapes and types
 /// `x`: n × d (f32/f64); returns n × k neighbours.
@@ -639,8 +659,7 @@ pub fn knn_exact<T: embgeo_core::Element>(
 const KNN_CHUNK: usize = 32;
 
 /// Exact Euclidean kNN of a row-major f64 matrix (self excluded by index, ties to the lower
-/// index), used for the internally generated calibration/benchmark data. O(n²·d) time, O(n)
-/// scratch per row.
+/// index): [`knn_exact`] on f64 rows. O(n²·d) time, O(n) scratch per row.
 pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) -> Result<Neighbors> {
     if k == 0 {
         return Err(out_of_range("k", "an integer >= 1", 0));

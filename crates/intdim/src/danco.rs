@@ -18,7 +18,8 @@ use serde_json::json;
 use statrs::function::gamma::digamma;
 
 use crate::common::{
-    apply_policy, check_x, exact_knn, out_of_range, require_rows, scaled_estimator, Duplicates, IdEstimate,
+    apply_policy, check_x, dot, map_rows, out_of_range, require_rows, scaled_estimator, Duplicates,
+    IdEstimate,
 };
 use crate::datasets::hyper_ball;
 use crate::mind_ml::mind;
@@ -96,12 +97,15 @@ fn a_inv(eta: f64) -> f64 {
 
 /// Statistics of a data set from its coordinates (row-major f64 via `row`) and neighbours
 /// (≥ k + 1 columns): d̂ = MiND_MLk(k, `dmax`), angles of the first k neighbours.
+/// O(n·k²·D) time; points split over the pool (progress phase `"angles"`), their terms summed in
+/// row order, so the result does not depend on it. `Degenerate`, `Cancelled`.
 fn statistics<'a>(
     row: &(dyn Fn(usize) -> Vec<f64> + Sync + 'a),
     nb: &Neighbors,
     k: usize,
     dmax: usize,
     ambient: usize,
+    ctl: &Ctl<'_>,
 ) -> Result<Stats> {
     let n = nb.rows;
     let mut rhos = Vec::with_capacity(n);
@@ -110,24 +114,19 @@ fn statistics<'a>(
         rhos.push(d[0] / d[k]);
     }
     let (_, dhat) = mind(&rhos, k, dmax, false);
-    let mut sum_nu = 0.0;
-    let mut sum_tau = 0.0;
-    for i in 0..n {
+    // per point (ν, A⁻¹(η)) in parallel, summed in row order: the same bits for any pool
+    let per_point = map_rows(ctl, "angles", n, |i| {
         let xi = row(i);
         let vecs: Vec<Vec<f64>> = nb.indices_of(i)[..k]
             .iter()
             .map(|&j| row(j as usize).iter().zip(&xi).map(|(a, b)| a - b).collect())
             .collect();
-        let lens: Vec<f64> = vecs
-            .iter()
-            .map(|v| v.iter().map(|a| a * a).sum::<f64>().sqrt())
-            .collect();
+        let lens: Vec<f64> = vecs.iter().map(|v| dot(v, v).sqrt()).collect();
         let (mut ss, mut sc) = (0.0, 0.0);
         let mut m = 0usize;
         for a in 0..k {
             for b in a + 1..k {
-                let dot: f64 = vecs[a].iter().zip(&vecs[b]).map(|(x, y)| x * y).sum();
-                let mut c = dot / (lens[a] * lens[b]);
+                let mut c = dot(&vecs[a], &vecs[b]) / (lens[a] * lens[b]);
                 if c > 1.0 {
                     c = 1.0;
                 }
@@ -140,8 +139,12 @@ fn statistics<'a>(
         let nu = (ss / sc).atan();
         let mf = m as f64;
         let eta = ((sc / mf).powi(2) + (ss / mf).powi(2)).sqrt();
+        Ok((nu, a_inv(eta)))
+    })?;
+    let (mut sum_nu, mut sum_tau) = (0.0, 0.0);
+    for (nu, tau) in per_point {
         sum_nu += nu;
-        sum_tau += a_inv(eta);
+        sum_tau += tau;
     }
     // reference: one-dimensional data get mu_tau = 1 (the angles are 0 or pi, A^-1(1) = inf)
     let mu_tau = if ambient == 1 { 1.0 } else { sum_tau / n as f64 };
@@ -184,7 +187,9 @@ pub fn kl(data: &Stats, cal: &Stats, k: usize) -> f64 {
 /// # Shapes and types
 /// Returns `dmax` statistics.
 /// # Cost
-/// For each new m: an m-ball sample of n points, an exact kNN O(n²·m) and O(n·k²·m) angles.
+/// For each new m: an m-ball sample of n points, its exact kNN (`embgeo_knn::all_points`, f64,
+/// GEMM tiles: about n²·m multiply-adds) and O(n·k²·m) angles. In all O(n²·dmax²/2)
+/// multiply-adds.
 /// # Determinism
 /// Function of (k, n, dmax, seed); each m uses its own ChaCha8 stream, so extending a table
 /// gives the same values as building it at once.
@@ -214,10 +219,14 @@ pub fn calibrate(
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(m as u64);
         let pts = hyper_ball(&mut rng, n, m);
-        let nb = exact_knn(&pts, n, m, k + 1, ctl)?;
+        let p = embgeo_knn::Params {
+            k: k + 1,
+            ..Default::default()
+        };
+        let nb = embgeo_knn::all_points(MatRef::from_flat(&pts, m)?, &p, ctl)?;
         let row = |i: usize| pts[i * m..(i + 1) * m].to_vec();
         let dm = if fix_dmax { 2 * m + 5 } else { k };
-        cal.stats.push(statistics(&row, &nb, k, dm, m)?);
+        cal.stats.push(statistics(&row, &nb, k, dm, m, ctl)?);
     }
     Ok(cal)
 }
@@ -354,7 +363,7 @@ fn full_unscaled<T: Element>(
     let (use_nb, kept, dropped) = apply_policy(nb, k + 1, p.duplicates, &mut owned)?;
     let n_used = use_nb.rows;
     let row = |i: usize| x.row(i).iter().map(|v| v.to_f64()).collect::<Vec<f64>>();
-    let data = statistics(&row, use_nb, k, dmax, x.cols())?;
+    let data = statistics(&row, use_nb, k, dmax, x.cols(), ctl)?;
     let _ = kept;
     let cal = match &p.calibration {
         Some(c) if c.k != k || c.n != n_used => {

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use crate::common::{
-    check_cols, check_x, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
+    check_cols, check_x, dot, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
 };
 
 /// Skewness measure.
@@ -146,24 +146,6 @@ impl<'a> Dots<'a> {
         let row = |i: usize| &self.v[i * self.d..(i + 1) * self.d];
         dot(row(a), row(b))
     }
-}
-
-/// `Σ xᵢyᵢ` in 8 interleaved f64 partial sums (a fixed order: vectorisable and deterministic).
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f64 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (xa, ya) in xc.zip(yc) {
-        for l in 0..8 {
-            acc[l] += xa[l] * ya[l];
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 /// The skewness value of one neighbourhood: its centred vectors `v` (row-major `m × D`).
