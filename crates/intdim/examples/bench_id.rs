@@ -7,11 +7,13 @@
 //! Run:
 //! ```text
 //! cargo run --release -p embgeo-intdim --features knn --example bench_id -- \
-//!   --data X.f32 --cols 384 --estimators twonn,mle,gride,lpca,tle,ess,danco --runs 3 [--budget 600]
+//!   --data X.f32 --cols 384 --estimators twonn,mle,gride,lpca,tle,ess,danco,corrint --runs 3 [--budget 600]
 //! ```
 use std::time::Instant;
 
-use embgeo_intdim::{danco, ess, from_data, gride, lpca, mle, tle, twonn, Ctl, IdEstimate, MatRef, Result};
+use embgeo_intdim::{
+    corrint, danco, ess, from_data, gride, lpca, mle, tle, twonn, Ctl, IdEstimate, MatRef, Result,
+};
 
 fn arg(name: &str) -> Option<String> {
     let a: Vec<String> = std::env::args().collect();
@@ -31,6 +33,7 @@ fn run(name: &str, x: MatRef<'_, f32>, ctl: &Ctl<'_>) -> Result<IdEstimate> {
         "tle" => from_data::tle(x, &tle::Params::default(), ctl),
         "ess" => from_data::ess(x, &ess::Params::default(), ctl),
         "danco" => from_data::danco(x, &danco::Params::default(), ctl),
+        "corrint" => from_data::corrint(x, &corrint::Params::default(), ctl),
         // DADApy return_id_scaling_gride(range_max=64): dimension = first scale, the whole
         // curve in `params.curve`.
         "gride_scaling" => {

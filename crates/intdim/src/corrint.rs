@@ -5,7 +5,7 @@
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
-use crate::common::{check_x, dist, median, out_of_range, scaled_estimator, IdEstimate};
+use crate::common::{check_x, dist_wide, median, out_of_range, scaled_estimator, IdEstimate};
 
 /// Rows per chunk of the pair-counting loop.
 const PAIR_CHUNK: usize = 64;
@@ -84,11 +84,21 @@ fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<
         let (mut a, mut b) = (0u64, 0u64);
         for i in range {
             let xi = x.row(i);
-            for j in (i + 1)..n {
-                let d = dist(xi, x.row(j));
-                a += u64::from(d < r1);
-                b += u64::from(d < r2);
-            }
+            // compiled for the widest vectors present (the sums' order is fixed: same bits)
+            let (ca, cb) = embgeo_core::simd::widest(
+                #[inline(always)]
+                || {
+                    let (mut ca, mut cb) = (0u64, 0u64);
+                    for j in (i + 1)..n {
+                        let d = dist_wide(xi, x.row(j));
+                        ca += u64::from(d < r1);
+                        cb += u64::from(d < r2);
+                    }
+                    (ca, cb)
+                },
+            );
+            a += ca;
+            b += cb;
         }
         Ok((a, b))
     })?;
