@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::common::{
     check_cols, check_x, dot, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
 };
+use crate::linalg::gram_seq;
 
 /// Skewness measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -114,17 +115,8 @@ impl<'a> Dots<'a> {
     fn new(v: &'a [f64], d: usize, all_groups: bool) -> Self {
         let m = v.len() / d.max(1);
         let gram = all_groups.then(|| {
-            let x = faer::MatRef::from_row_major_slice(v, m, d);
-            let mut g = faer::Mat::<f64>::zeros(m, m);
             // sequential: the products, and so the value, do not depend on the pool
-            faer::linalg::matmul::matmul(
-                g.as_mut(),
-                faer::Accum::Replace,
-                x,
-                x.transpose(),
-                1.0,
-                faer::Par::Seq,
-            );
+            let g = gram_seq(faer::MatRef::from_row_major_slice(v, m, d));
             let mut out = vec![0.0; m * m];
             for i in 0..m {
                 for j in 0..m {

@@ -35,3 +35,18 @@ pub(crate) fn svd_seq(a: &Mat<f64>, want_v: bool) -> Result<(Vec<f64>, Option<Ma
         e => e,
     })
 }
+
+/// `A·Aᵀ` (m × m) of an m × n view, one sequential faer GEMM (the bits do not depend on the
+/// pool). m²·n multiply-adds; the returned m² f64.
+pub(crate) fn gram_seq(a: faer::MatRef<'_, f64>) -> Mat<f64> {
+    let mut g = Mat::<f64>::zeros(a.nrows(), a.nrows());
+    faer::linalg::matmul::matmul(
+        g.as_mut(),
+        faer::Accum::Replace,
+        a,
+        a.transpose(),
+        1.0,
+        faer::Par::Seq,
+    );
+    g
+}

@@ -12,7 +12,7 @@ use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result};
 use serde_json::json;
 
 use crate::common::{check_cols, check_x, map_rows, mean, out_of_range, require_k, IdEstimate};
-use crate::linalg::{centered, svd_seq};
+use crate::linalg::{centered, gram_seq, svd_seq};
 
 /// Which rule turns the spectrum into a dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -276,6 +276,41 @@ fn spectrum<T: Element>(x: &MatRef<'_, T>, rows: Option<&[u32]>, center: bool) -
     Ok(s.iter().map(|v| v * v / div).collect())
 }
 
+/// Does `version` read only eigenvalues comparable to the largest (thresholds relative to λ₁,
+/// the mean, sums)? Then the eigenvalues of the block's Gram matrix, exact to about ε·λ₁, give
+/// the same dimension as the SVD's (accurate to ε·σ₁σ_j); `Fan` and `maxgap` take ratios of
+/// the smallest eigenvalues and keep the SVD.
+fn gram_is_exact_enough(version: Version) -> bool {
+    !matches!(version, Version::Fan | Version::Maxgap)
+}
+
+/// [`spectrum`] from the eigenvalues of the block's smaller Gram matrix (`AAᵀ`, n × n, when
+/// n ≤ D, else `AᵀA`): the same nonzero values as the squared singular values, in about a
+/// third of the time at n = 100, D = 384 (n²·D multiply-adds + a symmetric eigensolver);
+/// eigenvalues of the null space come out as ±ε·λ₁ instead of ~0. Sequential.
+fn spectrum_gram<T: Element>(x: &MatRef<'_, T>, rows: &[u32], center: bool) -> Result<Vec<f64>> {
+    let n = rows.len();
+    let a = if center {
+        centered(x, Some(rows))
+    } else {
+        faer::Mat::from_fn(n, x.cols(), |i, j| x.row(rows[i] as usize)[j].to_f64())
+    };
+    let (a, p) = if n <= x.cols() {
+        (a.as_ref(), n)
+    } else {
+        (a.as_ref().transpose(), x.cols())
+    };
+    let g = gram_seq(a);
+    // eigh_desc reads the lower triangle of a row-major buffer
+    let flat: Vec<f64> = (0..p * p).map(|t| g[(t / p, t % p)]).collect();
+    let (ev, _) = embgeo_core::linalg::eigh_desc(&flat, p, false, faer::Par::Seq).map_err(|e| match e {
+        Error::Internal(m) => Error::Degenerate(m),
+        e => e,
+    })?;
+    let div = if center { (n - 1) as f64 } else { 1.0 };
+    Ok(ev.iter().map(|v| v / div).collect())
+}
+
 /// Global lPCA on all rows of `x`.
 ///
 /// # Shapes and types
@@ -317,7 +352,11 @@ pub fn estimate<T: Element>(x: MatRef<'_, T>, p: &Params) -> Result<IdEstimate> 
 /// # Shapes and types
 /// `x`: n × D; `nb`: n × k₀ with k₀ ≥ k ≥ 2.
 /// # Cost
-/// n SVDs of k × D blocks: O(n·k·D·min(k, D)) time, O(k·D) memory per worker.
+/// Per point, p = min(k, D): for `FO`, `kaiser`, `participationRatio`, `ratio` and
+/// `brokenStick` the eigenvalues of the block's p × p Gram matrix (k·D·p multiply-adds + a
+/// symmetric eigensolver, ≈ (4/3)p³; 5,000 × 384, k = 100: 1.9 s against 4.8 s with SVDs);
+/// for `Fan` and `maxgap`, which read ratios of the smallest eigenvalues, a thin SVD of the
+/// k × D block (O(k·D·p)). O(k·D + p²) memory per worker.
 /// # Determinism
 /// Bit-identical for every `ctl.par`.
 /// # Errors
@@ -341,7 +380,12 @@ pub fn pointwise<T: Element>(
     // the dimension is scale-free: extreme magnitudes are decomposed on a scaled copy
     let pw = with_scaled(x, |x, _| {
         map_rows(ctl, "lpca", nb.rows, |i| {
-            let ev = spectrum(&x, Some(&nb.indices_of(i)[..k]), p.center)?;
+            let rows = &nb.indices_of(i)[..k];
+            let ev = if gram_is_exact_enough(p.version) {
+                spectrum_gram(&x, rows, p.center)?
+            } else {
+                spectrum(&x, Some(rows), p.center)?
+            };
             from_eigenvalues(&ev, p)
         })
     })?;
@@ -350,4 +394,75 @@ pub fn pointwise<T: Element>(
     let mut est = IdEstimate::new("lpca", mean(&pw), nb.rows, params);
     est.pointwise = Some(pw);
     Ok(est)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 60 rows: `rank` seeded latent coordinates mapped into `d` columns (exactly rank-deficient
+    /// when rank < d), plus `noise`.
+    fn data(rank: usize, d: usize, noise: f64) -> Vec<f64> {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut u = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let map: Vec<f64> = (0..rank * d).map(|_| u()).collect();
+        let mut out = Vec::with_capacity(60 * d);
+        for _ in 0..60 {
+            let z: Vec<f64> = (0..rank).map(|_| u()).collect();
+            for c in 0..d {
+                let v: f64 = (0..rank).map(|r| z[r] * map[r * d + c]).sum();
+                out.push(v + noise * u());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_gram_spectrum_gives_the_svd_dimension_for_its_versions() {
+        let versions = [
+            Version::Fo,
+            Version::Kaiser,
+            Version::ParticipationRatio,
+            Version::Ratio,
+            Version::BrokenStick,
+        ];
+        // wide blocks (rows ≤ columns: AAᵀ), tall blocks (AᵀA), rank-deficient and noisy data
+        for (rank, d, noise) in [(5, 30, 0.0), (5, 30, 1e-3), (3, 8, 0.0), (8, 8, 1e-2)] {
+            let v = data(rank, d, noise);
+            let x = MatRef::new(&v, 60, d).unwrap();
+            for rows in [(0..20u32).collect::<Vec<_>>(), (10..60).collect()] {
+                for center in [true, false] {
+                    let (g, s) = (
+                        spectrum_gram(&x, &rows, center).unwrap(),
+                        spectrum(&x, Some(&rows), center).unwrap(),
+                    );
+                    assert_eq!(g.len(), s.len());
+                    for (a, b) in g.iter().zip(&s) {
+                        assert!((a - b).abs() <= 1e-12 * s[0], "{rank} {d} {noise}: {a} vs {b}");
+                    }
+                    for version in versions {
+                        assert!(gram_is_exact_enough(version));
+                        let p = Params {
+                            version,
+                            center,
+                            ..Params::default()
+                        };
+                        let (dg, ds) = (from_eigenvalues(&g, &p), from_eigenvalues(&s, &p));
+                        match (dg, ds) {
+                            (Ok(a), Ok(b)) => {
+                                assert!((a - b).abs() <= 1e-10 * b.abs(), "{version:?}: {a} vs {b}");
+                            }
+                            (a, b) => assert_eq!(a.is_err(), b.is_err(), "{version:?}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(!gram_is_exact_enough(Version::Fan) && !gram_is_exact_enough(Version::Maxgap));
+    }
 }
