@@ -286,3 +286,39 @@ fn f32_input_equals_the_same_values_in_f64() {
     let b = estimate(mat(&data64, 3), &p, &Ctl::detached()).unwrap();
     assert!((a.dimension - b.dimension).abs() <= 1e-12 * b.dimension);
 }
+
+#[test]
+fn the_pair_table_holds_the_distances_computed_on_the_fly_bit_for_bit() {
+    let data = uniform_ball(50, 5, 9);
+    let x = mat(&data, 5);
+    for metric in [Metric::Euclidean, Metric::SqEuclidean, Metric::Cosine] {
+        let pd = PairDist::new(x, metric).unwrap();
+        let tb = PairTable::new(&pd, &Ctl::detached()).unwrap();
+        for i in 0..50 {
+            for j in (0..50).filter(|&j| j != i) {
+                assert_eq!(
+                    tb.get(i, j).to_bits(),
+                    pd.get(i, j).to_bits(),
+                    "{metric:?} {i} {j}"
+                );
+                assert_eq!(
+                    pd.get(j, i).to_bits(),
+                    pd.get(i, j).to_bits(),
+                    "{metric:?} {i} {j}"
+                );
+            }
+        }
+        // enough pairs for the table route, one subset repeating a row
+        let subsets: Vec<Vec<usize>> = vec![(0..50).collect(), vec![3, 7, 3, 11, 20], (5..45).collect()];
+        let p = Params {
+            metric,
+            ..Params::default()
+        };
+        let e = estimate_with_subsets(x, &subsets, &p, &Ctl::detached()).unwrap();
+        let got = e.diagnostic("log_total_persistence").unwrap();
+        for (g, s) in got.iter().zip(&subsets) {
+            let want = log_total_persistence(&mst_lengths(x, s, metric, &Ctl::detached()).unwrap(), 1.0);
+            assert_eq!(g.to_bits(), want.to_bits(), "{metric:?} {s:?}");
+        }
+    }
+}
