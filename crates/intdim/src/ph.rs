@@ -352,7 +352,7 @@ fn fit_line(x: &[f64], y: &[f64]) -> (f64, f64) {
 /// When N(N − 1)/2 ≤ [`PAIR_TABLE_MAX`] (N ≤ 5,793) and the subsamples hold more pairs than
 /// that (always with the defaults): every pair distance once, N²·D/2 operations on the pool,
 /// into a table of N(N − 1)/2 f64 (≤ 128 MiB, twice that while it is assembled), then
-/// O(subsamples · Σ_sizes size²) lookups (N = 1,000 × 384: 0.93 s; 11.7 s before the table).
+/// O(subsamples · Σ_sizes size²) lookups (N = 1,000 × 384: 0.93 s; 11.8 s before the table).
 /// Otherwise O(subsamples · Σ_sizes size² · D) computed on the fly, extra memory O(largest
 /// size) per worker. (The reference holds the N × N distance matrix.)
 /// # Determinism
