@@ -66,9 +66,10 @@ const order = [
   [S, 'lpca', ['skdim'], 660],
 ]
 
-// Per-run seconds measured outside this run (pilot, N = 2000, 1 run, embgeo only; loaded machine):
-// used only to project the first size of the estimators that have no smaller size in this run.
-const PILOT = { n: 2000, embgeo: { lpca: 8.55, ess: 15.19, danco: 318.6 } }
+// Per-run seconds measured outside this run (pilot, N = 2000, 1 run, embgeo only, crate level:
+// crates/intdim/examples/bench_id at b753fc0, 2026-12-05): used only to project the first size
+// of the estimators that have no smaller size in this run.
+const PILOT = { n: 2000, embgeo: { lpca: 0.84, ess: 0.27, danco: 11.2 } }
 
 const childEnv = { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS), RAYON_NUM_THREADS: String(THREADS) }
 
