@@ -295,12 +295,23 @@ fn spectrum_gram<T: Element>(x: &MatRef<'_, T>, rows: &[u32], center: bool) -> R
     } else {
         faer::Mat::from_fn(n, x.cols(), |i, j| x.row(rows[i] as usize)[j].to_f64())
     };
-    let (a, p) = if n <= x.cols() {
+    // the operand whose rows span the smaller Gram matrix (`a`, or `aᵀ` for tall blocks),
+    // padded with zero rows to a multiple of 8: the GEMM's last 8-row panel then multiplies
+    // zeros instead of whatever its packing buffer held (stale bits there can be subnormal
+    // f64 and cost microcode assists: measured 2–3× slower on repeated calls)
+    let (op, p) = if n <= x.cols() {
         (a.as_ref(), n)
     } else {
         (a.as_ref().transpose(), x.cols())
     };
-    let g = gram_seq(a);
+    let padded = faer::Mat::from_fn(p.next_multiple_of(8), op.ncols(), |i, j| {
+        if i < p {
+            op[(i, j)]
+        } else {
+            0.0
+        }
+    });
+    let g = gram_seq(padded.as_ref());
     // eigh_desc reads the lower triangle of a row-major buffer
     let flat: Vec<f64> = (0..p * p).map(|t| g[(t / p, t % p)]).collect();
     let (ev, _) = embgeo_core::linalg::eigh_desc(&flat, p, false, faer::Par::Seq).map_err(|e| match e {
