@@ -38,6 +38,11 @@ pub(crate) fn svd_seq(a: &Mat<f64>, want_v: bool) -> Result<(Vec<f64>, Option<Ma
 
 /// `A·Aᵀ` (m × m) of an m × n view, one sequential faer GEMM (the bits do not depend on the
 /// pool). m²·n multiply-adds; the returned m² f64.
+///
+/// With m not a multiple of 8, faer's last 8-row panel also multiplies stale packing-buffer
+/// lanes; their bits can be subnormal f64 (a microcode assist per FMA). lPCA's column-major
+/// blocks hit this (repeated calls 2–3× slower) and pad `a` with zero rows first; ESS's
+/// row-major blocks measured no slowdown, and padding them cost 20 %.
 pub(crate) fn gram_seq(a: faer::MatRef<'_, f64>) -> Mat<f64> {
     let mut g = Mat::<f64>::zeros(a.nrows(), a.nrows());
     faer::linalg::matmul::matmul(
