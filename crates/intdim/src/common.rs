@@ -541,25 +541,6 @@ macro_rules! scaled_estimator {
 }
 pub(crate) use scaled_estimator;
 
-/// `Σ xᵢyᵢ` over equal-length slices in 8 interleaved f64 partial sums (a fixed order:
-/// vectorisable and deterministic). O(len) time, no memory.
-pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f64 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (xa, ya) in xc.zip(yc) {
-        for l in 0..8 {
-            acc[l] += xa[l] * ya[l];
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
-}
-
 /// Exact Euclidean distance sqrt(Σ(a − b)²) in f64 (f32 values widened first).
 #[inline]
 pub(crate) fn dist<T: embgeo_core::Element>(a: &[T], b: &[T]) -> f64 {
@@ -571,35 +552,6 @@ pub(crate) fn dist<T: embgeo_core::Element>(a: &[T], b: &[T]) -> f64 {
         })
         .sum::<f64>()
         .sqrt()
-}
-
-/// [`dist`] with the squares summed in 8 interleaved f64 partial sums (a fixed order:
-/// vectorisable, deterministic; it can differ from [`dist`] in the last bits). O(len) time.
-/// Always inlined, so that a caller inside [`embgeo_core::simd::widest`] gets the wide vectors.
-#[inline(always)]
-#[allow(clippy::inline_always)]
-pub(crate) fn dist_wide<T: embgeo_core::Element>(a: &[T], b: &[T]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let sq = |x: &T, y: &T| {
-        let d = x.to_f64() - y.to_f64();
-        d * d
-    };
-    let tail: f64 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| sq(x, y))
-        .sum();
-    for (xa, ya) in ac.zip(bc) {
-        let xw: [f64; 8] = std::array::from_fn(|l| xa[l].to_f64());
-        let yw: [f64; 8] = std::array::from_fn(|l| ya[l].to_f64());
-        for l in 0..8 {
-            let d = xw[l] - yw[l];
-            acc[l] += d * d;
-        }
-    }
-    (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail).sqrt()
 }
 
 /// Check a coordinate matrix against its neighbours: same rows, finite, ≥ 2 columns.
@@ -735,30 +687,6 @@ pub(crate) fn exact_knn(x: &[f64], n: usize, d: usize, k: usize, ctl: &Ctl<'_>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wide_sums_agree_with_the_sequential_ones() {
-        // lengths around the 8-lane body and its tail; f32 and f64 rows
-        for len in [1usize, 7, 8, 9, 37, 384] {
-            let a: Vec<f64> = (0..len).map(|i| ((i * 7919) % 113) as f64 / 17.0 - 3.0).collect();
-            let b: Vec<f64> = (0..len)
-                .map(|i| ((i * 104_729) % 97) as f64 / 13.0 - 2.5)
-                .collect();
-            let (seq, wide) = (dist(&a, &b), dist_wide(&a, &b));
-            assert!((seq - wide).abs() <= 1e-14 * seq, "{len}: {seq} vs {wide}");
-            let naive: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!(
-                (dot(&a, &b) - naive).abs() <= 1e-13 * naive.abs().max(1.0),
-                "{len}"
-            );
-            let (a32, b32): (Vec<f32>, Vec<f32>) = (
-                a.iter().map(|&v| v as f32).collect(),
-                b.iter().map(|&v| v as f32).collect(),
-            );
-            let (seq, wide) = (dist(&a32, &b32), dist_wide(&a32, &b32));
-            assert!((seq - wide).abs() <= 1e-14 * seq, "f32 {len}: {seq} vs {wide}");
-        }
-    }
 
     #[test]
     fn percentile_matches_numpy_linear() {

@@ -3,9 +3,10 @@
 //! ordered pairs closer than r, dimension = ln(C(r₂)/C(r₁)) / ln(r₂/r₁).
 
 use embgeo_core::{chunks::map_chunks, Ctl, Element, Error, MatRef, Neighbors, Result};
+use embgeo_knn::metric::sq_euclidean;
 use serde_json::json;
 
-use crate::common::{check_x, dist_wide, median, out_of_range, scaled_estimator, IdEstimate};
+use crate::common::{check_x, median, out_of_range, scaled_estimator, IdEstimate};
 
 /// Rows per chunk of the pair-counting loop.
 const PAIR_CHUNK: usize = 64;
@@ -84,21 +85,12 @@ fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<
         let (mut a, mut b) = (0u64, 0u64);
         for i in range {
             let xi = x.row(i);
-            // compiled for the widest vectors present (the sums' order is fixed: same bits)
-            let (ca, cb) = embgeo_core::simd::widest(
-                #[inline(always)]
-                || {
-                    let (mut ca, mut cb) = (0u64, 0u64);
-                    for j in (i + 1)..n {
-                        let d = dist_wide(xi, x.row(j));
-                        ca += u64::from(d < r1);
-                        cb += u64::from(d < r2);
-                    }
-                    (ca, cb)
-                },
-            );
-            a += ca;
-            b += cb;
+            for j in (i + 1)..n {
+                // the engine's runtime-dispatched exact sums (AVX-512 where present)
+                let d = sq_euclidean(xi, x.row(j)).sqrt();
+                a += u64::from(d < r1);
+                b += u64::from(d < r2);
+            }
         }
         Ok((a, b))
     })?;

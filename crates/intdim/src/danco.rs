@@ -18,12 +18,12 @@ use serde_json::json;
 use statrs::function::gamma::digamma;
 
 use crate::common::{
-    apply_policy, check_x, dot, map_rows, out_of_range, require_rows, scaled_estimator, Duplicates,
-    IdEstimate,
+    apply_policy, check_x, map_rows, out_of_range, require_rows, scaled_estimator, Duplicates, IdEstimate,
 };
 use crate::datasets::hyper_ball;
 use crate::mind_ml::mind;
 use crate::special::bessel_i;
+use embgeo_knn::metric::dot;
 
 /// The three statistics of a data set.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,9 +15,10 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use crate::common::{
-    check_cols, check_x, dot, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
+    check_cols, check_x, map_rows, out_of_range, require_k, scaled_estimator, Aggregate, IdEstimate,
 };
 use crate::linalg::gram_seq;
+use embgeo_knn::metric::dot;
 
 /// Skewness measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -103,7 +104,7 @@ fn det(mut a: Vec<f64>, p: usize) -> f64 {
 /// When every group is enumerated (at most [`MAX_GROUPS`] groups, so `m` is small: ≤ 100 for
 /// d = 1) all `m²` products come from one GEMM (`m²·D` multiply-adds, `m²` f64), which every
 /// group then reads; otherwise (sampled groups, `m` possibly large) each product is a dot
-/// product of two rows on demand (`D` multiply-adds, no memory).
+/// product of two rows on demand (`embgeo_knn::metric::dot`: `D` multiply-adds, no memory).
 struct Dots<'a> {
     v: &'a [f64],
     d: usize,
@@ -414,7 +415,7 @@ fn unscaled<T: Element>(x: MatRef<'_, T>, nb: &Neighbors, p: &Params, ctl: &Ctl<
 mod tests {
     use super::*;
 
-    /// A seeded 30 × 37 patch (37 columns: the dot product's 8-lane body and its tail).
+    /// A seeded 30 × 37 patch (37 columns: the dot product's 16-lane body and its tail).
     fn patch_rows() -> Vec<f64> {
         let mut s = 0x2545_f491_4f6c_dd1du64;
         (0..30 * 37)
