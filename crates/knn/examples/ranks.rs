@@ -1,18 +1,21 @@
-//! Same-run A/B timing of the exact rank pass (information imbalance), symmetric block pairs vs
-//! row blocks, with the phases of an information imbalance around it:
+//! Same-run A/B timing of an information imbalance's passes: separate (both kNN graphs, then the
+//! symmetric rank pass in each space) vs fused (A's graph, then B's graph and the ranks in B
+//! from one pass, `all_points_ranked`, then the ranks in A), with the block rank pass once:
 //! `cargo run --release -p embgeo-knn --example ranks -- [n] [da] [db] [k] [reps] [block]`
 //! (default 20 000 rows, 384 vs 768 columns, k = 1, 3 repeats, 384-row blocks). Data as
 //! `bench/peers/compare_peers.py` makes it: a latent `z` (n × 64, column t scaled by 1/√(t + 1)),
 //! `A = z·R_A + 0.1·noise`, `B = tanh(z·R_B) + 0.1·noise` (`R` entries normal / 8), f32, from a
-//! seeded xorshift. Prints the kNN graphs' times, then per repeat both passes (alternating) on
-//! both directions, the medians and the median ratio, the GEMM-only time of the block pass's
-//! tiles, and the 1-minute load average before and after. Runs on the global rayon pool.
+//! seeded xorshift. Prints the kNN graphs' times, the block pass's, then per repeat the separate
+//! and the fused pipelines (alternating; the fused one by phase), the medians and the median
+//! ratio, the GEMM-only time of the block pass's tiles, and the 1-minute load average before
+//! and after. Every repeat checks that all routes give the same ranks. Runs on the global rayon
+//! pool.
 
 use std::time::Instant;
 
 use embgeo_core::{Ctl, MatRef, Par};
 use embgeo_kernels::View;
-use embgeo_knn::{all_points, ranks_with, Metric, Params, RankParams};
+use embgeo_knn::{all_points, all_points_ranked, ranks_with, Metric, Params, RankParams};
 use rayon::prelude::*;
 
 mod common;
@@ -131,40 +134,56 @@ fn main() {
         symmetric: false,
         ..sym
     };
-    let (mut ts, mut tb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
-    let mut keys = (0, 0);
+    // the block pass once (it is the fallback beyond the tallies' budget)
+    let (t_blocks, rb) = timed(|| {
+        let ab = ranks_with(mb, metric, &knn_a, &blocks, &ctl).expect("ranks");
+        let ba = ranks_with(ma, metric, &knn_b, &blocks, &ctl).expect("ranks");
+        (ab, ba)
+    });
+    println!("block rank pass, both directions: {t_blocks:.3} s");
+    let (mut t_sep, mut t_fus, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 0..reps {
-        let (t_b, rb) = timed(|| {
-            let ab = ranks_with(mb, metric, &knn_a, &blocks, &ctl).expect("ranks");
-            let ba = ranks_with(ma, metric, &knn_b, &blocks, &ctl).expect("ranks");
+        // separate: both graphs, then the symmetric rank pass in each space
+        let (ts, rs) = timed(|| {
+            let ka = all_points(ma, &p, &ctl).expect("knn A");
+            let kb = all_points(mb, &p, &ctl).expect("knn B");
+            let ab = ranks_with(mb, metric, &ka, &sym, &ctl).expect("ranks");
+            let ba = ranks_with(ma, metric, &kb, &sym, &ctl).expect("ranks");
             (ab, ba)
         });
-        let (t_s, rs) = timed(|| {
-            let ab = ranks_with(mb, metric, &knn_a, &sym, &ctl).expect("ranks");
-            let ba = ranks_with(ma, metric, &knn_b, &sym, &ctl).expect("ranks");
-            (ab, ba)
+        // fused: A's graph, B's graph with the ranks in B from one pass, the ranks in A
+        let (tf, (rf, ph)) = timed(|| {
+            let (t1, ka) = timed(|| all_points(ma, &p, &ctl).expect("knn A"));
+            let (t2, (kb, ab)) = timed(|| all_points_ranked(mb, &p, &ka, &ctl).expect("fused B"));
+            let (t3, ba) = timed(|| ranks_with(ma, metric, &kb, &sym, &ctl).expect("ranks"));
+            ((ab, ba), (t1, t2, t3))
         });
-        assert_eq!(rb.0.ranks, rs.0.ranks, "A→B ranks differ between the passes");
-        assert_eq!(rb.1.ranks, rs.1.ranks, "B→A ranks differ between the passes");
-        keys = (
-            rb.0.exact_keys + rb.1.exact_keys,
-            rs.0.exact_keys + rs.1.exact_keys,
+        assert_eq!(
+            rs.0.ranks, rf.0.ranks,
+            "A→B ranks differ between separate and fused"
         );
-        println!("rep {rep}: ranks both directions, blocks {t_b:.3} s, symmetric {t_s:.3} s");
-        tb.push(t_b);
-        ts.push(t_s);
-        ratio.push(t_s / t_b);
+        assert_eq!(
+            rs.1.ranks, rf.1.ranks,
+            "B→A ranks differ between separate and fused"
+        );
+        assert_eq!(rb.0.ranks, rf.0.ranks, "A→B ranks differ from the block pass");
+        assert_eq!(rb.1.ranks, rf.1.ranks, "B→A ranks differ from the block pass");
+        println!(
+            "rep {rep}: separate {ts:.3} s, fused {tf:.3} s (kNN A {:.3} + B graph and ranks {:.3} + ranks in A {:.3})",
+            ph.0, ph.1, ph.2
+        );
+        t_sep.push(ts);
+        t_fus.push(tf);
+        ratio.push(tf / ts);
     }
+    println!(
+        "medians of {reps}: separate {:.3} s, fused {:.3} s, ratio fused/separate {:.3}",
+        median(&mut t_sep),
+        median(&mut t_fus),
+        median(&mut ratio)
+    );
     let g = (gemm_only(&b, db, false), gemm_only(&a, da, false));
     let f = (gemm_only(&b, db, true), gemm_only(&a, da, true));
-    println!(
-        "medians of {reps}: blocks {:.3} s, symmetric {:.3} s, ratio symmetric/blocks {:.3}; exact keys {} / {}",
-        median(&mut tb),
-        median(&mut ts),
-        median(&mut ratio),
-        keys.0,
-        keys.1
-    );
     println!(
         "GEMM-only tiles of the block pass: B {:.3} s + A {:.3} s = {:.3} s (faer: {:.3} + {:.3} = {:.3} s); load after {:.2}",
         g.0,

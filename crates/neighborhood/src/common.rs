@@ -88,20 +88,39 @@ impl<'a, TA: Element, TB: Element> Graphs<'a, TA, TB> {
         method: &'static str,
         ctl: &Ctl<'_>,
     ) -> Result<Self> {
-        x.check(2, method)?;
-        let Pair { a, b } = x;
-        check_k(k, a.rows())?;
+        let (a, b) = Self::checked(x, k, metric, method)?;
         Ok(Self {
-            a: Keyed::new(a, metric, "A")?,
-            b: Keyed::new(b, metric, "B")?,
-            knn_a: neighbours(a, k, metric, ctl)?,
-            knn_b: neighbours(b, k, metric, ctl)?,
+            a,
+            b,
+            knn_a: neighbours(x.a, k, metric, ctl)?,
+            knn_b: neighbours(x.b, k, metric, ctl)?,
         })
+    }
+
+    /// [`Pair::check`], [`check_k`] and [`Keyed::new`] of both sides (the checks of
+    /// [`Graphs::new`], in its order), for measures that build the graphs their own way.
+    ///
+    /// # Errors
+    /// As those functions.
+    pub(crate) fn checked(
+        x: Pair<'a, TA, TB>,
+        k: usize,
+        metric: Metric,
+        method: &'static str,
+    ) -> Result<(Keyed<'a, TA>, Keyed<'a, TB>)> {
+        x.check(2, method)?;
+        check_k(k, x.a.rows())?;
+        Ok((Keyed::new(x.a, metric, "A")?, Keyed::new(x.b, metric, "B")?))
     }
 }
 
 /// The `k` nearest other rows of every row (the exact engine: ties to the lower index).
-fn neighbours<T: Element>(x: MatRef<'_, T>, k: usize, metric: Metric, ctl: &Ctl<'_>) -> Result<Neighbors> {
+pub(crate) fn neighbours<T: Element>(
+    x: MatRef<'_, T>,
+    k: usize,
+    metric: Metric,
+    ctl: &Ctl<'_>,
+) -> Result<Neighbors> {
     embgeo_knn::all_points(x, &embgeo_knn::Params::new(k, metric), ctl)
 }
 

@@ -19,6 +19,7 @@ mod rank_blocks;
 mod rank_scan;
 mod rank_sym;
 mod rank_tally;
+mod ranked;
 mod ranks;
 mod source;
 mod split;
@@ -39,6 +40,7 @@ pub(crate) use plan::use_symmetric;
 use plan::Plan;
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
+pub use ranked::all_points_ranked;
 pub use ranks::{ranks, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
 pub use split::AUTO_MIN_COLS_SPLIT;
@@ -375,7 +377,8 @@ fn run_source<R: Real, S: Source<R>>(
         // bipartite runs only on the symmetric pass; `crate::cross_parts` sets it only when
         // `use_symmetric` holds for 8-byte keys, hence for any working precision (else it runs
         // two searches)
-        run_symmetric(src, p, ctl)?
+        let (nb, candidates, _) = run_symmetric(src, p, None, ctl)?;
+        (nb, candidates)
     } else {
         run_general(src, self_ex, p, ctl)?
     };

@@ -155,7 +155,7 @@ pub(super) struct Job<'a> {
 }
 
 /// `targets` has one row per row of `x`, indices below n, and n fits u32 indices.
-fn check_targets(n: usize, targets: &Neighbors) -> Result<()> {
+pub(super) fn check_targets(n: usize, targets: &Neighbors) -> Result<()> {
     Error::require_equal(
         "targets rows vs x rows",
         n,
@@ -231,7 +231,7 @@ pub(super) fn use_symmetric(n: usize, k: usize, r: usize, p: &RankParams) -> boo
 }
 
 /// The pass on rows in their working precision: the symmetric pass or the block pass.
-fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
+pub(super) fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     let (n, _) = rows.shape();
     let k = job.targets.k;
     if k == 0 {

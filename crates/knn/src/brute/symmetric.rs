@@ -6,7 +6,9 @@ use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K};
 use super::plan::Params;
-use super::source::Source;
+use super::rank_sym::SymTallies;
+use super::ranks::Ranks;
+use super::source::{Rows, Source};
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{RowBounds, TopK};
@@ -54,12 +56,21 @@ fn layout(n: usize, b: usize, bipartite: Option<usize>) -> (Vec<Span>, Vec<(usiz
 /// scheduling.
 /// Returns the neighbours and the number of exact key computations (which, unlike the
 /// neighbours, depends on the order in which tasks finish).
+///
+/// With `ranked = Some((rows, targets))` (all points, not bipartite; `rows` the rows whose
+/// tiles `src` computes with [`Rows::work`] and `R::gemm_nt`, as [`super::source::Dense`]
+/// does, and `targets.k ≥ 1`), every tile is also counted for the ranks of `targets` among the
+/// rows ([`SymTallies`]: the same counts as the symmetric rank pass, whose tiles are the same
+/// computation), and the ranks are returned too: the kNN graph and the ranks of another
+/// graph's neighbours from one pass over the tiles. Extra memory: the tallies (see
+/// [`SymTallies`]).
 #[allow(clippy::too_many_lines)]
 pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     src: &S,
     p: &Params,
+    ranked: Option<(&Rows<'_, R>, &Neighbors)>,
     ctl: &Ctl<'_>,
-) -> Result<(Neighbors, u64)> {
+) -> Result<(Neighbors, u64, Option<Ranks>)> {
     use std::sync::Mutex;
 
     let n = src.shape().1;
@@ -86,6 +97,13 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             })
         })
         .collect();
+    if ranked.is_some() && p.bipartite.is_some() {
+        return Err(Error::Internal("ranks ride only on the all-points layout".into()));
+    }
+    let tallies = ranked.map(|(rows, targets)| {
+        let spans = ranges.iter().map(|&(s, e)| s..e).collect();
+        SymTallies::new(rows, targets, spans)
+    });
     let poisoned = || Error::Internal("a kNN worker panicked".into());
     let task = |ti: usize| -> Result<()> {
         let (bi, bj) = tasks[ti];
@@ -167,7 +185,10 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 thr[jl] = st.fast_threshold();
             }
         }
-        Ok(())
+        match &tallies {
+            Some(tl) => tl.count(bi, bj, &t),
+            None => Ok(()),
+        }
     };
     map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
 
@@ -216,7 +237,8 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         indices,
         distances,
     };
-    Ok((nb, candidates))
+    let ranks = tallies.map(SymTallies::finish).transpose()?;
+    Ok((nb, candidates, ranks))
 }
 
 /// Settle every state of a row block (rows `i0..`, [`TopK::settle`]) and list the pairs

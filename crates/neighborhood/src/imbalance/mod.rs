@@ -15,7 +15,7 @@
 use embgeo_core::{Ctl, Element, Pair, Result};
 use embgeo_knn::{Metric, Ranks};
 
-use crate::common::{k_metric_params, Graphs};
+use crate::common::{k_metric_params, neighbours, Graphs};
 
 k_metric_params!(
     /// Options (camelCase from the binding; defaults = `DADApy`'s `k = 1`, euclidean).
@@ -46,33 +46,41 @@ pub struct Imbalance {
 /// `a`: N × `d_A`, `b`: N × `d_B` (widths and element types may differ), N ≥ 2. Ranks are
 /// exact (the engine's f64 keys); Δ in f64.
 /// # Cost
-/// Time: two exact kNN graphs (2·N²·d FLOPs each, GEMM tiles) plus the ranks
-/// ([`embgeo_knn::ranks`]): for every row, its fast keys to all N rows in the other space in
-/// GEMM tiles (N²·d FLOPs per side in the input precision: each tile of a pair of row blocks
-/// serves both; 2·N²·d when the tallies exceed `embgeo_knn::RANK_STATE_BUDGET`), screened
-/// with the kNN engine's error bound, and exact f64 keys only for its k neighbours and the
-/// rows the bound cannot place (`key_evaluations`; a few per row on ordinary data). Extra
-/// memory: the two kNN graphs (N·k·12 bytes each) and their ranks (N·k·4 each), N·(16 + R)
-/// bytes of row statistics per side (+ N·d·R unit rows under cosine), the rank tallies
-/// (≤ N·(k·(24 + 2R) + 8 + 2R) bytes), per worker one key tile (≤ 1.5 MiB f32) and GEMM
+/// Time: A's exact kNN graph, then one pass over B's key tiles that gives B's kNN graph and
+/// the ranks of A's neighbours in B ([`embgeo_knn::all_points_ranked`]), then the ranks of B's
+/// neighbours in A ([`embgeo_knn::ranks`]): N²·d FLOPs of GEMM tiles per pass in the input
+/// precision (each tile of a pair of row blocks serves both blocks; the rank pass on A takes
+/// 2·N²·d when its tallies exceed `embgeo_knn::RANK_STATE_BUDGET`, and B's pass splits into
+/// its two passes when either's per-row state exceeds its budget). Every row's fast keys to
+/// all N rows in the other space are screened with the kNN engine's error bound, and exact
+/// f64 keys only for its k neighbours and the rows the bound cannot place
+/// (`key_evaluations`; a few per row on ordinary data). Extra memory: the two kNN graphs
+/// (N·k·12 bytes each) and their ranks (N·k·4 each), N·(16 + R) bytes of row statistics per
+/// side (+ N·d·R unit rows under cosine), the rank tallies (≤ N·(k·(24 + 2R) + 8 + 2R) bytes;
+/// during B's pass together with B's kNN selection states, see `embgeo_knn::search_scratch`),
+/// per worker one key tile (≤ 1.5 MiB f32) and GEMM
 /// packing; a scaled copy for f64 data beyond 2^±400; never an N × N buffer.
 /// # Determinism
 /// Bit-identical for every `ctl.par` (integer rank sums of exact ranks).
 /// # Errors
 /// `Shape` (row counts differ), `Empty` (N < 2 or no columns), `NonFinite`, `OutOfRange`
 /// (k = 0), `KTooLarge` (k ≥ N), `Degenerate` (zero row under cosine), `Cancelled` (polled per
-/// key tile, ≈ a few ms; progress phase `"ranks"`).
+/// key tile, ≈ a few ms; progress phases `"distances"` for the kNN passes, B's fused with its
+/// ranks, and `"ranks"` for A's).
 /// # Panics
 /// Never on any input; a panic is a bug.
 /// # Reference
 /// `DADApy` 0.3.4 (see the module docs); fixtures `neighborhood/imbalance-*` at rtol 1e-10.
 pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<'_>) -> Result<Imbalance> {
     let Pair { a, b } = x;
-    let pair = Graphs::new(x, p.k, p.metric, "information imbalance", ctl)?;
+    Graphs::checked(x, p.k, p.metric, "information imbalance")?;
     let n = a.rows();
-    // A's neighbours ranked in B, and B's in A
-    let ab = embgeo_knn::ranks(b, p.metric, &pair.knn_a, ctl)?;
-    let ba = embgeo_knn::ranks(a, p.metric, &pair.knn_b, ctl)?;
+    let knn_a = neighbours(a, p.k, p.metric, ctl)?;
+    // B's graph and A's neighbours ranked in B from one pass over B's tiles, then B's
+    // neighbours ranked in A
+    let params = embgeo_knn::Params::new(p.k, p.metric);
+    let (knn_b, ab) = embgeo_knn::all_points_ranked(b, &params, &knn_a, ctl)?;
+    let ba = embgeo_knn::ranks(a, p.metric, &knn_b, ctl)?;
     // DADApy: mean(ranks) / (N / 2), the mean over the N·k ranks
     let delta = |r: &Ranks| (rank_sum(r) as f64 / (n * p.k) as f64) / (n as f64 / 2.0);
     Ok(Imbalance {

@@ -227,7 +227,10 @@ fn check<A: Element, B: Element>(
     );
     let ctl = Ctl::detached();
     let g = Graphs::new(Pair::new(ma, mb), k, metric, "test", &ctl).unwrap();
-    let ab = embgeo_knn::ranks(mb, metric, &g.knn_a, &ctl).unwrap();
+    // as `compute` does: B's graph and the ranks in B from one pass (fused beyond one block)
+    let params = embgeo_knn::Params::new(k, metric);
+    let (knn_b, ab) = embgeo_knn::all_points_ranked(mb, &params, &g.knn_a, &ctl).unwrap();
+    assert_eq!(knn_b, g.knn_b, "{what}, {metric:?}, k = {k}: B's graph");
     let ba = embgeo_knn::ranks(ma, metric, &g.knn_b, &ctl).unwrap();
     let want_ab = oracle::row_sums(&g.knn_a, &g.b, db, &ctl).unwrap();
     let want_ba = oracle::row_sums(&g.knn_b, &g.a, da, &ctl).unwrap();
