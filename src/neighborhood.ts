@@ -47,15 +47,18 @@ export interface InformationImbalance {
   params: { k: number; metric: Metric }
   diagnostics: {
     rows: number
-    /** Exact pair distances evaluated for the ranks, both directions: the 2·N·k neighbours' own plus the pairs the screening bound could not order (at most 2·N·(N − 1) + 2·N·k; a few per row on ordinary data). */
+    /** Exact pair distances evaluated by the screened ranks, both directions: the neighbours' own (N·k in B, k per screened row in A) plus the pairs the screening bound could not order (at most 2·N·(N − 1) + 2·N·k; a few per row on ordinary data). */
     keyEvaluations: number
+    /** Rows of A whose ranks of B's neighbours were screened against every row; the ranks of the others were read off A's own kNN list (every neighbour among the row's first max(k, 32)). N when all were screened. */
+    screenedRows: number
   }
 }
 
-type NativeImbalance = { aToB: number; bToA: number; rows: number; keyEvaluations: number }
+type NativeImbalance = { aToB: number; bToA: number; rows: number; keyEvaluations: number; screenedRows: number }
 
 function finishImbalance(p: Prepared<{ k: number; metric: Metric }>, r: NativeImbalance): InformationImbalance {
-  return { aToB: r.aToB, bToA: r.bToA, params: p.opts, diagnostics: { rows: r.rows, keyEvaluations: r.keyEvaluations } }
+  const diagnostics = { rows: r.rows, keyEvaluations: r.keyEvaluations, screenedRows: r.screenedRows }
+  return { aToB: r.aToB, bToA: r.bToA, params: p.opts, diagnostics }
 }
 
 const IMBALANCE_TWINS = pairTwins('informationImbalance', kMetric(1, 'euclidean'), finishImbalance)
@@ -65,13 +68,17 @@ const IMBALANCE_TWINS = pairTwins('informationImbalance', kMetric(1, 'euclidean'
  * DADApy 0.3.4 `MetricComparisons.return_inf_imb_two_selected_coords` with every rank exact
  * (`maxk = N − 1`). `Δ(A→B) = 2/N · ⟨r_B(i, j)⟩` over each row i and its k nearest neighbours j
  * in A, `r_B` the rank (1 = nearest) of j among the other rows by distance from i in B; ties go
- * to the lower index. Cost: two exact kNN graphs plus every pair's distance in each space in
- * f32 (f64 for f64 data) GEMM tiles, N²·(d_A + d_B) FLOPs (each 384 × 384 tile of a pair of
- * row blocks counts ranks for both blocks while every row's tally, about k·32 + 16 bytes,
- * fits 512 MiB; beyond that 2·N²·(d_A + d_B)), screened with the kNN engine's proven error
- * bound: exact distances only for the neighbours and the pairs the bound cannot order
- * (`diagnostics.keyEvaluations`), so every rank stays exact. Extra memory: the tallies, plus
- * one key tile per worker (384 × 384, or 384 × 1024 beyond the budget; no N × N matrix).
+ * to the lower index. Cost, in three passes of f32 (f64 for f64 data) GEMM tiles: A's exact
+ * kNN graph with max(k, 32) neighbours per row; one pass over B that builds B's graph and
+ * counts the ranks of A's neighbours in B from the same tiles (each 384 × 384 tile of a pair
+ * of row blocks serves both blocks, N²·d_B FLOPs, while every row's tally, about k·32 + 20
+ * bytes, fits 512 MiB); then the ranks in A of B's neighbours: read off A's list where they
+ * appear in it (position + 1, no work), and screened against every row of A only for the
+ * other rows (`diagnostics.screenedRows`: 2·m·N·d_A FLOPs for m rows, or N²·d_A for all rows
+ * when m exceeds 40 % of N). Screening uses the kNN engine's proven error bound: exact
+ * distances only for the neighbours and the pairs the bound cannot order
+ * (`diagnostics.keyEvaluations`), so every rank stays exact. Extra memory: the tallies and
+ * B's kNN states, plus one key tile per worker (384 × 384 or 384 × 1024; no N × N matrix).
  * Both inputs are copied once before this returns.
  *
  * @param A N × d_A matrix; @param B N × d_B matrix (same items, row by row; widths and element

@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo run --release -p embgeo-align --example bench_compare -- A.f32 768 B.f32 1024
 //! [runs] [threads] [measures, comma-separated]`. Prints one line per run and the median.
-//! Measures: `cka`, `ckaDebiased`, `procrustes`, `procrustesValues` (`rotation: false`), `cca`;
+//! Measures: `cka`, `ckaDebiased`, `procrustes`, `procrustesValues` (`rotation: false`), `cca`,
+//! `imbalance` (information imbalance, k = 1);
 //! and their parts: `passXy` / `passAll` (the f64 row pass, value = GFLOP/s), `f64gemmK` /
 //! `f64gemmparK` (faer's f64 GEMM on K-row blocks, sequential / parallel), `svd` / `svdValues`
 //! (the dB × dB SVD with / without singular vectors).
@@ -24,6 +25,40 @@ fn load(path: &str) -> Vec<f32> {
         .collect()
 }
 
+/// Information imbalance (k = 1, euclidean): Δ(A→B); Δ(B→A), the screened rows and the exact
+/// keys on stderr.
+fn imbalance(pa: MatRef<'_, f32>, pb: MatRef<'_, f32>, ctl: &Ctl<'_>) -> embgeo_core::Result<f64> {
+    let p = embgeo_neighborhood::imbalance::Params::default();
+    let r = embgeo_neighborhood::imbalance::compute(Pair::new(pa, pb), &p, ctl)?;
+    eprintln!(
+        "imbalance: B→A {:.12}, screened rows {}, exact keys {}",
+        r.b_to_a, r.screened_rows, r.key_evaluations
+    );
+    Ok(r.a_to_b)
+}
+
+/// faer's f64 GEMM on one row block of the f64 pass: `(k × d_A)ᵀ·(k × d_B)`, row-major blocks
+/// as `embgeo_compare::cross` hands them over (`f64gemmK` sequential, `f64gemmparK` faer's
+/// parallel split over the pool); GFLOP/s.
+fn f64gemm(m: &str, xa: &[f32], xb: &[f32], da: usize, db: usize) -> f64 {
+    let (par, k) = match m[7..].strip_prefix("par") {
+        Some(k) => (faer::Par::rayon(0), k),
+        None => (faer::Par::Seq, &m[7..]),
+    };
+    let k: usize = k.parse().expect("f64gemmK");
+    let xa64: Vec<f64> = xa[..k * da].iter().map(|&v| f64::from(v)).collect();
+    let xb64: Vec<f64> = xb[..k * db].iter().map(|&v| f64::from(v)).collect();
+    let a = faer::MatRef::from_row_major_slice(&xa64, k, da);
+    let b = faer::MatRef::from_row_major_slice(&xb64, k, db);
+    let mut c = faer::Mat::<f64>::zeros(da, db);
+    let reps = 40_000 / k;
+    let t = Instant::now();
+    for _ in 0..reps {
+        faer::linalg::matmul::matmul(c.as_mut(), faer::Accum::Add, a.transpose(), b, 1.0, par);
+    }
+    (2 * reps * k * da * db) as f64 / t.elapsed().as_secs_f64() / 1e9
+}
+
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let (da, db): (usize, usize) = (a[2].parse().expect("d_A"), a[4].parse().expect("d_B"));
@@ -31,8 +66,10 @@ fn main() {
     let threads: usize = a.get(6).map_or(2, |s| s.parse().expect("threads"));
     let measures = a.get(7).map_or("cka,ckaDebiased,procrustes,cca", String::as_str);
     let (xa, xb) = (load(&a[1]), load(&a[3]));
-    let pa = MatRef::from_flat(&xa, da).expect("A shape");
-    let pb = MatRef::from_flat(&xb, db).expect("B shape");
+    let (pa, pb) = (
+        MatRef::from_flat(&xa, da).expect("A"),
+        MatRef::from_flat(&xb, db).expect("B"),
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -79,34 +116,8 @@ fn main() {
                             .map(|_| (2 * n * pairs) as f64 / t.elapsed().as_secs_f64() / 1e9)
                     }
                     "cca" => cca::compute(Pair::new(pa, pb), &cca::Params::default(), &ctl).map(|r| r.value),
-                    // faer's sequential f64 GEMM on one row block of the f64 pass: (k × d_A)ᵀ·(k × d_B),
-                    // row-major blocks as `embgeo_compare::cross` hands them over; value = GFLOP/s
-                    m if m.starts_with("f64gemm") => {
-                        // f64gemmK: sequential; f64gemmparK: faer's parallel split over the pool
-                        let (par, k) = match m[7..].strip_prefix("par") {
-                            Some(k) => (faer::Par::rayon(0), k),
-                            None => (faer::Par::Seq, &m[7..]),
-                        };
-                        let k: usize = k.parse().expect("f64gemmK");
-                        let xa64: Vec<f64> = xa[..k * da].iter().map(|&v| f64::from(v)).collect();
-                        let xb64: Vec<f64> = xb[..k * db].iter().map(|&v| f64::from(v)).collect();
-                        let a = faer::MatRef::from_row_major_slice(&xa64, k, da);
-                        let b = faer::MatRef::from_row_major_slice(&xb64, k, db);
-                        let mut c = faer::Mat::<f64>::zeros(da, db);
-                        let reps = 40_000 / k;
-                        let t = Instant::now();
-                        for _ in 0..reps {
-                            faer::linalg::matmul::matmul(
-                                c.as_mut(),
-                                faer::Accum::Add,
-                                a.transpose(),
-                                b,
-                                1.0,
-                                par,
-                            );
-                        }
-                        Ok((2 * reps * k * da * db) as f64 / t.elapsed().as_secs_f64() / 1e9)
-                    }
+                    "imbalance" => imbalance(pa, pb, &ctl),
+                    m if m.starts_with("f64gemm") => Ok(f64gemm(m, &xa, &xb, da, db)),
                     // the d × d SVD Procrustes runs after its products (d = d_B), on the pool
                     // as Procrustes runs it: with the singular vectors, or the values only
                     "svd" | "svdValues" => {

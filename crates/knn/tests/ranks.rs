@@ -8,7 +8,7 @@ mod common;
 use common::{clustered, gaussian, integer_grid, rng, to_f32, with_duplicates};
 use embgeo_core::{Ctl, Element, MatRef, Neighbors, Par};
 use embgeo_knn::metric::exact_key;
-use embgeo_knn::{all_points, ranks, ranks_with, Metric, Params, RankParams};
+use embgeo_knn::{all_points, ranks, ranks_of_rows, ranks_with, Metric, Params, RankParams};
 use rand::Rng;
 
 const METRICS: [Metric; 4] = [
@@ -177,4 +177,62 @@ fn the_passes_agree_with_each_other_and_any_thread_count_on_a_knn_graph() {
     };
     let e = ranks_with(m, Metric::Euclidean, &knn, &zero, &Ctl::detached()).unwrap_err();
     assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+}
+
+/// `ranks_of_rows` gives each listed row the ranks `ranks` gives it: rows in any order, repeated,
+/// consecutive (multiplied in place) or scattered (gathered), across more than one 384-row block
+/// and 1,024-column tile, every metric, f32 and f64, ties, duplicates and extreme magnitudes;
+/// an empty list gives no ranks; a row beyond n is `OutOfRange`.
+#[test]
+fn ranks_of_listed_rows_equal_those_of_all_rows() {
+    let n = 1100;
+    let scaled = |s: f64| gaussian(n, 5, 81).iter().map(|v| v * s).collect::<Vec<f64>>();
+    let data = [
+        (clustered(n, 9, 4, 82), 9, "clustered"),
+        (with_duplicates(n, 4, 83), 4, "duplicates"),
+        (integer_grid(n, 3, 84), 3, "integer grid (ties)"),
+        (scaled(1e19), 5, "× 1e19"),
+        (scaled(1e140), 5, "× 1e140"),
+    ];
+    let mut r = rng(85);
+    let scattered: Vec<u32> = (0..500).map(|_| r.random_range(0..n as u32)).collect();
+    let consecutive: Vec<u32> = (300..1000).collect();
+    let ctl = Ctl::detached().with_par(Par::Rayon);
+    for (x, d, what) in &data {
+        let x32 = to_f32(x);
+        let t = random_targets(n, 2, 86);
+        for metric in METRICS {
+            let m64 = MatRef::from_flat(x, *d).unwrap();
+            let m32 = MatRef::from_flat(&x32, *d).unwrap();
+            let all64 = ranks(m64, metric, &t, &ctl).unwrap();
+            let all32 = x32
+                .iter()
+                .all(|v| v.is_finite())
+                .then(|| ranks(m32, metric, &t, &ctl).unwrap());
+            for list in [&scattered, &consecutive] {
+                let want = |all: &embgeo_knn::Ranks| -> Vec<u32> {
+                    list.iter()
+                        .flat_map(|&i| all.ranks[i as usize * 2..i as usize * 2 + 2].to_vec())
+                        .collect()
+                };
+                let at = format!("{what}, {metric:?}, {} rows", list.len());
+                let got = ranks_of_rows(m64, metric, &t, list, &ctl).unwrap();
+                assert_eq!((got.rows, got.k), (list.len(), 2), "{at}");
+                assert_eq!(got.ranks, want(&all64), "f64 {at}");
+                if let Some(all32) = &all32 {
+                    let got = ranks_of_rows(m32, metric, &t, list, &ctl).unwrap();
+                    assert_eq!(got.ranks, want(all32), "f32 {at}");
+                }
+            }
+        }
+    }
+    let x = gaussian(50, 3, 87);
+    let m = MatRef::from_flat(&x, 3).unwrap();
+    let t = random_targets(50, 1, 88);
+    let none = ranks_of_rows(m, Metric::Euclidean, &t, &[], &ctl).unwrap();
+    assert_eq!((none.rows, none.ranks.len()), (0, 0));
+    let e = ranks_of_rows(m, Metric::Euclidean, &t, &[3, 50], &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+    let e = ranks_of_rows(m, Metric::Euclidean, &random_targets(49, 1, 89), &[3], &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_SHAPE");
 }

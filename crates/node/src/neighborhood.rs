@@ -16,8 +16,10 @@ numeric_fn!(pair
         a_to_b: f64,
         b_to_a: f64,
         rows: u32,
-        #[doc = " Exact pair keys evaluated for the ranks: the 2·N·k neighbours' own plus the pairs the screening bound could not order."]
+        #[doc = " Exact pair keys evaluated by the screened ranks: the neighbours' own (N·k in B, k per screened row in A) plus the pairs the screening bound could not order."]
         key_evaluations: f64,
+        #[doc = " Rows of A whose ranks of B's neighbours were screened; the others were read off A's kNN list."]
+        screened_rows: u32,
     }
 );
 

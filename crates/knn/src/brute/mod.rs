@@ -41,7 +41,7 @@ use plan::Plan;
 pub use plan::{Params, SYMMETRIC_STATE_BUDGET};
 use query::run_general;
 pub use ranked::all_points_ranked;
-pub use ranks::{ranks, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
+pub use ranks::{ranks, ranks_of_rows, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
 pub use split::AUTO_MIN_COLS_SPLIT;
 use symmetric::run_symmetric;

@@ -27,7 +27,7 @@ use crate::real::{self, Level, Real};
 /// add integer counts decided by the same proof or exact key whichever tile comes first, so
 /// the ranks and the exact-key count do not depend on scheduling.
 ///
-/// Memory: the tallies of all rows ([`Tally::new`]: at most `n·(k·(24 + 2R) + 8 + 2R)` bytes).
+/// Memory: the tallies of all rows ([`Tally::new`]: at most `n·(k·(24 + 2R) + 12 + 2R)` bytes).
 pub(super) struct SymTallies<'r, 'a, R> {
     rows: &'r Rows<'a, R>,
     targets: &'r Neighbors,

@@ -24,11 +24,11 @@ struct Targets<R> {
 }
 
 impl<R: Real> Targets<R> {
-    /// The targets of rows `q` (their exact keys: `q.len()·k` evaluations).
-    fn new(rows: &Rows<'_, R>, targets: &Neighbors, q: Range<usize>, bounds: &Bounds) -> Self {
+    /// The targets of rows `ids` (their exact keys: `ids.len()·k` evaluations).
+    fn new(rows: &Rows<'_, R>, targets: &Neighbors, ids: &[u32], bounds: &Bounds) -> Self {
         let k = targets.k;
         let (mut sorted, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
-        for i in q {
+        for i in ids.iter().map(|&i| i as usize) {
             let start = sorted.len();
             for (c, &j) in targets.indices_of(i).iter().enumerate() {
                 sorted.push((rows.exact(i, j as usize), j, c as u32));
@@ -82,11 +82,11 @@ impl<R: Real> Targets<R> {
     }
 }
 
-/// The targets and counts of rows `i0..i0 + m`: scans add the rows that precede each target,
-/// [`Tally::write`] turns them into ranks.
+/// The targets and counts of the rows of one block (`ids`, any rows): scans add the rows that
+/// precede each target, [`Tally::write`] turns them into ranks.
 pub(super) struct Tally<R> {
-    /// The first row of the block.
-    i0: usize,
+    /// The row of each position of the block.
+    ids: Vec<u32>,
     tg: Targets<R>,
     /// Per row, the scan floor: the first target's `L` (a row below precedes every target).
     lo: Vec<R>,
@@ -103,14 +103,20 @@ pub(super) struct Tally<R> {
 impl<R: Real> Tally<R> {
     /// The tally of rows `q` with zero counts (`q.len()·k` exact keys for the targets).
     ///
-    /// Memory: `q.len()·(k·(24 + 2R) + 8 + 2R)` bytes.
+    /// Memory: `q.len()·(k·(24 + 2R) + 12 + 2R)` bytes.
     pub fn new(rows: &Rows<'_, R>, targets: &Neighbors, q: Range<usize>, bounds: &Bounds) -> Self {
-        let (k, m, i0) = (targets.k, q.len(), q.start);
-        let tg = Targets::new(rows, targets, q, bounds);
+        Self::of_rows(rows, targets, q.map(|i| i as u32).collect(), bounds)
+    }
+
+    /// The tally of rows `ids` (any rows of `rows`, in any order; position `li` is row
+    /// `ids[li]`) with zero counts; as [`Tally::new`].
+    pub fn of_rows(rows: &Rows<'_, R>, targets: &Neighbors, ids: Vec<u32>, bounds: &Bounds) -> Self {
+        let (k, m) = (targets.k, ids.len());
+        let tg = Targets::new(rows, targets, &ids, bounds);
         let lo = (0..m).map(|li| tg.lo[li * k]).collect();
         let hi = (0..m).map(|li| tg.hi[li * k + k - 1]).collect();
         Self {
-            i0,
+            ids,
             tg,
             lo,
             hi,
@@ -120,19 +126,24 @@ impl<R: Real> Tally<R> {
         }
     }
 
-    /// Bytes of a tally per row for `k` targets and element size `r` (see [`Tally::new`]).
-    pub const fn bytes_per_row(k: usize, r: usize) -> usize {
-        k * (24 + 2 * r) + 8 + 2 * r
+    /// The row of each position of the block.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
     }
 
-    /// Count a column-major key tile whose rows are all rows of this block and whose columns
-    /// are rows `c0..` (`t[jl·m + li]`, plus `off[jl]` when given).
+    /// Bytes of a tally per row for `k` targets and element size `r` (see [`Tally::new`]).
+    pub const fn bytes_per_row(k: usize, r: usize) -> usize {
+        k * (24 + 2 * r) + 12 + 2 * r
+    }
+
+    /// Count a column-major key tile whose rows are all rows of this block (in position order)
+    /// and whose columns are rows `c0..` (`t[jl·m + li]`, plus `off[jl]` when given).
     pub fn scan_cols(&mut self, lv: Level, rows: &Rows<'_, R>, t: &[R], c0: usize, off: Option<&[R]>) {
-        let (i0, k1, m) = (self.i0, self.tg.k + 1, self.lo.len());
-        let (tg, first, evals) = (&self.tg, &mut self.first, &mut self.evals);
+        let (k1, m) = (self.tg.k + 1, self.lo.len());
+        let (ids, tg, first, evals) = (&self.ids, &self.tg, &mut self.first, &mut self.evals);
         let thresholds = (&self.lo[..], &self.hi[..]);
         count(lv, t, m, off, thresholds, &mut self.below, &mut |li, jl, v| {
-            let (i, tj) = (i0 + li, c0 + jl);
+            let (i, tj) = (ids[li] as usize, c0 + jl);
             let c = tg.first_preceded(li, tj, v, || rows.exact(i, tj), evals);
             first[li * k1 + c] += 1;
         });
@@ -148,7 +159,7 @@ impl<R: Real> Tally<R> {
         c0: usize,
         off: Option<&[R]>,
     ) {
-        let (i, k1) = (self.i0 + li, self.tg.k + 1);
+        let (i, k1) = (self.ids[li] as usize, self.tg.k + 1);
         let (tg, evals) = (&self.tg, &mut self.evals);
         let f = &mut self.first[li * k1..(li + 1) * k1];
         let thresholds = (self.lo[li], self.hi[li]);

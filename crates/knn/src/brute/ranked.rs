@@ -35,7 +35,7 @@ use crate::stats::Stats;
 /// Fused: n²·d FLOPs of key tiles (half of 2·n²·d: each tile serves both blocks) + both
 /// scans (O(n²) comparisons each) + the exact keys of both. Extra memory: both passes'
 /// per-row state at once ([`crate::search_scratch`]'s symmetric term plus the tallies,
-/// at most `n·(k_t·(24 + 2R) + 8 + 2R)` bytes for `k_t` targets); never an n × n buffer.
+/// at most `n·(k_t·(24 + 2R) + 12 + 2R)` bytes for `k_t` targets); never an n × n buffer.
 /// # Determinism
 /// As the two calls: bit-identical for every `ctl.par`, pool size and SIMD level.
 /// # Errors
@@ -142,6 +142,7 @@ fn on_rows<R: Real>(
         metric,
         targets,
         p: &rp,
+        only: None,
     };
     Ok((nb, ranks::run(&src.0, &job, ctl)?))
 }

@@ -30,7 +30,7 @@ use crate::real::{cast, Real};
 use crate::stats::Stats;
 
 /// Largest memory (bytes) the symmetric rank pass may hold in the tallies of all rows
-/// (`n·(k·(24 + 2R) + 8 + 2R)`, R = 4 for f32, 8 for f64); beyond it the block pass runs.
+/// (`n·(k·(24 + 2R) + 12 + 2R)`, R = 4 for f32, 8 for f64); beyond it the block pass runs.
 pub const RANK_STATE_BUDGET: usize = 1 << 29;
 
 /// How [`ranks_with`] cuts its work: speed and memory only, never the ranks.
@@ -94,7 +94,7 @@ pub struct Ranks {
 /// ordinary data, up to all pairs on near-duplicate data) + O(log k) per pair between the
 /// first and last target. Extra memory: row statistics n·(16 + R) bytes (R = 4 for f32, 8
 /// for f64; + n·d·R unit rows under cosine); the tallies (targets, thresholds and counts,
-/// at most `k·(24 + 2R) + 8 + 2R` bytes per row) of all n rows (symmetric pass) or of one
+/// at most `k·(24 + 2R) + 12 + 2R` bytes per row) of all n rows (symmetric pass) or of one
 /// 384-row block per worker (block pass); per worker one key tile (384 × 384 or 384 × 1024:
 /// 0.6 or 1.5 MiB f32, twice that f64) and faer's GEMM packing (per thread, see the crate docs);
 /// the output n·k·4 bytes; a scaled copy of `x` for f64 data beyond `2^±400`, a widened f64
@@ -139,7 +139,12 @@ pub fn ranks_with<T: Element>(
     check_targets(n, targets)?;
     check_finite(x, "x", ctl)?;
     let s = Scale::of(&[x.as_slice()]);
-    let job = Job { metric, targets, p };
+    let job = Job {
+        metric,
+        targets,
+        p,
+        only: None,
+    };
     if s.is_identity() {
         dispatch(x.as_slice(), x.cols(), &job, ctl)
     } else {
@@ -147,11 +152,65 @@ pub fn ranks_with<T: Element>(
     }
 }
 
-/// What a rank pass computes: the metric, the targets and how the work is cut.
+/// [`ranks`] for the listed rows only: `ranks[r·k + c]` is the rank of target `c` of row
+/// `rows[r]` (`targets` still has one row per row of `x`; rows may repeat and come in any
+/// order), the same value [`ranks`] gives for that row.
+///
+/// Each listed row is screened against all n rows in GEMM tiles (2·m·n·d FLOPs for m listed
+/// rows, the block pass: no tile is shared between rows), so this pays when m is well below
+/// n/2 — e.g. the rows whose targets a cheaper argument could not place.
+///
+/// # Shapes and types
+/// As [`ranks`]; `rows`: m row indices below n. Returns [`Ranks`] with `rows = m`.
+/// # Cost
+/// 2·m·n·d FLOPs + O(m·n) comparisons + the exact keys; extra memory as [`ranks`]'s block pass
+/// plus a copy of each block's rows (384·d·R bytes per worker) when they are not consecutive.
+/// # Determinism
+/// As [`ranks`].
+/// # Errors
+/// As [`ranks`], and `OutOfRange` for a listed row ≥ n.
+/// # Panics
+/// Never on any input; a panic is a bug.
+pub fn ranks_of_rows<T: Element>(
+    x: MatRef<'_, T>,
+    metric: Metric,
+    targets: &Neighbors,
+    rows: &[u32],
+    ctl: &Ctl<'_>,
+) -> Result<Ranks> {
+    x.require_rows("x", 2, "exact ranks")?;
+    x.require_cols("x", "exact ranks")?;
+    let n = x.rows();
+    check_targets(n, targets)?;
+    if let Some(&i) = rows.iter().find(|&&i| i as usize >= n) {
+        return Err(Error::OutOfRange {
+            name: "row",
+            expected: format!("below {n} (a row of x)"),
+            actual: i.to_string(),
+        });
+    }
+    check_finite(x, "x", ctl)?;
+    let s = Scale::of(&[x.as_slice()]);
+    let job = Job {
+        metric,
+        targets,
+        p: &RankParams::default(),
+        only: Some(rows),
+    };
+    if s.is_identity() {
+        dispatch(x.as_slice(), x.cols(), &job, ctl)
+    } else {
+        dispatch(&s.apply(x.as_slice()), x.cols(), &job, ctl)
+    }
+}
+
+/// What a rank pass computes: the metric, the targets, how the work is cut, and for which
+/// rows (`only`: the listed rows, else all).
 pub(super) struct Job<'a> {
     pub metric: Metric,
     pub targets: &'a Neighbors,
     pub p: &'a RankParams,
+    pub only: Option<&'a [u32]>,
 }
 
 /// `targets` has one row per row of `x`, indices below n, and n fits u32 indices.
@@ -237,15 +296,17 @@ pub(super) fn run<R: Real>(rows: &Rows<'_, R>, job: &Job<'_>, ctl: &Ctl<'_>) -> 
     if k == 0 {
         return Ok(Ranks {
             k,
-            rows: n,
+            rows: job.only.map_or(n, <[u32]>::len),
             ranks: Vec::new(),
             exact_keys: 0,
         });
     }
-    if use_symmetric(n, k, std::mem::size_of::<R>(), job.p) {
+    if job.only.is_some() {
+        rank_blocks::run(rows, job, job.only, ctl)
+    } else if use_symmetric(n, k, std::mem::size_of::<R>(), job.p) {
         rank_sym::run(rows, job, ctl)
     } else {
-        rank_blocks::run(rows, job, ctl)
+        rank_blocks::run(rows, job, None, ctl)
     }
 }
 

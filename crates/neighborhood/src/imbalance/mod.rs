@@ -13,7 +13,7 @@
 //! f64 keys, ties to the lower index (`DADApy` inherits scikit-learn's sort order).
 
 use embgeo_core::{Ctl, Element, Pair, Result};
-use embgeo_knn::{Metric, Ranks};
+use embgeo_knn::Metric;
 
 use crate::common::{k_metric_params, neighbours, Graphs};
 
@@ -35,9 +35,13 @@ pub struct Imbalance {
     pub b_to_a: f64,
     /// N, the rows.
     pub rows: usize,
-    /// Exact pair keys evaluated for the ranks, both directions: the 2·N·k neighbours' own
-    /// plus the pairs the screening bound left undecided (at most 2·N·(N − 1) + 2·N·k).
+    /// Exact pair keys evaluated by the screened ranks, both directions: the neighbours' own
+    /// (N·k in B, k per screened row in A) plus the pairs the screening bound left undecided
+    /// (at most 2·N·(N − 1) + 2·N·k).
     pub key_evaluations: u64,
+    /// Rows of A whose ranks of B's neighbours were screened; the others were read off A's
+    /// kNN list (every neighbour among the row's first max(k, 32)). N when all were screened.
+    pub screened_rows: usize,
 }
 
 /// Information imbalance Δ(A→B) and Δ(B→A) of two representations of the same N items.
@@ -46,20 +50,22 @@ pub struct Imbalance {
 /// `a`: N × `d_A`, `b`: N × `d_B` (widths and element types may differ), N ≥ 2. Ranks are
 /// exact (the engine's f64 keys); Δ in f64.
 /// # Cost
-/// Time: A's exact kNN graph, then one pass over B's key tiles that gives B's kNN graph and
-/// the ranks of A's neighbours in B ([`embgeo_knn::all_points_ranked`]), then the ranks of B's
-/// neighbours in A ([`embgeo_knn::ranks`]): N²·d FLOPs of GEMM tiles per pass in the input
-/// precision (each tile of a pair of row blocks serves both blocks; the rank pass on A takes
-/// 2·N²·d when its tallies exceed `embgeo_knn::RANK_STATE_BUDGET`, and B's pass splits into
-/// its two passes when either's per-row state exceeds its budget). Every row's fast keys to
-/// all N rows in the other space are screened with the kNN engine's error bound, and exact
-/// f64 keys only for its k neighbours and the rows the bound cannot place
-/// (`key_evaluations`; a few per row on ordinary data). Extra memory: the two kNN graphs
-/// (N·k·12 bytes each) and their ranks (N·k·4 each), N·(16 + R) bytes of row statistics per
-/// side (+ N·d·R unit rows under cosine), the rank tallies (≤ N·(k·(24 + 2R) + 8 + 2R) bytes;
-/// during B's pass together with B's kNN selection states, see `embgeo_knn::search_scratch`),
-/// per worker one key tile (≤ 1.5 MiB f32) and GEMM
-/// packing; a scaled copy for f64 data beyond 2^±400; never an N × N buffer.
+/// Time, in three passes of GEMM tiles in the input precision: A's exact kNN graph with
+/// K = max(k, 32) neighbours per row (N²·`d_A` FLOPs, symmetric); one pass over B's tiles that
+/// gives B's kNN graph and the ranks of A's neighbours in B ([`embgeo_knn::all_points_ranked`],
+/// N²·`d_B`; split into its two passes when either's per-row state exceeds its budget); then the
+/// ranks in A of B's neighbours: read off A's list where they are in it (position + 1), the
+/// other rows screened ([`embgeo_knn::ranks_of_rows`], 2·m·N·`d_A` for m rows,
+/// [`Imbalance::screened_rows`]; all rows by the symmetric rank pass, N²·`d_A`, when m > 0.4·N).
+/// Every screened row's fast keys to all N rows in the other space are checked with the kNN
+/// engine's error bound, and exact f64 keys are computed only for its k neighbours and the
+/// rows the bound cannot place (`key_evaluations`; a few per row on ordinary data). Extra
+/// memory: A's list (N·K·12 bytes), B's graph (N·k·12) and the ranks in B (N·k·4), N·(16 + R)
+/// bytes of row statistics per side (+ N·d·R unit rows under cosine), the rank tallies
+/// (≤ N·(k·(24 + 2R) + 12 + 2R) bytes; during B's pass together with B's kNN selection states,
+/// see `embgeo_knn::search_scratch`), the screened rows (≤ N u32), per worker one key tile
+/// (≤ 1.5 MiB f32) and GEMM packing; a scaled copy for f64 data beyond 2^±400; never an N × N
+/// buffer.
 /// # Determinism
 /// Bit-identical for every `ctl.par` (integer rank sums of exact ranks).
 /// # Errors
@@ -75,27 +81,28 @@ pub fn compute<A: Element, B: Element>(x: Pair<'_, A, B>, p: &Params, ctl: &Ctl<
     let Pair { a, b } = x;
     Graphs::checked(x, p.k, p.metric, "information imbalance")?;
     let n = a.rows();
-    let knn_a = neighbours(a, p.k, p.metric, ctl)?;
-    // B's graph and A's neighbours ranked in B from one pass over B's tiles, then B's
-    // neighbours ranked in A
+    // A's graph with up to `LISTED` neighbours per row: the ranks in A of B's neighbours found
+    // there are read off it (see `listed`)
+    let long_a = neighbours(a, p.k.max(listed::LISTED).min(n - 1), p.metric, ctl)?;
+    let knn_a = listed::prefix(&long_a, p.k);
+    // B's graph and A's neighbours ranked in B from one pass over B's tiles
     let params = embgeo_knn::Params::new(p.k, p.metric);
     let (knn_b, ab) = embgeo_knn::all_points_ranked(b, &params, &knn_a, ctl)?;
-    let ba = embgeo_knn::ranks(a, p.metric, &knn_b, ctl)?;
+    drop(knn_a);
+    // B's neighbours ranked in A: listed, or screened
+    let ba = listed::rank_sum(a, p.metric, &long_a, &knn_b, ctl)?;
     // DADApy: mean(ranks) / (N / 2), the mean over the N·k ranks
-    let delta = |r: &Ranks| (rank_sum(r) as f64 / (n * p.k) as f64) / (n as f64 / 2.0);
+    let delta = |sum: u64| (sum as f64 / (n * p.k) as f64) / (n as f64 / 2.0);
     Ok(Imbalance {
-        a_to_b: delta(&ab),
-        b_to_a: delta(&ba),
+        a_to_b: delta(listed::total(&ab)),
+        b_to_a: delta(ba.sum),
         rows: n,
         key_evaluations: ab.exact_keys + ba.exact_keys,
+        screened_rows: ba.screened,
     })
 }
 
-/// Σ of all ranks (exact in u64: at most N·k·N).
-fn rank_sum(r: &Ranks) -> u64 {
-    r.ranks.iter().map(|&v| u64::from(v)).sum()
-}
-
+mod listed;
 #[cfg(test)]
 mod oracle;
 #[cfg(test)]

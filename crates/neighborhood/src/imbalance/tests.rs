@@ -4,6 +4,7 @@
 #![allow(clippy::float_cmp)] // exact values are what these tests check
 
 use embgeo_core::{Element, MatRef, Par};
+use embgeo_knn::Ranks;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -331,4 +332,71 @@ fn ordinary_data_needs_few_exact_keys_and_any_thread_count_gives_the_same_ranks(
     let seq = compute(Pair::new(ma, mb), &p, &Ctl::detached()).unwrap();
     let par = compute(Pair::new(ma, mb), &p, &Ctl::detached().with_par(Par::Rayon)).unwrap();
     assert_eq!(seq, par);
+}
+
+/// `compute` against the oracle's rank sums, both directions, where B→A's ranks are read off
+/// A's kNN list for most rows (B a perturbed copy of A), for none (B unrelated: every row
+/// screened), and on duplicates (tied keys in A's list: positions follow the index rule),
+/// f32 and f64, every metric, k below and above the list's length, over two row blocks.
+#[test]
+fn listed_ranks_equal_the_oracle() {
+    let n = 600;
+    let base = uniform(n, 6, 91);
+    let mut r = rng(92);
+    let near: Vec<f64> = base
+        .iter()
+        .map(|v| v + 0.02 * r.random_range(-1.0..1.0))
+        .collect();
+    let dup: Vec<f64> = (0..n * 6).map(|t| base[(t / 6 % 150) * 6 + t % 6]).collect();
+    let dup_near: Vec<f64> = (0..n * 6).map(|t| near[(t / 6 % 150) * 6 + t % 6]).collect();
+    let cases = [
+        (&base, near.clone(), "perturbed copy", true),
+        (&base, uniform(n, 4, 93), "unrelated", false),
+        (&dup, dup_near, "duplicates in both", true),
+    ];
+    for (a, b, what, related) in &cases {
+        let db = b.len() / n;
+        for metric in METRICS {
+            for k in [1, 3, 40] {
+                for f32_data in [false, true] {
+                    let at = format!("{what}, {metric:?}, k = {k}, f32 {f32_data}");
+                    let (got, want) = if f32_data {
+                        let (a32, b32) = (to_f32(a), to_f32(b));
+                        listed_case(&a32, 6, &b32, db, k, metric)
+                    } else {
+                        listed_case(a, 6, b, db, k, metric)
+                    };
+                    assert_eq!((got.a_to_b, got.b_to_a), want, "{at}");
+                    if !related {
+                        assert_eq!(got.screened_rows, n, "{at}: every row screened");
+                    } else if k == 1 && *what == "perturbed copy" {
+                        assert!(got.screened_rows < n / 4, "{at}: {} screened", got.screened_rows);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `compute` and the oracle's Δ(A→B), Δ(B→A) for one case.
+fn listed_case<T: Element>(
+    a: &[T],
+    da: usize,
+    b: &[T],
+    db: usize,
+    k: usize,
+    metric: Metric,
+) -> (Imbalance, (f64, f64)) {
+    let (ma, mb) = (
+        MatRef::from_flat(a, da).unwrap(),
+        MatRef::from_flat(b, db).unwrap(),
+    );
+    let ctl = Ctl::detached().with_par(Par::Rayon);
+    let got = compute(Pair::new(ma, mb), &Params::new(k, metric), &ctl).unwrap();
+    let g = Graphs::new(Pair::new(ma, mb), k, metric, "test", &ctl).unwrap();
+    let n = a.len() / da;
+    let delta = |s: Vec<u64>| (s.iter().sum::<u64>() as f64 / (n * k) as f64) / (n as f64 / 2.0);
+    let ab = delta(oracle::row_sums(&g.knn_a, &g.b, db, &ctl).unwrap());
+    let ba = delta(oracle::row_sums(&g.knn_b, &g.a, da, &ctl).unwrap());
+    (got, (ab, ba))
 }
