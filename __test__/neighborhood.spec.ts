@@ -182,9 +182,13 @@ describe('cancellation and progress', () => {
     ]) {
       expect((await rejection(p)).code).toBe('ABORT_ERR')
     }
+    // unrelated sets: B's neighbours are rarely among A's first 32, so the ranks in A are
+    // screened (phase 'ranks'; identical sets would read them all off A's kNN list)
     const phases = new Set<string>()
     const Y = matrix(randomData(3000, 8, 10), 8)
-    await informationImbalance(Y, Y, { onProgress: (p) => phases.add(p.phase) })
+    const Z = matrix(randomData(3000, 8, 11), 8)
+    const r = await informationImbalance(Y, Z, { onProgress: (p) => phases.add(p.phase) })
+    expect(r.diagnostics.screenedRows).toBeGreaterThan(0)
     expect(phases.has('ranks')).toBe(true)
   })
 })
