@@ -161,24 +161,42 @@ fn centre_rows<T: Element, E: Num>(out: &mut [E], x: MatRef<'_, T>, mean: &[f64]
     let d = x.cols();
     let mut safe = true;
     let mut sq = [0.0f64; LANES];
+    // Per lane, the largest |c| and the smallest non-zero |c| (+∞ while there is none): every
+    // value is 0 or within `E::SAFE` exactly when the extremes are (X and the mean are finite,
+    // checked before any pass). Min/max instead of a per-value flag: the loop vectorises.
+    let mut big = [0.0f64; LANES];
+    let mut small = [f64::INFINITY; LANES];
     for (i, row) in out.chunks_mut(d.max(1)).enumerate().take(x.rows()) {
-        let xr = x.row(i);
-        let mut oc = row.chunks_exact_mut(LANES);
-        let (mut xc, mut mc) = (xr.chunks_exact(LANES), mean.chunks_exact(LANES));
-        for ((o, v), m) in (&mut oc).zip(&mut xc).zip(&mut mc) {
+        let (oc, ot) = row.as_chunks_mut::<LANES>();
+        let (xc, xt) = x.row(i).as_chunks::<LANES>();
+        let (mc, mt) = mean.as_chunks::<LANES>();
+        for ((o, v), m) in oc.iter_mut().zip(xc).zip(mc) {
+            // one whole-lane step per statement (the form the vectoriser keeps in registers)
+            let c: [f64; LANES] = std::array::from_fn(|k| v[k].to_f64() - m[k]);
+            let a = c.map(f64::abs);
+            let nz: [f64; LANES] = std::array::from_fn(|k| if c[k] == 0.0 { f64::INFINITY } else { a[k] });
             for k in 0..LANES {
-                one(&mut o[k], v[k], m[k], &mut sq[k], &mut safe);
+                sq[k] += c[k] * c[k];
+            }
+            for k in 0..LANES {
+                big[k] = if a[k] > big[k] { a[k] } else { big[k] };
+            }
+            for k in 0..LANES {
+                small[k] = if nz[k] < small[k] { nz[k] } else { small[k] };
+            }
+            for k in 0..LANES {
+                o[k] = E::round(c[k]);
             }
         }
-        let tail = oc
-            .into_remainder()
-            .iter_mut()
-            .zip(xc.remainder())
-            .zip(mc.remainder());
-        for (k, ((o, v), m)) in tail.enumerate() {
+        for (k, ((o, v), m)) in ot.iter_mut().zip(xt).zip(mt).enumerate() {
             one(o, *v, *m, &mut sq[k], &mut safe);
         }
     }
+    let (big, small) = (
+        big.iter().fold(0.0f64, |a, &b| a.max(b)),
+        small.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
+    );
+    safe &= big <= E::SAFE.1 && small >= E::SAFE.0;
     (safe, sq.iter().sum())
 }
 
@@ -250,4 +268,88 @@ pub(crate) fn apply<E: Num>(
         *s += v.widen();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition of [`centre`]: value by value, with a per-value range flag and the sum
+    /// of squares in lanes of 8 columns (column `j` of every row into lane `j mod 8`, the
+    /// tail of each row into lanes `0..`), added in lane order.
+    fn reference<E: Num>(x: &[f64], d: usize, mean: &[f64]) -> (Vec<E>, bool, f64) {
+        let mut out = Vec::with_capacity(x.len());
+        let (mut safe, mut sq) = (true, [0.0f64; 8]);
+        for row in x.chunks_exact(d) {
+            let full = d / 8 * 8;
+            for (j, (&v, &m)) in row.iter().zip(mean).enumerate() {
+                let c = v - m;
+                let a = c.abs();
+                safe &= c == 0.0 || (a >= E::SAFE.0 && a <= E::SAFE.1);
+                sq[if j < full { j % 8 } else { j - full }] += c * c;
+                out.push(E::round(c));
+            }
+        }
+        (out, safe, sq.iter().sum())
+    }
+
+    /// The vectorised lanes (min/max range test) give the definition's values, flag and sum
+    /// bit for bit: widths with and without a tail, exact zeros, values just inside and just
+    /// outside f32's safe range at both ends, f32 and f64 blocks.
+    #[test]
+    fn centre_equals_the_value_by_value_definition() {
+        let (lo, hi) = crate::moments::F32_SAFE;
+        for d in [1, 7, 8, 13, 64, 67] {
+            let mean: Vec<f64> = (0..d).map(|j| 0.25 * j as f64 - 1.0).collect();
+            let base: Vec<f64> = (0..5 * d)
+                .map(|t| mean[t % d] + ((t * 37 % 101) as f64 - 50.0) / 7.0)
+                .collect();
+            let at = |t: usize, c: f64| {
+                let mut x = base.clone();
+                x[t] = mean[t % d] + c;
+                x
+            };
+            let t = 3 * d + d / 2;
+            let cases = [
+                (base.clone(), "ordinary"),
+                (at(t, 0.0), "an exact zero"),
+                (at(t, 1.5 * lo), "tiny, inside"),
+                (at(t, 0.5 * lo), "tiny, outside"),
+                (at(t, -0.5 * hi), "huge, inside"),
+                (at(t, -2.0 * hi), "huge, outside"),
+                (vec![1.0; 5 * d], "constant rows (all zero after centring by 1)"),
+            ];
+            for (x, what) in &cases {
+                let m = if *what == "constant rows (all zero after centring by 1)" {
+                    vec![1.0; d]
+                } else {
+                    mean.clone()
+                };
+                let xm = MatRef::from_flat(x, d).unwrap();
+                let mut got32 = vec![0.0f32; x.len()];
+                let (safe32, sq32) = centre(&mut got32, xm, &m);
+                let (want32, wsafe32, wsq32) = reference::<f32>(x, d, &m);
+                assert_eq!(got32, want32, "f32, d = {d}, {what}");
+                assert_eq!(
+                    (safe32, sq32.to_bits()),
+                    (wsafe32, wsq32.to_bits()),
+                    "f32, d = {d}, {what}"
+                );
+                let mut got64 = vec![0.0f64; x.len()];
+                let (safe64, sq64) = centre(&mut got64, xm, &m);
+                let (want64, wsafe64, wsq64) = reference::<f64>(x, d, &m);
+                assert_eq!(got64, want64, "f64, d = {d}, {what}");
+                assert_eq!(
+                    (safe64, sq64.to_bits()),
+                    (wsafe64, wsq64.to_bits()),
+                    "f64, d = {d}, {what}"
+                );
+            }
+            assert!(
+                !reference::<f32>(&at(t, 0.5 * lo), d, &mean).1,
+                "the outside cases are outside"
+            );
+            assert!(!reference::<f32>(&at(t, -2.0 * hi), d, &mean).1);
+        }
+    }
 }
