@@ -65,6 +65,7 @@ mod pack;
 mod path;
 #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
 mod simd128;
+mod transpose;
 mod view;
 
 pub use driver::{

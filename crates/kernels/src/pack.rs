@@ -33,11 +33,24 @@ pub(crate) fn pack_a<const MR: usize>(
             }
         } else {
             panel.fill(0.0);
+            if cs == 1 && MR <= 16 && mr > 0 {
+                // Row-major A: 16 steps of all the panel's rows at a time, transposed in
+                // registers (the per-row loop below does the remaining steps).
+                let data = a.data();
+                let row0 = (i0 + r0) * rs + t0;
+                for tb in (0..kc / 16 * 16).step_by(16) {
+                    let src = &data[row0 + tb..row0 + tb + (mr - 1) * rs + 16];
+                    crate::transpose::block16(src, rs, mr, &mut panel[tb * MR..(tb + 15) * MR + mr], MR);
+                }
+            }
             for r in 0..mr {
                 if cs == 1 {
                     // Row-major A (a projection's rows): read each row's run contiguously.
                     let start = (i0 + r0 + r) * rs + t0;
-                    for (dst, v) in panel.chunks_exact_mut(MR).zip(&a.data()[start..start + kc]) {
+                    // steps past the 16-step blocks below (all of them when MR > 16)
+                    let skip = if MR <= 16 { kc / 16 * 16 } else { 0 };
+                    let run = &a.data()[start + skip..start + kc];
+                    for (dst, v) in panel[skip * MR..].chunks_exact_mut(MR).zip(run) {
                         dst[r] = *v;
                     }
                 } else {
@@ -66,11 +79,31 @@ pub(crate) fn pack_b<const NR: usize>(out: &mut [f32], b: View<'_>, t0: usize, k
             }
         } else {
             panel.fill(0.0);
+            // B = Yᵀ of a row-major Y: 16 steps of up to 16 columns at a time, transposed in
+            // registers (the per-column loop below does the remaining steps)
+            let skip = if rs == 1 && NR.is_multiple_of(16) {
+                kc / 16 * 16
+            } else {
+                0
+            };
+            if skip > 0 {
+                let data = b.data();
+                for h in (0..nr).step_by(16) {
+                    let cols = 16.min(nr - h);
+                    let col0 = (j0 + h) * cs + t0;
+                    for tb in (0..skip).step_by(16) {
+                        let src = &data[col0 + tb..col0 + tb + (cols - 1) * cs + 16];
+                        let dst = &mut panel[tb * NR + h..(tb + 15) * NR + h + cols];
+                        crate::transpose::block16(src, cs, cols, dst, NR);
+                    }
+                }
+            }
             for c in 0..nr {
                 if rs == 1 {
                     // B = Yᵀ of a row-major Y (the kNN tile's queries): read each run of Y.
                     let start = (j0 + c) * cs + t0;
-                    for (dst, v) in panel.chunks_exact_mut(NR).zip(&b.data()[start..start + kc]) {
+                    let run = &b.data()[start + skip..start + kc];
+                    for (dst, v) in panel[skip * NR..].chunks_exact_mut(NR).zip(run) {
                         dst[c] = *v;
                     }
                 } else {
