@@ -1,6 +1,6 @@
 //! Transposed copies of 16-wide blocks for the packing routines ([`crate::pack`]): `rows ≤ 16`
 //! source runs of 16 consecutive values become 16 destination runs of `rows` values, on
-//! AVX-512F in registers (three shuffle stages), else value by value.
+//! AVX-512F in registers ([`regs16`], also the split-bf16 SYRK's packing), else value by value.
 //!
 //! Packing a row-major operand into step-major panels is a transpose; done value by value it
 //! took about a quarter of the randomized PCA's time (scalar loads and stores, 14–32 per
@@ -50,10 +50,8 @@ fn scalar(src: &[f32], istride: usize, rows: usize, out: &mut [f32], ostride: us
     }
 }
 
-/// [`block16`] on AVX-512F: rows past `rows` read as zero; the 16 × 16 transpose interleaves
-/// 32-bit pairs, then 64-bit pairs (each 128-bit lane of `u[4g + j]` holds element `4L + j`
-/// of rows `4g..4g + 4`), then 128-bit lanes twice (`shuffle_f32x4` 0x88 / 0xdd: even / odd
-/// lanes of both operands).
+/// [`block16`] on AVX-512F: rows past `rows` read as zero, the registers transposed by
+/// [`regs16`], `rows` lanes of each stored.
 ///
 /// # Safety
 /// AVX-512F must be available, `src` must hold `(rows − 1)·istride + 16` values and `out`
@@ -62,67 +60,64 @@ fn scalar(src: &[f32], istride: usize, rows: usize, out: &mut [f32], ostride: us
 #[target_feature(enable = "avx512f")]
 unsafe fn avx512(src: &[f32], istride: usize, rows: usize, out: &mut [f32], ostride: usize) {
     use std::arch::x86_64::{
-        _mm512_loadu_ps, _mm512_mask_storeu_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4, _mm512_unpackhi_ps,
-        _mm512_unpacklo_ps,
+        _mm512_castps_si512, _mm512_castsi512_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+        _mm512_setzero_si512,
     };
-    let mut r = [_mm512_setzero_ps(); 16];
+    let mut r = [_mm512_setzero_si512(); 16];
     for (i, v) in r.iter_mut().enumerate().take(rows) {
         // SAFETY: `i < rows`, so `i·istride + 16 ≤ src.len()` (caller's contract).
-        *v = unsafe { _mm512_loadu_ps(src.as_ptr().add(i * istride)) };
+        *v = _mm512_castps_si512(unsafe { _mm512_loadu_ps(src.as_ptr().add(i * istride)) });
     }
-    let mut t = [_mm512_setzero_ps(); 16];
-    for p in 0..8 {
-        t[2 * p] = _mm512_unpacklo_ps(r[2 * p], r[2 * p + 1]);
-        t[2 * p + 1] = _mm512_unpackhi_ps(r[2 * p], r[2 * p + 1]);
-    }
-    let mut u = [_mm512_setzero_ps(); 16];
-    for g in 0..4 {
-        let (a0, a1, b0, b1) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
-        u[4 * g] = lo(a0, b0);
-        u[4 * g + 1] = hi(a0, b0);
-        u[4 * g + 2] = lo(a1, b1);
-        u[4 * g + 3] = hi(a1, b1);
-    }
-    let mut v = [_mm512_setzero_ps(); 16];
-    for j in 0..4 {
-        v[j] = _mm512_shuffle_f32x4::<0x88>(u[j], u[4 + j]);
-        v[4 + j] = _mm512_shuffle_f32x4::<0xdd>(u[j], u[4 + j]);
-        v[8 + j] = _mm512_shuffle_f32x4::<0x88>(u[8 + j], u[12 + j]);
-        v[12 + j] = _mm512_shuffle_f32x4::<0xdd>(u[8 + j], u[12 + j]);
-    }
+    let w = regs16(&r);
     let mask: u16 = if rows == 16 { u16::MAX } else { (1u16 << rows) - 1 };
     let ptr = out.as_mut_ptr();
-    for j in 0..4 {
-        let cols = [
-            (j, _mm512_shuffle_f32x4::<0x88>(v[j], v[8 + j])),
-            (8 + j, _mm512_shuffle_f32x4::<0xdd>(v[j], v[8 + j])),
-            (4 + j, _mm512_shuffle_f32x4::<0x88>(v[4 + j], v[12 + j])),
-            (12 + j, _mm512_shuffle_f32x4::<0xdd>(v[4 + j], v[12 + j])),
-        ];
-        for (e, w) in cols {
-            // SAFETY: `e < 16`, so lanes `0..rows` at `e·ostride` lie within `out` (caller's
-            // contract); the other lanes are masked off and not accessed.
-            unsafe { _mm512_mask_storeu_ps(ptr.add(e * ostride), mask, w) };
-        }
+    for (e, &v) in w.iter().enumerate() {
+        // SAFETY: `e < 16`, so lanes `0..rows` at `e·ostride` lie within `out` (caller's
+        // contract); the other lanes are masked off and not accessed.
+        unsafe { _mm512_mask_storeu_ps(ptr.add(e * ostride), mask, _mm512_castsi512_ps(v)) };
     }
 }
 
-/// The 64-bit pairs of `a` and `b`, low halves of each 128-bit lane.
+/// The 16 × 16 transpose of 32-bit lanes: `out[j]` lane `i` = `rows[i]` lane `j`. Pairs of
+/// rows interleaved per 128-bit lane, then quads (`u[4g + j]` lane `L` holds column `4L + j` of
+/// rows `4g..4g + 4`), then the 4 × 4 arrangement of 128-bit lanes (`shuffle_i32x4` 0x88 / 0xdd:
+/// even / odd lanes of both operands). Used by [`block16`] and the split-bf16 SYRK's packing.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn lo(a: std::arch::x86_64::__m512, b: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
-    use std::arch::x86_64::{_mm512_castpd_ps, _mm512_castps_pd, _mm512_unpacklo_pd};
-    _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
-}
-
-/// The same, high halves.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn hi(a: std::arch::x86_64::__m512, b: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
-    use std::arch::x86_64::{_mm512_castpd_ps, _mm512_castps_pd, _mm512_unpackhi_pd};
-    _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
+pub(crate) fn regs16(rows: &[std::arch::x86_64::__m512i; 16]) -> [std::arch::x86_64::__m512i; 16] {
+    use std::arch::x86_64::{
+        _mm512_setzero_si512, _mm512_shuffle_i32x4, _mm512_unpackhi_epi32, _mm512_unpackhi_epi64,
+        _mm512_unpacklo_epi32, _mm512_unpacklo_epi64,
+    };
+    let z = _mm512_setzero_si512();
+    let mut t = [z; 16];
+    for q in 0..8 {
+        let (x, y) = (rows[2 * q], rows[2 * q + 1]);
+        let base = 4 * (q / 2) + 2 * (q % 2);
+        t[base] = _mm512_unpacklo_epi32(x, y);
+        t[base + 1] = _mm512_unpackhi_epi32(x, y);
+    }
+    let mut u = [z; 16];
+    for g in 0..4 {
+        let (t0, t1, t2, t3) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
+        u[4 * g] = _mm512_unpacklo_epi64(t0, t2);
+        u[4 * g + 1] = _mm512_unpackhi_epi64(t0, t2);
+        u[4 * g + 2] = _mm512_unpacklo_epi64(t1, t3);
+        u[4 * g + 3] = _mm512_unpackhi_epi64(t1, t3);
+    }
+    let mut out = [z; 16];
+    for j in 0..4 {
+        let v0 = _mm512_shuffle_i32x4::<0x88>(u[j], u[4 + j]);
+        let v1 = _mm512_shuffle_i32x4::<0xdd>(u[j], u[4 + j]);
+        let w0 = _mm512_shuffle_i32x4::<0x88>(u[8 + j], u[12 + j]);
+        let w1 = _mm512_shuffle_i32x4::<0xdd>(u[8 + j], u[12 + j]);
+        out[j] = _mm512_shuffle_i32x4::<0x88>(v0, w0);
+        out[8 + j] = _mm512_shuffle_i32x4::<0xdd>(v0, w0);
+        out[4 + j] = _mm512_shuffle_i32x4::<0x88>(v1, w1);
+        out[12 + j] = _mm512_shuffle_i32x4::<0xdd>(v1, w1);
+    }
+    out
 }
 
 #[cfg(test)]

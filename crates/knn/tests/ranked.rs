@@ -7,41 +7,11 @@
 
 mod common;
 
-use common::{clustered, gaussian, integer_grid, rng, to_f32, with_duplicates};
+use common::{
+    clustered, gaussian, integer_grid, naive_ranks, random_targets, to_f32, with_duplicates, METRICS,
+};
 use embgeo_core::{Ctl, Element, MatRef, Neighbors, Par};
-use embgeo_knn::metric::exact_key;
 use embgeo_knn::{all_points, all_points_ranked, ranks, Metric, Params};
-use rand::Rng;
-
-const METRICS: [Metric; 4] = [
-    Metric::Euclidean,
-    Metric::SqEuclidean,
-    Metric::Cosine,
-    Metric::Dot,
-];
-
-/// The definition: rank of `j` from `i` = 1 + #{t ≠ i : (K(i,t), t) < (K(i,j), j)}.
-fn naive_ranks<T: Element>(x: &[T], d: usize, metric: Metric, targets: &Neighbors) -> Vec<u32> {
-    let n = x.len() / d;
-    let row = |i: usize| &x[i * d..(i + 1) * d];
-    let mut out = Vec::with_capacity(n * targets.k);
-    for i in 0..n {
-        let keys: Vec<f64> = (0..n).map(|t| exact_key(metric, row(i), row(t))).collect();
-        for &j in targets.indices_of(i) {
-            let (kj, j) = (keys[j as usize], j as usize);
-            let before = (0..n).filter(|&t| t != i && (keys[t], t) < (kj, j)).count();
-            out.push(1 + before as u32);
-        }
-    }
-    out
-}
-
-/// `k` random targets per row (repeats and the row itself allowed).
-fn random_targets(n: usize, k: usize, seed: u64) -> Neighbors {
-    let mut r = rng(seed);
-    let idx: Vec<u32> = (0..n * k).map(|_| r.random_range(0..n as u32)).collect();
-    Neighbors::new(k, n, idx, vec![0.0; n * k]).unwrap()
-}
 
 /// The fused call equals the two calls on `x` (n × d) for `p` and `targets`, bit for bit.
 fn same_as_two_calls<T: Element>(

@@ -74,12 +74,12 @@ mod avx512 {
     use std::arch::x86_64::{
         __m512i, _mm512_add_epi32, _mm512_and_si512, _mm512_castps_si512, _mm512_castsi512_ps,
         _mm512_maskz_loadu_ps, _mm512_maskz_mov_epi32, _mm512_or_si512, _mm512_set1_epi32,
-        _mm512_setzero_si512, _mm512_shuffle_i32x4, _mm512_slli_epi32, _mm512_srli_epi32, _mm512_store_si512,
-        _mm512_sub_ps, _mm512_test_epi32_mask, _mm512_unpackhi_epi32, _mm512_unpackhi_epi64,
-        _mm512_unpacklo_epi32, _mm512_unpacklo_epi64,
+        _mm512_setzero_si512, _mm512_slli_epi32, _mm512_srli_epi32, _mm512_store_si512, _mm512_sub_ps,
+        _mm512_test_epi32_mask,
     };
 
     use super::Layout;
+    use crate::transpose::regs16;
 
     /// bf16 bits (in the low half of each lane) of 16 f32 values, rounded to nearest even, the
     /// subnormal results flushed to zero: `split::bf16_rne_flush` lane by lane.
@@ -106,43 +106,6 @@ mod avx512 {
             _mm512_castsi512_ps(_mm512_slli_epi32::<16>(hi)),
         );
         (hi, rne_flush(_mm512_castps_si512(rest)))
-    }
-
-    /// The 16 × 16 transpose of 32-bit lanes: `out[j]` lane `i` = `rows[i]` lane `j`.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn transpose(rows: &[__m512i; 16]) -> [__m512i; 16] {
-        let z = _mm512_setzero_si512();
-        // per 128-bit lane: pairs of rows interleaved, then quads (u[4g + j] lane L holds
-        // column 4L + j of rows 4g..4g + 4)
-        let mut t = [z; 16];
-        for q in 0..8 {
-            let (x, y) = (rows[2 * q], rows[2 * q + 1]);
-            let base = 4 * (q / 2) + 2 * (q % 2);
-            t[base] = _mm512_unpacklo_epi32(x, y);
-            t[base + 1] = _mm512_unpackhi_epi32(x, y);
-        }
-        let mut u = [z; 16];
-        for g in 0..4 {
-            let (t0, t1, t2, t3) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
-            u[4 * g] = _mm512_unpacklo_epi64(t0, t2);
-            u[4 * g + 1] = _mm512_unpackhi_epi64(t0, t2);
-            u[4 * g + 2] = _mm512_unpacklo_epi64(t1, t3);
-            u[4 * g + 3] = _mm512_unpackhi_epi64(t1, t3);
-        }
-        // then the 4 × 4 arrangement of 128-bit lanes
-        let mut out = [z; 16];
-        for j in 0..4 {
-            let v0 = _mm512_shuffle_i32x4::<0x88>(u[j], u[4 + j]);
-            let v1 = _mm512_shuffle_i32x4::<0xdd>(u[j], u[4 + j]);
-            let w0 = _mm512_shuffle_i32x4::<0x88>(u[8 + j], u[12 + j]);
-            let w1 = _mm512_shuffle_i32x4::<0xdd>(u[8 + j], u[12 + j]);
-            out[j] = _mm512_shuffle_i32x4::<0x88>(v0, w0);
-            out[8 + j] = _mm512_shuffle_i32x4::<0xdd>(v0, w0);
-            out[4 + j] = _mm512_shuffle_i32x4::<0x88>(v1, w1);
-            out[12 + j] = _mm512_shuffle_i32x4::<0xdd>(v1, w1);
-        }
-        out
     }
 
     /// [`super::pack`] on AVX-512F.
@@ -203,7 +166,7 @@ mod avx512 {
                     }
                     (his[k], los[k]) = (hi, lo);
                 }
-                let (th, tl) = (transpose(&his), transpose(&los));
+                let (th, tl) = (regs16(&his), regs16(&los));
                 for n in 0..16 {
                     let row = (16 * g + n) * kp + p0;
                     for (seg, v) in [th[n], th[n], tl[n], tl[n]].into_iter().enumerate() {

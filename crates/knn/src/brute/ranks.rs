@@ -133,23 +133,13 @@ pub fn ranks_with<T: Element>(
     ctl: &Ctl<'_>,
 ) -> Result<Ranks> {
     Error::require_at_least_one("block_rows", p.block_rows)?;
-    x.require_rows("x", 2, "exact ranks")?;
-    x.require_cols("x", "exact ranks")?;
-    let n = x.rows();
-    check_targets(n, targets)?;
-    check_finite(x, "x", ctl)?;
-    let s = Scale::of(&[x.as_slice()]);
     let job = Job {
         metric,
         targets,
         p,
         only: None,
     };
-    if s.is_identity() {
-        dispatch(x.as_slice(), x.cols(), &job, ctl)
-    } else {
-        dispatch(&s.apply(x.as_slice()), x.cols(), &job, ctl)
-    }
+    checked(x, &job, ctl)
 }
 
 /// [`ranks`] for the listed rows only: `ranks[r·k + c]` is the rank of target `c` of row
@@ -178,11 +168,24 @@ pub fn ranks_of_rows<T: Element>(
     rows: &[u32],
     ctl: &Ctl<'_>,
 ) -> Result<Ranks> {
+    let job = Job {
+        metric,
+        targets,
+        p: &RankParams::default(),
+        only: Some(rows),
+    };
+    checked(x, &job, ctl)
+}
+
+/// The checks of [`ranks_with`] and [`ranks_of_rows`] in their order (`Empty`, `Shape` and
+/// `OutOfRange` of the targets, `OutOfRange` of a listed row, `NonFinite`), then the pass on
+/// the rows, scaled by a power of two for f64 data beyond `2^±400`.
+fn checked<T: Element>(x: MatRef<'_, T>, job: &Job<'_>, ctl: &Ctl<'_>) -> Result<Ranks> {
     x.require_rows("x", 2, "exact ranks")?;
     x.require_cols("x", "exact ranks")?;
     let n = x.rows();
-    check_targets(n, targets)?;
-    if let Some(&i) = rows.iter().find(|&&i| i as usize >= n) {
+    check_targets(n, job.targets)?;
+    if let Some(&i) = job.only.and_then(|rows| rows.iter().find(|&&i| i as usize >= n)) {
         return Err(Error::OutOfRange {
             name: "row",
             expected: format!("below {n} (a row of x)"),
@@ -191,16 +194,10 @@ pub fn ranks_of_rows<T: Element>(
     }
     check_finite(x, "x", ctl)?;
     let s = Scale::of(&[x.as_slice()]);
-    let job = Job {
-        metric,
-        targets,
-        p: &RankParams::default(),
-        only: Some(rows),
-    };
     if s.is_identity() {
-        dispatch(x.as_slice(), x.cols(), &job, ctl)
+        dispatch(x.as_slice(), x.cols(), job, ctl)
     } else {
-        dispatch(&s.apply(x.as_slice()), x.cols(), &job, ctl)
+        dispatch(&s.apply(x.as_slice()), x.cols(), job, ctl)
     }
 }
 

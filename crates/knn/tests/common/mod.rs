@@ -165,3 +165,29 @@ pub const METRICS: [Metric; 4] = [
     Metric::Cosine,
     Metric::Dot,
 ];
+
+/// The definition of the exact ranks: rank of `j` from `i` = 1 + #{t ≠ i : (K(i,t), t) <
+/// (K(i,j), j)}, `K` = `metric::exact_key`, for every row's targets in order.
+pub fn naive_ranks<T: Element>(x: &[T], d: usize, metric: Metric, targets: &Neighbors) -> Vec<u32> {
+    let n = x.len() / d;
+    let row = |i: usize| &x[i * d..(i + 1) * d];
+    let mut out = Vec::with_capacity(n * targets.k);
+    for i in 0..n {
+        let keys: Vec<f64> = (0..n)
+            .map(|t| embgeo_knn::metric::exact_key(metric, row(i), row(t)))
+            .collect();
+        for &j in targets.indices_of(i) {
+            let (kj, j) = (keys[j as usize], j as usize);
+            let before = (0..n).filter(|&t| t != i && (keys[t], t) < (kj, j)).count();
+            out.push(1 + before as u32);
+        }
+    }
+    out
+}
+
+/// `k` random targets per row (repeats and the row itself allowed).
+pub fn random_targets(n: usize, k: usize, seed: u64) -> Neighbors {
+    let mut r = rng(seed);
+    let idx: Vec<u32> = (0..n * k).map(|_| r.random_range(0..n as u32)).collect();
+    Neighbors::new(k, n, idx, vec![0.0; n * k]).unwrap()
+}
