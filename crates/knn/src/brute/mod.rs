@@ -93,19 +93,29 @@ pub(crate) fn traced<T: Element>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
+    check_entry(corpus, queries, p)?;
+    // the finiteness checks and `check_k` follow in `checked_run`, in this order
+    dispatch_traced(corpus, queries, p, ctl)
+}
+
+/// The checks of [`traced`] before any pass over the data, in its order: the parameters, the
+/// columns, the precision for the element type, the rows (and the queries' width).
+pub(crate) fn check_entry<T: Element>(
+    corpus: MatRef<'_, T>,
+    queries: Option<MatRef<'_, T>>,
+    p: &Params,
+) -> Result<()> {
     p.check()?;
     Error::require_at_least_one("cols", corpus.cols())?;
     let f32_input = cast::<T, f32>(corpus.as_slice()).is_some();
     values::check_dense_precision(p.precision, if f32_input { "f32" } else { "f64" })?;
     match queries {
-        None => corpus.require_rows("corpus", 2, "all-points kNN")?,
+        None => corpus.require_rows("corpus", 2, "all-points kNN"),
         Some(q) => {
             corpus.require_rows("corpus", 1, "kNN search")?;
-            check_width(corpus.cols(), q.cols())?;
+            check_width(corpus.cols(), q.cols())
         }
     }
-    // the finiteness checks and `check_k` follow in `checked_run`, in this order
-    dispatch_traced(corpus, queries, p, ctl)
 }
 
 /// Extra memory of [`crate::search`] / [`crate::all_points`] in bytes, beyond the inputs and the returned

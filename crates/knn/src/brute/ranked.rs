@@ -8,7 +8,8 @@ use super::ranks::{self, check_targets, Job, RankParams, Ranks};
 use super::source::{Dense, Rows};
 use super::symmetric::run_symmetric;
 use super::{
-    cast, check_k, check_key_range, checked_stats, f32_overflows, run_source, use_symmetric, values, Params,
+    cast, check_entry, check_k, check_key_range, checked_stats, f32_overflows, run_source, use_symmetric,
+    Params,
 };
 use crate::metric::Metric;
 use crate::real::Real;
@@ -55,11 +56,7 @@ pub fn all_points_ranked<T: Element>(
         let r = ranks::ranks(x, p.metric, targets, ctl)?;
         return Ok((nb, r));
     }
-    p.check()?;
-    Error::require_at_least_one("cols", x.cols())?;
-    let f32_input = cast::<T, f32>(x.as_slice()).is_some();
-    values::check_dense_precision(p.precision, if f32_input { "f32" } else { "f64" })?;
-    x.require_rows("corpus", 2, "all-points kNN")?;
+    check_entry(x, None, p)?;
     let s = Scale::of(&[x.as_slice()]);
     let (nb, r) = if s.is_identity() {
         typed(x.as_slice(), x.cols(), p, targets, ctl)?

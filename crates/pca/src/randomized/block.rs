@@ -293,6 +293,15 @@ mod tests {
         (out, safe, sq.iter().sum())
     }
 
+    /// [`centre`] of `x` into `E` equals [`reference`]: values, flag and sum bit for bit.
+    fn same_as_reference<E: Num + PartialEq + std::fmt::Debug>(x: MatRef<'_, f64>, mean: &[f64], at: &str) {
+        let mut got = vec![E::default(); x.rows() * x.cols()];
+        let (safe, sq) = centre(&mut got, x, mean);
+        let (want, want_safe, want_sq) = reference::<E>(x.as_slice(), x.cols(), mean);
+        assert_eq!(got, want, "{at}");
+        assert_eq!((safe, sq.to_bits()), (want_safe, want_sq.to_bits()), "{at}");
+    }
+
     /// The vectorised lanes (min/max range test) give the definition's values, flag and sum
     /// bit for bit: widths with and without a tail, exact zeros, values just inside and just
     /// outside f32's safe range at both ends, f32 and f64 blocks.
@@ -326,24 +335,8 @@ mod tests {
                     mean.clone()
                 };
                 let xm = MatRef::from_flat(x, d).unwrap();
-                let mut got32 = vec![0.0f32; x.len()];
-                let (safe32, sq32) = centre(&mut got32, xm, &m);
-                let (want32, wsafe32, wsq32) = reference::<f32>(x, d, &m);
-                assert_eq!(got32, want32, "f32, d = {d}, {what}");
-                assert_eq!(
-                    (safe32, sq32.to_bits()),
-                    (wsafe32, wsq32.to_bits()),
-                    "f32, d = {d}, {what}"
-                );
-                let mut got64 = vec![0.0f64; x.len()];
-                let (safe64, sq64) = centre(&mut got64, xm, &m);
-                let (want64, wsafe64, wsq64) = reference::<f64>(x, d, &m);
-                assert_eq!(got64, want64, "f64, d = {d}, {what}");
-                assert_eq!(
-                    (safe64, sq64.to_bits()),
-                    (wsafe64, wsq64.to_bits()),
-                    "f64, d = {d}, {what}"
-                );
+                same_as_reference::<f32>(xm, &m, &format!("f32, d = {d}, {what}"));
+                same_as_reference::<f64>(xm, &m, &format!("f64, d = {d}, {what}"));
             }
             assert!(
                 !reference::<f32>(&at(t, 0.5 * lo), d, &mean).1,
