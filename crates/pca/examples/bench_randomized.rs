@@ -3,14 +3,14 @@
 //! `bench/peers/pca_peers.py`).
 //!
 //! Run: `cargo run --release -p embgeo-pca --example bench_randomized [-- --n 100000 --d 1536
-//! --k 32 --threads 2 --runs 3]`. Prints one JSON line per run (wall and CPU seconds) and the top variances,
-//! so two builds can be compared run by run (A/B, medians).
+//! --k 32 --threads 2 --runs 3 --route auto|passes|gram|both]`. Prints one JSON line per run and
+//! route (wall and CPU seconds, first and last variance), so two builds or the two routes
+//! (`both`: run alternately, then their largest relative difference) can be compared run by run.
 
 use std::time::Instant;
 
 use embgeo_core::{Ctl, MatRef};
-use embgeo_pca::pca::Params;
-use embgeo_pca::{NComponents, Pca, Solver};
+use embgeo_pca::randomized::{self, Params, Route};
 
 #[path = "common/args.rs"]
 mod args;
@@ -32,38 +32,53 @@ fn main() {
     let arg = |name: &str, default: usize| args::arg(&args, name, default);
     let (n, d, k) = (arg("--n", 100_000), arg("--d", 1536), arg("--k", 32));
     let (threads, runs) = (arg("--threads", 2), arg("--runs", 3));
+    // --route auto | passes | gram | both (passes and gram, run alternately, compared)
+    let route = args
+        .iter()
+        .position(|a| a == "--route")
+        .and_then(|i| args.get(i + 1))
+        .map_or("auto", String::as_str);
+    let routes: Vec<(&str, Route)> = match route {
+        "passes" => vec![("passes", Route::Passes)],
+        "gram" => vec![("gram", Route::Gram)],
+        "both" => vec![("passes", Route::Passes), ("gram", Route::Gram)],
+        _ => vec![("auto", Route::Auto)],
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
     let x = pool.install(|| generate(n, d));
     let xm = MatRef::new(&x, n, d).expect("shape");
+    let mut last: Vec<Vec<f64>> = Vec::new();
     for run in 0..runs {
-        let (t, cpu) = (Instant::now(), cpu_seconds());
-        let fitted = pool.install(|| {
-            let mut p = Pca::new(Params {
-                n_components: NComponents::Count(k),
-                solver: Solver::Randomized,
+        last.clear();
+        for &(name, route) in &routes {
+            let (t, cpu) = (Instant::now(), cpu_seconds());
+            let params = Params {
+                route,
                 ..Params::default()
-            })
-            .expect("params");
-            p.fit(xm, &Ctl::detached()).expect("fit");
-            p.fitted().expect("fitted").clone()
-        });
-        let secs = t.elapsed().as_secs_f64();
-        let cpu = cpu_seconds() - cpu;
-        let ev: Vec<String> = fitted
-            .explained_variance
-            .iter()
-            .map(|v| format!("{v:.9e}"))
-            .collect();
-        println!(
-            "{{\"n\":{n},\"d\":{d},\"k\":{k},\"threads\":{threads},\"run\":{run},\"seconds\":{secs:.4},\"cpu_seconds\":{cpu:.2},\"ev_first\":{},\"ev_last\":{}}}",
-            ev[0],
-            ev[k - 1]
-        );
-        if run == 0 {
-            eprintln!("explained variance: [{}]", ev.join(", "));
+            };
+            let (spectrum, _) = pool
+                .install(|| randomized::solve(xm, true, k, &params, &Ctl::detached()))
+                .expect("fit");
+            let secs = t.elapsed().as_secs_f64();
+            let cpu = cpu_seconds() - cpu;
+            let ev = &spectrum.explained_variance;
+            println!(
+                "{{\"route\":\"{name}\",\"n\":{n},\"d\":{d},\"k\":{k},\"threads\":{threads},\"run\":{run},\"seconds\":{secs:.4},\"cpu_seconds\":{cpu:.2},\"ev_first\":{:.9e},\"ev_last\":{:.9e}}}",
+                ev[0],
+                ev[k - 1]
+            );
+            last.push(ev.clone());
         }
+    }
+    if let [a, b] = &last[..] {
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(u, v)| (u - v).abs() / v.abs())
+            .fold(0.0f64, f64::max);
+        println!("largest relative difference of the {k} variances between the routes: {worst:.3e}");
     }
 }

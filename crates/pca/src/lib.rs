@@ -14,7 +14,8 @@
 //! - [`model_io`]: safetensors and JSON forms of the models.
 //!
 //! **Memory rule** (every `d × d` path: the covariance solver, `partial_fit`, `merge`, whitening,
-//! all-but-the-top; and the SVD solvers' `min(n, d)`-sided workspace): the side is checked
+//! all-but-the-top; the randomized solver's Gram route, d ≤ 2048; and the SVD solvers'
+//! `min(n, d)`-sided workspace): the side is checked
 //! against [`embgeo_core::dense::MAX_DENSE_BYTES`] (2 GiB per square f64 matrix, side ≤ 16,384)
 //! before the first allocation, and every square buffer is allocated fallibly, so an input too
 //! wide for the method (e.g. a matrix saved transposed) or for the machine is an `OutOfRange`

@@ -14,8 +14,14 @@
 //! is multiplied in f32 on the kernel layer (`embgeo_kernels::gemm_f32`, AVX-512 FMA where
 //! available) with f64 sums across blocks; f64 input, and f32 blocks whose centred values
 //! leave `moments::F32_SAFE`, in f64.
+//!
+//! Where one SYRK over X costs less than those passes (d up to a few thousand, see
+//! [`gram_pays`]), the same iteration runs on the Gram matrix `AᵀA` instead (`gram`: X read
+//! once, on the covariance solver's kernel), and its result is kept when the spectrum it finds
+//! is within that route's accuracy ([`Route::Auto`]).
 
 mod block;
+mod gram;
 mod pass;
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Result};
@@ -37,6 +43,44 @@ pub struct Params {
     pub n_iter: Option<usize>,
     /// Seed of the ChaCha8 stream that draws Ω. Default 0.
     pub seed: u64,
+    /// How X is read. Default [`Route::Auto`].
+    pub route: Route,
+}
+
+/// How the randomized solver reads X: both routes compute the same subspace iteration and the
+/// same final SVD (equal in exact arithmetic, for the same Ω).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Route {
+    /// [`Route::Gram`] where [`gram_pays`] and the spectrum it finds is no more spread than
+    /// its accuracy allows (`λ₁/λ_k` ≤ 10³ for f32 input, 10⁸ for f64), else [`Route::Passes`].
+    #[default]
+    Auto,
+    /// `q + 2` passes over the rows of X ([`pass`]): (2q + 2)·n·d·l multiply-adds on thin
+    /// products, memory O(n·l).
+    Passes,
+    /// One SYRK over X for `C = AᵀA`, then everything in d × d (`gram`): n·d²/2 multiply-adds on
+    /// the covariance kernel, memory O(d²).
+    Gram,
+}
+
+/// Widest input [`Route::Auto`] sends to the Gram route: its moments hold about
+/// `(4 + 1.5·workers)·d²` f64 while they accumulate (230 MB at 2048 on 2 threads), where the
+/// passes hold O(n·l).
+pub const GRAM_MAX_D: usize = 2048;
+
+/// Does the Gram route cost less than the passes for d columns, basis width l and q power
+/// steps? A function of the shape only (n cancels out).
+///
+/// The passes read X `q + 2` times, centring each block and multiplying it by thin operands; the
+/// Gram route runs one SYRK (n·d²/2 multiply-adds, nearer the FMA peak). Measured on a 2-core
+/// AVX-512 Xeon (`examples/bench_randomized --route both`, f32, same run): a pass costs about
+/// `n·d·(0.90 + 0.018·l)` ns (100,000 × 1536: 1.62 s at l = 15, 2.29 s at l = 42, q = 7) and the
+/// Gram route about `6.4·10⁻³·n·d²` ns (1.16 s at 100,000 × 1536, 0.19 s at 200,000 × 384, 1.34 s
+/// at 50,000 × 2048 against 1.15 s for the passes at l = 26). The Gram route pays when
+/// `d < (q + 2)·(140 + 2.8·l)`, and [`GRAM_MAX_D`] bounds its memory.
+#[must_use]
+pub fn gram_pays(d: usize, l: usize, q: usize) -> bool {
+    d <= GRAM_MAX_D && 10 * d < (q + 2) * (1400 + 28 * l)
 }
 
 impl Default for Params {
@@ -45,6 +89,7 @@ impl Default for Params {
             n_oversamples: 10,
             n_iter: None,
             seed: 0,
+            route: Route::Auto,
         }
     }
 }
@@ -55,17 +100,21 @@ impl Default for Params {
 /// `x`: n × d row-major f32/f64, n ≥ 2, 1 ≤ k ≤ min(n, d). Returns a [`Spectrum`] of k axes
 /// (components `k × d`, signs not normalised; `total_variance` exact, from ‖A‖²_F) and the mean.
 /// # Cost
-/// (2q + 2)·2·n·d·l flops (l = k + p) in q + 2 reads of X, plus Householder QRs of d × l
-/// (one per iteration) and of n × l (once, parallel with a fixed split) and the SVD of l × d. Extra memory: no
-/// copy of X; Y and Q (n × l f64, Qᵀ once more in f32), one l × d f64 partial sum per
-/// 4096-row chunk (13 MB at 100,000 × 1536, l = 42) and per worker a 128 × d centred block
-/// plus l·(d + 128) products.
+/// Passes route: (2q + 2)·2·n·d·l flops (l = k + p) in q + 2 reads of X, plus Householder QRs
+/// of d × l (one per iteration) and of n × l (once, parallel with a fixed split) and the SVD of
+/// l × d. Extra memory: no copy of X; Y and Q (n × l f64, Qᵀ once more in f32), one l × d f64
+/// partial sum per 4096-row chunk (13 MB at 100,000 × 1536, l = 42) and per worker a 128 × d
+/// centred block plus l·(d + 128) products.
+/// Gram route: n·d² flops in one read of X plus O(q·d²·l), memory O(d²) (`gram::solve`); when
+/// [`Route::Auto`] finds the spectrum too spread for it, the passes run after it.
 /// # Accuracy
 /// f64 input runs in f64. f32 input: each block product is an f32 dot product (error
 /// `γ_m·|a|·|b|`, m = d for `A·V`, m ≤ 128 rows for `·Aᵦ`), summed across blocks in f64;
 /// centring and ‖A‖²_F are f64. Measured on the 100,000 × 1536 f32 bench data (k = 32): the
 /// 32 variances equal those of the former all-f64 implementation to 7·10⁻⁹ relative; tested
-/// within 1e-5 of the exact f64 solver (the f32 tolerance of the parity fixtures).
+/// within 1e-5 of the exact f64 solver (the f32 tolerance of the parity fixtures). The Gram
+/// route's error grows with `λ₁/λ_k` (`gram::max_spread`); on the same data its 32 variances
+/// are within 6·10⁻⁸ of the passes'.
 /// # Determinism
 /// Same seed, same result (portable ChaCha8 stream). Passes split X into fixed 4096-row
 /// chunks (parallel), the products inside a chunk run on one thread, chunk sums are added in
@@ -107,6 +156,21 @@ pub fn solve<T: Element>(
             .n_iter
             .unwrap_or(if (k as f64) < 0.1 * r as f64 { 7 } else { 4 });
         let l = (k + params.n_oversamples).min(r);
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        let omega = Mat::<f64>::from_fn(d, l, |_, _| StandardNormal.sample(&mut rng));
+        let v0 = linalg::thin_q(&omega, faer::Par::Seq);
+        drop(omega);
+        let gram = match params.route {
+            Route::Auto => gram_pays(d, l, q),
+            Route::Gram => true,
+            Route::Passes => false,
+        };
+        if gram {
+            let found = gram::solve(x, center, k, v0.clone(), q, ctl)?;
+            if params.route == Route::Gram || found.spread <= gram::max_spread(T::DTYPE) {
+                return crate::svd::unscale((found.spectrum, found.mean), scale);
+            }
+        }
         // The passes run chunks in parallel with fixed chunk sums; the small QRs and the SVD run
         // sequentially, the n × l QR with a fixed split: the result is bit-identical for every
         // thread count.
@@ -116,9 +180,7 @@ pub fn solve<T: Element>(
             vec![0.0; d]
         };
         let data = pass::Data { x, mean: &mean, l };
-        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-        let omega = Mat::<f64>::from_fn(d, l, |_, _| StandardNormal.sample(&mut rng));
-        let mut basis = Both::transposed(&linalg::thin_q(&omega, faer::Par::Seq));
+        let mut basis = Both::transposed(&v0);
         for it in 0..q {
             let (w, _) = data.accumulate(Op::Gram(&basis), ctl)?;
             let w = Mat::<f64>::from_fn(d, l, |i, j| w[j * d + i]);
