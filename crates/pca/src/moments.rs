@@ -322,9 +322,11 @@ impl Moments {
     /// and one `d × d` block result (f32 under the FMA kernel, f64 under the split kernel or for
     /// a block on the f64 path; the split kernel adds per-thread operand layouts of about
     /// `2·d·1 KB`). E.g. d = 1536, 4 lanes, 2 threads: ≈ 75 MB + 2 × 15 MB.
-    /// The block results are written and merged row by row into the lane's lower triangle, which
-    /// is mirrored once when the lane ends (strided column writes here once cost as much as the
-    /// SYRK itself at d = 1536).
+    /// The block results are written and merged row by row into the lane's lower triangle; the
+    /// lanes' lower triangles are merged into `self` in lane order and `self` is mirrored once,
+    /// in cache tiles (strided column writes once cost as much as the SYRK itself at d = 1536;
+    /// mirroring every lane and merging both triangles made ten 10,000-row updates of
+    /// 100,000 × 1536 take 2.15 s against 1.13 s for one update of all rows; now 1.61 s).
     /// # Determinism
     /// The rows are cut into `params.lanes` fixed lanes of whole blocks (from n, never from the
     /// thread count); each lane runs its blocks in order with a single-threaded SYRK and the
@@ -436,23 +438,24 @@ impl Moments {
                 let now = done.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
                 ctl.advance("moments", now, n as u64);
             }
-            lane.mirror_lower();
             Ok((lane, lane_max))
         })?;
         let xmax = parts.iter().fold(0.0f64, |m, (_, lm)| m.max(*lm));
         check_magnitudes(xmax, weights)?;
-        let mut out = self.try_clone()?;
+        // Nothing below can fail: the lanes' lower triangles are merged into this state in lane
+        // order (the same bits as merging whole lanes), then mirrored once.
         for (lane, _) in &parts {
-            out.merge(lane)?;
+            self.merge_lower(lane);
         }
-        *self = out;
+        self.mirror_lower();
         Ok(())
     }
 
     /// Merge another set of moments (rows seen elsewhere) into these.
     ///
     /// # Cost
-    /// O(d²) time, no extra memory.
+    /// O(d²) time (the lower triangle merged row by row, then mirrored in cache tiles), no
+    /// extra memory.
     /// # Determinism
     /// Deterministic; merging A into B and B into A agree up to rounding.
     /// # Errors
@@ -468,33 +471,21 @@ impl Moments {
             other.n_features,
             "merge models fitted on the same features",
         )?;
-        let d = self.n_features;
+        self.merge_lower(other);
+        self.mirror_lower();
+        Ok(())
+    }
+
+    /// [`Moments::merge`] on the lower triangle of the co-moment only (`other`'s upper triangle
+    /// is not read; this state's is left stale until [`Moments::mirror_lower`]).
+    ///
+    /// # Cost
+    /// O(d²/2) time on contiguous rows; no allocation beyond `d` f64.
+    fn merge_lower(&mut self, other: &Moments) {
         if other.weight_sum > 0.0 {
-            if self.weight_sum > 0.0 {
-                let (wa, wb) = (self.weight_sum, other.weight_sum);
-                let w = wa + wb;
-                let f = wa * wb / w;
-                let delta: Vec<f64> = other.mean.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
-                for i in 0..d {
-                    for j in 0..=i {
-                        let v =
-                            self.comoment[i * d + j] + other.comoment[i * d + j] + f * delta[i] * delta[j];
-                        self.comoment[i * d + j] = v;
-                        self.comoment[j * d + i] = v;
-                    }
-                }
-                for (m, dl) in self.mean.iter_mut().zip(&delta) {
-                    *m += dl * (wb / w);
-                }
-                self.weight_sum = w;
-            } else {
-                self.mean.clone_from(&other.mean);
-                self.comoment.clone_from(&other.comoment);
-                self.weight_sum = other.weight_sum;
-            }
+            self.merge_block_lower(other.weight_sum, &other.mean, &other.comoment);
         }
         self.n_samples += other.n_samples;
-        Ok(())
     }
 
     /// Merge a block given by its weight sum, mean and co-moment `blk` (`d × d` row-major, lower
@@ -532,12 +523,20 @@ impl Moments {
         self.weight_sum = w;
     }
 
-    /// Copy the lower triangle of the co-moment onto the upper one (O(d²), once per lane).
+    /// Copy the lower triangle of the co-moment onto the upper one: O(d²), in 64 × 64 tiles so
+    /// that the column-wise writes of a tile stay in cache (at d = 1536 a plain row-by-row copy
+    /// strides 12 KB per write).
     fn mirror_lower(&mut self) {
+        const TILE: usize = 64;
         let d = self.n_features;
-        for i in 0..d {
-            for j in 0..i {
-                self.comoment[j * d + i] = self.comoment[i * d + j];
+        let c = &mut self.comoment;
+        for ib in (0..d).step_by(TILE) {
+            for jb in (0..=ib).step_by(TILE) {
+                for i in ib..(ib + TILE).min(d) {
+                    for j in jb..(jb + TILE).min(i) {
+                        c[j * d + i] = c[i * d + j];
+                    }
+                }
             }
         }
     }
@@ -864,6 +863,46 @@ mod tests {
         }
         let c = Moments::new(3).unwrap();
         assert_eq!(a.merge(&c).unwrap_err().code(), "ERR_SHAPE");
+    }
+
+    #[test]
+    fn wide_updates_and_merges_equal_the_definition_and_stay_symmetric() {
+        // d = 150: the co-moment is mirrored in three rows of 64-column tiles, the last partial.
+        let (n, d) = (400, 150);
+        let x = data(n, d);
+        let p = Params {
+            block_rows: 32,
+            ..Params::default()
+        };
+        let ctl = Ctl::detached();
+        let part = |r0: usize, r1: usize| MatRef::new(&x[r0 * d..r1 * d], r1 - r0, d).unwrap();
+        // Three updates (one block, several lanes) and a merge of separately accumulated rows.
+        let mut m = Moments::new(d).unwrap();
+        m.update(part(0, 20), None, &p, &ctl).unwrap();
+        m.update(part(20, 170), None, &p, &ctl).unwrap();
+        m.update(part(170, 300), None, &p, &ctl).unwrap();
+        let rest = accumulate(part(300, n), None, &p, &ctl).unwrap();
+        m.merge(&rest).unwrap();
+        assert_eq!(m.n_samples(), n as u64);
+        let (mean, cm) = naive(&x, n, d);
+        for (a, b) in m.mean().iter().zip(&mean) {
+            assert!((a - b).abs() <= 1e-12 * b.abs());
+        }
+        let scale = cm.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        let c = m.comoment();
+        for i in 0..d {
+            for j in 0..d {
+                assert!(
+                    (c[i * d + j] - cm[i * d + j]).abs() <= 1e-10 * scale,
+                    "({i}, {j})"
+                );
+                assert_eq!(
+                    c[i * d + j].to_bits(),
+                    c[j * d + i].to_bits(),
+                    "symmetric at ({i}, {j})"
+                );
+            }
+        }
     }
 
     #[test]
