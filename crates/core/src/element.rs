@@ -10,7 +10,9 @@ mod sealed {
 ///
 /// Reductions always accumulate in `f64` through [`Element::to_f64`]; per-vector outputs keep
 /// the input type.
-pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + sealed::Sealed + 'static {
+pub trait Element:
+    Copy + Default + Send + Sync + PartialOrd + std::fmt::Debug + sealed::Sealed + 'static
+{
     /// `"f32"` or `"f64"`, as reported in messages and results.
     const DTYPE: &'static str;
     /// Binary exponents of the type's smallest positive (subnormal) and largest finite values:

@@ -30,6 +30,7 @@ pub mod dense;
 pub mod frame;
 pub mod gram;
 pub mod linalg;
+pub mod pages;
 pub mod scale;
 pub mod simd;
 

@@ -4,8 +4,8 @@
 //! A plain `to_vec` of a large array is bound by page faults, not by memory bandwidth: the
 //! fresh allocation is faulted in 4 KiB at a time by one thread (measured on the development
 //! machine, 200,000 × 384 f32 = 307 MB: `to_vec` 226–257 ms). [`copy_slice`] instead
-//! allocates zeroed memory (untouched pages), asks Linux to back it with transparent huge pages
-//! (`madvise(MADV_HUGEPAGE)`: 512× fewer faults where the system allows it), and copies in
+//! allocates zeroed memory (untouched pages) advised for transparent huge pages
+//! ([`embgeo_core::pages::zeroed`]: 512× fewer faults where the system allows it), and copies in
 //! contiguous pieces on the pool's number of threads (scoped OS threads, not the rayon pool,
 //! so that a busy pool never stalls the event loop): 58 ms on 2 threads in the same
 //! measurement.
@@ -35,10 +35,8 @@ pub fn copy_slice<T: Copy + Default + Send + Sync>(src: &[T], threads: usize) ->
     if bytes < PARALLEL_COPY_MIN_BYTES || cfg!(target_family = "wasm") {
         return src.to_vec();
     }
-    // Zeroed allocation: for the primitive element types the standard library takes it from
-    // the allocator's zeroed memory (fresh, untouched pages for an allocation this large).
-    let mut dst = vec![T::default(); src.len()];
-    advise_huge_pages(&mut dst);
+    // Fresh zeroed pages advised for huge pages before the first write.
+    let mut dst = embgeo_core::pages::zeroed(src.len());
     // Pieces of about BYTES_PER_THREAD, taken from a shared queue by the calling thread and up
     // to `threads − 1` helpers; a helper that cannot start leaves its share to the others.
     let piece = (BYTES_PER_THREAD / std::mem::size_of::<T>().max(1)).max(1);
@@ -61,28 +59,6 @@ pub fn copy_slice<T: Copy + Default + Send + Sync>(src: &[T], threads: usize) ->
     dst
 }
 
-/// Ask Linux to back the 2 MiB-aligned interior of `v` with transparent huge pages. Advice
-/// only: the contents are unchanged, and a refusal (THP off, old kernel) changes nothing.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages<T>(v: &mut [T]) {
-    const HUGE: usize = 2 << 20;
-    let start = v.as_mut_ptr() as usize;
-    let end = start + std::mem::size_of_val(v);
-    let (lo, hi) = (start.next_multiple_of(HUGE), end & !(HUGE - 1));
-    if hi > lo {
-        // SAFETY: [lo, hi) lies inside `v`'s allocation, which `v`'s exclusive borrow keeps
-        // alive and unshared for the call. MADV_HUGEPAGE only changes how the kernel backs the
-        // range (page size); it never changes its contents or its validity, so no Rust
-        // invariant depends on its outcome (the return value is ignored on purpose).
-        unsafe {
-            libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages<T>(_: &mut [T]) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,16 +80,5 @@ mod tests {
         }
         let ints: Vec<u16> = (0..(20 << 20) / 2).map(|i| (i % 65_521) as u16).collect();
         assert_eq!(copy_slice(&ints, 2), ints);
-    }
-
-    #[test]
-    fn huge_page_advice_keeps_the_contents() {
-        // Exercises the unsafe madvise on an allocation that spans several 2 MiB pages, with
-        // values written before and read after the advice.
-        let mut v: Vec<u32> = (0..(6 << 20) / 4 + 17).collect();
-        advise_huge_pages(&mut v);
-        assert!(v.iter().enumerate().all(|(i, &x)| x as usize == i));
-        advise_huge_pages(&mut v[1..5]);
-        advise_huge_pages::<u8>(&mut []);
     }
 }
