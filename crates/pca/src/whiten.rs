@@ -356,8 +356,8 @@ impl Whitener {
     /// given on every call of a weighted (Zipfian) whitener and on none of an unweighted one.
     /// # Cost
     /// n·d²/2 multiply-adds per call (the ≈ 4d³-flop eigendecomposition runs once, on the next
-    /// read of the state); memory as `fit` (memory rule: d ≤ 16,384, checked before allocating)
-    /// plus one copy of the d × d moments.
+    /// read of the state); memory as `fit` (memory rule: d ≤ 16,384, checked before allocating).
+    /// The moments are updated in place: an error leaves them, and the model, unchanged.
     /// # Determinism
     /// Bit-identical for every thread count.
     /// # Errors
@@ -377,12 +377,19 @@ impl Whitener {
     ) -> Result<()> {
         let incoming = (x.rows() > 0).then_some(weights.is_some());
         let weighted = self.joined_weighting(incoming)?.unwrap_or(weights.is_some());
-        let mut m = match &self.moments {
-            Some(m) => m.try_clone()?,
-            None => Moments::new(x.cols())?,
-        };
-        m.update(x, weights, &self.moment_params(), ctl)?;
-        self.refit(m, weighted)
+        // As `Pca::partial_fit`: the moments are updated in place (`update` leaves them unchanged
+        // on error), after the checks `refit` makes.
+        self.check_components(self.moments.as_ref().map_or(x.cols(), Moments::n_features))?;
+        let mp = self.moment_params();
+        if let Some(m) = &mut self.moments {
+            m.update(x, weights, &mp, ctl)?;
+        } else {
+            let mut m = Moments::new(x.cols())?;
+            m.update(x, weights, &mp, ctl)?;
+            self.moments = Some(m);
+        }
+        self.mark_pending(weighted);
+        Ok(())
     }
 
     /// Merge the moments of another whitener (rows fitted elsewhere); the refit runs on the next
@@ -478,14 +485,19 @@ impl Whitener {
     /// least 2 rows of positive weight, else leave the whitener unfitted. O(1).
     fn refit(&mut self, m: Moments, weighted: bool) -> Result<()> {
         self.check_components(m.n_features())?;
-        self.state = if m.n_samples() < 2 || m.weight_sum() <= 0.0 {
-            LazyState::default()
-        } else {
-            LazyState::pending()
-        };
         self.moments = Some(m);
-        self.weighted = weighted;
+        self.mark_pending(weighted);
         Ok(())
+    }
+
+    /// Mark the state pending when the moments hold enough information, else unfitted; record
+    /// the weighting.
+    fn mark_pending(&mut self, weighted: bool) {
+        self.state = match &self.moments {
+            Some(m) if m.n_samples() >= 2 && m.weight_sum() > 0.0 => LazyState::pending(),
+            _ => LazyState::default(),
+        };
+        self.weighted = weighted;
     }
 
     /// The whitening of the covariance held by `m` (weighted: `M / W`; else `M / (n − 1)`).

@@ -167,3 +167,41 @@ fn extreme_f32_values_fit_like_their_f64_copies_and_f64_overflow_is_a_clear_erro
     assert_eq!(e.code(), "ERR_DEGENERATE", "{e}");
     assert!(e.to_string().contains("rescale"), "{e}");
 }
+
+#[test]
+fn a_partial_fit_that_fails_midway_leaves_the_fitted_moments_unchanged() {
+    // The moments are updated in place: a block whose last row holds a NaN fails after its
+    // other lanes have accumulated, and the model must not see any of it.
+    let (n, d) = (3000, 6);
+    let x = data(n, d);
+    let mut bad = data(n, d);
+    bad[n * d - 1] = f32::NAN;
+    let small = embgeo_pca::moments::Params {
+        block_rows: 64,
+        ..embgeo_pca::moments::Params::default()
+    };
+    assert!(n / small.block_rows > small.lanes, "several lanes per update");
+    let ctl = Ctl::detached();
+    let mut p = Pca::new(Params {
+        block_rows: 64,
+        ..Params::default()
+    })
+    .unwrap();
+    p.partial_fit(MatRef::new(&x, n, d).unwrap(), &ctl).unwrap();
+    let before = (p.moments().cloned(), p.fitted().unwrap().clone());
+    let e = p.partial_fit(MatRef::new(&bad, n, d).unwrap(), &ctl).unwrap_err();
+    assert_eq!(e.code(), "ERR_NON_FINITE");
+    assert_eq!((p.moments().cloned(), p.fitted().unwrap().clone()), before);
+    let mut w = Whitener::new(WParams {
+        block_rows: 64,
+        ..WParams::default()
+    })
+    .unwrap();
+    w.partial_fit(MatRef::new(&x, n, d).unwrap(), None, &ctl).unwrap();
+    let before = w.moments().cloned();
+    let e = w
+        .partial_fit(MatRef::new(&bad, n, d).unwrap(), None, &ctl)
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_NON_FINITE");
+    assert_eq!(w.moments().cloned(), before);
+}

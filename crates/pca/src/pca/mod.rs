@@ -240,9 +240,9 @@ impl Pca {
     /// `x`: n × d row-major f32/f64; d must match earlier blocks.
     /// # Cost
     /// n·d²/2 multiply-adds per call (the ≈ 4d³-flop eigendecomposition runs once, on the next
-    /// read of the state) and a copy of the d² moments (so that an error leaves the model
-    /// unchanged); memory as `fit` with the covariance solver (memory rule: d ≤ 16,384, checked
-    /// before allocating).
+    /// read of the state); memory as `fit` with the covariance solver (memory rule: d ≤ 16,384,
+    /// checked before allocating). The moments are updated in place (`Moments::update` leaves
+    /// them unchanged on error), so an error leaves the model unchanged without a copy of them.
     /// # Determinism
     /// Bit-identical for every thread count.
     /// # Errors
@@ -255,13 +255,20 @@ impl Pca {
     /// Chan, Golub and LeVeque (1979); scikit-learn `PCA(svd_solver="covariance_eigh")` on all rows.
     pub fn partial_fit<T: Element>(&mut self, x: MatRef<'_, T>, ctl: &Ctl<'_>) -> Result<()> {
         self.require_streamable()?;
+        // (With moments, `update` rejects another width with `Shape`, as before.)
+        self.check_count(self.moments.as_ref().map_or(x.cols(), Moments::n_features))?;
         let mp = self.moment_params();
-        let mut m = match &self.moments {
-            Some(m) => m.try_clone()?,
-            None => Moments::new(x.cols())?,
-        };
-        m.update(x, None, &mp, ctl)?;
-        self.refit(m)
+        // `Moments::update` leaves the moments unchanged on error, so they are updated in place
+        // (no d × d copy per call) and the model changes only once it succeeded.
+        if let Some(m) = &mut self.moments {
+            m.update(x, None, &mp, ctl)?;
+        } else {
+            let mut m = Moments::new(x.cols())?;
+            m.update(x, None, &mp, ctl)?;
+            self.moments = Some(m);
+        }
+        self.mark_pending();
+        Ok(())
     }
 
     /// Merge the moments of another model (rows fitted elsewhere); the refit runs on the next
@@ -325,15 +332,32 @@ impl Pca {
     /// Keep `m`; when it holds enough information, mark the state pending (computed from `m` on
     /// the next read), else leave the model unfitted. O(d²) (the all-zero check).
     fn refit(&mut self, m: Moments) -> Result<()> {
+        self.check_count(m.n_features())?;
+        self.moments = Some(m);
+        self.mark_pending();
+        Ok(())
+    }
+
+    /// `OutOfRange` when a component count above `d` features was asked.
+    fn check_count(&self, d: usize) -> Result<()> {
         if let NComponents::Count(k) = self.params.n_components {
-            if k > m.n_features() {
+            if k > d {
                 return Err(Error::OutOfRange {
                     name: "nComponents",
-                    expected: format!("at most the number of features, {}", m.n_features()),
+                    expected: format!("at most the number of features, {d}"),
                     actual: k.to_string(),
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Mark the state pending when the moments hold enough information, else unfitted.
+    fn mark_pending(&mut self) {
+        let Some(m) = &self.moments else {
+            self.fitted = LazyState::default();
+            return;
+        };
         let too_few = match self.params.n_components {
             NComponents::Count(k) => (m.n_samples() as usize).min(m.n_features()) < k,
             _ => false,
@@ -345,8 +369,6 @@ impl Pca {
         } else {
             LazyState::pending()
         };
-        self.moments = Some(m);
-        Ok(())
     }
 }
 
