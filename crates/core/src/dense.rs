@@ -104,11 +104,6 @@ pub fn check_square(name: &'static str, side: usize, method: &str, fix: &str) ->
 pub fn try_zeros<T: Copy + Default>(len: usize) -> Option<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).ok()?;
-    // Fresh pages for a buffer this large: advise them for huge pages before the zero fill
-    // faults them in (`crate::pages`).
-    if std::mem::size_of::<T>().saturating_mul(len) >= crate::pages::HUGE_ADVICE_MIN_BYTES {
-        crate::pages::advise_huge_pages(&mut v.spare_capacity_mut()[..len]);
-    }
     v.resize(len, T::default());
     Some(v)
 }

@@ -118,9 +118,9 @@ const SUB_ROWS: usize = 240;
 ///
 /// With unit scales and no normalisation (`transform` without whitening, every `Whitener`
 /// transform without `normalize`) the product is written straight into the output rows, with
-/// the same values. The output is a fresh allocation advised for huge pages
-/// ([`embgeo_core::pages::zeroed`]): its page faults were the largest cost after the product
-/// (`examples/bench_pca`, whitening 200,000 × 384 → 384: 0.298 s → 0.245 s, same run).
+/// the same values. (The output is a plain allocation: advising it for huge pages, which made
+/// this transform 18 % faster in a standalone process, made the sync twin 3× slower in Node,
+/// the kernel's huge-page zeroing dominating; see `embgeo_core::pages`.)
 ///
 /// Finiteness of `x` is checked in the same pass (each value as it is centred); a non-finite
 /// value makes it return `NonFinite` for `X` with the first position and the count
@@ -146,7 +146,7 @@ pub(crate) fn project_rows<T: Element>(
     } else {
         Vec::new()
     };
-    let mut res: Vec<T> = embgeo_core::pages::zeroed(n * k);
+    let mut res = vec![T::default(); n * k];
     // Each block writes its own rows of the output (no per-block result, no final concat).
     fill_chunks(
         ctl,
@@ -285,7 +285,7 @@ pub(crate) fn back_project_rows<T: Element>(
     } else {
         Vec::new()
     };
-    let mut res: Vec<T> = embgeo_core::pages::zeroed(n * d);
+    let mut res = vec![T::default(); n * d];
     fill_chunks(
         ctl,
         "inverse_transform",
