@@ -451,6 +451,27 @@ impl Moments {
         Ok(())
     }
 
+    /// [`Moments::update`] on the moments held in `slot`, starting new ones of `x`'s width
+    /// when it is empty (the streaming `partial_fit`s). On error `slot` is unchanged.
+    ///
+    /// # Errors
+    /// As [`Moments::new`] and [`Moments::update`].
+    pub fn update_slot<T: Element>(
+        slot: &mut Option<Moments>,
+        x: MatRef<'_, T>,
+        weights: Option<&[f64]>,
+        params: &Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<()> {
+        if let Some(m) = slot {
+            return m.update(x, weights, params, ctl);
+        }
+        let mut m = Moments::new(x.cols())?;
+        m.update(x, weights, params, ctl)?;
+        *slot = Some(m);
+        Ok(())
+    }
+
     /// Merge another set of moments (rows seen elsewhere) into these.
     ///
     /// # Cost

@@ -381,13 +381,7 @@ impl Whitener {
         // on error), after the checks `refit` makes.
         self.check_components(self.moments.as_ref().map_or(x.cols(), Moments::n_features))?;
         let mp = self.moment_params();
-        if let Some(m) = &mut self.moments {
-            m.update(x, weights, &mp, ctl)?;
-        } else {
-            let mut m = Moments::new(x.cols())?;
-            m.update(x, weights, &mp, ctl)?;
-            self.moments = Some(m);
-        }
+        Moments::update_slot(&mut self.moments, x, weights, &mp, ctl)?;
         self.mark_pending(weighted);
         Ok(())
     }

@@ -260,13 +260,7 @@ impl Pca {
         let mp = self.moment_params();
         // `Moments::update` leaves the moments unchanged on error, so they are updated in place
         // (no d × d copy per call) and the model changes only once it succeeded.
-        if let Some(m) = &mut self.moments {
-            m.update(x, None, &mp, ctl)?;
-        } else {
-            let mut m = Moments::new(x.cols())?;
-            m.update(x, None, &mp, ctl)?;
-            self.moments = Some(m);
-        }
+        Moments::update_slot(&mut self.moments, x, None, &mp, ctl)?;
         self.mark_pending();
         Ok(())
     }
