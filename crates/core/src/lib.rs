@@ -31,6 +31,7 @@ pub mod frame;
 pub mod gram;
 pub mod linalg;
 pub mod pages;
+pub mod same_type;
 pub mod scale;
 pub mod simd;
 

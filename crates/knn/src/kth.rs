@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 
 use crate::real::Real;
 #[cfg(target_arch = "x86_64")]
-use crate::real::{cast, level, Level};
+use crate::real::{level, Level};
 
 /// The k-th smallest fast key of `pairs` (`1 ≤ k ≤ pairs.len()`; keys finite), as f64.
 /// O(len) expected time (portable) or 32 passes over the pairs (AVX-512, f32); the pairs may
@@ -33,10 +33,7 @@ pub(crate) fn kth_fast<R: Real>(pairs: &mut [(R, u32)], k: usize) -> f64 {
 /// `pairs` as f32 pairs when `R` is f32.
 #[cfg(target_arch = "x86_64")]
 fn cast_pairs<R: Real>(pairs: &[(R, u32)]) -> Option<&[(f32, u32)]> {
-    cast::<R, f32>(&[R::default()])?;
-    // SAFETY: `R` is `f32` (same `TypeId`, checked just above through `cast`), so the slice
-    // is reinterpreted as itself: same pointer, length, layout and lifetime.
-    Some(unsafe { std::slice::from_raw_parts(pairs.as_ptr().cast::<(f32, u32)>(), pairs.len()) })
+    embgeo_core::same_type::as_same(pairs)
 }
 
 #[cfg(target_arch = "x86_64")]

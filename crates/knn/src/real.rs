@@ -2,7 +2,6 @@
 //! SIMD kernels (the finiteness reduction, multi-query dot products; the threshold scans are in
 //! `crate::scan`).
 
-use std::any::TypeId;
 use std::ops::{Add, Mul};
 use std::sync::OnceLock;
 
@@ -93,15 +92,9 @@ fn gemm_nt_f32(dst: &mut [f32], a: &[f32], b: &[f32], m: usize, n: usize, d: usi
     }
 }
 
-/// View a slice of the sealed `Element` as its concrete type.
+/// View a slice of the sealed `Element` as its concrete type ([`embgeo_core::same_type::as_same`]).
 pub(crate) fn cast<T: Element, U: Element>(s: &[T]) -> Option<&[U]> {
-    if TypeId::of::<T>() == TypeId::of::<U>() {
-        // SAFETY: `T` and `U` have the same `TypeId`, so they are the same type and the slice
-        // is reinterpreted as itself (same pointer, length, layout and lifetime).
-        Some(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<U>(), s.len()) })
-    } else {
-        None
-    }
+    embgeo_core::same_type::as_same(s)
 }
 
 /// The instruction-set level the kernels dispatch to at run time.

@@ -222,7 +222,7 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
                 if direct {
                     // The product's values are the output's (unit scales, no normalisation, the
                     // compute type is the output type): written in place, no second pass.
-                    if let Some(out) = as_compute::<T, E>(&mut dst[..rows * k]) {
+                    if let Some(out) = embgeo_core::same_type::as_same_mut::<T, E>(&mut dst[..rows * k]) {
                         linalg::matmul_rows(out, &a[..rows * d], rows, wt, faer::Par::Seq);
                         continue;
                     }
@@ -248,17 +248,6 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
             finite
         },
     )
-}
-
-/// `s` as a slice of `E` when `T` is `E` (the same type), else `None`.
-fn as_compute<T: 'static, E: 'static>(s: &mut [T]) -> Option<&mut [E]> {
-    if TypeId::of::<T>() == TypeId::of::<E>() {
-        // SAFETY: `T` and `E` have the same `TypeId`, so they are the same type: the slice is
-        // reinterpreted as itself (same pointer, length, layout and lifetime, still unique).
-        Some(unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<E>(), s.len()) })
-    } else {
-        None
-    }
 }
 
 /// `out = y · w + mean` with `w` `k × d` row-major, in blocks of `block_rows` rows written in
