@@ -3,10 +3,12 @@
 //! (`ONLY_KNN=1` runs only the kNN tiles).
 //!
 //! Shapes:
-//! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 2048 × 384 (the moments' `block_rows`)
-//!   and 910 × 1536 (the `BLOCK_MACS` cap at d = 1536), i.e. the per-block SYRK of a
-//!   200,000 × 384 or 100,000 × 1536 fit; on AMX machines also the split-bf16 SYRK
-//!   (`lowp::syrk_lower_split`) against the best FMA path.
+//! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 512 × 384 and 512 × 1536 (the moments'
+//!   `block_rows`), 2048 × 384 and 910 × 1536 (its earlier blocks), i.e. the per-block SYRK of a
+//!   200,000 × 384 or 100,000 × 1536 fit, against faer; on AVX-512 also `RowPanels` (the block
+//!   written straight into the layout of its SYRK: no packing) against the blocked path on the
+//!   same row-major data; on AMX machines also the split-bf16 SYRK (`lowp::syrk_lower_split`)
+//!   against the best FMA path.
 //! - Projection blocks: (2048 × d)·(d × k), k = d and k = 32.
 //! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
 //!   symmetric all-points pass) and 1024 (queries vs a corpus), d = 32, 384, 768: knn's fp32
@@ -21,7 +23,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use embgeo_kernels::{gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, View};
+use embgeo_kernels::{gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, RowPanels, View};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatMut, MatRef};
 
@@ -151,7 +153,7 @@ fn main() {
             report(what, &names, threads, flops, &cands);
         }
     };
-    for (rows, d) in [(2048usize, 384usize), (910, 1536)]
+    for (rows, d) in [(512usize, 384usize), (2048, 384), (512, 1536), (910, 1536)]
         .into_iter()
         .filter(|_| std::env::var_os("ONLY_KNN").is_none())
     {
@@ -179,6 +181,36 @@ fn main() {
             black_box(o);
         };
         case(&what, "faer triangular", (rows * d * d) as f64, &faer, &ours);
+        if Path::Avx512.supported() {
+            let panels: Vec<RowPanels> = inputs
+                .iter()
+                .map(|y| {
+                    let mut p = RowPanels::new();
+                    p.reset(Path::Avx512, rows, d).unwrap();
+                    for i in 0..rows {
+                        p.write_row(i, |j0, seg| {
+                            seg.copy_from_slice(&y[i * d + j0..i * d + j0 + seg.len()]);
+                        });
+                    }
+                    p
+                })
+                .collect();
+            let blocked = |th: usize| ours(Path::Avx512, th);
+            let panel = |th: usize| {
+                let mut o = vec![0.0f32; d * d];
+                panels[th].syrk_lower(&mut o).unwrap();
+                black_box(o);
+            };
+            for threads in [1, 2] {
+                report(
+                    &what,
+                    &["avx512", "row panels"],
+                    threads,
+                    (rows * d * d) as f64,
+                    &[&blocked, &panel],
+                );
+            }
+        }
         if embgeo_kernels::lowp::split_syrk_supported() {
             // the split-bf16 AMX SYRK (f64 output) against the best FMA path, interleaved
             let best = *fast.last().unwrap_or(&Path::Scalar);

@@ -151,3 +151,90 @@ unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f
         }
     }
 }
+
+/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·C + c]` with fused multiply-adds in increasing
+/// `t`, combined into `c` (rows `0..R` at row stride `ldc`) as `mode` says: the [`tile`] kernel
+/// reading its `A` operand at stride `lda` straight from another operand's panels (the
+/// [`crate::row_panels`] SYRK reads both operands from one packed block).
+///
+/// # Panics
+/// If `a.len() < (steps − 1)·lda + R`, `b.len() < steps·C`, `ldc < C` or
+/// `c.len() < (R − 1)·ldc + C` (steps ≥ 1).
+pub(crate) fn strided_tile_into<const R: usize, const V: usize, const C: usize>(
+    _proof: Avx512,
+    (a, lda): (&[f32], usize),
+    b: &[f32],
+    steps: usize,
+    (c, ldc): (&mut [f32], usize),
+    mode: Store,
+) {
+    const { assert!(C == 16 * V) };
+    if steps == 0 {
+        return;
+    }
+    assert!(a.len() >= (steps - 1) * lda + R, "strided tile: A too short");
+    assert!(b.len() >= steps * C, "strided tile: B too short");
+    assert!(
+        ldc >= C && c.len() >= (R - 1) * ldc + C,
+        "strided tile: C too short"
+    );
+    // SAFETY: `_proof` exists only if AVX-512F was detected; the lengths are checked above.
+    unsafe { strided::<R, V, C>(a.as_ptr(), lda, b.as_ptr(), steps, c.as_mut_ptr(), ldc, mode) }
+}
+
+/// The loop of [`strided_tile_into`].
+///
+/// # Safety
+/// AVX-512F; `a` readable for `(steps − 1)·lda + R` values, `b` for `steps·C`, `c` writable
+/// for `(R − 1)·ldc + C` with `ldc ≥ C`.
+#[target_feature(enable = "avx512f")]
+unsafe fn strided<const R: usize, const V: usize, const C: usize>(
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    steps: usize,
+    c: *mut f32,
+    ldc: usize,
+    mode: Store,
+) {
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+    let mut acc = [[_mm512_setzero_ps(); V]; R];
+    for t in 0..steps {
+        let mut bv = [_mm512_setzero_ps(); V];
+        for (v, slot) in bv.iter_mut().enumerate() {
+            // SAFETY: `t < steps`, `16·v + 16 ≤ C`: inside the `steps·C` values of `b`.
+            *slot = unsafe { _mm512_loadu_ps(b.add(t * C + 16 * v)) };
+        }
+        for (r, row) in acc.iter_mut().enumerate() {
+            // SAFETY: `t·lda + r < (steps − 1)·lda + R`: inside `a`.
+            let x = _mm512_set1_ps(unsafe { *a.add(t * lda + r) });
+            for (o, y) in row.iter_mut().zip(&bv) {
+                *o = _mm512_fmadd_ps(x, *y, *o);
+            }
+        }
+    }
+    let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
+    for (r, row) in acc.iter().enumerate() {
+        for (v, x) in row.iter().enumerate() {
+            // SAFETY: `r < R`, `16·v + 16 ≤ C ≤ ldc`: inside the `(R − 1)·ldc + C` values of `c`.
+            unsafe {
+                let p = c.add(r * ldc + 16 * v);
+                // The same IEEE operations, in the same order, as `blocked::store`.
+                let y = if mode.first {
+                    *x
+                } else {
+                    _mm512_add_ps(_mm512_loadu_ps(p), *x)
+                };
+                let y = if mode.scale.is_some() {
+                    _mm512_mul_ps(s, y)
+                } else {
+                    y
+                };
+                _mm512_storeu_ps(p, y);
+            }
+        }
+    }
+}

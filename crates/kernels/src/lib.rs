@@ -4,6 +4,9 @@
 //! - [`gemm_f32`]: `C = A·B` for strided f32 views (`A` m × k, `B` k × n, `C` m × n row-major).
 //! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
 //!   `d × d` row-major f32 buffer (callers merge it in f64).
+//! - [`RowPanels`]: a block of rows its producer writes straight into the layout of its own SYRK
+//!   (on AVX-512: 48-column panels whose `8 × 48` tiles read both operands in place, no packing;
+//!   bit-identical to [`syrk_lower_f32`]); the covariance moments centre into it.
 //! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major for views `A` m × d and `B` n × d
 //!   (the key tile of a brute-force kNN pass), on the calling thread.
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
@@ -63,6 +66,7 @@ mod micro;
 mod out;
 mod pack;
 mod path;
+mod row_panels;
 #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
 mod simd128;
 mod transpose;
@@ -72,6 +76,7 @@ pub use driver::{
     gemm_f32, gemm_f32_with, gemm_nt_f32, gemm_nt_f32_with, syrk_lower_f32, syrk_lower_f32_with,
 };
 pub use path::{available_paths, path, path_name, Path};
+pub use row_panels::RowPanels;
 pub use view::View;
 
 /// Reduction chunk of the scalar and AVX2 paths (rows of the packed panels): 16·KC f32 of `B`
@@ -87,7 +92,13 @@ const BLOCKING: blocked::Blocking = blocked::Blocking { kc: KC, mc: MC };
 /// where kc = 384 beat 128 and 256 by 10–25 % and mc between 140 and 560 made no clear
 /// difference.
 #[cfg(target_arch = "x86_64")]
-const AVX512_BLOCKING: blocked::Blocking = blocked::Blocking { kc: 384, mc: 280 };
+const AVX512_BLOCKING: blocked::Blocking = blocked::Blocking {
+    kc: AVX512_CHUNK,
+    mc: 280,
+};
+/// The AVX-512 path's reduction chunk (also [`RowPanels`]'s, so the two sum alike).
+#[cfg(target_arch = "x86_64")]
+const AVX512_CHUNK: usize = 384;
 #[cfg(target_arch = "x86_64")]
 const AVX512_WIDE_BLOCKING: blocked::Blocking = blocked::Blocking { kc: 384, mc: 256 };
 

@@ -16,7 +16,8 @@ use crate::{covariance, moments, sign};
 pub struct Params {
     /// Number D of top principal directions to remove (0 ≤ D ≤ d).
     pub remove: usize,
-    /// Rows per block of the moments and the projection. Default 2048.
+    /// Rows per block of the moments and the projection.
+    /// Default 512 (see [`moments::Params::block_rows`]).
     #[serde(default = "default_block_rows")]
     pub block_rows: usize,
 }
@@ -31,7 +32,7 @@ impl Params {
     pub fn new(remove: usize) -> Self {
         Self {
             remove,
-            block_rows: 2048,
+            block_rows: 512,
         }
     }
 }

@@ -47,7 +47,8 @@ pub struct Params {
     pub center: bool,
     /// Scale each output row to unit L2 norm (for cosine search). Default `false`.
     pub normalize: bool,
-    /// Rows per block of the moments and the transform. Default 2048.
+    /// Rows per block of the moments and the transform.
+    /// Default 512 (see [`moments::Params::block_rows`]).
     pub block_rows: usize,
     /// Arithmetic of the per-block SYRK. Default [`moments::Kernel::Auto`].
     #[serde(default)]
@@ -62,7 +63,7 @@ impl Default for Params {
             epsilon: 1e-8,
             center: true,
             normalize: false,
-            block_rows: 2048,
+            block_rows: 512,
             kernel: moments::Kernel::Auto,
         }
     }

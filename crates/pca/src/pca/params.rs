@@ -47,7 +47,8 @@ pub struct Params {
     pub solver: Solver,
     /// Seed of the randomized solver. Default 0.
     pub seed: u64,
-    /// Rows per block of the moment accumulation (and of `transform`). Default 2048.
+    /// Rows per block of the moment accumulation (and of `transform`).
+    /// Default 512 (see [`moments::Params::block_rows`]).
     pub block_rows: usize,
     /// Arithmetic of the per-block SYRK of the covariance solver. Default
     /// [`moments::Kernel::Auto`] (f32 blocks for f32 input, merged in f64).
@@ -63,7 +64,7 @@ impl Default for Params {
             whiten: false,
             solver: Solver::Auto,
             seed: 0,
-            block_rows: 2048,
+            block_rows: 512,
             kernel: moments::Kernel::Auto,
         }
     }
