@@ -152,46 +152,57 @@ unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f
     }
 }
 
-/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·C + c]` with fused multiply-adds in increasing
-/// `t`, combined into `c` (rows `0..R` at row stride `ldc`) as `mode` says: the [`tile`] kernel
-/// reading its `A` operand at stride `lda` straight from another operand's panels (the
-/// [`crate::row_panels`] SYRK reads both operands from one packed block).
+/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < 16·V`) with fused
+/// multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `16·V` values at row stride
+/// `ldc`) as `mode` says: the [`tile`] kernel reading both operands in place at any stride (the
+/// [`crate::row_panels`] SYRK reads them from one packed block; `V` < 3 serves its diagonal
+/// tiles, whose columns past the diagonal are not needed).
 ///
 /// # Panics
-/// If `a.len() < (steps − 1)·lda + R`, `b.len() < steps·C`, `ldc < C` or
-/// `c.len() < (R − 1)·ldc + C` (steps ≥ 1).
-pub(crate) fn strided_tile_into<const R: usize, const V: usize, const C: usize>(
+/// If `a.len() < (steps − 1)·lda + R`, `b.len() < (steps − 1)·ldb + 16·V`, `ldc < 16·V` or
+/// `c.len() < (R − 1)·ldc + 16·V` (steps ≥ 1).
+pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     _proof: Avx512,
     (a, lda): (&[f32], usize),
-    b: &[f32],
+    (b, ldb): (&[f32], usize),
     steps: usize,
     (c, ldc): (&mut [f32], usize),
     mode: Store,
 ) {
-    const { assert!(C == 16 * V) };
     if steps == 0 {
         return;
     }
+    let w = 16 * V;
     assert!(a.len() >= (steps - 1) * lda + R, "strided tile: A too short");
-    assert!(b.len() >= steps * C, "strided tile: B too short");
+    assert!(b.len() >= (steps - 1) * ldb + w, "strided tile: B too short");
     assert!(
-        ldc >= C && c.len() >= (R - 1) * ldc + C,
+        ldc >= w && c.len() >= (R - 1) * ldc + w,
         "strided tile: C too short"
     );
     // SAFETY: `_proof` exists only if AVX-512F was detected; the lengths are checked above.
-    unsafe { strided::<R, V, C>(a.as_ptr(), lda, b.as_ptr(), steps, c.as_mut_ptr(), ldc, mode) }
+    unsafe {
+        strided::<R, V>(
+            a.as_ptr(),
+            lda,
+            (b.as_ptr(), ldb),
+            steps,
+            c.as_mut_ptr(),
+            ldc,
+            mode,
+        );
+    }
 }
 
 /// The loop of [`strided_tile_into`].
 ///
 /// # Safety
-/// AVX-512F; `a` readable for `(steps − 1)·lda + R` values, `b` for `steps·C`, `c` writable
-/// for `(R − 1)·ldc + C` with `ldc ≥ C`.
+/// AVX-512F; `a` readable for `(steps − 1)·lda + R` values, `b` for `(steps − 1)·ldb + 16·V`,
+/// `c` writable for `(R − 1)·ldc + 16·V` with `ldc ≥ 16·V`.
 #[target_feature(enable = "avx512f")]
-unsafe fn strided<const R: usize, const V: usize, const C: usize>(
+unsafe fn strided<const R: usize, const V: usize>(
     a: *const f32,
     lda: usize,
-    b: *const f32,
+    (b, ldb): (*const f32, usize),
     steps: usize,
     c: *mut f32,
     ldc: usize,
@@ -205,8 +216,9 @@ unsafe fn strided<const R: usize, const V: usize, const C: usize>(
     for t in 0..steps {
         let mut bv = [_mm512_setzero_ps(); V];
         for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `t < steps`, `16·v + 16 ≤ C`: inside the `steps·C` values of `b`.
-            *slot = unsafe { _mm512_loadu_ps(b.add(t * C + 16 * v)) };
+            // SAFETY: `t < steps`, `16·v + 16 ≤ 16·V`: inside the `(steps − 1)·ldb + 16·V`
+            // values of `b`.
+            *slot = unsafe { _mm512_loadu_ps(b.add(t * ldb + 16 * v)) };
         }
         for (r, row) in acc.iter_mut().enumerate() {
             // SAFETY: `t·lda + r < (steps − 1)·lda + R`: inside `a`.
@@ -219,7 +231,8 @@ unsafe fn strided<const R: usize, const V: usize, const C: usize>(
     let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
     for (r, row) in acc.iter().enumerate() {
         for (v, x) in row.iter().enumerate() {
-            // SAFETY: `r < R`, `16·v + 16 ≤ C ≤ ldc`: inside the `(R − 1)·ldc + C` values of `c`.
+            // SAFETY: `r < R`, `16·v + 16 ≤ 16·V ≤ ldc`: inside the `(R − 1)·ldc + 16·V` values
+            // of `c`.
             unsafe {
                 let p = c.add(r * ldc + 16 * v);
                 // The same IEEE operations, in the same order, as `blocked::store`.

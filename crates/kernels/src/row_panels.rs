@@ -227,30 +227,24 @@ impl RowPanels {
                     for r0 in (i0.max(j0)..i1).step_by(R) {
                         let a = &self.data[base + (r0 / W) * kc * W + r0 % W..];
                         let nr = R.min(d - r0);
+                        let (a, b) = ((a, W), (b, W));
                         if nr == R && nc == W {
-                            let c = &mut c[r0 * d + j0..];
-                            crate::avx512::strided_tile_into::<R, { W / 16 }, W>(
-                                k,
-                                (a, W),
-                                b,
-                                kc,
-                                (c, d),
-                                mode,
-                            );
+                            // Columns j0..r0 + R reach the lower triangle: a diagonal strip
+                            // needs only the first `cols.div_ceil(16)` vectors of the panel.
+                            let c = (&mut c[r0 * d + j0..], d);
+                            match (r0 + R - j0).div_ceil(16) {
+                                1 => crate::avx512::strided_tile_into::<R, 1>(k, a, b, kc, c, mode),
+                                2 => crate::avx512::strided_tile_into::<R, 2>(k, a, b, kc, c, mode),
+                                _ => crate::avx512::strided_tile_into::<R, 3>(k, a, b, kc, c, mode),
+                            }
                         } else {
                             let mut tile = [[0.0f32; W]; R];
                             let first = Store {
                                 first: true,
                                 scale: None,
                             };
-                            crate::avx512::strided_tile_into::<R, { W / 16 }, W>(
-                                k,
-                                (a, W),
-                                b,
-                                kc,
-                                (tile.as_flattened_mut(), W),
-                                first,
-                            );
+                            let t = (tile.as_flattened_mut(), W);
+                            crate::avx512::strided_tile_into::<R, { W / 16 }>(k, a, b, kc, t, first);
                             crate::blocked::store(c, d, (r0, j0), (nr, nc), &tile, mode);
                         }
                     }
