@@ -17,10 +17,11 @@
 //!
 //! # Cost
 //! The lower triangle in `8 × 48` register tiles from the diagonal down: at most
-//! `rows·d·(d + W + R)` flops; memory `rows·d.div_ceil(W)·W` f32, kept by the value and reused
-//! for its next block. Measured on a 2-core AVX-512 Xeon (one thread, `examples/prof_panels`),
-//! 512 × 384: 150 GFLOP/s against 125 for the blocked path (which packs `Y` twice per chunk);
-//! 1000 × 77: 93 against 49; 910 × 1536: 148 against 143.
+//! `rows·d·(d + W + R)` flops (diagonal strips multiply only the 16, 32 or 48 columns that reach
+//! the lower triangle); memory `rows·d.div_ceil(W)·W` f32, kept by the value and reused for its
+//! next block. Measured on a 2-core AVX-512 Xeon (`examples/bench`, one thread, useful flops
+//! rows·d², FMA peak 176 GFLOP/s): 512 × 384 133 GFLOP/s against 106 for the blocked path (which
+//! packs `Y` twice per chunk), 2048 × 384 143 against 116, 910 × 1536 139 against 135.
 
 use embgeo_core::{Error, Par, Result};
 
