@@ -1,5 +1,5 @@
-//! Release-mode timings of the PCA crate (no Node): covariance fit, eigendecomposition and the
-//! whitening transform, on the same generated data as `bench/peers/pca_peers.py`.
+//! Release-mode timings of the PCA crate (no Node): covariance fit, eigendecomposition, the
+//! k = 32 transform and the whitening transform, on the same generated data as `bench/peers/pca_peers.py`.
 //!
 //! Data: `x[i, j] = s_j · (2u − 1)`, `u = splitmix64(i·d + j + seed) / 2^64` (53-bit), with
 //! `s_j = 1 / sqrt(j + 1)` (power-law spectrum), generated as f32; the Python script builds the
@@ -129,6 +129,14 @@ fn main() {
                 p.fit_moments(m.clone(), &ctl).expect("eigh");
             });
             report("eigh from moments", t, String::new());
+            let mut p32 = Pca::new(Params {
+                n_components: NComponents::Count(32),
+                ..Params::default()
+            })
+            .expect("params");
+            p32.fit(xm, &ctl).expect("fit");
+            let (t, y) = time(runs, || p32.transform(xm, &ctl).expect("transform"));
+            report("transform (k = 32)", t, format!(",\"out_cols\":{}", y.len() / n));
             let mut w = Whitener::new(WParams::default()).expect("params");
             w.fit(xm, None, &ctl).expect("whitener");
             let (t, y) = time(runs, || w.transform(xm, &ctl).expect("transform"));

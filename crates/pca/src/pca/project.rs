@@ -3,7 +3,7 @@
 
 use std::any::TypeId;
 
-use embgeo_core::{chunks::fill_chunks, Ctl, Element, Error, MatRef, Result};
+use embgeo_core::{chunks::fill_chunks_init, Ctl, Element, Error, MatRef, Result};
 
 use super::Pca;
 use crate::linalg;
@@ -102,6 +102,25 @@ pub(crate) fn check_features(actual: usize, expected: usize, what: &'static str)
 /// within noise at d = 384, 1024 lost 1.4× at d = 1536.
 const SUB_ROWS: usize = 240;
 
+/// A projection worker's sub-block buffers, kept across the blocks it runs (allocated and
+/// zero-filled once per worker, not once per block): the input side `a` and the product `o`,
+/// in f32 (f32 data) or f64.
+#[derive(Default)]
+struct Scratch {
+    a32: Vec<f32>,
+    o32: Vec<f32>,
+    a64: Vec<f64>,
+    o64: Vec<f64>,
+}
+
+/// `v` with at least `len` values (new ones `zero`): the sub-block buffers of [`Scratch`].
+fn at_least<E: Copy>(v: &mut Vec<E>, len: usize, zero: E) -> &mut [E] {
+    if v.len() < len {
+        v.resize(len, zero);
+    }
+    &mut v[..len]
+}
+
 /// `out = ((x − mean) · Wᵀ) · diag(col_scale)` with `w` `k × d` row-major, then optionally each
 /// row L2-normalised; blocks of `block_rows` rows written in place through `fill_chunks`
 /// (fixed blocks, deterministic), each block in sub-blocks of [`SUB_ROWS`] rows.
@@ -148,18 +167,19 @@ pub(crate) fn project_rows<T: Element>(
     };
     let mut res = vec![T::default(); n * k];
     // Each block writes its own rows of the output (no per-block result, no final concat).
-    fill_chunks(
+    fill_chunks_init(
         ctl,
         "transform",
         &mut res,
-        n,
-        k,
-        block_rows.max(1),
-        |range, dst| {
+        (n, k, block_rows.max(1)),
+        Scratch::default,
+        |s, range, dst| {
             let finite = if T::DTYPE == "f32" {
-                project_block(x, range, dst, mean, &w32, k, |v| v as f32, col_scale, l2)
+                let bufs = (&mut s.a32, &mut s.o32);
+                project_block(x, range, dst, bufs, mean, &w32, k, |v| v as f32, col_scale, l2)
             } else {
-                project_block(x, range, dst, mean, w, k, |v| v, col_scale, l2)
+                let bufs = (&mut s.a64, &mut s.o64);
+                project_block(x, range, dst, bufs, mean, w, k, |v| v, col_scale, l2)
             };
             if finite {
                 Ok(())
@@ -181,6 +201,7 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
     x: MatRef<'_, T>,
     range: std::ops::Range<usize>,
     dst: &mut [T],
+    (a, o): (&mut Vec<E>, &mut Vec<E>),
     mean: &[f64],
     w: &[E],
     k: usize,
@@ -196,12 +217,12 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
             let sub = SUB_ROWS.min(range.len());
             let mut finite = true;
             let zero = round(0.0);
-            let mut a = vec![zero; sub * d];
+            let a = at_least(a, sub * d, zero);
             // With unit scales and no normalisation, `T::from_f64(v.into() * 1.0)` returns the
             // product's value `v` itself when `E` is `T`: the product can be the output.
             #[allow(clippy::float_cmp)]
             let direct = !l2 && col_scale.iter().all(|s| *s == 1.0) && TypeId::of::<T>() == TypeId::of::<E>();
-            let mut o = if direct { Vec::new() } else { vec![zero; sub * k] };
+            let o = at_least(o, if direct { 0 } else { sub * k }, zero);
             let mut row64 = vec![0.0f64; k];
             for (s0, dst) in range
                 .clone()
@@ -275,18 +296,19 @@ pub(crate) fn back_project_rows<T: Element>(
         Vec::new()
     };
     let mut res = vec![T::default(); n * d];
-    fill_chunks(
+    fill_chunks_init(
         ctl,
         "inverse_transform",
         &mut res,
-        n,
-        d,
-        block_rows.max(1),
-        |range, dst| {
+        (n, d, block_rows.max(1)),
+        Scratch::default,
+        |s, range, dst| {
             if T::DTYPE == "f32" {
-                back_project_block(y, range, dst, &w32, (k, d), |v| v as f32, mean);
+                let bufs = (&mut s.a32, &mut s.o32);
+                back_project_block(y, range, dst, bufs, (&w32, mean), (k, d), |v| v as f32);
             } else {
-                back_project_block(y, range, dst, w, (k, d), |v| v, mean);
+                let bufs = (&mut s.a64, &mut s.o64);
+                back_project_block(y, range, dst, bufs, (w, mean), (k, d), |v| v);
             }
             Ok(())
         },
@@ -301,10 +323,10 @@ fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f6
     y: MatRef<'_, T>,
     range: std::ops::Range<usize>,
     dst: &mut [T],
-    w: &[E],
+    (a, o): (&mut Vec<E>, &mut Vec<E>),
+    (w, mean): (&[E], &[f64]),
     (k, d): (usize, usize),
     round: impl Fn(f64) -> E,
-    mean: &[f64],
 ) {
     // Compiled for the widest vectors present (the loops' bits do not change).
     embgeo_core::simd::widest(
@@ -312,8 +334,8 @@ fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f6
         || {
             let sub = SUB_ROWS.min(range.len());
             let zero = round(0.0);
-            let mut a = vec![zero; sub * k];
-            let mut o = vec![zero; sub * d];
+            let a = at_least(a, sub * k, zero);
+            let o = at_least(o, sub * d, zero);
             for (s0, dst) in range
                 .clone()
                 .step_by(SUB_ROWS)
