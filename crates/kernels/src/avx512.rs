@@ -92,8 +92,7 @@ enum Out<'a, const R: usize, const C: usize> {
 #[target_feature(enable = "avx512f")]
 unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f32], out: Out<'_, R, C>) {
     use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
-        _mm512_storeu_ps,
+        _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
     };
     const { assert!(C == 16 * V) };
     let (a, _) = a.as_chunks::<R>();
@@ -125,29 +124,9 @@ unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f
             }
         }
         Out::C(c, ldc, mode) => {
-            let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
-            for (r, row) in acc.iter().enumerate() {
-                for (v, x) in row.iter().enumerate() {
-                    // SAFETY: `r < R`, `16·v + 16 ≤ C ≤ ldc`, so the 16 values at
-                    // `r·ldc + 16·v` end at most at `(R − 1)·ldc + C ≤ c.len()` (caller's
-                    // contract).
-                    unsafe {
-                        let p = c.as_mut_ptr().add(r * ldc + 16 * v);
-                        // The same IEEE operations, in the same order, as `blocked::store`.
-                        let y = if mode.first {
-                            *x
-                        } else {
-                            _mm512_add_ps(_mm512_loadu_ps(p), *x)
-                        };
-                        let y = if mode.scale.is_some() {
-                            _mm512_mul_ps(s, y)
-                        } else {
-                            y
-                        };
-                        _mm512_storeu_ps(p, y);
-                    }
-                }
-            }
+            // SAFETY: AVX-512F as for this function; `ldc ≥ C = 16·V` and
+            // `c.len() ≥ (R − 1)·ldc + C` (caller's contract).
+            unsafe { store_acc(&acc, c.as_mut_ptr(), ldc, mode) }
         }
     }
 }
@@ -208,10 +187,7 @@ unsafe fn strided<const R: usize, const V: usize>(
     ldc: usize,
     mode: Store,
 ) {
-    use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
-        _mm512_storeu_ps,
-    };
+    use std::arch::x86_64::{_mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps};
     let mut acc = [[_mm512_setzero_ps(); V]; R];
     for t in 0..steps {
         let mut bv = [_mm512_setzero_ps(); V];
@@ -228,6 +204,28 @@ unsafe fn strided<const R: usize, const V: usize>(
             }
         }
     }
+    // SAFETY: AVX-512F as for this function; `c` holds `(R − 1)·ldc + 16·V` values with
+    // `ldc ≥ 16·V` (caller's contract).
+    unsafe { store_acc(&acc, c, ldc, mode) }
+}
+
+/// Combine the accumulators `acc` into `c` (rows `0..R` of `16·V` values at row stride `ldc`)
+/// as `mode` says: written (`first`) or added, then multiplied by the scale if any — the same
+/// IEEE operations, in the same order, as `blocked::store`.
+///
+/// # Safety
+/// AVX-512F; `c` writable for `(R − 1)·ldc + 16·V` values with `ldc ≥ 16·V`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn store_acc<const R: usize, const V: usize>(
+    acc: &[[std::arch::x86_64::__m512; V]; R],
+    c: *mut f32,
+    ldc: usize,
+    mode: Store,
+) {
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_storeu_ps,
+    };
     let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
     for (r, row) in acc.iter().enumerate() {
         for (v, x) in row.iter().enumerate() {
@@ -235,7 +233,6 @@ unsafe fn strided<const R: usize, const V: usize>(
             // of `c`.
             unsafe {
                 let p = c.add(r * ldc + 16 * v);
-                // The same IEEE operations, in the same order, as `blocked::store`.
                 let y = if mode.first {
                     *x
                 } else {

@@ -278,23 +278,8 @@ fn chunk_of(i: usize, rows: usize, d: usize) -> (usize, usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::{RowPanels, KC};
+    use crate::tests::values;
     use crate::{available_paths, syrk_lower_f32_with, Par, Path};
-
-    fn values(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|i| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                if i % 13 == 5 {
-                    0.0
-                } else {
-                    ((s >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
-                }
-            })
-            .collect()
-    }
 
     fn fill(p: &mut RowPanels, y: &[f32]) {
         let d = p.cols();

@@ -3,7 +3,7 @@
 use crate::{available_paths, gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, View};
 
 /// Deterministic awkward values in [-2, 2] with some exact zeros.
-fn values(len: usize, seed: u64) -> Vec<f32> {
+pub(crate) fn values(len: usize, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
     (0..len)
         .map(|i| {
