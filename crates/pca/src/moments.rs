@@ -464,10 +464,16 @@ impl Moments {
         })?;
         let xmax = parts.iter().fold(0.0f64, |m, (_, lm)| m.max(*lm));
         check_magnitudes(xmax, weights)?;
-        // Nothing below can fail: the lanes' lower triangles are merged into this state in lane
-        // order (the same bits as merging whole lanes), then mirrored once.
-        for (lane, _) in &parts {
-            self.merge_lower(lane);
+        // Nothing below can fail. The lanes' lower triangles are folded in lane order into the
+        // moments of `x` (the first lane), and those are merged into this state, then mirrored
+        // once: an update therefore equals `merge` of `accumulate(x)` bit for bit, whatever the
+        // number of blocks (sharded fits merged in row order equal one model's partial fits).
+        let mut lanes = parts.into_iter().map(|(lane, _)| lane);
+        if let Some(mut of_x) = lanes.next() {
+            for lane in lanes {
+                of_x.merge_lower(&lane);
+            }
+            self.merge_lower(&of_x);
         }
         self.mirror_lower();
         Ok(())
@@ -943,6 +949,47 @@ mod tests {
                     "symmetric at ({i}, {j})"
                 );
             }
+        }
+    }
+
+    /// An update equals the merge of the moments of its rows, bit for bit, for updates of one
+    /// block and of several blocks and lanes, weighted or not, f32 and f64: a model's successive
+    /// partial fits equal shard states merged in row order (what the Temporal workflows rely on).
+    #[test]
+    fn updates_equal_merges_of_accumulated_parts_bit_for_bit() {
+        let (n, d) = (700, 24);
+        let x = data(n, d);
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let w: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + (i % 7) as f64)).collect();
+        let p = Params {
+            block_rows: 64,
+            ..Params::default()
+        };
+        let ctl = Ctl::detached();
+        let cuts = [(0, 30), (30, 330), (330, 345), (345, n)];
+        for weighted in [false, true] {
+            let wp = |r0: usize, r1: usize| weighted.then(|| &w[r0..r1]);
+            let mut s64 = Moments::new(d).unwrap();
+            let mut s32 = Moments::new(d).unwrap();
+            let mut m64: Option<Moments> = None;
+            let mut m32: Option<Moments> = None;
+            for (r0, r1) in cuts {
+                let a64 = MatRef::new(&x[r0 * d..r1 * d], r1 - r0, d).unwrap();
+                let a32 = MatRef::new(&x32[r0 * d..r1 * d], r1 - r0, d).unwrap();
+                s64.update(a64, wp(r0, r1), &p, &ctl).unwrap();
+                s32.update(a32, wp(r0, r1), &p, &ctl).unwrap();
+                for (m, part) in [
+                    (&mut m64, accumulate(a64, wp(r0, r1), &p, &ctl).unwrap()),
+                    (&mut m32, accumulate(a32, wp(r0, r1), &p, &ctl).unwrap()),
+                ] {
+                    match m {
+                        Some(m) => m.merge(&part).unwrap(),
+                        None => *m = Some(part),
+                    }
+                }
+            }
+            assert_eq!(Some(s64), m64, "f64, weighted {weighted}");
+            assert_eq!(Some(s32), m32, "f32, weighted {weighted}");
         }
     }
 

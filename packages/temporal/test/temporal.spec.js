@@ -223,7 +223,7 @@ describe('knnGraph / knnQuery / pcaFit / whitenerFit / intrinsicDimension on 3 w
     const store = join(dir, 'store-w')
     const C = SMALL.cols
     const shards = [[0, 700], [700, 1500], [1500, SMALL.rows]]
-    // shards below 2048 rows are one moments block each, so shard merges repeat one model's partialFit exactly
+    // shard states merged in row order repeat one model's partialFit calls exactly (each partialFit merges its rows' moments)
     const w = Float64Array.from({ length: SMALL.rows }, (_, i) => 1 / (1 + (i % 17)))
     const weights = join(dir, 'weights.npy')
     writeNpySync(weights, matrix(w, 1))
