@@ -137,7 +137,7 @@ fn with_scratch<R>(
 }
 
 /// Grow `v` to at least `len` values (new ones zero), allocating fallibly.
-fn grow(v: &mut Vec<f32>, len: usize) -> Result<()> {
+pub(crate) fn grow(v: &mut Vec<f32>, len: usize) -> Result<()> {
     if v.len() < len {
         v.try_reserve_exact(len - v.len())
             .map_err(|_| Error::OutOfRange {

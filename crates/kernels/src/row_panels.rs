@@ -110,18 +110,12 @@ impl RowPanels {
             Layout::Panels => d.div_ceil(W).checked_mul(W).and_then(|w| w.checked_mul(rows)),
             Layout::RowMajor => rows.checked_mul(d),
         };
-        let too_large = || Error::OutOfRange {
+        let len = len.ok_or_else(|| Error::OutOfRange {
             name: "covariance block",
-            expected: "a block the allocator can provide".into(),
+            expected: "a block whose size fits in memory".into(),
             actual: format!("{rows} × {d} f32 values"),
-        };
-        let len = len.ok_or_else(too_large)?;
-        if self.data.len() < len {
-            self.data
-                .try_reserve_exact(len - self.data.len())
-                .map_err(|_| too_large())?;
-            self.data.resize(len, 0.0);
-        }
+        })?;
+        crate::blocked::grow(&mut self.data, len)?;
         (self.rows, self.d, self.path, self.layout) = (rows, d, path, layout);
         Ok(())
     }
@@ -183,7 +177,8 @@ impl RowPanels {
     /// Never.
     pub fn syrk_lower(&self, c: &mut [f32]) -> Result<()> {
         let (rows, d) = (self.rows, self.d);
-        Error::require_equal("covariance output length vs d²", d * d, c.len().min(d * d), "")?;
+        // the same check as `syrk_lower_f32` (a d × d output at row stride d)
+        crate::out::Out::new(c, d, d, d)?;
         match self.layout {
             Layout::RowMajor => {
                 crate::syrk_lower_f32_with(self.path, c, &self.data[..rows * d], rows, d, Par::Seq)
