@@ -423,8 +423,10 @@ export interface ImbalanceOut {
   aToB: number
   bToA: number
   rows: number
-  /** Exact pair keys evaluated for the ranks: the 2·N·k neighbours' own plus the pairs the screening bound could not order. */
+  /** Exact pair keys evaluated by the screened ranks: the neighbours' own (N·k in B, k per screened row in A) plus the pairs the screening bound could not order. */
   keyEvaluations: number
+  /** Rows of A whose ranks of B's neighbours were screened; the others were read off A's kNN list. */
+  screenedRows: number
 }
 
 /** Information imbalance Δ(A→B), Δ(B→A) (`embgeo_neighborhood::imbalance`). */
