@@ -26,21 +26,48 @@ where
     R: Send,
     F: Fn(Range<usize>) -> Result<R> + Sync,
 {
+    map_chunks_init(ctl, phase, (len, chunk), || (), |(), range| f(range))
+}
+
+/// [`map_chunks`] with per-worker scratch, as [`fill_chunks_init`]: `init` makes a scratch value
+/// for each rayon work item that starts (one under `Par::Seq`) and every chunk that worker runs
+/// gets it (`f(&mut scratch, range)`). `f`'s result must not depend on what an earlier chunk
+/// left in the scratch (determinism).
+///
+/// # Cost
+/// As [`map_chunks`], plus the scratch values `init` makes.
+/// # Errors
+/// As [`map_chunks`].
+pub fn map_chunks_init<R, S, I, F>(
+    ctl: &Ctl<'_>,
+    phase: &'static str,
+    (len, chunk): (usize, usize),
+    init: I,
+    f: F,
+) -> Result<Vec<R>>
+where
+    R: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, Range<usize>) -> Result<R> + Sync,
+{
     let chunk = chunk.max(1);
     let n_chunks = len.div_ceil(chunk);
     let done = AtomicU64::new(0);
-    let run = |c: usize| -> Result<R> {
+    let run = |scratch: &mut S, c: usize| -> Result<R> {
         ctl.checkpoint()?;
         let range = c * chunk..((c + 1) * chunk).min(len);
         let items = (range.end - range.start) as u64;
-        let r = f(range)?;
+        let r = f(scratch, range)?;
         let now = done.fetch_add(items, Ordering::Relaxed) + items;
         ctl.advance(phase, now, len as u64);
         Ok(r)
     };
     match ctl.par {
-        Par::Seq => (0..n_chunks).map(run).collect(),
-        Par::Rayon => (0..n_chunks).into_par_iter().map(run).collect(),
+        Par::Seq => {
+            let mut scratch = init();
+            (0..n_chunks).map(|c| run(&mut scratch, c)).collect()
+        }
+        Par::Rayon => (0..n_chunks).into_par_iter().map_init(init, run).collect(),
     }
 }
 
@@ -196,6 +223,38 @@ mod tests {
                 (1..=15).contains(&made),
                 "{par:?}: {made} scratch values for 15 chunks"
             );
+            if par == Par::Seq {
+                assert_eq!(made, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn map_chunks_init_reuses_scratch_and_keeps_chunk_order() {
+        use std::sync::atomic::AtomicUsize;
+        for par in [Par::Seq, Par::Rayon] {
+            let made = AtomicUsize::new(0);
+            let ctl = Ctl::detached().with_par(par);
+            let got = map_chunks_init(
+                &ctl,
+                "t",
+                (100, 7),
+                || {
+                    made.fetch_add(1, Ordering::Relaxed);
+                    Vec::<usize>::new()
+                },
+                |buf: &mut Vec<usize>, r| {
+                    // a buffer reused dirty: the result must not depend on it
+                    buf.clear();
+                    buf.extend(r.clone());
+                    Ok(buf.iter().sum::<usize>())
+                },
+            )
+            .unwrap();
+            let want: Vec<usize> = (0..15).map(|c| (7 * c..(7 * c + 7).min(100)).sum()).collect();
+            assert_eq!(got, want, "{par:?}");
+            let made = made.load(Ordering::Relaxed);
+            assert!((1..=15).contains(&made), "{par:?}: {made}");
             if par == Par::Seq {
                 assert_eq!(made, 1);
             }

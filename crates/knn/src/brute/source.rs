@@ -16,7 +16,8 @@ pub(super) trait Source<R: Real>: Sync {
     /// Per-worker buffers (packing, widened rows).
     type Buf: Default;
     /// `t (m × n column-major) = alpha · Q[q]·C[c]ᵀ` in `R` (for cosine, of the unit rows),
-    /// within [`Source::bounds`] of the exact value; `few`: the plan's few-queries mode.
+    /// within [`Source::bounds`] of the exact value; `few`: the plan's few-queries mode. Every
+    /// entry of `t[..m·n]` is overwritten (the passes reuse one tile buffer per worker).
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, buf: &mut Self::Buf);
     /// The general pass's alternative to [`Source::tile`]: the same keys (within the same
     /// bounds) row-major, `t[i·n + j]`, when this source computes that layout faster for these

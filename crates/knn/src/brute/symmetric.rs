@@ -1,7 +1,7 @@
 //! The symmetric all-points pass: every pair of row blocks computed once, its tile scanned for
 //! both blocks.
 
-use embgeo_core::chunks::map_chunks;
+use embgeo_core::chunks::{map_chunks, map_chunks_init};
 use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{key_base, kth_smallest, prebound, tile_row_kth, TileRow, PREBOUND_MAX_K};
@@ -105,14 +105,17 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         SymTallies::new(rows, targets, spans)
     });
     let poisoned = || Error::Internal("a kNN worker panicked".into());
-    let task = |ti: usize| -> Result<()> {
+    // `tile`: the worker's key tile buffer, overwritten whole by `src.tile` (no task reads what
+    // an earlier one left), so a worker allocates and faults in one tile, not one per task
+    let task = |tile: &mut Vec<R>, ti: usize| -> Result<()> {
         let (bi, bj) = tasks[ti];
         let (i0, i1) = ranges[bi];
         let (j0, j1) = ranges[bj];
         let (m, nn) = (i1 - i0, j1 - j0);
-        let mut t = vec![R::default(); m * nn];
+        tile.resize(m * nn, R::default());
+        let t = &mut tile[..m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
-        src.tile(&mut t, i0..i1, j0..j1, alpha, false, &mut tbuf);
+        src.tile(t, i0..i1, j0..j1, alpha, false, &mut tbuf);
         if bi == bj {
             for l in 0..m {
                 t[l * m + l] = R::INF;
@@ -190,7 +193,9 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             None => Ok(()),
         }
     };
-    map_chunks(ctl, "distances", tasks.len(), 1, |r| task(r.start))?;
+    map_chunks_init(ctl, "distances", (tasks.len(), 1), Vec::new, |tile, r| {
+        task(tile, r.start)
+    })?;
 
     // the exact keys of the pairs each row kept, block by block in parallel
     let b = p.query_block.max(1);
