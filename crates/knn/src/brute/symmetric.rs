@@ -121,6 +121,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 t[l * m + l] = R::INF;
             }
         }
+        let t: &[R] = t;
         // side I: columns j of the tile, rows i of block I
         {
             let mut blk = blocks[bi].lock().map_err(|_| poisoned())?;
@@ -133,7 +134,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                         continue;
                     }
                     let row = TileRow {
-                        t: &t,
+                        t,
                         start: li,
                         step: m,
                         n: nn,
@@ -153,7 +154,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
                 states[li].push(f, (j0 + jl) as u32, rows[i], exact)
             };
-            crate::scan::scan(lv, &t, m, off, thr, &mut hit);
+            crate::scan::scan(lv, t, m, off, thr, &mut hit);
         }
         // side J: row jl of the tile is query j0 + jl against corpus rows of block I
         if bi != bj {
@@ -189,7 +190,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             }
         }
         match &tallies {
-            Some(tl) => tl.count(bi, bj, &t),
+            Some(tl) => tl.count(bi, bj, t),
             None => Ok(()),
         }
     };
