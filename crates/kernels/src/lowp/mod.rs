@@ -34,6 +34,7 @@ mod syrk;
 mod syrk_pack;
 #[cfg(test)]
 mod tests;
+mod word_rows;
 
 use std::ops::Range;
 use std::sync::OnceLock;

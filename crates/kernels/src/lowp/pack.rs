@@ -11,6 +11,7 @@ use embgeo_core::Par;
 use rayon::prelude::*;
 
 use super::amx::Layout;
+use super::word_rows::{Grouped, Scratch, WordRows};
 use super::{Int8Path, LowpPath};
 
 /// Rows per panel (the tile's lane count: three 16-lane vectors).
@@ -103,7 +104,7 @@ impl Packed {
     /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
     #[must_use]
     pub fn new<T: Bf16Source>(src: &[T], d: usize, par: Par) -> Self {
-        Self::build(src, d, 2, par, None, pair_word)
+        Self::build(&grouped(src, d, 2, pair_word), par, None)
     }
 
     /// Pack `src` as bf16 pairs for `path` and `side`: the AMX layouts when `path` is
@@ -116,7 +117,7 @@ impl Packed {
         if path != LowpPath::AmxBf16 || !path.supported() {
             return Self::new(src, d, par);
         }
-        Self::build(src, d, 2, par, Some(side), pair_word)
+        Self::build(&grouped(src, d, 2, pair_word), par, Some(side))
     }
 
     /// Pack int8 rows for `path` and `side`: the AMX layouts (signed quads, no row sums) when
@@ -129,7 +130,7 @@ impl Packed {
         if path != Int8Path::AmxInt8 || !path.supported() {
             return Self::new_i8(src, d, par);
         }
-        Self::build(src, d, 4, par, Some(side), quad_word)
+        Self::build(&grouped(src, d, 4, quad_word), par, Some(side))
     }
 
     /// Pack int8 rows as quads of bytes (little-endian, steps `4p..4p + 4`) with each row's sum.
@@ -138,7 +139,7 @@ impl Packed {
     /// As [`Packed::new`].
     #[must_use]
     pub fn new_i8(src: &[i8], d: usize, par: Par) -> Self {
-        let mut p = Self::build(src, d, 4, par, None, quad_word);
+        let mut p = Self::build(&grouped(src, d, 4, quad_word), par, None);
         p.sums = src
             .chunks_exact(d)
             .map(|r| r.iter().map(|&v| i32::from(v)).sum())
@@ -146,45 +147,47 @@ impl Packed {
         p
     }
 
-    /// `src` packed with `group` values per word by `word` ([`pair_word`] for bf16,
-    /// [`quad_word`] for int8): in the AMX layouts for `amx = Some(side)` (no panels), else in
-    /// panels of [`W`] rows. Row sums are left empty.
-    ///
-    /// # Panics
-    /// As [`Packed::new`].
-    fn build<T: Copy + Sync>(
-        src: &[T],
-        d: usize,
-        group: usize,
-        par: Par,
-        amx: Option<Side>,
-        word: impl Fn(&[T]) -> u32 + Sync,
-    ) -> Self {
-        assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-        let rows = src.len() / d;
-        let pairs = d.div_ceil(group);
+    /// The rows of `src` packed: in the AMX layouts for `amx = Some(side)` (no panels), else in
+    /// panels of [`W`] rows. Row sums are left empty. Cost O(rows·words), split over the rayon
+    /// pool under `Par::Rayon`; no memory beyond the result except one row per worker.
+    pub(crate) fn build(src: &impl WordRows, par: Par, amx: Option<Side>) -> Self {
+        let (rows, pairs) = (src.rows(), src.words());
         if let Some(side) = amx {
             return Self {
                 words: Vec::new(),
                 rows,
                 pairs,
                 sums: Vec::new(),
-                amx: Layout::build(src, d, group, par, side.amx_layouts(), word),
+                amx: Layout::build(src, par, side.amx_layouts()),
             };
         }
         let panels = rows.div_ceil(W) + 1;
         let mut words = vec![0u32; panels * W * pairs];
-        let fill = |(pi, panel): (usize, &mut [u32])| {
+        let fill = |scratch: &mut Scratch, (pi, panel): (usize, &mut [u32])| {
             for r in 0..W.min(rows.saturating_sub(pi * W)) {
-                let row = &src[(pi * W + r) * d..(pi * W + r + 1) * d];
-                for (p, g) in row.chunks(group).enumerate() {
-                    panel[p * W + r] = word(g);
+                let mut row = std::mem::take(&mut scratch.words);
+                row.resize(pairs, 0);
+                src.write(pi * W + r, &mut row, scratch);
+                for (p, &w) in row.iter().enumerate() {
+                    panel[p * W + r] = w;
                 }
+                scratch.words = row;
             }
         };
+        // `pairs == 0` only for an empty matrix (d ≥ 1 otherwise): no panel to fill
+        let step = (W * pairs).max(1);
         match par {
-            Par::Seq => words.chunks_mut(W * pairs).enumerate().for_each(fill),
-            Par::Rayon => words.par_chunks_mut(W * pairs).enumerate().for_each(fill),
+            Par::Seq => {
+                let mut scratch = Scratch::default();
+                words
+                    .chunks_mut(step)
+                    .enumerate()
+                    .for_each(|item| fill(&mut scratch, item));
+            }
+            Par::Rayon => words
+                .par_chunks_mut(step)
+                .enumerate()
+                .for_each_init(Scratch::default, fill),
         }
         Self {
             words,
@@ -233,6 +236,20 @@ impl Packed {
         );
         &self.words[pi * W * self.pairs..]
     }
+}
+
+/// Row-major `src` of `d ≥ 1` values per row, `group` values per word packed by `word`.
+///
+/// # Panics
+/// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
+fn grouped<T: Copy + Sync, F: Fn(&[T]) -> u32 + Sync>(
+    src: &[T],
+    d: usize,
+    group: usize,
+    word: F,
+) -> Grouped<'_, T, F> {
+    assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
+    Grouped { src, d, group, word }
 }
 
 /// One bf16 pair word: step `2p` in the low half, `2p + 1` in the high half (zero if absent).

@@ -15,8 +15,8 @@
 //! AVX512-BF16 one (which reads subnormal inputs as zero) see the same inputs.
 
 use embgeo_core::Par;
-use rayon::prelude::*;
 
+use super::word_rows::{pair_words, Scratch, WordRows};
 use super::{widen, LowpPath, Packed, Side};
 
 /// Which side of a tile a split copy serves (the two sides interleave `hi` and `lo`
@@ -64,54 +64,71 @@ pub fn split_value(x: f32) -> (u16, u16) {
 /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs).
 #[must_use]
 pub fn split_rows(src: &[f32], d: usize, side: SplitSide) -> Vec<u16> {
-    split_rows_par(src, d, side, Par::Seq)
-}
-
-/// [`split_rows`] in parallel chunks of rows under `Par::Rayon` (same result).
-fn split_rows_par(src: &[f32], d: usize, side: SplitSide, par: Par) -> Vec<u16> {
     assert!(d > 0 && src.len().is_multiple_of(d), "split_rows: bad shape");
     let mut out = vec![0u16; src.len() * 3];
-    let fill = |(row, o): (&[f32], &mut [u16])| {
-        let (o0, rest) = o.split_at_mut(d);
-        let (o1, o2) = rest.split_at_mut(d);
-        for (t, &x) in row.iter().enumerate() {
-            let (hi, lo) = split_value(x);
-            o0[t] = hi;
-            match side {
-                SplitSide::A => (o1[t], o2[t]) = (hi, lo),
-                SplitSide::B => (o1[t], o2[t]) = (lo, hi),
-            }
-        }
-    };
-    match par {
-        Par::Seq => src
-            .chunks_exact(d)
-            .zip(out.chunks_exact_mut(3 * d))
-            .for_each(fill),
-        Par::Rayon => src
-            .par_chunks_exact(d)
-            .zip(out.par_chunks_exact_mut(3 * d))
-            .with_min_len(64)
-            .for_each(fill),
+    for (row, o) in src.chunks_exact(d).zip(out.chunks_exact_mut(3 * d)) {
+        split_row(row, o, side);
     }
     out
 }
 
+/// One row split for `side`: `out` (`3d` values) = `[hi | hi | lo]` (A) or `[hi | lo | hi]` (B).
+fn split_row(row: &[f32], out: &mut [u16], side: SplitSide) {
+    let d = row.len();
+    let (o0, rest) = out.split_at_mut(d);
+    let (o1, o2) = rest.split_at_mut(d);
+    for (t, &x) in row.iter().enumerate() {
+        let (hi, lo) = split_value(x);
+        o0[t] = hi;
+        match side {
+            SplitSide::A => (o1[t], o2[t]) = (hi, lo),
+            SplitSide::B => (o1[t], o2[t]) = (lo, hi),
+        }
+    }
+}
+
 /// [`split_rows`] packed for the bf16 tiles of `path` ([`Packed::new_for`] of width `3d`, as
 /// queries for [`SplitSide::A`] and corpus for [`SplitSide::B`], in parallel under
-/// `Par::Rayon`). Cost O(rows·d). Memory: the returned `Packed` (about `rows·3d·2` bytes, 1.5×
-/// the f32 input) plus, while packing, the split copy of the same size.
+/// `Par::Rayon`): each row is split into a per-worker buffer and written straight into the
+/// packed layout. Cost O(rows·d). Memory: the returned `Packed` (about `rows·3d·2` bytes, 1.5×
+/// the f32 input) and one split row per worker.
 ///
 /// # Panics
 /// As [`split_rows`].
 #[must_use]
 pub fn pack_split(path: LowpPath, src: &[f32], d: usize, side: SplitSide, par: Par) -> Packed {
-    let rows = split_rows_par(src, d, side, par);
+    assert!(d > 0 && src.len().is_multiple_of(d), "split_rows: bad shape");
     let role = match side {
         SplitSide::A => Side::Queries,
         SplitSide::B => Side::Corpus,
     };
-    Packed::new_for(path, &rows, 3 * d, par, role)
+    let amx = (path == LowpPath::AmxBf16 && path.supported()).then_some(role);
+    Packed::build(&SplitRows { src, d, side }, par, amx)
+}
+
+/// The split rows of `src` ([`split_rows`]) as pair words, computed row by row.
+struct SplitRows<'a> {
+    src: &'a [f32],
+    d: usize,
+    side: SplitSide,
+}
+
+impl WordRows for SplitRows<'_> {
+    fn rows(&self) -> usize {
+        self.src.len() / self.d
+    }
+
+    fn words(&self) -> usize {
+        (3 * self.d).div_ceil(2)
+    }
+
+    fn write(&self, r: usize, out: &mut [u32], scratch: &mut Scratch) {
+        let d = self.d;
+        let values = &mut scratch.values;
+        values.resize(3 * d, 0);
+        split_row(&self.src[r * d..(r + 1) * d], values, self.side);
+        pair_words(values, out);
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +167,44 @@ mod tests {
                     b & 0x7f80 != 0 || b.trailing_zeros() >= 15,
                     "normal or zero: {x:e}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn packing_on_the_fly_equals_packing_the_split_copy() {
+        // `pack_split` writes each split row straight into the layout; it must hold exactly
+        // what packing the full split copy (`split_rows`) gives, on every path and layout
+        let mut x = 0.37f32;
+        for d in [1, 2, 5, 16, 17, 33] {
+            for rows in [1, 15, 16, 17, 47, 49, 100] {
+                let src: Vec<f32> = (0..rows * d)
+                    .map(|_| {
+                        x = (x * 3.7 + 0.113).fract();
+                        (x - 0.5) * 1e3f32.powf(x - 0.5)
+                    })
+                    .collect();
+                for path in available_paths() {
+                    for (side, role) in [(SplitSide::A, Side::Queries), (SplitSide::B, Side::Corpus)] {
+                        for par in [Par::Seq, Par::Rayon] {
+                            let fused = pack_split(path, &src, d, side, par);
+                            let copy = Packed::new_for(path, &split_rows(&src, d, side), 3 * d, par, role);
+                            let what = format!("{path:?} {side:?} {par:?} d = {d}, rows = {rows}");
+                            assert_eq!(
+                                (fused.rows(), fused.pairs()),
+                                (copy.rows(), copy.pairs()),
+                                "{what}"
+                            );
+                            let (f, c) = (fused.amx(), copy.amx());
+                            assert_eq!(f.kp, c.kp, "{what}");
+                            if f.kp == 0 {
+                                assert_eq!(fused.panels_from(0), copy.panels_from(0), "{what}");
+                            }
+                            assert_eq!(&f.rows[..], &c.rows[..], "{what}");
+                            assert_eq!(&f.groups[..], &c.groups[..], "{what}");
+                        }
+                    }
+                }
             }
         }
     }

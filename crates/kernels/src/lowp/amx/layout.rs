@@ -15,6 +15,7 @@
 use embgeo_core::Par;
 
 use crate::lines::Lines;
+use crate::lowp::word_rows::{Scratch, WordRows};
 use rayon::prelude::*;
 
 /// Words of one tile row.
@@ -36,52 +37,61 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// Lay out `src` (row-major, `d` values per row) with `group` values per word, `word`
-    /// packing one group (the last one of a row may be short), building the `rows` layout if
-    /// `rows` and the `groups` layout if `groups`. Cost O(rows·d), split over the rayon pool
-    /// under `Par::Rayon`.
-    pub(crate) fn build<T: Copy + Sync>(
-        src: &[T],
-        d: usize,
-        group: usize,
-        par: Par,
-        (rows, groups): (bool, bool),
-        word: impl Fn(&[T]) -> u32 + Sync,
-    ) -> Self {
-        let n = src.len() / d;
-        let kp = d.div_ceil(group).next_multiple_of(TILE_WORDS);
-        let row_words = |r: usize, out: &mut dyn FnMut(usize, u32)| {
-            for (p, g) in src[r * d..(r + 1) * d].chunks(group).enumerate() {
-                out(p, word(g));
-            }
-        };
+    /// Lay out the rows of `src` (each padded with zero words up to a multiple of
+    /// [`TILE_WORDS`]), building the `rows` layout if `rows` and the `groups` layout if
+    /// `groups`. Cost O(rows·words), split over the rayon pool under `Par::Rayon`; no memory
+    /// beyond the layouts except one row of words per worker.
+    pub(crate) fn build(src: &impl WordRows, par: Par, (rows, groups): (bool, bool)) -> Self {
+        let (n, words) = (src.rows(), src.words());
+        let kp = words.next_multiple_of(TILE_WORDS);
         let mut by_rows = Lines::default();
         if rows {
             by_rows = Lines::zeroed((n + 2 * TILE_ROWS) * kp);
-            let fill = |(r, row): (usize, &mut [u32])| {
+            let fill = |scratch: &mut Scratch, (r, row): (usize, &mut [u32])| {
                 if r < n {
-                    row_words(r, &mut |p, w| row[p] = w);
+                    src.write(r, &mut row[..words], scratch);
                 }
             };
             match par {
-                Par::Seq => by_rows.chunks_mut(kp).enumerate().for_each(fill),
-                Par::Rayon => by_rows.par_chunks_mut(kp).enumerate().for_each(fill),
+                Par::Seq => {
+                    let mut scratch = Scratch::default();
+                    by_rows
+                        .chunks_mut(kp)
+                        .enumerate()
+                        .for_each(|item| fill(&mut scratch, item));
+                }
+                Par::Rayon => by_rows
+                    .par_chunks_mut(kp)
+                    .enumerate()
+                    .for_each_init(Scratch::default, fill),
             }
         }
         let mut by_groups = Lines::default();
         if groups {
             by_groups = Lines::zeroed((n.div_ceil(TILE_ROWS) + 2) * TILE_ROWS * kp);
-            let fill = |(g, block): (usize, &mut [u32])| {
+            let fill = |scratch: &mut Scratch, (g, block): (usize, &mut [u32])| {
                 for r in 0..TILE_ROWS.min(n.saturating_sub(g * TILE_ROWS)) {
-                    row_words(g * TILE_ROWS + r, &mut |p, w| block[p * TILE_ROWS + r] = w);
+                    let mut row = std::mem::take(&mut scratch.words);
+                    row.resize(words, 0);
+                    src.write(g * TILE_ROWS + r, &mut row, scratch);
+                    for (p, &w) in row.iter().enumerate() {
+                        block[p * TILE_ROWS + r] = w;
+                    }
+                    scratch.words = row;
                 }
             };
             match par {
-                Par::Seq => by_groups.chunks_mut(TILE_ROWS * kp).enumerate().for_each(fill),
+                Par::Seq => {
+                    let mut scratch = Scratch::default();
+                    by_groups
+                        .chunks_mut(TILE_ROWS * kp)
+                        .enumerate()
+                        .for_each(|item| fill(&mut scratch, item));
+                }
                 Par::Rayon => by_groups
                     .par_chunks_mut(TILE_ROWS * kp)
                     .enumerate()
-                    .for_each(fill),
+                    .for_each_init(Scratch::default, fill),
             }
         }
         Self {

@@ -1,0 +1,63 @@
+//! Rows as the tiles' words, written one row at a time ([`WordRows`]), so the packed layouts
+//! ([`super::Packed`], [`super::amx::Layout`]) are built straight from the caller's data (or
+//! from values computed on the fly, such as the split-bf16 rows of `super::split`) without a
+//! full-size intermediate copy.
+
+/// A matrix whose rows can be written as words: bf16 pairs (`u32` with step `2p` in the low
+/// half, `2p + 1` in the high half) or int8 quads (steps `4p..4p + 4`, one byte each,
+/// little-endian), a short last word padded with zeros.
+pub(crate) trait WordRows: Sync {
+    /// Number of rows.
+    fn rows(&self) -> usize;
+    /// Words per row (before any padding a layout adds).
+    fn words(&self) -> usize;
+    /// Write row `r`'s [`WordRows::words`] words into `out` (exactly that long); `scratch` is
+    /// the caller's per-worker buffer (its content on entry is arbitrary).
+    fn write(&self, r: usize, out: &mut [u32], scratch: &mut Scratch);
+}
+
+/// Per-worker buffers of [`WordRows::write`] and of the layouts that scatter a row's words.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Values of one row (a [`WordRows`] source computing its values on the fly).
+    pub values: Vec<u16>,
+    /// Words of one row (a layout scattering them).
+    pub words: Vec<u32>,
+}
+
+/// Row-major values of `d` per row, `group` values per word, packed by `word`.
+pub(crate) struct Grouped<'a, T, F> {
+    pub src: &'a [T],
+    pub d: usize,
+    pub group: usize,
+    pub word: F,
+}
+
+impl<T: Copy + Sync, F: Fn(&[T]) -> u32 + Sync> WordRows for Grouped<'_, T, F> {
+    fn rows(&self) -> usize {
+        self.src.len() / self.d
+    }
+
+    fn words(&self) -> usize {
+        self.d.div_ceil(self.group)
+    }
+
+    fn write(&self, r: usize, out: &mut [u32], _: &mut Scratch) {
+        let row = &self.src[r * self.d..(r + 1) * self.d];
+        for (o, g) in out.iter_mut().zip(row.chunks(self.group)) {
+            *o = (self.word)(g);
+        }
+    }
+}
+
+/// bf16 values (bits) as pair words: value `2p` in the low half of word `p`, `2p + 1` in the
+/// high half (zero past the end); `out` holds `values.len().div_ceil(2)` words.
+pub(crate) fn pair_words(values: &[u16], out: &mut [u32]) {
+    let (pairs, rest) = values.as_chunks::<2>();
+    for (o, &[lo, hi]) in out.iter_mut().zip(pairs) {
+        *o = u32::from(lo) | (u32::from(hi) << 16);
+    }
+    if let [last] = rest {
+        out[pairs.len()] = u32::from(*last);
+    }
+}
