@@ -21,13 +21,15 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  *   (AVX512-VNNI) for int8 data from 128 columns, its bf16 units (AVX512-BF16) for bf16 data
  *   (and int8 data without VNNI) from 384 columns (narrower, they measured slower than f32)
  *   where they keep up with the FMA units (AMD, or AMX tiles; not Intel's AVX512-BF16, which
- *   measured 1.6× slower than f32), else the data's own precision; cosine screens unit rows
- *   in f32/f64.
+ *   measured 1.6× slower than f32); on CPUs with AMX, f32 data from 64 columns and 2,048 rows
+ *   on each side through split copies (see `'bf16'`; 0.60× the fp32 time for all points of
+ *   20,000 × 384); else the data's own precision. Cosine screens bf16/int8 data's unit rows in
+ *   f32.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
  * - `'bf16'`: the bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and
  *   f32 data through split copies (each value as bf16 hi + lo, one bf16 dot product of 3× the
  *   width; any metric). On CPUs without AMX this is slower than `'fp32'` (measured 2.6–5×),
- *   so `'auto'` does not pick it for f32 data yet.
+ *   so `'auto'` picks it for f32 data only on the AMX tiles.
  * - `'int8'`: the int8 units (int8 data; exact integer dot products).
  * An explicit precision the CPU or the data cannot run is ERR_INVALID_ARG_VALUE (never a
  * silent fallback): no such units, cosine, or other data.

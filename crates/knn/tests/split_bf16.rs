@@ -11,7 +11,7 @@ use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
     search_values, search_values_on, Kernels, Metric, Operands, Params, Precision, Values,
-    AUTO_MIN_COLS_SPLIT,
+    AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT,
 };
 use rand::Rng;
 
@@ -195,17 +195,45 @@ fn adversarial_split_error_is_covered() {
 }
 
 #[test]
-fn auto_screens_f32_data_on_the_bf16_units_only_where_measured_faster() {
-    let native = LowpPath::Avx512Bf16.supported() && std::env::var_os("EMBGEO_LOWP_KERNEL").is_none();
-    for d in [32, 128, 384, 768] {
-        let x = to_f32(&gaussian(100, d, 51));
-        let p = params(5, Metric::Euclidean, Precision::Auto);
+fn auto_screens_f32_data_on_the_amx_tiles_only_where_measured_faster() {
+    // `auto` splits f32 rows only on the AMX tiles (this process's kernel), from
+    // AUTO_MIN_COLS_SPLIT columns and AUTO_MIN_ROWS_SPLIT rows on each side; the answer is the
+    // fp32 path's either way, through `search_values` and through `all_points` / `search`
+    let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16 && LowpPath::AmxBf16.supported();
+    let rows = AUTO_MIN_ROWS_SPLIT + 52;
+    let ctl = Ctl::detached();
+    for (n, nq, d) in [
+        (rows, None, AUTO_MIN_COLS_SPLIT - 1),
+        (rows, None, AUTO_MIN_COLS_SPLIT),
+        (rows - 60, None, 96),
+        (rows, Some(AUTO_MIN_ROWS_SPLIT), 80),
+        (rows, Some(100), 80),
+    ] {
+        let x = to_f32(&gaussian(n + nq.unwrap_or(0), d, 51));
+        let (c, q) = x.split_at(n * d);
+        let q = nq.map(|_| q);
+        let p = Params {
+            query_block: 384,
+            corpus_block: 1024,
+            ..params(5, Metric::Euclidean, Precision::Auto)
+        };
+        let what = format!("n = {n}, queries = {nq:?}, d = {d}");
         let (got, trace) =
-            search_values(Operands::new(Values::F32(&x), None, d), &p, &Ctl::detached()).unwrap();
-        let split = native && AUTO_MIN_COLS_SPLIT.is_some_and(|m| d >= m);
-        assert_eq!(trace.precision, if split { "bf16" } else { "fp32" }, "d = {d}");
-        assert!(trace.inflation(100, 5) >= 1.0);
-        assert_same(&got, &reference(&x, None, d, &p), &format!("auto d = {d}"));
+            search_values(Operands::new(Values::F32(c), q.map(Values::F32), d), &p, &ctl).unwrap();
+        let split = amx && d >= AUTO_MIN_COLS_SPLIT && n.min(nq.unwrap_or(n)) >= AUTO_MIN_ROWS_SPLIT;
+        assert_eq!(trace.precision, if split { "bf16" } else { "fp32" }, "{what}");
+        assert!(trace.inflation(got.rows, 5) >= 1.0, "{what}");
+        let want = reference(c, q, d, &p);
+        assert_same(&got, &want, &format!("auto {what}"));
+        // the typed entries take the same route
+        let cm = embgeo_core::MatRef::from_flat(c, d).unwrap();
+        let typed = match q {
+            None => embgeo_knn::all_points(cm, &p, &ctl).unwrap(),
+            Some(q) => {
+                embgeo_knn::search(cm, embgeo_core::MatRef::from_flat(q, d).unwrap(), &p, &ctl).unwrap()
+            }
+        };
+        assert_same(&typed, &want, &format!("typed {what}"));
     }
 }
 

@@ -43,7 +43,7 @@ use query::run_general;
 pub use ranked::all_points_ranked;
 pub use ranks::{ranks, ranks_of_rows, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
-pub use split::AUTO_MIN_COLS_SPLIT;
+pub use split::{AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
@@ -133,6 +133,10 @@ pub(crate) fn check_entry<T: Element>(
 ///   `q·k·16·slices` unit results before the ordered merge + `threads·(m·b·R` key tile
 ///   `+ m·(S(k) + R + 16) + (m + b)·d·R` GEMM packing `+ 8b)`.
 ///
+/// f32 rows that `auto` screens through split copies on the AMX tiles (`split::auto_path`) add
+/// the two packings, `(n + q)·⌈3d/2⌉·4` bytes (each width rounded up to 16 words; all points:
+/// `q = n`), and have no GEMM packing.
+///
 /// Not included: faer's per-thread GEMM packing cache (allocated once per thread, sized from the
 /// CPU's caches; see the crate docs).
 #[must_use]
@@ -151,6 +155,10 @@ pub fn search_scratch<T: Element>(
     // row statistics; assembled from parallel chunks (twice the size while concatenating)
     let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
+    let nq = if all_points { n_corpus } else { n_queries };
+    if r == 4 && split::auto_path(p, dim, nq, n_corpus).is_some() {
+        bytes += (n_corpus + nq) * (3 * dim).div_ceil(2).next_multiple_of(16) * 4;
+    }
     if all_points && use_symmetric(n_corpus, r, p) {
         let m = p.query_block.min(n_corpus.max(1));
         // per-row states, thresholds and bounds; per-block results before assembly; per worker
@@ -242,7 +250,15 @@ pub(crate) fn dispatch_traced<T: Element>(
     let q = queries.map(|q| q.as_slice());
     let n = corpus.rows();
     if let Some(c32) = cast::<T, f32>(c) {
-        return checked_run(c32, n, q.and_then(cast::<T, f32>), d, p, ctl);
+        let q32 = q.and_then(cast::<T, f32>);
+        let nq = q32.map_or(n, |q| q.len() / d);
+        if let Some(path) = split::auto_path(p, d, nq, n) {
+            // `None`: the split path declined (norms too large for f32 keys), fp32 decides
+            if let Some(r) = split::search(c32, q32, d, p, ctl, path)? {
+                return Ok(r);
+            }
+        }
+        return checked_run(c32, n, q32, d, p, ctl);
     }
     if let Some(c64) = cast::<T, f64>(c) {
         return checked_run(c64, n, q.and_then(cast::<T, f64>), d, p, ctl);

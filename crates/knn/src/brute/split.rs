@@ -15,20 +15,40 @@ use super::{check_finite, check_k, check_width, f32_overflows, run_source, Param
 use crate::metric::Metric;
 use crate::stats::Stats;
 
-/// Narrowest width at which `auto` screens f32 data on the bf16 units (split-bf16); `None`:
-/// never (so far).
-/// Measured on this project's Sapphire Rapids machine (AVX512-BF16 `vdpbf16ps`, no AMX kernel,
-/// 2 threads, loaded; `examples/split.rs`, same-run alternating A/B, median time ratio
-/// bf16 / fp32 on normal f32 data, k = 10): all points 10 000 × 128 2.72, 20 000 × 384 3.80
-/// (inflation 1.03 vs 1.00), 10 000 × 768 2.60 (cosine 3.31); 100 queries against
-/// 100 000 × 128 4.64, against 50 000 × 768 (dot) 4.56. Each pair costs a bf16 dot product of
-/// length 3d, and `vdpbf16ps` runs at about the f32 FMA rate here (bf16 data, 10 000 × 384:
-/// 0.48 s vs 0.35 s in f32). With the AMX tiles (`amx-bf16`, same machine, quiet, one A/B
-/// run): all points 20 000 × 384 0.93 (0.849 s vs 0.912 s, inflation 1.03) — a 7 % gain, not
-/// enough to take the extra inflation risk on clustered data by default; the AMX kernel runs
-/// at a third of its unit's peak (docs/exact-screening.md), and a faster one would make this
-/// pay.
-pub const AUTO_MIN_COLS_SPLIT: Option<usize> = None;
+/// Narrowest width at which `auto` screens f32 data through split copies on the AMX tiles
+/// ([`auto_path`]). Measured on an AMX Xeon (model 207, 2 threads, AMX-BF16 probe 3.4 TFLOP/s,
+/// FMA probe 307 GFLOP/s; `examples/split.rs`, same-run alternating A/B, median time ratio
+/// split-bf16 / fp32 on normal f32 data, k = 10, 5 runs): all points of 20,000 rows at d = 32
+/// 1.02, d = 64 0.85, d = 128 0.77, d = 384 0.60 (k = 100: 0.85), d = 768 cosine 0.73 and dot
+/// 0.81; 50,000 × 64 0.80; 100,000 × 32 0.90 (not taken: narrower widths gain little and the
+/// split's wider error bound costs more candidates there).
+pub const AUTO_MIN_COLS_SPLIT: usize = 64;
+
+/// Fewest rows on each side (queries and corpus; all points: the rows) at which `auto` screens
+/// f32 data through split copies: packing the split copies costs a pass over both matrices,
+/// which pays only when each row meets enough rows of the other side. Same measurements as
+/// [`AUTO_MIN_COLS_SPLIT`]: all points 2,000 × 384 1.14, 5,000 × 384 0.80, 5,000 × 64 1.00;
+/// 100,000-row corpora at d = 384 against 1,000 queries 0.92, 2,000 queries 0.58, 5,000
+/// queries 0.51; 100 queries against 1,000,000 × 128 6.5 (the packing of the corpus dominates).
+pub const AUTO_MIN_ROWS_SPLIT: usize = 2048;
+
+/// The split-bf16 kernel `auto` takes for `nq` query rows against `nc` corpus rows of width
+/// `d` (all points: `nq = nc`), or `None` for the fp32 path: only on the AMX tiles (this
+/// process's [`lowp::path`], so `EMBGEO_LOWP_KERNEL` can turn it off), which multiply 3d-long
+/// bf16 products faster than the FMA units multiply d-long f32 ones; `vdpbf16ps` never does
+/// (on Sapphire Rapids without the AMX kernel, 2.6–5× slower than fp32), nor does a shard
+/// search (its parts are merged with other shards' exact keys either way, so it stays on the
+/// one path the merge tests cover).
+pub(super) fn auto_path(p: &Params, d: usize, nq: usize, nc: usize) -> Option<LowpPath> {
+    let path = lowp::path();
+    (p.precision == Precision::Auto
+        && !p.is_shard()
+        && path == LowpPath::AmxBf16
+        && path.supported()
+        && d >= AUTO_MIN_COLS_SPLIT
+        && nq.min(nc) >= AUTO_MIN_ROWS_SPLIT)
+        .then_some(path)
+}
 
 /// f32 rows searched on the bf16 units through split copies: `pa` (A side, `[hi | hi | lo]`)
 /// of the queries' working rows ([`Rows::work`]: the rows, or the unit rows under cosine), `pb`
@@ -77,15 +97,13 @@ impl Source<f32> for Split<'_> {
     }
 }
 
-/// Should f32 data of width `d` screen on the bf16 units (`Some(path)`)? `fp32`: no; `auto`:
-/// with a native kernel at widths `≥ AUTO_MIN_COLS_SPLIT` (if set); `bf16`: yes, or `InvalidValue` when
-/// `bf16` (the usable kernel) is `None`.
+/// The bf16 kernel f32 data screens on under `bf16` (`Some(path)`), or `None` for any other
+/// precision (`auto` decides in [`auto_path`], on the engine's entry for f32 rows).
 ///
 /// # Errors
-/// `InvalidValue` for `bf16` without a usable kernel.
-pub(super) fn choose(precision: Precision, d: usize, bf16: Option<LowpPath>) -> Result<Option<LowpPath>> {
+/// `InvalidValue` for `bf16` when `bf16` (the usable kernel) is `None`.
+pub(super) fn choose(precision: Precision, bf16: Option<LowpPath>) -> Result<Option<LowpPath>> {
     match precision {
-        Precision::Auto => Ok(bf16.filter(|k| k.is_native() && AUTO_MIN_COLS_SPLIT.is_some_and(|m| d >= m))),
         Precision::Bf16 => match bf16 {
             Some(k) => Ok(Some(k)),
             None => Err(Error::InvalidValue {

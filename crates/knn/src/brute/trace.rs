@@ -7,8 +7,10 @@
 pub enum Precision {
     /// The fastest exact path for the input: int8 units (AVX512-VNNI) for int8 data, bf16
     /// units (AVX512-BF16) for bf16 data (and int8 data without VNNI) when the CPU has them,
-    /// else the input's own precision (f32 for f32, f16, bf16 and int8 data, f64 for f64 data);
-    /// cosine always screens unit rows in f32/f64.
+    /// f32 data (and f16 data, widened) through split copies on the AMX tiles from
+    /// [`crate::AUTO_MIN_COLS_SPLIT`] columns and [`crate::AUTO_MIN_ROWS_SPLIT`] rows on each
+    /// side; else the input's own precision (f32 for f32, f16, bf16 and int8 data, f64 for f64
+    /// data). Cosine screens the unit rows (bf16 and int8 data's in f32).
     #[default]
     Auto,
     /// f32 screening (f32, f16, bf16 and int8 data; f64 data screens in f64 only).

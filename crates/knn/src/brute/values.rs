@@ -118,8 +118,9 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 /// (`x.queries = None`, each row's own index excluded) or queries against the corpus.
 ///
 /// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
-/// - f32 under `bf16` (and under `auto` from [`crate::AUTO_MIN_COLS_SPLIT`] columns on a CPU
-///   with AVX512-BF16): key tiles on the bf16 units from split `hi + lo` copies of the rows
+/// - f32 under `bf16` (and under `auto` on the AMX tiles from [`crate::AUTO_MIN_COLS_SPLIT`]
+///   columns and [`crate::AUTO_MIN_ROWS_SPLIT`] rows on each side, decided on the engine's
+///   entry, so [`crate::all_points`] and [`crate::search`] take it too): key tiles on the bf16 units from split `hi + lo` copies of the rows
 ///   (two packings of `rows·3d·2` bytes for all points, one per matrix for queries) within
 ///   `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
 /// - bf16 and int8 under `auto` on a CPU with AMX, or with an AVX512-BF16 as fast as its FMA
@@ -198,7 +199,7 @@ pub fn search_values_on(
     match corpus {
         Values::F32(c) => {
             let q = queries.map(|q| q.to_f32().unwrap_or_default());
-            if let Some(path) = split::choose(p.precision, cols, kernels.bf16)? {
+            if let Some(path) = split::choose(p.precision, kernels.bf16)? {
                 if let Some(r) = split::search(c, q.as_deref(), cols, p, ctl, path)? {
                     return Ok(r);
                 }
