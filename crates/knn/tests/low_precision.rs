@@ -11,7 +11,7 @@ use embgeo_core::MatRef;
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
 use embgeo_knn::{
     search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Operands, Params,
-    Precision, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    Precision, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_ROWS_AMX,
 };
 use rand::Rng;
 
@@ -286,8 +286,10 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
             .unwrap()
             .1
     };
+    // enough rows for the AMX tiles (which need AUTO_MIN_ROWS_AMX on each side)
+    let n = AUTO_MIN_ROWS_AMX + 10;
     for d in [16, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_BF16] {
-        let b = bf16_of(&gaussian(100, d, 51));
+        let b = bf16_of(&gaussian(n, d, 51));
         let trace = run(Values::Bf16(&b), d);
         let bf16 = d >= bf16_min;
         assert_eq!(
@@ -295,7 +297,26 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
             if bf16 { "bf16" } else { "fp32" },
             "bf16 data, d = {d}"
         );
-        assert!(trace.inflation(100, 5) >= 1.0);
+        assert!(trace.inflation(n, 5) >= 1.0);
+        // few queries: the AMX layouts of the corpus would cost more than they save
+        let q = &b[..20 * d];
+        let (got, trace) = search_values(
+            Operands::new(Values::Bf16(&b), Some(Values::Bf16(q)), d),
+            &p,
+            &Ctl::detached(),
+        )
+        .unwrap();
+        let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16;
+        assert_eq!(
+            trace.precision,
+            if bf16 && !amx { "bf16" } else { "fp32" },
+            "bf16 data, 20 queries, d = {d}"
+        );
+        assert_same(
+            &got,
+            &reference(&widen(&b), Some(&widen(q)), d, &p),
+            "few queries",
+        );
         // int8 data: the int8 units first (from their own width on), then the bf16 units
         let i8v: Vec<i8> = b.iter().map(|&v| (v % 200) as i8).collect();
         let trace = run(Values::I8(&i8v), d);

@@ -48,7 +48,7 @@ use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
     cross_parts_values, search_part_values, search_values, search_values_on, Kernels, Values,
-    AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8,
+    AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_ROWS_AMX,
 };
 
 /// The engine: all points against each other (`queries = None`: the `k` nearest other rows of

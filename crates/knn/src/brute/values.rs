@@ -340,6 +340,14 @@ pub const AUTO_MIN_COLS_INT8: usize = 128;
 /// not measured and stay on f32.
 pub const AUTO_MIN_COLS_AMX: usize = 32;
 
+/// Fewest rows on each side (queries and corpus; all points: the rows) at which `auto` screens
+/// bf16 or int8 data on the AMX tiles: their layouts cost a pass over the corpus, which few
+/// queries do not pay back. Measured through the Node API on an AMX Xeon (model 207, 2
+/// threads; bf16 data, queries against 1,000,000 × 128, k = 10, AMX / f32 path widened tile by
+/// tile, same values): 100 queries 0.54 s vs 0.35 s, 400 queries 0.65 vs 0.63, 1,000 queries
+/// 0.81 vs 1.47; int8 data, 100 queries 0.23 vs 0.23.
+pub const AUTO_MIN_ROWS_AMX: usize = 512;
+
 /// The narrowest width `auto` screens on `units` at ([`AUTO_MIN_COLS_AMX`] for the AMX tiles,
 /// else [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`]; never for bf16 units slower than
 /// the fp32 FMA units, [`LowpPath::outpaces_fp32`]).
@@ -354,15 +362,21 @@ fn auto_min_cols(units: Units) -> usize {
 }
 
 /// The units to screen on, if any (`None`: the widened f32 path), for data of width `d`
-/// (`int8`: int8 data) given the usable `kernels`. Under `auto`, only native units and only at
-/// widths where they measured faster ([`AUTO_MIN_COLS_BF16`], [`AUTO_MIN_COLS_INT8`]).
+/// (`int8`: int8 data; `rows`: the fewer of query and corpus rows) given the usable `kernels`.
+/// Under `auto`, only native units and only at widths where they measured faster
+/// ([`AUTO_MIN_COLS_BF16`], [`AUTO_MIN_COLS_INT8`], [`AUTO_MIN_COLS_AMX`]), and the AMX tiles
+/// only from [`AUTO_MIN_ROWS_AMX`] rows.
 fn choose_units(
     precision: Precision,
     metric: Metric,
     overflow: bool,
-    (d, int8): (usize, bool),
+    (d, rows, int8): (usize, usize, bool),
     kernels: Kernels,
 ) -> Result<Option<Units>> {
+    let enough = |u: Units| {
+        let amx = matches!(u, Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8));
+        d >= auto_min_cols(u) && (!amx || rows >= AUTO_MIN_ROWS_AMX)
+    };
     let refuse = |why: String| Error::InvalidValue {
         name: "precision",
         expected: format!("'auto' or 'fp32' here: {why}"),
@@ -378,10 +392,8 @@ fn choose_units(
             match (
                 kernels
                     .int8
-                    .filter(|&k| k.is_native() && int8 && fits_i8 && d >= auto_min_cols(Units::Int8(k))),
-                kernels
-                    .bf16
-                    .filter(|&k| k.is_native() && d >= auto_min_cols(Units::Bf16(k))),
+                    .filter(|&k| k.is_native() && int8 && fits_i8 && enough(Units::Int8(k))),
+                kernels.bf16.filter(|&k| k.is_native() && enough(Units::Bf16(k))),
             ) {
                 (Some(k), _) => Units::Int8(k),
                 (None, Some(k)) => Units::Bf16(k),
@@ -463,7 +475,8 @@ fn narrow<T: Bf16Source>(
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
     let overflow = f32_overflows(cs.max_norm, qmax);
     let int8 = T::as_i8(c).is_some();
-    let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, int8), kernels)? else {
+    let rows = nq.unwrap_or(nc).min(nc);
+    let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, rows, int8), kernels)? else {
         return widened(orig, p, ctl);
     };
     // one packed copy per matrix (about the size of the data; twice for all points on the
