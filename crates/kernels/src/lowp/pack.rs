@@ -8,10 +8,9 @@
 //! `NR` consecutive words of the same layout. One packed copy of a matrix serves both sides.
 
 use embgeo_core::Par;
-use rayon::prelude::*;
 
 use super::amx::Layout;
-use super::word_rows::{Grouped, Scratch, WordRows};
+use super::word_rows::{fill_chunks, scatter_row, Grouped, WordRows};
 use super::{Int8Path, LowpPath};
 
 /// Rows per panel (the tile's lane count: three 16-lane vectors).
@@ -163,32 +162,12 @@ impl Packed {
         }
         let panels = rows.div_ceil(W) + 1;
         let mut words = vec![0u32; panels * W * pairs];
-        let fill = |scratch: &mut Scratch, (pi, panel): (usize, &mut [u32])| {
-            for r in 0..W.min(rows.saturating_sub(pi * W)) {
-                let mut row = std::mem::take(&mut scratch.words);
-                row.resize(pairs, 0);
-                src.write(pi * W + r, &mut row, scratch);
-                for (p, &w) in row.iter().enumerate() {
-                    panel[p * W + r] = w;
-                }
-                scratch.words = row;
-            }
-        };
         // `pairs == 0` only for an empty matrix (d ≥ 1 otherwise): no panel to fill
-        let step = (W * pairs).max(1);
-        match par {
-            Par::Seq => {
-                let mut scratch = Scratch::default();
-                words
-                    .chunks_mut(step)
-                    .enumerate()
-                    .for_each(|item| fill(&mut scratch, item));
+        fill_chunks(&mut words, (W * pairs).max(1), par, |scratch, (pi, panel)| {
+            for r in 0..W.min(rows.saturating_sub(pi * W)) {
+                scatter_row(src, pi * W + r, (&mut *panel, r, W), scratch);
             }
-            Par::Rayon => words
-                .par_chunks_mut(step)
-                .enumerate()
-                .for_each_init(Scratch::default, fill),
-        }
+        });
         Self {
             words,
             rows,

@@ -16,6 +16,9 @@ pub(crate) trait WordRows: Sync {
     fn write(&self, r: usize, out: &mut [u32], scratch: &mut Scratch);
 }
 
+use embgeo_core::Par;
+use rayon::prelude::*;
+
 /// Per-worker buffers of [`WordRows::write`] and of the layouts that scatter a row's words.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
@@ -23,6 +26,45 @@ pub(crate) struct Scratch {
     pub values: Vec<u16>,
     /// Words of one row (a layout scattering them).
     pub words: Vec<u32>,
+}
+
+/// `fill(scratch, (i, chunk))` for each `chunk`-word piece `i` of `out` (the last may be
+/// shorter), in parallel under `Par::Rayon`, with one [`Scratch`] per worker.
+pub(crate) fn fill_chunks(
+    out: &mut [u32],
+    chunk: usize,
+    par: Par,
+    fill: impl Fn(&mut Scratch, (usize, &mut [u32])) + Sync + Send,
+) {
+    match par {
+        Par::Seq => {
+            let mut scratch = Scratch::default();
+            out.chunks_mut(chunk)
+                .enumerate()
+                .for_each(|item| fill(&mut scratch, item));
+        }
+        Par::Rayon => out
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(Scratch::default, fill),
+    }
+}
+
+/// Row `r` of `src` written across `block` with a stride: word `p` at `block[p·stride + lane]`
+/// (the lane-interleaved layouts: AMX query groups, register-tile panels).
+pub(crate) fn scatter_row(
+    src: &impl WordRows,
+    r: usize,
+    (block, lane, stride): (&mut [u32], usize, usize),
+    scratch: &mut Scratch,
+) {
+    let mut row = std::mem::take(&mut scratch.words);
+    row.resize(src.words(), 0);
+    src.write(r, &mut row, scratch);
+    for (p, &w) in row.iter().enumerate() {
+        block[p * stride + lane] = w;
+    }
+    scratch.words = row;
 }
 
 /// Row-major values of `d` per row, `group` values per word, packed by `word`.

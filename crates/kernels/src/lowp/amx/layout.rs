@@ -15,8 +15,7 @@
 use embgeo_core::Par;
 
 use crate::lines::Lines;
-use crate::lowp::word_rows::{Scratch, WordRows};
-use rayon::prelude::*;
+use crate::lowp::word_rows::{fill_chunks, scatter_row, WordRows};
 
 /// Words of one tile row.
 pub(crate) const TILE_WORDS: usize = 16;
@@ -47,52 +46,20 @@ impl Layout {
         let mut by_rows = Lines::default();
         if rows {
             by_rows = Lines::zeroed((n + 2 * TILE_ROWS) * kp);
-            let fill = |scratch: &mut Scratch, (r, row): (usize, &mut [u32])| {
+            fill_chunks(&mut by_rows, kp, par, |scratch, (r, row)| {
                 if r < n {
                     src.write(r, &mut row[..words], scratch);
                 }
-            };
-            match par {
-                Par::Seq => {
-                    let mut scratch = Scratch::default();
-                    by_rows
-                        .chunks_mut(kp)
-                        .enumerate()
-                        .for_each(|item| fill(&mut scratch, item));
-                }
-                Par::Rayon => by_rows
-                    .par_chunks_mut(kp)
-                    .enumerate()
-                    .for_each_init(Scratch::default, fill),
-            }
+            });
         }
         let mut by_groups = Lines::default();
         if groups {
             by_groups = Lines::zeroed((n.div_ceil(TILE_ROWS) + 2) * TILE_ROWS * kp);
-            let fill = |scratch: &mut Scratch, (g, block): (usize, &mut [u32])| {
+            fill_chunks(&mut by_groups, TILE_ROWS * kp, par, |scratch, (g, block)| {
                 for r in 0..TILE_ROWS.min(n.saturating_sub(g * TILE_ROWS)) {
-                    let mut row = std::mem::take(&mut scratch.words);
-                    row.resize(words, 0);
-                    src.write(g * TILE_ROWS + r, &mut row, scratch);
-                    for (p, &w) in row.iter().enumerate() {
-                        block[p * TILE_ROWS + r] = w;
-                    }
-                    scratch.words = row;
+                    scatter_row(src, g * TILE_ROWS + r, (&mut *block, r, TILE_ROWS), scratch);
                 }
-            };
-            match par {
-                Par::Seq => {
-                    let mut scratch = Scratch::default();
-                    by_groups
-                        .chunks_mut(TILE_ROWS * kp)
-                        .enumerate()
-                        .for_each(|item| fill(&mut scratch, item));
-                }
-                Par::Rayon => by_groups
-                    .par_chunks_mut(TILE_ROWS * kp)
-                    .enumerate()
-                    .for_each_init(Scratch::default, fill),
-            }
+            });
         }
         Self {
             rows: by_rows,
