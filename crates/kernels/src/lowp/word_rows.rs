@@ -3,6 +3,9 @@
 //! from values computed on the fly, such as the split-bf16 rows of `super::split`) without a
 //! full-size intermediate copy.
 
+use embgeo_core::Par;
+use rayon::prelude::*;
+
 /// A matrix whose rows can be written as words: bf16 pairs (`u32` with step `2p` in the low
 /// half, `2p + 1` in the high half) or int8 quads (steps `4p..4p + 4`, one byte each,
 /// little-endian), a short last word padded with zeros.
@@ -15,9 +18,6 @@ pub(crate) trait WordRows: Sync {
     /// the caller's per-worker buffer (its content on entry is arbitrary).
     fn write(&self, r: usize, out: &mut [u32], scratch: &mut Scratch);
 }
-
-use embgeo_core::Par;
-use rayon::prelude::*;
 
 /// Per-worker buffers of [`WordRows::write`] and of the layouts that scatter a row's words.
 #[derive(Debug, Default)]
