@@ -120,9 +120,9 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 /// - f32, f64: [`crate::all_points`] / [`crate::search`] (`precision` `auto`, or `fp32` for f32).
 /// - f32 under `bf16` (and under `auto` on the AMX tiles from [`crate::AUTO_MIN_COLS_SPLIT`]
 ///   columns and [`crate::AUTO_MIN_ROWS_SPLIT`] rows on each side, decided on the engine's
-///   entry, so [`crate::all_points`] and [`crate::search`] take it too): key tiles on the bf16 units from split `hi + lo` copies of the rows
-///   (two packings of `rows·3d·2` bytes for all points, one per matrix for queries) within
-///   `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
+///   entry, so [`crate::all_points`] and [`crate::search`] take it too): key tiles on the bf16
+///   units from split `hi + lo` copies of the rows (two packings of `rows·3d·2` bytes for all
+///   points, one per matrix for queries) within `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
 /// - bf16 and int8 under `auto` on a CPU with AMX, or with an AVX512-BF16 as fast as its FMA
 ///   units (AMD; `LowpPath::outpaces_fp32`), or under `bf16`: key tiles on the
 ///   bf16 units from a packed copy of the input (about its size; the tiles' f32 error bound plus
@@ -348,24 +348,25 @@ pub const AUTO_MIN_COLS_AMX: usize = 32;
 /// 0.81 vs 1.47; int8 data, 100 queries 0.23 vs 0.23.
 pub const AUTO_MIN_ROWS_AMX: usize = 512;
 
-/// The narrowest width `auto` screens on `units` at ([`AUTO_MIN_COLS_AMX`] for the AMX tiles,
-/// else [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`]; never for bf16 units slower than
-/// the fp32 FMA units, [`LowpPath::outpaces_fp32`]).
-fn auto_min_cols(units: Units) -> usize {
+/// Does `auto` screen data of width `d` on `units`, with `rows` the fewer of query and corpus
+/// rows? From [`AUTO_MIN_COLS_AMX`] columns and [`AUTO_MIN_ROWS_AMX`] rows on the AMX tiles,
+/// else from [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`] columns; never on bf16 units
+/// slower than the fp32 FMA units ([`LowpPath::outpaces_fp32`]).
+fn auto_pays(units: Units, d: usize, rows: usize) -> bool {
     match units {
-        Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8) => AUTO_MIN_COLS_AMX,
-        Units::Bf16(k) if k.outpaces_fp32() => AUTO_MIN_COLS_BF16,
-        Units::Bf16(_) => usize::MAX,
-        Units::Int8(_) => AUTO_MIN_COLS_INT8,
-        Units::F32 => 1,
+        Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8) => {
+            d >= AUTO_MIN_COLS_AMX && rows >= AUTO_MIN_ROWS_AMX
+        }
+        Units::Bf16(k) if k.outpaces_fp32() => d >= AUTO_MIN_COLS_BF16,
+        Units::Bf16(_) => false,
+        Units::Int8(_) => d >= AUTO_MIN_COLS_INT8,
+        Units::F32 => true,
     }
 }
 
 /// The units to screen on, if any (`None`: the widened f32 path), for data of width `d`
 /// (`int8`: int8 data; `rows`: the fewer of query and corpus rows) given the usable `kernels`.
-/// Under `auto`, only native units and only at widths where they measured faster
-/// ([`AUTO_MIN_COLS_BF16`], [`AUTO_MIN_COLS_INT8`], [`AUTO_MIN_COLS_AMX`]), and the AMX tiles
-/// only from [`AUTO_MIN_ROWS_AMX`] rows.
+/// Under `auto`, only native units and only where they measured faster ([`auto_pays`]).
 fn choose_units(
     precision: Precision,
     metric: Metric,
@@ -373,10 +374,6 @@ fn choose_units(
     (d, rows, int8): (usize, usize, bool),
     kernels: Kernels,
 ) -> Result<Option<Units>> {
-    let enough = |u: Units| {
-        let amx = matches!(u, Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8));
-        d >= auto_min_cols(u) && (!amx || rows >= AUTO_MIN_ROWS_AMX)
-    };
     let refuse = |why: String| Error::InvalidValue {
         name: "precision",
         expected: format!("'auto' or 'fp32' here: {why}"),
@@ -392,8 +389,10 @@ fn choose_units(
             match (
                 kernels
                     .int8
-                    .filter(|&k| k.is_native() && int8 && fits_i8 && enough(Units::Int8(k))),
-                kernels.bf16.filter(|&k| k.is_native() && enough(Units::Bf16(k))),
+                    .filter(|&k| k.is_native() && int8 && fits_i8 && auto_pays(Units::Int8(k), d, rows)),
+                kernels
+                    .bf16
+                    .filter(|&k| k.is_native() && auto_pays(Units::Bf16(k), d, rows)),
             ) {
                 (Some(k), _) => Units::Int8(k),
                 (None, Some(k)) => Units::Bf16(k),
