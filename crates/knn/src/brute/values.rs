@@ -122,7 +122,8 @@ pub(crate) fn check_dense_precision(precision: Precision, dtype: &'static str) -
 ///   columns and [`crate::AUTO_MIN_ROWS_SPLIT`] rows on each side, decided on the engine's
 ///   entry, so [`crate::all_points`] and [`crate::search`] take it too): key tiles on the bf16
 ///   units from split `hi + lo` copies of the rows (two packings of `rows·3d·2` bytes for all
-///   points, one per matrix for queries) within `Bounds::split_bf16`, exact keys from the f32 rows: the f32 path's result, bit for bit.
+///   points, one per matrix for queries) within `Bounds::split_bf16`, exact keys from the f32
+///   rows: the f32 path's result, bit for bit.
 /// - bf16 and int8 under `auto` on a CPU with AMX, or with an AVX512-BF16 as fast as its FMA
 ///   units (AMD; `LowpPath::outpaces_fp32`), or under `bf16`: key tiles on the
 ///   bf16 units from a packed copy of the input (about its size; the tiles' f32 error bound plus
