@@ -630,9 +630,9 @@ export interface NativeInfo {
    */
   gemmKernel: string
   /**
-   * Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, whitening):
-   * "split-bf16-amx" (each value split into two bf16, four products on the AMX tiles) where
-   * the bf16 kernel is "amx-bf16", else the `gemmKernel`.
+   * Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel` on every
+   * CPU (`embgeo_pca::moments::Kernel::Auto`; on AMX CPUs the FMA kernel measured faster than
+   * the split-bf16 AMX SYRK at 64–512 columns, which runs only when a Rust caller asks).
    */
   covarianceKernel: string
   /**

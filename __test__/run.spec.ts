@@ -134,8 +134,8 @@ describe('setThreads and versions', () => {
     if (v.simd.includes('avx512f') && !process.env.EMBGEO_KERNEL) expect(v.gemmKernel).toBe('avx512')
     expect(['amx-bf16', 'avx512bf16', 'scalar']).toContain(v.bf16Kernel)
     expect(['amx-int8', 'avx512vnni', 'scalar-i8']).toContain(v.int8Kernel)
-    // the split-bf16 covariance runs exactly where the bf16 tiles are AMX's
-    expect(v.covarianceKernel).toBe(v.bf16Kernel === 'amx-bf16' ? 'split-bf16-amx' : v.gemmKernel)
+    // the covariance SYRK is the FMA micro-kernel on every CPU, AMX ones included
+    expect(v.covarianceKernel).toBe(v.gemmKernel)
     if (v.simd.includes('avx512bf16') && !process.env.EMBGEO_LOWP_KERNEL) expect(v.bf16Kernel).not.toBe('scalar')
     expect(v.threads).toBeGreaterThanOrEqual(1)
   })

@@ -259,7 +259,7 @@ export interface Versions {
   knnKernel: string
   /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma', 'simd128' (WASM build, where it also computes the kNN's f32 candidate products) or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto overrides it (read once per process). */
   gemmKernel: string
-  /** Kernel of the covariance SYRK of f32 input with 64 to 512 columns (PCA, Whitener): 'split-bf16-amx' (each value split into two bf16, four products per pair on the AMX tiles, f32 sums of 128-row chunks added in f64) where bf16Kernel is 'amx-bf16', else gemmKernel. EMBGEO_LOWP_KERNEL=avx512bf16 or scalar turns the split kernel off. */
+  /** Kernel of the covariance SYRK of f32 input (PCA, Whitener): gemmKernel on every CPU. On AMX CPUs the FMA kernel measured faster than the split-bf16 AMX SYRK at 64–512 columns, so the latter runs only when a Rust caller asks for it (`embgeo_pca::moments::Kernel::SplitBf16`). */
   covarianceKernel: string
   /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32, as it does on Intel's avx512bf16, slower than its FMA units); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
   bf16Kernel: string

@@ -5,7 +5,7 @@
 //! `s_j = 1 / sqrt(j + 1)` (power-law spectrum), generated as f32; the Python script builds the
 //! identical array, so results can be compared (printed: top explained variances).
 //!
-//! Run: `cargo run --release -p embgeo-pca --example bench_pca [-- --threads 2 --runs 5]`
+//! Run: `cargo run --release -p embgeo-pca --example bench_pca [-- --threads 2 --runs 5 --only NxD]`
 //! Prints one JSON object per measurement.
 
 use std::time::Instant;
@@ -43,6 +43,14 @@ fn time<R>(runs: usize, mut f: impl FnMut() -> R) -> (f64, R) {
     (median(ts), out)
 }
 
+/// `--only NxD` runs that one shape (any size), else the two benchmark shapes.
+fn shapes(only: Option<&str>) -> Vec<(usize, usize)> {
+    match only.and_then(|o| o.split_once('x')) {
+        Some((n, d)) => vec![(n.parse().expect("rows"), d.parse().expect("cols"))],
+        None => vec![(200_000, 384), (100_000, 1536)],
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: usize| args::arg(&args, name, default);
@@ -57,10 +65,7 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("pool");
-    for (n, d) in [(200_000usize, 384usize), (100_000, 1536)] {
-        if only.as_deref().is_some_and(|o| o != format!("{n}x{d}")) {
-            continue;
-        }
+    for (n, d) in shapes(only.as_deref()) {
         let x = pool.install(|| generate(n, d));
         let xm = MatRef::new(&x, n, d).expect("shape");
         let report = |what: &str, secs: f64, extra: String| {

@@ -27,8 +27,12 @@ use crate::linalg;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Kernel {
-    /// For f64 input, f64 blocks. For f32 input, [`Kernel::SplitBf16`] where the CPU has
-    /// AMX-BF16 and [`SPLIT_MIN_D`] `≤ d ≤` [`SPLIT_MAX_D`], else [`Kernel::F32`]. Default.
+    /// For f64 input, f64 blocks; for f32 input, [`Kernel::F32`] on every CPU. Default.
+    ///
+    /// Also on CPUs with AMX-BF16: since the FMA kernel writes each block straight into its
+    /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core Sapphire Rapids,
+    /// `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
+    /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512).
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
@@ -40,21 +44,12 @@ pub enum Kernel {
     /// the AMX tiles (`embgeo_kernels::lowp::syrk_lower_split`: four bf16 products per pair,
     /// f32 sums of 256-row chunks, added in f64; per product at most `2⁻¹⁶` relative from the
     /// split plus the f32 accumulation of the chunk). Blocks outside [`F32_SAFE`] take f64 as
-    /// under [`Kernel::F32`]. A CPU without AMX-BF16 runs [`Kernel::F32`] instead.
+    /// under [`Kernel::F32`]. A CPU without AMX-BF16 runs [`Kernel::F32`] instead. Only when
+    /// asked: [`Kernel::Auto`] measured the FMA kernel faster (its doc has the numbers).
     SplitBf16,
     /// Everything in f64 (exact widening of f32 input).
     F64,
 }
-
-/// Narrowest input [`Kernel::Auto`] sends to the split-bf16 AMX SYRK: below it the 32-wide tile
-/// blocks are mostly padding and the FMA kernel is as fast.
-pub const SPLIT_MIN_D: usize = 64;
-
-/// Widest input [`Kernel::Auto`] sends to the split-bf16 AMX SYRK. Its per-chunk operands
-/// (about `2·d·1 KB`) and the f64 output (`d²·8` bytes) must share L2 with room to spare:
-/// measured on a 2-core Sapphire Rapids (2 MB L2, `examples/bench`), the split kernel was 1.6×
-/// the AVX-512 FMA kernel per 2048 × 384 block (quiet) but 0.55–0.62× per 910 × 1536 block.
-pub const SPLIT_MAX_D: usize = 512;
 
 /// The block SYRK a fit of `dtype` input with `d` columns runs under `kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +60,9 @@ enum BlockSyrk {
 }
 
 impl Kernel {
-    fn block_syrk(self, dtype: &str, d: usize) -> BlockSyrk {
+    fn block_syrk(self, dtype: &str) -> BlockSyrk {
         let split = embgeo_kernels::lowp::split_syrk_supported();
         match self {
-            Kernel::Auto if dtype == "f32" && split && (SPLIT_MIN_D..=SPLIT_MAX_D).contains(&d) => {
-                BlockSyrk::Split
-            }
             Kernel::Auto if dtype == "f32" => BlockSyrk::F32,
             Kernel::SplitBf16 if split => BlockSyrk::Split,
             Kernel::F32 | Kernel::SplitBf16 => BlockSyrk::F32,
@@ -78,11 +70,11 @@ impl Kernel {
         }
     }
 
-    /// The name of the block SYRK this kernel runs for `dtype` input with `d` columns on this
-    /// CPU: `"split-bf16"`, `"f32"` or `"f64"`.
+    /// The name of the block SYRK this kernel runs for `dtype` input on this CPU:
+    /// `"split-bf16"`, `"f32"` or `"f64"`.
     #[must_use]
-    pub fn resolved(self, dtype: &str, d: usize) -> &'static str {
-        match self.block_syrk(dtype, d) {
+    pub fn resolved(self, dtype: &str) -> &'static str {
+        match self.block_syrk(dtype) {
             BlockSyrk::F32 => "f32",
             BlockSyrk::Split => "split-bf16",
             BlockSyrk::F64 => "f64",
@@ -378,7 +370,7 @@ impl Moments {
         if n == 0 {
             return Ok(());
         }
-        let syrk = params.kernel.block_syrk(T::DTYPE, d);
+        let syrk = params.kernel.block_syrk(T::DTYPE);
         let b = block_rows_for(params, d, syrk).min(n);
         let n_blocks = n.div_ceil(b);
         let lanes = params.lanes.clamp(1, n_blocks);
@@ -812,9 +804,9 @@ mod tests {
 
     #[test]
     fn split_bf16_blocks_match_f64_to_the_f32_tolerance() {
-        // f32 input with an offset mean and a power-law spectrum, wide enough for `Auto` to
-        // choose the split-bf16 AMX SYRK where the CPU has it (elsewhere both runs take the
-        // FMA kernel and the test checks that instead)
+        // f32 input with an offset mean and a power-law spectrum: the split-bf16 AMX SYRK where
+        // the CPU has it (elsewhere `SplitBf16` runs the FMA kernel and the test checks that),
+        // against all-f64 arithmetic; `Auto` runs the FMA kernel everywhere
         let (n, d) = (3001, 80);
         let x: Vec<f32> = (0..n * d)
             .map(|k| {
@@ -838,23 +830,19 @@ mod tests {
             .unwrap()
         };
         let split_here = embgeo_kernels::lowp::split_syrk_supported();
+        assert_eq!(Kernel::Auto.resolved("f32"), "f32");
         assert_eq!(
-            Kernel::Auto.resolved("f32", d),
+            Kernel::SplitBf16.resolved("f32"),
             if split_here { "split-bf16" } else { "f32" }
         );
-        assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MIN_D - 1), "f32");
-        assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MAX_D + 1), "f32");
-        assert_eq!(
-            Kernel::SplitBf16.resolved("f32", SPLIT_MAX_D + 1),
-            if split_here { "split-bf16" } else { "f32" }
+        assert_eq!(Kernel::Auto.resolved("f64"), "f64");
+        let (auto, f32k, split, exact) = (
+            run(Kernel::Auto),
+            run(Kernel::F32),
+            run(Kernel::SplitBf16),
+            run(Kernel::F64),
         );
-        assert_eq!(Kernel::Auto.resolved("f64", d), "f64");
-        let (auto, split, exact) = (run(Kernel::Auto), run(Kernel::SplitBf16), run(Kernel::F64));
-        assert_eq!(
-            auto.comoment(),
-            split.comoment(),
-            "Auto runs the split kernel here"
-        );
+        assert_eq!(auto.comoment(), f32k.comoment(), "Auto runs the FMA kernel");
         let scale = exact.comoment().iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (u, v) in split.comoment().iter().zip(exact.comoment()) {
             // the f32 parity tolerance of PCA (1e-5 of the largest entry; examples/bench_pca
