@@ -196,6 +196,63 @@ fn scan_row_body<R: Real, F: FnMut(usize) -> R>(
     thr
 }
 
+/// Scan one contiguous row of a symmetric tile for both of its sides in one read: side I
+/// (`row[i] + off_j < thr_i[i]`, the row as corpus column `j` of block I's queries) and side J
+/// (`row[i] + off_i[i] < thr_j`, the row as query `j` against block I's rows). `hit(true, i)`
+/// returns row `i`'s new `thr_i[i]`, `hit(false, i)` the new `thr_j`; the last `thr_j` is
+/// returned. Each side meets exactly the hits, in the same order, that [`scan_body`] (for
+/// this column) and [`scan_row_body`] give it: the sides' thresholds are separate, so
+/// interleaving them changes nothing.
+// Always inlined so the body compiles under the caller's `target_feature` (multiversioning).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn scan_pair_body<R: Real, F: FnMut(bool, usize) -> R>(
+    wide: Option<Wide>,
+    row: &[R],
+    off_i: Option<&[R]>,
+    off_j: R,
+    thr_i: &mut [R],
+    mut thr_j: R,
+    hit: &mut F,
+) -> R {
+    let m = row.len();
+    let full = m / SCAN * SCAN;
+    let thr_i = &mut thr_i[..m];
+    let mut i = 0;
+    while i < full {
+        let c = &row[i..i + SCAN];
+        let mut below = lanes_below(wide, c, Side::All(off_j), Side::Each(&thr_i[i..i + SCAN]));
+        while below != 0 {
+            let l = below.trailing_zeros() as usize;
+            below &= below - 1;
+            // a hit may have lowered the threshold since the comparison (own row only)
+            if c[l] + off_j < thr_i[i + l] {
+                thr_i[i + l] = hit(true, i + l);
+            }
+        }
+        let o = off_i.map_or(Side::All(R::default()), |o| Side::Each(&o[i..i + SCAN]));
+        let mut below = lanes_below(wide, c, o, Side::All(thr_j));
+        while below != 0 {
+            let l = below.trailing_zeros() as usize;
+            below &= below - 1;
+            if c[l] + o.at(l) < thr_j {
+                thr_j = hit(false, i + l);
+            }
+        }
+        i += SCAN;
+    }
+    for i in full..m {
+        if row[i] + off_j < thr_i[i] {
+            thr_i[i] = hit(true, i);
+        }
+        let o = off_i.map_or(R::default(), |o| o[i]);
+        if row[i] + o < thr_j {
+            thr_j = hit(false, i);
+        }
+    }
+    thr_j
+}
+
 dispatched!(
     /// Runtime-dispatched [`scan_body`].
     #[inline]
@@ -210,6 +267,14 @@ dispatched!(
     pub(crate) fn scan_row[R: Real, F: FnMut(usize) -> R](
         row: &[R], off: Option<&[R]>, thr: R, hit: &mut F
     ) -> R = scan_row_body(Some(Wide(())), None)
+);
+
+dispatched!(
+    /// Runtime-dispatched [`scan_pair_body`].
+    #[inline]
+    pub(crate) fn scan_pair[R: Real, F: FnMut(bool, usize) -> R](
+        row: &[R], off_i: Option<&[R]>, off_j: R, thr_i: &mut [R], thr_j: R, hit: &mut F
+    ) -> R = scan_pair_body(Some(Wide(())), None)
 );
 
 #[cfg(test)]
@@ -263,6 +328,73 @@ mod tests {
                 assert_eq!(hits, want);
             }
         }
+    }
+
+    /// The one-read scan of both sides of a row gives each side exactly the hits, order and
+    /// final thresholds of its own scan (`scan` of that column, `scan_row` of the row), with
+    /// NaN keys and offsets, thresholds lowered by hits, every level, f32 and f64.
+    #[test]
+    fn pair_scan_gives_each_side_the_hits_of_its_own_scan() {
+        fn check<R: Real>(v: impl Fn(f64) -> R) {
+            let key = |i: usize| match (i * 37) % 23 {
+                0 => v(f64::NAN),
+                k => v(k as f64 * 0.5 - 3.0),
+            };
+            let mut seen = (0, 0);
+            for m in [1usize, 5, 16, 17, 33, 48] {
+                let row: Vec<R> = (0..m).map(key).collect();
+                let off_i: Vec<R> = (0..m)
+                    .map(|i| v(if i == 3 { f64::NAN } else { (i % 5) as f64 * 0.25 }))
+                    .collect();
+                for (oi, oj) in [
+                    (None, v(0.0)),
+                    (Some(&off_i[..]), v(0.75)),
+                    (Some(&off_i[..]), v(f64::NAN)),
+                ] {
+                    let lower = |x: R| R::from_f64(x.to_f64() - 0.5);
+                    for lv in levels() {
+                        // each side on its own
+                        let (mut want_i, mut want_j) = (Vec::new(), Vec::new());
+                        let mut thr_i: Vec<R> = (0..m).map(|i| v(1.0 + (i % 3) as f64)).collect();
+                        let offs = [oj];
+                        scan(lv, &row, m, Some(&offs[..]), &mut thr_i, &mut |i, _| {
+                            want_i.push(i);
+                            lower(row[i] + oj)
+                        });
+                        let last_j = scan_row(lv, &row, oi, v(1.5), &mut |i| {
+                            want_j.push(i);
+                            lower(row[i] + oi.map_or(v(0.0), |o| o[i]))
+                        });
+                        // both in one read
+                        let (mut got_i, mut got_j) = (Vec::new(), Vec::new());
+                        let mut thr2: Vec<R> = (0..m).map(|i| v(1.0 + (i % 3) as f64)).collect();
+                        let last = scan_pair(lv, &row, oi, oj, &mut thr2, v(1.5), &mut |side, i| {
+                            if side {
+                                got_i.push(i);
+                                lower(row[i] + oj)
+                            } else {
+                                got_j.push(i);
+                                lower(row[i] + oi.map_or(v(0.0), |o| o[i]))
+                            }
+                        });
+                        let what = format!("m {m} level {lv:?}");
+                        assert_eq!(got_i, want_i, "{what}");
+                        assert_eq!(got_j, want_j, "{what}");
+                        assert!(
+                            thr2.iter().zip(&thr_i).all(|(a, b)| a.to_f64() == b.to_f64()),
+                            "{what}"
+                        );
+                        assert_eq!(last.to_f64(), last_j.to_f64(), "{what}");
+                        seen.0 += want_i.len();
+                        seen.1 += want_j.len();
+                    }
+                }
+            }
+            // the cases are not vacuous: both sides hit, also in the 16-lane part
+            assert!(seen.0 > 40 && seen.1 > 40, "{seen:?}");
+        }
+        check(|x| x as f32);
+        check(|x| x);
     }
 
     /// f32 keys (the AVX-512 comparison's type): NaN keys and offsets never hit, a hit that

@@ -122,72 +122,91 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             }
         }
         let t: &[R] = t;
-        // side I: columns j of the tile, rows i of block I
-        {
-            let mut blk = blocks[bi].lock().map_err(|_| poisoned())?;
-            let Block { states, thr } = &mut *blk;
-            let off = if l2 { Some(&cs.off[j0..j1]) } else { None };
-            if nn > k && k <= PREBOUND_MAX_K {
-                let mut scratch: Vec<f64> = Vec::with_capacity(nn);
-                for li in 0..m {
-                    if states[li].bounded() {
-                        continue;
-                    }
-                    let row = TileRow {
-                        t,
-                        start: li,
-                        step: m,
-                        n: nn,
-                        off,
-                    };
-                    let kth = tile_row_kth(&mut scratch, row, k);
-                    if kth.is_finite() {
-                        let rb = rows[i0 + li];
-                        states[li].bound(prebound(rb.base, kth, rb.margin), rb);
-                        thr[li] = states[li].fast_threshold();
-                    }
+        // Block I's states, and for an off-diagonal tile block J's (locked in block order, so
+        // two workers never wait on each other crosswise).
+        let mut blk_i = blocks[bi].lock().map_err(|_| poisoned())?;
+        let mut blk_j = if bi == bj {
+            None
+        } else {
+            Some(blocks[bj].lock().map_err(|_| poisoned())?)
+        };
+        let Block { states: si, thr: ti } = &mut *blk_i;
+        // side I: columns j of the tile, rows i of block I; `off_by_jl` the offsets of the
+        // corpus rows j0.., `off_by_li` (below) those of block I's rows i0..
+        let off_by_jl = if l2 { Some(&cs.off[j0..j1]) } else { None };
+        if nn > k && k <= PREBOUND_MAX_K {
+            let mut scratch: Vec<f64> = Vec::with_capacity(nn);
+            for li in 0..m {
+                if si[li].bounded() {
+                    continue;
+                }
+                let row = TileRow {
+                    t,
+                    start: li,
+                    step: m,
+                    n: nn,
+                    off: off_by_jl,
+                };
+                let kth = tile_row_kth(&mut scratch, row, k);
+                if kth.is_finite() {
+                    let rb = rows[i0 + li];
+                    si[li].bound(prebound(rb.base, kth, rb.margin), rb);
+                    ti[li] = si[li].fast_threshold();
                 }
             }
+        }
+        let Some(blk_j) = blk_j.as_deref_mut() else {
             let mut hit = |li: usize, jl: usize| -> R {
                 let i = i0 + li;
-                let f = t[jl * m + li] + off.map_or(R::default(), |o| o[jl]);
+                let f = t[jl * m + li] + off_by_jl.map_or(R::default(), |o| o[jl]);
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
-                states[li].push(f, (j0 + jl) as u32, rows[i], exact)
+                si[li].push(f, (j0 + jl) as u32, rows[i], exact)
             };
-            crate::scan::scan(lv, t, m, off, thr, &mut hit);
-        }
-        // side J: row jl of the tile is query j0 + jl against corpus rows of block I
-        if bi != bj {
-            let mut blk = blocks[bj].lock().map_err(|_| poisoned())?;
-            let Block { states, thr } = &mut *blk;
-            let off = if l2 { Some(&cs.off[i0..i1]) } else { None };
-            let mut scratch: Vec<f64> = Vec::new();
-            for jl in 0..nn {
-                let j = j0 + jl;
-                let st = &mut states[jl];
-                let row = &t[jl * m..(jl + 1) * m];
-                if m > k && k <= PREBOUND_MAX_K && !st.bounded() {
-                    scratch.clear();
-                    match off {
-                        Some(o) => scratch.extend(row.iter().zip(o).map(|(&a, &b)| (a + b).to_f64())),
-                        None => scratch.extend(row.iter().map(|&a| a.to_f64())),
-                    }
-                    let kth = kth_smallest(&mut scratch, k);
-                    if kth.is_finite() {
-                        let rb = rows[j];
-                        st.bound(prebound(rb.base, kth, rb.margin), rb);
-                        thr[jl] = st.fast_threshold();
-                    }
+            crate::scan::scan(lv, t, m, off_by_jl, ti, &mut hit);
+            return match &tallies {
+                Some(tl) => tl.count(bi, bj, t),
+                None => Ok(()),
+            };
+        };
+        // Both sides in one read of each tile row: row jl is corpus column j0 + jl for block
+        // I's rows (side I) and query j0 + jl against block I's rows (side J). Each side meets
+        // the same hits in the same order as a scan of its own (`scan::scan_pair`).
+        let Block { states: sj, thr: tj } = blk_j;
+        let off_by_li = if l2 { Some(&cs.off[i0..i1]) } else { None };
+        let mut scratch: Vec<f64> = Vec::new();
+        for jl in 0..nn {
+            let j = j0 + jl;
+            let row = &t[jl * m..(jl + 1) * m];
+            let st = &mut sj[jl];
+            if m > k && k <= PREBOUND_MAX_K && !st.bounded() {
+                scratch.clear();
+                match off_by_li {
+                    Some(o) => scratch.extend(row.iter().zip(o).map(|(&a, &b)| (a + b).to_f64())),
+                    None => scratch.extend(row.iter().map(|&a| a.to_f64())),
                 }
-                let rb = rows[j];
-                let mut hit = |li: usize| -> R {
-                    let f = row[li] + off.map_or(R::default(), |o| o[li]);
-                    let exact = |cs: &[u32], out: &mut [f64]| src.exact_many(j, cs, out, &mut xbuf);
-                    st.push(f, (i0 + li) as u32, rb, exact)
-                };
-                crate::scan::scan_row(lv, row, off, thr[jl], &mut hit);
-                thr[jl] = st.fast_threshold();
+                let kth = kth_smallest(&mut scratch, k);
+                if kth.is_finite() {
+                    let rb = rows[j];
+                    st.bound(prebound(rb.base, kth, rb.margin), rb);
+                    tj[jl] = st.fast_threshold();
+                }
             }
+            let oj = off_by_jl.map_or(R::default(), |o| o[jl]);
+            let rb = rows[j];
+            let mut hit = |side_i: bool, li: usize| -> R {
+                let i = i0 + li;
+                if side_i {
+                    let f = row[li] + oj;
+                    let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
+                    si[li].push(f, j as u32, rows[i], exact)
+                } else {
+                    let f = row[li] + off_by_li.map_or(R::default(), |o| o[li]);
+                    let exact = |cs: &[u32], out: &mut [f64]| src.exact_many(j, cs, out, &mut xbuf);
+                    st.push(f, i as u32, rb, exact)
+                }
+            };
+            crate::scan::scan_pair(lv, row, off_by_li, oj, ti, tj[jl], &mut hit);
+            tj[jl] = st.fast_threshold();
         }
         match &tallies {
             Some(tl) => tl.count(bi, bj, t),
