@@ -105,10 +105,11 @@ fn run(
                     });
                 }
                 // faer on the same sub-blocks, into the output in place.
-                "faer-sub" | "faer-sub64" | "faer-sub1k" => {
+                "faer-sub" | "faer-sub64" | "faer-sub1k" | "faer-sub2k" => {
                     let sub = match variant {
                         "faer-sub64" => 64,
                         "faer-sub1k" => 1024,
+                        "faer-sub2k" => 2048,
                         _ => 240,
                     };
                     in_sub_blocks(dst, src, sub, mean, scale, d, k, |o, a, r| {
@@ -155,6 +156,7 @@ fn main() {
         "faer-sub",
         "faer-sub64",
         "faer-sub1k",
+        "faer-sub2k",
         "kernel-subT",
         "kernel-T",
         "centre",
@@ -172,6 +174,7 @@ fn main() {
         (200_000usize, 384usize, 32usize),
         (200_000, 384, 384),
         (100_000, 1536, 32),
+        (100_000, 1536, 1536),
     ];
     for (si, &(n, d, k)) in shapes.iter().enumerate() {
         if shape & (1 << si) == 0 {

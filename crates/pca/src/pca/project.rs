@@ -95,12 +95,34 @@ pub(crate) fn check_features(actual: usize, expected: usize, what: &'static str)
     Ok(())
 }
 
-/// Rows per product inside a block of [`project_rows`]: the centred sub-block (`SUB_ROWS`·d
-/// values) and its `SUB_ROWS`·k result are reused for every sub-block of the block, so nothing
-/// of size `block_rows`·(d + k) is allocated. Chosen by measurement
-/// (`examples/proj_variants.rs`, Zen 3 AVX2, interleaved medians): 64, 240 and 1024 rows were
-/// within noise at d = 384, 1024 lost 1.4× at d = 1536.
+/// Rows per product inside a block of [`project_rows`] (see [`sub_rows`]) and of
+/// [`back_project_rows`]: the sub-block (`SUB_ROWS`·d values) and its `SUB_ROWS`·k result are
+/// reused for every sub-block of the block, so nothing of size `block_rows`·(d + k) is
+/// allocated. Chosen by measurement (`examples/proj_variants.rs`, Zen 3 AVX2, interleaved
+/// medians): 64, 240 and 1024 rows were within noise at d = 384, 1024 lost 1.4× at d = 1536
+/// with k = 32.
 const SUB_ROWS: usize = 240;
+
+/// Rows per product of [`project_rows`] for `d` features and `k` outputs: [`SUB_ROWS`], or
+/// [`BIG_W_SUB_ROWS`] when `wᵀ` (`d·k` values) is too big for L2: each product packs its
+/// `wᵀ` again, and with 240 rows the 1536 × 1536 whitening matrix (9.4 MB in f32) was packed
+/// 417 times for 100,000 rows. Measured (`examples/proj_variants.rs`, 2 threads, an AVX-512
+/// Xeon, model 207, medians of 3 interleaved runs): 100,000 × 1536 → 1536, sub-blocks of 240
+/// rows 1.83 s, 1024 rows 1.65 s, 2048 rows 1.62 s; at 384 → 384 the three were within 2 %.
+fn sub_rows(d: usize, k: usize) -> usize {
+    if d * k >= BIG_W {
+        BIG_W_SUB_ROWS
+    } else {
+        SUB_ROWS
+    }
+}
+
+/// Values of `wᵀ` (`d·k`) from which [`sub_rows`] takes [`BIG_W_SUB_ROWS`]: 4 MB in f32.
+const BIG_W: usize = 1 << 20;
+
+/// Rows per product of [`project_rows`] for a `wᵀ` of at least [`BIG_W`] values. Memory per
+/// worker: `BIG_W_SUB_ROWS`·(d + k) values (25 MB in f32 at 1536 → 1536).
+const BIG_W_SUB_ROWS: usize = 2048;
 
 /// A projection worker's sub-block buffers, kept across the blocks it runs (allocated and
 /// zero-filled once per worker, not once per block): the input side `a` and the product `o`,
@@ -122,8 +144,9 @@ fn at_least<E: Copy>(v: &mut Vec<E>, len: usize, zero: E) -> &mut [E] {
 }
 
 /// `out = ((x − mean) · Wᵀ) · diag(col_scale)` with `w` `k × d` row-major, then optionally each
-/// row L2-normalised; blocks of `block_rows` rows written in place through `fill_chunks`
-/// (fixed blocks, deterministic), each block in sub-blocks of [`SUB_ROWS`] rows.
+/// row L2-normalised; blocks of `block_rows` rows (at least [`sub_rows`]) written in place
+/// through `fill_chunks` (fixed blocks, deterministic), each block in sub-blocks of
+/// [`sub_rows`] rows.
 ///
 /// f64 input: centring and GEMM in f64. f32 input: rows centred in f64 and rounded to f32,
 /// GEMM in f32 with `w` rounded to f32 (the output is f32 anyway; relative error of order
@@ -146,7 +169,7 @@ fn at_least<E: Copy>(v: &mut Vec<E>, len: usize, zero: E) -> &mut [E] {
 /// ([`MatRef::check_finite`]), so callers need no separate scan.
 ///
 /// # Cost
-/// 2·n·d·k flops; extra memory per worker `SUB_ROWS`·(d + k) values of the compute type plus
+/// 2·n·d·k flops; extra memory per worker [`sub_rows`]·(d + k) values of the compute type plus
 /// k f64.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn project_rows<T: Element>(
@@ -171,7 +194,8 @@ pub(crate) fn project_rows<T: Element>(
         ctl,
         "transform",
         &mut res,
-        (n, k, block_rows.max(1)),
+        // at least one sub-block per block: a big `wᵀ` is packed once per product
+        (n, k, block_rows.max(sub_rows(x.cols(), k))),
         Scratch::default,
         |s, range, dst| {
             let finite = if T::DTYPE == "f32" {
@@ -193,7 +217,7 @@ pub(crate) fn project_rows<T: Element>(
 }
 
 /// Rows `range` of [`project_rows`] into `dst` (`range.len()·k`), in sub-blocks of
-/// [`SUB_ROWS`]: centre into `E` (`round` from f64), multiply by `wᵀ` (`w` k × d row-major in
+/// [`sub_rows`]: centre into `E` (`round` from f64), multiply by `wᵀ` (`w` k × d row-major in
 /// `E`), then scale, normalise and round each row once into `dst`. Returns whether every value
 /// of those rows was finite (checked branch-free while centring).
 #[allow(clippy::too_many_arguments)]
@@ -214,7 +238,8 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
         #[inline(always)]
         || {
             let d = x.cols();
-            let sub = SUB_ROWS.min(range.len());
+            let step = sub_rows(d, k);
+            let sub = step.min(range.len());
             let mut finite = true;
             let zero = round(0.0);
             let a = at_least(a, sub * d, zero);
@@ -224,12 +249,8 @@ fn project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f64> + 
             let direct = !l2 && col_scale.iter().all(|s| *s == 1.0) && TypeId::of::<T>() == TypeId::of::<E>();
             let o = at_least(o, if direct { 0 } else { sub * k }, zero);
             let mut row64 = vec![0.0f64; k];
-            for (s0, dst) in range
-                .clone()
-                .step_by(SUB_ROWS)
-                .zip(dst.chunks_mut(SUB_ROWS * k.max(1)))
-            {
-                let rows = SUB_ROWS.min(range.end - s0);
+            for (s0, dst) in range.clone().step_by(step).zip(dst.chunks_mut(step * k.max(1))) {
+                let rows = step.min(range.end - s0);
                 for (r, arow) in a.chunks_exact_mut(d.max(1)).take(rows).enumerate() {
                     for ((o, v), m) in arow.iter_mut().zip(x.row(s0 + r)).zip(mean) {
                         finite &= v.is_finite();
@@ -362,4 +383,58 @@ fn back_project_block<T: Element, E: faer::traits::ComplexField + Copy + Into<f6
             }
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use embgeo_core::{Ctl, MatRef};
+
+    use super::{project_rows, sub_rows, BIG_W, BIG_W_SUB_ROWS, SUB_ROWS};
+
+    /// A `wᵀ` of `BIG_W` values takes sub-blocks (and blocks) of `BIG_W_SUB_ROWS` rows: every
+    /// row, in both blocks and the partial last one, must still be its own projection, with
+    /// scales (the whitening case) and without (the product written straight into the output).
+    #[test]
+    fn big_projection_matrices_project_every_row_in_large_sub_blocks() {
+        let (d, k) = (1024, 1024);
+        assert_eq!(d * k, BIG_W);
+        assert_eq!(sub_rows(d, k), BIG_W_SUB_ROWS);
+        assert_eq!(sub_rows(1536, 32), SUB_ROWS);
+        let n = BIG_W_SUB_ROWS + 300;
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let x: Vec<f32> = (0..n * d).map(|_| next() as f32).collect();
+        let w: Vec<f64> = (0..k * d).map(|_| next()).collect();
+        let mean: Vec<f64> = (0..d).map(|_| next() * 0.1).collect();
+        let scaled: Vec<f64> = (0..k).map(|j| 1.0 + j as f64 / k as f64).collect();
+        let unit = vec![1.0; k];
+        let ctl = Ctl::detached();
+        let xm = MatRef::new(&x, n, d).unwrap();
+        for scale in [&scaled, &unit] {
+            // block_rows 512 (the default) is raised to the sub-block for this `wᵀ`
+            let y = project_rows(xm, &mean, &w, k, scale, false, 512, &ctl).unwrap();
+            for i in [0, 1, 511, 512, BIG_W_SUB_ROWS - 1, BIG_W_SUB_ROWS, n - 1] {
+                for j in [0, 5, k / 2, k - 1] {
+                    let (mut want, mut mag) = (0.0f64, 0.0f64);
+                    for t in 0..d {
+                        let c = f64::from(x[i * d + t]) - mean[t];
+                        want += c * w[j * d + t];
+                        mag += (c * w[j * d + t]).abs();
+                    }
+                    let got = f64::from(y[i * k + j]);
+                    // f32 centring, W and accumulation: within a few 1e-6 of the magnitudes
+                    assert!(
+                        (got - want * scale[j]).abs() <= 1e-5 * mag * scale[j],
+                        "row {i} col {j}: {got} vs {}",
+                        want * scale[j]
+                    );
+                }
+            }
+        }
+    }
 }
