@@ -30,8 +30,8 @@ pub enum Kernel {
     /// For f64 input, f64 blocks; for f32 input, [`Kernel::F32`] on every CPU. Default.
     ///
     /// Also on CPUs with AMX-BF16: since the FMA kernel writes each block straight into its
-    /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core Sapphire Rapids,
-    /// `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
+    /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core AMX Xeon, model
+    /// 207, `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
     /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512).
     #[default]
     Auto,
@@ -51,7 +51,7 @@ pub enum Kernel {
     F64,
 }
 
-/// The block SYRK a fit of `dtype` input with `d` columns runs under `kernel`.
+/// The block SYRK a fit of `dtype` input runs under `kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BlockSyrk {
     F32,
