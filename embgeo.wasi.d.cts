@@ -5,12 +5,18 @@
 export declare const __napiBindingTarget: 'wasm32-wasi'
 
 /**
- * Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
- * which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
+ * Cancellation flag, progress snapshot and input mode of one async job (created by the
+ * TypeScript layer, which wires `AbortSignal` to `cancel()` and polls `progress()` on a
+ * throttled, unref'd timer).
  */
 export declare class JobControl {
-  /** A fresh control: not cancelled, no progress yet. */
-  constructor()
+  /**
+   * A fresh control: not cancelled, no progress yet. `inPlace: true` (what `copy: false`
+   * asks for) makes the job read its typed arrays where they are instead of copying them;
+   * the caller must then keep them reachable and untouched (not written, transferred or
+   * resized) until the job's promise settles. The WebAssembly build copies regardless.
+   */
+  constructor(inPlace?: boolean | undefined | null)
   /** Ask the job to stop at its next checkpoint (it then rejects with `ABORT_ERR`). */
   cancel(): void
   /** The latest progress report, or `null` before the first one. */

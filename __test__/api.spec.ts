@@ -28,6 +28,7 @@ describe('public types', () => {
 
   it('run options, progress and versions', () => {
     expectTypeOf<RunOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>()
+    expectTypeOf<RunOptions['copy']>().toEqualTypeOf<boolean | undefined>()
     expectTypeOf<Progress>().toEqualTypeOf<{ phase: string; completed: number; total: number }>()
     expectTypeOf(embgeo.versions).returns.toEqualTypeOf<Versions>()
     expectTypeOf<Versions['simd']>().toEqualTypeOf<string[]>()

@@ -78,9 +78,11 @@ describe('columnStatsSync / columnStats bad input', () => {
     expect(type).toBeInstanceOf(EmbgeoError)
   })
 
-  it('rejects bad signal and onProgress options', async () => {
+  it('rejects bad signal, onProgress and copy options', async () => {
     expect((await rejection(columnStats([[1]], { signal: {} as AbortSignal }))).code).toBe('ERR_INVALID_ARG_TYPE')
     expect((await rejection(columnStats([[1]], { onProgress: 3 as never }))).code).toBe('ERR_INVALID_ARG_TYPE')
+    const copy = await rejection(columnStats([[1]], { copy: 'no' as never }))
+    expect([copy.code, copy.message]).toEqual(['ERR_INVALID_ARG_TYPE', expect.stringContaining('copy')])
   })
 })
 

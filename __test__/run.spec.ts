@@ -65,6 +65,39 @@ describe('abort of a stuck job', () => {
   })
 })
 
+describe('copy: false (arrays read in place)', () => {
+  it('hands the caller\'s own arrays to a queued job, where the default hands copies', async () => {
+    const a = new Float32Array([1, 2, 3])
+    const seen: unknown[] = []
+    const job = (run: object) => runAsync(run, [a] as const, (c, [x]) => (seen.push(x), native().testSleep(1, 1, c)))
+    const busy = sleep(1, 100)
+    await Promise.all([job({ copy: false }), job({}), busy])
+    expect(seen[0]).toBe(a)
+    expect(seen[1]).not.toBe(a)
+    expect(seen[1]).toEqual(a)
+  })
+
+  it('settles an aborted job only once the native job has ended, with AbortError', async () => {
+    // one step of 0.8 s that cannot see the cancellation: the caller may touch its arrays only
+    // after the promise settles, so it must not settle before the step ends
+    const ac = new AbortController()
+    const started = Date.now()
+    const stuck = sleep(1, 800, { signal: ac.signal, copy: false })
+    setTimeout(() => ac.abort(), 50)
+    const e = await rejection(stuck)
+    expect([e.name, e.code]).toEqual(['AbortError', 'ABORT_ERR'])
+    expect(Date.now() - started).toBeGreaterThanOrEqual(750)
+  })
+
+  it('stops a running job at its next checkpoint as the default does', async () => {
+    const ac = new AbortController()
+    const started = Date.now()
+    const e = await rejection(sleep(200, 10, { signal: ac.signal, copy: false, onProgress: () => ac.abort() }))
+    expect(e.code).toBe('ABORT_ERR')
+    expect(Date.now() - started).toBeLessThan(1500)
+  })
+})
+
 describe('job queue', () => {
   it('runs one heavy job at a time by default', async () => {
     const peaks = await Promise.all([sleep(3, 10), sleep(3, 10), sleep(3, 10)])

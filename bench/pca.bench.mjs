@@ -83,7 +83,7 @@ const md = [
   `Node ${env.node}, ${env.rustc}; scikit-learn and numpy from .venv-ref (versions in each row's JSON), ml-pca 4.1.1 from npm. ` +
     `FP32 FMA peak: ${peakG} GFLOP/s, the best of ${probes.length} runs of bench/probe/peak.c around this run (${probes.map((p) => p.fma_gflops).join(', ')}). Median of ${RUNS} runs after a warm-up ` +
     `(ml-pca: 1 run). Data: bench/peers/pca_peers.py's splitmix64 generator (anisotropic, variance 1/(j+1) per column), f32, identical bytes for every implementation. ` +
-    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run twice: OpenBLAS's default kernel and OPENBLAS_CORETYPE=${coretype} (rows marked [${coretype}]); the summary compares embgeo with the faster of the two. embgeo's covariance SYRK of f32 inputs runs on the ${versionsKernel()} kernel of embgeo-kernels (versions().covarianceKernel: the FMA kernel of the widest vector extension present, on AMX CPUs too). The async fit and transform copy their input once on the JS thread before computing (the rule for every async twin: on threads, into huge-page memory); the fitSync and transformSync rows read it in place, as numpy does.`,
+    `Load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end. Python peers run twice: OpenBLAS's default kernel and OPENBLAS_CORETYPE=${coretype} (rows marked [${coretype}]); the summary compares embgeo with the faster of the two. embgeo's covariance SYRK of f32 inputs runs on the ${versionsKernel()} kernel of embgeo-kernels (versions().covarianceKernel: the FMA kernel of the widest vector extension present, on AMX CPUs too). The async fit and transform copy their input once on the JS thread before computing (the rule for every async twin: on threads, into huge-page memory); the fitSync and transformSync rows read it in place, as numpy does, and so do the async rows marked copy: false (the opt-in that skips the copy).`,
   '',
   'Covariance FLOPs are counted as n·d² (what a SYRK does); "% of peak" = that rate over the measured FMA peak.',
   '',
@@ -116,13 +116,16 @@ for (const [n, d] of [
 ]) {
   const group = rows.filter((r) => r.n === n && r.d === d)
   const pairs = [
-    ['fit k = 32 (covariance)', /PCA\(nComponents=32\) fit/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
+    ['fit k = 32 (covariance)', /PCA\(nComponents=32\) fit$/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
     ['fit k = 32, fitSync (no input copy)', /fitSync/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
+    ['fit k = 32, copy: false (async, no input copy)', /nComponents=32\) fit, copy: false/, /cov \(f32|covariance_eigh', n_components=32|svd_solver='auto', n_components=32/],
     ['fit all (covariance)', /PCA\(nComponents=all\) fit/, /cov \(f32|covariance_eigh', n_components=None|svd_solver='auto', n_components=None/],
     ['transform k = 32', /nComponents=32\) transform$/, /n_components=32\)\.transform/],
     ['transform k = 32, transformSync (no input copy)', /nComponents=32\) transformSync/, /n_components=32\)\.transform/],
+    ['transform k = 32, copy: false (async, no input copy)', /nComponents=32\) transform, copy: false/, /n_components=32\)\.transform/],
     ['whitening transform k = d', /whitening transform, k = d/, /whitening transform/],
     ['whitening transform k = d, transformSync (no input copy)', /whitening transformSync/, /whitening transform/],
+    ['whitening transform k = d, copy: false (async, no input copy)', /whitening transform \(copy: false\)/, /whitening transform/],
     ['randomized fit k = 32', /randomized\) fit/, /randomized', n_components=32/],
   ]
   for (const [label, oursRe, peerRe] of pairs) {

@@ -181,7 +181,7 @@ export async function analyze(X: MatrixLike, options?: AnalyzeOptions): Promise<
   if (queries !== undefined && queries.rows === 0) throw embgeoError('ERR_EMPTY', 'queries has 0 rows; at least 1 is needed', { rows: 0, needed: 1 })
   const stages = queries === undefined ? STAGES : [...STAGES, ...QUERY_STAGES]
 
-  const run = { signal: o.signal }
+  const run = { signal: o.signal, copy: o.copy }
   const timings: Record<string, number> = {}
   let stage = 0
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {

@@ -10,6 +10,7 @@ import { finishCka, finishLinearity } from './compare.js'
 import type { DenseMatrix } from './input.js'
 import { native } from './native.js'
 import { pairAsync, pairSync, type Prepared } from './pair.js'
+import type { RunOptions } from './run.js'
 
 /** The function (native measure) behind a linear entry of compare's table. */
 export type LinearMeasure = 'cka' | 'procrustes' | 'cca' | 'linearity'
@@ -22,8 +23,8 @@ export interface LinearRequest {
 
 type NativeLinear = ReturnType<ReturnType<typeof native>['compareLinearSync']>
 
-function prepared(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest[], signal?: AbortSignal): Prepared<{ measures: LinearRequest[] }> {
-  return { a, b, opts: { measures: [...requests] }, run: signal === undefined ? {} : { signal } }
+function prepared(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest[], run: RunOptions = {}): Prepared<{ measures: LinearRequest[] }> {
+  return { a, b, opts: { measures: [...requests] }, run }
 }
 
 function finish(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest[], r: NativeLinear): unknown[] {
@@ -42,9 +43,9 @@ function finish(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest
   })
 }
 
-/** The results of `requests` on (a, b), in order, on embgeo's pool (cancellable with `signal`). */
-export function linearMeasures(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest[], signal?: AbortSignal): Promise<unknown[]> {
-  const p = prepared(a, b, requests, signal)
+/** The results of `requests` on (a, b), in order, on embgeo's pool (`run`: signal and copy; progress is compare's own). */
+export function linearMeasures(a: DenseMatrix, b: DenseMatrix, requests: readonly LinearRequest[], run: RunOptions = {}): Promise<unknown[]> {
+  const p = prepared(a, b, requests, run)
   return pairAsync(p, (x, xc, y, yc, o, c) => native().compareLinear(x, xc, y, yc, o, c)).then((r) => finish(a, b, requests, r))
 }
 

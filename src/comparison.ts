@@ -145,7 +145,7 @@ function prepareOptions(fn: string, options: unknown, run: Constraints, extra: C
     const picked = Object.fromEntries(spec.takes.filter((t) => shared[t] !== undefined).map((t) => [t, shared[t]]))
     return { ...spec.fixed, ...picked }
   }
-  return { o, measures, given, optionsFor, run: { signal: o.signal, onProgress: o.onProgress } }
+  return { o, measures, given, optionsFor, run: { signal: o.signal, onProgress: o.onProgress, copy: o.copy } }
 }
 
 /** A `k` the neighbour measures cannot use fails before any measure runs (each would throw the same). */
@@ -284,9 +284,9 @@ async function driveAsync<T>(plan: Plan<T>, run: RunOptions): Promise<T> {
     const c = step.value
     run.onProgress?.({ phase: c.phase, completed: c.completed, total: c.total })
     if (run.signal?.aborted === true) throw abortError(run.signal.reason)
-    const signal = run.signal === undefined ? {} : { signal: run.signal }
-    const one = async (): Promise<unknown[]> => [await MEASURES[c.names[0]!].fn(c.A, c.B, { ...c.options[0], ...signal })]
-    const r = c.names.length === 0 ? [] : c.names.length === 1 ? await one() : await linearMeasures(c.A, c.B, requests(c), run.signal)
+    const inner = { ...(run.signal === undefined ? {} : { signal: run.signal }), ...(run.copy === undefined ? {} : { copy: run.copy }) }
+    const one = async (): Promise<unknown[]> => [await MEASURES[c.names[0]!].fn(c.A, c.B, { ...c.options[0], ...inner })]
+    const r = c.names.length === 0 ? [] : c.names.length === 1 ? await one() : await linearMeasures(c.A, c.B, requests(c), inner)
     step = plan.next(r)
     if (step.done) run.onProgress?.({ phase: 'done', completed: c.total, total: c.total })
   }

@@ -222,7 +222,7 @@ function callSync(p: Prepared): NativeId | NativeCurve {
 
 function callAsync(p: Prepared, options: unknown): Promise<NativeId | NativeCurve> {
   const o = (options ?? {}) as RunOptions
-  return runAsync({ signal: o.signal, onProgress: o.onProgress }, [p.m.data] as const, (control, [d]) =>
+  return runAsync({ signal: o.signal, onProgress: o.onProgress, copy: o.copy }, [p.m.data] as const, (control, [d]) =>
     native().intdimRun(d, p.m.cols, p.name, p.options, p.nb, control),
   )
 }

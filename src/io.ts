@@ -120,7 +120,7 @@ type NativeReadOptions = Omit<ReadEmbeddingsOptions, never>
 
 function prepareRead(path: unknown, options: unknown, table: Constraints): { path: string | Uint8Array; opts: NativeReadOptions } {
   const p = path instanceof Uint8Array ? path : checkPath(path)
-  const { signal: _signal, onProgress: _onProgress, ...opts } = validateOptions<ReadEmbeddingsOptions & RunOptions>('readEmbeddings', options, table)
+  const { signal: _signal, onProgress: _onProgress, copy: _copy, ...opts } = validateOptions<ReadEmbeddingsOptions & RunOptions>('readEmbeddings', options, table)
   const d = opts.delimiter
   if (d !== undefined && (d.length !== 1 || d.charCodeAt(0) > 127 || d === '\n' || d === '\r' || d === '"')) {
     throw embgeoError('ERR_OUT_OF_RANGE', `options.delimiter must be one ASCII character other than a newline or '"'; got ${JSON.stringify(d)}`, { name: 'delimiter' })

@@ -21,13 +21,13 @@ export interface Prepared<O> {
 
 /**
  * Validate `o` for `fn` (its `Sync` suffix dropped in messages) against `table` plus
- * `signal`/`onProgress` for the async twin; the measure's options and the run options apart.
+ * `signal`/`onProgress`/`copy` for the async twin; the measure's options and the run options apart.
  *
  * @throws ERR_OUT_OF_RANGE (unknown option or value out of range), ERR_INVALID_ARG_VALUE (unknown string value)
  */
 export function measureOptions<O extends object>(fn: string, o: unknown, table: Constraints, async: boolean): { opts: O; run: RunOptions } {
-  const { signal, onProgress, ...opts } = validateOptions<O & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
-  return { opts: opts as O, run: { signal, onProgress } }
+  const { signal, onProgress, copy, ...opts } = validateOptions<O & RunOptions>(fn.replace(/Sync$/, ''), o, { ...table, ...(async ? RUN : SYNC_RUN) })
+  return { opts: opts as O, run: { signal, onProgress, copy } }
 }
 
 /**

@@ -43,13 +43,13 @@ export const is = {
 } as const
 
 /** The options of every async call (`RunOptions`). */
-export const RUN: Constraints = { signal: { type: 'signal' }, onProgress: { type: 'function' } }
+export const RUN: Constraints = { signal: { type: 'signal' }, onProgress: { type: 'function' }, copy: { type: 'boolean' } }
 
 /**
  * The same names for sync twins, which take no run options and ignore them (as `knnSync`), so
  * both twins accept the same names and reject a misspelt one with the same message.
  */
-export const SYNC_RUN: Constraints = { signal: { type: 'custom' }, onProgress: { type: 'custom' } }
+export const SYNC_RUN: Constraints = { signal: { type: 'custom' }, onProgress: { type: 'custom' }, copy: { type: 'custom' } }
 
 /** A short description of a value for messages. */
 export function describe(value: unknown): string {

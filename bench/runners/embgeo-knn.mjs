@@ -2,6 +2,7 @@
 // `--dtype bf16` searches the data rounded to bf16 (nearest even), `--dtype i8` the data
 // quantised to int8 (x·127/max|x|, rounded): the low-precision inputs of issue 12, whose exact
 // answer is that of those values (the bench reports their recall against the f32 answer).
+// `--copy false` passes `copy: false` (the job reads the arrays in place instead of copying them).
 import { knn, matrix, setThreads } from '../../dist/index.js'
 import { args, finish, loadF32, timeRuns } from './common.mjs'
 
@@ -36,6 +37,6 @@ const Q = rawQ ? as(rawQ) : undefined
 const precision = o.precision ?? 'auto'
 let last
 const times = await timeRuns(async () => {
-  last = await knn(X, { k: Number(o.k), metric: o.metric, queries: Q, precision })
+  last = await knn(X, { k: Number(o.k), metric: o.metric, queries: Q, precision, copy: o.copy !== 'false' })
 }, Number(o.runs))
 finish(o, { times, precision: last.precision, kernel: last.kernel, inflation: last.inflation }, last.indices)

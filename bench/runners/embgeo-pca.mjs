@@ -28,6 +28,11 @@ for (const k of [32, undefined]) {
     p = new PCA({ nComponents: 32, solver: 'covariance' }).fitSync(X)
   }, runs)
   out('PCA(nComponents=32) fitSync (no input copy)', t, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
+  // And the async fit told not to copy (`copy: false`: the job reads the array in place).
+  const tc = await timeRuns(async () => {
+    p = await new PCA({ nComponents: 32, solver: 'covariance' }).fit(X, { copy: false })
+  }, runs)
+  out('PCA(nComponents=32) fit, copy: false', tc, { top: Array.from(p.explainedVariance.subarray(0, 5)) })
 }
 if (o.whiten === '1') {
   // Transform onto k = 32 components, and partialFit over 10 blocks (streaming moments) then one
@@ -36,6 +41,7 @@ if (o.whiten === '1') {
   out('PCA(nComponents=32) transform', await timeRuns(() => p32.transform(X), runs))
   // The sync twin reads the caller's array in place (the async transform copies it first).
   out('PCA(nComponents=32) transformSync (no input copy)', await timeRuns(() => p32.transformSync(X), runs))
+  out('PCA(nComponents=32) transform, copy: false', await timeRuns(() => p32.transform(X, { copy: false }), runs))
   const blocks = 10
   const per = Math.ceil(rows / blocks)
   const parts = Array.from({ length: blocks }, (_, b) => matrix(all.subarray(b * per * d, Math.min(rows, (b + 1) * per) * d), d))
@@ -55,4 +61,5 @@ if (o.whiten === '1') {
   const t = await timeRuns(() => w.transform(X), runs)
   out('whitening transform, k = d', t)
   out('whitening transformSync (no input copy), k = d', await timeRuns(() => w.transformSync(X), runs))
+  out('whitening transform (copy: false), k = d', await timeRuns(() => w.transform(X, { copy: false }), runs))
 }

@@ -67,14 +67,21 @@ impl AnyData<'_> {
     }
 }
 
-/// Host arrays made owned, for a job that outlives the call that built it (an async twin copies
-/// its arrays once, so the host may mutate, transfer or resize its buffers while the job runs).
-/// O(len) time and memory for borrowed values, nothing for owned ones.
+/// Host arrays made `'static`, for a job that outlives the call that built it: owned by one copy
+/// (an async twin's default, so the host may mutate, transfer or resize its buffers while the
+/// job runs; O(len) time and memory for borrowed values, nothing for owned ones), or borrowed
+/// in place on the host's promise not to touch them ([`IntoStatic::assume_static`], O(1)).
 pub trait IntoStatic {
-    /// The same values, owned.
+    /// The same values, owned or borrowed for `'static`.
     type Static: 'static;
     /// One copy if borrowed.
     fn into_static(self) -> Self::Static;
+    /// The same values without a copy: borrowed slices stay borrowed, owned ones are moved. O(1).
+    ///
+    /// # Safety
+    /// Every slice `self` borrows must stay allocated, unmoved and unwritten for as long as the
+    /// returned value exists (the lifetime it claims is not checked).
+    unsafe fn assume_static(self) -> Self::Static;
 }
 
 impl<T: Copy + Default + Send + Sync + 'static> IntoStatic for Cow<'_, [T]> {
@@ -87,12 +94,25 @@ impl<T: Copy + Default + Send + Sync + 'static> IntoStatic for Cow<'_, [T]> {
             Cow::Owned(v) => Cow::Owned(v),
         }
     }
+    unsafe fn assume_static(self) -> Cow<'static, [T]> {
+        match self {
+            // SAFETY: `s` is a valid slice, so its pointer and length describe `s.len()`
+            // initialised values of `T`; the caller guarantees (this method's contract) that they
+            // stay allocated, unmoved and unwritten while the returned slice exists.
+            Cow::Borrowed(s) => Cow::Borrowed(unsafe { std::slice::from_raw_parts(s.as_ptr(), s.len()) }),
+            Cow::Owned(v) => Cow::Owned(v),
+        }
+    }
 }
 
 impl<V: IntoStatic> IntoStatic for Option<V> {
     type Static = Option<V::Static>;
     fn into_static(self) -> Option<V::Static> {
         self.map(V::into_static)
+    }
+    unsafe fn assume_static(self) -> Option<V::Static> {
+        // SAFETY: forwarded: the caller's guarantee covers the slices of the inner value.
+        self.map(|v| unsafe { v.assume_static() })
     }
 }
 
@@ -105,6 +125,12 @@ macro_rules! cow_enum_into_static {
             fn into_static(self) -> $e<'static> {
                 match self {
                     $($e::$v(c) => $e::$v($crate::data::IntoStatic::into_static(c)),)+
+                }
+            }
+            unsafe fn assume_static(self) -> $e<'static> {
+                match self {
+                    // SAFETY: forwarded: the caller's guarantee covers the variant's slice.
+                    $($e::$v(c) => $e::$v(unsafe { $crate::data::IntoStatic::assume_static(c) }),)+
                 }
             }
         }
@@ -185,6 +211,26 @@ mod tests {
         assert!(matches!(FloatVec::of(vec![2.5f64]), FloatVec::F64(v) if v == [2.5]));
         let any = Some(AnyData::I8(Cow::Borrowed(&[1, -1]))).into_static();
         assert!(matches!(any.as_ref().map(AnyData::values), Some(Values::I8(v)) if v == [1, -1]));
+    }
+
+    #[test]
+    fn in_place_values_are_the_host_slices_themselves_and_copies_are_not() {
+        let host = vec![1.0f32, 2.0, 3.0];
+        // SAFETY: `host` outlives `kept` (dropped at the end of this scope, before `host`) and
+        // is not written meanwhile.
+        let kept = unsafe { Data::F32(Cow::Borrowed(&host)).assume_static() };
+        assert!(matches!(&kept, Data::F32(Cow::Borrowed(s)) if s.as_ptr() == host.as_ptr() && s.len() == 3));
+        let copied = Data::F32(Cow::Borrowed(&host)).into_static();
+        assert!(matches!(&copied, Data::F32(Cow::Owned(v)) if v.as_ptr() != host.as_ptr() && v == &host));
+        // SAFETY: as above, for `bytes`; owned values are moved, whatever the contract.
+        let bytes = [5i8, -5];
+        let some = unsafe { Some(AnyData::I8(Cow::Borrowed(&bytes))).assume_static() };
+        assert!(matches!(&some, Some(AnyData::I8(Cow::Borrowed(s))) if s.as_ptr() == bytes.as_ptr()));
+        let owned = unsafe { Data::F64(Cow::Owned(vec![4.0])).assume_static() };
+        assert!(matches!(owned, Data::F64(Cow::Owned(v)) if v == [4.0]));
+        let none: Option<Data<'_>> = None;
+        // SAFETY: nothing is borrowed.
+        assert!(unsafe { none.assume_static() }.is_none());
     }
 
     #[test]

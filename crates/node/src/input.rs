@@ -1,4 +1,4 @@
-//! Inputs: typed arrays borrowed (sync, zero-copy) or copied once (async) into `embgeo_jobs`'
+//! Inputs: typed arrays borrowed (sync, zero-copy) or copied once (async; in place on request) into `embgeo_jobs`'
 //! [`Data`], and the one way options cross the boundary (a JS object deserialised by serde into
 //! a crate's `Params`).
 
@@ -28,9 +28,13 @@ pub fn float_data(arg: FloatArg<'_>) -> Data<'_> {
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
 pub struct Borrowed;
 
-/// How an async twin keeps its JS arrays: copied once on the JS thread ([`IntoStatic`]).
+/// How an async twin (and a WebAssembly sync twin) keeps its JS arrays: copied once on the JS
+/// thread ([`IntoStatic::into_static`]), or read in place when the caller passed `copy: false`
+/// ([`Copied::IN_PLACE`], native builds only).
 #[derive(Clone, Copy)]
-pub struct Copied;
+pub struct Copied {
+    in_place: bool,
+}
 
 #[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
 #[cfg_attr(target_family = "wasm", allow(dead_code))]
@@ -41,11 +45,34 @@ impl Borrowed {
     }
 }
 
-#[allow(clippy::unused_self)] // methods, so that `twins!` picks the mode by value
 impl Copied {
-    /// `v` owned: one O(len) copy of each borrowed array.
+    /// Copy every array (the default).
+    pub const COPY: Self = Self { in_place: false };
+
+    /// Read the arrays where they are (`copy: false`). Only for a job run by
+    /// [`crate::task::async_twin`] under the contract of `RunOptions.copy` (`src/run.ts`): the JS
+    /// caller keeps each array reachable, unwritten, untransferred and unresized until the
+    /// task's promise settles, and the task holds the job only until its computation ends.
+    #[cfg(not(target_family = "wasm"))]
+    pub const IN_PLACE: Self = Self { in_place: true };
+
+    /// `v` owned (one O(len) copy of each borrowed array), or in place (O(1)) under
+    /// [`Copied::IN_PLACE`].
     pub fn keep<V: IntoStatic>(self, v: V) -> V::Static {
-        v.into_static()
+        if self.in_place {
+            // SAFETY: `in_place` is only set by `IN_PLACE`, which `async_twin` passes only for a
+            // control created with `inPlace: true`; `runAsync` (src/run.ts) creates one only
+            // under `copy: false`, whose documented contract is that the caller neither writes,
+            // transfers nor resizes the arrays until the promise settles, and it keeps them
+            // reachable itself until then (so V8 does not free their backing stores; V8 never
+            // moves an ArrayBuffer's backing store, and napi materialises on-heap typed arrays
+            // off the heap when it hands out their data). `JobTask` gives up its share of the job
+            // when `compute` returns, and `execute_shared` returns only after the job ran and its
+            // last share was dropped, so no borrowed slice outlives the promise.
+            unsafe { v.assume_static() }
+        } else {
+            v.into_static()
+        }
     }
 }
 

@@ -31,21 +31,31 @@ crate::js_object!(
     }
 );
 
-/// Cancellation flag and progress snapshot of one async job (created by the TypeScript layer,
-/// which wires `AbortSignal` to `cancel()` and polls `progress()` on a throttled, unref'd timer).
+/// Cancellation flag, progress snapshot and input mode of one async job (created by the
+/// TypeScript layer, which wires `AbortSignal` to `cancel()` and polls `progress()` on a
+/// throttled, unref'd timer).
 #[napi]
 #[derive(Default)]
 pub struct JobControl {
     state: Arc<ControlState>,
+    /// Read the job's arrays in place instead of copying them ([`Copied::IN_PLACE`]).
+    #[cfg_attr(target_family = "wasm", allow(dead_code))]
+    in_place: bool,
 }
 
 #[napi]
 impl JobControl {
-    /// A fresh control: not cancelled, no progress yet.
+    /// A fresh control: not cancelled, no progress yet. `inPlace: true` (what `copy: false`
+    /// asks for) makes the job read its typed arrays where they are instead of copying them;
+    /// the caller must then keep them reachable and untouched (not written, transferred or
+    /// resized) until the job's promise settles. The WebAssembly build copies regardless.
     #[napi(constructor)]
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(in_place: Option<bool>) -> Self {
+        Self {
+            state: Arc::default(),
+            in_place: in_place.unwrap_or(false),
+        }
     }
 
     /// Ask the job to stop at its next checkpoint (it then rejects with `ABORT_ERR`).
@@ -119,7 +129,8 @@ pub fn external(env: Env, delta: i64) -> napi::Result<()> {
 
 /// The `AsyncTask` of one job.
 pub struct JobTask<J> {
-    job: Arc<J>,
+    /// Given up by `compute` (run once): nothing the job holds outlives its computation.
+    job: Option<Arc<J>>,
     state: Arc<ControlState>,
 }
 
@@ -132,7 +143,10 @@ where
     type JsValue = J::Output;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(execute_shared(Arc::clone(&self.job), Arc::clone(&self.state)))
+        Ok(match self.job.take() {
+            Some(job) => execute_shared(job, Arc::clone(&self.state)),
+            None => Err(embgeo_core::Error::Internal("a job computed twice".into())),
+        })
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -148,7 +162,7 @@ where
 {
     let state = control.map(|c| Arc::clone(&c.state)).unwrap_or_default();
     AsyncTask::new(JobTask {
-        job: Arc::new(job),
+        job: Some(Arc::new(job)),
         state,
     })
 }
@@ -171,12 +185,13 @@ where
     J: Job + 'static,
     J::Output: 'static,
 {
-    job(Copied)
+    job(Copied::COPY)
         .and_then(|j| execute_shared(Arc::new(j), Arc::default()))
         .or_throw(env)
 }
 
-/// The async twin: build the job (arrays copied) and queue it.
+/// The async twin: build the job (arrays copied, or read in place when `control` was created
+/// with `inPlace: true` on a native build) and queue it.
 pub fn async_twin<J>(
     env: Env,
     control: Option<&JobControl>,
@@ -186,13 +201,23 @@ where
     J: Job + 'static,
     J::Output: ToNapiValue + TypeName + 'static,
 {
-    Ok(run_async(job(Copied).or_throw(env)?, control))
+    #[cfg(not(target_family = "wasm"))]
+    let hold = if control.is_some_and(|c| c.in_place) {
+        Copied::IN_PLACE
+    } else {
+        Copied::COPY
+    };
+    // WebAssembly: a typed array's data lives outside the instance's memory, so what the call
+    // borrows is emnapi's copy of it, whose lifetime emnapi manages: always copy.
+    #[cfg(target_family = "wasm")]
+    let hold = Copied::COPY;
+    Ok(run_async(job(hold).or_throw(env)?, control))
 }
 
 /// The sync/async twins of one job: `fooSync(args)` runs it on the pool while the JS thread
 /// waits, reading typed arrays in place ([`crate::input::Borrowed`]; on WebAssembly copying
 /// them, [`sync_twin_shared`]); `foo(args, control)`
-/// copies them once ([`crate::input::Copied`]) and returns a promise. `$job` builds the job
+/// copies them once (or reads them in place under `copy: false`, [`crate::input::Copied`]) and returns a promise. `$job` builds the job
 /// from the arguments and `$env`, passing each array through `$hold.keep(..)` (`$hold` is one
 /// of the two modes); `as "T"` gives the sync twin's TypeScript return type where napi's own
 /// would name a Rust alias. Docs of this macro family are written `#[doc = " ..."]`: napi would
