@@ -51,22 +51,16 @@ import {
   type DenseMatrix,
   type RunOptions,
 } from '../src/index.js'
+import { rng } from './helpers.js'
 
-/** Seeded f32 (or f64) data (xorshift32 → [-1, 1)), on a curved 3-dimensional set plus noise. */
+/** Seeded f32 (or f64) data ({@link rng} → [-1, 1)), on a curved 3-dimensional set plus noise. */
 function data(rows: number, cols: number, seed: number, f64 = false): DenseMatrix {
   const a = f64 ? new Float64Array(rows * cols) : new Float32Array(rows * cols)
-  let s = seed >>> 0 || 1
-  const next = (): number => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 2 ** 31 - 1
-  }
+  const u = rng(seed)
+  const next = (): number => 2 * u() - 1
   for (let i = 0; i < rows; i++) {
-    const [u, v, w] = [next(), next(), next()]
-    for (let j = 0; j < cols; j++) a[i * cols + j] = Math.sin((j + 1) * u) + v * Math.cos(j * w) + 0.05 * next()
+    const [x, y, z] = [next(), next(), next()]
+    for (let j = 0; j < cols; j++) a[i * cols + j] = Math.sin((j + 1) * x) + y * Math.cos(j * z) + 0.05 * next()
   }
   return matrix(a, cols)
 }

@@ -284,7 +284,8 @@ async function driveAsync<T>(plan: Plan<T>, run: RunOptions): Promise<T> {
     const c = step.value
     run.onProgress?.({ phase: c.phase, completed: c.completed, total: c.total })
     if (run.signal?.aborted === true) throw abortError(run.signal.reason)
-    const inner = { ...(run.signal === undefined ? {} : { signal: run.signal }), ...(run.copy === undefined ? {} : { copy: run.copy }) }
+    // each measure's own run options (undefined ones count as not given); progress is compare's
+    const inner = { signal: run.signal, copy: run.copy }
     const one = async (): Promise<unknown[]> => [await MEASURES[c.names[0]!].fn(c.A, c.B, { ...c.options[0], ...inner })]
     const r = c.names.length === 0 ? [] : c.names.length === 1 ? await one() : await linearMeasures(c.A, c.B, requests(c), inner)
     step = plan.next(r)
