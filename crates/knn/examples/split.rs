@@ -1,7 +1,8 @@
 //! Same-run A/B timing of f32 data screened in fp32 and on the bf16 units through split copies
 //! (`precision: bf16`), with candidate inflation: `cargo run --release -p embgeo-knn --example
-//! split -- [n] [d] [k] [metric] [queries]` (`queries` = 0: all points; else that many query
-//! rows against the n-row corpus). Runs alternate fp32 / bf16 `reps` times (5); prints medians
+//! split -- [n] [d] [k] [metric] [queries] [reps] [other]` (`queries` = 0: all points; else
+//! that many query rows against the n-row corpus; `other` = `bf16` (default) or `auto`, the
+//! precision timed against `fp32`). Runs alternate fp32 / other `reps` times (5); prints medians
 //! and the median of the per-pair ratios.
 
 use std::time::Instant;
@@ -17,6 +18,10 @@ fn main() {
     let (n, d, k, metric) = cli.shape();
     let nq = cli.num(5, 0);
     let reps = cli.num(6, 5);
+    let other = match std::env::args().nth(7).as_deref() {
+        Some("auto") => Precision::Auto,
+        _ => Precision::Bf16,
+    };
     // Box–Muller normal values from a xorshift, seeded
     let mut rng = XorShift(42);
     let mut uni = || ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
@@ -44,8 +49,8 @@ fn main() {
     let mut infl = (0.0, 0.0, "", "");
     for _ in 0..reps {
         let (a, (na, tra)) = run(Precision::Fp32);
-        let (b, (nb, trb)) = run(Precision::Bf16);
-        assert_eq!(na, nb, "bf16 result differs from the fp32 result");
+        let (b, (nb, trb)) = run(other);
+        assert_eq!(na, nb, "{other:?} result differs from the fp32 result");
         infl = (
             tra.inflation(na.rows, k),
             trb.inflation(nb.rows, k),
@@ -61,7 +66,7 @@ fn main() {
         v[v.len() / 2]
     };
     println!(
-        "{} {n} x {d} k={k} {metric:?}: fp32 {:.3} s ({}, inflation {:.2}), bf16 {:.3} s ({}, inflation {:.2}), ratio bf16/fp32 median {:.2}",
+        "{} {n} x {d} k={k} {metric:?}: fp32 {:.3} s ({}, inflation {:.2}), {other:?} {:.3} s ({}, inflation {:.2}), ratio {other:?}/fp32 median {:.2}",
         if nq > 0 { format!("{nq} queries vs") } else { "all-points".into() },
         med(&mut ta),
         infl.2,

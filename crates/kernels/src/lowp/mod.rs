@@ -29,6 +29,7 @@ mod amx;
 mod avx512;
 mod int8;
 mod pack;
+mod rounded;
 mod split;
 mod syrk;
 mod syrk_pack;
@@ -42,6 +43,7 @@ use std::sync::OnceLock;
 use embgeo_core::Par;
 pub use int8::{dot_tile_i8_packed, Int8Path, MAX_D as INT8_MAX_D};
 pub use pack::{Bf16Source, Packed, Side, W};
+pub use rounded::{pack_rounded, repack_rounded};
 pub use split::{bf16_rne_flush, pack_split, split_rows, split_value, SplitSide};
 pub use syrk::{split_syrk_supported, syrk_lower_split, CHUNK as SPLIT_SYRK_CHUNK};
 

@@ -63,7 +63,7 @@ impl Bf16Source for i8 {
 ///
 /// Memory: `(rows.div_ceil(W) + 1)·W·words·4` bytes, `words = d.div_ceil(2)` (bf16) or
 /// `d.div_ceil(4)` (int8) — about the size of the data — plus `4·rows` for int8 row sums.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Packed {
     words: Vec<u32>,
     rows: usize,
@@ -175,6 +175,16 @@ impl Packed {
             sums: Vec::new(),
             amx: Layout::default(),
         }
+    }
+
+    /// Make this the AMX corpus layout (`rows`, no `groups`) of `src`, on the calling thread,
+    /// reusing the layout's buffer (see [`Layout::refill_rows`]). Row sums are left empty.
+    pub(crate) fn rebuild_amx_rows(&mut self, src: &impl WordRows) {
+        self.rows = src.rows();
+        self.pairs = src.words();
+        self.words.clear();
+        self.sums.clear();
+        self.amx.refill_rows(src);
     }
 
     /// Number of rows.

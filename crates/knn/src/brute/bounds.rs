@@ -122,6 +122,45 @@ impl Bounds {
         b
     }
 
+    /// Bounds of one-pass bf16 tiles of f32 rows of width `d` (`embgeo_kernels::lowp::rounded`:
+    /// one bf16 dot product of length `d` of the rows rounded to bf16, `Σ_t h_x·h_y`), proved in
+    /// docs/exact-screening.md ("One-pass bf16 screening of f32 queries"). With `τ = 2⁻¹²⁶`,
+    /// `γ = γ_d` (f32) and `|alpha|` = 2 (euclidean) or 1, the tile value differs from
+    /// `alpha·x·y` by at most `|alpha|·(E_round + E_acc + E_flush)`:
+    /// - `E_round ≤ c1·‖x‖‖y‖ + 1.01·τ·√d·(‖x‖ + ‖y‖) + d·τ²`, `c1 = 2⁻⁷ + 2⁻¹⁶`;
+    /// - `E_acc ≤ 2·γ·Σ|products|`, `Σ|products| ≤ 1.008·‖x‖‖y‖ + 1.01·τ·√d·(‖x‖ + ‖y‖) + d·τ²`;
+    /// - `E_flush ≤ 2d·τ` (subnormal products and partial sums flushed to zero).
+    ///
+    /// Built from [`Bounds::new`] for width `d` with its tile coefficient scaled by `2·1.02` (as
+    /// [`Bounds::split_bf16`]), plus the rounding and subnormal terms. Cosine: unit rows,
+    /// `‖x̂‖ ≤ 1 + 1.01·2⁻²⁴`.
+    pub(super) fn rounded_bf16(metric: Metric, d: usize) -> Self {
+        let mut b = Self::new::<f32>(metric, d);
+        let u = <f32 as Real>::U;
+        let tau = f64::from(f32::MIN_POSITIVE);
+        let g = gamma(d, u);
+        let (df, sd) = (d as f64, (d as f64).sqrt());
+        let c1 = 2f64.powi(-7) + 2f64.powi(-16);
+        let acc = 2.0 * 1.02;
+        // coefficient of τ·√d·(‖x‖ + ‖y‖), and the absolute terms
+        let lin = 1.01 + 2.0 * g * 1.01;
+        let abs = 2.0 * df * tau + (1.0 + 2.0 * g) * df * tau * tau;
+        match metric {
+            Metric::Euclidean | Metric::SqEuclidean | Metric::Dot => {
+                let alpha = if metric == Metric::Dot { 1.0 } else { 2.0 };
+                b.cxy = b.cxy * acc + 1.01 * alpha * c1;
+                b.clin += 1.01 * alpha * lin * tau * sd;
+                b.abs += 1.01 * alpha * abs;
+            }
+            Metric::Cosine => {
+                let n = 1.0 + 1.01 * u;
+                b.cref = b.cref * acc + 1.01 * c1 * n * n;
+                b.abs += 1.01 * (lin * tau * sd * 2.0 * n + abs);
+            }
+        }
+        b
+    }
+
     /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.
     #[inline]
     pub(super) fn margin(&self, nx: f64, ny: f64) -> f64 {

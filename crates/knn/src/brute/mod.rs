@@ -23,6 +23,7 @@ mod ranked;
 mod ranks;
 mod source;
 mod split;
+mod stream;
 mod symmetric;
 mod trace;
 mod values;
@@ -44,6 +45,7 @@ pub use ranked::all_points_ranked;
 pub use ranks::{ranks, ranks_of_rows, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
 pub use split::{AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT};
+pub use stream::{search_stream_on, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
@@ -135,7 +137,10 @@ pub(crate) fn check_entry<T: Element>(
 ///
 /// f32 rows that `auto` screens through split copies on the AMX tiles (`split::auto_path`) add
 /// the two packings, `(n + q)·⌈3d/2⌉·4` bytes (each width rounded up to 16 words; all points:
-/// `q = n`), and have no GEMM packing.
+/// `q = n`), and have no GEMM packing; f32 queries that `auto` streams through bf16
+/// (`stream::auto_path`) add the rounded queries, `(⌈q/16⌉ + 2)·16·⌈d/2⌉·4` bytes, and one
+/// rounded corpus block per worker, `(corpus_block + 32)·⌈d/2⌉·4` (`⌈d/2⌉` rounded up to 16
+/// words), and have no GEMM packing.
 ///
 /// Not included: faer's per-thread GEMM packing cache (allocated once per thread, sized from the
 /// CPU's caches; see the crate docs).
@@ -156,7 +161,11 @@ pub fn search_scratch<T: Element>(
     let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
     let nq = if all_points { n_corpus } else { n_queries };
-    if r == 4 && split::auto_path(p, dim, nq, n_corpus).is_some() {
+    if r == 4 && !all_points && stream::auto_path(p, dim, nq, n_corpus).is_some() {
+        // rounded queries (groups of 16 rows, two zero groups after) and one block per worker
+        let kp = dim.div_ceil(2).next_multiple_of(16);
+        bytes += (nq.div_ceil(16) + 2) * 16 * kp * 4 + threads * (p.corpus_block + 32) * kp * 4;
+    } else if r == 4 && split::auto_path(p, dim, nq, n_corpus).is_some() {
         bytes += (n_corpus + nq) * (3 * dim).div_ceil(2).next_multiple_of(16) * 4;
     }
     if all_points && use_symmetric(n_corpus, r, p) {
@@ -252,8 +261,12 @@ pub(crate) fn dispatch_traced<T: Element>(
     if let Some(c32) = cast::<T, f32>(c) {
         let q32 = q.and_then(cast::<T, f32>);
         let nq = q32.map_or(n, |q| q.len() / d);
-        if let Some(path) = split::auto_path(p, d, nq, n) {
-            // `None`: the split path declined (norms too large for f32 keys), fp32 decides
+        // `None` from either: it declined (norms too large for f32 keys), fp32 decides
+        if let Some((q32, path)) = q32.zip(stream::auto_path(p, d, nq, n)) {
+            if let Some(r) = stream::search(c32, q32, d, p, ctl, path)? {
+                return Ok(r);
+            }
+        } else if let Some(path) = split::auto_path(p, d, nq, n) {
             if let Some(r) = split::search(c32, q32, d, p, ctl, path)? {
                 return Ok(r);
             }

@@ -15,7 +15,7 @@
 use embgeo_core::Par;
 
 use crate::lines::Lines;
-use crate::lowp::word_rows::{fill_chunks, scatter_row, WordRows};
+use crate::lowp::word_rows::{fill_chunks, scatter_row, Scratch, WordRows};
 
 /// Words of one tile row.
 pub(crate) const TILE_WORDS: usize = 16;
@@ -65,6 +65,29 @@ impl Layout {
             rows: by_rows,
             groups: by_groups,
             kp,
+        }
+    }
+
+    /// Make this the `rows` layout of `src` alone (the `groups` layout dropped), on the calling
+    /// thread, reusing the `rows` buffer: grown to `(rows + 32)·kp` words when shorter, never
+    /// shrunk; every word a strip may read (the rows, their padding, the 32 rows after them) is
+    /// written, so nothing of an earlier matrix shows through. Cost O(rows·kp); no allocation
+    /// once the buffer is large enough.
+    pub(crate) fn refill_rows(&mut self, src: &impl WordRows) {
+        let (n, words) = (src.rows(), src.words());
+        let kp = words.next_multiple_of(TILE_WORDS);
+        self.kp = kp;
+        self.groups = Lines::default();
+        self.rows.grow((n + 2 * TILE_ROWS) * kp);
+        let mut scratch = Scratch::default();
+        let rows = &mut self.rows[..(n + 2 * TILE_ROWS) * kp];
+        for (r, row) in rows.chunks_exact_mut(kp).enumerate() {
+            if r < n {
+                src.write(r, &mut row[..words], &mut scratch);
+                row[words..].fill(0);
+            } else {
+                row.fill(0);
+            }
         }
     }
 

@@ -1,0 +1,290 @@
+//! f32 queries streamed through bf16 (the corpus rounded block by block, one bf16 product per
+//! pair, `Bounds::rounded_bf16`): every bf16 kernel this CPU has (forced through
+//! `search_stream_on`) gives the fp32 path's neighbours and distances bit for bit, and the naive
+//! f64 brute force's neighbours; a bound one notch too optimistic drops a true neighbour
+//! (`adversarial_*`); `auto` takes the stream on the AMX tiles where it was measured faster.
+
+mod common;
+
+use common::lowp::{params, reference};
+use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicates, METRICS};
+use embgeo_core::{Ctl, Error, MatRef, Neighbors};
+use embgeo_kernels::lowp::{available_paths, LowpPath};
+use embgeo_knn::{
+    search_stream_on, search_values, Metric, Operands, Params, Precision, Trace, Values,
+    AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM,
+};
+use rand::Rng;
+
+fn stream_run(
+    path: LowpPath,
+    c: &[f32],
+    q: &[f32],
+    d: usize,
+    p: &Params,
+) -> embgeo_core::Result<(Neighbors, Trace)> {
+    search_stream_on(
+        path,
+        MatRef::from_flat(c, d)?,
+        MatRef::from_flat(q, d)?,
+        p,
+        &Ctl::detached(),
+    )
+}
+
+/// Queries (the first third of the rows, and fresh rows) against all rows on every bf16 kernel,
+/// every metric, for each `k`.
+fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
+    let n = x.len() / d;
+    let nq = (n / 3).max(1);
+    let fresh: Vec<f32> = x.iter().rev().map(|v| v * 0.75 + 0.01).collect();
+    for &k in ks {
+        for metric in METRICS {
+            for (q, which) in [(&x[..nq * d], "rows"), (&fresh[..nq * d], "fresh")] {
+                let k = k.min(n);
+                let p = params(k, metric, Precision::Auto);
+                let want = reference(x, Some(q), d, &p);
+                for path in available_paths() {
+                    let (got, trace) = stream_run(path, x, q, d, &p).unwrap();
+                    assert_eq!((trace.precision, trace.kernel), ("bf16", path.name()));
+                    assert!(
+                        trace.candidates >= (got.rows * k) as u64,
+                        "{what}: every slot was re-ranked"
+                    );
+                    assert_same(
+                        &got,
+                        &want,
+                        &format!("{what} k={k} {metric:?} {path:?} queries={which}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn random_data_at_every_width() {
+    for &(n, d) in &[
+        (150, 1),
+        (150, 2),
+        (150, 3),
+        (140, 31),
+        (130, 64),
+        (120, 128),
+        (120, 384),
+        (100, 1000),
+    ] {
+        let x = to_f32(&gaussian(n, d, 17 + d as u64));
+        check(&x, d, &[1, 10, n], &format!("gaussian {n}x{d}"));
+    }
+}
+
+#[test]
+fn clustered_and_duplicate_heavy_data() {
+    check(
+        &to_f32(&clustered(300, 48, 100, 13)),
+        48,
+        &[1, 7],
+        "100 tight clusters",
+    );
+    check(
+        &to_f32(&clustered(200, 384, 100, 14)),
+        384,
+        &[10],
+        "100 tight clusters d=384",
+    );
+    check(
+        &to_f32(&with_duplicates(200, 32, 15)),
+        32,
+        &[1, 9, 200],
+        "duplicates",
+    );
+    // every row repeated: massive exact ties, ties to the lower index
+    let base = to_f32(&gaussian(20, 16, 16));
+    let x: Vec<f32> = (0..120)
+        .flat_map(|i| base[(i % 20) * 16..(i % 20 + 1) * 16].to_vec())
+        .collect();
+    check(&x, 16, &[1, 10, 120], "each row 6 times");
+}
+
+#[test]
+fn near_ties_in_the_last_bf16_and_f32_bits() {
+    // rows that differ from a base row by one unit in the last place of one coordinate (of f32,
+    // or of bf16 by 2^16 f32 units): exact keys far closer than the one-pass bf16 error
+    let mut r = rng(31);
+    let d = 96;
+    let base: Vec<f32> = (0..d).map(|_| r.random_range(-1.0f32..1.0)).collect();
+    for (step, what) in [(1u32, "f32 ulp"), (1 << 16, "bf16 ulp")] {
+        let mut x = Vec::new();
+        for i in 0..120 {
+            let mut row = base.clone();
+            let t = i % d;
+            let b = row[t].to_bits();
+            let m = step * (i / d + 1) as u32;
+            row[t] = f32::from_bits(if i % 2 == 0 { b + m } else { b - m });
+            x.extend(row);
+        }
+        check(&x, d, &[1, 6, 120], &format!("near ties, {what}"));
+    }
+}
+
+#[test]
+fn huge_tiny_mixed_and_subnormal_norms() {
+    let d = 24;
+    let g = gaussian(160, d, 23);
+    let scaled = |s: &dyn Fn(usize) -> f64| -> Vec<f32> {
+        g.iter()
+            .enumerate()
+            .map(|(i, &v)| (v * s(i / d)) as f32)
+            .collect()
+    };
+    check(&scaled(&|_| 1e17), d, &[5], "huge norms");
+    check(&scaled(&|_| 1e-17), d, &[5], "tiny norms");
+    check(&scaled(&|_| 1e-21), d, &[5], "subnormal products");
+    check(
+        &scaled(&|i| 10f64.powi((i % 13) as i32 - 6)),
+        d,
+        &[5],
+        "mixed norms",
+    );
+    check(
+        &scaled(&|i| if i % 2 == 0 { 1e-39 } else { 1e-36 }),
+        d,
+        &[5],
+        "subnormal values",
+    );
+    // within a row: components from 1e-40 to 1e10
+    let mixed: Vec<f32> = g
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v * 10f64.powi((i % 11) as i32 * 5 - 40)) as f32)
+        .collect();
+    check(&mixed, d, &[1, 5], "mixed magnitudes within rows");
+}
+
+/// The adversarial case for the rounding term of the bound (`c1 = 2⁻⁷ + 2⁻¹⁶`): `v = 1 + 2⁻⁸`
+/// lies halfway between the bf16 values 1 and `1 + 2⁻⁷` and rounds to 1 (ties to even), so for
+/// `x = y* = (v, v)` the one-pass product `h·h = 2` misses `2·(v² − 1) = 2·(2⁻⁷ + 2⁻¹⁶)`, 99 % of
+/// the proved term `c1·‖x‖‖y*‖` (the accumulation is exact here). 40 copies of a row
+/// `y_c = (v, v⁻)` (`v⁻` one f32 ulp below `v`, which rounds to 1 as well) come first, with the
+/// same product `2` but an exact key just worse than `y*`'s: they overflow the selection state,
+/// whose exact keys then set the threshold to `y_c`'s exact key. `y*` survives only if the
+/// margin covers its full error, so a coefficient of `0.97·c1` or less drops it and the test
+/// fails (checked by weakening `Bounds::rounded_bf16`).
+#[test]
+fn adversarial_rounding_error_is_covered() {
+    let v = 1.0f32 + 2f32.powi(-8);
+    let vm = f32::from_bits(v.to_bits() - 1);
+    let d = 2;
+    let mut c: Vec<f32> = Vec::new();
+    for _ in 0..40 {
+        c.extend([v, vm]);
+    }
+    c.extend([v, v]);
+    let q = [v, v];
+    for metric in [Metric::Dot, Metric::Euclidean, Metric::SqEuclidean] {
+        let p = Params {
+            k: 1,
+            metric,
+            query_block: 8,
+            corpus_block: 40,
+            min_slice_rows: 1 << 20,
+            ..Params::default()
+        };
+        let want = reference(&c, Some(&q), d, &p);
+        assert_eq!(want.indices, vec![40], "the true nearest row");
+        for path in available_paths() {
+            let (got, _) = stream_run(path, &c, &q, d, &p).unwrap();
+            assert_same(&got, &want, &format!("adversarial {metric:?} {path:?}"));
+        }
+    }
+}
+
+#[test]
+fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
+    // `auto` streams f32 queries only on the AMX tiles (this process's kernel), from
+    // AUTO_MIN_COLS_STREAM columns and AUTO_MIN_CORPUS_STREAM corpus rows, for more queries than
+    // the few-queries mode takes; the answer is the fp32 path's either way, through
+    // `search_values` and through `search`
+    let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16 && LowpPath::AmxBf16.supported();
+    let n = AUTO_MIN_CORPUS_STREAM;
+    let ctl = Ctl::detached();
+    let base = Params {
+        query_block: 384,
+        corpus_block: 1024,
+        ..params(5, Metric::Euclidean, Precision::Auto)
+    };
+    for (n, nq, d) in [
+        (n, 40, AUTO_MIN_COLS_STREAM - 1),
+        (n, 40, AUTO_MIN_COLS_STREAM),
+        (n - 1, 40, 96),
+        (n, base.few_queries, 96),
+        (n, base.few_queries + 1, 96),
+        (n + 300, 700, 80),
+    ] {
+        let x = to_f32(&gaussian(n + nq, d, 61));
+        let (c, q) = x.split_at(n * d);
+        for metric in [Metric::Euclidean, Metric::Cosine] {
+            let p = Params {
+                metric,
+                ..base.clone()
+            };
+            let what = format!("n = {n}, queries = {nq}, d = {d}, {metric:?}");
+            let (got, trace) =
+                search_values(Operands::new(Values::F32(c), Some(Values::F32(q)), d), &p, &ctl).unwrap();
+            let stream =
+                amx && d >= AUTO_MIN_COLS_STREAM && n >= AUTO_MIN_CORPUS_STREAM && nq > p.few_queries;
+            assert_eq!(trace.precision, if stream { "bf16" } else { "fp32" }, "{what}");
+            assert!(trace.inflation(got.rows, 5) >= 1.0, "{what}");
+            let want = reference(c, Some(q), d, &p);
+            assert_same(&got, &want, &format!("auto {what}"));
+            let cm = MatRef::from_flat(c, d).unwrap();
+            let typed = embgeo_knn::search(cm, MatRef::from_flat(q, d).unwrap(), &p, &ctl).unwrap();
+            assert_same(&typed, &want, &format!("typed {what}"));
+        }
+    }
+}
+
+#[test]
+fn errors_come_in_the_fp32_paths_order() {
+    let x = to_f32(&gaussian(30, 4, 71));
+    let (c, q) = x.split_at(20 * 4);
+    let p = params(2, Metric::Euclidean, Precision::Auto);
+    for path in available_paths() {
+        // non-finite values: the corpus's first, then the queries'
+        let mut bad_c = c.to_vec();
+        bad_c[9] = f32::NAN;
+        let mut bad_q = q.to_vec();
+        bad_q[3] = f32::INFINITY;
+        let e = stream_run(path, &bad_c, &bad_q, 4, &p).unwrap_err();
+        assert!(
+            matches!(&e, Error::NonFinite { what, .. } if what.contains("corpus")),
+            "{e}"
+        );
+        let e = stream_run(path, c, &bad_q, 4, &p).unwrap_err();
+        assert!(
+            matches!(&e, Error::NonFinite { what, .. } if what.contains("queries")),
+            "{e}"
+        );
+        // then k, then the statistics' errors (a zero row under cosine)
+        let e = stream_run(path, c, q, 4, &params(21, Metric::Euclidean, Precision::Auto)).unwrap_err();
+        assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
+        let mut zero = q.to_vec();
+        zero[4..8].fill(0.0);
+        let e = stream_run(path, c, &zero, 4, &params(2, Metric::Cosine, Precision::Auto)).unwrap_err();
+        assert!(matches!(e, Error::Degenerate { .. }), "{e}");
+        // norms whose squares could overflow f32 keys: the f64 path, same neighbours
+        let huge: Vec<f32> = x.iter().map(|&v| v * 1e19).collect();
+        let (hc, hq) = huge.split_at(20 * 4);
+        let (got, trace) = stream_run(path, hc, hq, 4, &p).unwrap();
+        assert_eq!(trace.precision, "fp64");
+        let (want, _) = search_values(
+            Operands::new(Values::F32(hc), Some(Values::F32(hq)), 4),
+            &p,
+            &Ctl::detached(),
+        )
+        .unwrap();
+        assert_same(&got, &want, &format!("huge norms {path:?}"));
+        assert_eq!(got.indices, naive(hc, Some(hq), 4, 2, Metric::Euclidean).indices);
+    }
+}
