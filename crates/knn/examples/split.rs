@@ -2,7 +2,8 @@
 //! (`precision: bf16`), with candidate inflation: `cargo run --release -p embgeo-knn --example
 //! split -- [n] [d] [k] [metric] [queries] [reps] [other]` (`queries` = 0: all points; else
 //! that many query rows against the n-row corpus; `other` = `bf16` (default) or `auto`, the
-//! precision timed against `fp32`). Runs alternate fp32 / other `reps` times (5); prints medians
+//! precision timed against `fp32`; data: normal values from a seeded xorshift, or the raw
+//! little-endian f32 file `EMBGEO_SPLIT_DATA` names). Runs alternate fp32 / other `reps` times (5); prints medians
 //! and the median of the per-pair ratios.
 
 use std::time::Instant;
@@ -26,12 +27,27 @@ fn main() {
     let mut rng = XorShift(42);
     let mut uni = || ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
     let total = (n + nq) * d;
-    let x: Vec<f32> = (0..total)
-        .map(|_| {
-            let (a, b) = (uni(), uni());
-            ((-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos()) as f32
-        })
-        .collect();
+    let x: Vec<f32> = match std::env::var("EMBGEO_SPLIT_DATA") {
+        // raw little-endian f32 rows (e.g. the bench's cached G2/G3 sets); the queries, if any,
+        // are the rows after the corpus's, so the file needs (n + queries)·d values
+        Ok(path) => {
+            let bytes = std::fs::read(&path).expect("EMBGEO_SPLIT_DATA: readable file");
+            assert!(
+                bytes.len() >= total * 4,
+                "EMBGEO_SPLIT_DATA: fewer than (n + queries)·d values"
+            );
+            bytes[..total * 4]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        }
+        Err(_) => (0..total)
+            .map(|_| {
+                let (a, b) = (uni(), uni());
+                ((-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos()) as f32
+            })
+            .collect(),
+    };
     let (c, q) = x.split_at(n * d);
     let q = (nq > 0).then_some(q);
     let ctl = Ctl::detached();

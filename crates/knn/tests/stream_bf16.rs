@@ -1,8 +1,9 @@
-//! f32 queries streamed through bf16 (the corpus rounded block by block, one bf16 product per
-//! pair, `Bounds::rounded_bf16`): every bf16 kernel this CPU has (forced through
-//! `search_stream_on`) gives the fp32 path's neighbours and distances bit for bit, and the naive
-//! f64 brute force's neighbours; a bound one notch too optimistic drops a true neighbour
-//! (`adversarial_*`); `auto` takes the stream on the AMX tiles where it was measured faster.
+//! f32 data screened in one bf16 pass (one bf16 product per pair, `Bounds::rounded_bf16`):
+//! queries streaming the corpus (rounded block by block) and all points on one rounded copy.
+//! Every bf16 kernel this CPU has (forced through `search_one_pass_on`) gives the fp32 path's
+//! neighbours and distances bit for bit, and the naive f64 brute force's neighbours; a bound one
+//! notch too optimistic drops a true neighbour (`adversarial_*`); `auto` takes it on the AMX
+//! tiles where it was measured faster.
 
 mod common;
 
@@ -11,41 +12,46 @@ use common::{assert_same, clustered, gaussian, naive, rng, to_f32, with_duplicat
 use embgeo_core::{Ctl, Error, MatRef, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
-    search_stream_on, search_values, Metric, Operands, Params, Precision, Trace, Values,
-    AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM,
+    search_one_pass_on, search_values, Metric, Operands, Params, Precision, Trace, Values,
+    AUTO_MIN_COLS_SPLIT, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM, AUTO_MIN_ROWS_SPLIT,
+    AUTO_MIN_WORK_PER_K_ONE_PASS,
 };
 use rand::Rng;
 
-fn stream_run(
+fn one_pass_run(
     path: LowpPath,
     c: &[f32],
-    q: &[f32],
+    q: Option<&[f32]>,
     d: usize,
     p: &Params,
 ) -> embgeo_core::Result<(Neighbors, Trace)> {
-    search_stream_on(
+    search_one_pass_on(
         path,
         MatRef::from_flat(c, d)?,
-        MatRef::from_flat(q, d)?,
+        q.map(|q| MatRef::from_flat(q, d)).transpose()?,
         p,
         &Ctl::detached(),
     )
 }
 
-/// Queries (the first third of the rows, and fresh rows) against all rows on every bf16 kernel,
-/// every metric, for each `k`.
+/// All points, and queries (the first third of the rows, and fresh rows) against all rows, on
+/// every bf16 kernel, every metric, for each `k`.
 fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
     let n = x.len() / d;
     let nq = (n / 3).max(1);
     let fresh: Vec<f32> = x.iter().rev().map(|v| v * 0.75 + 0.01).collect();
     for &k in ks {
         for metric in METRICS {
-            for (q, which) in [(&x[..nq * d], "rows"), (&fresh[..nq * d], "fresh")] {
-                let k = k.min(n);
+            for (q, which) in [
+                (None, "none (all points)"),
+                (Some(&x[..nq * d]), "rows"),
+                (Some(&fresh[..nq * d]), "fresh"),
+            ] {
+                let k = if q.is_none() { k.min(n - 1) } else { k.min(n) };
                 let p = params(k, metric, Precision::Auto);
-                let want = reference(x, Some(q), d, &p);
+                let want = reference(x, q, d, &p);
                 for path in available_paths() {
-                    let (got, trace) = stream_run(path, x, q, d, &p).unwrap();
+                    let (got, trace) = one_pass_run(path, x, q, d, &p).unwrap();
                     assert_eq!((trace.precision, trace.kernel), ("bf16", path.name()));
                     assert!(
                         trace.candidates >= (got.rows * k) as u64,
@@ -194,7 +200,7 @@ fn adversarial_rounding_error_is_covered() {
         let want = reference(&c, Some(&q), d, &p);
         assert_eq!(want.indices, vec![40], "the true nearest row");
         for path in available_paths() {
-            let (got, _) = stream_run(path, &c, &q, d, &p).unwrap();
+            let (got, _) = one_pass_run(path, &c, Some(&q), d, &p).unwrap();
             assert_same(&got, &want, &format!("adversarial {metric:?} {path:?}"));
         }
     }
@@ -246,6 +252,33 @@ fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
 }
 
 #[test]
+fn auto_screens_all_points_in_one_pass_where_the_work_per_k_is_large() {
+    // all points on the AMX tiles (AUTO_MIN_COLS_SPLIT columns, AUTO_MIN_ROWS_SPLIT rows) take
+    // one-pass bf16 when n·d ≥ AUTO_MIN_WORK_PER_K_ONE_PASS·k, else the split copies: the
+    // one-pass run is recognised by its candidate count (deterministic), equal to the forced
+    // one-pass run's; the neighbours are the fp32 path's either way
+    let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16 && LowpPath::AmxBf16.supported();
+    let n = AUTO_MIN_ROWS_SPLIT + 52;
+    let ctl = Ctl::detached();
+    for (d, k) in [(256, 1), (256, 3), (AUTO_MIN_COLS_SPLIT, 1)] {
+        let x = to_f32(&gaussian(n, d, 81));
+        let p = Params {
+            query_block: 384,
+            corpus_block: 1024,
+            ..params(k, Metric::Euclidean, Precision::Auto)
+        };
+        let what = format!("n = {n}, d = {d}, k = {k}");
+        let (got, trace) = search_values(Operands::new(Values::F32(&x), None, d), &p, &ctl).unwrap();
+        assert_eq!(trace.precision, if amx { "bf16" } else { "fp32" }, "{what}");
+        assert_same(&got, &reference(&x, None, d, &p), &what);
+        if amx && n * d >= AUTO_MIN_WORK_PER_K_ONE_PASS * k {
+            let (_, forced) = one_pass_run(LowpPath::AmxBf16, &x, None, d, &p).unwrap();
+            assert_eq!(trace.candidates, forced.candidates, "{what}: one pass");
+        }
+    }
+}
+
+#[test]
 fn errors_come_in_the_fp32_paths_order() {
     let x = to_f32(&gaussian(30, 4, 71));
     let (c, q) = x.split_at(20 * 4);
@@ -256,27 +289,48 @@ fn errors_come_in_the_fp32_paths_order() {
         bad_c[9] = f32::NAN;
         let mut bad_q = q.to_vec();
         bad_q[3] = f32::INFINITY;
-        let e = stream_run(path, &bad_c, &bad_q, 4, &p).unwrap_err();
+        let e = one_pass_run(path, &bad_c, Some(&bad_q), 4, &p).unwrap_err();
         assert!(
             matches!(&e, Error::NonFinite { what, .. } if what.contains("corpus")),
             "{e}"
         );
-        let e = stream_run(path, c, &bad_q, 4, &p).unwrap_err();
+        let e = one_pass_run(path, c, Some(&bad_q), 4, &p).unwrap_err();
         assert!(
             matches!(&e, Error::NonFinite { what, .. } if what.contains("queries")),
             "{e}"
         );
+        let e = one_pass_run(path, &bad_c, None, 4, &p).unwrap_err();
+        assert!(
+            matches!(&e, Error::NonFinite { what, .. } if what.contains("corpus")),
+            "{e}"
+        );
+        let e = one_pass_run(path, c, None, 4, &params(20, Metric::Euclidean, Precision::Auto)).unwrap_err();
+        assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
         // then k, then the statistics' errors (a zero row under cosine)
-        let e = stream_run(path, c, q, 4, &params(21, Metric::Euclidean, Precision::Auto)).unwrap_err();
+        let e = one_pass_run(
+            path,
+            c,
+            Some(q),
+            4,
+            &params(21, Metric::Euclidean, Precision::Auto),
+        )
+        .unwrap_err();
         assert!(matches!(e, Error::KTooLarge { .. }), "{e}");
         let mut zero = q.to_vec();
         zero[4..8].fill(0.0);
-        let e = stream_run(path, c, &zero, 4, &params(2, Metric::Cosine, Precision::Auto)).unwrap_err();
+        let e = one_pass_run(
+            path,
+            c,
+            Some(&zero),
+            4,
+            &params(2, Metric::Cosine, Precision::Auto),
+        )
+        .unwrap_err();
         assert!(matches!(e, Error::Degenerate { .. }), "{e}");
         // norms whose squares could overflow f32 keys: the f64 path, same neighbours
         let huge: Vec<f32> = x.iter().map(|&v| v * 1e19).collect();
         let (hc, hq) = huge.split_at(20 * 4);
-        let (got, trace) = stream_run(path, hc, hq, 4, &p).unwrap();
+        let (got, trace) = one_pass_run(path, hc, Some(hq), 4, &p).unwrap();
         assert_eq!(trace.precision, "fp64");
         let (want, _) = search_values(
             Operands::new(Values::F32(hc), Some(Values::F32(hq)), 4),

@@ -44,8 +44,8 @@ use query::run_general;
 pub use ranked::all_points_ranked;
 pub use ranks::{ranks, ranks_of_rows, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
-pub use split::{AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT};
-pub use stream::{search_stream_on, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM};
+pub use split::{AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT, AUTO_MIN_WORK_PER_K_ONE_PASS};
+pub use stream::{search_one_pass_on, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};
 pub use values::{
@@ -137,7 +137,8 @@ pub(crate) fn check_entry<T: Element>(
 ///
 /// f32 rows that `auto` screens through split copies on the AMX tiles (`split::auto_path`) add
 /// the two packings, `(n + q)·⌈3d/2⌉·4` bytes (each width rounded up to 16 words; all points:
-/// `q = n`), and have no GEMM packing; f32 queries that `auto` streams through bf16
+/// `q = n`), and have no GEMM packing (all points in one bf16 pass, `split::Scheme::OnePass`:
+/// one copy in both AMX layouts, `(2n + 64)·⌈d/2⌉·4` bytes about); f32 queries that `auto` streams through bf16
 /// (`stream::auto_path`) add the rounded queries, `(⌈q/16⌉ + 2)·16·⌈d/2⌉·4` bytes, and one
 /// rounded corpus block per worker, `(corpus_block + 32)·⌈d/2⌉·4` (`⌈d/2⌉` rounded up to 16
 /// words), and have no GEMM packing.
@@ -166,7 +167,14 @@ pub fn search_scratch<T: Element>(
         let kp = dim.div_ceil(2).next_multiple_of(16);
         bytes += (nq.div_ceil(16) + 2) * 16 * kp * 4 + threads * (p.corpus_block + 32) * kp * 4;
     } else if r == 4 && split::auto_path(p, dim, nq, n_corpus).is_some() {
-        bytes += (n_corpus + nq) * (3 * dim).div_ceil(2).next_multiple_of(16) * 4;
+        bytes += match split::Scheme::auto(dim, n_corpus, p.k, all_points) {
+            split::Scheme::Split => (n_corpus + nq) * (3 * dim).div_ceil(2).next_multiple_of(16) * 4,
+            // all points: one copy in both AMX layouts (rows, then groups of 16)
+            split::Scheme::OnePass => {
+                let kp = dim.div_ceil(2).next_multiple_of(16);
+                ((n_corpus + 32) + (n_corpus.div_ceil(16) + 2) * 16) * kp * 4
+            }
+        };
     }
     if all_points && use_symmetric(n_corpus, r, p) {
         let m = p.query_block.min(n_corpus.max(1));
@@ -267,7 +275,8 @@ pub(crate) fn dispatch_traced<T: Element>(
                 return Ok(r);
             }
         } else if let Some(path) = split::auto_path(p, d, nq, n) {
-            if let Some(r) = split::search(c32, q32, d, p, ctl, path)? {
+            let scheme = split::Scheme::auto(d, n, p.k, q32.is_none());
+            if let Some(r) = split::search(c32, q32, d, p, ctl, (path, scheme))? {
                 return Ok(r);
             }
         }

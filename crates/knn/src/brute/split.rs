@@ -1,13 +1,16 @@
-//! Split-bf16 screening of f32 data ([`Split`]): key tiles on the bf16 units from split copies
-//! of the rows (`x = hi + lo + r`, one bf16 dot product of length `3d` per pair, see
-//! `embgeo_kernels::lowp::split`), within [`Bounds::split_bf16`]; exact keys from the f32 rows
-//! exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the result is the fp32 path's, bit for
-//! bit.
+//! Screening of f32 data on the bf16 units from copies packed once ([`Split`]), in one of two
+//! [`Scheme`]s: split copies of the rows (`x = hi + lo + r`, one bf16 dot product of length `3d`
+//! per pair, see `embgeo_kernels::lowp::split`) within [`Bounds::split_bf16`], or, for all
+//! points where it pays, the rows rounded to bf16 (one product of length `d`, see
+//! `embgeo_kernels::lowp::rounded`) within [`Bounds::rounded_bf16`]; exact keys from the f32
+//! rows exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the result is
+//! the fp32 path's, bit for bit. (Queries against a large corpus stream instead:
+//! [`super::stream`].)
 
 use std::ops::Range;
 
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
-use embgeo_kernels::lowp::{self, LowpPath, Packed, SplitSide};
+use embgeo_kernels::lowp::{self, LowpPath, Packed, Side, SplitSide};
 
 use super::bounds::Bounds;
 use super::source::{Rows, Source};
@@ -32,6 +35,39 @@ pub const AUTO_MIN_COLS_SPLIT: usize = 64;
 /// queries 0.51; 100 queries against 1,000,000 × 128 6.5 (the packing of the corpus dominates).
 pub const AUTO_MIN_ROWS_SPLIT: usize = 2048;
 
+/// Least `n·d / k` at which `auto` screens all points of `n` f32 rows of width `d` with
+/// one-pass bf16 ([`Scheme::OnePass`]) instead of split copies: the one-pass product is a third
+/// of the split's, but its bound is about 250 times wider, so more candidates are re-ranked,
+/// a cost that grows with k and shrinks, relative to the tiles', with n and d. Measured on an
+/// AMX Xeon (model 207, 2 threads; `examples/split.rs … auto`, the same binary with each scheme,
+/// medians of 3, k = 10 unless given; time one-pass / split): normal data 20,000 × 384 k = 2
+/// 0.54, k = 10 1.05, k = 20 1.00, k = 100 1.61; 20,000 × 768 cosine 0.63; 50,000 × 768 dot 0.50,
+/// cosine k = 100 1.27; 50,000 × 128 0.87; the bench's clustered G2 20,000 × 384 k = 2 0.49,
+/// k = 10 0.80, k = 30 0.99, k = 100 0.93; its embedding-like G3 50,000 × 768 cosine 0.40, dot
+/// k = 100 0.64. The rule keeps every measured loss out (normal data at k = 100) and takes the
+/// large gains; the shapes in between stay on the split, which is never much slower there.
+pub const AUTO_MIN_WORK_PER_K_ONE_PASS: usize = 500_000;
+
+/// How f32 rows are copied for the bf16 tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scheme {
+    /// Split copies `hi + lo` (A side `[hi | hi | lo]`, B side `[hi | lo | hi]`).
+    Split,
+    /// The rows rounded to bf16, one copy serving both sides.
+    OnePass,
+}
+
+impl Scheme {
+    /// The scheme `auto` takes for a search with these shapes (`all_points`: `nq = nc = n`).
+    pub(super) fn auto(d: usize, n: usize, k: usize, all_points: bool) -> Self {
+        if all_points && n.saturating_mul(d) >= AUTO_MIN_WORK_PER_K_ONE_PASS.saturating_mul(k) {
+            Scheme::OnePass
+        } else {
+            Scheme::Split
+        }
+    }
+}
+
 /// The split-bf16 kernel `auto` takes for `nq` query rows against `nc` corpus rows of width
 /// `d` (all points: `nq = nc`), or `None` for the fp32 path: only on the AMX tiles (this
 /// process's [`lowp::path`], so `EMBGEO_LOWP_KERNEL` can turn it off), which multiply 3d-long
@@ -50,14 +86,17 @@ pub(super) fn auto_path(p: &Params, d: usize, nq: usize, nc: usize) -> Option<Lo
         .then_some(path)
 }
 
-/// f32 rows searched on the bf16 units through split copies: `pa` (A side, `[hi | hi | lo]`)
-/// of the queries' working rows ([`Rows::work`]: the rows, or the unit rows under cosine), `pb`
-/// (B side, `[hi | lo | hi]`) of the corpus's; exact keys from [`Rows::exact`], as `Dense`.
+/// f32 rows searched on the bf16 units through copies of the [`Scheme`] `bounds` belong to:
+/// `pa` of the queries' working rows ([`Rows::work`]: the rows, or the unit rows under cosine;
+/// split: the A side, `[hi | hi | lo]`), `pb` of the corpus's (split: the B side,
+/// `[hi | lo | hi]`; one-pass, all points: the same copy as `pa`); exact keys from
+/// [`Rows::exact`], as `Dense`.
 pub(super) struct Split<'a> {
     pub rows: Rows<'a, f32>,
     pub pa: &'a Packed,
     pub pb: &'a Packed,
     pub path: LowpPath,
+    pub bounds: Bounds,
 }
 
 impl Source<f32> for Split<'_> {
@@ -77,7 +116,7 @@ impl Source<f32> for Split<'_> {
     }
 
     fn bounds(&self) -> Bounds {
-        Bounds::split_bf16(self.rows.metric, self.rows.d)
+        self.bounds
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
@@ -116,13 +155,16 @@ pub(super) fn choose(precision: Precision, bf16: Option<LowpPath>) -> Result<Opt
     }
 }
 
-/// f32 rows (`q = None`: all points) screened on the bf16 units with `path`, or `None` when the
+/// f32 rows (`q = None`: all points) screened on the bf16 units with `path` through the copies
+/// of `scheme`, or `None` when the
 /// fp32 path must run instead: non-finite values or too few rows (the fp32 path reports them),
 /// or, under `auto`, row norms whose squares could overflow f32 keys (`f32_overflows`).
 ///
-/// Memory: two split packings for all points (A and B side of the same rows), one per matrix
-/// for queries, each about `rows·3d·2` bytes (1.5× the f32 rows), plus the row statistics
-/// (and unit rows under cosine) of the fp32 path.
+/// Memory: split, two packings for all points (A and B side of the same rows), one per matrix
+/// for queries, each about `rows·3d·2` bytes (1.5× the f32 rows); one-pass, one packing of the
+/// rows in both AMX layouts (about `rows·d·4` bytes, the size of the f32 rows; `rows·d·2`
+/// off AMX), or one per matrix for queries; plus the row statistics (and unit rows under
+/// cosine) of the fp32 path.
 ///
 /// # Errors
 /// As the fp32 path; `OutOfRange` under `bf16` for row norms whose squares could overflow f32.
@@ -132,7 +174,7 @@ pub(super) fn search(
     d: usize,
     p: &Params,
     ctl: &Ctl<'_>,
-    path: LowpPath,
+    (path, scheme): (LowpPath, Scheme),
 ) -> Result<Option<(Neighbors, Trace)>> {
     let cm = MatRef::from_flat(c, d)?;
     let qm = q.map(|q| MatRef::from_flat(q, d)).transpose()?;
@@ -174,13 +216,28 @@ pub(super) fn search(
         qs: qstats,
     };
     let (cwork, qwork) = rows.work();
-    let pb = lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par);
-    let pa = lowp::pack_split(path, qwork, d, SplitSide::A, ctl.par);
+    let (pb, pa, bounds) = match scheme {
+        Scheme::Split => (
+            lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par),
+            Some(lowp::pack_split(path, qwork, d, SplitSide::A, ctl.par)),
+            Bounds::split_bf16(p.metric, d),
+        ),
+        Scheme::OnePass => {
+            let side = if q.is_none() { Side::Both } else { Side::Corpus };
+            let pq = q.map(|_| lowp::pack_rounded(path, qwork, d, Side::Queries, ctl.par));
+            (
+                lowp::pack_rounded(path, cwork, d, side, ctl.par),
+                pq,
+                Bounds::rounded_bf16(p.metric, d),
+            )
+        }
+    };
     let src = Split {
         rows,
-        pa: &pa,
+        pa: pa.as_ref().unwrap_or(&pb),
         pb: &pb,
         path,
+        bounds,
     };
     run_source(&src, q.is_none(), p, ctl).map(Some)
 }

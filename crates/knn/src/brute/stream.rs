@@ -172,25 +172,32 @@ pub(super) fn search(
     run_source(&src, false, p, ctl).map(Some)
 }
 
-/// The search of [`crate::search`] with its queries streamed through bf16 on `path`, whatever
-/// `auto` would choose (any [`LowpPath`], the portable emulation included): the tests run every
-/// kernel the CPU has through it. The fp32 path runs when the stream declines (row norms whose
-/// squares could overflow f32 keys); inputs are checked as [`crate::search`] checks them.
+/// The search of [`crate::search`] (`queries = Some`) or [`crate::all_points`] (`None`) in one
+/// bf16 pass on `path`, whatever `auto` would choose (any [`LowpPath`], the portable emulation
+/// included): queries stream the corpus ([`search`]), all points screen one rounded copy
+/// (`split::Scheme::OnePass`). The tests run every kernel the CPU has through it. The fp32
+/// path runs when the one-pass screening declines (row norms whose squares could overflow f32
+/// keys); inputs are checked as the public entries check them.
 ///
 /// # Errors
-/// As [`crate::search`].
+/// As [`crate::search`] / [`crate::all_points`].
 #[doc(hidden)]
-pub fn search_stream_on(
+pub fn search_one_pass_on(
     path: LowpPath,
     corpus: MatRef<'_, f32>,
-    queries: MatRef<'_, f32>,
+    queries: Option<MatRef<'_, f32>>,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
-    check_entry(corpus, Some(queries), p)?;
-    let (c, q, d) = (corpus.as_slice(), queries.as_slice(), corpus.cols());
-    match search(c, q, d, p, ctl, path)? {
+    check_entry(corpus, queries, p)?;
+    let (c, d) = (corpus.as_slice(), corpus.cols());
+    let q = queries.map(|q| q.as_slice());
+    let screened = match q {
+        Some(q) => search(c, q, d, p, ctl, path)?,
+        None => super::split::search(c, None, d, p, ctl, (path, super::split::Scheme::OnePass))?,
+    };
+    match screened {
         Some(r) => Ok(r),
-        None => checked_run(c, corpus.rows(), Some(q), d, p, ctl),
+        None => checked_run(c, corpus.rows(), q, d, p, ctl),
     }
 }

@@ -201,7 +201,7 @@ pub fn search_values_on(
         Values::F32(c) => {
             let q = queries.map(|q| q.to_f32().unwrap_or_default());
             if let Some(path) = split::choose(p.precision, kernels.bf16)? {
-                if let Some(r) = split::search(c, q.as_deref(), cols, p, ctl, path)? {
+                if let Some(r) = split::search(c, q.as_deref(), cols, p, ctl, (path, split::Scheme::Split))? {
                     return Ok(r);
                 }
             }
