@@ -2,7 +2,7 @@
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
-use crate::brute::{cast, check_k, run_typed, Params};
+use crate::brute::{cast, check_k, run_typed, search_indexed, Params};
 use crate::header::{self, u64_at, HEADER};
 use crate::metric::Metric;
 use crate::stats::Stats;
@@ -203,6 +203,9 @@ impl<T: Element> Index<T> {
                 let c = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f32>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
+                if let Some((nb, _)) = search_indexed(c, s, q, self.dim, p, ctl)? {
+                    return Ok(nb);
+                }
                 run_typed(c, s, Some(q), self.dim, p, ctl).map(|(nb, _)| nb)
             }
             AnyStats::F64(s) => {

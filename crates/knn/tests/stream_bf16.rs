@@ -211,7 +211,7 @@ fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
     // `auto` streams f32 queries only on the AMX tiles (this process's kernel), from
     // AUTO_MIN_COLS_STREAM columns and AUTO_MIN_CORPUS_STREAM corpus rows, for more queries than
     // the few-queries mode takes; the answer is the fp32 path's either way, through
-    // `search_values` and through `search`
+    // `search_values`, through `search` and through an `Index`
     let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16 && LowpPath::AmxBf16.supported();
     let n = AUTO_MIN_CORPUS_STREAM;
     let ctl = Ctl::detached();
@@ -245,8 +245,14 @@ fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
             let want = reference(c, Some(q), d, &p);
             assert_same(&got, &want, &format!("auto {what}"));
             let cm = MatRef::from_flat(c, d).unwrap();
-            let typed = embgeo_knn::search(cm, MatRef::from_flat(q, d).unwrap(), &p, &ctl).unwrap();
+            let qm = MatRef::from_flat(q, d).unwrap();
+            let typed = embgeo_knn::search(cm, qm, &p, &ctl).unwrap();
             assert_same(&typed, &want, &format!("typed {what}"));
+            // an index streams its queries the same way, with its statistics computed once
+            let mut index = embgeo_knn::Index::<f32>::new(metric, d).unwrap();
+            index.add(cm).unwrap();
+            let indexed = index.search_with(qm, &p, &ctl).unwrap();
+            assert_same(&indexed, &want, &format!("index {what}"));
         }
     }
 }

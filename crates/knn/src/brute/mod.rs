@@ -45,6 +45,7 @@ pub use ranked::all_points_ranked;
 pub use ranks::{ranks, ranks_of_rows, ranks_with, RankParams, Ranks, RANK_STATE_BUDGET};
 use source::{Dense, Rows, Source};
 pub use split::{AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT, AUTO_MIN_WORK_PER_K_ONE_PASS};
+pub(crate) use stream::search_indexed;
 pub use stream::{search_one_pass_on, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_STREAM};
 use symmetric::run_symmetric;
 pub use trace::{Precision, Trace};

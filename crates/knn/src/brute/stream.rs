@@ -155,17 +155,67 @@ pub(super) fn search(
     let qs = checked_stats(p.metric, q, nq, d, "queries", ctl)?;
     check_k(p.k, n, false)?;
     let (cs, qs) = (cs?, qs?);
-    if p.metric != Metric::Cosine && f32_overflows(cs.max_norm, qs.max_norm) {
+    search_with(
+        Rows {
+            metric: p.metric,
+            d,
+            c,
+            q,
+            cs: &cs,
+            qs: &qs,
+        },
+        p,
+        ctl,
+        path,
+    )
+}
+
+/// The search of a [`crate::Index`] (its corpus `c`, width `d`, and its statistics `cs`,
+/// computed once) for the f32 queries `q` (checked finite by the index): streamed through bf16
+/// when `auto` takes the stream ([`auto_path`]), else `None` (and when the stream declines).
+/// The queries' statistics' errors are the fp32 path's.
+///
+/// # Errors
+/// As the index's fp32 search.
+pub(crate) fn search_indexed(
+    c: &[f32],
+    cs: &Stats<f32>,
+    q: &[f32],
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Option<(Neighbors, Trace)>> {
+    let Some(path) = auto_path(p, d, q.len() / d, c.len() / d) else {
+        return Ok(None);
+    };
+    let qs = Stats::compute(p.metric, q, d, "queries", ctl)?;
+    search_with(
+        Rows {
+            metric: p.metric,
+            d,
+            c,
+            q,
+            cs,
+            qs: &qs,
+        },
+        p,
+        ctl,
+        path,
+    )
+}
+
+/// [`search`] on checked rows with their statistics: `None` when row norms whose squares could
+/// overflow f32 keys send the search to the fp32 path (which widens to f64).
+fn search_with(
+    rows: Rows<'_, f32>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+    path: LowpPath,
+) -> Result<Option<(Neighbors, Trace)>> {
+    if p.metric != Metric::Cosine && f32_overflows(rows.cs.max_norm, rows.qs.max_norm) {
         return Ok(None);
     }
-    let rows = Rows {
-        metric: p.metric,
-        d,
-        c,
-        q,
-        cs: &cs,
-        qs: &qs,
-    };
+    let d = rows.d;
     let (_, qwork) = rows.work();
     let pq = lowp::pack_rounded(path, qwork, d, Side::Queries, ctl.par);
     let src = Stream { rows, pq: &pq, path };
