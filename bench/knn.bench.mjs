@@ -95,6 +95,10 @@ for (const c of renderOnly ? [] : cases.filter((c) => only === undefined || only
   if (Q !== undefined) {
     const r = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--copy', 'false', '--runs', String(runs), '--out', `${work}${c.id}.embgeo-nocopy.u32`])
     rows.push({ impl: 'embgeo, copy: false', ...stats(r.times), rss: r.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.embgeo-nocopy.u32`), c.k), path: r })
+    // A KnnIndex holds the corpus and its row statistics: its searches skip that pass (timed:
+    // the search only, the index built once before the runs).
+    const x = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--index', 'true', '--runs', String(runs), '--out', `${work}${c.id}.embgeo-index.u32`])
+    rows.push({ impl: 'embgeo, KnnIndex.search', ...stats(x.times), rss: x.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.embgeo-index.u32`), c.k), path: x })
   }
   // Low-precision inputs (issue 12): the same data as bf16 and as int8 values, searched exactly;
   // recall is against the f32 answer (other values, so other neighbours near ties).
@@ -196,7 +200,8 @@ for (const e of results) {
     }
     const unitPeak = unitPeakOf(r.path)
     const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / unitPeak
-    const path = r.path ? `${r.path.precision}, ${r.path.kernel}, ${r.path.inflation?.toFixed(2)}` : ''
+    // (KnnIndex.search reports no path)
+    const path = r.path?.precision ? `${r.path.precision}, ${r.path.kernel}, ${r.path.inflation?.toFixed(2)}` : ''
     lines.push(
       `| ${r.impl} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${(r.median / ours.median).toFixed(2)}× | ${r.rate.toFixed(1)} | ${pct.toFixed(0)} % | ${r.rss ? Math.round(r.rss) : ''} | ${r.recall.toFixed(4)} | ${path} |`,
     )
