@@ -5,15 +5,16 @@
 
 mod common;
 
-use common::lowp::{params, reference};
-use common::{assert_same, clustered, gaussian, rng, to_f32, with_duplicates, METRICS};
+use common::lowp::{
+    each_row_six_times, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
+};
+use common::{assert_same, clustered, gaussian, to_f32, with_duplicates, METRICS};
 use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
     search_values, search_values_on, Kernels, Metric, Operands, Params, Precision, Values,
     AUTO_MIN_COLS_SPLIT, AUTO_MIN_ROWS_SPLIT,
 };
-use rand::Rng;
 
 fn bf16_run(
     path: LowpPath,
@@ -91,67 +92,28 @@ fn clustered_and_duplicate_heavy_data() {
         &[1, 9, 199],
         "duplicates",
     );
-    // every row repeated: massive exact ties, ties to the lower index
-    let base = to_f32(&gaussian(20, 16, 6));
-    let x: Vec<f32> = (0..120)
-        .flat_map(|i| base[(i % 20) * 16..(i % 20 + 1) * 16].to_vec())
-        .collect();
-    check(&x, 16, &[1, 10, 119], "each row 6 times");
+    check(&each_row_six_times(6), 16, &[1, 10, 119], "each row 6 times");
 }
 
 #[test]
 fn near_ties_in_the_last_bf16_and_f32_bits() {
     // rows that differ from a base row by one unit in the last place of one coordinate (of f32,
     // or of bf16 by 2^16 f32 units): exact keys closer than the split screening's error
-    let mut r = rng(21);
-    let d = 96;
-    let base: Vec<f32> = (0..d).map(|_| r.random_range(-1.0f32..1.0)).collect();
     for (step, what) in [(1u32, "f32 ulp"), (1 << 16, "bf16 ulp")] {
-        let mut x = Vec::new();
-        for i in 0..120 {
-            let mut row = base.clone();
-            let t = i % d;
-            let b = row[t].to_bits();
-            let m = step * (i / d + 1) as u32;
-            row[t] = f32::from_bits(if i % 2 == 0 { b + m } else { b - m });
-            x.extend(row);
-        }
-        check(&x, d, &[1, 6, 119], &format!("near ties, {what}"));
+        check(
+            &near_tie_rows(21, step),
+            NEAR_TIE_D,
+            &[1, 6, 119],
+            &format!("near ties, {what}"),
+        );
     }
 }
 
 #[test]
 fn huge_tiny_mixed_and_subnormal_norms() {
-    let d = 24;
-    let g = gaussian(160, d, 13);
-    let scaled = |s: &dyn Fn(usize) -> f64| -> Vec<f32> {
-        g.iter()
-            .enumerate()
-            .map(|(i, &v)| (v * s(i / d)) as f32)
-            .collect()
-    };
-    check(&scaled(&|_| 1e17), d, &[5], "huge norms");
-    check(&scaled(&|_| 1e-17), d, &[5], "tiny norms");
-    check(&scaled(&|_| 1e-21), d, &[5], "subnormal products");
-    check(
-        &scaled(&|i| 10f64.powi((i % 13) as i32 - 6)),
-        d,
-        &[5],
-        "mixed norms",
-    );
-    check(
-        &scaled(&|i| if i % 2 == 0 { 1e-39 } else { 1e-36 }),
-        d,
-        &[5],
-        "subnormal values",
-    );
-    // within a row: components from 1e-40 to 1e10
-    let mixed: Vec<f32> = g
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (v * 10f64.powi((i % 11) as i32 * 5 - 40)) as f32)
-        .collect();
-    check(&mixed, d, &[1, 5], "mixed magnitudes within rows");
+    for (x, what, ks) in magnitude_sets(13) {
+        check(&x, MAGNITUDE_D, ks, what);
+    }
 }
 
 /// The adversarial case for the split term of the bound (`c1 = 2⁻¹⁶·(2 + 2⁻⁸)`):

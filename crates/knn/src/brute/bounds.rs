@@ -96,16 +96,29 @@ impl Bounds {
     /// `Σ|products| ≤ ‖x‖‖y‖`) with that coefficient scaled by `2·1.02`, plus the split and
     /// subnormal terms. Cosine: unit rows, `‖x̂‖ ≤ 1 + 1.01·2⁻²⁴`.
     pub(super) fn split_bf16(metric: Metric, d: usize) -> Self {
-        let mut b = Self::new::<f32>(metric, 3 * d);
+        let g = gamma(3 * d, <f32 as Real>::U);
+        let (df, tau) = (d as f64, f64::from(f32::MIN_POSITIVE));
+        Self::bf16_tiles(
+            metric,
+            (d, 3 * d),
+            2f64.powi(-16) * (2.0 + 2f64.powi(-8)),
+            1.01 + 2.0 * g * 3.1,
+            6.0 * df * tau + (3.0 + 10.0 * g) * df * tau * tau,
+        )
+    }
+
+    /// The bounds of a bf16 tile of f32 rows of width `d` whose bf16 dot product has length
+    /// `width` ([`Bounds::split_bf16`], [`Bounds::rounded_bf16`]): [`Bounds::new`] for `width`
+    /// with its tile coefficient scaled by `2·1.02` (the accumulation order of a bf16 unit, and
+    /// `Σ|products| ≤ 1.02·‖x‖‖y‖`), plus, each times `1.01·|alpha|`, the scheme's terms: `c1`
+    /// on `‖x‖‖y‖`, `lin·τ·√d` on `‖x‖ + ‖y‖` and `abs` absolute. Cosine: unit rows,
+    /// `‖x̂‖ ≤ 1 + 1.01·2⁻²⁴`.
+    fn bf16_tiles(metric: Metric, (d, width): (usize, usize), c1: f64, lin: f64, abs: f64) -> Self {
+        let mut b = Self::new::<f32>(metric, width);
         let u = <f32 as Real>::U;
         let tau = f64::from(f32::MIN_POSITIVE);
-        let g = gamma(3 * d, u);
-        let (df, sd) = (d as f64, (d as f64).sqrt());
-        let c1 = 2f64.powi(-16) * (2.0 + 2f64.powi(-8));
+        let sd = (d as f64).sqrt();
         let acc = 2.0 * 1.02;
-        // coefficient of τ·√d·(‖x‖ + ‖y‖), and the absolute terms
-        let lin = 1.01 + 2.0 * g * 3.1;
-        let abs = 6.0 * df * tau + (3.0 + 10.0 * g) * df * tau * tau;
         match metric {
             Metric::Euclidean | Metric::SqEuclidean | Metric::Dot => {
                 let alpha = if metric == Metric::Dot { 1.0 } else { 2.0 };
@@ -135,30 +148,15 @@ impl Bounds {
     /// [`Bounds::split_bf16`]), plus the rounding and subnormal terms. Cosine: unit rows,
     /// `‖x̂‖ ≤ 1 + 1.01·2⁻²⁴`.
     pub(super) fn rounded_bf16(metric: Metric, d: usize) -> Self {
-        let mut b = Self::new::<f32>(metric, d);
-        let u = <f32 as Real>::U;
-        let tau = f64::from(f32::MIN_POSITIVE);
-        let g = gamma(d, u);
-        let (df, sd) = (d as f64, (d as f64).sqrt());
-        let c1 = 2f64.powi(-7) + 2f64.powi(-16);
-        let acc = 2.0 * 1.02;
-        // coefficient of τ·√d·(‖x‖ + ‖y‖), and the absolute terms
-        let lin = 1.01 + 2.0 * g * 1.01;
-        let abs = 2.0 * df * tau + (1.0 + 2.0 * g) * df * tau * tau;
-        match metric {
-            Metric::Euclidean | Metric::SqEuclidean | Metric::Dot => {
-                let alpha = if metric == Metric::Dot { 1.0 } else { 2.0 };
-                b.cxy = b.cxy * acc + 1.01 * alpha * c1;
-                b.clin += 1.01 * alpha * lin * tau * sd;
-                b.abs += 1.01 * alpha * abs;
-            }
-            Metric::Cosine => {
-                let n = 1.0 + 1.01 * u;
-                b.cref = b.cref * acc + 1.01 * c1 * n * n;
-                b.abs += 1.01 * (lin * tau * sd * 2.0 * n + abs);
-            }
-        }
-        b
+        let g = gamma(d, <f32 as Real>::U);
+        let (df, tau) = (d as f64, f64::from(f32::MIN_POSITIVE));
+        Self::bf16_tiles(
+            metric,
+            (d, d),
+            2f64.powi(-7) + 2f64.powi(-16),
+            1.01 + 2.0 * g * 1.01,
+            2.0 * df * tau + (1.0 + 2.0 * g) * df * tau * tau,
+        )
     }
 
     /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.

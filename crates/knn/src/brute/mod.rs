@@ -303,14 +303,28 @@ fn checked_run<R: Real>(
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
+    let (cs, qs) = checked_row_stats(c, n, q, d, p, ctl)?;
+    run_dense(c, &cs, q.zip(qs.as_ref()), d, p, ctl)
+}
+
+/// The checks of [`checked_run`] with the row statistics they ride on (each matrix read once),
+/// in its order: `NonFinite` (corpus, then queries), `KTooLarge`, then the statistics' own
+/// errors (corpus, then queries). Returns the corpus's and, with queries, the queries'
+/// statistics.
+fn checked_row_stats<R: Real>(
+    c: &[R],
+    n: usize,
+    q: Option<&[R]>,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Stats<R>, Option<Stats<R>>)> {
     let cs = checked_stats(p.metric, c, n, d, "corpus", ctl)?;
     let qs = q
         .map(|q| checked_stats(p.metric, q, q.len() / d, d, "queries", ctl))
         .transpose()?;
     check_k(p.k, n, q.is_none())?;
-    let cs = cs?;
-    let qs = qs.transpose()?;
-    run_dense(c, &cs, q.zip(qs.as_ref()), d, p, ctl)
+    Ok((cs?, qs.transpose()?))
 }
 
 /// [`Stats::compute`] of `rows` (`n × d`) with [`check_finite`] folded into its pass: the f64

@@ -14,7 +14,7 @@ use embgeo_kernels::lowp::{self, LowpPath, Packed, Side, SplitSide};
 
 use super::bounds::Bounds;
 use super::source::{Rows, Source};
-use super::{check_finite, check_k, check_width, f32_overflows, run_source, Params, Precision, Trace};
+use super::{checked_row_stats, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
 use crate::stats::Stats;
 
@@ -185,16 +185,7 @@ pub(super) fn search(
     if !enough || p.is_shard() {
         return Ok(None);
     }
-    check_finite(cm, "corpus", ctl)?;
-    if let Some(qm) = qm {
-        check_width(d, qm.cols())?;
-        check_finite(qm, "queries", ctl)?;
-    }
-    check_k(p.k, cm.rows(), q.is_none())?;
-    let cs = Stats::<f32>::compute(p.metric, c, d, "corpus", ctl)?;
-    let qs = q
-        .map(|q| Stats::<f32>::compute(p.metric, q, d, "queries", ctl))
-        .transpose()?;
+    let (cs, qs) = checked_row_stats(c, cm.rows(), q, d, p, ctl)?;
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
     if p.metric != Metric::Cosine && f32_overflows(cs.max_norm, qmax) {
         return match p.precision {

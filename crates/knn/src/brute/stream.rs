@@ -13,14 +13,14 @@
 
 use std::ops::Range;
 
-use embgeo_core::{Ctl, MatRef, Neighbors, Result};
+use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, LowpPath, Packed, Side};
 
 use super::bounds::Bounds;
 use super::plan::Plan;
 use super::source::{Rows, Source};
 use super::{
-    check_entry, check_k, checked_run, checked_stats, f32_overflows, run_source, Params, Precision, Trace,
+    check_entry, checked_row_stats, checked_run, f32_overflows, run_source, Params, Precision, Trace,
 };
 use crate::metric::Metric;
 use crate::stats::Stats;
@@ -147,14 +147,12 @@ pub(super) fn search(
     ctl: &Ctl<'_>,
     path: LowpPath,
 ) -> Result<Option<(Neighbors, Trace)>> {
-    let (n, nq) = (c.len() / d, q.len() / d);
+    let n = c.len() / d;
     if n == 0 || p.is_shard() {
         return Ok(None);
     }
-    let cs = checked_stats(p.metric, c, n, d, "corpus", ctl)?;
-    let qs = checked_stats(p.metric, q, nq, d, "queries", ctl)?;
-    check_k(p.k, n, false)?;
-    let (cs, qs) = (cs?, qs?);
+    let (cs, qs) = checked_row_stats(c, n, Some(q), d, p, ctl)?;
+    let qs = qs.ok_or_else(|| Error::Internal("query statistics".into()))?;
     search_with(
         Rows {
             metric: p.metric,
