@@ -156,18 +156,20 @@ pub(super) fn choose(precision: Precision, bf16: Option<LowpPath>) -> Result<Opt
 }
 
 /// f32 rows (`q = None`: all points) screened on the bf16 units with `path` through the copies
-/// of `scheme`, or `None` when the
-/// fp32 path must run instead: non-finite values or too few rows (the fp32 path reports them),
-/// or, under `auto`, row norms whose squares could overflow f32 keys (`f32_overflows`).
+/// of `scheme` (`Scheme::OnePass`: all points only; queries stream, `super::stream`), or `None`
+/// when the fp32 path must run instead: too few rows or a shard search (the fp32 path reports
+/// or runs them), or, under `auto`, row norms whose squares could overflow f32 keys
+/// (`f32_overflows`).
 ///
 /// Memory: split, two packings for all points (A and B side of the same rows), one per matrix
 /// for queries, each about `rows·3d·2` bytes (1.5× the f32 rows); one-pass, one packing of the
 /// rows in both AMX layouts (about `rows·d·4` bytes, the size of the f32 rows; `rows·d·2`
-/// off AMX), or one per matrix for queries; plus the row statistics (and unit rows under
-/// cosine) of the fp32 path.
+/// off AMX); plus the row statistics (and unit rows under cosine) of the fp32 path.
 ///
 /// # Errors
-/// As the fp32 path; `OutOfRange` under `bf16` for row norms whose squares could overflow f32.
+/// As the fp32 path (`NonFinite`, `KTooLarge`, the statistics' errors, in its order);
+/// `OutOfRange` under `bf16` for row norms whose squares could overflow f32; `Internal` for
+/// `Scheme::OnePass` with queries (a caller bug).
 pub(super) fn search(
     c: &[f32],
     q: Option<&[f32]>,
@@ -213,14 +215,15 @@ pub(super) fn search(
             Some(lowp::pack_split(path, qwork, d, SplitSide::A, ctl.par)),
             Bounds::split_bf16(p.metric, d),
         ),
+        Scheme::OnePass if q.is_none() => (
+            lowp::pack_rounded(path, cwork, d, Side::Both, ctl.par),
+            None,
+            Bounds::rounded_bf16(p.metric, d),
+        ),
         Scheme::OnePass => {
-            let side = if q.is_none() { Side::Both } else { Side::Corpus };
-            let pq = q.map(|_| lowp::pack_rounded(path, qwork, d, Side::Queries, ctl.par));
-            (
-                lowp::pack_rounded(path, cwork, d, side, ctl.par),
-                pq,
-                Bounds::rounded_bf16(p.metric, d),
-            )
+            return Err(Error::Internal(
+                "one-pass copies serve all points; queries stream".into(),
+            ))
         }
     };
     let src = Split {
