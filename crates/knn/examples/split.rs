@@ -3,8 +3,10 @@
 //! split -- [n] [d] [k] [metric] [queries] [reps] [other]` (`queries` = 0: all points; else
 //! that many query rows against the n-row corpus; `other` = `bf16` (default) or `auto`, the
 //! precision timed against `fp32`; data: normal values from a seeded xorshift, or the raw
-//! little-endian f32 file `EMBGEO_SPLIT_DATA` names). Runs alternate fp32 / other `reps` times (5); prints medians
-//! and the median of the per-pair ratios.
+//! little-endian f32 file `EMBGEO_SPLIT_DATA` names; `EMBGEO_SPLIT_DTYPE=bf16` or `i8` searches
+//! them rounded to bf16 or quantised to int8 with one scale, where `fp32` is the path widening
+//! them tile by tile). Runs alternate fp32 / other `reps` times (5); prints medians and the
+//! median of the per-pair ratios.
 
 use std::time::Instant;
 
@@ -48,8 +50,23 @@ fn main() {
             })
             .collect(),
     };
-    let (c, q) = x.split_at(n * d);
-    let q = (nq > 0).then_some(q);
+    let dtype = std::env::var("EMBGEO_SPLIT_DTYPE").unwrap_or_default();
+    // bf16 bits rounded to nearest even; int8 with one scale (the largest magnitude to 127)
+    let b: Vec<u16> = x
+        .iter()
+        .map(|v| {
+            let u = v.to_bits();
+            ((u + 0x7fff + ((u >> 16) & 1)) >> 16) as u16
+        })
+        .collect();
+    let scale = 127.0 / x.iter().fold(0f32, |m, v| m.max(v.abs())).max(f32::MIN_POSITIVE);
+    let i: Vec<i8> = x.iter().map(|v| (v * scale).round() as i8).collect();
+    let values = |v: &[usize; 2]| match dtype.as_str() {
+        "bf16" => Values::Bf16(&b[v[0]..v[1]]),
+        "i8" => Values::I8(&i[v[0]..v[1]]),
+        _ => Values::F32(&x[v[0]..v[1]]),
+    };
+    let (c, q) = (values(&[0, n * d]), (nq > 0).then(|| values(&[n * d, total])));
     let ctl = Ctl::detached();
     let run = |precision: Precision| {
         let p = Params {
@@ -57,8 +74,7 @@ fn main() {
             ..Params::new(k, metric)
         };
         let t = Instant::now();
-        let r =
-            search_values(Operands::new(Values::F32(c), q.map(Values::F32), d), &p, &ctl).expect("search");
+        let r = search_values(Operands::new(c, q, d), &p, &ctl).expect("search");
         (t.elapsed().as_secs_f64(), r)
     };
     let (mut ta, mut tb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());

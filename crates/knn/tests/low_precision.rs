@@ -11,7 +11,8 @@ use embgeo_core::MatRef;
 use embgeo_kernels::lowp::{available_paths, Int8Path, LowpPath};
 use embgeo_knn::{
     search_part, search_part_values, search_values, search_values_on, Kernels, Metric, Operands, Params,
-    Precision, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_ROWS_AMX,
+    Precision, Values, AUTO_MIN_COLS_AMX, AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_STREAM,
+    AUTO_MIN_CORPUS_STREAM, AUTO_MIN_ROWS_AMX,
 };
 use rand::Rng;
 
@@ -328,6 +329,56 @@ fn auto_uses_the_bf16_units_when_the_cpu_has_them_at_widths_where_they_pay() {
             "fp32"
         };
         assert_eq!(trace.precision, want, "int8 data, d = {d}");
+    }
+}
+
+#[test]
+fn few_queries_stream_the_corpus_through_the_amx_tiles_under_auto() {
+    // bf16 and int8 queries, fewer than pay for a packed copy of the corpus, against a corpus
+    // of the shape `auto` streams: on the AMX tiles each worker packs the corpus block it
+    // multiplies (no copy of the corpus); elsewhere the widened f32 path. Same answer either way.
+    let (n, d) = (AUTO_MIN_CORPUS_STREAM + 37, AUTO_MIN_COLS_STREAM + 3);
+    let b = bf16_of(&clustered(n, d, 100, 61));
+    let i8v: Vec<i8> = b.iter().map(|&v| (v % 251) as i8).collect();
+    let (bf, i8f) = (widen(&b), i8v.iter().map(|&v| f32::from(v)).collect::<Vec<_>>());
+    let amx_bf16 = embgeo_kernels::lowp::path() == LowpPath::AmxBf16;
+    let amx_int8 = Int8Path::best() == Int8Path::AmxInt8;
+    for metric in METRICS {
+        for nq in [17, 100, AUTO_MIN_ROWS_AMX - 1] {
+            let p = Params {
+                k: 10,
+                metric,
+                ..Params::default()
+            };
+            let what = format!("{metric:?}, {nq} queries");
+            let (got, trace) = search_values(
+                Operands::new(Values::Bf16(&b), Some(Values::Bf16(&b[n * d - nq * d..])), d),
+                &p,
+                &Ctl::detached(),
+            )
+            .unwrap();
+            let want = if amx_bf16 {
+                ("bf16", "amx-bf16")
+            } else {
+                ("fp32", trace.kernel)
+            };
+            assert_eq!((trace.precision, trace.kernel), want, "bf16 data, {what}");
+            assert_same(&got, &reference(&bf, Some(&bf[n * d - nq * d..]), d, &p), &what);
+            let (got, trace) = search_values(
+                Operands::new(Values::I8(&i8v), Some(Values::I8(&i8v[..nq * d])), d),
+                &p,
+                &Ctl::detached(),
+            )
+            .unwrap();
+            if amx_int8 {
+                assert_eq!(
+                    (trace.precision, trace.kernel),
+                    ("int8", "amx-int8"),
+                    "int8 data, {what}"
+                );
+            }
+            assert_same(&got, &reference(&i8f, Some(&i8f[..nq * d]), d, &p), &what);
+        }
     }
 }
 

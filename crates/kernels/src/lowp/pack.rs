@@ -10,7 +10,7 @@
 use embgeo_core::Par;
 
 use super::amx::Layout;
-use super::word_rows::{fill_chunks, scatter_row, Grouped, WordRows};
+use super::word_rows::{fill_chunks, pair_words, scatter_row, PairRows, QuadRows, WordRows};
 use super::{Int8Path, LowpPath};
 
 /// Rows per panel (the tile's lane count: three 16-lane vectors).
@@ -22,6 +22,9 @@ pub trait Bf16Source: Copy + Send + Sync {
     fn bf16_bits(self) -> u16;
     /// The value in f32 (exact).
     fn to_f32(self) -> f32;
+    /// `row`'s bf16 pair words into `out` (`row.len().div_ceil(2)` words): value `2p` in the
+    /// low half of word `p`, `2p + 1` in the high half, zero past the end.
+    fn write_pairs(row: &[Self], out: &mut [u32]);
     /// The slice as `i8` values when `Self` is `i8` (for the int8 units).
     fn as_i8(s: &[Self]) -> Option<&[i8]> {
         let _ = s;
@@ -38,6 +41,10 @@ impl Bf16Source for u16 {
     fn to_f32(self) -> f32 {
         super::widen(self)
     }
+    /// The bits as they lie in memory, two to a word (a copy).
+    fn write_pairs(row: &[Self], out: &mut [u32]) {
+        pair_words(row, out);
+    }
 }
 
 impl Bf16Source for i8 {
@@ -50,6 +57,15 @@ impl Bf16Source for i8 {
     #[inline]
     fn to_f32(self) -> f32 {
         f32::from(self)
+    }
+    fn write_pairs(row: &[Self], out: &mut [u32]) {
+        let (pairs, rest) = row.as_chunks::<2>();
+        for (o, &[a, b]) in out.iter_mut().zip(pairs) {
+            *o = u32::from(a.bf16_bits()) | (u32::from(b.bf16_bits()) << 16);
+        }
+        if let [last] = rest {
+            out[pairs.len()] = u32::from(last.bf16_bits());
+        }
     }
     fn as_i8(s: &[Self]) -> Option<&[i8]> {
         Some(s)
@@ -103,7 +119,7 @@ impl Packed {
     /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
     #[must_use]
     pub fn new<T: Bf16Source>(src: &[T], d: usize, par: Par) -> Self {
-        Self::build(&grouped(src, d, 2, pair_word), par, None)
+        Self::build(&pairs(src, d), par, None)
     }
 
     /// Pack `src` as bf16 pairs for `path` and `side`: the AMX layouts when `path` is
@@ -116,7 +132,7 @@ impl Packed {
         if path != LowpPath::AmxBf16 || !path.supported() {
             return Self::new(src, d, par);
         }
-        Self::build(&grouped(src, d, 2, pair_word), par, Some(side))
+        Self::build(&pairs(src, d), par, Some(side))
     }
 
     /// Pack int8 rows for `path` and `side`: the AMX layouts (signed quads, no row sums) when
@@ -129,7 +145,36 @@ impl Packed {
         if path != Int8Path::AmxInt8 || !path.supported() {
             return Self::new_i8(src, d, par);
         }
-        Self::build(&grouped(src, d, 4, quad_word), par, Some(side))
+        Self::build(&quads(src, d), par, Some(side))
+    }
+
+    /// Make this [`Packed::new_for`] of `src` as the corpus side ([`Side::Corpus`]), on the
+    /// calling thread: on the AMX tiles reusing the buffer (grown to the largest block it has
+    /// held, never shrunk), elsewhere replacing it. For a search that packs the corpus block by
+    /// block as it streams through it, each worker keeping one block. Cost O(rows·d); no
+    /// allocation on the AMX tiles once the buffer is as large as the block.
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    pub fn repack_for<T: Bf16Source>(&mut self, path: LowpPath, src: &[T], d: usize) {
+        if path == LowpPath::AmxBf16 && path.supported() {
+            self.rebuild_amx_rows(&pairs(src, d));
+        } else {
+            *self = Self::new(src, d, Par::Seq);
+        }
+    }
+
+    /// [`Packed::repack_for`] for int8 rows on the int8 units ([`Packed::new_i8_for`]'s
+    /// layouts: AMX corpus rows, else quads with row sums).
+    ///
+    /// # Panics
+    /// As [`Packed::new`].
+    pub fn repack_i8_for(&mut self, path: Int8Path, src: &[i8], d: usize) {
+        if path == Int8Path::AmxInt8 && path.supported() {
+            self.rebuild_amx_rows(&quads(src, d));
+        } else {
+            *self = Self::new_i8(src, d, Par::Seq);
+        }
     }
 
     /// Pack int8 rows as quads of bytes (little-endian, steps `4p..4p + 4`) with each row's sum.
@@ -138,7 +183,7 @@ impl Packed {
     /// As [`Packed::new`].
     #[must_use]
     pub fn new_i8(src: &[i8], d: usize, par: Par) -> Self {
-        let mut p = Self::build(&grouped(src, d, 4, quad_word), par, None);
+        let mut p = Self::build(&quads(src, d), par, None);
         p.sums = src
             .chunks_exact(d)
             .map(|r| r.iter().map(|&v| i32::from(v)).sum())
@@ -227,30 +272,20 @@ impl Packed {
     }
 }
 
-/// Row-major `src` of `d ≥ 1` values per row, `group` values per word packed by `word`.
+/// Row-major `src` of `d ≥ 1` values per row as bf16 pair words.
 ///
 /// # Panics
 /// If `d == 0` or `src.len()` is not a multiple of `d` (caller bugs; callers check shapes).
-fn grouped<T: Copy + Sync, F: Fn(&[T]) -> u32 + Sync>(
-    src: &[T],
-    d: usize,
-    group: usize,
-    word: F,
-) -> Grouped<'_, T, F> {
+fn pairs<T: Bf16Source>(src: &[T], d: usize) -> PairRows<'_, T> {
     assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
-    Grouped { src, d, group, word }
+    PairRows { src, d }
 }
 
-/// One bf16 pair word: step `2p` in the low half, `2p + 1` in the high half (zero if absent).
-fn pair_word<T: Bf16Source>(g: &[T]) -> u32 {
-    g.iter()
-        .enumerate()
-        .fold(0u32, |w, (l, v)| w | (u32::from(v.bf16_bits()) << (16 * l)))
-}
-
-/// One int8 quad word: steps `4p..4p + 4`, one byte each, little-endian (zero if absent).
-fn quad_word(g: &[i8]) -> u32 {
-    g.iter()
-        .enumerate()
-        .fold(0u32, |w, (l, &v)| w | (u32::from(v.cast_unsigned()) << (8 * l)))
+/// Row-major int8 `src` of `d ≥ 1` values per row as quad words.
+///
+/// # Panics
+/// As [`pairs`].
+fn quads(src: &[i8], d: usize) -> QuadRows<'_> {
+    assert!(d > 0 && src.len().is_multiple_of(d), "Packed: bad shape");
+    QuadRows { src, d }
 }

@@ -178,3 +178,54 @@ fn int8_tiles_are_exact_on_every_path() {
         }
     }
 }
+
+#[test]
+#[allow(clippy::float_cmp)] // bit-identical tiles are what this test checks
+fn reused_blocks_pack_what_fresh_packings_do() {
+    // one buffer refilled with corpus blocks of different sizes (larger, then smaller: stale
+    // words must not leak into the tiles) gives the tiles of a fresh corpus packing, on every
+    // bf16 and int8 path
+    let bits = |t: &[f32]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let blocks = [(0, 300), (10, 47), (100, 101), (0, 33), (200, 300)];
+    for d in [1, 5, 64, 128, 203] {
+        let (qb, cb) = (
+            bf16_values(7 * d, 3 + d as u64),
+            bf16_values(300 * d, 5 + d as u64),
+        );
+        let qi: Vec<i8> = (0..7 * d).map(|v| ((v * 53 + 7) % 256) as u8 as i8).collect();
+        let ci: Vec<i8> = (0..300 * d).map(|v| ((v * 37 + 11) % 256) as u8 as i8).collect();
+        for path in available_paths() {
+            let pa = Packed::new_for(path, &qb, d, embgeo_core::Par::Seq, Side::Queries);
+            let mut block = Packed::default();
+            for (c0, c1) in blocks {
+                let src = &cb[c0 * d..c1 * d];
+                block.repack_for(path, src, d);
+                let fresh = Packed::new_for(path, src, d, embgeo_core::Par::Rayon, Side::Corpus);
+                let n = c1 - c0;
+                let (mut t1, mut t2) = (vec![f32::NAN; 7 * n], vec![f32::NAN; 7 * n]);
+                dot_tile_packed(path, &mut t1, (&pa, 0..7), (&block, 0..n), -2.0);
+                dot_tile_packed(path, &mut t2, (&pa, 0..7), (&fresh, 0..n), -2.0);
+                assert_eq!(bits(&t1), bits(&t2), "{path:?} d = {d} rows {c0}..{c1}");
+            }
+        }
+        for path in Int8Path::available().into_iter().filter(|_| d <= INT8_MAX_D) {
+            let pa = Packed::new_i8_for(path, &qi, d, embgeo_core::Par::Seq, Side::Queries);
+            let mut block = Packed::default();
+            for (c0, c1) in blocks {
+                let src = &ci[c0 * d..c1 * d];
+                block.repack_i8_for(path, src, d);
+                let n = c1 - c0;
+                let mut got = vec![f32::NAN; 7 * n];
+                dot_tile_i8_packed(path, &mut got, (&pa, 0..7), (&block, 0..n), -2.0);
+                for (j, col) in got.chunks_exact(7).enumerate() {
+                    for (i, &v) in col.iter().enumerate() {
+                        let want: i64 = (0..d)
+                            .map(|t| i64::from(qi[i * d + t]) * i64::from(src[j * d + t]))
+                            .sum();
+                        assert_eq!(f64::from(v), -2.0 * want as f64, "{path:?} d = {d} ({i},{j})");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -6,6 +6,8 @@
 use embgeo_core::Par;
 use rayon::prelude::*;
 
+use super::Bf16Source;
+
 /// A matrix whose rows can be written as words: bf16 pairs (`u32` with step `2p` in the low
 /// half, `2p + 1` in the high half) or int8 quads (steps `4p..4p + 4`, one byte each,
 /// little-endian), a short last word padded with zeros.
@@ -67,27 +69,54 @@ pub(crate) fn scatter_row(
     scratch.words = row;
 }
 
-/// Row-major values of `d` per row, `group` values per word, packed by `word`.
-pub(crate) struct Grouped<'a, T, F> {
+/// Row-major rows of `d ≥ 1` values whose values are bf16 values exactly, as bf16 pair words
+/// ([`Bf16Source::write_pairs`]).
+pub(crate) struct PairRows<'a, T> {
     pub src: &'a [T],
     pub d: usize,
-    pub group: usize,
-    pub word: F,
 }
 
-impl<T: Copy + Sync, F: Fn(&[T]) -> u32 + Sync> WordRows for Grouped<'_, T, F> {
+impl<T: Bf16Source> WordRows for PairRows<'_, T> {
     fn rows(&self) -> usize {
         self.src.len() / self.d
     }
 
     fn words(&self) -> usize {
-        self.d.div_ceil(self.group)
+        self.d.div_ceil(2)
     }
 
     fn write(&self, r: usize, out: &mut [u32], _: &mut Scratch) {
-        let row = &self.src[r * self.d..(r + 1) * self.d];
-        for (o, g) in out.iter_mut().zip(row.chunks(self.group)) {
-            *o = (self.word)(g);
+        T::write_pairs(&self.src[r * self.d..(r + 1) * self.d], out);
+    }
+}
+
+/// Row-major int8 rows of `d ≥ 1` values as quad words: steps `4p..4p + 4`, one byte each,
+/// little-endian (a short last quad padded with zeros).
+pub(crate) struct QuadRows<'a> {
+    pub src: &'a [i8],
+    pub d: usize,
+}
+
+impl WordRows for QuadRows<'_> {
+    fn rows(&self) -> usize {
+        self.src.len() / self.d
+    }
+
+    fn words(&self) -> usize {
+        self.d.div_ceil(4)
+    }
+
+    fn write(&self, r: usize, out: &mut [u32], _: &mut Scratch) {
+        let (quads, rest) = self.src[r * self.d..(r + 1) * self.d].as_chunks::<4>();
+        for (o, q) in out.iter_mut().zip(quads) {
+            *o = u32::from_le_bytes(q.map(i8::cast_unsigned));
+        }
+        if !rest.is_empty() {
+            let mut last = [0u8; 4];
+            for (l, &v) in last.iter_mut().zip(rest) {
+                *l = v.cast_unsigned();
+            }
+            out[quads.len()] = u32::from_le_bytes(last);
         }
     }
 }

@@ -225,15 +225,18 @@ impl<R: Real> Source<R> for Dense<'_, R> {
 
 /// Rows whose values are bf16 values exactly (bf16 bits or `i8`), searched on the bf16 units
 /// (or, for `i8`, the int8 units: [`Units`])
-/// with f32 tiles from copies packed once (`pc`, and `pq` for queries; `None` = all points);
-/// exact keys from the rows widened to f32 (exactly the keys of the f32 path on the widened
-/// data). Euclidean, squared euclidean and dot only (cosine needs unit rows).
+/// with f32 tiles from copies packed once (`pc`, and `pq` for queries; all points: `pq` is
+/// `pc`), or with the corpus packed block by block as the search streams through it (`pc =
+/// None`: each worker packs the corpus rows of the tile it computes into its own buffer, as
+/// [`super::stream::Stream`] does for f32 rows); exact keys from the rows widened to f32
+/// (exactly the keys of the f32 path on the widened data). Euclidean, squared euclidean and dot
+/// only (cosine needs unit rows).
 pub(super) struct Narrow<'a, T> {
     pub metric: Metric,
     pub d: usize,
     pub c: &'a [T],
     pub q: &'a [T],
-    pub pc: &'a Packed,
+    pub pc: Option<&'a Packed>,
     pub pq: &'a Packed,
     pub cs: &'a Stats<f32>,
     pub qs: &'a Stats<f32>,
@@ -266,6 +269,9 @@ pub(super) struct NarrowBuf {
     tq: Vec<f32>,
     tc: Vec<f32>,
     tq_rows: Option<Range<usize>>,
+    /// A streamed corpus (`pc = None`): the last corpus block packed, and which rows it holds.
+    block: Packed,
+    holds: Option<Range<usize>>,
 }
 
 impl<T: Bf16Source> Narrow<'_, T> {
@@ -282,6 +288,25 @@ impl<T: Bf16Source> Narrow<'_, T> {
         }
         widen(&mut buf.tc, &self.c[c.start * d..c.end * d]);
     }
+
+    /// The packed corpus and the rows of it that are corpus rows `c`: the copy packed once, or
+    /// (streamed) `c` packed into `buf`'s block unless it holds them already.
+    fn corpus_block<'b>(&'b self, c: Range<usize>, buf: &'b mut NarrowBuf) -> (&'b Packed, Range<usize>) {
+        if let Some(pc) = self.pc {
+            return (pc, c);
+        }
+        if buf.holds.as_ref() != Some(&c) {
+            let rows = &self.c[c.start * self.d..c.end * self.d];
+            match (self.units, T::as_i8(rows)) {
+                (Units::Int8(path), Some(r)) => buf.block.repack_i8_for(path, r, self.d),
+                (Units::Bf16(path), _) => buf.block.repack_for(path, rows, self.d),
+                // never streamed (the tiles widen their rows; int8 units take int8 data only)
+                (Units::F32 | Units::Int8(_), _) => buf.block = Packed::default(),
+            }
+            buf.holds = Some(c.clone());
+        }
+        (&buf.block, 0..c.len())
+    }
 }
 
 impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
@@ -297,8 +322,14 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
         buf: &mut NarrowBuf,
     ) {
         match self.units {
-            Units::Bf16(path) => lowp::dot_tile_packed(path, t, (self.pq, q), (self.pc, c), alpha),
-            Units::Int8(path) => lowp::dot_tile_i8_packed(path, t, (self.pq, q), (self.pc, c), alpha),
+            Units::Bf16(path) => {
+                let pc = self.corpus_block(c, buf);
+                lowp::dot_tile_packed(path, t, (self.pq, q), pc, alpha);
+            }
+            Units::Int8(path) => {
+                let pc = self.corpus_block(c, buf);
+                lowp::dot_tile_i8_packed(path, t, (self.pq, q), pc, alpha);
+            }
             Units::F32 => {
                 let (d, m, n) = (self.d, q.len(), c.len());
                 self.widen_tile(&q, &c, buf);

@@ -51,13 +51,19 @@ pub const AUTO_MIN_COLS_STREAM: usize = 64;
 pub(super) fn auto_path(p: &Params, d: usize, nq: usize, nc: usize) -> Option<LowpPath> {
     let path = lowp::path();
     (p.precision == Precision::Auto
-        && !p.is_shard()
         && path == LowpPath::AmxBf16
         && path.supported()
-        && d >= AUTO_MIN_COLS_STREAM
-        && nc >= AUTO_MIN_CORPUS_STREAM
-        && !Plan::new(nq, nc, p).few)
-        .then_some(path)
+        && auto_shape(p, d, nq, nc))
+    .then_some(path)
+}
+
+/// Is a search of `nq` query rows against `nc` corpus rows of width `d` one that `auto` streams
+/// on the AMX tiles: no shard search, more queries than the few-queries mode takes, at least
+/// [`AUTO_MIN_CORPUS_STREAM`] corpus rows of at least [`AUTO_MIN_COLS_STREAM`] columns? The
+/// shape rule of [`auto_path`] (f32 rows), also taken by bf16 and int8 rows
+/// (`values::narrow`: their few queries stream the corpus packed block by block).
+pub(super) fn auto_shape(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
+    !p.is_shard() && d >= AUTO_MIN_COLS_STREAM && nc >= AUTO_MIN_CORPUS_STREAM && !Plan::new(nq, nc, p).few
 }
 
 /// f32 queries searched on the bf16 units against a corpus rounded block by block: `pq` the

@@ -10,8 +10,8 @@ use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed, Side};
 
 use super::operands::{dense, DenseSearch, Mats, Operands};
 use super::source::{Narrow, Units};
-use super::split;
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
+use super::{split, stream};
 use crate::metric::Metric;
 use crate::part::KnnPart;
 use crate::stats::Stats;
@@ -346,17 +346,25 @@ pub const AUTO_MIN_COLS_AMX: usize = 32;
 /// queries do not pay back. Measured through the Node API on an AMX Xeon (model 207, 2
 /// threads; bf16 data, queries against 1,000,000 × 128, k = 10, AMX / f32 path widened tile by
 /// tile, same values): 100 queries 0.54 s vs 0.35 s, 400 queries 0.65 vs 0.63, 1,000 queries
-/// 0.81 vs 1.47; int8 data, 100 queries 0.23 vs 0.23.
+/// 0.81 vs 1.47; int8 data, 100 queries 0.23 vs 0.23. Fewer queries stream the corpus instead
+/// (each worker packs the block it multiplies; see [`search_values`]) where `auto` streams f32
+/// queries; measured on the same machine (`examples/split.rs`, `EMBGEO_SPLIT_DTYPE`, the bench's
+/// G1 rows; medians of alternating runs; streamed / widened f32 path, same values), bf16 data:
+/// 17 queries against 999,900 × 128 0.068 / 0.089 s, 100 queries 0.097 / 0.160 s, 500 queries
+/// 0.258 / 0.621 s, 300 queries against 100,000 × 384 (dot) 0.039 / 0.103 s, 100 against
+/// 10,000 × 64 0.97×; int8 data 0.052 / 0.071, 0.077 / 0.157, 0.190 / 0.588, 0.034 / 0.118 s,
+/// 0.90×.
 pub const AUTO_MIN_ROWS_AMX: usize = 512;
 
 /// Does `auto` screen data of width `d` on `units`, with `rows` the fewer of query and corpus
-/// rows? From [`AUTO_MIN_COLS_AMX`] columns and [`AUTO_MIN_ROWS_AMX`] rows on the AMX tiles,
-/// else from [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`] columns; never on bf16 units
+/// rows, and `streams` whether the search is queries of a shape `auto` streams
+/// ([`super::stream::auto_shape`])? From [`AUTO_MIN_COLS_AMX`] columns and either
+/// [`AUTO_MIN_ROWS_AMX`] rows or a streamed corpus on the AMX tiles, else from [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`] columns; never on bf16 units
 /// slower than the fp32 FMA units ([`LowpPath::outpaces_fp32`]).
-fn auto_pays(units: Units, d: usize, rows: usize) -> bool {
+fn auto_pays(units: Units, (d, rows, streams): (usize, usize, bool)) -> bool {
     match units {
         Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8) => {
-            d >= AUTO_MIN_COLS_AMX && rows >= AUTO_MIN_ROWS_AMX
+            d >= AUTO_MIN_COLS_AMX && (rows >= AUTO_MIN_ROWS_AMX || streams)
         }
         Units::Bf16(k) if k.outpaces_fp32() => d >= AUTO_MIN_COLS_BF16,
         Units::Bf16(_) => false,
@@ -372,7 +380,7 @@ fn choose_units(
     precision: Precision,
     metric: Metric,
     overflow: bool,
-    (d, rows, int8): (usize, usize, bool),
+    (d, rows, int8, streams): (usize, usize, bool, bool),
     kernels: Kernels,
 ) -> Result<Option<Units>> {
     let refuse = |why: String| Error::InvalidValue {
@@ -388,12 +396,12 @@ fn choose_units(
         Precision::Fp32 => Ok(Some(Units::F32)),
         Precision::Auto => Ok(Some(
             match (
-                kernels
-                    .int8
-                    .filter(|&k| k.is_native() && int8 && fits_i8 && auto_pays(Units::Int8(k), d, rows)),
+                kernels.int8.filter(|&k| {
+                    k.is_native() && int8 && fits_i8 && auto_pays(Units::Int8(k), (d, rows, streams))
+                }),
                 kernels
                     .bf16
-                    .filter(|&k| k.is_native() && auto_pays(Units::Bf16(k), d, rows)),
+                    .filter(|&k| k.is_native() && auto_pays(Units::Bf16(k), (d, rows, streams))),
             ) {
                 (Some(k), _) => Units::Int8(k),
                 (None, Some(k)) => Units::Bf16(k),
@@ -436,6 +444,9 @@ fn any_non_finite<T: Bf16Source>(v: &[T]) -> bool {
     v.iter().any(|&x| x.bf16_bits() & 0x7f80 == 0x7f80)
 }
 
+/// Rows widened to f32 at a time for their statistics ([`narrow`]).
+const WIDEN_ROWS: usize = 256;
+
 /// bf16 or int8 rows: on the bf16 or int8 units when [`choose_units`] says so, else widened to
 /// f32.
 /// `orig` is the same input as [`Values`] for the widened path.
@@ -451,35 +462,69 @@ fn narrow<T: Bf16Source>(
     check_narrow_precision(p.precision, orig.corpus.dtype())?;
     let nc = embgeo_core::rows_of(c.len(), cols)?;
     let nq = q.map(|q| embgeo_core::rows_of(q.len(), cols)).transpose()?;
-    if any_non_finite(c) || q.is_some_and(any_non_finite) || p.is_shard() {
+    let small = match nq {
+        None => nc < 2,
+        Some(_) => nc < 1,
+    };
+    if p.is_shard() || small {
+        return widened(orig, p, ctl);
+    }
+    let rows = nq.unwrap_or(nc).min(nc);
+    let int8 = T::as_i8(c).is_some();
+    let streams = nq.is_some_and(|nq| stream::auto_shape(p, cols, nq, nc));
+    if p.metric == Metric::Cosine {
+        // cosine screens unit rows, never these values: widened (the f32 engine reports
+        // non-finite values by row and column first), or the refusal of an explicit precision
+        if any_non_finite(c) || q.is_some_and(any_non_finite) {
+            return widened(orig, p, ctl);
+        }
+        check_k(p.k, nc, q.is_none())?;
+        choose_units(p.precision, p.metric, false, (cols, rows, int8, streams), kernels)?;
+        return widened(orig, p, ctl);
+    }
+    // statistics of the rows widened 256 at a time into one buffer per chunk (a few hundred KB,
+    // reused: no chunk-sized copy to allocate and fault in)
+    let stats = |rows: &[T], what: &str| {
+        Stats::<f32>::compute_by(rows.len() / cols, what, ctl, |r, s| {
+            let mut w = Vec::with_capacity(WIDEN_ROWS.min(r.len()) * cols);
+            for start in r.clone().step_by(WIDEN_ROWS) {
+                let end = (start + WIDEN_ROWS).min(r.end);
+                w.clear();
+                w.extend(rows[start * cols..end * cols].iter().map(|v| v.to_f32()));
+                s.extend(p.metric, &w, cols, what, start)?;
+            }
+            Ok(())
+        })
+    };
+    // the statistics flag non-finite values (squares summed in f64: exactly "some value is not
+    // finite"), in the same parallel pass
+    let cs = stats(c, "corpus")?;
+    let qs = q.map(|q| stats(q, "queries")).transpose()?;
+    if cs.nonfinite || qs.as_ref().is_some_and(|s| s.nonfinite) {
         // the f32 engine reports non-finite values by row and column
         return widened(orig, p, ctl);
     }
-    match nq {
-        None if nc < 2 => return widened(orig, p, ctl),
-        Some(_) if nc < 1 => return widened(orig, p, ctl),
-        _ => {}
-    }
     check_k(p.k, nc, q.is_none())?;
-    let stats = |rows: &[T], what: &str| {
-        Stats::<f32>::compute_by(rows.len() / cols, what, ctl, |r, s| {
-            let w: Vec<f32> = rows[r.start * cols..r.end * cols]
-                .iter()
-                .map(|v| v.to_f32())
-                .collect();
-            s.extend(p.metric, &w, cols, what, r.start)
-        })
-    };
-    let cs = stats(c, "corpus")?;
-    let qs = q.map(|q| stats(q, "queries")).transpose()?;
     let qmax = qs.as_ref().map_or(cs.max_norm, |s| s.max_norm);
     let overflow = f32_overflows(cs.max_norm, qmax);
-    let int8 = T::as_i8(c).is_some();
-    let rows = nq.unwrap_or(nc).min(nc);
-    let Some(units) = choose_units(p.precision, p.metric, overflow, (cols, rows, int8), kernels)? else {
+    let Some(units) = choose_units(
+        p.precision,
+        p.metric,
+        overflow,
+        (cols, rows, int8, streams),
+        kernels,
+    )?
+    else {
         return widened(orig, p, ctl);
     };
-    // one packed copy per matrix (about the size of the data; twice for all points on the
+    // fewer queries than pay for a packed copy of the corpus on the AMX tiles: the corpus packed
+    // block by block as the search streams through it (each worker one block)
+    let amx = matches!(
+        units,
+        Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8)
+    );
+    let streamed = amx && nq.is_some_and(|nq| nq < AUTO_MIN_ROWS_AMX);
+    // else one packed copy per matrix (about the size of the data; twice for all points on the
     // AMX tiles, which read the two operands in different layouts), in parallel under ctl.par
     let pack = |rows: &[T], side: Side| match (units, T::as_i8(rows)) {
         (Units::Int8(path), Some(r)) => Packed::new_i8_for(path, r, cols, ctl.par, side),
@@ -488,16 +533,18 @@ fn narrow<T: Bf16Source>(
         // tiles widen their rows as they go: nothing packed
         (Units::F32, _) => Packed::new::<T>(&[], cols, ctl.par),
     };
-    let (pc, pq) = match q {
-        None => (pack(c, Side::Both), None),
-        Some(q) => (pack(c, Side::Corpus), Some(pack(q, Side::Queries))),
+    let pc = match q {
+        None => pack(c, Side::Both),
+        Some(_) if streamed => Packed::default(),
+        Some(_) => pack(c, Side::Corpus),
     };
+    let pq = q.map(|q| pack(q, Side::Queries));
     let src = Narrow {
         metric: p.metric,
         d: cols,
         c,
         q: q.unwrap_or(c),
-        pc: &pc,
+        pc: (!streamed).then_some(&pc),
         pq: pq.as_ref().unwrap_or(&pc),
         cs: &cs,
         qs: qs.as_ref().unwrap_or(&cs),
