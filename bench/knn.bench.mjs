@@ -224,7 +224,7 @@ for (const e of results) {
   lines.push('')
 }
 lines.push(
-  'f32 data under `auto` on AMX screens on the tiles in one of three ways (docs/exact-screening.md): all points through split-bf16 copies (each value as bf16 hi + lo, three bf16 products per value pair: the tiles execute 3× the FLOPs counted here, so the % of the AMX peak reads a third of the tiles\' use), or in one bf16 pass where n·d ≥ 500,000·k (the G3 cases; G2 20 000 × 384 at k = 10); queries (more than 16, against 10,000 rows or more) in one bf16 pass, the corpus rounded block by block as the search streams through it. The row "embgeo, precision \'fp32\'" is the fp32 path on the same data in the same run, for the gain of that choice.',
+  'f32 data under `auto` on AMX screens on the tiles in one of three ways (docs/exact-screening.md): all points through split-bf16 copies (each value as bf16 hi + lo, three bf16 products per value pair: the tiles execute 3× the FLOPs counted here, so the % of the AMX peak reads a third of the tiles\' use), or in one bf16 pass where n·d ≥ 50,000·k (margins from the rows\' measured rounding residuals; the G2 and G3 all-points cases); queries (more than 16, against 10,000 rows or more) in one bf16 pass, the corpus rounded block by block as the search streams through it. The row "embgeo, precision \'fp32\'" is the fp32 path on the same data in the same run, for the gain of that choice.',
   '',
   'Inflation = exact f64 re-rankings per result slot (candidates that survived the screening, per row and k; docs/exact-screening.md). bf16 and int8 inputs are the f32 data rounded to bf16 or quantised to int8 (one scale): embgeo answers them exactly, so their recall against the f32 answer measures the data change, not an approximation.',
   '',

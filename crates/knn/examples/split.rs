@@ -1,8 +1,8 @@
 //! Same-run A/B timing of f32 data screened in fp32 and on the bf16 units through split copies
 //! (`precision: bf16`), with candidate inflation: `cargo run --release -p embgeo-knn --example
 //! split -- [n] [d] [k] [metric] [queries] [reps] [other]` (`queries` = 0: all points; else
-//! that many query rows against the n-row corpus; `other` = `bf16` (default) or `auto`, the
-//! precision timed against `fp32`; data: normal values from a seeded xorshift, or the raw
+//! that many query rows against the n-row corpus; `other` = `bf16` (default), `auto`, or
+//! `onepass` (f32 data in one bf16 pass, whatever `auto` would choose), timed against `fp32`; data: normal values from a seeded xorshift, or the raw
 //! little-endian f32 file `EMBGEO_SPLIT_DATA` names; `EMBGEO_SPLIT_DTYPE=bf16` or `i8` searches
 //! them rounded to bf16 or quantised to int8 with one scale, where `fp32` is the path widening
 //! them tile by tile). Runs alternate fp32 / other `reps` times (5); prints medians and the
@@ -11,7 +11,9 @@
 use std::time::Instant;
 
 use embgeo_core::Ctl;
-use embgeo_knn::{search_values, Operands, Params, Precision, Values};
+use embgeo_core::MatRef;
+use embgeo_kernels::lowp;
+use embgeo_knn::{search_one_pass_on, search_values, Operands, Params, Precision, Values};
 
 mod common;
 use common::{Cli, XorShift};
@@ -21,8 +23,9 @@ fn main() {
     let (n, d, k, metric) = cli.shape();
     let nq = cli.num(5, 0);
     let reps = cli.num(6, 5);
+    let one_pass = std::env::args().nth(7).as_deref() == Some("onepass");
     let other = match std::env::args().nth(7).as_deref() {
-        Some("auto") => Precision::Auto,
+        Some("auto" | "onepass") => Precision::Auto,
         _ => Precision::Bf16,
     };
     // Box–Muller normal values from a xorshift, seeded
@@ -74,7 +77,17 @@ fn main() {
             ..Params::new(k, metric)
         };
         let t = Instant::now();
-        let r = search_values(Operands::new(c, q, d), &p, &ctl).expect("search");
+        let r = match (c, q) {
+            (Values::F32(c), q) if one_pass && precision == Precision::Auto => {
+                let q = q.map(|q| match q {
+                    Values::F32(q) => MatRef::from_flat(q, d).expect("queries"),
+                    _ => unreachable!("same dtype"),
+                });
+                let c = MatRef::from_flat(c, d).expect("corpus");
+                search_one_pass_on(lowp::path(), c, q, &p, &ctl).expect("search")
+            }
+            _ => search_values(Operands::new(c, q, d), &p, &ctl).expect("search"),
+        };
         (t.elapsed().as_secs_f64(), r)
     };
     let (mut ta, mut tb, mut ratio) = (Vec::new(), Vec::new(), Vec::new());

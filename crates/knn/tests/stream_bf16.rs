@@ -138,7 +138,9 @@ fn huge_tiny_mixed_and_subnormal_norms() {
 /// same product `2` but an exact key just worse than `y*`'s: they overflow the selection state,
 /// whose exact keys then set the threshold to `y_c`'s exact key. `y*` survives only if the
 /// margin covers its full error, so a coefficient of `0.97·c1` or less drops it and the test
-/// fails (checked by weakening `Bounds::rounded_bf16`).
+/// fails (checked by weakening `Bounds::rounded_bf16`). The margins from measured residuals
+/// (`Measured::margin`) are tight here too: scaling their residual term by 0.97 fails both the
+/// query and the all-points half (checked locally), 0.995 passes.
 #[test]
 fn adversarial_rounding_error_is_covered() {
     let v = 1.0f32 + 2f32.powi(-8);
@@ -164,6 +166,20 @@ fn adversarial_rounding_error_is_covered() {
         for path in available_paths() {
             let (got, _) = one_pass_run(path, &c, Some(&q), d, &p).unwrap();
             assert_same(&got, &want, &format!("adversarial {metric:?} {path:?}"));
+        }
+        // all points, with the query as a second (v, v) row: rows 40 and 41 are each other's
+        // nearest; the measured residuals of all rows set the margins here
+        let mut all = c.clone();
+        all.extend(q);
+        let want = reference(&all, None, d, &p);
+        assert_eq!(want.indices_of(40), &[41], "the true nearest row");
+        for path in available_paths() {
+            let (got, _) = one_pass_run(path, &all, None, d, &p).unwrap();
+            assert_same(
+                &got,
+                &want,
+                &format!("adversarial all points {metric:?} {path:?}"),
+            );
         }
     }
 }

@@ -159,6 +159,22 @@ impl Bounds {
         )
     }
 
+    /// The part of [`Bounds::rounded_bf16`] that does not depend on how far the rows are from
+    /// their bf16 roundings: the f32 accumulation of the tile (its coefficient scaled by `2·1.02`
+    /// as there, which covers `Σ|h_x·h_y| ≤ (1 + 2⁻⁸)²‖x‖‖y‖`), the flushed subnormal products
+    /// and partial sums (`2d·τ`), and the f32 key terms. The rounding term itself,
+    /// `‖δ_x‖‖y‖ + ‖h_x‖‖δ_y‖`, is added per row from measured residuals
+    /// (`super::residual::Measured`).
+    pub(super) fn rounded_measured(metric: Metric, d: usize) -> Self {
+        Self::bf16_tiles(
+            metric,
+            (d, d),
+            0.0,
+            0.0,
+            2.0 * d as f64 * f64::from(f32::MIN_POSITIVE),
+        )
+    }
+
     /// Bound on |fast key + base − exact key| for norms `nx`, `ny`.
     #[inline]
     pub(super) fn margin(&self, nx: f64, ny: f64) -> f64 {

@@ -21,6 +21,7 @@ mod rank_sym;
 mod rank_tally;
 mod ranked;
 mod ranks;
+mod residual;
 mod source;
 mod split;
 mod stream;
@@ -164,16 +165,18 @@ pub fn search_scratch<T: Element>(
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
     let nq = if all_points { n_corpus } else { n_queries };
     if r == 4 && !all_points && stream::auto_path(p, dim, nq, n_corpus).is_some() {
-        // rounded queries (groups of 16 rows, two zero groups after) and one block per worker
+        // rounded queries (groups of 16 rows, two zero groups after), their residual norms,
+        // and one block per worker
         let kp = dim.div_ceil(2).next_multiple_of(16);
-        bytes += (nq.div_ceil(16) + 2) * 16 * kp * 4 + threads * (p.corpus_block + 32) * kp * 4;
+        bytes += (nq.div_ceil(16) + 2) * 16 * kp * 4 + nq * 8 + threads * (p.corpus_block + 32) * kp * 4;
     } else if r == 4 && split::auto_path(p, dim, nq, n_corpus).is_some() {
         bytes += match split::Scheme::auto(dim, n_corpus, p.k, all_points) {
             split::Scheme::Split => (n_corpus + nq) * (3 * dim).div_ceil(2).next_multiple_of(16) * 4,
-            // all points: one copy in both AMX layouts (rows, then groups of 16)
+            // all points: one copy in both AMX layouts (rows, then groups of 16), the rows'
+            // residual norms
             split::Scheme::OnePass => {
                 let kp = dim.div_ceil(2).next_multiple_of(16);
-                ((n_corpus + 32) + (n_corpus.div_ceil(16) + 2) * 16) * kp * 4
+                ((n_corpus + 32) + (n_corpus.div_ceil(16) + 2) * 16) * kp * 4 + n_corpus * 8
             }
         };
     }

@@ -49,7 +49,7 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
         let rows: Vec<RowBounds> = (q0..q1)
             .map(|i| RowBounds {
                 base: key_base(metric, qs.sq[i]),
-                margin: bounds.margin(qs.norm[i], cs.max_norm),
+                margin: src.row_margin(&bounds, i, qs.norm[i], cs.max_norm),
             })
             .collect();
         let mut thr: Vec<R> = vec![R::INF; m];

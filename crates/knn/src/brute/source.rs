@@ -60,6 +60,14 @@ pub(super) trait Source<R: Real>: Sync {
     }
     /// Error-bound coefficients of [`Source::tile`].
     fn bounds(&self) -> Bounds;
+    /// The error margin of query row `i` (all points: row `i`) of norm `nx` against any corpus
+    /// row (largest norm `ny`): `bounds.margin(nx, ny)` with `bounds` = [`Source::bounds`],
+    /// or a smaller one the source proves for its rows (the one-pass bf16 sources, from the
+    /// rounding residuals they measured: `super::residual`).
+    fn row_margin(&self, bounds: &Bounds, i: usize, nx: f64, ny: f64) -> f64 {
+        let _ = i;
+        bounds.margin(nx, ny)
+    }
     /// The kernel that fills the tiles, for reports.
     fn kernel(&self, few: bool) -> &'static str;
     /// The screening precision, for reports: `"fp32"`, `"fp64"` or `"bf16"`.

@@ -13,6 +13,7 @@ use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, LowpPath, Packed, Side, SplitSide};
 
 use super::bounds::Bounds;
+use super::residual::{residual_norms, Measured};
 use super::source::{Rows, Source};
 use super::{checked_row_stats, f32_overflows, run_source, Params, Precision, Trace};
 use crate::metric::Metric;
@@ -37,16 +38,19 @@ pub const AUTO_MIN_ROWS_SPLIT: usize = 2048;
 
 /// Least `n·d / k` at which `auto` screens all points of `n` f32 rows of width `d` with
 /// one-pass bf16 ([`Scheme::OnePass`]) instead of split copies: the one-pass product is a third
-/// of the split's, but its bound is about 250 times wider, so more candidates are re-ranked,
-/// a cost that grows with k and shrinks, relative to the tiles', with n and d. Measured on an
-/// AMX Xeon (model 207, 2 threads; `examples/split.rs … auto`, the same binary with each scheme,
-/// medians of 3, k = 10 unless given; time one-pass / split): normal data 20,000 × 384 k = 2
-/// 0.54, k = 10 1.05, k = 20 1.00, k = 100 1.61; 20,000 × 768 cosine 0.63; 50,000 × 768 dot 0.50,
-/// cosine k = 100 1.27; 50,000 × 128 0.87; the bench's clustered G2 20,000 × 384 k = 2 0.49,
-/// k = 10 0.80, k = 30 0.99, k = 100 0.93; its embedding-like G3 50,000 × 768 cosine 0.40, dot
-/// k = 100 0.64. The rule keeps every measured loss out (normal data at k = 100) and takes the
-/// large gains; the shapes in between stay on the split, which is never much slower there.
-pub const AUTO_MIN_WORK_PER_K_ONE_PASS: usize = 500_000;
+/// of the split's, but its bound is wider (per row, from the rows' measured rounding residuals,
+/// `super::residual`: about 2⁻⁸·‖x‖‖y‖ on ordinary data against the split's 2⁻¹⁵), so more
+/// candidates are re-ranked, a cost that grows with k and shrinks, relative to the tiles', with
+/// n and d. Measured on an AMX Xeon (model 207, 2 threads; `examples/split.rs`, `bf16` (split)
+/// against `onepass`, each alternating with fp32, medians of 3; time one-pass / split, k = 10
+/// unless given), normal data: 20,000 × 384 0.59, k = 100 1.06; 5,000 × 384 0.62, k = 100
+/// 1.22; 2,048 × 384 0.80; 2,048 × 64 1.0; 20,000 × 64 0.88, k = 100 1.05; 50,000 × 128 0.80,
+/// k = 100 0.95; the bench's G2 20,000 × 384 k = 100 0.69, k = 30 0.82, cosine 0.63, 5,000 ×
+/// 384 0.67; G3 50,000 × 768 dot k = 100 0.47. (Before the residuals were measured, the
+/// worst-case bound made one pass lose at k = 100 everywhere: the threshold was 500,000.) The
+/// rule leaves out the measured losses but the 6 % of normal 20,000 × 384 at k = 100, where the
+/// structured G2 gains 31 %.
+pub const AUTO_MIN_WORK_PER_K_ONE_PASS: usize = 50_000;
 
 /// How f32 rows are copied for the bf16 tiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +101,8 @@ pub(super) struct Split<'a> {
     pub pb: &'a Packed,
     pub path: LowpPath,
     pub bounds: Bounds,
+    /// One-pass: the margins from the rows' measured rounding residuals.
+    pub measured: Option<Measured>,
 }
 
 impl Source<f32> for Split<'_> {
@@ -117,6 +123,13 @@ impl Source<f32> for Split<'_> {
 
     fn bounds(&self) -> Bounds {
         self.bounds
+    }
+
+    fn row_margin(&self, bounds: &Bounds, i: usize, nx: f64, ny: f64) -> f64 {
+        let worst = bounds.margin(nx, ny);
+        self.measured
+            .as_ref()
+            .map_or(worst, |m| worst.min(m.margin(i, nx)))
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
@@ -209,17 +222,22 @@ pub(super) fn search(
         qs: qstats,
     };
     let (cwork, qwork) = rows.work();
-    let (pb, pa, bounds) = match scheme {
+    let (pb, pa, bounds, measured) = match scheme {
         Scheme::Split => (
             lowp::pack_split(path, cwork, d, SplitSide::B, ctl.par),
             Some(lowp::pack_split(path, qwork, d, SplitSide::A, ctl.par)),
             Bounds::split_bf16(p.metric, d),
-        ),
-        Scheme::OnePass if q.is_none() => (
-            lowp::pack_rounded(path, cwork, d, Side::Both, ctl.par),
             None,
-            Bounds::rounded_bf16(p.metric, d),
         ),
+        Scheme::OnePass if q.is_none() => {
+            let (delta, dmax) = residual_norms(cwork, d, ctl)?;
+            (
+                lowp::pack_rounded(path, cwork, d, Side::Both, ctl.par),
+                None,
+                Bounds::rounded_bf16(p.metric, d),
+                Some(Measured::new(p.metric, d, delta, cs.max_norm, dmax)),
+            )
+        }
         Scheme::OnePass => {
             return Err(Error::Internal(
                 "one-pass copies serve all points; queries stream".into(),
@@ -232,6 +250,7 @@ pub(super) fn search(
         pb: &pb,
         path,
         bounds,
+        measured,
     };
     run_source(&src, q.is_none(), p, ctl).map(Some)
 }

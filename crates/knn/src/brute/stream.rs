@@ -18,6 +18,7 @@ use embgeo_kernels::lowp::{self, LowpPath, Packed, Side};
 
 use super::bounds::Bounds;
 use super::plan::Plan;
+use super::residual::{apriori_residual, residual_norms, Measured};
 use super::source::{Rows, Source};
 use super::{
     check_entry, checked_row_stats, checked_run, f32_overflows, run_source, Params, Precision, Trace,
@@ -73,6 +74,8 @@ pub(super) struct Stream<'a> {
     pub rows: Rows<'a, f32>,
     pub pq: &'a Packed,
     pub path: LowpPath,
+    /// The queries' margins from their measured rounding residuals (the corpus's a priori).
+    pub measured: Measured,
 }
 
 /// One worker's corpus block, rounded and packed, and which rows it holds.
@@ -114,6 +117,10 @@ impl Source<f32> for Stream<'_> {
 
     fn bounds(&self) -> Bounds {
         Bounds::rounded_bf16(self.rows.metric, self.rows.d)
+    }
+
+    fn row_margin(&self, bounds: &Bounds, i: usize, nx: f64, ny: f64) -> f64 {
+        bounds.margin(nx, ny).min(self.measured.margin(i, nx))
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
@@ -222,7 +229,22 @@ fn search_with(
     let d = rows.d;
     let (_, qwork) = rows.work();
     let pq = lowp::pack_rounded(path, qwork, d, Side::Queries, ctl.par);
-    let src = Stream { rows, pq: &pq, path };
+    // the queries' residuals measured (a pass over the few query rows); the corpus's bounded a
+    // priori (measuring them would cost a pass over the corpus the stream reads once)
+    let (delta, _) = residual_norms(qwork, d, ctl)?;
+    let y = rows.cs.max_norm;
+    let dmax = if p.metric == Metric::Cosine {
+        apriori_residual(1.0 + 1.01 * f64::from(f32::EPSILON) / 2.0, d)
+    } else {
+        apriori_residual(y, d)
+    };
+    let measured = Measured::new(p.metric, d, delta, y, dmax);
+    let src = Stream {
+        rows,
+        pq: &pq,
+        path,
+        measured,
+    };
     run_source(&src, false, p, ctl).map(Some)
 }
 

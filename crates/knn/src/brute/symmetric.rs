@@ -85,7 +85,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
     let rows: Vec<RowBounds> = (0..n)
         .map(|i| RowBounds {
             base: key_base(metric, cs.sq[i]),
-            margin: bounds.margin(cs.norm[i], cs.max_norm),
+            margin: src.row_margin(&bounds, i, cs.norm[i], cs.max_norm),
         })
         .collect();
     let blocks: Vec<Mutex<Block<R>>> = ranges
