@@ -509,11 +509,11 @@ export interface KnnOut {
   distances: Float32Array | Float64Array
   /** Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`). */
   keys?: Float64Array
-  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the screening precision that ran. */
   precision?: string
-  /** `knn`/`knnSync` only: the kernel that filled the key tiles. */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the key tiles. */
   kernel?: string
-  /** `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): exact re-rankings per result slot. */
   inflation?: number
 }
 

@@ -240,6 +240,22 @@ describe('KnnIndex', () => {
     copy[Symbol.dispose]()
   })
 
+  it('reports the path its searches ran, as knn does for the same corpus and queries', async () => {
+    // f32 rows: the path knn's `auto` takes for this shape (fp32 here, the one-pass bf16 stream
+    // on AMX CPUs for larger corpora); the index and knn run the same engine on the same values
+    const d = 16
+    const x = new Float32Array(randomData(400, d, 4))
+    const q = new Float32Array(randomData(30, d, 5))
+    const index = new KnnIndex(matrix(x, d))
+    const want = knnSync(matrix(x, d), { k: 4, queries: matrix(q, d) })
+    for (const got of [index.searchSync(matrix(q, d), { k: 4 }), await index.search(matrix(q, d), { k: 4 })]) {
+      expect(got.indices).toEqual(want.indices)
+      expect([got.precision, got.kernel]).toEqual([want.precision, want.kernel])
+      expect(got.inflation).toBeGreaterThanOrEqual(1)
+    }
+    index.dispose()
+  })
+
   it('rejects bytes that are not an index with ERR_BAD_MODEL', () => {
     expect(thrown(() => KnnIndex.deserialize(new Uint8Array([1, 2, 3]))).code).toBe('ERR_BAD_MODEL')
     const good = new KnnIndex([[1, 2], [3, 4]]).serialize()

@@ -198,8 +198,9 @@ for (const e of results) {
       lines.push(`| ${r.impl} | ${r.skipped} | | | | | | | |`)
       continue
     }
-    // KnnIndex.search reports no path: it enters the engine where `knn` does (same `auto` choice)
-    const indexRow = r.impl.includes('KnnIndex')
+    // KnnIndex.search reports its path since f86492d's successor; runs before it did not: then it
+    // entered the engine where `knn` does (same `auto` choice)
+    const indexRow = r.impl.includes('KnnIndex') && !r.path?.precision
     const rp = indexRow ? ours.path : r.path
     const unitPeak = unitPeakOf(rp)
     const pct = e.memoryBound ? (100 * r.rate) / bw : (100 * r.rate) / unitPeak

@@ -76,12 +76,12 @@ export interface KnnResult {
   distances: Float32Array | Float64Array
   /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
-  /** `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
   precision?: 'fp32' | 'fp64' | 'bf16' | 'int8'
-  /** `knn`/`knnSync` only: the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
   kernel?: string
   /**
-   * `knn`/`knnSync` only: candidate inflation, the exact f64 re-rankings per result slot
+   * Searches (`knn`/`knnSync`, `KnnIndex.search`): candidate inflation, the exact f64 re-rankings per result slot
    * (`≥ 1`; how much work the screening left; the symmetric all-points pass's count can vary a
    * little with the thread count, the neighbours never do).
    */

@@ -224,8 +224,12 @@ impl Job for SearchJob<'_> {
     fn run(&self, ctl: &Ctl<'_>) -> Result<Found> {
         let index = self.ticket.model.read();
         let index = index.as_ref().ok_or_else(disposed)?;
-        let nb = index.search(self.queries.values(), self.cols as usize, self.k, ctl)?;
-        Ok(Found::neighbors(nb, matches!(index, AnyIndex::F64(_)), None))
+        let (nb, trace) = index.search_traced(self.queries.values(), self.cols as usize, self.k, ctl)?;
+        Ok(Found::neighbors(
+            nb,
+            matches!(index, AnyIndex::F64(_)),
+            Some(trace),
+        ))
     }
 }
 

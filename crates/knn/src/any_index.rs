@@ -3,7 +3,7 @@
 
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 
-use crate::brute::Values;
+use crate::brute::{Params, Trace, Values};
 use crate::index::{peek_header, Index, StoredType};
 use crate::metric::Metric;
 
@@ -70,9 +70,27 @@ impl AnyIndex {
     /// # Errors
     /// As [`Index::search`]; `InvalidValue` for queries of another element type.
     pub fn search(&self, queries: Values<'_>, cols: usize, k: usize, ctl: &Ctl<'_>) -> Result<Neighbors> {
+        self.search_traced(queries, cols, k, ctl).map(|(nb, _)| nb)
+    }
+
+    /// [`AnyIndex::search`] with the [`Trace`] of the run ([`Index::search_traced`]).
+    ///
+    /// # Errors
+    /// As [`AnyIndex::search`].
+    pub fn search_traced(
+        &self,
+        queries: Values<'_>,
+        cols: usize,
+        k: usize,
+        ctl: &Ctl<'_>,
+    ) -> Result<(Neighbors, Trace)> {
         match (self, queries) {
-            (AnyIndex::F32(i), Values::F32(q)) => i.search(MatRef::from_flat(q, cols)?, k, ctl),
-            (AnyIndex::F64(i), Values::F64(q)) => i.search(MatRef::from_flat(q, cols)?, k, ctl),
+            (AnyIndex::F32(i), Values::F32(q)) => {
+                i.search_traced(MatRef::from_flat(q, cols)?, &Params::new(k, i.metric()), ctl)
+            }
+            (AnyIndex::F64(i), Values::F64(q)) => {
+                i.search_traced(MatRef::from_flat(q, cols)?, &Params::new(k, i.metric()), ctl)
+            }
             (i, q) => Err(other_type("queries", i.dtype(), q.dtype())),
         }
     }

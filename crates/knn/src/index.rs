@@ -2,7 +2,7 @@
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
-use crate::brute::{cast, check_k, run_typed, search_indexed, Params};
+use crate::brute::{cast, check_k, run_typed, search_indexed, Params, Trace};
 use crate::header::{self, u64_at, HEADER};
 use crate::metric::Metric;
 use crate::stats::Stats;
@@ -164,6 +164,20 @@ impl<T: Element> Index<T> {
     /// # Errors
     /// As [`Index::search`]; `OutOfRange` if `p.metric` differs from the index metric.
     pub fn search_with(&self, queries: MatRef<'_, T>, p: &Params, ctl: &Ctl<'_>) -> Result<Neighbors> {
+        self.search_traced(queries, p, ctl).map(|(nb, _)| nb)
+    }
+
+    /// [`Index::search_with`] with the [`Trace`] of the run (the screening precision, the tile
+    /// kernel, the exact re-rankings), as [`crate::search_values`] reports it.
+    ///
+    /// # Errors
+    /// As [`Index::search_with`].
+    pub fn search_traced(
+        &self,
+        queries: MatRef<'_, T>,
+        p: &Params,
+        ctl: &Ctl<'_>,
+    ) -> Result<(Neighbors, Trace)> {
         if p.metric != self.metric {
             return Err(Error::OutOfRange {
                 name: "metric",
@@ -203,16 +217,16 @@ impl<T: Element> Index<T> {
                 let c = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f32>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                if let Some((nb, _)) = search_indexed(c, s, q, self.dim, p, ctl)? {
-                    return Ok(nb);
+                if let Some(found) = search_indexed(c, s, q, self.dim, p, ctl)? {
+                    return Ok(found);
                 }
-                run_typed(c, s, Some(q), self.dim, p, ctl).map(|(nb, _)| nb)
+                run_typed(c, s, Some(q), self.dim, p, ctl)
             }
             AnyStats::F64(s) => {
                 let c = cast::<T, f64>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
                 let q = cast::<T, f64>(q).ok_or_else(|| Error::Internal("dtype".into()))?;
                 crate::brute::check_params(p)?;
-                run_typed(c, s, Some(q), self.dim, p, ctl).map(|(nb, _)| nb)
+                run_typed(c, s, Some(q), self.dim, p, ctl)
             }
         }
     }

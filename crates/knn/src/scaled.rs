@@ -96,18 +96,19 @@ pub fn search<T: Element>(
         return crate::search_part(corpus, Some(queries), p, ctl).map(|part| part.to_neighbors());
     }
     let s = Scale::of(&[corpus.as_slice(), queries.as_slice()]);
-    search_scaled(corpus, queries, s, p, ctl)
+    search_scaled(corpus, queries, s, p, ctl).map(|(nb, _)| nb)
 }
 
-/// [`search`] with a given scale (the index passes the one of its rows and the queries).
+/// [`search`] with a given scale (the index passes the one of its rows and the queries), with
+/// the [`crate::Trace`] of the run.
 pub(crate) fn search_scaled<T: Element>(
     corpus: MatRef<'_, T>,
     queries: MatRef<'_, T>,
     s: Scale,
     p: &Params,
     ctl: &Ctl<'_>,
-) -> Result<Neighbors> {
-    run(corpus, Some(queries), s, p, ctl).map(|(nb, _)| nb)
+) -> Result<(Neighbors, crate::Trace)> {
+    run(corpus, Some(queries), s, p, ctl)
 }
 
 /// [`all_points`] (`queries = None`) or [`search`] with the [`crate::Trace`] of the run: the

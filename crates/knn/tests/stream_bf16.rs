@@ -229,8 +229,13 @@ fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
             // an index streams its queries the same way, with its statistics computed once
             let mut index = embgeo_knn::Index::<f32>::new(metric, d).unwrap();
             index.add(cm).unwrap();
-            let indexed = index.search_with(qm, &p, &ctl).unwrap();
+            let (indexed, itrace) = index.search_traced(qm, &p, &ctl).unwrap();
             assert_same(&indexed, &want, &format!("index {what}"));
+            assert_eq!(
+                (itrace.precision, itrace.kernel, itrace.candidates),
+                (trace.precision, trace.kernel, trace.candidates),
+                "index {what}"
+            );
         }
     }
 }
@@ -244,7 +249,12 @@ fn auto_screens_all_points_in_one_pass_where_the_work_per_k_is_large() {
     let amx = embgeo_kernels::lowp::path() == LowpPath::AmxBf16 && LowpPath::AmxBf16.supported();
     let n = AUTO_MIN_ROWS_SPLIT + 52;
     let ctl = Ctl::detached();
-    for (d, k) in [(256, 1), (256, 3), (AUTO_MIN_COLS_SPLIT, 1)] {
+    for (d, k) in [
+        (256, 1),
+        (256, 3),
+        (AUTO_MIN_COLS_SPLIT, 1),
+        (AUTO_MIN_COLS_SPLIT, 3),
+    ] {
         let x = to_f32(&gaussian(n, d, 81));
         let p = Params {
             query_block: 384,
@@ -258,6 +268,14 @@ fn auto_screens_all_points_in_one_pass_where_the_work_per_k_is_large() {
         if amx && n * d >= AUTO_MIN_WORK_PER_K_ONE_PASS * k {
             let (_, forced) = one_pass_run(LowpPath::AmxBf16, &x, None, d, &p).unwrap();
             assert_eq!(trace.candidates, forced.candidates, "{what}: one pass");
+        } else if amx {
+            // an explicit `bf16` keeps the split copies
+            let pb = Params {
+                precision: Precision::Bf16,
+                ..p.clone()
+            };
+            let (_, split) = search_values(Operands::new(Values::F32(&x), None, d), &pb, &ctl).unwrap();
+            assert_eq!(trace.candidates, split.candidates, "{what}: split");
         }
     }
 }

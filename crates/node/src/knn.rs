@@ -28,11 +28,11 @@ js_object!(
         distances: Either<Float32Array, Float64Array>,
         #[doc = " Parts only (shard searches, merges): the exact f64 ordering keys (`rows × k`)."]
         keys: Option<Float64Array>,
-        #[doc = " `knn`/`knnSync` only: the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`)."]
+        #[doc = " Searches (`knn`/`knnSync`, `KnnIndex.search`): the screening precision that ran."]
         precision: Option<String>,
-        #[doc = " `knn`/`knnSync` only: the kernel that filled the key tiles."]
+        #[doc = " Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the key tiles."]
         kernel: Option<String>,
-        #[doc = " `knn`/`knnSync` only: exact re-rankings per result slot (candidate inflation)."]
+        #[doc = " Searches (`knn`/`knnSync`, `KnnIndex.search`): exact re-rankings per result slot."]
         inflation: Option<f64>,
     }
 );

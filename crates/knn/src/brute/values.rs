@@ -359,8 +359,9 @@ pub const AUTO_MIN_ROWS_AMX: usize = 512;
 /// Does `auto` screen data of width `d` on `units`, with `rows` the fewer of query and corpus
 /// rows, and `streams` whether the search is queries of a shape `auto` streams
 /// ([`super::stream::auto_shape`])? From [`AUTO_MIN_COLS_AMX`] columns and either
-/// [`AUTO_MIN_ROWS_AMX`] rows or a streamed corpus on the AMX tiles, else from [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`] columns; never on bf16 units
-/// slower than the fp32 FMA units ([`LowpPath::outpaces_fp32`]).
+/// [`AUTO_MIN_ROWS_AMX`] rows or a streamed corpus on the AMX tiles, else from
+/// [`AUTO_MIN_COLS_BF16`] or [`AUTO_MIN_COLS_INT8`] columns; never on bf16 units slower than
+/// the fp32 FMA units ([`LowpPath::outpaces_fp32`]).
 fn auto_pays(units: Units, (d, rows, streams): (usize, usize, bool)) -> bool {
     match units {
         Units::Bf16(LowpPath::AmxBf16) | Units::Int8(Int8Path::AmxInt8) => {
