@@ -66,8 +66,14 @@ fn row_residual(x: &[f32]) -> f64 {
 
 /// The a-priori bound on a row's residual norm for rows of norm at most `y` and width `d`
 /// (`|δ_t| ≤ 2⁻⁸|y_t| + 2⁻¹²⁶` per value), for a corpus whose residuals were not measured.
-pub(super) fn apriori_residual(y: f64, d: usize) -> f64 {
+fn apriori_residual(y: f64, d: usize) -> f64 {
     1.01 * (2f64.powi(-8) * y + f64::from(f32::MIN_POSITIVE) * (d as f64).sqrt())
+}
+
+/// Cosine's bound on a working (unit) row's norm, `1 + 1.01·2⁻²⁴` (the normalised f32 row's
+/// rounding); `None` for the other metrics.
+fn unit_norm_bound(metric: Metric) -> Option<f64> {
+    (metric == Metric::Cosine).then(|| 1.0 + 1.01 * f64::from(f32::EPSILON) / 2.0)
 }
 
 /// The measured one-pass margins of the rows a search screens (the queries; all points: the
@@ -93,7 +99,7 @@ impl Measured {
     /// `delta`, the corpus's largest working-row norm `y` (ignored under cosine) and its largest
     /// residual norm `dmax`.
     pub fn new(metric: Metric, d: usize, delta: Vec<f64>, y: f64, dmax: f64) -> Self {
-        let unit = (metric == Metric::Cosine).then(|| 1.0 + 1.01 * f64::from(f32::EPSILON) / 2.0);
+        let unit = unit_norm_bound(metric);
         Self {
             base: Bounds::rounded_measured(metric, d),
             delta,
@@ -107,6 +113,21 @@ impl Measured {
                 },
             unit,
         }
+    }
+
+    /// [`Measured::new`] for a corpus whose residuals were not measured (the stream reads the
+    /// corpus once): `D` is [`apriori_residual`] of the corpus's largest working-row norm
+    /// (under cosine the unit-row bound, `y` ignored).
+    pub fn with_apriori_corpus(metric: Metric, d: usize, delta: Vec<f64>, y: f64) -> Self {
+        let dmax = apriori_residual(unit_norm_bound(metric).unwrap_or(y), d);
+        Self::new(metric, d, delta, y, dmax)
+    }
+
+    /// The smaller of the worst-case margin `worst` and row `i`'s measured margin: both bound
+    /// the same error, so the screening takes the tighter (`Source::row_margin`).
+    #[inline]
+    pub fn tighten(&self, worst: f64, i: usize, nx: f64) -> f64 {
+        worst.min(self.margin(i, nx))
     }
 
     /// Row `i`'s margin for its working-row norm `nx` (see the module docs).

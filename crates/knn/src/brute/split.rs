@@ -127,9 +127,7 @@ impl Source<f32> for Split<'_> {
 
     fn row_margin(&self, bounds: &Bounds, i: usize, nx: f64, ny: f64) -> f64 {
         let worst = bounds.margin(nx, ny);
-        self.measured
-            .as_ref()
-            .map_or(worst, |m| worst.min(m.margin(i, nx)))
+        self.measured.as_ref().map_or(worst, |m| m.tighten(worst, i, nx))
     }
 
     fn kernel(&self, _few: bool) -> &'static str {

@@ -18,7 +18,7 @@ use embgeo_kernels::lowp::{self, LowpPath, Packed, Side};
 
 use super::bounds::Bounds;
 use super::plan::Plan;
-use super::residual::{apriori_residual, residual_norms, Measured};
+use super::residual::{residual_norms, Measured};
 use super::source::{Rows, Source};
 use super::{
     check_entry, checked_row_stats, checked_run, f32_overflows, run_source, Params, Precision, Trace,
@@ -120,7 +120,7 @@ impl Source<f32> for Stream<'_> {
     }
 
     fn row_margin(&self, bounds: &Bounds, i: usize, nx: f64, ny: f64) -> f64 {
-        bounds.margin(nx, ny).min(self.measured.margin(i, nx))
+        self.measured.tighten(bounds.margin(nx, ny), i, nx)
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
@@ -232,13 +232,7 @@ fn search_with(
     // the queries' residuals measured (a pass over the few query rows); the corpus's bounded a
     // priori (measuring them would cost a pass over the corpus the stream reads once)
     let (delta, _) = residual_norms(qwork, d, ctl)?;
-    let y = rows.cs.max_norm;
-    let dmax = if p.metric == Metric::Cosine {
-        apriori_residual(1.0 + 1.01 * f64::from(f32::EPSILON) / 2.0, d)
-    } else {
-        apriori_residual(y, d)
-    };
-    let measured = Measured::new(p.metric, d, delta, y, dmax);
+    let measured = Measured::with_apriori_corpus(p.metric, d, delta, rows.cs.max_norm);
     let src = Stream {
         rows,
         pq: &pq,
