@@ -27,6 +27,7 @@ mod pair;
 pub mod chunks;
 pub mod cpu;
 pub mod dense;
+pub mod eigh_top;
 pub mod frame;
 pub mod gram;
 pub mod linalg;

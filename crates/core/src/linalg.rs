@@ -31,8 +31,8 @@ pub fn faer_par(par: Par) -> faer::Par {
 }
 
 /// What an eigen/SVD call says when its dense buffers are over the limit or refused.
-const METHOD: &str = "the eigendecomposition / SVD";
-const FIX: &str = "use fewer features (or rows), or a method that works on the n × d data";
+pub(crate) const METHOD: &str = "the eigendecomposition / SVD";
+pub(crate) const FIX: &str = "use fewer features (or rows), or a method that works on the n × d data";
 
 /// A zero-filled `rows × cols` faer matrix, allocated fallibly (same layout as `Mat::zeros`).
 #[must_use]
@@ -43,11 +43,11 @@ pub fn try_mat_zeros<T: Copy + Default>(rows: usize, cols: usize) -> Option<Mat<
     Some(m)
 }
 
-fn mat(rows: usize, cols: usize, side: usize) -> Result<Mat<f64>> {
+pub(crate) fn mat(rows: usize, cols: usize, side: usize) -> Result<Mat<f64>> {
     try_mat_zeros(rows, cols).ok_or_else(|| too_large("X", side, METHOD, FIX, true))
 }
 
-fn workspace(req: faer::dyn_stack::StackReq, side: usize) -> Result<MemBuffer> {
+pub(crate) fn workspace(req: faer::dyn_stack::StackReq, side: usize) -> Result<MemBuffer> {
     MemBuffer::try_new(req).map_err(|_| too_large("X", side, METHOD, FIX, true))
 }
 

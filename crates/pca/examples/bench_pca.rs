@@ -13,7 +13,7 @@ use std::time::Instant;
 use embgeo_core::{Ctl, MatRef};
 use embgeo_pca::pca::Params;
 use embgeo_pca::whiten::Params as WParams;
-use embgeo_pca::{moments, NComponents, Pca, Solver, Whitener};
+use embgeo_pca::{moments, Moments, NComponents, Pca, Solver, Whitener};
 
 #[path = "common/args.rs"]
 mod args;
@@ -51,6 +51,37 @@ fn shapes(only: Option<&str>) -> Vec<(usize, usize)> {
     }
 }
 
+/// Time the moments of `xm` (f32: the default kernel, and the split-bf16 SYRK where AMX-BF16
+/// runs), then of the same values as f64 input (the f64 SYRK on faer); returns the f32 moments.
+fn time_moments(
+    xm: MatRef<'_, f32>,
+    runs: usize,
+    ctl: &Ctl<'_>,
+    report: &impl Fn(&str, f64, String),
+) -> Moments {
+    let (t, m) = time(runs, || {
+        moments::accumulate(xm, None, &moments::Params::default(), ctl).expect("moments")
+    });
+    report("moments (covariance, SYRK)", t, String::new());
+    if embgeo_kernels::lowp::split_syrk_supported() {
+        let split = moments::Params {
+            kernel: moments::Kernel::SplitBf16,
+            ..moments::Params::default()
+        };
+        let (t, _) = time(runs, || {
+            moments::accumulate(xm, None, &split, ctl).expect("moments")
+        });
+        report("moments, split-bf16 SYRK on AMX", t, String::new());
+    }
+    let x64: Vec<f64> = xm.as_slice().iter().map(|&v| f64::from(v)).collect();
+    let xm64 = MatRef::new(&x64, xm.rows(), xm.cols()).expect("shape");
+    let (t, _) = time(runs, || {
+        moments::accumulate(xm64, None, &moments::Params::default(), ctl).expect("moments")
+    });
+    report("moments of f64 input (f64 SYRK)", t, String::new());
+    m
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: usize| args::arg(&args, name, default);
@@ -76,18 +107,7 @@ fn main() {
         };
         pool.install(|| {
             let ctl = Ctl::detached();
-            let (t, m) = time(runs, || {
-                moments::accumulate(xm, None, &moments::Params::default(), &ctl).expect("moments")
-            });
-            report("moments (covariance, SYRK)", t, String::new());
-            // The same values as f64 input: the f64 SYRK on faer, in `F64_BLOCK_ROWS` blocks.
-            let x64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-            let xm64 = MatRef::new(&x64, n, d).expect("shape");
-            let (t, _) = time(runs, || {
-                moments::accumulate(xm64, None, &moments::Params::default(), &ctl).expect("moments")
-            });
-            report("moments of f64 input (f64 SYRK)", t, String::new());
-            drop(x64);
+            let m = time_moments(xm, runs, &ctl, &report);
             for (label, nc) in [
                 ("fit k=32", NComponents::Count(32)),
                 ("fit full", NComponents::All),
@@ -134,6 +154,15 @@ fn main() {
                 p.fit_moments(m.clone(), &ctl).expect("eigh");
             });
             report("eigh from moments", t, String::new());
+            let (t, ()) = time(runs, || {
+                let cp = embgeo_pca::covariance::Params::default();
+                embgeo_pca::covariance::solve_top(&m, &cp, &ctl, |_, _| Ok(32)).expect("eigh");
+            });
+            report(
+                "eigh from moments, 32 leading vectors (solve_top)",
+                t,
+                String::new(),
+            );
             let mut p32 = Pca::new(Params {
                 n_components: NComponents::Count(32),
                 ..Params::default()

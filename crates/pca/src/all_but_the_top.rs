@@ -93,7 +93,7 @@ pub fn apply<T: Element>(x: MatRef<'_, T>, params: &Params, ctl: &Ctl<'_>) -> Re
     let mut directions = if params.remove == 0 {
         Vec::new()
     } else {
-        let s = covariance::solve(&m, &covariance::Params::default(), ctl)?;
+        let s = covariance::solve_top(&m, &covariance::Params::default(), ctl, |_, _| Ok(params.remove))?;
         s.components[..params.remove * d].to_vec()
     };
     sign::flip_rows(&mut directions, d);

@@ -7,6 +7,7 @@
 //! `sqrt(λ·(W − ddof))`. All `d` eigenpairs are returned, also when n < d (the trailing ones are
 //! then 0 and their axes are an arbitrary basis of the null space).
 
+use embgeo_core::eigh_top::Tridiagonal;
 use embgeo_core::{Ctl, Error, Result, Scale};
 
 use crate::{Moments, Spectrum};
@@ -29,7 +30,8 @@ impl Default for Params {
     }
 }
 
-/// Eigendecomposition of the covariance held by `m`.
+/// Eigendecomposition of the covariance held by `m`: all `d` eigenpairs ([`solve_top`] with
+/// every vector).
 ///
 /// # Shapes and types
 /// `m`: moments over d features. Returns a [`Spectrum`] with d eigenpairs (f64), components
@@ -37,19 +39,44 @@ impl Default for Params {
 /// # Cost
 /// O(d²) to form `C`, ≈ 4d³ flops for the eigendecomposition; extra memory ≈ 3d² f64.
 /// # Determinism
-/// The eigensolver runs in parallel with a fixed split
-/// ([`embgeo_core::linalg::eigh_desc_det`]), so results are bit-identical for every `ctl.par`
-/// and thread count; last-ulp drift across SIMD levels.
+/// The eigensolver runs in parallel with a fixed split ([`embgeo_core::linalg::fixed_split`]),
+/// so results are bit-identical for every `ctl.par` and thread count; last-ulp drift across
+/// SIMD levels.
 /// # Errors
-/// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
-/// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `OutOfRange` if an
-/// eigenvalue does not fit in f64, `Internal` if the
-/// eigensolver does not converge, `Cancelled` (also checked after the eigendecomposition).
+/// As [`solve_top`].
 /// # Panics
 /// Never on any input.
 /// # Reference
 /// scikit-learn `PCA(svd_solver="covariance_eigh")`; fixtures `pca/*covariance*` at rtol 1e-10.
 pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
+    solve_top(m, params, ctl, |values, _| Ok(values.len()))
+}
+
+/// [`solve`] that forms only the leading eigenvectors: `count(values, total_variance)` (the
+/// `d` eigenvalues, decreasing, clipped at 0 as the result holds them, and their sum) says how
+/// many; the [`Spectrum`] then holds all `d` values and that many component rows (capped at
+/// `d`). The vectors are those [`solve`] returns, up to rounding (the same reflectors applied to
+/// fewer columns, [`embgeo_core::eigh_top`]; all of them: the same bits).
+///
+/// # Cost
+/// O(d²) to form `C`, ≈ (4/3)·d³ flops for the reduction, the tridiagonal divide and conquer,
+/// and `2·d²·k` for `k` vectors (instead of `2·d³`); extra memory ≈ 3d² f64 during the
+/// decomposition, `d·k` f64 returned.
+/// # Determinism
+/// As [`solve`].
+/// # Errors
+/// `Empty` if fewer than 2 rows were seen (or the weight sum does not exceed `ddof`),
+/// `Degenerate` if the co-moments overflow f64 (values beyond ~1e154), `OutOfRange` if an
+/// eigenvalue does not fit in f64 or an allocation is refused, `Internal` if the eigensolver
+/// does not converge, `Cancelled` (also checked after the eigendecomposition); `count`'s error.
+/// # Panics
+/// Never on any input.
+pub fn solve_top(
+    m: &Moments,
+    params: &Params,
+    ctl: &Ctl<'_>,
+    count: impl FnOnce(&[f64], f64) -> Result<usize>,
+) -> Result<Spectrum> {
     let divisor = m.weight_sum() - params.ddof;
     if m.n_samples() < 2 || divisor <= 0.0 {
         return Err(Error::Empty {
@@ -74,9 +101,11 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
     let scale = Scale::of(&[&c[..]]);
     let c = if scale.is_identity() { c } else { scale.apply(&c) };
     // Parallel with a fixed split: bit-identical for every thread count.
-    let (mut values, components) = embgeo_core::linalg::eigh_desc_det(&c, d, true, ctl.par)?;
+    let eigen = Tridiagonal::new(&c, d, ctl.par)?;
+    drop(c);
+    let mut values = eigen.values().to_vec();
     scale.unscale_all(&mut values, 1, "covariance eigenvalue")?;
-    // The eigensolver cannot be interrupted (≈ 0.4–0.8 s at d = 1536 on 2 threads): an abort during it is
+    // The eigensolver cannot be interrupted (≈ 0.3–0.8 s at d = 1536 on 2 threads): an abort during it is
     // honoured here, so an aborted fit never resolves.
     ctl.checkpoint()?;
     for v in &mut values {
@@ -84,8 +113,11 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
             *v = 0.0;
         }
     }
-    let singular_values = values.iter().map(|v| (v * divisor).sqrt()).collect();
     let total_variance = values.iter().sum();
+    let k = count(&values, total_variance)?;
+    let components = eigen.vectors(k, ctl.par)?;
+    ctl.checkpoint()?;
+    let singular_values = values.iter().map(|v| (v * divisor).sqrt()).collect();
     Ok(Spectrum {
         explained_variance: values,
         singular_values,

@@ -53,15 +53,17 @@ pub use whiten::{Method, Whitener};
 /// The result every solver hands to [`Pca`]: a spectrum in decreasing order of variance.
 ///
 /// `components` is `rank × n_features`, row-major, one principal axis per row, signs not yet
-/// normalised ([`sign::flip_rows`] does that). `explained_variance[i]` is the variance along
-/// row `i` (ddof = 1); `singular_values[i]` the matching singular value of the centred data.
+/// normalised ([`sign::flip_rows`] does that), or only its leading rows when the solver was
+/// asked for fewer ([`covariance::solve_top`]). `explained_variance[i]` is the variance along
+/// axis `i` (ddof = 1); `singular_values[i]` the matching singular value of the centred data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spectrum {
     /// Variance along each returned axis, decreasing.
     pub explained_variance: Vec<f64>,
     /// Singular values of the centred data, `sqrt(explained_variance · (n − 1))`.
     pub singular_values: Vec<f64>,
-    /// Axes, `explained_variance.len() × n_features`, row-major.
+    /// Axes, row-major: `explained_variance.len() × n_features`, or the leading rows a caller of
+    /// [`covariance::solve_top`] asked for.
     pub components: Vec<f64>,
     /// Total variance of the data (trace of the covariance), used for ratios and noise.
     pub total_variance: f64,

@@ -504,7 +504,8 @@ impl Whitener {
             ddof: if weighted { 0.0 } else { 1.0 },
             center: p.center,
         };
-        let s = covariance::solve(m, &cp, ctl)?;
+        // only the k leading axes are formed (`solve_top`)
+        let s = covariance::solve_top(m, &cp, ctl, |_, _| Ok(k))?;
         let lmax = s.explained_variance.first().copied().unwrap_or(0.0);
         if lmax <= 0.0 {
             return Err(Error::Degenerate(format!(

@@ -12,7 +12,15 @@ impl Pca {
             ddof: 1.0,
             center: self.params.center,
         };
-        let s = covariance::solve(m, &cp, ctl)?;
+        let (n, d) = (m.n_samples() as usize, m.n_features());
+        // only the axes the model keeps are formed; a zero total is `finish`'s error
+        let s = covariance::solve_top(m, &cp, ctl, |values, total| {
+            if total > 0.0 {
+                self.component_count(values, total, n, d)
+            } else {
+                Ok(values.len())
+            }
+        })?;
         let mean = if self.params.center {
             m.mean().to_vec()
         } else {
@@ -47,33 +55,7 @@ impl Pca {
             .iter()
             .map(|v| v / s.total_variance)
             .collect();
-        let k = match self.params.n_components {
-            NComponents::All => r,
-            NComponents::Count(k) => {
-                if k > r {
-                    return Err(Error::OutOfRange {
-                        name: "nComponents",
-                        expected: format!("at most min(n_samples, n_features) = min({n}, {d}) = {r}"),
-                        actual: k.to_string(),
-                    });
-                }
-                k
-            }
-            NComponents::VarianceRatio(target) => {
-                // scikit-learn: searchsorted(cumsum(ratio), target, side="right") + 1.
-                let mut cum = 0.0;
-                let mut below = 0;
-                for v in &ratio_all {
-                    cum += v;
-                    if cum <= target {
-                        below += 1;
-                    } else {
-                        break;
-                    }
-                }
-                (below + 1).min(ratio_all.len()).min(r)
-            }
-        };
+        let k = self.component_count(&s.explained_variance, s.total_variance, n, d)?;
         let noise_variance = if k < r {
             if solver == Solver::Randomized {
                 (s.total_variance - s.explained_variance[..k].iter().sum::<f64>()) / (r - k) as f64
@@ -97,6 +79,40 @@ impl Pca {
             noise_variance,
             n_features_in: d,
             n_samples_seen: n as u64,
+        })
+    }
+
+    /// The number of components the model keeps, from the decreasing eigenvalues `values` and
+    /// their sum `total` (> 0) of `n` rows × `d` features: `nComponents` as given (at most
+    /// min(n, d)), all, or scikit-learn's variance-ratio rule.
+    fn component_count(&self, values: &[f64], total: f64, n: usize, d: usize) -> Result<usize> {
+        let r = n.min(d);
+        Ok(match self.params.n_components {
+            NComponents::All => r,
+            NComponents::Count(k) => {
+                if k > r {
+                    return Err(Error::OutOfRange {
+                        name: "nComponents",
+                        expected: format!("at most min(n_samples, n_features) = min({n}, {d}) = {r}"),
+                        actual: k.to_string(),
+                    });
+                }
+                k
+            }
+            NComponents::VarianceRatio(target) => {
+                // scikit-learn: searchsorted(cumsum(ratio), target, side="right") + 1.
+                let mut cum = 0.0;
+                let mut below = 0;
+                for v in values {
+                    cum += v / total;
+                    if cum <= target {
+                        below += 1;
+                    } else {
+                        break;
+                    }
+                }
+                (below + 1).min(values.len()).min(r)
+            }
         })
     }
 
