@@ -56,11 +56,18 @@ const result = {
   inputBytes,
   outputBytes,
   loadavg: { start: load0, end: load1 },
+  // the path the engine took (auto): screening precision, tile kernel, candidate inflation
+  path: { precision: r.precision, kernel: r.kernel, inflation: r.inflation },
+}
+function pathText({ precision, kernel, inflation }) {
+  if (precision === undefined) return 'not reported'
+  const infl = typeof inflation === 'number' ? `, candidate inflation ${inflation.toFixed(2)}` : ''
+  return `${precision} screening on ${kernel}${infl}`
 }
 writeFileSync(`${root}bench/results/knn-1m.json`, JSON.stringify(result, null, 2) + '\n')
 const md = `# Exact all-points kNN at N = ${N.toLocaleString('en')} × d = ${D}, k = ${K} — memory bound
 
-${result.machine.date.slice(0, 10)}, ${result.machine.cpu}, ${result.versions.threads} threads, kNN kernel ${result.versions.knnKernel}, commit ${result.machine.commit}.
+${result.machine.date.slice(0, 10)}, ${result.machine.cpu}, ${result.versions.threads} threads, commit ${result.machine.commit}; path taken (\`precision: 'auto'\`): ${pathText(result.path)} (the fp32 kernel of this CPU: ${result.versions.knnKernel}).
 Load average (1/5/15 min) ${load0.map((v) => v.toFixed(2)).join(' / ')} at the start, ${load1.map((v) => v.toFixed(2)).join(' / ')} at the end${load0[0] > 1.5 ? ' — **the machine was shared with other jobs; the time is not a speed measurement**' : ''}.
 
 | measure | value |
