@@ -172,20 +172,7 @@ fn decompose(a: MatRef<'_, f64>, par: faer::Par) -> Result<Tridiagonal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linalg::eigh_desc_det;
-
-    /// A dense symmetric matrix above faer's parallel and divide-and-conquer thresholds.
-    fn matrix(d: usize) -> Vec<f64> {
-        let mut a = vec![0.0f64; d * d];
-        for i in 0..d {
-            for j in 0..=i {
-                let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { 3.0 } else { 0.0 };
-                a[i * d + j] = v;
-                a[j * d + i] = v;
-            }
-        }
-        a
-    }
+    use crate::linalg::{eigh_desc_det, symmetric as matrix};
 
     fn bits(v: &[f64]) -> Vec<u64> {
         v.iter().map(|x| x.to_bits()).collect()

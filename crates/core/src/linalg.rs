@@ -241,6 +241,21 @@ pub fn thin_svd_uv(a: MatRef<'_, f64>, par: faer::Par) -> Result<(Vec<f64>, Mat<
     Ok((s.column_vector().iter().copied().collect(), u, v))
 }
 
+/// A dense symmetric `d × d` test matrix (row-major, diagonally shifted), the input of this
+/// module's and [`crate::eigh_top`]'s eigensolver tests.
+#[cfg(test)]
+pub(crate) fn symmetric(d: usize) -> Vec<f64> {
+    let mut a = vec![0.0f64; d * d];
+    for i in 0..d {
+        for j in 0..=i {
+            let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { 3.0 } else { 0.0 };
+            a[i * d + j] = v;
+            a[j * d + i] = v;
+        }
+    }
+    a
+}
+
 #[cfg(test)]
 #[allow(clippy::float_cmp)] // exact values of diagonal inputs are what these tests check
 mod tests {
@@ -272,14 +287,7 @@ mod tests {
         // d = 400 is above faer's parallel threshold (the tridiagonal update goes parallel once
         // (d − k)²/2 ≥ 49,152, i.e. for the first ~86 steps here).
         let d = 400;
-        let mut a = vec![0.0f64; d * d];
-        for i in 0..d {
-            for j in 0..=i {
-                let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { 3.0 } else { 0.0 };
-                a[i * d + j] = v;
-                a[j * d + i] = v;
-            }
-        }
+        let a = symmetric(d);
         let seq = eigh_desc_det(&a, d, true, Par::Seq).unwrap();
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
