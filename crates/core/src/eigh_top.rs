@@ -28,9 +28,11 @@ use crate::{Error, Par, Result};
 /// number of its leading eigenvectors.
 ///
 /// # Memory
-/// Three `d × d` f64 matrices (the reduced matrix with its reflectors, `Z`, and faer's
-/// workspace while [`Tridiagonal::new`] runs) plus a `bs × d` block of reflector factors
-/// (`bs` faer's block size, at most a few tens).
+/// Two `d × d` f64 matrices (the reduced matrix with its reflectors, and `Z`) plus a `bs × d`
+/// block of reflector factors (`bs` faer's block size, at most a few tens); while
+/// [`Tridiagonal::new`] runs, also faer's workspace for a whole self-adjoint decomposition
+/// (about three `d × d` f64: the public `self_adjoint_evd_scratch` is the only size faer
+/// states for these stages, so the part of it this path does not use is allocated too).
 pub struct Tridiagonal {
     d: usize,
     /// faer's in-place reduction: `T` on the diagonals, the reflectors below the subdiagonal.
@@ -47,7 +49,7 @@ impl Tridiagonal {
     ///
     /// # Cost
     /// ≈ (4/3)·d³ flops for the reduction plus the divide and conquer (≈ d³ at most, less with
-    /// deflation); memory as the type says.
+    /// deflation); memory as the type says (about five `d × d` f64 at the peak, besides `a`).
     /// # Errors
     /// `OutOfRange` ([`crate::dense`]) when d² f64 is over the limit or an allocation is
     /// refused; `Internal` if `a.len() != d·d`, the eigensolver does not converge, or the

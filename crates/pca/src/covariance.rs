@@ -5,7 +5,8 @@
 //! `C = V Λ Vᵀ` by faer's self-adjoint eigensolver. Eigenvalues are returned in decreasing
 //! order with negative rounding noise clipped to 0, as scikit-learn does; singular values are
 //! `sqrt(λ·(W − ddof))`. All `d` eigenpairs are returned, also when n < d (the trailing ones are
-//! then 0 and their axes are an arbitrary basis of the null space).
+//! then 0 and their axes are an arbitrary basis of the null space); [`solve_top`] returns all
+//! values and only the leading vectors its caller keeps.
 
 use embgeo_core::eigh_top::Tridiagonal;
 use embgeo_core::{Ctl, Error, Result, Scale};
@@ -37,7 +38,8 @@ impl Default for Params {
 /// `m`: moments over d features. Returns a [`Spectrum`] with d eigenpairs (f64), components
 /// `d × d` row-major, signs not normalised.
 /// # Cost
-/// O(d²) to form `C`, ≈ 4d³ flops for the eigendecomposition; extra memory ≈ 3d² f64.
+/// O(d²) to form `C`, ≈ 4d³ flops for the eigendecomposition; extra memory ≈ 6d² f64 at the
+/// peak (`C`, its reduction, the tridiagonal's eigenvectors, faer's workspace).
 /// # Determinism
 /// The eigensolver runs in parallel with a fixed split ([`embgeo_core::linalg::fixed_split`]),
 /// so results are bit-identical for every `ctl.par` and thread count; last-ulp drift across
@@ -60,8 +62,8 @@ pub fn solve(m: &Moments, params: &Params, ctl: &Ctl<'_>) -> Result<Spectrum> {
 ///
 /// # Cost
 /// O(d²) to form `C`, ≈ (4/3)·d³ flops for the reduction, the tridiagonal divide and conquer,
-/// and `2·d²·k` for `k` vectors (instead of `2·d³`); extra memory ≈ 3d² f64 during the
-/// decomposition, `d·k` f64 returned.
+/// and `2·d²·k` for `k` vectors (instead of `2·d³`); extra memory ≈ 6d² f64 at the peak
+/// (`C`, its reduction, the tridiagonal's eigenvectors, faer's workspace), `d·k` f64 returned.
 /// # Determinism
 /// As [`solve`].
 /// # Errors
