@@ -32,7 +32,9 @@ pub enum Kernel {
     /// Also on CPUs with AMX-BF16: since the FMA kernel writes each block straight into its
     /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core AMX Xeon, model
     /// 207, `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
-    /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512).
+    /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512; 100,000 ×
+    /// 1536, medians of 3–5 in two runs: 1.02–1.14 vs 1.13–1.21 s, where each 128-row chunk's
+    /// merge into the 9.4 MB f64 lower triangle bounds the split kernel).
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
