@@ -33,8 +33,9 @@ pub enum Kernel {
     /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core AMX Xeon, model
     /// 207, `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
     /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512; 100,000 ×
-    /// 1536, medians of 3–5 in two runs: 1.02–1.14 vs 1.13–1.21 s, where each 128-row chunk's
-    /// merge into the 9.4 MB f64 lower triangle bounds the split kernel).
+    /// 1536, medians of 3–5 in two runs: 1.02–1.14 vs 1.13–1.21 s; perf at 30,000 × 1536: the
+    /// tile loop and its operand loads about 60 % of the split kernel's samples, the f64 merge
+    /// of each 128-row chunk into the 9.4 MB lower triangle, two lanes wide, about 30 %).
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
