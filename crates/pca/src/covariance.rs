@@ -174,14 +174,7 @@ mod tests {
     fn the_solve_is_bit_identical_across_thread_counts_and_par() {
         // d = 400: above faer's threshold for its parallel tridiagonalisation.
         let d = 400;
-        let mut a = vec![0.0f64; d * d];
-        for i in 0..d {
-            for j in 0..=i {
-                let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { d as f64 } else { 0.0 };
-                a[i * d + j] = v;
-                a[j * d + i] = v;
-            }
-        }
+        let a = comoment(d);
         let m = Moments::from_parts(d, 1000, 1000.0, vec![0.0; d], a).unwrap();
         let p = Params::default();
         let seq = solve(&m, &p, &Ctl::detached().with_par(Par::Seq)).unwrap();
@@ -195,5 +188,46 @@ mod tests {
                 .unwrap();
             assert_eq!(seq, par, "threads = {threads}");
         }
+    }
+
+    #[test]
+    fn solve_top_returns_every_value_and_the_leading_vectors_of_solve() {
+        let d = 60;
+        let a = comoment(d);
+        let m = Moments::from_parts(d, 1000, 1000.0, vec![0.0; d], a).unwrap();
+        let (p, ctl) = (Params::default(), Ctl::detached());
+        let all = solve(&m, &p, &ctl).unwrap();
+        let mut seen = None;
+        let top = solve_top(&m, &p, &ctl, |values, total| {
+            seen = Some((values.to_vec(), total));
+            Ok(7)
+        })
+        .unwrap();
+        // `count` sees the values and total the result holds
+        assert_eq!(seen, Some((all.explained_variance.clone(), all.total_variance)));
+        assert_eq!(top.explained_variance, all.explained_variance);
+        assert_eq!(top.singular_values, all.singular_values);
+        assert_eq!(top.components.len(), 7 * d);
+        for (u, v) in top.components.iter().zip(&all.components) {
+            assert!((u - v).abs() <= 1e-12, "{u} vs {v}");
+        }
+        // more than d is capped; `count`'s error is the call's
+        let capped = solve_top(&m, &p, &ctl, |_, _| Ok(d + 5)).unwrap();
+        assert_eq!(capped.components.len(), d * d);
+        let e = solve_top(&m, &p, &ctl, |_, _| Err(Error::Internal("count".into()))).unwrap_err();
+        assert_eq!(e.code(), "ERR_INTERNAL");
+    }
+
+    /// A symmetric positive-definite test co-moment (diagonally dominant).
+    fn comoment(d: usize) -> Vec<f64> {
+        let mut a = vec![0.0f64; d * d];
+        for i in 0..d {
+            for j in 0..=i {
+                let v = (((i * 31 + j * 17) % 97) as f64 - 48.0) / 50.0 + if i == j { d as f64 } else { 0.0 };
+                a[i * d + j] = v;
+                a[j * d + i] = v;
+            }
+        }
+        a
     }
 }

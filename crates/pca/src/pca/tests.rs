@@ -90,6 +90,24 @@ fn identical_rows_are_degenerate_and_one_row_is_empty() {
 }
 
 #[test]
+fn more_components_than_rows_is_out_of_range_from_the_eigenvalue_count() {
+    // 3 rows × 10 features: 5 ≤ d passes the parameter check, and the count `solve_top` asks
+    // for (before forming any vector) rejects 5 > min(n, d) = 3
+    let x: Vec<f64> = (0..30).map(|i| f64::from((i * 7) % 11)).collect();
+    let mut p = Pca::new(Params {
+        n_components: NComponents::Count(5),
+        solver: Solver::Covariance,
+        ..Params::default()
+    })
+    .unwrap();
+    let e = p
+        .fit(MatRef::new(&x, 3, 10).unwrap(), &Ctl::detached())
+        .unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE", "{e}");
+    assert!(e.to_string().contains("min(3, 10) = 3"), "{e}");
+}
+
+#[test]
 fn merge_after_svd_fit_is_rejected() {
     let x = gen(50, 3, 3);
     let xm = MatRef::new(&x, 50, 3).unwrap();
