@@ -81,8 +81,9 @@ const SMALL = { rows: 2400, cols: 24, k: 10 }
 // BIG is sized so that a worker computes its share of the graph for about a second even on a
 // fast host: the kill and cancel tests need a worker caught mid-run (at 16,000 rows a worker's
 // whole share took 0.27 s of CPU on a 2-core AVX-512 Xeon, and the kill test found no run to
-// interrupt).
-const BIG = { rows: 32000, cols: 64, k: 10 }
+// interrupt; at 32,000 rows the same happened on the AMX Xeon once the kNN took one bf16 pass
+// on the tiles, so 64,000: four times the pairs).
+const BIG = { rows: 64000, cols: 64, k: 10 }
 let small
 let big
 
