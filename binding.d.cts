@@ -641,9 +641,10 @@ export interface NativeInfo {
    */
   gemmKernel: string
   /**
-   * Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel` on every
-   * CPU (`embgeo_pca::moments::Kernel::Auto`; on AMX CPUs the FMA kernel measured faster than
-   * the split-bf16 AMX SYRK at 64–512 columns, which runs only when a Rust caller asks).
+   * Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel`, or on CPUs
+   * with AMX-BF16 "split-bf16-amx from 384 columns, else " and the `gemmKernel` (each value
+   * split into two bf16, four exact products per pair summed in f32 on the tiles: measured
+   * faster than the FMA kernel from 384 columns; `embgeo_pca::moments::Kernel::Auto`).
    */
   covarianceKernel: string
   /**

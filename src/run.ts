@@ -293,7 +293,7 @@ export interface Versions {
   knnKernel: string
   /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma', 'simd128' (WASM build, where it also computes the kNN's f32 candidate products) or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto overrides it (read once per process). */
   gemmKernel: string
-  /** Kernel of the covariance SYRK of f32 input (PCA, Whitener): gemmKernel on every CPU. On AMX CPUs the FMA kernel measured faster than the split-bf16 AMX SYRK at 64–512 columns, so the latter runs only when a Rust caller asks for it (`embgeo_pca::moments::Kernel::SplitBf16`). */
+  /** Kernel of the covariance SYRK of f32 input (PCA, Whitener): gemmKernel, or on CPUs with AMX-BF16 'split-bf16-amx from 384 columns, else ' followed by gemmKernel (each value split into two bf16, the four exact products of a pair summed in f32 on the AMX tiles; it measured faster than the FMA kernel from 384 columns, as fast below). */
   covarianceKernel: string
   /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32, as it does on Intel's avx512bf16, slower than its FMA units); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
   bf16Kernel: string

@@ -212,11 +212,11 @@ fn main() {
             }
         }
         if embgeo_kernels::lowp::split_syrk_supported() {
-            // the split-bf16 AMX SYRK (f64 output) against the best FMA path, interleaved
+            // the split-bf16 AMX SYRK (f32 output) against the best FMA path, interleaved
             let best = *fast.last().unwrap_or(&Path::Scalar);
             let fma = |th: usize| ours(best, th);
             let split = |th: usize| {
-                let mut o = vec![0.0f64; d * d];
+                let mut o = vec![0.0f32; d * d];
                 embgeo_kernels::lowp::syrk_lower_split(&mut o, &inputs[th], rows, d);
                 black_box(o);
             };

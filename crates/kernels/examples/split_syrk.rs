@@ -15,7 +15,7 @@ fn main() {
     let y: Vec<f32> = (0..rows * d)
         .map(|i| ((i * 7919 % 1013) as f32 / 1013.0) - 0.5)
         .collect();
-    let mut c = vec![0.0f64; d * d];
+    let mut c = vec![0.0f32; d * d];
     let mut times = Vec::with_capacity(reps);
     for _ in 0..reps {
         let s = Instant::now();

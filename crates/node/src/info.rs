@@ -24,9 +24,10 @@ pub struct NativeInfo {
     /// (WebAssembly, where it also computes the kNN's f32 candidate products) or "scalar"
     /// (`EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto` overrides, read once).
     pub gemm_kernel: String,
-    /// Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel` on every
-    /// CPU (`embgeo_pca::moments::Kernel::Auto`; on AMX CPUs the FMA kernel measured faster than
-    /// the split-bf16 AMX SYRK at 64–512 columns, which runs only when a Rust caller asks).
+    /// Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel`, or on CPUs
+    /// with AMX-BF16 "split-bf16-amx from 384 columns, else " and the `gemmKernel` (each value
+    /// split into two bf16, four exact products per pair summed in f32 on the tiles: measured
+    /// faster than the FMA kernel from 384 columns; `embgeo_pca::moments::Kernel::Auto`).
     pub covariance_kernel: String,
     /// Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
     /// (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).
@@ -49,7 +50,7 @@ pub fn native_info(env: Env) -> napi::Result<NativeInfo> {
         threads: threads as u32,
         knn_kernel: embgeo_knn::simd_level().to_string(),
         gemm_kernel: embgeo_kernels::path_name().to_string(),
-        covariance_kernel: embgeo_kernels::path_name().to_string(),
+        covariance_kernel: embgeo_pca::moments::auto_kernel_name(),
         bf16_kernel: embgeo_kernels::lowp::path().name().to_string(),
         int8_kernel: embgeo_kernels::lowp::Int8Path::best().name().to_string(),
     })

@@ -27,15 +27,15 @@ use crate::linalg;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Kernel {
-    /// For f64 input, f64 blocks; for f32 input, [`Kernel::F32`] on every CPU. Default.
+    /// For f64 input, f64 blocks. For f32 input, [`Kernel::SplitBf16`] on CPUs with AMX-BF16
+    /// when the data has at least [`SPLIT_MIN_COLS`] columns, else [`Kernel::F32`]. Default.
     ///
-    /// Also on CPUs with AMX-BF16: since the FMA kernel writes each block straight into its
-    /// panels, it measured faster than [`Kernel::SplitBf16`] there (2-core AMX Xeon, model
-    /// 207, `examples/bench_pca`, moments of 200,000 rows, medians of alternating runs: 0.072 vs
-    /// 0.105 s at 256 columns, 0.138 vs 0.165 s at 384, 0.248 vs 0.386 s at 512; 100,000 ×
-    /// 1536, medians of 3–5 in two runs: 1.02–1.14 vs 1.13–1.21 s; perf at 30,000 × 1536: the
-    /// tile loop and its operand loads about 60 % of the split kernel's samples, the f64 merge
-    /// of each 128-row chunk into the 9.4 MB lower triangle, two lanes wide, about 30 %).
+    /// Measured on a 2-core AMX Xeon (model 207, `examples/bench_pca`, moments, medians of 5–7
+    /// in two alternating runs, FMA vs split): 200,000 × 128 0.023–0.035 vs 0.026–0.029 s,
+    /// × 256 0.066–0.068 vs 0.065–0.066 s, × 384 0.126–0.134 vs 0.114–0.124 s; 100,000 × 768
+    /// 0.239–0.254 vs 0.195–0.204 s, × 1536 0.93–1.08 vs 0.69–0.74 s. The two kernels' results
+    /// differ in the last bits, so a fit of ≥ 384 columns on an AMX CPU and one elsewhere agree
+    /// to the f32 tolerance, not bit for bit.
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
@@ -45,14 +45,18 @@ pub enum Kernel {
     F32,
     /// Block-centred rows rounded to f32, each split into two bf16 values and multiplied on
     /// the AMX tiles (`embgeo_kernels::lowp::syrk_lower_split`: four bf16 products per pair,
-    /// f32 sums of 256-row chunks, added in f64; per product at most `2⁻¹⁶` relative from the
-    /// split plus the f32 accumulation of the chunk). Blocks outside [`F32_SAFE`] take f64 as
-    /// under [`Kernel::F32`]. A CPU without AMX-BF16 runs [`Kernel::F32`] instead. Only when
-    /// asked: [`Kernel::Auto`] measured the FMA kernel faster (its doc has the numbers).
+    /// summed in f32 over the block; per product at most `2⁻¹⁶` relative from the split plus
+    /// the f32 accumulation of `4·block_rows` products), merged in f64. Blocks outside
+    /// [`F32_SAFE`] take f64 as under [`Kernel::F32`]. A CPU without AMX-BF16 runs
+    /// [`Kernel::F32`] instead.
     SplitBf16,
     /// Everything in f64 (exact widening of f32 input).
     F64,
 }
+
+/// Columns from which [`Kernel::Auto`] takes the split-bf16 SYRK on AMX-BF16 CPUs (below it
+/// the FMA kernel measured as fast or faster; [`Kernel::Auto`] has the numbers).
+pub const SPLIT_MIN_COLS: usize = 384;
 
 /// The block SYRK a fit of `dtype` input runs under `kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +67,10 @@ enum BlockSyrk {
 }
 
 impl Kernel {
-    fn block_syrk(self, dtype: &str) -> BlockSyrk {
+    fn block_syrk(self, dtype: &str, cols: usize) -> BlockSyrk {
         let split = embgeo_kernels::lowp::split_syrk_supported();
         match self {
+            Kernel::Auto if dtype == "f32" && split && cols >= SPLIT_MIN_COLS => BlockSyrk::Split,
             Kernel::Auto if dtype == "f32" => BlockSyrk::F32,
             Kernel::SplitBf16 if split => BlockSyrk::Split,
             Kernel::F32 | Kernel::SplitBf16 => BlockSyrk::F32,
@@ -73,15 +78,28 @@ impl Kernel {
         }
     }
 
-    /// The name of the block SYRK this kernel runs for `dtype` input on this CPU:
-    /// `"split-bf16"`, `"f32"` or `"f64"`.
+    /// The name of the block SYRK this kernel runs for `dtype` input of `cols` columns on this
+    /// CPU: `"split-bf16"`, `"f32"` or `"f64"`.
     #[must_use]
-    pub fn resolved(self, dtype: &str) -> &'static str {
-        match self.block_syrk(dtype) {
+    pub fn resolved(self, dtype: &str, cols: usize) -> &'static str {
+        match self.block_syrk(dtype, cols) {
             BlockSyrk::F32 => "f32",
             BlockSyrk::Split => "split-bf16",
             BlockSyrk::F64 => "f64",
         }
+    }
+}
+
+/// What [`Kernel::Auto`] runs for f32 input on this CPU, for `versions()`: the FMA kernel's
+/// name ([`embgeo_kernels::path_name`]), or on AMX-BF16 CPUs
+/// `"split-bf16-amx from 384 columns, else <that name>"`.
+#[must_use]
+pub fn auto_kernel_name() -> String {
+    let fma = embgeo_kernels::path_name();
+    if embgeo_kernels::lowp::split_syrk_supported() {
+        format!("split-bf16-amx from {SPLIT_MIN_COLS} columns, else {fma}")
+    } else {
+        fma.to_string()
     }
 }
 
@@ -373,7 +391,7 @@ impl Moments {
         if n == 0 {
             return Ok(());
         }
-        let syrk = params.kernel.block_syrk(T::DTYPE);
+        let syrk = params.kernel.block_syrk(T::DTYPE, d);
         let b = block_rows_for(params, d, syrk).min(n);
         let n_blocks = n.div_ceil(b);
         let lanes = params.lanes.clamp(1, n_blocks);
@@ -388,18 +406,10 @@ impl Moments {
             // The centred f32 block, laid out for the kernel layer's SYRK (row-major for the
             // split kernel).
             let mut y32 = RowPanels::new();
-            // The f64 block result serves the split kernel and the f64 fallback; the f32 one the
-            // FMA kernel (the f64 one is needed under it only when a block falls back).
-            let mut blk64: Vec<f64> = if syrk == BlockSyrk::F32 {
-                Vec::new()
-            } else {
-                square_zeros(d)?
-            };
-            let mut blk32: Vec<f32> = if syrk == BlockSyrk::F32 {
-                square_zeros(d)?
-            } else {
-                Vec::new()
-            };
+            // The f32 block result serves the FMA and split kernels, the f64 one the f64 SYRK
+            // (needed under an f32 kernel only when a block falls back).
+            let mut blk64: Vec<f64> = if use_f32 { Vec::new() } else { square_zeros(d)? };
+            let mut blk32: Vec<f32> = if use_f32 { square_zeros(d)? } else { Vec::new() };
             let mut lane_max = 0.0f64;
             for bi in blocks {
                 ctl.checkpoint()?;
@@ -431,23 +441,22 @@ impl Moments {
                     let split_input = y32
                         .as_row_major()
                         .filter(|_| centred32 && syrk == BlockSyrk::Split);
-                    if centred32 && syrk == BlockSyrk::F32 {
+                    if let Some(y) = split_input {
+                        embgeo_kernels::lowp::syrk_lower_split(&mut blk32, y, rows, d);
+                        lane.merge_block_lower(wsum, &mean_b, &blk32);
+                    } else if centred32 {
                         // The kernel layer's SYRK (single-threaded: the lanes are the parallelism).
                         y32.syrk_lower(&mut blk32)?;
                         lane.merge_block_lower(wsum, &mean_b, &blk32);
                     } else {
-                        if let Some(y) = split_input {
-                            embgeo_kernels::lowp::syrk_lower_split(&mut blk64, y, rows, d);
-                        } else {
-                            if blk64.is_empty() {
-                                blk64 = square_zeros(d)?;
-                            }
-                            buf64.resize(rows * d, 0.0f64);
-                            centre_block(&mut buf64, xb, wb, &mean_b, |v| v);
-                            let a = faer::MatRef::from_column_major_slice(&buf64, d, rows);
-                            let dst = faer::MatMut::from_row_major_slice_mut(&mut blk64, d, d);
-                            linalg::syrk_lower(dst, a, faer::Par::Seq);
+                        if blk64.is_empty() {
+                            blk64 = square_zeros(d)?;
                         }
+                        buf64.resize(rows * d, 0.0f64);
+                        centre_block(&mut buf64, xb, wb, &mean_b, |v| v);
+                        let a = faer::MatRef::from_column_major_slice(&buf64, d, rows);
+                        let dst = faer::MatMut::from_row_major_slice_mut(&mut blk64, d, d);
+                        linalg::syrk_lower(dst, a, faer::Par::Seq);
                         lane.merge_block_lower(wsum, &mean_b, &blk64);
                     }
                 }
@@ -809,7 +818,7 @@ mod tests {
     fn split_bf16_blocks_match_f64_to_the_f32_tolerance() {
         // f32 input with an offset mean and a power-law spectrum: the split-bf16 AMX SYRK where
         // the CPU has it (elsewhere `SplitBf16` runs the FMA kernel and the test checks that),
-        // against all-f64 arithmetic; `Auto` runs the FMA kernel everywhere
+        // against all-f64 arithmetic; `Auto` runs the FMA kernel below `SPLIT_MIN_COLS`
         let (n, d) = (3001, 80);
         let x: Vec<f32> = (0..n * d)
             .map(|k| {
@@ -833,19 +842,23 @@ mod tests {
             .unwrap()
         };
         let split_here = embgeo_kernels::lowp::split_syrk_supported();
-        assert_eq!(Kernel::Auto.resolved("f32"), "f32");
-        assert_eq!(
-            Kernel::SplitBf16.resolved("f32"),
-            if split_here { "split-bf16" } else { "f32" }
-        );
-        assert_eq!(Kernel::Auto.resolved("f64"), "f64");
+        let split_name = if split_here { "split-bf16" } else { "f32" };
+        assert_eq!(Kernel::Auto.resolved("f32", d), "f32");
+        assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MIN_COLS - 1), "f32");
+        assert_eq!(Kernel::Auto.resolved("f32", SPLIT_MIN_COLS), split_name);
+        assert_eq!(Kernel::SplitBf16.resolved("f32", d), split_name);
+        assert_eq!(Kernel::Auto.resolved("f64", SPLIT_MIN_COLS), "f64");
         let (auto, f32k, split, exact) = (
             run(Kernel::Auto),
             run(Kernel::F32),
             run(Kernel::SplitBf16),
             run(Kernel::F64),
         );
-        assert_eq!(auto.comoment(), f32k.comoment(), "Auto runs the FMA kernel");
+        assert_eq!(
+            auto.comoment(),
+            f32k.comoment(),
+            "Auto runs the FMA kernel at 80 columns"
+        );
         let scale = exact.comoment().iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (u, v) in split.comoment().iter().zip(exact.comoment()) {
             // the f32 parity tolerance of PCA (1e-5 of the largest entry; examples/bench_pca

@@ -1,6 +1,6 @@
 //! Split-bf16 SYRK on the AMX tiles: the lower triangle of `C = Yᵀ·Y` for a row-major
 //! `rows × d` f32 block `Y` (the co-moment of one centred block of PCA's covariance pass), in
-//! f64, from four bf16 products per pair of values.
+//! f32, from four bf16 products per pair of values.
 //!
 //! # Scheme
 //! Every value is split as `y = hi + lo + r` ([`super::split_value`]: `hi = bf16(y)`,
@@ -10,31 +10,38 @@
 //! missing rows of a short last chunk zero):
 //! `[hi | hi | lo | lo]` on the `A` side and `[hi | lo | hi | lo]` on the `B` side, so one bf16
 //! dot product of length `4R` is `Σ_t (hi_i + lo_i)·(hi_j + lo_j)` over the chunk's rows `t`.
-//! The products of bf16 values are exact in f32; the tiles add them in f32; each chunk's f32
-//! result is added to the f64 output.
+//! The products of bf16 values are exact in f32; the tiles add them in f32. The output is
+//! computed in 32-row strips of 32 × 32 blocks, [`PANEL`] columns at a time (the panel's `B`
+//! operand stays in the L2 while the strips below it pass); each block's f32 sums live in a
+//! per-thread buffer between chunks: the first chunk's tile products overwrite it, every later
+//! chunk's continue its sums (tiles loaded from it, added to, stored back), and the last chunk's
+//! sums are copied to the output. One call is thus one f32 sum of `4·R·⌈rows/R⌉` products per
+//! entry, as the FMA kernel sums a whole block in f32.
 //!
 //! # Accuracy
 //! Per product, `y_i·y_j − (hi_i + lo_i)(hi_j + lo_j) = (hi_i + lo_i)·r_j + r_i·y_j` with
 //! `|r| ≤ 2⁻¹⁷|y| + 2⁻¹²⁶` ([`super::split_value`]), so the split loses at most about
-//! `2⁻¹⁶·|y_i·y_j|` per product — less than the f32 accumulation bound `γ_{4R}` of the chunk's
-//! sum (`4R·2⁻²⁴ = 2⁻¹⁵` at `R` = 128), which is what the tiles add (in an order of the
-//! hardware's choosing): `|ĉ − c| ≤ (2⁻¹⁶ + γ_{4R−1}(1 + 2⁻¹⁶))·Σ_t |y_ti·y_tj|` plus the
-//! subnormal terms of the tile units (inputs below 2⁻¹²⁶ read as zero, outputs flushed), which
-//! callers avoid by keeping `|y|` inside PCA's `F32_SAFE` range. The split residuals `r` round to
-//! nearest, so on the diagonal (`Σ y²`) they do not bias the sum the way dropping `lo·lo`
-//! would (`(hi + lo)² − y² = −(2y − r)·r`: first order in `r`, zero mean). The chunks' sums are
-//! then added in f64 (the error of f32 blocks merged in f64, as the FMA path's 2048-row blocks).
+//! `2⁻¹⁶·|y_i·y_j|` per product; the tiles add the `K = 4·R·⌈rows/R⌉` products in f32 (in an
+//! order of the hardware's choosing within each instruction, the instructions in chunk order):
+//! `|ĉ − c| ≤ (2⁻¹⁶ + γ_{K−1}(1 + 2⁻¹⁶))·Σ_t |y_ti·y_tj|` plus the subnormal terms of the
+//! tile units (inputs below 2⁻¹²⁶ read as zero, outputs flushed), which callers avoid by keeping
+//! `|y|` inside PCA's `F32_SAFE` range. `γ_K` is `4×` the FMA kernel's `γ_rows` for the same
+//! rows (four products per pair of values). The split residuals `r` round to nearest, so on the
+//! diagonal (`Σ y²`) they do not bias the sum the way dropping `lo·lo` would
+//! (`(hi + lo)² − y² = −(2y − r)·r`: first order in `r`, zero mean).
 //!
 //! # Cost
 //! `4·R·32·32·2` flops per 32 × 32 block pair of the lower triangle and chunk (about
 //! `4·rows·d·(d + 32)` bf16 flops in all, 4× the useful `rows·d²`), at the tile rate;
-//! packing O(rows·d) per call. Memory, per thread, kept for its next call: the two operand
-//! layouts of one chunk, about `(2·d₁₆ + 64)·4R·2` bytes with `d₁₆ = d` rounded up to 16
-//! (0.85 MB at d = 384, R = 128), plus an f32 tile of `d·32` values.
+//! packing O(rows·d) per call; the f32 sums loaded and stored once per block and chunk
+//! (`≈ 2·d²` bytes each way per chunk). Memory, per thread, kept for its next call: the two
+//! operand layouts of one chunk, about `(2·d₁₆ + 64)·4R·2` bytes with `d₁₆ = d` rounded up to
+//! 16 (0.85 MB at d = 384, R = 128), and the sums, about `2·d·(d + 32)` bytes (4.8 MB at
+//! d = 1536).
 //!
 //! # Determinism
-//! The same input gives the same bits on the same CPU (fixed chunks, fixed order of the f64
-//! additions, one thread per call); the result differs from the FMA path's in the last bits.
+//! The same input gives the same bits on the same CPU (fixed chunks and blocks, one thread per
+//! call); the result differs from the FMA path's in the last bits.
 
 use std::cell::RefCell;
 
@@ -49,6 +56,10 @@ pub const CHUNK: usize = 128;
 /// Columns per strip of the output (the tile block is 32 × 32).
 const STRIP: usize = 32;
 
+/// Output columns per panel (a multiple of [`STRIP`]): their `B` operand, `PANEL·4R·2` bytes
+/// (512 KB at R = 128), stays in the L2 across the panel's strips.
+const PANEL: usize = 512;
+
 /// Does this process run [`syrk_lower_split`]: AMX-BF16 units, the Linux tile permission, and
 /// the bf16 path ([`super::path`]) not moved off AMX by `EMBGEO_LOWP_KERNEL`
 /// (`=avx512bf16` or `=scalar` turn the split SYRK off, so callers take their FMA kernel)?
@@ -58,51 +69,91 @@ pub fn split_syrk_supported() -> bool {
 }
 
 /// The per-thread buffers of [`syrk_lower_split`]: the operand layouts of one chunk and the
-/// f32 result of one strip.
+/// f32 accumulators of the lower triangle.
 #[derive(Default)]
 struct Scratch {
     a: Layout,
     b: Layout,
     /// The shape the layouts were built for, `(d, kp)`: their padding is zero for it.
     shape: (usize, usize),
-    tile: Vec<f32>,
+    /// The f32 sums of every [`Block`] of the triangle, one after another.
+    acc: Lines,
 }
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// `c[i·d + j] = Σ_t y[t·d + i]·y[t·d + j]` for `j ≤ i` (f64, the lower triangle of `YᵀY`,
+/// One 32-row strip of the lower triangle within one panel: output rows `j0..j1`, columns
+/// `p0..p1` (entries with column ≤ row kept), its f32 sums at `acc[at..at + 32·ldc]` with row
+/// `r` at `at + r·ldc` (the layout of one AMX strip, `ldc = 32·pairs`).
+#[derive(Clone, Copy)]
+struct Block {
+    j0: usize,
+    j1: usize,
+    p0: usize,
+    p1: usize,
+    pairs: usize,
+    at: usize,
+}
+
+/// The blocks of the lower triangle of a `d × d` output, panel by panel, and the words of
+/// accumulators they need in all.
+fn blocks(d: usize) -> impl Iterator<Item = Block> {
+    let mut at = 0;
+    (0..d)
+        .step_by(PANEL)
+        .flat_map(move |p0| (p0..d).step_by(STRIP).map(move |j0| (p0, j0)))
+        .map(move |(p0, j0)| {
+            let j1 = (j0 + STRIP).min(d);
+            let p1 = (p0 + PANEL).min(j1);
+            let pairs = (p1.div_ceil(16) - p0 / 16).div_ceil(2);
+            let b = Block {
+                j0,
+                j1,
+                p0,
+                p1,
+                pairs,
+                at,
+            };
+            at += 32 * 32 * pairs;
+            b
+        })
+}
+
+/// `c[i·d + j] = Σ_t y[t·d + i]·y[t·d + j]` for `j ≤ i` (f32, the lower triangle of `YᵀY`,
 /// row-major `d × d`), computed as the module docs say; entries above the diagonal are left
 /// as they are. `rows = 0` gives zeros.
 ///
 /// # Panics
 /// If [`split_syrk_supported`] is false, `y.len() < rows·d` or `c.len() < d·d` (caller bugs: the
 /// callers check support and shapes first). Values must be finite with `|y| < 2¹²⁷`.
-pub fn syrk_lower_split(c: &mut [f64], y: &[f32], rows: usize, d: usize) {
+pub fn syrk_lower_split(c: &mut [f32], y: &[f32], rows: usize, d: usize) {
     assert!(
         split_syrk_supported() && y.len() >= rows * d && c.len() >= d * d,
         "syrk_lower_split: unsupported or bad shape"
     );
-    for i in 0..d {
-        c[i * d..=i * d + i].fill(0.0);
-    }
-    if d == 0 {
+    if rows == 0 {
+        for i in 0..d {
+            c[i * d..=i * d + i].fill(0.0);
+        }
         return;
     }
     // one operand width for every chunk of the call (a short last chunk reads zero rows)
     let kw = rows.min(CHUNK).next_multiple_of(32) / 2;
     SCRATCH.with_borrow_mut(|s| {
         s.prepare(d, 4 * kw);
-        for chunk in y[..rows * d].chunks(CHUNK * d) {
+        for (k, chunk) in y[..rows * d].chunks(CHUNK * d).enumerate() {
             pack(&mut s.a, &mut s.b, chunk, d, kw);
-            accumulate(c, s, d);
+            accumulate(s, d, k == 0);
         }
+        store(c, &s.acc, d);
     });
 }
 
 impl Scratch {
-    /// Make the layouts hold `d` operand rows of `kp` words with zero padding.
+    /// Make the layouts hold `d` operand rows of `kp` words with zero padding, and the
+    /// accumulators the blocks of a `d × d` triangle.
     fn prepare(&mut self, d: usize, kp: usize) {
         if self.shape != (d, kp) {
             let d16 = d.next_multiple_of(16);
@@ -116,27 +167,37 @@ impl Scratch {
                 groups: Lines::zeroed((d16 / 16 + 2) * 16 * kp),
                 kp,
             };
-            self.tile = vec![0.0; d * STRIP];
+            let words = blocks(d).last().map_or(0, |b| b.at + 32 * 32 * b.pairs);
+            self.acc = Lines::zeroed(words);
             self.shape = (d, kp);
         }
     }
 }
 
-/// Add one chunk's lower triangle (from the packed operands in `s`) to `c`.
-fn accumulate(c: &mut [f64], s: &mut Scratch, d: usize) {
-    for j0 in (0..d).step_by(STRIP) {
-        let j1 = (j0 + STRIP).min(d);
-        // the tile: query (B) columns 0..j1 against corpus (A) rows j0..j1, column-major
-        // `m × n` with m = j1 (entry (i, j) = C[j][i], kept for i ≤ j)
-        let m = j1;
-        let tile = &mut s.tile[..m * (j1 - j0)];
-        amx::tile(Op::Bf16, tile, (&s.b, 0..m), (&s.a, j0..j1), |v, _| {
-            f32::from_bits(v)
-        });
-        for j in j0..j1 {
-            let col = &tile[(j - j0) * m..][..=j];
-            for (o, &v) in c[j * d..=j * d + j].iter_mut().zip(col) {
-                *o += f64::from(v);
+/// One chunk's products (from the packed operands in `s`) into the f32 sums: set when
+/// `first`, else added. A panel's `B` operand stays in the L2 while every `A` strip below the
+/// panel's diagonal block passes it.
+fn accumulate(s: &mut Scratch, d: usize, first: bool) {
+    for b in blocks(d) {
+        amx::bf16_strip_into(
+            first,
+            (&s.a, b.j0),
+            (&s.b, b.p0 / 16, b.pairs),
+            &mut s.acc[b.at..b.at + 32 * 32 * b.pairs],
+            32 * b.pairs,
+        );
+    }
+}
+
+/// Copy the f32 sums of the lower triangle held in `acc` to `c`.
+fn store(c: &mut [f32], acc: &[u32], d: usize) {
+    for b in blocks(d) {
+        let ldc = 32 * b.pairs;
+        for j in b.j0..b.j1 {
+            let len = (j + 1).min(b.p1) - b.p0;
+            let from = &acc[b.at + (j - b.j0) * ldc..][..len];
+            for (o, &v) in c[j * d + b.p0..][..len].iter_mut().zip(from) {
+                *o = f32::from_bits(v);
             }
         }
     }
@@ -174,29 +235,45 @@ mod tests {
         if !split_syrk_supported() {
             return;
         }
-        for (rows, d) in [(1, 1), (7, 3), (256, 16), (300, 33), (600, 70), (513, 97)] {
+        // shapes across chunks, f32 sums continued over several chunks and
+        // panels (more than PANEL columns)
+        let shapes = [
+            (1, 1),
+            (7, 3),
+            (256, 16),
+            (300, 33),
+            (600, 70),
+            (513, 97),
+            (1100, 530),
+        ];
+        for (rows, d) in shapes {
             let y = block(rows, d, (rows * 131 + d) as u64);
-            let mut c = vec![f64::NAN; d * d];
+            let split: Vec<f64> = y
+                .iter()
+                .map(|&v| {
+                    let (h, l) = split_value(v);
+                    f64::from(widen(h)) + f64::from(widen(l))
+                })
+                .collect();
+            let mut c = vec![f32::NAN; d * d];
             syrk_lower_split(&mut c, &y, rows, d);
+            // one f32 sum of 4·R per chunk products (zero rows padding the last chunk), any
+            // order within an instruction
+            let products = 4 * rows.min(CHUNK).next_multiple_of(32) * rows.div_ceil(CHUNK);
+            let gamma = products as f64 * 2f64.powi(-24);
             for i in 0..d {
                 for j in 0..=i {
-                    let (mut exact, mut split, mut abs) = (0f64, 0f64, 0f64);
+                    let (mut exact, mut want, mut abs) = (0f64, 0f64, 0f64);
                     for t in 0..rows {
-                        let (x, z) = (y[t * d + i], y[t * d + j]);
-                        let s = |v: f32| {
-                            let (h, l) = split_value(v);
-                            f64::from(widen(h)) + f64::from(widen(l))
-                        };
-                        exact += f64::from(x) * f64::from(z);
-                        split += s(x) * s(z);
-                        abs += (f64::from(x) * f64::from(z)).abs();
+                        let (x, z) = (f64::from(y[t * d + i]), f64::from(y[t * d + j]));
+                        exact += x * z;
+                        want += split[t * d + i] * split[t * d + j];
+                        abs += (x * z).abs();
                     }
-                    let got = c[i * d + j];
-                    // f32 accumulation of each chunk (4·CHUNK products, any order)
-                    let gamma = (4 * CHUNK) as f64 * 2f64.powi(-24);
+                    let got = f64::from(c[i * d + j]);
                     assert!(
-                        (got - split).abs() <= gamma * abs * 1.01,
-                        "({rows},{d}) [{i},{j}] {got} vs {split}"
+                        (got - want).abs() <= gamma * abs * 1.01,
+                        "({rows},{d}) [{i},{j}] {got} vs {want}"
                     );
                     let bound = (2f64.powi(-16) + gamma) * abs * 1.01;
                     assert!(
@@ -204,6 +281,8 @@ mod tests {
                         "({rows},{d}) [{i},{j}] {got} vs {exact}"
                     );
                 }
+                // above the diagonal: untouched
+                assert!(c[i * d + i + 1..(i + 1) * d].iter().all(|v| v.is_nan()));
             }
         }
     }

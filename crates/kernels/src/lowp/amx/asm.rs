@@ -4,7 +4,8 @@
 //! `rows` layout), `tmm6`/`tmm7` two `B` tiles (query groups, the `groups` layout); every tile is
 //! 16 rows × 64 bytes (palette 1).
 //!
-//! For each pair of query groups the block is zeroed, the `kblocks` steps of 16 words are
+//! For each pair of query groups the block is zeroed (the accumulating `strip_bf16_acc`: loaded
+//! from where it will be stored, to continue its sums), the `kblocks` steps of 16 words are
 //! accumulated (per step four tile loads and four tile products), and the four accumulators
 //! are stored into the strip buffer. The loads are software-pipelined: the operands of step
 //! `k + 1` are loaded as soon as the last product of step `k` reading that tile has been issued,
@@ -50,8 +51,8 @@ pub(crate) struct Strip<'a> {
 }
 
 macro_rules! strip_kernel {
-    ($name:ident, $op:literal) => {
-        #[doc = concat!("Runs one [`Strip`] with `", $op, "` (see the module docs).")]
+    ($name:ident, $op:literal, $what:literal, [$($init:literal),+]) => {
+        #[doc = concat!("Runs one [`Strip`] with `", $op, "` (see the module docs), ", $what, ".")]
         ///
         /// # Safety
         /// The CPU must have the AMX unit of the instruction and the process the Linux tile
@@ -62,7 +63,8 @@ macro_rules! strip_kernel {
         /// - `B` loads: group `2q + h` (`h < 2`), words `16·kb..16·kb + 16`: 1 KiB at word
         ///   `((2q + h)·kp + 16·kb)·16`, the last inside `2·pairs·16·kp`;
         /// - stores: rows `0..32` at stride `ldc·4` bytes, 64 bytes at column `32q + 16h`:
-        ///   the last word written is `31·ldc + 32·pairs − 1 < 32·ldc`.
+        ///   the last word written is `31·ldc + 32·pairs − 1 < 32·ldc` (the accumulating
+        ///   variant first loads the block from the same addresses it stores to).
         #[cfg(target_arch = "x86_64")]
         pub(crate) unsafe fn $name(s: Strip<'_>) {
             let kblocks = s.kp / 16;
@@ -89,10 +91,7 @@ macro_rules! strip_kernel {
                 std::arch::asm!(
                     "ldtilecfg [{t}]",
                     "3:",
-                    "tilezero tmm0",
-                    "tilezero tmm1",
-                    "tilezero tmm2",
-                    "tilezero tmm3",
+                    $($init,)+
                     // operands of the first step
                     "tileloadd tmm4, [{a0} + {sa}*1]",
                     "tileloadd tmm6, [{b0} + {s64}*1]",
@@ -172,5 +171,42 @@ macro_rules! strip_kernel {
     };
 }
 
-strip_kernel!(strip_bf16, "tdpbf16ps");
-strip_kernel!(strip_i8, "tdpbssd");
+/// The start of each 2 × 2 block of a strip kernel that overwrites `c`: zero accumulators.
+macro_rules! zero_block {
+    ($name:ident, $op:literal) => {
+        strip_kernel!(
+            $name,
+            $op,
+            "overwriting `c`",
+            [
+                "tilezero tmm0",
+                "tilezero tmm1",
+                "tilezero tmm2",
+                "tilezero tmm3"
+            ]
+        );
+    };
+}
+
+zero_block!(strip_bf16, "tdpbf16ps");
+zero_block!(strip_i8, "tdpbssd");
+
+// The accumulating variant: each 2 × 2 block starts from the values `c` holds (loaded from the
+// four addresses the block is stored to at its end), so `c += A·B` with the sum of every
+// accumulator continued in f32 across calls.
+strip_kernel!(
+    strip_bf16_acc,
+    "tdpbf16ps",
+    "adding to `c` (f32 bits)",
+    [
+        "tileloadd tmm0, [{c} + {sc}*1]",
+        "lea {t}, [{c} + 64]",
+        "tileloadd tmm1, [{t} + {sc}*1]",
+        "mov {t}, {sc}",
+        "shl {t}, 4",
+        "add {t}, {c}",
+        "tileloadd tmm2, [{t} + {sc}*1]",
+        "add {t}, 64",
+        "tileloadd tmm3, [{t} + {sc}*1]"
+    ]
+);

@@ -97,6 +97,49 @@ pub(crate) fn tile(
     });
 }
 
+/// One 32-row strip of `A·Bᵀ` in raw f32 bits for the split SYRK: `acc[r·ldc + 32·q + l]` is
+/// set to (`first`) or has added to it (else, continuing the f32 sums of the tile units) the
+/// bf16 pair product of `a`'s `rows` row `arow0 + r` and `b`'s `groups` column
+/// `16·g0 + 32·q + l`, for `r < 32`, `q < pairs`, `l < 32`. Cost: `pairs·(kp/16)` steps of
+/// four tile products.
+///
+/// # Panics
+/// If AMX-BF16 is not available, the widths differ, or a range or `acc` is too short for the
+/// strip (caller bugs).
+pub(crate) fn bf16_strip_into(
+    first: bool,
+    (a, arow0): (&Layout, usize),
+    (b, g0, pairs): (&Layout, usize, usize),
+    acc: &mut [u32],
+    ldc: usize,
+) {
+    let kp = a.kp;
+    assert!(
+        Op::Bf16.available() && b.kp == kp && a.rows.len() >= arow0 * kp && b.groups.len() >= g0 * 16 * kp,
+        "amx strip: shapes"
+    );
+    let s = asm::Strip {
+        a: &a.rows[arow0 * kp..],
+        b: &b.groups[g0 * 16 * kp..],
+        kp,
+        pairs,
+        c: acc,
+        ldc,
+    };
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AMX-BF16 and the tile permission are asserted above; the strip checks its slice
+    // lengths (the accumulating variant loads only where it stores).
+    unsafe {
+        if first {
+            asm::strip_bf16(s);
+        } else {
+            asm::strip_bf16_acc(s);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, first);
+}
+
 /// The strips of [`tile`]: `m` queries from group `g0` (`pairs` pairs of groups, the tile's
 /// first query at `off` within them), corpus rows `brows` in strips of 32, through `strip`
 /// (`32 × ldc` accumulators, `ldc = 32·pairs`).
