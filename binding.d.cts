@@ -642,9 +642,10 @@ export interface NativeInfo {
   gemmKernel: string
   /**
    * Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel`, or on CPUs
-   * with AMX-BF16 "split-bf16-amx from 384 columns, else " and the `gemmKernel` (each value
-   * split into two bf16, four exact products per pair summed in f32 on the tiles: measured
-   * faster than the FMA kernel from 384 columns; `embgeo_pca::moments::Kernel::Auto`).
+   * with AMX-BF16 "split-bf16-amx from 256 columns, else " and the `gemmKernel` (each value
+   * split into two bf16, three exact products per pair summed in f32 on the tiles, the
+   * diagonal's fourth added exactly: measured faster than the FMA kernel from 256 columns;
+   * `embgeo_pca::moments::Kernel::Auto`).
    */
   covarianceKernel: string
   /**

@@ -167,10 +167,10 @@ describe('setThreads and versions', () => {
     if (v.simd.includes('avx512f') && !process.env.EMBGEO_KERNEL) expect(v.gemmKernel).toBe('avx512')
     expect(['amx-bf16', 'avx512bf16', 'scalar']).toContain(v.bf16Kernel)
     expect(['amx-int8', 'avx512vnni', 'scalar-i8']).toContain(v.int8Kernel)
-    // the covariance SYRK: the FMA micro-kernel, and from 384 columns the split-bf16 SYRK where
+    // the covariance SYRK: the FMA micro-kernel, and from 256 columns the split-bf16 SYRK where
     // the bf16 tiles are AMX ones
     expect(v.covarianceKernel).toBe(
-      v.bf16Kernel === 'amx-bf16' ? `split-bf16-amx from 384 columns, else ${v.gemmKernel}` : v.gemmKernel,
+      v.bf16Kernel === 'amx-bf16' ? `split-bf16-amx from 256 columns, else ${v.gemmKernel}` : v.gemmKernel,
     )
     if (v.simd.includes('avx512bf16') && !process.env.EMBGEO_LOWP_KERNEL) expect(v.bf16Kernel).not.toBe('scalar')
     expect(v.threads).toBeGreaterThanOrEqual(1)

@@ -293,7 +293,7 @@ export interface Versions {
   knnKernel: string
   /** Micro-kernel of the covariance SYRK (embgeo-kernels): 'avx512', 'avx2+fma', 'simd128' (WASM build, where it also computes the kNN's f32 candidate products) or 'scalar'; the environment variable EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto overrides it (read once per process). */
   gemmKernel: string
-  /** Kernel of the covariance SYRK of f32 input (PCA, Whitener): gemmKernel, or on CPUs with AMX-BF16 'split-bf16-amx from 384 columns, else ' followed by gemmKernel (each value split into two bf16, the four exact products of a pair summed in f32 on the AMX tiles; it measured faster than the FMA kernel from 384 columns, as fast below). */
+  /** Kernel of the covariance SYRK of f32 input (PCA, Whitener): gemmKernel, or on CPUs with AMX-BF16 'split-bf16-amx from 256 columns, else ' followed by gemmKernel (each value split into two bf16, three exact products of a pair summed in f32 on the AMX tiles and the diagonal's fourth added exactly; it measured faster than the FMA kernel from 256 columns, as fast below). */
   covarianceKernel: string
   /** Tile kernel of the kNN's bf16 screening (bf16 data): 'amx-bf16', 'avx512bf16' or 'scalar' (portable; `precision: 'auto'` then stays on fp32, as it does on Intel's avx512bf16, slower than its FMA units); EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto overrides it (read once per process). */
   bf16Kernel: string

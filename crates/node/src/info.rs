@@ -25,9 +25,10 @@ pub struct NativeInfo {
     /// (`EMBGEO_KERNEL=scalar|avx2|avx512|simd128|auto` overrides, read once).
     pub gemm_kernel: String,
     /// Kernel of the covariance SYRK of f32 input (PCA, whitening): the `gemmKernel`, or on CPUs
-    /// with AMX-BF16 "split-bf16-amx from 384 columns, else " and the `gemmKernel` (each value
-    /// split into two bf16, four exact products per pair summed in f32 on the tiles: measured
-    /// faster than the FMA kernel from 384 columns; `embgeo_pca::moments::Kernel::Auto`).
+    /// with AMX-BF16 "split-bf16-amx from 256 columns, else " and the `gemmKernel` (each value
+    /// split into two bf16, three exact products per pair summed in f32 on the tiles, the
+    /// diagonal's fourth added exactly: measured faster than the FMA kernel from 256 columns;
+    /// `embgeo_pca::moments::Kernel::Auto`).
     pub covariance_kernel: String,
     /// Tile kernel of the kNN's bf16 screening: "amx-bf16", "avx512bf16" or "scalar"
     /// (`EMBGEO_LOWP_KERNEL=scalar|avx512bf16|auto` overrides, read once).

@@ -31,11 +31,11 @@ pub enum Kernel {
     /// when the data has at least [`SPLIT_MIN_COLS`] columns, else [`Kernel::F32`]. Default.
     ///
     /// Measured on a 2-core AMX Xeon (model 207, `examples/bench_pca`, moments, medians of 5–7
-    /// in two alternating runs, FMA vs split): 200,000 × 128 0.023–0.035 vs 0.026–0.029 s,
-    /// × 256 0.066–0.068 vs 0.065–0.066 s, × 384 0.126–0.134 vs 0.114–0.124 s; 100,000 × 768
-    /// 0.239–0.254 vs 0.195–0.204 s, × 1536 0.93–1.08 vs 0.69–0.74 s. The two kernels' results
-    /// differ in the last bits, so a fit of ≥ 384 columns on an AMX CPU and one elsewhere agree
-    /// to the f32 tolerance, not bit for bit.
+    /// in two or more runs, FMA vs split): 200,000 × 128 0.019–0.028 vs 0.019–0.020 s, × 256
+    /// 0.053 vs 0.044–0.045 s, × 384 0.126–0.134 vs 0.082 s; 100,000 × 768 0.239–0.254 vs
+    /// 0.141–0.148 s, × 1536 0.93–1.08 vs 0.49–0.52 s. The two kernels' results differ in the
+    /// last bits, so a fit of ≥ 256 columns on an AMX CPU and one elsewhere agree to the f32
+    /// tolerance, not bit for bit.
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
@@ -44,9 +44,10 @@ pub enum Kernel {
     /// f64 instead, so huge or tiny values never overflow or underflow.
     F32,
     /// Block-centred rows rounded to f32, each split into two bf16 values and multiplied on
-    /// the AMX tiles (`embgeo_kernels::lowp::syrk_lower_split`: four bf16 products per pair,
-    /// summed in f32 over the block; per product at most `2⁻¹⁶` relative from the split plus
-    /// the f32 accumulation of `4·block_rows` products), merged in f64. Blocks outside
+    /// the AMX tiles (`embgeo_kernels::lowp::syrk_lower_split`: three bf16 products per pair,
+    /// `hi·hi + hi·lo + lo·hi`, summed in f32 over the block, and on the diagonal the fourth,
+    /// `Σ lo²`, added exactly; per product at most `2⁻¹⁵` relative from the split, unbiased,
+    /// plus the f32 accumulation of `3·block_rows` products), merged in f64. Blocks outside
     /// [`F32_SAFE`] take f64 as under [`Kernel::F32`]. A CPU without AMX-BF16 runs
     /// [`Kernel::F32`] instead.
     SplitBf16,
@@ -55,8 +56,8 @@ pub enum Kernel {
 }
 
 /// Columns from which [`Kernel::Auto`] takes the split-bf16 SYRK on AMX-BF16 CPUs (below it
-/// the FMA kernel measured as fast or faster; [`Kernel::Auto`] has the numbers).
-pub const SPLIT_MIN_COLS: usize = 384;
+/// the FMA kernel measured as fast; [`Kernel::Auto`] has the numbers).
+pub const SPLIT_MIN_COLS: usize = 256;
 
 /// The block SYRK a fit of `dtype` input runs under `kernel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +93,7 @@ impl Kernel {
 
 /// What [`Kernel::Auto`] runs for f32 input on this CPU, for `versions()`: the FMA kernel's
 /// name ([`embgeo_kernels::path_name`]), or on AMX-BF16 CPUs
-/// `"split-bf16-amx from 384 columns, else <that name>"`.
+/// `"split-bf16-amx from 256 columns, else <that name>"`.
 #[must_use]
 pub fn auto_kernel_name() -> String {
     let fma = embgeo_kernels::path_name();

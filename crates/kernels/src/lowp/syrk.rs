@@ -1,43 +1,49 @@
 //! Split-bf16 SYRK on the AMX tiles: the lower triangle of `C = Yᵀ·Y` for a row-major
 //! `rows × d` f32 block `Y` (the co-moment of one centred block of PCA's covariance pass), in
-//! f32, from four bf16 products per pair of values.
+//! f32, from three bf16 products per pair of values (and the fourth, exactly, on the diagonal).
 //!
 //! # Scheme
 //! Every value is split as `y = hi + lo + r` ([`super::split_value`]: `hi = bf16(y)`,
 //! `lo = bf16(y − hi)`, both rounded to nearest even). The rows are taken in chunks of at most
-//! [`CHUNK`] rows; per chunk, column `i` of the chunk becomes one operand row of length `4·R`
+//! [`CHUNK`] rows; per chunk, column `i` of the chunk becomes one operand row of length `3·R`
 //! (`R` = min(rows, [`CHUNK`]) rounded up to a multiple of 32 for every chunk of a call, the
 //! missing rows of a short last chunk zero):
-//! `[hi | hi | lo | lo]` on the `A` side and `[hi | lo | hi | lo]` on the `B` side, so one bf16
-//! dot product of length `4R` is `Σ_t (hi_i + lo_i)·(hi_j + lo_j)` over the chunk's rows `t`.
-//! The products of bf16 values are exact in f32; the tiles add them in f32. The output is
+//! `[hi | hi | lo]` on the `A` side and `[hi | lo | hi]` on the `B` side, so one bf16 dot
+//! product of length `3R` is `Σ_t hi_i·hi_j + hi_i·lo_j + lo_i·hi_j` over the chunk's rows `t`
+//! (the split of `(hi_i + lo_i)(hi_j + lo_j)` without `lo_i·lo_j`, at most `2⁻¹⁶|y_i·y_j|`).
+//! The products of bf16 values are exact in f32; the tiles add them in f32. On the diagonal
+//! the left-out `Σ_t lo_ti²` (one O(rows·d) sum, made while packing) is added at the end, so
+//! the diagonal, the variances, is not biased low by it. The output is
 //! computed in 32-row strips of 32 × 32 blocks, [`PANEL`] columns at a time (the panel's `B`
 //! operand stays in the L2 while the strips below it pass); each block's f32 sums live in a
 //! per-thread buffer between chunks: the first chunk's tile products overwrite it, every later
 //! chunk's continue its sums (tiles loaded from it, added to, stored back), and the last chunk's
-//! sums are copied to the output. One call is thus one f32 sum of `4·R·⌈rows/R⌉` products per
+//! sums are copied to the output. One call is thus one f32 sum of `3·R·⌈rows/R⌉` products per
 //! entry, as the FMA kernel sums a whole block in f32.
 //!
 //! # Accuracy
 //! Per product, `y_i·y_j − (hi_i + lo_i)(hi_j + lo_j) = (hi_i + lo_i)·r_j + r_i·y_j` with
-//! `|r| ≤ 2⁻¹⁷|y| + 2⁻¹²⁶` ([`super::split_value`]), so the split loses at most about
-//! `2⁻¹⁶·|y_i·y_j|` per product; the tiles add the `K = 4·R·⌈rows/R⌉` products in f32 (in an
-//! order of the hardware's choosing within each instruction, the instructions in chunk order):
-//! `|ĉ − c| ≤ (2⁻¹⁶ + γ_{K−1}(1 + 2⁻¹⁶))·Σ_t |y_ti·y_tj|` plus the subnormal terms of the
-//! tile units (inputs below 2⁻¹²⁶ read as zero, outputs flushed), which callers avoid by keeping
-//! `|y|` inside PCA's `F32_SAFE` range. `γ_K` is `4×` the FMA kernel's `γ_rows` for the same
-//! rows (four products per pair of values). The split residuals `r` round to nearest, so on the
-//! diagonal (`Σ y²`) they do not bias the sum the way dropping `lo·lo` would
-//! (`(hi + lo)² − y² = −(2y − r)·r`: first order in `r`, zero mean).
+//! `|r| ≤ 2⁻¹⁷|y| + 2⁻¹²⁶` ([`super::split_value`]), about `2⁻¹⁶·|y_i·y_j|`; off the diagonal
+//! the left-out `lo_i·lo_j` adds at most `2⁻¹⁶·|y_i·y_j|` (`|lo| ≤ |y − hi| ≤ 2⁻⁸|y| + 2⁻¹²⁶`),
+//! so a product loses at most about `2⁻¹⁵·|y_i·y_j|`. The tiles add the `K = 3·R·⌈rows/R⌉`
+//! products in f32 (in an order of the hardware's choosing within each instruction, the
+//! instructions in chunk order): `|ĉ − c| ≤ (2⁻¹⁵ + γ_{K−1}(1 + 2⁻¹⁵))·Σ_t |y_ti·y_tj|` plus
+//! the subnormal terms of the tile units (inputs below 2⁻¹²⁶ read as zero, outputs flushed),
+//! which callers avoid by keeping `|y|` inside PCA's `F32_SAFE` range; `γ_K` is `3×` the FMA
+//! kernel's `γ_rows` for the same rows. Neither error is biased: the split residuals `r` round
+//! to nearest (`(hi + lo)² − y² = −(2y − r)·r`: first order in `r`, zero mean), the `lo_i·lo_j`
+//! of two columns have either sign, and on the diagonal, where `lo²` would always be missing,
+//! it is added (`Σ lo²` summed in f32 per chunk, in f64 across chunks, added to the f32 sum in
+//! f64 and rounded once).
 //!
 //! # Cost
-//! `4·R·32·32·2` flops per 32 × 32 block pair of the lower triangle and chunk (about
-//! `4·rows·d·(d + 32)` bf16 flops in all, 4× the useful `rows·d²`), at the tile rate;
+//! `3·R·32·32·2` flops per 32 × 32 block pair of the lower triangle and chunk (about
+//! `3·rows·d·(d + 32)` bf16 flops in all, 3× the useful `rows·d²`), at the tile rate;
 //! packing O(rows·d) per call; the f32 sums loaded and stored once per block and chunk
 //! (`≈ 2·d²` bytes each way per chunk). Memory, per thread, kept for its next call: the two
-//! operand layouts of one chunk, about `(2·d₁₆ + 64)·4R·2` bytes with `d₁₆ = d` rounded up to
-//! 16 (0.85 MB at d = 384, R = 128), and the sums, about `2·d·(d + 32)` bytes (4.8 MB at
-//! d = 1536).
+//! operand layouts of one chunk, about `(2·d₁₆ + 64)·3R·2` bytes with `d₁₆ = d` rounded up to
+//! 16 (0.64 MB at d = 384, R = 128), the sums, about `2·d·(d + 32)` bytes (4.8 MB at
+//! d = 1536), and `d` f64 of `Σ lo²`.
 //!
 //! # Determinism
 //! The same input gives the same bits on the same CPU (fixed chunks and blocks, one thread per
@@ -46,18 +52,20 @@
 use std::cell::RefCell;
 
 use super::amx::{self, Layout, Op};
-use super::syrk_pack::pack;
+use super::syrk_pack::{pack, Operands};
 use crate::lines::Lines;
 
-/// Rows per chunk: a 32-row strip of the `A` operand (`32·4R·2` bytes, 32 KB at R = 128) stays
-/// in L1 (R = 128 measured 1.2× faster than 256 and 96 at 2048 × 384).
+/// Rows per chunk: a 32-row strip of the `A` operand (`32·3R·2` bytes, 24 KB at R = 128) stays
+/// in L1. (R = 128 measured 1.2× faster than 256 and 96 at 2048 × 384 when each chunk was
+/// added to an f64 result; with the sums continued across chunks, chunks of 128, 256 and 512
+/// rows and panels of 256 and 512 columns measured within noise of each other at 512 × 1536.)
 pub const CHUNK: usize = 128;
 
 /// Columns per strip of the output (the tile block is 32 × 32).
 const STRIP: usize = 32;
 
-/// Output columns per panel (a multiple of [`STRIP`]): their `B` operand, `PANEL·4R·2` bytes
-/// (512 KB at R = 128), stays in the L2 across the panel's strips.
+/// Output columns per panel (a multiple of [`STRIP`]): their `B` operand, `PANEL·3R·2` bytes
+/// (384 KB at R = 128), stays in the L2 across the panel's strips.
 const PANEL: usize = 512;
 
 /// Does this process run [`syrk_lower_split`]: AMX-BF16 units, the Linux tile permission, and
@@ -78,6 +86,8 @@ struct Scratch {
     shape: (usize, usize),
     /// The f32 sums of every [`Block`] of the triangle, one after another.
     acc: Lines,
+    /// `Σ lo²` per column over the call's rows.
+    lo2: Vec<f64>,
 }
 
 thread_local! {
@@ -142,12 +152,19 @@ pub fn syrk_lower_split(c: &mut [f32], y: &[f32], rows: usize, d: usize) {
     // one operand width for every chunk of the call (a short last chunk reads zero rows)
     let kw = rows.min(CHUNK).next_multiple_of(32) / 2;
     SCRATCH.with_borrow_mut(|s| {
-        s.prepare(d, 4 * kw);
+        s.prepare(d, 3 * kw);
+        s.lo2.clear();
+        s.lo2.resize(d, 0.0);
         for (k, chunk) in y[..rows * d].chunks(CHUNK * d).enumerate() {
-            pack(&mut s.a, &mut s.b, chunk, d, kw);
+            let ops = Operands {
+                a: &mut s.a,
+                b: &mut s.b,
+                lo2: &mut s.lo2,
+            };
+            pack(ops, chunk, d, kw);
             accumulate(s, d, k == 0);
         }
-        store(c, &s.acc, d);
+        store(c, s, d);
     });
 }
 
@@ -189,17 +206,22 @@ fn accumulate(s: &mut Scratch, d: usize, first: bool) {
     }
 }
 
-/// Copy the f32 sums of the lower triangle held in `acc` to `c`.
-fn store(c: &mut [f32], acc: &[u32], d: usize) {
+/// Copy the f32 sums of the lower triangle held in `s.acc` to `c`, the diagonal with its
+/// `Σ lo²` added (in f64, rounded once).
+fn store(c: &mut [f32], s: &Scratch, d: usize) {
     for b in blocks(d) {
         let ldc = 32 * b.pairs;
         for j in b.j0..b.j1 {
             let len = (j + 1).min(b.p1) - b.p0;
-            let from = &acc[b.at + (j - b.j0) * ldc..][..len];
+            let from = &s.acc[b.at + (j - b.j0) * ldc..][..len];
             for (o, &v) in c[j * d + b.p0..][..len].iter_mut().zip(from) {
                 *o = f32::from_bits(v);
             }
         }
+    }
+    for (j, &q) in s.lo2.iter().enumerate() {
+        let at = j * d + j;
+        c[at] = (f64::from(c[at]) + q) as f32;
     }
 }
 
@@ -248,26 +270,31 @@ mod tests {
         ];
         for (rows, d) in shapes {
             let y = block(rows, d, (rows * 131 + d) as u64);
-            let split: Vec<f64> = y
+            let (hi, lo): (Vec<f64>, Vec<f64>) = y
                 .iter()
                 .map(|&v| {
                     let (h, l) = split_value(v);
-                    f64::from(widen(h)) + f64::from(widen(l))
+                    (f64::from(widen(h)), f64::from(widen(l)))
                 })
-                .collect();
+                .unzip();
             let mut c = vec![f32::NAN; d * d];
             syrk_lower_split(&mut c, &y, rows, d);
-            // one f32 sum of 4·R per chunk products (zero rows padding the last chunk), any
+            // one f32 sum of 3·R per chunk products (zero rows padding the last chunk), any
             // order within an instruction
-            let products = 4 * rows.min(CHUNK).next_multiple_of(32) * rows.div_ceil(CHUNK);
+            let products = 3 * rows.min(CHUNK).next_multiple_of(32) * rows.div_ceil(CHUNK);
             let gamma = products as f64 * 2f64.powi(-24);
             for i in 0..d {
                 for j in 0..=i {
                     let (mut exact, mut want, mut abs) = (0f64, 0f64, 0f64);
                     for t in 0..rows {
                         let (x, z) = (f64::from(y[t * d + i]), f64::from(y[t * d + j]));
+                        let (a, b) = (t * d + i, t * d + j);
                         exact += x * z;
-                        want += split[t * d + i] * split[t * d + j];
+                        // three products, and lo² on the diagonal
+                        want += hi[a] * hi[b] + hi[a] * lo[b] + lo[a] * hi[b];
+                        if i == j {
+                            want += lo[a] * lo[b];
+                        }
                         abs += (x * z).abs();
                     }
                     let got = f64::from(c[i * d + j]);
@@ -275,7 +302,7 @@ mod tests {
                         (got - want).abs() <= gamma * abs * 1.01,
                         "({rows},{d}) [{i},{j}] {got} vs {want}"
                     );
-                    let bound = (2f64.powi(-16) + gamma) * abs * 1.01;
+                    let bound = (2f64.powi(-15) + gamma) * abs * 1.01;
                     assert!(
                         (got - exact).abs() <= bound,
                         "({rows},{d}) [{i},{j}] {got} vs {exact}"
@@ -285,6 +312,28 @@ mod tests {
                 assert!(c[i * d + i + 1..(i + 1) * d].iter().all(|v| v.is_nan()));
             }
         }
+    }
+
+    #[test]
+    fn the_diagonal_gets_the_lo_squares_the_tiles_leave_out() {
+        if !split_syrk_supported() {
+            return;
+        }
+        // y = 1 + 3·2⁻⁹ splits exactly: hi = 1 + 2⁻⁷, lo = −2⁻⁹ (r = 0), and every product and
+        // partial sum below is exact in f32, so the results are exact numbers
+        let y = 1.0 + 3.0 * 2f32.powi(-9);
+        let (hi, lo) = split_value(y);
+        assert_eq!((widen(hi), widen(lo)), (1.0 + 2f32.powi(-7), -(2f32.powi(-9))));
+        // (64 rows: every partial sum needs at most 23 significant bits)
+        let (rows, d) = (64, 2);
+        let mut c = vec![0f32; d * d];
+        syrk_lower_split(&mut c, &vec![y; rows * d], rows, d);
+        let (y, lo, n) = (f64::from(y), f64::from(widen(lo)), rows as f64);
+        // the diagonal: all four products
+        assert_eq!(f64::from(c[0]), n * y * y);
+        assert_eq!(f64::from(c[3]), n * y * y);
+        // off it: the three the tiles compute (documented: lo_i·lo_j is left out)
+        assert_eq!(f64::from(c[2]), n * (y * y - lo * lo));
     }
 
     #[test]

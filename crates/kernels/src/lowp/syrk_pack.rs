@@ -1,45 +1,60 @@
 //! The operands of one chunk of the split-bf16 SYRK ([`super::syrk`]): every value split into
 //! `hi`/`lo` bf16 ([`super::split_value`]), two rows to a word, laid out for the AMX tiles.
 //!
-//! For a chunk of `r ≤ 2·kw` rows of `d` values (`kw` a multiple of 16, `kp = 4·kw` words per
+//! For a chunk of `r ≤ 2·kw` rows of `d` values (`kw` a multiple of 16, `kp = 3·kw` words per
 //! operand row; rows past `r` read as zero):
 //! - `b.groups` (the `B` operand): word `p` of column `16g + n` at `(g·kp + p)·16 + n`, where
-//!   segment `p / kw` is `[hi | lo | hi | lo]` of the row pair `(2p', 2p' + 1)`, `p' = p mod kw`
+//!   segment `p / kw` is `[hi | lo | hi]` of the row pair `(2p', 2p' + 1)`, `p' = p mod kw`
 //!   (bf16 of row `2p'` in the low half of the word);
 //! - `a.rows` (the `A` operand): row `i` (column `i` of the chunk) holds the same words in the
-//!   segment order `[hi | hi | lo | lo]`, at `rows[i·kp + p]`.
+//!   segment order `[hi | hi | lo]`, at `rows[i·kp + p]`;
+//! - `lo2[i]` has added to it the chunk's `Σ_t lo_ti²` for column `i` (each square exact in f32,
+//!   summed in f32 in row order over the chunk, the sum added in f64): the one product of the
+//!   split the tiles leave out, for the diagonal.
 //!
 //! [`pack`] runs on AVX-512F where the CPU has it (every AMX CPU does): per 16 row pairs and 16
-//! columns, 32 masked loads, the splits in integer arithmetic, four aligned 64-byte stores per
+//! columns, 32 masked loads, the splits in integer arithmetic, three aligned 64-byte stores per
 //! word vector into `b.groups`, and a 16 × 16 word transpose in registers for `a.rows`.
-//! [`pack_portable`] is the reference it is tested against (same words).
+//! [`pack_portable`] is the reference it is tested against (same words, same `lo2` bits).
 //!
 //! # Cost
-//! O(r·d) per chunk: per value two bf16 roundings, per word one 64-byte row of four layouts.
+//! O(r·d) per chunk: per value two bf16 roundings and one square, per word one 64-byte row of
+//! three layouts.
 
 use super::amx::Layout;
-use super::split_value;
+use super::{split_value, widen};
 
-/// Fill `a.rows` and `b.groups` for one chunk (see the module docs). `kw` must be a multiple of
-/// 16 and the layouts sized for `d` operand rows of `4·kw` words ([`super::syrk`]'s `Scratch`).
-pub(super) fn pack(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
+/// The operands a chunk is packed into: the two tile layouts and the diagonal's `Σ lo²`.
+pub(super) struct Operands<'a> {
+    pub a: &'a mut Layout,
+    pub b: &'a mut Layout,
+    /// `d` sums, added to.
+    pub lo2: &'a mut [f64],
+}
+
+/// Fill `a.rows` and `b.groups` for one chunk and add its `Σ lo²` to `lo2` (see the module
+/// docs). `kw` must be a multiple of 16, the layouts sized for `d` operand rows of `3·kw` words
+/// ([`super::syrk`]'s `Scratch`) and `lo2` hold `d` values.
+pub(super) fn pack(o: Operands<'_>, chunk: &[f32], d: usize, kw: usize) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: AVX-512F was detected at run time; the function checks every length it relies
         // on before its unchecked accesses.
-        unsafe { avx512::pack(a, b, chunk, d, kw) };
+        unsafe { avx512::pack(o, chunk, d, kw) };
         return;
     }
-    pack_portable(a, b, chunk, d, kw);
+    pack_portable(o, chunk, d, kw);
 }
 
-/// The portable [`pack`]: the same words, one value at a time.
-pub(super) fn pack_portable(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
-    let kp = 4 * kw;
+/// The portable [`pack`]: the same words and sums, one value at a time.
+pub(super) fn pack_portable(o: Operands<'_>, chunk: &[f32], d: usize, kw: usize) {
+    let Operands { a, b, lo2 } = o;
+    let kp = 3 * kw;
     let r = chunk.len() / d;
     let groups = &mut b.groups[..];
     let mut hi = vec![0u32; d];
     let mut lo = vec![0u32; d];
+    let mut sq = vec![0f32; d];
     for p in 0..kw {
         let row = |t: usize| (t < r).then(|| &chunk[t * d..(t + 1) * d]);
         let (r0, r1) = (row(2 * p), row(2 * p + 1));
@@ -48,19 +63,24 @@ pub(super) fn pack_portable(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: us
             let (h1, l1) = r1.map_or((0, 0), |x| split_value(x[col]));
             hi[col] = u32::from(h0) | (u32::from(h1) << 16);
             lo[col] = u32::from(l0) | (u32::from(l1) << 16);
+            let (f0, f1) = (widen(l0), widen(l1));
+            sq[col] += f0 * f0 + f1 * f1;
         }
         for (g, (h, l)) in hi.chunks(16).zip(lo.chunks(16)).enumerate() {
-            for (seg, src) in [h, l, h, l].into_iter().enumerate() {
+            for (seg, src) in [h, l, h].into_iter().enumerate() {
                 let at = (g * kp + seg * kw + p) * 16;
                 groups[at..at + src.len()].copy_from_slice(src);
             }
         }
     }
+    for (s, &q) in lo2[..d].iter_mut().zip(&sq) {
+        *s += f64::from(q);
+    }
     let rows = &mut a.rows[..];
     for col in 0..d {
         let (g, n) = (col / 16, col % 16);
         let out = &mut rows[col * kp..(col + 1) * kp];
-        for (seg, bseg) in [0, 0, 1, 1].into_iter().enumerate() {
+        for (seg, bseg) in [0, 0, 1].into_iter().enumerate() {
             let from = (g * kp + bseg * kw) * 16 + n;
             for (p, o) in out[seg * kw..(seg + 1) * kw].iter_mut().enumerate() {
                 *o = groups[from + 16 * p];
@@ -72,13 +92,13 @@ pub(super) fn pack_portable(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: us
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_add_epi32, _mm512_and_si512, _mm512_castps_si512, _mm512_castsi512_ps,
-        _mm512_maskz_loadu_ps, _mm512_maskz_mov_epi32, _mm512_or_si512, _mm512_set1_epi32,
-        _mm512_setzero_si512, _mm512_slli_epi32, _mm512_srli_epi32, _mm512_store_si512, _mm512_sub_ps,
-        _mm512_test_epi32_mask,
+        __m512i, _mm512_add_epi32, _mm512_add_ps, _mm512_and_si512, _mm512_castps_si512, _mm512_castsi512_ps,
+        _mm512_maskz_loadu_ps, _mm512_maskz_mov_epi32, _mm512_mul_ps, _mm512_or_si512, _mm512_set1_epi32,
+        _mm512_setzero_ps, _mm512_setzero_si512, _mm512_slli_epi32, _mm512_srli_epi32, _mm512_store_si512,
+        _mm512_storeu_ps, _mm512_sub_ps, _mm512_test_epi32_mask,
     };
 
-    use super::Layout;
+    use super::Operands;
     use crate::transpose::regs16;
 
     /// bf16 bits (in the low half of each lane) of 16 f32 values, rounded to nearest even, the
@@ -112,17 +132,19 @@ mod avx512 {
     ///
     /// # Safety
     /// The CPU must support AVX-512F. Lengths are checked here: `kw % 16 == 0`,
-    /// `chunk.len() ≤ 2·kw·d`, `b.groups` holds `d.div_ceil(16)·16·4kw` words and `a.rows`
-    /// `d.div_ceil(16)·16·4kw`; both start on a 64-byte line (`Lines`), so every store below
+    /// `chunk.len() ≤ 2·kw·d`, `b.groups` holds `d.div_ceil(16)·16·3kw` words and `a.rows`
+    /// `d.div_ceil(16)·16·3kw`; both start on a 64-byte line (`Lines`), so every store below
     /// (at a word offset that is a multiple of 16) is an aligned, in-bounds 64-byte store.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn pack(a: &mut Layout, b: &mut Layout, chunk: &[f32], d: usize, kw: usize) {
-        let kp = 4 * kw;
+    pub(super) unsafe fn pack(o: Operands<'_>, chunk: &[f32], d: usize, kw: usize) {
+        let Operands { a, b, lo2 } = o;
+        let kp = 3 * kw;
         let d16 = d.next_multiple_of(16);
         let r = chunk.len() / d;
         assert!(
             kw.is_multiple_of(16)
                 && r <= 2 * kw
+                && lo2.len() >= d
                 && b.groups.len() >= d16 * kp
                 && a.rows.len() >= d16 * kp
                 && (b.groups.as_ptr() as usize).is_multiple_of(64)
@@ -138,6 +160,7 @@ mod avx512 {
             } else {
                 (1u16 << width) - 1
             };
+            let mut sq = _mm512_setzero_ps();
             for p0 in (0..kw).step_by(16) {
                 let (mut his, mut los) = ([z; 16], [z; 16]);
                 for k in 0..16 {
@@ -159,7 +182,13 @@ mod avx512 {
                     let ((h0, l0), (h1, l1)) = (split(load(2 * p)), split(load(2 * p + 1)));
                     let hi = _mm512_or_si512(h0, _mm512_slli_epi32::<16>(h1));
                     let lo = _mm512_or_si512(l0, _mm512_slli_epi32::<16>(l1));
-                    for (seg, v) in [hi, lo, hi, lo].into_iter().enumerate() {
+                    // Σ lo² in the portable order: (lo₀² + lo₁²) added per row pair
+                    let (f0, f1) = (
+                        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(l0)),
+                        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(l1)),
+                    );
+                    sq = _mm512_add_ps(sq, _mm512_add_ps(_mm512_mul_ps(f0, f0), _mm512_mul_ps(f1, f1)));
+                    for (seg, v) in [hi, lo, hi].into_iter().enumerate() {
                         // SAFETY: word `(g·kp + seg·kw + p)·16 < (g + 1)·kp·16 ≤ d16·kp`, a
                         // multiple of 16 from a 64-byte-aligned base (asserted above).
                         unsafe { _mm512_store_si512(groups.add((g * kp + seg * kw + p) * 16).cast(), v) };
@@ -169,12 +198,18 @@ mod avx512 {
                 let (th, tl) = (regs16(&his), regs16(&los));
                 for n in 0..16 {
                     let row = (16 * g + n) * kp + p0;
-                    for (seg, v) in [th[n], th[n], tl[n], tl[n]].into_iter().enumerate() {
+                    for (seg, v) in [th[n], th[n], tl[n]].into_iter().enumerate() {
                         // SAFETY: word `row + seg·kw < (16g + n + 1)·kp ≤ d16·kp`, a multiple of
                         // 16 (kp, kw and p0 are) from a 64-byte-aligned base.
                         unsafe { _mm512_store_si512(rows.add(row + seg * kw).cast(), v) };
                     }
                 }
+            }
+            let mut lanes = [0f32; 16];
+            // SAFETY: `lanes` is 16 f32 = 64 bytes (an unaligned store).
+            unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), sq) };
+            for (s, &q) in lo2[16 * g..16 * g + width].iter_mut().zip(&lanes) {
+                *s += f64::from(q);
             }
         }
     }
@@ -185,8 +220,12 @@ mod tests {
     use super::*;
     use crate::lines::Lines;
 
+    fn ops<'a>(a: &'a mut Layout, b: &'a mut Layout, lo2: &'a mut [f64]) -> Operands<'a> {
+        Operands { a, b, lo2 }
+    }
+
     fn layouts(d: usize, kw: usize) -> (Layout, Layout) {
-        let (d16, kp) = (d.next_multiple_of(16), 4 * kw);
+        let (d16, kp) = (d.next_multiple_of(16), 3 * kw);
         let a = Layout {
             rows: Lines::zeroed((d16 + 32) * kp),
             groups: Lines::default(),
@@ -220,14 +259,36 @@ mod tests {
                 .collect();
             let (mut a1, mut b1) = layouts(d, kw);
             let (mut a2, mut b2) = layouts(d, kw);
-            pack_portable(&mut a1, &mut b1, &chunk, d, kw);
-            pack(&mut a2, &mut b2, &chunk, d, kw);
+            let (mut lo2_1, mut lo2_2) = (vec![0f64; d], vec![0f64; d]);
+            pack_portable(ops(&mut a1, &mut b1, &mut lo2_1), &chunk, d, kw);
+            pack(ops(&mut a2, &mut b2, &mut lo2_2), &chunk, d, kw);
             assert_eq!(&a1.rows[..], &a2.rows[..], "rows layout ({rows}, {d}, {kw})");
             assert_eq!(
                 &b1.groups[..],
                 &b2.groups[..],
                 "groups layout ({rows}, {d}, {kw})"
             );
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&lo2_1), bits(&lo2_2), "lo² sums ({rows}, {d}, {kw})");
+            // the sums are added to what `lo2` holds
+            let mut ones = vec![1f64; d];
+            pack(ops(&mut a2, &mut b2, &mut ones), &chunk, d, kw);
+            let plus: Vec<f64> = lo2_1.iter().map(|v| 1.0 + v).collect();
+            assert_eq!(bits(&ones), bits(&plus), "added ({rows}, {d}, {kw})");
+            // and they are the squares of the lo halves the words hold
+            for col in 0..d {
+                let want: f64 = (0..rows)
+                    .map(|t| {
+                        let lo = f64::from(widen(split_value(chunk[t * d + col]).1));
+                        lo * lo
+                    })
+                    .sum();
+                let got = lo2_1[col];
+                assert!(
+                    (got - want).abs() <= 1e-6 * want + 1e-300,
+                    "{col}: {got} vs {want}"
+                );
+            }
         }
     }
 }
