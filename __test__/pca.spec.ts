@@ -15,7 +15,7 @@ interface Fixture {
   name: string
   rtol: number
   compare_components?: number
-  input: Record<string, unknown> & { dtype: 'f32' | 'f64'; rows: number; cols: number; data: number[] }
+  input: Record<string, unknown> & { dtype: 'f32' | 'f64'; rows: number; cols: number; data?: number[]; data_file?: string }
   expected: Record<string, unknown>
 }
 
@@ -25,9 +25,17 @@ const fixtures: Fixture[] = readdirSync(dir)
   .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture)
 
+/** The fixture's input: its `data` list, or (wide cases) little-endian f32 values in `data_file` beside it. */
 function X(fx: Fixture): DenseMatrix {
-  const data = fx.input.dtype === 'f32' ? Float32Array.from(fx.input.data) : Float64Array.from(fx.input.data)
-  return { data, rows: fx.input.rows, cols: fx.input.cols }
+  const { rows, cols, data_file: file, data: list = [] } = fx.input
+  if (file !== undefined) {
+    const bytes = readFileSync(new URL(file, dir))
+    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+    expect(data.length, file).toBe(rows * cols)
+    return { data, rows, cols }
+  }
+  const data = fx.input.dtype === 'f32' ? Float32Array.from(list) : Float64Array.from(list)
+  return { data, rows, cols }
 }
 
 function close(what: string, ours: ArrayLike<number>, ref: ArrayLike<number>, rtol: number): void {
@@ -67,8 +75,11 @@ describe('PCA parity with scikit-learn', () => {
         const y = pca.transformSync(X(fx))
         expect([y.rows, y.cols]).toEqual([fx.input.rows, k])
         close('transform', y.data, nums(e.transform), fx.rtol)
-        const back = await pca.inverseTransform(y)
-        close('inverseTransform', back.data, nums(e.inverse_transform), fx.rtol)
+        // (left out of the wide fixture: n × d values)
+        if (e.inverse_transform !== undefined) {
+          const back = await pca.inverseTransform(y)
+          close('inverseTransform', back.data, nums(e.inverse_transform), fx.rtol)
+        }
       }
     })
   }

@@ -79,13 +79,20 @@ def make_data(rng, n, d, scales, offset=3.0):
     return z * s @ q.T + offset * rng.standard_normal(d)
 
 
-def pca_case(versions, name, x, dtype, n_components, solver, whiten, rtol, reason, compare_components):
+def pca_case(versions, name, x, dtype, n_components, solver, whiten, rtol, reason, compare_components,
+             data_file=False):
+    """One PCA fixture. With `data_file`, the input values go to `<name>.f32` beside the JSON
+    (little-endian f32, row-major; f32 input only) instead of the JSON's `data` list, and the
+    n x d inverse transform is left out."""
     xin = x.astype(np.float32) if dtype == "f32" else x.astype(np.float64)
     xref = xin.astype(np.float64)  # exact widening: the reference is computed in f64
     p = PCA(n_components=n_components, svd_solver=solver, whiten=whiten).fit(xref)
     y = p.transform(xref)
     back = p.inverse_transform(y)
     extra = {}
+    if data_file:
+        assert dtype == "f32"
+        xin.astype("<f4").tofile(os.path.join(OUT, name + ".f32"))
     if dtype == "f32":
         # For information only: scikit-learn's own f32 path (X^T X in f32).
         p32 = PCA(n_components=n_components, svd_solver=solver, whiten=whiten).fit(xin)
@@ -99,7 +106,8 @@ def pca_case(versions, name, x, dtype, n_components, solver, whiten, rtol, reaso
         "rtol": rtol,
         "reason": reason,
         "input": {
-            "dtype": dtype, "rows": int(xin.shape[0]), "cols": int(xin.shape[1]), "data": flat(xin),
+            "dtype": dtype, "rows": int(xin.shape[0]), "cols": int(xin.shape[1]),
+            **({"data_file": name + ".f32"} if data_file else {"data": flat(xin)}),
             "n_components": nc, "solver": {"covariance_eigh": "covariance", "full": "svd"}[solver],
             "whiten": whiten,
         },
@@ -114,7 +122,8 @@ def pca_case(versions, name, x, dtype, n_components, solver, whiten, rtol, reaso
             "mean": flat(p.mean_),
             "n_samples_seen": int(p.n_samples_),
             "transform": flat(y),
-            "inverse_transform": flat(back),
+            # n x d values: left out of the wide case (the small fixtures check it)
+            **({} if data_file else {"inverse_transform": flat(back)}),
         },
         **extra,
     }
@@ -260,12 +269,28 @@ def generate():
         zca_closed_form_case(versions, xw, 1e-8, 1e-10),
         abtt_case(versions, xw, 2, 1e-10),
     ]
+    # Wide f32 input (drawn last, so the fixtures above keep their data): 256 columns, 320 rows
+    # (three 128-row chunks), a rotated spectrum with eight leading axes over a decaying tail,
+    # lambda_1 / lambda_8 = 18 as in real sentence embeddings (MiniLM, data/demo: lambda_1 /
+    # lambda_100 = 18). On CPUs with AMX-BF16, Kernel::Auto computes its covariance with the
+    # split-bf16 SYRK on the tiles (from 256 columns); elsewhere with the FMA kernel: the same
+    # tolerance for both. (With scales8's spread of 700 in this rotated 256-column basis, the
+    # eighth component's error reached 1.1e-5 with the FMA kernel and 2.3e-5 with the split one.)
+    lead = [8.0, 6.5, 5.2, 4.2, 3.4, 2.8, 2.3, 1.9]
+    x_32wide = make_data(rng, 320, 256, lead + [0.5 * 0.99 ** j for j in range(248)])
+    cases.append(
+        pca_case(versions, "f32-wide-k8-covariance", x_32wide, "f32", 8, "covariance_eigh", False, 1e-5,
+                 f32 + "; 256 columns: the split-bf16 AMX covariance SYRK where the CPU has AMX-BF16 "
+                 "(three bf16 products per pair, 2^-15 per product, unbiased), else the FMA kernel; "
+                 "lambda_1/lambda_8 = 18; values in f32 beside the JSON (f32-wide-k8-covariance.f32)",
+                 8, data_file=True))
     for c in cases:
         path = os.path.join(OUT, c["name"] + ".json")
         with open(path, "w") as f:
             json.dump(c, f, separators=(",", ":"))
             f.write("\n")
     total = sum(os.path.getsize(os.path.join(OUT, c["name"] + ".json")) for c in cases)
+    total += os.path.getsize(os.path.join(OUT, "f32-wide-k8-covariance.f32"))
     print(f"wrote {len(cases)} fixtures to {OUT} ({total} bytes)")
 
 

@@ -35,7 +35,13 @@ pub enum Kernel {
     /// 0.053 vs 0.044–0.045 s, × 384 0.126–0.134 vs 0.082 s; 100,000 × 768 0.239–0.254 vs
     /// 0.141–0.148 s, × 1536 0.93–1.08 vs 0.49–0.52 s. The two kernels' results differ in the
     /// last bits, so a fit of ≥ 256 columns on an AMX CPU and one elsewhere agree to the f32
-    /// tolerance, not bit for bit.
+    /// tolerance, not bit for bit. Accuracy against scikit-learn on the f64 widening (fixture
+    /// `f32-wide-k8-covariance`, 320 × 256, λ₁/λ₈ = 18): components within 1.0·10⁻⁶ (split) and
+    /// 5.7·10⁻⁷ (FMA), explained variances within 2.1·10⁻⁷ and 6.5·10⁻⁸. The split's error per
+    /// product (2⁻¹⁵) does not shrink with the rows as the FMA kernel's f32 sums do, so on steep
+    /// spectra its components of small variance are less accurate: 2.3·10⁻⁵ against 1.1·10⁻⁵
+    /// for the eighth of 256 rotated columns at λ₁/λ₈ ≈ 700, 1.25·10⁻⁵ against 9.6·10⁻⁷ for the
+    /// fourth of the 8-column fixture (λ₁/λ₄ = 22; forced: `Auto` runs the FMA kernel there).
     #[default]
     Auto,
     /// Block-centred rows rounded to f32 and multiplied in f32 (≈ 3× faster; each block's
