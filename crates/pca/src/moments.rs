@@ -632,7 +632,8 @@ impl Moments {
 /// (f64).
 /// # Cost
 /// See [`Moments::update`]: n·d²/2 multiply-adds; extra memory `lanes·d²` f64 plus, per
-/// worker, `block_rows·d` values and 1.5·d² f64.
+/// worker, `block_rows·d` values and 1.5·d² f64 (about 1.75·d² under the split-bf16 SYRK, whose
+/// per-thread f32 sums, `2·d·(d + 32)` bytes, stay allocated for the thread's next call).
 /// # Determinism
 /// Bit-identical for every `ctl.par`.
 /// # Errors

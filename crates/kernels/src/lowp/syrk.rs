@@ -107,8 +107,8 @@ struct Block {
     at: usize,
 }
 
-/// The blocks of the lower triangle of a `d × d` output, panel by panel, and the words of
-/// accumulators they need in all.
+/// The blocks of the lower triangle of a `d × d` output, panel by panel, each with its place in
+/// the accumulators (the last block's end is the words they need in all).
 fn blocks(d: usize) -> impl Iterator<Item = Block> {
     let mut at = 0;
     (0..d)

@@ -36,9 +36,11 @@ pub(super) struct Found {
 /// spectrum in a rotated basis (the unfavourable case; the test
 /// `gram_route_matches_the_passes_within_its_spread`), `ε_C` was 2·10⁻¹¹ to 6·10⁻¹⁰: at a spread
 /// of 10³ the variances were within 10⁻⁷ of the exact f64 ones, at 10⁵ within 10⁻⁵, at 10⁷
-/// off by 10⁻³. 10³ keeps the error two orders under the 10⁻⁵ of the f32 parity fixtures and
-/// covers real embeddings (MiniLM sentence embeddings, `data/demo`: λ₁/λ₁₀₀ = 18). f64 input
-/// (f64 blocks, `ε_C` about 10⁻¹⁵): 10⁸.
+/// off by 10⁻³ (with the split-bf16 SYRK that `Kernel::Auto` takes from 256 columns on AMX
+/// CPUs, the same data at 20,000 × 300: within 3·10⁻⁷ up to a spread of 10³, against 2·10⁻⁷ at
+/// 200 columns on the FMA kernel). 10³ keeps the error two orders under the 10⁻⁵ of the f32
+/// parity fixtures and covers real embeddings (MiniLM sentence embeddings, `data/demo`:
+/// λ₁/λ₁₀₀ = 18). f64 input (f64 blocks, `ε_C` about 10⁻¹⁵): 10⁸.
 pub(super) fn max_spread(dtype: &str) -> f64 {
     if dtype == "f64" {
         1e8
@@ -55,7 +57,7 @@ pub(super) fn max_spread(dtype: &str) -> f64 {
 /// # Cost
 /// n·d²/2 multiply-adds for `C` ([`moments::accumulate`]), then `(q + 1)·2·d²·l` flops for the
 /// products with `C`, q + 1 Householder QRs of d × l, an l × l eigendecomposition and the SVD of
-/// l × d. Extra memory: the moments' `(lanes + 1.5·workers)·d²` f64 while they accumulate, then
+/// l × d. Extra memory: the moments' `(lanes + 1.75·workers)·d²` f64 while they accumulate, then
 /// `C` (d² f64) and O(d·l).
 /// # Determinism
 /// Bit-identical for every thread count: the moments are ([`moments::accumulate`]), the

@@ -64,7 +64,7 @@ pub enum Route {
 }
 
 /// Widest input [`Route::Auto`] sends to the Gram route: its moments hold about
-/// `(4 + 1.5·workers)·d²` f64 while they accumulate (230 MB at 2048 on 2 threads), where the
+/// `(4 + 1.75·workers)·d²` f64 while they accumulate (250 MB at 2048 on 2 threads), where the
 /// passes hold O(n·l).
 pub const GRAM_MAX_D: usize = 2048;
 
