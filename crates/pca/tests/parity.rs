@@ -10,9 +10,8 @@ use embgeo_pca::moments::{Kernel, SPLIT_MIN_COLS};
 use embgeo_pca::pca::Params;
 use embgeo_pca::whiten::Params as WParams;
 use embgeo_pca::{all_but_the_top, Method, NComponents, Pca, Solver, Whitener};
-use embgeo_testkit::fixtures::{assert_close_normwise, load_all, nums};
+use embgeo_testkit::fixtures::{self, assert_close_normwise, load_all, nums};
 use serde_json::Value;
-use std::path::PathBuf;
 
 fn fixtures() -> Vec<(String, Value)> {
     load_all("pca", 16)
@@ -36,9 +35,7 @@ fn to_t<T: Element>(v: &[f64]) -> Vec<T> {
 fn input_values(input: &Value) -> Vec<f64> {
     match input["data_file"].as_str() {
         Some(file) => {
-            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../__test__/fixtures/pca")
-                .join(file);
+            let path = fixtures::path("pca", file);
             let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             bytes
                 .chunks_exact(4)
@@ -408,11 +405,14 @@ fn fit_is_bit_identical_across_thread_counts() {
 fn committed_model_file_reads_back() {
     // `model-pca.safetensors` was written by `examples/write_model_fixture.rs` and checked in
     // Python's safetensors against scikit-learn by `scripts/reference/pca.py verify-model`.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/fixtures/pca");
-    let bytes = std::fs::read(dir.join("model-pca.safetensors")).unwrap();
+    let bytes = std::fs::read(fixtures::path("pca", "model-pca.safetensors")).unwrap();
     let p = embgeo_pca::model_io::pca_from_bytes(&bytes).unwrap();
     let fx: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("f64-full-rank-ratio-covariance-whiten.json")).unwrap(),
+        &std::fs::read_to_string(fixtures::path(
+            "pca",
+            "f64-full-rank-ratio-covariance-whiten.json",
+        ))
+        .unwrap(),
     )
     .unwrap();
     let f = p.fitted().unwrap();

@@ -4,13 +4,20 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+/// `__test__/fixtures/<kind>/<file>` (a fixture, or a file a fixture names beside it).
+#[must_use]
+pub fn path(kind: &str, file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../__test__/fixtures")
+        .join(kind)
+        .join(file)
+}
+
 /// Every `__test__/fixtures/<kind>/*.json` (as `(file stem, parsed JSON)`, sorted by name);
 /// panics if fewer than `at_least` are found, so a missing checkout of the fixtures cannot pass.
 #[must_use]
 pub fn load_all(kind: &str, at_least: usize) -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../__test__/fixtures")
-        .join(kind);
+    let dir = path(kind, "");
     let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| {

@@ -114,10 +114,7 @@ pub(crate) fn bf16_strip_into(
     ldc: usize,
 ) {
     let kp = a.kp;
-    assert!(
-        Op::Bf16.available() && b.kp == kp && a.rows.len() >= arow0 * kp && b.groups.len() >= g0 * 16 * kp,
-        "amx strip: shapes"
-    );
+    assert!(b.kp == kp, "amx strip: widths");
     let s = asm::Strip {
         a: &a.rows[arow0 * kp..],
         b: &b.groups[g0 * 16 * kp..],
@@ -126,18 +123,31 @@ pub(crate) fn bf16_strip_into(
         c: acc,
         ldc,
     };
+    run_strip(Op::Bf16, !first, s);
+}
+
+/// Run one strip on the tile units: `op`'s product, the sums already in `s.c` continued when
+/// `add` (bf16 only), else overwritten.
+///
+/// # Panics
+/// If the unit is not available ([`Op::available`]) or `add` is asked of int8 (caller bugs);
+/// the strip itself checks its slice lengths.
+// (without x86-64 the strip is not run, so not consumed)
+#[cfg_attr(not(target_arch = "x86_64"), allow(clippy::needless_pass_by_value))]
+fn run_strip(op: Op, add: bool, s: asm::Strip<'_>) {
+    assert!(op.available() && (!add || op == Op::Bf16), "amx strip: unit");
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: AMX-BF16 and the tile permission are asserted above; the strip checks its slice
-    // lengths (the accumulating variant loads only where it stores).
+    // SAFETY: the unit and the Linux tile permission are asserted above (`Op::available`); the
+    // strip checks its slice lengths, and the accumulating variant loads only where it stores.
     unsafe {
-        if first {
-            asm::strip_bf16(s);
-        } else {
-            asm::strip_bf16_acc(s);
+        match (op, add) {
+            (Op::Bf16, false) => asm::strip_bf16(s),
+            (Op::Bf16, true) => asm::strip_bf16_acc(s),
+            (Op::Int8, _) => asm::strip_i8(s),
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (s, first);
+    let _ = s;
 }
 
 /// The strips of [`tile`]: `m` queries from group `g0` (`pairs` pairs of groups, the tile's
@@ -162,17 +172,7 @@ fn strips(
             c: &mut *strip,
             ldc,
         };
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `op.available()` (asserted in `tile`) is the CPU and permission contract; the
-        // strip checks its slice lengths.
-        unsafe {
-            match op {
-                Op::Bf16 => asm::strip_bf16(s),
-                Op::Int8 => asm::strip_i8(s),
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = s;
+        run_strip(op, false, s);
         for r in 0..32.min(brows.end - j0) {
             let out = &mut dst[(j0 + r - brows.start) * m..][..m];
             for (o, &v) in out.iter_mut().zip(&strip[r * ldc + off..][..m]) {
