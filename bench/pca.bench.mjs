@@ -2,10 +2,11 @@
 // PCA and whitening, embgeo vs scikit-learn PCA (default and covariance_eigh solvers) and numpy
 // cov + eigh (PyPI, .venv-ref, bench/peers/pca_peers.py) and ml-pca (npm, small sizes), in one
 // run, sequentially, each in its own process, on identical data (the peer script generates it
-// and saves the bytes). Writes bench/results/pca.md and pca.json. Not a test.
+// and saves the bytes). Writes bench/results/pca.md and pca.json (NAME.md and NAME.json with
+// `--name`, e.g. a run on another CPU beside the main report). Not a test.
 //
 // Setup once: bash scripts/reference/setup.sh; (cd bench/peers/node && npm ci); npm run build
-// Run: npm run bench:pca
+// Run: npm run bench:pca [-- --name NAME]
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -13,6 +14,8 @@ import { loadavg } from 'node:os'
 import { machine, probe, python, pythonEnv, quiet, root, work } from './lib/env.mjs'
 
 const THREADS = 2
+const nameArg = process.argv.indexOf('--name')
+const name = nameArg > 0 ? process.argv[nameArg + 1] : 'pca'
 const RUNS = 3
 const env = machine()
 const load0 = await quiet(0.5, 120)
@@ -138,6 +141,6 @@ for (const [n, d] of [
   if (pf) md.push(`| ${n.toLocaleString('en')} × ${d} | partialFit over 10 blocks | ${pf.seconds.toFixed(3)} | (${pf.gbs.toFixed(2)} GB/s of f32 input) | | |`)
 }
 md.push('')
-writeFileSync(`${root}bench/results/pca.md`, md.join('\n'))
-writeFileSync(`${root}bench/results/pca.json`, JSON.stringify({ env, probes, load0, load1, rows }, null, 2))
+writeFileSync(`${root}bench/results/${name}.md`, md.join('\n'))
+writeFileSync(`${root}bench/results/${name}.json`, JSON.stringify({ env, probes, load0, load1, rows }, null, 2))
 console.log(md.join('\n'))

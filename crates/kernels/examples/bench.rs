@@ -5,9 +5,9 @@
 //! Shapes:
 //! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 512 × 384 and 512 × 1536 (the moments'
 //!   `block_rows`), 2048 × 384 and 910 × 1536 (its earlier blocks), i.e. the per-block SYRK of a
-//!   200,000 × 384 or 100,000 × 1536 fit, against faer; on AVX-512 also `RowPanels` (the block
-//!   written straight into the layout of its SYRK: no packing) against the blocked path on the
-//!   same row-major data; on AMX machines also the split-bf16 SYRK (`lowp::syrk_lower_split`)
+//!   200,000 × 384 or 100,000 × 1536 fit, against faer; on AVX-512 and AVX2 also `RowPanels`
+//!   (the block written straight into the layout of its SYRK: no packing) against the blocked
+//!   path on the same row-major data; on AMX machines also the split-bf16 SYRK (`lowp::syrk_lower_split`)
 //!   against the best FMA path.
 //! - Projection blocks: (2048 × d)·(d × k), k = d and k = 32.
 //! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
@@ -17,7 +17,7 @@
 //! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
 //! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
 //! GFLOP/s count useful flops: rows·d² for a SYRK (half the product), 2·m·k·n for a GEMM. The
-//! peak is 16 independent AVX-512 (or AVX2) FMA chains per thread, the best of three probes.
+//! peak is 16 independent AVX-512 (or 12 AVX2) FMA chains per thread, the best of three probes.
 #![allow(clippy::cast_precision_loss, clippy::too_many_lines)]
 
 use std::hint::black_box;
@@ -79,8 +79,41 @@ fn chains_avx512(iters: u64) -> f32 {
     _mm512_reduce_add_ps(acc.iter().fold(_mm512_set1_ps(0.0), |s, v| _mm512_add_ps(s, *v)))
 }
 
-/// FP32 FMA peak in GFLOP/s on `threads` threads (best of three), AVX-512 CPUs only.
+/// 12 chains of AVX2 FMAs (8 lanes), `iters` steps each.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn chains_avx2(iters: u64) -> f32 {
+    use std::arch::x86_64::{_mm256_add_ps, _mm256_fmadd_ps, _mm256_set1_ps, _mm256_storeu_ps};
+    let (a, b) = (_mm256_set1_ps(0.999_999), _mm256_set1_ps(1e-7));
+    let mut acc = [_mm256_set1_ps(1.0); 12];
+    for _ in 0..iters {
+        for v in &mut acc {
+            *v = _mm256_fmadd_ps(*v, a, b);
+        }
+    }
+    let s = acc.iter().fold(_mm256_set1_ps(0.0), |s, v| _mm256_add_ps(s, *v));
+    let mut out = [0.0f32; 8];
+    // SAFETY: `out` holds the 8 values the store writes.
+    unsafe { _mm256_storeu_ps(out.as_mut_ptr(), s) };
+    out.iter().sum()
+}
+
+/// FP32 FMA peak in GFLOP/s on `threads` threads (best of three) on the widest FMA vectors
+/// (AVX-512 or AVX2); `None` on other CPUs.
 fn peak(threads: usize) -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if !Path::Avx512.supported() && Path::Avx2.supported() {
+        let iters = 20_000_000u64;
+        let best = (0..3)
+            .map(|_| {
+                round(threads, &|_| {
+                    // SAFETY: `Path::Avx2.supported()` checked AVX2 and FMA at run time.
+                    black_box(unsafe { chains_avx2(iters) });
+                })
+            })
+            .fold(f64::INFINITY, f64::min);
+        return Some(threads as f64 * iters as f64 * 12.0 * 8.0 * 2.0 / best / 1e9);
+    }
     #[cfg(target_arch = "x86_64")]
     if Path::Avx512.supported() {
         let iters = 20_000_000u64;
@@ -181,12 +214,13 @@ fn main() {
             black_box(o);
         };
         case(&what, "faer triangular", (rows * d * d) as f64, &faer, &ours);
-        if Path::Avx512.supported() {
+        let simd = [Path::Avx512, Path::Avx2].into_iter().find(|p| p.supported());
+        if let Some(simd) = simd {
             let panels: Vec<RowPanels> = inputs
                 .iter()
                 .map(|y| {
                     let mut p = RowPanels::new();
-                    p.reset(Path::Avx512, rows, d).unwrap();
+                    p.reset(simd, rows, d).unwrap();
                     for i in 0..rows {
                         p.write_row(i, |j0, seg| {
                             seg.copy_from_slice(&y[i * d + j0..i * d + j0 + seg.len()]);
@@ -195,7 +229,7 @@ fn main() {
                     p
                 })
                 .collect();
-            let blocked = |th: usize| ours(Path::Avx512, th);
+            let blocked = |th: usize| ours(simd, th);
             let panel = |th: usize| {
                 let mut o = vec![0.0f32; d * d];
                 panels[th].syrk_lower(&mut o).unwrap();
@@ -204,7 +238,7 @@ fn main() {
             for threads in [1, 2] {
                 report(
                     &what,
-                    &["avx512", "row panels"],
+                    &[simd.name(), "row panels"],
                     threads,
                     (rows * d * d) as f64,
                     &[&blocked, &panel],

@@ -151,13 +151,7 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     if steps == 0 {
         return;
     }
-    let w = 16 * V;
-    assert!(a.len() >= (steps - 1) * lda + R, "strided tile: A too short");
-    assert!(b.len() >= (steps - 1) * ldb + w, "strided tile: B too short");
-    assert!(
-        ldc >= w && c.len() >= (R - 1) * ldc + w,
-        "strided tile: C too short"
-    );
+    crate::blocked::check_strided((a, lda), (b, ldb), steps, (c, ldc), (R, 16 * V));
     // SAFETY: `_proof` exists only if AVX-512F was detected; the lengths are checked above.
     unsafe {
         strided::<R, V>(

@@ -85,7 +85,7 @@ pub(crate) fn run(path: Path, out: Out<'_>, a: View<'_>, b: View<'_>, job: Job) 
         if let (Path::Avx512, Some(k)) = (path, Avx512::detect()) {
             return blocked::<{ avx512::MR }, { avx512::NR }, _>(&k, crate::AVX512_BLOCKING, out, a, b, job);
         }
-        if let (Path::Avx2, Some(k)) = (path, micro::Avx2Fma::detect()) {
+        if let (Path::Avx2, Some(k)) = (path, crate::avx2::Avx2Fma::detect()) {
             return blocked::<{ micro::MR }, { micro::NR }, _>(&k, crate::BLOCKING, out, a, b, job);
         }
     }
@@ -248,4 +248,27 @@ pub(crate) fn store<const MR: usize, const NR: usize>(
             (false, Some(s)) => dst.iter_mut().zip(src).for_each(|(x, y)| *x = s * (*x + y)),
         }
     }
+}
+
+/// The operand checks of a strided register tile (`R` rows × `w` columns over `steps ≥ 1`
+/// reduction steps, `A` read at stride `lda`, `B` at `ldb`, `C` written at `ldc`): the lengths
+/// the AVX-512 and AVX2 `strided_tile_into` kernels read and write.
+///
+/// # Panics
+/// If `a.len() < (steps − 1)·lda + r`, `b.len() < (steps − 1)·ldb + w`, `ldc < w` or
+/// `c.len() < (r − 1)·ldc + w`.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn check_strided(
+    (a, lda): (&[f32], usize),
+    (b, ldb): (&[f32], usize),
+    steps: usize,
+    (c, ldc): (&[f32], usize),
+    (r, w): (usize, usize),
+) {
+    assert!(a.len() >= (steps - 1) * lda + r, "strided tile: A too short");
+    assert!(b.len() >= (steps - 1) * ldb + w, "strided tile: B too short");
+    assert!(
+        ldc >= w && c.len() >= (r - 1) * ldc + w,
+        "strided tile: C too short"
+    );
 }

@@ -5,8 +5,9 @@
 //! - [`syrk_lower_f32`]: `C = Aᵀ·A` of a row-major `rows × d` block into the lower triangle of a
 //!   `d × d` row-major f32 buffer (callers merge it in f64).
 //! - [`RowPanels`]: a block of rows its producer writes straight into the layout of its own SYRK
-//!   (on AVX-512: 48-column panels whose `8 × 48` tiles read both operands in place, no packing;
-//!   bit-identical to [`syrk_lower_f32`]); the covariance moments centre into it.
+//!   (on AVX-512 48-column panels whose `8 × 48` tiles, on AVX2 24-column panels whose `4 × 24`
+//!   tiles, read both operands in place, no packing; bit-identical to [`syrk_lower_f32`]); the
+//!   covariance moments centre into it.
 //! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major for views `A` m × d and `B` n × d
 //!   (the key tile of a brute-force kNN pass), on the calling thread.
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
@@ -22,7 +23,9 @@
 //!   `kc` = 384, `mc` = 280, for [`gemm_f32`] and [`syrk_lower_f32`]; 4 × 96 (24 accumulators,
 //!   6 loads, 4 broadcasts), `kc` = 384, `mc` = 256, for [`gemm_nt_f32`], where it measured
 //!   faster on kNN tiles with small d. Full tiles go from the registers straight into `C`.
-//! - AVX2+FMA: 6 × 16 (12 ymm accumulators, 2 loads, 6 broadcasts, 12 FMAs), [`KC`], [`MC`].
+//! - AVX2+FMA: 6 × 16 (12 ymm accumulators, 2 loads, 6 broadcasts, 12 FMAs), [`KC`], [`MC`];
+//!   full tiles go from the registers into `C` (through a tile buffer, the 512 × 384 SYRK block
+//!   ran at 49 GFLOP/s on one Zen 3 core, 68–73 without).
 //! - WebAssembly SIMD128: 6 × 8 (12 `f32x4` accumulators, 2 loads, 6 splats, 12 multiplies and
 //!   12 adds), [`KC`], [`MC`]; entries bit-identical to the scalar kernel's. On the kNN tile of
 //!   8,000 × 384 (one thread, Node 20) it ran the whole kNN in 1.5–1.7 s against 2.0–2.4 s for the
@@ -55,6 +58,8 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocked;

@@ -3,25 +3,30 @@
 //! final place, instead of writing a row-major block that [`crate::syrk_lower_f32`] then packs
 //! twice (once per operand).
 //!
-//! # Layout (AVX-512 path)
-//! The rows (reduction steps) are cut into chunks of `KC` (384) steps; within a chunk the columns
-//! are cut into panels of `W` (48) columns, each stored step-major (`panel[t·W + c]`), padded with
-//! zeros past `d`. The `B` operand of the micro-kernel is a panel as stored; its `A` operand
-//! (`R` = 8 columns of `Y`, `R` divides `W`) is read from the same panel at stride `W`, so no
-//! packing happens at all. On every other path the block is stored row-major and the SYRK is
+//! # Layout (AVX-512 and AVX2 paths)
+//! The rows (reduction steps) are cut into chunks of `kc` steps; within a chunk the columns are
+//! cut into panels of `w` columns, each stored step-major (`panel[t·w + c]`), padded with zeros
+//! past `d`. The `B` operand of the micro-kernel is a panel as stored; its `A` operand (`R`
+//! columns of `Y`, `R` divides `w`) is read from the same panel at stride `w`, so no packing
+//! happens at all. AVX-512: `w` = 48, `kc` = 384, `8 × 48` tiles; AVX2+FMA: `w` = 24, `kc` =
+//! 256, `4 × 24` tiles (an assembly loop: with intrinsics LLVM spilled an accumulator). On the
+//! scalar and SIMD128 paths the block is stored row-major and the SYRK is
 //! [`crate::syrk_lower_f32_with`].
 //!
-//! Each entry is summed exactly as on the blocked AVX-512 path (FMA in row order within chunks
-//! of the same length, chunks added in order), so the result is bit-identical to
-//! [`crate::syrk_lower_f32_with`] on [`Path::Avx512`] (tested).
+//! Each entry is summed exactly as on the blocked path of the same kernel (FMA in row order
+//! within chunks of the same length, chunks added in order), so the result is bit-identical to
+//! [`crate::syrk_lower_f32_with`] on that [`Path`] (tested).
 //!
 //! # Cost
-//! The lower triangle in `8 × 48` register tiles from the diagonal down: at most
-//! `rows·d·(d + W + R)` flops (diagonal strips multiply only the 16, 32 or 48 columns that reach
-//! the lower triangle); memory `rows·d.div_ceil(W)·W` f32, kept by the value and reused for its
-//! next block. Measured on a 2-core AVX-512 Xeon (`examples/bench`, one thread, useful flops
-//! rows·d², FMA peak 176 GFLOP/s): 512 × 384 133 GFLOP/s against 106 for the blocked path (which
-//! packs `Y` twice per chunk), 2048 × 384 143 against 116, 910 × 1536 139 against 135.
+//! The lower triangle in `R × w` register tiles from the diagonal down: at most
+//! `rows·d·(d + w + R)` flops (diagonal strips multiply only the vectors that reach the lower
+//! triangle); memory `rows·d.div_ceil(w)·w` f32, kept by the value and reused for its next
+//! block. Measured (`examples/bench`, one thread, useful flops rows·d²):
+//! - 2-core AVX-512 Xeon, FMA peak 176 GFLOP/s: 512 × 384 133 GFLOP/s against 106 for the
+//!   blocked path (which packs `Y` twice per chunk), 2048 × 384 143 against 116, 910 × 1536
+//!   139 against 135.
+//! - 2-core AMD EPYC (Zen 3, AVX2), FMA peak 96–102 GFLOP/s, best of 5: 512 × 384 86 against
+//!   65, 2048 × 384 85 against 75, 512 × 1536 85 against 84, 910 × 1536 76 against 72.
 
 use embgeo_core::{Error, Par, Result};
 
@@ -29,27 +34,114 @@ use embgeo_core::{Error, Par, Result};
 use crate::blocked::Store;
 use crate::Path;
 
-/// Columns per panel (three zmm vectors: the `B` operand of one register tile). Measured
-/// against 32 (an `8 × 32` tile, less waste on the diagonal): 48 was 10–15 % faster.
-const W: usize = 48;
-/// Reduction steps (rows) per chunk: the blocked AVX-512 path's chunk length, so that the sums
-/// are the same (a test checks the two stay equal).
-const KC: usize = 384;
-/// Rows of `C` per block (a multiple of `W`): the block's `A` strips, `MC·KC` f32 (737 KB),
-/// stay in L2 while the panels stream past them. 480 measured best of 96, 240 and 480.
+/// One path's panel layout: `w` columns per panel, `kc` rows (reduction steps) per chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Geom {
+    w: usize,
+    kc: usize,
+}
+
+/// AVX-512: panels of 48 columns (three zmm vectors: the `B` operand of one `8 × 48` register
+/// tile; measured against 32, an `8 × 32` tile with less waste on the diagonal, 48 was 10–15 %
+/// faster), chunks of 384 rows (the blocked AVX-512 path's chunk, so that the sums are the
+/// same; a test checks the two stay equal).
+const GEOM_AVX512: Geom = Geom { w: 48, kc: 384 };
+/// AVX2+FMA: panels of 24 columns (three ymm vectors: the `B` operand of one `4 × 24` tile,
+/// 12 accumulators + 3 loads + 1 broadcast = the 16 ymm registers), chunks of [`crate::KC`]
+/// rows (the blocked AVX2 path's chunk).
+const GEOM_AVX2: Geom = Geom { w: 24, kc: crate::KC };
+/// The widest panel of any path (the edge tiles' buffer).
 #[cfg(target_arch = "x86_64")]
-const MC: usize = 480;
-/// Rows of `C` per register tile (`A` columns read from a panel at stride `W`).
+const W_MAX: usize = 48;
+/// The tallest register tile of any path.
 #[cfg(target_arch = "x86_64")]
-const R: usize = 8;
+const R_MAX: usize = 8;
+
+/// A path's register tile over the panels: `R` rows of `C` (columns of `Y`, read from a panel
+/// at stride `w`, `R` divides `w`) × the panel's `w` columns in vectors of `LANES`.
+#[cfg(target_arch = "x86_64")]
+trait PanelTile: Copy {
+    /// The layout the tile reads.
+    const GEOM: Geom;
+    /// Rows of the register tile.
+    const R: usize;
+    /// f32 lanes per vector.
+    const LANES: usize;
+    /// Rows of `C` per block (a multiple of `GEOM.w`): the block's `A` strips, `MC·kc` f32, stay
+    /// in L2 while the panels stream past them.
+    const MC: usize;
+    /// The tile on the first `vecs` vectors of the panel (`1 ≤ vecs ≤ w / LANES`): as the
+    /// paths' `strided_tile_into`.
+    fn tile(
+        self,
+        vecs: usize,
+        a: (&[f32], usize),
+        b: (&[f32], usize),
+        steps: usize,
+        c: (&mut [f32], usize),
+        mode: Store,
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+impl PanelTile for crate::avx512::Avx512 {
+    const GEOM: Geom = GEOM_AVX512;
+    const R: usize = 8;
+    const LANES: usize = 16;
+    /// 737 KB of `A` strips; 480 measured best of 96, 240 and 480.
+    const MC: usize = 480;
+    #[inline]
+    fn tile(
+        self,
+        vecs: usize,
+        a: (&[f32], usize),
+        b: (&[f32], usize),
+        steps: usize,
+        c: (&mut [f32], usize),
+        mode: Store,
+    ) {
+        use crate::avx512::strided_tile_into as t;
+        match vecs {
+            1 => t::<8, 1>(self, a, b, steps, c, mode),
+            2 => t::<8, 2>(self, a, b, steps, c, mode),
+            _ => t::<8, 3>(self, a, b, steps, c, mode),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl PanelTile for crate::avx2::Avx2Fma {
+    const GEOM: Geom = GEOM_AVX2;
+    const R: usize = 4;
+    const LANES: usize = 8;
+    /// 240 KB of `A` strips (Zen 3's L2 is 512 KB).
+    const MC: usize = 240;
+    #[inline]
+    fn tile(
+        self,
+        vecs: usize,
+        a: (&[f32], usize),
+        b: (&[f32], usize),
+        steps: usize,
+        c: (&mut [f32], usize),
+        mode: Store,
+    ) {
+        use crate::avx2::strided_tile_into as t;
+        match vecs {
+            1 => t::<4, 1>(self, a, b, steps, c, mode),
+            2 => t::<4, 2>(self, a, b, steps, c, mode),
+            _ => crate::avx2::strided_tile_4x24_into(self, a, b, steps, c, mode),
+        }
+    }
+}
 
 /// How the block is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layout {
-    /// `data[i·d + j]` (paths other than AVX-512).
+    /// `data[i·d + j]` (the scalar and SIMD128 paths).
     RowMajor,
-    /// Chunks of [`KC`] steps, panels of [`W`] columns (AVX-512; see the module doc).
-    Panels,
+    /// Chunks of `kc` steps, panels of `w` columns (AVX-512 and AVX2; see the module doc).
+    Panels(Geom),
 }
 
 /// A `rows × d` f32 block in the layout of [`RowPanels::syrk_lower`] on one kernel [`Path`].
@@ -87,13 +179,13 @@ impl RowPanels {
     /// # Errors
     /// `OutOfRange` if the size overflows or the allocator refuses.
     pub fn reset(&mut self, path: Path, rows: usize, d: usize) -> Result<()> {
-        let panels = cfg!(target_arch = "x86_64") && path == Path::Avx512 && path.supported();
-        self.layout_as(
-            if panels { Layout::Panels } else { Layout::RowMajor },
-            path,
-            rows,
-            d,
-        )
+        let layout = match path {
+            _ if !cfg!(target_arch = "x86_64") || !path.supported() => Layout::RowMajor,
+            Path::Avx512 => Layout::Panels(GEOM_AVX512),
+            Path::Avx2 => Layout::Panels(GEOM_AVX2),
+            Path::Scalar | Path::Simd128 => Layout::RowMajor,
+        };
+        self.layout_as(layout, path, rows, d)
     }
 
     /// Make room for a row-major `rows × d` block (for kernels that take one, such as
@@ -107,7 +199,7 @@ impl RowPanels {
 
     fn layout_as(&mut self, layout: Layout, path: Path, rows: usize, d: usize) -> Result<()> {
         let len = match layout {
-            Layout::Panels => d.div_ceil(W).checked_mul(W).and_then(|w| w.checked_mul(rows)),
+            Layout::Panels(g) => d.div_ceil(g.w).checked_mul(g.w).and_then(|w| w.checked_mul(rows)),
             Layout::RowMajor => rows.checked_mul(d),
         };
         let len = len.ok_or_else(|| Error::OutOfRange {
@@ -151,12 +243,12 @@ impl RowPanels {
         let d = self.d;
         match self.layout {
             Layout::RowMajor => f(0, &mut self.data[i * d..(i + 1) * d]),
-            Layout::Panels => {
-                let (base, kc, t) = chunk_of(i, self.rows, d);
-                for (q, j0) in (0..d).step_by(W).enumerate() {
-                    let start = base + (q * kc + t) * W;
-                    let seg = &mut self.data[start..start + W];
-                    let w = W.min(d - j0);
+            Layout::Panels(g) => {
+                let (base, kc, t) = chunk_of(g, i, self.rows, d);
+                for (q, j0) in (0..d).step_by(g.w).enumerate() {
+                    let start = base + (q * kc + t) * g.w;
+                    let seg = &mut self.data[start..start + g.w];
+                    let w = g.w.min(d - j0);
                     f(j0, &mut seg[..w]);
                     seg[w..].fill(0.0);
                 }
@@ -183,23 +275,33 @@ impl RowPanels {
             Layout::RowMajor => {
                 crate::syrk_lower_f32_with(self.path, c, &self.data[..rows * d], rows, d, Par::Seq)
             }
-            Layout::Panels => {
+            Layout::Panels(g) => {
                 #[cfg(target_arch = "x86_64")]
-                if let Some(k) = crate::avx512::Avx512::detect() {
-                    self.syrk_panels(k, c);
-                    return Ok(());
+                {
+                    use crate::{avx2::Avx2Fma, avx512::Avx512};
+                    if let (GEOM_AVX512, Some(k)) = (g, Avx512::detect()) {
+                        self.syrk_panels(k, c);
+                        return Ok(());
+                    }
+                    if let (GEOM_AVX2, Some(k)) = (g, Avx2Fma::detect()) {
+                        self.syrk_panels(k, c);
+                        return Ok(());
+                    }
                 }
+                let _ = g;
                 unreachable_layout()
             }
         }
     }
 
-    /// The AVX-512 SYRK over the panels: per chunk, per panel `q` (columns `j0..j0 + W`), the
-    /// 8-row strips from the diagonal down, each an `8 × 48` tile whose `A` operand is read
-    /// at stride `W` from the panel holding its columns.
+    /// The SYRK over the panels on the path of `k`: per chunk, per panel `q` (columns
+    /// `j0..j0 + w`), the `R`-row strips from the diagonal down, each an `R × w` tile whose `A`
+    /// operand is read at stride `w` from the panel holding its columns.
     #[cfg(target_arch = "x86_64")]
-    fn syrk_panels(&self, k: crate::avx512::Avx512, c: &mut [f32]) {
+    fn syrk_panels<K: PanelTile>(&self, k: K, c: &mut [f32]) {
         let (rows, d) = (self.rows, self.d);
+        let Geom { w, kc: kc_max } = K::GEOM;
+        let r = K::R;
         if d == 0 {
             return;
         }
@@ -207,40 +309,36 @@ impl RowPanels {
             c[..d * d].fill(0.0);
             return;
         }
-        for t0 in (0..rows).step_by(KC) {
-            let (base, kc, _) = chunk_of(t0, rows, d);
+        for t0 in (0..rows).step_by(kc_max) {
+            let (base, kc, _) = chunk_of(K::GEOM, t0, rows, d);
             let mode = Store {
                 first: t0 == 0,
                 scale: None,
             };
             // Blocks of `MC` rows of C (their A strips stay in L2), each against every panel
             // that reaches the lower triangle (a panel stays in L1 across the block's strips).
-            for i0 in (0..d).step_by(MC) {
-                let i1 = (i0 + MC).min(d);
-                for j0 in (0..i1).step_by(W) {
-                    let b = &self.data[base + (j0 / W) * kc * W..][..kc * W];
-                    let nc = W.min(d - j0);
-                    for r0 in (i0.max(j0)..i1).step_by(R) {
-                        let a = &self.data[base + (r0 / W) * kc * W + r0 % W..];
-                        let nr = R.min(d - r0);
-                        let (a, b) = ((a, W), (b, W));
-                        if nr == R && nc == W {
+            for i0 in (0..d).step_by(K::MC) {
+                let i1 = (i0 + K::MC).min(d);
+                for j0 in (0..i1).step_by(w) {
+                    let b = &self.data[base + (j0 / w) * kc * w..][..kc * w];
+                    let nc = w.min(d - j0);
+                    for r0 in (i0.max(j0)..i1).step_by(r) {
+                        let a = &self.data[base + (r0 / w) * kc * w + r0 % w..];
+                        let nr = r.min(d - r0);
+                        let (a, b) = ((a, w), (b, w));
+                        if nr == r && nc == w {
                             // Columns j0..r0 + R reach the lower triangle: a diagonal strip
-                            // needs only the first `cols.div_ceil(16)` vectors of the panel.
+                            // needs only the first `cols.div_ceil(LANES)` vectors of the panel.
                             let c = (&mut c[r0 * d + j0..], d);
-                            match (r0 + R - j0).div_ceil(16) {
-                                1 => crate::avx512::strided_tile_into::<R, 1>(k, a, b, kc, c, mode),
-                                2 => crate::avx512::strided_tile_into::<R, 2>(k, a, b, kc, c, mode),
-                                _ => crate::avx512::strided_tile_into::<R, 3>(k, a, b, kc, c, mode),
-                            }
+                            k.tile((r0 + r - j0).div_ceil(K::LANES), a, b, kc, c, mode);
                         } else {
-                            let mut tile = [[0.0f32; W]; R];
+                            let mut tile = [[0.0f32; W_MAX]; R_MAX];
                             let first = Store {
                                 first: true,
                                 scale: None,
                             };
-                            let t = (tile.as_flattened_mut(), W);
-                            crate::avx512::strided_tile_into::<R, { W / 16 }>(k, a, b, kc, t, first);
+                            let t = (tile.as_flattened_mut(), W_MAX);
+                            k.tile(w / K::LANES, a, b, kc, t, first);
                             crate::blocked::store(c, d, (r0, j0), (nr, nc), &tile, mode);
                         }
                     }
@@ -250,12 +348,12 @@ impl RowPanels {
     }
 }
 
-/// The panel layout exists only on x86-64 with AVX-512F (`reset` checks it).
+/// The panel layouts exist only on x86-64 CPUs with their paths (`reset` checks it).
 #[cold]
 fn unreachable_layout() -> Result<()> {
     Err(Error::OutOfRange {
         name: "kernel path",
-        expected: "the AVX-512 path the block was laid out for".into(),
+        expected: "the AVX-512 or AVX2 path the block was laid out for".into(),
         actual: "a CPU without it".into(),
     })
 }
@@ -264,15 +362,14 @@ fn unreachable_layout() -> Result<()> {
 /// the step within the chunk).
 #[inline(always)]
 #[allow(clippy::inline_always)]
-fn chunk_of(i: usize, rows: usize, d: usize) -> (usize, usize, usize) {
-    let ch = i / KC;
-    let t0 = ch * KC;
-    (t0 * d.div_ceil(W) * W, KC.min(rows - t0), i - t0)
+fn chunk_of(g: Geom, i: usize, rows: usize, d: usize) -> (usize, usize, usize) {
+    let t0 = i / g.kc * g.kc;
+    (t0 * d.div_ceil(g.w) * g.w, g.kc.min(rows - t0), i - t0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{RowPanels, KC};
+    use super::{RowPanels, GEOM_AVX2, GEOM_AVX512};
     use crate::tests::values;
     use crate::{available_paths, syrk_lower_f32_with, Par, Path};
 
@@ -298,8 +395,13 @@ mod tests {
     fn syrk_is_bit_identical_to_the_blocked_path() {
         #[cfg(target_arch = "x86_64")]
         assert_eq!(
-            KC,
+            GEOM_AVX512.kc,
             crate::AVX512_CHUNK,
+            "the panel chunk must equal the blocked path's"
+        );
+        assert_eq!(
+            GEOM_AVX2.kc,
+            crate::KC,
             "the panel chunk must equal the blocked path's"
         );
         for path in available_paths() {
@@ -338,7 +440,7 @@ mod tests {
         }
     }
 
-    /// The panel layout is used exactly on the AVX-512 path, and a row-major block can always be
+    /// The panel layouts are used exactly on the AVX-512 and AVX2 paths, and a row-major block can always be
     /// asked for (the split-bf16 kernel takes one).
     #[test]
     fn layouts() {
@@ -349,7 +451,8 @@ mod tests {
         assert_eq!(p.as_row_major(), Some(&y[..]));
         for path in available_paths() {
             p.reset(path, 6, 5).unwrap();
-            assert_eq!(p.as_row_major().is_none(), path == Path::Avx512, "{path:?}");
+            let panels = matches!(path, Path::Avx512 | Path::Avx2);
+            assert_eq!(p.as_row_major().is_none(), panels, "{path:?}");
         }
         let mut c = vec![0.0f32; 3];
         assert!(p.syrk_lower(&mut c).is_err(), "a short output is a Shape error");
