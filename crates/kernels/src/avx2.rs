@@ -298,3 +298,61 @@ unsafe fn store_acc<const R: usize, const V: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{strided_tile_4x24_into, strided_tile_into, Avx2Fma};
+    use crate::blocked::Store;
+    use crate::tests::values;
+
+    /// The assembly `4 × 24` loop gives the bits of the intrinsic `R = 4, V = 3` tile for any
+    /// stride and step count (one step, odd counts, a whole chunk) and every store mode; both
+    /// equal an f64 product to f32 accuracy.
+    #[test]
+    fn assembly_tile_equals_the_intrinsic_tile() {
+        let Some(k) = Avx2Fma::detect() else {
+            return;
+        };
+        for (steps, lda, ldb) in [(1, 4, 24), (2, 5, 24), (7, 31, 29), (256, 24, 24), (100, 9, 48)] {
+            let a = values((steps - 1) * lda + 4, (steps * 7 + lda) as u64);
+            let b = values((steps - 1) * ldb + 24, (steps * 3 + ldb) as u64);
+            for (first, scale) in [
+                (true, None),
+                (false, None),
+                (false, Some(0.5f32)),
+                (true, Some(-3.0)),
+            ] {
+                let mode = Store { first, scale };
+                let ldc = 27;
+                let c0 = values(3 * ldc + 24, 11);
+                let (mut got, mut want) = (c0.clone(), c0.clone());
+                strided_tile_4x24_into(k, (&a, lda), (&b, ldb), steps, (&mut got, ldc), mode);
+                strided_tile_into::<4, 3>(k, (&a, lda), (&b, ldb), steps, (&mut want, ldc), mode);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "steps {steps}, lda {lda}, ldb {ldb}, {mode:?}"
+                );
+                for r in 0..4 {
+                    for j in 0..24 {
+                        let terms = (0..steps).map(|t| f64::from(a[t * lda + r]) * f64::from(b[t * ldb + j]));
+                        let (dot, abs) = terms.fold((0.0, 0.0), |(s, m), p| (s + p, m + p.abs()));
+                        let base = if first { 0.0 } else { f64::from(c0[r * ldc + j]) };
+                        let s = f64::from(scale.unwrap_or(1.0));
+                        let exact = s * (base + dot);
+                        // f32 dot-product bound γ_{steps+2}·(|base| + Σ|a·b|)·|s|, u = 2⁻²⁴
+                        let tol = (steps + 3) as f64 * 2f64.powi(-24) * (base.abs() + abs) * s.abs();
+                        assert!((f64::from(got[r * ldc + j]) - exact).abs() <= tol, "({r}, {j})");
+                    }
+                }
+                // outside the 4 × 24 block at stride 27 nothing is touched
+                for r in 0..3 {
+                    for j in 24..27 {
+                        assert_eq!(got[r * ldc + j].to_bits(), c0[r * ldc + j].to_bits());
+                    }
+                }
+            }
+        }
+    }
+}
