@@ -100,7 +100,10 @@ unsafe fn tile(a: &[f32], b: &[f32], out: Out<'_>) {
 /// `ldc`) as `mode` says: the kernel reading both operands in place at any stride (the
 /// [`crate::row_panels`] SYRK reads them from one block; `V` < 3 serves its diagonal tiles,
 /// whose columns past the diagonal are not needed). `R·V` accumulators + `V` loads + 1
-/// broadcast must fit the 16 ymm registers (`R·V + V ≤ 15`).
+/// broadcast must fit the 16 ymm registers (`R·V + V ≤ 16`). The full `4 × 24` tile runs an
+/// assembly loop ([`loop_4x24`]): with intrinsics it needs all 16 registers and LLVM spilled an
+/// accumulator through the stack on every step (41 GFLOP/s on one Zen 3 core against a 102
+/// peak). Same FMAs in the same order either way, so the same bits (tested).
 ///
 /// # Panics
 /// If `a.len() < (steps − 1)·lda + R`, `b.len() < (steps − 1)·ldb + 8·V`, `ldc < 8·V` or
@@ -117,44 +120,23 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
         return;
     }
     crate::blocked::check_strided((a, lda), (b, ldb), steps, (c, ldc), (R, 8 * V));
-    // SAFETY: `_proof` exists only if AVX2 and FMA were detected; the lengths are checked above.
-    unsafe {
-        strided::<R, V>(
-            a.as_ptr(),
-            lda,
-            (b.as_ptr(), ldb),
-            steps,
-            c.as_mut_ptr(),
-            ldc,
-            mode,
-        );
-    }
-}
-
-/// [`strided_tile_into`] for the full `4 × 24` tile, in assembly: the intrinsic loop needs all 16
-/// ymm registers (12 accumulators, 3 `B` vectors, 1 broadcast) and LLVM spilled an accumulator
-/// through the stack on every step (measured 41 GFLOP/s on one Zen 3 core against 102 peak);
-/// this loop names the registers. Same FMAs in the same order, so the same bits.
-///
-/// # Panics
-/// As [`strided_tile_into`] with `R = 4`, `V = 3`.
-pub(crate) fn strided_tile_4x24_into(
-    _proof: Avx2Fma,
-    (a, lda): (&[f32], usize),
-    (b, ldb): (&[f32], usize),
-    steps: usize,
-    (c, ldc): (&mut [f32], usize),
-    mode: Store,
-) {
-    if steps == 0 {
-        return;
-    }
-    crate::blocked::check_strided((a, lda), (b, ldb), steps, (c, ldc), (4, 24));
     // SAFETY: `_proof` exists only if AVX2 and FMA were detected; `steps ≥ 1` and the lengths
-    // are checked above.
+    // are checked above (for `R = 4`, `V = 3` they are those `loop_4x24` reads).
     unsafe {
-        let acc = loop_4x24(a.as_ptr(), lda, b.as_ptr(), ldb, steps);
-        store_acc(&acc, c.as_mut_ptr(), ldc, mode);
+        if R == 4 && V == 3 {
+            let acc = loop_4x24(a.as_ptr(), lda, b.as_ptr(), ldb, steps);
+            store_acc(&acc, c.as_mut_ptr(), ldc, mode);
+        } else {
+            strided::<R, V>(
+                a.as_ptr(),
+                lda,
+                (b.as_ptr(), ldb),
+                steps,
+                c.as_mut_ptr(),
+                ldc,
+                mode,
+            );
+        }
     }
 }
 
@@ -301,11 +283,11 @@ unsafe fn store_acc<const R: usize, const V: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{strided_tile_4x24_into, strided_tile_into, Avx2Fma};
+    use super::{strided, strided_tile_into, Avx2Fma};
     use crate::blocked::Store;
     use crate::tests::values;
 
-    /// The assembly `4 × 24` loop gives the bits of the intrinsic `R = 4, V = 3` tile for any
+    /// The assembly `4 × 24` loop gives the bits of the intrinsic `R = 4, V = 3` loop for any
     /// stride and step count (one step, odd counts, a whole chunk) and every store mode; both
     /// equal an f64 product to f32 accuracy.
     #[test]
@@ -326,8 +308,13 @@ mod tests {
                 let ldc = 27;
                 let c0 = values(3 * ldc + 24, 11);
                 let (mut got, mut want) = (c0.clone(), c0.clone());
-                strided_tile_4x24_into(k, (&a, lda), (&b, ldb), steps, (&mut got, ldc), mode);
-                strided_tile_into::<4, 3>(k, (&a, lda), (&b, ldb), steps, (&mut want, ldc), mode);
+                strided_tile_into::<4, 3>(k, (&a, lda), (&b, ldb), steps, (&mut got, ldc), mode);
+                // SAFETY: `k` proves AVX2 and FMA; `steps ≥ 1`, and `a`, `b` and `want` have the
+                // lengths `strided` reads and writes (built from the same formulas just above).
+                unsafe {
+                    let (b, c) = ((b.as_ptr(), ldb), want.as_mut_ptr());
+                    strided::<4, 3>(a.as_ptr(), lda, b, steps, c, ldc, mode);
+                }
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(
                     bits(&got),

@@ -130,7 +130,7 @@ impl PanelTile for crate::avx2::Avx2Fma {
         match vecs {
             1 => t::<4, 1>(self, a, b, steps, c, mode),
             2 => t::<4, 2>(self, a, b, steps, c, mode),
-            _ => crate::avx2::strided_tile_4x24_into(self, a, b, steps, c, mode),
+            _ => t::<4, 3>(self, a, b, steps, c, mode),
         }
     }
 }
