@@ -102,32 +102,38 @@ fn chains_avx2(iters: u64) -> f32 {
 /// (AVX-512 or AVX2); `None` on other CPUs.
 fn peak(threads: usize) -> Option<f64> {
     #[cfg(target_arch = "x86_64")]
-    if !Path::Avx512.supported() && Path::Avx2.supported() {
+    {
+        // (run one thread's chains, flops per step of one thread)
+        let (chains, flops): (fn(u64), f64) = if Path::Avx512.supported() {
+            // SAFETY: `Path::Avx512.supported()` checked AVX-512F at run time.
+            (
+                |n| {
+                    black_box(unsafe { chains_avx512(n) });
+                },
+                16.0 * 16.0 * 2.0,
+            )
+        } else if Path::Avx2.supported() {
+            // SAFETY: `Path::Avx2.supported()` checked AVX2 and FMA at run time.
+            (
+                |n| {
+                    black_box(unsafe { chains_avx2(n) });
+                },
+                12.0 * 8.0 * 2.0,
+            )
+        } else {
+            return None;
+        };
         let iters = 20_000_000u64;
         let best = (0..3)
-            .map(|_| {
-                round(threads, &|_| {
-                    // SAFETY: `Path::Avx2.supported()` checked AVX2 and FMA at run time.
-                    black_box(unsafe { chains_avx2(iters) });
-                })
-            })
+            .map(|_| round(threads, &|_| chains(iters)))
             .fold(f64::INFINITY, f64::min);
-        return Some(threads as f64 * iters as f64 * 12.0 * 8.0 * 2.0 / best / 1e9);
+        Some(threads as f64 * iters as f64 * flops / best / 1e9)
     }
-    #[cfg(target_arch = "x86_64")]
-    if Path::Avx512.supported() {
-        let iters = 20_000_000u64;
-        let best = (0..3)
-            .map(|_| {
-                round(threads, &|_| {
-                    // SAFETY: `Path::Avx512.supported()` checked AVX-512F at run time.
-                    black_box(unsafe { chains_avx512(iters) });
-                })
-            })
-            .fold(f64::INFINITY, f64::min);
-        return Some(threads as f64 * iters as f64 * 16.0 * 16.0 * 2.0 / best / 1e9);
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = threads;
+        None
     }
-    None
 }
 
 fn load() -> String {

@@ -47,12 +47,16 @@ struct Geom {
 /// same; a test checks the two stay equal).
 const GEOM_AVX512: Geom = Geom { w: 48, kc: 384 };
 /// AVX2+FMA: panels of 24 columns (three ymm vectors: the `B` operand of one `4 × 24` tile,
-/// 12 accumulators + 3 loads + 1 broadcast = the 16 ymm registers), chunks of [`crate::KC`]
-/// rows (the blocked AVX2 path's chunk).
-const GEOM_AVX2: Geom = Geom { w: 24, kc: crate::KC };
+/// 12 accumulators + 3 loads + 1 broadcast = the 16 ymm registers), chunks of 256 rows (the
+/// blocked AVX2 path's chunk, [`crate::KC`]; a test checks the two stay equal).
+const GEOM_AVX2: Geom = Geom { w: 24, kc: 256 };
 /// The widest panel of any path (the edge tiles' buffer).
 #[cfg(target_arch = "x86_64")]
-const W_MAX: usize = 48;
+const W_MAX: usize = if GEOM_AVX512.w > GEOM_AVX2.w {
+    GEOM_AVX512.w
+} else {
+    GEOM_AVX2.w
+};
 /// The tallest register tile of any path.
 #[cfg(target_arch = "x86_64")]
 const R_MAX: usize = 8;
@@ -83,57 +87,56 @@ trait PanelTile: Copy {
     );
 }
 
-#[cfg(target_arch = "x86_64")]
-impl PanelTile for crate::avx512::Avx512 {
-    const GEOM: Geom = GEOM_AVX512;
-    const R: usize = 8;
-    const LANES: usize = 16;
-    /// 737 KB of `A` strips; 480 measured best of 96, 240 and 480.
-    const MC: usize = 480;
-    #[inline]
-    fn tile(
-        self,
-        vecs: usize,
-        a: (&[f32], usize),
-        b: (&[f32], usize),
-        steps: usize,
-        c: (&mut [f32], usize),
-        mode: Store,
-    ) {
-        use crate::avx512::strided_tile_into as t;
-        match vecs {
-            1 => t::<8, 1>(self, a, b, steps, c, mode),
-            2 => t::<8, 2>(self, a, b, steps, c, mode),
-            _ => t::<8, 3>(self, a, b, steps, c, mode),
+/// `PanelTile` for a path's proof type: its geometry, tile height `R`, `LANES`, `MC` (with the
+/// measurement that chose it) and its `strided_tile_into`, at 1, 2 or 3 vectors.
+macro_rules! panel_tile {
+    ($proof:ty, $geom:expr, $r:literal, $lanes:literal, $(#[$mc_doc:meta])* $mc:literal, $kernel:path) => {
+        #[cfg(target_arch = "x86_64")]
+        impl PanelTile for $proof {
+            const GEOM: Geom = $geom;
+            const R: usize = $r;
+            const LANES: usize = $lanes;
+            $(#[$mc_doc])*
+            const MC: usize = $mc;
+            #[inline]
+            fn tile(
+                self,
+                vecs: usize,
+                a: (&[f32], usize),
+                b: (&[f32], usize),
+                steps: usize,
+                c: (&mut [f32], usize),
+                mode: Store,
+            ) {
+                use $kernel as t;
+                match vecs {
+                    1 => t::<$r, 1>(self, a, b, steps, c, mode),
+                    2 => t::<$r, 2>(self, a, b, steps, c, mode),
+                    _ => t::<$r, 3>(self, a, b, steps, c, mode),
+                }
+            }
         }
-    }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-impl PanelTile for crate::avx2::Avx2Fma {
-    const GEOM: Geom = GEOM_AVX2;
-    const R: usize = 4;
-    const LANES: usize = 8;
+panel_tile!(
+    crate::avx512::Avx512,
+    GEOM_AVX512,
+    8,
+    16,
+    /// 737 KB of `A` strips; 480 measured best of 96, 240 and 480.
+    480,
+    crate::avx512::strided_tile_into
+);
+panel_tile!(
+    crate::avx2::Avx2Fma,
+    GEOM_AVX2,
+    4,
+    8,
     /// 240 KB of `A` strips (Zen 3's L2 is 512 KB).
-    const MC: usize = 240;
-    #[inline]
-    fn tile(
-        self,
-        vecs: usize,
-        a: (&[f32], usize),
-        b: (&[f32], usize),
-        steps: usize,
-        c: (&mut [f32], usize),
-        mode: Store,
-    ) {
-        use crate::avx2::strided_tile_into as t;
-        match vecs {
-            1 => t::<4, 1>(self, a, b, steps, c, mode),
-            2 => t::<4, 2>(self, a, b, steps, c, mode),
-            _ => t::<4, 3>(self, a, b, steps, c, mode),
-        }
-    }
-}
+    240,
+    crate::avx2::strided_tile_into
+);
 
 /// How the block is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +305,12 @@ impl RowPanels {
         let (rows, d) = (self.rows, self.d);
         let Geom { w, kc: kc_max } = K::GEOM;
         let r = K::R;
+        const {
+            assert!(
+                K::R <= R_MAX && K::GEOM.w <= W_MAX,
+                "the edge tile buffer holds the tile"
+            );
+        };
         if d == 0 {
             return;
         }
