@@ -6,14 +6,16 @@
 //! `A` panel and 12 fused multiply-adds (12 ymm accumulators + 2 loads + 1 broadcast ≤ 16
 //! registers). Cost 2·MR·NR·kc flops per call; no memory beyond the tile. Full tiles are written
 //! (or added, or scaled) straight from the registers into `C`.
+//!
+//! The tile loops are [`crate::register_tile`]'s, shared with the AVX-512 path, compiled here
+//! for AVX2 + FMA on ymm registers; the full `4 × 24` strided tile is this file's own assembly
+//! loop ([`loop_4x24`]).
 
-use std::arch::x86_64::{
-    __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
-    _mm256_setzero_ps, _mm256_storeu_ps,
-};
+use std::arch::x86_64::{__m256, _mm256_setzero_ps};
 
 use crate::blocked::{Micro, Store};
 use crate::micro::{Tile, MR, NR};
+use crate::register_tile::{self, Out};
 
 /// Proof that this CPU runs AVX2+FMA: only [`Avx2Fma::detect`] makes one.
 #[derive(Clone, Copy)]
@@ -50,49 +52,15 @@ impl Micro<MR, NR> for Avx2Fma {
     }
 }
 
-/// Where a tile goes: a [`Tile`] buffer, or `C` itself (`MR` rows of `NR` values at row stride
-/// `ldc`, combined as [`Store`] says).
-enum Out<'a> {
-    Tile(&'a mut Tile<MR, NR>),
-    C(&'a mut [f32], usize, Store),
-}
-
-/// The 6 × 16 kernel.
+/// The 6 × 16 kernel ([`register_tile::packed`] on ymm registers).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA, and for `Out::C(c, ldc, _)`: `ldc ≥ NR` and
 /// `c.len() ≥ (MR − 1)·ldc + NR`.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn tile(a: &[f32], b: &[f32], out: Out<'_>) {
-    let (a, _) = a.as_chunks::<MR>();
-    let (b, _) = b.as_chunks::<NR>();
-    // An array of accumulators indexed by constants only: fully unrolled, it lives in ymm
-    // registers, as in the AVX-512 kernel.
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-    for (ap, bp) in a.iter().zip(b) {
-        // SAFETY: `bp` is a `[f32; 16]`: the loads read elements 0..8 and 8..16 of it.
-        let bv = unsafe { [_mm256_loadu_ps(bp.as_ptr()), _mm256_loadu_ps(bp.as_ptr().add(8))] };
-        for (row, x) in acc.iter_mut().zip(ap) {
-            let x = _mm256_set1_ps(*x);
-            for (o, y) in row.iter_mut().zip(&bv) {
-                *o = _mm256_fmadd_ps(x, *y, *o);
-            }
-        }
-    }
-    match out {
-        Out::Tile(t) => {
-            for (row, dst) in acc.iter().zip(t.iter_mut()) {
-                // SAFETY: `dst` is a `[f32; 16]`: the stores write elements 0..8 and 8..16.
-                unsafe {
-                    _mm256_storeu_ps(dst.as_mut_ptr(), row[0]);
-                    _mm256_storeu_ps(dst.as_mut_ptr().add(8), row[1]);
-                }
-            }
-        }
-        // SAFETY: AVX2 as for this function; `ldc ≥ NR` and `c.len() ≥ (MR − 1)·ldc + NR`
-        // (caller's contract).
-        Out::C(c, ldc, mode) => unsafe { store_acc(&acc, c.as_mut_ptr(), ldc, mode) },
-    }
+unsafe fn tile(a: &[f32], b: &[f32], out: Out<'_, MR, NR>) {
+    // SAFETY: AVX2 and FMA, and `out` as `packed` needs (this function's contract).
+    unsafe { register_tile::packed::<__m256, MR, { NR / 8 }, NR>(a, b, out) }
 }
 
 /// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < 8·V`) with fused
@@ -208,7 +176,7 @@ unsafe fn loop_4x24(a: *const f32, lda: usize, b: *const f32, ldb: usize, steps:
     [[c0, c1, c2], [c3, c4, c5], [c6, c7, c8], [c9, c10, c11]]
 }
 
-/// The loop of [`strided_tile_into`].
+/// The loop of [`strided_tile_into`] ([`register_tile::strided`] on ymm registers).
 ///
 /// # Safety
 /// AVX2 and FMA; `a` readable for `(steps − 1)·lda + R` values, `b` for `(steps − 1)·ldb + 8·V`,
@@ -223,34 +191,14 @@ unsafe fn strided<const R: usize, const V: usize>(
     ldc: usize,
     mode: Store,
 ) {
-    let mut acc = [[_mm256_setzero_ps(); V]; R];
-    for t in 0..steps {
-        let mut bv = [_mm256_setzero_ps(); V];
-        for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `t < steps`, `8·v + 8 ≤ 8·V`: inside the `(steps − 1)·ldb + 8·V` values
-            // of `b`.
-            *slot = unsafe { _mm256_loadu_ps(b.add(t * ldb + 8 * v)) };
-        }
-        for (r, row) in acc.iter_mut().enumerate() {
-            // SAFETY: `t·lda + r < (steps − 1)·lda + R`: inside `a`.
-            let x = _mm256_set1_ps(unsafe { *a.add(t * lda + r) });
-            for (o, y) in row.iter_mut().zip(&bv) {
-                *o = _mm256_fmadd_ps(x, *y, *o);
-            }
-        }
-    }
-    // SAFETY: AVX2 as for this function; `c` holds `(R − 1)·ldc + 8·V` values with
-    // `ldc ≥ 8·V` (caller's contract).
-    unsafe { store_acc(&acc, c, ldc, mode) }
+    // SAFETY: AVX2 and FMA, and the operand ranges `strided` needs (this function's contract).
+    unsafe { register_tile::strided::<__m256, R, V>((a, lda), (b, ldb), steps, (c, ldc), mode) }
 }
 
-/// Combine the accumulators `acc` into `c` (rows `0..R` of `8·V` values at row stride `ldc`)
-/// as `mode` says: written (`first`) or added, then multiplied by the scale if any — the same
-/// IEEE operations, in the same order, as `blocked::store`.
+/// [`register_tile::store_acc`] on ymm registers (after [`loop_4x24`]).
 ///
 /// # Safety
 /// AVX2; `c` writable for `(R − 1)·ldc + 8·V` values with `ldc ≥ 8·V`.
-#[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn store_acc<const R: usize, const V: usize>(
     acc: &[[__m256; V]; R],
@@ -258,27 +206,8 @@ unsafe fn store_acc<const R: usize, const V: usize>(
     ldc: usize,
     mode: Store,
 ) {
-    let s = _mm256_set1_ps(mode.scale.unwrap_or(1.0));
-    for (r, row) in acc.iter().enumerate() {
-        for (v, x) in row.iter().enumerate() {
-            // SAFETY: `r < R`, `8·v + 8 ≤ 8·V ≤ ldc`: inside the `(R − 1)·ldc + 8·V` values of
-            // `c`.
-            unsafe {
-                let p = c.add(r * ldc + 8 * v);
-                let y = if mode.first {
-                    *x
-                } else {
-                    _mm256_add_ps(_mm256_loadu_ps(p), *x)
-                };
-                let y = if mode.scale.is_some() {
-                    _mm256_mul_ps(s, y)
-                } else {
-                    y
-                };
-                _mm256_storeu_ps(p, y);
-            }
-        }
-    }
+    // SAFETY: AVX2, and `c` as `store_acc` needs (this function's contract).
+    unsafe { register_tile::store_acc(acc, c, ldc, mode) }
 }
 
 #[cfg(test)]

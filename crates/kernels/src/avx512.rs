@@ -4,9 +4,15 @@
 //! Per reduction step: `NR/16` vector loads of the `B` panel, `MR` broadcasts of the `A` panel
 //! and `MR·NR/16` fused multiply-adds. Cost 2·MR·NR·kc flops per call; no memory beyond the
 //! tile. Full tiles are written (or added, or scaled) straight from the registers into `C`.
+//!
+//! The tile loops are [`crate::register_tile`]'s, shared with the AVX2 path, compiled here for
+//! AVX-512F on zmm registers.
+
+use std::arch::x86_64::__m512;
 
 use crate::blocked::{Micro, Store};
 use crate::micro::Tile;
+use crate::register_tile::{self, Out};
 
 /// Rows of the AVX-512 register tile (chosen by measurement, see `examples/bench.rs`).
 pub(crate) const MR: usize = 14;
@@ -77,58 +83,16 @@ impl Micro<MR, NR> for Avx512 {
     }
 }
 
-/// Where a tile goes: a [`Tile`] buffer, or `C` itself (`R` rows of `16·V` values at row
-/// stride `ldc`, combined as [`Store`] says).
-enum Out<'a, const R: usize, const C: usize> {
-    Tile(&'a mut Tile<R, C>),
-    C(&'a mut [f32], usize, Store),
-}
-
-/// The kernel for any `R × (16·V)` tile (`C == 16·V`, checked at compile time).
+/// The kernel for any `R × (16·V)` tile ([`register_tile::packed`] on zmm registers;
+/// `C == 16·V`, checked at compile time).
 ///
 /// # Safety
 /// The CPU must support AVX-512F, and for `Out::C(c, ldc, _)`: `ldc ≥ C` and
 /// `c.len() ≥ (R − 1)·ldc + C`.
 #[target_feature(enable = "avx512f")]
 unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f32], out: Out<'_, R, C>) {
-    use std::arch::x86_64::{
-        _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
-    };
-    const { assert!(C == 16 * V) };
-    let (a, _) = a.as_chunks::<R>();
-    let (b, _) = b.as_chunks::<C>();
-    // An array of accumulators indexed by constants only: fully unrolled, it lives in zmm
-    // registers (R·V accumulators + V loads + 1 broadcast ≤ 32).
-    let mut acc = [[_mm512_setzero_ps(); V]; R];
-    for (ap, bp) in a.iter().zip(b) {
-        let mut bv = [_mm512_setzero_ps(); V];
-        for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `bp` is a `[f32; C]` with `C == 16·V`: the load reads elements
-            // `16·v..16·v + 16`, `v < V`, all inside it.
-            *slot = unsafe { _mm512_loadu_ps(bp.as_ptr().add(16 * v)) };
-        }
-        for (row, x) in acc.iter_mut().zip(ap) {
-            let x = _mm512_set1_ps(*x);
-            for (o, y) in row.iter_mut().zip(&bv) {
-                *o = _mm512_fmadd_ps(x, *y, *o);
-            }
-        }
-    }
-    match out {
-        Out::Tile(t) => {
-            for (row, dst) in acc.iter().zip(t.iter_mut()) {
-                for (v, x) in row.iter().enumerate() {
-                    // SAFETY: `dst` is a `[f32; C]`: the store writes elements `16·v..16·v + 16`.
-                    unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(16 * v), *x) };
-                }
-            }
-        }
-        Out::C(c, ldc, mode) => {
-            // SAFETY: AVX-512F as for this function; `ldc ≥ C = 16·V` and
-            // `c.len() ≥ (R − 1)·ldc + C` (caller's contract).
-            unsafe { store_acc(&acc, c.as_mut_ptr(), ldc, mode) }
-        }
-    }
+    // SAFETY: AVX-512F, and `out` as `packed` needs (this function's contract).
+    unsafe { register_tile::packed::<__m512, R, V, C>(a, b, out) }
 }
 
 /// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < 16·V`) with fused
@@ -166,7 +130,7 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     }
 }
 
-/// The loop of [`strided_tile_into`].
+/// The loop of [`strided_tile_into`] ([`register_tile::strided`] on zmm registers).
 ///
 /// # Safety
 /// AVX-512F; `a` readable for `(steps − 1)·lda + R` values, `b` for `(steps − 1)·ldb + 16·V`,
@@ -181,64 +145,6 @@ unsafe fn strided<const R: usize, const V: usize>(
     ldc: usize,
     mode: Store,
 ) {
-    use std::arch::x86_64::{_mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps};
-    let mut acc = [[_mm512_setzero_ps(); V]; R];
-    for t in 0..steps {
-        let mut bv = [_mm512_setzero_ps(); V];
-        for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `t < steps`, `16·v + 16 ≤ 16·V`: inside the `(steps − 1)·ldb + 16·V`
-            // values of `b`.
-            *slot = unsafe { _mm512_loadu_ps(b.add(t * ldb + 16 * v)) };
-        }
-        for (r, row) in acc.iter_mut().enumerate() {
-            // SAFETY: `t·lda + r < (steps − 1)·lda + R`: inside `a`.
-            let x = _mm512_set1_ps(unsafe { *a.add(t * lda + r) });
-            for (o, y) in row.iter_mut().zip(&bv) {
-                *o = _mm512_fmadd_ps(x, *y, *o);
-            }
-        }
-    }
-    // SAFETY: AVX-512F as for this function; `c` holds `(R − 1)·ldc + 16·V` values with
-    // `ldc ≥ 16·V` (caller's contract).
-    unsafe { store_acc(&acc, c, ldc, mode) }
-}
-
-/// Combine the accumulators `acc` into `c` (rows `0..R` of `16·V` values at row stride `ldc`)
-/// as `mode` says: written (`first`) or added, then multiplied by the scale if any — the same
-/// IEEE operations, in the same order, as `blocked::store`.
-///
-/// # Safety
-/// AVX-512F; `c` writable for `(R − 1)·ldc + 16·V` values with `ldc ≥ 16·V`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-unsafe fn store_acc<const R: usize, const V: usize>(
-    acc: &[[std::arch::x86_64::__m512; V]; R],
-    c: *mut f32,
-    ldc: usize,
-    mode: Store,
-) {
-    use std::arch::x86_64::{
-        _mm512_add_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_storeu_ps,
-    };
-    let s = _mm512_set1_ps(mode.scale.unwrap_or(1.0));
-    for (r, row) in acc.iter().enumerate() {
-        for (v, x) in row.iter().enumerate() {
-            // SAFETY: `r < R`, `16·v + 16 ≤ 16·V ≤ ldc`: inside the `(R − 1)·ldc + 16·V` values
-            // of `c`.
-            unsafe {
-                let p = c.add(r * ldc + 16 * v);
-                let y = if mode.first {
-                    *x
-                } else {
-                    _mm512_add_ps(_mm512_loadu_ps(p), *x)
-                };
-                let y = if mode.scale.is_some() {
-                    _mm512_mul_ps(s, y)
-                } else {
-                    y
-                };
-                _mm512_storeu_ps(p, y);
-            }
-        }
-    }
+    // SAFETY: AVX-512F, and the operand ranges `strided` needs (this function's contract).
+    unsafe { register_tile::strided::<__m512, R, V>((a, lda), (b, ldb), steps, (c, ldc), mode) }
 }

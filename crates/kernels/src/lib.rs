@@ -71,10 +71,14 @@ mod micro;
 mod out;
 mod pack;
 mod path;
+#[cfg(target_arch = "x86_64")]
+mod register_tile;
 mod row_panels;
 #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
 mod simd128;
 mod transpose;
+#[cfg(target_arch = "x86_64")]
+mod vector;
 mod view;
 
 pub use driver::{
