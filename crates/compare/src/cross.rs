@@ -40,9 +40,9 @@ pub struct Want {
 }
 
 /// Centred values `c` of a block must satisfy `c == 0` or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1` for
-/// the block to be multiplied in f32: products and their sums over [`F32_BLOCK_ROWS`] rows then stay
-/// far from f32's overflow (3.4·10³⁸) and underflow (1.2·10⁻³⁸) limits.
-pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
+/// the block to be multiplied in f32 (the kernel layer's range): products and their sums over
+/// [`F32_BLOCK_ROWS`] rows then stay far from f32's overflow and underflow limits.
+pub use embgeo_kernels::F32_SAFE;
 
 /// The cross-products of the centred `X` (n × d₁) and `Y` (n × d₂).
 #[derive(Debug, Clone)]

@@ -113,5 +113,13 @@ const AVX512_WIDE_BLOCKING: blocked::Blocking = blocked::Blocking { kc: 384, mc:
 
 pub use embgeo_core::Par;
 
+/// The magnitudes the f32 products are safe for: callers send a block of values through the f32
+/// kernels only when every value `c` is 0 or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1`, and compute it in
+/// f64 otherwise (PCA's covariance and randomized blocks, the cross-products of CKA and CCA).
+/// Each product is then a normal f32 (at least 10⁻³⁰, far above the underflow at 1.2·10⁻³⁸)
+/// of at most 10³², so a sum of `n` of them stays below f32's overflow (3.4·10³⁸) for `n` up to
+/// 3·10⁶ — callers' blocks are at most a few thousand rows.
+pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
+
 #[cfg(test)]
 mod tests;

@@ -111,9 +111,9 @@ pub fn auto_kernel_name() -> String {
 }
 
 /// Centred values `c` of a block must satisfy `c == 0` or `F32_SAFE.0 ≤ |c| ≤ F32_SAFE.1` for
-/// the block to use the f32 kernel: products then stay far from f32's overflow (3.4·10³⁸, also
-/// after summing `block_rows` of them) and underflow (1.2·10⁻³⁸) limits.
-pub const F32_SAFE: (f64, f64) = (1e-15, 1e16);
+/// the block to use the f32 kernel (the kernel layer's range): products then stay far from f32's
+/// overflow (also after summing `block_rows` of them) and underflow limits.
+pub use embgeo_kernels::F32_SAFE;
 
 /// Work per block is capped at about this many multiply-adds (`rows·d²/2`), so that a
 /// cancellation checkpoint (one per block) comes every few tens of milliseconds at any width.
