@@ -96,12 +96,10 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
             store_acc(&acc, c.as_mut_ptr(), ldc, mode);
         } else {
             strided::<R, V>(
-                a.as_ptr(),
-                lda,
+                (a.as_ptr(), lda),
                 (b.as_ptr(), ldb),
                 steps,
-                c.as_mut_ptr(),
-                ldc,
+                (c.as_mut_ptr(), ldc),
                 mode,
             );
         }
@@ -183,16 +181,14 @@ unsafe fn loop_4x24(a: *const f32, lda: usize, b: *const f32, ldb: usize, steps:
 /// `c` writable for `(R − 1)·ldc + 8·V` with `ldc ≥ 8·V`.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn strided<const R: usize, const V: usize>(
-    a: *const f32,
-    lda: usize,
-    (b, ldb): (*const f32, usize),
+    a: (*const f32, usize),
+    b: (*const f32, usize),
     steps: usize,
-    c: *mut f32,
-    ldc: usize,
+    c: (*mut f32, usize),
     mode: Store,
 ) {
     // SAFETY: AVX2 and FMA, and the operand ranges `strided` needs (this function's contract).
-    unsafe { register_tile::strided::<__m256, R, V>((a, lda), (b, ldb), steps, (c, ldc), mode) }
+    unsafe { register_tile::strided::<__m256, R, V>(a, b, steps, c, mode) }
 }
 
 /// [`register_tile::store_acc`] on ymm registers (after [`loop_4x24`]).
@@ -242,7 +238,7 @@ mod tests {
                 // lengths `strided` reads and writes (built from the same formulas just above).
                 unsafe {
                     let (b, c) = ((b.as_ptr(), ldb), want.as_mut_ptr());
-                    strided::<4, 3>(a.as_ptr(), lda, b, steps, c, ldc, mode);
+                    strided::<4, 3>((a.as_ptr(), lda), b, steps, (c, ldc), mode);
                 }
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(

@@ -119,12 +119,10 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     // SAFETY: `_proof` exists only if AVX-512F was detected; the lengths are checked above.
     unsafe {
         strided::<R, V>(
-            a.as_ptr(),
-            lda,
+            (a.as_ptr(), lda),
             (b.as_ptr(), ldb),
             steps,
-            c.as_mut_ptr(),
-            ldc,
+            (c.as_mut_ptr(), ldc),
             mode,
         );
     }
@@ -137,14 +135,12 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
 /// `c` writable for `(R − 1)·ldc + 16·V` with `ldc ≥ 16·V`.
 #[target_feature(enable = "avx512f")]
 unsafe fn strided<const R: usize, const V: usize>(
-    a: *const f32,
-    lda: usize,
-    (b, ldb): (*const f32, usize),
+    a: (*const f32, usize),
+    b: (*const f32, usize),
     steps: usize,
-    c: *mut f32,
-    ldc: usize,
+    c: (*mut f32, usize),
     mode: Store,
 ) {
     // SAFETY: AVX-512F, and the operand ranges `strided` needs (this function's contract).
-    unsafe { register_tile::strided::<__m512, R, V>((a, lda), (b, ldb), steps, (c, ldc), mode) }
+    unsafe { register_tile::strided::<__m512, R, V>(a, b, steps, c, mode) }
 }
