@@ -161,11 +161,12 @@ pub(crate) fn level_name(l: Level) -> &'static str {
 /// `#[inline(always)]`, so each copy compiles under its own `target_feature` (multiversioning);
 /// every copy runs the same operations in the same order, so results never depend on the level.
 ///
-/// With `= $body(wide, narrow)`, the body takes one more first argument: `wide` in the AVX-512
-/// copy, `narrow` in the others (`crate::scan` passes a token proving AVX-512F, or `None`).
+/// With `= $body(wide, mid, narrow)`, the body takes one more first argument: `wide` in the
+/// AVX-512 copy, `mid` in the AVX2 copy, `narrow` in the portable one (`crate::scan` passes
+/// tokens proving AVX-512F or AVX2, and one promising nothing).
 macro_rules! dispatched {
     ($(#[$attr:meta])* $vis:vis fn $name:ident[$($gen:tt)*]($($arg:ident: $ty:ty),* $(,)?)
-        $(-> $ret:ty)? = $body:ident $(($wide:expr, $narrow:expr))?) => {
+        $(-> $ret:ty)? = $body:ident $(($wide:expr, $mid:expr, $narrow:expr))?) => {
         $(#[$attr])*
         $vis fn $name<$($gen)*>(lv: Level, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
@@ -178,7 +179,8 @@ macro_rules! dispatched {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             fn avx2<$($gen)*>($($arg: $ty),*) $(-> $ret)? {
-                $body($($narrow,)? $($arg),*)
+                // this copy runs only at `Level::Avx2Fma` (below)
+                $body($($mid,)? $($arg),*)
             }
 
             match lv {
