@@ -151,17 +151,28 @@ fn dot_body<T: Element>(x: &[T], y: &[T]) -> f64 {
     lanes_body(x, y, |a, b| a * b)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn sq_avx2<T: Element>(x: &[T], y: &[T]) -> f64 {
-    sq_body(x, y)
+/// The AVX2 level's reductions: [`avx2`]'s explicit kernels for f32 and f64 rows, the portable
+/// body (compiled with AVX2) for other element types; bit-identical either way.
+macro_rules! avx2_level {
+    ($name:ident, $k32:ident, $k64:ident, $body:ident) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn $name<T: Element>(x: &[T], y: &[T]) -> f64 {
+            if let (Some(a), Some(b)) = (cast::<T, f32>(x), cast::<T, f32>(y)) {
+                avx2::$k32(a, b)
+            } else if let (Some(a), Some(b)) = (cast::<T, f64>(x), cast::<T, f64>(y)) {
+                avx2::$k64(a, b)
+            } else {
+                $body(x, y)
+            }
+        }
+    };
 }
+avx2_level!(sq_avx2, sq_f32, sq_f64, sq_body);
+avx2_level!(dot_avx2, dot_f32, dot_f64, dot_body);
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dot_avx2<T: Element>(x: &[T], y: &[T]) -> f64 {
-    dot_body(x, y)
-}
+mod avx2;
 
 /// Explicit AVX-512 kernels of the 16-lane sums: `acc0` holds lanes 0–7, `acc1` lanes 8–15,
 /// each lane updated with a separate multiply and add (no FMA), so the result equals
@@ -590,6 +601,27 @@ mod tests {
         }
         assert_eq!(sq_euclidean(&x, &y), combine(acc));
         assert_eq!(sq_body(&x, &y), combine(acc));
+        #[cfg(target_arch = "x86_64")]
+        if matches!(
+            crate::real::level(),
+            crate::real::Level::Avx2Fma | crate::real::Level::Avx512
+        ) {
+            // the explicit AVX2 kernels: every tail length, f32 and f64, against the bodies
+            for len in 0..=41 {
+                let (x, y, xf, yf) = (&x[..len], &y[..len], &xf[..len], &yf[..len]);
+                // SAFETY: both levels imply AVX2 and FMA, detected on this CPU.
+                unsafe {
+                    assert_eq!(sq_avx2(x, y).to_bits(), sq_body(x, y).to_bits(), "len {len}");
+                    assert_eq!(dot_avx2(x, y).to_bits(), dot_body(x, y).to_bits(), "len {len}");
+                    assert_eq!(sq_avx2(xf, yf).to_bits(), sq_body(xf, yf).to_bits(), "len {len}");
+                    assert_eq!(
+                        dot_avx2(xf, yf).to_bits(),
+                        dot_body(xf, yf).to_bits(),
+                        "len {len}"
+                    );
+                }
+            }
+        }
         assert_eq!(dot(&x, &y), combine(accd));
         assert_eq!(dot_body(&x, &y), combine(accd));
     }
