@@ -1,6 +1,7 @@
 //! The kernel paths against faer on embgeo's shapes, with the FP32 FMA peak probed in the same
 //! run. Not a test: `cargo run --release -p embgeo-kernels --example bench -- [reps]`
-//! (`ONLY_KNN=1` runs only the kNN tiles).
+//! (`ONLY_KNN=1` runs only the kNN tiles and the query pass, `ONLY_QUERY=1` only the query pass;
+//! `QUERIES=n` sets its query count, default 100).
 //!
 //! Shapes:
 //! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 512 × 384 and 512 × 1536 (the moments'
@@ -13,6 +14,9 @@
 //! - kNN key tiles (`gemm_nt_f32`: dst column-major 384 × n = −2·Q·Cᵀ), n = 384 (the
 //!   symmetric all-points pass) and 1024 (queries vs a corpus), d = 32, 384, 768: knn's fp32
 //!   candidate tile against faer's matmul, which knn uses.
+//! - The query pass: 100 queries against a corpus streamed from memory (2^18 rows at d = 128,
+//!   the same bytes at d = 768) in 1,024-row tiles: faer as knn calls it, the blocked kernel,
+//!   and `corpus_keys_f32` (the corpus read in place, the queries packed once).
 //!
 //! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
 //! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
@@ -23,7 +27,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use embgeo_kernels::{gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, RowPanels, View};
+use embgeo_kernels::{
+    corpus_keys_f32_with, gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, QueryPanels,
+    RowPanels, View,
+};
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatMut, MatRef};
 
@@ -194,7 +201,7 @@ fn main() {
     };
     for (rows, d) in [(512usize, 384usize), (2048, 384), (512, 1536), (910, 1536)]
         .into_iter()
-        .filter(|_| std::env::var_os("ONLY_KNN").is_none())
+        .filter(|_| std::env::var_os("ONLY_KNN").is_none() && std::env::var_os("ONLY_QUERY").is_none())
     {
         let inputs: Vec<Vec<f32>> = (0..2).map(|s| data(rows * d, s)).collect();
         let what = format!("syrk {rows}×{d}");
@@ -303,7 +310,10 @@ fn main() {
         (1024, 32),
         (1024, 384),
         (1024, 768),
-    ] {
+    ]
+    .into_iter()
+    .filter(|_| std::env::var_os("ONLY_QUERY").is_none())
+    {
         let qs: Vec<Vec<f32>> = (0..2).map(|s| data(m * d, s)).collect();
         let cs: Vec<Vec<f32>> = (0..2).map(|s| data(n * d, s + 3)).collect();
         let what = format!("knn tile {m}×{n}×{d}");
@@ -322,6 +332,71 @@ fn main() {
             black_box(o);
         };
         case(&what, "faer", 2.0 * (m * n * d) as f64, &faer, &ours);
+    }
+    // The query pass: 100 queries against a corpus streamed from memory (2^18 rows per thread)
+    // in 1,024-row tiles, the knn crate's `corpus_block`: faer as knn calls it (the corpus as
+    // faer's `m`, packed per tile), the blocked kernel, and the corpus read in place
+    // (`corpus_keys_f32`, the queries packed once per pass).
+    let (m, rows) = (
+        std::env::var("QUERIES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100usize),
+        1usize << 18,
+    );
+    for d in [128usize, 768] {
+        let rows = rows * 128 / d;
+        let qs: Vec<Vec<f32>> = (0..2).map(|s| data(m * d, s)).collect();
+        let cs: Vec<Vec<f32>> = (0..2).map(|s| data(rows * d, s + 3)).collect();
+        let what = format!("query pass {m}×{rows}×{d}");
+        let tile = 1024usize;
+        let faer = |th: usize| {
+            let mut o = vec![0.0f32; m * tile];
+            let q = MatRef::from_row_major_slice(&qs[th], m, d);
+            for c in cs[th].chunks_exact(tile * d) {
+                let dst = MatMut::from_column_major_slice_mut(&mut o, tile, m);
+                let b = MatRef::from_row_major_slice(c, tile, d);
+                faer::linalg::matmul::matmul(dst, Accum::Replace, b, q.transpose(), -2.0f32, faer::Par::Seq);
+                black_box(&o);
+            }
+        };
+        let ours = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; m * tile];
+            let q = View::row_major(&qs[th], m, d).unwrap();
+            for c in cs[th].chunks_exact(tile * d) {
+                gemm_nt_f32_with(path, &mut o, q, View::row_major(c, tile, d).unwrap(), -2.0).unwrap();
+                black_box(&o);
+            }
+        };
+        let in_place = |path: Path, th: usize| {
+            let mut o = vec![0.0f32; m * tile];
+            let panels = QueryPanels::new(View::row_major(&qs[th], m, d).unwrap()).unwrap();
+            for c in cs[th].chunks_exact(tile * d) {
+                corpus_keys_f32_with(path, &mut o, &panels, View::row_major(c, tile, d).unwrap(), -2.0)
+                    .unwrap();
+                black_box(&o);
+            }
+        };
+        let per_path: Vec<_> = fast
+            .iter()
+            .flat_map(|&p| {
+                let a: Box<dyn Fn(usize) + Sync> = Box::new(move |th| ours(p, th));
+                let b: Box<dyn Fn(usize) + Sync> = Box::new(move |th| in_place(p, th));
+                [a, b]
+            })
+            .collect();
+        let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
+        cands.extend(per_path.iter().map(|f| &**f));
+        let names: Vec<String> = std::iter::once("faer".to_string())
+            .chain(
+                fast.iter()
+                    .flat_map(|p| [p.name().to_string(), format!("{} in place", p.name())]),
+            )
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        for threads in [1, 2] {
+            report(&what, &names, threads, 2.0 * (m * rows * d) as f64, &cands);
+        }
     }
     println!("load average {}", load());
 }

@@ -13,7 +13,7 @@
 
 use std::arch::x86_64::{__m256, _mm256_setzero_ps};
 
-use crate::blocked::{Micro, Store};
+use crate::blocked::{AStrides, Micro, Store};
 use crate::micro::{Tile, MR, NR};
 use crate::register_tile::{self, Out};
 
@@ -63,22 +63,23 @@ unsafe fn tile(a: &[f32], b: &[f32], out: Out<'_, MR, NR>) {
     unsafe { register_tile::packed::<__m256, MR, { NR / 8 }, NR>(a, b, out) }
 }
 
-/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < 8·V`) with fused
-/// multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `8·V` values at row stride
-/// `ldc`) as `mode` says: the kernel reading both operands in place at any stride (the
-/// [`crate::row_panels`] SYRK reads them from one block; `V` < 3 serves its diagonal tiles,
-/// whose columns past the diagonal are not needed). `R·V` accumulators + `V` loads + 1
-/// broadcast must fit the 16 ymm registers (`R·V + V ≤ 16`). The full `4 × 24` tile runs an
-/// assembly loop ([`loop_4x24`]): with intrinsics it needs all 16 registers and LLVM spilled an
+/// `acc[r][c] = Σ_{t < steps} a[t·sa.step + r·sa.row]·b[t·ldb + c]` (`r < R`, `c < 8·V`) with
+/// fused multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `8·V` values at row
+/// stride `ldc`) as `mode` says: the kernel reading both operands in place at any stride. The
+/// [`crate::row_panels`] SYRK reads the tile's rows side by side ([`AStrides::across`]; `V` < 3
+/// serves its diagonal tiles, whose columns past the diagonal are not needed), the
+/// [`crate::corpus_rows`] key tiles one corpus row each ([`AStrides::down`]). `R·V`
+/// accumulators + `V` loads + 1 broadcast must fit the 16 ymm registers (`R·V + V ≤ 16`). The
+/// full `4 × 24` tile runs an assembly loop ([`loop_4x24`], either layout): with intrinsics it needs all 16 registers and LLVM spilled an
 /// accumulator through the stack on every step (41 GFLOP/s on one Zen 3 core against a 102
 /// peak). Same FMAs in the same order either way, so the same bits (tested).
 ///
 /// # Panics
-/// If `a.len() < (steps − 1)·lda + R`, `b.len() < (steps − 1)·ldb + 8·V`, `ldc < 8·V` or
-/// `c.len() < (R − 1)·ldc + 8·V` (steps ≥ 1).
+/// If `a.len() < (steps − 1)·sa.step + (R − 1)·sa.row + 1`, `b.len() < (steps − 1)·ldb + 8·V`,
+/// `ldc < 8·V` or `c.len() < (R − 1)·ldc + 8·V` (steps ≥ 1).
 pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     _proof: Avx2Fma,
-    (a, lda): (&[f32], usize),
+    (a, sa): (&[f32], AStrides),
     (b, ldb): (&[f32], usize),
     steps: usize,
     (c, ldc): (&mut [f32], usize),
@@ -87,40 +88,46 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     if steps == 0 {
         return;
     }
-    crate::blocked::check_strided((a, lda), (b, ldb), steps, (c, ldc), (R, 8 * V));
+    crate::blocked::check_strided((a, sa), (b, ldb), steps, (c, ldc), (R, 8 * V));
     // SAFETY: `_proof` exists only if AVX2 and FMA were detected; `steps ≥ 1` and the lengths
     // are checked above (for `R = 4`, `V = 3` they are those `loop_4x24` reads).
     unsafe {
-        if R == 4 && V == 3 {
-            let acc = loop_4x24(a.as_ptr(), lda, b.as_ptr(), ldb, steps);
-            store_acc(&acc, c.as_mut_ptr(), ldc, mode);
-        } else {
-            strided::<R, V>(
-                (a.as_ptr(), lda),
+        let asm = (R == 4 && V == 3).then(|| loop_4x24(a.as_ptr(), sa, b.as_ptr(), ldb, steps));
+        match asm {
+            Some(acc) => store_acc(&acc, c.as_mut_ptr(), ldc, mode),
+            None => strided::<R, V>(
+                (a.as_ptr(), sa),
                 (b.as_ptr(), ldb),
                 steps,
                 (c.as_mut_ptr(), ldc),
                 mode,
-            );
+            ),
         }
     }
 }
 
-/// The `4 × 24` loop: `acc[r][v] = Σ_t a[t·lda + r]·b[t·ldb + 8v..8v + 8]`, fused
+/// The `4 × 24` loop: `acc[r][v] = Σ_t a[t·sa.step + r·sa.row]·b[t·ldb + 8v..8v + 8]`, fused
 /// multiply-adds in increasing `t` from zero.
 ///
 /// # Safety
-/// AVX2 and FMA; `steps ≥ 1`; `a` readable for `(steps − 1)·lda + 4` values and `b` for
-/// `(steps − 1)·ldb + 24`.
+/// AVX2 and FMA; `steps ≥ 1`; `a` readable for `(steps − 1)·sa.step + 3·sa.row + 1` values and
+/// `b` for `(steps − 1)·ldb + 24`.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn loop_4x24(a: *const f32, lda: usize, b: *const f32, ldb: usize, steps: usize) -> [[__m256; 3]; 4] {
+unsafe fn loop_4x24(
+    a: *const f32,
+    sa: AStrides,
+    b: *const f32,
+    ldb: usize,
+    steps: usize,
+) -> [[__m256; 3]; 4] {
     let z = _mm256_setzero_ps();
     let [mut c0, mut c1, mut c2, mut c3, mut c4, mut c5] = [z; 6];
     let [mut c6, mut c7, mut c8, mut c9, mut c10, mut c11] = [z; 6];
     // SAFETY: the loop runs `steps ≥ 1` times (the count is decremented after each step, the
-    // exit when it reaches zero); step `t` reads the 4 values at `a + t·lda` and the 24 at
-    // `b + t·ldb`, all inside the ranges the caller guarantees. It writes no memory and no
-    // stack; the registers it uses are its operands.
+    // exit when it reaches zero); step `t` reads `a[t·sa.step + r·sa.row]` for `r < 4` (byte
+    // offsets `0`, `row`, `2·row`, `row3 = 3·row` from `a + 4·t·sa.step`, `row = 4·sa.row`)
+    // and the 24 values at `b + t·ldb`, all inside the ranges the caller guarantees. It writes
+    // no memory and no stack; the registers it uses are its operands.
     unsafe {
         std::arch::asm!(
             "2:",
@@ -131,26 +138,28 @@ unsafe fn loop_4x24(a: *const f32, lda: usize, b: *const f32, ldb: usize, steps:
             "vfmadd231ps {c0}, {x}, {b0}",
             "vfmadd231ps {c1}, {x}, {b1}",
             "vfmadd231ps {c2}, {x}, {b2}",
-            "vbroadcastss {x}, dword ptr [{a} + 4]",
+            "vbroadcastss {x}, dword ptr [{a} + {row}]",
             "vfmadd231ps {c3}, {x}, {b0}",
             "vfmadd231ps {c4}, {x}, {b1}",
             "vfmadd231ps {c5}, {x}, {b2}",
-            "vbroadcastss {x}, dword ptr [{a} + 8]",
+            "vbroadcastss {x}, dword ptr [{a} + {row}*2]",
             "vfmadd231ps {c6}, {x}, {b0}",
             "vfmadd231ps {c7}, {x}, {b1}",
             "vfmadd231ps {c8}, {x}, {b2}",
-            "vbroadcastss {x}, dword ptr [{a} + 12]",
+            "vbroadcastss {x}, dword ptr [{a} + {row3}]",
             "vfmadd231ps {c9}, {x}, {b0}",
             "vfmadd231ps {c10}, {x}, {b1}",
             "vfmadd231ps {c11}, {x}, {b2}",
-            "add {a}, {lda}",
+            "add {a}, {step}",
             "add {b}, {ldb}",
             "dec {n}",
             "jnz 2b",
             a = inout(reg) a => _,
             b = inout(reg) b => _,
             n = inout(reg) steps => _,
-            lda = in(reg) lda * 4,
+            step = in(reg) sa.step * 4,
+            row = in(reg) sa.row * 4,
+            row3 = in(reg) sa.row * 12,
             ldb = in(reg) ldb * 4,
             b0 = out(ymm_reg) _,
             b1 = out(ymm_reg) _,
@@ -177,11 +186,11 @@ unsafe fn loop_4x24(a: *const f32, lda: usize, b: *const f32, ldb: usize, steps:
 /// The loop of [`strided_tile_into`] ([`register_tile::strided`] on ymm registers).
 ///
 /// # Safety
-/// AVX2 and FMA; `a` readable for `(steps − 1)·lda + R` values, `b` for `(steps − 1)·ldb + 8·V`,
-/// `c` writable for `(R − 1)·ldc + 8·V` with `ldc ≥ 8·V`.
+/// AVX2 and FMA; `a` readable for `(steps − 1)·sa.step + (R − 1)·sa.row + 1` values, `b` for
+/// `(steps − 1)·ldb + 8·V`, `c` writable for `(R − 1)·ldc + 8·V` with `ldc ≥ 8·V`.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn strided<const R: usize, const V: usize>(
-    a: (*const f32, usize),
+    a: (*const f32, AStrides),
     b: (*const f32, usize),
     steps: usize,
     c: (*mut f32, usize),
@@ -209,59 +218,70 @@ unsafe fn store_acc<const R: usize, const V: usize>(
 #[cfg(test)]
 mod tests {
     use super::{strided, strided_tile_into, Avx2Fma};
-    use crate::blocked::Store;
+    use crate::blocked::{AStrides, Store};
     use crate::tests::values;
 
-    /// The assembly `4 × 24` loop gives the bits of the intrinsic `R = 4, V = 3` loop for any
-    /// stride and step count (one step, odd counts, a whole chunk) and every store mode; both
-    /// equal an f64 product to f32 accuracy.
+    /// Both assembly `4 × 24` loops (the tile's rows side by side in a row of `A`, or one row of
+    /// `A` each) give the bits of the intrinsic `R = 4, V = 3` loop for any stride and step
+    /// count (one step, odd counts, a whole chunk) and every store mode; all equal an f64
+    /// product to f32 accuracy.
     #[test]
-    fn assembly_tile_equals_the_intrinsic_tile() {
+    fn assembly_tiles_equal_the_intrinsic_tile() {
         let Some(k) = Avx2Fma::detect() else {
             return;
         };
-        for (steps, lda, ldb) in [(1, 4, 24), (2, 5, 24), (7, 31, 29), (256, 24, 24), (100, 9, 48)] {
-            let a = values((steps - 1) * lda + 4, (steps * 7 + lda) as u64);
-            let b = values((steps - 1) * ldb + 24, (steps * 3 + ldb) as u64);
-            for (first, scale) in [
-                (true, None),
-                (false, None),
-                (false, Some(0.5f32)),
-                (true, Some(-3.0)),
-            ] {
-                let mode = Store { first, scale };
-                let ldc = 27;
-                let c0 = values(3 * ldc + 24, 11);
-                let (mut got, mut want) = (c0.clone(), c0.clone());
-                strided_tile_into::<4, 3>(k, (&a, lda), (&b, ldb), steps, (&mut got, ldc), mode);
-                // SAFETY: `k` proves AVX2 and FMA; `steps ≥ 1`, and `a`, `b` and `want` have the
-                // lengths `strided` reads and writes (built from the same formulas just above).
-                unsafe {
-                    let (b, c) = ((b.as_ptr(), ldb), want.as_mut_ptr());
-                    strided::<4, 3>((a.as_ptr(), lda), b, steps, (c, ldc), mode);
-                }
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(
-                    bits(&got),
-                    bits(&want),
-                    "steps {steps}, lda {lda}, ldb {ldb}, {mode:?}"
-                );
-                for r in 0..4 {
-                    for j in 0..24 {
-                        let terms = (0..steps).map(|t| f64::from(a[t * lda + r]) * f64::from(b[t * ldb + j]));
-                        let (dot, abs) = terms.fold((0.0, 0.0), |(s, m), p| (s + p, m + p.abs()));
-                        let base = if first { 0.0 } else { f64::from(c0[r * ldc + j]) };
-                        let s = f64::from(scale.unwrap_or(1.0));
-                        let exact = s * (base + dot);
-                        // f32 dot-product bound γ_{steps+2}·(|base| + Σ|a·b|)·|s|, u = 2⁻²⁴
-                        let tol = (steps + 3) as f64 * 2f64.powi(-24) * (base.abs() + abs) * s.abs();
-                        assert!((f64::from(got[r * ldc + j]) - exact).abs() <= tol, "({r}, {j})");
+        for (steps, lda, ldb) in [
+            (1, 4, 24),
+            (2, 5, 24),
+            (7, 31, 29),
+            (256, 24, 24),
+            (100, 9, 48),
+            (100, 131, 24),
+        ] {
+            for sa in [AStrides::across(lda), AStrides::down(lda)] {
+                let a = values((steps - 1) * sa.step + 3 * sa.row + 1, (steps * 7 + lda) as u64);
+                let b = values((steps - 1) * ldb + 24, (steps * 3 + ldb) as u64);
+                for (first, scale) in [
+                    (true, None),
+                    (false, None),
+                    (false, Some(0.5f32)),
+                    (true, Some(-3.0)),
+                ] {
+                    let mode = Store { first, scale };
+                    let ldc = 27;
+                    let c0 = values(3 * ldc + 24, 11);
+                    let (mut got, mut want) = (c0.clone(), c0.clone());
+                    strided_tile_into::<4, 3>(k, (&a, sa), (&b, ldb), steps, (&mut got, ldc), mode);
+                    // SAFETY: `k` proves AVX2 and FMA; `steps ≥ 1`, and `a`, `b` and `want` have
+                    // the lengths `strided` reads and writes (built from the same formulas above).
+                    unsafe {
+                        let (b, c) = ((b.as_ptr(), ldb), want.as_mut_ptr());
+                        strided::<4, 3>((a.as_ptr(), sa), b, steps, (c, ldc), mode);
                     }
-                }
-                // outside the 4 × 24 block at stride 27 nothing is touched
-                for r in 0..3 {
-                    for j in 24..27 {
-                        assert_eq!(got[r * ldc + j].to_bits(), c0[r * ldc + j].to_bits());
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    let what = format!("steps {steps}, {sa:?}, ldb {ldb}, {mode:?}");
+                    assert_eq!(bits(&got), bits(&want), "{what}");
+                    for r in 0..4 {
+                        for j in 0..24 {
+                            let av = |t: usize| f64::from(a[t * sa.step + r * sa.row]);
+                            let terms = (0..steps).map(|t| av(t) * f64::from(b[t * ldb + j]));
+                            let (dot, abs) = terms.fold((0.0, 0.0), |(s, m), p| (s + p, m + p.abs()));
+                            let base = if first { 0.0 } else { f64::from(c0[r * ldc + j]) };
+                            let s = f64::from(scale.unwrap_or(1.0));
+                            let exact = s * (base + dot);
+                            // f32 dot-product bound γ_{steps+2}·(|base| + Σ|a·b|)·|s|, u = 2⁻²⁴
+                            let tol = (steps + 3) as f64 * 2f64.powi(-24) * (base.abs() + abs) * s.abs();
+                            assert!(
+                                (f64::from(got[r * ldc + j]) - exact).abs() <= tol,
+                                "{what} ({r}, {j})"
+                            );
+                        }
+                    }
+                    // outside the 4 × 24 block at stride 27 nothing is touched
+                    for r in 0..3 {
+                        for j in 24..27 {
+                            assert_eq!(got[r * ldc + j].to_bits(), c0[r * ldc + j].to_bits());
+                        }
                     }
                 }
             }

@@ -10,7 +10,7 @@
 
 use std::arch::x86_64::__m512;
 
-use crate::blocked::{Micro, Store};
+use crate::blocked::{AStrides, Micro, Store};
 use crate::micro::Tile;
 use crate::register_tile::{self, Out};
 
@@ -95,18 +95,18 @@ unsafe fn tile<const R: usize, const V: usize, const C: usize>(a: &[f32], b: &[f
     unsafe { register_tile::packed::<__m512, R, V, C>(a, b, out) }
 }
 
-/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < 16·V`) with fused
-/// multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `16·V` values at row stride
-/// `ldc`) as `mode` says: the [`tile`] kernel reading both operands in place at any stride (the
-/// [`crate::row_panels`] SYRK reads them from one packed block; `V` < 3 serves its diagonal
+/// `acc[r][c] = Σ_{t < steps} a[t·sa.step + r·sa.row]·b[t·ldb + c]` (`r < R`, `c < 16·V`) with
+/// fused multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `16·V` values at row
+/// stride `ldc`) as `mode` says: the [`tile`] kernel reading both operands in place at any stride
+/// (the [`crate::row_panels`] SYRK reads them from one packed block; `V` < 3 serves its diagonal
 /// tiles, whose columns past the diagonal are not needed).
 ///
 /// # Panics
-/// If `a.len() < (steps − 1)·lda + R`, `b.len() < (steps − 1)·ldb + 16·V`, `ldc < 16·V` or
-/// `c.len() < (R − 1)·ldc + 16·V` (steps ≥ 1).
+/// If `a.len() < (steps − 1)·sa.step + (R − 1)·sa.row + 1`, `b.len() < (steps − 1)·ldb + 16·V`,
+/// `ldc < 16·V` or `c.len() < (R − 1)·ldc + 16·V` (steps ≥ 1).
 pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     _proof: Avx512,
-    (a, lda): (&[f32], usize),
+    (a, sa): (&[f32], AStrides),
     (b, ldb): (&[f32], usize),
     steps: usize,
     (c, ldc): (&mut [f32], usize),
@@ -115,11 +115,11 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
     if steps == 0 {
         return;
     }
-    crate::blocked::check_strided((a, lda), (b, ldb), steps, (c, ldc), (R, 16 * V));
+    crate::blocked::check_strided((a, sa), (b, ldb), steps, (c, ldc), (R, 16 * V));
     // SAFETY: `_proof` exists only if AVX-512F was detected; the lengths are checked above.
     unsafe {
         strided::<R, V>(
-            (a.as_ptr(), lda),
+            (a.as_ptr(), sa),
             (b.as_ptr(), ldb),
             steps,
             (c.as_mut_ptr(), ldc),
@@ -131,11 +131,11 @@ pub(crate) fn strided_tile_into<const R: usize, const V: usize>(
 /// The loop of [`strided_tile_into`] ([`register_tile::strided`] on zmm registers).
 ///
 /// # Safety
-/// AVX-512F; `a` readable for `(steps − 1)·lda + R` values, `b` for `(steps − 1)·ldb + 16·V`,
-/// `c` writable for `(R − 1)·ldc + 16·V` with `ldc ≥ 16·V`.
+/// AVX-512F; `a` readable for `(steps − 1)·sa.step + (R − 1)·sa.row + 1` values, `b` for
+/// `(steps − 1)·ldb + 16·V`, `c` writable for `(R − 1)·ldc + 16·V` with `ldc ≥ 16·V`.
 #[target_feature(enable = "avx512f")]
 unsafe fn strided<const R: usize, const V: usize>(
-    a: (*const f32, usize),
+    a: (*const f32, AStrides),
     b: (*const f32, usize),
     steps: usize,
     c: (*mut f32, usize),

@@ -250,22 +250,49 @@ pub(crate) fn store<const MR: usize, const NR: usize>(
     }
 }
 
+/// Where a strided register tile reads `A`: the value of step `t` for tile row `r` at
+/// `t·step + r·row`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AStrides {
+    pub(crate) step: usize,
+    pub(crate) row: usize,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl AStrides {
+    /// The tile's rows side by side in one row of `A` per step, rows `lda` apart (the
+    /// [`crate::row_panels`] SYRK).
+    pub(crate) fn across(lda: usize) -> Self {
+        Self { step: lda, row: 1 }
+    }
+
+    /// Each tile row one row of `A`, `lda` apart, its steps contiguous (the
+    /// [`crate::corpus_rows`] key tiles).
+    pub(crate) fn down(lda: usize) -> Self {
+        Self { step: 1, row: lda }
+    }
+}
+
 /// The operand checks of a strided register tile (`R` rows × `w` columns over `steps ≥ 1`
-/// reduction steps, `A` read at stride `lda`, `B` at `ldb`, `C` written at `ldc`): the lengths
-/// the AVX-512 and AVX2 `strided_tile_into` kernels read and write.
+/// reduction steps, `A` read as `sa` says, `B` at stride `ldb`, `C` written at `ldc`): the
+/// lengths the AVX-512 and AVX2 `strided_tile_into` kernels read and write.
 ///
 /// # Panics
-/// If `a.len() < (steps − 1)·lda + r`, `b.len() < (steps − 1)·ldb + w`, `ldc < w` or
-/// `c.len() < (r − 1)·ldc + w`.
+/// If `a.len() < (steps − 1)·sa.step + (r − 1)·sa.row + 1`, `b.len() < (steps − 1)·ldb + w`,
+/// `ldc < w` or `c.len() < (r − 1)·ldc + w`.
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn check_strided(
-    (a, lda): (&[f32], usize),
+    (a, sa): (&[f32], AStrides),
     (b, ldb): (&[f32], usize),
     steps: usize,
     (c, ldc): (&[f32], usize),
     (r, w): (usize, usize),
 ) {
-    assert!(a.len() >= (steps - 1) * lda + r, "strided tile: A too short");
+    assert!(
+        a.len() > (steps - 1) * sa.step + (r - 1) * sa.row,
+        "strided tile: A too short"
+    );
     assert!(b.len() >= (steps - 1) * ldb + w, "strided tile: B too short");
     assert!(
         ldc >= w && c.len() >= (r - 1) * ldc + w,

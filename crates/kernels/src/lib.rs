@@ -10,6 +10,8 @@
 //!   covariance moments centre into it.
 //! - [`gemm_nt_f32`]: `dst = alpha·A·Bᵀ` stored column-major for views `A` m × d and `B` n × d
 //!   (the key tile of a brute-force kNN pass), on the calling thread.
+//! - [`corpus_keys_f32`]: the same key tile for a block of queries packed once
+//!   ([`QueryPanels`]) against corpus rows read in place (no packing of the corpus).
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
 //! - [`lowp`]: bf16 dot-product tiles (AVX512-BF16 `vdpbf16ps`) for the exact kNN's screening of
 //!   bf16 and int8 inputs, with their accuracy bound.
@@ -63,6 +65,7 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocked;
+mod corpus_rows;
 mod cpu;
 mod driver;
 mod lines;
@@ -81,6 +84,7 @@ mod transpose;
 mod vector;
 mod view;
 
+pub use corpus_rows::{corpus_keys_f32, corpus_keys_f32_with, QueryPanels};
 pub use driver::{
     gemm_f32, gemm_f32_with, gemm_nt_f32, gemm_nt_f32_with, syrk_lower_f32, syrk_lower_f32_with,
 };

@@ -10,7 +10,7 @@
 //! fit the register file (16 ymm, 32 zmm). Cost `2·R·V·LANES` flops per step; no memory beyond
 //! the tile.
 
-use crate::blocked::Store;
+use crate::blocked::{AStrides, Store};
 use crate::micro::Tile;
 use crate::vector::F32Vec;
 
@@ -69,17 +69,18 @@ pub(crate) unsafe fn packed<X: F32Vec, const R: usize, const V: usize, const C: 
     }
 }
 
-/// `acc[r][c] = Σ_{t < steps} a[t·lda + r]·b[t·ldb + c]` (`r < R`, `c < V·LANES`) with fused
-/// multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `V·LANES` values at row
-/// stride `ldc`) as `mode` says.
+/// `acc[r][c] = Σ_{t < steps} a[t·sa.step + r·sa.row]·b[t·ldb + c]` (`r < R`, `c < V·LANES`)
+/// with fused multiply-adds in increasing `t`, combined into `c` (rows `0..R` of `V·LANES`
+/// values at row stride `ldc`) as `mode` says.
 ///
 /// # Safety
-/// As [`F32Vec`] for `X`; `a` readable for `(steps − 1)·lda + R` values, `b` for
-/// `(steps − 1)·ldb + V·LANES`, `c` writable for `(R − 1)·ldc + V·LANES` with `ldc ≥ V·LANES`.
+/// As [`F32Vec`] for `X`; `a` readable for `(steps − 1)·sa.step + (R − 1)·sa.row + 1` values,
+/// `b` for `(steps − 1)·ldb + V·LANES`, `c` writable for `(R − 1)·ldc + V·LANES` with
+/// `ldc ≥ V·LANES`.
 #[inline(always)]
 #[allow(clippy::inline_always)] // compiled into the caller's `#[target_feature]` function
 pub(crate) unsafe fn strided<X: F32Vec, const R: usize, const V: usize>(
-    (a, lda): (*const f32, usize),
+    (a, sa): (*const f32, AStrides),
     (b, ldb): (*const f32, usize),
     steps: usize,
     (c, ldc): (*mut f32, usize),
@@ -95,8 +96,8 @@ pub(crate) unsafe fn strided<X: F32Vec, const R: usize, const V: usize>(
             *slot = unsafe { X::load(b.add(t * ldb + X::LANES * v)) };
         }
         for (r, row) in acc.iter_mut().enumerate() {
-            // SAFETY: `t·lda + r < (steps − 1)·lda + R`: inside `a`.
-            let x = unsafe { X::splat(*a.add(t * lda + r)) };
+            // SAFETY: `t < steps`, `r < R`: inside the values of `a` the caller guarantees.
+            let x = unsafe { X::splat(*a.add(t * sa.step + r * sa.row)) };
             for (o, y) in row.iter_mut().zip(&bv) {
                 *o = unsafe { X::fmadd(x, *y, *o) };
             }

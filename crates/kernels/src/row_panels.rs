@@ -109,6 +109,7 @@ macro_rules! panel_tile {
                 mode: Store,
             ) {
                 use $kernel as t;
+                let a = (a.0, crate::blocked::AStrides::across(a.1));
                 match vecs {
                     1 => t::<$r, 1>(self, a, b, steps, c, mode),
                     2 => t::<$r, 2>(self, a, b, steps, c, mode),

@@ -97,6 +97,11 @@ pub(crate) fn cast<T: Element, U: Element>(s: &[T]) -> Option<&[U]> {
     embgeo_core::same_type::as_same(s)
 }
 
+/// [`cast`] of a mutable slice.
+pub(crate) fn cast_mut<T: Element, U: Element>(s: &mut [T]) -> Option<&mut [U]> {
+    embgeo_core::same_type::as_same_mut(s)
+}
+
 /// The instruction-set level the kernels dispatch to at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Level {

@@ -12,6 +12,8 @@
 //! `query` (the tile driver of the general pass), `symmetric` (the symmetric all-points pass).
 
 pub(crate) mod bounds;
+#[cfg(test)]
+mod in_place_tests;
 mod operands;
 mod plan;
 mod query;
@@ -408,7 +410,7 @@ fn run_dense<R: Real>(
     let self_ex = q.is_none();
     let (qraw, qs) = q.unwrap_or((c, cs));
     check_key_range::<R>(cs.max_norm, qs.max_norm, metric)?;
-    let src = Dense(Rows {
+    let src = Dense::new(Rows {
         metric,
         d,
         c,

@@ -7,7 +7,7 @@ use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K};
 use super::plan::{Params, Plan};
-use super::source::Source;
+use super::source::{Layout, Source};
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{by_key_then_index, RowBounds, TopK};
@@ -63,10 +63,14 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             let n = cb.min(c1 - cstart);
             let t = &mut tile[..m * n];
             // key of query `li`, corpus `jl` at `t[li·rstep + jl·cstep]`
-            let by_query = src.tile_by_query(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
-            if !by_query {
-                src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
-            }
+            let layout = match src.general_tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf) {
+                Layout::Unwritten => {
+                    src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
+                    Layout::ByCorpus
+                }
+                written => written,
+            };
+            let by_query = layout == Layout::ByQuery;
             let (rstep, cstep) = if by_query { (n, 1) } else { (1, m) };
             if self_ex {
                 for i in q0.max(cstart)..q1.min(cstart + n) {

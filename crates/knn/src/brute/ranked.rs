@@ -118,7 +118,7 @@ fn on_rows<R: Real>(
         return on_rows(&c64, &cs64, d, p, targets, ctl);
     }
     check_key_range::<R>(cs.max_norm, cs.max_norm, metric)?;
-    let src = Dense(Rows {
+    let src = Dense::new(Rows {
         metric,
         d,
         c,
@@ -130,7 +130,7 @@ fn on_rows<R: Real>(
     let r = std::mem::size_of::<R>();
     let rp = RankParams::default();
     if fuses(n, r, p, targets.k, &rp) {
-        let (nb, _, got) = run_symmetric(&src, p, Some((&src.0, targets)), ctl)?;
+        let (nb, _, got) = run_symmetric(&src, p, Some((src.rows(), targets)), ctl)?;
         let got = got.ok_or_else(|| Error::Internal("the fused pass returned no ranks".into()))?;
         return Ok((nb, got));
     }
@@ -141,7 +141,7 @@ fn on_rows<R: Real>(
         p: &rp,
         only: None,
     };
-    Ok((nb, ranks::run(&src.0, &job, ctl)?))
+    Ok((nb, ranks::run(src.rows(), &job, ctl)?))
 }
 
 /// Does the fused pass run on `n` rows of `r`-byte working elements with kNN parameters `p`

@@ -5,11 +5,23 @@
 use std::ops::Range;
 
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed};
+use embgeo_kernels::{QueryPanels, View};
 
 use super::bounds::Bounds;
 use crate::metric::{cosine_from_dot, dot4, exact_key_with_norms, sq_euclidean4, Metric};
 use crate::real::{self, Real};
 use crate::stats::Stats;
+
+/// How [`Source::general_tile`] left a key tile of `m` queries × `n` corpus rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Layout {
+    /// Not written: the pass calls [`Source::tile`].
+    Unwritten,
+    /// Row-major by query: the key of query `i`, corpus row `j` at `t[i·n + j]`.
+    ByQuery,
+    /// Column-major, as [`Source::tile`] writes it: at `t[j·m + i]`.
+    ByCorpus,
+}
 
 /// Fast key tiles and exact keys of one search (queries `i` against corpus rows `j`).
 pub(super) trait Source<R: Real>: Sync {
@@ -20,10 +32,11 @@ pub(super) trait Source<R: Real>: Sync {
     /// entry of `t[..m·n]` is overwritten (the passes reuse one tile buffer per worker).
     fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, buf: &mut Self::Buf);
     /// The general pass's alternative to [`Source::tile`]: the same keys (within the same
-    /// bounds) row-major, `t[i·n + j]`, when this source computes that layout faster for these
-    /// operands; returns `false`, leaving `t` untouched, when it does not. (The symmetric pass
-    /// scans its square tiles both ways and always takes [`Source::tile`].)
-    fn tile_by_query(
+    /// bounds) in the layout this source computes fastest for these operands, which it
+    /// returns; [`Layout::Unwritten`] (the default), leaving `t` untouched, sends the pass to
+    /// [`Source::tile`]. (The symmetric pass scans its square tiles both ways and always takes
+    /// [`Source::tile`].)
+    fn general_tile(
         &self,
         _t: &mut [R],
         _q: Range<usize>,
@@ -31,8 +44,8 @@ pub(super) trait Source<R: Real>: Sync {
         _alpha: R,
         _few: bool,
         _buf: &mut Self::Buf,
-    ) -> bool {
-        false
+    ) -> Layout {
+        Layout::Unwritten
     }
     /// The exact f64 ordering key of query `i` and corpus row `j`.
     fn exact(&self, i: usize, j: usize, buf: &mut Self::Buf) -> f64;
@@ -147,17 +160,98 @@ impl<R: Real> Rows<'_, R> {
     }
 }
 
-/// Rows in the working precision: tiles from the working rows ([`Rows::work`]: faer GEMM, or
-/// SIMD dot products in the few-queries mode), exact keys from the rows.
-pub(super) struct Dense<'a, R>(pub Rows<'a, R>);
+/// Rows in the working precision: tiles from the working rows ([`Rows::work`]: faer GEMM, the
+/// kernel layer's in-place corpus tiles, or SIMD dot products in the few-queries mode), exact
+/// keys from the rows.
+pub(super) struct Dense<'a, R> {
+    rows: Rows<'a, R>,
+    /// The general pass's tiles of f32 rows from the in-place corpus kernel
+    /// ([`in_place_corpus`]) rather than faer's GEMM.
+    in_place: bool,
+}
+
+/// Per-worker buffer of [`Dense`]: the queries of the worker's current block, packed for the
+/// in-place corpus tiles (`embgeo_kernels::corpus_keys_f32`), and which rows they are.
+#[derive(Default)]
+pub(super) struct DenseBuf {
+    panels: Option<(Range<usize>, QueryPanels)>,
+}
+
+/// Does the general pass of f32 rows take the kernel layer's in-place corpus tiles
+/// ([`embgeo_kernels::corpus_keys_f32`], the corpus read where it lies) instead of faer's GEMM,
+/// which packs every corpus block? On the AVX2 path (measured on an AMD EPYC, Zen 3: 100
+/// queries against 1e6 × 128, see the kernel's module doc); AVX-512 CPUs keep faer's wider
+/// kernels.
+fn in_place_corpus() -> bool {
+    embgeo_kernels::path() == embgeo_kernels::Path::Avx2
+}
+
+impl<'a, R: Real> Dense<'a, R> {
+    /// The source of `rows`, with the general pass's tile kernel chosen for this CPU.
+    pub fn new(rows: Rows<'a, R>) -> Self {
+        Self::with_tiles(rows, in_place_corpus())
+    }
+
+    /// The source of `rows`, with the general pass's f32 tiles from the in-place corpus kernel
+    /// when `in_place` (tests run both kernels on any CPU).
+    pub fn with_tiles(rows: Rows<'a, R>, in_place: bool) -> Self {
+        Self { rows, in_place }
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &Rows<'a, R> {
+        &self.rows
+    }
+
+    /// Does the general pass of these rows take the in-place corpus tiles?
+    fn in_place_f32(&self, few: bool) -> bool {
+        self.in_place && !few && std::mem::size_of::<R>() == 4
+    }
+
+    /// The in-place corpus tile of f32 rows (see [`in_place_corpus`]) into `t` (column-major
+    /// `m × n`); `false`, `t` untouched, for f64 rows or when the queries cannot be packed.
+    fn corpus_tile(
+        &self,
+        t: &mut [R],
+        q: &Range<usize>,
+        c: &Range<usize>,
+        alpha: R,
+        buf: &mut DenseBuf,
+    ) -> bool {
+        let d = self.rows.d;
+        let (cwork, qwork) = self.rows.work();
+        let (Some(t), Some(cw), Some(qw)) = (
+            real::cast_mut::<R, f32>(t),
+            real::cast::<R, f32>(cwork),
+            real::cast::<R, f32>(qwork),
+        ) else {
+            return false;
+        };
+        if buf.panels.as_ref().is_none_or(|(held, _)| held != q) {
+            let rows = View::row_major(&qw[q.start * d..q.end * d], q.len(), d);
+            match rows.and_then(QueryPanels::new) {
+                Ok(p) => buf.panels = Some((q.clone(), p)),
+                Err(_) => return false,
+            }
+        }
+        let Some((_, panels)) = buf.panels.as_ref() else {
+            return false;
+        };
+        let corpus = View::row_major(&cw[c.start * d..c.end * d], c.len(), d);
+        let alpha = alpha.to_f64() as f32;
+        corpus
+            .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, panels, cv, alpha))
+            .is_ok()
+    }
+}
 
 impl<R: Real> Source<R> for Dense<'_, R> {
-    type Buf = ();
+    type Buf = DenseBuf;
     const BLOCK_ORDER: bool = true;
 
-    fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, (): &mut ()) {
-        let (d, m, n) = (self.0.d, q.len(), c.len());
-        let (cwork, qwork) = self.0.work();
+    fn tile(&self, t: &mut [R], q: Range<usize>, c: Range<usize>, alpha: R, few: bool, _: &mut DenseBuf) {
+        let (d, m, n) = (self.rows.d, q.len(), c.len());
+        let (cwork, qwork) = self.rows.work();
         let a = &qwork[q.start * d..q.end * d];
         let b = &cwork[c.start * d..c.end * d];
         if few {
@@ -167,48 +261,53 @@ impl<R: Real> Source<R> for Dense<'_, R> {
         }
     }
 
-    /// GEMM tiles with the corpus rows as faer's `m` dimension (`t = alpha · C[c]·Q[q]ᵀ`,
-    /// column-major n × m, i.e. row-major m × n): faer's f32 kernels cover `m` in panels of 96
-    /// rows, so a block of 100 queries as `m` spends a whole narrow panel on its last 4 rows.
-    /// Measured on the benchmark machine (one thread, d = 128, 1,024-row corpus blocks from
-    /// DRAM): 124 vs 80 GFLOP/s at 100 queries, 143 vs 119 at 200, 82 vs 71 at 32, 152 vs 149 at
-    /// 384 (the scan is contiguous per query either way). The few-queries mode keeps its
-    /// column-major dot products.
-    fn tile_by_query(
+    /// f32 rows on the AVX2 path: the in-place corpus tiles, column-major ([`in_place_corpus`]).
+    /// Otherwise GEMM tiles with the corpus rows as faer's `m` dimension (`t = alpha ·
+    /// C[c]·Q[q]ᵀ`, column-major n × m, i.e. row-major m × n): faer's f32 kernels cover `m` in
+    /// panels of 96 rows, so a block of 100 queries as `m` spends a whole narrow panel on its
+    /// last 4 rows. Measured on the benchmark machine (one thread, d = 128, 1,024-row corpus
+    /// blocks from DRAM): 124 vs 80 GFLOP/s at 100 queries, 143 vs 119 at 200, 82 vs 71 at 32,
+    /// 152 vs 149 at 384 (the scan is contiguous per query either way). The few-queries mode
+    /// keeps its column-major dot products.
+    fn general_tile(
         &self,
         t: &mut [R],
         q: Range<usize>,
         c: Range<usize>,
         alpha: R,
         few: bool,
-        (): &mut (),
-    ) -> bool {
+        buf: &mut DenseBuf,
+    ) -> Layout {
         if few {
-            return false;
+            return Layout::Unwritten;
         }
-        let (d, m, n) = (self.0.d, q.len(), c.len());
-        let (cwork, qwork) = self.0.work();
+        if self.in_place_f32(few) && self.corpus_tile(t, &q, &c, alpha, buf) {
+            return Layout::ByCorpus;
+        }
+        let (d, m, n) = (self.rows.d, q.len(), c.len());
+        let (cwork, qwork) = self.rows.work();
         let a = &qwork[q.start * d..q.end * d];
         let b = &cwork[c.start * d..c.end * d];
         R::gemm_nt(t, b, a, n, m, d, alpha);
-        true
+        Layout::ByQuery
     }
 
-    fn exact(&self, i: usize, j: usize, (): &mut ()) -> f64 {
-        self.0.exact(i, j)
+    fn exact(&self, i: usize, j: usize, _: &mut DenseBuf) -> f64 {
+        self.rows.exact(i, j)
     }
 
-    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], (): &mut ()) {
-        self.0.exact_pairs(pairs, out);
+    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], _: &mut DenseBuf) {
+        self.rows.exact_pairs(pairs, out);
     }
 
     fn bounds(&self) -> Bounds {
-        Bounds::new::<R>(self.0.metric, self.0.d)
+        Bounds::new::<R>(self.rows.metric, self.rows.d)
     }
 
     fn kernel(&self, few: bool) -> &'static str {
         match (few, std::mem::size_of::<R>()) {
             (true, _) => real::level_name(real::level()),
+            (false, 4) if self.in_place_f32(few) => "avx2-rows-f32",
             (false, 4) => "faer-f32",
             (false, _) => "faer-f64",
         }
@@ -223,11 +322,11 @@ impl<R: Real> Source<R> for Dense<'_, R> {
     }
 
     fn shape(&self) -> (usize, usize) {
-        self.0.shape()
+        self.rows.shape()
     }
 
     fn stats(&self) -> (&Stats<R>, &Stats<R>) {
-        (self.0.cs, self.0.qs)
+        (self.rows.cs, self.rows.qs)
     }
 }
 
@@ -350,8 +449,8 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
         }
     }
 
-    /// [`Units::F32`]: row-major GEMM tiles, as [`Dense`] takes them.
-    fn tile_by_query(
+    /// [`Units::F32`]: row-major GEMM tiles, as [`Dense`] takes them off the AVX2 path.
+    fn general_tile(
         &self,
         t: &mut [f32],
         q: Range<usize>,
@@ -359,14 +458,14 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
         alpha: f32,
         few: bool,
         buf: &mut NarrowBuf,
-    ) -> bool {
+    ) -> Layout {
         if few || !matches!(self.units, Units::F32) {
-            return false;
+            return Layout::Unwritten;
         }
         let (d, m, n) = (self.d, q.len(), c.len());
         self.widen_tile(&q, &c, buf);
         f32::gemm_nt(t, &buf.tc, &buf.tq, n, m, d, alpha);
-        true
+        Layout::ByQuery
     }
 
     fn exact(&self, i: usize, j: usize, buf: &mut NarrowBuf) -> f64 {
