@@ -177,19 +177,28 @@ pub(super) struct DenseBuf {
     panels: Option<(Range<usize>, QueryPanels)>,
 }
 
-/// Does the general pass of f32 rows take the kernel layer's in-place corpus tiles
+/// Does the general pass of `nq` f32 queries take the kernel layer's in-place corpus tiles
 /// ([`embgeo_kernels::corpus_keys_f32`], the corpus read where it lies) instead of faer's GEMM,
-/// which packs every corpus block? On the AVX2 path (measured on an AMD EPYC, Zen 3: 100
-/// queries against 1e6 × 128, see the kernel's module doc); AVX-512 CPUs keep faer's wider
-/// kernels.
-fn in_place_corpus() -> bool {
-    embgeo_kernels::path() == embgeo_kernels::Path::Avx2
+/// which packs every corpus block? On the AVX2 path, for at most [`IN_PLACE_MAX_QUERIES`]
+/// queries: the packing costs faer less the more queries share each packed block. Measured on
+/// an AMD EPYC (Zen 3; the kernels' `examples/bench` query pass, a corpus streamed from memory
+/// in 1,024-row tiles, in-place time over faer's, 1 / 2 threads): 48 queries 1.26 / 1.49×
+/// faster at d = 128 and 1.13 / 1.11× at d = 768; 100 queries 1.06–1.09 / 1.09–1.12× at
+/// d = 128; 200 queries 1.02 / 1.02× at d = 128 but 0.89 / 0.96× at d = 768; 384 queries
+/// 1.01 / 0.89× and 0.92 / 0.92×. AVX-512 CPUs keep faer's wider kernels.
+fn in_place_corpus(nq: usize) -> bool {
+    nq <= IN_PLACE_MAX_QUERIES && embgeo_kernels::path() == embgeo_kernels::Path::Avx2
 }
 
+/// Most queries a search may have for [`in_place_corpus`].
+const IN_PLACE_MAX_QUERIES: usize = 128;
+
 impl<'a, R: Real> Dense<'a, R> {
-    /// The source of `rows`, with the general pass's tile kernel chosen for this CPU.
+    /// The source of `rows`, with the general pass's tile kernel chosen for this CPU and the
+    /// number of queries.
     pub fn new(rows: Rows<'a, R>) -> Self {
-        Self::with_tiles(rows, in_place_corpus())
+        let nq = rows.shape().0;
+        Self::with_tiles(rows, in_place_corpus(nq))
     }
 
     /// The source of `rows`, with the general pass's f32 tiles from the in-place corpus kernel
