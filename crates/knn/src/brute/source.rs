@@ -186,7 +186,7 @@ pub(super) struct DenseBuf {
 /// faster at d = 128 and 1.13 / 1.11× at d = 768; 100 queries 1.06–1.09 / 1.09–1.12× at
 /// d = 128; 200 queries 1.02 / 1.02× at d = 128 but 0.89 / 0.96× at d = 768; 384 queries
 /// 1.01 / 0.89× and 0.92 / 0.92×. AVX-512 CPUs keep faer's wider kernels.
-fn in_place_corpus(nq: usize) -> bool {
+pub(super) fn in_place_corpus(nq: usize) -> bool {
     nq <= IN_PLACE_MAX_QUERIES && embgeo_kernels::path() == embgeo_kernels::Path::Avx2
 }
 
@@ -357,6 +357,9 @@ pub(super) struct Narrow<'a, T> {
     pub cs: &'a Stats<f32>,
     pub qs: &'a Stats<f32>,
     pub units: Units,
+    /// [`Units::F32`]'s general-pass tiles from the in-place corpus kernel
+    /// ([`in_place_corpus`]) rather than faer's GEMM.
+    pub in_place: bool,
 }
 
 /// The low-precision units a [`Narrow`] source screens on (its matrices packed to match).
@@ -385,6 +388,9 @@ pub(super) struct NarrowBuf {
     tq: Vec<f32>,
     tc: Vec<f32>,
     tq_rows: Option<Range<usize>>,
+    /// `tq` packed for the in-place corpus tiles ([`Narrow::in_place`]), and which query rows.
+    panels: QueryPanels,
+    panels_rows: Option<Range<usize>>,
     /// A streamed corpus (`pc = None`): the last corpus block packed, and which rows it holds.
     block: Packed,
     holds: Option<Range<usize>>,
@@ -401,8 +407,35 @@ impl<T: Bf16Source> Narrow<'_, T> {
         if buf.tq_rows.as_ref() != Some(q) {
             widen(&mut buf.tq, &self.q[q.start * d..q.end * d]);
             buf.tq_rows = Some(q.clone());
+            buf.panels_rows = None;
         }
         widen(&mut buf.tc, &self.c[c.start * d..c.end * d]);
+    }
+
+    /// [`Units::F32`] on the in-place corpus tiles: rows `q` and `c` widened ([`Self::widen_tile`]),
+    /// the queries packed once per block, the keys into `t` (column-major `m × n`); `false` if
+    /// the allocator refused the panels (`t` untouched).
+    fn corpus_tile(
+        &self,
+        t: &mut [f32],
+        q: &Range<usize>,
+        c: &Range<usize>,
+        alpha: f32,
+        buf: &mut NarrowBuf,
+    ) -> bool {
+        let d = self.d;
+        self.widen_tile(q, c, buf);
+        if buf.panels_rows.as_ref() != Some(q) {
+            let rows = View::row_major(&buf.tq, q.len(), d);
+            if rows.and_then(|v| buf.panels.repack(v)).is_err() {
+                return false;
+            }
+            buf.panels_rows = Some(q.clone());
+        }
+        let corpus = View::row_major(&buf.tc, c.len(), d);
+        corpus
+            .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, &buf.panels, cv, alpha))
+            .is_ok()
     }
 
     /// The packed corpus and the rows of it that are corpus rows `c`: the copy packed once, or
@@ -458,7 +491,8 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
         }
     }
 
-    /// [`Units::F32`]: row-major GEMM tiles, as [`Dense`] takes them off the AVX2 path.
+    /// [`Units::F32`]: the in-place corpus tiles or row-major GEMM tiles, as [`Dense`] takes
+    /// them.
     fn general_tile(
         &self,
         t: &mut [f32],
@@ -470,6 +504,9 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
     ) -> Layout {
         if few || !matches!(self.units, Units::F32) {
             return Layout::Unwritten;
+        }
+        if self.in_place && self.corpus_tile(t, &q, &c, alpha, buf) {
+            return Layout::ByCorpus;
         }
         let (d, m, n) = (self.d, q.len(), c.len());
         self.widen_tile(&q, &c, buf);
@@ -514,6 +551,7 @@ impl<T: Bf16Source> Source<f32> for Narrow<'_, T> {
             Units::Bf16(path) => path.name(),
             Units::Int8(path) => path.name(),
             Units::F32 if few => real::level_name(real::level()),
+            Units::F32 if self.in_place => "avx2-rows-f32",
             Units::F32 => "faer-f32",
         }
     }

@@ -9,7 +9,7 @@ use embgeo_core::{Ctl, Error, Neighbors, Result};
 use embgeo_kernels::lowp::{self, Bf16Source, Int8Path, LowpPath, Packed, Side};
 
 use super::operands::{dense, DenseSearch, Mats, Operands};
-use super::source::{Narrow, Units};
+use super::source::{in_place_corpus, Narrow, Units};
 use super::{check_k, f32_overflows, run_source, Params, Precision, Trace};
 use super::{split, stream};
 use crate::metric::Metric;
@@ -550,6 +550,7 @@ fn narrow<T: Bf16Source>(
         cs: &cs,
         qs: qs.as_ref().unwrap_or(&cs),
         units,
+        in_place: q.is_some_and(|q| matches!(units, Units::F32) && in_place_corpus(q.len() / cols.max(1))),
     };
     run_source(&src, q.is_none(), p, ctl)
 }
