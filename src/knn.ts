@@ -78,7 +78,7 @@ export interface KnnResult {
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
   /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
   precision?: 'fp32' | 'fp64' | 'bf16' | 'int8'
-  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`, `'avx2-rows-f32'`: f32 tiles reading the corpus rows in place, AVX2 CPUs, at most 128 queries). */
   kernel?: string
   /**
    * Searches (`knn`/`knnSync`, `KnnIndex.search`): candidate inflation, the exact f64 re-rankings per result slot

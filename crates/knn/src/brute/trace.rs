@@ -45,7 +45,8 @@ impl Precision {
 pub struct Trace {
     /// Screening precision that ran.
     pub precision: &'static str,
-    /// Tile kernel (`"faer-f32"`, `"faer-f64"`, `"avx512bf16"`, a SIMD level for few queries…).
+    /// Tile kernel (`"faer-f32"`, `"avx2-rows-f32"`, `"faer-f64"`, `"avx512bf16"`, a SIMD level for
+    /// few queries…).
     pub kernel: &'static str,
     /// Exact f64 key recomputations (candidates that survived the screening, including the
     /// ones that fill the first k). In the symmetric all-points pass this count depends on
