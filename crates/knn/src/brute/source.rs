@@ -174,7 +174,40 @@ pub(super) struct Dense<'a, R> {
 /// in-place corpus tiles (`embgeo_kernels::corpus_keys_f32`), and which rows they are.
 #[derive(Default)]
 pub(super) struct DenseBuf {
-    panels: Option<(Range<usize>, QueryPanels)>,
+    panels: PanelCache,
+}
+
+/// The queries of a worker's current block packed for the in-place corpus tiles, and which
+/// query rows they are (a unit's tiles share their query block: packed once).
+#[derive(Default)]
+pub(super) struct PanelCache {
+    rows: Option<Range<usize>>,
+    panels: QueryPanels,
+}
+
+/// The in-place corpus tile `t = alpha·Q·Cᵀ` (column-major `m × n`) of f32 rows: the queries
+/// (`rows`: query rows `q`, `m × d`) packed into `cache` unless it holds them already, the
+/// corpus (`n` rows × `d`) read where it lies ([`embgeo_kernels::corpus_keys_f32`]); `false`, `t`
+/// untouched, if the allocator refused the panels.
+fn in_place_tile(
+    t: &mut [f32],
+    (rows, q): (&[f32], &Range<usize>),
+    (corpus, n): (&[f32], usize),
+    d: usize,
+    alpha: f32,
+    cache: &mut PanelCache,
+) -> bool {
+    if cache.rows.as_ref() != Some(q) {
+        cache.rows = None;
+        let view = View::row_major(rows, q.len(), d);
+        if view.and_then(|v| cache.panels.repack(v)).is_err() {
+            return false;
+        }
+        cache.rows = Some(q.clone());
+    }
+    View::row_major(corpus, n, d)
+        .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, &cache.panels, cv, alpha))
+        .is_ok()
 }
 
 /// Does the general pass of `nq` f32 queries take the kernel layer's in-place corpus tiles
@@ -236,21 +269,16 @@ impl<'a, R: Real> Dense<'a, R> {
         ) else {
             return false;
         };
-        if buf.panels.as_ref().is_none_or(|(held, _)| held != q) {
-            let rows = View::row_major(&qw[q.start * d..q.end * d], q.len(), d);
-            match rows.and_then(QueryPanels::new) {
-                Ok(p) => buf.panels = Some((q.clone(), p)),
-                Err(_) => return false,
-            }
-        }
-        let Some((_, panels)) = buf.panels.as_ref() else {
-            return false;
-        };
-        let corpus = View::row_major(&cw[c.start * d..c.end * d], c.len(), d);
-        let alpha = alpha.to_f64() as f32;
-        corpus
-            .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, panels, cv, alpha))
-            .is_ok()
+        let queries = &qw[q.start * d..q.end * d];
+        let corpus = &cw[c.start * d..c.end * d];
+        in_place_tile(
+            t,
+            (queries, q),
+            (corpus, c.len()),
+            d,
+            alpha.to_f64() as f32,
+            &mut buf.panels,
+        )
     }
 }
 
@@ -388,9 +416,8 @@ pub(super) struct NarrowBuf {
     tq: Vec<f32>,
     tc: Vec<f32>,
     tq_rows: Option<Range<usize>>,
-    /// `tq` packed for the in-place corpus tiles ([`Narrow::in_place`]), and which query rows.
-    panels: QueryPanels,
-    panels_rows: Option<Range<usize>>,
+    /// `tq` packed for the in-place corpus tiles ([`Narrow::in_place`]).
+    panels: PanelCache,
     /// A streamed corpus (`pc = None`): the last corpus block packed, and which rows it holds.
     block: Packed,
     holds: Option<Range<usize>>,
@@ -407,7 +434,6 @@ impl<T: Bf16Source> Narrow<'_, T> {
         if buf.tq_rows.as_ref() != Some(q) {
             widen(&mut buf.tq, &self.q[q.start * d..q.end * d]);
             buf.tq_rows = Some(q.clone());
-            buf.panels_rows = None;
         }
         widen(&mut buf.tc, &self.c[c.start * d..c.end * d]);
     }
@@ -425,17 +451,7 @@ impl<T: Bf16Source> Narrow<'_, T> {
     ) -> bool {
         let d = self.d;
         self.widen_tile(q, c, buf);
-        if buf.panels_rows.as_ref() != Some(q) {
-            let rows = View::row_major(&buf.tq, q.len(), d);
-            if rows.and_then(|v| buf.panels.repack(v)).is_err() {
-                return false;
-            }
-            buf.panels_rows = Some(q.clone());
-        }
-        let corpus = View::row_major(&buf.tc, c.len(), d);
-        corpus
-            .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, &buf.panels, cv, alpha))
-            .is_ok()
+        in_place_tile(t, (&buf.tq, q), (&buf.tc, c.len()), d, alpha, &mut buf.panels)
     }
 
     /// The packed corpus and the rows of it that are corpus rows `c`: the copy packed once, or
