@@ -1,7 +1,8 @@
 //! The kernel paths against faer on embgeo's shapes, with the FP32 FMA peak probed in the same
 //! run. Not a test: `cargo run --release -p embgeo-kernels --example bench -- [reps]`
 //! (`ONLY_KNN=1` runs only the kNN tiles and the query pass, `ONLY_QUERY=1` only the query pass;
-//! `QUERIES=n` sets its query count, default 100).
+//! `QUERIES=n` sets its query count, default 100, and `TILE=n` its corpus tile rows, default
+//! 1024; `ONLY=text` reports only the cases whose name contains `text`, e.g. `ONLY="syrk 512"`).
 //!
 //! Shapes:
 //! - PCA covariance blocks (`C = Aᵀ·A`, lower triangle): 512 × 384 and 512 × 1536 (the moments'
@@ -164,6 +165,9 @@ fn main() {
                   threads: usize,
                   flops: f64,
                   cands: &[&(dyn Fn(usize) + Sync)]| {
+        if std::env::var("ONLY").is_ok_and(|o| !what.contains(o.as_str())) {
+            return;
+        }
         let r = timed(threads, reps, cands);
         for (name, (med, min)) in names.iter().zip(&r) {
             let g = |t: f64| flops * threads as f64 / t / 1e9;
@@ -349,7 +353,10 @@ fn main() {
         let qs: Vec<Vec<f32>> = (0..2).map(|s| data(m * d, s)).collect();
         let cs: Vec<Vec<f32>> = (0..2).map(|s| data(rows * d, s + 3)).collect();
         let what = format!("query pass {m}×{rows}×{d}");
-        let tile = 1024usize;
+        let tile: usize = std::env::var("TILE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1024);
         let faer = |th: usize| {
             let mut o = vec![0.0f32; m * tile];
             let q = MatRef::from_row_major_slice(&qs[th], m, d);

@@ -48,7 +48,11 @@ struct Geom {
 const GEOM_AVX512: Geom = Geom { w: 48, kc: 384 };
 /// AVX2+FMA: panels of 24 columns (three ymm vectors: the `B` operand of one `4 × 24` tile,
 /// 12 accumulators + 3 loads + 1 broadcast = the 16 ymm registers), chunks of 256 rows (the
-/// blocked AVX2 path's chunk, [`crate::KC`]; a test checks the two stay equal).
+/// blocked AVX2 path's chunk, [`crate::KC`]; a test checks the two stay equal). Chunks of 128
+/// rows, which keep a panel and the `A` strips' panel (12 KB each) together in Zen 3's 32 KB
+/// L1 where 256 rows (24 KB each) do not, were measured against 256 in one binary, interleaved
+/// (`examples/bench`, AMD EPYC Zen 3): no gain (512 × 1536, one thread, 71 and 61 % of the FMA
+/// peak against 72 and 69 %; 910 × 1536 63 and 70 % against 72 and 74 %), so not kept.
 const GEOM_AVX2: Geom = Geom { w: 24, kc: 256 };
 /// The widest panel of any path (the edge tiles' buffer).
 #[cfg(target_arch = "x86_64")]

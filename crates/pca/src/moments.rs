@@ -187,7 +187,9 @@ pub struct Params {
     /// Rows per block (one SYRK and one merge per block). Default 512: the block, its centred
     /// f32 copy and the f32 SYRK result then share the L2 (measured on a 2-core AVX-512 Xeon,
     /// 200,000 × 384 moments: 512 rows 0.145 s, 384 rows 0.146 s, 1024 rows 0.151 s, 2048 rows
-    /// 0.160 s; 100,000 × 1536: 512 rows 0.96 s, 910 rows 1.01 s). Wide inputs use fewer
+    /// 0.160 s; 100,000 × 1536: 512 rows 0.96 s, 910 rows 1.01 s; on a 2-core AMD EPYC Zen 3,
+    /// AVX2, 100,000 × 1536 at 910 rows merged 44 % fewer blocks but the SYRK's chunk stores grew
+    /// as much: perf CPU samples of the moments within run-to-run noise). Wide inputs use fewer
     /// (at most 2³¹/d² rows, at least 64) so that cancellation is checked every ~10⁹ multiply-adds,
     /// and blocks under the f64 SYRK (f64 input, or [`Kernel::F64`]) at most 256 rows (faster: the
     /// block stays near the L2).

@@ -146,7 +146,10 @@ impl<R: Real> Rows<'_, R> {
     }
 
     /// [`Rows::exact`] of the pairs `(i, j)` (query, corpus) into `out` (of `pairs`'s length),
-    /// four pairs per call of the four-pair kernels.
+    /// four pairs per call of the four-pair kernels. A software prefetch of the next one or two
+    /// groups' rows (every cache line) was tried on the AMD EPYC (Zen 3): in the all-points pass
+    /// of 20,000 × 384 at k = 100 (2·10⁶ exact keys) the exact keys' CPU samples stayed within
+    /// run-to-run noise (1,039–1,269 against 1,241–1,387), so it was not kept.
     pub fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64]) {
         let mut pc = pairs.chunks_exact(4);
         let mut oc = out.chunks_exact_mut(4);
