@@ -11,6 +11,8 @@
 //! Modules: `plan` (parameters and the work grid), `bounds` (error bounds of fast keys),
 //! `query` (the tile driver of the general pass), `symmetric` (the symmetric all-points pass).
 
+#[cfg(test)]
+mod adversarial_tests;
 pub(crate) mod bounds;
 #[cfg(test)]
 mod in_place_tests;

@@ -1,0 +1,219 @@
+//! Rows built to make the f32 screening err as much as it can, so that a bound weaker than the
+//! proved one drops a true neighbour (docs/exact-screening.md, "Tests that guard the bound").
+//!
+//! Euclidean keys of the query `x = (x₁, 0)` against corpus rows `y = (y₁, y₂)`: every f32 tile
+//! kernel computes `−2·fl(x₁·y₁)` (the second product is an exact zero in any summation order),
+//! the offset is `fl(‖y‖²)` and the fast key their f32 sum, so the search below knows each fast
+//! key exactly. It looks for two rows `a`, `b` whose exact keys are nearly tied, `K(a) < K(b)`,
+//! while the fast key of `a` exceeds that of `b` by as much as the roundings allow. Once a
+//! state's threshold rests on `b`, the scan keeps `a` only if `f(a) < f(b) + 2·margin`; the
+//! rows found have `f(a) − f(b) = 0.984·margin`, so a margin cut below 49 % of the proved one
+//! drops the nearer row (checked by scaling `Bounds::margin` locally: at 0.45× and 0.48× all 32
+//! searches of [`screening_keeps_the_nearer_of_the_adversarial_rows`] return `b`, at 0.50× and
+//! 0.55× none does; no other test of the crate's f32 searches fails at 0.45×).
+//!
+//! Why not more: here the tile is exact (`x₁` a power of two), so a fast key is the exact one
+//! with the offset rounded, then the sum rounded. With `h` half an ulp of the keys' binade,
+//! `K(a) < K(b)` leaves the sums before the last rounding less than `2h` apart in the wrong
+//! order, and a monotone rounding to a grid of step `2h` keeps that below one step: `f(a) −
+//! f(b) ≤ 2h`, about 49 % of two margins at these norms. Longer rows, whose tiles round at
+//! every step, can err further, but not in an order that holds on every kernel.
+
+use embgeo_core::{Ctl, Neighbors};
+
+use super::bounds::Bounds;
+use super::source::{Dense, Rows};
+use super::{run_source, Params};
+use crate::metric::{exact_key, Metric};
+use crate::stats::Stats;
+
+/// The query's first value (its second is 0): `2⁻²⁴`, so that the tile `2·x₁·|y₁| ≈ 2⁻²²` sits
+/// at half an ulp of the offsets (`‖y‖² ≈ 4`, ulp `2⁻²¹`), where the sum's rounding is decided.
+const X1: f32 = 1.0 / 16_777_216.0;
+
+/// The f32 fast key of `y` for the query `(X1, 0)` as every f32 kernel forms it: `−2·fl(x₁·y₁)`
+/// plus `fl(‖y‖²)` (rounded from f64, as `Stats` does), summed in f32.
+fn fast_key(y: [f32; 2]) -> f32 {
+    let tile = -2.0 * (X1 * y[0]);
+    let off = (f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2)) as f32;
+    tile + off
+}
+
+/// `K(y) − ‖x‖²` exactly: `‖y‖² + 2·x₁·|y₁|` for `y₁ < 0`. Every term is a multiple of `2⁻⁴⁵`
+/// below `2³`, so the f64 sum is exact.
+fn key_part(y: [f32; 2]) -> f64 {
+    f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2) - 2.0 * f64::from(X1) * f64::from(y[0])
+}
+
+fn norm(y: [f32; 2]) -> f64 {
+    (f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2)).sqrt()
+}
+
+/// The screening margin of this query against corpus rows of largest norm `ny` (d = 2).
+fn margin(ny: f64) -> f64 {
+    Bounds::new::<f32>(Metric::Euclidean, 2).margin(f64::from(X1), ny)
+}
+
+/// The adversarial pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁ = −2` or
+/// one ulp beyond, `y₂ = j·2⁻¹⁷` (`j < 8192`); among pairs with `K(a) < K(b)` the one of largest
+/// `f(a) − f(b)`. Deterministic.
+fn adversarial_pair() -> ([f32; 2], [f32; 2], f64) {
+    let mut rows: Vec<[f32; 2]> = Vec::with_capacity(2 * 8192);
+    for y1 in [-2.0f32, -2.0f32 - 2.0 * f32::EPSILON] {
+        for j in 0..8192u16 {
+            rows.push([y1, f32::from(j) / 131_072.0]);
+        }
+    }
+    rows.sort_by(|p, q| key_part(*p).total_cmp(&key_part(*q)));
+    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
+    // sweep the groups of equal exact key in increasing order: each row against the largest
+    // fast key of the rows strictly below it (tied rows never pair up)
+    let mut best: Option<([f32; 2], [f32; 2], f32)> = None;
+    let mut top: Option<[f32; 2]> = None;
+    for group in rows.chunk_by(|p, q| key_part(*p).total_cmp(&key_part(*q)).is_eq()) {
+        for &b in group {
+            if let Some(a) = top {
+                let gap = fast_key(a) - fast_key(b);
+                if best.is_none_or(|(_, _, g)| gap > g) {
+                    best = Some((a, b, gap));
+                }
+            }
+        }
+        for &y in group {
+            if top.is_none_or(|t| fast_key(y) > fast_key(t)) {
+                top = Some(y);
+            }
+        }
+    }
+    let (a, b, gap) = best.expect("pairs");
+    (a, b, f64::from(gap) / (2.0 * margin(ny)))
+}
+
+/// Neighbours by the naive f64 brute force: exact keys, ties to the lower index.
+fn naive(c: &[f32], q: &[f32], d: usize, k: usize, metric: Metric) -> Vec<u32> {
+    let n = c.len() / d;
+    q.chunks_exact(d)
+        .flat_map(|x| {
+            let mut keys: Vec<(f64, u32)> = (0..n)
+                .map(|j| (exact_key(metric, x, &c[j * d..(j + 1) * d]), j as u32))
+                .collect();
+            keys.sort_by(|p, r| p.0.total_cmp(&r.0).then(p.1.cmp(&r.1)));
+            keys.into_iter().take(k).map(|(_, j)| j).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// All points by the naive f64 brute force (each row's own index excluded).
+fn naive_all(c: &[f32], d: usize, k: usize, metric: Metric) -> Vec<u32> {
+    let n = c.len() / d;
+    (0..n)
+        .flat_map(|i| {
+            let x = &c[i * d..(i + 1) * d];
+            let mut keys: Vec<(f64, u32)> = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (exact_key(metric, x, &c[j * d..(j + 1) * d]), j as u32))
+                .collect();
+            keys.sort_by(|p, r| p.0.total_cmp(&r.0).then(p.1.cmp(&r.1)));
+            keys.into_iter().take(k).map(|(_, j)| j).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// One f32 search on the given tiles (`in_place`: the kernel layer's in-place corpus tiles,
+/// else faer's GEMM; queries within `p.few_queries` take SIMD dot products either way).
+fn search(c: &[f32], q: Option<&[f32]>, p: &Params, in_place: bool) -> Neighbors {
+    let (ctl, d) = (Ctl::detached(), 2);
+    let cs = Stats::compute(p.metric, c, d, "corpus", &ctl).unwrap();
+    let qs = q.map(|q| Stats::compute(p.metric, q, d, "queries", &ctl).unwrap());
+    let (qraw, qstats) = match (q, &qs) {
+        (Some(q), Some(s)) => (q, s),
+        _ => (c, &cs),
+    };
+    let rows = Rows {
+        metric: p.metric,
+        d,
+        c,
+        q: qraw,
+        cs: &cs,
+        qs: qstats,
+    };
+    let src = Dense::with_tiles(rows, in_place);
+    run_source(&src, q.is_none(), p, &ctl).unwrap().0
+}
+
+/// The rows found bite: nearly tied exact keys, the nearer one with the larger fast key, by
+/// at least 49 % of the two margins the scan allows; and the margin holds for both.
+#[test]
+fn the_adversarial_pair_spends_half_the_margin() {
+    let (a, b, w) = adversarial_pair();
+    assert!(key_part(a) < key_part(b), "a is the nearer row");
+    let ny = norm(a).max(norm(b));
+    let m = margin(ny);
+    assert!(
+        key_part(b) - key_part(a) < 0.1 * m,
+        "nearly tied exact keys: {} of the margin",
+        (key_part(b) - key_part(a)) / m
+    );
+    assert!(w >= 0.49, "f(a) − f(b) = {w} of two margins");
+    for y in [a, b] {
+        let err = f64::from(fast_key(y)) - key_part(y);
+        assert!(err.abs() <= m, "the bound holds for {y:?}: {err} vs {m}");
+    }
+    // the engine's exact keys order them the same way
+    let x = [X1, 0.0];
+    assert!(exact_key(Metric::Euclidean, &x[..], &a[..]) < exact_key(Metric::Euclidean, &x[..], &b[..]));
+}
+
+/// With the proved margin the nearer row is found on every f32 tile kernel, in the
+/// few-queries mode and the GEMM mode, for queries and all points, euclidean and squared:
+/// the corpus holds the decoy `b` (once, or 40 times so that a state's buffer fills and its
+/// threshold rests on `b`'s fast key) before the true neighbour `a`.
+#[test]
+fn screening_keeps_the_nearer_of_the_adversarial_rows() {
+    let (a, b, _) = adversarial_pair();
+    let x = [X1, 0.0f32];
+    for decoys in [1usize, 40] {
+        let mut c: Vec<f32> = std::iter::repeat_n(b, decoys).flatten().collect();
+        c.extend(a);
+        for metric in [Metric::Euclidean, Metric::SqEuclidean] {
+            // one query (few-queries mode) and 48 copies of it (tiles)
+            for nq in [1usize, 48] {
+                let q: Vec<f32> = std::iter::repeat_n(x, nq).flatten().collect();
+                let p = Params {
+                    k: 1,
+                    metric,
+                    ..Params::default()
+                };
+                let want = naive(&c, &q, 2, 1, metric);
+                assert!(want.iter().all(|&j| j as usize == decoys), "a is the answer");
+                for in_place in [false, true] {
+                    let got = search(&c, Some(&q), &p, in_place);
+                    assert_eq!(
+                        got.indices, want,
+                        "{decoys} decoys, {metric:?}, {nq} queries, in place {in_place}"
+                    );
+                }
+            }
+            // all points: the query is row 0 of the data
+            let mut all: Vec<f32> = x.to_vec();
+            all.extend_from_slice(&c);
+            for symmetric in [true, false] {
+                let p = Params {
+                    k: 1,
+                    metric,
+                    symmetric,
+                    ..Params::default()
+                };
+                let want = naive_all(&all, 2, 1, metric);
+                assert_eq!(want[0] as usize, decoys + 1, "a is row 0's answer");
+                for in_place in [false, true] {
+                    let got = search(&all, None, &p, in_place);
+                    assert_eq!(
+                        got.indices, want,
+                        "all points, {decoys} decoys, {metric:?}, symmetric {symmetric}, in place {in_place}"
+                    );
+                }
+            }
+        }
+    }
+}
