@@ -12,12 +12,19 @@
 //! searches of [`screening_keeps_the_nearer_of_the_adversarial_rows`] return `b`, at 0.50× and
 //! 0.55× none does; no other test of the crate's f32 searches fails at 0.45×).
 //!
-//! Why not more: here the tile is exact (`x₁` a power of two), so a fast key is the exact one
-//! with the offset rounded, then the sum rounded. With `h` half an ulp of the keys' binade,
-//! `K(a) < K(b)` leaves the sums before the last rounding less than `2h` apart in the wrong
-//! order, and a monotone rounding to a grid of step `2h` keeps that below one step: `f(a) −
-//! f(b) ≤ 2h`, about 49 % of two margins at these norms. Longer rows, whose tiles round at
-//! every step, can err further, but not in an order that holds on every kernel.
+//! Why not more: in the euclidean rows the tile is exact (`x₁` a power of two), so a fast key is
+//! the exact one with the offset rounded, then the sum rounded. With `h` half an ulp of the keys'
+//! binade, `K(a) < K(b)` leaves the sums before the last rounding less than `2h` apart in the wrong
+//! order, and a monotone rounding to a grid of step `2h` keeps that below one step: `f(a) − f(b) ≤
+//! 2h`, about 49 % of two margins at these norms. Longer rows, whose tiles round at every step, can
+//! err further, but not in an order that holds on every kernel.
+//!
+//! The dot metric has a construction of the same kind ([`dot_pair`]): the query `(1.1, 1)`,
+//! whose second product is exact, so every kernel rounds `x₁·y₁` and then the sum. Its rows
+//! reach 19.7 % of the two margins (a dot key has no offset: one ulp of the dot product against
+//! `2·(γ₄ + u)·‖x‖‖y‖`), and a margin cut to 0.19× drops the nearer row in every query search.
+//! Cosine (rows normalised, rounded, then multiplied in a kernel-dependent order) and f64 data
+//! have no such construction here.
 
 use embgeo_core::{Ctl, Neighbors};
 
@@ -54,38 +61,45 @@ fn margin(ny: f64) -> f64 {
     Bounds::new::<f32>(Metric::Euclidean, 2).margin(f64::from(X1), ny)
 }
 
-/// The adversarial pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁ = −2` or
-/// one ulp beyond, `y₂ = j·2⁻¹⁷` (`j < 8192`); among pairs with `K(a) < K(b)` the one of largest
-/// `f(a) − f(b)`. Deterministic.
-fn adversarial_pair() -> ([f32; 2], [f32; 2], f64) {
-    let mut rows: Vec<[f32; 2]> = Vec::with_capacity(2 * 8192);
-    for y1 in [-2.0f32, -2.0f32 - 2.0 * f32::EPSILON] {
-        for j in 0..8192u16 {
-            rows.push([y1, f32::from(j) / 131_072.0]);
-        }
-    }
-    rows.sort_by(|p, q| key_part(*p).total_cmp(&key_part(*q)));
-    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
-    // sweep the groups of equal exact key in increasing order: each row against the largest
-    // fast key of the rows strictly below it (tied rows never pair up)
+/// Among `rows`, the pair `(a, b)` with `key(a) < key(b)` and the largest `fast(a) − fast(b)`
+/// (rows with equal keys never pair up), and that difference. Deterministic.
+fn worst_pair(
+    mut rows: Vec<[f32; 2]>,
+    key: impl Fn([f32; 2]) -> f64,
+    fast: impl Fn([f32; 2]) -> f32,
+) -> ([f32; 2], [f32; 2], f32) {
+    rows.sort_by(|p, q| key(*p).total_cmp(&key(*q)));
+    // sweep the groups of equal key in increasing order: each row against the largest fast key
+    // of the rows strictly below it
     let mut best: Option<([f32; 2], [f32; 2], f32)> = None;
     let mut top: Option<[f32; 2]> = None;
-    for group in rows.chunk_by(|p, q| key_part(*p).total_cmp(&key_part(*q)).is_eq()) {
+    for group in rows.chunk_by(|p, q| key(*p).total_cmp(&key(*q)).is_eq()) {
         for &b in group {
             if let Some(a) = top {
-                let gap = fast_key(a) - fast_key(b);
+                let gap = fast(a) - fast(b);
                 if best.is_none_or(|(_, _, g)| gap > g) {
                     best = Some((a, b, gap));
                 }
             }
         }
         for &y in group {
-            if top.is_none_or(|t| fast_key(y) > fast_key(t)) {
+            if top.is_none_or(|t| fast(y) > fast(t)) {
                 top = Some(y);
             }
         }
     }
-    let (a, b, gap) = best.expect("pairs");
+    best.expect("at least two distinct keys")
+}
+
+/// The euclidean pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁ = −2` or
+/// one ulp beyond, `y₂ = j·2⁻¹⁷` (`j < 8192`).
+fn adversarial_pair() -> ([f32; 2], [f32; 2], f64) {
+    let rows: Vec<[f32; 2]> = [-2.0f32, -2.0f32 - 2.0 * f32::EPSILON]
+        .into_iter()
+        .flat_map(|y1| (0..8192u16).map(move |j| [y1, f32::from(j) / 131_072.0]))
+        .collect();
+    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
+    let (a, b, gap) = worst_pair(rows, key_part, fast_key);
     (a, b, f64::from(gap) / (2.0 * margin(ny)))
 }
 
@@ -164,19 +178,18 @@ fn the_adversarial_pair_spends_half_the_margin() {
     assert!(exact_key(Metric::Euclidean, &x[..], &a[..]) < exact_key(Metric::Euclidean, &x[..], &b[..]));
 }
 
-/// With the proved margin the nearer row is found on every f32 tile kernel, in the
-/// few-queries mode and the GEMM mode, for queries and all points, euclidean and squared:
-/// the corpus holds the decoy `b` (once, or 40 times so that a state's buffer fills and its
-/// threshold rests on `b`'s fast key) before the true neighbour `a`.
-#[test]
-fn screening_keeps_the_nearer_of_the_adversarial_rows() {
-    let (a, b, _) = adversarial_pair();
-    let x = [X1, 0.0f32];
+/// Every search of the query `x` against the decoy `b` (once, or 40 times so that a state's
+/// buffer fills and its threshold rests on `b`'s fast key) followed by the true neighbour `a`,
+/// under each of `metrics`, returns the naive f64 brute force's answer (`a` for `x`): one query
+/// (the few-queries SIMD dot products) and 48 copies of it (tiles), and all points with `x` as
+/// row 0 (symmetric and general pass), on both tile kinds (faer's GEMM and the in-place corpus
+/// tiles). Returns how many searches ran.
+fn check_searches(x: [f32; 2], a: [f32; 2], b: [f32; 2], metrics: &[Metric]) -> usize {
+    let mut searches = 0;
     for decoys in [1usize, 40] {
         let mut c: Vec<f32> = std::iter::repeat_n(b, decoys).flatten().collect();
         c.extend(a);
-        for metric in [Metric::Euclidean, Metric::SqEuclidean] {
-            // one query (few-queries mode) and 48 copies of it (tiles)
+        for &metric in metrics {
             for nq in [1usize, 48] {
                 let q: Vec<f32> = std::iter::repeat_n(x, nq).flatten().collect();
                 let p = Params {
@@ -192,9 +205,9 @@ fn screening_keeps_the_nearer_of_the_adversarial_rows() {
                         got.indices, want,
                         "{decoys} decoys, {metric:?}, {nq} queries, in place {in_place}"
                     );
+                    searches += 1;
                 }
             }
-            // all points: the query is row 0 of the data
             let mut all: Vec<f32> = x.to_vec();
             all.extend_from_slice(&c);
             for symmetric in [true, false] {
@@ -212,8 +225,70 @@ fn screening_keeps_the_nearer_of_the_adversarial_rows() {
                         got.indices, want,
                         "all points, {decoys} decoys, {metric:?}, symmetric {symmetric}, in place {in_place}"
                     );
+                    searches += 1;
                 }
             }
         }
     }
+    searches
+}
+
+/// With the proved margin the nearer of the euclidean pair is found by every search of
+/// [`check_searches`], euclidean and squared (32 searches).
+#[test]
+fn screening_keeps_the_nearer_of_the_adversarial_rows() {
+    let (a, b, _) = adversarial_pair();
+    let searches = check_searches([X1, 0.0], a, b, &[Metric::Euclidean, Metric::SqEuclidean]);
+    assert_eq!(searches, 32);
+}
+
+/// The dot-product query `(1.1, 1)`: its second value is a power of two, so every f32 kernel
+/// computes the dot product `fl(fl(x₁·y₁) + y₂)` (the second product exact, added in any
+/// order), and the fast key is its negation.
+const DOT_X: [f32; 2] = [1.1, 1.0];
+
+/// The f32 fast key of `y` for [`DOT_X`] under the dot metric.
+fn dot_fast_key(y: [f32; 2]) -> f32 {
+    -(DOT_X[0] * y[0] + y[1])
+}
+
+/// The exact dot key `−x·y` of `y` for [`DOT_X`]: the product has 48 bits above `2⁻⁴⁶` and `y₂`
+/// none below `2⁻²⁴`, so the f64 sum is exact.
+fn dot_key(y: [f32; 2]) -> f64 {
+    -(f64::from(DOT_X[0]) * f64::from(y[0]) + f64::from(y[1]))
+}
+
+/// The dot pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁` 1.1 and the next
+/// 63 floats, `y₂` 0.7901 and the next 4,095, so that `x·y` sits just above 2 (where an ulp of
+/// the dot product is largest against it).
+fn dot_pair() -> ([f32; 2], [f32; 2], f64) {
+    let next = |v: f32, i: u32| f32::from_bits(v.to_bits() + i);
+    let rows: Vec<[f32; 2]> = (0..64)
+        .flat_map(|i| (0..4096).map(move |j| [next(1.1, i), next(0.7901, j)]))
+        .collect();
+    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
+    let m = Bounds::new::<f32>(Metric::Dot, 2).margin(norm(DOT_X), ny);
+    let (a, b, gap) = worst_pair(rows, dot_key, dot_fast_key);
+    (a, b, f64::from(gap) / (2.0 * m))
+}
+
+/// The dot pair bites: the nearer row (larger dot product) has the larger fast key by 0.39 of
+/// the margin, 19.7 % of the two margins the scan allows (one ulp of the dot product against
+/// `γ₄ + u` of `‖x‖‖y‖`: about 20 % at most, for aligned rows); the margin holds for both, and
+/// every search of [`check_searches`] finds the nearer row (16 searches). Scaling
+/// `Bounds::margin` locally: at 0.19× every query search returns the decoy, at 0.17× all 16 do
+/// (all points bound row 0 with the largest norm of all rows, its own, so their margin is
+/// wider); at 0.2× half of them.
+#[test]
+fn dot_screening_keeps_the_nearer_of_the_adversarial_rows() {
+    let (a, b, w) = dot_pair();
+    assert!(dot_key(a) < dot_key(b), "a is the nearer row");
+    assert!(w >= 0.19, "f(a) − f(b) = {w} of two margins");
+    let m = Bounds::new::<f32>(Metric::Dot, 2).margin(norm(DOT_X), norm(a).max(norm(b)));
+    for y in [a, b] {
+        let err = f64::from(dot_fast_key(y)) - dot_key(y);
+        assert!(err.abs() <= m, "the bound holds for {y:?}: {err} vs {m}");
+    }
+    assert!(exact_key(Metric::Dot, &DOT_X[..], &a[..]) < exact_key(Metric::Dot, &DOT_X[..], &b[..]));
+    assert_eq!(check_searches(DOT_X, a, b, &[Metric::Dot]), 16);
 }
