@@ -26,13 +26,11 @@
 //! Cosine (rows normalised, rounded, then multiplied in a kernel-dependent order) and f64 data
 //! have no such construction here.
 
-use embgeo_core::{Ctl, Neighbors};
+use embgeo_core::Neighbors;
 
 use super::bounds::Bounds;
-use super::source::{Dense, Rows};
-use super::{run_source, Params};
+use super::Params;
 use crate::metric::{exact_key, Metric};
-use crate::stats::Stats;
 
 /// The query's first value (its second is 0): `2⁻²⁴`, so that the tile `2·x₁·|y₁| ≈ 2⁻²²` sits
 /// at half an ulp of the offsets (`‖y‖² ≈ 4`, ulp `2⁻²¹`), where the sum's rounding is decided.
@@ -103,56 +101,23 @@ fn adversarial_pair() -> ([f32; 2], [f32; 2], f64) {
     (a, b, f64::from(gap) / (2.0 * margin(ny)))
 }
 
-/// Neighbours by the naive f64 brute force: exact keys, ties to the lower index.
-fn naive(c: &[f32], q: &[f32], d: usize, k: usize, metric: Metric) -> Vec<u32> {
-    let n = c.len() / d;
-    q.chunks_exact(d)
-        .flat_map(|x| {
-            let mut keys: Vec<(f64, u32)> = (0..n)
-                .map(|j| (exact_key(metric, x, &c[j * d..(j + 1) * d]), j as u32))
-                .collect();
-            keys.sort_by(|p, r| p.0.total_cmp(&r.0).then(p.1.cmp(&r.1)));
-            keys.into_iter().take(k).map(|(_, j)| j).collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// All points by the naive f64 brute force (each row's own index excluded).
-fn naive_all(c: &[f32], d: usize, k: usize, metric: Metric) -> Vec<u32> {
-    let n = c.len() / d;
-    (0..n)
-        .flat_map(|i| {
-            let x = &c[i * d..(i + 1) * d];
-            let mut keys: Vec<(f64, u32)> = (0..n)
-                .filter(|&j| j != i)
-                .map(|j| (exact_key(metric, x, &c[j * d..(j + 1) * d]), j as u32))
-                .collect();
-            keys.sort_by(|p, r| p.0.total_cmp(&r.0).then(p.1.cmp(&r.1)));
-            keys.into_iter().take(k).map(|(_, j)| j).collect::<Vec<_>>()
-        })
-        .collect()
+/// The `k` nearest rows of `c` (`d` columns) to `x` by the naive f64 brute force (exact keys,
+/// ties to the lower index), row `skip` left out.
+fn naive(x: &[f32], c: &[f32], d: usize, k: usize, metric: Metric, skip: Option<usize>) -> Vec<u32> {
+    let mut keys: Vec<(f64, u32)> = c
+        .chunks_exact(d)
+        .enumerate()
+        .filter(|&(j, _)| Some(j) != skip)
+        .map(|(j, y)| (exact_key(metric, x, y), j as u32))
+        .collect();
+    keys.sort_by(|p, r| p.0.total_cmp(&r.0).then(p.1.cmp(&r.1)));
+    keys.into_iter().take(k).map(|(_, j)| j).collect()
 }
 
 /// One f32 search on the given tiles (`in_place`: the kernel layer's in-place corpus tiles,
 /// else faer's GEMM; queries within `p.few_queries` take SIMD dot products either way).
 fn search(c: &[f32], q: Option<&[f32]>, p: &Params, in_place: bool) -> Neighbors {
-    let (ctl, d) = (Ctl::detached(), 2);
-    let cs = Stats::compute(p.metric, c, d, "corpus", &ctl).unwrap();
-    let qs = q.map(|q| Stats::compute(p.metric, q, d, "queries", &ctl).unwrap());
-    let (qraw, qstats) = match (q, &qs) {
-        (Some(q), Some(s)) => (q, s),
-        _ => (c, &cs),
-    };
-    let rows = Rows {
-        metric: p.metric,
-        d,
-        c,
-        q: qraw,
-        cs: &cs,
-        qs: qstats,
-    };
-    let src = Dense::with_tiles(rows, in_place);
-    run_source(&src, q.is_none(), p, &ctl).unwrap().0
+    super::in_place_tests::search(c, q, 2, p, in_place).0
 }
 
 /// The rows found bite: nearly tied exact keys, the nearer one with the larger fast key, by
@@ -197,7 +162,10 @@ fn check_searches(x: [f32; 2], a: [f32; 2], b: [f32; 2], metrics: &[Metric]) -> 
                     metric,
                     ..Params::default()
                 };
-                let want = naive(&c, &q, 2, 1, metric);
+                let want: Vec<u32> = q
+                    .chunks_exact(2)
+                    .flat_map(|x| naive(x, &c, 2, 1, metric, None))
+                    .collect();
                 assert!(want.iter().all(|&j| j as usize == decoys), "a is the answer");
                 for in_place in [false, true] {
                     let got = search(&c, Some(&q), &p, in_place);
@@ -217,7 +185,9 @@ fn check_searches(x: [f32; 2], a: [f32; 2], b: [f32; 2], metrics: &[Metric]) -> 
                     symmetric,
                     ..Params::default()
                 };
-                let want = naive_all(&all, 2, 1, metric);
+                let want: Vec<u32> = (0..all.len() / 2)
+                    .flat_map(|i| naive(&all[2 * i..2 * i + 2], &all, 2, 1, metric, Some(i)))
+                    .collect();
                 assert_eq!(want[0] as usize, decoys + 1, "a is row 0's answer");
                 for in_place in [false, true] {
                     let got = search(&all, None, &p, in_place);

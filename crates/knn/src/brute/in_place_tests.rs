@@ -30,8 +30,15 @@ fn rows(n: usize, d: usize, seed: u64) -> Vec<f32> {
     v
 }
 
-/// One search with the tiles chosen by `in_place`: its neighbours and tile kernel.
-fn search(c: &[f32], q: Option<&[f32]>, d: usize, p: &Params, in_place: bool) -> (Neighbors, &'static str) {
+/// One search with the tiles chosen by `in_place`: its neighbours and tile kernel (also the
+/// adversarial tests' search).
+pub(super) fn search(
+    c: &[f32],
+    q: Option<&[f32]>,
+    d: usize,
+    p: &Params,
+    in_place: bool,
+) -> (Neighbors, &'static str) {
     let ctl = Ctl::detached();
     let cs = Stats::compute(p.metric, c, d, "corpus", &ctl).unwrap();
     let qs = q.map(|q| Stats::compute(p.metric, q, d, "queries", &ctl).unwrap());
