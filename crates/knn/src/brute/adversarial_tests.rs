@@ -54,40 +54,75 @@ fn norm(y: [f32; 2]) -> f64 {
     (f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2)).sqrt()
 }
 
-/// The screening margin of this query against corpus rows of largest norm `ny` (d = 2).
-fn margin(ny: f64) -> f64 {
-    Bounds::new::<f32>(Metric::Euclidean, 2).margin(f64::from(X1), ny)
+/// One construction: a query, its metric, the exact key and the f32 fast key of a corpus row
+/// (both known exactly for the rows it is searched over).
+struct Construction {
+    x: [f32; 2],
+    metric: Metric,
+    key: fn([f32; 2]) -> f64,
+    fast: fn([f32; 2]) -> f32,
 }
 
-/// Among `rows`, the pair `(a, b)` with `key(a) < key(b)` and the largest `fast(a) − fast(b)`
-/// (rows with equal keys never pair up), and that difference. Deterministic.
-fn worst_pair(
-    mut rows: Vec<[f32; 2]>,
-    key: impl Fn([f32; 2]) -> f64,
-    fast: impl Fn([f32; 2]) -> f32,
-) -> ([f32; 2], [f32; 2], f32) {
-    rows.sort_by(|p, q| key(*p).total_cmp(&key(*q)));
-    // sweep the groups of equal key in increasing order: each row against the largest fast key
-    // of the rows strictly below it
-    let mut best: Option<([f32; 2], [f32; 2], f32)> = None;
-    let mut top: Option<[f32; 2]> = None;
-    for group in rows.chunk_by(|p, q| key(*p).total_cmp(&key(*q)).is_eq()) {
-        for &b in group {
-            if let Some(a) = top {
-                let gap = fast(a) - fast(b);
-                if best.is_none_or(|(_, _, g)| gap > g) {
-                    best = Some((a, b, gap));
+impl Construction {
+    /// The screening margin of the query against corpus rows of largest norm `ny` (d = 2).
+    fn margin(&self, ny: f64) -> f64 {
+        Bounds::new::<f32>(self.metric, 2).margin(norm(self.x), ny)
+    }
+
+    /// Among `rows`, the pair `(a, b)` with `key(a) < key(b)` and the largest `fast(a) −
+    /// fast(b)` (rows with equal keys never pair up), and `w`, that difference over two margins
+    /// (against the largest norm of `rows`). Deterministic.
+    fn worst_pair(&self, mut rows: Vec<[f32; 2]>) -> ([f32; 2], [f32; 2], f64) {
+        let (key, fast) = (self.key, self.fast);
+        let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
+        rows.sort_by(|p, q| key(*p).total_cmp(&key(*q)));
+        // sweep the groups of equal key in increasing order: each row against the largest fast
+        // key of the rows strictly below it
+        let mut best: Option<([f32; 2], [f32; 2], f32)> = None;
+        let mut top: Option<[f32; 2]> = None;
+        for group in rows.chunk_by(|p, q| key(*p).total_cmp(&key(*q)).is_eq()) {
+            for &b in group {
+                if let Some(a) = top {
+                    let gap = fast(a) - fast(b);
+                    if best.is_none_or(|(_, _, g)| gap > g) {
+                        best = Some((a, b, gap));
+                    }
+                }
+            }
+            for &y in group {
+                if top.is_none_or(|t| fast(y) > fast(t)) {
+                    top = Some(y);
                 }
             }
         }
-        for &y in group {
-            if top.is_none_or(|t| fast(y) > fast(t)) {
-                top = Some(y);
-            }
-        }
+        let (a, b, gap) = best.expect("at least two distinct keys");
+        (a, b, f64::from(gap) / (2.0 * self.margin(ny)))
     }
-    best.expect("at least two distinct keys")
+
+    /// `a` is the nearer row (by this key and by the engine's exact key) and the bound holds for
+    /// both rows' fast keys.
+    fn check_pair(&self, a: [f32; 2], b: [f32; 2]) {
+        let (key, fast) = (self.key, self.fast);
+        assert!(key(a) < key(b), "a is the nearer row");
+        let m = self.margin(norm(a).max(norm(b)));
+        for y in [a, b] {
+            let err = f64::from(fast(y)) - key(y);
+            assert!(err.abs() <= m, "the bound holds for {y:?}: {err} vs {m}");
+        }
+        assert!(
+            exact_key(self.metric, &self.x[..], &a[..]) < exact_key(self.metric, &self.x[..], &b[..]),
+            "the engine's exact keys order them the same way"
+        );
+    }
 }
+
+/// The euclidean construction: the query `(X1, 0)`, keys less `‖x‖²` on both sides.
+const EUCLIDEAN: Construction = Construction {
+    x: [X1, 0.0],
+    metric: Metric::Euclidean,
+    key: key_part,
+    fast: fast_key,
+};
 
 /// The euclidean pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁ = −2` or
 /// one ulp beyond, `y₂ = j·2⁻¹⁷` (`j < 8192`).
@@ -96,9 +131,7 @@ fn adversarial_pair() -> ([f32; 2], [f32; 2], f64) {
         .into_iter()
         .flat_map(|y1| (0..8192u16).map(move |j| [y1, f32::from(j) / 131_072.0]))
         .collect();
-    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
-    let (a, b, gap) = worst_pair(rows, key_part, fast_key);
-    (a, b, f64::from(gap) / (2.0 * margin(ny)))
+    EUCLIDEAN.worst_pair(rows)
 }
 
 /// The `k` nearest rows of `c` (`d` columns) to `x` by the naive f64 brute force (exact keys,
@@ -125,22 +158,14 @@ fn search(c: &[f32], q: Option<&[f32]>, p: &Params, in_place: bool) -> Neighbors
 #[test]
 fn the_adversarial_pair_spends_half_the_margin() {
     let (a, b, w) = adversarial_pair();
-    assert!(key_part(a) < key_part(b), "a is the nearer row");
-    let ny = norm(a).max(norm(b));
-    let m = margin(ny);
+    EUCLIDEAN.check_pair(a, b);
+    let m = EUCLIDEAN.margin(norm(a).max(norm(b)));
     assert!(
         key_part(b) - key_part(a) < 0.1 * m,
         "nearly tied exact keys: {} of the margin",
         (key_part(b) - key_part(a)) / m
     );
     assert!(w >= 0.49, "f(a) − f(b) = {w} of two margins");
-    for y in [a, b] {
-        let err = f64::from(fast_key(y)) - key_part(y);
-        assert!(err.abs() <= m, "the bound holds for {y:?}: {err} vs {m}");
-    }
-    // the engine's exact keys order them the same way
-    let x = [X1, 0.0];
-    assert!(exact_key(Metric::Euclidean, &x[..], &a[..]) < exact_key(Metric::Euclidean, &x[..], &b[..]));
 }
 
 /// Every search of the query `x` against the decoy `b` (once, or 40 times so that a state's
@@ -208,7 +233,7 @@ fn check_searches(x: [f32; 2], a: [f32; 2], b: [f32; 2], metrics: &[Metric]) -> 
 #[test]
 fn screening_keeps_the_nearer_of_the_adversarial_rows() {
     let (a, b, _) = adversarial_pair();
-    let searches = check_searches([X1, 0.0], a, b, &[Metric::Euclidean, Metric::SqEuclidean]);
+    let searches = check_searches(EUCLIDEAN.x, a, b, &[Metric::Euclidean, Metric::SqEuclidean]);
     assert_eq!(searches, 32);
 }
 
@@ -228,6 +253,14 @@ fn dot_key(y: [f32; 2]) -> f64 {
     -(f64::from(DOT_X[0]) * f64::from(y[0]) + f64::from(y[1]))
 }
 
+/// The dot construction: the query [`DOT_X`].
+const DOT: Construction = Construction {
+    x: DOT_X,
+    metric: Metric::Dot,
+    key: dot_key,
+    fast: dot_fast_key,
+};
+
 /// The dot pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁` 1.1 and the next
 /// 63 floats, `y₂` 0.7901 and the next 4,095, so that `x·y` sits just above 2 (where an ulp of
 /// the dot product is largest against it).
@@ -236,10 +269,7 @@ fn dot_pair() -> ([f32; 2], [f32; 2], f64) {
     let rows: Vec<[f32; 2]> = (0..64)
         .flat_map(|i| (0..4096).map(move |j| [next(1.1, i), next(0.7901, j)]))
         .collect();
-    let ny = rows.iter().map(|y| norm(*y)).fold(0.0, f64::max);
-    let m = Bounds::new::<f32>(Metric::Dot, 2).margin(norm(DOT_X), ny);
-    let (a, b, gap) = worst_pair(rows, dot_key, dot_fast_key);
-    (a, b, f64::from(gap) / (2.0 * m))
+    DOT.worst_pair(rows)
 }
 
 /// The dot pair bites: the nearer row (larger dot product) has the larger fast key by 0.39 of
@@ -252,13 +282,7 @@ fn dot_pair() -> ([f32; 2], [f32; 2], f64) {
 #[test]
 fn dot_screening_keeps_the_nearer_of_the_adversarial_rows() {
     let (a, b, w) = dot_pair();
-    assert!(dot_key(a) < dot_key(b), "a is the nearer row");
+    DOT.check_pair(a, b);
     assert!(w >= 0.19, "f(a) − f(b) = {w} of two margins");
-    let m = Bounds::new::<f32>(Metric::Dot, 2).margin(norm(DOT_X), norm(a).max(norm(b)));
-    for y in [a, b] {
-        let err = f64::from(dot_fast_key(y)) - dot_key(y);
-        assert!(err.abs() <= m, "the bound holds for {y:?}: {err} vs {m}");
-    }
-    assert!(exact_key(Metric::Dot, &DOT_X[..], &a[..]) < exact_key(Metric::Dot, &DOT_X[..], &b[..]));
     assert_eq!(check_searches(DOT_X, a, b, &[Metric::Dot]), 16);
 }
