@@ -105,6 +105,11 @@ for (const c of renderOnly ? [] : cases.filter((c) => only === undefined || only
   for (const dtype of c.metric === 'cosine' ? [] : ['bf16', 'i8']) {
     const r = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--dtype', dtype, '--runs', String(runs), '--out', `${work}${c.id}.embgeo-${dtype}.u32`])
     rows.push({ impl: `embgeo, ${dtype} input`, ...stats(r.times), rss: r.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.embgeo-${dtype}.u32`), c.k), path: r })
+    // the issue's roofline target names the bf16 input too: an index of the low-precision rows
+    if (Q !== undefined) {
+      const x = run(process.execPath, [`${root}bench/runners/embgeo-knn.mjs`, ...data, ...common, '--dtype', dtype, '--index', 'true', '--runs', String(runs), '--out', `${work}${c.id}.embgeo-index-${dtype}.u32`])
+      rows.push({ impl: `embgeo, KnnIndex.search, ${dtype} input`, ...stats(x.times), rss: x.maxRssMiB, recall: agreement(ref, readU32(`${work}${c.id}.embgeo-index-${dtype}.u32`), c.k), path: x })
+    }
   }
 
   if (existsSync(python)) {
@@ -210,15 +215,19 @@ for (const e of results) {
     )
   }
   if (e.nq < e.n) {
-    // the shape's roofline: the corpus read once from DRAM, or the products at the unit's peak
+    // the shape's roofline: the corpus read once from DRAM (at the row's bytes per value), or
+    // the products at the peak of the unit the row ran on
+    const roofOf = (r, valueBytes) =>
+      Math.max(((e.n + e.nq) * e.d * valueBytes) / (bw * 1e9), (2 * e.nq * e.n * e.d) / (unitPeakOf(r.path ?? ours.path) * 1e9))
     const bytes = (e.n + e.nq) * e.d * 4
-    const roof = Math.max(bytes / (bw * 1e9), (2 * e.nq * e.n * e.d) / (unitPeakOf(ours.path) * 1e9))
+    const roof = roofOf(ours, 4)
     const of = (impl) => e.rows.find((r) => r.impl === impl)
-    const rel = ['embgeo', 'embgeo, copy: false', 'embgeo, KnnIndex.search']
+    const valueBytes = (impl) => (impl.includes('bf16 input') ? 2 : impl.includes('i8 input') ? 1 : 4)
+    const rel = ['embgeo', 'embgeo, copy: false', 'embgeo, KnnIndex.search', 'embgeo, KnnIndex.search, bf16 input', 'embgeo, KnnIndex.search, i8 input']
       .filter((impl) => of(impl) && !of(impl).skipped)
-      .map((impl) => `${impl} ${(of(impl).median / roof).toFixed(2)}×`)
+      .map((impl) => `${impl} ${(of(impl).median / roofOf(of(impl), valueBytes(impl))).toFixed(2)}×`)
     lines.push(
-      `Roofline of this shape: max(${(bytes / 1e6).toFixed(0)} MB of f32 rows / ${bw} GB/s, products / unit peak) = ${roof.toFixed(4)} s; median time over it: ${rel.join(', ')}.`,
+      `Roofline of this shape: max(${(bytes / 1e6).toFixed(0)} MB of f32 rows / ${bw} GB/s, products / unit peak) = ${roof.toFixed(4)} s (bf16 and int8 rows: 2 and 1 bytes per value, each row against the peak of the unit it ran on); median time over its roofline: ${rel.join(', ')}.`,
       '',
     )
   }
