@@ -17,7 +17,8 @@
 //!   candidate tile against faer's matmul, which knn uses.
 //! - The query pass: 100 queries against a corpus streamed from memory (2^18 rows at d = 128,
 //!   the same bytes at d = 768) in 1,024-row tiles: faer as knn calls it, the blocked kernel,
-//!   and `corpus_keys_f32` (the corpus read in place, the queries packed once).
+//!   and `corpus_keys_f32` (the corpus read in place, the queries packed once), with and
+//!   without naming each call's next tile (the prefetch hint across calls).
 //!
 //! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
 //! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
@@ -340,7 +341,8 @@ fn main() {
     // The query pass: 100 queries against a corpus streamed from memory (2^18 rows per thread)
     // in 1,024-row tiles, the knn crate's `corpus_block`: faer as knn calls it (the corpus as
     // faer's `m`, packed per tile), the blocked kernel, and the corpus read in place
-    // (`corpus_keys_f32`, the queries packed once per pass).
+    // (`corpus_keys_f32`, the queries packed once per pass; with and without the next tile
+    // named, as knn names it).
     let (m, rows) = (
         std::env::var("QUERIES")
             .ok()
@@ -375,12 +377,17 @@ fn main() {
                 black_box(&o);
             }
         };
-        let in_place = |path: Path, th: usize| {
+        let in_place = |path: Path, th: usize, ahead: bool| {
             let mut o = vec![0.0f32; m * tile];
             let panels = QueryPanels::new(View::row_major(&qs[th], m, d).unwrap()).unwrap();
-            for c in cs[th].chunks_exact(tile * d) {
-                corpus_keys_f32_with(path, &mut o, &panels, View::row_major(c, tile, d).unwrap(), -2.0)
-                    .unwrap();
+            let blocks: Vec<&[f32]> = cs[th].chunks_exact(tile * d).collect();
+            for (b, c) in blocks.iter().enumerate() {
+                let cv = View::row_major(c, tile, d).unwrap();
+                let next = blocks
+                    .get(b + 1)
+                    .filter(|_| ahead)
+                    .map(|nx| View::row_major(nx, tile, d).unwrap());
+                corpus_keys_f32_with(path, &mut o, &panels, (cv, next), -2.0).unwrap();
                 black_box(&o);
             }
         };
@@ -388,17 +395,21 @@ fn main() {
             .iter()
             .flat_map(|&p| {
                 let a: Box<dyn Fn(usize) + Sync> = Box::new(move |th| ours(p, th));
-                let b: Box<dyn Fn(usize) + Sync> = Box::new(move |th| in_place(p, th));
-                [a, b]
+                let b: Box<dyn Fn(usize) + Sync> = Box::new(move |th| in_place(p, th, true));
+                let c: Box<dyn Fn(usize) + Sync> = Box::new(move |th| in_place(p, th, false));
+                [a, b, c]
             })
             .collect();
         let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
         cands.extend(per_path.iter().map(|f| &**f));
         let names: Vec<String> = std::iter::once("faer".to_string())
-            .chain(
-                fast.iter()
-                    .flat_map(|p| [p.name().to_string(), format!("{} in place", p.name())]),
-            )
+            .chain(fast.iter().flat_map(|p| {
+                [
+                    p.name().to_string(),
+                    format!("{} in place", p.name()),
+                    format!("{} in place, no next", p.name()),
+                ]
+            }))
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         for threads in [1, 2] {

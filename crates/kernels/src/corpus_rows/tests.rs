@@ -32,13 +32,13 @@ fn keys(
     let panels = QueryPanels::new(View::row_major(q, m, d).unwrap()).unwrap();
     let cv = View::new(c, n, d, d + pad, 1).unwrap();
     let mut dst = vec![f32::NAN; m * n];
-    corpus_keys_f32_with(path, &mut dst, &panels, cv, alpha).unwrap();
+    corpus_keys_f32_with(path, &mut dst, &panels, (cv, None), alpha).unwrap();
     dst
 }
 
 /// The shapes: query counts around the panel width (partial panels of 1–8, 9–16, 17–23
-/// values), corpus rows around the tile heights and the block `NB`, depths around the chunk
-/// `KC`, padded rows.
+/// values; wide last panels of 25–32, full at 32 and 56), corpus rows around the tile heights
+/// and the block `NB`, depths around the chunk `KC`, padded rows.
 fn shapes() -> Vec<(usize, usize, usize, usize)> {
     vec![
         (1, 1, 1, 0),
@@ -49,6 +49,8 @@ fn shapes() -> Vec<(usize, usize, usize, usize)> {
         (17, 11, 3, 2),
         (W, 4, 100, 0),
         (W + 1, 6, 200, 5),
+        (32, 9, 40, 0),
+        (56, NB + 3, 130, 2),
         (40, NB + 9, 24, 0),
         (100, 23, KC + 17, 1),
         (47, 5, 2 * KC + 3, 0),
@@ -103,6 +105,31 @@ fn tiles_and_blocks_do_not_change_bits() {
     }
 }
 
+/// The next block's prefetch hint changes no value: a next block of the corpus's width (the
+/// corpus itself, or one row of it), one of another width (ignored), none.
+#[test]
+fn the_next_block_hint_changes_no_bit() {
+    for path in available_paths() {
+        for &(m, n, d, pad) in &shapes() {
+            let (q, c) = data(m, n, d, pad);
+            let plain = keys(path, &q, &c, (m, n, d, pad), -2.0);
+            let panels = QueryPanels::new(View::row_major(&q, m, d).unwrap()).unwrap();
+            let cv = View::new(&c, n, d, d + pad, 1).unwrap();
+            let other: Vec<f32> = vec![1.5; 3 * (d + 1)];
+            let hints = [
+                Some(cv),
+                View::new(&c, n.min(1), d, d + pad, 1).ok(),
+                View::row_major(&other, 3, d + 1).ok(),
+            ];
+            for next in hints {
+                let mut dst = vec![f32::NAN; m * n];
+                corpus_keys_f32_with(path, &mut dst, &panels, (cv, next), -2.0).unwrap();
+                assert_eq!(bits(&dst), bits(&plain), "{path:?} m {m} n {n} d {d} pad {pad}");
+            }
+        }
+    }
+}
+
 #[test]
 fn empty_shapes_give_zeros_and_bad_shapes_errors() {
     for path in available_paths() {
@@ -114,12 +141,12 @@ fn empty_shapes_give_zeros_and_bad_shapes_errors() {
         assert_eq!((panels.rows(), panels.cols()), (3, 5));
         let mut dst = vec![0.0; 12];
         let narrow = View::row_major(&c, 5, 4).unwrap();
-        assert!(corpus_keys_f32_with(path, &mut dst, &panels, narrow, 1.0).is_err());
+        assert!(corpus_keys_f32_with(path, &mut dst, &panels, (narrow, None), 1.0).is_err());
         let strided = View::row_major(&c, 5, 4).unwrap().t();
-        assert!(corpus_keys_f32_with(path, &mut dst, &panels, strided, 1.0).is_err());
+        assert!(corpus_keys_f32_with(path, &mut dst, &panels, (strided, None), 1.0).is_err());
         let cv = View::row_major(&c, 4, 5).unwrap();
-        assert!(corpus_keys_f32_with(path, &mut dst[..11], &panels, cv, 1.0).is_err());
-        assert!(corpus_keys_f32_with(path, &mut dst, &panels, cv, 1.0).is_ok());
+        assert!(corpus_keys_f32_with(path, &mut dst[..11], &panels, (cv, None), 1.0).is_err());
+        assert!(corpus_keys_f32_with(path, &mut dst, &panels, (cv, None), 1.0).is_ok());
     }
 }
 

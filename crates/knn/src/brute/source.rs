@@ -195,7 +195,7 @@ pub(super) struct PanelCache {
 fn in_place_tile(
     t: &mut [f32],
     (rows, q): (&[f32], &Range<usize>),
-    (corpus, n): (&[f32], usize),
+    (corpus, n, next): (&[f32], usize, &[f32]),
     d: usize,
     alpha: f32,
     cache: &mut PanelCache,
@@ -208,8 +208,9 @@ fn in_place_tile(
         }
         cache.rows = Some(q.clone());
     }
+    let next = View::row_major(next, next.len() / d.max(1), d).ok();
     View::row_major(corpus, n, d)
-        .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, &cache.panels, cv, alpha))
+        .and_then(|cv| embgeo_kernels::corpus_keys_f32(t, &cache.panels, (cv, next), alpha))
         .is_ok()
 }
 
@@ -274,10 +275,12 @@ impl<'a, R: Real> Dense<'a, R> {
         };
         let queries = &qw[q.start * d..q.end * d];
         let corpus = &cw[c.start * d..c.end * d];
+        // the block after this one, which the unit's next tile most likely reads (a hint)
+        let next = &cw[c.end * d..(c.end + c.len()).min(cw.len() / d.max(1)) * d];
         in_place_tile(
             t,
             (queries, q),
-            (corpus, c.len()),
+            (corpus, c.len(), next),
             d,
             alpha.to_f64() as f32,
             &mut buf.panels,
@@ -454,7 +457,15 @@ impl<T: Bf16Source> Narrow<'_, T> {
     ) -> bool {
         let d = self.d;
         self.widen_tile(q, c, buf);
-        in_place_tile(t, (&buf.tq, q), (&buf.tc, c.len()), d, alpha, &mut buf.panels)
+        // no next block to hint: it is widened only when its tile comes
+        in_place_tile(
+            t,
+            (&buf.tq, q),
+            (&buf.tc, c.len(), &[]),
+            d,
+            alpha,
+            &mut buf.panels,
+        )
     }
 
     /// The packed corpus and the rows of it that are corpus rows `c`: the copy packed once, or
