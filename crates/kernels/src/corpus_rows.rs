@@ -371,7 +371,8 @@ fn walk(
 }
 
 /// One panel job on the AVX2 tiles: `4 × 24`; for a last panel of at most 16 (8) valid
-/// queries `6 × 16` (`8 × 8`), of 25–32 `2 × 32` (8 accumulators; `3 × 32` needs 17 registers and spilled: 0.76× the speed of `2 × 32` on the query pass of 100 queries).
+/// queries `6 × 16` (`8 × 8`), of 25–32 `2 × 32` (8 accumulators; `3 × 32` needs 17 registers
+/// and spilled: the query pass of 100 queries ran at 0.76× the speed of `2 × 32`).
 #[cfg(target_arch = "x86_64")]
 fn avx2_panel(k: crate::avx2::Avx2Fma, job: &mut PanelJob<'_, '_>) {
     match job.w.div_ceil(8) {
