@@ -22,17 +22,23 @@ fn data(m: usize, n: usize, d: usize, pad: usize) -> (Vec<f32>, Vec<f32>) {
     (q, c)
 }
 
-fn keys(
+fn keys(path: Path, q: &[f32], c: &[f32], shape: (usize, usize, usize, usize), alpha: f32) -> Vec<f32> {
+    keys_hinted(path, q, c, shape, alpha, None)
+}
+
+/// [`keys`] with `next` named as the caller's next corpus block.
+fn keys_hinted(
     path: Path,
     q: &[f32],
     c: &[f32],
     (m, n, d, pad): (usize, usize, usize, usize),
     alpha: f32,
+    next: Option<View<'_>>,
 ) -> Vec<f32> {
     let panels = QueryPanels::new(View::row_major(q, m, d).unwrap()).unwrap();
     let cv = View::new(c, n, d, d + pad, 1).unwrap();
     let mut dst = vec![f32::NAN; m * n];
-    corpus_keys_f32_with(path, &mut dst, &panels, (cv, None), alpha).unwrap();
+    corpus_keys_f32_with(path, &mut dst, &panels, (cv, next), alpha).unwrap();
     dst
 }
 
@@ -113,18 +119,15 @@ fn the_next_block_hint_changes_no_bit() {
         for &(m, n, d, pad) in &shapes() {
             let (q, c) = data(m, n, d, pad);
             let plain = keys(path, &q, &c, (m, n, d, pad), -2.0);
-            let panels = QueryPanels::new(View::row_major(&q, m, d).unwrap()).unwrap();
-            let cv = View::new(&c, n, d, d + pad, 1).unwrap();
             let other: Vec<f32> = vec![1.5; 3 * (d + 1)];
             let hints = [
-                Some(cv),
+                View::new(&c, n, d, d + pad, 1).ok(),
                 View::new(&c, n.min(1), d, d + pad, 1).ok(),
                 View::row_major(&other, 3, d + 1).ok(),
             ];
             for next in hints {
-                let mut dst = vec![f32::NAN; m * n];
-                corpus_keys_f32_with(path, &mut dst, &panels, (cv, next), -2.0).unwrap();
-                assert_eq!(bits(&dst), bits(&plain), "{path:?} m {m} n {n} d {d} pad {pad}");
+                let got = keys_hinted(path, &q, &c, (m, n, d, pad), -2.0, next);
+                assert_eq!(bits(&got), bits(&plain), "{path:?} m {m} n {n} d {d} pad {pad}");
             }
         }
     }
