@@ -18,7 +18,9 @@
 //! - The query pass: 100 queries against a corpus streamed from memory (2^18 rows at d = 128,
 //!   the same bytes at d = 768) in 1,024-row tiles: faer as knn calls it, the blocked kernel,
 //!   and `corpus_keys_f32` (the corpus read in place, the queries packed once), with and
-//!   without naming each call's next tile (the prefetch hint across calls).
+//!   without naming each call's next tile (the prefetch hint across calls); and
+//!   `corpus_keys_i16` on the same rows quantised to int16 once before the timing (as an index
+//!   would hold them), the queries quantised and packed in each pass.
 //!
 //! "1 thread": median wall time of one call. "2 threads": two calls on two threads at once, each
 //! on its own data (how PCA's moment lanes and kNN's workers use the kernels), aggregate rate.
@@ -30,8 +32,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use embgeo_kernels::{
-    corpus_keys_f32_with, gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, Par, Path, QueryPanels,
-    RowPanels, View,
+    corpus_keys_f32_with, corpus_keys_i16, gemm_f32_with, gemm_nt_f32_with, syrk_lower_f32_with, I16Queries,
+    I16Rows, Par, Path, QueryPanels, RowPanels, View,
 };
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::{Accum, Mat, MatMut, MatRef};
@@ -391,6 +393,18 @@ fn main() {
                 black_box(&o);
             }
         };
+        let i16_rows: Vec<I16Rows> = cs
+            .iter()
+            .map(|c| I16Rows::new(View::row_major(c, rows, d).unwrap()).unwrap())
+            .collect();
+        let int16 = |th: usize| {
+            let mut o = vec![0.0f32; m * tile];
+            let panels = I16Queries::new(View::row_major(&qs[th], m, d).unwrap()).unwrap();
+            for j0 in (0..rows).step_by(tile) {
+                corpus_keys_i16(&mut o, &panels, &i16_rows[th], j0..j0 + tile, -2.0).unwrap();
+                black_box(&o);
+            }
+        };
         let per_path: Vec<_> = fast
             .iter()
             .flat_map(|&p| {
@@ -402,6 +416,7 @@ fn main() {
             .collect();
         let mut cands: Vec<&(dyn Fn(usize) + Sync)> = vec![&faer];
         cands.extend(per_path.iter().map(|f| &**f));
+        cands.push(&int16);
         let names: Vec<String> = std::iter::once("faer".to_string())
             .chain(fast.iter().flat_map(|p| {
                 [
@@ -410,6 +425,7 @@ fn main() {
                     format!("{} in place, no next", p.name()),
                 ]
             }))
+            .chain(std::iter::once("int16 in place".to_string()))
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         for threads in [1, 2] {

@@ -1,0 +1,528 @@
+//! int16 kNN key tiles: f32 rows quantised to int16 with a power-of-two scale per row, the
+//! queries packed once into panels of value pairs ([`I16Queries`]), the corpus rows
+//! ([`I16Rows`]) read in place, and `dst (m × n, column-major: dst[j·m + i]) = alpha·x̂_i·ŷ_j`
+//! from exact integer dot products (`vpmaddwd` on AVX2).
+//!
+//! Why: AVX2 CPUs have no bf16 or int8 dot-product units, but `vpmaddwd` multiplies 16 int16
+//! pairs and adds adjacent products into 8 int32 lanes per instruction. On an AMD EPYC (Zen 3)
+//! a query tile of that kind streamed 1.57–1.60× the multiply-adds per second of the f32 FMA
+//! tile (`bench/probe/i16-madd.c`), from half the bytes. The screening bound that makes these
+//! tiles usable for an exact search is in docs/exact-screening.md ("int16 screening").
+//!
+//! # Quantisation
+//! Row `x` (`d` values) gets the scale `s = 2^e`, the smallest power of two (at least
+//! `2⁻¹²⁶`) with `max|x_t| ≤ Q·s`, and the values `q_t = round_half_even(x_t / s)`, so
+//! `|q_t| ≤ Q` and `x̂ = s·q`. The residual `r = x − x̂` is exact in f64, `|r_t| ≤ s/2`, and its
+//! norm is returned rounded up. `Q` ([`q_max`]) is the largest value with `d·Q² < 2³¹` (at most
+//! 32,767): then every partial sum of `Σ_t q_x,t·q_y,t`, in any order, fits an int32, and the
+//! tile's integer is exact.
+//!
+//! # Algorithm
+//! Per block of [`NB`] corpus rows (kept in L2), per query panel (24 queries: `⌈d/2⌉` steps of
+//! 24 value pairs, 48 int16), the register tiles walk the rows of the block: on AVX2 `3 × 24`
+//! (3 corpus rows × 24 queries: 9 ymm int32 accumulators; per value pair 3 vector loads, 3
+//! broadcasts of a corpus pair, 9 `vpmaddwd` and 9 `vpaddd`), the block's last `< 3` rows one
+//! at a time. The accumulators hold the whole row (no chunks: a panel is `48·⌈d/2⌉` bytes, 6 KB
+//! at d = 128). The first panel's tiles prefetch the next block's rows into L2. Each entry is
+//! then converted to f32 (one rounding, to nearest even) and multiplied by `s_i`, by `s_j` and
+//! by `alpha`, in that order: powers of two (`alpha` too when it is one, as the kNN's −2 and
+//! ±1 are), so those products are exact while they stay in f32's normal range.
+//!
+//! # Paths
+//! AVX2 (also on AVX-512 CPUs) and a portable loop elsewhere, giving the same bits (the integer
+//! sums are exact in any order and the rest is the same f32 operations in the same order).
+//!
+//! # Cost and memory
+//! `2·m·n·d` integer operations; [`I16Queries`] holds `⌈m/24⌉·24·⌈d/2⌉·2` int16 and `m` f32;
+//! [`I16Rows`] `n·⌈d/2⌉·2` int16, `n` f32 and `n` f64; a tile call allocates nothing.
+
+use embgeo_core::{Error, Result};
+
+use crate::{Path, View};
+
+/// Queries per panel (three 8-lane int32 vectors).
+const W: usize = 24;
+/// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
+pub const NB: usize = 256;
+/// Corpus rows per AVX2 register tile.
+#[cfg(target_arch = "x86_64")]
+const R: usize = 3;
+
+/// The largest quantised magnitude `Q` for rows of `d` values: the largest `Q ≤ 32,767` with
+/// `d·Q² < 2³¹`, so that no partial sum of an int16 tile entry overflows an int32. `None` when
+/// `d ≥ 2²⁹` (fewer than two levels would remain).
+#[must_use]
+pub fn q_max(d: usize) -> Option<i16> {
+    const LIMIT: u64 = 1 << 31;
+    let d = u64::try_from(d.max(1)).ok()?;
+    let mut q = (LIMIT / d).isqrt().min(32_767);
+    while q > 0 && d * q * q >= LIMIT {
+        q -= 1;
+    }
+    // `q ≤ 32,767` fits i16
+    (q >= 2).then(|| i16::try_from(q).unwrap_or(i16::MAX))
+}
+
+/// One row quantised into `out` (`x.len()` values; `out` may be longer, the rest is left
+/// alone): returns its scale and its residual norm `‖x − s·q‖`, rounded up (each residual
+/// value is exact in f64; the sum of squares and the square root are scaled up by more than
+/// their rounding, as `1 + 2·d·2⁻⁵² + 2⁻⁵⁰` covers for `d` below 2⁴⁰). O(d).
+///
+/// # Errors
+/// `OutOfRange` if a value is not finite.
+fn quantize_row(x: &[f32], q: i16, out: &mut [i16]) -> Result<(f32, f64)> {
+    let mut amax = 0.0f64;
+    for &v in x {
+        if !v.is_finite() {
+            return Err(Error::OutOfRange {
+                name: "int16 quantisation",
+                expected: "finite values".into(),
+                actual: v.to_string(),
+            });
+        }
+        amax = amax.max(f64::from(v).abs());
+    }
+    let q = f64::from(q);
+    let mut s = f64::from(f32::MIN_POSITIVE);
+    // the smallest power of two at least 2⁻¹²⁶ with amax ≤ q·s (exact: s is a power of two)
+    while amax > q * s {
+        s *= 2.0;
+    }
+    let mut sum = 0.0f64;
+    for (o, &v) in out.iter_mut().zip(x) {
+        let t = (f64::from(v) / s).round_ties_even();
+        // |t| ≤ q ≤ 32,767: the conversion is exact
+        *o = t as i16;
+        let r = f64::from(v) - t * s;
+        sum += r * r;
+    }
+    let up = 1.0 + 2.0 * x.len() as f64 * f64::EPSILON + 4.0 * f64::EPSILON;
+    // s ≤ 2¹²⁷ (amax < 2¹²⁸ and q ≥ 2): an f32 power of two
+    Ok((s as f32, sum.sqrt() * up))
+}
+
+/// Grow an int16 buffer to `len` values (new ones zero), allocating fallibly.
+fn grow_i16(v: &mut Vec<i16>, len: usize) -> Result<()> {
+    if v.len() < len {
+        v.try_reserve_exact(len - v.len())
+            .map_err(|_| Error::OutOfRange {
+                name: "int16 rows",
+                expected: "a buffer the allocator can provide".into(),
+                actual: format!("{len} int16 values"),
+            })?;
+    }
+    v.clear();
+    v.resize(len, 0);
+    Ok(())
+}
+
+/// Corpus rows quantised to int16 (see the module doc): row `j` is
+/// `values[j·stride..j·stride + d]` with `stride = d` rounded up to even (a zero pads odd
+/// rows, so that every row is whole value pairs), its scale `scale[j]` and its residual norm
+/// `residual[j]`.
+///
+/// # Memory
+/// `n·stride` int16 + `n` f32 + `n` f64: 256 + 12 bytes per row at d = 128 (half of f32 rows).
+#[derive(Debug, Clone, Default)]
+pub struct I16Rows {
+    n: usize,
+    d: usize,
+    values: Vec<i16>,
+    scale: Vec<f32>,
+    residual: Vec<f64>,
+}
+
+impl I16Rows {
+    /// Quantise the rows of `x` (`n × d`, any strides). O(n·d), one thread.
+    ///
+    /// # Errors
+    /// `OutOfRange` if a value is not finite, `d ≥ 2²⁹`, or the allocator refuses the rows.
+    pub fn new(x: View<'_>) -> Result<Self> {
+        let (n, d) = (x.rows(), x.cols());
+        let stride = d.next_multiple_of(2);
+        let mut rows = Self {
+            n,
+            d,
+            ..Self::default()
+        };
+        grow_i16(&mut rows.values, n * stride)?;
+        each_quantized(x, |j, pairs, s, r| {
+            rows.values[j * stride..(j + 1) * stride].copy_from_slice(pairs);
+            rows.scale.push(s);
+            rows.residual.push(r);
+        })?;
+        Ok(rows)
+    }
+
+    /// Number of rows `n`.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.n
+    }
+
+    /// Values per row `d`.
+    #[must_use]
+    pub fn cols(&self) -> usize {
+        self.d
+    }
+
+    /// The rows' scales (powers of two, `n`).
+    #[must_use]
+    pub fn scales(&self) -> &[f32] {
+        &self.scale
+    }
+
+    /// The rows' residual norms `‖x − s·q‖`, rounded up (`n`).
+    #[must_use]
+    pub fn residuals(&self) -> &[f64] {
+        &self.residual
+    }
+
+    /// Row `j`'s quantised values (`d`).
+    #[must_use]
+    pub fn row(&self, j: usize) -> &[i16] {
+        let stride = self.d.next_multiple_of(2);
+        &self.values[j * stride..j * stride + self.d]
+    }
+}
+
+/// Quantise each row `i` of `x` in order and call `f(i, values, scale, residual)`, `values`
+/// the `⌈d/2⌉` value pairs (a zero pads an odd row). Allocates one row of each kind.
+///
+/// # Errors
+/// As [`I16Rows::new`] (before any call for a width out of range; at the first row with a value
+/// that is not finite).
+fn each_quantized(x: View<'_>, mut f: impl FnMut(usize, &[i16], f32, f64)) -> Result<()> {
+    let d = x.cols();
+    let q = q_for(d)?;
+    let mut row = Vec::with_capacity(d);
+    let mut out = vec![0i16; d.next_multiple_of(2)];
+    for i in 0..x.rows() {
+        row.clear();
+        row.extend((0..d).map(|t| x.at(i, t)));
+        let (s, r) = quantize_row(&row, q, &mut out)?;
+        f(i, &out, s, r);
+    }
+    Ok(())
+}
+
+/// [`q_max`] of `d`, or `OutOfRange`.
+fn q_for(d: usize) -> Result<i16> {
+    q_max(d).ok_or_else(|| Error::OutOfRange {
+        name: "int16 rows",
+        expected: "fewer than 2^29 values per row".into(),
+        actual: d.to_string(),
+    })
+}
+
+/// A block of `m` queries quantised to int16 and packed as transposed panels of 24 value
+/// pairs: panel `p`, step `s` holds `data[(p·S + s)·48 + 2j + h] = q[24p + j, 2s + h]`
+/// (`S = ⌈d/2⌉`, `h` = 0, 1), zero past the last query and past `d`; `scale[i]` is query `i`'s
+/// scale and `residual[i]` its residual norm.
+///
+/// # Memory
+/// `⌈m/24⌉·24·2·⌈d/2⌉` int16 + `⌈m/24⌉·24` f32 + `m` f64 (6 KB per 24 queries at d = 128).
+#[derive(Debug, Clone, Default)]
+pub struct I16Queries {
+    m: usize,
+    d: usize,
+    data: Vec<i16>,
+    scale: Vec<f32>,
+    residual: Vec<f64>,
+}
+
+impl I16Queries {
+    /// Quantise and pack `x` (`m × d`, any strides). O(m·d).
+    ///
+    /// # Errors
+    /// As [`I16Rows::new`].
+    pub fn new(x: View<'_>) -> Result<Self> {
+        let (m, d) = (x.rows(), x.cols());
+        let steps = d.div_ceil(2);
+        let panels = m.div_ceil(W);
+        let mut p = Self {
+            m,
+            d,
+            ..Self::default()
+        };
+        grow_i16(&mut p.data, panels * steps * 2 * W)?;
+        p.scale.resize(panels * W, 0.0);
+        each_quantized(x, |i, pairs, s, r| {
+            p.scale[i] = s;
+            p.residual.push(r);
+            let (panel, j) = (i / W, i % W);
+            for (st, pair) in pairs.chunks_exact(2).enumerate() {
+                let at = (panel * steps + st) * 2 * W + 2 * j;
+                p.data[at..at + 2].copy_from_slice(pair);
+            }
+        })?;
+        Ok(p)
+    }
+
+    /// Number of queries `m`.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.m
+    }
+
+    /// Values per query `d`.
+    #[must_use]
+    pub fn cols(&self) -> usize {
+        self.d
+    }
+
+    /// The queries' scales (powers of two, `m`).
+    #[must_use]
+    pub fn scales(&self) -> &[f32] {
+        &self.scale[..self.m]
+    }
+
+    /// The queries' residual norms `‖x − s·q‖`, rounded up (`m`).
+    #[must_use]
+    pub fn residuals(&self) -> &[f64] {
+        &self.residual
+    }
+}
+
+/// `dst[(j − rows.start)·m + i] = alpha·s_i·s_j·Σ_t q_i,t·q_j,t` (see the module doc for the
+/// rounding) for the `m` packed queries and corpus rows `rows` of `c`, on the process's
+/// [`crate::path`].
+///
+/// # Errors
+/// `Shape` if the widths differ, `rows` is not a range of rows of `c`, or `dst` holds fewer
+/// than `m·rows.len()` values.
+pub fn corpus_keys_i16(
+    dst: &mut [f32],
+    q: &I16Queries,
+    c: &I16Rows,
+    rows: std::ops::Range<usize>,
+    alpha: f32,
+) -> Result<()> {
+    corpus_keys_i16_with(crate::path(), dst, q, c, rows, alpha)
+}
+
+/// [`corpus_keys_i16`] on an explicit [`Path`] (AVX2 and AVX-512 run the AVX2 tiles when the
+/// CPU has AVX2; every other path, or a CPU without it, the portable loop).
+///
+/// # Errors
+/// As [`corpus_keys_i16`].
+pub fn corpus_keys_i16_with(
+    path: Path,
+    dst: &mut [f32],
+    q: &I16Queries,
+    c: &I16Rows,
+    rows: std::ops::Range<usize>,
+    alpha: f32,
+) -> Result<()> {
+    Error::require_equal("corpus_keys_i16 widths (C.cols vs Q.cols)", q.d, c.d, "")?;
+    if rows.start > rows.end || rows.end > c.n {
+        return Err(Error::Shape {
+            what: "corpus_keys_i16: end of the row range".into(),
+            expected: c.n,
+            actual: rows.end,
+            fix: "pass a range of the corpus rows",
+        });
+    }
+    let (m, n) = (q.m, rows.len());
+    if dst.len() < m * n {
+        return Err(Error::Shape {
+            what: "corpus_keys_i16: dst length (m·n)".into(),
+            expected: m * n,
+            actual: dst.len(),
+            fix: "pass a buffer of m·n values",
+        });
+    }
+    let dst = &mut dst[..m * n];
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let job = Job {
+        q,
+        alpha,
+        c,
+        j0: rows.start,
+        m,
+        steps: q.d.div_ceil(2),
+    };
+    #[cfg(target_arch = "x86_64")]
+    if matches!(path, Path::Avx2 | Path::Avx512) && crate::Path::Avx2.supported() {
+        // SAFETY: AVX2 was detected just above.
+        unsafe { avx2::walk(&job, dst) };
+        return Ok(());
+    }
+    let _ = path;
+    portable(&job, dst);
+    Ok(())
+}
+
+/// What every tile of one call reads.
+struct Job<'a> {
+    q: &'a I16Queries,
+    alpha: f32,
+    c: &'a I16Rows,
+    /// The first corpus row of the call (column 0 of `dst`).
+    j0: usize,
+    m: usize,
+    /// Value pairs per row, `⌈d/2⌉`.
+    steps: usize,
+}
+
+impl Job<'_> {
+    /// Panel `p`'s packed pairs (`steps·48` int16).
+    fn panel(&self, p: usize) -> &[i16] {
+        let len = self.steps * 2 * W;
+        &self.q.data[p * len..(p + 1) * len]
+    }
+
+    /// Corpus row `j`'s values as whole pairs (`2·steps` int16).
+    fn row(&self, j: usize) -> &[i16] {
+        let stride = 2 * self.steps;
+        &self.c.values[j * stride..(j + 1) * stride]
+    }
+
+    /// The f32 key of an exact entry `v` of query `i` and corpus row `j`.
+    #[inline]
+    fn key(&self, v: i32, i: usize, j: usize) -> f32 {
+        // i32 → f32 rounds to nearest even, as `vcvtdq2ps` does
+        ((v as f32 * self.q.scale[i]) * self.c.scale[j]) * self.alpha
+    }
+}
+
+/// The portable loop: per corpus row and query, the exact integer sum, then [`Job::key`].
+fn portable(job: &Job<'_>, dst: &mut [f32]) {
+    let n = dst.len() / job.m;
+    for b0 in (0..n).step_by(NB) {
+        for jj in b0..(b0 + NB).min(n) {
+            let j = job.j0 + jj;
+            let y = job.row(j);
+            for i in 0..job.m {
+                let (p, l) = (i / W, i % W);
+                let panel = job.panel(p);
+                let mut acc = 0i32;
+                for (s, pair) in y.chunks_exact(2).enumerate() {
+                    let b = &panel[s * 2 * W + 2 * l..s * 2 * W + 2 * l + 2];
+                    // |Σ| ≤ d·Q² < 2³¹ for rows of this width (`q_max`): no overflow
+                    acc += i32::from(pair[0]) * i32::from(b[0]) + i32::from(pair[1]) * i32::from(b[1]);
+                }
+                dst[jj * job.m + i] = job.key(acc, i, j);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_add_epi32, _mm256_cvtepi32_ps, _mm256_loadu_ps, _mm256_loadu_si256,
+        _mm256_madd_epi16, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256,
+        _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T1,
+    };
+
+    use super::{Job, NB, R, W};
+
+    /// The loop nest of the module doc on the AVX2 tiles.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
+        let n = dst.len() / job.m;
+        let panels = job.m.div_ceil(W);
+        for b0 in (0..n).step_by(NB) {
+            let b1 = (b0 + NB).min(n);
+            for p in 0..panels {
+                let mut jj = b0;
+                while jj + R <= b1 {
+                    if p == 0 {
+                        prefetch(job, jj + NB, R, n);
+                    }
+                    // SAFETY: AVX2 is available (this function's contract).
+                    unsafe { tile::<R>(job, p, jj, dst) };
+                    jj += R;
+                }
+                while jj < b1 {
+                    if p == 0 {
+                        prefetch(job, jj + NB, 1, n);
+                    }
+                    // SAFETY: as above.
+                    unsafe { tile::<1>(job, p, jj, dst) };
+                    jj += 1;
+                }
+            }
+        }
+    }
+
+    /// Prefetch into L2 corpus rows `jj..jj + r` of the call (those below `n`), one hint per
+    /// cache line.
+    #[inline]
+    fn prefetch(job: &Job<'_>, jj: usize, r: usize, n: usize) {
+        for k in jj..(jj + r).min(n) {
+            for line in job.row(job.j0 + k).iter().step_by(32) {
+                // SAFETY: a prefetch is a hint that never faults; `line` is a valid reference.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>(std::ptr::from_ref(line).cast::<i8>()) };
+            }
+        }
+    }
+
+    /// Corpus rows `jj..jj + RR` of the call against panel `p`: the exact sums in registers,
+    /// then [`Job::key`]'s operations on 8 lanes, into `dst` (through a buffer for a partial
+    /// panel).
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn tile<const RR: usize>(job: &Job<'_>, p: usize, jj: usize, dst: &mut [f32]) {
+        let panel = job.panel(p);
+        let rows: [&[i16]; RR] = std::array::from_fn(|r| job.row(job.j0 + jj + r));
+        let mut acc = [[_mm256_setzero_si256(); 3]; RR];
+        for (s, b) in panel.chunks_exact(2 * W).enumerate() {
+            // SAFETY: `b` holds 48 int16 (three 32-byte vectors); unaligned loads.
+            let v = unsafe {
+                // `_mm256_loadu_si256` takes any alignment
+                #[allow(clippy::cast_ptr_alignment)]
+                let ptr = b.as_ptr().cast::<__m256i>();
+                [
+                    _mm256_loadu_si256(ptr),
+                    _mm256_loadu_si256(ptr.add(1)),
+                    _mm256_loadu_si256(ptr.add(2)),
+                ]
+            };
+            for (a, y) in acc.iter_mut().zip(&rows) {
+                // the pair (y[2s], y[2s + 1]) as one int32, low half first (little endian)
+                let pair = i32::from(y[2 * s] as u16) | (i32::from(y[2 * s + 1] as u16) << 16);
+                let bc = _mm256_set1_epi32(pair);
+                for (ai, vi) in a.iter_mut().zip(&v) {
+                    *ai = _mm256_add_epi32(*ai, _mm256_madd_epi16(bc, *vi));
+                }
+            }
+        }
+        let i0 = p * W;
+        let w = W.min(job.m - i0);
+        // SAFETY: the scales are padded to whole panels: 24 from `i0`.
+        let qs = unsafe {
+            let ptr = job.q.scale.as_ptr().add(i0);
+            [
+                _mm256_loadu_ps(ptr),
+                _mm256_loadu_ps(ptr.add(8)),
+                _mm256_loadu_ps(ptr.add(16)),
+            ]
+        };
+        for (r, a) in acc.iter().enumerate() {
+            let j = jj + r;
+            let sc = _mm256_set1_ps(job.c.scale[job.j0 + j]);
+            let alpha = _mm256_set1_ps(job.alpha);
+            let mut out = [0.0f32; W];
+            for (k, (ai, qk)) in a.iter().zip(&qs).enumerate() {
+                let f = _mm256_cvtepi32_ps(*ai);
+                let f = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(f, *qk), sc), alpha);
+                // SAFETY: `out` has 24 f32, `k < 3`.
+                unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * k), f) };
+            }
+            dst[j * job.m + i0..j * job.m + i0 + w].copy_from_slice(&out[..w]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,284 @@
+//! The quantisation's invariants, every path's entries against their definition (exact integer
+//! sums in i64, then the f32 scalings), bit-identical paths, the worst-case magnitudes, and the
+//! screening bound the module doc states, on rows of many widths, counts and magnitudes.
+#![allow(clippy::float_cmp)] // exact equality is what these tests check
+
+use super::{corpus_keys_i16_with, q_max, I16Queries, I16Rows, NB, W};
+use crate::tests::values;
+use crate::{available_paths, Path, View};
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The paths to test: the portable loop, and AVX2 where the CPU has it.
+fn paths() -> Vec<Path> {
+    let mut p = vec![Path::Scalar];
+    if available_paths().contains(&Path::Avx2) {
+        p.push(Path::Avx2);
+    }
+    p
+}
+
+/// Rows `rows × d` (row-major), values in (−2, 2) scaled by `scale` row by row (`scale(i)`).
+fn rows(count: usize, d: usize, seed: u64, scale: impl Fn(usize) -> f32) -> Vec<f32> {
+    let mut v = values(count * d, seed);
+    for (i, row) in v.chunks_exact_mut(d.max(1)).enumerate() {
+        for x in row.iter_mut() {
+            *x *= scale(i);
+        }
+    }
+    v
+}
+
+/// The tile of `q` (`m × d`) against rows `range` of `c` (`n × d`) on `path`.
+fn tile(
+    path: Path,
+    q: &[f32],
+    c: &I16Rows,
+    (m, d): (usize, usize),
+    range: std::ops::Range<usize>,
+    alpha: f32,
+) -> Vec<f32> {
+    let panels = I16Queries::new(View::row_major(q, m, d).unwrap()).unwrap();
+    let mut dst = vec![f32::NAN; m * range.len()];
+    corpus_keys_i16_with(path, &mut dst, &panels, c, range, alpha).unwrap();
+    dst
+}
+
+/// The definition: the exact integer sum (i64) converted to f32, times `s_i`, `s_j`, `alpha`.
+fn reference(q: &I16Rows, c: &I16Rows, range: std::ops::Range<usize>, alpha: f32) -> Vec<f32> {
+    let m = q.rows();
+    let mut out = vec![0.0f32; m * range.len()];
+    for (jj, j) in range.enumerate() {
+        for i in 0..m {
+            let s: i64 = q
+                .row(i)
+                .iter()
+                .zip(c.row(j))
+                .map(|(&a, &b)| i64::from(a) * i64::from(b))
+                .sum();
+            let v = i32::try_from(s).expect("fits an int32");
+            out[jj * m + i] = ((v as f32 * q.scales()[i]) * c.scales()[j]) * alpha;
+        }
+    }
+    out
+}
+
+#[test]
+fn q_max_is_the_largest_level_without_int32_overflow() {
+    for d in [
+        1usize,
+        2,
+        3,
+        7,
+        64,
+        128,
+        129,
+        384,
+        768,
+        1536,
+        4096,
+        1 << 20,
+        (1 << 29) - 1,
+    ] {
+        let q = i64::from(q_max(d).unwrap());
+        let d = d as i64;
+        assert!(d * q * q < 1 << 31, "d = {d}");
+        assert!(
+            q == 32_767 || d * (q + 1) * (q + 1) >= 1 << 31,
+            "d = {d}: {q} is the largest"
+        );
+    }
+    assert_eq!(q_max(128), Some(4095));
+    assert_eq!(q_max(768), Some(1672));
+    assert_eq!(q_max(1), Some(32_767));
+    assert_eq!(q_max(1 << 29), None);
+}
+
+/// Scales are the smallest powers of two (at least 2⁻¹²⁶) that keep `|q| ≤ Q`; `s·q + r = x`
+/// with the residual norm bounded as stated (rounded up, by less than 1e-12 relative).
+#[test]
+fn quantisation_keeps_its_invariants() {
+    for (d, mag) in [
+        (1usize, 1.0f32),
+        (5, 1e-3),
+        (128, 1.0),
+        (128, 3e30),
+        (384, 1e-30),
+        (768, 7.0),
+        (33, 1e-40),
+    ] {
+        let x = rows(40, d, d as u64 + 3, |i| mag * (1.0 + i as f32));
+        let r = I16Rows::new(View::row_major(&x, 40, d).unwrap()).unwrap();
+        let q = i32::from(q_max(d).unwrap());
+        for i in 0..40 {
+            let row = &x[i * d..(i + 1) * d];
+            let s = f64::from(r.scales()[i]);
+            assert_eq!(s.log2().fract(), 0.0, "a power of two");
+            assert!(s >= f64::from(f32::MIN_POSITIVE));
+            let amax = row.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
+            assert!(amax <= f64::from(q) * s);
+            assert!(
+                s == f64::from(f32::MIN_POSITIVE) || amax > f64::from(q) * s / 2.0,
+                "the smallest"
+            );
+            let mut sum = 0.0f64;
+            for (&v, &qt) in row.iter().zip(r.row(i)) {
+                assert!(i32::from(qt).abs() <= q);
+                let res = f64::from(v) - f64::from(qt) * s;
+                assert!(res.abs() <= s / 2.0, "rounded to nearest");
+                sum += res * res;
+            }
+            let norm = sum.sqrt();
+            let got = r.residuals()[i];
+            assert!(
+                got >= norm && got <= norm * (1.0 + 1e-12) + f64::MIN_POSITIVE,
+                "{got} vs {norm}"
+            );
+        }
+    }
+}
+
+/// Every entry equals its definition on every path, for widths odd and even, query counts
+/// around the panel width, corpus ranges that start inside the rows and cross blocks, and
+/// row norms from 2⁻¹⁰⁰ to 2⁶⁰.
+#[test]
+fn every_path_computes_the_definition() {
+    for (m, n, d) in [
+        (1usize, 1usize, 1usize),
+        (3, 7, 2),
+        (24, 5, 3),
+        (25, 4, 127),
+        (48, 3 * NB + 2, 128),
+        (100, 41, 129),
+        (7, 19, 768),
+    ] {
+        let q = rows(m, d, (m * 7 + d) as u64, |i| 2f32.powi((i % 5) as i32 * 8 - 20));
+        let c = rows(n, d, (n * 3 + d) as u64, |j| 2f32.powi((j % 7) as i32 * 4 - 12));
+        let cr = I16Rows::new(View::row_major(&c, n, d).unwrap()).unwrap();
+        let qr = I16Rows::new(View::row_major(&q, m, d).unwrap()).unwrap();
+        let range = (n / 3)..n;
+        for alpha in [1.0f32, -2.0] {
+            let want = reference(&qr, &cr, range.clone(), alpha);
+            for path in paths() {
+                let got = tile(path, &q, &cr, (m, d), range.clone(), alpha);
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{path:?}, m {m}, n {n}, d {d}, alpha {alpha}"
+                );
+            }
+        }
+    }
+}
+
+/// Rows at the quantisation's extremes: every value `±Q` (scale 1, so `q = ±Q`) in both
+/// operands at widths where `d·Q²` comes close to 2³¹: the integer sums (all of one sign, or
+/// alternating) stay exact.
+#[test]
+fn the_largest_sums_do_not_overflow() {
+    for d in [1usize, 2, 3, 128, 768, 1536] {
+        let q = f32::from(q_max(d).unwrap());
+        let same: Vec<f32> = vec![q; d];
+        let alt: Vec<f32> = (0..d).map(|t| if t % 2 == 0 { -q } else { q }).collect();
+        let neg: Vec<f32> = vec![-q; d];
+        let c: Vec<f32> = [same.clone(), alt.clone(), neg].concat();
+        let cr = I16Rows::new(View::row_major(&c, 3, d).unwrap()).unwrap();
+        assert_eq!(cr.scales(), &[1.0; 3]);
+        let queries: Vec<f32> = [same, alt].concat();
+        let qr = I16Rows::new(View::row_major(&queries, 2, d).unwrap()).unwrap();
+        let full = (d as i64 * i64::from(q_max(d).unwrap()).pow(2)) as f32;
+        let odd = if d % 2 == 0 {
+            0.0
+        } else {
+            -f32::from(q_max(d).unwrap()).powi(2)
+        };
+        for path in paths() {
+            let got = tile(path, &queries, &cr, (2, d), 0..3, 1.0);
+            assert_eq!(
+                bits(&got),
+                bits(&reference(&qr, &cr, 0..3, 1.0)),
+                "{path:?}, d {d}"
+            );
+            // dst[j·2 + i]: (same, same), (same, alt), (same, neg)
+            assert_eq!((got[0], got[2], got[4]), (full, odd, -full), "{path:?}, d {d}");
+        }
+    }
+}
+
+/// The screening bound of the module doc holds for every entry, against the f64 dot product
+/// of the original rows: `|alpha|·(‖r_x‖‖ŷ‖ + ‖x̂‖‖r_y‖ + ‖r_x‖‖r_y‖ + 2⁻²⁴·‖x̂‖‖ŷ‖)` with
+/// `‖x̂‖ ≤ ‖x‖ + ‖r_x‖`.
+#[test]
+fn entries_are_within_the_screening_bound() {
+    let (m, n, d) = (30usize, 200usize, 384usize);
+    let q = rows(m, d, 11, |i| 1.0 + i as f32);
+    let c = rows(n, d, 12, |j| 0.01 * (1 + j % 13) as f32);
+    let cr = I16Rows::new(View::row_major(&c, n, d).unwrap()).unwrap();
+    let qp = I16Queries::new(View::row_major(&q, m, d).unwrap()).unwrap();
+    let norm = |v: &[f32]| v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt();
+    let mut worst = 0.0f64;
+    for path in paths() {
+        let mut dst = vec![0.0f32; m * n];
+        corpus_keys_i16_with(path, &mut dst, &qp, &cr, 0..n, -2.0).unwrap();
+        for j in 0..n {
+            let y = &c[j * d..(j + 1) * d];
+            let (ry, ny) = (cr.residuals()[j], norm(y) + cr.residuals()[j]);
+            for i in 0..m {
+                let x = &q[i * d..(i + 1) * d];
+                let (rx, nx) = (qp.residuals()[i], norm(x) + qp.residuals()[i]);
+                let exact: f64 = x.iter().zip(y).map(|(&a, &b)| f64::from(a) * f64::from(b)).sum();
+                let bound = 2.0 * (rx * ny + nx * ry + rx * ry + f64::from(f32::EPSILON) / 2.0 * nx * ny);
+                let err = (f64::from(dst[j * m + i]) + 2.0 * exact).abs();
+                assert!(err <= bound, "{path:?} ({i}, {j}): {err} > {bound}");
+                worst = worst.max(err / bound);
+            }
+        }
+    }
+    // the bound is not vacuous: some entry spends a visible part of it
+    assert!(worst > 0.01, "largest error / bound {worst}");
+}
+
+#[test]
+fn bad_input_is_a_coded_error() {
+    let x = [1.0f32, f32::NAN];
+    assert_eq!(
+        I16Rows::new(View::row_major(&x, 1, 2).unwrap())
+            .unwrap_err()
+            .code(),
+        "ERR_OUT_OF_RANGE"
+    );
+    let y = [1.0f32, f32::INFINITY];
+    assert_eq!(
+        I16Queries::new(View::row_major(&y, 1, 2).unwrap())
+            .unwrap_err()
+            .code(),
+        "ERR_OUT_OF_RANGE"
+    );
+    let c = I16Rows::new(View::row_major(&[1.0, 2.0, 3.0, 4.0], 2, 2).unwrap()).unwrap();
+    let q = I16Queries::new(View::row_major(&[1.0, 2.0, 3.0], 1, 3).unwrap()).unwrap();
+    let mut dst = vec![0.0; 4];
+    assert_eq!(
+        corpus_keys_i16_with(Path::Scalar, &mut dst, &q, &c, 0..2, 1.0)
+            .unwrap_err()
+            .code(),
+        "ERR_SHAPE"
+    );
+    let q = I16Queries::new(View::row_major(&[1.0, 2.0], 1, 2).unwrap()).unwrap();
+    assert_eq!(
+        corpus_keys_i16_with(Path::Scalar, &mut dst, &q, &c, 1..3, 1.0)
+            .unwrap_err()
+            .code(),
+        "ERR_SHAPE"
+    );
+    assert_eq!(
+        corpus_keys_i16_with(Path::Scalar, &mut dst[..1], &q, &c, 0..2, 1.0)
+            .unwrap_err()
+            .code(),
+        "ERR_SHAPE"
+    );
+    // an empty range writes nothing
+    corpus_keys_i16_with(Path::Scalar, &mut [], &q, &c, 1..1, 1.0).unwrap();
+    let _ = W;
+}
