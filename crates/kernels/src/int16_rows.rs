@@ -42,6 +42,8 @@ use crate::{Path, View};
 
 /// Queries per panel (three 8-lane int32 vectors).
 const W: usize = 24;
+/// Queries of the widest panel (four vectors): a last panel of 25–32 queries.
+const WIDE: usize = 32;
 /// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
 pub const NB: usize = 256;
 /// Corpus rows per AVX2 register tile.
@@ -239,20 +241,22 @@ impl I16Queries {
     pub fn new(x: View<'_>) -> Result<Self> {
         let (m, d) = (x.rows(), x.cols());
         let steps = d.div_ceil(2);
-        let panels = m.div_ceil(W);
+        let (panels, last) = layout(m);
         let mut p = Self {
             m,
             d,
             ..Self::default()
         };
-        grow_i16(&mut p.data, panels * steps * 2 * W)?;
-        p.scale.resize(panels * W, 0.0);
+        let width = panels.saturating_sub(1) * W + last;
+        grow_i16(&mut p.data, width * steps * 2)?;
+        p.scale.resize(width, 0.0);
         each_quantized(x, |i, pairs, s, r| {
             p.scale[i] = s;
             p.residual.push(r);
-            let (panel, j) = (i / W, i % W);
+            let panel = (i / W).min(panels - 1);
+            let (j, w) = (i - panel * W, if panel + 1 == panels { last } else { W });
             for (st, pair) in pairs.chunks_exact(2).enumerate() {
-                let at = (panel * steps + st) * 2 * W + 2 * j;
+                let at = panel * W * steps * 2 + st * 2 * w + 2 * j;
                 p.data[at..at + 2].copy_from_slice(pair);
             }
         })?;
@@ -355,6 +359,20 @@ pub fn corpus_keys_i16_with(
     Ok(())
 }
 
+/// The panels of `m` queries: their count and the width of the last (24, also for a last
+/// panel of fewer than 24 queries, or [`WIDE`] when the `m mod 24 ≤ 8` last queries join the
+/// panel before them: at 100 queries a fifth panel of 4 cost as much as a full one).
+fn layout(m: usize) -> (usize, usize) {
+    let (full, rest) = (m / W, m % W);
+    if rest == 0 {
+        (full, W)
+    } else if full > 0 && rest <= WIDE - W {
+        (full, WIDE)
+    } else {
+        (full + 1, W)
+    }
+}
+
 /// What every tile of one call reads.
 struct Job<'a> {
     q: &'a I16Queries,
@@ -368,10 +386,12 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    /// Panel `p`'s packed pairs (`steps·48` int16).
-    fn panel(&self, p: usize) -> &[i16] {
-        let len = self.steps * 2 * W;
-        &self.q.data[p * len..(p + 1) * len]
+    /// Panel `p`'s packed pairs (`steps·2·w` int16) and its width `w` (24, or [`WIDE`]).
+    fn panel(&self, p: usize) -> (&[i16], usize) {
+        let (panels, last) = layout(self.m);
+        let w = if p + 1 == panels { last } else { W };
+        let at = p * W * self.steps * 2;
+        (&self.q.data[at..at + self.steps * 2 * w], w)
     }
 
     /// Corpus row `j`'s values as whole pairs (`2·steps` int16).
@@ -396,11 +416,12 @@ fn portable(job: &Job<'_>, dst: &mut [f32]) {
             let j = job.j0 + jj;
             let y = job.row(j);
             for i in 0..job.m {
-                let (p, l) = (i / W, i % W);
-                let panel = job.panel(p);
+                let p = (i / W).min(layout(job.m).0 - 1);
+                let l = i - p * W;
+                let (panel, w) = job.panel(p);
                 let mut acc = 0i32;
                 for (s, pair) in y.chunks_exact(2).enumerate() {
-                    let b = &panel[s * 2 * W + 2 * l..s * 2 * W + 2 * l + 2];
+                    let b = &panel[s * 2 * w + 2 * l..s * 2 * w + 2 * l + 2];
                     // |Σ| ≤ d·Q² < 2³¹ for rows of this width (`q_max`): no overflow
                     acc += i32::from(pair[0]) * i32::from(b[0]) + i32::from(pair[1]) * i32::from(b[1]);
                 }
@@ -418,37 +439,62 @@ mod avx2 {
         _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T1,
     };
 
-    use super::{Job, NB, R, W};
+    use super::{layout, Job, NB, R, W, WIDE};
 
-    /// The loop nest of the module doc on the AVX2 tiles.
+    /// The loop nest of the module doc on the AVX2 tiles: `3 × 24`, or `2 × 32` on a wide last
+    /// panel (8 accumulators; `3 × 32` would need 17 registers).
     ///
     /// # Safety
     /// The CPU must have AVX2.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
         let n = dst.len() / job.m;
-        let panels = job.m.div_ceil(W);
+        let panels = layout(job.m).0;
         for b0 in (0..n).step_by(NB) {
             let b1 = (b0 + NB).min(n);
             for p in 0..panels {
-                let mut jj = b0;
-                while jj + R <= b1 {
-                    if p == 0 {
-                        prefetch(job, jj + NB, R, n);
+                // SAFETY: AVX2 is available (this function's contract).
+                unsafe {
+                    if job.panel(p).1 == WIDE {
+                        rows::<2, 4>(job, p, (b0, b1), n, dst);
+                    } else {
+                        rows::<R, 3>(job, p, (b0, b1), n, dst);
                     }
-                    // SAFETY: AVX2 is available (this function's contract).
-                    unsafe { tile::<R>(job, p, jj, dst) };
-                    jj += R;
-                }
-                while jj < b1 {
-                    if p == 0 {
-                        prefetch(job, jj + NB, 1, n);
-                    }
-                    // SAFETY: as above.
-                    unsafe { tile::<1>(job, p, jj, dst) };
-                    jj += 1;
                 }
             }
+        }
+    }
+
+    /// Rows `b0..b1` of the call against panel `p` in `RR`-row tiles of `8·V` queries, the last
+    /// `< RR` rows one at a time; the first panel's tiles prefetch the rows a block ahead.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn rows<const RR: usize, const V: usize>(
+        job: &Job<'_>,
+        p: usize,
+        (b0, b1): (usize, usize),
+        n: usize,
+        dst: &mut [f32],
+    ) {
+        let mut jj = b0;
+        while jj + RR <= b1 {
+            if p == 0 {
+                prefetch(job, jj + NB, RR, n);
+            }
+            // SAFETY: AVX2 is available (this function's contract).
+            unsafe { tile::<RR, V>(job, p, jj, dst) };
+            jj += RR;
+        }
+        while jj < b1 {
+            if p == 0 {
+                prefetch(job, jj + NB, 1, n);
+            }
+            // SAFETY: as above.
+            unsafe { tile::<1, V>(job, p, jj, dst) };
+            jj += 1;
         }
     }
 
@@ -472,25 +518,25 @@ mod avx2 {
     /// The CPU must have AVX2.
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn tile<const RR: usize>(job: &Job<'_>, p: usize, jj: usize, dst: &mut [f32]) {
-        let panel = job.panel(p);
-        let rows: [&[i16]; RR] = std::array::from_fn(|r| job.row(job.j0 + jj + r));
-        let mut acc = [[_mm256_setzero_si256(); 3]; RR];
-        for (s, b) in panel.chunks_exact(2 * W).enumerate() {
-            // SAFETY: `b` holds 48 int16 (three 32-byte vectors); unaligned loads.
-            let v = unsafe {
-                // `_mm256_loadu_si256` takes any alignment
-                #[allow(clippy::cast_ptr_alignment)]
-                let ptr = b.as_ptr().cast::<__m256i>();
-                [
-                    _mm256_loadu_si256(ptr),
-                    _mm256_loadu_si256(ptr.add(1)),
-                    _mm256_loadu_si256(ptr.add(2)),
-                ]
-            };
+    unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usize, dst: &mut [f32]) {
+        let (panel, width) = job.panel(p);
+        debug_assert_eq!(width, 8 * V);
+        // each row as `steps` value pairs, read as one (little-endian) int32 per pair (unaligned
+        // reads below)
+        #[allow(clippy::cast_ptr_alignment)]
+        let rows: [*const i32; RR] = std::array::from_fn(|r| job.row(job.j0 + jj + r).as_ptr().cast::<i32>());
+        let mut acc = [[_mm256_setzero_si256(); V]; RR];
+        for (s, b) in panel.chunks_exact(16 * V).enumerate() {
+            // `_mm256_loadu_si256` takes any alignment
+            #[allow(clippy::cast_ptr_alignment)]
+            let ptr = b.as_ptr().cast::<__m256i>();
+            // SAFETY: `b` holds `16·V` int16 (`V` 32-byte vectors); unaligned loads.
+            let v: [__m256i; V] = std::array::from_fn(|k| unsafe { _mm256_loadu_si256(ptr.add(k)) });
             for (a, y) in acc.iter_mut().zip(&rows) {
-                // the pair (y[2s], y[2s + 1]) as one int32, low half first (little endian)
-                let pair = i32::from(y[2 * s] as u16) | (i32::from(y[2 * s + 1] as u16) << 16);
+                // SAFETY: `s < steps` and each row holds `steps` pairs (`Job::row`); the pair's
+                // low half is `y[2s]`, as the panel's is `q[2s]`, so `vpmaddwd` multiplies
+                // matching values.
+                let pair = unsafe { y.add(s).read_unaligned() };
                 let bc = _mm256_set1_epi32(pair);
                 for (ai, vi) in a.iter_mut().zip(&v) {
                     *ai = _mm256_add_epi32(*ai, _mm256_madd_epi16(bc, *vi));
@@ -498,25 +544,19 @@ mod avx2 {
             }
         }
         let i0 = p * W;
-        let w = W.min(job.m - i0);
-        // SAFETY: the scales are padded to whole panels: 24 from `i0`.
-        let qs = unsafe {
-            let ptr = job.q.scale.as_ptr().add(i0);
-            [
-                _mm256_loadu_ps(ptr),
-                _mm256_loadu_ps(ptr.add(8)),
-                _mm256_loadu_ps(ptr.add(16)),
-            ]
-        };
+        let w = width.min(job.m - i0);
+        let scales = &job.q.scale[i0..i0 + 8 * V];
+        // SAFETY: `scales` holds `8·V` f32 (the scales are padded to whole panels).
+        let qs: [_; V] = std::array::from_fn(|k| unsafe { _mm256_loadu_ps(scales.as_ptr().add(8 * k)) });
         for (r, a) in acc.iter().enumerate() {
             let j = jj + r;
             let sc = _mm256_set1_ps(job.c.scale[job.j0 + j]);
             let alpha = _mm256_set1_ps(job.alpha);
-            let mut out = [0.0f32; W];
+            let mut out = [0.0f32; WIDE];
             for (k, (ai, qk)) in a.iter().zip(&qs).enumerate() {
                 let f = _mm256_cvtepi32_ps(*ai);
                 let f = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(f, *qk), sc), alpha);
-                // SAFETY: `out` has 24 f32, `k < 3`.
+                // SAFETY: `out` has 32 f32, `k < V ≤ 4`.
                 unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * k), f) };
             }
             dst[j * job.m + i0..j * job.m + i0 + w].copy_from_slice(&out[..w]);

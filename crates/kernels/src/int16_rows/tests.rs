@@ -141,7 +141,7 @@ fn quantisation_keeps_its_invariants() {
 }
 
 /// Every entry equals its definition on every path, for widths odd and even, query counts
-/// around the panel width, corpus ranges that start inside the rows and cross blocks, and
+/// around the panel width (a last panel of 1–8 queries joins the one before it: 25, 56, 100), corpus ranges that start inside the rows and cross blocks, and
 /// row norms from 2⁻¹⁰⁰ to 2⁶⁰.
 #[test]
 fn every_path_computes_the_definition() {
@@ -153,6 +153,8 @@ fn every_path_computes_the_definition() {
         (48, 3 * NB + 2, 128),
         (100, 41, 129),
         (7, 19, 768),
+        (33, 9, 64),
+        (56, 10, 130),
     ] {
         let q = rows(m, d, (m * 7 + d) as u64, |i| 2f32.powi((i % 5) as i32 * 8 - 20));
         let c = rows(n, d, (n * 3 + d) as u64, |j| 2f32.powi((j % 7) as i32 * 4 - 12));
