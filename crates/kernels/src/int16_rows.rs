@@ -7,7 +7,8 @@
 //! pairs and adds adjacent products into 8 int32 lanes per instruction. On an AMD EPYC (Zen 3)
 //! a query tile of that kind streamed 1.57–1.60× the multiply-adds per second of the f32 FMA
 //! tile (`bench/probe/i16-madd.c`), from half the bytes. The screening bound that makes these
-//! tiles usable for an exact search is in docs/exact-screening.md ("int16 screening").
+//! tiles usable for an exact search is in docs/exact-screening.md ("What is not here yet": int16
+//! screening).
 //!
 //! # Quantisation
 //! Row `x` (`d` values) gets the scale `s = 2^e`, the smallest power of two (at least
