@@ -157,6 +157,46 @@ impl I16Rows {
         Ok(rows)
     }
 
+    /// The rows of `parts` one after the other (each part's rows quantised as [`I16Rows::new`]
+    /// quantises them, so quantising blocks of rows in parallel and joining them gives the
+    /// rows of one call). O(total size).
+    ///
+    /// # Errors
+    /// `Shape` if the parts' widths differ; `OutOfRange` if the allocator refuses the rows.
+    pub fn concat(parts: &[I16Rows]) -> Result<Self> {
+        let d = parts.first().map_or(0, |p| p.d);
+        let mut rows = Self { d, ..Self::default() };
+        for p in parts {
+            Error::require_equal("I16Rows::concat widths", d, p.d, "")?;
+            rows.n += p.n;
+        }
+        let len = rows.n * d.next_multiple_of(2);
+        let fail = |what: &str| Error::OutOfRange {
+            name: "int16 rows",
+            expected: "a buffer the allocator can provide".into(),
+            actual: format!("{len} {what}"),
+        };
+        rows.values
+            .try_reserve_exact(len)
+            .map_err(|_| fail("int16 values"))?;
+        rows.scale.try_reserve_exact(rows.n).map_err(|_| fail("scales"))?;
+        rows.residual
+            .try_reserve_exact(rows.n)
+            .map_err(|_| fail("residual norms"))?;
+        for p in parts {
+            rows.values.extend_from_slice(&p.values);
+            rows.scale.extend_from_slice(&p.scale);
+            rows.residual.extend_from_slice(&p.residual);
+        }
+        Ok(rows)
+    }
+
+    /// Bytes held: values, scales and residual norms.
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        self.values.len() * 2 + self.scale.len() * 4 + self.residual.len() * 8
+    }
+
     /// Number of rows `n`.
     #[must_use]
     pub fn rows(&self) -> usize {

@@ -2,7 +2,14 @@
 
 use embgeo_core::{Ctl, Element, Error, MatRef, Neighbors, Result, Scale};
 
-use crate::brute::{cast, check_k, run_typed, search_indexed, Params, Trace};
+use std::sync::OnceLock;
+
+use embgeo_kernels::I16Rows;
+
+use crate::brute::{
+    cast, check_k, int16_auto_takes, int16_quantize, int16_search_indexed, run_typed, search_indexed, Params,
+    Trace,
+};
 use crate::header::{self, u64_at, HEADER};
 use crate::metric::Metric;
 use crate::stats::Stats;
@@ -65,7 +72,10 @@ pub fn peek_header(bytes: &[u8]) -> Result<StoredType> {
 ///
 /// # Memory
 /// `rows·dim·size_of::<T>()` for the data, `rows·(16 + size_of::<T>())` statistics, and under
-/// cosine another `rows·dim·size_of::<T>()` normalised copy; [`Index::memory_bytes`] reports it.
+/// cosine another `rows·dim·size_of::<T>()` normalised copy; f32 indexes searched in int16
+/// (`auto` on AVX2 CPUs: `crate::AUTO_MIN_CORPUS_INT16`) also an int16 copy of the working rows,
+/// `rows·(2·⌈dim/2⌉·2 + 12)` bytes, made at the first such search; [`Index::memory_bytes`]
+/// reports it all.
 #[derive(Debug, Clone)]
 pub struct Index<T: Element> {
     metric: Metric,
@@ -74,6 +84,9 @@ pub struct Index<T: Element> {
     stats: AnyStats,
     /// Largest `|x|` over the rows (the magnitude rule of `embgeo_core::scale`).
     max_abs: f64,
+    /// f32 indexes: the working rows (unit rows under cosine) quantised to int16, made by the
+    /// first search `auto` screens in int16 and dropped when rows are added.
+    int16: OnceLock<I16Rows>,
 }
 
 impl<T: Element> Index<T> {
@@ -94,6 +107,7 @@ impl<T: Element> Index<T> {
             data: Vec::new(),
             stats,
             max_abs: 0.0,
+            int16: OnceLock::new(),
         })
     }
 
@@ -147,6 +161,7 @@ impl<T: Element> Index<T> {
         }
         self.data.extend_from_slice(r);
         self.max_abs = self.max_abs.max(crate::scaled::magnitude(r));
+        self.int16 = OnceLock::new();
         Ok(())
     }
 
@@ -220,6 +235,12 @@ impl<T: Element> Index<T> {
                 if let Some(found) = search_indexed(c, s, q, self.dim, p, ctl)? {
                     return Ok(found);
                 }
+                if int16_auto_takes(p, self.dim, q.len() / self.dim, self.len()) {
+                    let i16 = self.int16_rows(s, ctl)?;
+                    if let Some(found) = int16_search_indexed((c, s, i16), q, self.dim, p, ctl)? {
+                        return Ok(found);
+                    }
+                }
                 run_typed(c, s, Some(q), self.dim, p, ctl)
             }
             AnyStats::F64(s) => {
@@ -229,6 +250,26 @@ impl<T: Element> Index<T> {
                 run_typed(c, s, Some(q), self.dim, p, ctl)
             }
         }
+    }
+
+    /// The int16 copy of the working rows (`stats`: the index's f32 statistics), made now
+    /// unless an earlier search made it (two searches at once may both make it; one is kept,
+    /// and both are the same rows).
+    ///
+    /// # Errors
+    /// `Cancelled`; `OutOfRange` if the allocator refuses the copy.
+    fn int16_rows(&self, stats: &Stats<f32>, ctl: &Ctl<'_>) -> Result<&I16Rows> {
+        if let Some(rows) = self.int16.get() {
+            return Ok(rows);
+        }
+        let data = cast::<T, f32>(&self.data).ok_or_else(|| Error::Internal("dtype".into()))?;
+        let work = if self.metric == Metric::Cosine {
+            &stats.unit
+        } else {
+            data
+        };
+        let rows = int16_quantize(work, self.dim, ctl)?;
+        Ok(self.int16.get_or_init(|| rows))
     }
 
     /// Number of rows.
@@ -262,7 +303,8 @@ impl<T: Element> Index<T> {
             AnyStats::F32(s) => s.bytes(),
             AnyStats::F64(s) => s.bytes(),
         };
-        self.data.len() * std::mem::size_of::<T>() + s + std::mem::size_of::<Self>()
+        let int16 = self.int16.get().map_or(0, I16Rows::memory_bytes);
+        self.data.len() * std::mem::size_of::<T>() + s + int16 + std::mem::size_of::<Self>()
     }
 
     /// Serialise: format v1, little-endian:

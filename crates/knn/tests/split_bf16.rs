@@ -6,9 +6,9 @@
 mod common;
 
 use common::lowp::{
-    each_row_six_times, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
+    clustered_sets, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
 };
-use common::{assert_same, clustered, gaussian, to_f32, with_duplicates, METRICS};
+use common::{assert_same, gaussian, to_f32, METRICS};
 use embgeo_core::{Ctl, Error, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
@@ -74,25 +74,9 @@ fn random_data_at_every_width() {
 
 #[test]
 fn clustered_and_duplicate_heavy_data() {
-    check(
-        &to_f32(&clustered(300, 48, 100, 3)),
-        48,
-        &[1, 7],
-        "100 tight clusters",
-    );
-    check(
-        &to_f32(&clustered(200, 384, 100, 4)),
-        384,
-        &[10],
-        "100 tight clusters d=384",
-    );
-    check(
-        &to_f32(&with_duplicates(200, 32, 5)),
-        32,
-        &[1, 9, 199],
-        "duplicates",
-    );
-    check(&each_row_six_times(6), 16, &[1, 10, 119], "each row 6 times");
+    for (x, d, ks, what) in clustered_sets(3) {
+        check(&x, d, ks, what);
+    }
 }
 
 #[test]

@@ -8,9 +8,9 @@
 mod common;
 
 use common::lowp::{
-    each_row_six_times, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
+    clustered_sets, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
 };
-use common::{assert_same, clustered, gaussian, naive, to_f32, with_duplicates, METRICS};
+use common::{assert_same, gaussian, naive, to_f32, METRICS};
 use embgeo_core::{Ctl, Error, MatRef, Neighbors};
 use embgeo_kernels::lowp::{available_paths, LowpPath};
 use embgeo_knn::{
@@ -88,25 +88,9 @@ fn random_data_at_every_width() {
 
 #[test]
 fn clustered_and_duplicate_heavy_data() {
-    check(
-        &to_f32(&clustered(300, 48, 100, 13)),
-        48,
-        &[1, 7],
-        "100 tight clusters",
-    );
-    check(
-        &to_f32(&clustered(200, 384, 100, 14)),
-        384,
-        &[10],
-        "100 tight clusters d=384",
-    );
-    check(
-        &to_f32(&with_duplicates(200, 32, 15)),
-        32,
-        &[1, 9, 200],
-        "duplicates",
-    );
-    check(&each_row_six_times(16), 16, &[1, 10, 120], "each row 6 times");
+    for (x, d, ks, what) in clustered_sets(13) {
+        check(&x, d, ks, what);
+    }
 }
 
 #[test]
@@ -226,16 +210,19 @@ fn auto_streams_f32_queries_on_the_amx_tiles_only_where_measured_faster() {
             let qm = MatRef::from_flat(q, d).unwrap();
             let typed = embgeo_knn::search(cm, qm, &p, &ctl).unwrap();
             assert_same(&typed, &want, &format!("typed {what}"));
-            // an index streams its queries the same way, with its statistics computed once
+            // an index streams its queries the same way, with its statistics computed once (an
+            // index that does not stream may screen in int16 instead: tests/int16.rs)
             let mut index = embgeo_knn::Index::<f32>::new(metric, d).unwrap();
             index.add(cm).unwrap();
             let (indexed, itrace) = index.search_traced(qm, &p, &ctl).unwrap();
             assert_same(&indexed, &want, &format!("index {what}"));
-            assert_eq!(
-                (itrace.precision, itrace.kernel, itrace.candidates),
-                (trace.precision, trace.kernel, trace.candidates),
-                "index {what}"
-            );
+            if stream || itrace.precision != "int16" {
+                assert_eq!(
+                    (itrace.precision, itrace.kernel, itrace.candidates),
+                    (trace.precision, trace.kernel, trace.candidates),
+                    "index {what}"
+                );
+            }
         }
     }
 }

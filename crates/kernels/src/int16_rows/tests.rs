@@ -284,3 +284,25 @@ fn bad_input_is_a_coded_error() {
     corpus_keys_i16_with(Path::Scalar, &mut [], &q, &c, 1..1, 1.0).unwrap();
     let _ = W;
 }
+
+/// Rows quantised in parts and joined equal the rows quantised at once.
+#[test]
+fn joined_parts_equal_one_quantisation() {
+    let (n, d) = (50usize, 37usize);
+    let x = rows(n, d, 5, |i| 2f32.powi(i as i32 % 9 - 4));
+    let whole = I16Rows::new(View::row_major(&x, n, d).unwrap()).unwrap();
+    let parts: Vec<I16Rows> = [0..7, 7..30, 30..30, 30..50]
+        .into_iter()
+        .map(|r| I16Rows::new(View::row_major(&x[r.start * d..r.end * d], r.len(), d).unwrap()).unwrap())
+        .collect();
+    let joined = I16Rows::concat(&parts).unwrap();
+    assert_eq!((joined.rows(), joined.cols()), (n, d));
+    for j in 0..n {
+        assert_eq!(joined.row(j), whole.row(j));
+    }
+    assert_eq!(bits(joined.scales()), bits(whole.scales()));
+    assert_eq!(joined.residuals(), whole.residuals());
+    assert_eq!(joined.memory_bytes(), n * 38 * 2 + n * 12);
+    let other = I16Rows::new(View::row_major(&x[..36], 1, 36).unwrap()).unwrap();
+    assert_eq!(I16Rows::concat(&[whole, other]).unwrap_err().code(), "ERR_SHAPE");
+}

@@ -16,6 +16,7 @@ mod adversarial_tests;
 pub(crate) mod bounds;
 #[cfg(test)]
 mod in_place_tests;
+mod int16;
 mod operands;
 mod plan;
 mod query;
@@ -41,6 +42,13 @@ pub(crate) use crate::real::cast;
 use crate::real::{self, Real};
 use crate::select::state_bytes;
 use crate::stats::Stats;
+pub(crate) use int16::{
+    auto_takes as int16_auto_takes, quantize as int16_quantize, search_indexed as int16_search_indexed,
+};
+pub use int16::{
+    search_int16_on, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_CORPUS_INT16,
+    MAX_COLS as INT16_MAX_COLS,
+};
 pub use operands::Operands;
 pub(crate) use plan::use_symmetric;
 use plan::Plan;

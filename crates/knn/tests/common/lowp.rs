@@ -6,7 +6,7 @@ use embgeo_core::{Ctl, Neighbors};
 use embgeo_knn::{search_values, Metric, Operands, Params, Precision, Values};
 use rand::Rng;
 
-use super::{gaussian, naive, rng, to_f32};
+use super::{clustered, gaussian, naive, rng, to_f32, with_duplicates};
 
 /// Small tiles so that every code path (several query blocks, slices, prebounds) runs.
 pub fn params(k: usize, metric: Metric, precision: Precision) -> Params {
@@ -102,5 +102,37 @@ pub fn magnitude_sets(seed: u64) -> Vec<(Vec<f32>, &'static str, &'static [usize
             &[5],
         ),
         (within, "mixed magnitudes within rows", &[1, 5]),
+    ]
+}
+
+/// The clustered and duplicate-heavy sets every screened path runs on (seeds from `seed`), each
+/// with its width, the k to check (callers clamp them to the rows available) and a name: 100
+/// tight clusters at d = 48 and 384, rows with many exact duplicates, each row six times.
+pub fn clustered_sets(seed: u64) -> Vec<(Vec<f32>, usize, &'static [usize], &'static str)> {
+    vec![
+        (
+            to_f32(&clustered(300, 48, 100, seed)),
+            48,
+            &[1, 7],
+            "100 tight clusters",
+        ),
+        (
+            to_f32(&clustered(200, 384, 100, seed + 1)),
+            384,
+            &[10],
+            "100 tight clusters d=384",
+        ),
+        (
+            to_f32(&with_duplicates(200, 32, seed + 2)),
+            32,
+            &[1, 9, 200],
+            "duplicates",
+        ),
+        (
+            each_row_six_times(seed + 3),
+            16,
+            &[1, 10, 120],
+            "each row 6 times",
+        ),
     ]
 }

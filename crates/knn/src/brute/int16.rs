@@ -1,0 +1,282 @@
+//! int16 screening of f32 queries against an index's corpus quantised to int16 once
+//! ([`Quantized`]): each working row (the unit rows under cosine) gets a power-of-two scale and
+//! int16 values (`embgeo_kernels::I16Rows`), the key tiles are exact integer dot products
+//! (`vpmaddwd` on AVX2; `embgeo_kernels::corpus_keys_i16`) scaled to f32, and the margins come
+//! from the rows' measured quantisation residuals (`super::residual::Measured`); exact keys from
+//! the f32 rows exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the
+//! result is the fp32 path's, bit for bit.
+//!
+//! Why: CPUs with AVX2 and no bf16 or int8 units (AMD Zen 2/3, Intel before Cooper Lake) have
+//! `vpmaddwd`, 16 exact int16 multiply-adds per instruction against 8 for an f32 FMA; the
+//! kernels bench's query pass ran 1.4–1.5× the f32 in-place tiles on a Zen 3. The corpus is
+//! quantised once per index (a `knn()` call would pay that pass on every search, about as much
+//! as the search).
+//!
+//! # Bound (docs/exact-screening.md, "int16 screening of f32 queries")
+//! With `x̂ = s_x·q_x` and the residual `r_x = x − x̂` (exact in f64), `x·y − x̂·ŷ = r_x·y +
+//! x̂·r_y`, so `|x·y − x̂·ŷ| ≤ ‖r_x‖·Y + (‖x‖ + ‖r_x‖)·D` with `Y` the largest corpus working-row
+//! norm and `D` its largest residual norm. The tile is `x̂·ŷ` exactly (an int32 sum) rounded
+//! once to f32 and scaled by powers of two: `u·‖x̂‖‖ŷ‖` with `‖x̂‖ ≤ ‖x‖·(1 + √d/Q)`, at most
+//! `1.19·u·‖x‖‖y‖` for `d ≤` [`MAX_COLS`] (`√d/Q ≤ 0.089`), inside the f32 bound's tile term
+//! `γ_{d+2}·‖x‖‖y‖ ≥ 3u·‖x‖‖y‖`; the f32 key terms are the f32 path's. So row `i`'s margin is
+//! `Bounds::new::<f32>(metric, d).margin(‖x_i‖, Y) + 1.01·|alpha|·(‖r_i‖·Y + (‖x_i‖ +
+//! ‖r_i‖)·D)` — never the f32 margin alone.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use embgeo_core::chunks::map_chunks;
+use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
+use embgeo_kernels::{corpus_keys_i16, I16Queries, I16Rows, View};
+
+use super::bounds::Bounds;
+use super::plan::Plan;
+use super::residual::Measured;
+use super::source::{Rows, Source};
+use super::{
+    check_entry, checked_row_stats, checked_run, f32_overflows, run_source, Params, Precision, Trace,
+};
+use crate::metric::Metric;
+use crate::real::Real;
+use crate::stats::Stats;
+
+/// Widest rows the int16 screening takes: up to here `√d/Q ≤ 0.089` (`Q` =
+/// `embgeo_kernels::i16_q_max(d)`), which the bound relies on.
+pub const MAX_COLS: usize = 4096;
+
+/// Fewest corpus rows at which `auto` screens an index search in int16 ([`auto_takes`]).
+pub const AUTO_MIN_CORPUS_INT16: usize = 10_000;
+
+/// Narrowest rows `auto` screens in int16.
+pub const AUTO_MIN_COLS_INT16: usize = 32;
+
+/// Most queries `auto` screens in int16: the measured range (one query block of the in-place
+/// tiles, whose panels stay in L1 at d = 128).
+pub const AUTO_MAX_QUERIES_INT16: usize = 128;
+
+/// Rows per parallel chunk when an index quantises its corpus.
+const CHUNK: usize = 8192;
+
+/// Does `auto` screen a search of an index (`nq` f32 queries against `nc` rows of width `d`) in
+/// int16? Only when the kernel layer runs its AVX2 path (CPUs with AVX-512 keep their wider f32
+/// kernels, those with bf16 units stream through bf16 first), never for a shard search or the
+/// few-queries mode, for `AUTO_MIN_COLS_INT16..=MAX_COLS` columns, at least
+/// [`AUTO_MIN_CORPUS_INT16`] corpus rows and at most [`AUTO_MAX_QUERIES_INT16`] queries; and
+/// not when `EMBGEO_KNN_INT16=off` (read once).
+pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
+    p.precision == Precision::Auto
+        && enabled()
+        && embgeo_kernels::path() == embgeo_kernels::Path::Avx2
+        && !p.is_shard()
+        && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
+        && nc >= AUTO_MIN_CORPUS_INT16
+        && nq <= AUTO_MAX_QUERIES_INT16
+        && !Plan::new(nq, nc, p).few
+}
+
+/// `false` when `EMBGEO_KNN_INT16=off` (read once per process).
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off"))
+}
+
+/// The working rows `rows` (`n × d`, row-major) quantised to int16, in parallel chunks of
+/// [`CHUNK`] rows (each row's values do not depend on the chunks). O(n·d); memory
+/// `n·(2·⌈d/2⌉·2 + 12)` bytes at the peak (the parts and the joined rows).
+///
+/// # Errors
+/// `Cancelled`; `OutOfRange` for a width the tiles cannot take or an allocation refused.
+pub(crate) fn quantize(rows: &[f32], d: usize, ctl: &Ctl<'_>) -> Result<I16Rows> {
+    let n = rows.len() / d.max(1);
+    let parts = map_chunks(ctl, "int16 rows", n, CHUNK, |r| {
+        I16Rows::new(View::row_major(&rows[r.start * d..r.end * d], r.len(), d)?)
+    })?;
+    I16Rows::concat(&parts)
+}
+
+/// f32 queries screened in int16 against a corpus quantised once (`corpus`: the corpus's
+/// working rows as [`quantize`] made them).
+pub(super) struct Quantized<'a> {
+    pub rows: Rows<'a, f32>,
+    pub corpus: &'a I16Rows,
+    /// The queries' margins from their measured residuals and the corpus's largest.
+    pub measured: Measured,
+}
+
+/// One worker's query block, quantised and packed, and which query rows it holds.
+#[derive(Default)]
+pub(super) struct QuantizedBuf {
+    panels: I16Queries,
+    holds: Option<Range<usize>>,
+}
+
+impl Source<f32> for Quantized<'_> {
+    type Buf = QuantizedBuf;
+    const BLOCK_ORDER: bool = true;
+
+    /// The int16 tile; if the queries could not be packed (an allocation refused) or the tile
+    /// refused them, the f32 tile, whose error is within the f32 bound and so within these
+    /// margins.
+    fn tile(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        _: bool,
+        buf: &mut QuantizedBuf,
+    ) {
+        let d = self.rows.d;
+        let (cwork, qwork) = self.rows.work();
+        let queries = &qwork[q.start * d..q.end * d];
+        if buf.holds.as_ref() != Some(&q) {
+            buf.holds = View::row_major(queries, q.len(), d)
+                .and_then(I16Queries::new)
+                .map(|p| buf.panels = p)
+                .ok()
+                .map(|()| q.clone());
+        }
+        if buf.holds.is_some() && corpus_keys_i16(t, &buf.panels, self.corpus, c.clone(), alpha).is_ok() {
+            return;
+        }
+        let corpus = &cwork[c.start * d..c.end * d];
+        f32::gemm_nt(t, queries, corpus, q.len(), c.len(), d, alpha);
+    }
+
+    fn exact(&self, i: usize, j: usize, _: &mut QuantizedBuf) -> f64 {
+        self.rows.exact(i, j)
+    }
+
+    fn exact_pairs(&self, pairs: &[(u32, u32)], out: &mut [f64], _: &mut QuantizedBuf) {
+        self.rows.exact_pairs(pairs, out);
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds::new::<f32>(self.rows.metric, self.rows.d)
+    }
+
+    /// The measured margin only: the f32 margin alone does not bound an int16 tile.
+    fn row_margin(&self, _: &Bounds, i: usize, nx: f64, _: f64) -> f64 {
+        self.measured.margin(i, nx)
+    }
+
+    fn kernel(&self, _few: bool) -> &'static str {
+        if matches!(
+            embgeo_kernels::path(),
+            embgeo_kernels::Path::Avx2 | embgeo_kernels::Path::Avx512
+        ) {
+            "avx2-int16"
+        } else {
+            "scalar-int16"
+        }
+    }
+
+    fn precision(&self) -> &'static str {
+        "int16"
+    }
+
+    fn shape(&self) -> (usize, usize) {
+        self.rows.shape()
+    }
+
+    fn stats(&self) -> (&Stats<f32>, &Stats<f32>) {
+        (self.rows.cs, self.rows.qs)
+    }
+}
+
+/// The search of `rows` (queries against the corpus) screened in int16 against `corpus` (its
+/// working rows quantised), or `None` when the fp32 path must run instead: rows wider than
+/// [`MAX_COLS`], or row norms whose squares could overflow f32 keys (`f32_overflows`).
+///
+/// Memory: the queries quantised once for their residual norms (`nq·(d + 12)` bytes, about)
+/// and once per worker's query block, plus what the fp32 path holds besides its tiles.
+fn search_with(
+    rows: Rows<'_, f32>,
+    corpus: &I16Rows,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Option<(Neighbors, Trace)>> {
+    let d = rows.d;
+    if d > MAX_COLS
+        || corpus.cols() != d
+        || (p.metric != Metric::Cosine && f32_overflows(rows.cs.max_norm, rows.qs.max_norm))
+    {
+        return Ok(None);
+    }
+    let (_, qwork) = rows.work();
+    let nq = qwork.len() / d;
+    let queries = I16Queries::new(View::row_major(qwork, nq, d)?)?;
+    let dmax = corpus.residuals().iter().copied().fold(0.0, f64::max);
+    let mut measured = Measured::new(p.metric, d, queries.residuals().to_vec(), rows.cs.max_norm, dmax);
+    measured.base = Bounds::new::<f32>(p.metric, d);
+    let src = Quantized {
+        rows,
+        corpus,
+        measured,
+    };
+    run_source(&src, false, p, ctl).map(Some)
+}
+
+/// The search of a [`crate::Index`] (its corpus `c`, width `d`, statistics `cs` and int16 copy
+/// `corpus` of its working rows, all made once) for the f32 queries `q` (checked finite by the
+/// index), screened in int16; `None` when the screening declines ([`search_with`]). The
+/// queries' statistics' errors are the fp32 path's.
+///
+/// # Errors
+/// As the index's fp32 search.
+pub(crate) fn search_indexed(
+    (c, cs, corpus): (&[f32], &Stats<f32>, &I16Rows),
+    q: &[f32],
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<Option<(Neighbors, Trace)>> {
+    let qs = Stats::compute(p.metric, q, d, "queries", ctl)?;
+    let rows = Rows {
+        metric: p.metric,
+        d,
+        c,
+        q,
+        cs,
+        qs: &qs,
+    };
+    search_with(rows, corpus, p, ctl)
+}
+
+/// The search of [`crate::search`] screened in int16 whatever `auto` would choose, on any CPU
+/// (the kernel layer's portable int16 tile where AVX2 is missing gives the same bits): the
+/// corpus's working rows quantised for this call. The tests run it on every shape and metric.
+/// The fp32 path runs when the screening declines; inputs are checked as the public entries
+/// check them.
+///
+/// # Errors
+/// As [`crate::search`].
+#[doc(hidden)]
+pub fn search_int16_on(
+    corpus: MatRef<'_, f32>,
+    queries: MatRef<'_, f32>,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    check_entry(corpus, Some(queries), p)?;
+    let (c, d, n) = (corpus.as_slice(), corpus.cols(), corpus.rows());
+    let q = queries.as_slice();
+    if n > 0 && !p.is_shard() && d <= MAX_COLS {
+        let (cs, qs) = checked_row_stats(c, n, Some(q), d, p, ctl)?;
+        let qs = qs.ok_or_else(|| Error::Internal("query statistics".into()))?;
+        let rows = Rows {
+            metric: p.metric,
+            d,
+            c,
+            q,
+            cs: &cs,
+            qs: &qs,
+        };
+        let (cwork, _) = rows.work();
+        let i16 = quantize(cwork, d, ctl)?;
+        if let Some(r) = search_with(rows, &i16, p, ctl)? {
+            return Ok(r);
+        }
+    }
+    checked_run(c, n, Some(q), d, p, ctl)
+}
