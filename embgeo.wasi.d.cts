@@ -35,6 +35,11 @@ export declare class NativeKnnIndex {
   info(): [number, number, string, string]
   /** Bytes of native memory held (reported to V8 as external memory). */
   memoryBytes(): number
+  /**
+   * Tell V8 about native memory a search made (an f32 index's int16 copy, made by its first
+   * search screened in int16); the wrapper calls it after each search.
+   */
+  reportMemory(): void
   /** The versioned binary form of the index. */
   serialize(): Uint8Array
   /**

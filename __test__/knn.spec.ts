@@ -256,6 +256,28 @@ describe('KnnIndex', () => {
     index.dispose()
   })
 
+  it('screens f32 searches in int16 on AVX2 CPUs (same answer), keeping an int16 copy it counts', async () => {
+    // 10 000 rows × 48, 40 queries: `auto` takes int16 where the kernel layer runs AVX2 tiles
+    // (kernel 'avx2-int16'), else fp32 or a bf16 stream; the answer is knn's fp32 answer either way
+    const [n, d] = [10_000, 48]
+    const x = new Float32Array(randomData(n, d, 6))
+    const q = new Float32Array(randomData(40, d, 7))
+    const index = new KnnIndex(matrix(x, d))
+    const before = index.memoryBytes
+    const want = knnSync(matrix(x, d), { k: 6, queries: matrix(q, d), precision: 'fp32' })
+    const got = await index.search(matrix(q, d), { k: 6 })
+    expect(got.indices).toEqual(want.indices)
+    expect(got.distances).toEqual(want.distances)
+    const copy = got.precision === 'int16' ? n * (d * 2 + 12) : 0
+    expect(got.precision === 'int16').toBe(got.kernel === 'avx2-int16')
+    expect(index.memoryBytes).toBe(before + copy)
+    const again = index.searchSync(matrix(q, d), { k: 6 })
+    expect([again.indices, again.precision]).toEqual([want.indices, got.precision])
+    index.add(matrix(q.subarray(0, d), d))
+    expect(index.memoryBytes).toBeLessThan(before + 1000) // adding rows drops the copy
+    index.dispose()
+  })
+
   it('rejects bytes that are not an index with ERR_BAD_MODEL', () => {
     expect(thrown(() => KnnIndex.deserialize(new Uint8Array([1, 2, 3]))).code).toBe('ERR_BAD_MODEL')
     const good = new KnnIndex([[1, 2], [3, 4]]).serialize()

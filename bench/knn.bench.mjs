@@ -172,11 +172,14 @@ const peakG = Math.max(...probes.map((p) => p.fma_gflops))
 const peakB = Math.max(0, ...probes.map((p) => p.bf16_gflops ?? 0))
 const peakAmxB = Math.max(0, ...probes.map((p) => p.amx_bf16_gflops ?? 0))
 const peakAmxI = Math.max(0, ...probes.map((p) => p.amx_int8_gops ?? 0))
-// the peak of the unit a run screened on: AMX tiles, AVX512-BF16, or FP32 FMA (int8 on VNNI and fp32)
+const peakI16 = Math.max(0, ...probes.map((p) => p.i16_gops ?? 0))
+// the peak of the unit a run screened on: AMX tiles, AVX512-BF16, AVX2 int16 multiply-adds, or
+// FP32 FMA (int8 on VNNI and fp32)
 const unitPeakOf = (path) =>
   path?.kernel === 'amx-bf16' && peakAmxB > 0 ? peakAmxB
   : path?.kernel === 'amx-int8' && peakAmxI > 0 ? peakAmxI
   : path?.precision === 'bf16' && peakB > 0 ? peakB
+  : path?.precision === 'int16' && peakI16 > 0 ? peakI16
   : peakG
 const bw = Math.max(...probes.map((p) => p.bandwidth_gbs))
 const lines = [
@@ -186,6 +189,7 @@ const lines = [
     `Machine limits: FP32 FMA peak ${peakG} GFLOP/s, DRAM read ${bw} GB/s — the best of ${probes.length} runs of bench/probe/peak.c around this run ` +
     `(probes: ${probes.map((p) => p.fma_gflops).join(', ')} GFLOP/s; a probe that shares the CPU with other work reads low)` +
     (peakB > 0 ? `; bf16 dot-product peak (AVX512-BF16 vdpbf16ps, 12 chains per thread) ${peakB} GFLOP/s` : '') +
+    (peakI16 > 0 ? `; int16 multiply-add peak (AVX2 vpmaddwd + vpaddd, 6 chains per thread, 2 ops per multiply-add) ${peakI16} GOP/s` : '') +
     (peakAmxB > 0 ? `; AMX tile peaks (four accumulator tiles, operands loaded once) ${peakAmxB} GFLOP/s bf16 (tdpbf16ps), ${peakAmxI} GOP/s int8 (tdpbssd)` : '') +
     '. ' +
     `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +
@@ -196,7 +200,7 @@ const lines = [
 for (const e of results) {
   const ours = e.rows[0]
   lines.push(`## ${e.title}`, '', `n = ${e.n}, queries = ${e.nq}; load average ${e.load.toFixed(2)} before, ${e.loadAfter.toFixed(2)} after.`, '')
-  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of the screening unit peak (FP32 FMA; AVX512-BF16 or AMX for bf16 and int8 runs on them)'} | peak RSS MiB | recall@k vs embgeo | embgeo path: precision, kernel, inflation |`)
+  lines.push(`| impl | seconds (median) | min | vs embgeo | ${e.memoryBound ? 'GB/s | % of DRAM bandwidth' : 'GFLOP/s | % of the screening unit peak (FP32 FMA; AVX512-BF16 or AMX for bf16 and int8 runs on them, the int16 peak for int16 runs)'} | peak RSS MiB | recall@k vs embgeo | embgeo path: precision, kernel, inflation |`)
   lines.push('|---|---|---|---|---|---|---|---|---|')
   for (const r of e.rows) {
     if (r.skipped) {
@@ -222,12 +226,14 @@ for (const e of results) {
     const bytes = (e.n + e.nq) * e.d * 4
     const roof = roofOf(ours, 4)
     const of = (impl) => e.rows.find((r) => r.impl === impl)
-    const valueBytes = (impl) => (impl.includes('bf16 input') ? 2 : impl.includes('i8 input') ? 1 : 4)
+    // the bytes per value the row's tiles read: bf16 and int8 inputs, and an index's int16 copy
+    const valueBytes = (impl) =>
+      impl.includes('bf16 input') || of(impl).path?.precision === 'int16' ? 2 : impl.includes('i8 input') ? 1 : 4
     const rel = ['embgeo', 'embgeo, copy: false', 'embgeo, KnnIndex.search', 'embgeo, KnnIndex.search, bf16 input', 'embgeo, KnnIndex.search, i8 input']
       .filter((impl) => of(impl) && !of(impl).skipped)
       .map((impl) => `${impl} ${(of(impl).median / roofOf(of(impl), valueBytes(impl))).toFixed(2)}×`)
     lines.push(
-      `Roofline of this shape: max(${(bytes / 1e6).toFixed(0)} MB of f32 rows / ${bw} GB/s, products / unit peak) = ${roof.toFixed(4)} s (bf16 and int8 rows: 2 and 1 bytes per value, each row against the peak of the unit it ran on); median time over its roofline: ${rel.join(', ')}.`,
+      `Roofline of this shape: max(${(bytes / 1e6).toFixed(0)} MB of f32 rows / ${bw} GB/s, products / unit peak) = ${roof.toFixed(4)} s (bf16 and int8 rows, and rows screened on an index's int16 copy: 2, 1 and 2 bytes per value, each row against the peak of the unit it ran on); median time over its roofline: ${rel.join(', ')}.`,
       '',
     )
   }

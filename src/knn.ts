@@ -23,8 +23,11 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  *   where they keep up with the FMA units (AMD, or AMX tiles; not Intel's AVX512-BF16, which
  *   measured 1.6× slower than f32); on CPUs with AMX, f32 data from 64 columns and 2,048 rows
  *   on each side through split copies (see `'bf16'`; 0.60× the fp32 time for all points of
- *   20,000 × 384); else the data's own precision. Cosine screens bf16/int8 data's unit rows in
- *   f32.
+ *   20,000 × 384); on CPUs with AVX2 and neither (AMD Zen 2/3, older Intel), a `KnnIndex`'s
+ *   f32 searches of 17–128 queries against 10,000 or more rows of 32–4,096 columns screen in
+ *   int16 (`vpmaddwd`, exact integer products) against an int16 copy of the index made once
+ *   (reported as `'int16'`); else the data's own precision. Cosine screens bf16/int8 data's
+ *   unit rows in f32.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
  * - `'bf16'`: the bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and
  *   f32 data through split copies (each value as bf16 hi + lo, one bf16 dot product of 3× the
@@ -76,8 +79,8 @@ export interface KnnResult {
   distances: Float32Array | Float64Array
   /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
-  /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'` or `'int8'`). */
-  precision?: 'fp32' | 'fp64' | 'bf16' | 'int8'
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`, `'int8'`, or `'int16'`: a `KnnIndex`'s f32 searches under `'auto'` on AVX2 CPUs). */
+  precision?: 'fp32' | 'fp64' | 'bf16' | 'int8' | 'int16'
   /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`, `'avx2-rows-f32'`: f32 tiles reading the corpus rows in place, AVX2 CPUs, at most 128 queries). */
   kernel?: string
   /**
@@ -366,7 +369,11 @@ export class KnnIndex {
       const metric = this.metric
       return holding(this.#guard.read('search()'), () =>
         runAsync(run, [q.data] as const, (control, [qd]) => this.#native.search(qd, q.cols, { k }, control)),
-      ).then((r) => knnResult(r, metric))
+      ).then((r) => {
+        // a search may have made the index's int16 copy: V8 learns of it here
+        this.#native.reportMemory()
+        return knnResult(r, metric)
+      })
     })
   }
 
@@ -376,10 +383,9 @@ export class KnnIndex {
     const { k } = this.#k('KnnIndex.search', options, SYNC_RUN)
     const release = this.#guard.read('searchSync()')
     try {
-      return knnResult(
-        runSync(() => this.#native.searchSync(q.data, q.cols, { k })),
-        this.metric,
-      )
+      const r = runSync(() => this.#native.searchSync(q.data, q.cols, { k }))
+      this.#native.reportMemory()
+      return knnResult(r, this.metric)
     } finally {
       release()
     }

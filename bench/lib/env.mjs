@@ -3,7 +3,7 @@
  * results every report uses as "percent of peak".
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
@@ -41,11 +41,13 @@ export async function quiet(limit = 0.5, maxSeconds = 120) {
   return loadavg()[0]
 }
 
-/** Build (once) and run the C probe: { fma_gflops, bf16_gflops, amx_bf16_gflops, amx_int8_gops, bandwidth_gbs, threads } (null for units this CPU lacks). */
+/** Build (once) and run the C probe: { fma_gflops, bf16_gflops, amx_bf16_gflops, amx_int8_gops, i16_gops, bandwidth_gbs, threads } (null for units this CPU lacks). */
 export function probe(threads) {
   const bin = `${work}peak`
-  if (!existsSync(bin)) {
-    execFileSync('cc', ['-O3', '-march=native', '-mprefer-vector-width=512', '-funroll-loops', '-fopenmp', '-o', bin, `${root}bench/probe/peak.c`], { stdio: 'inherit' })
+  const src = `${root}bench/probe/peak.c`
+  // rebuilt when the probe's source is newer than the binary (a new unit probed)
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    execFileSync('cc', ['-O3', '-march=native', '-mprefer-vector-width=512', '-funroll-loops', '-fopenmp', '-o', bin, src], { stdio: 'inherit' })
   }
   return JSON.parse(execFileSync(bin, [String(threads)], { encoding: 'utf8' }))
 }

@@ -94,8 +94,8 @@ fn huge_tiny_mixed_and_subnormal_norms() {
     }
 }
 
-/// Rows wider than `INT16_MAX_COLS` (where the bound's `‖x̂‖ ≤ 1.09·‖x‖` no longer holds) and
-/// norms whose squares overflow f32 keys run the fp32 path instead (reported as such).
+/// Rows wider than `INT16_MAX_COLS` (fewer than 10 bits per value) and norms whose squares
+/// overflow f32 keys run the fp32 path instead (reported as such).
 #[test]
 fn the_screening_declines_outside_its_range() {
     let d = INT16_MAX_COLS + 1;

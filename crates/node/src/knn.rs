@@ -139,6 +139,13 @@ impl NativeKnnIndex {
         embgeo_jobs::HeapBytes::heap_bytes(&*self.model.read()) as f64
     }
 
+    /// Tell V8 about native memory a search made (an f32 index's int16 copy, made by its first
+    /// search screened in int16); the wrapper calls it after each search.
+    #[napi]
+    pub fn report_memory(&self, env: Env) -> napi::Result<()> {
+        report(env, &self.model)
+    }
+
     /// The versioned binary form of the index.
     #[napi]
     pub fn serialize(&self, env: Env) -> napi::Result<Uint8Array> {

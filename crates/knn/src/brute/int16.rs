@@ -12,13 +12,13 @@
 //! quantised once per index (a `knn()` call would pay that pass on every search, about as much
 //! as the search).
 //!
-//! # Bound (docs/exact-screening.md, "int16 screening of f32 queries")
+//! # Bound (docs/exact-screening.md, "int16 screening of an index's f32 queries")
 //! With `x̂ = s_x·q_x` and the residual `r_x = x − x̂` (exact in f64), `x·y − x̂·ŷ = r_x·y +
-//! x̂·r_y`, so `|x·y − x̂·ŷ| ≤ ‖r_x‖·Y + (‖x‖ + ‖r_x‖)·D` with `Y` the largest corpus working-row
-//! norm and `D` its largest residual norm. The tile is `x̂·ŷ` exactly (an int32 sum) rounded
-//! once to f32 and scaled by powers of two: `u·‖x̂‖‖ŷ‖` with `‖x̂‖ ≤ ‖x‖·(1 + √d/Q)`, at most
-//! `1.19·u·‖x‖‖y‖` for `d ≤` [`MAX_COLS`] (`√d/Q ≤ 0.089`), inside the f32 bound's tile term
-//! `γ_{d+2}·‖x‖‖y‖ ≥ 3u·‖x‖‖y‖`; the f32 key terms are the f32 path's. So row `i`'s margin is
+//! x̂·r_y`, so `|x·y − x̂·ŷ| ≤ E_q = ‖r_x‖·Y + (‖x‖ + ‖r_x‖)·D` with `Y` the largest corpus
+//! working-row norm and `D` its largest residual norm. The tile is `x̂·ŷ` exactly (an int32
+//! sum) rounded once to f32 and scaled by powers of two, and `‖x̂‖‖ŷ‖ ≤ ‖x‖·Y + E_q`: the part of
+//! the tile's rounding and of the key's f32 terms proportional to `‖x‖·Y` is inside the f32
+//! bound, the part proportional to `E_q` inside the factor 1.01. So row `i`'s margin is
 //! `Bounds::new::<f32>(metric, d).margin(‖x_i‖, Y) + 1.01·|alpha|·(‖r_i‖·Y + (‖x_i‖ +
 //! ‖r_i‖)·D)` — never the f32 margin alone.
 
@@ -40,8 +40,8 @@ use crate::metric::Metric;
 use crate::real::Real;
 use crate::stats::Stats;
 
-/// Widest rows the int16 screening takes: up to here `√d/Q ≤ 0.089` (`Q` =
-/// `embgeo_kernels::i16_q_max(d)`), which the bound relies on.
+/// Widest rows the int16 screening takes: up to here `Q ≥ 724` (`embgeo_kernels::i16_q_max`),
+/// at least 10 bits per value; wider rows would screen with ever wider margins.
 pub const MAX_COLS: usize = 4096;
 
 /// Fewest corpus rows at which `auto` screens an index search in int16 ([`auto_takes`]).
