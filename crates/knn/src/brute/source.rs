@@ -83,7 +83,7 @@ pub(super) trait Source<R: Real>: Sync {
     }
     /// The kernel that fills the tiles, for reports.
     fn kernel(&self, few: bool) -> &'static str;
-    /// The screening precision, for reports: `"fp32"`, `"fp64"` or `"bf16"`.
+    /// The screening precision, for reports: `"fp32"`, `"fp64"`, `"bf16"`, `"int8"` or `"int16"`.
     fn precision(&self) -> &'static str;
     /// Row counts `(queries, corpus)` (equal for all points).
     fn shape(&self) -> (usize, usize);

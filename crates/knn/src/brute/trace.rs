@@ -39,14 +39,15 @@ impl Precision {
     }
 }
 
-/// What a search ran on: the screening precision (`"fp32"`, `"fp64"` or `"bf16"`), the kernel
-/// that filled the key tiles, and how many candidates were re-ranked exactly.
+/// What a search ran on: the screening precision (`"fp32"`, `"fp64"`, `"bf16"`, `"int8"` or
+/// `"int16"`), the kernel that filled the key tiles, and how many candidates were re-ranked
+/// exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Trace {
     /// Screening precision that ran.
     pub precision: &'static str,
-    /// Tile kernel (`"faer-f32"`, `"avx2-rows-f32"`, `"faer-f64"`, `"avx512bf16"`, a SIMD level for
-    /// few queries…).
+    /// Tile kernel (`"faer-f32"`, `"avx2-rows-f32"`, `"faer-f64"`, `"avx512bf16"`,
+    /// `"avx2-int16"`, a SIMD level for few queries…).
     pub kernel: &'static str,
     /// Exact f64 key recomputations (candidates that survived the screening, including the
     /// ones that fill the first k). In the symmetric all-points pass this count depends on
