@@ -236,9 +236,15 @@ impl<T: Element> Index<T> {
                     return Ok(found);
                 }
                 if int16_auto_takes(p, self.dim, q.len() / self.dim, self.len()) {
-                    let i16 = self.int16_rows(s, ctl)?;
-                    if let Some(found) = int16_search_indexed((c, s, i16), q, self.dim, p, ctl)? {
-                        return Ok(found);
+                    // a copy the allocator refused leaves the search to the fp32 path
+                    match self.int16_rows(s, ctl) {
+                        Ok(i16) => {
+                            if let Some(found) = int16_search_indexed((c, s, i16), q, self.dim, p, ctl)? {
+                                return Ok(found);
+                            }
+                        }
+                        Err(Error::Cancelled) => return Err(Error::Cancelled),
+                        Err(_) => {}
                     }
                 }
                 run_typed(c, s, Some(q), self.dim, p, ctl)
@@ -257,7 +263,8 @@ impl<T: Element> Index<T> {
     /// and both are the same rows).
     ///
     /// # Errors
-    /// `Cancelled`; `OutOfRange` if the allocator refuses the copy.
+    /// `Cancelled`; `OutOfRange` if the allocator refuses the copy (the caller then searches
+    /// on the fp32 path).
     fn int16_rows(&self, stats: &Stats<f32>, ctl: &Ctl<'_>) -> Result<&I16Rows> {
         if let Some(rows) = self.int16.get() {
             return Ok(rows);
