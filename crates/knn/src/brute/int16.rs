@@ -104,6 +104,9 @@ pub(crate) fn quantize(rows: &[f32], d: usize, ctl: &Ctl<'_>) -> Result<I16Rows>
 pub(super) struct Quantized<'a> {
     pub rows: Rows<'a, f32>,
     pub corpus: &'a I16Rows,
+    /// All the queries quantised and packed (the tiles of a unit whose block is all of them
+    /// read these; other blocks are packed by the unit's worker).
+    pub queries: I16Queries,
     /// The queries' margins from their measured residuals and the corpus's largest.
     pub measured: Measured,
 }
@@ -119,9 +122,10 @@ impl Source<f32> for Quantized<'_> {
     type Buf = QuantizedBuf;
     const BLOCK_ORDER: bool = true;
 
-    /// The int16 tile; if the queries could not be packed (an allocation refused) or the tile
-    /// refused them, the f32 tile, whose error is within the f32 bound and so within these
-    /// margins.
+    /// The int16 tile of the query block's panels (all the queries' when the block is all of
+    /// them, else the worker's, packed once per block); if the queries could not be packed (an
+    /// allocation refused) or the tile refused them, the f32 tile, whose error is within the f32
+    /// bound and so within these margins.
     fn tile(
         &self,
         t: &mut [f32],
@@ -134,14 +138,19 @@ impl Source<f32> for Quantized<'_> {
         let d = self.rows.d;
         let (cwork, qwork) = self.rows.work();
         let queries = &qwork[q.start * d..q.end * d];
-        if buf.holds.as_ref() != Some(&q) {
-            buf.holds = View::row_major(queries, q.len(), d)
-                .and_then(I16Queries::new)
-                .map(|p| buf.panels = p)
-                .ok()
-                .map(|()| q.clone());
-        }
-        if buf.holds.is_some() && corpus_keys_i16(t, &buf.panels, self.corpus, c.clone(), alpha).is_ok() {
+        let panels = if q.start == 0 && q.end == self.queries.rows() {
+            Some(&self.queries)
+        } else {
+            if buf.holds.as_ref() != Some(&q) {
+                buf.holds = View::row_major(queries, q.len(), d)
+                    .and_then(I16Queries::new)
+                    .map(|p| buf.panels = p)
+                    .ok()
+                    .map(|()| q.clone());
+            }
+            buf.holds.is_some().then_some(&buf.panels)
+        };
+        if panels.is_some_and(|p| corpus_keys_i16(t, p, self.corpus, c.clone(), alpha).is_ok()) {
             return;
         }
         let corpus = &cwork[c.start * d..c.end * d];
@@ -217,6 +226,7 @@ fn search_with(
     let src = Quantized {
         rows,
         corpus,
+        queries,
         measured,
     };
     run_source(&src, false, p, ctl).map(Some)
