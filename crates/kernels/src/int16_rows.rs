@@ -6,9 +6,10 @@
 //! Why: AVX2 CPUs have no bf16 or int8 dot-product units, but `vpmaddwd` multiplies 16 int16
 //! pairs and adds adjacent products into 8 int32 lanes per instruction. On an AMD EPYC (Zen 3)
 //! a query tile of that kind streamed 1.57–1.60× the multiply-adds per second of the f32 FMA
-//! tile (`bench/probe/i16-madd.c`), from half the bytes. The screening bound that makes these
-//! tiles usable for an exact search is in docs/exact-screening.md ("What is not here yet": int16
-//! screening).
+//! tile (`bench/probe/i16-madd.c`), from half the bytes; in the kernels bench's query pass these
+//! tiles ran 1.4–1.5× the f32 in-place tiles (`corpus_keys_f32`). The screening bound that makes
+//! them usable for an exact search is in docs/exact-screening.md ("int16 screening of an index's
+//! f32 queries"); `embgeo-knn` screens a `KnnIndex`'s searches on them.
 //!
 //! # Quantisation
 //! Row `x` (`d` values) gets the scale `s = 2^e`, the smallest power of two (at least
@@ -23,7 +24,8 @@
 //! 24 value pairs, 48 int16), the register tiles walk the rows of the block: on AVX2 `3 × 24`
 //! (3 corpus rows × 24 queries: 9 ymm int32 accumulators; per value pair 3 vector loads, 3
 //! broadcasts of a corpus pair, 9 `vpmaddwd` and 9 `vpaddd`), the block's last `< 3` rows one
-//! at a time. The accumulators hold the whole row (no chunks: a panel is `48·⌈d/2⌉` bytes, 6 KB
+//! at a time; a last panel of 25–32 queries (1–8 after full panels join the one before them)
+//! `2 × 32`. The accumulators hold the whole row (no chunks: a panel is `48·⌈d/2⌉` bytes, 6 KB
 //! at d = 128). The first panel's tiles prefetch the next block's rows into L2. Each entry is
 //! then converted to f32 (one rounding, to nearest even) and multiplied by `s_i`, by `s_j` and
 //! by `alpha`, in that order: powers of two (`alpha` too when it is one, as the kNN's −2 and
@@ -34,7 +36,8 @@
 //! sums are exact in any order and the rest is the same f32 operations in the same order).
 //!
 //! # Cost and memory
-//! `2·m·n·d` integer operations; [`I16Queries`] holds `⌈m/24⌉·24·⌈d/2⌉·2` int16 and `m` f32;
+//! `2·m·n·d` integer operations; [`I16Queries`] holds at most `(⌈m/24⌉·24 + 8)·⌈d/2⌉·2` int16,
+//! as many f32 scales and `m` f64;
 //! [`I16Rows`] `n·⌈d/2⌉·2` int16, `n` f32 and `n` f64; a tile call allocates nothing.
 
 use embgeo_core::{Error, Result};
@@ -258,13 +261,15 @@ fn q_for(d: usize) -> Result<i16> {
     })
 }
 
-/// A block of `m` queries quantised to int16 and packed as transposed panels of 24 value
-/// pairs: panel `p`, step `s` holds `data[(p·S + s)·48 + 2j + h] = q[24p + j, 2s + h]`
-/// (`S = ⌈d/2⌉`, `h` = 0, 1), zero past the last query and past `d`; `scale[i]` is query `i`'s
-/// scale and `residual[i]` its residual norm.
+/// A block of `m` queries quantised to int16 and packed as transposed panels of value pairs:
+/// panel `p` of width `w` (24, or 32 for a last panel that took the `m mod 24 ≤ 8` last queries
+/// in) holds at step `s` `data[p·24·2S + s·2w + 2j + h] = q[24p + j, 2s + h]` (`S = ⌈d/2⌉`,
+/// `h` = 0, 1), zero past the last query and past `d`; `scale[i]` is query `i`'s scale (zero
+/// past `m`) and `residual[i]` its residual norm.
 ///
 /// # Memory
-/// `⌈m/24⌉·24·2·⌈d/2⌉` int16 + `⌈m/24⌉·24` f32 + `m` f64 (6 KB per 24 queries at d = 128).
+/// At most `(⌈m/24⌉·24 + 8)·2·⌈d/2⌉` int16, as many f32 and `m` f64 (6 KB per 24 queries at
+/// d = 128).
 #[derive(Debug, Clone, Default)]
 pub struct I16Queries {
     m: usize,
