@@ -45,10 +45,10 @@ use crate::blocked::{grow, store, Store};
 use crate::micro::Tile;
 use crate::{Path, View, KC};
 
-/// Queries per packed panel (three 8-lane vectors).
-const W: usize = 24;
+/// Queries per packed panel (three 8-lane vectors; also the int16 tiles' panels).
+pub(crate) const W: usize = 24;
 /// Queries of the widest panel (four 8-lane vectors): a last panel of 25–32 queries.
-const WIDE: usize = 32;
+pub(crate) const WIDE: usize = 32;
 /// Corpus rows per block: 256 rows of a `KC`-step chunk are 256 KB, half of a Zen 3 L2.
 pub const NB: usize = 256;
 
@@ -136,8 +136,8 @@ impl QueryPanels {
 
 /// The panels of `m` queries: their count and the stride of the last (24, also for a last
 /// panel of fewer than 24 queries, or [`WIDE`] when the `m mod 24 ≤ 8` last queries join the
-/// panel before them).
-fn layout(m: usize) -> (usize, usize) {
+/// panel before them). The int16 tiles' panels (`crate::int16_rows`) follow the same layout.
+pub(crate) fn layout(m: usize) -> (usize, usize) {
     let (full, rest) = (m / W, m % W);
     if rest == 0 {
         (full, W)

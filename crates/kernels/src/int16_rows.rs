@@ -42,12 +42,10 @@
 
 use embgeo_core::{Error, Result};
 
+// the panels of the f32 tiles: 24 queries (three 8-lane vectors), a last one of 25–32
+use crate::corpus_rows::{layout, W, WIDE};
 use crate::{Path, View};
 
-/// Queries per panel (three 8-lane int32 vectors).
-const W: usize = 24;
-/// Queries of the widest panel (four vectors): a last panel of 25–32 queries.
-const WIDE: usize = 32;
 /// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
 pub const NB: usize = 256;
 /// Corpus rows per AVX2 register tile.
@@ -403,20 +401,6 @@ pub fn corpus_keys_i16_with(
     let _ = path;
     portable(&job, dst);
     Ok(())
-}
-
-/// The panels of `m` queries: their count and the width of the last (24, also for a last
-/// panel of fewer than 24 queries, or [`WIDE`] when the `m mod 24 ≤ 8` last queries join the
-/// panel before them: at 100 queries a fifth panel of 4 cost as much as a full one).
-fn layout(m: usize) -> (usize, usize) {
-    let (full, rest) = (m / W, m % W);
-    if rest == 0 {
-        (full, W)
-    } else if full > 0 && rest <= WIDE - W {
-        (full, WIDE)
-    } else {
-        (full + 1, W)
-    }
 }
 
 /// What every tile of one call reads.

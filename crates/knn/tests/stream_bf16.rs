@@ -8,7 +8,7 @@
 mod common;
 
 use common::lowp::{
-    clustered_sets, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D,
+    clustered_sets, magnitude_sets, near_tie_rows, params, reference, MAGNITUDE_D, NEAR_TIE_D, WIDTHS,
 };
 use common::{assert_same, gaussian, naive, to_f32, METRICS};
 use embgeo_core::{Ctl, Error, MatRef, Neighbors};
@@ -71,16 +71,7 @@ fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
 
 #[test]
 fn random_data_at_every_width() {
-    for &(n, d) in &[
-        (150, 1),
-        (150, 2),
-        (150, 3),
-        (140, 31),
-        (130, 64),
-        (120, 128),
-        (120, 384),
-        (100, 1000),
-    ] {
+    for (n, d) in WIDTHS {
         let x = to_f32(&gaussian(n, d, 17 + d as u64));
         check(&x, d, &[1, 10, n], &format!("gaussian {n}x{d}"));
     }

@@ -49,6 +49,19 @@ pub fn each_row_six_times(seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// Row counts and widths of the random data the query screenings run on (`n × d`): d from 1
+/// to 1,000.
+pub const WIDTHS: [(usize, usize); 8] = [
+    (150, 1),
+    (150, 2),
+    (150, 3),
+    (140, 31),
+    (130, 64),
+    (120, 128),
+    (120, 384),
+    (100, 1000),
+];
+
 /// Width of [`near_tie_rows`].
 pub const NEAR_TIE_D: usize = 96;
 
