@@ -2,16 +2,16 @@
  *
  * AVX2 has no bf16 or int8 dot-product units, but `vpmaddwd` multiplies 16 pairs of int16 and
  * adds adjacent products into 8 int32 lanes: 16 exact multiply-adds per instruction against 8
- * for an f32 FMA. This probe measures, on one thread:
- *  1. instruction throughput: 12 independent `vfmadd231ps` chains against 6 independent
- *     `vpmaddwd` + `vpaddd` pairs (inline assembly, so the compiler cannot merge them);
- *  2. a query-pass tile of each kind, streaming a corpus of n rows × 128 from memory against
- *     96 queries in registers-blocked panels of 24: f32 `4 × 24` (12 accumulators, 3 vector
- *     loads, 4 broadcasts, 12 FMAs per step) and int16 `3 × 24` (9 int32 accumulators,
- *     3 vector loads, 3 broadcasts of a value pair, 9 `vpmaddwd` + 9 `vpaddd` per two steps).
+ * for an f32 FMA. The two units' instruction rates are probed by bench/probe/peak.c (`fma_gflops`,
+ * `i16_gops`, which the kNN bench reports); this probe measures, on one thread, a query-pass tile
+ * of each kind, streaming a corpus of n rows × 128 from memory against 96 queries in
+ * register-blocked panels of 24: f32 `4 × 24` (12 accumulators, 3 vector loads, 4 broadcasts,
+ * 12 FMAs per step) and int16 `3 × 24` (9 int32 accumulators, 3 vector loads, 3 broadcasts of a
+ * value pair, 9 `vpmaddwd` + 9 `vpaddd` per two steps).
  * Results are multiply-adds per second (GMAC/s); the tiles' values are printed so that the
- * work cannot be optimised away. docs/exact-screening.md ("int16 screening on AVX2") records
- * what it read on an AMD EPYC (Zen 3).
+ * work cannot be optimised away. On an AMD EPYC (Zen 3) it read 41–43 GMAC/s for f32 and 66–67
+ * for int16 (1.57–1.60×); the kernel layer's int16 tiles (crates/kernels/src/int16_rows.rs) grew
+ * from it.
  *
  * Build and run: cc -O3 -march=native -funroll-loops bench/probe/i16-madd.c -o /tmp/i16-madd
  * && /tmp/i16-madd [n = 1000000] [reps = 3] */
@@ -30,43 +30,6 @@ static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void instruction_rates(void) {
-  long iters = 100000000L;
-  double t0 = now();
-  __asm__ volatile(
-      "mov %0, %%rcx\n"
-      "1:\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm2\n vpaddd %%ymm2,%%ymm8,%%ymm8\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm3\n vpaddd %%ymm3,%%ymm9,%%ymm9\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm4\n vpaddd %%ymm4,%%ymm10,%%ymm10\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm5\n vpaddd %%ymm5,%%ymm11,%%ymm11\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm6\n vpaddd %%ymm6,%%ymm12,%%ymm12\n"
-      "vpmaddwd %%ymm14,%%ymm15,%%ymm7\n vpaddd %%ymm7,%%ymm13,%%ymm13\n"
-      "dec %%rcx\n jnz 1b\n"
-      :
-      : "r"(iters)
-      : "rcx", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-        "xmm13", "xmm14", "xmm15");
-  double madd = 16 * 6.0 * iters / (now() - t0) / 1e9;
-  t0 = now();
-  __asm__ volatile(
-      "mov %0, %%rcx\n"
-      "1:\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm2\n vfmadd231ps %%ymm14,%%ymm15,%%ymm3\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm4\n vfmadd231ps %%ymm14,%%ymm15,%%ymm5\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm6\n vfmadd231ps %%ymm14,%%ymm15,%%ymm7\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm8\n vfmadd231ps %%ymm14,%%ymm15,%%ymm9\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm10\n vfmadd231ps %%ymm14,%%ymm15,%%ymm11\n"
-      "vfmadd231ps %%ymm14,%%ymm15,%%ymm12\n vfmadd231ps %%ymm14,%%ymm15,%%ymm13\n"
-      "dec %%rcx\n jnz 1b\n"
-      :
-      : "r"(iters)
-      : "rcx", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-        "xmm13", "xmm14", "xmm15");
-  double fma = 8 * 12.0 * iters / (now() - t0) / 1e9;
-  printf("instructions: f32 FMA %.1f GMAC/s, int16 vpmaddwd+vpaddd %.1f GMAC/s (%.2fx)\n", fma, madd, madd / fma);
 }
 
 /* f32 panels qp[p][t][24]; per 4 corpus rows, every panel. */
@@ -119,7 +82,6 @@ static void i16_tiles(const int16_t *c, long n, const int16_t *qp, int32_t *out)
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 1000000;
   int reps = argc > 2 ? atoi(argv[2]) : 3;
-  instruction_rates();
   float *cf = aligned_alloc(64, n * D * 4), *qf = aligned_alloc(64, NQ * D * 4);
   int16_t *ci = aligned_alloc(64, n * D * 2), *qi = aligned_alloc(64, NQ * D * 2);
   for (long i = 0; i < n * D; i++) {
