@@ -4,13 +4,14 @@
  * accumulator tiles, operands loaded once: the units' rate without loads; only on CPUs and
  * kernels that allow AMX), the AVX2 int16 multiply-add peak (vpmaddwd + vpaddd, 32 integer ops
  * per instruction pair, six independent chains per thread, in inline assembly so that the
- * compiler cannot hoist the loop-invariant products; on AVX2 CPUs) and DRAM read bandwidth.
+ * compiler cannot hoist the loop-invariant products; on AVX2 CPUs), the AVX512-VNNI int16 peak
+ * (vpdpwssd zmm, 64 integer ops per instruction, twelve chains; on CPUs that have it) and DRAM read bandwidth.
  * Built by bench/lib/env.mjs with: cc -O3 -march=native -mprefer-vector-width=512 -funroll-loops -fopenmp
  * (built with -O2 instead, it read 87 GFLOP/s for 2 threads where this build reads over 160 for 1).
  * FMA: 12 independent chains of 16-lane (AVX-512) or 8-lane FMAs per thread (GCC vector extensions), one thread per
  * core. Bandwidth: OpenMP sum over a 1 GiB float array with 4 accumulators per thread.
  * Prints one JSON line: {"fma_gflops":…, "bf16_gflops":… or null, "amx_bf16_gflops":… or null,
- * "amx_int8_gops":… or null, "i16_gops":… or null, "bandwidth_gbs":…, "threads":…}. */
+ * "amx_int8_gops":… or null, "i16_gops":… or null, "vnni16_gops":… or null, "bandwidth_gbs":…, "threads":…}. */
 #include <immintrin.h>
 #ifdef __AMX_TILE__
 #include <sys/syscall.h>
@@ -106,6 +107,30 @@ int main(int argc, char **argv) {
   }
 #endif
 
+  /* int16 on AVX512-VNNI: 12 independent vpdpwssd zmm chains per thread (32 int16 products
+   * accumulated into 16 int32 lanes: 64 integer ops per instruction). */
+  double vnni16 = -1;
+#if defined(__AVX512VNNI__) && defined(__x86_64__)
+  {
+    double t4 = now();
+    int lane_sink = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : lane_sink)
+    {
+      __m512i acc[12];
+      for (int i = 0; i < 12; i++) acc[i] = _mm512_set1_epi32(i);
+      __m512i x = _mm512_set1_epi16(3), y = _mm512_set1_epi16(-3);
+      for (long it = 0; it < iters; it++) {
+        for (int i = 0; i < 12; i++) acc[i] = _mm512_dpwssd_epi32(acc[i], x, y);
+        /* keep the products from being hoisted: the operands change every iteration */
+        __asm__ volatile("" : "+v"(x), "+v"(y));
+      }
+      for (int i = 0; i < 12; i++) lane_sink += _mm512_reduce_add_epi32(acc[i]);
+    }
+    vnni16 = 64.0 * 12 * (double)iters * threads / (now() - t4) / 1e9;
+    sink += lane_sink;
+  }
+#endif
+
   /* AMX: palette 1, eight 16 x 64-byte tiles; tmm4..7 loaded once, four accumulator chains. */
   double amx_bf16 = -1, amx_int8 = -1;
 #if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AMX_INT8__)
@@ -172,14 +197,16 @@ int main(int argc, char **argv) {
     sink += s0 + s1 + s2 + s3;
   }
   free(x);
-  char bf16_text[32] = "null", amx_bf16_text[32] = "null", amx_int8_text[32] = "null", i16_text[32] = "null";
+  char bf16_text[32] = "null", amx_bf16_text[32] = "null", amx_int8_text[32] = "null", i16_text[32] = "null",
+       vnni16_text[32] = "null";
+  if (vnni16 > 0) snprintf(vnni16_text, sizeof vnni16_text, "%.1f", vnni16);
   if (i16 > 0) snprintf(i16_text, sizeof i16_text, "%.1f", i16);
   if (bf16 > 0) snprintf(bf16_text, sizeof bf16_text, "%.1f", bf16);
   if (amx_bf16 > 0) snprintf(amx_bf16_text, sizeof amx_bf16_text, "%.1f", amx_bf16);
   if (amx_int8 > 0) snprintf(amx_int8_text, sizeof amx_int8_text, "%.1f", amx_int8);
   printf("{\"fma_gflops\": %.1f, \"bf16_gflops\": %s, \"amx_bf16_gflops\": %s, \"amx_int8_gops\": %s, "
-         "\"i16_gops\": %s, \"bandwidth_gbs\": %.1f, \"threads\": %d, \"sink\": %g}\n",
-         gflops, bf16_text, amx_bf16_text, amx_int8_text, i16_text, n * sizeof(float) / best / 1e9, threads,
+         "\"i16_gops\": %s, \"vnni16_gops\": %s, \"bandwidth_gbs\": %.1f, \"threads\": %d, \"sink\": %g}\n",
+         gflops, bf16_text, amx_bf16_text, amx_int8_text, i16_text, vnni16_text, n * sizeof(float) / best / 1e9, threads,
          sink != 0 ? 1.0 : 0.0);
   return 0;
 }

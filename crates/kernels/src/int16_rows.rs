@@ -44,6 +44,7 @@ use embgeo_core::{Error, Result};
 
 // the panels of the f32 tiles: 24 queries (three 8-lane vectors), a last one of 25–32
 use crate::corpus_rows::{layout, W, WIDE};
+use crate::cpu::x86_probe;
 use crate::{Path, View};
 
 /// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
@@ -51,6 +52,87 @@ pub const NB: usize = 256;
 /// Corpus rows per AVX2 register tile.
 #[cfg(target_arch = "x86_64")]
 const R: usize = 3;
+
+/// Queries per panel of the AVX512-VNNI tiles (two 16-lane vectors).
+const W512: usize = 32;
+
+x86_probe!(fn vnni512 = "avx512f" && "avx512vnni");
+
+/// Which register tiles a block of queries is packed for: the panel layout follows the
+/// vector width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Tiles {
+    /// AVX2 `vpmaddwd` (and the portable loop elsewhere): panels of 24 queries, a last one of
+    /// 25–32 when `m mod 24` is 1–8 and `m > 24` (`corpus_rows::layout`).
+    #[default]
+    Avx2,
+    /// AVX512-VNNI `vpdpwssd`: panels of 32 queries, a last one of 48 when `m mod 32` is 1–16
+    /// and `m > 32`, else of 16 or 32 ([`layout_512`]).
+    Vnni512,
+}
+
+impl Tiles {
+    /// The tiles corpus keys on `path` run: AVX512-VNNI on the AVX-512 path of a CPU that has
+    /// it, else the AVX2 layout (which the portable loop reads too).
+    fn for_path(path: Path) -> Self {
+        if path == Path::Avx512 && vnni512() {
+            Tiles::Vnni512
+        } else {
+            Tiles::Avx2
+        }
+    }
+
+    /// Queries per full panel.
+    fn w(self) -> usize {
+        match self {
+            Tiles::Avx2 => W,
+            Tiles::Vnni512 => W512,
+        }
+    }
+
+    /// `(panels, width of the last)` for `m` queries.
+    fn layout(self, m: usize) -> (usize, usize) {
+        match self {
+            Tiles::Avx2 => layout(m),
+            Tiles::Vnni512 => layout_512(m),
+        }
+    }
+}
+
+/// The AVX512-VNNI panels of `m` queries: `(panels, width of the last)`, full panels of 32, the
+/// last `m mod 32` queries joining the panel before them when they are 1–16 (a 48-wide panel
+/// of three vectors), else a panel of 16 or 32.
+fn layout_512(m: usize) -> (usize, usize) {
+    let (full, rest) = (m / W512, m % W512);
+    match rest {
+        0 => (full, W512),
+        1..=16 if full > 0 => (full, W512 + 16),
+        1..=16 => (1, 16),
+        _ => (full + 1, W512),
+    }
+}
+
+/// The int16 tile `corpus_keys_i16` runs on the process's [`crate::path`] for queries packed by
+/// [`I16Queries::new`]: `"avx512vnni-int16"`, `"avx2-int16"` or `"scalar-int16"`.
+#[must_use]
+pub fn i16_kernel() -> &'static str {
+    match (Tiles::for_path(crate::path()), crate::path()) {
+        (Tiles::Vnni512, _) => "avx512vnni-int16",
+        (Tiles::Avx2, Path::Avx2 | Path::Avx512) if Path::Avx2.supported() => "avx2-int16",
+        _ => "scalar-int16",
+    }
+}
+
+/// Does the process's [`crate::path`] run `corpus_keys_i16` on native integer tiles: the AVX2
+/// path, or the AVX-512 path of a CPU with AVX512-VNNI?
+#[must_use]
+pub fn i16_native() -> bool {
+    match crate::path() {
+        Path::Avx2 => true,
+        Path::Avx512 => vnni512(),
+        _ => false,
+    }
+}
 
 /// The largest quantised magnitude `Q` for rows of `d` values: the largest `Q ≤ 32,767` with
 /// `d·Q² < 2³¹`, so that no partial sum of an int16 tile entry overflows an int32. `None` when
@@ -272,35 +354,50 @@ fn q_for(d: usize) -> Result<i16> {
 pub struct I16Queries {
     m: usize,
     d: usize,
+    tiles: Tiles,
     data: Vec<i16>,
     scale: Vec<f32>,
     residual: Vec<f64>,
 }
 
 impl I16Queries {
-    /// Quantise and pack `x` (`m × d`, any strides). O(m·d).
+    /// Quantise and pack `x` (`m × d`, any strides) for the tiles of the process's
+    /// [`crate::path`]. O(m·d).
     ///
     /// # Errors
     /// As [`I16Rows::new`].
     pub fn new(x: View<'_>) -> Result<Self> {
+        Self::new_with(crate::path(), x)
+    }
+
+    /// [`I16Queries::new`] for the tiles of `path` (AVX512-VNNI panels of 32 on the AVX-512
+    /// path of a CPU with AVX512-VNNI, else panels of 24): [`corpus_keys_i16_with`] runs them on
+    /// that path, the portable loop on any other.
+    ///
+    /// # Errors
+    /// As [`I16Rows::new`].
+    pub fn new_with(path: Path, x: View<'_>) -> Result<Self> {
         let (m, d) = (x.rows(), x.cols());
         let steps = d.div_ceil(2);
-        let (panels, last) = layout(m);
+        let tiles = Tiles::for_path(path);
+        let (panels, last) = tiles.layout(m);
+        let w0 = tiles.w();
         let mut p = Self {
             m,
             d,
+            tiles,
             ..Self::default()
         };
-        let width = panels.saturating_sub(1) * W + last;
+        let width = panels.saturating_sub(1) * w0 + last;
         grow_i16(&mut p.data, width * steps * 2)?;
         p.scale.resize(width, 0.0);
         each_quantized(x, |i, pairs, s, r| {
             p.scale[i] = s;
             p.residual.push(r);
-            let panel = (i / W).min(panels - 1);
-            let (j, w) = (i - panel * W, if panel + 1 == panels { last } else { W });
+            let panel = (i / w0).min(panels - 1);
+            let (j, w) = (i - panel * w0, if panel + 1 == panels { last } else { w0 });
             for (st, pair) in pairs.chunks_exact(2).enumerate() {
-                let at = panel * W * steps * 2 + st * 2 * w + 2 * j;
+                let at = panel * w0 * steps * 2 + st * 2 * w + 2 * j;
                 p.data[at..at + 2].copy_from_slice(pair);
             }
         })?;
@@ -393,10 +490,18 @@ pub fn corpus_keys_i16_with(
         steps: q.d.div_ceil(2),
     };
     #[cfg(target_arch = "x86_64")]
-    if matches!(path, Path::Avx2 | Path::Avx512) && crate::Path::Avx2.supported() {
-        // SAFETY: AVX2 was detected just above.
-        unsafe { avx2::walk(&job, dst) };
-        return Ok(());
+    match q.tiles {
+        Tiles::Vnni512 if path == Path::Avx512 && vnni512() => {
+            // SAFETY: AVX-512F and AVX512-VNNI were detected just above.
+            unsafe { vnni::walk(&job, dst) };
+            return Ok(());
+        }
+        Tiles::Avx2 if matches!(path, Path::Avx2 | Path::Avx512) && Path::Avx2.supported() => {
+            // SAFETY: AVX2 was detected just above.
+            unsafe { avx2::walk(&job, dst) };
+            return Ok(());
+        }
+        _ => {}
     }
     let _ = path;
     portable(&job, dst);
@@ -416,11 +521,22 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    /// Panel `p`'s packed pairs (`steps·2·w` int16) and its width `w` (24, or [`WIDE`]).
+    /// `(panels, width of the last)` of the queries' layout.
+    fn layout(&self) -> (usize, usize) {
+        self.q.tiles.layout(self.m)
+    }
+
+    /// Queries per full panel (24, or 32 for the AVX512-VNNI tiles).
+    fn w(&self) -> usize {
+        self.q.tiles.w()
+    }
+
+    /// Panel `p`'s packed pairs (`steps·2·w` int16) and its width `w`.
     fn panel(&self, p: usize) -> (&[i16], usize) {
-        let (panels, last) = layout(self.m);
-        let w = if p + 1 == panels { last } else { W };
-        let at = p * W * self.steps * 2;
+        let (panels, last) = self.layout();
+        let w0 = self.w();
+        let w = if p + 1 == panels { last } else { w0 };
+        let at = p * w0 * self.steps * 2;
         (&self.q.data[at..at + self.steps * 2 * w], w)
     }
 
@@ -446,8 +562,8 @@ fn portable(job: &Job<'_>, dst: &mut [f32]) {
             let j = job.j0 + jj;
             let y = job.row(j);
             for i in 0..job.m {
-                let p = (i / W).min(layout(job.m).0 - 1);
-                let l = i - p * W;
+                let p = (i / job.w()).min(job.layout().0 - 1);
+                let l = i - p * job.w();
                 let (panel, w) = job.panel(p);
                 let mut acc = 0i32;
                 for (s, pair) in y.chunks_exact(2).enumerate() {
@@ -462,137 +578,9 @@ fn portable(job: &Job<'_>, dst: &mut [f32]) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use std::arch::x86_64::{
-        __m256i, _mm256_add_epi32, _mm256_cvtepi32_ps, _mm256_loadu_ps, _mm256_loadu_si256,
-        _mm256_madd_epi16, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256,
-        _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T1,
-    };
-
-    use super::{layout, Job, NB, R, W, WIDE};
-
-    /// The loop nest of the module doc on the AVX2 tiles: `3 × 24`, or `2 × 32` on a wide last
-    /// panel (8 accumulators; `3 × 32` would need 17 registers).
-    ///
-    /// # Safety
-    /// The CPU must have AVX2.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
-        let n = dst.len() / job.m;
-        let panels = layout(job.m).0;
-        for b0 in (0..n).step_by(NB) {
-            let b1 = (b0 + NB).min(n);
-            for p in 0..panels {
-                // SAFETY: AVX2 is available (this function's contract).
-                unsafe {
-                    if job.panel(p).1 == WIDE {
-                        rows::<2, 4>(job, p, (b0, b1), n, dst);
-                    } else {
-                        rows::<R, 3>(job, p, (b0, b1), n, dst);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Rows `b0..b1` of the call against panel `p` in `RR`-row tiles of `8·V` queries, the last
-    /// `< RR` rows one at a time; the first panel's tiles prefetch the rows a block ahead.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn rows<const RR: usize, const V: usize>(
-        job: &Job<'_>,
-        p: usize,
-        (b0, b1): (usize, usize),
-        n: usize,
-        dst: &mut [f32],
-    ) {
-        let mut jj = b0;
-        while jj + RR <= b1 {
-            if p == 0 {
-                prefetch(job, jj + NB, RR, n);
-            }
-            // SAFETY: AVX2 is available (this function's contract).
-            unsafe { tile::<RR, V>(job, p, jj, dst) };
-            jj += RR;
-        }
-        while jj < b1 {
-            if p == 0 {
-                prefetch(job, jj + NB, 1, n);
-            }
-            // SAFETY: as above.
-            unsafe { tile::<1, V>(job, p, jj, dst) };
-            jj += 1;
-        }
-    }
-
-    /// Prefetch into L2 corpus rows `jj..jj + r` of the call (those below `n`), one hint per
-    /// cache line.
-    #[inline]
-    fn prefetch(job: &Job<'_>, jj: usize, r: usize, n: usize) {
-        for k in jj..(jj + r).min(n) {
-            for line in job.row(job.j0 + k).iter().step_by(32) {
-                // SAFETY: a prefetch is a hint that never faults; `line` is a valid reference.
-                unsafe { _mm_prefetch::<_MM_HINT_T1>(std::ptr::from_ref(line).cast::<i8>()) };
-            }
-        }
-    }
-
-    /// Corpus rows `jj..jj + RR` of the call against panel `p`: the exact sums in registers,
-    /// then [`Job::key`]'s operations on 8 lanes, into `dst` (through a buffer for a partial
-    /// panel).
-    ///
-    /// # Safety
-    /// The CPU must have AVX2.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usize, dst: &mut [f32]) {
-        let (panel, width) = job.panel(p);
-        debug_assert_eq!(width, 8 * V);
-        // each row as `steps` value pairs, read as one (little-endian) int32 per pair (unaligned
-        // reads below)
-        #[allow(clippy::cast_ptr_alignment)]
-        let rows: [*const i32; RR] = std::array::from_fn(|r| job.row(job.j0 + jj + r).as_ptr().cast::<i32>());
-        let mut acc = [[_mm256_setzero_si256(); V]; RR];
-        for (s, b) in panel.chunks_exact(16 * V).enumerate() {
-            // `_mm256_loadu_si256` takes any alignment
-            #[allow(clippy::cast_ptr_alignment)]
-            let ptr = b.as_ptr().cast::<__m256i>();
-            // SAFETY: `b` holds `16·V` int16 (`V` 32-byte vectors); unaligned loads.
-            let v: [__m256i; V] = std::array::from_fn(|k| unsafe { _mm256_loadu_si256(ptr.add(k)) });
-            for (a, y) in acc.iter_mut().zip(&rows) {
-                // SAFETY: `s < steps` and each row holds `steps` pairs (`Job::row`); the pair's
-                // low half is `y[2s]`, as the panel's is `q[2s]`, so `vpmaddwd` multiplies
-                // matching values.
-                let pair = unsafe { y.add(s).read_unaligned() };
-                let bc = _mm256_set1_epi32(pair);
-                for (ai, vi) in a.iter_mut().zip(&v) {
-                    *ai = _mm256_add_epi32(*ai, _mm256_madd_epi16(bc, *vi));
-                }
-            }
-        }
-        let i0 = p * W;
-        let w = width.min(job.m - i0);
-        let scales = &job.q.scale[i0..i0 + 8 * V];
-        // SAFETY: `scales` holds `8·V` f32 (the scales are padded to whole panels).
-        let qs: [_; V] = std::array::from_fn(|k| unsafe { _mm256_loadu_ps(scales.as_ptr().add(8 * k)) });
-        for (r, a) in acc.iter().enumerate() {
-            let j = jj + r;
-            let sc = _mm256_set1_ps(job.c.scale[job.j0 + j]);
-            let alpha = _mm256_set1_ps(job.alpha);
-            let mut out = [0.0f32; WIDE];
-            for (k, (ai, qk)) in a.iter().zip(&qs).enumerate() {
-                let f = _mm256_cvtepi32_ps(*ai);
-                let f = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(f, *qk), sc), alpha);
-                // SAFETY: `out` has 32 f32, `k < V ≤ 4`.
-                unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * k), f) };
-            }
-            dst[j * job.m + i0..j * job.m + i0 + w].copy_from_slice(&out[..w]);
-        }
-    }
-}
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
 
 #[cfg(test)]
 mod tests;

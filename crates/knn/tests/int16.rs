@@ -13,6 +13,7 @@ use common::lowp::{
 };
 use common::{assert_same, gaussian, naive, to_f32, METRICS};
 use embgeo_core::{Ctl, MatRef, Neighbors};
+use embgeo_kernels::lowp::{self, LowpPath};
 use embgeo_knn::{
     search_int16_on, Index, Metric, Params, Precision, Trace, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16,
     AUTO_MIN_CORPUS_INT16, INT16_MAX_COLS,
@@ -152,13 +153,16 @@ fn adversarial_quantisation_error_is_covered() {
     }
 }
 
-/// `auto` screens an index's searches in int16 on the kernel layer's AVX2 path only, from
+/// `auto` screens an index's searches in int16 where the kernel layer has native int16 tiles
+/// (its AVX2 path, or AVX-512 with AVX512-VNNI) and no AMX, from
 /// `AUTO_MIN_COLS_INT16` columns and `AUTO_MIN_CORPUS_INT16` rows, for more queries than the
 /// few-queries mode takes and at most `AUTO_MAX_QUERIES_INT16`; the answer is the fp32 path's
 /// either way, the int16 copy is counted in the index's memory and dropped when rows are added.
 #[test]
-fn auto_screens_index_searches_in_int16_on_avx2_in_its_range() {
-    let avx2 = embgeo_kernels::path() == embgeo_kernels::Path::Avx2
+fn auto_screens_index_searches_in_int16_on_native_tiles_in_its_range() {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+    let native = embgeo_kernels::i16_native()
+        && !amx
         && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
     let n = AUTO_MIN_CORPUS_INT16;
     let ctl = Ctl::detached();
@@ -195,12 +199,15 @@ fn auto_screens_index_searches_in_int16_on_avx2_in_its_range() {
             index.add(cm).unwrap();
             let before = index.memory_bytes();
             let (got, trace) = index.search_traced(qm, &p, &ctl).unwrap();
-            let int16 = avx2
+            let int16 = native
                 && d >= AUTO_MIN_COLS_INT16
                 && n >= AUTO_MIN_CORPUS_INT16
                 && nq > p.few_queries
                 && nq <= AUTO_MAX_QUERIES_INT16;
             assert_eq!(trace.precision, if int16 { "int16" } else { "fp32" }, "{what}");
+            if int16 {
+                assert_eq!(trace.kernel, embgeo_kernels::i16_kernel(), "{what}");
+            }
             let copy = if int16 {
                 n * (d.next_multiple_of(2) * 2 + 12)
             } else {

@@ -11,11 +11,14 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// The paths to test: the portable loop, and AVX2 where the CPU has it.
+/// The paths to test: the portable loop, AVX2 and AVX-512 (its AVX512-VNNI tiles, or the AVX2
+/// tiles on a CPU without VNNI) where the CPU has them.
 fn paths() -> Vec<Path> {
     let mut p = vec![Path::Scalar];
-    if available_paths().contains(&Path::Avx2) {
-        p.push(Path::Avx2);
+    for path in [Path::Avx2, Path::Avx512] {
+        if available_paths().contains(&path) {
+            p.push(path);
+        }
     }
     p
 }
@@ -31,7 +34,8 @@ fn rows(count: usize, d: usize, seed: u64, scale: impl Fn(usize) -> f32) -> Vec<
     v
 }
 
-/// The tile of `q` (`m × d`) against rows `range` of `c` (`n × d`) on `path`.
+/// The tile of `q` (`m × d`, packed for the tiles of `path`) against rows `range` of `c`
+/// (`n × d`) on `path`.
 fn tile(
     path: Path,
     q: &[f32],
@@ -40,9 +44,21 @@ fn tile(
     range: std::ops::Range<usize>,
     alpha: f32,
 ) -> Vec<f32> {
-    let panels = I16Queries::new(View::row_major(q, m, d).unwrap()).unwrap();
+    packed_tile((path, path), q, c, (m, d), range, alpha)
+}
+
+/// [`tile`] with the queries packed for the tiles of `pack` and the keys computed on `run`.
+fn packed_tile(
+    (pack, run): (Path, Path),
+    q: &[f32],
+    c: &I16Rows,
+    (m, d): (usize, usize),
+    range: std::ops::Range<usize>,
+    alpha: f32,
+) -> Vec<f32> {
+    let panels = I16Queries::new_with(pack, View::row_major(q, m, d).unwrap()).unwrap();
     let mut dst = vec![f32::NAN; m * range.len()];
-    corpus_keys_i16_with(path, &mut dst, &panels, c, range, alpha).unwrap();
+    corpus_keys_i16_with(run, &mut dst, &panels, c, range, alpha).unwrap();
     dst
 }
 
@@ -141,8 +157,12 @@ fn quantisation_keeps_its_invariants() {
 }
 
 /// Every entry equals its definition on every path, for widths odd and even, query counts
-/// around the panel width (a last panel of 1–8 queries joins the one before it: 25, 56, 100), corpus ranges that start inside the rows and cross blocks, and
-/// row norms from 2⁻¹⁰⁰ to 2⁶⁰.
+/// around both panel widths (AVX2: a last panel of 1–8 queries joins the one before it: 25,
+/// 56, 100; AVX512-VNNI: panels of 16, 32, and 48 when 1–16 join: 16, 17, 33, 49, 100, 113),
+/// corpus ranges that start inside the rows and cross blocks (and leave rows over for the
+/// 4- and 1-row tiles), and row norms from 2⁻¹⁰⁰ to 2⁶⁰; also queries packed for the
+/// AVX512-VNNI tiles and read by the portable loop (and by the AVX2 path, which hands such
+/// queries to it).
 #[test]
 fn every_path_computes_the_definition() {
     for (m, n, d) in [
@@ -155,6 +175,10 @@ fn every_path_computes_the_definition() {
         (7, 19, 768),
         (33, 9, 64),
         (56, 10, 130),
+        (16, 30, 5),
+        (17, 29, 66),
+        (49, 2 * NB + 7, 96),
+        (113, 57, 33),
     ] {
         let q = rows(m, d, (m * 7 + d) as u64, |i| 2f32.powi((i % 5) as i32 * 8 - 20));
         let c = rows(n, d, (n * 3 + d) as u64, |j| 2f32.powi((j % 7) as i32 * 4 - 12));
@@ -163,12 +187,13 @@ fn every_path_computes_the_definition() {
         let range = (n / 3)..n;
         for alpha in [1.0f32, -2.0] {
             let want = reference(&qr, &cr, range.clone(), alpha);
-            for path in paths() {
-                let got = tile(path, &q, &cr, (m, d), range.clone(), alpha);
+            let runs = paths().into_iter().map(|p| (p, p));
+            for (pack, run) in runs.chain([(Path::Avx512, Path::Scalar), (Path::Avx512, Path::Avx2)]) {
+                let got = packed_tile((pack, run), &q, &cr, (m, d), range.clone(), alpha);
                 assert_eq!(
                     bits(&got),
                     bits(&want),
-                    "{path:?}, m {m}, n {n}, d {d}, alpha {alpha}"
+                    "packed for {pack:?}, run on {run:?}, m {m}, n {n}, d {d}, alpha {alpha}"
                 );
             }
         }
@@ -218,10 +243,10 @@ fn entries_are_within_the_screening_bound() {
     let q = rows(m, d, 11, |i| 1.0 + i as f32);
     let c = rows(n, d, 12, |j| 0.01 * (1 + j % 13) as f32);
     let cr = I16Rows::new(View::row_major(&c, n, d).unwrap()).unwrap();
-    let qp = I16Queries::new(View::row_major(&q, m, d).unwrap()).unwrap();
     let norm = |v: &[f32]| v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt();
     let mut worst = 0.0f64;
     for path in paths() {
+        let qp = I16Queries::new_with(path, View::row_major(&q, m, d).unwrap()).unwrap();
         let mut dst = vec![0.0f32; m * n];
         corpus_keys_i16_with(path, &mut dst, &qp, &cr, 0..n, -2.0).unwrap();
         for j in 0..n {
@@ -305,4 +330,27 @@ fn joined_parts_equal_one_quantisation() {
     assert_eq!(joined.memory_bytes(), n * 38 * 2 + n * 12);
     let other = I16Rows::new(View::row_major(&x[..36], 1, 36).unwrap()).unwrap();
     assert_eq!(I16Rows::concat(&[whole, other]).unwrap_err().code(), "ERR_SHAPE");
+}
+
+/// The AVX512-VNNI panels: full panels of 32, a last one of 48 when 1–16 queries are left over
+/// after a full panel, else of 16 or 32; together they hold every query once, padding less
+/// than a vector.
+#[test]
+fn vnni_panels_hold_every_query_once() {
+    use super::layout_512;
+    assert_eq!(layout_512(16), (1, 16));
+    assert_eq!(layout_512(17), (1, 32));
+    assert_eq!(layout_512(32), (1, 32));
+    assert_eq!(layout_512(33), (1, 48));
+    assert_eq!(layout_512(100), (3, 48));
+    assert_eq!(layout_512(113), (4, 32));
+    for m in 1..300 {
+        let (panels, last) = layout_512(m);
+        let lanes = (panels - 1) * 32 + last;
+        assert!(
+            lanes >= m && lanes - m < 16,
+            "m {m}: {panels} panels, last {last}"
+        );
+        assert!([16, 32, 48].contains(&last), "m {m}: last {last}");
+    }
 }

@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
+use embgeo_kernels::lowp::{self, LowpPath};
 use embgeo_kernels::{corpus_keys_i16, I16Queries, I16Rows, View};
 
 use super::bounds::Bounds;
@@ -63,15 +64,18 @@ pub const AUTO_MAX_QUERIES_INT16: usize = 128;
 const CHUNK: usize = 8192;
 
 /// Does `auto` screen a search of an index (`nq` f32 queries against `nc` rows of width `d`) in
-/// int16? Only when the kernel layer runs its AVX2 path (CPUs with AVX-512 keep their wider f32
-/// kernels, those with bf16 units stream through bf16 first), never for a shard search or the
-/// few-queries mode, for `AUTO_MIN_COLS_INT16..=MAX_COLS` columns, at least
-/// [`AUTO_MIN_CORPUS_INT16`] corpus rows and at most [`AUTO_MAX_QUERIES_INT16`] queries; and
-/// not when `EMBGEO_KNN_INT16=off` (read once).
+/// int16? Only when the kernel layer runs native int16 tiles (`embgeo_kernels::i16_native`:
+/// its AVX2 path, or its AVX-512 path on a CPU with AVX512-VNNI; CPUs with AVX-512 and no VNNI
+/// keep their wider f32 kernels) and no AMX tiles (whose bf16 stream was measured first there),
+/// never for a shard search or the few-queries mode, for `AUTO_MIN_COLS_INT16..=MAX_COLS`
+/// columns, at least [`AUTO_MIN_CORPUS_INT16`] corpus rows and at most
+/// [`AUTO_MAX_QUERIES_INT16`] queries; and not when `EMBGEO_KNN_INT16=off` (read once).
 pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
     p.precision == Precision::Auto
         && enabled()
-        && embgeo_kernels::path() == embgeo_kernels::Path::Avx2
+        && embgeo_kernels::i16_native()
+        && !amx
         && !p.is_shard()
         && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
         && nc >= AUTO_MIN_CORPUS_INT16
@@ -175,14 +179,7 @@ impl Source<f32> for Quantized<'_> {
     }
 
     fn kernel(&self, _few: bool) -> &'static str {
-        if matches!(
-            embgeo_kernels::path(),
-            embgeo_kernels::Path::Avx2 | embgeo_kernels::Path::Avx512
-        ) {
-            "avx2-int16"
-        } else {
-            "scalar-int16"
-        }
+        embgeo_kernels::i16_kernel()
     }
 
     fn precision(&self) -> &'static str {
