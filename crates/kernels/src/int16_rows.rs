@@ -546,6 +546,20 @@ impl Job<'_> {
         &self.c.values[j * stride..(j + 1) * stride]
     }
 
+    /// Prefetch into L2 corpus rows `jj..jj + r` of the call (those below `n`), one hint per
+    /// cache line.
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn prefetch(&self, jj: usize, r: usize, n: usize) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        for k in jj..(jj + r).min(n) {
+            for line in self.row(self.j0 + k).iter().step_by(32) {
+                // SAFETY: a prefetch is a hint that never faults; `line` is a valid reference.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>(std::ptr::from_ref(line).cast::<i8>()) };
+            }
+        }
+    }
+
     /// The f32 key of an exact entry `v` of query `i` and corpus row `j`.
     #[inline]
     fn key(&self, v: i32, i: usize, j: usize) -> f32 {

@@ -2,8 +2,7 @@
 
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_cvtepi32_ps, _mm256_loadu_ps, _mm256_loadu_si256, _mm256_madd_epi16,
-    _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256, _mm256_storeu_ps, _mm_prefetch,
-    _MM_HINT_T1,
+    _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256, _mm256_storeu_ps,
 };
 
 use super::{Job, NB, R, W, WIDE};
@@ -49,7 +48,7 @@ unsafe fn rows<const RR: usize, const V: usize>(
     let mut jj = b0;
     while jj + RR <= b1 {
         if p == 0 {
-            prefetch(job, jj + NB, RR, n);
+            job.prefetch(jj + NB, RR, n);
         }
         // SAFETY: AVX2 is available (this function's contract).
         unsafe { tile::<RR, V>(job, p, jj, dst) };
@@ -57,23 +56,11 @@ unsafe fn rows<const RR: usize, const V: usize>(
     }
     while jj < b1 {
         if p == 0 {
-            prefetch(job, jj + NB, 1, n);
+            job.prefetch(jj + NB, 1, n);
         }
         // SAFETY: as above.
         unsafe { tile::<1, V>(job, p, jj, dst) };
         jj += 1;
-    }
-}
-
-/// Prefetch into L2 corpus rows `jj..jj + r` of the call (those below `n`), one hint per
-/// cache line.
-#[inline]
-fn prefetch(job: &Job<'_>, jj: usize, r: usize, n: usize) {
-    for k in jj..(jj + r).min(n) {
-        for line in job.row(job.j0 + k).iter().step_by(32) {
-            // SAFETY: a prefetch is a hint that never faults; `line` is a valid reference.
-            unsafe { _mm_prefetch::<_MM_HINT_T1>(std::ptr::from_ref(line).cast::<i8>()) };
-        }
     }
 }
 

@@ -34,20 +34,8 @@ fn rows(count: usize, d: usize, seed: u64, scale: impl Fn(usize) -> f32) -> Vec<
     v
 }
 
-/// The tile of `q` (`m × d`, packed for the tiles of `path`) against rows `range` of `c`
-/// (`n × d`) on `path`.
-fn tile(
-    path: Path,
-    q: &[f32],
-    c: &I16Rows,
-    (m, d): (usize, usize),
-    range: std::ops::Range<usize>,
-    alpha: f32,
-) -> Vec<f32> {
-    packed_tile((path, path), q, c, (m, d), range, alpha)
-}
-
-/// [`tile`] with the queries packed for the tiles of `pack` and the keys computed on `run`.
+/// The tile of `q` (`m × d`, packed for the tiles of `pack`) against rows `range` of `c`
+/// (`n × d`) computed on `run`.
 fn packed_tile(
     (pack, run): (Path, Path),
     q: &[f32],
@@ -222,7 +210,7 @@ fn the_largest_sums_do_not_overflow() {
             -f32::from(q_max(d).unwrap()).powi(2)
         };
         for path in paths() {
-            let got = tile(path, &queries, &cr, (2, d), 0..3, 1.0);
+            let got = packed_tile((path, path), &queries, &cr, (2, d), 0..3, 1.0);
             assert_eq!(
                 bits(&got),
                 bits(&reference(&qr, &cr, 0..3, 1.0)),

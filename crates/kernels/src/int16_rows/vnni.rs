@@ -12,7 +12,7 @@
 
 use std::arch::x86_64::{
     __m512i, _mm512_cvtepi32_ps, _mm512_dpwssd_epi32, _mm512_loadu_ps, _mm512_loadu_si512, _mm512_mul_ps,
-    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_si512, _mm512_storeu_ps, _mm_prefetch, _MM_HINT_T1,
+    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_si512, _mm512_storeu_ps,
 };
 
 use super::{Job, W512};
@@ -73,7 +73,7 @@ unsafe fn rows<const RR: usize, const V: usize>(
             1
         };
         if p == 0 {
-            prefetch(job, jj + NB512, step, n);
+            job.prefetch(jj + NB512, step, n);
         }
         // SAFETY: AVX-512F and AVX512-VNNI are available (this function's contract); the
         // tile reads rows `jj..jj + step`, all below `b1 ≤ n`.
@@ -85,18 +85,6 @@ unsafe fn rows<const RR: usize, const V: usize>(
             }
         }
         jj += step;
-    }
-}
-
-/// Prefetch into L2 corpus rows `jj..jj + r` of the call (those below `n`), one hint per
-/// cache line.
-#[inline]
-fn prefetch(job: &Job<'_>, jj: usize, r: usize, n: usize) {
-    for k in jj..(jj + r).min(n) {
-        for line in job.row(job.j0 + k).iter().step_by(32) {
-            // SAFETY: a prefetch is a hint that never faults; `line` is a valid reference.
-            unsafe { _mm_prefetch::<_MM_HINT_T1>(std::ptr::from_ref(line).cast::<i8>()) };
-        }
     }
 }
 
