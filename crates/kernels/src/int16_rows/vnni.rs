@@ -11,8 +11,8 @@
 //! lane: the bits of the portable loop.
 
 use std::arch::x86_64::{
-    __m512i, _mm512_cvtepi32_ps, _mm512_dpwssd_epi32, _mm512_loadu_ps, _mm512_loadu_si512, _mm512_mul_ps,
-    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_si512, _mm512_storeu_ps,
+    __m512i, _mm512_cvtepi32_ps, _mm512_dpwssd_epi32, _mm512_loadu_ps, _mm512_loadu_si512,
+    _mm512_mask_storeu_ps, _mm512_mul_ps, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_si512,
 };
 
 use super::{Job, W512};
@@ -20,8 +20,6 @@ use super::{Job, W512};
 /// Corpus rows per block: 240 rows of 128 values are 60 KB, well inside the L2; 240 is a
 /// multiple of both tile heights (12 and 8).
 const NB512: usize = 240;
-/// Widest panel: 48 queries (three 16-lane vectors).
-const WIDE512: usize = W512 + 16;
 
 /// The loop nest of the module doc on the AVX512-VNNI tiles: per block of [`NB512`] corpus
 /// rows, per panel, `12 × 32`, `8 × 48` or `12 × 16` tiles.
@@ -89,8 +87,8 @@ unsafe fn rows<const RR: usize, const V: usize>(
 }
 
 /// Corpus rows `jj..jj + RR` of the call against panel `p`: the exact sums in registers, then
-/// [`Job::key`]'s operations on 16 lanes, into `dst` (through a buffer, which keeps the
-/// partial last panel's padding out of `dst`).
+/// [`Job::key`]'s operations on 16 lanes, stored into `dst` under a mask that keeps a partial
+/// last panel's padding lanes out.
 ///
 /// # Safety
 /// The CPU must have AVX-512F and AVX512-VNNI.
@@ -131,13 +129,24 @@ unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usi
     for (r, a) in acc.iter().enumerate() {
         let j = jj + r;
         let sc = _mm512_set1_ps(job.c.scale[job.j0 + j]);
-        let mut out = [0.0f32; WIDE512];
+        let out = &mut dst[j * job.m + i0..j * job.m + i0 + w];
         for (k, (ai, qk)) in a.iter().zip(&qs).enumerate() {
+            let lanes = w.saturating_sub(16 * k).min(16);
+            if lanes == 0 {
+                break;
+            }
             let f = _mm512_cvtepi32_ps(*ai);
             let f = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(f, *qk), sc), alpha);
-            // SAFETY: `out` has 48 f32, `k < V ≤ 3`.
-            unsafe { _mm512_storeu_ps(out.as_mut_ptr().add(16 * k), f) };
+            // the first `lanes` lanes
+            let mask = if lanes == 16 {
+                u16::MAX
+            } else {
+                (1u16 << lanes) - 1
+            };
+            // SAFETY: `16k < w` (`lanes > 0`) and the store writes lanes `16k..16k + lanes` of
+            // `out` (`w` f32), `16k + lanes ≤ w`; masked-off lanes are neither written nor
+            // faulted on.
+            unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(16 * k), mask, f) };
         }
-        dst[j * job.m + i0..j * job.m + i0 + w].copy_from_slice(&out[..w]);
     }
 }
