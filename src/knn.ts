@@ -81,7 +81,7 @@ export interface KnnResult {
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
   /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`, `'int8'`, or `'int16'`: a `KnnIndex`'s f32 searches under `'auto'` on AVX2 CPUs). */
   precision?: 'fp32' | 'fp64' | 'bf16' | 'int8' | 'int16'
-  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`, `'avx2-rows-f32'`: f32 tiles reading the corpus rows in place, AVX2 CPUs, at most 128 queries; `'avx2-int16'`: int16 tiles against a `KnnIndex`'s int16 copy). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`, `'avx2-rows-f32'`: f32 tiles reading the corpus rows in place, AVX2 CPUs, at most 128 queries; `'avx2-int16'`, `'avx512vnni-int16'`: int16 tiles against a `KnnIndex`'s int16 copy). */
   kernel?: string
   /**
    * Searches (`knn`/`knnSync`, `KnnIndex.search`): candidate inflation, the exact f64 re-rankings per result slot
