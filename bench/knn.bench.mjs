@@ -173,12 +173,14 @@ const peakB = Math.max(0, ...probes.map((p) => p.bf16_gflops ?? 0))
 const peakAmxB = Math.max(0, ...probes.map((p) => p.amx_bf16_gflops ?? 0))
 const peakAmxI = Math.max(0, ...probes.map((p) => p.amx_int8_gops ?? 0))
 const peakI16 = Math.max(0, ...probes.map((p) => p.i16_gops ?? 0))
-// the peak of the unit a run screened on: AMX tiles, AVX512-BF16, AVX2 int16 multiply-adds, or
-// FP32 FMA (int8 on VNNI and fp32)
+const peakVnni16 = Math.max(0, ...probes.map((p) => p.vnni16_gops ?? 0))
+// the peak of the unit a run screened on: AMX tiles, AVX512-BF16, AVX512-VNNI or AVX2 int16
+// multiply-adds, or FP32 FMA (int8 on VNNI and fp32)
 const unitPeakOf = (path) =>
   path?.kernel === 'amx-bf16' && peakAmxB > 0 ? peakAmxB
   : path?.kernel === 'amx-int8' && peakAmxI > 0 ? peakAmxI
   : path?.precision === 'bf16' && peakB > 0 ? peakB
+  : path?.kernel === 'avx512vnni-int16' && peakVnni16 > 0 ? peakVnni16
   : path?.precision === 'int16' && peakI16 > 0 ? peakI16
   : peakG
 const bw = Math.max(...probes.map((p) => p.bandwidth_gbs))
@@ -190,6 +192,7 @@ const lines = [
     `(probes: ${probes.map((p) => p.fma_gflops).join(', ')} GFLOP/s; a probe that shares the CPU with other work reads low)` +
     (peakB > 0 ? `; bf16 dot-product peak (AVX512-BF16 vdpbf16ps, 12 chains per thread) ${peakB} GFLOP/s` : '') +
     (peakI16 > 0 ? `; int16 multiply-add peak (AVX2 vpmaddwd + vpaddd, 6 chains per thread, 2 ops per multiply-add) ${peakI16} GOP/s` : '') +
+    (peakVnni16 > 0 ? `; AVX512-VNNI int16 peak (vpdpwssd zmm, 12 chains per thread) ${peakVnni16} GOP/s` : '') +
     (peakAmxB > 0 ? `; AMX tile peaks (four accumulator tiles, operands loaded once) ${peakAmxB} GFLOP/s bf16 (tdpbf16ps), ${peakAmxI} GOP/s int8 (tdpbssd)` : '') +
     '. ' +
     `Median of 5 runs (3 above 2 TFLOP of work) after a warm-up; each implementation in its own process, one after another; ` +

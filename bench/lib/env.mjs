@@ -41,7 +41,7 @@ export async function quiet(limit = 0.5, maxSeconds = 120) {
   return loadavg()[0]
 }
 
-/** Build (once) and run the C probe: { fma_gflops, bf16_gflops, amx_bf16_gflops, amx_int8_gops, i16_gops, bandwidth_gbs, threads } (null for units this CPU lacks). */
+/** Build (once) and run the C probe: { fma_gflops, bf16_gflops, amx_bf16_gflops, amx_int8_gops, i16_gops, vnni16_gops, bandwidth_gbs, threads } (null for units this CPU lacks). */
 export function probe(threads) {
   const bin = `${work}peak`
   const src = `${root}bench/probe/peak.c`
