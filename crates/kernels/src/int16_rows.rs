@@ -1,7 +1,7 @@
 //! int16 kNN key tiles: f32 rows quantised to int16 with a power-of-two scale per row, the
 //! queries packed once into panels of value pairs ([`I16Queries`]), the corpus rows
 //! ([`I16Rows`]) read in place, and `dst (m × n, column-major: dst[j·m + i]) = alpha·x̂_i·ŷ_j`
-//! from exact integer dot products (`vpmaddwd` on AVX2).
+//! from exact integer dot products (`vpmaddwd` on AVX2, `vpdpwssd` on AVX512-VNNI).
 //!
 //! Why: AVX2 CPUs have no bf16 or int8 dot-product units, but `vpmaddwd` multiplies 16 int16
 //! pairs and adds adjacent products into 8 int32 lanes per instruction. On an AMD EPYC (Zen 3)
@@ -9,7 +9,11 @@
 //! tile (`bench/probe/i16-madd.c`), from half the bytes; in the kernels bench's query pass these
 //! tiles ran 1.4–1.5× the f32 in-place tiles (`corpus_keys_f32`). The screening bound that makes
 //! them usable for an exact search is in docs/exact-screening.md ("int16 screening of an index's
-//! f32 queries"); `embgeo-knn` screens a `KnnIndex`'s searches on them.
+//! f32 queries"); `embgeo-knn` screens a `KnnIndex`'s searches on them. AVX512-VNNI's
+//! `vpdpwssd` multiplies 32 int16 pairs and accumulates into 16 int32 lanes in one instruction:
+//! on an Intel Xeon (model 207, no AMX) its probe read 1.8–2.0× the f32 FMA peak, and the
+//! kernels bench's query pass ran 3.7× the f32 in-place tiles (100 × 2¹⁸ × 128, one thread:
+//! 28.7 against 108 ms; `vnni.rs`).
 //!
 //! # Quantisation
 //! Row `x` (`d` values) gets the scale `s = 2^e`, the smallest power of two (at least
@@ -31,12 +35,18 @@
 //! by `alpha`, in that order: powers of two (`alpha` too when it is one, as the kNN's −2 and
 //! ±1 are), so those products are exact while they stay in f32's normal range.
 //!
+//! On AVX512-VNNI the queries are packed in panels of 32 instead (a last one of 16, 32 or 48)
+//! and the tiles are `12 × 32`, `8 × 48` and `12 × 16` (`vnni.rs`). [`I16Queries::new_with`]
+//! packs for a path's tiles; the portable loop reads either layout.
+//!
 //! # Paths
-//! AVX2 (also on AVX-512 CPUs) and a portable loop elsewhere, giving the same bits (the integer
+//! AVX512-VNNI (the AVX-512 path of a CPU that has it), AVX2 (the AVX2 path, and the AVX-512
+//! path without VNNI), and a portable loop elsewhere, all giving the same bits (the integer
 //! sums are exact in any order and the rest is the same f32 operations in the same order).
 //!
 //! # Cost and memory
-//! `2·m·n·d` integer operations; [`I16Queries`] holds at most `(⌈m/24⌉·24 + 8)·⌈d/2⌉·2` int16,
+//! `2·m·n·d` integer operations; [`I16Queries`] holds at most `(⌈m/24⌉·24 + 8)·⌈d/2⌉·2` int16
+//! (AVX512-VNNI panels: `(⌈m/32⌉·32 + 16)·⌈d/2⌉·2`),
 //! as many f32 scales and `m` f64;
 //! [`I16Rows`] `n·⌈d/2⌉·2` int16, `n` f32 and `n` f64; a tile call allocates nothing.
 
@@ -121,6 +131,13 @@ pub fn i16_kernel() -> &'static str {
         (Tiles::Avx2, Path::Avx2 | Path::Avx512) if Path::Avx2.supported() => "avx2-int16",
         _ => "scalar-int16",
     }
+}
+
+/// Does the process's [`crate::path`] run `corpus_keys_i16` on the AVX512-VNNI tiles (the
+/// AVX-512 path of a CPU with AVX512-VNNI)?
+#[must_use]
+pub fn i16_vnni() -> bool {
+    Tiles::for_path(crate::path()) == Tiles::Vnni512
 }
 
 /// Does the process's [`crate::path`] run `corpus_keys_i16` on native integer tiles: the AVX2

@@ -73,7 +73,7 @@ pub fn peek_header(bytes: &[u8]) -> Result<StoredType> {
 /// # Memory
 /// `rows·dim·size_of::<T>()` for the data, `rows·(16 + size_of::<T>())` statistics, and under
 /// cosine another `rows·dim·size_of::<T>()` normalised copy; f32 indexes searched in int16
-/// (`auto` on AVX2 CPUs: `crate::AUTO_MIN_CORPUS_INT16`) also an int16 copy of the working rows,
+/// (`auto` on AVX2 CPUs and AVX-512 CPUs with VNNI and no AMX: `crate::AUTO_MIN_CORPUS_INT16`) also an int16 copy of the working rows,
 /// `rows·(2·⌈dim/2⌉·2 + 12)` bytes, made at the first such search; [`Index::memory_bytes`]
 /// reports it all.
 #[derive(Debug, Clone)]

@@ -1,14 +1,18 @@
 //! int16 screening of f32 queries against an index's corpus quantised to int16 once
 //! ([`Quantized`]): each working row (the unit rows under cosine) gets a power-of-two scale and
 //! int16 values (`embgeo_kernels::I16Rows`), the key tiles are exact integer dot products
-//! (`vpmaddwd` on AVX2; `embgeo_kernels::corpus_keys_i16`) scaled to f32, and the margins come
+//! (`vpmaddwd` on AVX2, `vpdpwssd` on AVX512-VNNI; `embgeo_kernels::corpus_keys_i16`) scaled
+//! to f32, and the margins come
 //! from the rows' measured quantisation residuals (`super::residual::Measured`); exact keys from
 //! the f32 rows exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the
 //! result is the fp32 path's, bit for bit.
 //!
 //! Why: CPUs with AVX2 and no bf16 or int8 units (AMD Zen 2/3, Intel before Cooper Lake) have
 //! `vpmaddwd`, 16 exact int16 multiply-adds per instruction against 8 for an f32 FMA; the
-//! kernels bench's query pass ran 1.4–1.5× the f32 in-place tiles on a Zen 3. The corpus is
+//! kernels bench's query pass ran 1.4–1.5× the f32 in-place tiles on a Zen 3. AVX-512 CPUs with
+//! VNNI and without AMX (Ice Lake, and Sapphire/Emerald Rapids where the hypervisor hides AMX)
+//! have `vpdpwssd`, 32 fused int16 multiply-adds per instruction against 16 for an AVX-512 FMA:
+//! there an index's 100 queries against 1,000,000 × 128 took 0.069 against 0.114 s. The corpus is
 //! quantised once per index (a `knn()` call would pay that pass on every search, about as much
 //! as the search).
 //!
@@ -56,8 +60,12 @@ pub const AUTO_MIN_CORPUS_INT16: usize = 10_000;
 /// ([`AUTO_MIN_CORPUS_INT16`]); narrower rows were not measured.
 pub const AUTO_MIN_COLS_INT16: usize = 32;
 
-/// Most queries `auto` screens in int16: the measured range (one query block of the in-place
-/// tiles, whose panels stay in L1 at d = 128).
+/// Most queries `auto` screens in int16 on the AVX2 tiles: the range measured on the Zen 3 (one
+/// query block of the in-place tiles, whose panels stay in L1 at d = 128). The AVX512-VNNI
+/// tiles take any number: on an Intel Xeon (model 207, no AMX, 2 threads, an index searched by
+/// `bench/runners/embgeo-knn.mjs`, k = 10, int16 against fp32, two alternations of medians of 5)
+/// 256 queries against 200,000 × 128 0.037–0.039 / 0.060–0.066 s, 1,000 0.127–0.144 /
+/// 0.211–0.214 s, 5,000 0.566–0.598 / 1.04 s, 1,000 against 20,000 × 384 0.054 / 0.075–0.080 s.
 pub const AUTO_MAX_QUERIES_INT16: usize = 128;
 
 /// Rows per parallel chunk when an index quantises its corpus.
@@ -68,7 +76,7 @@ const CHUNK: usize = 8192;
 /// its AVX2 path, or its AVX-512 path on a CPU with AVX512-VNNI; CPUs with AVX-512 and no VNNI
 /// keep their wider f32 kernels) and no AMX tiles (whose bf16 stream was measured first there),
 /// never for a shard search or the few-queries mode, for `AUTO_MIN_COLS_INT16..=MAX_COLS`
-/// columns, at least [`AUTO_MIN_CORPUS_INT16`] corpus rows and at most
+/// columns, at least [`AUTO_MIN_CORPUS_INT16`] corpus rows and, on the AVX2 tiles, at most
 /// [`AUTO_MAX_QUERIES_INT16`] queries; and not when `EMBGEO_KNN_INT16=off` (read once).
 pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
     let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
@@ -79,7 +87,7 @@ pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
         && !p.is_shard()
         && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
         && nc >= AUTO_MIN_CORPUS_INT16
-        && nq <= AUTO_MAX_QUERIES_INT16
+        && (nq <= AUTO_MAX_QUERIES_INT16 || embgeo_kernels::i16_vnni())
         && !Plan::new(nq, nc, p).few
 }
 
