@@ -22,14 +22,14 @@ use embgeo_knn::{
 fn int16_run(c: &[f32], q: &[f32], d: usize, p: &Params) -> embgeo_core::Result<(Neighbors, Trace)> {
     search_int16_on(
         MatRef::from_flat(c, d)?,
-        MatRef::from_flat(q, d)?,
+        Some(MatRef::from_flat(q, d)?),
         p,
         &Ctl::detached(),
     )
 }
 
-/// Queries (the first third of the rows, and fresh rows) against all rows, every metric, for
-/// each `k`.
+/// All points (the symmetric pass from 17 rows, the general pass below), and queries (the
+/// first third of the rows, and fresh rows) against all rows, every metric, for each `k`.
 fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
     let n = x.len() / d;
     let nq = (n / 3).max(1);
@@ -37,6 +37,15 @@ fn check(x: &[f32], d: usize, ks: &[usize], what: &str) {
     for &k in ks {
         let k = k.min(n);
         for metric in METRICS {
+            // all points with k < n (k = n − 1 re-ranks every pair: the queries' k = n covers it)
+            if k < n {
+                let p = params(k, metric, Precision::Auto);
+                let want = reference(x, None, d, &p);
+                let (got, trace) =
+                    search_int16_on(MatRef::from_flat(x, d).unwrap(), None, &p, &Ctl::detached()).unwrap();
+                assert_eq!(trace.precision, "int16", "{what} all points");
+                assert_same(&got, &want, &format!("{what} all points k={k} {metric:?}"));
+            }
             for (q, which) in [(&x[..nq * d], "rows"), (&fresh[..nq * d], "fresh")] {
                 let p = params(k, metric, Precision::Auto);
                 let want = reference(x, Some(q), d, &p);

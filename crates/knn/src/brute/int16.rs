@@ -39,7 +39,8 @@ use super::plan::Plan;
 use super::residual::Measured;
 use super::source::{Rows, Source};
 use super::{
-    check_entry, checked_row_stats, checked_run, f32_overflows, run_source, Params, Precision, Trace,
+    check_entry, checked_row_stats, checked_run, f32_overflows, run_dense, run_source, Params, Precision,
+    Trace,
 };
 use crate::metric::Metric;
 use crate::real::Real;
@@ -91,6 +92,25 @@ pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
         && !Plan::new(nq, nc, p).few
 }
 
+/// Fewest rows at which `auto` screens all points in int16 ([`auto_takes_all_points`]).
+pub const AUTO_MIN_ROWS_INT16_ALL: usize = 2048;
+
+/// Does `auto` screen all points of `n` f32 rows of width `d` in int16? Only on the AVX512-VNNI
+/// tiles (`embgeo_kernels::i16_vnni`; the AVX2 tiles were not measured on all points) without
+/// AMX, never for a shard or bipartite search, for `AUTO_MIN_COLS_INT16..=MAX_COLS` columns
+/// and at least [`AUTO_MIN_ROWS_INT16_ALL`] rows; not when `EMBGEO_KNN_INT16=off`.
+pub(crate) fn auto_takes_all_points(p: &Params, d: usize, n: usize) -> bool {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+    p.precision == Precision::Auto
+        && enabled()
+        && embgeo_kernels::i16_vnni()
+        && !amx
+        && !p.is_shard()
+        && p.bipartite.is_none()
+        && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
+        && n >= AUTO_MIN_ROWS_INT16_ALL
+}
+
 /// `false` when `EMBGEO_KNN_INT16=off` (read once per process).
 fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
@@ -117,8 +137,9 @@ pub(super) struct Quantized<'a> {
     pub rows: Rows<'a, f32>,
     pub corpus: &'a I16Rows,
     /// All the queries quantised and packed (the tiles of a unit whose block is all of them
-    /// read these; other blocks are packed by the unit's worker).
-    pub queries: I16Queries,
+    /// read these; other blocks are packed by the unit's worker); `None` for all points, whose
+    /// query blocks are always packed by the workers.
+    pub queries: Option<I16Queries>,
     /// The queries' margins from their measured residuals and the corpus's largest.
     pub measured: Measured,
 }
@@ -150,8 +171,12 @@ impl Source<f32> for Quantized<'_> {
         let d = self.rows.d;
         let (cwork, qwork) = self.rows.work();
         let queries = &qwork[q.start * d..q.end * d];
-        let panels = if q.start == 0 && q.end == self.queries.rows() {
-            Some(&self.queries)
+        let all = self
+            .queries
+            .as_ref()
+            .filter(|a| q.start == 0 && q.end == a.rows());
+        let panels = if let Some(all) = all {
+            Some(all)
         } else {
             if buf.holds.as_ref() != Some(&q) {
                 buf.holds = View::row_major(queries, q.len(), d)
@@ -203,15 +228,18 @@ impl Source<f32> for Quantized<'_> {
     }
 }
 
-/// The search of `rows` (queries against the corpus) screened in int16 against `corpus` (its
-/// working rows quantised), or `None` when the fp32 path must run instead: rows wider than
-/// [`MAX_COLS`], or row norms whose squares could overflow f32 keys (`f32_overflows`).
+/// The search of `rows` (queries against the corpus, or all points: `rows.q` the corpus)
+/// screened in int16 against `corpus` (its working rows quantised), or `None` when the fp32
+/// path must run instead: rows wider than [`MAX_COLS`], or row norms whose squares could
+/// overflow f32 keys (`f32_overflows`).
 ///
-/// Memory: the queries quantised once for their residual norms (`nq·(d + 12)` bytes, about)
-/// and once per worker's query block, plus what the fp32 path holds besides its tiles.
+/// Memory: queries quantised once for their residual norms (`nq·(d + 12)` bytes, about; all
+/// points: the corpus's residual norms, `n·8` bytes) and once per worker's query block, plus
+/// what the fp32 path holds besides its tiles.
 fn search_with(
     rows: Rows<'_, f32>,
     corpus: &I16Rows,
+    all_points: bool,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<Option<(Neighbors, Trace)>> {
@@ -222,11 +250,16 @@ fn search_with(
     {
         return Ok(None);
     }
-    let (_, qwork) = rows.work();
-    let nq = qwork.len() / d;
-    let queries = I16Queries::new(View::row_major(qwork, nq, d)?)?;
+    let (queries, delta) = if all_points {
+        (None, corpus.residuals().to_vec())
+    } else {
+        let (_, qwork) = rows.work();
+        let queries = I16Queries::new(View::row_major(qwork, qwork.len() / d, d)?)?;
+        let delta = queries.residuals().to_vec();
+        (Some(queries), delta)
+    };
     let dmax = corpus.residuals().iter().copied().fold(0.0, f64::max);
-    let mut measured = Measured::new(p.metric, d, queries.residuals().to_vec(), rows.cs.max_norm, dmax);
+    let mut measured = Measured::new(p.metric, d, delta, rows.cs.max_norm, dmax);
     measured.base = Bounds::new::<f32>(p.metric, d);
     let src = Quantized {
         rows,
@@ -234,7 +267,43 @@ fn search_with(
         queries,
         measured,
     };
-    run_source(&src, false, p, ctl).map(Some)
+    run_source(&src, all_points, p, ctl).map(Some)
+}
+
+/// All points of the `n × d` f32 rows `c` screened in int16 (`auto`: [`auto_takes_all_points`];
+/// the input checks and their order are [`super::checked_run`]'s): the working rows quantised
+/// once, each worker packing its query blocks from them; the fp32 path on the same statistics
+/// when the screening declines.
+///
+/// Memory: the int16 copy, `n·(2·⌈d/2⌉·2 + 12)` bytes (twice that while the parallel parts are
+/// joined), and one packed query block per worker, besides the fp32 path's.
+///
+/// # Errors
+/// As [`crate::search`].
+pub(crate) fn search_all_points(
+    c: &[f32],
+    n: usize,
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let (cs, _) = checked_row_stats(c, n, None, d, p, ctl)?;
+    let rows = Rows {
+        metric: p.metric,
+        d,
+        c,
+        q: c,
+        cs: &cs,
+        qs: &cs,
+    };
+    if d <= MAX_COLS {
+        let (cwork, _) = rows.work();
+        let i16 = quantize(cwork, d, ctl)?;
+        if let Some(r) = search_with(rows, &i16, true, p, ctl)? {
+            return Ok(r);
+        }
+    }
+    run_dense(c, &cs, None, d, p, ctl)
 }
 
 /// The search of a [`crate::Index`] (its corpus `c`, width `d`, statistics `cs` and int16 copy
@@ -260,27 +329,32 @@ pub(crate) fn search_indexed(
         cs,
         qs: &qs,
     };
-    search_with(rows, corpus, p, ctl)
+    search_with(rows, corpus, false, p, ctl)
 }
 
-/// The search of [`crate::search`] screened in int16 whatever `auto` would choose, on any CPU
-/// (the kernel layer's portable int16 tile where AVX2 is missing gives the same bits): the
-/// corpus's working rows quantised for this call. The tests run it on every shape and metric.
-/// The fp32 path runs when the screening declines; inputs are checked as the public entries
-/// check them.
+/// The search of [`crate::search`] (queries, or all points when `queries` is `None`) screened
+/// in int16 whatever `auto` would choose, on any CPU (the kernel layer's portable int16 tile
+/// where AVX2 is missing gives the same bits): the corpus's working rows quantised for this
+/// call. The tests run it on every shape and metric. The fp32 path runs when the screening
+/// declines; inputs are checked as the public entries check them.
 ///
 /// # Errors
 /// As [`crate::search`].
 #[doc(hidden)]
 pub fn search_int16_on(
     corpus: MatRef<'_, f32>,
-    queries: MatRef<'_, f32>,
+    queries: Option<MatRef<'_, f32>>,
     p: &Params,
     ctl: &Ctl<'_>,
 ) -> Result<(Neighbors, Trace)> {
-    check_entry(corpus, Some(queries), p)?;
+    check_entry(corpus, queries, p)?;
     let (c, d, n) = (corpus.as_slice(), corpus.cols(), corpus.rows());
-    let q = queries.as_slice();
+    let Some(q) = queries.map(|q| q.as_slice()) else {
+        if n > 0 && !p.is_shard() {
+            return search_all_points(c, n, d, p, ctl);
+        }
+        return checked_run(c, n, None, d, p, ctl);
+    };
     if n > 0 && !p.is_shard() && d <= MAX_COLS {
         let (cs, qs) = checked_row_stats(c, n, Some(q), d, p, ctl)?;
         let qs = qs.ok_or_else(|| Error::Internal("query statistics".into()))?;
@@ -294,7 +368,7 @@ pub fn search_int16_on(
         };
         let (cwork, _) = rows.work();
         let i16 = quantize(cwork, d, ctl)?;
-        if let Some(r) = search_with(rows, &i16, p, ctl)? {
+        if let Some(r) = search_with(rows, &i16, false, p, ctl)? {
             return Ok(r);
         }
     }

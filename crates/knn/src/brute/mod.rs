@@ -47,7 +47,7 @@ pub(crate) use int16::{
 };
 pub use int16::{
     search_int16_on, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_CORPUS_INT16,
-    MAX_COLS as INT16_MAX_COLS,
+    AUTO_MIN_ROWS_INT16_ALL, MAX_COLS as INT16_MAX_COLS,
 };
 pub use operands::Operands;
 pub(crate) use plan::use_symmetric;
@@ -295,6 +295,9 @@ pub(crate) fn dispatch_traced<T: Element>(
             if let Some(r) = split::search(c32, q32, d, p, ctl, (path, scheme))? {
                 return Ok(r);
             }
+        }
+        if q32.is_none() && int16::auto_takes_all_points(p, d, n) {
+            return int16::search_all_points(c32, n, d, p, ctl);
         }
         return checked_run(c32, n, q32, d, p, ctl);
     }
