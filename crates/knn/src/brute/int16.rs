@@ -80,13 +80,8 @@ const CHUNK: usize = 8192;
 /// columns, at least [`AUTO_MIN_CORPUS_INT16`] corpus rows and, on the AVX2 tiles, at most
 /// [`AUTO_MAX_QUERIES_INT16`] queries; and not when `EMBGEO_KNN_INT16=off` (read once).
 pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
-    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
-    p.precision == Precision::Auto
-        && enabled()
+    auto_may(p, d)
         && embgeo_kernels::i16_native()
-        && !amx
-        && !p.is_shard()
-        && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
         && nc >= AUTO_MIN_CORPUS_INT16
         && (nq <= AUTO_MAX_QUERIES_INT16 || embgeo_kernels::i16_vnni())
         && !Plan::new(nq, nc, p).few
@@ -100,15 +95,18 @@ pub const AUTO_MIN_ROWS_INT16_ALL: usize = 2048;
 /// AMX, never for a shard or bipartite search, for `AUTO_MIN_COLS_INT16..=MAX_COLS` columns
 /// and at least [`AUTO_MIN_ROWS_INT16_ALL`] rows; not when `EMBGEO_KNN_INT16=off`.
 pub(crate) fn auto_takes_all_points(p: &Params, d: usize, n: usize) -> bool {
+    auto_may(p, d) && embgeo_kernels::i16_vnni() && p.bipartite.is_none() && n >= AUTO_MIN_ROWS_INT16_ALL
+}
+
+/// What every `auto` int16 screening needs: `auto`, `EMBGEO_KNN_INT16` not `off`, no AMX
+/// tiles, no shard search, `AUTO_MIN_COLS_INT16..=MAX_COLS` columns.
+fn auto_may(p: &Params, d: usize) -> bool {
     let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
     p.precision == Precision::Auto
         && enabled()
-        && embgeo_kernels::i16_vnni()
         && !amx
         && !p.is_shard()
-        && p.bipartite.is_none()
         && (AUTO_MIN_COLS_INT16..=MAX_COLS).contains(&d)
-        && n >= AUTO_MIN_ROWS_INT16_ALL
 }
 
 /// `false` when `EMBGEO_KNN_INT16=off` (read once per process).
