@@ -249,7 +249,7 @@ impl I16Rows {
             ..Self::default()
         };
         grow_i16(&mut rows.values, n * stride)?;
-        each_quantized(x, |j, pairs, s, r| {
+        each_quantized(x, &mut |j, pairs, s, r| {
             rows.values[j * stride..(j + 1) * stride].copy_from_slice(pairs);
             rows.scale.push(s);
             rows.residual.push(r);
@@ -329,13 +329,16 @@ impl I16Rows {
     }
 }
 
+/// A consumer of quantised rows: `(row, value pairs, scale, residual norm)`.
+type PutRow<'a> = dyn FnMut(usize, &[i16], f32, f64) + 'a;
+
 /// Quantise each row `i` of `x` in order and call `f(i, values, scale, residual)`, `values`
 /// the `⌈d/2⌉` value pairs (a zero pads an odd row). Allocates one row of each kind.
 ///
 /// # Errors
 /// As [`I16Rows::new`] (before any call for a width out of range; at the first row with a value
 /// that is not finite).
-fn each_quantized(x: View<'_>, mut f: impl FnMut(usize, &[i16], f32, f64)) -> Result<()> {
+fn each_quantized(x: View<'_>, f: &mut PutRow<'_>) -> Result<()> {
     let d = x.cols();
     let q = q_for(d)?;
     let mut row = Vec::with_capacity(d);
@@ -394,7 +397,47 @@ impl I16Queries {
     /// # Errors
     /// As [`I16Rows::new`].
     pub fn new_with(path: Path, x: View<'_>) -> Result<Self> {
-        let (m, d) = (x.rows(), x.cols());
+        Self::packed(path, x.rows(), x.cols(), |put| each_quantized(x, put))
+    }
+
+    /// Rows `range` of `rows` (already quantised: their values, scales and residual norms are
+    /// copied, not recomputed) packed for the tiles of `path`, as [`I16Queries::new_with`] packs
+    /// the same f32 rows. O(range·d), one copy.
+    ///
+    /// # Errors
+    /// `Shape` if `range` is not a range of rows of `rows`; `OutOfRange` if the allocator
+    /// refuses the panels.
+    pub fn from_rows(path: Path, rows: &I16Rows, range: std::ops::Range<usize>) -> Result<Self> {
+        if range.start > range.end || range.end > rows.n {
+            return Err(Error::Shape {
+                what: "I16Queries::from_rows: end of the row range".into(),
+                expected: rows.n,
+                actual: range.end,
+                fix: "pass a range of the rows",
+            });
+        }
+        let stride = rows.d.next_multiple_of(2);
+        Self::packed(path, range.len(), rows.d, |put| {
+            for (i, j) in range.clone().enumerate() {
+                put(
+                    i,
+                    &rows.values[j * stride..(j + 1) * stride],
+                    rows.scale[j],
+                    rows.residual[j],
+                );
+            }
+            Ok(())
+        })
+    }
+
+    /// `m` rows of width `d` packed for the tiles of `path`: `fill` hands each row `i` (in
+    /// increasing order) to its argument as `(i, value pairs, scale, residual norm)`.
+    fn packed(
+        path: Path,
+        m: usize,
+        d: usize,
+        fill: impl FnOnce(&mut PutRow<'_>) -> Result<()>,
+    ) -> Result<Self> {
         let steps = d.div_ceil(2);
         let tiles = Tiles::for_path(path);
         let (panels, last) = tiles.layout(m);
@@ -408,7 +451,7 @@ impl I16Queries {
         let width = panels.saturating_sub(1) * w0 + last;
         grow_i16(&mut p.data, width * steps * 2)?;
         p.scale.resize(width, 0.0);
-        each_quantized(x, |i, pairs, s, r| {
+        fill(&mut |i, pairs, s, r| {
             p.scale[i] = s;
             p.residual.push(r);
             let panel = (i / w0).min(panels - 1);

@@ -342,3 +342,26 @@ fn vnni_panels_hold_every_query_once() {
         assert!([16, 32, 48].contains(&last), "m {m}: last {last}");
     }
 }
+
+/// Queries packed from rows quantised already (`from_rows`, a range inside them) give the tiles
+/// of the same f32 rows packed by `new_with`, on every path; a range past the rows is a coded
+/// error.
+#[test]
+fn queries_from_quantised_rows_equal_queries_quantised_again() {
+    let (n, d) = (90usize, 37usize);
+    let x = rows(n, d, 29, |i| 2f32.powi((i % 9) as i32 * 3 - 10));
+    let all = I16Rows::new(View::row_major(&x, n, d).unwrap()).unwrap();
+    for path in paths() {
+        for range in [0..n, 5..55, 17..18] {
+            let m = range.len();
+            let sub = &x[range.start * d..range.end * d];
+            let want = packed_tile((path, path), sub, &all, (m, d), 0..n, -2.0);
+            let q = I16Queries::from_rows(path, &all, range.clone()).unwrap();
+            assert_eq!(q.residuals(), &all.residuals()[range.clone()]);
+            let mut got = vec![f32::NAN; m * n];
+            corpus_keys_i16_with(path, &mut got, &q, &all, 0..n, -2.0).unwrap();
+            assert_eq!(bits(&got), bits(&want), "{path:?}, rows {range:?}");
+        }
+    }
+    assert!(I16Queries::from_rows(Path::Scalar, &all, 80..91).is_err());
+}

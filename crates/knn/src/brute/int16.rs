@@ -154,7 +154,8 @@ impl Source<f32> for Quantized<'_> {
     const BLOCK_ORDER: bool = true;
 
     /// The int16 tile of the query block's panels (all the queries' when the block is all of
-    /// them, else the worker's, packed once per block); if the queries could not be packed (an
+    /// them, else the worker's, packed once per block: all points copy the block's rows from
+    /// the corpus's int16 rows, queries are quantised); if the queries could not be packed (an
     /// allocation refused) or the tile refused them, the f32 tile, whose error is within the f32
     /// bound and so within these margins.
     fn tile(
@@ -177,11 +178,13 @@ impl Source<f32> for Quantized<'_> {
             Some(all)
         } else {
             if buf.holds.as_ref() != Some(&q) {
-                buf.holds = View::row_major(queries, q.len(), d)
-                    .and_then(I16Queries::new)
-                    .map(|p| buf.panels = p)
-                    .ok()
-                    .map(|()| q.clone());
+                // all points: the block's rows are corpus rows, quantised already (a copy)
+                let packed = if self.queries.is_none() {
+                    I16Queries::from_rows(embgeo_kernels::path(), self.corpus, q.clone())
+                } else {
+                    View::row_major(queries, q.len(), d).and_then(I16Queries::new)
+                };
+                buf.holds = packed.map(|p| buf.panels = p).ok().map(|()| q.clone());
             }
             buf.holds.is_some().then_some(&buf.panels)
         };
