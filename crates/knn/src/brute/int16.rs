@@ -138,6 +138,11 @@ pub(super) struct Quantized<'a> {
     /// read these; other blocks are packed by the unit's worker); `None` for all points, whose
     /// query blocks are always packed by the workers.
     pub queries: Option<I16Queries>,
+    /// All points: the query blocks of `block` rows (those the passes ask for, from row 0),
+    /// each packed from the corpus's int16 rows by the first tile that needs it, then shared.
+    pub blocks: Vec<OnceLock<Option<I16Queries>>>,
+    /// Rows per entry of `blocks` (the search's `query_block`).
+    pub block: usize,
     /// The queries' margins from their measured residuals and the corpus's largest.
     pub measured: Measured,
 }
@@ -174,8 +179,19 @@ impl Source<f32> for Quantized<'_> {
             .queries
             .as_ref()
             .filter(|a| q.start == 0 && q.end == a.rows());
-        let panels = if let Some(all) = all {
-            Some(all)
+        let n = self.corpus.rows();
+        let shared = (self.queries.is_none()
+            && self.block > 0
+            && q.start.is_multiple_of(self.block)
+            && q.end == (q.start + self.block).min(n))
+        .then(|| self.blocks.get(q.start / self.block))
+        .flatten()
+        .and_then(|cell| {
+            cell.get_or_init(|| I16Queries::from_rows(embgeo_kernels::path(), self.corpus, q.clone()).ok())
+                .as_ref()
+        });
+        let panels = if let Some(p) = all.or(shared) {
+            Some(p)
         } else {
             if buf.holds.as_ref() != Some(&q) {
                 // all points: the block's rows are corpus rows, quantised already (a copy)
@@ -234,9 +250,10 @@ impl Source<f32> for Quantized<'_> {
 /// path must run instead: rows wider than [`MAX_COLS`], or row norms whose squares could
 /// overflow f32 keys (`f32_overflows`).
 ///
-/// Memory: queries quantised once for their residual norms (`nq·(d + 12)` bytes, about; all
-/// points: the corpus's residual norms, `n·8` bytes) and once per worker's query block, plus
-/// what the fp32 path holds besides its tiles.
+/// Memory: queries quantised once for their residual norms (`nq·(d + 12)` bytes, about) and
+/// once per worker's query block; all points: the corpus's residual norms (`n·8` bytes) and
+/// its query blocks packed once (`n·(2·⌈d/2⌉·2 + 12)` bytes, about, and up to 48 rows of
+/// padding per block); plus what the fp32 path holds besides its tiles.
 fn search_with(
     rows: Rows<'_, f32>,
     corpus: &I16Rows,
@@ -262,10 +279,20 @@ fn search_with(
     let dmax = corpus.residuals().iter().copied().fold(0.0, f64::max);
     let mut measured = Measured::new(p.metric, d, delta, rows.cs.max_norm, dmax);
     measured.base = Bounds::new::<f32>(p.metric, d);
+    let block = p.query_block.max(1);
+    let blocks = if all_points {
+        (0..corpus.rows().div_ceil(block))
+            .map(|_| OnceLock::new())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let src = Quantized {
         rows,
         corpus,
         queries,
+        blocks,
+        block,
         measured,
     };
     run_source(&src, all_points, p, ctl).map(Some)

@@ -155,7 +155,9 @@ pub(crate) fn check_entry<T: Element>(
 /// one copy in both AMX layouts, `(2n + 64)·⌈d/2⌉·4` bytes about); f32 queries that `auto` streams through bf16
 /// (`stream::auto_path`) add the rounded queries, `(⌈q/16⌉ + 2)·16·⌈d/2⌉·4` bytes, and one
 /// rounded corpus block per worker, `(corpus_block + 32)·⌈d/2⌉·4` (`⌈d/2⌉` rounded up to 16
-/// words), and have no GEMM packing.
+/// words), and have no GEMM packing; all points that `auto` screens in int16
+/// (`int16::auto_takes_all_points`) add the int16 copy, `n·(4·⌈d/2⌉ + 12)` bytes (twice that
+/// while its parts are joined), and the query blocks packed from it, about as much again.
 ///
 /// Not included: faer's per-thread GEMM packing cache (allocated once per thread, sized from the
 /// CPU's caches; see the crate docs).
@@ -176,7 +178,12 @@ pub fn search_scratch<T: Element>(
     let stats = n_corpus * (16 + r) + if cos { n_corpus * dim * r } else { 0 };
     let mut bytes = if n_corpus > 16_384 { 2 * stats } else { stats };
     let nq = if all_points { n_corpus } else { n_queries };
-    if r == 4 && !all_points && stream::auto_path(p, dim, nq, n_corpus).is_some() {
+    if r == 4 && all_points && int16::auto_takes_all_points(p, dim, n_corpus) {
+        // the int16 copy of the rows (twice while its parallel parts are joined) and the query
+        // blocks packed from it (up to 48 rows of padding per block)
+        let (row, blocks) = (dim.div_ceil(2) * 4 + 12, n_corpus.div_ceil(p.query_block.max(1)));
+        bytes += 2 * n_corpus * row + (n_corpus + 48 * blocks) * row;
+    } else if r == 4 && !all_points && stream::auto_path(p, dim, nq, n_corpus).is_some() {
         // rounded queries (groups of 16 rows, two zero groups after), their residual norms,
         // and one block per worker
         let kp = dim.div_ceil(2).next_multiple_of(16);
