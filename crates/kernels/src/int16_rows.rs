@@ -174,26 +174,36 @@ pub fn q_max(d: usize) -> Option<i16> {
 /// # Errors
 /// `OutOfRange` if a value is not finite.
 fn quantize_row(x: &[f32], q: i16, out: &mut [i16]) -> Result<(f32, f64)> {
-    let mut amax = 0.0f64;
+    // 1.5·2⁵²: for |y| < 2⁵¹, `y + ROUND` lies in [2⁵², 2⁵³), where f64's spacing is 1, so
+    // `(y + ROUND) − ROUND` is `y` rounded to an integer, ties to even (`round_ties_even`
+    // without a library call)
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    // the largest magnitude (exact in f32) and whether every value is finite, in one pass
+    let (mut amax, mut finite) = (0.0f32, true);
     for &v in x {
-        if !v.is_finite() {
-            return Err(Error::OutOfRange {
-                name: "int16 quantisation",
-                expected: "finite values".into(),
-                actual: v.to_string(),
-            });
-        }
-        amax = amax.max(f64::from(v).abs());
+        finite &= v.is_finite();
+        amax = amax.max(v.abs());
     }
+    if let Some(v) = x.iter().find(|v| !finite && !v.is_finite()) {
+        return Err(Error::OutOfRange {
+            name: "int16 quantisation",
+            expected: "finite values".into(),
+            actual: v.to_string(),
+        });
+    }
+    let amax = f64::from(amax);
     let q = f64::from(q);
     let mut s = f64::from(f32::MIN_POSITIVE);
     // the smallest power of two at least 2⁻¹²⁶ with amax ≤ q·s (exact: s is a power of two)
     while amax > q * s {
         s *= 2.0;
     }
+    // 1/s is a power of two in [2⁻¹²⁷, 2¹²⁶], so `v·(1/s)` is `v/s` exactly; adding and
+    // subtracting `ROUND` rounds it to an integer, ties to even
+    let inv = 1.0 / s;
     let mut sum = 0.0f64;
     for (o, &v) in out.iter_mut().zip(x) {
-        let t = (f64::from(v) / s).round_ties_even();
+        let t = (f64::from(v) * inv + ROUND) - ROUND;
         // |t| ≤ q ≤ 32,767: the conversion is exact
         *o = t as i16;
         let r = f64::from(v) - t * s;
@@ -343,10 +353,16 @@ fn each_quantized(x: View<'_>, f: &mut PutRow<'_>) -> Result<()> {
     let q = q_for(d)?;
     let mut row = Vec::with_capacity(d);
     let mut out = vec![0i16; d.next_multiple_of(2)];
+    let (rs, cs) = x.strides();
     for i in 0..x.rows() {
-        row.clear();
-        row.extend((0..d).map(|t| x.at(i, t)));
-        let (s, r) = quantize_row(&row, q, &mut out)?;
+        // contiguous rows are read in place (the view checked that they lie in its data)
+        let (s, r) = if cs == 1 || d <= 1 {
+            quantize_row(&x.data()[i * rs..i * rs + d], q, &mut out)?
+        } else {
+            row.clear();
+            row.extend((0..d).map(|t| x.at(i, t)));
+            quantize_row(&row, q, &mut out)?
+        };
         f(i, &out, s, r);
     }
     Ok(())

@@ -130,6 +130,11 @@ fn quantisation_keeps_its_invariants() {
             let mut sum = 0.0f64;
             for (&v, &qt) in row.iter().zip(r.row(i)) {
                 assert!(i32::from(qt).abs() <= q);
+                assert_eq!(
+                    f64::from(qt),
+                    (f64::from(v) / s).round_ties_even(),
+                    "the definition"
+                );
                 let res = f64::from(v) - f64::from(qt) * s;
                 assert!(res.abs() <= s / 2.0, "rounded to nearest");
                 sum += res * res;
@@ -142,6 +147,16 @@ fn quantisation_keeps_its_invariants() {
             );
         }
     }
+}
+
+/// Values halfway between two levels round to the even one (scale 1 at d = 6, `Q` = 18,918).
+#[test]
+fn quantisation_ties_round_to_even() {
+    assert_eq!(q_max(6), Some(18_918));
+    let x = [0.5f32, 1.5, 2.5, -2.5, 18_917.5, -0.5];
+    let r = I16Rows::new(View::row_major(&x, 1, 6).unwrap()).unwrap();
+    assert_eq!(r.scales(), &[1.0]);
+    assert_eq!(r.row(0), &[0, 2, 2, -2, 18_918, 0]);
 }
 
 /// Every entry equals its definition on every path, for widths odd and even, query counts
