@@ -85,10 +85,10 @@ pub use brute::{
     all_points_ranked, cross_parts_values, ranks, ranks_of_rows, ranks_with, search_int16_on,
     search_one_pass_on, search_part_values, search_scratch, search_values, search_values_on, Kernels,
     Operands, Params, Precision, RankParams, Ranks, Trace, Values, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_AMX,
-    AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT16, AUTO_MIN_COLS_INT8, AUTO_MIN_COLS_SPLIT, AUTO_MIN_COLS_STREAM,
-    AUTO_MIN_CORPUS_INT16, AUTO_MIN_CORPUS_STREAM, AUTO_MIN_ROWS_AMX, AUTO_MIN_ROWS_INT16_ALL,
-    AUTO_MIN_ROWS_SPLIT, AUTO_MIN_WORK_PER_K_ONE_PASS, INT16_MAX_COLS, RANK_STATE_BUDGET,
-    SYMMETRIC_STATE_BUDGET,
+    AUTO_MIN_COLS_BF16, AUTO_MIN_COLS_INT16, AUTO_MIN_COLS_INT16_ALL, AUTO_MIN_COLS_INT8,
+    AUTO_MIN_COLS_SPLIT, AUTO_MIN_COLS_STREAM, AUTO_MIN_CORPUS_INT16, AUTO_MIN_CORPUS_STREAM,
+    AUTO_MIN_ROWS_AMX, AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_ROWS_SPLIT, AUTO_MIN_WORK_PER_K_ONE_PASS,
+    INT16_MAX_COLS, RANK_STATE_BUDGET, SYMMETRIC_STATE_BUDGET,
 };
 pub use cross_parts::{cross_parts, CrossParts};
 pub use index::{peek_header, Index, StoredType};

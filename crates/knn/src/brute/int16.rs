@@ -88,14 +88,30 @@ pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
 }
 
 /// Fewest rows at which `auto` screens all points in int16 ([`auto_takes_all_points`]).
-pub const AUTO_MIN_ROWS_INT16_ALL: usize = 2048;
+/// Measured on an Intel Xeon (model 207, AVX512-VNNI, no AMX, 2 threads; all points through
+/// `bench/runners/embgeo-knn.mjs`, k = 10 unless given, int16 against `EMBGEO_KNN_INT16=off`,
+/// two alternations of medians of 3, the same answers): G2 20,000 × 384 0.52–0.56 / 0.72–0.96
+/// s, k = 100 0.81–0.97 / 1.29–1.32 s; G3 50,000 × 768 cosine 4.60–4.63 / 7.14–7.27 s; normal
+/// 10,000 × 384 0.154 / 0.185 s; but 2,048 × 384 0.0197 / 0.016–0.018 s, and at narrower rows
+/// int16 lost: 10,000 × 128 0.096–0.119 / 0.090–0.113 s, 5,000 × 128 0.039–0.041 /
+/// 0.037–0.038 s, 100,000 × 32 2.97–3.18 / 2.50–2.53 s (there the key scans, not the
+/// products, take most of the time).
+pub const AUTO_MIN_ROWS_INT16_ALL: usize = 10_000;
+
+/// Narrowest rows at which `auto` screens all points in int16 (measured: [`AUTO_MIN_ROWS_INT16_ALL`];
+/// 128 columns lost, 384 gained; widths between were not measured).
+pub const AUTO_MIN_COLS_INT16_ALL: usize = 384;
 
 /// Does `auto` screen all points of `n` f32 rows of width `d` in int16? Only on the AVX512-VNNI
 /// tiles (`embgeo_kernels::i16_vnni`; the AVX2 tiles were not measured on all points) without
-/// AMX, never for a shard or bipartite search, for `AUTO_MIN_COLS_INT16..=MAX_COLS` columns
+/// AMX, never for a shard or bipartite search, for `AUTO_MIN_COLS_INT16_ALL..=MAX_COLS` columns
 /// and at least [`AUTO_MIN_ROWS_INT16_ALL`] rows; not when `EMBGEO_KNN_INT16=off`.
 pub(crate) fn auto_takes_all_points(p: &Params, d: usize, n: usize) -> bool {
-    auto_may(p, d) && embgeo_kernels::i16_vnni() && p.bipartite.is_none() && n >= AUTO_MIN_ROWS_INT16_ALL
+    auto_may(p, d)
+        && embgeo_kernels::i16_vnni()
+        && p.bipartite.is_none()
+        && d >= AUTO_MIN_COLS_INT16_ALL
+        && n >= AUTO_MIN_ROWS_INT16_ALL
 }
 
 /// What every `auto` int16 screening needs: `auto`, `EMBGEO_KNN_INT16` not `off`, no AMX

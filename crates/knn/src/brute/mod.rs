@@ -46,8 +46,8 @@ pub(crate) use int16::{
     auto_takes as int16_auto_takes, quantize as int16_quantize, search_indexed as int16_search_indexed,
 };
 pub use int16::{
-    search_int16_on, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_CORPUS_INT16,
-    AUTO_MIN_ROWS_INT16_ALL, MAX_COLS as INT16_MAX_COLS,
+    search_int16_on, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_COLS_INT16_ALL,
+    AUTO_MIN_CORPUS_INT16, AUTO_MIN_ROWS_INT16_ALL, MAX_COLS as INT16_MAX_COLS,
 };
 pub use operands::Operands;
 pub(crate) use plan::use_symmetric;
