@@ -1,5 +1,5 @@
-//! int16 screening of f32 queries against an index's corpus quantised to int16 once
-//! ([`Quantized`]): each working row (the unit rows under cosine) gets a power-of-two scale and
+//! int16 screening of f32 queries against an index's corpus quantised to int16 once, and of all
+//! points of f32 rows quantised for the call ([`Quantized`]): each working row (the unit rows under cosine) gets a power-of-two scale and
 //! int16 values (`embgeo_kernels::I16Rows`), the key tiles are exact integer dot products
 //! (`vpmaddwd` on AVX2, `vpdpwssd` on AVX512-VNNI; `embgeo_kernels::corpus_keys_i16`) scaled
 //! to f32, and the margins come
@@ -13,8 +13,10 @@
 //! VNNI and without AMX (Ice Lake, and Sapphire/Emerald Rapids where the hypervisor hides AMX)
 //! have `vpdpwssd`, 32 fused int16 multiply-adds per instruction against 16 for an AVX-512 FMA:
 //! there an index's 100 queries against 1,000,000 × 128 took 0.069 against 0.114 s. The corpus is
-//! quantised once per index (a `knn()` call would pay that pass on every search, about as much
-//! as the search).
+//! quantised once per index (a `knn()` call with queries would pay that pass on every search,
+//! about as much as the search); all points pay it once against `n²·d` products
+//! ([`search_all_points`], on the VNNI tiles from [`AUTO_MIN_ROWS_INT16_ALL`] rows of
+//! [`AUTO_MIN_COLS_INT16_ALL`] columns).
 //!
 //! # Bound (docs/exact-screening.md, "int16 screening of an index's f32 queries")
 //! With `x̂ = s_x·q_x` and the residual `r_x = x − x̂` (exact in f64), `x·y − x̂·ŷ = r_x·y +
