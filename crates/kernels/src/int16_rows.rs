@@ -53,7 +53,7 @@
 use embgeo_core::{Error, Result};
 
 // the panels of the f32 tiles: 24 queries (three 8-lane vectors), a last one of 25–32
-use crate::corpus_rows::{layout, W, WIDE};
+use crate::corpus_rows::{layout, W};
 use crate::cpu::x86_probe;
 use crate::{Path, View};
 

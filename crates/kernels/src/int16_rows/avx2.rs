@@ -5,7 +5,8 @@ use std::arch::x86_64::{
     _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setzero_si256, _mm256_storeu_ps,
 };
 
-use super::{Job, NB, R, W, WIDE};
+use super::{Job, NB, R};
+use crate::corpus_rows::{W, WIDE};
 
 /// The loop nest of the module doc on the AVX2 tiles: `3 × 24`, or `2 × 32` on a wide last
 /// panel (8 accumulators; `3 × 32` would need 17 registers).
