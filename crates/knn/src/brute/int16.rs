@@ -1,11 +1,11 @@
 //! int16 screening of f32 queries against an index's corpus quantised to int16 once, and of all
-//! points of f32 rows quantised for the call ([`Quantized`]): each working row (the unit rows under cosine) gets a power-of-two scale and
-//! int16 values (`embgeo_kernels::I16Rows`), the key tiles are exact integer dot products
-//! (`vpmaddwd` on AVX2, `vpdpwssd` on AVX512-VNNI; `embgeo_kernels::corpus_keys_i16`) scaled
-//! to f32, and the margins come
-//! from the rows' measured quantisation residuals (`super::residual::Measured`); exact keys from
-//! the f32 rows exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the
-//! result is the fp32 path's, bit for bit.
+//! points of f32 rows quantised for the call ([`Quantized`]): each working row (the unit rows
+//! under cosine) gets a power-of-two scale and int16 values (`embgeo_kernels::I16Rows`), the key
+//! tiles are exact integer dot products (`vpmaddwd` on AVX2, `vpdpwssd` on AVX512-VNNI;
+//! `embgeo_kernels::corpus_keys_i16`) scaled to f32, and the margins come from the rows'
+//! measured quantisation residuals (`super::residual::Measured`); exact keys from the f32 rows
+//! exactly as [`super::source::Dense`] computes them ([`Rows::exact`]), so the result is the
+//! fp32 path's, bit for bit.
 //!
 //! Why: CPUs with AVX2 and no bf16 or int8 units (AMD Zen 2/3, Intel before Cooper Lake) have
 //! `vpmaddwd`, 16 exact int16 multiply-adds per instruction against 8 for an f32 FMA; the
@@ -154,7 +154,7 @@ pub(super) struct Quantized<'a> {
     pub corpus: &'a I16Rows,
     /// All the queries quantised and packed (the tiles of a unit whose block is all of them
     /// read these; other blocks are packed by the unit's worker); `None` for all points, whose
-    /// query blocks are always packed by the workers.
+    /// query blocks are packed from the corpus's int16 rows (`blocks`).
     pub queries: Option<I16Queries>,
     /// All points: the query blocks of `block` rows (those the passes ask for, from row 0),
     /// each packed from the corpus's int16 rows by the first tile that needs it, then shared.
