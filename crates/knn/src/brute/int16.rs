@@ -116,6 +116,22 @@ pub(crate) fn auto_takes_all_points(p: &Params, d: usize, n: usize) -> bool {
         && n >= AUTO_MIN_ROWS_INT16_ALL
 }
 
+/// Fewest queries at which `auto` screens a search without an index (`knn` with queries) in
+/// int16, the corpus quantised for the call ([`auto_takes_queries`]).
+pub const AUTO_MIN_QUERIES_INT16_KNN: usize = 512;
+
+/// Does `auto` screen `nq` f32 queries against `nc` f32 rows of width `d`, without an index, in
+/// int16? Only on the AVX512-VNNI tiles without AMX (as [`auto_takes_all_points`]), from
+/// [`AUTO_MIN_QUERIES_INT16_KNN`] queries against at least [`AUTO_MIN_CORPUS_INT16`] rows of
+/// `AUTO_MIN_COLS_INT16..=MAX_COLS` columns: the corpus's quantisation, `O(nc·d)`, is paid on
+/// every call, so enough queries must share it.
+pub(crate) fn auto_takes_queries(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
+    auto_may(p, d)
+        && embgeo_kernels::i16_vnni()
+        && nc >= AUTO_MIN_CORPUS_INT16
+        && nq >= AUTO_MIN_QUERIES_INT16_KNN
+}
+
 /// What every `auto` int16 screening needs: `auto`, `EMBGEO_KNN_INT16` not `off`, no AMX
 /// tiles, no shard search, `AUTO_MIN_COLS_INT16..=MAX_COLS` columns.
 fn auto_may(p: &Params, d: usize) -> bool {
@@ -395,28 +411,48 @@ pub fn search_int16_on(
 ) -> Result<(Neighbors, Trace)> {
     check_entry(corpus, queries, p)?;
     let (c, d, n) = (corpus.as_slice(), corpus.cols(), corpus.rows());
-    let Some(q) = queries.map(|q| q.as_slice()) else {
-        if n > 0 && !p.is_shard() {
-            return search_all_points(c, n, d, p, ctl);
-        }
-        return checked_run(c, n, None, d, p, ctl);
+    let q = queries.map(|q| q.as_slice());
+    match q {
+        _ if n == 0 || p.is_shard() => checked_run(c, n, q, d, p, ctl),
+        None => search_all_points(c, n, d, p, ctl),
+        Some(q) => search_queries(c, n, q, d, p, ctl),
+    }
+}
+
+/// The `nq × d` f32 queries `q` against the `n × d` f32 rows `c`, screened in int16 (`auto`:
+/// [`auto_takes_queries`]; the input checks and their order are [`super::checked_run`]'s): the
+/// corpus's working rows quantised for this call, the queries packed by the workers; the fp32
+/// path on the same statistics when the screening declines.
+///
+/// Memory: the int16 copy of the corpus, `n·(2·⌈d/2⌉·2 + 12)` bytes (twice that while the
+/// parallel parts are joined), besides [`search_with`]'s and the fp32 path's.
+///
+/// # Errors
+/// As [`crate::search`].
+pub(crate) fn search_queries(
+    c: &[f32],
+    n: usize,
+    q: &[f32],
+    d: usize,
+    p: &Params,
+    ctl: &Ctl<'_>,
+) -> Result<(Neighbors, Trace)> {
+    let (cs, qs) = checked_row_stats(c, n, Some(q), d, p, ctl)?;
+    let qs = qs.ok_or_else(|| Error::Internal("query statistics".into()))?;
+    let rows = Rows {
+        metric: p.metric,
+        d,
+        c,
+        q,
+        cs: &cs,
+        qs: &qs,
     };
-    if n > 0 && !p.is_shard() && d <= MAX_COLS {
-        let (cs, qs) = checked_row_stats(c, n, Some(q), d, p, ctl)?;
-        let qs = qs.ok_or_else(|| Error::Internal("query statistics".into()))?;
-        let rows = Rows {
-            metric: p.metric,
-            d,
-            c,
-            q,
-            cs: &cs,
-            qs: &qs,
-        };
+    if d <= MAX_COLS {
         let (cwork, _) = rows.work();
         let i16 = quantize(cwork, d, ctl)?;
         if let Some(r) = search_with(rows, &i16, false, p, ctl)? {
             return Ok(r);
         }
     }
-    checked_run(c, n, Some(q), d, p, ctl)
+    run_dense(c, &cs, Some((q, &qs)), d, p, ctl)
 }

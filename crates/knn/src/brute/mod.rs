@@ -47,7 +47,7 @@ pub(crate) use int16::{
 };
 pub use int16::{
     search_int16_on, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_COLS_INT16_ALL,
-    AUTO_MIN_CORPUS_INT16, AUTO_MIN_ROWS_INT16_ALL, MAX_COLS as INT16_MAX_COLS,
+    AUTO_MIN_CORPUS_INT16, AUTO_MIN_QUERIES_INT16_KNN, AUTO_MIN_ROWS_INT16_ALL, MAX_COLS as INT16_MAX_COLS,
 };
 pub use operands::Operands;
 pub(crate) use plan::use_symmetric;
@@ -303,8 +303,14 @@ pub(crate) fn dispatch_traced<T: Element>(
                 return Ok(r);
             }
         }
-        if q32.is_none() && int16::auto_takes_all_points(p, d, n) {
-            return int16::search_all_points(c32, n, d, p, ctl);
+        match q32 {
+            None if int16::auto_takes_all_points(p, d, n) => {
+                return int16::search_all_points(c32, n, d, p, ctl)
+            }
+            Some(q) if int16::auto_takes_queries(p, d, nq, n) => {
+                return int16::search_queries(c32, n, q, d, p, ctl);
+            }
+            _ => {}
         }
         return checked_run(c32, n, q32, d, p, ctl);
     }
