@@ -178,12 +178,12 @@ fn quantize_row(x: &[f32], q: i16, out: &mut [i16]) -> Result<(f32, f64)> {
     // `(y + ROUND) − ROUND` is `y` rounded to an integer, ties to even (`round_ties_even`
     // without a library call)
     const ROUND: f64 = 6_755_399_441_055_744.0;
-    // the largest magnitude (exact in f32) and whether every value is finite, in one pass
-    let (mut amax, mut finite) = (0.0f32, true);
-    for &v in x {
-        finite &= v.is_finite();
-        amax = amax.max(v.abs());
-    }
+    // the largest magnitude and whether every value is finite, in one pass over the bits: with
+    // the sign cleared, finite values order as their bits do (as u32), and infinities and NaNs
+    // lie above 0x7f80_0000 (an integer max, which vectorises where `f32::max` does not)
+    let bits = x.iter().map(|v| v.to_bits() & 0x7fff_ffff).fold(0, u32::max);
+    let finite = bits < 0x7f80_0000;
+    let amax = f32::from_bits(bits);
     if let Some(v) = x.iter().find(|v| !finite && !v.is_finite()) {
         return Err(Error::OutOfRange {
             name: "int16 quantisation",
@@ -193,22 +193,44 @@ fn quantize_row(x: &[f32], q: i16, out: &mut [i16]) -> Result<(f32, f64)> {
     }
     let amax = f64::from(amax);
     let q = f64::from(q);
-    let mut s = f64::from(f32::MIN_POSITIVE);
-    // the smallest power of two at least 2⁻¹²⁶ with amax ≤ q·s (exact: s is a power of two)
-    while amax > q * s {
-        s *= 2.0;
+    // the smallest power of two at least 2⁻¹²⁶ with amax ≤ q·s (exact: s is a power of two),
+    // started from 2^⌊log2(amax/q)⌋ read off the exponent bits (amax/q is a normal f64), then
+    // moved by at most a step or two
+    let lo = f64::from(f32::MIN_POSITIVE);
+    let mut s = lo;
+    if amax > q * lo {
+        let e = ((amax / q).to_bits() >> 52) & 0x7ff;
+        s = f64::from_bits(e << 52).max(lo);
+        while amax > q * s {
+            s *= 2.0;
+        }
+        while s > lo && amax <= q * (s / 2.0) {
+            s /= 2.0;
+        }
     }
     // 1/s is a power of two in [2⁻¹²⁷, 2¹²⁶], so `v·(1/s)` is `v/s` exactly; adding and
-    // subtracting `ROUND` rounds it to an integer, ties to even
+    // subtracting `ROUND` rounds it to an integer, ties to even. The squared residuals are
+    // summed in 8 partial sums (any order of a sum of `d` non-negative terms is within
+    // `(d − 1)·2⁻⁵³` relative of the exact sum, which `up` covers).
     let inv = 1.0 / s;
-    let mut sum = 0.0f64;
-    for (o, &v) in out.iter_mut().zip(x) {
+    let mut sums = [0.0f64; 8];
+    let quantize = |o: &mut i16, v: f32| {
         let t = (f64::from(v) * inv + ROUND) - ROUND;
         // |t| ≤ q ≤ 32,767: the conversion is exact
         *o = t as i16;
         let r = f64::from(v) - t * s;
-        sum += r * r;
+        r * r
+    };
+    let (head, tail) = x.split_at(x.len() - x.len() % 8);
+    for (o8, x8) in out.chunks_exact_mut(8).zip(head.chunks_exact(8)) {
+        for ((o, &v), acc) in o8.iter_mut().zip(x8).zip(sums.iter_mut()) {
+            *acc += quantize(o, v);
+        }
     }
+    for (o, &v) in out[head.len()..].iter_mut().zip(tail) {
+        sums[0] += quantize(o, v);
+    }
+    let sum: f64 = sums.iter().sum();
     let up = 1.0 + 2.0 * x.len() as f64 * f64::EPSILON + 4.0 * f64::EPSILON;
     // s ≤ 2¹²⁷ (amax < 2¹²⁸ and q ≥ 2): an f32 power of two
     Ok((s as f32, sum.sqrt() * up))
