@@ -117,8 +117,13 @@ pub(crate) fn auto_takes_all_points(p: &Params, d: usize, n: usize) -> bool {
 }
 
 /// Fewest queries at which `auto` screens a search without an index (`knn` with queries) in
-/// int16, the corpus quantised for the call ([`auto_takes_queries`]).
-pub const AUTO_MIN_QUERIES_INT16_KNN: usize = 512;
+/// int16, the corpus quantised for the call ([`auto_takes_queries`]). Measured on the Xeon of
+/// [`AUTO_MIN_ROWS_INT16_ALL`] (`bench/runners/embgeo-knn.mjs`, k = 10, int16 against
+/// `EMBGEO_KNN_INT16=off`, two alternations of medians of 3, while another build ran on the same
+/// cores): against 200,000 × 128, 512 queries 0.31–0.36 / 0.26 s (the quantisation of the
+/// corpus, about 0.05 s, outweighs what the tiles save), 1,000 0.40 / 0.43–0.45 s, 5,000
+/// 1.28–1.31 / 1.98–2.02 s; 2,000 against 20,000 × 384 0.18–0.22 / 0.31 s.
+pub const AUTO_MIN_QUERIES_INT16_KNN: usize = 1000;
 
 /// Does `auto` screen `nq` f32 queries against `nc` f32 rows of width `d`, without an index, in
 /// int16? Only on the AVX512-VNNI tiles without AMX (as [`auto_takes_all_points`]), from
