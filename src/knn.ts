@@ -28,8 +28,9 @@ export const METRICS: readonly Metric[] = ['euclidean', 'sqeuclidean', 'cosine',
  *   int16 (`vpmaddwd`, exact integer products) against an int16 copy of the index made once
  *   (reported as `'int16'`), and so do those of 17 or more queries on AVX-512 CPUs with
  *   AVX512-VNNI and no AMX (`vpdpwssd`), where all points of 10,000 or more f32 rows of
- *   384–4,096 columns screen in int16 too (the rows quantised for the call); else the data's
- *   own precision. Cosine screens bf16/int8 data's
+ *   384–4,096 columns, and `knn` calls of 1,000 or more f32 queries against 10,000 or more
+ *   rows, screen in int16 too (the rows quantised for the call); else the data's own
+ *   precision. Cosine screens bf16/int8 data's
  *   unit rows in f32.
  * - `'fp32'`: f32 screening (f32, f16, bf16 and int8 data; not f64 data).
  * - `'bf16'`: the bf16 units: bf16 and int8 data (whose values are bf16 values exactly), and
@@ -82,7 +83,7 @@ export interface KnnResult {
   distances: Float32Array | Float64Array
   /** Row `i`'s neighbours, as views into `indices` and `distances` (no copy). */
   neighbors(i: number): { indices: Uint32Array; distances: Float32Array | Float64Array }
-  /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`, `'int8'`, or `'int16'`: a `KnnIndex`'s f32 searches under `'auto'` on AVX2 CPUs and on AVX-512 CPUs with VNNI and no AMX, and all points of f32 rows on the latter). */
+  /** Searches (`knn`/`knnSync`, `KnnIndex.search`; not shard parts or merges): the screening precision that ran (`'fp32'`, `'fp64'`, `'bf16'`, `'int8'`, or `'int16'`: a `KnnIndex`'s f32 searches under `'auto'` on AVX2 CPUs and on AVX-512 CPUs with VNNI and no AMX, and all points and searches of 1,000+ queries of f32 rows on the latter). */
   precision?: 'fp32' | 'fp64' | 'bf16' | 'int8' | 'int16'
   /** Searches (`knn`/`knnSync`, `KnnIndex.search`): the kernel that filled the distance tiles (e.g. `'amx-bf16'`, `'amx-int8'`, `'avx512vnni'`, `'avx512bf16'`, `'faer-f32'`, `'avx2-rows-f32'`: f32 tiles reading the corpus rows in place, AVX2 CPUs, at most 128 queries; `'avx2-int16'`, `'avx512vnni-int16'`: int16 tiles against a `KnnIndex`'s int16 copy). */
   kernel?: string
