@@ -157,7 +157,9 @@ pub(crate) fn check_entry<T: Element>(
 /// rounded corpus block per worker, `(corpus_block + 32)·⌈d/2⌉·4` (`⌈d/2⌉` rounded up to 16
 /// words), and have no GEMM packing; all points that `auto` screens in int16
 /// (`int16::auto_takes_all_points`) add the int16 copy, `n·(4·⌈d/2⌉ + 12)` bytes (twice that
-/// while its parts are joined), and the query blocks packed from it, about as much again.
+/// while its parts are joined), and the query blocks packed from it, about as much again; f32
+/// queries that `auto` screens in int16 without an index (`int16::auto_takes_queries`) add the
+/// corpus's int16 copy (twice while joined) and the queries packed, once and per worker.
 ///
 /// Not included: faer's per-thread GEMM packing cache (allocated once per thread, sized from the
 /// CPU's caches; see the crate docs).
@@ -183,6 +185,11 @@ pub fn search_scratch<T: Element>(
         // blocks packed from it (up to 48 rows of padding per block)
         let (row, blocks) = (dim.div_ceil(2) * 4 + 12, n_corpus.div_ceil(p.query_block.max(1)));
         bytes += 2 * n_corpus * row + (n_corpus + 48 * blocks) * row;
+    } else if r == 4 && !all_points && int16::auto_takes_queries(p, dim, nq, n_corpus) {
+        // the corpus's int16 copy (twice while joined), all the queries packed once and one
+        // packed query block per worker
+        let row = dim.div_ceil(2) * 4 + 12;
+        bytes += 2 * n_corpus * row + (nq + 48) * row + threads * (p.query_block + 48) * row;
     } else if r == 4 && !all_points && stream::auto_path(p, dim, nq, n_corpus).is_some() {
         // rounded queries (groups of 16 rows, two zero groups after), their residual norms,
         // and one block per worker
