@@ -182,15 +182,15 @@ fn quantize_row(x: &[f32], q: i16, out: &mut [i16]) -> Result<(f32, f64)> {
     // the sign cleared, finite values order as their bits do (as u32), and infinities and NaNs
     // lie above 0x7f80_0000 (an integer max, which vectorises where `f32::max` does not)
     let bits = x.iter().map(|v| v.to_bits() & 0x7fff_ffff).fold(0, u32::max);
-    let finite = bits < 0x7f80_0000;
-    let amax = f32::from_bits(bits);
-    if let Some(v) = x.iter().find(|v| !finite && !v.is_finite()) {
+    if bits >= 0x7f80_0000 {
+        let v = x.iter().find(|v| !v.is_finite()).copied().unwrap_or(f32::NAN);
         return Err(Error::OutOfRange {
             name: "int16 quantisation",
             expected: "finite values".into(),
             actual: v.to_string(),
         });
     }
+    let amax = f32::from_bits(bits);
     let amax = f64::from(amax);
     let q = f64::from(q);
     // the smallest power of two at least 2⁻¹²⁶ with amax ≤ q·s (exact: s is a power of two),
