@@ -390,6 +390,19 @@ fn each_quantized(x: View<'_>, f: &mut PutRow<'_>) -> Result<()> {
     Ok(())
 }
 
+/// `Shape` (naming `what`) unless `range` is a range of the rows of `rows`.
+fn check_range(what: &str, range: &std::ops::Range<usize>, rows: &I16Rows) -> Result<()> {
+    if range.start > range.end || range.end > rows.n {
+        return Err(Error::Shape {
+            what: format!("{what}: end of the row range"),
+            expected: rows.n,
+            actual: range.end,
+            fix: "pass a range of the rows",
+        });
+    }
+    Ok(())
+}
+
 /// [`q_max`] of `d`, or `OutOfRange`.
 fn q_for(d: usize) -> Result<i16> {
     q_max(d).ok_or_else(|| Error::OutOfRange {
@@ -446,14 +459,7 @@ impl I16Queries {
     /// `Shape` if `range` is not a range of rows of `rows`; `OutOfRange` if the allocator
     /// refuses the panels.
     pub fn from_rows(path: Path, rows: &I16Rows, range: std::ops::Range<usize>) -> Result<Self> {
-        if range.start > range.end || range.end > rows.n {
-            return Err(Error::Shape {
-                what: "I16Queries::from_rows: end of the row range".into(),
-                expected: rows.n,
-                actual: range.end,
-                fix: "pass a range of the rows",
-            });
-        }
+        check_range("I16Queries::from_rows", &range, rows)?;
         let stride = rows.d.next_multiple_of(2);
         Self::packed(path, range.len(), rows.d, |put| {
             for (i, j) in range.clone().enumerate() {
@@ -558,14 +564,7 @@ pub fn corpus_keys_i16_with(
     alpha: f32,
 ) -> Result<()> {
     Error::require_equal("corpus_keys_i16 widths (C.cols vs Q.cols)", q.d, c.d, "")?;
-    if rows.start > rows.end || rows.end > c.n {
-        return Err(Error::Shape {
-            what: "corpus_keys_i16: end of the row range".into(),
-            expected: c.n,
-            actual: rows.end,
-            fix: "pass a range of the corpus rows",
-        });
-    }
+    check_range("corpus_keys_i16", &rows, c)?;
     let (m, n) = (q.m, rows.len());
     if dst.len() < m * n {
         return Err(Error::Shape {
