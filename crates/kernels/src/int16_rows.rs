@@ -57,6 +57,8 @@ use crate::corpus_rows::{layout, W};
 use crate::cpu::x86_probe;
 use crate::{Path, View};
 
+pub use marks::{KeyMarks, MARK_LANES};
+
 /// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
 pub const NB: usize = 256;
 /// Corpus rows per AVX2 register tile.
@@ -547,7 +549,7 @@ pub fn corpus_keys_i16(
     rows: std::ops::Range<usize>,
     alpha: f32,
 ) -> Result<()> {
-    corpus_keys_i16_with(crate::path(), dst, q, c, rows, alpha)
+    keys_with(crate::path(), dst, q, c, rows, alpha, None)
 }
 
 /// [`corpus_keys_i16`] on an explicit [`Path`] (AVX2 and AVX-512 run the AVX2 tiles when the
@@ -563,6 +565,36 @@ pub fn corpus_keys_i16_with(
     rows: std::ops::Range<usize>,
     alpha: f32,
 ) -> Result<()> {
+    keys_with(path, dst, q, c, rows, alpha, None)
+}
+
+/// [`corpus_keys_i16`], and the marks of the keys below their thresholds ([`KeyMarks`]): the
+/// AVX512-VNNI tiles compare the keys in registers (one compare per 16 keys), the other paths
+/// compare the stored keys after the tiles. The keys are [`corpus_keys_i16`]'s bits.
+///
+/// # Errors
+/// As [`corpus_keys_i16`]; `Shape` if a slice of `marks` is shorter than the call needs.
+pub fn corpus_keys_i16_marked(
+    dst: &mut [f32],
+    q: &I16Queries,
+    c: &I16Rows,
+    rows: std::ops::Range<usize>,
+    alpha: f32,
+    marks: &mut KeyMarks<'_>,
+) -> Result<()> {
+    keys_with(crate::path(), dst, q, c, rows, alpha, Some(marks))
+}
+
+/// The keys (and marks) on `path`: the checks, then the path's tiles.
+fn keys_with(
+    path: Path,
+    dst: &mut [f32],
+    q: &I16Queries,
+    c: &I16Rows,
+    rows: std::ops::Range<usize>,
+    alpha: f32,
+    marks: Option<&mut KeyMarks<'_>>,
+) -> Result<()> {
     Error::require_equal("corpus_keys_i16 widths (C.cols vs Q.cols)", q.d, c.d, "")?;
     check_range("corpus_keys_i16", &rows, c)?;
     let (m, n) = (q.m, rows.len());
@@ -573,6 +605,9 @@ pub fn corpus_keys_i16_with(
             actual: dst.len(),
             fix: "pass a buffer of m·n values",
         });
+    }
+    if let Some(km) = marks.as_deref() {
+        km.check(m, n)?;
     }
     let dst = &mut dst[..m * n];
     if m == 0 || n == 0 {
@@ -589,19 +624,26 @@ pub fn corpus_keys_i16_with(
     #[cfg(target_arch = "x86_64")]
     match q.tiles {
         Tiles::Vnni512 if path == Path::Avx512 && vnni512() => {
-            // SAFETY: AVX-512F and AVX512-VNNI were detected just above.
-            unsafe { vnni::walk(&job, dst) };
+            // SAFETY: AVX-512F and AVX512-VNNI were detected just above; `marks` fits `m × n`
+            // (checked above).
+            unsafe { vnni::walk(&job, dst, marks) };
             return Ok(());
         }
         Tiles::Avx2 if matches!(path, Path::Avx2 | Path::Avx512) && Path::Avx2.supported() => {
             // SAFETY: AVX2 was detected just above.
             unsafe { avx2::walk(&job, dst) };
+            if let Some(km) = marks {
+                marks::from_keys(dst, m, km);
+            }
             return Ok(());
         }
         _ => {}
     }
     let _ = path;
     portable(&job, dst);
+    if let Some(km) = marks {
+        marks::from_keys(dst, m, km);
+    }
     Ok(())
 }
 
@@ -690,6 +732,7 @@ fn portable(job: &Job<'_>, dst: &mut [f32]) {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod marks;
 #[cfg(target_arch = "x86_64")]
 mod vnni;
 

@@ -69,6 +69,7 @@ mod cross_parts;
 mod header;
 mod index;
 mod kth;
+mod marked_scan;
 mod merge;
 pub mod metric;
 mod part;

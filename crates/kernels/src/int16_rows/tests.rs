@@ -3,7 +3,7 @@
 //! screening bound the module doc states, on rows of many widths, counts and magnitudes.
 #![allow(clippy::float_cmp)] // exact equality is what these tests check
 
-use super::{corpus_keys_i16_with, q_max, I16Queries, I16Rows, NB, W};
+use super::{corpus_keys_i16_with, keys_with, q_max, I16Queries, I16Rows, KeyMarks, MARK_LANES, NB, W};
 use crate::tests::values;
 use crate::{available_paths, Path, View};
 
@@ -200,6 +200,113 @@ fn every_path_computes_the_definition() {
                 );
             }
         }
+    }
+}
+
+/// The marks by their definition: bit `l` of mark `(j, g)` where `key + off[j] < thr[16g + l]`.
+fn reference_marks(keys: &[f32], m: usize, off: Option<&[f32]>, thr: &[f32]) -> Vec<u16> {
+    let groups = m.div_ceil(MARK_LANES);
+    let mut out = vec![0u16; keys.len() / m * groups];
+    for (j, col) in keys.chunks_exact(m).enumerate() {
+        let o = off.map_or(0.0, |o| o[j]);
+        for (i, &v) in col.iter().enumerate() {
+            if v + o < thr[i] {
+                out[j * groups + i / MARK_LANES] |= 1 << (i % MARK_LANES);
+            }
+        }
+    }
+    out
+}
+
+/// Every path marks exactly the keys its definition marks, with the keys of the unmarked call:
+/// thresholds at each query's median key (half the keys pass), infinite, minus infinite and NaN
+/// (none pass), offsets per row (some NaN) or none, on the shapes of
+/// [`every_path_computes_the_definition`] that cover every panel width and the 4- and 1-row tiles.
+#[test]
+fn every_path_marks_the_keys_below_their_thresholds() {
+    for (m, n, d) in [
+        (1usize, 3usize, 1usize),
+        (25, 4, 127),
+        (48, 3 * NB + 2, 128),
+        (100, 41, 129),
+        (16, 30, 5),
+        (17, 29, 66),
+        (49, 2 * NB + 7, 96),
+        (113, 57, 33),
+    ] {
+        let q = rows(m, d, (m * 5 + d) as u64, |i| 2f32.powi((i % 3) as i32 * 6 - 6));
+        let c = rows(n, d, (n * 11 + d) as u64, |j| 2f32.powi((j % 4) as i32 * 3 - 3));
+        let cr = I16Rows::new(View::row_major(&c, n, d).unwrap()).unwrap();
+        let qr = I16Rows::new(View::row_major(&q, m, d).unwrap()).unwrap();
+        let range = (n / 3)..n;
+        let len = range.len();
+        let keys = reference(&qr, &cr, range.clone(), -2.0);
+        let offs: Vec<f32> = (0..len)
+            .map(|j| {
+                if j % 17 == 5 {
+                    f32::NAN
+                } else {
+                    values(1, j as u64)[0]
+                }
+            })
+            .collect();
+        let thr: Vec<f32> = (0..m)
+            .map(|i| match i % 9 {
+                3 => f32::INFINITY,
+                4 => f32::NEG_INFINITY,
+                5 => f32::NAN,
+                _ => {
+                    let mut col: Vec<f32> = (0..len).map(|j| keys[j * m + i] + offs[j]).collect();
+                    col.sort_by(f32::total_cmp);
+                    col[len / 2]
+                }
+            })
+            .collect();
+        for off in [Some(&offs[..]), None] {
+            let want = reference_marks(&keys, m, off, &thr);
+            assert!(want.iter().any(|&b| b != 0), "m {m}, n {n}: some keys pass");
+            let runs = paths().into_iter().map(|p| (p, p));
+            for (pack, run) in runs.chain([(Path::Avx512, Path::Scalar)]) {
+                let panels = I16Queries::new_with(pack, View::row_major(&q, m, d).unwrap()).unwrap();
+                let mut dst = vec![f32::NAN; m * len];
+                let mut marks = vec![0xAAAAu16; want.len()];
+                let mut km = KeyMarks {
+                    off,
+                    thr: &thr,
+                    marks: &mut marks,
+                };
+                keys_with(run, &mut dst, &panels, &cr, range.clone(), -2.0, Some(&mut km)).unwrap();
+                let what = format!(
+                    "packed for {pack:?}, run on {run:?}, m {m}, n {n}, d {d}, off {}",
+                    off.is_some()
+                );
+                assert_eq!(bits(&dst), bits(&keys), "keys, {what}");
+                assert_eq!(marks, want, "marks, {what}");
+            }
+        }
+    }
+}
+
+/// Marks, thresholds or offsets shorter than the call needs are a `Shape` error before any
+/// write.
+#[test]
+fn short_marks_are_a_coded_error() {
+    let (m, n, d) = (20usize, 6usize, 8usize);
+    let q = rows(m, d, 1, |_| 1.0);
+    let c = I16Rows::new(View::row_major(&rows(n, d, 2, |_| 1.0), n, d).unwrap()).unwrap();
+    let panels = I16Queries::new(View::row_major(&q, m, d).unwrap()).unwrap();
+    let (thr, off) = (vec![0.0f32; m], vec![0.0f32; n]);
+    for (marks_len, thr_len, off_len) in [(2 * n - 1, m, n), (2 * n, m - 1, n), (2 * n, m, n - 1)] {
+        let mut marks = vec![7u16; marks_len];
+        let mut dst = vec![1.0f32; m * n];
+        let mut km = KeyMarks {
+            off: Some(&off[..off_len]),
+            thr: &thr[..thr_len],
+            marks: &mut marks,
+        };
+        let err = super::corpus_keys_i16_marked(&mut dst, &panels, &c, 0..n, -2.0, &mut km).unwrap_err();
+        assert!(matches!(err, embgeo_core::Error::Shape { .. }), "{err:?}");
+        assert!(dst.iter().all(|&v| v == 1.0) && marks.iter().all(|&b| b == 7));
     }
 }
 

@@ -11,10 +11,12 @@
 //! lane: the bits of the portable loop.
 
 use std::arch::x86_64::{
-    __m512i, _mm512_cvtepi32_ps, _mm512_dpwssd_epi32, _mm512_loadu_ps, _mm512_loadu_si512,
-    _mm512_mask_storeu_ps, _mm512_mul_ps, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setzero_si512,
+    __m512i, _mm512_add_ps, _mm512_cvtepi32_ps, _mm512_dpwssd_epi32, _mm512_loadu_ps, _mm512_loadu_si512,
+    _mm512_mask_cmp_ps_mask, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_epi32,
+    _mm512_set1_ps, _mm512_setzero_si512, _CMP_LT_OQ,
 };
 
+use super::marks::{KeyMarks, MARK_LANES};
 use super::{Job, W512};
 
 /// Corpus rows per block: 240 rows of 128 values are 60 KB, well inside the L2; 240 is a
@@ -22,12 +24,13 @@ use super::{Job, W512};
 const NB512: usize = 240;
 
 /// The loop nest of the module doc on the AVX512-VNNI tiles: per block of [`NB512`] corpus
-/// rows, per panel, `12 × 32`, `8 × 48` or `12 × 16` tiles.
+/// rows, per panel, `12 × 32`, `8 × 48` or `12 × 16` tiles; with `marks`, each tile marks its
+/// keys too ([`KeyMarks`]).
 ///
 /// # Safety
-/// The CPU must have AVX-512F and AVX512-VNNI.
+/// The CPU must have AVX-512F and AVX512-VNNI; `marks` must fit the call (`KeyMarks::check`).
 #[target_feature(enable = "avx512f,avx512vnni")]
-pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
+pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32], mut marks: Option<&mut KeyMarks<'_>>) {
     let n = dst.len() / job.m;
     let panels = job.layout().0;
     for b0 in (0..n).step_by(NB512) {
@@ -35,10 +38,11 @@ pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
         for p in 0..panels {
             // SAFETY: AVX-512F and AVX512-VNNI are available (this function's contract).
             unsafe {
+                let km = marks.as_deref_mut();
                 match job.panel(p).1 {
-                    16 => rows::<12, 1>(job, p, (b0, b1), n, dst),
-                    W512 => rows::<12, 2>(job, p, (b0, b1), n, dst),
-                    _ => rows::<8, 3>(job, p, (b0, b1), n, dst),
+                    16 => rows::<12, 1>(job, p, (b0, b1), n, (dst, km)),
+                    W512 => rows::<12, 2>(job, p, (b0, b1), n, (dst, km)),
+                    _ => rows::<8, 3>(job, p, (b0, b1), n, (dst, km)),
                 }
             }
         }
@@ -50,7 +54,7 @@ pub(super) unsafe fn walk(job: &Job<'_>, dst: &mut [f32]) {
 /// block ahead.
 ///
 /// # Safety
-/// The CPU must have AVX-512F and AVX512-VNNI.
+/// The CPU must have AVX-512F and AVX512-VNNI; `marks` must fit the call.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vnni")]
 unsafe fn rows<const RR: usize, const V: usize>(
@@ -58,7 +62,7 @@ unsafe fn rows<const RR: usize, const V: usize>(
     p: usize,
     (b0, b1): (usize, usize),
     n: usize,
-    dst: &mut [f32],
+    (dst, mut marks): (&mut [f32], Option<&mut KeyMarks<'_>>),
 ) {
     let mut jj = b0;
     while jj < b1 {
@@ -76,10 +80,11 @@ unsafe fn rows<const RR: usize, const V: usize>(
         // SAFETY: AVX-512F and AVX512-VNNI are available (this function's contract); the
         // tile reads rows `jj..jj + step`, all below `b1 ≤ n`.
         unsafe {
+            let km = marks.as_deref_mut();
             match step {
-                1 => tile::<1, V>(job, p, jj, dst),
-                4 => tile::<4, V>(job, p, jj, dst),
-                _ => tile::<RR, V>(job, p, jj, dst),
+                1 => tile::<1, V>(job, p, jj, (dst, km)),
+                4 => tile::<4, V>(job, p, jj, (dst, km)),
+                _ => tile::<RR, V>(job, p, jj, (dst, km)),
             }
         }
         jj += step;
@@ -88,13 +93,20 @@ unsafe fn rows<const RR: usize, const V: usize>(
 
 /// Corpus rows `jj..jj + RR` of the call against panel `p`: the exact sums in registers, then
 /// [`Job::key`]'s operations on 16 lanes, stored into `dst` under a mask that keeps a partial
-/// last panel's padding lanes out.
+/// last panel's padding lanes out; with `marks`, the same lanes compared with their
+/// thresholds after the row's offset is added (the definition's f32 addition and ordered
+/// comparison), one mark per 16 lanes.
 ///
 /// # Safety
-/// The CPU must have AVX-512F and AVX512-VNNI.
+/// The CPU must have AVX-512F and AVX512-VNNI; `marks` must fit the call.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vnni")]
-unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usize, dst: &mut [f32]) {
+unsafe fn tile<const RR: usize, const V: usize>(
+    job: &Job<'_>,
+    p: usize,
+    jj: usize,
+    (dst, mut marks): (&mut [f32], Option<&mut KeyMarks<'_>>),
+) {
     let (panel, width) = job.panel(p);
     debug_assert_eq!(width, 16 * V);
     // each row as `steps` value pairs, read as one (little-endian) int32 per pair (unaligned
@@ -126,10 +138,12 @@ unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usi
     // SAFETY: `scales` holds `16·V` f32 (the scales are padded to whole panels).
     let qs: [_; V] = std::array::from_fn(|k| unsafe { _mm512_loadu_ps(scales.as_ptr().add(16 * k)) });
     let alpha = _mm512_set1_ps(job.alpha);
+    let groups = job.m.div_ceil(MARK_LANES);
     for (r, a) in acc.iter().enumerate() {
         let j = jj + r;
         let sc = _mm512_set1_ps(job.c.scale[job.j0 + j]);
         let out = &mut dst[j * job.m + i0..j * job.m + i0 + w];
+        let off = marks.as_deref().map(|km| _mm512_set1_ps(km.off(j)));
         for (k, (ai, qk)) in a.iter().zip(&qs).enumerate() {
             let lanes = w.saturating_sub(16 * k).min(16);
             if lanes == 0 {
@@ -147,6 +161,15 @@ unsafe fn tile<const RR: usize, const V: usize>(job: &Job<'_>, p: usize, jj: usi
             // `out` (`w` f32), `16k + lanes ≤ w`; masked-off lanes are neither written nor
             // faulted on.
             unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(16 * k), mask, f) };
+            if let (Some(km), Some(off)) = (marks.as_deref_mut(), off) {
+                let g = i0 / MARK_LANES + k;
+                // SAFETY: the masked-off lanes are neither read nor faulted on; the lanes read
+                // are queries `i0 + 16k..i0 + 16k + lanes`, below `m ≤ thr.len()` (`check`).
+                let thr = unsafe { _mm512_maskz_loadu_ps(mask, km.thr.as_ptr().add(i0 + 16 * k)) };
+                // ordered, non-signalling "less than" on the stored lanes only: false for NaN
+                km.marks[j * groups + g] =
+                    _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(mask, _mm512_add_ps(f, off), thr);
+            }
         }
     }
 }

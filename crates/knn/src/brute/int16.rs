@@ -34,12 +34,12 @@ use std::sync::OnceLock;
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, LowpPath};
-use embgeo_kernels::{corpus_keys_i16, I16Queries, I16Rows, View};
+use embgeo_kernels::{corpus_keys_i16, corpus_keys_i16_marked, I16Queries, I16Rows, KeyMarks, View};
 
 use super::bounds::Bounds;
 use super::plan::Plan;
 use super::residual::Measured;
-use super::source::{Rows, Source};
+use super::source::{Marking, Rows, Source};
 use super::{
     check_entry, checked_row_stats, checked_run, f32_overflows, run_dense, run_source, Params, Precision,
     Trace,
@@ -193,27 +193,12 @@ pub(super) struct QuantizedBuf {
     holds: Option<Range<usize>>,
 }
 
-impl Source<f32> for Quantized<'_> {
-    type Buf = QuantizedBuf;
-    const BLOCK_ORDER: bool = true;
-
-    /// The int16 tile of the query block's panels (all the queries' when the block is all of
-    /// them, else the worker's, packed once per block: all points copy the block's rows from
-    /// the corpus's int16 rows, queries are quantised); if the queries could not be packed (an
-    /// allocation refused) or the tile refused them, the f32 tile, whose error is within the f32
-    /// bound and so within these margins.
-    fn tile(
-        &self,
-        t: &mut [f32],
-        q: Range<usize>,
-        c: Range<usize>,
-        alpha: f32,
-        _: bool,
-        buf: &mut QuantizedBuf,
-    ) {
-        let d = self.rows.d;
-        let (cwork, qwork) = self.rows.work();
-        let queries = &qwork[q.start * d..q.end * d];
+impl Quantized<'_> {
+    /// The query block `q`'s panels: all the queries' when the block is all of them, else the
+    /// worker's, packed once per block (all points copy the block's rows from the corpus's
+    /// int16 rows, each block once for every worker; queries are quantised); `None` if they
+    /// could not be packed (an allocation refused).
+    fn panels<'b>(&'b self, q: &Range<usize>, buf: &'b mut QuantizedBuf) -> Option<&'b I16Queries> {
         let all = self
             .queries
             .as_ref()
@@ -229,25 +214,72 @@ impl Source<f32> for Quantized<'_> {
             cell.get_or_init(|| I16Queries::from_rows(embgeo_kernels::path(), self.corpus, q.clone()).ok())
                 .as_ref()
         });
-        let panels = if let Some(p) = all.or(shared) {
-            Some(p)
-        } else {
-            if buf.holds.as_ref() != Some(&q) {
-                // all points: the block's rows are corpus rows, quantised already (a copy)
-                let packed = if self.queries.is_none() {
-                    I16Queries::from_rows(embgeo_kernels::path(), self.corpus, q.clone())
-                } else {
-                    View::row_major(queries, q.len(), d).and_then(I16Queries::new)
-                };
-                buf.holds = packed.map(|p| buf.panels = p).ok().map(|()| q.clone());
-            }
-            buf.holds.is_some().then_some(&buf.panels)
-        };
-        if panels.is_some_and(|p| corpus_keys_i16(t, p, self.corpus, c.clone(), alpha).is_ok()) {
+        if let Some(p) = all.or(shared) {
+            return Some(p);
+        }
+        if buf.holds.as_ref() != Some(q) {
+            let packed = if self.queries.is_none() {
+                I16Queries::from_rows(embgeo_kernels::path(), self.corpus, q.clone())
+            } else {
+                let d = self.rows.d;
+                let (_, qwork) = self.rows.work();
+                View::row_major(&qwork[q.start * d..q.end * d], q.len(), d).and_then(I16Queries::new)
+            };
+            buf.holds = packed.map(|p| buf.panels = p).ok().map(|()| q.clone());
+        }
+        buf.holds.is_some().then_some(&buf.panels)
+    }
+}
+
+impl Source<f32> for Quantized<'_> {
+    type Buf = QuantizedBuf;
+    const BLOCK_ORDER: bool = true;
+
+    /// The int16 tile of the query block's panels ([`Quantized::panels`]); if the queries
+    /// could not be packed (an allocation refused) or the tile refused them, the f32 tile,
+    /// whose error is within the f32 bound and so within these margins.
+    fn tile(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        _: bool,
+        buf: &mut QuantizedBuf,
+    ) {
+        if self
+            .panels(&q, buf)
+            .is_some_and(|p| corpus_keys_i16(t, p, self.corpus, c.clone(), alpha).is_ok())
+        {
             return;
         }
+        let d = self.rows.d;
+        let (cwork, qwork) = self.rows.work();
+        let queries = &qwork[q.start * d..q.end * d];
         let corpus = &cwork[c.start * d..c.end * d];
         f32::gemm_nt(t, queries, corpus, q.len(), c.len(), d, alpha);
+    }
+
+    const MARKS: bool = true;
+
+    /// The int16 tile with its marks (`corpus_keys_i16_marked`: the AVX512-VNNI tiles compare
+    /// in registers); `false` where [`Quantized::tile`] would take the f32 tile.
+    fn marked_tile(
+        &self,
+        t: &mut [f32],
+        q: Range<usize>,
+        c: Range<usize>,
+        alpha: f32,
+        buf: &mut QuantizedBuf,
+        marks: Marking<'_, f32>,
+    ) -> bool {
+        let mut km = KeyMarks {
+            off: marks.off,
+            thr: marks.thr,
+            marks: marks.marks,
+        };
+        self.panels(&q, buf)
+            .is_some_and(|p| corpus_keys_i16_marked(t, p, self.corpus, c, alpha, &mut km).is_ok())
     }
 
     fn exact(&self, i: usize, j: usize, _: &mut QuantizedBuf) -> f64 {

@@ -7,7 +7,7 @@ use embgeo_core::{Ctl, Error, Neighbors, Result};
 
 use super::bounds::{key_base, prebound, tile_row_kth, TileRow, UnitResult, PREBOUND_MAX_K};
 use super::plan::{Params, Plan};
-use super::source::{Layout, Source};
+use super::source::{Layout, Marking, Source};
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{by_key_then_index, RowBounds, TopK};
@@ -55,6 +55,10 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
         let mut thr: Vec<R> = vec![R::INF; m];
         let mut tile = vec![R::default(); m * cb.min(c1 - c0)];
         let mut scratch: Vec<f64> = Vec::new();
+        // the marks of sources whose tiles mark (`Source::marked_tile`), per corpus row of a
+        // tile `⌈m/16⌉`
+        let groups = m.div_ceil(embgeo_kernels::MARK_LANES);
+        let mut marks: Vec<u16> = Vec::new();
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
         let mut candidates = 0u64;
         let mut cstart = c0;
@@ -62,13 +66,34 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
             ctl.checkpoint()?;
             let n = cb.min(c1 - cstart);
             let t = &mut tile[..m * n];
+            let off = if l2 {
+                Some(&cs.off[cstart..cstart + n])
+            } else {
+                None
+            };
+            // Past the first tile (whose thresholds are still infinite) a marking source
+            // compares the keys with the thresholds as its tile makes them: the scan then
+            // visits the marked keys only, meeting the same hits (`scan_marked`).
+            let marked = S::MARKS && cstart != c0 && {
+                marks.resize(n * groups, 0);
+                let mk = Marking {
+                    off,
+                    thr: &thr,
+                    marks: &mut marks[..n * groups],
+                };
+                src.marked_tile(t, q0..q1, cstart..cstart + n, alpha, &mut tbuf, mk)
+            };
             // key of query `li`, corpus `jl` at `t[li·rstep + jl·cstep]`
-            let layout = match src.general_tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf) {
-                Layout::Unwritten => {
-                    src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
-                    Layout::ByCorpus
+            let layout = if marked {
+                Layout::ByCorpus
+            } else {
+                match src.general_tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf) {
+                    Layout::Unwritten => {
+                        src.tile(t, q0..q1, cstart..cstart + n, alpha, plan.few, &mut tbuf);
+                        Layout::ByCorpus
+                    }
+                    written => written,
                 }
-                written => written,
             };
             let by_query = layout == Layout::ByQuery;
             let (rstep, cstep) = if by_query { (n, 1) } else { (1, m) };
@@ -78,11 +103,6 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                 }
             }
             let t: &[R] = t;
-            let off = if l2 {
-                Some(&cs.off[cstart..cstart + n])
-            } else {
-                None
-            };
             if cstart == c0 && n > k && k <= PREBOUND_MAX_K {
                 // Announce a threshold from the first tile: the k smallest fast keys of a row
                 // bound the k-th exact key from above (fast key + margin), so the state does not
@@ -109,7 +129,9 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
                 states[li].push(f, (cstart + jl) as u32, rows[li], exact)
             };
-            if by_query {
+            if marked {
+                crate::marked_scan::scan_marked(t, m, off, &mut thr, &marks[..n * groups], &mut hit);
+            } else if by_query {
                 for (li, row) in t.chunks_exact(n).enumerate() {
                     thr[li] = crate::scan::scan_row(lv, row, off, thr[li], &mut |jl| hit(li, jl));
                 }

@@ -23,6 +23,15 @@ pub(super) enum Layout {
     ByCorpus,
 }
 
+/// What [`Source::marked_tile`] compares its keys with: per corpus row of the tile its
+/// offset (`None`: 0) and per query its threshold; the marks, `n·⌈m/16⌉`, as
+/// `embgeo_kernels::KeyMarks` defines them.
+pub(super) struct Marking<'a, R> {
+    pub off: Option<&'a [R]>,
+    pub thr: &'a [R],
+    pub marks: &'a mut [u16],
+}
+
 /// Fast key tiles and exact keys of one search (queries `i` against corpus rows `j`).
 pub(super) trait Source<R: Real>: Sync {
     /// Per-worker buffers (packing, widened rows).
@@ -46,6 +55,23 @@ pub(super) trait Source<R: Real>: Sync {
         _buf: &mut Self::Buf,
     ) -> Layout {
         Layout::Unwritten
+    }
+    /// Does [`Source::marked_tile`] mark keys (worth a marks buffer)?
+    const MARKS: bool = false;
+    /// [`Source::tile`], and the marks of the keys below `marks.thr` after the row's offset
+    /// is added (`embgeo_kernels::KeyMarks`), for sources whose tiles compare the keys while
+    /// they are in registers; `false` (the default) leaves `t` and the marks unwritten and
+    /// sends the pass to [`Source::tile`] and the full scan.
+    fn marked_tile(
+        &self,
+        _t: &mut [R],
+        _q: Range<usize>,
+        _c: Range<usize>,
+        _alpha: R,
+        _buf: &mut Self::Buf,
+        _marks: Marking<'_, R>,
+    ) -> bool {
+        false
     }
     /// The exact f64 ordering key of query `i` and corpus row `j`.
     fn exact(&self, i: usize, j: usize, buf: &mut Self::Buf) -> f64;
