@@ -57,7 +57,7 @@ use crate::corpus_rows::{layout, W};
 use crate::cpu::x86_probe;
 use crate::{Path, View};
 
-pub use marks::{KeyMarks, MARK_LANES};
+pub use marks::{CrossMarks, KeyMarks, MARK_LANES};
 
 /// Corpus rows per block: 256 rows × 128 values are 64 KB, an eighth of a Zen 3 L2.
 pub const NB: usize = 256;

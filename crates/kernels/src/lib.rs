@@ -94,7 +94,7 @@ pub use driver::{
 };
 pub use int16_rows::{
     corpus_keys_i16, corpus_keys_i16_marked, corpus_keys_i16_with, i16_kernel, i16_native, i16_vnni,
-    q_max as i16_q_max, I16Queries, I16Rows, KeyMarks, MARK_LANES,
+    q_max as i16_q_max, CrossMarks, I16Queries, I16Rows, KeyMarks, MARK_LANES,
 };
 pub use path::{available_paths, path, path_name, Path};
 pub use row_panels::RowPanels;

@@ -51,6 +51,44 @@ pub(crate) fn scan_marked<R: Real, F: FnMut(usize, usize) -> R>(
     }
 }
 
+/// [`crate::scan::scan_pair`] of one row of a symmetric tile over its marks: side I (the row
+/// as a corpus column of block I's rows: `row[i] + off_j < thr_i[i]`, marks `marks.0`) and
+/// side J (the row as a query against block I's rows: `row[i] + off_i[i] < thr_j`, marks
+/// `marks.1`), `⌈m/16⌉` marks each. `hit(true, i)` returns row `i`'s new `thr_i[i]`,
+/// `hit(false, i)` the new `thr_j`; the last `thr_j` is returned. Per group, side I's marked
+/// lanes in increasing order, then side J's: each side meets exactly the hits, in the same
+/// order, of its own full scan (the sides' thresholds are separate), given marks made with
+/// thresholds no lower than these.
+pub(crate) fn scan_pair_marked<R: Real, F: FnMut(bool, usize) -> R>(
+    row: &[R],
+    (off_i, off_j): (Option<&[R]>, R),
+    thr_i: &mut [R],
+    mut thr_j: R,
+    marks: (&[u16], &[u16]),
+    hit: &mut F,
+) -> R {
+    let groups = row.len().div_ceil(LANES);
+    for (g, (&mi, &mj)) in marks.0[..groups].iter().zip(&marks.1[..groups]).enumerate() {
+        let mut bits = mi;
+        while bits != 0 {
+            let i = g * LANES + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if row[i] + off_j < thr_i[i] {
+                thr_i[i] = hit(true, i);
+            }
+        }
+        let mut bits = mj;
+        while bits != 0 {
+            let i = g * LANES + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if row[i] + off_i.map_or(R::default(), |o| o[i]) < thr_j {
+                thr_j = hit(false, i);
+            }
+        }
+    }
+    thr_j
+}
+
 #[cfg(test)]
 #[allow(clippy::float_cmp)] // exact equality is what these tests check
 mod tests {

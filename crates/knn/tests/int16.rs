@@ -4,7 +4,7 @@
 //! distances are the fp32 path's bit for bit and the naive f64 brute force's neighbours, on
 //! random, clustered, duplicate-heavy, near-tie and huge/tiny/mixed-norm data, every metric;
 //! a margin cut by 3 % drops a true neighbour (`adversarial_*`); `auto` takes it for an index on
-//! the AVX2 path in its measured range.
+//! the native int16 tiles, and for all points on the AVX512-VNNI tiles, in its measured range.
 
 mod common;
 
@@ -15,8 +15,9 @@ use common::{assert_same, gaussian, naive, to_f32, METRICS};
 use embgeo_core::{Ctl, MatRef, Neighbors};
 use embgeo_kernels::lowp::{self, LowpPath};
 use embgeo_knn::{
-    search_int16_on, Index, Metric, Params, Precision, Trace, AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16,
-    AUTO_MIN_CORPUS_INT16, INT16_MAX_COLS,
+    search_int16_on, search_values, Index, Metric, Operands, Params, Precision, Trace, Values,
+    AUTO_MAX_QUERIES_INT16, AUTO_MIN_COLS_INT16, AUTO_MIN_COLS_INT16_ALL, AUTO_MIN_CORPUS_INT16,
+    AUTO_MIN_ROWS_INT16_ALL, INT16_MAX_COLS,
 };
 
 fn int16_run(c: &[f32], q: &[f32], d: usize, p: &Params) -> embgeo_core::Result<(Neighbors, Trace)> {
@@ -235,5 +236,37 @@ fn auto_screens_index_searches_in_int16_on_native_tiles_in_its_range() {
                 assert!(index.memory_bytes() < before + copy, "{what}");
             }
         }
+    }
+}
+
+/// `auto` screens all points of f32 rows in int16 on the AVX512-VNNI tiles without AMX (not when
+/// `EMBGEO_KNN_INT16=off`) at `AUTO_MIN_ROWS_INT16_ALL` rows of `AUTO_MIN_COLS_INT16_ALL`
+/// columns, the smallest shape it takes (the unit tests of `auto_takes_all_points` check one row
+/// or one column fewer), with the fp32 path's answer (marked tiles and scans, the symmetric
+/// pass).
+#[test]
+fn auto_screens_all_points_in_int16_on_the_vnni_tiles_from_its_smallest_shape() {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+    let int16 =
+        embgeo_kernels::i16_vnni() && !amx && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
+    let (n, d) = (AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_COLS_INT16_ALL);
+    let ctl = Ctl::detached();
+    let p = Params {
+        query_block: 384,
+        corpus_block: 1024,
+        ..params(4, Metric::Euclidean, Precision::Auto)
+    };
+    let x = to_f32(&gaussian(n, d, 71));
+    let (got, trace) = search_values(Operands::new(Values::F32(&x), None, d), &p, &ctl).unwrap();
+    assert_eq!(trace.precision, if int16 { "int16" } else { "fp32" });
+    if int16 {
+        assert_eq!(trace.kernel, embgeo_kernels::i16_kernel());
+        // the fp32 path's answer (which the other tests hold to the naive brute force)
+        let fp32 = Params {
+            precision: Precision::Fp32,
+            ..p.clone()
+        };
+        let (want, _) = search_values(Operands::new(Values::F32(&x), None, d), &fp32, &ctl).unwrap();
+        assert_same(&got, &want, "auto all points");
     }
 }

@@ -7,6 +7,10 @@
 //! only the set bits. The other paths compute the same marks from the stored keys
 //! ([`from_keys`]): the definition.
 //!
+//! A symmetric all-points tile is scanned both ways: its keys are also those of each corpus row
+//! (as a query) against the call's queries (as corpus rows). [`CrossMarks`] mark that side
+//! in the same pass: per corpus row one threshold, per query one offset.
+//!
 //! Thresholds only fall while a scan runs, so a key below its query's threshold when the scan
 //! reaches it was below the threshold the marks were made with: a scan that re-checks each
 //! marked key against the current threshold meets exactly the hits, in the same order, of a
@@ -30,6 +34,21 @@ pub struct KeyMarks<'a> {
     pub thr: &'a [f32],
     /// The marks, `n·⌈m/16⌉` (all written).
     pub marks: &'a mut [u16],
+    /// The transposed side's marks too, when given.
+    pub cross: Option<CrossMarks<'a>>,
+}
+
+/// The other side of a symmetric tile: bit `l` of `marks[j·⌈m/16⌉ + g]` set exactly where
+/// `dst[j·m + 16g + l] + off[16g + l] < thr[j]` (f32 addition, ordered comparison, false for
+/// NaN; 0 added when `off` is `None`); bits past `m` clear.
+#[derive(Debug)]
+pub struct CrossMarks<'a> {
+    /// Per query (`m` values), or `None` for 0.
+    pub off: Option<&'a [f32]>,
+    /// Per corpus row of the call (`n` values).
+    pub thr: &'a [f32],
+    /// The marks, `n·⌈m/16⌉` (all written).
+    pub marks: &'a mut [u16],
 }
 
 impl KeyMarks<'_> {
@@ -41,7 +60,7 @@ impl KeyMarks<'_> {
                     what: format!("corpus_keys_i16_marked: {what}"),
                     expected,
                     actual,
-                    fix: "pass marks of n·⌈m/16⌉, thresholds of m and offsets of n values",
+                    fix: "pass marks of n·⌈m/16⌉, thresholds and offsets of m and n values as documented",
                 })
             } else {
                 Ok(())
@@ -63,18 +82,26 @@ impl KeyMarks<'_> {
     }
 }
 
-/// The marks of the keys `dst` (`m × n`, column-major) by the definition, for paths whose
-/// tiles do not mark. `O(m·n)`, no memory.
+/// The marks (both sides) of the keys `dst` (`m × n`, column-major) by the definition, for
+/// paths whose tiles do not mark. `O(m·n)`, no memory.
 pub(super) fn from_keys(dst: &[f32], m: usize, km: &mut KeyMarks<'_>) {
     let groups = m.div_ceil(MARK_LANES);
     for (j, col) in dst.chunks_exact(m).enumerate() {
         let o = km.off(j);
         for (g, keys) in col.chunks(MARK_LANES).enumerate() {
+            let i0 = g * MARK_LANES;
             let mut bits = 0u16;
             for (l, &v) in keys.iter().enumerate() {
-                bits |= u16::from(v + o < km.thr[g * MARK_LANES + l]) << l;
+                bits |= u16::from(v + o < km.thr[i0 + l]) << l;
             }
             km.marks[j * groups + g] = bits;
+            if let Some(x) = km.cross.as_mut() {
+                let mut bits = 0u16;
+                for (l, &v) in keys.iter().enumerate() {
+                    bits |= u16::from(v + x.off.map_or(0.0, |o| o[i0 + l]) < x.thr[j]) << l;
+                }
+                x.marks[j * groups + g] = bits;
+            }
         }
     }
 }

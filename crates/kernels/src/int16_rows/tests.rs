@@ -3,7 +3,9 @@
 //! screening bound the module doc states, on rows of many widths, counts and magnitudes.
 #![allow(clippy::float_cmp)] // exact equality is what these tests check
 
-use super::{corpus_keys_i16_with, keys_with, q_max, I16Queries, I16Rows, KeyMarks, MARK_LANES, NB, W};
+use super::{
+    corpus_keys_i16_with, keys_with, q_max, CrossMarks, I16Queries, I16Rows, KeyMarks, MARK_LANES, NB, W,
+};
 use crate::tests::values;
 use crate::{available_paths, Path, View};
 
@@ -218,10 +220,43 @@ fn reference_marks(keys: &[f32], m: usize, off: Option<&[f32]>, thr: &[f32]) -> 
     out
 }
 
-/// Every path marks exactly the keys its definition marks, with the keys of the unmarked call:
-/// thresholds at each query's median key (half the keys pass), infinite, minus infinite and NaN
-/// (none pass), offsets per row (some NaN) or none, on the shapes of
-/// [`every_path_computes_the_definition`] that cover every panel width and the 4- and 1-row tiles.
+/// The cross marks by their definition: bit `l` of mark `(j, g)` where `key + off[16g + l] <
+/// thr[j]`.
+fn reference_cross(keys: &[f32], m: usize, off: Option<&[f32]>, thr: &[f32]) -> Vec<u16> {
+    let groups = m.div_ceil(MARK_LANES);
+    let mut out = vec![0u16; keys.len() / m * groups];
+    for (j, col) in keys.chunks_exact(m).enumerate() {
+        for (i, &v) in col.iter().enumerate() {
+            if v + off.map_or(0.0, |o| o[i]) < thr[j] {
+                out[j * groups + i / MARK_LANES] |= 1 << (i % MARK_LANES);
+            }
+        }
+    }
+    out
+}
+
+/// A threshold per entry `i` of `count`: the median of `value(i, ·)` over `len` (about half
+/// the values below it), except infinite, minus infinite and NaN (none below) every 9.
+fn thresholds(count: usize, len: usize, value: impl Fn(usize, usize) -> f32) -> Vec<f32> {
+    (0..count)
+        .map(|i| match i % 9 {
+            3 => f32::INFINITY,
+            4 => f32::NEG_INFINITY,
+            5 => f32::NAN,
+            _ => {
+                let mut v: Vec<f32> = (0..len).map(|j| value(i, j)).collect();
+                v.sort_by(f32::total_cmp);
+                v[len / 2]
+            }
+        })
+        .collect()
+}
+
+/// Every path marks exactly the keys its definition marks, on both sides of a tile (the cross
+/// marks of a symmetric pass, or none), with the keys of the unmarked call: thresholds at the
+/// median key (half the keys pass), infinite, minus infinite and NaN (none pass), offsets
+/// (some NaN) or none, on the shapes of [`every_path_computes_the_definition`] that cover every
+/// panel width and the 4- and 1-row tiles.
 #[test]
 fn every_path_marks_the_keys_below_their_thresholds() {
     for (m, n, d) in [
@@ -241,47 +276,56 @@ fn every_path_marks_the_keys_below_their_thresholds() {
         let range = (n / 3)..n;
         let len = range.len();
         let keys = reference(&qr, &cr, range.clone(), -2.0);
-        let offs: Vec<f32> = (0..len)
-            .map(|j| {
-                if j % 17 == 5 {
+        let nan_every = |k: usize| {
+            move |at: usize| {
+                if at % 17 == k {
                     f32::NAN
                 } else {
-                    values(1, j as u64)[0]
+                    values(1, at as u64)[0]
                 }
-            })
-            .collect();
-        let thr: Vec<f32> = (0..m)
-            .map(|i| match i % 9 {
-                3 => f32::INFINITY,
-                4 => f32::NEG_INFINITY,
-                5 => f32::NAN,
-                _ => {
-                    let mut col: Vec<f32> = (0..len).map(|j| keys[j * m + i] + offs[j]).collect();
-                    col.sort_by(f32::total_cmp);
-                    col[len / 2]
-                }
-            })
-            .collect();
-        for off in [Some(&offs[..]), None] {
+            }
+        };
+        let offs: Vec<f32> = (0..len).map(nan_every(5)).collect();
+        let qoffs: Vec<f32> = (0..m).map(nan_every(2)).collect();
+        let thr = thresholds(m, len, |i, j| keys[j * m + i] + offs[j]);
+        let cthr = thresholds(len, m, |j, i| keys[j * m + i] + qoffs[i]);
+        for (off, qoff) in [(Some(&offs[..]), Some(&qoffs[..])), (None, None)] {
             let want = reference_marks(&keys, m, off, &thr);
-            assert!(want.iter().any(|&b| b != 0), "m {m}, n {n}: some keys pass");
+            let want_cross = reference_cross(&keys, m, qoff, &cthr);
+            assert!(
+                want.iter().chain(&want_cross).any(|&b| b != 0),
+                "m {m}, n {n}: some keys pass"
+            );
             let runs = paths().into_iter().map(|p| (p, p));
             for (pack, run) in runs.chain([(Path::Avx512, Path::Scalar)]) {
-                let panels = I16Queries::new_with(pack, View::row_major(&q, m, d).unwrap()).unwrap();
-                let mut dst = vec![f32::NAN; m * len];
-                let mut marks = vec![0xAAAAu16; want.len()];
-                let mut km = KeyMarks {
-                    off,
-                    thr: &thr,
-                    marks: &mut marks,
-                };
-                keys_with(run, &mut dst, &panels, &cr, range.clone(), -2.0, Some(&mut km)).unwrap();
-                let what = format!(
-                    "packed for {pack:?}, run on {run:?}, m {m}, n {n}, d {d}, off {}",
-                    off.is_some()
-                );
-                assert_eq!(bits(&dst), bits(&keys), "keys, {what}");
-                assert_eq!(marks, want, "marks, {what}");
+                for cross in [false, true] {
+                    let panels = I16Queries::new_with(pack, View::row_major(&q, m, d).unwrap()).unwrap();
+                    let mut dst = vec![f32::NAN; m * len];
+                    let mut marks = vec![0xAAAAu16; want.len()];
+                    let mut cmarks = vec![0x5555u16; want.len()];
+                    let mut km = KeyMarks {
+                        off,
+                        thr: &thr,
+                        marks: &mut marks,
+                        cross: cross.then_some(CrossMarks {
+                            off: qoff,
+                            thr: &cthr,
+                            marks: &mut cmarks,
+                        }),
+                    };
+                    keys_with(run, &mut dst, &panels, &cr, range.clone(), -2.0, Some(&mut km)).unwrap();
+                    let what = format!(
+                        "packed for {pack:?}, run on {run:?}, m {m}, n {n}, d {d}, off {}, cross {cross}",
+                        off.is_some()
+                    );
+                    assert_eq!(bits(&dst), bits(&keys), "keys, {what}");
+                    assert_eq!(marks, want, "marks, {what}");
+                    if cross {
+                        assert_eq!(cmarks, want_cross, "cross marks, {what}");
+                    } else {
+                        assert!(cmarks.iter().all(|&b| b == 0x5555), "no cross marks, {what}");
+                    }
+                }
             }
         }
     }
@@ -303,6 +347,7 @@ fn short_marks_are_a_coded_error() {
             off: Some(&off[..off_len]),
             thr: &thr[..thr_len],
             marks: &mut marks,
+            cross: None,
         };
         let err = super::corpus_keys_i16_marked(&mut dst, &panels, &c, 0..n, -2.0, &mut km).unwrap_err();
         assert!(matches!(err, embgeo_core::Error::Shape { .. }), "{err:?}");

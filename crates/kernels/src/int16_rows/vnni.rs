@@ -162,13 +162,21 @@ unsafe fn tile<const RR: usize, const V: usize>(
             // faulted on.
             unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(16 * k), mask, f) };
             if let (Some(km), Some(off)) = (marks.as_deref_mut(), off) {
-                let g = i0 / MARK_LANES + k;
+                let (at, q) = (j * groups + i0 / MARK_LANES + k, i0 + 16 * k);
                 // SAFETY: the masked-off lanes are neither read nor faulted on; the lanes read
-                // are queries `i0 + 16k..i0 + 16k + lanes`, below `m ≤ thr.len()` (`check`).
-                let thr = unsafe { _mm512_maskz_loadu_ps(mask, km.thr.as_ptr().add(i0 + 16 * k)) };
+                // are queries `q..q + lanes`, below `m ≤ thr.len()` (`KeyMarks::check`).
+                let thr = unsafe { _mm512_maskz_loadu_ps(mask, km.thr.as_ptr().add(q)) };
                 // ordered, non-signalling "less than" on the stored lanes only: false for NaN
-                km.marks[j * groups + g] =
-                    _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(mask, _mm512_add_ps(f, off), thr);
+                km.marks[at] = _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(mask, _mm512_add_ps(f, off), thr);
+                if let Some(x) = km.cross.as_mut() {
+                    let qoff = match x.off {
+                        // SAFETY: as above, queries `q..q + lanes`, below `m ≤ off.len()`.
+                        Some(o) => unsafe { _mm512_maskz_loadu_ps(mask, o.as_ptr().add(q)) },
+                        None => _mm512_set1_ps(0.0),
+                    };
+                    let t = _mm512_set1_ps(x.thr[j]);
+                    x.marks[at] = _mm512_mask_cmp_ps_mask::<_CMP_LT_OQ>(mask, _mm512_add_ps(f, qoff), t);
+                }
             }
         }
     }

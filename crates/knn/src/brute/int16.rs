@@ -34,7 +34,9 @@ use std::sync::OnceLock;
 use embgeo_core::chunks::map_chunks;
 use embgeo_core::{Ctl, Error, MatRef, Neighbors, Result};
 use embgeo_kernels::lowp::{self, LowpPath};
-use embgeo_kernels::{corpus_keys_i16, corpus_keys_i16_marked, I16Queries, I16Rows, KeyMarks, View};
+use embgeo_kernels::{
+    corpus_keys_i16, corpus_keys_i16_marked, CrossMarks, I16Queries, I16Rows, KeyMarks, View,
+};
 
 use super::bounds::Bounds;
 use super::plan::Plan;
@@ -92,17 +94,19 @@ pub(crate) fn auto_takes(p: &Params, d: usize, nq: usize, nc: usize) -> bool {
 /// Fewest rows at which `auto` screens all points in int16 ([`auto_takes_all_points`]).
 /// Measured on an Intel Xeon (model 207, AVX512-VNNI, no AMX, 2 threads; all points through
 /// `bench/runners/embgeo-knn.mjs`, k = 10 unless given, int16 against `EMBGEO_KNN_INT16=off`,
-/// two alternations of medians of 3, the same answers): G2 20,000 × 384 0.52–0.56 / 0.72–0.96
-/// s, k = 100 0.81–0.97 / 1.29–1.32 s; G3 50,000 × 768 cosine 4.60–4.63 / 7.14–7.27 s; normal
-/// 10,000 × 384 0.154 / 0.185 s; but 2,048 × 384 0.0197 / 0.016–0.018 s, and at narrower rows
-/// int16 lost: 10,000 × 128 0.096–0.119 / 0.090–0.113 s, 5,000 × 128 0.039–0.041 /
-/// 0.037–0.038 s, 100,000 × 32 2.97–3.18 / 2.50–2.53 s (there the key scans, not the
-/// products, take most of the time).
-pub const AUTO_MIN_ROWS_INT16_ALL: usize = 10_000;
+/// two alternations of medians of 5–15, the same answers), with the tiles marking the keys
+/// below the thresholds (`embgeo_kernels::KeyMarks`): G2 20,000 × 128 0.20–0.22 / 0.29–0.30 s,
+/// 20,000 × 192 0.23–0.26 / 0.38–0.39 s, 5,000 × 384 0.040–0.042 / 0.052–0.053 s, 5,000 × 128
+/// 0.024–0.028 / 0.036–0.038 s, 2,048 × 384 0.014–0.016 / 0.020 s, 10,000 × 32 0.046–0.049 /
+/// 0.053–0.062 s; G1 10,000 × 128 0.079–0.080 / 0.087–0.091 s, 100,000 × 32 2.10–2.11 /
+/// 2.35–2.60 s; at 4,096 rows of 32 and 64 columns the two tied (0.016 / 0.016 s). Before the
+/// marks (the tiles stored, then every key scanned) narrow rows lost: 10,000 × 128 0.94×,
+/// 100,000 × 32 0.8×.
+pub const AUTO_MIN_ROWS_INT16_ALL: usize = 4096;
 
-/// Narrowest rows at which `auto` screens all points in int16 (measured: [`AUTO_MIN_ROWS_INT16_ALL`];
-/// 128 columns lost, 384 gained; widths between were not measured).
-pub const AUTO_MIN_COLS_INT16_ALL: usize = 384;
+/// Narrowest rows at which `auto` screens all points in int16: [`AUTO_MIN_COLS_INT16`], as
+/// for an index (measured from 32 columns up: [`AUTO_MIN_ROWS_INT16_ALL`]).
+pub const AUTO_MIN_COLS_INT16_ALL: usize = AUTO_MIN_COLS_INT16;
 
 /// Does `auto` screen all points of `n` f32 rows of width `d` in int16? Only on the AVX512-VNNI
 /// tiles (`embgeo_kernels::i16_vnni`; the AVX2 tiles were not measured on all points) without
@@ -277,6 +281,11 @@ impl Source<f32> for Quantized<'_> {
             off: marks.off,
             thr: marks.thr,
             marks: marks.marks,
+            cross: marks.cross.map(|x| CrossMarks {
+                off: x.off,
+                thr: x.thr,
+                marks: x.marks,
+            }),
         };
         self.panels(&q, buf)
             .is_some_and(|p| corpus_keys_i16_marked(t, p, self.corpus, c, alpha, &mut km).is_ok())
@@ -492,4 +501,35 @@ pub(crate) fn search_queries(
         }
     }
     run_dense(c, &cs, Some((q, &qs)), d, p, ctl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `auto_takes_all_points` at its edges: one row or one column fewer than its range, a
+    /// bipartite search, a precision other than `auto`, rows wider than [`MAX_COLS`]; inside, it
+    /// follows the CPU (AVX512-VNNI, no AMX) and `EMBGEO_KNN_INT16`.
+    #[test]
+    fn auto_takes_all_points_only_in_its_range() {
+        let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+        let on = embgeo_kernels::i16_vnni() && !amx && enabled();
+        let (n, d) = (AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_COLS_INT16_ALL);
+        let p = Params::new(4, Metric::Euclidean);
+        assert_eq!(auto_takes_all_points(&p, d, n), on);
+        assert_eq!(auto_takes_all_points(&p, MAX_COLS, 10 * n), on);
+        assert!(!auto_takes_all_points(&p, d, n - 1));
+        assert!(!auto_takes_all_points(&p, d - 1, n));
+        assert!(!auto_takes_all_points(&p, MAX_COLS + 1, n));
+        let bipartite = Params {
+            bipartite: Some(n / 2),
+            ..p.clone()
+        };
+        assert!(!auto_takes_all_points(&bipartite, d, n));
+        let fp32 = Params {
+            precision: Precision::Fp32,
+            ..p
+        };
+        assert!(!auto_takes_all_points(&fp32, d, n));
+    }
 }

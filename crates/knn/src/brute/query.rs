@@ -80,6 +80,7 @@ pub(super) fn run_general<R: Real, S: Source<R>>(
                     off,
                     thr: &thr,
                     marks: &mut marks[..n * groups],
+                    cross: None,
                 };
                 src.marked_tile(t, q0..q1, cstart..cstart + n, alpha, &mut tbuf, mk)
             };

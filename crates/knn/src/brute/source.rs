@@ -25,8 +25,17 @@ pub(super) enum Layout {
 
 /// What [`Source::marked_tile`] compares its keys with: per corpus row of the tile its
 /// offset (`None`: 0) and per query its threshold; the marks, `n·⌈m/16⌉`, as
-/// `embgeo_kernels::KeyMarks` defines them.
+/// `embgeo_kernels::KeyMarks` defines them; for a symmetric tile's other side (`cross`,
+/// `embgeo_kernels::CrossMarks`) per query its offset and per corpus row its threshold.
 pub(super) struct Marking<'a, R> {
+    pub off: Option<&'a [R]>,
+    pub thr: &'a [R],
+    pub marks: &'a mut [u16],
+    pub cross: Option<Cross<'a, R>>,
+}
+
+/// The other side of [`Marking`]: offsets per query (`None`: 0), thresholds per corpus row, marks.
+pub(super) struct Cross<'a, R> {
     pub off: Option<&'a [R]>,
     pub thr: &'a [R],
     pub marks: &'a mut [u16],

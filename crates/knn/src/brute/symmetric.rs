@@ -8,7 +8,7 @@ use super::bounds::{key_base, kth_smallest, prebound, tile_row_kth, TileRow, PRE
 use super::plan::Params;
 use super::rank_sym::SymTallies;
 use super::ranks::Ranks;
-use super::source::{Rows, Source};
+use super::source::{Cross, Marking, Rows, Source};
 use crate::metric::Metric;
 use crate::real::{self, Real};
 use crate::select::{RowBounds, TopK};
@@ -17,6 +17,28 @@ use crate::select::{RowBounds, TopK};
 struct Block<R> {
     states: Vec<TopK<R>>,
     thr: Vec<R>,
+}
+
+/// One worker's buffers: the key tile, the marks of both sides (`Source::marked_tile`) and
+/// the copies of the two blocks' thresholds the marks were made with.
+struct TaskBufs<R> {
+    tile: Vec<R>,
+    marks: Vec<u16>,
+    cross: Vec<u16>,
+    thr_i: Vec<R>,
+    thr_j: Vec<R>,
+}
+
+impl<R> Default for TaskBufs<R> {
+    fn default() -> Self {
+        TaskBufs {
+            tile: Vec::new(),
+            marks: Vec::new(),
+            cross: Vec::new(),
+            thr_i: Vec::new(),
+            thr_j: Vec::new(),
+        }
+    }
 }
 
 /// A block's rows, `start..end`.
@@ -105,17 +127,56 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         SymTallies::new(rows, targets, spans)
     });
     let poisoned = || Error::Internal("a kNN worker panicked".into());
-    // `tile`: the worker's key tile buffer, overwritten whole by `src.tile` (no task reads what
-    // an earlier one left), so a worker allocates and faults in one tile, not one per task
-    let task = |tile: &mut Vec<R>, ti: usize| -> Result<()> {
+    let groups = |m: usize| m.div_ceil(embgeo_kernels::MARK_LANES);
+    // `bufs`: the worker's key tile and marks, overwritten whole by each task (no task reads
+    // what an earlier one left), so a worker allocates and faults in one tile, not one per task
+    let task = |bufs: &mut TaskBufs<R>, ti: usize| -> Result<()> {
         let (bi, bj) = tasks[ti];
         let (i0, i1) = ranges[bi];
         let (j0, j1) = ranges[bj];
         let (m, nn) = (i1 - i0, j1 - j0);
+        let TaskBufs {
+            tile,
+            marks,
+            cross,
+            thr_i: snap_i,
+            thr_j: snap_j,
+        } = bufs;
         tile.resize(m * nn, R::default());
         let t = &mut tile[..m * nn];
         let (mut tbuf, mut xbuf) = (S::Buf::default(), S::Buf::default());
-        src.tile(t, i0..i1, j0..j1, alpha, false, &mut tbuf);
+        let off_by_jl = if l2 { Some(&cs.off[j0..j1]) } else { None };
+        let off_by_li = if l2 { Some(&cs.off[i0..i1]) } else { None };
+        // A marking source compares the keys with the blocks' thresholds as they stand when the
+        // tile starts (copied under the locks; they only fall afterwards) once both blocks have
+        // finite ones: the scans then visit the marked keys only, meeting the same hits.
+        let marked = S::MARKS && {
+            let copy = |b: usize, to: &mut Vec<R>| -> Result<bool> {
+                let blk = blocks[b].lock().map_err(|_| poisoned())?;
+                to.clear();
+                to.extend_from_slice(&blk.thr);
+                Ok(to.iter().all(|v| v.to_f64().is_finite()))
+            };
+            copy(bi, snap_i)? && (bi == bj || copy(bj, snap_j)?) && {
+                let len = nn * groups(m);
+                marks.resize(len, 0);
+                cross.resize(len, 0);
+                let mk = Marking {
+                    off: off_by_jl,
+                    thr: snap_i,
+                    marks: &mut marks[..len],
+                    cross: (bi != bj).then(|| Cross {
+                        off: off_by_li,
+                        thr: &snap_j[..],
+                        marks: &mut cross[..len],
+                    }),
+                };
+                src.marked_tile(t, i0..i1, j0..j1, alpha, &mut tbuf, mk)
+            }
+        };
+        if !marked {
+            src.tile(t, i0..i1, j0..j1, alpha, false, &mut tbuf);
+        }
         if bi == bj {
             for l in 0..m {
                 t[l * m + l] = R::INF;
@@ -132,8 +193,7 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         };
         let Block { states: si, thr: ti } = &mut *blk_i;
         // side I: columns j of the tile, rows i of block I; `off_by_jl` the offsets of the
-        // corpus rows j0.., `off_by_li` (below) those of block I's rows i0..
-        let off_by_jl = if l2 { Some(&cs.off[j0..j1]) } else { None };
+        // corpus rows j0.., `off_by_li` those of block I's rows i0..
         if nn > k && k <= PREBOUND_MAX_K {
             let mut scratch: Vec<f64> = Vec::with_capacity(nn);
             for li in 0..m {
@@ -162,7 +222,11 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                 let exact = |js: &[u32], out: &mut [f64]| src.exact_many(i, js, out, &mut xbuf);
                 si[li].push(f, (j0 + jl) as u32, rows[i], exact)
             };
-            crate::scan::scan(lv, t, m, off_by_jl, ti, &mut hit);
+            if marked {
+                crate::marked_scan::scan_marked(t, m, off_by_jl, ti, &marks[..nn * groups(m)], &mut hit);
+            } else {
+                crate::scan::scan(lv, t, m, off_by_jl, ti, &mut hit);
+            }
             return match &tallies {
                 Some(tl) => tl.count(bi, bj, t),
                 None => Ok(()),
@@ -172,7 +236,6 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
         // I's rows (side I) and query j0 + jl against block I's rows (side J). Each side meets
         // the same hits in the same order as a scan of its own (`scan::scan_pair`).
         let Block { states: sj, thr: tj } = blk_j;
-        let off_by_li = if l2 { Some(&cs.off[i0..i1]) } else { None };
         let mut scratch: Vec<f64> = Vec::new();
         for jl in 0..nn {
             let j = j0 + jl;
@@ -205,7 +268,13 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
                     st.push(f, i as u32, rb, exact)
                 }
             };
-            crate::scan::scan_pair(lv, row, off_by_li, oj, ti, tj[jl], &mut hit);
+            if marked {
+                let at = jl * groups(m)..(jl + 1) * groups(m);
+                let mk = (&marks[at.clone()], &cross[at]);
+                crate::marked_scan::scan_pair_marked(row, (off_by_li, oj), ti, tj[jl], mk, &mut hit);
+            } else {
+                crate::scan::scan_pair(lv, row, off_by_li, oj, ti, tj[jl], &mut hit);
+            }
             tj[jl] = st.fast_threshold();
         }
         match &tallies {
@@ -213,9 +282,13 @@ pub(super) fn run_symmetric<R: Real, S: Source<R>>(
             None => Ok(()),
         }
     };
-    map_chunks_init(ctl, "distances", (tasks.len(), 1), Vec::new, |tile, r| {
-        task(tile, r.start)
-    })?;
+    map_chunks_init(
+        ctl,
+        "distances",
+        (tasks.len(), 1),
+        TaskBufs::default,
+        |bufs, r| task(bufs, r.start),
+    )?;
 
     // the exact keys of the pairs each row kept, block by block in parallel
     let b = p.query_block.max(1);
