@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 
 import { dataset } from './lib/data.mjs'
-import { machine, python, quiet, root, stats, work } from './lib/env.mjs'
+import { machine, python, pythonEnv, quiet, root, stats, work } from './lib/env.mjs'
 
 const quick = process.argv.includes('--quick')
 const THREADS = 2
@@ -71,7 +71,11 @@ const order = [
 // of the estimators that have no smaller size in this run.
 const PILOT = { n: 2000, embgeo: { lpca: 0.84, ess: 0.27, danco: 11.2 } }
 
-const childEnv = { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS), RAYON_NUM_THREADS: String(THREADS) }
+// pythonEnv: the peers' OpenBLAS on its SkylakeX kernels on AVX-512 CPUs (the wheels do not
+// recognise these CPUs and otherwise run a generic kernel: scikit-dimension's TwoNN on 20,000 ×
+// 384 took 20.5 s that way against 9.2 s, on the Xeon model 207)
+const childEnv = { ...process.env, ...pythonEnv(THREADS), RAYON_NUM_THREADS: String(THREADS) }
+const coretypeNote = childEnv.OPENBLAS_CORETYPE ? `; OPENBLAS_CORETYPE=${childEnv.OPENBLAS_CORETYPE} for the Python peers (the wheels' OpenBLAS does not recognise this CPU and otherwise runs a generic kernel)` : ''
 
 function runChild(cmd, argv, timeoutS) {
   const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env: childEnv, timeout: Math.round(timeoutS * 1000), killSignal: 'SIGKILL' })
@@ -167,7 +171,7 @@ function write(done) {
   const lines = [
     `# Intrinsic dimension, end to end (exact kNN included), G2 × ${D} — commit ${env.commit}, ${env.date.slice(0, 16).replace('T', ' ')} UTC, ${env.cpu}, ${THREADS} threads`,
     '',
-    `Node ${env.node}, ${env.rustc}; ${peersLine} (PyPI, .venv-ref). ${env.cores} logical CPUs, ${env.memGiB} GiB.`,
+    `Node ${env.node}, ${env.rustc}; ${peersLine} (PyPI, .venv-ref)${coretypeNote}. ${env.cores} logical CPUs, ${env.memGiB} GiB.`,
     '',
     `**The machine was loaded**: it is shared with other jobs; 1-minute load average ${loadStart[0].toFixed(2)} at the start (5-/15-minute ${loadStart[1].toFixed(2)} / ${loadStart[2].toFixed(2)}), ${loadEnd[0].toFixed(2)} at the end, on ${env.cores} CPUs, ` +
       `so every absolute time below is inflated and noisy; the ratios compare implementations measured in the same run under similar load (the load before → after each case is in the last column).` +
