@@ -13,8 +13,10 @@
 //! - [`corpus_keys_f32`]: the same key tile for a block of queries packed once
 //!   ([`QueryPanels`]) against corpus rows read in place (no packing of the corpus).
 //! - [`corpus_keys_i16`]: that tile from rows quantised to int16 with a power-of-two scale per
-//!   row ([`I16Queries`], [`I16Rows`]): exact integer dot products (`vpmaddwd` on AVX2), the
-//!   residual norms for a screening bound (not yet used by the kNN engine).
+//!   row ([`I16Queries`], [`I16Rows`]): exact integer dot products (`vpmaddwd` on AVX2,
+//!   `vpdpwssd` on AVX512-VNNI) and the residual norms of the kNN engine's int16 screening;
+//!   [`corpus_keys_i16_marked`] also marks the keys below given thresholds ([`KeyMarks`],
+//!   [`CrossMarks`]), so that a scan visits only those.
 //! - [`path`] / [`path_name`]: which micro-kernel the dispatch runs on this CPU.
 //! - [`lowp`]: bf16 dot-product tiles (AVX512-BF16 `vdpbf16ps`) for the exact kNN's screening of
 //!   bf16 and int8 inputs, with their accuracy bound.
