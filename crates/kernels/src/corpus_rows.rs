@@ -55,7 +55,7 @@ pub const NB: usize = 256;
 /// A block of `m` queries (`m × d`) as transposed panels of 24: panel `p` holds
 /// `data[p·24·d + t·s + j] = q[24p + j, t]` at stride `s = 24`, zero past the last query; when
 /// `m mod 24` is 1–8 and `m > 24`, the last 24 queries and those few form one panel of stride
-/// [`WIDE`] (`s = 32`) instead of a panel of at most 8 (whose `8 × 8` tiles, half empty at
+/// `WIDE` (`s = 32`) instead of a panel of at most 8 (whose `8 × 8` tiles, half empty at
 /// 4 queries, cost 100 queries against 1e6 × 128 on a Zen 3 as much as 108 would in full
 /// panels).
 ///
