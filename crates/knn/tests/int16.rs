@@ -270,3 +270,43 @@ fn auto_screens_all_points_in_int16_on_the_vnni_tiles_from_its_smallest_shape() 
         assert_same(&got, &want, "auto all points");
     }
 }
+
+/// bf16 and int8 rows that `auto` would screen on the f32 units tile by tile go to the int16
+/// screening of their f32 copy where `auto` takes it for f32 rows of that shape (all points on
+/// the AVX512-VNNI tiles without AMX, from `AUTO_MIN_ROWS_INT16_ALL` rows of
+/// `AUTO_MIN_COLS_INT16_ALL` columns, narrower than the int8 units take), with the answer of
+/// the fp32 path on the same values (`precision: 'fp32'`, tile by tile).
+#[test]
+fn auto_screens_the_f32_copy_of_narrow_rows_in_int16_where_it_would_the_f32_rows() {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+    let int16 =
+        embgeo_kernels::i16_vnni() && !amx && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
+    let (n, d) = (AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_COLS_INT16_ALL);
+    let ctl = Ctl::detached();
+    let p = Params {
+        query_block: 384,
+        corpus_block: 1024,
+        ..params(4, Metric::Euclidean, Precision::Auto)
+    };
+    let fp32 = Params {
+        precision: Precision::Fp32,
+        ..p.clone()
+    };
+    let g = gaussian(n, d, 73);
+    // bf16 bits of each value (truncated: any bf16 values do), and int8 values
+    let bf16: Vec<u16> = to_f32(&g).iter().map(|v| (v.to_bits() >> 16) as u16).collect();
+    let int8: Vec<i8> = g.iter().map(|v| (v * 40.0).clamp(-127.0, 127.0) as i8).collect();
+    for (x, what) in [(Values::Bf16(&bf16), "bf16"), (Values::I8(&int8), "int8")] {
+        let (got, trace) = search_values(Operands::new(x, None, d), &p, &ctl).unwrap();
+        if int16 {
+            assert_eq!(trace.precision, "int16", "{what}");
+            assert_eq!(trace.kernel, embgeo_kernels::i16_kernel(), "{what}");
+        }
+        let (want, trace) = search_values(Operands::new(x, None, d), &fp32, &ctl).unwrap();
+        assert_eq!(trace.precision, "fp32", "{what}");
+        assert_same(&got, &want, what);
+    }
+    // one row fewer: the f32 units, tile by tile
+    let (_, trace) = search_values(Operands::new(Values::Bf16(&bf16[d..]), None, d), &p, &ctl).unwrap();
+    assert_ne!(trace.precision, "int16", "bf16, one row fewer");
+}
