@@ -239,6 +239,21 @@ fn auto_screens_index_searches_in_int16_on_native_tiles_in_its_range() {
     }
 }
 
+/// Whether `auto` takes int16 all points on this machine (the AVX512-VNNI tiles, no AMX, not
+/// `EMBGEO_KNN_INT16=off`), and `auto` parameters (k = 4, euclidean) whose blocks give the
+/// symmetric pass of `AUTO_MIN_ROWS_INT16_ALL` rows several tiles.
+fn all_points_auto() -> (bool, Params) {
+    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
+    let int16 =
+        embgeo_kernels::i16_vnni() && !amx && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
+    let p = Params {
+        query_block: 384,
+        corpus_block: 1024,
+        ..params(4, Metric::Euclidean, Precision::Auto)
+    };
+    (int16, p)
+}
+
 /// `auto` screens all points of f32 rows in int16 on the AVX512-VNNI tiles without AMX (not when
 /// `EMBGEO_KNN_INT16=off`) at `AUTO_MIN_ROWS_INT16_ALL` rows of `AUTO_MIN_COLS_INT16_ALL`
 /// columns, the smallest shape it takes (the unit tests of `auto_takes_all_points` check one row
@@ -246,16 +261,9 @@ fn auto_screens_index_searches_in_int16_on_native_tiles_in_its_range() {
 /// pass).
 #[test]
 fn auto_screens_all_points_in_int16_on_the_vnni_tiles_from_its_smallest_shape() {
-    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
-    let int16 =
-        embgeo_kernels::i16_vnni() && !amx && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
+    let (int16, p) = all_points_auto();
     let (n, d) = (AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_COLS_INT16_ALL);
     let ctl = Ctl::detached();
-    let p = Params {
-        query_block: 384,
-        corpus_block: 1024,
-        ..params(4, Metric::Euclidean, Precision::Auto)
-    };
     let x = to_f32(&gaussian(n, d, 71));
     let (got, trace) = search_values(Operands::new(Values::F32(&x), None, d), &p, &ctl).unwrap();
     assert_eq!(trace.precision, if int16 { "int16" } else { "fp32" });
@@ -278,16 +286,9 @@ fn auto_screens_all_points_in_int16_on_the_vnni_tiles_from_its_smallest_shape() 
 /// the fp32 path on the same values (`precision: 'fp32'`, tile by tile).
 #[test]
 fn auto_screens_the_f32_copy_of_narrow_rows_in_int16_where_it_would_the_f32_rows() {
-    let amx = lowp::path() == LowpPath::AmxBf16 && lowp::path().supported();
-    let int16 =
-        embgeo_kernels::i16_vnni() && !amx && std::env::var("EMBGEO_KNN_INT16").map_or(true, |v| v != "off");
+    let (int16, p) = all_points_auto();
     let (n, d) = (AUTO_MIN_ROWS_INT16_ALL, AUTO_MIN_COLS_INT16_ALL);
     let ctl = Ctl::detached();
-    let p = Params {
-        query_block: 384,
-        corpus_block: 1024,
-        ..params(4, Metric::Euclidean, Precision::Auto)
-    };
     let fp32 = Params {
         precision: Precision::Fp32,
         ..p.clone()
