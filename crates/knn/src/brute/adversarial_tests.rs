@@ -24,7 +24,12 @@
 //! reach 19.7 % of the two margins (a dot key has no offset: one ulp of the dot product against
 //! `2·(γ₄ + u)·‖x‖‖y‖`), and a margin cut to 0.19× drops the nearer row in every query search.
 //! Cosine (rows normalised, rounded, then multiplied in a kernel-dependent order) and f64 data
-//! have no such construction here.
+//! have no such construction here. For f64 rows the margin is mostly the f64 reference's own
+//! error (`Bounds::cref`, about six ulps of `‖y‖²` against one for the rounded offset), and the
+//! "exact" keys a state's threshold rests on are themselves f64 sums (`exact_key`): on two
+//! columns they round `x₁ − y₁` before squaring and lose the tile's contribution, and on rows
+//! long enough to make the fast and the reference sums differ the order of the fast sum is the
+//! GEMM's, which no kernel-independent construction controls.
 
 use embgeo_core::Neighbors;
 
