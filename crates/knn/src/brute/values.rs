@@ -445,7 +445,12 @@ fn choose_units(
 /// [`narrow`] widens them once (`len·4` bytes per matrix) instead of screening on the f32 units
 /// tile by tile: on an Intel Xeon (model 207, AVX512-VNNI, no AMX, 2 threads) all points of the
 /// bench's G2 20,000 × 384 rounded to bf16 measured 0.709 s tile by tile (bench/results/
-/// knn-xeon-vnni.md) against 0.409 s for the int16 screening of the f32 data.
+/// knn-xeon-vnni.md) against 0.409 s for the int16 screening of the f32 data; measured after
+/// the change (alternating the two builds, medians of 3–5, identical answers): those bf16 rows
+/// 0.37–0.42 s against 0.68–0.75 s, and bf16 queries against bf16 rows, 5,000 against
+/// 200,000 × 128 0.72–0.76 s against 1.07–1.13 s, 2,000 against 20,000 × 384 0.102–0.108 s
+/// against 0.156–0.172 s, 1,000 against 200,000 × 128 0.32–0.36 s against 0.33–0.35 s (a tie,
+/// at the edge of `auto`'s range for f32 queries).
 fn int16_takes_widened(p: &Params, d: usize, nc: usize, nq: Option<usize>) -> bool {
     match nq {
         None => int16::auto_takes_all_points(p, d, nc),
