@@ -21,24 +21,13 @@ struct Block<R> {
 
 /// One worker's buffers: the key tile, the marks of both sides (`Source::marked_tile`) and
 /// the copies of the two blocks' thresholds the marks were made with.
+#[derive(Default)]
 struct TaskBufs<R> {
     tile: Vec<R>,
     marks: Vec<u16>,
     cross: Vec<u16>,
     thr_i: Vec<R>,
     thr_j: Vec<R>,
-}
-
-impl<R> Default for TaskBufs<R> {
-    fn default() -> Self {
-        TaskBufs {
-            tile: Vec::new(),
-            marks: Vec::new(),
-            cross: Vec::new(),
-            thr_i: Vec::new(),
-            thr_j: Vec::new(),
-        }
-    }
 }
 
 /// A block's rows, `start..end`.
