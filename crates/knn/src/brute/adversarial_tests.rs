@@ -23,8 +23,12 @@
 //! whose second product is exact, so every kernel rounds `x₁·y₁` and then the sum. Its rows
 //! reach 19.7 % of the two margins (a dot key has no offset: one ulp of the dot product against
 //! `2·(γ₄ + u)·‖x‖‖y‖`), and a margin cut to 0.19× drops the nearer row in every query search.
-//! Cosine (rows normalised, rounded, then multiplied in a kernel-dependent order) and f64 data
-//! have no such construction here. For f64 rows the margin is mostly the f64 reference's own
+//! Cosine has one too ([`cosine_pair`]): the query `(≈√3, 1)`, whose unit row is `(x̂₁, ½)`
+//! exactly in its second value, so every kernel rounds `x̂₁·ŷ₁` and then the sum of the unit
+//! rows' products; the test replays `Stats`' normalisation of each row. Its rows reach 14.1 % of
+//! the two margins (two ulps of the unit rows' dot product against about fourteen), and a
+//! margin cut to 0.14× drops the nearer row in every search. f64 data have no such
+//! construction here. For f64 rows the margin is mostly the f64 reference's own
 //! error (`Bounds::cref`, about six ulps of `‖y‖²` against one for the rounded offset), and the
 //! "exact" keys a state's threshold rests on are themselves f64 sums (`exact_key`): on two
 //! columns they round `x₁ − y₁` before squaring and lose the tile's contribution, and on rows
@@ -290,4 +294,77 @@ fn dot_screening_keeps_the_nearer_of_the_adversarial_rows() {
     DOT.check_pair(a, b);
     assert!(w >= 0.19, "f(a) − f(b) = {w} of two margins");
     assert_eq!(check_searches(DOT_X, a, b, &[Metric::Dot]), 16);
+}
+
+/// A row scaled to unit norm as `Stats` does: each value over the f64 norm (the squares of f32
+/// values are exact in f64, so their sum is the same in any order), rounded to f32.
+fn unit(y: [f32; 2]) -> [f32; 2] {
+    let n = (f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2)).sqrt();
+    y.map(|v| (f64::from(v) / n) as f32)
+}
+
+/// The cosine query: `x₂ = 1` and `x₁` the float nearest `√3` (or the next one up or down)
+/// whose unit row has `x̂₂ = 1/2` exactly, so that, as for [`DOT_X`], every f32 kernel computes
+/// the unit rows' dot product as `fl(fl(x̂₁·ŷ₁) + x̂₂·ŷ₂)` (the second product exact).
+fn cosine_x() -> [f32; 2] {
+    let near = 3f32.sqrt().to_bits();
+    [near, near + 1, near - 1, near + 2, near - 2]
+        .into_iter()
+        .map(|b| [f32::from_bits(b), 1.0])
+        .find(|x| unit(*x)[1].to_bits() == 0.5f32.to_bits())
+        .expect("a float near √3 whose unit row has x̂₂ = 1/2")
+}
+
+/// The f32 fast key of `y` under cosine against [`cosine_x`]: minus the unit rows' dot product
+/// in the order every f32 kernel forms it (see there).
+fn cosine_fast_key(y: [f32; 2]) -> f32 {
+    let (xh, yh) = (unit(cosine_x()), unit(y));
+    -(xh[0] * yh[0] + xh[1] * yh[1])
+}
+
+/// The exact cosine key less its base 1, `−x·y/(‖x‖‖y‖)`, as the engine's f64 reference forms
+/// it (`exact_key`; `1 − c` is exact for `c` in [½, 1], so subtracting 1 again restores `−c`).
+fn cosine_key(y: [f32; 2]) -> f64 {
+    exact_key(Metric::Cosine, &cosine_x()[..], &y[..]) - 1.0
+}
+
+/// The cosine pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁` 0.8 and the
+/// next 63 floats, `y₂` 0.55 and the next 4,095 (about 4° from the query, where the unit rows'
+/// dot product sits in [½, 1) and an ulp of it is 2⁻²⁴).
+fn cosine_pair(x: [f32; 2]) -> ([f32; 2], [f32; 2], f64) {
+    let next = |v: f32, i: u32| f32::from_bits(v.to_bits() + i);
+    let rows: Vec<[f32; 2]> = (0..64)
+        .flat_map(|i| (0..4096).map(move |j| [next(0.8, i), next(0.55, j)]))
+        .collect();
+    let construction = Construction {
+        x,
+        metric: Metric::Cosine,
+        key: cosine_key,
+        fast: cosine_fast_key,
+    };
+    construction.worst_pair(rows)
+}
+
+/// The cosine pair bites: the nearer row (larger cosine) has the larger fast key by two ulps of
+/// the unit rows' dot product, 14.1 % of the two margins the scan allows (one margin is about
+/// seven ulps there: `1.01·(γ₄ + 3.01·u)`, `γ₄` from `Bounds::new`'s `γ_{d+2}`, plus the f64
+/// reference's and the subnormal terms); the margin holds for both rows, and every search of
+/// [`check_searches`] finds the nearer row (16 searches). Scaling the cosine `Bounds::margin`
+/// locally: at 0.30× no search fails; at 0.27× the four all-points searches with 40 decoys do
+/// (the identical decoys, whose unit rows' self products miss 1 by their rounding, no longer
+/// find each other as ties to the lower index); at 0.14× all 16 return the decoy for `x`.
+#[test]
+fn cosine_screening_keeps_the_nearer_of_the_adversarial_rows() {
+    let x = cosine_x();
+    assert_eq!(unit(x)[1].to_bits(), 0.5f32.to_bits(), "x̂₂ is ½ exactly");
+    let construction = Construction {
+        x,
+        metric: Metric::Cosine,
+        key: cosine_key,
+        fast: cosine_fast_key,
+    };
+    let (a, b, w) = cosine_pair(x);
+    construction.check_pair(a, b);
+    assert!(w >= 0.14, "f(a) − f(b) = {w} of two margins");
+    assert_eq!(check_searches(x, a, b, &[Metric::Cosine]), 16);
 }
