@@ -331,18 +331,22 @@ fn cosine_key(y: [f32; 2]) -> f64 {
 /// The cosine pair `(a, b)` and `w = (f(a) − f(b)) / (2·margin)`: rows with `y₁` 0.8 and the
 /// next 63 floats, `y₂` 0.55 and the next 4,095 (about 4° from the query, where the unit rows'
 /// dot product sits in [½, 1) and an ulp of it is 2⁻²⁴).
-fn cosine_pair(x: [f32; 2]) -> ([f32; 2], [f32; 2], f64) {
+fn cosine_pair() -> ([f32; 2], [f32; 2], f64) {
     let next = |v: f32, i: u32| f32::from_bits(v.to_bits() + i);
     let rows: Vec<[f32; 2]> = (0..64)
         .flat_map(|i| (0..4096).map(move |j| [next(0.8, i), next(0.55, j)]))
         .collect();
-    let construction = Construction {
-        x,
+    cosine().worst_pair(rows)
+}
+
+/// The cosine construction: the query [`cosine_x`].
+fn cosine() -> Construction {
+    Construction {
+        x: cosine_x(),
         metric: Metric::Cosine,
         key: cosine_key,
         fast: cosine_fast_key,
-    };
-    construction.worst_pair(rows)
+    }
 }
 
 /// The cosine pair bites: the nearer row (larger cosine) has the larger fast key by two ulps of
@@ -352,19 +356,18 @@ fn cosine_pair(x: [f32; 2]) -> ([f32; 2], [f32; 2], f64) {
 /// [`check_searches`] finds the nearer row (16 searches). Scaling the cosine `Bounds::margin`
 /// locally: at 0.30× no search fails; at 0.27× the four all-points searches with 40 decoys do
 /// (the identical decoys, whose unit rows' self products miss 1 by their rounding, no longer
-/// find each other as ties to the lower index); at 0.14× all 16 return the decoy for `x`.
+/// find each other as ties to the lower index); at 0.16× the four query searches with 40
+/// decoys too; at 0.14× all 16 return the decoy for `x`.
 #[test]
 fn cosine_screening_keeps_the_nearer_of_the_adversarial_rows() {
-    let x = cosine_x();
-    assert_eq!(unit(x)[1].to_bits(), 0.5f32.to_bits(), "x̂₂ is ½ exactly");
-    let construction = Construction {
-        x,
-        metric: Metric::Cosine,
-        key: cosine_key,
-        fast: cosine_fast_key,
-    };
-    let (a, b, w) = cosine_pair(x);
+    let construction = cosine();
+    assert_eq!(
+        unit(construction.x)[1].to_bits(),
+        0.5f32.to_bits(),
+        "x̂₂ is ½ exactly"
+    );
+    let (a, b, w) = cosine_pair();
     construction.check_pair(a, b);
     assert!(w >= 0.14, "f(a) − f(b) = {w} of two margins");
-    assert_eq!(check_searches(x, a, b, &[Metric::Cosine]), 16);
+    assert_eq!(check_searches(construction.x, a, b, &[Metric::Cosine]), 16);
 }
