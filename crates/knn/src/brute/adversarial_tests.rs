@@ -25,7 +25,7 @@
 //! `2·(γ₄ + u)·‖x‖‖y‖`), and a margin cut to 0.19× drops the nearer row in every query search.
 //! Cosine has one too ([`cosine_pair`]): the query `(≈√3, 1)`, whose unit row is `(x̂₁, ½)`
 //! exactly in its second value, so every kernel rounds `x̂₁·ŷ₁` and then the sum of the unit
-//! rows' products; the test replays `Stats`' normalisation of each row. Its rows reach 14.1 % of
+//! rows' products; the test takes each row's unit row from `Stats` itself. Its rows reach 14.1 % of
 //! the two margins (two ulps of the unit rows' dot product against about fourteen), and a
 //! margin cut to 0.14× drops the nearer row in every search. f64 data have no such
 //! construction here. For f64 rows the margin is mostly the f64 reference's own
@@ -35,11 +35,14 @@
 //! long enough to make the fast and the reference sums differ the order of the fast sum is the
 //! GEMM's, which no kernel-independent construction controls.
 
-use embgeo_core::Neighbors;
+use std::sync::OnceLock;
+
+use embgeo_core::{Ctl, Neighbors};
 
 use super::bounds::Bounds;
 use super::Params;
 use crate::metric::{exact_key, Metric};
+use crate::stats::Stats;
 
 /// The query's first value (its second is 0): `2⁻²⁴`, so that the tile `2·x₁·|y₁| ≈ 2⁻²²` sits
 /// at half an ulp of the offsets (`‖y‖² ≈ 4`, ulp `2⁻²¹`), where the sum's rounding is decided.
@@ -296,29 +299,33 @@ fn dot_screening_keeps_the_nearer_of_the_adversarial_rows() {
     assert_eq!(check_searches(DOT_X, a, b, &[Metric::Dot]), 16);
 }
 
-/// A row scaled to unit norm as `Stats` does: each value over the f64 norm (the squares of f32
-/// values are exact in f64, so their sum is the same in any order), rounded to f32.
+/// The unit row the engine multiplies under cosine (`Stats`: each value over the f64 norm,
+/// rounded to f32).
 fn unit(y: [f32; 2]) -> [f32; 2] {
-    let n = (f64::from(y[0]).powi(2) + f64::from(y[1]).powi(2)).sqrt();
-    y.map(|v| (f64::from(v) / n) as f32)
+    let s = Stats::compute(Metric::Cosine, &y[..], 2, "row", &Ctl::detached()).expect("a non-zero row");
+    [s.unit[0], s.unit[1]]
 }
 
 /// The cosine query: `x₂ = 1` and `x₁` the float nearest `√3` (or the next one up or down)
 /// whose unit row has `x̂₂ = 1/2` exactly, so that, as for [`DOT_X`], every f32 kernel computes
 /// the unit rows' dot product as `fl(fl(x̂₁·ŷ₁) + x̂₂·ŷ₂)` (the second product exact).
 fn cosine_x() -> [f32; 2] {
-    let near = 3f32.sqrt().to_bits();
-    [near, near + 1, near - 1, near + 2, near - 2]
-        .into_iter()
-        .map(|b| [f32::from_bits(b), 1.0])
-        .find(|x| unit(*x)[1].to_bits() == 0.5f32.to_bits())
-        .expect("a float near √3 whose unit row has x̂₂ = 1/2")
+    static X: OnceLock<[f32; 2]> = OnceLock::new();
+    *X.get_or_init(|| {
+        let near = 3f32.sqrt().to_bits();
+        [near, near + 1, near - 1, near + 2, near - 2]
+            .into_iter()
+            .map(|b| [f32::from_bits(b), 1.0])
+            .find(|x| unit(*x)[1].to_bits() == 0.5f32.to_bits())
+            .expect("a float near √3 whose unit row has x̂₂ = 1/2")
+    })
 }
 
 /// The f32 fast key of `y` under cosine against [`cosine_x`]: minus the unit rows' dot product
 /// in the order every f32 kernel forms it (see there).
 fn cosine_fast_key(y: [f32; 2]) -> f32 {
-    let (xh, yh) = (unit(cosine_x()), unit(y));
+    static XH: OnceLock<[f32; 2]> = OnceLock::new();
+    let (xh, yh) = (*XH.get_or_init(|| unit(cosine_x())), unit(y));
     -(xh[0] * yh[0] + xh[1] * yh[1])
 }
 
