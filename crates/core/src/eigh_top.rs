@@ -18,11 +18,12 @@
 //! - a certified block Krylov solver for the `k` leading pairs, which skips the reduction: blocks
 //!   of 40 seeded vectors, Rayleigh–Ritz on `QᵀAQ`, explicit residuals `‖A·v − θ·v‖ ≤ 2⁻⁴⁴·θ₁`,
 //!   and a Cholesky factorisation of `σI − (A − VΘVᵀ)` proving that no larger eigenvalue was
-//!   missed. On the covariance of the PCA bench's data (variance `1/(j + 1)` per direction) the
-//!   basis needed 520 columns (13 blocks) without restarts, 15 blocks with thick restarts at 200
-//!   columns, and a flat-tailed spectrum up to 600 columns; the solve took 0.22–0.34 s against
-//!   this route's 0.33 s (with restarts: the products with `A` 109 ms at 57–74 GFLOP/s in f64,
-//!   the small Rayleigh–Ritz problems 45 ms, the orthogonalisation 61 ms, the certificate's
+//!   missed. On a matrix with the spectrum of the PCA bench data's covariance (eigenvalues
+//!   `1/(j + 1)`, in a basis rotated by seeded reflections) the basis needed 520 columns (13
+//!   blocks) without restarts, 15 blocks with thick restarts at 200 columns, and a flat-tailed
+//!   spectrum up to 600 columns; the solve took 0.22–0.34 s against the 0.33 s this route takes
+//!   on the bench's covariance (with restarts: the products with `A` 109 ms at 57–74 GFLOP/s in
+//!   f64, the small Rayleigh–Ritz problems 45 ms, the orthogonalisation 61 ms, the certificate's
 //!   Cholesky 29–49 ms).
 //!
 //! Every stage runs under [`crate::linalg::fixed_split`]: bit-identical for every thread count.
